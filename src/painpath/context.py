@@ -1,0 +1,68 @@
+"""The running application's parts in one place: settings, database, knowledge and calendar.
+
+The web app, the background worker and the CLI each build one AppContext at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import import_module
+
+from sqlalchemy.orm import Session
+
+from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.config import Settings
+from painpath.core.db import Database
+from painpath.knowledge import Knowledge, load_knowledge
+from painpath.worklist.engine import EngineContext
+from painpath.worklist.reconcile import ReconcileResult, reconcile
+
+# Slices whose obligation providers register themselves on import.
+PROVIDER_MODULES = ("painpath.patients.obligations", "painpath.worklist.timeline")
+# Every module with tables, so metadata is complete for Alembic and tests.
+MODEL_MODULES = (
+    "painpath.core.tenancy",
+    "painpath.core.auth.models",
+    "painpath.core.audit",
+    "painpath.patients.models",
+    "painpath.worklist.models",
+)
+
+
+def load_models() -> None:
+    for name in MODEL_MODULES:
+        import_module(name)
+
+
+def load_providers() -> None:
+    for name in PROVIDER_MODULES:
+        import_module(name)
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    knowledge: Knowledge
+    calendar: BusinessCalendar
+
+    def engine_context(self, now: datetime | None = None) -> EngineContext:
+        return EngineContext(now=now or utcnow(), knowledge=self.knowledge, settings=self.settings, calendar=self.calendar)
+
+    def reconcile(self, session: Session, episode_ids: list[int] | None = None, now: datetime | None = None) -> ReconcileResult:
+        """Bring tasks in line with the facts, in the caller's transaction."""
+        return reconcile(session, self.engine_context(now), episode_ids=episode_ids)
+
+
+def build_context(settings: Settings, db: Database | None = None) -> AppContext:
+    """Load and validate everything the app needs; a bad knowledge pack stops start-up here."""
+    load_models()
+    load_providers()
+    knowledge = load_knowledge(settings.extra_pack_dirs)
+    calendar = BusinessCalendar(
+        country=settings.holiday_country,
+        subdivision=settings.holiday_subdivision,
+        timezone_name=settings.clinic_timezone,
+    )
+    return AppContext(settings=settings, db=db or Database(settings.database_url), knowledge=knowledge, calendar=calendar)

@@ -1,0 +1,79 @@
+"""All time goes through here: an injectable clock and the clinic's business calendar.
+
+Timestamps are stored as naive UTC. Business days are counted on the clinic's local calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+def utcnow() -> datetime:
+    """Current time as naive UTC. time-machine moves this in tests; the simulator moves it too."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working days: Monday to Friday, minus the configured public holidays."""
+
+    country: str = "US"
+    subdivision: str | None = None
+    timezone_name: str = "America/Chicago"
+    # Some payers count Veterans Day as a working day; their packs say so.
+    observed_holidays_ignored: frozenset[str] = field(default_factory=frozenset)
+
+    @cached_property
+    def _holidays(self) -> holidays.HolidayBase:
+        return holidays.country_holidays(self.country, subdiv=self.subdivision)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone_name)
+
+    def is_business_day(self, day: date) -> bool:
+        if day.weekday() >= 5:
+            return False
+        name = self._holidays.get(day)
+        if name is None:
+            return True
+        return any(ignored in name for ignored in self.observed_holidays_ignored)
+
+    def add_business_days(self, start: date, days: int) -> date:
+        """The date `days` business days after `start` (start itself is not counted)."""
+        if days < 0:
+            raise ValueError("days must be >= 0")
+        current = start
+        remaining = days
+        while remaining:
+            current += timedelta(days=1)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current
+
+    def business_days_between(self, start: date, end: date) -> int:
+        """Business days after `start` up to and including `end` (0 when end <= start)."""
+        count = 0
+        current = start
+        while current < end:
+            current += timedelta(days=1)
+            if self.is_business_day(current):
+                count += 1
+        return count
+
+    def local_date(self, moment_utc: datetime) -> date:
+        return moment_utc.replace(tzinfo=timezone.utc).astimezone(self.tz).date()
+
+    def end_of_local_day_utc(self, day: date) -> datetime:
+        """The last moment of `day` in the clinic's time zone, as naive UTC: a task due that day."""
+        local_end = datetime.combine(day, time(23, 59, 59), tzinfo=self.tz)
+        return local_end.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def due_after_business_days(self, start_utc: datetime, days: int) -> datetime:
+        """Deadline at close of the local day that is `days` business days after `start_utc`."""
+        return self.end_of_local_day_utc(self.add_business_days(self.local_date(start_utc), days))

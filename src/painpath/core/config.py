@@ -1,0 +1,60 @@
+"""Settings read from the environment (prefix PAINPATH_) or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The only secret a checkout ships with. It is accepted in demo mode only.
+DEMO_SECRET_KEY = "painpath-demo-secret-do-not-use-in-production"
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAINPATH_", env_file=".env", extra="ignore")
+
+    demo_mode: bool = False
+    secret_key: str = DEMO_SECRET_KEY
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'painpath.sqlite3'}"
+    # Background queue: "sqlite:///path" (embedded default) or "redis://host:port/db".
+    queue_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'queue.sqlite3'}"
+    extra_pack_dirs: list[Path] = Field(default_factory=list)
+
+    # Business calendar: the holidays package's country code and optional subdivision.
+    holiday_country: str = "US"
+    holiday_subdivision: str | None = None
+    clinic_timezone: str = "America/Chicago"
+
+    # Clinic targets used by obligation providers.
+    first_visit_target_business_days: int = Field(default=10, ge=1, le=60)
+
+    # Authentication.
+    session_hours: int = Field(default=12, ge=1, le=24 * 14)
+    lockout_failures: int = Field(default=5, ge=2)
+    lockout_minutes: int = Field(default=15, ge=1)
+    cookie_secure: bool = False
+
+    sweep_interval_seconds: int = Field(default=60, ge=5)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if not self.demo_mode and self.secret_key == DEMO_SECRET_KEY:
+            raise ValueError(
+                "PAINPATH_SECRET_KEY is the shipped demo value; set a secret of your own "
+                "or run in demo mode (PAINPATH_DEMO_MODE=1)"
+            )
+        if len(self.secret_key) < 32:
+            raise ValueError("PAINPATH_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,177 @@
+"""Load and validate knowledge packs into one immutable Knowledge object.
+
+Nothing is cached here: callers (the web app, the CLI, tests) decide how long a Knowledge lives, so
+a test can load a clinic's bad pack without poisoning the next test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from painpath.knowledge.errors import PackError
+from painpath.knowledge.schemas import PACK_KINDS, Pack, PackHeader, Payer, PlanType
+
+BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """A pack's header and the file it came from, for `painpath packs check`."""
+
+    header: PackHeader
+    file: Path
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the packs say, merged across files. Read-only: it is shared between requests."""
+
+    payers: Mapping[str, Payer]
+    packs: tuple[LoadedPack, ...]
+
+    def payer(self, payer_id: str) -> Payer:
+        try:
+            return self.payers[payer_id]
+        except KeyError:
+            known = ", ".join(sorted(self.payers)) or "(none)"
+            raise KeyError(f"unknown payer id {payer_id!r}; known payer ids: {known}") from None
+
+    def payers_by_plan_type(self, plan_type: PlanType) -> list[Payer]:
+        # A misspelt plan type would otherwise return [] and look like "no payers of that kind".
+        if plan_type not in get_args(PlanType):
+            raise ValueError(f"unknown plan type {plan_type!r}; known: {', '.join(get_args(PlanType))}")
+        return [p for p in self.payers.values() if p.plan_type == plan_type]
+
+
+def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
+    """Load the built-in packs, then each extra directory in order; raise PackError on the first bad one."""
+    loaded: list[LoadedPack] = []
+    collections: dict[str, dict[str, Any]] = {}
+    first_seen: dict[tuple[str, str], tuple[Path, str]] = {}  # (collection or "pack", id) -> where
+
+    for file in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]):
+        pack = _read_pack(file)
+        _claim(first_seen, ("pack", pack.pack.id), file, "pack.id")
+        items = getattr(pack, pack.collection)
+        merged = collections.setdefault(pack.collection, {})
+        for index, item in enumerate(items):
+            _claim(first_seen, (pack.collection, item.id), file, f"{pack.collection}[{index}].id")
+            merged[item.id] = item
+        loaded.append(LoadedPack(header=pack.pack, file=file))
+
+    return Knowledge(
+        payers=MappingProxyType(collections.get("payers", {})),
+        packs=tuple(loaded),
+    )
+
+
+def _pack_files(dirs: Sequence[Path]) -> Iterator[Path]:
+    seen: set[Path] = set()
+    for directory in dirs:
+        if not directory.is_dir():
+            raise PackError(directory, "", "pack directory not found")
+        # The same directory configured twice would report every id as its own duplicate.
+        if directory.resolve() in seen:
+            continue
+        seen.add(directory.resolve())
+        files = [
+            f
+            for f in directory.rglob("*")
+            if f.is_file() and f.suffix in {".yaml", ".yml"} and not f.name.startswith(".")
+        ]
+        for file in sorted(files, key=lambda f: f.relative_to(directory).as_posix()):
+            if file.suffix == ".yml":
+                # Skipping it silently would drop a clinic's rules without anyone noticing.
+                raise PackError(file, "", "pack files must end in .yaml (rename this .yml file)")
+            yield file
+
+
+def _claim(
+    first_seen: dict[tuple[str, str], tuple[Path, str]], key: tuple[str, str], file: Path, path: str
+) -> None:
+    if key in first_seen:
+        other_file, other_path = first_seen[key]
+        what = "pack" if key[0] == "pack" else f"{key[0]} entry"
+        raise PackError(
+            file, path, f"duplicate {what} id {key[1]!r}, already defined in {other_file} at {other_path}"
+        )
+    first_seen[key] = (file, path)
+
+
+def _read_pack(file: Path) -> Pack:
+    data = _read_yaml(file)
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise PackError(file, "", f"a pack must be a mapping with a 'pack:' header, got {got}")
+    if "pack" not in data:
+        raise PackError(
+            file, "pack", "missing header (pack: {id, kind, version, effective_date, last_verified})"
+        )
+    # Validate the header alone first, so an unknown kind is reported as such and not as a pile
+    # of errors from whichever model we might have guessed.
+    header = _validate(PackHeader, data["pack"], file, prefix=("pack",))
+    model = PACK_KINDS.get(header.kind)
+    if model is None:
+        known = ", ".join(sorted(PACK_KINDS))
+        raise PackError(file, "pack.kind", f"unknown pack kind {header.kind!r}; known kinds: {known}")
+    return _validate(model, data, file)
+
+
+def _validate(model: type[M], data: Any, file: Path, prefix: tuple[str, ...] = ()) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise PackError.from_validation(file, exc, prefix) from exc
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys.
+
+    Plain safe_load keeps the last of two `standard:` keys and drops the first without a word;
+    in a pack that is a silently lost rule.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` may legitimately be overridden by explicit keys
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                continue  # unhashable key: SafeLoader itself reports it below
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _read_yaml(file: Path) -> Any:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError(file, "", f"cannot read pack file: {exc}") from exc
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        # A duplicate key is well-formed YAML that we refuse, not a syntax error.
+        label = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise PackError(file, "", f"{label}{where}: {problem}") from exc

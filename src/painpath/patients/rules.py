@@ -1,0 +1,87 @@
+"""Pure rules for patients and episodes: diagnosis codes and the first-visit obligation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import simple_icd_10_cm as icd
+
+from painpath.core.clock import BusinessCalendar
+from painpath.core.errors import FieldProblem
+from painpath.worklist.engine import Finding, Fulfillment, Obligation
+
+FIRST_VISIT_PROVIDER = "first_visit"
+
+
+def icd10_problems(codes: list[str], field: str = "icd10_codes") -> list[FieldProblem]:
+    """Each code must exist in ICD-10-CM and be billable (a leaf, not a category header)."""
+    problems = []
+    for index, raw in enumerate(codes):
+        code = raw.strip().upper()
+        where = f"{field}[{index}]"
+        if not icd.is_valid_item(code):
+            problems.append(FieldProblem(where, "icd10_cm_exists", f"{raw!r} is not an ICD-10-CM code"))
+        elif not icd.is_leaf(code):
+            problems.append(
+                FieldProblem(where, "icd10_cm_billable", f"{code} ({icd.get_description(code)}) is a category; choose a more specific, billable code")
+            )
+    seen = [c.strip().upper() for c in codes]
+    if len(set(seen)) != len(seen):
+        problems.append(FieldProblem(field, "unique", "A diagnosis code is listed twice"))
+    return problems
+
+
+def normalize_icd10(codes: list[str]) -> list[str]:
+    """Codes in their dotted form (M5416 -> M54.16); call after icd10_problems found none."""
+    return [icd.add_dot(c.strip().upper()) for c in codes]
+
+
+@dataclass(frozen=True)
+class EpisodeFacts:
+    episode_id: int
+    patient_id: int
+    clinic_id: int
+    status: str
+    opened_at: datetime
+    first_visit_booked_at: datetime | None
+    first_visit_at: datetime | None
+
+
+def first_visit_findings(facts: EpisodeFacts, calendar: BusinessCalendar, target_business_days: int) -> list[Finding]:
+    """An open episode owes a booked first visit within the clinic's target of business days."""
+    key = f"first_visit:episode:{facts.episode_id}"
+    if facts.first_visit_booked_at is not None:
+        when = f" for {facts.first_visit_at:%a %d %b %Y}" if facts.first_visit_at else ""
+        return [
+            Fulfillment(
+                key=key, provider=FIRST_VISIT_PROVIDER, met_at=facts.first_visit_booked_at,
+                met_by=f"First visit booked on {facts.first_visit_booked_at:%a %d %b %Y}{when}",
+            )
+        ]
+    if facts.status != "open":
+        return []
+    due = calendar.due_after_business_days(facts.opened_at, target_business_days)
+    opened_local = calendar.local_date(facts.opened_at)
+    return [
+        Obligation(
+            key=key,
+            kind="first_visit.book",
+            provider=FIRST_VISIT_PROVIDER,
+            clinic_id=facts.clinic_id,
+            episode_id=facts.episode_id,
+            patient_id=facts.patient_id,
+            title="Book the first visit",
+            due_at=due,
+            owner_role="coordinator",
+            reason=(
+                f"Episode opened {opened_local:%a %d %b %Y} and no first visit is booked; the clinic "
+                f"books first visits within {target_business_days} business days of first contact."
+            ),
+            evidence={
+                "episode_opened": opened_local.isoformat(),
+                "target_business_days": target_business_days,
+                "due_date": calendar.local_date(due).isoformat(),
+            },
+        )
+    ]

@@ -1,0 +1,124 @@
+"""Input and output shapes for patients, coverages and episodes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+Sex = Literal["female", "male", "other", "unknown"]
+ContactMethod = Literal["phone", "sms", "email", "portal", "mail"]
+PlanType = Literal["medicare", "medicare_advantage", "medicaid", "commercial", "workers_comp"]
+Laterality = Literal["left", "right", "bilateral", "midline", "none"]
+BodyRegion = Literal["cervical", "thoracic", "lumbar", "sacroiliac", "hip", "knee", "shoulder", "other"]
+EpisodeStatus = Literal["open", "on_hold", "discharged"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PatientIn(_Input):
+    mrn: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+    given_name: str = Field(min_length=1, max_length=80)
+    family_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    sex: Sex
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+() .-]{7,40}$")
+    email: EmailStr | None = None
+    address: str | None = Field(default=None, max_length=300)
+    preferred_contact: ContactMethod = "phone"
+    home_location_id: int | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > date.today() or value.year < 1900:
+            raise ValueError("birth date must be between 1900 and today")
+        return value
+
+
+class PatientUpdate(PatientIn):
+    version: int = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+
+
+class PatientOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    mrn: str
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    preferred_contact: str
+    home_location_id: int | None
+    version: int
+
+
+class CoverageIn(_Input):
+    payer_id: str = Field(min_length=1, max_length=60)
+    member_id: str = Field(min_length=1, max_length=60)
+    group_number: str | None = Field(default=None, max_length=60)
+    effective_from: date
+    effective_to: date | None = None
+    priority: int = Field(default=1, ge=1, le=3)
+
+
+class CoverageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    payer_id: str
+    plan_type: str
+    member_id: str
+    group_number: str | None
+    effective_from: date
+    effective_to: date | None
+    priority: int
+    version: int
+
+
+class EpisodeIn(_Input):
+    problem_summary: str = Field(min_length=3, max_length=2000)
+    body_region: BodyRegion
+    laterality: Laterality
+    onset_date: date | None = None
+    icd10_codes: list[str] = Field(default_factory=list, max_length=12)
+    responsible_clinician_id: int | None = None
+    coordinator_id: int | None = None
+    location_id: int | None = None
+
+
+class EpisodeUpdate(EpisodeIn):
+    status: EpisodeStatus = "open"
+    version: int = Field(ge=1)
+
+
+class FirstVisitBooked(_Input):
+    visit_at: datetime
+
+
+class EpisodeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    patient_id: int
+    problem_summary: str
+    body_region: str
+    laterality: str
+    onset_date: date | None
+    icd10_codes: list[str]
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    responsible_clinician_id: int | None
+    coordinator_id: int | None
+    location_id: int | None
+    first_visit_booked_at: datetime | None
+    first_visit_at: datetime | None
+    version: int

@@ -1,0 +1,209 @@
+"""Patient, coverage and episode use cases. Every change is audited in its own transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from painpath.core import audit
+from painpath.core.audit import Actor
+from painpath.core.auth.models import User
+from painpath.core.clock import utcnow
+from painpath.core.errors import FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.patients import rules
+from painpath.patients.models import Coverage, Episode, Location, Patient
+from painpath.patients.schemas import CoverageIn, EpisodeIn, EpisodeUpdate, PatientIn, PatientUpdate
+
+
+def _patient(session: Session, clinic_id: int, patient_id: int) -> Patient:
+    patient = session.get(Patient, patient_id)
+    if patient is None or patient.clinic_id != clinic_id:
+        raise NotFound("patient", patient_id)
+    return patient
+
+
+def _episode(session: Session, clinic_id: int, episode_id: int) -> Episode:
+    episode = session.get(Episode, episode_id)
+    if episode is None or episode.clinic_id != clinic_id:
+        raise NotFound("episode", episode_id)
+    return episode
+
+
+def _check_version(what: str, row: Patient | Episode | Coverage, version: int) -> None:
+    if row.version != version:
+        raise StaleWrite(what, version, row.version)
+
+
+def _check_location(session: Session, clinic_id: int, location_id: int | None, field: str) -> None:
+    if location_id is None:
+        return
+    location = session.get(Location, location_id)
+    if location is None or location.clinic_id != clinic_id:
+        raise InvalidInput(FieldProblem(field, "exists", f"No location {location_id} in this clinic"))
+
+
+def _check_staff(session: Session, clinic_id: int, user_id: int | None, field: str, roles: set[str]) -> None:
+    if user_id is None:
+        return
+    user = session.get(User, user_id)
+    if user is None or user.clinic_id != clinic_id or user.role not in roles:
+        raise InvalidInput(FieldProblem(field, "staff_role", f"User {user_id} is not a {' or '.join(sorted(roles))} here"))
+
+
+# Patients -----------------------------------------------------------------------------------
+
+def create_patient(session: Session, *, actor: Actor, data: PatientIn) -> Patient:
+    """Register a patient; the MRN must be unique in the clinic."""
+    clinic_id = actor.clinic_id
+    if session.scalar(select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.mrn == data.mrn)):
+        raise InvalidInput(FieldProblem("mrn", "unique", f"MRN {data.mrn} is already in use"))
+    _check_location(session, clinic_id, data.home_location_id, "home_location_id")
+    patient = Patient(clinic_id=clinic_id, **data.model_dump())
+    session.add(patient)
+    session.flush()
+    audit.record(session, actor, "patient.create", object_type="patient", object_id=patient.id, patient_id=patient.id)
+    return patient
+
+
+def update_patient(session: Session, *, actor: Actor, patient_id: int, data: PatientUpdate) -> Patient:
+    patient = _patient(session, actor.clinic_id, patient_id)
+    _check_version("patient", patient, data.version)
+    values = data.model_dump(exclude={"version"})
+    if values["mrn"] != patient.mrn and session.scalar(
+        select(Patient.id).where(Patient.clinic_id == actor.clinic_id, Patient.mrn == values["mrn"])
+    ):
+        raise InvalidInput(FieldProblem("mrn", "unique", f"MRN {values['mrn']} is already in use"))
+    _check_location(session, actor.clinic_id, data.home_location_id, "home_location_id")
+    changed = sorted(k for k, v in values.items() if getattr(patient, k) != v)
+    for name, value in values.items():
+        setattr(patient, name, value)
+    session.flush()
+    # Field names only: the audit trail records what changed, not the PHI itself.
+    audit.record(session, actor, "patient.update", object_type="patient", object_id=patient.id, patient_id=patient.id, detail={"fields": changed})
+    return patient
+
+
+def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50) -> list[Patient]:
+    """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date."""
+    query = select(Patient).where(Patient.clinic_id == clinic_id)
+    terms = [t for t in text.replace(",", " ").split() if t]
+    for term in terms:
+        like = f"{term.lower()}%"
+        query = query.where(
+            or_(func.lower(Patient.family_name).like(like), func.lower(Patient.given_name).like(like), Patient.mrn == term)
+        )
+    if birth_date is not None:
+        query = query.where(Patient.birth_date == birth_date)
+    if not terms and birth_date is None:
+        return []
+    return list(session.scalars(query.order_by(Patient.family_name, Patient.given_name).limit(limit)))
+
+
+def read_chart(session: Session, *, actor: Actor, patient_id: int) -> tuple[Patient, list[Coverage], list[Episode]]:
+    """Open a patient's chart. Every read is audited: who looked at whose chart, and when."""
+    patient = _patient(session, actor.clinic_id, patient_id)
+    coverages = list(session.scalars(select(Coverage).where(Coverage.patient_id == patient.id).order_by(Coverage.priority)))
+    episodes = list(session.scalars(select(Episode).where(Episode.patient_id == patient.id).order_by(Episode.opened_at.desc())))
+    audit.record(session, actor, "chart.read", object_type="patient", object_id=patient.id, patient_id=patient.id)
+    return patient, coverages, episodes
+
+
+def read_episode(session: Session, *, actor: Actor, episode_id: int) -> tuple[Patient, Episode]:
+    episode = _episode(session, actor.clinic_id, episode_id)
+    patient = _patient(session, actor.clinic_id, episode.patient_id)
+    audit.record(session, actor, "chart.read", object_type="episode", object_id=episode.id, patient_id=patient.id)
+    return patient, episode
+
+
+# Coverages ----------------------------------------------------------------------------------
+
+def add_coverage(session: Session, *, actor: Actor, knowledge, patient_id: int, data: CoverageIn) -> Coverage:  # noqa: ANN001
+    """Attach insurance; the payer must be in the payer directory, which gives the plan type."""
+    patient = _patient(session, actor.clinic_id, patient_id)
+    payer = knowledge.payers.get(data.payer_id)
+    problems = []
+    if payer is None:
+        problems.append(FieldProblem("payer_id", "known_payer", f"{data.payer_id!r} is not in the payer directory"))
+    if data.effective_to is not None and data.effective_to < data.effective_from:
+        problems.append(FieldProblem("effective_to", "after_effective_from", "Coverage cannot end before it starts"))
+    if problems:
+        raise InvalidInput(problems)
+    coverage = Coverage(clinic_id=patient.clinic_id, patient_id=patient.id, plan_type=payer.plan_type, **data.model_dump())
+    session.add(coverage)
+    session.flush()
+    audit.record(session, actor, "coverage.create", object_type="coverage", object_id=coverage.id, patient_id=patient.id, detail={"payer_id": data.payer_id})
+    return coverage
+
+
+# Episodes -----------------------------------------------------------------------------------
+
+def _validate_episode(session: Session, clinic_id: int, data: EpisodeIn) -> None:
+    problems = rules.icd10_problems(data.icd10_codes)
+    if data.onset_date is not None and data.onset_date > utcnow().date():
+        problems.append(FieldProblem("onset_date", "not_future", "Onset date cannot be in the future"))
+    if problems:
+        raise InvalidInput(problems)
+    _check_staff(session, clinic_id, data.responsible_clinician_id, "responsible_clinician_id", {"clinician"})
+    _check_staff(session, clinic_id, data.coordinator_id, "coordinator_id", {"coordinator"})
+    _check_location(session, clinic_id, data.location_id, "location_id")
+
+
+def open_episode(session: Session, *, actor: Actor, patient_id: int, data: EpisodeIn, opened_at: datetime | None = None) -> Episode:
+    patient = _patient(session, actor.clinic_id, patient_id)
+    _validate_episode(session, patient.clinic_id, data)
+    values = data.model_dump()
+    values["icd10_codes"] = rules.normalize_icd10(data.icd10_codes)
+    episode = Episode(clinic_id=patient.clinic_id, patient_id=patient.id, status="open", opened_at=opened_at or utcnow(), **values)
+    session.add(episode)
+    session.flush()
+    audit.record(session, actor, "episode.open", object_type="episode", object_id=episode.id, patient_id=patient.id)
+    return episode
+
+
+def update_episode(session: Session, *, actor: Actor, episode_id: int, data: EpisodeUpdate) -> Episode:
+    episode = _episode(session, actor.clinic_id, episode_id)
+    _check_version("episode", episode, data.version)
+    _validate_episode(session, episode.clinic_id, data)
+    values = data.model_dump(exclude={"version"})
+    values["icd10_codes"] = rules.normalize_icd10(data.icd10_codes)
+    changed = sorted(k for k, v in values.items() if getattr(episode, k) != v)
+    for name, value in values.items():
+        setattr(episode, name, value)
+    if data.status == "discharged" and episode.closed_at is None:
+        episode.closed_at = utcnow()
+    elif data.status != "discharged":
+        episode.closed_at = None
+    session.flush()
+    audit.record(session, actor, "episode.update", object_type="episode", object_id=episode.id, patient_id=episode.patient_id, detail={"fields": changed})
+    return episode
+
+
+def record_first_visit_booked(session: Session, *, actor: Actor, episode_id: int, visit_at: datetime) -> Episode:
+    """The fact that meets the first-visit obligation; the intake slice's scheduler calls this."""
+    episode = _episode(session, actor.clinic_id, episode_id)
+    if episode.status != "open":
+        raise InvalidInput(FieldProblem("episode_id", "episode_open", f"Episode is {episode.status}; reopen it before booking"))
+    episode.first_visit_booked_at = utcnow()
+    episode.first_visit_at = visit_at
+    session.flush()
+    audit.record(session, actor, "episode.first_visit_booked", object_type="episode", object_id=episode.id, patient_id=episode.patient_id, detail={"visit_at": visit_at.isoformat()})
+    return episode
+
+
+def episode_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules.EpisodeFacts]:
+    """Facts the first-visit rule needs, for the given episodes or every open one."""
+    query = select(
+        Episode.id, Episode.patient_id, Episode.clinic_id, Episode.status, Episode.opened_at,
+        Episode.first_visit_booked_at, Episode.first_visit_at,
+    )
+    if episode_ids is None:
+        query = query.where(Episode.status == "open")
+    else:
+        query = query.where(Episode.id.in_(episode_ids))
+    return [rules.EpisodeFacts(*row) for row in session.execute(query)]
+
+
+def list_locations(session: Session, *, clinic_id: int) -> list[Location]:
+    return list(session.scalars(select(Location).where(Location.clinic_id == clinic_id).order_by(Location.name)))

@@ -1,0 +1,50 @@
+"""The episode timeline: facts in time order. Slices register a source; each adds its own facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from painpath.patients.models import Episode
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    summary: str
+    source: str
+
+    def as_dict(self) -> dict:
+        return {"at": self.at.isoformat(), "kind": self.kind, "summary": self.summary, "source": self.source}
+
+
+TimelineSource = Callable[[Session, Episode], list[TimelineEntry]]
+_sources: list[TimelineSource] = []
+
+
+def register_source(source: TimelineSource) -> TimelineSource:
+    if source not in _sources:
+        _sources.append(source)
+    return source
+
+
+def for_episode(session: Session, episode: Episode) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for source in _sources:
+        entries.extend(source(session, episode))
+    return sorted(entries, key=lambda e: e.at)
+
+
+@register_source
+def _episode_facts(_session: Session, episode: Episode) -> list[TimelineEntry]:
+    entries = [TimelineEntry(episode.opened_at, "episode.opened", f"Episode opened: {episode.problem_summary}", "patients")]
+    if episode.first_visit_booked_at:
+        when = f" for {episode.first_visit_at:%a %d %b %Y %H:%M}" if episode.first_visit_at else ""
+        entries.append(TimelineEntry(episode.first_visit_booked_at, "first_visit.booked", f"First visit booked{when}", "patients"))
+    if episode.closed_at:
+        entries.append(TimelineEntry(episode.closed_at, "episode.closed", f"Episode {episode.status}", "patients"))
+    return entries

@@ -1,0 +1,120 @@
+"""Sign-in, sign-out, the home redirect, the health check and the OpenAPI document."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
+
+from painpath.core.auth import service as auth_service
+from painpath.core.auth.roles import Permission
+from painpath.core.errors import DomainError
+from painpath.web.deps import SESSION_COOKIE, AppCtx, Caller, DbSession, public, requires
+from painpath.web.templating import templates
+
+router = APIRouter()
+LOGIN_CSRF_COOKIE = "painpath_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths, so the login form cannot be used as an open redirect.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def _policy(ctx) -> auth_service.AuthPolicy:  # noqa: ANN001
+    s = ctx.settings
+    return auth_service.AuthPolicy(lockout_failures=s.lockout_failures, lockout_minutes=s.lockout_minutes, session_hours=s.session_hours)
+
+
+@router.get("/login", dependencies=[public()])
+def login_form(request: Request, next: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(
+        request, "login.html", {"next": _safe_next(next), "login_csrf": token, "error": None, "caller": None}
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/login", dependencies=[public()])
+def login(
+    request: Request,
+    ctx: AppCtx,
+    session: DbSession,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    login_csrf: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    error = None
+    if not cookie or not secrets.compare_digest(cookie, login_csrf):
+        error = "The sign-in form expired; please try again."
+    else:
+        try:
+            user = auth_service.authenticate(session, username.strip(), password, _policy(ctx))
+        except DomainError as exc:
+            error = exc.problems[0].message
+    if error is not None:
+        token = secrets.token_urlsafe(24)
+        # The failed-attempt counter must persist even though we answer with an error page.
+        session.commit()
+        response = templates.TemplateResponse(
+            request, "login.html",
+            {"next": _safe_next(next), "login_csrf": token, "error": error, "username": username, "caller": None},
+            status_code=401,
+        )
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+        return response
+    token, _row = auth_service.open_session(session, user, _policy(ctx))
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=ctx.settings.cookie_secure,
+        max_age=ctx.settings.session_hours * 3600,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHENTICATED)]) -> Response:
+    auth_service.close_session(session, caller.session_row, caller.user)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(caller: Annotated[Caller, requires(Permission.AUTHENTICATED)]) -> Response:
+    """Staff land on their worklist; others on the page their role allows."""
+    if caller.can(Permission.WORKLIST_READ):
+        return RedirectResponse("/worklist?mine=true", status_code=303)
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/account")
+def account_page(request: Request, caller: Annotated[Caller, requires(Permission.AUTHENTICATED)]) -> Response:
+    return templates.TemplateResponse(request, "account.html", {"caller": caller})
+
+
+@router.get("/healthz", dependencies=[public()])
+def health(session: DbSession) -> JSONResponse:
+    session.execute(text("SELECT 1"))
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/api/openapi.json", dependencies=[requires(Permission.AUTHENTICATED)])
+def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/api/me")
+def me(caller: Annotated[Caller, requires(Permission.AUTHENTICATED)]) -> dict:
+    """Who is signed in, and the CSRF token API clients send back in the X-CSRF-Token header."""
+    user = caller.user
+    return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role, "csrf_token": caller.csrf_token}

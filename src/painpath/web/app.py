@@ -1,0 +1,57 @@
+"""The FastAPI application: pages, JSON API, static files, error handling and request ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+
+from painpath.context import AppContext
+from painpath.core.context import new_request_id, request_id_var
+from painpath.web.errors import install_error_handlers
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _routers():  # noqa: ANN202
+    # Imported here so building the app is the only place that pulls in every slice's routes.
+    from painpath.patients import pages as patient_pages
+    from painpath.patients import views as patient_views
+    from painpath.web import account
+    from painpath.worklist import pages as worklist_pages
+    from painpath.worklist import views as worklist_views
+
+    return [account.router, patient_views.router, patient_pages.router, worklist_views.router, worklist_pages.router]
+
+
+def create_app(context: AppContext) -> FastAPI:
+    app = FastAPI(
+        title="painpath",
+        version="0.1.0",
+        # The OpenAPI document is served by a route that declares its permission (web/account.py).
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next):  # noqa: ANN001, ANN202
+        token = request_id_var.set(request.headers.get("x-request-id") or new_request_id())
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["x-request-id"] = request_id_var.get() or ""
+        response.headers["x-content-type-options"] = "nosniff"
+        response.headers["x-frame-options"] = "DENY"
+        response.headers["referrer-policy"] = "same-origin"
+        response.headers.setdefault("cache-control", "no-store")
+        return response
+
+    for router in _routers():
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

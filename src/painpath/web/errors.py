@@ -1,0 +1,67 @@
+"""Turn errors into the one API error shape, or into a page a person can act on."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
+
+from painpath.core.errors import DomainError, FieldProblem, error_body
+from painpath.web.deps import CsrfRejected, NotSignedIn, PermissionDenied
+from painpath.web.templating import templates
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _problem_response(request: Request, status: int, problems: list[FieldProblem]) -> Response:
+    if wants_json(request):
+        return JSONResponse(error_body(problems), status_code=status)
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "problems": problems, "caller": None}, status_code=status
+    )
+
+
+def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
+    problems = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "form")]
+        field = ".".join(loc) or "request"
+        problems.append(FieldProblem(field, err.get("type", "invalid"), err.get("msg", "Invalid value")))
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return _problem_response(request, exc.status_code, exc.problems)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        problem = FieldProblem("version", "current_version", "Someone else saved this record first; reload and try again")
+        return _problem_response(request, 409, [problem])
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return _problem_response(request, 422, _validation_problems(exc))
+
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if wants_json(request):
+            return JSONResponse(error_body([FieldProblem("session", "signed_in", "Sign in first")]), status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PermissionDenied)
+    async def _denied(request: Request, exc: PermissionDenied) -> Response:
+        problem = FieldProblem("permission", exc.permission.value, f"Your role does not allow {exc.permission.value}")
+        return _problem_response(request, 403, [problem])
+
+    @app.exception_handler(CsrfRejected)
+    async def _csrf(request: Request, exc: CsrfRejected) -> Response:
+        problem = FieldProblem("csrf_token", "matches_session", "The form expired or came from elsewhere; reload the page and try again")
+        return _problem_response(request, 403, [problem])

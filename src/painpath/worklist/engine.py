@@ -1,0 +1,166 @@
+"""The coordination engine's vocabulary and its pure reconciliation planner.
+
+Providers turn facts + knowledge + now into Obligations (work that is owed) and Fulfillments (work
+that a fact has met). The planner compares those with the stored tasks and says what to open, update
+and close. Nothing here does I/O or reads the wall clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+OPEN = "open"
+DONE = "done"  # a person completed it
+MET = "met"  # a fact met it
+CANCELLED = "cancelled"  # no longer required (episode discharged, plan changed)
+TASK_STATES = (OPEN, DONE, MET, CANCELLED)
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Something that must happen by `due_at`, owned by a role, with the reason in plain words."""
+
+    key: str  # stable across recomputation: the same duty always yields the same key
+    kind: str
+    provider: str
+    clinic_id: int
+    episode_id: int
+    patient_id: int
+    title: str
+    due_at: datetime
+    owner_role: str
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fulfillment:
+    """A fact that meets the obligation with this key."""
+
+    key: str
+    provider: str
+    met_by: str
+    met_at: datetime
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+Finding = Obligation | Fulfillment
+
+
+@dataclass(frozen=True)
+class StoredTask:
+    """What the planner needs to know about a task already in the database."""
+
+    id: int
+    key: str
+    provider: str
+    status: str
+    due_at: datetime
+    owner_role: str
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Open:
+    obligation: Obligation
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """An open task whose due time, title or reason changed with the facts; claims are kept."""
+
+    task_id: int
+    obligation: Obligation
+
+
+@dataclass(frozen=True)
+class CloseMet:
+    task_id: int
+    fulfillment: Fulfillment
+
+
+@dataclass(frozen=True)
+class CloseObsolete:
+    task_id: int
+    reason: str
+
+
+Action = Open | Refresh | CloseMet | CloseObsolete
+
+
+def plan_reconciliation(
+    stored: Sequence[StoredTask],
+    findings: Iterable[Finding],
+    providers_evaluated: set[str],
+) -> list[Action]:
+    """Decide how stored tasks must change so they match what the providers found.
+
+    `stored` holds the tasks (any state) for the evaluated scope. A key that a person already
+    completed stays completed: the person's completion met that duty.
+    """
+    open_by_key = {t.key: t for t in stored if t.status == OPEN}
+    done_keys = {t.key for t in stored if t.status == DONE}
+    actions: list[Action] = []
+    seen: set[str] = set()
+    for finding in findings:
+        if finding.key in seen:
+            raise ValueError(f"provider {finding.provider} produced key {finding.key} twice")
+        seen.add(finding.key)
+        existing = open_by_key.get(finding.key)
+        if isinstance(finding, Fulfillment):
+            if existing is not None:
+                actions.append(CloseMet(existing.id, finding))
+        elif existing is None:
+            if finding.key not in done_keys:
+                actions.append(Open(finding))
+        elif _changed(existing, finding):
+            actions.append(Refresh(existing.id, finding))
+    for task in open_by_key.values():
+        if task.key not in seen and task.provider in providers_evaluated:
+            actions.append(CloseObsolete(task.id, "No longer required by the episode's current facts"))
+    return actions
+
+
+def _changed(task: StoredTask, obligation: Obligation) -> bool:
+    return (
+        task.due_at != obligation.due_at
+        or task.owner_role != obligation.owner_role
+        or task.title != obligation.title
+        or task.reason != obligation.reason
+    )
+
+
+class ObligationProvider(Protocol):
+    """A slice's source of obligations: it loads its own facts and applies its pure rules."""
+
+    name: str
+
+    def findings(self, session: Any, *, episode_ids: Sequence[int] | None, context: "EngineContext") -> list[Finding]: ...
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """Everything rules may depend on besides facts: knowledge, settings and the moment."""
+
+    now: datetime
+    knowledge: Any
+    settings: Any
+    calendar: Any
+
+
+_registry: dict[str, ObligationProvider] = {}
+
+
+def register_provider(provider: ObligationProvider) -> ObligationProvider:
+    _registry[provider.name] = provider
+    return provider
+
+
+def registered_providers() -> list[ObligationProvider]:
+    return list(_registry.values())
+
+

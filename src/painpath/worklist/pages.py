@@ -1,0 +1,4 @@
+"""HTML pages (placeholder until written)."""
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,114 @@
+"""Apply the engine's plan to the task table: open the new, refresh the changed, close the met."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from painpath.core import audit
+from painpath.core.audit import Actor
+from painpath.worklist.engine import (
+    CANCELLED,
+    MET,
+    OPEN,
+    CloseMet,
+    CloseObsolete,
+    EngineContext,
+    Open,
+    Refresh,
+    StoredTask,
+    plan_reconciliation,
+    registered_providers,
+)
+from painpath.worklist.models import Task
+
+RECONCILER = Actor.system("reconciler")
+
+
+@dataclass
+class ReconcileResult:
+    opened: int = 0
+    refreshed: int = 0
+    met: int = 0
+    cancelled: int = 0
+
+
+def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence[int] | None = None) -> ReconcileResult:
+    """Recompute every provider's obligations for the episodes (all open ones when None) and sync tasks."""
+    providers = registered_providers()
+    findings = []
+    for provider in providers:
+        findings.extend(provider.findings(session, episode_ids=episode_ids, context=context))
+    query = select(Task)
+    if episode_ids is not None:
+        query = query.where(Task.episode_id.in_(episode_ids))
+    else:
+        # Whole-clinic runs only need tasks that could still change: open ones and completed keys.
+        query = query.where(Task.status.in_((OPEN, "done")))
+    tasks = {t.id: t for t in session.scalars(query)}
+    stored = [
+        StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, t.reason) for t in tasks.values()
+    ]
+    result = ReconcileResult()
+    now = context.now
+    for action in plan_reconciliation(stored, findings, {p.name for p in providers}):
+        if isinstance(action, Open):
+            _open(session, action.obligation, now)
+            result.opened += 1
+        elif isinstance(action, Refresh):
+            _refresh(tasks[action.task_id], action.obligation, now)
+            result.refreshed += 1
+        elif isinstance(action, CloseMet):
+            _close(session, tasks[action.task_id], MET, action.fulfillment.met_by, action.fulfillment.met_at)
+            result.met += 1
+        elif isinstance(action, CloseObsolete):
+            _close(session, tasks[action.task_id], CANCELLED, action.reason, now)
+            result.cancelled += 1
+    session.flush()
+    return result
+
+
+def _open(session: Session, ob, now) -> None:  # noqa: ANN001
+    task = Task(
+        clinic_id=ob.clinic_id,
+        key=ob.key,
+        provider=ob.provider,
+        kind=ob.kind,
+        episode_id=ob.episode_id,
+        patient_id=ob.patient_id,
+        title=ob.title,
+        reason=ob.reason,
+        evidence=ob.evidence,
+        owner_role=ob.owner_role,
+        due_at=ob.due_at,
+        status=OPEN,
+        opened_at=now,
+    )
+    session.add(task)
+    session.flush()
+    audit.record(
+        session, RECONCILER, "task.open", object_type="task", object_id=task.id,
+        patient_id=ob.patient_id, clinic_id=ob.clinic_id, detail={"key": ob.key, "due_at": ob.due_at.isoformat()},
+    )
+
+
+def _refresh(task: Task, ob, now) -> None:  # noqa: ANN001
+    task.title, task.reason, task.evidence = ob.title, ob.reason, ob.evidence
+    task.owner_role = ob.owner_role
+    if task.due_at != ob.due_at:
+        task.due_at = ob.due_at
+        if ob.due_at > now:
+            task.overdue_flagged_at = None  # a later deadline means it is no longer overdue
+
+
+def _close(session: Session, task: Task, status: str, resolution: str, at) -> None:  # noqa: ANN001
+    task.status = status
+    task.resolution = resolution
+    task.closed_at = at
+    audit.record(
+        session, RECONCILER, f"task.{status}", object_type="task", object_id=task.id,
+        patient_id=task.patient_id, clinic_id=task.clinic_id, detail={"key": task.key, "resolution": resolution},
+    )

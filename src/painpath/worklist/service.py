@@ -1,0 +1,183 @@
+"""Worklist use cases: query, claim, complete, reassign and comment on tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from painpath.core import audit
+from painpath.core.audit import Actor
+from painpath.core.auth.models import User
+from painpath.core.auth.roles import Permission, Role, role_allows
+from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.patients.models import Patient
+from painpath.worklist.engine import DONE, OPEN
+from painpath.worklist.models import Task, TaskComment
+from painpath.worklist.schemas import TaskOut, WorklistCounts, WorklistFilter
+
+
+def _filtered(query: Select, clinic_id: int, f: WorklistFilter, user: User, now: datetime) -> Select:
+    query = query.where(Task.clinic_id == clinic_id, Task.status == f.status)
+    if f.mine:
+        query = query.where(or_(Task.assignee_id == user.id, and_(Task.assignee_id.is_(None), Task.owner_role == user.role)))
+    if f.role is not None:
+        query = query.where(Task.owner_role == f.role.value)
+    if f.assignee_id is not None:
+        query = query.where(Task.assignee_id == f.assignee_id)
+    if f.due_before is not None:
+        query = query.where(Task.due_at < datetime.combine(f.due_before, datetime.min.time()) + timedelta(days=1))
+    if f.overdue:
+        query = query.where(Task.due_at <= now)
+    if f.patient_id is not None:
+        query = query.where(Task.patient_id == f.patient_id)
+    if f.episode_id is not None:
+        query = query.where(Task.episode_id == f.episode_id)
+    return query
+
+
+def list_tasks(session: Session, *, user: User, f: WorklistFilter) -> list[TaskOut]:
+    """Tasks matching the filter, soonest due first, with the patient's name for display."""
+    now = utcnow()
+    query = (
+        select(Task, Patient.family_name, Patient.given_name, User.display_name)
+        .join(Patient, Patient.id == Task.patient_id)
+        .outerjoin(User, User.id == Task.assignee_id)
+    )
+    query = _filtered(query, user.clinic_id, f, user, now).order_by(Task.due_at, Task.id).limit(f.limit).offset(f.offset)
+    return [
+        task_out(task, now, patient_name=f"{family}, {given}", assignee_name=assignee)
+        for task, family, given, assignee in session.execute(query)
+    ]
+
+
+def task_out(task: Task, now: datetime, **extra) -> TaskOut:  # noqa: ANN003
+    data = {name: getattr(task, name) for name in TaskOut.model_fields if hasattr(Task, name)}
+    data.update(extra)
+    data["overdue"] = task.status == OPEN and task.due_at <= now
+    return TaskOut(**data)
+
+
+def counts(session: Session, *, user: User, f: WorklistFilter, calendar: BusinessCalendar) -> WorklistCounts:
+    """Counts by state for the same filter (status aside), for the worklist header."""
+    now = utcnow()
+    today_end = calendar.end_of_local_day_utc(calendar.local_date(now))
+    today_start = today_end - timedelta(days=1)
+    open_filter = f.model_copy(update={"status": OPEN, "overdue": False})
+    row = session.execute(
+        _filtered(
+            select(
+                func.count(),
+                func.count(case((Task.due_at <= now, 1))),
+                func.count(case((and_(Task.due_at > now, Task.due_at <= today_end), 1))),
+                func.count(Task.assignee_id),
+            ),
+            user.clinic_id,
+            open_filter,
+            user,
+            now,
+        )
+    ).one()
+    closed_today = session.scalar(
+        select(func.count()).where(
+            Task.clinic_id == user.clinic_id, Task.status != OPEN, Task.closed_at > today_start
+        )
+    )
+    total, overdue, due_today, claimed = row
+    return WorklistCounts(
+        open=total, overdue=overdue, due_today=due_today, claimed=claimed, unclaimed=total - claimed,
+        closed_today=closed_today or 0,
+    )
+
+
+def get_task(session: Session, *, user: User, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or task.clinic_id != user.clinic_id:
+        raise NotFound("task", task_id)
+    return task
+
+
+def _check_version(task: Task, version: int) -> None:
+    if task.version != version:
+        raise StaleWrite("task", version, task.version)
+
+
+def _require_open(task: Task) -> None:
+    if task.status != OPEN:
+        raise Conflict(FieldProblem("status", "is_open", f"This task is already {task.status}"))
+
+
+def claim(session: Session, *, user: User, actor: Actor, task_id: int, version: int) -> Task:
+    task = get_task(session, user=user, task_id=task_id)
+    _check_version(task, version)
+    _require_open(task)
+    if task.assignee_id not in (None, user.id):
+        raise Conflict(FieldProblem("assignee_id", "unclaimed", "Someone else has claimed this task; ask a manager to reassign it"))
+    task.assignee_id = user.id
+    audit.record(session, actor, "task.claim", object_type="task", object_id=task.id, patient_id=task.patient_id)
+    session.flush()
+    return task
+
+
+def complete(session: Session, *, user: User, actor: Actor, task_id: int, version: int, note: str) -> Task:
+    task = get_task(session, user=user, task_id=task_id)
+    _check_version(task, version)
+    _require_open(task)
+    task.status = DONE
+    task.resolution = note
+    task.closed_at = utcnow()
+    task.closed_by_id = user.id
+    session.add(TaskComment(clinic_id=task.clinic_id, task_id=task.id, author_id=user.id, at=utcnow(), body=note))
+    audit.record(session, actor, "task.complete", object_type="task", object_id=task.id, patient_id=task.patient_id)
+    session.flush()
+    return task
+
+
+def reassign(
+    session: Session, *, user: User, actor: Actor, task_id: int, version: int,
+    assignee_id: int | None, owner_role: Role | None,
+) -> Task:
+    task = get_task(session, user=user, task_id=task_id)
+    _check_version(task, version)
+    _require_open(task)
+    detail: dict = {}
+    if assignee_id is not None:
+        assignee = session.get(User, assignee_id)
+        if assignee is None or assignee.clinic_id != user.clinic_id or not assignee.active:
+            raise InvalidInput(FieldProblem("assignee_id", "active_staff", f"No active user {assignee_id} in this clinic"))
+        if not role_allows(assignee.role, Permission.WORKLIST_WORK):
+            raise InvalidInput(FieldProblem("assignee_id", "can_work_tasks", f"{assignee.display_name} cannot work tasks"))
+        detail["assignee_id"] = [task.assignee_id, assignee_id]
+        task.assignee_id = assignee_id
+    if owner_role is not None:
+        if not role_allows(owner_role, Permission.WORKLIST_WORK):
+            raise InvalidInput(FieldProblem("owner_role", "can_work_tasks", f"Role {owner_role.value} cannot work tasks"))
+        detail["owner_role"] = [task.owner_role, owner_role.value]
+        task.owner_role = owner_role.value
+        if assignee_id is None:
+            task.assignee_id = None
+    audit.record(session, actor, "task.reassign", object_type="task", object_id=task.id, patient_id=task.patient_id, detail=detail)
+    session.flush()
+    return task
+
+
+def add_comment(session: Session, *, user: User, actor: Actor, task_id: int, body: str) -> TaskComment:
+    task = get_task(session, user=user, task_id=task_id)
+    comment = TaskComment(clinic_id=task.clinic_id, task_id=task.id, author_id=user.id, at=utcnow(), body=body)
+    session.add(comment)
+    session.flush()
+    audit.record(session, actor, "task.comment", object_type="task", object_id=task.id, patient_id=task.patient_id)
+    return comment
+
+
+def comments(session: Session, *, task: Task) -> list[tuple[TaskComment, str | None]]:
+    return list(
+        session.execute(
+            select(TaskComment, User.display_name)
+            .outerjoin(User, User.id == TaskComment.author_id)
+            .where(TaskComment.task_id == task.id)
+            .order_by(TaskComment.at)
+        ).tuples()
+    )

@@ -1,0 +1,199 @@
+"""Shared fixtures: a migrated database (SQLite or PostgreSQL), a clinic, staff, and signed-in clients.
+
+PAINPATH_TEST_DB=sqlite (default) or postgresql chooses the database; `make test` runs both.
+PostgreSQL tests create their own database and drop it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from painpath.context import AppContext, build_context, load_models
+from painpath.core.auth.models import User
+from painpath.core.auth.passwords import hash_password
+from painpath.core.auth.roles import Role
+from painpath.core.config import Settings
+from painpath.core.db import Base, Database
+from painpath.core.migrate import upgrade
+from painpath.core.tenancy import Clinic
+from painpath.patients.models import Location
+from painpath.web.app import create_app
+
+TEST_DB = os.environ.get("PAINPATH_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("PAINPATH_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def password_for(role: str) -> str:
+    return f"{role}-password-1"
+
+
+def create_pg_database() -> str:
+    name = f"painpath_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Iterator[str]:
+    """A database migrated to head once per run: a SQLite file to copy, or a PostgreSQL database."""
+    load_models()
+    if TEST_DB == "postgresql":
+        url = create_pg_database()
+        upgrade(url)
+        yield url
+        drop_pg_database(url)
+    else:
+        path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        upgrade(f"sqlite:///{path}")
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(migrated_template, tmp_path) -> str:
+    """A clean, migrated database for one test."""
+    if TEST_DB == "postgresql":
+        engine = create_engine(migrated_template)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return migrated_template
+    path = tmp_path / "painpath.sqlite3"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        demo_mode=False,
+        queue_url=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+    )
+
+
+@pytest.fixture
+def ctx(settings) -> Iterator[AppContext]:
+    context = build_context(settings, Database(settings.database_url))
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def db(ctx) -> Database:
+    return ctx.db
+
+
+@pytest.fixture
+def clinic(db) -> Clinic:
+    with db.session() as session:
+        found = Clinic(name="Riverside Pain & Spine", return_fax="555-0100", phone="555-0101")
+        session.add(found)
+        session.flush()
+        session.add(Location(clinic_id=found.id, name="Riverside Main", address="1 River Rd", phone="555-0102"))
+        session.add(Location(clinic_id=found.id, name="Northgate", address="20 North Ave", phone="555-0103"))
+    return found
+
+
+_HASHES: dict[str, str] = {}
+
+
+def _hash(role: str) -> str:
+    # argon2 is slow on purpose; hash each role's password once per test run.
+    if role not in _HASHES:
+        _HASHES[role] = hash_password(password_for(role))
+    return _HASHES[role]
+
+
+@pytest.fixture
+def staff(db, clinic) -> dict[str, User]:
+    """One user per role, username = role name."""
+    users = {}
+    with db.session() as session:
+        for role in Role:
+            user = User(clinic_id=clinic.id, username=role.value, display_name=f"{role.value.replace('_', ' ').title()} User", role=role.value, password_hash=_hash(role.value))
+            session.add(user)
+            users[role.value] = user
+    return users
+
+
+@pytest.fixture
+def app(ctx):  # noqa: ANN201
+    return create_app(ctx)
+
+
+def sign_in(client: TestClient, username: str, password: str) -> TestClient:
+    """Sign in through the real login form, then set the CSRF header API writes need."""
+    page = client.get("/login")
+    assert page.status_code == 200
+    token = client.cookies.get("painpath_login_csrf")
+    response = client.post("/login", data={"username": username, "password": password, "login_csrf": token, "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    client.headers["x-csrf-token"] = client.get("/api/me").json()["csrf_token"]
+    return client
+
+
+@pytest.fixture
+def client_for(app, staff):  # noqa: ANN201
+    """Factory: a TestClient signed in as the user of `role`."""
+    clients: list[TestClient] = []
+
+    def make(role: str) -> TestClient:
+        client = TestClient(app)
+        clients.append(client)
+        return sign_in(client, role, password_for(role))
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+PATIENT = {
+    "mrn": "MRN-1001",
+    "given_name": "Dana",
+    "family_name": "Okafor",
+    "birth_date": "1981-03-14",
+    "sex": "male",
+    "phone": "555-0142",
+    "preferred_contact": "phone",
+}
+EPISODE = {
+    "problem_summary": "Neck and right arm pain after a ladder fall",
+    "body_region": "cervical",
+    "laterality": "right",
+    "onset_date": "2026-01-01",
+    "icd10_codes": ["M54.12"],
+}
+
+
+@pytest.fixture
+def patient_payload() -> dict:
+    return dict(PATIENT)
+
+
+@pytest.fixture
+def episode_payload() -> dict:
+    return dict(EPISODE)
+
+
