@@ -1,0 +1,42 @@
+# painpath: `make run` serves the demo clinic; `make test` runs the whole suite on SQLite and PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ENV := PAINPATH_DEMO_MODE=1
+
+.PHONY: run test install dev-install services bench packs-check clean
+
+$(BIN)/painpath: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+install: $(BIN)/painpath
+
+run: install
+	$(DEMO_ENV) $(BIN)/painpath db upgrade
+	$(DEMO_ENV) $(BIN)/painpath packs check
+	$(DEMO_ENV) $(BIN)/painpath demo
+	@echo "painpath is starting on http://127.0.0.1:8000"
+	$(DEMO_ENV) $(BIN)/painpath serve --host 127.0.0.1 --port 8000
+
+dev-install: install
+	$(BIN)/pip install --quiet -e '.[dev]'
+	bash scripts/ensure-chromium.sh
+
+services:
+	bash scripts/ensure-services.sh
+
+test: dev-install services
+	PAINPATH_TEST_DB=sqlite bash scripts/run-tests.sh
+	PAINPATH_TEST_DB=postgresql bash scripts/run-tests.sh
+
+bench: dev-install services
+	$(BIN)/python -m bench.worklist_bench
+
+packs-check: install
+	$(DEMO_ENV) $(BIN)/painpath packs check
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,161 @@
+"""The painpath command line: serve, worker, db upgrade, demo, packs check, users create."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="painpath: the pain clinic's coordination engine", no_args_is_help=True)
+db_app = typer.Typer(help="Database commands")
+packs_app = typer.Typer(help="Knowledge pack commands")
+users_app = typer.Typer(help="User accounts")
+app.add_typer(db_app, name="db")
+app.add_typer(packs_app, name="packs")
+app.add_typer(users_app, name="users")
+console = Console()
+
+
+def _settings():  # noqa: ANN202
+    from painpath.core.config import get_settings
+
+    try:
+        return get_settings()
+    except Exception as exc:  # pydantic's ValidationError: say it plainly and stop
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _context():  # noqa: ANN202
+    from painpath.context import build_context
+    from painpath.knowledge import PackError
+
+    try:
+        return build_context(_settings())
+    except PackError as exc:
+        console.print(f"[red]Knowledge pack refused:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the latest schema."""
+    from painpath.core.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    console.print("Database is at the latest revision.")
+
+
+@packs_app.command("check")
+def packs_check() -> None:
+    """Load and validate every knowledge pack; exit 2 naming the file and path of the first problem."""
+    from painpath.knowledge import PackError, load_knowledge
+
+    settings = _settings()
+    try:
+        knowledge = load_knowledge(settings.extra_pack_dirs)
+    except PackError as exc:
+        console.print(f"[red]Knowledge pack refused:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    table = Table("pack", "kind", "version", "last verified", "file")
+    for pack in knowledge.packs:
+        table.add_row(pack.header.id, pack.header.kind, str(pack.header.version), str(pack.header.last_verified), pack.file.name)
+    console.print(table)
+    console.print(f"{len(knowledge.packs)} packs OK; {len(knowledge.payers)} payers.")
+
+
+@app.command()
+def demo(seed: Annotated[int, typer.Option(help="Random seed for the demo patients")] = 20261129) -> None:
+    """Load the demo clinic into an empty database and print the demo logins."""
+    from painpath.demo import database_is_empty, load_demo
+
+    context = _context()
+    if not database_is_empty(context):
+        console.print("The database already has a clinic; the demo loads only into an empty database.")
+        raise typer.Exit(0)
+    summary = load_demo(context, seed=seed)
+    _print_logins(summary.logins)
+
+
+def _print_logins(logins) -> None:  # noqa: ANN001
+    table = Table("username", "role", "password", title="Demo logins")
+    for username, role, password in logins:
+        table.add_row(username, role, password)
+    console.print(table)
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: str,
+    display_name: Annotated[str, typer.Option(help="Name shown to colleagues")] = "",
+    clinic_id: Annotated[int, typer.Option(help="Clinic the user works for")] = 1,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create a user (the password is stored only as an argon2 hash)."""
+    from painpath.core.audit import Actor
+    from painpath.core.auth.service import create_user
+    from painpath.core.errors import DomainError
+
+    context = _context()
+    try:
+        with context.db.session() as session:
+            user = create_user(
+                session, clinic_id=clinic_id, username=username, display_name=display_name or username,
+                role=role, password=password, actor=Actor.system("cli", clinic_id),
+            )
+            console.print(f"Created user {user.username} ({user.role}).")
+    except DomainError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{problem.field}[/red]: {problem.message}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def worker() -> None:
+    """Run a background consumer: the deadline sweeper, reconciliation and outbound work."""
+    from painpath.jobs import huey
+
+    _context()  # fail fast on bad settings or packs
+    consumer = huey.create_consumer(workers=2, worker_type="thread", periodic=True)
+    consumer.run()
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    with_worker: Annotated[bool, typer.Option(help="Run a background consumer in this process")] = True,
+) -> None:
+    """Serve the web app (and, embedded, an in-process background consumer)."""
+    import uvicorn
+
+    from painpath.core.logging import configure_logging
+    from painpath.web.app import create_app
+
+    configure_logging()
+    context = _context()
+    consumer = None
+    if with_worker:
+        from painpath import jobs
+
+        jobs.use_context(context)
+        consumer = jobs.huey.create_consumer(workers=1, worker_type="thread", periodic=True)
+        consumer.start()
+    try:
+        uvicorn.run(create_app(context), host=host, port=port, log_level="info")
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

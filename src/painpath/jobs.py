@@ -1,0 +1,78 @@
+"""Background work on huey: the deadline sweeper and the periodic re-reconciliation.
+
+Embedded installs queue in a SQLite file; production points PAINPATH_QUEUE_URL at Redis.
+`painpath worker` runs a consumer; `painpath serve` starts one inside the web process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+
+from painpath.context import AppContext, build_context
+from painpath.core.clock import utcnow
+from painpath.core.config import get_settings
+from painpath.core.logging import get_logger
+from painpath.worklist.sweeper import sweep_overdue
+
+log = get_logger("painpath.jobs")
+
+
+def make_huey(queue_url: str) -> Huey:
+    if queue_url.startswith("redis://"):
+        return RedisHuey("painpath", url=queue_url)
+    if queue_url.startswith("sqlite:///"):
+        path = Path(queue_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("painpath", filename=str(path))
+    raise ValueError(f"PAINPATH_QUEUE_URL must start with sqlite:/// or redis://, got {queue_url.split(':')[0]}")
+
+
+huey = make_huey(get_settings().queue_url)
+
+
+@lru_cache
+def worker_context() -> AppContext:
+    """Built once per worker process; the web process shares its own via use_context()."""
+    return build_context(get_settings())
+
+
+_shared: dict[str, AppContext] = {}
+
+
+def use_context(context: AppContext) -> None:
+    """Let an in-process consumer reuse the web app's context (one engine, one knowledge load)."""
+    _shared["context"] = context
+
+
+def _context() -> AppContext:
+    return _shared.get("context") or worker_context()
+
+
+def sweep_once() -> int:
+    flagged = sweep_overdue(_context().db, utcnow())
+    if flagged:
+        log.info("sweeper flagged overdue tasks", count=flagged)
+    return flagged
+
+
+def reconcile_all_once() -> dict:
+    context = _context()
+    with context.db.session() as session:
+        result = context.reconcile(session)
+    log.info("reconciled open episodes", opened=result.opened, met=result.met, cancelled=result.cancelled)
+    return result.__dict__
+
+
+@huey.periodic_task(crontab(minute="*"), name="sweep_overdue")
+def sweep_task() -> int:
+    return sweep_once()
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="reconcile_all")
+def reconcile_task() -> dict:
+    # Time alone can create obligations (a follow-up window opens); facts changes reconcile at once.
+    return reconcile_all_once()
