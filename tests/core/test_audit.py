@@ -1,0 +1,56 @@
+"""The audit trail: written with the change, for every chart read, and never rewritten."""
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
+
+from painpath.core.audit import AuditEvent, AuditIsAppendOnly
+
+
+def _events(db, action):  # noqa: ANN001, ANN202
+    with db.session() as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_reading_a_chart_writes_an_audit_row(client_for, staff, db, patient_payload):
+    client = client_for("front_desk")
+    patient_id = client.post("/api/patients", json=patient_payload).json()["id"]
+    nurse = client_for("nurse")
+    response = nurse.get(f"/api/patients/{patient_id}", headers={"x-request-id": "req-chart-1"})
+    assert response.status_code == 200
+    reads = _events(db, "chart.read")
+    assert len(reads) == 1
+    read = reads[0]
+    assert (read.actor_user_id, read.patient_id, read.object_type) == (staff["nurse"].id, patient_id, "patient")
+    assert read.request_id == "req-chart-1"
+    assert read.actor_label == "user:nurse"
+
+
+def test_reading_an_episode_page_is_audited_too(client_for, db, patient_payload, episode_payload):
+    client = client_for("coordinator")
+    patient_id = client.post("/api/patients", json=patient_payload).json()["id"]
+    episode_id = client.post(f"/api/patients/{patient_id}/episodes", json=episode_payload).json()["id"]
+    client.get(f"/api/episodes/{episode_id}")
+    assert [(e.object_type, e.object_id) for e in _events(db, "chart.read")] == [("episode", str(episode_id))]
+
+
+def test_a_failed_change_leaves_no_audit_row(client_for, db, patient_payload):
+    client = client_for("front_desk")
+    client.post("/api/patients", json=patient_payload)
+    duplicate = client.post("/api/patients", json=patient_payload)
+    assert duplicate.status_code == 422
+    assert len(_events(db, "patient.create")) == 1
+
+
+def test_audit_rows_cannot_be_updated_or_deleted(client_for, db, patient_payload):
+    client_for("front_desk").post("/api/patients", json=patient_payload)
+    with pytest.raises(AuditIsAppendOnly):
+        with db.session() as session:
+            row = session.scalars(select(AuditEvent)).first()
+            row.action = "tampered"
+    # Below the ORM, the database itself refuses (trigger from the migration).
+    with pytest.raises(DatabaseError):
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_event"))
+    with db.session() as session:
+        assert session.scalar(select(AuditEvent).where(AuditEvent.action == "tampered")) is None

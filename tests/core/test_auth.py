@@ -1,0 +1,97 @@
+"""Sign-in: argon2 hashes, lockout after repeated failures, sessions, CSRF."""
+
+from datetime import timedelta
+
+import time_machine
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from painpath.core.audit import Actor, AuditEvent
+from painpath.core.auth.models import User
+from painpath.core.auth.service import create_user
+from painpath.core.clock import utcnow
+from painpath.core.errors import InvalidInput
+
+from conftest import password_for, sign_in
+
+
+def _attempt(app, username, password):  # noqa: ANN001, ANN202
+    client = TestClient(app)
+    client.get("/login")
+    return client, client.post(
+        "/login",
+        data={"username": username, "password": password, "login_csrf": client.cookies.get("painpath_login_csrf")},
+        follow_redirects=False,
+    )
+
+
+def test_passwords_are_stored_as_argon2_hashes(db, clinic):
+    with db.session() as session:
+        user = create_user(session, clinic_id=clinic.id, username="new.nurse", display_name="New Nurse", role="nurse", password="correct horse battery", actor=Actor.system("test", clinic.id))
+        assert user.password_hash.startswith("$argon2id$")
+        assert "correct horse" not in user.password_hash
+
+
+def test_weak_password_and_unknown_role_are_refused(db, clinic):
+    import pytest
+
+    with pytest.raises(InvalidInput) as refused, db.session() as session:
+        create_user(session, clinic_id=clinic.id, username="x", display_name="X", role="wizard", password="short", actor=Actor.system("test", clinic.id))
+    assert {p.field for p in refused.value.problems} == {"role", "password"}
+
+
+def test_lockout_after_repeated_failures_then_unlock_after_the_window(app, ctx, staff, db):
+    limit = ctx.settings.lockout_failures
+    for _ in range(limit):
+        _client, response = _attempt(app, "nurse", "wrong-password")
+        assert response.status_code == 401
+    _client, locked = _attempt(app, "nurse", password_for("nurse"))
+    assert locked.status_code == 401 and "Too many failed sign-ins" in locked.text
+    with db.session() as session:
+        assert session.scalar(select(User.locked_until).where(User.username == "nurse")) is not None
+        failures = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).all()
+        assert len(failures) == limit
+    with time_machine.travel(utcnow() + timedelta(minutes=ctx.settings.lockout_minutes + 1), tick=False):
+        _client, response = _attempt(app, "nurse", password_for("nurse"))
+        assert response.status_code == 303
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message(app, staff):
+    _c, unknown = _attempt(app, "nobody", "whatever-password")
+    _c, wrong = _attempt(app, "nurse", "whatever-password")
+    assert "Wrong username or password" in unknown.text and "Wrong username or password" in wrong.text
+
+
+def test_writes_without_the_csrf_token_are_refused(app, staff, patient_payload):
+    client = sign_in(TestClient(app), "front_desk", password_for("front_desk"))
+    token = client.headers.pop("x-csrf-token")
+    refused = client.post("/api/patients", json=patient_payload)
+    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "csrf_token"
+    accepted = client.post("/api/patients", json=patient_payload, headers={"x-csrf-token": token})
+    assert accepted.status_code == 201
+
+
+def test_logout_ends_the_session_on_the_server(app, staff):
+    client = sign_in(TestClient(app), "coordinator", password_for("coordinator"))
+    cookie = client.cookies.get("painpath_session")
+    assert client.post("/logout", follow_redirects=False).status_code == 303
+    replay = TestClient(app)
+    replay.cookies.set("painpath_session", cookie)
+    assert replay.get("/api/me").status_code == 401
+
+
+def test_login_form_without_its_csrf_cookie_is_refused(app, staff):
+    client = TestClient(app)
+    response = client.post("/login", data={"username": "nurse", "password": password_for("nurse"), "login_csrf": "forged"}, follow_redirects=False)
+    assert response.status_code == 401 and "expired" in response.text
+
+
+def test_next_parameter_cannot_redirect_off_site(app, staff):
+    client = TestClient(app)
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": "nurse", "password": password_for("nurse"), "login_csrf": client.cookies.get("painpath_login_csrf"), "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
