@@ -147,7 +147,8 @@ def serve(
         consumer = jobs.huey.create_consumer(workers=1, worker_type="thread", periodic=True)
         consumer.start()
     try:
-        uvicorn.run(create_app(context), host=host, port=port, log_level="info")
+        # Our middleware logs each request by route template; uvicorn's access log would print query strings.
+        uvicorn.run(create_app(context), host=host, port=port, log_level="info", access_log=False)
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)

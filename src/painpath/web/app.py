@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -9,8 +10,10 @@ from fastapi.staticfiles import StaticFiles
 
 from painpath.context import AppContext
 from painpath.core.context import new_request_id, request_id_var
+from painpath.core.logging import get_logger
 from painpath.web.errors import install_error_handlers
 
+log = get_logger("painpath.web")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -40,8 +43,15 @@ def create_app(context: AppContext) -> FastAPI:
     @app.middleware("http")
     async def request_context(request: Request, call_next):  # noqa: ANN001, ANN202
         token = request_id_var.set(request.headers.get("x-request-id") or new_request_id())
+        started = time.perf_counter()
         try:
             response = await call_next(request)
+            # The route template (/api/patients/{patient_id}), never the query string: searches carry names.
+            route = request.scope.get("route")
+            log.info(
+                "request", method=request.method, route=getattr(route, "path", "unmatched"),
+                status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1),
+            )
         finally:
             request_id_var.reset(token)
         response.headers["x-request-id"] = request_id_var.get() or ""

@@ -1,0 +1,50 @@
+"""Business-day arithmetic on the US federal calendar, checked against the published 2026 holidays."""
+
+from datetime import date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from painpath.core.clock import BusinessCalendar
+
+CAL = BusinessCalendar(country="US", timezone_name="America/Chicago")
+
+
+def test_2026_federal_holidays_are_not_business_days():
+    # RECIPES.md: holidays.US(2026) includes 11 Nov, 26 Nov (Thanksgiving) and 25 Dec.
+    for day in (date(2026, 1, 1), date(2026, 1, 19), date(2026, 11, 11), date(2026, 11, 26), date(2026, 12, 25)):
+        assert not CAL.is_business_day(day), day
+    assert CAL.is_business_day(date(2026, 11, 27))  # the Friday after Thanksgiving is not federal
+
+
+def test_adding_business_days_skips_weekends_and_holidays():
+    assert CAL.add_business_days(date(2026, 11, 25), 1) == date(2026, 11, 27)  # over Thanksgiving
+    assert CAL.add_business_days(date(2026, 11, 6), 3) == date(2026, 11, 12)  # Fri + 3 skips the weekend and 11 Nov
+    assert CAL.add_business_days(date(2026, 12, 24), 1) == date(2026, 12, 28)
+
+
+def test_a_payer_may_count_veterans_day_as_a_business_day():
+    payer_calendar = BusinessCalendar(observed_holidays_ignored=frozenset({"Veterans Day"}))
+    assert payer_calendar.is_business_day(date(2026, 11, 11))
+    assert payer_calendar.add_business_days(date(2026, 11, 10), 1) == date(2026, 11, 11)
+
+
+def test_due_time_is_end_of_the_local_day_in_utc():
+    # Friday 8 Jan 2026 ends at 23:59:59 Chicago time = 05:59:59 UTC on Saturday.
+    assert CAL.end_of_local_day_utc(date(2026, 1, 8)) == datetime(2026, 1, 9, 5, 59, 59)
+    # A call at 20:00 Chicago on Monday is still Monday locally even though it is Tuesday in UTC.
+    assert CAL.local_date(datetime(2026, 1, 6, 2, 0)) == date(2026, 1, 5)
+
+
+@given(start=st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)), days=st.integers(min_value=0, max_value=40))
+def test_business_days_between_inverts_add_business_days(start, days):
+    end = CAL.add_business_days(start, days)
+    assert CAL.business_days_between(start, end) == days
+    assert end == start or CAL.is_business_day(end)
+
+
+@given(start=st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)), days=st.integers(min_value=1, max_value=40))
+def test_every_day_skipped_is_a_weekend_or_holiday(start, days):
+    end = CAL.add_business_days(start, days)
+    counted = [start + timedelta(n) for n in range(1, (end - start).days + 1)]
+    assert sum(CAL.is_business_day(d) for d in counted) == days
