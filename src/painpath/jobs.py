@@ -14,7 +14,7 @@ from huey.api import Huey
 
 from painpath.context import AppContext, build_context
 from painpath.core.clock import utcnow
-from painpath.core.config import get_settings
+from painpath.core.config import QueueSettings, get_settings
 from painpath.core.logging import get_logger
 from painpath.worklist.sweeper import sweep_overdue
 
@@ -31,7 +31,7 @@ def make_huey(queue_url: str) -> Huey:
     raise ValueError(f"PAINPATH_QUEUE_URL must start with sqlite:/// or redis://, got {queue_url.split(':')[0]}")
 
 
-huey = make_huey(get_settings().queue_url)
+huey = make_huey(QueueSettings().queue_url)
 
 
 @lru_cache

@@ -13,14 +13,19 @@ DEMO_SECRET_KEY = "painpath-demo-secret-do-not-use-in-production"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
-class Settings(BaseSettings):
+class QueueSettings(BaseSettings):
+    """Read on its own by the job module at import, before (and without) the full settings."""
+
     model_config = SettingsConfigDict(env_prefix="PAINPATH_", env_file=".env", extra="ignore")
 
+    # Background queue: "sqlite:///path" (embedded default) or "redis://host:port/db".
+    queue_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'queue.sqlite3'}"
+
+
+class Settings(QueueSettings):
     demo_mode: bool = False
     secret_key: str = DEMO_SECRET_KEY
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'painpath.sqlite3'}"
-    # Background queue: "sqlite:///path" (embedded default) or "redis://host:port/db".
-    queue_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'queue.sqlite3'}"
     extra_pack_dirs: list[Path] = Field(default_factory=list)
 
     # Business calendar: the holidays package's country code and optional subdivision.

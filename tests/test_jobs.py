@@ -1,0 +1,62 @@
+"""Background jobs run the sweeper and reconciliation through real queues (SQLite file and Redis)."""
+
+import uuid
+from datetime import datetime
+
+import pytest
+import redis
+import time_machine
+from sqlalchemy import select
+
+from painpath import jobs
+from painpath.worklist.models import Task
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _queue(kind, tmp_path):  # noqa: ANN001, ANN202
+    if kind == "redis":
+        try:
+            redis.Redis.from_url(REDIS_URL).ping()
+        except redis.ConnectionError:
+            pytest.fail("Redis is not reachable on 127.0.0.1:6379; `make test` starts it")
+        return jobs.make_huey(REDIS_URL)
+    return jobs.make_huey(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_sweep_and_reconcile_run_as_queued_jobs(kind, tmp_path, ctx, client_for, patient_payload, episode_payload):
+    huey = _queue(kind, tmp_path)
+    huey.flush()
+    name = f"painpath-test-{uuid.uuid4().hex[:6]}"
+    sweep = huey.task(name=f"{name}-sweep")(jobs.sweep_once)
+    reconcile = huey.task(name=f"{name}-reconcile")(jobs.reconcile_all_once)
+    jobs.use_context(ctx)
+    try:
+        with time_machine.travel(datetime(2026, 2, 2, 15, 0), tick=False) as clock:
+            client = client_for("coordinator")
+            patient_id = client.post("/api/patients", json=patient_payload).json()["id"]
+            client.post(f"/api/patients/{patient_id}/episodes", json=episode_payload)
+            clock.move_to(datetime(2026, 3, 2, 15, 0))
+            result = sweep()
+            assert huey.pending_count() == 1
+            huey.execute(huey.dequeue())
+            assert result.get() == 1
+            reconciled = reconcile()
+            huey.execute(huey.dequeue())
+            assert reconciled.get()["opened"] == 0
+        with ctx.db.session() as session:
+            assert session.scalar(select(Task.overdue_flagged_at)) == datetime(2026, 3, 2, 15, 0)
+    finally:
+        jobs._shared.clear()
+        huey.flush()
+
+
+def test_periodic_jobs_are_registered():
+    names = {task.name for task in jobs.huey.read_periodic(datetime(2026, 1, 5, 15, 0))}
+    assert {"sweep_overdue", "reconcile_all"} <= names
+
+
+def test_unknown_queue_url_is_refused():
+    with pytest.raises(ValueError, match="PAINPATH_QUEUE_URL"):
+        jobs.make_huey("amqp://localhost")
