@@ -71,13 +71,19 @@ def packs_check() -> None:
 @app.command()
 def demo(seed: Annotated[int, typer.Option(help="Random seed for the demo patients")] = 20261129) -> None:
     """Load the demo clinic into an empty database and print the demo logins."""
-    from painpath.demo import database_is_empty, load_demo
+    from painpath.demo import database_is_empty, demo_logins, load_demo
 
     context = _context()
     if not database_is_empty(context):
         console.print("The database already has a clinic; the demo loads only into an empty database.")
+        if context.settings.demo_mode:
+            _print_logins(demo_logins())
         raise typer.Exit(0)
     summary = load_demo(context, seed=seed)
+    console.print(
+        f"Loaded {summary.clinic_name}: {summary.patients} patients, {summary.episodes} episodes, "
+        f"{summary.open_tasks} open tasks ({summary.overdue_tasks} overdue)."
+    )
     _print_logins(summary.logins)
 
 

@@ -1,0 +1,536 @@
+"""The demo clinic: Riverside Pain & Spine with staff, 200 patients and a live worklist.
+
+`painpath demo` and `make run` call `load_demo` on an empty database. Everything is drawn from one
+`random.Random(seed)` and placed relative to `now`, so the same seed and `now` give the same clinic.
+The data goes in through the slices' services, so validation applies and the audit trail is written.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from painpath.context import AppContext
+from painpath.core import audit
+from painpath.core.audit import Actor
+from painpath.core.auth.models import User
+from painpath.core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from painpath.core.auth.roles import Role
+from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.tenancy import Clinic
+from painpath.patients import service as patient_service
+from painpath.patients.models import Episode, Location
+from painpath.patients.schemas import CoverageIn, EpisodeIn, EpisodeUpdate, PatientIn
+from painpath.worklist.engine import OPEN
+from painpath.worklist.models import Task
+
+DEFAULT_SEED = 20261129
+DEFAULT_PATIENTS = 200
+CLINIC_NAME = "Riverside Pain & Spine"
+# 555-0100..555-0199 are the numbers reserved for fiction; every phone number here is one of them.
+CLINIC_PHONE = "(708) 555-0100"
+CLINIC_FAX = "(708) 555-0101"
+LOCATIONS = (
+    ("Riverside Main", "2400 Riverside Pkwy, Suite 200, Riverside, IL 60546", "(708) 555-0102", "(708) 555-0103"),
+    ("Northgate", "815 Northgate Blvd, Suite 110, Northgate, IL 60714", "(847) 555-0104", "(847) 555-0105"),
+)
+# username, role, display name. Usernames are role names; the second clinician and coordinator get a 2.
+STAFF = (
+    ("front_desk", Role.FRONT_DESK, "Maria Delgado"),
+    ("nurse", Role.NURSE, "Tom Becker, RN"),
+    ("coordinator", Role.COORDINATOR, "Aisha Grant"),
+    ("coordinator2", Role.COORDINATOR, "Kevin Novak"),
+    ("clinician", Role.CLINICIAN, "Dr. Priya Raman"),
+    ("clinician2", Role.CLINICIAN, "Dr. Samuel Okoye"),
+    ("therapist", Role.THERAPIST, "Lena Fischer, DPT"),
+    ("billing", Role.BILLING, "Gloria Chen"),
+    ("manager", Role.MANAGER, "Robert Hayes"),
+    ("admin", Role.ADMIN, "Dana Whitfield"),
+    ("patient", Role.PATIENT, "Evelyn Harper"),
+)
+
+FEMALE_NAMES = (
+    "Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah", "Karen",
+    "Lisa", "Nancy", "Sandra", "Ashley", "Emily", "Donna", "Michelle", "Carol", "Amanda", "Melissa",
+    "Deborah", "Stephanie", "Rebecca", "Sharon", "Laura", "Cynthia", "Angela", "Brenda", "Nicole", "Maria",
+    "Rosa", "Guadalupe", "Keisha", "Tamika", "Mei", "Priya", "Fatima", "Ngozi", "Olga", "Hannah",
+)
+MALE_NAMES = (
+    "James", "Robert", "John", "Michael", "David", "William", "Richard", "Joseph", "Thomas", "Charles",
+    "Christopher", "Daniel", "Matthew", "Anthony", "Mark", "Donald", "Steven", "Paul", "Andrew", "Joshua",
+    "Kenneth", "Kevin", "Brian", "George", "Timothy", "Ronald", "Jason", "Edward", "Jeffrey", "Ryan",
+    "Jose", "Luis", "Carlos", "Darnell", "Andre", "Wei", "Raj", "Ahmed", "Tomasz", "Emeka",
+)
+NEUTRAL_NAMES = ("Alex", "Jordan", "Taylor", "Casey", "Morgan", "Riley", "Jamie", "Avery")
+FAMILY_NAMES = (
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
+    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin",
+    "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson",
+    "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores",
+    "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts",
+    "Kowalski", "Nowak", "Schmidt", "Mueller", "O'Brien", "Murphy", "Sullivan", "Kim", "Patel", "Shah",
+    "Chen", "Wang", "Okafor", "Adeyemi", "Washington", "Jefferson", "Brooks", "Price", "Bennett", "Wood",
+    "Novak", "Horvath", "Petrov", "Ivanova", "Haddad", "Khan", "Santos", "Reyes", "Morales", "Ortiz",
+)
+STREETS = (
+    "Oak St", "Maple Ave", "Cedar Ln", "Harlem Ave", "Des Plaines Ave", "Ogden Ave", "Longcommon Rd",
+    "Forest Ave", "Northgate Blvd", "Golf Rd", "Milwaukee Ave", "Elm St", "Prairie Ave", "Lincoln Ave",
+    "Washington St", "Central Ave", "Willow Rd", "Birch Dr", "Burlington St", "Park Ave",
+)
+TOWNS = (
+    ("Riverside", "60546", 0), ("Brookfield", "60513", 0), ("Berwyn", "60402", 0), ("La Grange", "60525", 0),
+    ("North Riverside", "60546", 0), ("Northgate", "60714", 1), ("Niles", "60714", 1), ("Park Ridge", "60068", 1),
+    ("Des Plaines", "60016", 1), ("Morton Grove", "60053", 1),
+)  # town, ZIP, nearest location (index into LOCATIONS)
+AREA_CODES = ("708", "708", "773", "847", "630")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A presenting pain problem: region, the codes for each side, and how patients describe it."""
+
+    region: str
+    codes: dict[str, tuple[str, ...]]  # laterality -> ICD-10-CM codes (billable, checked by the tests)
+    complaints: tuple[str, ...]  # "{side}" is the side in words
+    weight: int = 2
+
+
+PROBLEMS = (
+    Problem("lumbar", {"left": ("M54.16",), "right": ("M54.16",)}, (
+        "Low back pain radiating down the {side} leg to the foot",
+        "Burning pain from the {side} buttock to the calf with numbness in the toes",
+    ), 5),
+    Problem("lumbar", {"left": ("M51.16",), "right": ("M51.16",)}, (
+        "Herniated lumbar disc on MRI with {side} leg pain below the knee",
+    ), 3),
+    Problem("lumbar", {"left": ("M54.42",), "right": ("M54.41",)}, ("Low back pain with {side}-sided sciatica",), 3),
+    Problem("lumbar", {"midline": ("M47.816",), "bilateral": ("M47.816",)}, (
+        "Axial low back pain, worse with extension and standing; facet arthropathy on imaging",
+        "Aching low back pain, stiff in the morning, worse with twisting",
+    ), 4),
+    Problem("lumbar", {"bilateral": ("M48.062",)}, (
+        "Pain and heaviness in both legs after walking one block, relieved by sitting or leaning forward",
+        "Neurogenic claudication: cannot stand at the counter more than 10 minutes",
+    ), 3),
+    Problem("lumbar", {"midline": ("M54.50",)}, ("Low back pain without leg symptoms",), 3),
+    Problem("lumbar", {"midline": ("M43.16",), "bilateral": ("M43.16",)}, (
+        "Low back pain with grade 1 L4-L5 spondylolisthesis",
+    ), 1),
+    Problem("lumbar", {"bilateral": ("M96.1", "G89.4"), "left": ("M96.1", "G89.4"), "right": ("M96.1", "G89.4")}, (
+        "Persistent back and leg pain after lumbar fusion",
+        "Back pain returned after L5-S1 laminectomy; referred for spinal cord stimulator evaluation",
+    ), 1),
+    Problem("cervical", {"left": ("M54.12",), "right": ("M54.12",)}, (
+        "Neck pain radiating into the {side} arm with tingling in the thumb and index finger",
+        "Sharp pain from the neck to the {side} shoulder blade and forearm",
+    ), 4),
+    Problem("cervical", {"left": ("M50.122",), "right": ("M50.122",)}, (
+        "C5-C6 disc herniation with {side} arm pain and grip weakness",
+    ), 1),
+    Problem("cervical", {"midline": ("M47.812",), "bilateral": ("M47.812",)}, (
+        "Chronic neck pain with headaches at the base of the skull, worse looking up",
+    ), 2),
+    Problem("cervical", {"midline": ("M54.2",)}, ("Neck pain and stiffness", "Neck pain after a rear-end collision"), 3),
+    Problem("cervical", {"left": ("M54.81",), "right": ("M54.81",), "bilateral": ("M54.81",)}, (
+        "Shooting pain from the base of the skull over the scalp",
+    ), 1),
+    Problem("thoracic", {"midline": ("M54.6",)}, ("Mid-back pain between the shoulder blades",), 1),
+    Problem("thoracic", {"left": ("B02.29",), "right": ("B02.29",)}, (
+        "Burning band of pain around the {side} chest wall since shingles",
+    ), 1),
+    Problem("sacroiliac", {"left": ("M46.1",), "right": ("M46.1",), "bilateral": ("M46.1",)}, (
+        "{Side} sacroiliac joint pain, worse getting out of the car and climbing stairs",
+    ), 3),
+    Problem("hip", {"left": ("M25.552",), "right": ("M25.551",)}, ("Pain in the {side} hip and groin with walking",), 2),
+    Problem("hip", {"left": ("M16.12",), "right": ("M16.11",)}, ("Osteoarthritis of the {side} hip, not ready for replacement",), 2),
+    Problem("hip", {"left": ("M70.62",), "right": ("M70.61",)}, ("Pain on the outside of the {side} hip, cannot lie on that side",), 2),
+    Problem("knee", {"left": ("M17.12",), "right": ("M17.11",), "bilateral": ("M17.0",)}, (
+        "Osteoarthritic {side} knee pain limiting walking; steroid injections wear off after weeks",
+        "Knee osteoarthritis ({side}); asking about genicular nerve ablation",
+    ), 3),
+    Problem("knee", {"left": ("M25.562",), "right": ("M25.561",)}, ("Pain in the {side} knee going down stairs",), 1),
+    Problem("shoulder", {"left": ("M75.42",), "right": ("M75.41",)}, ("{Side} shoulder pain reaching overhead",), 2),
+    Problem("shoulder", {"left": ("M19.012",), "right": ("M19.011",)}, ("Arthritic {side} shoulder pain at night",), 1),
+    Problem("shoulder", {"left": ("M25.512",), "right": ("M25.511",)}, ("Pain in the {side} shoulder after a fall",), 1),
+    Problem("other", {"none": ("M79.7", "G89.4")}, ("Widespread pain, poor sleep and fatigue; diagnosed with fibromyalgia",), 1),
+    Problem("other", {"left": ("G90.522",), "right": ("G90.521",)}, (
+        "Burning pain, swelling and colour change in the {side} foot since an ankle fracture",
+    ), 1),
+    Problem("other", {"left": ("G57.12",), "right": ("G57.11",)}, ("Burning numbness over the {side} outer thigh",), 1),
+    Problem("other", {"left": ("G50.0",), "right": ("G50.0",)}, ("Electric-shock pains in the {side} cheek and jaw",), 1),
+)
+TRIGGERS = (
+    "", "", "", "Began after lifting a heavy box.", "Began after a fall on ice.", "Began after a rear-end car collision.",
+    "Began after a weekend of gardening.", "Began after moving house.", "No injury recalled.",
+)
+WORK_TRIGGERS = (
+    "Injured lifting a pallet at work.", "Injured in a fall from a ladder at work.", "Injured when a forklift struck a shelf at work.",
+    "Began with repetitive overhead work on the assembly line.", "Injured transferring a patient at work.",
+)
+EARLY_TREATMENTS = (
+    "No treatment yet apart from over-the-counter medicines.",
+    "Tried ibuprofen and rest; urgent care gave a medrol dose pack.",
+    "Primary care referred for evaluation and treatment.",
+)
+TREATMENTS = (
+    "Six weeks of physical therapy and naproxen without lasting relief.",
+    "Tried ibuprofen, a medrol dose pack and a home exercise program.",
+    "Eight PT visits helped only briefly; takes acetaminophen and gabapentin.",
+    "Chiropractic care for two months without improvement.",
+    "Had one epidural steroid injection elsewhere two years ago with good relief.",
+    "No treatment yet apart from over-the-counter medicines.",
+    "Primary care referred after conservative care failed; wants to avoid surgery.",
+    "On tramadol from primary care; would like to taper.",
+)
+CHRONIC_DAYS = 365  # onset at least this long ago: "chronic", often with G89.4 added
+
+
+class DemoRefused(RuntimeError):
+    """The database already holds a clinic; the demo loads only into an empty database."""
+
+
+@dataclass
+class DemoSummary:
+    clinic_id: int
+    clinic_name: str
+    locations: list[str]
+    logins: list[tuple[str, str, str]]  # (username, role, password)
+    patients: int
+    episodes: int
+    first_visits_booked: int
+    discharged: int
+    open_tasks: int
+    overdue_tasks: int
+    now: datetime
+    seed: int
+    payer_ids: list[str] = field(default_factory=list)
+
+
+def demo_password(role: str) -> str:
+    return f"demo-{role}-2026"
+
+
+def database_is_empty(ctx: AppContext) -> bool:
+    """True when no clinic exists yet, so the demo may load."""
+    with ctx.db.session() as session:
+        return session.scalar(select(Clinic.id).limit(1)) is None
+
+
+# Generation (pure: random draws and dates only) -----------------------------------------------
+
+@dataclass
+class _EpisodePlan:
+    problem_summary: str
+    body_region: str
+    laterality: str
+    onset_date: date
+    icd10_codes: list[str]
+    opened_at: datetime
+    clinician: int  # index among the clinicians
+    coordinator: int  # index among the coordinators
+    booked_at: datetime | None = None
+    first_visit_at: datetime | None = None
+    discharged_at: datetime | None = None
+
+
+@dataclass
+class _PatientPlan:
+    patient: dict
+    location: int
+    coverage: dict
+    episodes: list[_EpisodePlan]
+
+
+def _local_to_utc(calendar: BusinessCalendar, day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=calendar.tz).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _business_days_before(calendar: BusinessCalendar, day: date, count: int) -> list[date]:
+    """The `count` business days before `day` (not counting it), most recent first."""
+    days, current = [], day
+    while len(days) < count:
+        current -= timedelta(days=1)
+        if calendar.is_business_day(current):
+            days.append(current)
+    return days
+
+
+def _business_day_on_or_before(calendar: BusinessCalendar, day: date) -> date:
+    while not calendar.is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def _clock(rng: random.Random, start_hour: int, end_hour: int, step: int = 5) -> time:
+    minutes = rng.randrange(start_hour * 60, end_hour * 60, step)
+    return time(minutes // 60, minutes % 60)
+
+
+def _assign_payers(rng: random.Random, payers: dict, count: int) -> list[str]:
+    """Payer ids for `count` patients, weighted by plan type, every payer used at least once."""
+    share = {"medicare": 30, "medicare_advantage": 15, "medicaid": 12, "commercial": 35, "workers_comp": 8}
+    ids = sorted(payers)
+    if count < len(ids):
+        chosen = ids[:count]
+    else:
+        per_type: dict[str, int] = {}
+        for pid in ids:
+            per_type[payers[pid].plan_type] = per_type.get(payers[pid].plan_type, 0) + 1
+        weights = {pid: share.get(payers[pid].plan_type, 10) / per_type[payers[pid].plan_type] for pid in ids}
+        chosen = list(ids)  # one each, then the rest by weight
+        chosen += rng.choices(ids, weights=[weights[p] for p in ids], k=count - len(ids))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def _member(rng: random.Random, plan_type: str, payer_id: str, *, birth: date, onset: date, year_start: date, plan_year: int) -> dict:
+    """Member id, group and dates shaped like the plan type's: an MBI for Medicare, a claim for workers' comp."""
+    digits = lambda n: "".join(rng.choice("0123456789") for _ in range(n))  # noqa: E731
+    letters = "ACDEFGHJKMNPQRTUVWXY"  # the Medicare MBI alphabet (no S, L, O, I, B, Z)
+    if plan_type == "medicare":
+        # Medicare Beneficiary Identifier shape: 1EG4-TE5-MK73 (stored without dashes).
+        mbi = (
+            rng.choice("123456789") + rng.choice(letters) + rng.choice(letters + "0123456789") + digits(1)
+            + rng.choice(letters) + rng.choice(letters + "0123456789") + digits(1)
+            + rng.choice(letters) + rng.choice(letters) + digits(2)
+        )
+        turned_65 = date(birth.year + 65, birth.month, 1)  # Part B starts the month one turns 65
+        return {"member_id": mbi, "group_number": None, "effective_from": min(turned_65, year_start), "effective_to": None}
+    if plan_type == "workers_comp":
+        claim = f"WC-{onset.year}-{digits(6)}"
+        return {"member_id": claim, "group_number": f"EMP{digits(5)}", "effective_from": onset, "effective_to": None}
+    prefix = {"medicare_advantage": "H", "medicaid": "MCD"}.get(plan_type, payer_id[:3].upper())
+    member = f"{prefix}{digits(9)}"
+    group = None if plan_type in ("medicaid",) else f"{digits(6)}"
+    start = date(rng.randint(year_start.year - 6, year_start.year), 1, 1)
+    end = date(plan_year, 12, 31) if plan_type in ("commercial", "medicare_advantage") else None
+    return {"member_id": member, "group_number": group, "effective_from": start, "effective_to": end}
+
+
+def _episode(rng: random.Random, *, opened_at: datetime, plan_type: str, chronic_bias: float = 0.0) -> _EpisodePlan:
+    work_injury = plan_type == "workers_comp"
+    # Workers' compensation covers injuries at work: musculoskeletal problems only.
+    choices = [p for p in PROBLEMS if not work_injury or p.region not in ("thoracic", "other")]
+    problem = rng.choices(choices, weights=[p.weight for p in choices])[0]
+    laterality = rng.choice(sorted(problem.codes))
+    codes = list(problem.codes[laterality])
+    side = {"left": "left", "right": "right", "bilateral": "bilateral"}.get(laterality, "")
+    complaint = rng.choice(problem.complaints).replace("{side}", side).replace("{Side}", side.capitalize())
+    days_ago = rng.choice((rng.randint(14, 120), rng.randint(120, 720), rng.randint(720, 3000)))
+    if rng.random() < chronic_bias:
+        days_ago = max(days_ago, CHRONIC_DAYS + rng.randint(0, 900))
+    onset = opened_at.date() - timedelta(days=days_ago)
+    trigger = rng.choice(WORK_TRIGGERS if work_injury else TRIGGERS)
+    if problem.region == "other" or " after " in complaint or " since " in complaint:
+        trigger = ""  # the complaint already says how it began
+    months = days_ago // 30
+    duration = f"for {days_ago // 7} weeks" if months < 3 else f"for {months} months" if months < 24 else f"for {months // 12} years"
+    treatment = rng.choice(EARLY_TREATMENTS if days_ago < 56 else TREATMENTS)
+    summary = " ".join(part for part in (f"{complaint}, {duration}.", trigger, treatment) if part)
+    if days_ago >= CHRONIC_DAYS and "G89.4" not in codes and rng.random() < 0.3:
+        codes.append("G89.4")
+    return _EpisodePlan(
+        problem_summary=summary, body_region=problem.region, laterality=laterality, onset_date=onset,
+        icd10_codes=codes, opened_at=opened_at, clinician=rng.randrange(2), coordinator=rng.randrange(2),
+    )
+
+
+def _plan(rng: random.Random, payers: dict, count: int, now: datetime, calendar: BusinessCalendar) -> list[_PatientPlan]:
+    today = calendar.local_date(now)
+    recent = _business_days_before(calendar, today, 20)  # recent[k-1] is k business days ago
+    payer_ids = _assign_payers(rng, payers, count)
+    plans = []
+    for index in range(count):
+        payer_id = payer_ids[index]
+        plan_type = payers[payer_id].plan_type
+        sex = rng.choices(("female", "male", "other"), weights=(54, 45, 1))[0]
+        given = rng.choice({"female": FEMALE_NAMES, "male": MALE_NAMES}.get(sex, NEUTRAL_NAMES))
+        family = rng.choice(FAMILY_NAMES)
+        if plan_type in ("medicare", "medicare_advantage"):
+            born_year = rng.randint(1940, min(1960, today.year - 66))
+        elif plan_type == "workers_comp":
+            born_year = rng.randint(1962, 2003)
+        else:
+            born_year = rng.randint(1958, 2005)
+        birth = date(born_year, 1, 1) + timedelta(days=rng.randrange(365))
+        town, zip_code, location = rng.choice(TOWNS)
+        contact = rng.choices(("phone", "sms", "email", "portal", "mail"), weights=(40, 25, 15, 15, 5))[0]
+        email = None
+        if contact in ("email", "portal") or rng.random() < 0.4:
+            handle = f"{given}.{family}".lower().replace("'", "")
+            email = f"{handle}{rng.randint(1, 99)}@example.com"
+        patient = {
+            "mrn": f"RPS-{index + 1:06d}",
+            "given_name": given,
+            "family_name": family,
+            "birth_date": birth,
+            "sex": sex,
+            "phone": f"({rng.choice(AREA_CODES)}) 555-01{rng.randint(0, 99):02d}",
+            "email": email,
+            "address": f"{rng.randint(100, 9899)} {rng.choice(STREETS)}, {town}, IL {zip_code}",
+            "preferred_contact": contact,
+        }
+        episodes = []
+        if rng.random() < 0.12:
+            # An earlier episode, discharged after treatment: shows history on the chart.
+            prior_day = _business_day_on_or_before(calendar, recent[-1] - timedelta(days=rng.randint(90, 500)))
+            opened = _local_to_utc(calendar, prior_day, _clock(rng, 8, 17))
+            prior = _episode(rng, opened_at=opened, plan_type=plan_type)
+            prior.booked_at = opened + timedelta(hours=rng.randint(1, 30))
+            visit_day = calendar.add_business_days(calendar.local_date(prior.booked_at), rng.randint(2, 8))
+            prior.first_visit_at = _local_to_utc(calendar, visit_day, _clock(rng, 8, 16, 30))
+            prior.discharged_at = prior.first_visit_at + timedelta(days=rng.randint(30, 50))
+            episodes.append(prior)
+        ago = rng.randint(1, 20)
+        open_day = recent[ago - 1]
+        opened = _local_to_utc(calendar, open_day, _clock(rng, 8, 17))
+        current = _episode(rng, opened_at=opened, plan_type=plan_type, chronic_bias=0.3 if episodes else 0.0)
+        # Older referrals are more likely to have been booked already (about 60% overall).
+        if rng.random() < 0.3 + 0.6 * (ago - 1) / 19:
+            lag = rng.randint(0, min(2, ago - 1))
+            if lag == 0:
+                current.booked_at = opened + timedelta(minutes=rng.randrange(15, 240, 5))
+            else:
+                current.booked_at = _local_to_utc(calendar, calendar.add_business_days(open_day, lag), _clock(rng, 8, 17))
+            visit_day = calendar.add_business_days(calendar.local_date(current.booked_at), rng.randint(2, 7))
+            current.first_visit_at = _local_to_utc(calendar, visit_day, _clock(rng, 8, 16, 30))
+            # Some were seen and discharged at the first visit (surgical referral, resolved, declined care).
+            discharge_at = current.first_visit_at + timedelta(hours=2)
+            if discharge_at <= now and rng.random() < 0.15:
+                current.discharged_at = discharge_at
+        episodes.append(current)
+        year_start = date(min(e.opened_at.year for e in episodes), 1, 1)
+        member = _member(
+            rng, plan_type, payer_id, birth=birth, onset=current.onset_date, year_start=year_start, plan_year=current.opened_at.year,
+        )
+        coverage = {"payer_id": payer_id, **member}
+        plans.append(_PatientPlan(patient=patient, location=location, coverage=coverage, episodes=episodes))
+    return plans
+
+
+# Loading (writes through the services) ----------------------------------------------------------
+
+_HASHES: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    # argon2 costs ~0.2 s a hash on purpose; hash each demo password once per process.
+    if password not in _HASHES:
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, role, password) of every demo account, for `painpath demo` to print."""
+    return [(username, role.value, demo_password(role.value)) for username, role, _name in STAFF]
+
+
+def _create_staff(session: Session, actor: Actor, clinic_id: int) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
+    """Staff accounts as auth.create_user makes them (row plus audit), with cached hashes."""
+    users = {}
+    for username, role, display_name in STAFF:
+        password = demo_password(role.value)
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValueError(f"demo password for {role.value} is shorter than {MIN_PASSWORD_LENGTH} characters")
+        user = User(
+            clinic_id=clinic_id, username=username, display_name=display_name, role=role.value,
+            password_hash=_password_hash(password),
+        )
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "user.create", object_type="user", object_id=user.id, clinic_id=clinic_id, detail={"role": role.value})
+        users[username] = user
+    return users, demo_logins()
+
+
+def _open_planned_episode(
+    session: Session, actor: Actor, patient_id: int, plan: _EpisodePlan, *, location_id: int,
+    clinicians: list[User], coordinators: list[User],
+) -> Episode:
+    data = EpisodeIn(
+        problem_summary=plan.problem_summary, body_region=plan.body_region, laterality=plan.laterality,
+        # The service refuses onsets after the wall-clock date; that binds only when `now` is in the future.
+        onset_date=min(plan.onset_date, utcnow().date()), icd10_codes=plan.icd10_codes,
+        responsible_clinician_id=clinicians[plan.clinician].id, coordinator_id=coordinators[plan.coordinator].id,
+        location_id=location_id,
+    )
+    episode = patient_service.open_episode(session, actor=actor, patient_id=patient_id, data=data, opened_at=plan.opened_at)
+    if plan.first_visit_at is not None:
+        patient_service.record_first_visit_booked(session, actor=actor, episode_id=episode.id, visit_at=plan.first_visit_at)
+        # The service stamps booking with the wall clock; the demo's history happened before `now`.
+        episode.first_visit_booked_at = plan.booked_at
+    if plan.discharged_at is not None:
+        update = EpisodeUpdate(**data.model_dump(), status="discharged", version=episode.version)
+        patient_service.update_episode(session, actor=actor, episode_id=episode.id, data=update)
+        episode.closed_at = plan.discharged_at
+    # No flush here: the overrides ride along with the next service call's flush (fewer round trips).
+    return episode
+
+
+def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, now: datetime | None = None) -> DemoSummary:
+    """Create the demo clinic, its staff and patients in one transaction, then reconcile the worklist.
+
+    Raises DemoRefused when the database already has a clinic. `now` (naive UTC, default the clock)
+    anchors every date, so the same seed and `now` give the same clinic.
+    """
+    now = now or utcnow()
+    if now.tzinfo is not None:
+        now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    rng = random.Random(seed)
+    plans = _plan(rng, ctx.knowledge.payers, patients, now, ctx.calendar)
+    with ctx.db.session() as session:
+        if session.scalar(select(Clinic.id).limit(1)) is not None:
+            raise DemoRefused("The database already has a clinic; the demo loads only into an empty database.")
+        clinic = Clinic(name=CLINIC_NAME, return_fax=CLINIC_FAX, phone=CLINIC_PHONE)
+        session.add(clinic)
+        session.flush()
+        actor = Actor.system("demo", clinic.id)
+        audit.record(session, actor, "clinic.create", object_type="clinic", object_id=clinic.id)
+        locations = []
+        for name, address, phone, fax in LOCATIONS:
+            location = Location(clinic_id=clinic.id, name=name, address=address, phone=phone, fax=fax)
+            session.add(location)
+            session.flush()
+            audit.record(session, actor, "location.create", object_type="location", object_id=location.id)
+            locations.append(location)
+        users, logins = _create_staff(session, actor, clinic.id)
+        clinicians = [u for u in users.values() if u.role == Role.CLINICIAN.value]
+        coordinators = [u for u in users.values() if u.role == Role.COORDINATOR.value]
+
+        episodes = booked = discharged = 0
+        for plan in plans:
+            location_id = locations[plan.location].id
+            patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
+            patient_service.add_coverage(
+                session, actor=actor, knowledge=ctx.knowledge, patient_id=patient.id, data=CoverageIn(**plan.coverage)
+            )
+            for episode_plan in plan.episodes:
+                _open_planned_episode(
+                    session, actor, patient.id, episode_plan, location_id=location_id,
+                    clinicians=clinicians, coordinators=coordinators,
+                )
+                episodes += 1
+                booked += episode_plan.first_visit_at is not None
+                discharged += episode_plan.discharged_at is not None
+
+        ctx.reconcile(session, now=now)
+        open_due = list(session.scalars(select(Task.due_at).where(Task.clinic_id == clinic.id, Task.status == OPEN)))
+        return DemoSummary(
+            clinic_id=clinic.id,
+            clinic_name=clinic.name,
+            locations=[loc.name for loc in locations],
+            logins=logins,
+            patients=len(plans),
+            episodes=episodes,
+            first_visits_booked=booked,
+            discharged=discharged,
+            open_tasks=len(open_due),
+            overdue_tasks=sum(due <= now for due in open_due),
+            now=now,
+            seed=seed,
+            payer_ids=sorted({p.coverage["payer_id"] for p in plans}),
+        )

@@ -1,0 +1,179 @@
+"""The demo clinic: loads once into an empty database, with staff who can sign in and a live worklist."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import simple_icd_10_cm as icd
+from sqlalchemy import func, select
+
+from painpath.context import AppContext, build_context
+from painpath.core.audit import AuditEvent
+from painpath.core.auth.models import User
+from painpath.core.auth.roles import Role
+from painpath.core.auth.service import AuthPolicy, authenticate
+from painpath.core.config import Settings
+from painpath.core.db import Database
+from painpath.core.migrate import upgrade
+from painpath.core.tenancy import Clinic
+from painpath.demo import PROBLEMS, DemoRefused, database_is_empty, load_demo
+from painpath.patients.models import Coverage, Episode, Location, Patient
+from painpath.worklist.models import Task
+
+# Friday 20 Nov 2026, 4 pm in Chicago: a fixed moment, so the worklist's shape is known.
+NOW = datetime(2026, 11, 20, 22, 0)
+
+
+def _count(session, model) -> int:  # noqa: ANN001
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_every_catalog_code_is_a_billable_icd10_cm_code():
+    codes = {code for problem in PROBLEMS for group in problem.codes.values() for code in group} | {"G89.4"}
+    for code in sorted(codes):
+        assert icd.is_valid_item(code), code
+        assert icd.is_leaf(code), f"{code} is a category, not billable"
+
+
+def test_demo_loads_a_whole_clinic(ctx):
+    assert database_is_empty(ctx)
+    summary = load_demo(ctx, now=NOW)
+    assert not database_is_empty(ctx)
+
+    assert summary.patients == 200
+    assert summary.clinic_name == "Riverside Pain & Spine"
+    with ctx.db.session() as session:
+        clinic = session.scalar(select(Clinic))
+        assert clinic.return_fax
+        locations = list(session.scalars(select(Location).order_by(Location.id)))
+        assert [loc.name for loc in locations] == ["Riverside Main", "Northgate"]
+        assert all(loc.address for loc in locations)
+
+        patients = list(session.scalars(select(Patient).order_by(Patient.mrn)))
+        assert [p.mrn for p in patients] == [f"RPS-{n:06d}" for n in range(1, 201)]
+        assert all(1940 <= p.birth_date.year <= 2005 for p in patients)
+        assert all("555-01" in p.phone for p in patients)
+        assert len({(p.given_name, p.family_name) for p in patients}) > 150
+
+        # Every payer in the directory has patients, and every patient has coverage.
+        coverages = list(session.scalars(select(Coverage)))
+        assert {c.patient_id for c in coverages} == {p.id for p in patients}
+        assert {c.payer_id for c in coverages} == set(ctx.knowledge.payers)
+        assert all(c.plan_type == ctx.knowledge.payers[c.payer_id].plan_type for c in coverages)
+
+        episodes = list(session.scalars(select(Episode)))
+        assert {e.patient_id for e in episodes} == {p.id for p in patients}
+        assert 200 < len(episodes) < 300  # some patients have a second episode
+        for episode in episodes:
+            assert episode.icd10_codes
+            for code in episode.icd10_codes:
+                assert icd.is_valid_item(code) and icd.is_leaf(code), code
+            assert episode.opened_at < NOW
+            if episode.first_visit_at is not None:
+                assert episode.opened_at < episode.first_visit_booked_at <= NOW
+                assert episode.first_visit_at > episode.first_visit_booked_at
+            if episode.status == "discharged":
+                assert episode.first_visit_at is not None and episode.closed_at <= NOW
+        current = [e for e in episodes if e.opened_at >= NOW - timedelta(days=31)]
+        booked = sum(e.first_visit_at is not None for e in current)
+        assert 0.45 < booked / len(current) < 0.75
+        assert sum(e.status == "discharged" for e in episodes) == summary.discharged > 0
+
+        # Clinicians own episodes, coordinators coordinate them; both of each are used.
+        roles = dict(session.execute(select(User.id, User.role)).all())
+        assert {roles[e.responsible_clinician_id] for e in episodes} == {"clinician"}
+        assert {roles[e.coordinator_id] for e in episodes} == {"coordinator"}
+        assert len({e.responsible_clinician_id for e in episodes}) == 2
+        assert len({e.coordinator_id for e in episodes}) == 2
+
+        # The worklist: one open "Book the first visit" per open, unbooked episode; some late, some soon.
+        tasks = list(session.scalars(select(Task).where(Task.status == "open")))
+        unbooked = {e.id for e in episodes if e.status == "open" and e.first_visit_booked_at is None}
+        assert {t.episode_id for t in tasks} == unbooked
+        assert {t.title for t in tasks} == {"Book the first visit"}
+        assert {t.owner_role for t in tasks} == {"coordinator"}
+        overdue = [t for t in tasks if t.due_at <= NOW]
+        due_soon = [t for t in tasks if NOW < t.due_at <= NOW + timedelta(days=4)]
+        assert overdue and due_soon and len(overdue) < len(tasks) / 2
+        assert (summary.open_tasks, summary.overdue_tasks) == (len(tasks), len(overdue))
+
+        # Written through the services: every patient's creation is in the audit trail.
+        created = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "patient.create", AuditEvent.actor_label == "system:demo")
+        )
+        assert created == 200
+
+
+def test_every_role_has_a_demo_login_that_signs_in(ctx):
+    summary = load_demo(ctx, patients=12, now=NOW)
+    by_role = {}
+    for username, role, password in summary.logins:
+        assert username.startswith(role) and password == f"demo-{role}-2026" and len(password) >= 10
+        by_role.setdefault(role, username)
+    assert set(by_role) == {r.value for r in Role}
+    assert sum(role == "clinician" for _, role, _ in summary.logins) == 2
+    assert sum(role == "coordinator" for _, role, _ in summary.logins) == 2
+    passwords = {username: password for username, _, password in summary.logins}
+    with ctx.db.session() as session:
+        for role, username in by_role.items():
+            user = authenticate(session, username, passwords[username], AuthPolicy())
+            assert user.role == role
+
+
+def test_a_second_load_is_refused_and_changes_nothing(ctx):
+    load_demo(ctx, patients=5, now=NOW)
+    with pytest.raises(DemoRefused, match="already has a clinic"):
+        load_demo(ctx, patients=5, now=NOW)
+    with ctx.db.session() as session:
+        assert _count(session, Clinic) == 1
+        assert _count(session, Patient) == 5
+
+
+def _second_database(tmp_path) -> AppContext:  # noqa: ANN001
+    url = f"sqlite:///{tmp_path / 'second.sqlite3'}"
+    upgrade(url)
+    settings = Settings(
+        database_url=url, secret_key="second-database-secret-key-0123456789", queue_url=f"sqlite:///{tmp_path / 'q2.sqlite3'}"
+    )
+    return build_context(settings, Database(url))
+
+
+def _snapshot(ctx) -> dict:  # noqa: ANN001
+    with ctx.db.session() as session:
+        return {
+            "patients": session.execute(
+                select(Patient.mrn, Patient.given_name, Patient.family_name, Patient.birth_date, Patient.sex, Patient.phone, Patient.email)
+                .order_by(Patient.mrn)
+            ).all(),
+            "coverages": session.execute(
+                select(Patient.mrn, Coverage.payer_id, Coverage.member_id, Coverage.effective_from, Coverage.effective_to)
+                .join(Patient, Patient.id == Coverage.patient_id).order_by(Patient.mrn)
+            ).all(),
+            "episodes": session.execute(
+                select(
+                    Patient.mrn, Episode.problem_summary, Episode.icd10_codes, Episode.opened_at,
+                    Episode.first_visit_booked_at, Episode.first_visit_at, Episode.status, Episode.closed_at,
+                ).join(Patient, Patient.id == Episode.patient_id).order_by(Patient.mrn, Episode.opened_at)
+            ).all(),
+            "tasks": session.execute(
+                select(Patient.mrn, Task.title, Task.due_at, Task.status).join(Patient, Patient.id == Task.patient_id)
+                .order_by(Patient.mrn, Task.due_at)
+            ).all(),
+        }
+
+
+def test_same_seed_gives_the_same_clinic_in_another_database(ctx, tmp_path):
+    other = _second_database(tmp_path)
+    try:
+        load_demo(ctx, seed=7, now=NOW)
+        load_demo(other, seed=7, now=NOW)
+        first, second = _snapshot(ctx), _snapshot(other)
+    finally:
+        other.db.dispose()
+    assert len(first["patients"]) == 200
+    for part in first:
+        assert first[part] == second[part], part
+
