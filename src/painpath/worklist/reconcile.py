@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.worklist.engine import (
     CANCELLED,
+    DONE,
     MET,
     OPEN,
     CloseMet,
@@ -26,6 +28,7 @@ from painpath.worklist.engine import (
 from painpath.worklist.models import Task
 
 RECONCILER = Actor.system("reconciler")
+_KEY_CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
 
 
 @dataclass
@@ -42,13 +45,7 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
     findings = []
     for provider in providers:
         findings.extend(provider.findings(session, episode_ids=episode_ids, context=context))
-    query = select(Task)
-    if episode_ids is not None:
-        query = query.where(Task.episode_id.in_(episode_ids))
-    else:
-        # Whole-clinic runs only need tasks that could still change: open ones and completed keys.
-        query = query.where(Task.status.in_((OPEN, "done")))
-    tasks = {t.id: t for t in session.scalars(query)}
+    tasks = _stored_tasks(session, episode_ids, {f.key for f in findings})
     stored = [
         StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, t.reason) for t in tasks.values()
     ]
@@ -56,8 +53,7 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
     now = context.now
     for action in plan_reconciliation(stored, findings, {p.name for p in providers}):
         if isinstance(action, Open):
-            _open(session, action.obligation, now)
-            result.opened += 1
+            result.opened += _open(session, action.obligation, now)
         elif isinstance(action, Refresh):
             _refresh(tasks[action.task_id], action.obligation, now)
             result.refreshed += 1
@@ -71,7 +67,22 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
     return result
 
 
-def _open(session: Session, ob, now) -> None:  # noqa: ANN001
+def _stored_tasks(session: Session, episode_ids: Sequence[int] | None, finding_keys: set[str]) -> dict[int, Task]:
+    """Tasks the plan must see: every task of the given episodes, or (whole-clinic runs) the open
+    tasks plus the person-completed tasks whose keys came up again, so old history is not loaded."""
+    if episode_ids is not None:
+        return {t.id: t for t in session.scalars(select(Task).where(Task.episode_id.in_(episode_ids)))}
+    tasks = {t.id: t for t in session.scalars(select(Task).where(Task.status == OPEN))}
+    keys = sorted(finding_keys)
+    for start in range(0, len(keys), _KEY_CHUNK):
+        chunk = keys[start : start + _KEY_CHUNK]
+        for task in session.scalars(select(Task).where(Task.status == DONE, Task.key.in_(chunk))):
+            tasks[task.id] = task
+    return tasks
+
+
+def _open(session: Session, ob, now) -> int:  # noqa: ANN001
+    """Insert the task for a new obligation; 0 when a concurrent reconciler already did."""
     task = Task(
         clinic_id=ob.clinic_id,
         key=ob.key,
@@ -87,12 +98,18 @@ def _open(session: Session, ob, now) -> None:  # noqa: ANN001
         status=OPEN,
         opened_at=now,
     )
-    session.add(task)
-    session.flush()
+    try:
+        # A savepoint: if a concurrent reconciler opened this key first, the unique index on open
+        # keys refuses ours and only this insert is undone, not the caller's transaction.
+        with session.begin_nested():
+            session.add(task)
+    except IntegrityError:
+        return 0
     audit.record(
         session, RECONCILER, "task.open", object_type="task", object_id=task.id,
         patient_id=ob.patient_id, clinic_id=ob.clinic_id, detail={"key": ob.key, "due_at": ob.due_at.isoformat()},
     )
+    return 1
 
 
 def _refresh(task: Task, ob, now) -> None:  # noqa: ANN001
