@@ -16,9 +16,8 @@ same order (and the same counts), then times, round-robin:
 Prints p50/p95 and the ratios api/raw and service/raw, writes JSON to bench/results/, says whether the
 target (api p95 < 50 ms and api p95 <= 3x raw p95) was met, and drops the database.
 
---what-if first creates the index this benchmark recommends (PROPOSED_INDEXES) in its throwaway database and
-adds a fourth variant, raw_sql_union: the list query rewritten as a UNION ALL (same rows, verified). The
-floor for the ratios stays raw_sql; the JSON also carries api/raw_sql_union.
+The floor is the best hand-written SQL we know for the page: the "mine" condition as a UNION ALL of
+its two halves, each walking its own partial index in due order and stopping after one page.
 """
 
 from __future__ import annotations
@@ -64,35 +63,6 @@ PAGE = 100
 # The floor: what `service.list_tasks` and `service.counts` ask for with WorklistFilter(mine=True),
 # written by hand. Same columns (all of task, patient name, assignee name), same filter, order and page.
 LIST_SQL = """
-SELECT t.id, t.key, t.provider, t.kind, t.episode_id, t.patient_id, t.title, t.reason, t.evidence,
-       t.owner_role, t.assignee_id, t.due_at, t.status, t.opened_at, t.overdue_flagged_at, t.closed_at,
-       t.closed_by_id, t.resolution, t.clinic_id, t.version,
-       p.family_name, p.given_name, u.display_name
-FROM task t
-JOIN patient p ON p.id = t.patient_id
-LEFT JOIN app_user u ON u.id = t.assignee_id
-WHERE t.clinic_id = %(clinic_id)s AND t.status = 'open'
-  AND (t.assignee_id = %(user_id)s OR (t.assignee_id IS NULL AND t.owner_role = %(role)s))
-ORDER BY t.due_at, t.id
-LIMIT %(limit)s OFFSET %(offset)s
-"""
-COUNTS_SQL = """
-SELECT count(*),
-       count(*) FILTER (WHERE t.due_at <= %(now)s),
-       count(*) FILTER (WHERE t.due_at > %(now)s AND t.due_at <= %(today_end)s),
-       count(t.assignee_id)
-FROM task t
-WHERE t.clinic_id = %(clinic_id)s AND t.status = 'open'
-  AND (t.assignee_id = %(user_id)s OR (t.assignee_id IS NULL AND t.owner_role = %(role)s))
-"""
-CLOSED_TODAY_SQL = """
-SELECT count(*) FROM task t
-WHERE t.clinic_id = %(clinic_id)s AND t.status <> 'open' AND t.closed_at > %(today_start)s
-"""
-
-# --what-if: the same page written so each half of the OR walks its own partial index in due order and
-# stops after one page (Merge Append), instead of filtering ix_task_open_due or sorting every match.
-LIST_UNION_SQL = """
 WITH page AS (
   SELECT id, due_at FROM (
     (SELECT t.id, t.due_at FROM task t
@@ -114,11 +84,22 @@ JOIN patient p ON p.id = t.patient_id
 LEFT JOIN app_user u ON u.id = t.assignee_id
 ORDER BY t.due_at, t.id
 """
-# --what-if: the index closed_today needs; without it that count reads every task the clinic ever had.
-# `closed_at IS NOT NULL` is implied by `closed_at > $1` whatever the bind values, so generic plans use it too.
-PROPOSED_INDEXES = (
-    "CREATE INDEX ix_task_closed_at ON task (clinic_id, closed_at) WHERE closed_at IS NOT NULL",
-)
+COUNTS_SQL = """
+SELECT count(*),
+       count(*) FILTER (WHERE t.due_at <= %(now)s),
+       count(*) FILTER (WHERE t.due_at > %(now)s AND t.due_at <= %(today_end)s),
+       count(t.assignee_id)
+FROM task t
+WHERE t.clinic_id = %(clinic_id)s AND t.status = 'open'
+  AND (t.assignee_id = %(user_id)s OR (t.assignee_id IS NULL AND t.owner_role = %(role)s))
+"""
+CLOSED_TODAY_SQL = """
+SELECT count(*) FROM task t
+WHERE t.clinic_id = %(clinic_id)s
+  AND (t.assignee_id = %(user_id)s OR (t.assignee_id IS NULL AND t.owner_role = %(role)s))
+  AND t.closed_at IS NOT NULL AND t.closed_at > %(today_start)s
+"""
+
 # Column positions in LIST_SQL rows.
 _ID, _KEY, _DUE, _FAMILY, _GIVEN, _ASSIGNEE_NAME = 0, 1, 11, 20, 21, 22
 
@@ -276,7 +257,6 @@ def run(
     admin_url: str | None = None,
     results_dir: Path | None = None,
     explain: bool = False,
-    what_if: bool = False,
     keep_database: bool = False,
     quiet: bool = False,
 ) -> tuple[dict[str, Any], Path]:
@@ -328,20 +308,7 @@ def run(
             f"{len(api_statements)} SQL statements")
 
         variants: dict[str, Any] = {"raw_sql": raw, "service": service_call, "api": api_call}
-        applied: list[str] = []
-        if what_if:
-            applied = _apply_proposed_indexes(url)
-            union = RawWorklist(url, clinic_id=user.clinic_id, user_id=user.id, role=user.role, calendar=ctx.calendar,
-                                list_sql=LIST_UNION_SQL)
-            cleanup.callback(union.dispose)
-            if _raw_rows(union()[0]) != _raw_rows(raw()[0]):
-                raise AssertionError("the UNION ALL rewrite of the list query returned different rows")
-            variants["raw_sql_union"] = union
-            say("what-if: " + "; ".join(applied) + "; also timing the UNION ALL list query (same rows, verified)")
-
         plans = raw.explain() if explain else None
-        if explain and what_if:
-            plans["list_union"] = variants["raw_sql_union"].explain()["list"]
         for name, plan in (plans or {}).items():
             say(f"\nEXPLAIN (ANALYZE, BUFFERS) {name}:\n{plan}")
 
@@ -349,32 +316,18 @@ def run(
         timings = harness.compare(variants, iterations=iterations, warmup=warmup)
         result = _result(
             timings, seeded=seeded, verification=verification, api_statements=api_statements, plans=plans,
-            params={"episodes": episodes, "tasks": tasks, "iterations": iterations, "warmup": warmup, "page": PAGE,
-                    "what_if": applied},
+            params={"episodes": episodes, "tasks": tasks, "iterations": iterations, "warmup": warmup, "page": PAGE},
             url=url,
         )
         if not quiet:
             harness.print_table(timings, floor="raw_sql", title="coordinator worklist (GET /api/worklist?mine=true)")
-        path = harness.write_result("worklist-what-if" if what_if else "worklist", result, results_dir=results_dir)
+        path = harness.write_result("worklist", result, results_dir=results_dir)
         target = result["target"]
         say(f"\ntarget: api p95 {timings['api'].p95:.2f} ms < {TARGET_P95_MS:.0f} ms: {'met' if target['p95_met'] else 'NOT met'}; "
             f"api/raw p95 {result['ratios']['api_raw_p95']:.2f}x <= {TARGET_RATIO:.0f}x: {'met' if target['ratio_met'] else 'NOT met'}"
             f" -> {'TARGET MET' if target['met'] else 'TARGET NOT MET'}")
         say(f"wrote {path}")
         return result, path
-
-
-def _apply_proposed_indexes(url: str) -> list[str]:
-    """Create PROPOSED_INDEXES in this (throwaway) database; the schema itself is not ours to change here."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            for ddl in PROPOSED_INDEXES:
-                conn.execute(text(ddl))
-            conn.execute(text("ANALYZE task"))
-    finally:
-        engine.dispose()
-    return list(PROPOSED_INDEXES)
 
 
 @contextmanager
@@ -416,13 +369,6 @@ def _result(timings: dict[str, harness.Timing], *, seeded: Seeded, verification:
         "service_raw_p50": harness.ratio(svc.p50, raw.p50),
         "service_raw_p95": harness.ratio(svc.p95, raw.p95),
     }
-    if "raw_sql_union" in timings:
-        union = timings["raw_sql_union"]
-        ratios.update({
-            "raw_union_raw_p95": harness.ratio(union.p95, raw.p95),
-            "api_raw_union_p50": harness.ratio(api.p50, union.p50),
-            "api_raw_union_p95": harness.ratio(api.p95, union.p95),
-        })
     p95_met = api.p95 < TARGET_P95_MS
     ratio_met = ratios["api_raw_p95"] <= TARGET_RATIO
     return {
@@ -466,13 +412,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=200, help="timed iterations of each variant (default 200)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed iterations first (default iterations/10, 3..20)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of the raw queries")
-    parser.add_argument("--what-if", action="store_true",
-                        help="also: create the proposed index(es) in the bench database and time the UNION ALL list query")
     parser.add_argument("--keep-db", action="store_true", help="leave the database for inspection instead of dropping it")
     parser.add_argument("--results-dir", type=Path, default=None, help="where to write JSON (default bench/results/)")
     args = parser.parse_args(argv)
     run(episodes=args.episodes, tasks=args.tasks, iterations=args.iterations, warmup=args.warmup,
-        explain=args.explain, what_if=args.what_if, keep_database=args.keep_db, results_dir=args.results_dir)
+        explain=args.explain, keep_database=args.keep_db, results_dir=args.results_dir)
     return 0
 
 

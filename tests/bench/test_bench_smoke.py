@@ -64,7 +64,7 @@ def test_worklist_benchmark_runs_end_to_end_and_api_matches_raw_sql(tmp_path):
     result = json.loads(written[0].read_text())
 
     assert result["benchmark"] == "worklist"
-    assert result["params"] == {"episodes": 200, "tasks": 2000, "iterations": 5, "warmup": 3, "page": 100, "what_if": []}
+    assert result["params"] == {"episodes": 200, "tasks": 2000, "iterations": 5, "warmup": 3, "page": 100}
     assert result["dataset"]["episodes_open"] == 200 and result["dataset"]["tasks"] == 2000
 
     verification = result["verification"]

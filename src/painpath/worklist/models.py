@@ -11,6 +11,7 @@ from painpath.core.db import Base, JSONType, VersionedMixin
 from painpath.core.tenancy import ClinicScopedMixin
 
 _OPEN = text("status = 'open'")
+_CLOSED = text("closed_at IS NOT NULL")
 
 
 class Task(Base, ClinicScopedMixin, VersionedMixin):
@@ -23,6 +24,8 @@ class Task(Base, ClinicScopedMixin, VersionedMixin):
         Index("ix_task_open_assignee_due", "assignee_id", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_task_open_due", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_task_episode", "episode_id", "key"),
+        # "Closed today" on the worklist header; without it that count reads the clinic's whole history.
+        Index("ix_task_closed_at", "clinic_id", "closed_at", postgresql_where=_CLOSED, sqlite_where=_CLOSED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

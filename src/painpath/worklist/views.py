@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
@@ -21,11 +22,14 @@ def worklist(
     session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_READ)],
     f: Annotated[WorklistFilter, Query()],
-) -> WorklistPage:
-    return WorklistPage(
+) -> Response:
+    page = WorklistPage(
         tasks=service.list_tasks(session, user=caller.user, f=f),
         counts=service.counts(session, user=caller.user, f=f, calendar=ctx.calendar),
     )
+    # The page is already a validated model; serialising it directly skips FastAPI's second
+    # validation pass, the largest cost above the database on the busiest route.
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)

@@ -122,13 +122,15 @@ def open_session(session: Session, user: User, policy: AuthPolicy) -> tuple[str,
 def resolve_session(session: Session, token: str | None) -> tuple[User, UserSession] | None:
     if not token:
         return None
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    # One round trip per request: the session row and its user together.
+    found = session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _token_hash(token), UserSession.revoked_at.is_(None), UserSession.expires_at > utcnow())
+    ).first()
+    if found is None or not found[0].active:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    return user, row
+    return found[0], found[1]
 
 
 def close_session(session: Session, row: UserSession, user: User) -> None:
