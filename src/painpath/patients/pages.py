@@ -1,4 +1,268 @@
-"""HTML pages (placeholder until written)."""
-from fastapi import APIRouter
+"""Staff pages for patients and episodes: search, chart, new patient, open an episode, book the first visit.
+
+Pages call the same services as the JSON API (views.py). A form that fails validation is shown again
+with the entered values kept and each problem next to the field it names.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, get_args
+
+import simple_icd_10_cm as icd
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from painpath.context import AppContext
+from painpath.core.auth.models import User
+from painpath.core.auth.roles import Permission
+from painpath.core.clock import utcnow
+from painpath.core.errors import DomainError, FieldProblem
+from painpath.patients import service, timeline
+from painpath.patients.models import Episode, Patient
+from painpath.patients.schemas import BodyRegion, ContactMethod, EpisodeIn, FirstVisitBooked, Laterality, PatientIn, Sex
+from painpath.web.deps import AppCtx, Caller, DbSession, requires
+from painpath.web.forms import FormFields, clinic_clock, clinic_time_to_utc, errors_by_field, is_htmx, validation_problems
+from painpath.web.templating import templates
+from painpath.worklist import service as worklist_service
+from painpath.worklist.schemas import WorklistFilter
 
 router = APIRouter()
+
+PATIENT_LABELS = {
+    "mrn": "MRN",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "birth_date": "Date of birth",
+    "sex": "Sex",
+    "phone": "Phone",
+    "email": "Email",
+    "address": "Address",
+    "preferred_contact": "Preferred contact",
+    "home_location_id": "Home location",
+}
+EPISODE_LABELS = {
+    "problem_summary": "Problem summary",
+    "body_region": "Body region",
+    "laterality": "Side",
+    "onset_date": "Onset date",
+    "icd10_codes": "ICD-10-CM codes",
+    "location_id": "Location",
+    "responsible_clinician_id": "Responsible clinician",
+    "coordinator_id": "Coordinator",
+}
+VISIT_LABELS = {"visit_at": "First visit date and time"}
+SEARCH_LABELS = {"name": "Name", "mrn": "MRN", "birth_date": "Date of birth"}
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+def _choices(literal: Any) -> list[tuple[str, str]]:  # noqa: ANN401
+    return [(v, v.replace("_", " ").capitalize()) for v in get_args(literal)]
+
+
+def _page(request: Request, name: str, ctx: AppContext, caller: Caller, status_code: int = 200, **values: Any) -> Response:  # noqa: ANN401
+    context = {"caller": caller, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name, **values}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _staff(session: Session, clinic_id: int, role: str) -> list[User]:
+    return list(
+        session.scalars(
+            select(User).where(User.clinic_id == clinic_id, User.role == role, User.active.is_(True)).order_by(User.display_name)
+        )
+    )
+
+
+def _user_names(session: Session, ids: list[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))}
+
+
+# Search ----------------------------------------------------------------------------------------
+
+@router.get("/patients")
+def search_page(
+    request: Request,
+    ctx: AppCtx,
+    session: DbSession,
+    caller: Annotated[Caller, requires(Permission.PATIENT_SEARCH)],
+    name: str = "",
+    mrn: str = "",
+    birth_date: str = "",
+) -> Response:
+    query = {"name": name.strip()[:100], "mrn": mrn.strip()[:40], "birth_date": birth_date.strip()}
+    problems: list[FieldProblem] = []
+    born: date | None = None
+    if query["birth_date"]:
+        try:
+            born = date.fromisoformat(query["birth_date"])
+        except ValueError:
+            problems.append(FieldProblem("birth_date", "date", "Enter the date of birth as a date, for example 1981-03-14"))
+    searched = bool(query["name"] or query["mrn"] or born)
+    results: list[Patient] = []
+    if searched and not problems:
+        text = " ".join(part for part in (query["name"], query["mrn"]) if part)
+        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born)
+    partial = is_htmx(request)
+    context = {
+        "caller": caller, "query": query, "results": results, "searched": searched and not problems,
+        "problems": problems, "errors": errors_by_field(problems), "labels": SEARCH_LABELS,
+    }
+    response = templates.TemplateResponse(
+        # htmx swaps only 2xx answers, so a fragment reporting a bad field is still a 200.
+        request, "patients/search.html", context, status_code=422 if problems and not partial else 200,
+        **({"block_name": "results"} if partial else {}),
+    )
+    response.headers["vary"] = "HX-Request"
+    return response
+
+
+# New patient -----------------------------------------------------------------------------------
+
+def _new_patient_page(request: Request, ctx: AppContext, session: Session, caller: Caller, form: dict[str, str],
+                      problems: list[FieldProblem], status_code: int = 200) -> Response:
+    return _page(
+        request, "patients/new_patient.html", ctx, caller, status_code=status_code,
+        form=form, problems=problems, errors=errors_by_field(problems), labels=PATIENT_LABELS,
+        sexes=_choices(Sex), contact_methods=_choices(ContactMethod),
+        locations=[(loc.id, loc.name) for loc in service.list_locations(session, clinic_id=caller.user.clinic_id)],
+    )
+
+
+@router.get("/patients/new")
+def new_patient_form(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)]) -> Response:
+    return _new_patient_page(request, ctx, session, caller, {"preferred_contact": "phone"}, [])
+
+
+@router.post("/patients/new")
+def create_patient(
+    request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)],
+) -> Response:
+    values = {name: form.get(name) or None for name in PATIENT_LABELS}
+    values["preferred_contact"] = values["preferred_contact"] or "phone"
+    try:
+        patient = service.create_patient(session, actor=caller.actor, data=PatientIn.model_validate(values))
+    except ValidationError as exc:
+        return _new_patient_page(request, ctx, session, caller, form, validation_problems(exc), 422)
+    except DomainError as exc:
+        session.rollback()
+        return _new_patient_page(request, ctx, session, caller, form, exc.problems, exc.status_code)
+    return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+
+
+# Patient chart ---------------------------------------------------------------------------------
+
+def _chart_page(request: Request, ctx: AppContext, session: Session, caller: Caller, patient_id: int,
+                form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200) -> Response:
+    patient, coverages, episodes = service.read_chart(session, actor=caller.actor, patient_id=patient_id)
+    payers = ctx.knowledge.payers
+    clinic_id = caller.user.clinic_id
+    locations = {loc.id: loc.name for loc in service.list_locations(session, clinic_id=clinic_id)}
+    problems = problems or []
+    return _page(
+        request, "patients/patient.html", ctx, caller, status_code=status_code,
+        patient=patient, episodes=episodes, locations=locations,
+        coverages=[(c, payers[c.payer_id].name if c.payer_id in payers else c.payer_id) for c in coverages],
+        form=form or {}, problems=problems, errors=errors_by_field(problems), labels=EPISODE_LABELS,
+        body_regions=_choices(BodyRegion), lateralities=_choices(Laterality),
+        clinicians=[(u.id, u.display_name) for u in _staff(session, clinic_id, "clinician")],
+        coordinators=[(u.id, u.display_name) for u in _staff(session, clinic_id, "coordinator")],
+        describe=_describe_code,
+    )
+
+
+@router.get("/patients/{patient_id}")
+def patient_page(
+    patient_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    caller: Annotated[Caller, requires(Permission.CHART_READ)],
+) -> Response:
+    return _chart_page(request, ctx, session, caller, patient_id)
+
+
+def _codes(raw: str) -> list[str]:
+    return [code.strip() for code in raw.replace(";", ",").split(",") if code.strip()]
+
+
+@router.post("/patients/{patient_id}/episodes")
+def open_episode(
+    patient_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)],
+) -> Response:
+    values: dict[str, Any] = {name: form.get(name) or None for name in EPISODE_LABELS}
+    values["icd10_codes"] = _codes(form.get("icd10_codes", ""))
+    try:
+        data = EpisodeIn.model_validate(values)
+        episode = service.open_episode(session, actor=caller.actor, patient_id=patient_id, data=data)
+        ctx.reconcile(session, [episode.id])
+    except ValidationError as exc:
+        return _chart_page(request, ctx, session, caller, patient_id, form, validation_problems(exc), 422)
+    except DomainError as exc:
+        session.rollback()
+        return _chart_page(request, ctx, session, caller, patient_id, form, exc.problems, exc.status_code)
+    return RedirectResponse(f"/episodes/{episode.id}", status_code=303)
+
+
+# Episode ---------------------------------------------------------------------------------------
+
+def _describe_code(code: str) -> str:
+    return icd.get_description(code) if icd.is_valid_item(code) else "Not an ICD-10-CM code"
+
+
+def _episode_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int,
+                  form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200) -> Response:
+    patient, episode = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
+    tasks = []
+    if caller.can(Permission.WORKLIST_READ):
+        tasks = worklist_service.list_tasks(session, user=caller.user, f=WorklistFilter(episode_id=episode.id))
+    location = None
+    if episode.location_id is not None:
+        location = next((loc.name for loc in service.list_locations(session, clinic_id=episode.clinic_id) if loc.id == episode.location_id), None)
+    problems = problems or []
+    return _page(
+        request, "patients/episode.html", ctx, caller, status_code=status_code,
+        patient=patient, episode=episode, tasks=tasks, location=location,
+        codes=[(code, _describe_code(code)) for code in episode.icd10_codes or []],
+        people=_user_names(session, [episode.responsible_clinician_id, episode.coordinator_id]),
+        entries=timeline.for_episode(session, episode), now=utcnow(),
+        form=form or {}, problems=problems, errors=errors_by_field(problems), labels=VISIT_LABELS,
+    )
+
+
+@router.get("/episodes/{episode_id}")
+def episode_page(
+    episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    caller: Annotated[Caller, requires(Permission.CHART_READ)],
+) -> Response:
+    return _episode_page(request, ctx, session, caller, episode_id)
+
+
+@router.post("/episodes/{episode_id}/first-visit")
+def record_first_visit(
+    episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
+) -> Response:
+    try:
+        data = FirstVisitBooked.model_validate({"visit_at": form.get("visit_at") or None})
+        found: Episode = service.record_first_visit_booked(
+            session, actor=caller.actor, episode_id=episode_id, visit_at=clinic_time_to_utc(ctx.calendar, data.visit_at)
+        )
+        ctx.reconcile(session, [found.id])
+    except ValidationError as exc:
+        problems = [FieldProblem("visit_at", p.rule, "Enter the date and time of the first visit") for p in validation_problems(exc)]
+        return _episode_page(request, ctx, session, caller, episode_id, form, problems, 422)
+    except (DomainError, StaleDataError) as exc:
+        session.rollback()
+        problems = exc.problems if isinstance(exc, DomainError) else [
+            FieldProblem("version", "current_version", "Someone else saved this episode first; reload and try again")
+        ]
+        status = exc.status_code if isinstance(exc, DomainError) else 409
+        return _episode_page(request, ctx, session, caller, episode_id, form, problems, status)
+    return RedirectResponse(f"/episodes/{episode_id}", status_code=303)

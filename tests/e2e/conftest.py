@@ -1,0 +1,115 @@
+"""End-to-end fixtures: the real app under uvicorn on a free loopback port, and Debian's chromium
+driven by Playwright. Every page a test opens must load without a console error or page error.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from painpath.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(ctx, staff) -> Iterator[str]:
+    """Base URL of the app, served by uvicorn in a background thread against the test database."""
+    config = uvicorn.Config(create_app(ctx), host="127.0.0.1", port=_free_port(), log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{config.port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+# A sign-in or form that is refused answers with its page and one of these statuses, on purpose.
+# Chromium still logs "Failed to load resource" for such a document; that line alone is not a fault.
+DELIBERATE_DOCUMENT_STATUSES = {401, 403, 409, 422}
+
+
+@dataclass
+class BrowserProblems:
+    """Console errors and uncaught page errors seen while a test ran."""
+
+    console: list[tuple[str, str]] = field(default_factory=list)  # (text, url)
+    page_errors: list[str] = field(default_factory=list)
+    refused_documents: set[str] = field(default_factory=set)
+
+    def faults(self) -> list[str]:
+        found = [f"page error: {e}" for e in self.page_errors]
+        for text, url in self.console:
+            if text.startswith("Failed to load resource") and url.split("#")[0] in self.refused_documents:
+                continue
+            found.append(f"console error: {text} ({url})")
+        return found
+
+
+@pytest.fixture
+def browser_problems() -> BrowserProblems:
+    return BrowserProblems()
+
+
+@pytest.fixture
+def page(browser, live_server, browser_problems):  # noqa: ANN201
+    """A fresh browser context (no cookies) on the live server; fails the test on any console error."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+
+    def on_console(msg) -> None:  # noqa: ANN001
+        if msg.type == "error":
+            browser_problems.console.append((msg.text, msg.location.get("url", "")))
+
+    def on_response(response) -> None:  # noqa: ANN001
+        request = response.request
+        if request.resource_type == "document" and response.status in DELIBERATE_DOCUMENT_STATUSES:
+            browser_problems.refused_documents.add(response.url)
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda exc: browser_problems.page_errors.append(str(exc)))
+    tab.on("response", on_response)
+    yield tab
+    context.close()
+    faults = browser_problems.faults()
+    if faults:
+        pytest.fail("the browser reported errors:\n" + "\n".join(faults))
