@@ -460,9 +460,9 @@ def _open_planned_episode(
     )
     episode = patient_service.open_episode(session, actor=actor, patient_id=patient_id, data=data, opened_at=plan.opened_at)
     if plan.first_visit_at is not None:
-        patient_service.record_first_visit_booked(session, actor=actor, episode_id=episode.id, visit_at=plan.first_visit_at)
-        # The service stamps booking with the wall clock; the demo's history happened before `now`.
-        episode.first_visit_booked_at = plan.booked_at
+        patient_service.record_first_visit_booked(
+            session, actor=actor, episode_id=episode.id, visit_at=plan.first_visit_at, booked_at=plan.booked_at
+        )
     if plan.discharged_at is not None:
         update = EpisodeUpdate(**data.model_dump(), status="discharged", version=episode.version)
         patient_service.update_episode(session, actor=actor, episode_id=episode.id, data=update)

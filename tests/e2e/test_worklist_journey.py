@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -71,7 +71,7 @@ def test_coordinator_books_the_first_visit_and_the_task_closes(page: Page, ctx, 
     expect(page.get_by_role("region", name="Open tasks")).to_contain_text("Book the first visit")
     page.screenshot(path=f"{SHOTS}/episode.png", full_page=True)
 
-    visit_day = date.today().replace(day=1).isoformat()
+    visit_day = (date.today() + timedelta(days=3)).isoformat()
     page.get_by_label("First visit date and time").fill(f"{visit_day}T09:30")
     page.get_by_role("button", name="Record first visit booked").click()
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}$"))

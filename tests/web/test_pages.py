@@ -329,10 +329,10 @@ def test_record_first_visit_booked_closes_the_task(chart):
     assert missing.status_code == 422
     assert "First visit date and time" in missing.text and "Enter the date and time" in missing.text
 
-    booked = client.post(f"{episode_url}/first-visit", data={"csrf_token": token, "visit_at": "2026-03-10T09:30"}, follow_redirects=False)
+    booked = client.post(f"{episode_url}/first-visit", data={"csrf_token": token, "visit_at": "2027-06-10T09:30"}, follow_redirects=False)
     assert booked.status_code == 303 and booked.headers["location"] == episode_url
     html = client.get(episode_url).text
-    assert "Tue 10 Mar 2026 09:30" in html  # shown back in clinic time
+    assert "Thu 10 Jun 2027 09:30" in html  # shown back in clinic time
     assert "No open tasks for this episode" in html
     assert "First visit booked" in html  # on the timeline
 
@@ -347,10 +347,10 @@ def test_visit_time_is_stored_as_utc(chart, ctx):
     client = form_client(chart["client"])
     episode_url = f"/episodes/{chart['episode_id']}"
     token = csrf_of(client.get(episode_url).text)
-    client.post(f"{episode_url}/first-visit", data={"csrf_token": token, "visit_at": "2026-03-10T09:30"})
+    client.post(f"{episode_url}/first-visit", data={"csrf_token": token, "visit_at": "2027-06-10T09:30"})
     with ctx.db.session() as session:
         stored = session.get(Episode, chart["episode_id"]).first_visit_at
-    assert stored.isoformat() == "2026-03-10T14:30:00"  # 09:30 in Chicago (CDT, UTC-5)
+    assert stored.isoformat() == "2027-06-10T14:30:00"  # 09:30 in Chicago (CDT, UTC-5)
 
 
 def test_missing_records_give_a_404_page(chart):

@@ -51,7 +51,14 @@ def test_first_visit_task_opens_goes_overdue_and_closes_when_booked(client_for, 
         assert booked.status_code == 200, booked.text
         (task,) = _tasks(db)
         assert task.status == "met"
-        assert task.resolution == "First visit booked on Wed 21 Jan 2026 for Fri 23 Jan 2026"
+        # Times without an offset are the clinic's wall clock, and people read them that way back.
+        assert task.resolution == "First visit booked on Wed 21 Jan 2026 for Fri 23 Jan 2026 15:00"
+        with db.session() as session:
+            from painpath.patients.models import Episode
+
+            assert session.get(Episode, episode_id).first_visit_at == datetime(2026, 1, 23, 21, 0)
+        in_the_past = client.post(f"/api/episodes/{episode_id}/first-visit", json={"visit_at": "2026-01-20T09:00:00-06:00"})
+        assert in_the_past.status_code == 422 and in_the_past.json()["errors"][0]["rule"] == "not_past"
         assert client.get("/api/worklist", params={"mine": True}).json()["tasks"] == []
 
         timeline = client.get(f"/api/episodes/{episode_id}/timeline").json()

@@ -69,6 +69,16 @@ class BusinessCalendar:
     def local_date(self, moment_utc: datetime) -> date:
         return moment_utc.replace(tzinfo=timezone.utc).astimezone(self.tz).date()
 
+    def to_local(self, moment_utc: datetime) -> datetime:
+        """A stored (naive UTC) time on the clinic's wall clock, for people to read."""
+        return moment_utc.replace(tzinfo=timezone.utc).astimezone(self.tz)
+
+    def to_utc(self, moment: datetime) -> datetime:
+        """Naive UTC for storage; a naive input is read as the clinic's wall clock."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
     def end_of_local_day_utc(self, day: date) -> datetime:
         """The last moment of `day` in the clinic's time zone, as naive UTC: a task due that day."""
         local_end = datetime.combine(day, time(23, 59, 59), tzinfo=self.tz)

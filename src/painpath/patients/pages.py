@@ -231,7 +231,7 @@ def _episode_page(request: Request, ctx: AppContext, session: Session, caller: C
         patient=patient, episode=episode, tasks=tasks, location=location,
         codes=[(code, _describe_code(code)) for code in episode.icd10_codes or []],
         people=_user_names(session, [episode.responsible_clinician_id, episode.coordinator_id]),
-        entries=timeline.for_episode(session, episode), now=utcnow(),
+        entries=timeline.for_episode(session, episode, ctx.calendar), now=utcnow(),
         form=form or {}, problems=problems, errors=errors_by_field(problems), labels=VISIT_LABELS,
     )
 

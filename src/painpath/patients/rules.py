@@ -52,11 +52,12 @@ def first_visit_findings(facts: EpisodeFacts, calendar: BusinessCalendar, target
     """An open episode owes a booked first visit within the clinic's target of business days."""
     key = f"first_visit:episode:{facts.episode_id}"
     if facts.first_visit_booked_at is not None:
-        when = f" for {facts.first_visit_at:%a %d %b %Y}" if facts.first_visit_at else ""
+        booked = calendar.to_local(facts.first_visit_booked_at)
+        when = f" for {calendar.to_local(facts.first_visit_at):%a %d %b %Y %H:%M}" if facts.first_visit_at else ""
         return [
             Fulfillment(
                 key=key, provider=FIRST_VISIT_PROVIDER, met_at=facts.first_visit_booked_at,
-                met_by=f"First visit booked on {facts.first_visit_booked_at:%a %d %b %Y}{when}",
+                met_by=f"First visit booked on {booked:%a %d %b %Y}{when}",
             )
         ]
     if facts.status != "open":

@@ -100,7 +100,7 @@ class EpisodeUpdate(EpisodeIn):
 
 
 class FirstVisitBooked(_Input):
-    visit_at: datetime
+    visit_at: datetime = Field(description="ISO 8601; a time without an offset is the clinic's wall clock")
 
 
 class EpisodeOut(BaseModel):

@@ -180,12 +180,20 @@ def update_episode(session: Session, *, actor: Actor, episode_id: int, data: Epi
     return episode
 
 
-def record_first_visit_booked(session: Session, *, actor: Actor, episode_id: int, visit_at: datetime) -> Episode:
-    """The fact that meets the first-visit obligation; the intake slice's scheduler calls this."""
+def record_first_visit_booked(
+    session: Session, *, actor: Actor, episode_id: int, visit_at: datetime, booked_at: datetime | None = None,
+) -> Episode:
+    """The fact that meets the first-visit obligation; the intake slice's scheduler calls this.
+
+    `booked_at` defaults to now; an import of history (the demo) passes when the booking happened.
+    """
     episode = _episode(session, actor.clinic_id, episode_id)
     if episode.status != "open":
         raise InvalidInput(FieldProblem("episode_id", "episode_open", f"Episode is {episode.status}; reopen it before booking"))
-    episode.first_visit_booked_at = utcnow()
+    booked_at = booked_at or utcnow()
+    if visit_at < booked_at:
+        raise InvalidInput(FieldProblem("visit_at", "not_past", "A visit cannot be booked for a time already past"))
+    episode.first_visit_booked_at = booked_at
     episode.first_visit_at = visit_at
     session.flush()
     audit.record(session, actor, "episode.first_visit_booked", object_type="episode", object_id=episode.id, patient_id=episode.patient_id, detail={"visit_at": visit_at.isoformat()})

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from painpath.core.clock import BusinessCalendar
 from painpath.patients.models import Episode
 
 
@@ -22,7 +23,8 @@ class TimelineEntry:
         return {"at": self.at.isoformat(), "kind": self.kind, "summary": self.summary, "source": self.source}
 
 
-TimelineSource = Callable[[Session, Episode], list[TimelineEntry]]
+# Sources write summaries for people, so they get the calendar to show times on the clinic's clock.
+TimelineSource = Callable[[Session, Episode, BusinessCalendar], list[TimelineEntry]]
 _sources: list[TimelineSource] = []
 
 
@@ -32,18 +34,18 @@ def register_source(source: TimelineSource) -> TimelineSource:
     return source
 
 
-def for_episode(session: Session, episode: Episode) -> list[TimelineEntry]:
+def for_episode(session: Session, episode: Episode, calendar: BusinessCalendar) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     for source in _sources:
-        entries.extend(source(session, episode))
+        entries.extend(source(session, episode, calendar))
     return sorted(entries, key=lambda e: e.at)
 
 
 @register_source
-def _episode_facts(_session: Session, episode: Episode) -> list[TimelineEntry]:
+def _episode_facts(_session: Session, episode: Episode, calendar: BusinessCalendar) -> list[TimelineEntry]:
     entries = [TimelineEntry(episode.opened_at, "episode.opened", f"Episode opened: {episode.problem_summary}", "patients")]
     if episode.first_visit_booked_at:
-        when = f" for {episode.first_visit_at:%a %d %b %Y %H:%M}" if episode.first_visit_at else ""
+        when = f" for {calendar.to_local(episode.first_visit_at):%a %d %b %Y %H:%M}" if episode.first_visit_at else ""
         entries.append(TimelineEntry(episode.first_visit_booked_at, "first_visit.booked", f"First visit booked{when}", "patients"))
     if episode.closed_at:
         entries.append(TimelineEntry(episode.closed_at, "episode.closed", f"Episode {episode.status}", "patients"))

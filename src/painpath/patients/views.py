@@ -94,12 +94,15 @@ def first_visit_booked(  # noqa: ANN201
     episode_id: int, data: FirstVisitBooked, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
 ):
-    found = service.record_first_visit_booked(session, actor=caller.actor, episode_id=episode_id, visit_at=data.visit_at)
+    visit_at = ctx.calendar.to_utc(data.visit_at)
+    found = service.record_first_visit_booked(session, actor=caller.actor, episode_id=episode_id, visit_at=visit_at)
     ctx.reconcile(session, [found.id])
     return found
 
 
 @router.get("/episodes/{episode_id}/timeline")
-def episode_timeline(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> list[dict]:
+def episode_timeline(
+    episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)],
+) -> list[dict]:
     _patient, found = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
-    return [entry.as_dict() for entry in timeline.for_episode(session, found)]
+    return [entry.as_dict() for entry in timeline.for_episode(session, found, ctx.calendar)]

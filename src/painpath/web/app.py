@@ -58,7 +58,9 @@ def create_app(context: AppContext) -> FastAPI:
         response.headers["x-content-type-options"] = "nosniff"
         response.headers["x-frame-options"] = "DENY"
         response.headers["referrer-policy"] = "same-origin"
-        response.headers.setdefault("cache-control", "no-store")
+        # Pages carry PHI and must not be cached; our own static files may be.
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("cache-control", "no-store")
         return response
 
     for router in _routers():

@@ -4,7 +4,7 @@ act on, place each problem next to its field, and show stored UTC times on the c
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -73,16 +73,13 @@ def errors_by_field(problems: list[FieldProblem]) -> dict[str, list[str]]:
 
 def clinic_clock(calendar: BusinessCalendar) -> Callable[[datetime | None], datetime | None]:
     """Stored times are naive UTC; pages show them on the clinic's clock."""
-    tz = calendar.tz
 
     def convert(value: datetime | None) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc).astimezone(tz)
+        return None if value is None else calendar.to_local(value)
 
     return convert
 
 
 def clinic_time_to_utc(calendar: BusinessCalendar, value: datetime) -> datetime:
     """A datetime-local value is the clinic's wall clock; store it as naive UTC like every timestamp."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=calendar.tz)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return calendar.to_utc(value)
