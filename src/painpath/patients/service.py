@@ -52,6 +52,14 @@ def _check_staff(session: Session, clinic_id: int, user_id: int | None, field: s
         raise InvalidInput(FieldProblem(field, "staff_role", f"User {user_id} is not a {' or '.join(sorted(roles))} here"))
 
 
+def _apply(row: Patient | Episode, values: dict) -> list[str]:
+    """Set the new values; return the names of the fields that changed, for the audit row."""
+    changed = sorted(name for name, value in values.items() if getattr(row, name) != value)
+    for name in changed:
+        setattr(row, name, values[name])
+    return changed
+
+
 # Patients -----------------------------------------------------------------------------------
 
 def create_patient(session: Session, *, actor: Actor, data: PatientIn) -> Patient:
@@ -76,9 +84,7 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
     ):
         raise InvalidInput(FieldProblem("mrn", "unique", f"MRN {values['mrn']} is already in use"))
     _check_location(session, actor.clinic_id, data.home_location_id, "home_location_id")
-    changed = sorted(k for k, v in values.items() if getattr(patient, k) != v)
-    for name, value in values.items():
-        setattr(patient, name, value)
+    changed = _apply(patient, values)
     session.flush()
     # Field names only: the audit trail records what changed, not the PHI itself.
     audit.record(session, actor, "patient.update", object_type="patient", object_id=patient.id, patient_id=patient.id, detail={"fields": changed})
@@ -168,9 +174,7 @@ def update_episode(session: Session, *, actor: Actor, episode_id: int, data: Epi
     _validate_episode(session, episode.clinic_id, data)
     values = data.model_dump(exclude={"version"})
     values["icd10_codes"] = rules.normalize_icd10(data.icd10_codes)
-    changed = sorted(k for k, v in values.items() if getattr(episode, k) != v)
-    for name, value in values.items():
-        setattr(episode, name, value)
+    changed = _apply(episode, values)
     if data.status == "discharged" and episode.closed_at is None:
         episode.closed_at = utcnow()
     elif data.status != "discharged":
