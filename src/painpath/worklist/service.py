@@ -190,11 +190,10 @@ def add_comment(session: Session, *, user: User, actor: Actor, task_id: int, bod
 
 
 def comments(session: Session, *, task: Task) -> list[tuple[TaskComment, str | None]]:
-    return list(
-        session.execute(
-            select(TaskComment, User.display_name)
-            .outerjoin(User, User.id == TaskComment.author_id)
-            .where(TaskComment.task_id == task.id)
-            .order_by(TaskComment.at)
-        ).tuples()
+    rows = session.execute(
+        select(TaskComment, User.display_name)
+        .outerjoin(User, User.id == TaskComment.author_id)
+        .where(TaskComment.task_id == task.id)
+        .order_by(TaskComment.at)
     )
+    return [(comment, author) for comment, author in rows]
