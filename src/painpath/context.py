@@ -15,29 +15,21 @@ from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.config import Settings
 from painpath.core.db import Database
 from painpath.knowledge import Knowledge, load_knowledge
+from painpath.slices import CORE_MODEL_MODULES, slice_modules
 from painpath.worklist.engine import EngineContext
 from painpath.worklist.reconcile import ReconcileResult, reconcile
 
-# Slices whose obligation providers register themselves on import.
-PROVIDER_MODULES = ("painpath.patients.obligations", "painpath.worklist.timeline")
-# Every module with tables, so metadata is complete for Alembic and tests.
-MODEL_MODULES = (
-    "painpath.core.tenancy",
-    "painpath.core.auth.models",
-    "painpath.core.audit",
-    "painpath.patients.models",
-    "painpath.worklist.models",
-)
-
-
 def load_models() -> None:
-    for name in MODEL_MODULES:
+    """Import every module with tables, so metadata is complete for Alembic and tests."""
+    for name in CORE_MODEL_MODULES:
         import_module(name)
+    slice_modules("models")
 
 
 def load_providers() -> None:
-    for name in PROVIDER_MODULES:
-        import_module(name)
+    """Obligation providers and timeline sources register themselves on import."""
+    slice_modules("obligations")
+    slice_modules("timeline")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from painpath.context import AppContext
 from painpath.core.context import new_request_id, request_id_var
 from painpath.core.logging import get_logger
+from painpath.slices import slice_modules
 from painpath.web.errors import install_error_handlers
 
 log = get_logger("painpath.web")
@@ -19,13 +20,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def _routers():  # noqa: ANN202
     # Imported here so building the app is the only place that pulls in every slice's routes.
-    from painpath.patients import pages as patient_pages
-    from painpath.patients import views as patient_views
     from painpath.web import account
-    from painpath.worklist import pages as worklist_pages
-    from painpath.worklist import views as worklist_views
 
-    return [account.router, patient_views.router, patient_pages.router, worklist_views.router, worklist_pages.router]
+    return [account.router] + [m.router for part in ("views", "pages") for m in slice_modules(part)]
 
 
 def create_app(context: AppContext) -> FastAPI:

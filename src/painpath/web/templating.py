@@ -7,8 +7,10 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from painpath.slices import template_dirs
+
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE_DIRS = [PACKAGE_ROOT / "web" / "templates", PACKAGE_ROOT / "patients" / "templates", PACKAGE_ROOT / "worklist" / "templates"]
+TEMPLATE_DIRS = [PACKAGE_ROOT / "web" / "templates", *template_dirs()]
 
 
 def _format_dt(value, fmt: str = "%a %d %b %Y %H:%M") -> str:  # noqa: ANN001

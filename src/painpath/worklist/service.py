@@ -63,17 +63,27 @@ def list_tasks(session: Session, *, user: User, f: WorklistFilter) -> list[TaskO
     """Tasks matching the filter, soonest due first, with the patient's name for display."""
     now = utcnow()
     page = _page_ids(user, f, [*_conditions(user.clinic_id, f, now), Task.status == f.status]).subquery()
+    # Plain columns, not ORM entities: a read-only page needs no identity map (a third of the cost).
     query = (
-        select(Task, Patient.family_name, Patient.given_name, User.display_name)
+        select(*_TASK_COLUMNS, Patient.family_name, Patient.given_name, User.display_name.label("assignee_name"))
         .join(page, page.c.id == Task.id)
         .join(Patient, Patient.id == Task.patient_id)
         .outerjoin(User, User.id == Task.assignee_id)
         .order_by(Task.due_at, Task.id)
     )
-    return [
-        task_out(task, now, patient_name=f"{family}, {given}", assignee_name=assignee)
-        for task, family, given, assignee in session.execute(query)
-    ]
+    tasks = []
+    for row in session.execute(query).mappings():
+        data = {name: row[name] for name in _TASK_FIELDS}
+        data["patient_name"] = f"{row['family_name']}, {row['given_name']}"
+        data["assignee_name"] = row["assignee_name"]
+        data["overdue"] = row["status"] == OPEN and row["due_at"] <= now
+        tasks.append(TaskOut.model_construct(**data))
+    return tasks
+
+
+# TaskOut's fields that are task columns; built once.
+_TASK_FIELDS = [name for name in TaskOut.model_fields if name in Task.__table__.c]
+_TASK_COLUMNS = [Task.__table__.c[name] for name in _TASK_FIELDS]
 
 
 def task_out(task: Task, now: datetime, **extra) -> TaskOut:  # noqa: ANN003
