@@ -16,6 +16,15 @@ users_app = typer.Typer(help="User accounts")
 app.add_typer(db_app, name="db")
 app.add_typer(packs_app, name="packs")
 app.add_typer(users_app, name="users")
+
+
+def _add_import_commands() -> None:
+    from painpath.intake.imports.cli import app as import_app
+
+    app.add_typer(import_app, name="import")
+
+
+_add_import_commands()
 console = Console()
 
 

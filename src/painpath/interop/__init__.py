@@ -1,0 +1,1 @@
+"""Outside parties behind small plugin bases: fax and Direct transports, FHIR parsing, payer submission."""
