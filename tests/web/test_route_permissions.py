@@ -17,6 +17,8 @@ EXPECTED_ROLES = {
     Permission.PATIENT_WRITE: {"front_desk", "coordinator"},
     Permission.EPISODE_WRITE: {"nurse", "coordinator", "clinician"},
     Permission.VISIT_BOOK: {"front_desk", "nurse", "coordinator"},
+    Permission.INTAKE: {"front_desk", "nurse", "coordinator", "clinician"},
+    Permission.TRIAGE_ACKNOWLEDGE: {"clinician"},
     Permission.WORKLIST_READ: {"front_desk", "nurse", "coordinator", "clinician", "therapist", "billing", "manager"},
     Permission.WORKLIST_WORK: {"front_desk", "nurse", "coordinator", "clinician", "therapist", "billing", "manager"},
     Permission.WORKLIST_ASSIGN: {"coordinator", "manager"},

@@ -33,8 +33,11 @@ class Settings(QueueSettings):
     holiday_subdivision: str | None = None
     clinic_timezone: str = "America/Chicago"
 
-    # Clinic targets used by obligation providers.
+    # Clinic targets used by obligation providers (operational targets, not clinical knowledge).
     first_visit_target_business_days: int = Field(default=10, ge=1, le=60)
+    callback_target_business_days: int = Field(default=1, ge=0, le=10)
+    triage_target_hours: int = Field(default=72, ge=1, le=24 * 14)
+    failed_attempts_before_letter: int = Field(default=3, ge=1, le=10)
 
     # Authentication.
     session_hours: int = Field(default=12, ge=1, le=24 * 14)

@@ -75,6 +75,15 @@ def create_patient(session: Session, *, actor: Actor, data: PatientIn) -> Patien
     return patient
 
 
+def assign_mrn(session: Session, *, clinic_id: int) -> str:
+    """The next clinic MRN (P000001, ...) for a person registered at first contact."""
+    taken = session.scalar(select(func.count()).select_from(Patient).where(Patient.clinic_id == clinic_id)) or 0
+    number = taken + 1
+    while session.scalar(select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.mrn == f"P{number:06d}")):
+        number += 1
+    return f"P{number:06d}"
+
+
 def update_patient(session: Session, *, actor: Actor, patient_id: int, data: PatientUpdate) -> Patient:
     patient = _patient(session, actor.clinic_id, patient_id)
     _check_version("patient", patient, data.version)
@@ -181,6 +190,16 @@ def update_episode(session: Session, *, actor: Actor, episode_id: int, data: Epi
         episode.closed_at = None
     session.flush()
     audit.record(session, actor, "episode.update", object_type="episode", object_id=episode.id, patient_id=episode.patient_id, detail={"fields": changed})
+    return episode
+
+
+def clear_first_visit_booking(session: Session, *, actor: Actor, episode_id: int) -> Episode:
+    """The first visit was cancelled: the first-visit obligation is owed again."""
+    episode = _episode(session, actor.clinic_id, episode_id)
+    episode.first_visit_booked_at = None
+    episode.first_visit_at = None
+    session.flush()
+    audit.record(session, actor, "episode.first_visit_cancelled", object_type="episode", object_id=episode.id, patient_id=episode.patient_id)
     return episode
 
 

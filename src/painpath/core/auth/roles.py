@@ -25,6 +25,8 @@ class Permission(StrEnum):
     CHART_READ = "chart:read"
     EPISODE_WRITE = "episode:write"
     VISIT_BOOK = "visit:book"  # book or move appointments
+    INTAKE = "intake:work"  # record calls and attempts, run the red-flag screen
+    TRIAGE_ACKNOWLEDGE = "triage:acknowledge"  # a clinician acknowledges an emergent decision
     WORKLIST_READ = "worklist:read"
     WORKLIST_WORK = "worklist:work"  # claim, complete, comment
     WORKLIST_ASSIGN = "worklist:assign"  # reassign to another person or role
@@ -43,12 +45,13 @@ _STAFF_CORE = {
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FRONT_DESK: frozenset(_STAFF_CORE | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK}),
-    Role.NURSE: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE, Permission.VISIT_BOOK}),
+    Role.FRONT_DESK: frozenset(_STAFF_CORE | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE}),
+    Role.NURSE: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.INTAKE}),
     Role.COORDINATOR: frozenset(
-        _STAFF_CORE | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN}
+        _STAFF_CORE
+        | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE}
     ),
-    Role.CLINICIAN: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE}),
+    Role.CLINICIAN: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE}),
     Role.THERAPIST: frozenset(_STAFF_CORE),
     # Billing works authorizations and claims, so it sees charts but does not edit clinical facts.
     Role.BILLING: frozenset(_STAFF_CORE),

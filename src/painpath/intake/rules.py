@@ -1,0 +1,145 @@
+"""Pure intake rules: what the first contact owes (callback, triage, letter), and what triage routing owes.
+
+Facts in, obligations out; no I/O and no wall clock (the engine passes `now` and the calendar).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from painpath.core.clock import BusinessCalendar
+from painpath.worklist.engine import Finding, Fulfillment, Obligation
+
+PROVIDER = "intake"
+FAILED_OUTCOMES = frozenset({"no_answer", "voicemail", "busy", "wrong_number"})
+
+
+@dataclass(frozen=True)
+class IntakeTargets:
+    callback_business_days: int
+    triage_hours: int
+    failed_attempts_before_letter: int
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    call_id: int
+    episode_id: int
+    patient_id: int
+    clinic_id: int
+    received_at: datetime
+    status: str
+    failed_attempts: tuple[datetime, ...]
+    reached_at: datetime | None
+    letter_sent_at: datetime | None
+    triaged_at: datetime | None
+    episode_open: bool
+
+
+@dataclass(frozen=True)
+class TriageFacts:
+    triage_id: int
+    episode_id: int
+    patient_id: int
+    clinic_id: int
+    urgency: str
+    decided_at: datetime
+    reasons: tuple[str, ...]
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    # The first appointment booked for this episode after the decision: (booked_at, start_at).
+    first_booking_after: tuple[datetime, datetime] | None
+
+
+def _day(calendar: BusinessCalendar, moment: datetime) -> str:
+    return f"{calendar.to_local(moment):%a %d %b %Y %H:%M}"
+
+
+def call_findings(call: CallFacts, targets: IntakeTargets, calendar: BusinessCalendar) -> list[Finding]:
+    """The callback, the triage deadline and, after repeated failed attempts, a letter or portal message."""
+    base = dict(provider=PROVIDER, clinic_id=call.clinic_id, episode_id=call.episode_id, patient_id=call.patient_id)
+    found: list[Finding] = []
+    callback_key = f"intake:callback:{call.call_id}"
+    letter_key = f"intake:letter:{call.call_id}"
+    triage_key = f"intake:triage:{call.call_id}"
+    failures = len(call.failed_attempts)
+    gave_up = failures >= targets.failed_attempts_before_letter
+
+    if call.reached_at is not None:
+        found.append(Fulfillment(callback_key, PROVIDER, f"Caller reached {_day(calendar, call.reached_at)}", call.reached_at))
+    elif gave_up:
+        last = call.failed_attempts[-1]
+        found.append(Fulfillment(callback_key, PROVIDER, f"{failures} call attempts without reaching the caller; a letter or portal message follows", last))
+    elif call.episode_open:
+        due = calendar.due_after_business_days(call.received_at, targets.callback_business_days)
+        tried = f" {failures} attempt(s) so far without an answer." if failures else ""
+        found.append(Obligation(
+            key=callback_key, kind="intake.callback", title="Return the call", due_at=due, owner_role="front_desk",
+            reason=(f"Call received {_day(calendar, call.received_at)}; the clinic returns calls within "
+                    f"{targets.callback_business_days} business day(s).{tried}"),
+            evidence={"received_at": call.received_at.isoformat(), "failed_attempts": failures,
+                      "target_business_days": targets.callback_business_days},
+            **base,
+        ))
+
+    if gave_up and call.reached_at is None:
+        if call.letter_sent_at is not None:
+            found.append(Fulfillment(letter_key, PROVIDER, f"Letter or portal message sent {_day(calendar, call.letter_sent_at)}", call.letter_sent_at))
+        elif call.episode_open:
+            last = call.failed_attempts[-1]
+            attempts = ", ".join(_day(calendar, a) for a in call.failed_attempts)
+            found.append(Obligation(
+                key=letter_key, kind="intake.letter", title="Send a letter or portal message", owner_role="front_desk",
+                due_at=calendar.due_after_business_days(last, 1),
+                reason=f"{failures} call attempts did not reach the caller ({attempts}); send a letter or portal message asking them to call.",
+                evidence={"attempts": [a.isoformat() for a in call.failed_attempts]},
+                **base,
+            ))
+
+    if call.triaged_at is not None:
+        found.append(Fulfillment(triage_key, PROVIDER, f"Red-flag triage completed {_day(calendar, call.triaged_at)}", call.triaged_at))
+    elif call.episode_open and call.letter_sent_at is None:
+        due = call.received_at + timedelta(hours=targets.triage_hours)
+        found.append(Obligation(
+            key=triage_key, kind="intake.triage", title="Complete the red-flag triage", due_at=due, owner_role="front_desk",
+            reason=(f"First contact {_day(calendar, call.received_at)}; triage is completed within "
+                    f"{targets.triage_hours} hours of first contact so urgent cases are not missed."),
+            evidence={"received_at": call.received_at.isoformat(), "target_hours": targets.triage_hours},
+            **base,
+        ))
+    return found
+
+
+def triage_findings(triage: TriageFacts, calendar: BusinessCalendar) -> list[Finding]:
+    """Routing owes work: an emergent decision needs a clinician's acknowledgement; an urgent one a slot by next business day."""
+    base = dict(provider=PROVIDER, clinic_id=triage.clinic_id, episode_id=triage.episode_id, patient_id=triage.patient_id)
+    why = "; ".join(triage.reasons)
+    if triage.urgency == "emergent":
+        key = f"intake:emergent-ack:{triage.triage_id}"
+        if triage.acknowledged_at is not None:
+            return [Fulfillment(key, PROVIDER, f"Acknowledged by {triage.acknowledged_by} {_day(calendar, triage.acknowledged_at)}", triage.acknowledged_at)]
+        return [Obligation(
+            key=key, kind="intake.emergent_ack", title="Acknowledge emergent red flag", owner_role="clinician",
+            due_at=triage.decided_at,
+            reason=f"Emergent at triage {_day(calendar, triage.decided_at)}: {why}. The caller was told to go to the emergency department now; a clinician must acknowledge before anything else is booked.",
+            evidence={"urgency": "emergent", "reasons": list(triage.reasons)},
+            **base,
+        )]
+    if triage.urgency == "urgent":
+        key = f"intake:urgent-slot:{triage.triage_id}"
+        due = calendar.due_after_business_days(triage.decided_at, 1)
+        late = ""
+        if triage.first_booking_after is not None:
+            booked_at, start = triage.first_booking_after
+            if start <= due:
+                return [Fulfillment(key, PROVIDER, f"Urgent visit booked for {_day(calendar, start)}", booked_at)]
+            late = f" The visit booked for {_day(calendar, start)} is later than that."
+        return [Obligation(
+            key=key, kind="intake.urgent_slot", title="Book a same-day or next-business-day visit", owner_role="coordinator",
+            due_at=due,
+            reason=f"Urgent at triage {_day(calendar, triage.decided_at)}: {why}. Book a same-day or next-business-day slot.{late}",
+            evidence={"urgency": "urgent", "reasons": list(triage.reasons)},
+            **base,
+        )]
+    return []

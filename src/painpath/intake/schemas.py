@@ -1,0 +1,133 @@
+"""Input and output shapes for intake calls, attempts, triage and appointments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from painpath.patients.schemas import BodyRegion, Laterality, Sex
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NewCaller(_Input):
+    """A person not yet registered: enough to open a chart at first contact."""
+
+    given_name: str = Field(min_length=1, max_length=80)
+    family_name: str = Field(min_length=1, max_length=80)
+    birth_date: date
+    sex: Sex
+    phone: str = Field(min_length=7, max_length=40, pattern=r"^[0-9+() .-]{7,40}$")
+
+
+class CallIn(_Input):
+    patient_id: int | None = None
+    new_patient: NewCaller | None = None
+    source: Literal["phone", "referral", "fax", "portal"] = "phone"
+    caller_name: str = Field(min_length=1, max_length=120)
+    caller_phone: str = Field(min_length=7, max_length=40, pattern=r"^[0-9+() .-]{7,40}$")
+    caller_relation: Literal["self", "family", "referring_office", "other"] = "self"
+    referring_provider: str | None = Field(default=None, max_length=200)
+    reason: str = Field(min_length=3, max_length=2000)
+    pain_location: str = Field(min_length=2, max_length=120)
+    pain_duration_weeks: int | None = Field(default=None, ge=0, le=52 * 80)
+    payer_id: str | None = Field(default=None, max_length=60)
+    body_region: BodyRegion
+    laterality: Laterality = "none"
+    received_at: datetime | None = Field(default=None, description="When the call came in; default now (clinic wall clock if no offset)")
+
+    @model_validator(mode="after")
+    def _one_patient(self) -> "CallIn":
+        if (self.patient_id is None) == (self.new_patient is None):
+            raise ValueError("give either patient_id (a registered patient) or new_patient (first contact), not both")
+        return self
+
+
+class AttemptIn(_Input):
+    outcome: Literal["reached", "no_answer", "voicemail", "busy", "wrong_number"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class LetterIn(_Input):
+    channel: Literal["letter", "portal"]
+
+
+class TriageIn(_Input):
+    answers: dict[str, bool | int | str | None]
+
+
+class AcknowledgeIn(_Input):
+    note: str = Field(min_length=3, max_length=2000, description="What the clinician did: e.g. spoke to the patient, ED confirmed")
+
+
+class AppointmentIn(_Input):
+    visit_type: Literal["new_patient", "urgent", "follow_up", "procedure"] = "new_patient"
+    provider_type: Literal["app", "physician", "therapist"] = "app"
+    provider_id: int | None = None
+    location_id: int | None = None
+    start_at: datetime = Field(description="ISO 8601; without an offset it is the clinic's wall clock")
+    duration_minutes: int = Field(default=40, ge=10, le=240)
+    modality: Literal["in_person", "telehealth"] = "in_person"
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class CancelIn(_Input):
+    version: int = Field(ge=1)
+
+
+class CallOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    patient_id: int
+    episode_id: int
+    source: str
+    caller_name: str
+    caller_phone: str
+    caller_relation: str
+    referring_provider: str | None
+    reason: str
+    pain_location: str
+    pain_duration_weeks: int | None
+    payer_id: str | None
+    received_at: datetime
+    status: str
+    reached_at: datetime | None
+    letter_sent_at: datetime | None
+    version: int
+
+
+class TriageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    episode_id: int
+    urgency: str
+    reasons: list[str]
+    hits: list[dict]
+    yellow_flags: list[str]
+    decided_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by_id: int | None
+
+
+class AppointmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    episode_id: int
+    patient_id: int
+    visit_type: str
+    provider_type: str
+    provider_id: int | None
+    location_id: int | None
+    start_at: datetime
+    duration_minutes: int
+    modality: str
+    status: str
+    booked_at: datetime
+    version: int

@@ -1,0 +1,114 @@
+"""JSON API for intake: calls, attempts, the callback queue, triage, acknowledgement and appointments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from painpath.core.auth.roles import Permission
+from painpath.intake import service
+from painpath.intake.schemas import (
+    AcknowledgeIn,
+    AppointmentIn,
+    AppointmentOut,
+    AttemptIn,
+    CallIn,
+    CallOut,
+    CancelIn,
+    LetterIn,
+    TriageIn,
+    TriageOut,
+)
+from painpath.web.deps import AppCtx, Caller, DbSession, requires
+
+router = APIRouter(prefix="/api", tags=["intake"])
+
+
+@router.post("/intake/calls", response_model=CallOut, status_code=201)
+def record_call(data: CallIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
+    call = service.record_call(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, data=data)
+    ctx.reconcile(session, [call.episode_id])
+    return call
+
+
+@router.get("/intake/callbacks")
+def callback_queue(session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]) -> list[dict]:
+    return [
+        {**CallOut.model_validate(call).model_dump(mode="json"), "failed_attempts": failures}
+        for call, failures in service.callback_queue(session, clinic_id=caller.user.clinic_id)
+    ]
+
+
+@router.post("/intake/calls/{call_id}/attempts", response_model=CallOut)
+def record_attempt(  # noqa: ANN201
+    call_id: int, data: AttemptIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)],
+):
+    call = service.record_attempt(
+        session, actor=caller.actor, call_id=call_id, outcome=data.outcome, note=data.note,
+        failed_before_letter=ctx.settings.failed_attempts_before_letter,
+    )
+    ctx.reconcile(session, [call.episode_id])
+    return call
+
+
+@router.post("/intake/calls/{call_id}/letter", response_model=CallOut)
+def letter_sent(call_id: int, data: LetterIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
+    call = service.record_letter_sent(session, actor=caller.actor, call_id=call_id, channel=data.channel)
+    ctx.reconcile(session, [call.episode_id])
+    return call
+
+
+@router.post("/intake/triage/preview")
+def preview_triage(data: TriageIn, ctx: AppCtx, caller: Annotated[Caller, requires(Permission.INTAKE)]) -> dict:
+    """The decision so far and the answers that drove it; nothing is saved."""
+    decision = service.preview(ctx.knowledge, data.answers)
+    return {
+        "urgency": decision.urgency, "reasons": list(decision.reasons), "missing": list(decision.missing),
+        "yellow_flags": list(decision.yellow_flags), "flags": [hit.flag_id for hit in decision.hits],
+    }
+
+
+@router.post("/intake/calls/{call_id}/triage", response_model=TriageOut, status_code=201)
+def record_triage(call_id: int, data: TriageIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
+    row = service.record_triage(session, actor=caller.actor, knowledge=ctx.knowledge, call_id=call_id, answers=data.answers)
+    ctx.reconcile(session, [row.episode_id])
+    return row
+
+
+@router.post("/triage/{triage_id}/acknowledge", response_model=TriageOut)
+def acknowledge(  # noqa: ANN201
+    triage_id: int, data: AcknowledgeIn, ctx: AppCtx, session: DbSession,
+    caller: Annotated[Caller, requires(Permission.TRIAGE_ACKNOWLEDGE)],
+):
+    row = service.acknowledge_emergent(session, actor=caller.actor, triage_id=triage_id, note=data.note)
+    ctx.reconcile(session, [row.episode_id])
+    return row
+
+
+@router.get("/episodes/{episode_id}/appointments", response_model=list[AppointmentOut])
+def list_appointments(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
+    from painpath.patients import service as patients
+
+    patients.read_episode(session, actor=caller.actor, episode_id=episode_id)  # clinic check + chart-read audit
+    return service.appointments(session, episode_id=episode_id)
+
+
+@router.post("/episodes/{episode_id}/appointments", response_model=AppointmentOut, status_code=201)
+def book(  # noqa: ANN201
+    episode_id: int, data: AppointmentIn, ctx: AppCtx, session: DbSession,
+    caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
+):
+    appointment = service.book_appointment(session, actor=caller.actor, calendar=ctx.calendar, episode_id=episode_id, data=data)
+    ctx.reconcile(session, [episode_id])
+    return appointment
+
+
+@router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
+def cancel(  # noqa: ANN201
+    appointment_id: int, data: CancelIn, ctx: AppCtx, session: DbSession,
+    caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
+):
+    appointment = service.cancel_appointment(session, actor=caller.actor, appointment_id=appointment_id, version=data.version)
+    ctx.reconcile(session, [appointment.episode_id])
+    return appointment
