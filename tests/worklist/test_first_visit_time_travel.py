@@ -47,8 +47,8 @@ def test_first_visit_task_opens_goes_overdue_and_closes_when_booked(client_for, 
         assert sweep_overdue(db, datetime(2026, 1, 21, 14, 5)) == 0
 
         # Booking the first visit is the fact that meets the obligation.
-        booked = client.post(f"/api/episodes/{episode_id}/first-visit", json={"visit_at": "2026-01-23T15:00:00"})
-        assert booked.status_code == 200, booked.text
+        booked = client.post(f"/api/episodes/{episode_id}/appointments", json={"visit_type": "new_patient", "start_at": "2026-01-23T15:00:00"})
+        assert booked.status_code == 201, booked.text
         (task,) = _tasks(db)
         assert task.status == "met"
         # Times without an offset are the clinic's wall clock, and people read them that way back.
@@ -57,12 +57,14 @@ def test_first_visit_task_opens_goes_overdue_and_closes_when_booked(client_for, 
             from painpath.patients.models import Episode
 
             assert session.get(Episode, episode_id).first_visit_at == datetime(2026, 1, 23, 21, 0)
-        in_the_past = client.post(f"/api/episodes/{episode_id}/first-visit", json={"visit_at": "2026-01-20T09:00:00-06:00"})
+        in_the_past = client.post(f"/api/episodes/{episode_id}/appointments", json={"start_at": "2026-01-20T09:00:00-06:00"})
         assert in_the_past.status_code == 422 and in_the_past.json()["errors"][0]["rule"] == "not_past"
         assert client.get("/api/worklist", params={"mine": True}).json()["tasks"] == []
 
         timeline = client.get(f"/api/episodes/{episode_id}/timeline").json()
-        assert [e["kind"] for e in timeline] == ["episode.opened", "task.opened", "first_visit.booked", "task.met"]
+        kinds = [e["kind"] for e in timeline]
+        assert kinds[:2] == ["episode.opened", "task.opened"]  # the rest happened in the same instant
+        assert sorted(kinds[2:]) == ["appointment.booked", "first_visit.booked", "task.met"]
 
 
 def test_discharging_the_episode_cancels_its_open_task(client_for, db, patient_payload, episode_payload):

@@ -15,7 +15,6 @@ from painpath.patients.schemas import (
     EpisodeIn,
     EpisodeOut,
     EpisodeUpdate,
-    FirstVisitBooked,
     PatientIn,
     PatientOut,
     PatientUpdate,
@@ -85,17 +84,6 @@ def update_episode(  # noqa: ANN201
     caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)],
 ):
     found = service.update_episode(session, actor=caller.actor, episode_id=episode_id, data=data)
-    ctx.reconcile(session, [found.id])
-    return found
-
-
-@router.post("/episodes/{episode_id}/first-visit", response_model=EpisodeOut)
-def first_visit_booked(  # noqa: ANN201
-    episode_id: int, data: FirstVisitBooked, ctx: AppCtx, session: DbSession,
-    caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
-):
-    visit_at = ctx.calendar.to_utc(data.visit_at)
-    found = service.record_first_visit_booked(session, actor=caller.actor, episode_id=episode_id, visit_at=visit_at)
     ctx.reconcile(session, [found.id])
     return found
 
