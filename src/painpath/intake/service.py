@@ -14,7 +14,7 @@ from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
-from painpath.intake import rules
+from painpath.intake import rules, triage
 from painpath.intake.models import Appointment, CallAttempt, IntakeCall, Triage
 from painpath.intake.schemas import AppointmentIn, CallIn
 from painpath.patients import service as patients
@@ -127,17 +127,13 @@ def _red_flag_header(knowledge):  # noqa: ANN001, ANN202
     return next(p.header for p in knowledge.packs if p.header.kind == "red_flags")
 
 
-def preview(knowledge, answers: dict):  # noqa: ANN001, ANN201
+def preview(knowledge, answers: dict) -> triage.TriageDecision:  # noqa: ANN001
     """The decision so far, while the screen is being filled in (nothing saved)."""
-    from painpath.intake import triage
-
     return triage.evaluate(answers, knowledge.red_flags)
 
 
 def record_triage(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict) -> Triage:  # noqa: ANN001
     """Save a completed red-flag screen. Every required question must be answered, unless an answer is already emergent."""
-    from painpath.intake import triage
-
     call = _call(session, actor.clinic_id, call_id)
     problems = triage.validate_answers(answers, knowledge.red_flags)
     if problems:

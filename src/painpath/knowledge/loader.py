@@ -16,11 +16,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from painpath.knowledge.errors import PackError
-from painpath.knowledge.schemas import PACK_KINDS, Pack, PackHeader, Payer, PlanType
+from painpath.knowledge.schemas import PACK_KINDS, Pack, PackHeader, Payer, PlanType, RedFlagPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
 M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P", bound=Pack)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Knowledge:
 
     payers: Mapping[str, Payer]
     packs: tuple[LoadedPack, ...]
+    red_flags: RedFlagPack  # the spine red-flag screen; exactly one is loaded
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -57,10 +59,15 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     loaded: list[LoadedPack] = []
     collections: dict[str, dict[str, Any]] = {}
     first_seen: dict[tuple[str, str], tuple[Path, str]] = {}  # (collection or "pack", id) -> where
+    singles: dict[str, tuple[Pack, Path]] = {}  # kind -> the one pack of a `single` kind
 
     for file in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]):
         pack = _read_pack(file)
         _claim(first_seen, ("pack", pack.pack.id), file, "pack.id")
+        if pack.single:
+            _claim_single(singles, pack, file)
+            loaded.append(LoadedPack(header=pack.pack, file=file))
+            continue
         items = getattr(pack, pack.collection)
         merged = collections.setdefault(pack.collection, {})
         for index, item in enumerate(items):
@@ -71,6 +78,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
         packs=tuple(loaded),
+        red_flags=_the_single(singles, "red_flags", RedFlagPack),
     )
 
 
@@ -107,6 +115,28 @@ def _claim(
     first_seen[key] = (file, path)
 
 
+def _claim_single(singles: dict[str, tuple[Pack, Path]], pack: Pack, file: Path) -> None:
+    kind = pack.pack.kind
+    if kind in singles:
+        other_pack, other_file = singles[kind]
+        # Merging two screens rule by rule would leave nobody sure which questions staff must ask.
+        raise PackError(
+            file,
+            "pack.kind",
+            f"a second {kind} pack; exactly one may be loaded and {other_pack.pack.id!r} in {other_file} "
+            f"is already the {kind} pack (change that pack instead of adding another)",
+        )
+    singles[kind] = (pack, file)
+
+
+def _the_single(singles: dict[str, tuple[Pack, Path]], kind: str, model: type[P]) -> P:
+    if kind not in singles:
+        raise PackError(BUILTIN_PACKS_DIR, "", f"no {kind} pack found; exactly one is required")
+    pack = singles[kind][0]
+    assert isinstance(pack, model)
+    return pack
+
+
 def _read_pack(file: Path) -> Pack:
     data = _read_yaml(file)
     if not isinstance(data, dict):
@@ -123,7 +153,13 @@ def _read_pack(file: Path) -> Pack:
     if model is None:
         known = ", ".join(sorted(PACK_KINDS))
         raise PackError(file, "pack.kind", f"unknown pack kind {header.kind!r}; known kinds: {known}")
-    return _validate(model, data, file)
+    pack = _validate(model, data, file)
+    # References inside the pack (a rule naming a question) can only be checked once it is whole.
+    problems = pack.reference_problems()
+    if problems:
+        (path, message), *more = problems
+        raise PackError(file, path, message, more)
+    return pack
 
 
 def _validate(model: type[M], data: Any, file: Path, prefix: tuple[str, ...] = ()) -> M:
