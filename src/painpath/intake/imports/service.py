@@ -1,0 +1,219 @@
+"""Electronic records filed onto an episode: read (interop.fhir), match the chart's patient, file the facts.
+
+One import is one transaction: the RecordImport row, its facts and the audit row commit together, and a
+file that is refused leaves the chart exactly as it was. The same content (sha256) is filed once per
+episode; sending it again says so and files nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from painpath.core import audit
+from painpath.core.audit import Actor
+from painpath.core.clock import utcnow
+from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from painpath.interop import fhir
+from painpath.interop.fhir.sources import SourceInput
+from painpath.intake.imports.models import ImportedFact, RecordImport
+from painpath.patients.models import Episode, Patient
+
+Progress = Callable[[str, int, int], None]
+
+
+class RecordsRefused(InvalidInput):
+    """A file that cannot be filed; the message says why and what to do. It may name the patient: it is
+    shown to the staff member who sent the file and is never logged."""
+
+    def __init__(self, error: fhir.FhirImportError):
+        self.error = error
+        rule = error.kind
+        super().__init__(FieldProblem("file", rule, error.message))
+
+
+@dataclass
+class ImportSummary:
+    import_id: int
+    episode_id: int
+    filename: str
+    sha256: str
+    format: str
+    already_imported: bool
+    imported_at: datetime
+    resources_read: int
+    counts: dict[str, int]
+    skipped: dict = field(default_factory=dict)
+
+    @property
+    def filed(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def message(self) -> str:
+        if self.already_imported:
+            return (f"{self.filename} was already imported onto this episode ({self.imported_at:%Y-%m-%d %H:%M} UTC); "
+                    "nothing was filed twice.")
+        text = f"Filed from {self.filename}: {fhir.count_phrase(self.counts)}."
+        others = self.skipped.get("other_patients", 0)
+        if others:
+            text += (f" {self.skipped.get('other_patient_resources', 0)} resources of {others} other "
+                     f"patient{'s' if others != 1 else ''} in the file were not filed.")
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "import_id": self.import_id, "episode_id": self.episode_id, "filename": self.filename,
+            "sha256": self.sha256, "format": self.format, "already_imported": self.already_imported,
+            "imported_at": self.imported_at.isoformat(), "resources_read": self.resources_read,
+            "filed": self.filed, "counts": self.counts, "skipped": self.skipped, "message": self.message,
+        }
+
+
+def _summary(row: RecordImport, *, already_imported: bool) -> ImportSummary:
+    return ImportSummary(
+        import_id=row.id, episode_id=row.episode_id, filename=row.source_filename, sha256=row.sha256, format=row.format,
+        already_imported=already_imported, imported_at=row.imported_at, resources_read=row.resources_read,
+        counts=dict(row.counts), skipped=dict(row.skipped),
+    )
+
+
+def _chart(session: Session, actor: Actor, episode_id: int) -> tuple[Episode, Patient]:
+    episode = session.get(Episode, episode_id)
+    if episode is None or episode.clinic_id != actor.clinic_id:
+        raise NotFound("episode", episode_id)
+    patient = session.get(Patient, episode.patient_id)
+    assert patient is not None  # episode.patient_id is a foreign key
+    return episode, patient
+
+
+def _cut(text: str | None, length: int) -> str | None:
+    return text if text is None or len(text) <= length else text[:length]
+
+
+def _fact_row(fact: fhir.ClinicalFact, row: RecordImport) -> dict:
+    return {
+        "clinic_id": row.clinic_id, "import_id": row.id, "episode_id": row.episode_id, "patient_id": row.patient_id,
+        "category": fact.category, "resource_type": fact.resource_type, "fhir_id": _cut(fact.fhir_id, 64),
+        "code_system": _cut(fact.code_system, 255), "code": _cut(fact.code, 100), "display": fact.display,
+        "status": _cut(fact.status, 40), "effective_date": fact.effective_date, "value": fact.value,
+        "value_number": fact.value_number, "unit": _cut(fact.unit, 60), "full_url": fact.full_url,
+        "meta_source": fact.meta_source, "source_location": _cut(fact.location, 300),
+    }
+
+
+def import_records(
+    session: Session,
+    *,
+    actor: Actor,
+    episode_id: int,
+    path_or_bytes: SourceInput,
+    filename: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """File a FHIR Bundle or Bulk Data NDJSON (a file, a folder, several files, or bytes) onto an episode.
+
+    Refuses the whole file (RecordsRefused, nothing written) when it cannot be read, is not FHIR, has an
+    invalid resource, has no Patient, or is for someone other than the episode's patient.
+    """
+    episode, patient = _chart(session, actor, episode_id)
+    try:
+        sources, label = fhir.load_sources(path_or_bytes, filename)
+    except fhir.FhirImportError as exc:
+        raise RecordsRefused(exc) from exc
+    digest = fhir.sources_sha256(sources)
+    existing = session.scalar(select(RecordImport).where(RecordImport.episode_id == episode.id, RecordImport.sha256 == digest))
+    if existing is not None:
+        return _summary(existing, already_imported=True)
+
+    chart = fhir.ChartPatient(family_name=patient.family_name, given_name=patient.given_name, birth_date=patient.birth_date, mrn=patient.mrn)
+    try:
+        records = fhir.read_records(sources, progress)
+        match = fhir.match_patient(chart, {key: model for key, (_raw, model) in records.patients.items()})
+        extracted = fhir.extract_facts(records, match.keys, progress)
+    except fhir.FhirImportError as exc:
+        raise RecordsRefused(exc) from exc
+
+    skipped = {
+        "other_patients": extracted.other_patients,
+        "other_patient_resources": extracted.other_patient_resources,
+        "unattached": extracted.unattached,
+        "duplicates": records.duplicates,
+        "not_filed": dict(sorted(records.ignored.items())),
+        "files_not_fhir": list(records.skipped_sources),
+    }
+    row = RecordImport(
+        clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=patient.id, source_filename=_cut(label, 255),
+        sha256=digest, format=records.format, bundle_type=",".join(sorted(records.bundle_types)) or None,
+        imported_by_user_id=actor.user_id, imported_by=actor.label, imported_at=utcnow(),
+        resources_read=records.total, counts=extracted.counts, skipped=skipped,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same file, imported onto this episode by someone else a moment ago
+        raise Conflict(FieldProblem("file", "not_imported_twice", f"{label} was just imported onto this episode by someone else; nothing was filed twice.")) from exc
+    if extracted.facts:
+        # Core executemany on the table: one batched INSERT, not the ORM's per-row-shape groups.
+        session.execute(insert(ImportedFact.__table__), [_fact_row(fact, row) for fact in extracted.facts])
+    # Counts only: no names, no file name (Synthea and many EHRs name files after the patient).
+    audit.record(
+        session, actor, "records.import", object_type="record_import", object_id=row.id, patient_id=patient.id,
+        detail={
+            "episode_id": episode.id, "format": row.format, "sha256": digest, "resources_read": records.total,
+            "counts": extracted.counts, "other_patients": extracted.other_patients,
+            "other_patient_resources": extracted.other_patient_resources, "unattached": extracted.unattached,
+            "files_not_fhir": len(records.skipped_sources),
+        },
+    )
+    return _summary(row, already_imported=False)
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+@dataclass
+class ImportedChart:
+    patient: Patient
+    episode: Episode
+    imports: list[RecordImport]
+    facts: list[ImportedFact]
+    total: int  # facts matching the category, before limit/offset
+
+
+def read_imported(
+    session: Session, *, actor: Actor, episode_id: int, category: str | None = None, limit: int | None = None, offset: int = 0,
+) -> ImportedChart:
+    """The episode's imports and imported facts (optionally one category). Audited as a chart read."""
+    if category is not None and category not in fhir.CATEGORIES:
+        raise InvalidInput(FieldProblem("category", "one_of", f"Category must be one of: {', '.join(fhir.CATEGORIES)}"))
+    episode, patient = _chart(session, actor, episode_id)
+    imports = list(session.scalars(
+        select(RecordImport).where(RecordImport.episode_id == episode.id).order_by(RecordImport.imported_at.desc(), RecordImport.id.desc())
+    ))
+    where = [ImportedFact.episode_id == episode.id]
+    if category is not None:
+        where.append(ImportedFact.category == category)
+    total = session.scalar(select(func.count()).select_from(ImportedFact).where(*where)) or 0
+    query = (
+        select(ImportedFact).where(*where)
+        .order_by(ImportedFact.category, ImportedFact.effective_date.desc().nulls_last(), ImportedFact.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    facts = list(session.scalars(query))
+    audit.record(
+        session, actor, "chart.read", object_type="episode", object_id=episode.id, patient_id=patient.id,
+        detail={"view": "imported_facts", **({"category": category} if category else {})},
+    )
+    return ImportedChart(patient=patient, episode=episode, imports=imports, facts=facts, total=total)
+
+
+def imports_for_episode(session: Session, *, episode_id: int) -> list[RecordImport]:
+    """The episode's imports, oldest first (the timeline's source; the caller has already opened the chart)."""
+    return list(session.scalars(select(RecordImport).where(RecordImport.episode_id == episode_id).order_by(RecordImport.imported_at, RecordImport.id)))
