@@ -16,6 +16,7 @@ from painpath.context import AppContext, build_context
 from painpath.core.clock import utcnow
 from painpath.core.config import QueueSettings, get_settings
 from painpath.core.logging import get_logger
+from painpath.slices import slice_modules
 from painpath.worklist.sweeper import sweep_overdue
 
 log = get_logger("painpath.jobs")
@@ -76,3 +77,8 @@ def sweep_task() -> int:
 def reconcile_task() -> dict:
     # Time alone can create obligations (a follow-up window opens); facts changes reconcile at once.
     return reconcile_all_once()
+
+
+# Slices with background work of their own (a `scheduled.py` with `register(huey)`) add it here.
+for _module in slice_modules("scheduled"):
+    _module.register(huey)

@@ -19,6 +19,7 @@ EXPECTED_ROLES = {
     Permission.VISIT_BOOK: {"front_desk", "nurse", "coordinator"},
     Permission.INTAKE: {"front_desk", "nurse", "coordinator", "clinician"},
     Permission.TRIAGE_ACKNOWLEDGE: {"clinician"},
+    Permission.RECORDS_REQUEST: {"front_desk", "nurse", "coordinator", "manager"},
     Permission.WORKLIST_READ: {"front_desk", "nurse", "coordinator", "clinician", "therapist", "billing", "manager"},
     Permission.WORKLIST_WORK: {"front_desk", "nurse", "coordinator", "clinician", "therapist", "billing", "manager"},
     Permission.WORKLIST_ASSIGN: {"coordinator", "manager"},

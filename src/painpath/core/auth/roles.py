@@ -27,6 +27,7 @@ class Permission(StrEnum):
     VISIT_BOOK = "visit:book"  # book or move appointments
     INTAKE = "intake:work"  # record calls and attempts, run the red-flag screen
     TRIAGE_ACKNOWLEDGE = "triage:acknowledge"  # a clinician acknowledges an emergent decision
+    RECORDS_REQUEST = "records:request"  # list prior providers, send records requests, file what comes back
     WORKLIST_READ = "worklist:read"
     WORKLIST_WORK = "worklist:work"  # claim, complete, comment
     WORKLIST_ASSIGN = "worklist:assign"  # reassign to another person or role
@@ -45,17 +46,19 @@ _STAFF_CORE = {
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FRONT_DESK: frozenset(_STAFF_CORE | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE}),
-    Role.NURSE: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.INTAKE}),
+    Role.FRONT_DESK: frozenset(_STAFF_CORE | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST}),
+    Role.NURSE: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST}),
     Role.COORDINATOR: frozenset(
         _STAFF_CORE
-        | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE}
+        | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE,
+           Permission.RECORDS_REQUEST}
     ),
     Role.CLINICIAN: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE}),
     Role.THERAPIST: frozenset(_STAFF_CORE),
     # Billing works authorizations and claims, so it sees charts but does not edit clinical facts.
     Role.BILLING: frozenset(_STAFF_CORE),
-    Role.MANAGER: frozenset(_STAFF_CORE | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ}),
+    # Records escalations land with the manager, who must be able to act on them.
+    Role.MANAGER: frozenset(_STAFF_CORE | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ, Permission.RECORDS_REQUEST}),
     # Admin runs the system (users, audit) and does not read charts.
     Role.ADMIN: frozenset({Permission.AUTHENTICATED, Permission.USER_ADMIN, Permission.AUDIT_READ, Permission.KNOWLEDGE_READ}),
     # The patient portal arrives with later slices; until then a patient may only sign in and out.
