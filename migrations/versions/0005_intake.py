@@ -68,6 +68,7 @@ def upgrade() -> None:
     sa.Column('reached_at', sa.DateTime(), nullable=True),
     sa.Column('letter_sent_at', sa.DateTime(), nullable=True),
     sa.Column('letter_channel', sa.String(length=20), nullable=True),
+    sa.Column('no_prior_records_at', sa.DateTime(), nullable=True),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),

@@ -72,11 +72,13 @@ def test_coordinator_books_the_first_visit_and_the_task_closes(page: Page, ctx, 
     page.screenshot(path=f"{SHOTS}/episode.png", full_page=True)
 
     visit_day = (date.today() + timedelta(days=3)).isoformat()
-    page.get_by_label("First visit date and time").fill(f"{visit_day}T09:30")
-    page.get_by_role("button", name="Record first visit booked").click()
+    expect(page.get_by_label("Provider")).to_have_value("app")  # an advanced practice provider by default
+    page.get_by_label("Date and time").fill(f"{visit_day}T09:30")
+    page.get_by_role("button", name="Book visit").click()
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}$"))
     expect(page.get_by_role("region", name="Open tasks")).to_contain_text("No open tasks for this episode")
     expect(page.get_by_role("region", name="Timeline")).to_contain_text("First visit booked")
+    expect(page.get_by_role("region", name="Visits")).to_contain_text("New patient")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Worklist").click()
     expect(page.locator("#worklist-results")).to_contain_text("No open tasks match")

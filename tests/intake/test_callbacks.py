@@ -39,7 +39,9 @@ def test_a_new_call_opens_callback_triage_and_first_visit_obligations(client_for
         call = made.json()
         assert call["status"] == "awaiting_callback"
         tasks = _open_tasks(db)
-        assert set(tasks) == {"intake.callback", "intake.triage", "first_visit.book"}
+        assert set(tasks) == {"intake.callback", "intake.triage", "intake.records", "first_visit.book"}
+        # Records are requested the same day as first contact: end of Friday in Chicago.
+        assert tasks["intake.records"].due_at == datetime(2026, 11, 21, 5, 59, 59)
         # One business day after Friday is Monday; due at the end of Monday in Chicago.
         assert tasks["intake.callback"].due_at == datetime(2026, 11, 24, 5, 59, 59)
         assert tasks["intake.callback"].owner_role == "front_desk"
@@ -94,3 +96,28 @@ def test_a_call_needs_exactly_one_way_to_identify_the_patient(client_for):
     assert neither.status_code == 422
     unknown_payer = client.post("/api/intake/calls", json={**CALL, "payer_id": "acme"})
     assert unknown_payer.status_code == 422 and unknown_payer.json()["errors"][0]["field"] == "payer_id"
+
+
+def test_no_outside_records_meets_the_same_day_records_duty(client_for, db):
+    client = client_for("front_desk")
+    call = client.post("/api/intake/calls", json=CALL).json()
+    assert _open_tasks(db)["intake.records"].owner_role == "front_desk"
+    assert client.post(f"/api/intake/calls/{call['id']}/no-prior-records").status_code == 200
+    records_task = _all_tasks(db)["intake.records"]
+    assert (records_task.status, records_task.resolution) == ("met", "No outside records to request")
+
+
+def test_a_records_request_meets_the_same_day_records_duty(client_for, db, staff):
+    client = client_for("front_desk")
+    call = client.post("/api/intake/calls", json=CALL).json()
+    episode = call["episode_id"]
+    provider = client.post(f"/api/episodes/{episode}/records/providers", json={"name": "Dr. Amy Chen (PCP)", "kind": "physician", "fax": "555-010-0188"})
+    assert provider.status_code == 201, provider.text
+    made = client.post(f"/api/episodes/{episode}/records/requests", json={
+        "provider_id": provider.json()["id"], "transport": "print", "items": [{"item": "office_notes"}, {"item": "medication_list"}],
+        "authorization_reference": "Release signed at intake", "authorization_date": "2026-11-20",
+        "requesting_clinician_id": staff["clinician"].id,
+    })
+    assert made.status_code == 201, made.text
+    records_task = _all_tasks(db)["intake.records"]
+    assert records_task.status == "met" and records_task.resolution.startswith("Records requested")

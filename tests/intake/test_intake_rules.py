@@ -60,7 +60,7 @@ def test_letter_sent_meets_the_letter_and_drops_the_triage_deadline():
 
 def test_reached_and_triaged_meet_both():
     found = by_key(call_findings(call(reached_at=datetime(2026, 12, 23, 21), triaged_at=datetime(2026, 12, 23, 21, 10)), TARGETS, CAL))
-    assert all(isinstance(f, Fulfillment) for f in found.values())
+    assert isinstance(found["intake:callback:7"], Fulfillment) and isinstance(found["intake:triage:7"], Fulfillment)
     assert found["intake:callback:7"].met_by == "Caller reached Wed 23 Dec 2026 15:00"
 
 
@@ -99,3 +99,12 @@ def test_urgent_slot_due_next_business_day_and_met_only_by_a_timely_booking():
 
 def test_routine_owes_nothing_here():
     assert triage_findings(triage(urgency="routine"), CAL) == []
+
+
+def test_records_are_due_the_same_business_day_or_the_next_one_after_a_weekend():
+    found = by_key(call_findings(call(), TARGETS, CAL))
+    assert found["intake:records:7"].due_at == datetime(2026, 12, 24, 5, 59, 59)  # end of Wed 23 Dec in Chicago
+    saturday = by_key(call_findings(call(received_at=datetime(2026, 12, 26, 16, 0)), TARGETS, CAL))
+    assert saturday["intake:records:7"].due_at == datetime(2026, 12, 29, 5, 59, 59)  # Mon 28 Dec
+    requested = by_key(call_findings(call(records_requested_at=datetime(2026, 12, 23, 21, 0)), TARGETS, CAL))
+    assert isinstance(requested["intake:records:7"], Fulfillment)

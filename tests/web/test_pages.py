@@ -71,7 +71,7 @@ def test_roles_without_the_permission_get_403(chart, client_for):
     assert refused.status_code == 403
     clinician = form_client(client_for("clinician"))
     token = csrf_of(clinician.get("/patients").text)
-    assert clinician.post(f"/episodes/{ids['episode_id']}/first-visit", data={"csrf_token": token}).status_code == 403
+    assert clinician.post(f"/episodes/{ids['episode_id']}/appointments", data={"csrf_token": token}).status_code == 403
     nurse = form_client(client_for("nurse"))
     token = csrf_of(nurse.get("/worklist").text)
     assert nurse.post(f"/tasks/{ids['task_id']}/reassign", data={"csrf_token": token, "owner_role": "nurse"}).status_code == 403
@@ -317,19 +317,29 @@ def test_episode_page_shows_summary_codes_tasks_and_timeline(chart):
     assert "M54.12" in html and "Radiculopathy, cervical region" in html
     assert "Book the first visit" in html and f'href="/tasks/{chart["task_id"]}"' in html
     assert "Episode opened" in html and "Task opened" in html
-    assert "Record first visit booked" in html
+    # Booking goes through appointments (so the emergent hard stop cannot be bypassed).
+    assert f'action="/episodes/{chart["episode_id"]}/appointments"' in html and "/first-visit" not in html
+    assert "No visits booked" in html
 
 
-def test_record_first_visit_booked_closes_the_task(chart):
+def _booking(token: str, **values: str) -> dict:
+    return {"csrf_token": token, "visit_type": "new_patient", "provider_type": "app", "modality": "in_person",
+            "duration_minutes": "40", "location_id": "", "reason": "", **values}
+
+
+def test_booking_the_first_visit_closes_the_task(chart):
     client = form_client(chart["client"])
     episode_url = f"/episodes/{chart['episode_id']}"
-    token = csrf_of(client.get(episode_url).text)
+    html = client.get(episode_url).text
+    token = csrf_of(html)
+    assert 'name="next" value="/episodes/' in html
 
-    missing = client.post(f"{episode_url}/first-visit", data={"csrf_token": token, "visit_at": ""})
+    missing = client.post(f"{episode_url}/appointments", data=_booking(token, start_at="", next=episode_url))
     assert missing.status_code == 422
-    assert "First visit date and time" in missing.text and "Enter the date and time" in missing.text
+    assert "The visit was not booked" in missing.text and "Date and time" in missing.text and "This is required" in missing.text
+    assert 'value="app" selected' in missing.text  # what was chosen is kept
 
-    booked = client.post(f"{episode_url}/first-visit", data={"csrf_token": token, "visit_at": "2027-06-10T09:30"}, follow_redirects=False)
+    booked = client.post(f"{episode_url}/appointments", data=_booking(token, start_at="2027-06-10T09:30", next=episode_url), follow_redirects=False)
     assert booked.status_code == 303 and booked.headers["location"] == episode_url
     html = client.get(episode_url).text
     assert "Thu 10 Jun 2027 09:30" in html  # shown back in clinic time
@@ -347,7 +357,7 @@ def test_visit_time_is_stored_as_utc(chart, ctx):
     client = form_client(chart["client"])
     episode_url = f"/episodes/{chart['episode_id']}"
     token = csrf_of(client.get(episode_url).text)
-    client.post(f"{episode_url}/first-visit", data={"csrf_token": token, "visit_at": "2027-06-10T09:30"})
+    client.post(f"{episode_url}/appointments", data=_booking(token, start_at="2027-06-10T09:30", next=episode_url))
     with ctx.db.session() as session:
         stored = session.get(Episode, chart["episode_id"]).first_visit_at
     assert stored.isoformat() == "2027-06-10T14:30:00"  # 09:30 in Chicago (CDT, UTC-5)

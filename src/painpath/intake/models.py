@@ -35,6 +35,8 @@ class IntakeCall(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     reached_at: Mapped[datetime | None] = mapped_column()
     letter_sent_at: Mapped[datetime | None] = mapped_column()
     letter_channel: Mapped[str | None] = mapped_column(String(20))  # letter | portal
+    # Staff confirmed there are no outside records to request (a first-ever episode of pain, say).
+    no_prior_records_at: Mapped[datetime | None] = mapped_column()
 
 
 class CallAttempt(Base, ClinicScopedMixin):

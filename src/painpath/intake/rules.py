@@ -35,6 +35,8 @@ class CallFacts:
     letter_sent_at: datetime | None
     triaged_at: datetime | None
     episode_open: bool
+    records_requested_at: datetime | None = None
+    no_prior_records_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def call_findings(call: CallFacts, targets: IntakeTargets, calendar: BusinessCal
                 **base,
             ))
 
+    found.extend(_records_findings(call, calendar, base))
+
     if call.triaged_at is not None:
         found.append(Fulfillment(triage_key, PROVIDER, f"Red-flag triage completed {_day(calendar, call.triaged_at)}", call.triaged_at))
     elif call.episode_open and call.letter_sent_at is None:
@@ -109,6 +113,26 @@ def call_findings(call: CallFacts, targets: IntakeTargets, calendar: BusinessCal
             **base,
         ))
     return found
+
+
+def _records_findings(call: CallFacts, calendar: BusinessCalendar, base: dict) -> list[Finding]:
+    """Records are requested the same (business) day as first contact, so they arrive before the first visit."""
+    key = f"intake:records:{call.call_id}"
+    if call.records_requested_at is not None:
+        return [Fulfillment(key, PROVIDER, f"Records requested {_day(calendar, call.records_requested_at)}", call.records_requested_at)]
+    if call.no_prior_records_at is not None:
+        return [Fulfillment(key, PROVIDER, "No outside records to request", call.no_prior_records_at)]
+    if not call.episode_open or call.letter_sent_at is not None:
+        return []
+    return [Obligation(
+        key=key, kind="intake.records", title="Request records from prior providers", owner_role="front_desk",
+        due_at=calendar.due_after_business_days(call.received_at, 0) if calendar.is_business_day(calendar.local_date(call.received_at))
+        else calendar.due_after_business_days(call.received_at, 1),
+        reason=(f"First contact {_day(calendar, call.received_at)}; records (MRI reports, notes, medication lists) are "
+                "requested the same day so they are here before the first visit."),
+        evidence={"received_at": call.received_at.isoformat()},
+        **base,
+    )]
 
 
 def triage_findings(triage: TriageFacts, calendar: BusinessCalendar) -> list[Finding]:

@@ -15,6 +15,7 @@ from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.intake import rules, triage
+from painpath.intake.records import service as records
 from painpath.intake.models import Appointment, CallAttempt, IntakeCall, Triage
 from painpath.intake.schemas import AppointmentIn, CallIn
 from painpath.patients import service as patients
@@ -97,6 +98,15 @@ def record_letter_sent(session: Session, *, actor: Actor, call_id: int, channel:
     call.status = "letter_sent"
     session.flush()
     _audit(session, actor, "intake.letter_sent", call, call.patient_id, channel=channel)
+    return call
+
+
+def record_no_prior_records(session: Session, *, actor: Actor, call_id: int) -> IntakeCall:
+    """Staff confirm there is nobody to request records from; the same-day records duty is met."""
+    call = _call(session, actor.clinic_id, call_id)
+    call.no_prior_records_at = utcnow()
+    session.flush()
+    _audit(session, actor, "intake.no_prior_records", call, call.patient_id)
     return call
 
 
@@ -267,12 +277,14 @@ def call_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules
     ):
         failed.setdefault(call_id, []).append(at)
     triaged = dict(session.execute(select(Triage.call_id, func.min(Triage.decided_at)).where(Triage.call_id.in_(ids)).group_by(Triage.call_id)).all())
+    requested = records.first_request_times(session, episode_ids=sorted({c.episode_id for c, _ in calls}))
     return [
         rules.CallFacts(
             call_id=c.id, episode_id=c.episode_id, patient_id=c.patient_id, clinic_id=c.clinic_id,
             received_at=c.received_at, status=c.status, failed_attempts=tuple(failed.get(c.id, ())),
             reached_at=c.reached_at, letter_sent_at=c.letter_sent_at, triaged_at=triaged.get(c.id),
-            episode_open=episode_status == "open",
+            episode_open=episode_status == "open", records_requested_at=requested.get(c.episode_id),
+            no_prior_records_at=c.no_prior_records_at,
         )
         for c, episode_status in calls
     ]

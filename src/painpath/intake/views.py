@@ -59,6 +59,13 @@ def letter_sent(call_id: int, data: LetterIn, ctx: AppCtx, session: DbSession, c
     return call
 
 
+@router.post("/intake/calls/{call_id}/no-prior-records", response_model=CallOut)
+def no_prior_records(call_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
+    call = service.record_no_prior_records(session, actor=caller.actor, call_id=call_id)
+    ctx.reconcile(session, [call.episode_id])
+    return call
+
+
 @router.post("/intake/triage/preview")
 def preview_triage(data: TriageIn, ctx: AppCtx, caller: Annotated[Caller, requires(Permission.INTAKE)]) -> dict:
     """The decision so far and the answers that drove it; nothing is saved."""

@@ -1,21 +1,26 @@
-"""Staff pages for patients and episodes: search, chart, new patient, open an episode, book the first visit.
+"""Staff pages for patients and episodes: search, chart, new patient, open an episode, the episode page.
 
 Pages call the same services as the JSON API (views.py). A form that fails validation is shown again
 with the entered values kept and each problem next to the field it names.
+
+Higher slices add panels to the episode page through `episode_panel` (intake adds the triage decision,
+appointments and the booking form): patients sits below them and never imports them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import simple_icd_10_cm as icd
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from painpath.context import AppContext
 from painpath.core.auth.models import User
@@ -24,9 +29,9 @@ from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
 from painpath.patients import service, timeline
 from painpath.patients.models import Episode, Patient
-from painpath.patients.schemas import BodyRegion, ContactMethod, EpisodeIn, FirstVisitBooked, Laterality, PatientIn, Sex
+from painpath.patients.schemas import BodyRegion, ContactMethod, EpisodeIn, Laterality, PatientIn, Sex
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
-from painpath.web.forms import FormFields, clinic_clock, clinic_time_to_utc, errors_by_field, is_htmx, validation_problems
+from painpath.web.forms import FormFields, clinic_clock, errors_by_field, is_htmx, validation_problems
 from painpath.web.templating import templates
 from painpath.worklist import service as worklist_service
 from painpath.worklist.schemas import WorklistFilter
@@ -55,7 +60,6 @@ EPISODE_LABELS = {
     "responsible_clinician_id": "Responsible clinician",
     "coordinator_id": "Coordinator",
 }
-VISIT_LABELS = {"visit_at": "First visit date and time"}
 SEARCH_LABELS = {"name": "Name", "mrn": "MRN", "birth_date": "Date of birth"}
 
 
@@ -212,12 +216,48 @@ def open_episode(
 
 # Episode ---------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class PanelRequest:
+    """What a panel provider gets: the request, the episode being shown, and any state a refused form left."""
+
+    request: Request
+    ctx: AppContext
+    session: Session
+    caller: Caller
+    patient: Patient
+    episode: Episode
+    # Keyed by the provider's own name, e.g. {"booking": {"form": {...}, "problems": [...]}}.
+    state: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EpisodePanel:
+    """A template another slice renders on the episode page. `slot`: "top" (full width, above the
+    columns: alerts), "main" (left column) or "side" (right column, above the timeline)."""
+
+    template: str
+    context: Mapping[str, Any]
+    slot: Literal["top", "main", "side"] = "side"
+
+
+PanelProvider = Callable[[PanelRequest], list[EpisodePanel]]
+_panel_providers: list[PanelProvider] = []
+
+
+def episode_panel(provider: PanelProvider) -> PanelProvider:
+    """Register a provider of episode-page panels (called at import, like timeline sources)."""
+    if provider not in _panel_providers:
+        _panel_providers.append(provider)
+    return provider
+
+
 def _describe_code(code: str) -> str:
     return icd.get_description(code) if icd.is_valid_item(code) else "Not an ICD-10-CM code"
 
 
-def _episode_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int,
-                  form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200) -> Response:
+def render_episode_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int, *,
+                        state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
+    """The episode page; a slice whose form on it was refused passes `state` so its panel shows why."""
     patient, episode = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
     tasks = []
     if caller.can(Permission.WORKLIST_READ):
@@ -225,14 +265,21 @@ def _episode_page(request: Request, ctx: AppContext, session: Session, caller: C
     location = None
     if episode.location_id is not None:
         location = next((loc.name for loc in service.list_locations(session, clinic_id=episode.clinic_id) if loc.id == episode.location_id), None)
-    problems = problems or []
+    asked = PanelRequest(request=request, ctx=ctx, session=session, caller=caller, patient=patient, episode=episode, state=state or {})
+    panels = [panel for provider in _panel_providers for panel in provider(asked)]
+    # Each panel template sees the page's common values (caller, local, patient, episode) and its own.
+    common = {"request": request, "caller": caller, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name,
+              "patient": patient, "episode": episode, "now": utcnow()}
+    rendered = {
+        slot: [Markup(templates.env.get_template(p.template).render({**common, **p.context})) for p in panels if p.slot == slot]
+        for slot in ("top", "main", "side")
+    }
     return _page(
         request, "patients/episode.html", ctx, caller, status_code=status_code,
         patient=patient, episode=episode, tasks=tasks, location=location,
         codes=[(code, _describe_code(code)) for code in episode.icd10_codes or []],
         people=_user_names(session, [episode.responsible_clinician_id, episode.coordinator_id]),
-        entries=timeline.for_episode(session, episode, ctx.calendar), now=utcnow(),
-        form=form or {}, problems=problems, errors=errors_by_field(problems), labels=VISIT_LABELS,
+        entries=timeline.for_episode(session, episode, ctx.calendar), now=utcnow(), panels=rendered,
     )
 
 
@@ -241,28 +288,4 @@ def episode_page(
     episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.CHART_READ)],
 ) -> Response:
-    return _episode_page(request, ctx, session, caller, episode_id)
-
-
-@router.post("/episodes/{episode_id}/first-visit")
-def record_first_visit(
-    episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
-    caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
-) -> Response:
-    try:
-        data = FirstVisitBooked.model_validate({"visit_at": form.get("visit_at") or None})
-        found: Episode = service.record_first_visit_booked(
-            session, actor=caller.actor, episode_id=episode_id, visit_at=clinic_time_to_utc(ctx.calendar, data.visit_at)
-        )
-        ctx.reconcile(session, [found.id])
-    except ValidationError as exc:
-        problems = [FieldProblem("visit_at", p.rule, "Enter the date and time of the first visit") for p in validation_problems(exc)]
-        return _episode_page(request, ctx, session, caller, episode_id, form, problems, 422)
-    except (DomainError, StaleDataError) as exc:
-        session.rollback()
-        problems = exc.problems if isinstance(exc, DomainError) else [
-            FieldProblem("version", "current_version", "Someone else saved this episode first; reload and try again")
-        ]
-        status = exc.status_code if isinstance(exc, DomainError) else 409
-        return _episode_page(request, ctx, session, caller, episode_id, form, problems, status)
-    return RedirectResponse(f"/episodes/{episode_id}", status_code=303)
+    return render_episode_page(request, ctx, session, caller, episode_id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from painpath.core import audit
@@ -327,6 +327,20 @@ def list_requests(session: Session, *, clinic_id: int, episode_id: int) -> list[
     return list(session.scalars(
         select(RecordsRequest).where(RecordsRequest.clinic_id == clinic_id, RecordsRequest.episode_id == episode_id).order_by(RecordsRequest.id)
     ))
+
+
+def first_request_times(session: Session, *, episode_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each episode's first records request was made: intake's same-day duty asks this."""
+    found: dict[int, datetime] = {}
+    ids = list(episode_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(RecordsRequest.episode_id, func.min(RecordsRequest.created_at))
+            .where(RecordsRequest.episode_id.in_(ids[start : start + _CHUNK]))
+            .group_by(RecordsRequest.episode_id)
+        )
+        found.update({episode_id: at for episode_id, at in rows})
+    return found
 
 
 def records_checklist(session: Session, episode_id: int) -> list[ChecklistItem]:
