@@ -56,3 +56,9 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path):
     finally:
         if TEST_DB == "postgresql":
             drop_pg_database(url)
+
+
+def test_the_migration_history_has_one_head():
+    from alembic.script import ScriptDirectory
+
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1

@@ -145,3 +145,11 @@ def test_unanswered_red_flag_questions_cannot_be_skipped(client_for, ctx):
         {"field": "answers.saddle_numbness", "rule": "required",
          "message": f"Red-flag questions cannot be skipped: {next(q.text for q in ctx.knowledge.red_flags.questions if q.id == 'saddle_numbness')}"}
     ]
+
+
+def test_a_call_is_triaged_once(client_for, ctx):
+    desk = client_for("front_desk")
+    call = _call(desk)
+    assert desk.post(f"/api/intake/calls/{call['id']}/triage", json={"answers": safe_answers(ctx)}).status_code == 201
+    again = desk.post(f"/api/intake/calls/{call['id']}/triage", json={"answers": safe_answers(ctx)})
+    assert again.status_code == 409 and again.json()["errors"][0]["rule"] == "not_triaged"

@@ -19,7 +19,7 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
-    # "heads": slices developed in parallel may add migrations on separate branches until merged.
+    # "heads": slices developed in parallel may add migrations on branches; a merge revision joins them.
     command.upgrade(alembic_config(database_url), revision)
 
 

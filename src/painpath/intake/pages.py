@@ -408,7 +408,7 @@ def _triage_context(session: Session, ctx: AppContext, episode, latest: Triage |
 
 def _call_page(request: Request, ctx: AppContext, session: Session, caller: Caller, call_id: int, *,
                state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
-    call = service._call(session, caller.user.clinic_id, call_id)  # noqa: SLF001  (the clinic check, shared with the API)
+    call = service.get_call(session, caller.user.clinic_id, call_id)
     patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=call.episode_id)
     here = f"/intake/calls/{call.id}"
     latest = session.scalars(
@@ -506,7 +506,7 @@ def preview_triage(
     caller: Annotated[Caller, requires(Permission.INTAKE)],
 ) -> Response:
     """The decision so far, as the fragment htmx swaps into #decision; nothing is saved."""
-    call = service._call(session, caller.user.clinic_id, call_id)  # noqa: SLF001
+    call = service.get_call(session, caller.user.clinic_id, call_id)
     context = {
         "caller": caller, "call": call, "urgency_words": URGENCY_WORDS, "local": clinic_clock(ctx.calendar), "oob": True,
         **_decide(ctx.knowledge, _answers(form, _questions(ctx))),

@@ -25,7 +25,8 @@ from painpath.patients.schemas import EpisodeIn, PatientIn
 FIRST_VISIT_TYPES = frozenset({"new_patient", "urgent"})
 
 
-def _call(session: Session, clinic_id: int, call_id: int) -> IntakeCall:
+def get_call(session: Session, clinic_id: int, call_id: int) -> IntakeCall:
+    """The call, if it belongs to this clinic."""
     call = session.get(IntakeCall, call_id)
     if call is None or call.clinic_id != clinic_id:
         raise NotFound("call", call_id)
@@ -69,7 +70,7 @@ def record_call(session: Session, *, actor: Actor, knowledge, calendar: Business
 
 def record_attempt(session: Session, *, actor: Actor, call_id: int, outcome: str, note: str | None, failed_before_letter: int) -> IntakeCall:
     """A callback attempt and its outcome; enough failures move the call to a letter or portal message."""
-    call = _call(session, actor.clinic_id, call_id)
+    call = get_call(session, actor.clinic_id, call_id)
     if call.status not in ("awaiting_callback", "unreachable") and outcome != "reached":
         raise Conflict(FieldProblem("status", "awaiting_callback", f"This call is already {call.status.replace('_', ' ')}"))
     now = utcnow()
@@ -90,7 +91,7 @@ def record_attempt(session: Session, *, actor: Actor, call_id: int, outcome: str
 
 
 def record_letter_sent(session: Session, *, actor: Actor, call_id: int, channel: str) -> IntakeCall:
-    call = _call(session, actor.clinic_id, call_id)
+    call = get_call(session, actor.clinic_id, call_id)
     if call.status != "unreachable":
         raise Conflict(FieldProblem("status", "unreachable", "A letter is sent only after the callback attempts failed"))
     call.letter_sent_at = utcnow()
@@ -103,7 +104,7 @@ def record_letter_sent(session: Session, *, actor: Actor, call_id: int, channel:
 
 def record_no_prior_records(session: Session, *, actor: Actor, call_id: int) -> IntakeCall:
     """Staff confirm there is nobody to request records from; the same-day records duty is met."""
-    call = _call(session, actor.clinic_id, call_id)
+    call = get_call(session, actor.clinic_id, call_id)
     call.no_prior_records_at = utcnow()
     session.flush()
     _audit(session, actor, "intake.no_prior_records", call, call.patient_id)
@@ -144,7 +145,9 @@ def preview(knowledge, answers: dict) -> triage.TriageDecision:  # noqa: ANN001
 
 def record_triage(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict) -> Triage:  # noqa: ANN001
     """Save a completed red-flag screen. Every required question must be answered, unless an answer is already emergent."""
-    call = _call(session, actor.clinic_id, call_id)
+    call = get_call(session, actor.clinic_id, call_id)
+    if session.scalar(select(Triage.id).where(Triage.call_id == call.id)) is not None:
+        raise Conflict(FieldProblem("call_id", "not_triaged", "This call already has a triage decision; open the episode to act on it"))
     problems = triage.validate_answers(answers, knowledge.red_flags)
     if problems:
         raise InvalidInput(problems)

@@ -32,6 +32,7 @@ from painpath.intake.records.schemas import (
     RecordsRequestIn,
 )
 from painpath.intake.records.views import file_response
+from painpath.patients import pages as patient_pages
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, validation_problems
 from painpath.web.templating import templates
@@ -258,3 +259,17 @@ def clinic_tracker(request: Request, ctx: AppCtx, session: DbSession, caller: An
         "today": ctx.calendar.local_date(now),
     }
     return templates.TemplateResponse(request, "records/clinic_tracker.html", context)
+
+
+@patient_pages.episode_panel
+def _records_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
+    """The records-ready checklist (and imported files) beside the episode, before the first visit."""
+    from painpath.intake.imports import service as imports
+
+    checklist = service.records_checklist(asked.session, asked.episode.id)
+    context = {
+        "checklist": checklist,
+        "ready": rules.ready(checklist) and bool(checklist),
+        "imports": len(imports.imports_for_episode(asked.session, episode_id=asked.episode.id)),
+    }
+    return [patient_pages.EpisodePanel("records/episode_panel.html", context, slot="side")]
