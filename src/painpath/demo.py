@@ -22,6 +22,7 @@ from painpath.core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.tenancy import Clinic
+from painpath.intake.models import Appointment, IntakeCall
 from painpath.patients import service as patient_service
 from painpath.patients.models import Episode, Location
 from painpath.patients.schemas import CoverageIn, EpisodeIn, EpisodeUpdate, PatientIn
@@ -203,6 +204,7 @@ class DemoSummary:
     episodes: int
     first_visits_booked: int
     discharged: int
+    intake_calls: int
     open_tasks: int
     overdue_tasks: int
     now: datetime
@@ -449,7 +451,7 @@ def _create_staff(session: Session, actor: Actor, clinic_id: int) -> tuple[dict[
 
 def _open_planned_episode(
     session: Session, actor: Actor, patient_id: int, plan: _EpisodePlan, *, location_id: int,
-    clinicians: list[User], coordinators: list[User],
+    clinicians: list[User], coordinators: list[User], now: datetime,
 ) -> Episode:
     data = EpisodeIn(
         problem_summary=plan.problem_summary, body_region=plan.body_region, laterality=plan.laterality,
@@ -463,12 +465,38 @@ def _open_planned_episode(
         patient_service.record_first_visit_booked(
             session, actor=actor, episode_id=episode.id, visit_at=plan.first_visit_at, booked_at=plan.booked_at
         )
+        # The booking itself, as the scheduler keeps it (history is written directly: the booking
+        # service refuses times already past, which every demo visit before `now` is).
+        session.add(Appointment(
+            clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=patient_id, visit_type="new_patient",
+            provider_type="app", location_id=location_id, start_at=plan.first_visit_at, modality="in_person",
+            status="completed" if plan.first_visit_at < now else "booked", booked_at=plan.booked_at,
+        ))
     if plan.discharged_at is not None:
         update = EpisodeUpdate(**data.model_dump(), status="discharged", version=episode.version)
         patient_service.update_episode(session, actor=actor, episode_id=episode.id, data=update)
         episode.closed_at = plan.discharged_at
     # No flush here: the overrides ride along with the next service call's flush (fewer round trips).
     return episode
+
+
+# Referrals from the last few days still sit in the callback queue.
+CALLBACK_QUEUE_DAYS = 3
+
+
+def _is_fresh_referral(plan: _EpisodePlan, now: datetime) -> bool:
+    return plan.first_visit_at is None and plan.discharged_at is None and now - plan.opened_at < timedelta(days=CALLBACK_QUEUE_DAYS)
+
+
+def _intake_call(episode: Episode, person: dict, plan: _EpisodePlan) -> IntakeCall:
+    """The first contact behind a fresh referral, waiting for its callback."""
+    return IntakeCall(
+        clinic_id=episode.clinic_id, patient_id=episode.patient_id, episode_id=episode.id,
+        source="referral" if episode.id % 2 else "phone",
+        caller_name=f"{person['given_name']} {person['family_name']}", caller_phone=person["phone"],
+        caller_relation="self", reason=plan.problem_summary, pain_location=plan.body_region,
+        received_at=plan.opened_at, status="awaiting_callback",
+    )
 
 
 def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, now: datetime | None = None) -> DemoSummary:
@@ -501,7 +529,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         clinicians = [u for u in users.values() if u.role == Role.CLINICIAN.value]
         coordinators = [u for u in users.values() if u.role == Role.COORDINATOR.value]
 
-        episodes = booked = discharged = 0
+        episodes = booked = discharged = calls = 0
         for plan in plans:
             location_id = locations[plan.location].id
             patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
@@ -509,10 +537,13 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                 session, actor=actor, knowledge=ctx.knowledge, patient_id=patient.id, data=CoverageIn(**plan.coverage)
             )
             for episode_plan in plan.episodes:
-                _open_planned_episode(
+                episode = _open_planned_episode(
                     session, actor, patient.id, episode_plan, location_id=location_id,
-                    clinicians=clinicians, coordinators=coordinators,
+                    clinicians=clinicians, coordinators=coordinators, now=now,
                 )
+                if _is_fresh_referral(episode_plan, now):
+                    session.add(_intake_call(episode, plan.patient, episode_plan))
+                    calls += 1
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
                 discharged += episode_plan.discharged_at is not None
@@ -528,6 +559,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
             episodes=episodes,
             first_visits_booked=booked,
             discharged=discharged,
+            intake_calls=calls,
             open_tasks=len(open_due),
             overdue_tasks=sum(due <= now for due in open_due),
             now=now,
