@@ -7,7 +7,7 @@ a test can load a clinic's bad pack without poisoning the next test.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar, get_args
@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from painpath.knowledge.errors import PackError
 from painpath.knowledge.schemas import PACK_KINDS, Pack, PackHeader, Payer, PlanType, RedFlagPack
+from painpath.knowledge.schemas import MedicationTrialPack, MedicationTrials
+from painpath.knowledge.schemas import Instrument
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -39,6 +41,10 @@ class Knowledge:
     payers: Mapping[str, Payer]
     packs: tuple[LoadedPack, ...]
     red_flags: RedFlagPack  # the spine red-flag screen; exactly one is loaded
+    # Adequate-trial definitions and payer step-therapy overrides, merged; None only when built by hand.
+    medication_trials: MedicationTrials | None = None
+    # Validated instruments (kind `instrument`, one per file under packs/instruments/), by instrument id.
+    instruments: Mapping[str, Instrument] = field(default_factory=lambda: MappingProxyType({}))
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -46,6 +52,13 @@ class Knowledge:
         except KeyError:
             known = ", ".join(sorted(self.payers)) or "(none)"
             raise KeyError(f"unknown payer id {payer_id!r}; known payer ids: {known}") from None
+
+    def instrument(self, instrument_id: str) -> Instrument:
+        try:
+            return self.instruments[instrument_id]
+        except KeyError:
+            known = ", ".join(sorted(self.instruments)) or "(none)"
+            raise KeyError(f"unknown instrument id {instrument_id!r}; known instrument ids: {known}") from None
 
     def payers_by_plan_type(self, plan_type: PlanType) -> list[Payer]:
         # A misspelt plan type would otherwise return [] and look like "no payers of that kind".
@@ -60,6 +73,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     collections: dict[str, dict[str, Any]] = {}
     first_seen: dict[tuple[str, str], tuple[Path, str]] = {}  # (collection or "pack", id) -> where
     singles: dict[str, tuple[Pack, Path]] = {}  # kind -> the one pack of a `single` kind
+    trial_packs: list[tuple[MedicationTrialPack, Path]] = []  # payer overrides are checked after the loop
 
     for file in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]):
         pack = _read_pack(file)
@@ -74,12 +88,71 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
             _claim(first_seen, (pack.collection, item.id), file, f"{pack.collection}[{index}].id")
             merged[item.id] = item
         loaded.append(LoadedPack(header=pack.pack, file=file))
+        if isinstance(pack, MedicationTrialPack):
+            trial_packs.append((pack, file))
 
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
         packs=tuple(loaded),
         red_flags=_the_single(singles, "red_flags", RedFlagPack),
+        medication_trials=_medication_trials(trial_packs, collections),
+        instruments=MappingProxyType(collections.get("instruments", {})),
     )
+
+
+def _medication_trials(
+    trial_packs: Sequence[tuple[MedicationTrialPack, Path]], collections: Mapping[str, Mapping[str, Any]]
+) -> MedicationTrials:
+    """Merge the medication-trial packs, checking what only the whole set can tell.
+
+    A payer override may name a payer of the payer directory and a drug of another trial pack (a
+    clinic pack adding its payer's stricter rule for a shipped drug), so these references are
+    checked here, once every pack has been read, and reported at the override's own path.
+    """
+    payers = collections.get("payers", {})
+    drugs = collections.get("drugs", {})
+    rxnorm_seen: dict[str, tuple[Path, str]] = {}
+    overrides: dict[str, dict[str, Any]] = {}
+    override_seen: dict[tuple[str, str], Path] = {}
+    for pack, file in trial_packs:
+        for index, drug in enumerate(pack.drugs):
+            if drug.rxnorm is None:
+                continue
+            path = f"drugs[{index}].rxnorm.code"
+            if drug.rxnorm.code in rxnorm_seen:
+                other_file, other_path = rxnorm_seen[drug.rxnorm.code]
+                raise PackError(
+                    file, path, f"RxNorm code {drug.rxnorm.code} is already defined in {other_file} at {other_path}"
+                )
+            rxnorm_seen[drug.rxnorm.code] = (file, path)
+        for payer_id, rules in pack.payer_overrides.items():
+            if payer_id not in payers:
+                known = ", ".join(sorted(payers)) or "(none)"
+                raise PackError(
+                    file, f"payer_overrides.{payer_id}", f"unknown payer id {payer_id!r}; known payer ids: {known}"
+                )
+            for drug_id, rule in rules.items():
+                path = f"payer_overrides.{payer_id}.{drug_id}"
+                if drug_id not in drugs:
+                    known = ", ".join(sorted(drugs)) or "(none)"
+                    raise PackError(file, path, f"unknown drug id {drug_id!r}; known drug ids: {known}")
+                if rule.min_daily_mg is not None and drugs[drug_id].adequate_trial.min_daily_mg is None:
+                    raise PackError(
+                        file,
+                        f"{path}.min_daily_mg",
+                        f"{drug_id!r} is not dosed in mg/day (its adequate trial has a dose_rule), "
+                        "so a payer minimum in mg/day cannot be checked; put the dose in the wording",
+                    )
+                if (payer_id, drug_id) in override_seen:
+                    raise PackError(
+                        file,
+                        path,
+                        f"duplicate payer override for {payer_id!r} and {drug_id!r}, "
+                        f"already defined in {override_seen[(payer_id, drug_id)]}",
+                    )
+                override_seen[(payer_id, drug_id)] = file
+                overrides.setdefault(payer_id, {})[drug_id] = rule
+    return MedicationTrials(drugs=dict(drugs), payer_overrides=overrides)
 
 
 def _pack_files(dirs: Sequence[Path]) -> Iterator[Path]:

@@ -1,0 +1,1 @@
+"""Charting: encounters, functional measures, exam findings, instruments and medication trials."""
