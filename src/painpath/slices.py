@@ -17,6 +17,9 @@ SLICES = (
     "intake",
     "intake.records",
     "intake.imports",
+    "charting",
+    "charting.instruments",
+    "medications",
 )
 # Core tables that are not a slice's.
 CORE_MODEL_MODULES = ("painpath.core.tenancy", "painpath.core.auth.models", "painpath.core.audit")

@@ -1,0 +1,1 @@
+"""Instrument administrations: answers scored from the packs, change since baseline, alerts."""

@@ -1,0 +1,1 @@
+"""Medications: history and trials (adequacy from the medication-trials pack); opioid safety comes later."""
