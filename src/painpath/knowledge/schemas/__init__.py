@@ -1,0 +1,16 @@
+"""Pydantic models for knowledge packs, one module per kind; `PACK_KINDS` maps a pack's `kind` to its model."""
+
+from painpath.knowledge.schemas.common import *  # noqa: F403
+from painpath.knowledge.schemas.instruments import *  # noqa: F403
+from painpath.knowledge.schemas.medication_trials import *  # noqa: F403
+from painpath.knowledge.schemas.payers import *  # noqa: F403
+from painpath.knowledge.schemas.red_flags import *  # noqa: F403
+from painpath.knowledge.schemas.red_flags import URGENCY_RANK  # noqa: F401
+
+# kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
+PACK_KINDS: dict[str, type[Pack]] = {
+    "payers": PayerDirectory,
+    "red_flags": RedFlagPack,
+    "medication_trials": MedicationTrialPack,
+    "instrument": InstrumentPack,
+}
