@@ -28,10 +28,14 @@ class Permission(StrEnum):
     INTAKE = "intake:work"  # record calls and attempts, run the red-flag screen
     TRIAGE_ACKNOWLEDGE = "triage:acknowledge"  # a clinician acknowledges an emergent decision
     RECORDS_REQUEST = "records:request"  # list prior providers, send records requests, file what comes back
+    NOTE_WRITE = "note:write"  # write and edit unsigned visit notes, addenda, measures and exam findings
+    NOTE_SIGN = "note:sign"  # sign a visit note, after which it is immutable
+    MEDICATION_WRITE = "medication:write"  # record, change and stop medication trials (clinical history)
     WORKLIST_READ = "worklist:read"
     WORKLIST_WORK = "worklist:work"  # claim, complete, comment
     WORKLIST_ASSIGN = "worklist:assign"  # reassign to another person or role
     KNOWLEDGE_READ = "knowledge:read"
+    INSTRUMENT_ADMINISTER = "instrument:administer"  # record a patient's answers to a validated instrument
     USER_ADMIN = "user:admin"
     AUDIT_READ = "audit:read"
 
@@ -45,16 +49,29 @@ _STAFF_CORE = {
     Permission.KNOWLEDGE_READ,
 }
 
+# Everyone who gives questionnaires at the desk, in the room or in therapy may record the answers.
+_INSTRUMENTS = {Permission.INSTRUMENT_ADMINISTER}
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FRONT_DESK: frozenset(_STAFF_CORE | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST}),
-    Role.NURSE: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST}),
+    Role.FRONT_DESK: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST}),
+    Role.NURSE: frozenset(
+        _STAFF_CORE
+        | _INSTRUMENTS
+        | {Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST, Permission.MEDICATION_WRITE,
+           Permission.NOTE_WRITE}
+    ),
     Role.COORDINATOR: frozenset(
         _STAFF_CORE
+        | _INSTRUMENTS
         | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE,
            Permission.RECORDS_REQUEST}
     ),
-    Role.CLINICIAN: frozenset(_STAFF_CORE | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE}),
-    Role.THERAPIST: frozenset(_STAFF_CORE),
+    Role.CLINICIAN: frozenset(
+        _STAFF_CORE | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
+                       Permission.NOTE_WRITE, Permission.NOTE_SIGN}
+    ),
+    # Therapists write and sign their own PT visit notes.
+    Role.THERAPIST: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),
     # Billing works authorizations and claims, so it sees charts but does not edit clinical facts.
     Role.BILLING: frozenset(_STAFF_CORE),
     # Records escalations land with the manager, who must be able to act on them.
