@@ -299,17 +299,23 @@ def triage_facts(session: Session, *, episode_ids: list[int] | None) -> list[rul
         query = query.where(Triage.episode_id.in_(episode_ids))
     else:
         query = query.where(Triage.acknowledged_at.is_(None))
+    rows = list(session.execute(query))
+    if not rows:
+        return []
+    # One query for every booking of these episodes, not one per triage (this runs on the periodic sweep).
+    bookings: dict[int, list[tuple[datetime, datetime]]] = {}
+    for episode_id, booked_at, start_at in session.execute(
+        select(Appointment.episode_id, Appointment.booked_at, Appointment.start_at)
+        .where(Appointment.episode_id.in_(sorted({row.episode_id for row, _ in rows})), Appointment.status == "booked")
+        .order_by(Appointment.start_at)
+    ):
+        bookings.setdefault(episode_id, []).append((booked_at, start_at))
     found = []
-    for row, acknowledged_by in session.execute(query):
-        booking = session.execute(
-            select(Appointment.booked_at, Appointment.start_at)
-            .where(Appointment.episode_id == row.episode_id, Appointment.status == "booked", Appointment.booked_at >= row.decided_at)
-            .order_by(Appointment.start_at)
-        ).first()
+    for row, acknowledged_by in rows:
+        after = next(((b, s) for b, s in bookings.get(row.episode_id, ()) if b >= row.decided_at), None)
         found.append(rules.TriageFacts(
             triage_id=row.id, episode_id=row.episode_id, patient_id=row.patient_id, clinic_id=row.clinic_id,
             urgency=row.urgency, decided_at=row.decided_at, reasons=tuple(row.reasons),
-            acknowledged_at=row.acknowledged_at, acknowledged_by=acknowledged_by,
-            first_booking_after=tuple(booking) if booking else None,
+            acknowledged_at=row.acknowledged_at, acknowledged_by=acknowledged_by, first_booking_after=after,
         ))
     return found

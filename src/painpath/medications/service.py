@@ -22,7 +22,7 @@ from painpath.knowledge.schemas import MedicationTrials, TrialDrug
 from painpath.medications.models import MedicationTrial
 from painpath.medications.schemas import StopIn, TrialIn, TrialUpdate
 from painpath.patients import service as patients
-from painpath.patients.models import Coverage, Episode, Patient
+from painpath.patients.models import Episode, Patient
 
 # Sanity bounds that catch a slipped decimal or a unit mix-up (mcg typed as mg), not clinical limits.
 MAX_DOSE_MG = 5000.0  # per administration
@@ -200,16 +200,6 @@ def stop_trial(session: Session, *, actor: Actor, calendar: BusinessCalendar, tr
     return trial
 
 
-def primary_payer(coverages: list[Coverage], as_of: date) -> str | None:
-    """The payer of the primary coverage (priority 1) in effect on `as_of`, if any."""
-    for coverage in sorted(coverages, key=lambda c: (c.priority, c.id)):
-        if coverage.priority != 1:
-            continue
-        if coverage.effective_from <= as_of and (coverage.effective_to is None or coverage.effective_to >= as_of):
-            return coverage.payer_id
-    return None
-
-
 def facts_of(trial: MedicationTrial) -> TrialFacts:
     return TrialFacts(
         drug=trial.drug_key or trial.rxnorm_code or trial.drug_name, start=trial.start_date, stop=trial.stop_date,
@@ -226,13 +216,9 @@ def assess_trial(trial: MedicationTrial, knowledge_trials: MedicationTrials, *, 
 
 def trials_for(session: Session, *, actor: Actor, knowledge_trials: MedicationTrials, calendar: BusinessCalendar,
                patient: Patient, episode: Episode) -> list[AssessedTrial]:
-    """An episode's trials, oldest first, each assessed today with the patient's primary payer.
-
-    The coverages come from the patients service's chart read, which audits the look at the chart.
-    """
-    _, coverages, _ = patients.read_chart(session, actor=actor, patient_id=patient.id)
+    """An episode's trials, oldest first, each assessed today with the patient's primary payer."""
     as_of = today(calendar)
-    payer_id = primary_payer(coverages, as_of)
+    payer_id = patients.primary_payer_id(session, patient_id=patient.id, on=as_of)
     rows = session.scalars(
         select(MedicationTrial).where(MedicationTrial.episode_id == episode.id).order_by(MedicationTrial.start_date, MedicationTrial.id)
     )
@@ -248,6 +234,6 @@ def list_trials(session: Session, *, actor: Actor, knowledge_trials: MedicationT
 def assessed_one(session: Session, *, actor: Actor, knowledge_trials: MedicationTrials, calendar: BusinessCalendar,
                  trial: MedicationTrial) -> AssessedTrial:
     """One trial with its assessment (after a write, for the API answer)."""
-    _, coverages, _ = patients.read_chart(session, actor=actor, patient_id=trial.patient_id)
     as_of = today(calendar)
-    return assess_trial(trial, knowledge_trials, payer_id=primary_payer(coverages, as_of), as_of=as_of)
+    payer_id = patients.primary_payer_id(session, patient_id=trial.patient_id, on=as_of)
+    return assess_trial(trial, knowledge_trials, payer_id=payer_id, as_of=as_of)

@@ -152,6 +152,22 @@ def add_coverage(session: Session, *, actor: Actor, knowledge, patient_id: int, 
     return coverage
 
 
+def primary_payer_id(session: Session, *, patient_id: int, on: date) -> str | None:
+    """The payer of the primary coverage (priority 1) in effect on `on`, for rules that depend on the payer.
+
+    Not a chart read: callers use it inside a request that has already audited its look at the chart.
+    """
+    return session.scalar(
+        select(Coverage.payer_id)
+        .where(
+            Coverage.patient_id == patient_id, Coverage.priority == 1, Coverage.effective_from <= on,
+            or_(Coverage.effective_to.is_(None), Coverage.effective_to >= on),
+        )
+        .order_by(Coverage.id)
+        .limit(1)
+    )
+
+
 # Episodes -----------------------------------------------------------------------------------
 
 def _validate_episode(session: Session, clinic_id: int, data: EpisodeIn) -> None:
