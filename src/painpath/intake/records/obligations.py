@@ -21,5 +21,3 @@ class RecordsProvider:
 
 
 register_provider(RecordsProvider())
-# Providers load when the worker (or the web process with its in-process consumer) builds its context,
-# so this is where the periodic retry of failed sends joins the app's queue.
