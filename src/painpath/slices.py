@@ -19,6 +19,7 @@ SLICES = (
     "intake.imports",
     "charting",
     "charting.instruments",
+    "charting.function",
     "medications",
 )
 # Core tables that are not a slice's.

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from painpath.knowledge.errors import PackError
 from painpath.knowledge.schemas import PACK_KINDS, Pack, PackHeader, Payer, PlanType, RedFlagPack
 from painpath.knowledge.schemas import MedicationTrialPack, MedicationTrials
-from painpath.knowledge.schemas import Instrument
+from painpath.knowledge.schemas import Instrument, Procedure
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -45,6 +45,8 @@ class Knowledge:
     medication_trials: MedicationTrials | None = None
     # Validated instruments (kind `instrument`, one per file under packs/instruments/), by instrument id.
     instruments: Mapping[str, Instrument] = field(default_factory=lambda: MappingProxyType({}))
+    # The procedure catalogue (kind `procedures`), by procedure id.
+    procedures: Mapping[str, Procedure] = field(default_factory=lambda: MappingProxyType({}))
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -97,6 +99,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         red_flags=_the_single(singles, "red_flags", RedFlagPack),
         medication_trials=_medication_trials(trial_packs, collections),
         instruments=MappingProxyType(collections.get("instruments", {})),
+        procedures=MappingProxyType(collections.get("procedures", {})),
     )
 
 

@@ -4,6 +4,7 @@ from painpath.knowledge.schemas.common import *  # noqa: F403
 from painpath.knowledge.schemas.instruments import *  # noqa: F403
 from painpath.knowledge.schemas.medication_trials import *  # noqa: F403
 from painpath.knowledge.schemas.payers import *  # noqa: F403
+from painpath.knowledge.schemas.procedures import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import URGENCY_RANK  # noqa: F401
 
@@ -13,4 +14,5 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "red_flags": RedFlagPack,
     "medication_trials": MedicationTrialPack,
     "instrument": InstrumentPack,
+    "procedures": ProcedureCatalogue,
 }

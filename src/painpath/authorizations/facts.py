@@ -1,0 +1,153 @@
+"""What a payer policy is evaluated against: an episode's facts at a moment, as plain frozen data.
+
+This is the contract between the slices that record facts (intake, charting, orders, medications,
+therapy) and the pure criteria engine (`authorizations.criteria`). The service gathers an
+`EpisodeFacts` through the other slices' services; the engine never touches the database or the
+wall clock, so every criterion is tested with plain data.
+
+Dates are the clinic's local calendar dates (what a payer counts), never datetimes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+# Spine regions as payers count them for frequency limits ("per region": cervical/thoracic vs
+# lumbar/sacral, research/prior-auth.md "Counting conventions"), plus the joints we inject.
+Region = Literal["cervical", "thoracic", "lumbar", "sacral", "sacroiliac", "knee", "hip", "shoulder", "other"]
+Side = Literal["left", "right", "bilateral", "none"]
+
+# Conservative-care components a payer may name ("PT, home exercise program, medications").
+CareKind = Literal[
+    "physical_therapy", "home_exercise", "medication", "chiropractic", "activity_modification", "bracing",
+    "weight_loss", "injection", "behavioral_therapy", "other",
+]
+
+
+@dataclass(frozen=True)
+class CareComponent:
+    """One stretch of conservative care: PT from 5 Jan to 19 Feb, naproxen for 3 weeks, ...
+    `end` None means still going. `source` says where we know it from (a PT course we run, a
+    medication trial recorded in charting, the patient's history as told at a visit)."""
+
+    kind: CareKind
+    start: date
+    end: date | None
+    description: str
+    source: str
+    drug_class: str | None = None  # for medications: "nsaid", "gabapentinoid", "oral_steroid", ...
+    failed: bool | None = None  # None: not judged yet; True: did not help enough; False: helped
+
+
+@dataclass(frozen=True)
+class ImagingStudy:
+    modality: Literal["mri", "ct", "xray", "emg_ncs", "ultrasound", "mri_arthrogram", "other"]
+    region: Region
+    performed_on: date
+    report_on_file: bool
+    concordant: bool | None = None  # does the report support the working diagnosis; None: not stated
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class ReliefReport:
+    """Relief after a procedure on the same pain scale as the baseline."""
+
+    measured_on: date
+    percent: float  # 0-100, relief of the index pain
+    scale: str  # "nrs", "vas", ...; payers want the same scale before and after
+    hours_after: float | None = None  # for diagnostic blocks: within the anesthetic's window
+    lasted_days: int | None = None  # for therapeutic procedures: how long relief >= the report's percent lasted
+
+
+@dataclass(frozen=True)
+class ProcedureFact:
+    """A procedure already performed on the episode (from a signed procedure note)."""
+
+    kind: str  # a procedure id from the procedures pack: "mbb_lumbar", "rfa_lumbar", "tfesi_cervical", ...
+    cpt_codes: tuple[str, ...]
+    region: Region
+    side: Side
+    levels: tuple[str, ...]  # ("L4-5", "L5-S1") or ("C5-6",); () where levels do not apply
+    performed_on: date
+    diagnostic: bool
+    baseline_pain: float | None = None
+    baseline_scale: str | None = None
+    relief: tuple[ReliefReport, ...] = ()
+    spacing_exception: str | None = None  # a documented reason a payer's spacing rule is waived
+
+    @property
+    def peak_relief(self) -> float | None:
+        return max((r.percent for r in self.relief), default=None)
+
+
+@dataclass(frozen=True)
+class ScoreFact:
+    instrument_id: str  # "odi", "ndi", "peg", ...
+    on: date
+    total: float
+
+
+@dataclass(frozen=True)
+class MeasureFact:
+    measure: str  # "pain_average", "pain_worst", "walking_minutes", ... (charting.rules.MEASURES)
+    on: date
+    value: float
+
+
+@dataclass(frozen=True)
+class ExamFact:
+    """The latest structured exam's findings that payer criteria quote."""
+
+    on: date
+    findings: dict  # the charting exam findings shape (straight_leg_raise, si_tests, ...)
+    si_positive_count: int
+    diagnosis_codes: tuple[str, ...]
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class DocumentFact:
+    """A document on file for the episode: a psychological evaluation, a cotinine result, PT notes."""
+
+    kind: str  # "psych_eval", "nicotine_test", "pt_notes", "home_exercise_program", "imaging_report", ...
+    on: date
+    reference: str  # where it is: "records_request:12", "case_document:4", ...
+    value: float | None = None  # e.g. cotinine in ng/mL
+    result: str | None = None  # e.g. "cleared" for a psychological evaluation
+
+
+@dataclass(frozen=True)
+class PlannedProcedure:
+    """What the authorization is for."""
+
+    kind: str  # procedure id from the procedures pack
+    cpt_codes: tuple[str, ...]
+    region: Region
+    side: Side = "none"
+    levels: tuple[str, ...] = ()
+    place_of_service: str = "11"  # CMS POS code: 11 office, 22 hospital outpatient, 24 ASC
+    planned_on: date | None = None
+    units: int = 1
+
+
+@dataclass(frozen=True)
+class EpisodeFacts:
+    episode_id: int
+    payer_id: str | None
+    plan_type: str | None
+    body_region: str
+    laterality: str
+    onset_date: date | None
+    diagnosis_codes: tuple[str, ...]  # episode codes plus the working diagnosis, dotted ICD-10-CM
+    red_flags: frozenset[str] = frozenset()  # red-flag ids present at triage ("RF-CES", ...)
+    care: tuple[CareComponent, ...] = ()
+    imaging: tuple[ImagingStudy, ...] = ()
+    procedures: tuple[ProcedureFact, ...] = ()
+    scores: tuple[ScoreFact, ...] = ()
+    measures: tuple[MeasureFact, ...] = ()
+    exam: ExamFact | None = None
+    documents: tuple[DocumentFact, ...] = ()
+    extra: dict = field(default_factory=dict)  # room for a criterion type added before its fact source
