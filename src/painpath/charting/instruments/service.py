@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -200,3 +201,37 @@ def alert_facts(session: Session, *, knowledge, episode_ids: list[int] | None) -
 
 def get_for_export(session: Session, *, actor: Actor, administration_id: int) -> InstrumentAdministration:
     return _get(session, actor, administration_id)
+
+
+# --- Helpers for the HTML pages (charting/instruments/pages.py) -------------------------------------
+
+def get_administration(session: Session, *, actor: Actor, administration_id: int) -> InstrumentAdministration:
+    """One administration of the caller's clinic (NotFound otherwise): the page finds its episode with it."""
+    return _get(session, actor, administration_id)
+
+
+def user_names(session: Session, user_ids: Sequence[int | None]) -> dict[int, str]:
+    """Display names of the staff who gave or reviewed administrations, for the chart panel."""
+    wanted = {i for i in user_ids if i is not None}
+    if not wanted:
+        return {}
+    return {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))}
+
+
+# ---- Batch reads for the authorization facts gatherer (authorizations/gather.py) ---------------------
+# One query for any number of episodes; not audited: the criteria engine reads facts, no person reads a chart.
+
+
+def scores_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[tuple[str, datetime, float]]]:
+    """Each episode's scored administrations as (instrument id, administered at (UTC), total), oldest first."""
+    found: dict[int, list[tuple[str, datetime, float]]] = {}
+    if episode_ids:
+        rows = session.execute(
+            select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id,
+                   InstrumentAdministration.administered_at, InstrumentAdministration.total)
+            .where(InstrumentAdministration.episode_id.in_(episode_ids))
+            .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)
+        )
+        for episode_id, instrument_id, at, total in rows:
+            found.setdefault(episode_id, []).append((instrument_id, at, total))
+    return found

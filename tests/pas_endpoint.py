@@ -1,0 +1,134 @@
+"""A payer's PAS endpoint on loopback for tests: a real HTTP server (http.server in a thread) that
+accepts POST /Claim/$submit and answers with the Da Vinci PAS IG 2.2.1 example responses.
+
+It checks what a payer checks first: a JSON Bundle whose first entry is a Claim with
+use = preauthorization, sent as application/fhir+json. Anything else gets 400 with the IG's
+OperationOutcome-InvalidRequestResponse. Otherwise the answer is chosen by the CPT/HCPCS code of the
+Claim's first item (`endpoint.answers`, default `endpoint.default`):
+
+    approved      Bundle-ReferralAuthorizationResponseBundleExample   (A1, AUTH0001, 2005-05-02..06-02)
+    pended        Bundle-ReferralPendingAuthorizationResponseBundleExample   (A4, PEND0001)
+    denied        Bundle-RejectionResponseBundleExample   (A3)
+    error         Bundle-ErrorResponseBundleExample   (outcome error, X12 reject reasons 04 and T4)
+    server_error  HTTP 500 with a plain-text body
+    slow          sleeps `endpoint.delay` seconds, then answers approved (for client timeouts)
+
+Test modules import from here by name (tests/ is on sys.path through the root conftest).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_DEFAULT_DIRS = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "davinci-pas",
+    Path("/work/shared/data/external/davinci-pas"),
+)
+PAS_EXAMPLES = Path(os.environ["PAINPATH_PAS_EXAMPLES_DIR"]) if os.environ.get("PAINPATH_PAS_EXAMPLES_DIR") else next(
+    (d for d in _DEFAULT_DIRS if d.is_dir()), _DEFAULT_DIRS[-1]
+)
+IG_EXAMPLES = PAS_EXAMPLES / "ig-2.2.1-examples"
+RESPONSE_FILES = {
+    "approved": "Bundle-ReferralAuthorizationResponseBundleExample.json",
+    "pended": "Bundle-ReferralPendingAuthorizationResponseBundleExample.json",
+    "denied": "Bundle-RejectionResponseBundleExample.json",
+    "error": "Bundle-ErrorResponseBundleExample.json",
+}
+INVALID_REQUEST_FILE = "OperationOutcome-InvalidRequestResponse.json"
+
+
+@dataclass
+class Received:
+    path: str
+    content_type: str
+    bundle: dict[str, Any] | None
+
+
+@dataclass
+class PasEndpoint:
+    base_url: str = ""
+    answers: dict[str, str] = field(default_factory=dict)  # first item's code -> outcome name
+    default: str = "approved"
+    delay: float = 2.0
+    received: list[Received] = field(default_factory=list)
+
+    def outcome_for(self, bundle: dict[str, Any]) -> str:
+        claim = bundle["entry"][0]["resource"]
+        codings = (claim.get("item") or [{}])[0].get("productOrService", {}).get("coding") or [{}]
+        return self.answers.get(codings[0].get("code", ""), self.default)
+
+
+def _example(name: str) -> bytes:
+    return (IG_EXAMPLES / name).read_bytes()
+
+
+def _request_problem(bundle: Any, content_type: str) -> str | None:  # noqa: ANN401
+    if content_type.split(";")[0].strip() != "application/fhir+json":
+        return f"content type {content_type!r}"
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        return "not a Bundle"
+    entries = bundle.get("entry") or []
+    first = entries[0].get("resource", {}) if entries else {}
+    if first.get("resourceType") != "Claim" or first.get("use") != "preauthorization":
+        return "first entry is not a Claim with use=preauthorization"
+    return None
+
+
+def _handler(endpoint: PasEndpoint) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401 - keep test output quiet
+            pass
+
+        def _send(self, status: int, body: bytes, content_type: str = "application/fhir+json") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            content_type = self.headers.get("Content-Type") or ""
+            try:
+                bundle = json.loads(raw)
+            except ValueError:
+                bundle = None
+            endpoint.received.append(Received(self.path, content_type, bundle if isinstance(bundle, dict) else None))
+            if self.path != "/Claim/$submit":
+                return self._send(404, b"not found", "text/plain")
+            if _request_problem(bundle, content_type):
+                return self._send(400, _example(INVALID_REQUEST_FILE))
+            outcome = endpoint.outcome_for(bundle)
+            if outcome == "server_error":
+                return self._send(500, b"Internal Server Error", "text/plain")
+            if outcome == "slow":
+                time.sleep(endpoint.delay)
+                outcome = "approved"
+            return self._send(200, _example(RESPONSE_FILES[outcome]))
+
+    return Handler
+
+
+@pytest.fixture
+def pas_endpoint() -> Iterator[PasEndpoint]:
+    """A PAS endpoint on a free loopback port; `pas_endpoint.base_url` is the FHIR base."""
+    endpoint = PasEndpoint()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(endpoint))
+    server.daemon_threads = True
+    endpoint.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, name="pas-endpoint", daemon=True)
+    thread.start()
+    yield endpoint
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
