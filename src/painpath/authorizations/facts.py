@@ -49,6 +49,8 @@ class ImagingStudy:
     report_on_file: bool
     concordant: bool | None = None  # does the report support the working diagnosis; None: not stated
     summary: str = ""
+    # Coded findings a payer exception can name ("acute_disc_injury" waives BCBS MP-303's 2-week rule).
+    findings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

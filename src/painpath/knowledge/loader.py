@@ -19,6 +19,7 @@ from painpath.knowledge.errors import PackError
 from painpath.knowledge.schemas import PACK_KINDS, Pack, PackHeader, Payer, PlanType, RedFlagPack
 from painpath.knowledge.schemas import MedicationTrialPack, MedicationTrials
 from painpath.knowledge.schemas import Instrument, Procedure
+from painpath.knowledge.schemas import PROCEDURE_REFERENCING_CRITERIA, AuthorizationPolicyPack, Policy
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -47,6 +48,8 @@ class Knowledge:
     instruments: Mapping[str, Instrument] = field(default_factory=lambda: MappingProxyType({}))
     # The procedure catalogue (kind `procedures`), by procedure id.
     procedures: Mapping[str, Procedure] = field(default_factory=lambda: MappingProxyType({}))
+    # Payer authorization policies (kind `authorization_policy`, packs/policies/), by policy id.
+    policies: Mapping[str, Policy] = field(default_factory=lambda: MappingProxyType({}))
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -76,6 +79,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     first_seen: dict[tuple[str, str], tuple[Path, str]] = {}  # (collection or "pack", id) -> where
     singles: dict[str, tuple[Pack, Path]] = {}  # kind -> the one pack of a `single` kind
     trial_packs: list[tuple[MedicationTrialPack, Path]] = []  # payer overrides are checked after the loop
+    policy_packs: list[tuple[AuthorizationPolicyPack, Path]] = []  # their references are checked after the loop
 
     for file in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]):
         pack = _read_pack(file)
@@ -92,6 +96,10 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         loaded.append(LoadedPack(header=pack.pack, file=file))
         if isinstance(pack, MedicationTrialPack):
             trial_packs.append((pack, file))
+        if isinstance(pack, AuthorizationPolicyPack):
+            policy_packs.append((pack, file))
+
+    _check_policies(policy_packs, collections)
 
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
@@ -100,7 +108,56 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         medication_trials=_medication_trials(trial_packs, collections),
         instruments=MappingProxyType(collections.get("instruments", {})),
         procedures=MappingProxyType(collections.get("procedures", {})),
+        policies=MappingProxyType(collections.get("policies", {})),
     )
+
+
+def _check_policies(
+    policy_packs: Sequence[tuple[AuthorizationPolicyPack, Path]], collections: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Check what only the whole set of packs can tell about authorization policies.
+
+    A clinic's policy may name a payer of a clinic payer pack, or a procedure of a clinic catalogue,
+    so the ids are checked once everything is read, and reported at the policy's own path. Two
+    policies for the same payer (or plan type) and procedure in force on the same day would make
+    `find_policy` guess, so that is refused too.
+    """
+    payers = collections.get("payers", {})
+    procedures = collections.get("procedures", {})
+
+    def known(ids: Mapping[str, Any]) -> str:
+        return ", ".join(sorted(ids)) or "(none)"
+
+    claimed: dict[tuple[str, str], list[tuple[Policy, Path, str]]] = {}
+    for pack, file in policy_packs:
+        for p_index, policy in enumerate(pack.policies):
+            where = f"policies[{p_index}]"
+            for index, payer_id in enumerate(policy.payers):
+                if payer_id not in payers:
+                    raise PackError(file, f"{where}.payers[{index}]", f"unknown payer id {payer_id!r}; known payer ids: {known(payers)}")
+            references = [(f"{where}.procedures[{i}]", pid) for i, pid in enumerate(policy.procedures)]
+            references += [(f"{where}.repeat_group[{i}]", pid) for i, pid in enumerate(policy.repeat_group)]
+            for c_index, criterion in enumerate(policy.criteria):
+                if isinstance(criterion, PROCEDURE_REFERENCING_CRITERIA):
+                    references += [
+                        (f"{where}.criteria[{c_index}].procedures[{i}]", pid) for i, pid in enumerate(criterion.procedures)
+                    ]
+            for path, procedure_id in references:
+                if procedure_id not in procedures:
+                    raise PackError(file, path, f"unknown procedure id {procedure_id!r}; known procedure ids: {known(procedures)}")
+            targets = [f"payer {p}" for p in policy.payers] + [f"plan type {t}" for t in policy.plan_types]
+            for target in targets:
+                for procedure_id in policy.procedures:
+                    for other, other_file, other_path in claimed.get((target, procedure_id), []):
+                        if other.overlaps(policy):
+                            raise PackError(
+                                file,
+                                where,
+                                f"policy {policy.id!r} and policy {other.id!r} ({other_file.name} at {other_path}) both "
+                                f"apply to {target} for {procedure_id!r} on overlapping dates; give one an end "
+                                "(effective_to) or narrow its payers",
+                            )
+                    claimed.setdefault((target, procedure_id), []).append((policy, file, where))
 
 
 def _medication_trials(

@@ -1,6 +1,7 @@
 """Pydantic models for knowledge packs, one module per kind; `PACK_KINDS` maps a pack's `kind` to its model."""
 
 from painpath.knowledge.schemas.common import *  # noqa: F403
+from painpath.knowledge.schemas.authorization_policies import *  # noqa: F403
 from painpath.knowledge.schemas.instruments import *  # noqa: F403
 from painpath.knowledge.schemas.medication_trials import *  # noqa: F403
 from painpath.knowledge.schemas.payers import *  # noqa: F403
@@ -15,4 +16,5 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "medication_trials": MedicationTrialPack,
     "instrument": InstrumentPack,
     "procedures": ProcedureCatalogue,
+    "authorization_policy": AuthorizationPolicyPack,
 }

@@ -1,0 +1,301 @@
+"""The criteria engine: a payer policy, an episode's facts and a day in, a decision in plain words out.
+
+    policy = find_policy(knowledge, "bcbs_commercial", "tfesi_cervical", on=today)
+    decision = evaluate(policy, facts, planned, today, knowledge.procedures, payer_name="BCBS commercial")
+    decision.outcome      # eligible_now | eligible_on | needs_information | not_eligible
+    decision.eligible_on  # 19 Feb 2026
+    decision.summary      # "Eligible on Thursday 19 February 2026 under BCBS commercial: by then you will ..."
+
+Pure: no I/O, no wall clock. `today` is the clinic's local date; every projected date assumes nothing
+changes (ongoing care goes on, ended care stays ended, nothing new is performed or recorded).
+
+Each criterion gives one status:
+- met;
+- not_yet, with the day it will be met (care reaching 6 weeks, the rolling window freeing a slot, the
+  interval since the last procedure passing). A request submitted before that day would be refused;
+  that is how the research's "third ablation in 12 months: deny" reads here, with the day it stops
+  being refused;
+- not_met, with why, quoting the numbers (no waiting will fix it: 78% relief where 80% is needed);
+- missing_evidence, with what to record;
+- waived, by an exception of the policy (herpes zoster and the ESI duration rule);
+- not_applicable (an initial-only criterion on a repeat request, or the reverse).
+
+Spacing rules with individually documented exceptions (Medicare's 2 weeks between diagnostic blocks)
+are not met unless the later block records `spacing_exception`; with one they are met, and the decision
+carries a warning quoting the reason so a reviewer sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from painpath.authorizations.criteria_checks import CHECKS, Check, Context, Status, region_group
+from painpath.authorizations.criteria_words import day, join, long_day, place_words, sentence
+from painpath.authorizations.facts import EpisodeFacts, PlannedProcedure
+from painpath.knowledge.schemas import Criterion, Policy, Procedure, Waiver
+
+if TYPE_CHECKING:
+    from painpath.knowledge.loader import Knowledge
+
+__all__ = ["CriterionResult", "Outcome", "PolicyDecision", "Status", "evaluate", "find_policy", "is_repeat"]
+
+Outcome = Literal["eligible_now", "eligible_on", "needs_information", "not_eligible"]
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    criterion_id: str
+    type: str
+    label: str  # the payer's requirement in its own language
+    status: Status
+    explanation: str  # why, in plain words, quoting the numbers
+    source: str
+    evidence: str
+    verified: bool
+    met_on: date | None = None  # not_yet: the day it will be met if nothing changes
+    to_record: str | None = None  # missing_evidence: what to record
+    waived_by: str | None = None  # waived: the exception's label
+    by_then: str | None = None  # not_yet: what will be true by then, said to the patient
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    policy_id: str
+    policy_name: str
+    payer_name: str
+    procedure_id: str
+    place_of_service: str
+    today: date
+    outcome: Outcome
+    # eligible_on: the day; needs_information: the day the rest would be met (None: already met).
+    eligible_on: date | None
+    authorization_required: bool
+    authorization_note: str
+    is_repeat: bool
+    criteria: tuple[CriterionResult, ...]
+    warnings: tuple[str, ...]
+    summary: str
+
+    def by_status(self, status: Status) -> list[CriterionResult]:
+        return [c for c in self.criteria if c.status == status]
+
+    def criterion(self, criterion_id: str) -> CriterionResult:
+        return next(c for c in self.criteria if c.criterion_id == criterion_id)
+
+
+def find_policy(knowledge: Knowledge, payer_id: str, procedure_id: str, on: date) -> Policy | None:
+    """The policy for this payer and procedure on that day: one naming the payer beats one for its plan type."""
+    payer = knowledge.payers.get(payer_id)
+    in_force = [p for p in knowledge.policies.values() if procedure_id in p.procedures and p.in_effect_on(on)]
+    specific = [p for p in in_force if payer_id in p.payers]
+    if specific:
+        return max(specific, key=lambda p: p.effective_from)
+    if payer is None:
+        return None
+    general = [p for p in in_force if payer.plan_type in p.plan_types]
+    return max(general, key=lambda p: p.effective_from) if general else None
+
+
+def is_repeat(policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure, today: date) -> bool:
+    """Whether the episode already has the same procedure (or one of its repeat group) performed in the region."""
+    same = set(policy.repeat_group or [planned.kind]) | {planned.kind}
+    group = region_group(planned.region)
+    return any(
+        p.kind in same and region_group(p.region) == group and p.performed_on <= today for p in facts.procedures
+    )
+
+
+def evaluate(
+    policy: Policy,
+    facts: EpisodeFacts,
+    planned: PlannedProcedure,
+    today: date,
+    procedures: Mapping[str, Procedure],
+    *,
+    payer_name: str | None = None,
+) -> PolicyDecision:
+    """Evaluate every criterion of `policy` for `planned` on `today`, and the overall answer."""
+    results, warnings = _results(policy, facts, planned, today, procedures)
+    required, note = _authorization(policy, planned)
+    outcome, eligible_on = _overall(policy, results)
+    booked = planned.planned_on
+    if booked is not None and eligible_on is not None and booked < eligible_on:
+        warnings.append(f"The booked date {day(booked)} is before the eligible date {day(eligible_on)}.")
+    if eligible_on is not None:
+        warnings += _lapsing_by(eligible_on, results, policy, facts, planned, procedures)
+    payer_words = payer_name or policy.name
+    decision = PolicyDecision(
+        policy_id=policy.id,
+        policy_name=policy.name,
+        payer_name=payer_words,
+        procedure_id=planned.kind,
+        place_of_service=planned.place_of_service,
+        today=today,
+        outcome=outcome,
+        eligible_on=eligible_on,
+        authorization_required=required,
+        authorization_note=note,
+        is_repeat=is_repeat(policy, facts, planned, today),
+        criteria=tuple(results),
+        warnings=tuple(warnings),
+        summary="",
+    )
+    return _with_summary(decision, policy)
+
+
+def _lapsing_by(
+    eligible_on: date,
+    results: list[CriterionResult],
+    policy: Policy,
+    facts: EpisodeFacts,
+    planned: PlannedProcedure,
+    procedures: Mapping[str, Procedure],
+) -> list[str]:
+    """What holds today but will not on the projected day: imaging or a test growing too old, care
+    sliding out of a "within the last N months" window. The date alone would mislead, so say it."""
+    later, _ = _results(policy, facts, planned, eligible_on, procedures)
+    holding_now = {r.criterion_id for r in results if r.status in ("met", "not_yet", "waived")}
+    return [
+        f"By {day(eligible_on)} this will no longer hold ({r.label}): {r.explanation}"
+        for r in later
+        if r.criterion_id in holding_now and r.status in ("not_met", "missing_evidence")
+    ]
+
+
+def _results(
+    policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure, today: date, procedures: Mapping[str, Procedure]
+) -> tuple[list[CriterionResult], list[str]]:
+    ctx = Context(facts=facts, planned=planned, today=today, catalogue=procedures)
+    repeat = is_repeat(policy, facts, planned, today)
+    waivers = {w.id: why for w in policy.exceptions if (why := _waiver_holds(w, facts, today)) is not None}
+    results: list[CriterionResult] = []
+    warnings: list[str] = []
+    for criterion in policy.criteria:
+        check = _check_one(criterion, ctx, repeat, policy, waivers)
+        warnings += check.warnings
+        results.append(
+            CriterionResult(
+                criterion_id=criterion.id,
+                type=criterion.type,
+                label=criterion.label,
+                status=check.status,
+                explanation=check.explanation,
+                source=criterion.source,
+                evidence=criterion.evidence,
+                verified=criterion.verified,
+                met_on=check.met_on,
+                to_record=check.to_record,
+                waived_by=_waived_by(criterion.id, policy, waivers),
+                by_then=check.by_then,
+            )
+        )
+    return results, warnings
+
+
+def _check_one(criterion: Criterion, ctx: Context, repeat: bool, policy: Policy, waivers: Mapping[str, str]) -> Check:
+    if criterion.applies_to == "initial" and repeat:
+        return Check("not_applicable", "Applies to a first request only; this is a repeat.")
+    if criterion.applies_to == "repeat" and not repeat:
+        return Check("not_applicable", "Applies to a repeat only; this is a first request.")
+    waived_by = _waived_by(criterion.id, policy, waivers)
+    if waived_by is not None:
+        return Check("waived", f"Waived: {waived_by}.")
+    return CHECKS[criterion.type](criterion, ctx)
+
+
+def _waived_by(criterion_id: str, policy: Policy, waivers: Mapping[str, str]) -> str | None:
+    for waiver in policy.exceptions:
+        if waiver.id in waivers and criterion_id in waiver.waives:
+            return f"{waiver.label} ({waivers[waiver.id]})"
+    return None
+
+
+def _waiver_holds(waiver: Waiver, facts: EpisodeFacts, today: date) -> str | None:
+    """Why the exception holds (in words), or None when it does not."""
+    when = waiver.when
+    if when.any_red_flag and facts.red_flags:
+        return f"red flag {join(sorted(facts.red_flags))} at triage"
+    named = sorted(set(when.red_flags) & facts.red_flags)
+    if named:
+        return f"red flag {join(named)} at triage"
+    codes = list(facts.diagnosis_codes) + (list(facts.exam.diagnosis_codes) if facts.exam else [])
+    for code in codes:
+        normalized = code.upper().replace(".", "")
+        if any(normalized.startswith(prefix.replace(".", "")) for prefix in when.diagnosis_code_prefixes):
+            return f"diagnosis {code} on the episode"
+    for study in facts.imaging:
+        found = sorted(set(when.imaging_findings) & set(study.findings))
+        if found and study.performed_on <= today:
+            return f"{join(f.replace('_', ' ') for f in found)} on the imaging of {day(study.performed_on)}"
+    return None
+
+
+def _authorization(policy: Policy, planned: PlannedProcedure) -> tuple[bool, str]:
+    rule = policy.authorization_required
+    if rule.rule == "always":
+        return True, rule.note
+    if rule.rule == "never":
+        return False, rule.note
+    required = planned.place_of_service in rule.places_of_service
+    return required, rule.note
+
+
+def _overall(policy: Policy, results: list[CriterionResult]) -> tuple[Outcome, date | None]:
+    if policy.not_covered is not None or any(r.status == "not_met" for r in results):
+        return "not_eligible", None
+    waits = [r.met_on for r in results if r.status == "not_yet" and r.met_on is not None]
+    latest = max(waits, default=None)
+    if any(r.status == "missing_evidence" for r in results):
+        return "needs_information", latest
+    if latest is not None:
+        return "eligible_on", latest
+    return "eligible_now", None
+
+
+def _with_summary(decision: PolicyDecision, policy: Policy) -> PolicyDecision:
+    return replace(decision, summary=_summary(decision, policy))
+
+
+def _summary(decision: PolicyDecision, policy: Policy) -> str:
+    """What a coordinator reads to the patient: the answer, the reason, and the authorization line."""
+    under = f"under {decision.payer_name}"
+    if policy.not_covered is not None:
+        text = f"Not eligible {under}: {policy.not_covered.reason}."
+    elif decision.outcome == "not_eligible":
+        reasons = [sentence(r.explanation) for r in decision.by_status("not_met")]
+        text = f"Not eligible {under}. " + " ".join(reasons)
+    elif decision.outcome == "needs_information":
+        records = [r.to_record for r in decision.by_status("missing_evidence") if r.to_record]
+        text = f"Cannot decide yet {under}: we still need to {join(records)}."
+        if decision.eligible_on is not None:
+            text += f" Once that is done, the rest is met on {long_day(decision.eligible_on)}."
+        else:
+            text += " Everything else is met."
+    elif decision.outcome == "eligible_on":
+        assert decision.eligible_on is not None
+        # Name what decides the date; criteria met earlier on the way are not news to the patient.
+        phrases = [r.by_then for r in decision.by_status("not_yet") if r.by_then and r.met_on == decision.eligible_on]
+        text = f"Eligible on {long_day(decision.eligible_on)} {under}" + (
+            f": by then {join(phrases)}." if phrases else "."
+        )
+    else:
+        text = f"Eligible now {under}: every criterion is met."
+    return f"{text} {_authorization_sentence(decision, policy)}"
+
+
+def _authorization_sentence(decision: PolicyDecision, policy: Policy) -> str:
+    rule = policy.authorization_required
+    if rule.rule == "places_of_service":
+        places = join((place_words(p) for p in rule.places_of_service), last="or")
+        if decision.authorization_required:
+            return f"Prior authorization is required here: {decision.payer_name} requires it in {places}."
+        return (
+            f"No prior authorization is needed: {decision.payer_name} does not require prior authorization for this "
+            f"procedure in {place_words(decision.place_of_service)}, only in {places}."
+        )
+    if decision.authorization_required:
+        return "Prior authorization is required."
+    return f"No prior authorization is needed: {rule.note}"

@@ -1,0 +1,791 @@
+"""One check per criterion type: an episode's facts at `today` against one criterion of a policy.
+
+Pure: no I/O, no wall clock. Every check returns a `Check`: met, not yet (with the day it will be met
+if nothing changes: ongoing care goes on, ended care stays ended, no new procedures), not met (with
+why, quoting the numbers), or missing evidence (with what to record). `criteria.evaluate` adds
+waivers, initial/repeat applicability and the overall decision.
+
+Counting conventions (research/prior-auth.md, "How to read the tables"): a session is all injections
+in one region on one date; a region is cervical/thoracic or lumbar/sacral (joints count on their own);
+a rolling window looks back from the date of service. Dates are local calendar dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from painpath.authorizations.criteria_words import (
+    CARE_WORDS,
+    MEASURE_WORDS,
+    MODALITY_WORDS,
+    day,
+    elapsed,
+    join,
+    kind_words,
+    number,
+    ordinal,
+    percent,
+    plural,
+    procedure_words,
+    sentence,
+)
+from painpath.authorizations.facts import CareComponent, EpisodeFacts, PlannedProcedure, ProcedureFact
+from painpath.knowledge.schemas import (
+    ConservativeCareCriterion,
+    DiagnosticBlocksCriterion,
+    DocumentsCriterion,
+    ExamFindingCriterion,
+    FrequencyLimitCriterion,
+    ImagingCriterion,
+    LevelsPerSessionCriterion,
+    MinIntervalCriterion,
+    NicotineTestCriterion,
+    PainDurationCriterion,
+    PriorResponseCriterion,
+    Procedure,
+    PsychEvalCriterion,
+    ScoreRequiredCriterion,
+    Span,
+    SteroidInjectionFirstCriterion,
+)
+
+Status = Literal["met", "not_yet", "not_met", "missing_evidence", "waived", "not_applicable"]
+
+# Regions as payers count them "per region" (research/prior-auth.md counting conventions).
+_REGION_GROUPS = {"cervical": "cervical", "thoracic": "cervical", "lumbar": "lumbar", "sacral": "lumbar"}
+_REGION_GROUP_WORDS = {"cervical": "cervical/thoracic", "lumbar": "lumbar/sacral"}
+_ACTIVE_REHAB = ("physical_therapy", "home_exercise")
+
+
+def region_group(region: str) -> str:
+    return _REGION_GROUPS.get(region, region)
+
+
+def region_group_words(region: str) -> str:
+    group = region_group(region)
+    return _REGION_GROUP_WORDS.get(group, group)
+
+
+@dataclass(frozen=True)
+class Check:
+    status: Status
+    explanation: str
+    met_on: date | None = None  # not_yet: the day it will be met if nothing changes
+    to_record: str | None = None  # missing_evidence: what staff should record
+    by_then: str | None = None  # not_yet: what will be true by then, for the patient ("you will have had ...")
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    facts: EpisodeFacts
+    planned: PlannedProcedure
+    today: date
+    catalogue: Mapping[str, Procedure]
+
+    @property
+    def group(self) -> str:
+        return region_group(self.planned.region)
+
+    def performed(self, kinds: Iterable[str]) -> list[ProcedureFact]:
+        """Performed procedures of `kinds` in the planned procedure's region, oldest first, up to today."""
+        wanted = set(kinds)
+        return sorted(
+            (
+                p
+                for p in self.facts.procedures
+                if p.kind in wanted and region_group(p.region) == self.group and p.performed_on <= self.today
+            ),
+            key=lambda p: p.performed_on,
+        )
+
+    def name(self, kind: str) -> str:
+        return procedure_words(kind, self.catalogue)
+
+    def group_name(self, kinds: Sequence[str]) -> str:
+        """Names a list of procedure ids briefly: the planned one stands for its group."""
+        if len(kinds) <= 2:
+            return join((self.name(k) for k in kinds), last="or")
+        lead = self.planned.kind if self.planned.kind in kinds else kinds[0]
+        return f"{self.name(lead)} (or related procedure)"
+
+
+# --- pain duration ------------------------------------------------------------------------------------
+
+
+def pain_duration(c: PainDurationCriterion, ctx: Context) -> Check:
+    onset = ctx.facts.onset_date
+    needs = f"this payer needs pain for at least {c.min.words()}"
+    if onset is None:
+        return Check("missing_evidence", f"No onset date is recorded; {needs}.", to_record="record when the pain started (the onset date)")
+    reached = c.min.after(onset)
+    so_far = elapsed(max(0, (ctx.today - onset).days))
+    if ctx.today >= reached:
+        return Check("met", f"Pain since {day(onset)} ({so_far}); {needs}.")
+    return Check(
+        "not_yet",
+        f"Pain since {day(onset)}, {so_far} so far; {needs}, reached on {day(reached)}.",
+        met_on=reached,
+        by_then=f"your pain will have lasted {c.min.words()}",
+    )
+
+
+# --- conservative care --------------------------------------------------------------------------------
+
+
+def _spans(components: Iterable[CareComponent], on: date, window_start: date | None) -> list[tuple[date, date]]:
+    """[start, end) stretches of care up to `on`, clipped to the window; ongoing care runs to `on`."""
+    spans = []
+    for comp in components:
+        start = max(comp.start, window_start) if window_start else comp.start
+        end = min(comp.end, on) if comp.end is not None else on
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def _union_days(spans: Sequence[tuple[date, date]]) -> int:
+    total, reach = 0, None
+    for start, end in sorted(spans):
+        if reach is None or start > reach:
+            total += (end - start).days
+            reach = end
+        elif end > reach:
+            total += (end - reach).days
+            reach = end
+    return total
+
+
+def _needed_days(span: Span, spans: Sequence[tuple[date, date]], on: date) -> int:
+    # Calendar months from the first day of care: continuous care is judged exactly as a person
+    # counts it (3 months after 15 Oct is 15 Jan); care with gaps needs the same number of days.
+    anchor = min((s for s, _ in spans), default=on)
+    return (span.after(anchor) - anchor).days
+
+
+def _present(components: Iterable[CareComponent], on: date, window_start: date | None) -> list[CareComponent]:
+    return [
+        comp
+        for comp in components
+        if comp.start <= on and (window_start is None or comp.end is None or comp.end >= window_start)
+    ]
+
+
+def _counted(c: ConservativeCareCriterion, care: Sequence[CareComponent]) -> list[CareComponent]:
+    """The care the criterion counts: its `counts` kinds (all when omitted) plus its required kinds."""
+    kinds = None if c.counts is None else set(c.counts) | {r.kind for r in c.required}
+    return [comp for comp in care if kinds is None or comp.kind in kinds]
+
+
+def _care_shortfalls(c: ConservativeCareCriterion, care: Sequence[CareComponent], on: date) -> list[str]:
+    """What is still short on day `on`, in words; empty when the criterion is met that day."""
+    window_start = c.within.before(on) if c.within else None
+    counted = [comp for comp in care if c.counts is None or comp.kind in c.counts]
+    short: list[str] = []
+    if c.min is None:
+        if not _present(counted, on, window_start):
+            short.append("no conservative care is on record")
+    else:
+        spans = _spans(counted, on, window_start)
+        covered, needed = _union_days(spans), _needed_days(c.min, spans, on)
+        if covered < needed:
+            short.append(f"{elapsed(covered)} of conservative care")
+    for required in c.required:
+        of_kind = [comp for comp in care if comp.kind == required.kind]
+        words = CARE_WORDS[required.kind]
+        if not _present(of_kind, on, window_start):
+            short.append(f"no {words} on record")
+        elif required.min is not None:
+            spans = _spans(of_kind, on, window_start)
+            covered = _union_days(spans)
+            if covered < _needed_days(required.min, spans, on):
+                short.append(f"{elapsed(covered)} of {words}")
+    if c.concurrent_active_rehab and not any(
+        comp.kind in _ACTIVE_REHAB and comp.start <= on and (comp.end is None or comp.end >= on) for comp in care
+    ):
+        short.append("no active rehabilitation (physical therapy or a home exercise program) is going on now")
+    return short
+
+
+def _care_requirement(c: ConservativeCareCriterion) -> str:
+    text = f"at least {c.min.words()} of conservative care" if c.min else "documented conservative care"
+    extras = [
+        f"{required.min.words()} of {CARE_WORDS[required.kind]}" if required.min else CARE_WORDS[required.kind]
+        for required in c.required
+    ]
+    if extras:
+        text += f" including {join(extras)}"
+    if c.within:
+        text += f" in the last {c.within.words()}"
+    if c.concurrent_active_rehab:
+        text += ", with active rehabilitation going on"
+    return text
+
+
+def _care_by_then(c: ConservativeCareCriterion) -> str:
+    parts = [f"{r.min.words()} of {CARE_WORDS[r.kind]}" for r in c.required if r.min is not None]
+    overall = f"{c.min.words()} of conservative care" if c.min else None
+    # "6 weeks of physical therapy" says it all when the overall span is the same length.
+    if overall and not any(r.min == c.min for r in c.required):
+        parts.insert(0, overall)
+    return f"you will have had {join(parts)}" if parts else "your conservative care will have met the payer's rule"
+
+
+def _care_on_record(care: Sequence[CareComponent], on: date) -> str:
+    described = []
+    for comp in sorted(care, key=lambda x: x.start):
+        if comp.start > on:
+            continue
+        words = CARE_WORDS[comp.kind]
+        if comp.end is None or comp.end >= on:
+            described.append(f"{words} since {day(comp.start)}")
+        else:
+            described.append(f"{words} from {day(comp.start)} to {day(comp.end)}")
+    return join(described) or "none"
+
+
+def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
+    care = ctx.facts.care
+    needs = f"this payer needs {_care_requirement(c)}"
+    record = _care_on_record(_counted(c, care), ctx.today)
+    shortfalls = _care_shortfalls(c, care, ctx.today)
+    if not shortfalls:
+        return Check("met", f"Conservative care on record: {record}; {needs}.")
+    if not any(comp.start <= ctx.today for comp in _counted(c, care)):
+        return Check(
+            "missing_evidence",
+            f"No conservative care is on record; {needs}.",
+            to_record="record the conservative care tried so far (what, and from when to when), or start it",
+        )
+    met_on = _first_day_care_is_met(c, care, ctx.today)
+    if met_on is not None:
+        return Check(
+            "not_yet",
+            f"Conservative care on record: {record}. So far: {join(shortfalls)}; {needs}, reached on {day(met_on)} if care continues.",
+            met_on=met_on,
+            by_then=_care_by_then(c),
+        )
+    ongoing = any(comp.start <= ctx.today and (comp.end is None or comp.end >= ctx.today) for comp in _counted(c, care))
+    why_never = "continuing the current care alone will not meet it" if ongoing else "none of it is going on now"
+    return Check("not_met", f"Conservative care on record: {record}. So far: {join(shortfalls)}; {needs}; {why_never}.")
+
+
+def _first_day_care_is_met(c: ConservativeCareCriterion, care: Sequence[CareComponent], today: date) -> date | None:
+    # Ongoing care grows one day per day, so if the rule can be met at all by care that continues it is
+    # met within the longest span the rule names (plus its window); look that far and no further.
+    spans = [s for s in [c.min, c.within, *(r.min for r in c.required)] if s is not None]
+    horizon = max(((s.after(today) - today).days for s in spans), default=0) + 1
+
+    def met(offset: int) -> bool:
+        return not _care_shortfalls(c, care, today + timedelta(days=offset))
+
+    if c.within is None and not c.concurrent_active_rehab:
+        # Without a sliding window or a "still going on" condition, care only accumulates: once met,
+        # met for good, so the first day can be found by bisection (this runs for every open episode).
+        if not met(horizon):
+            return None
+        low, high = 1, horizon
+        while low < high:
+            middle = (low + high) // 2
+            low, high = (low, middle) if met(middle) else (middle + 1, high)
+        return today + timedelta(days=low)
+    return next((today + timedelta(days=o) for o in range(1, horizon + 1) if met(o)), None)
+
+
+# --- imaging ------------------------------------------------------------------------------------------
+
+
+def imaging(c: ImagingCriterion, ctx: Context) -> Check:
+    regions = {region_group(r) for r in c.regions} if c.regions else {ctx.group}
+    modalities = join((MODALITY_WORDS[m] for m in c.modalities), last="or")
+    where = join(sorted(region_group_words(r) for r in regions), last="or")
+    needs = f"this payer needs {modalities} of the {where} region"
+    if c.within:
+        needs += f" from the last {c.within.words()}"
+    if c.after_onset:
+        needs += " taken since the symptoms began"
+    onset = ctx.facts.onset_date
+    studies = sorted(
+        (
+            s
+            for s in ctx.facts.imaging
+            if s.modality in c.modalities and region_group(s.region) in regions and s.performed_on <= ctx.today
+        ),
+        key=lambda s: s.performed_on,
+    )
+    if c.after_onset and onset is not None:
+        studies = [s for s in studies if s.performed_on >= onset]
+    if not studies:
+        return Check(
+            "missing_evidence",
+            f"No {modalities} of the {where} region is on record; {needs}.",
+            to_record=f"record the {modalities} report of the {where} region, or order the study",
+        )
+    study = studies[-1]
+    name = f"the {MODALITY_WORDS[study.modality]} of {day(study.performed_on)}"
+    warnings: tuple[str, ...] = ()
+    if c.within:
+        valid_until = c.within.after(study.performed_on)
+        if ctx.today > valid_until:
+            age = elapsed((ctx.today - study.performed_on).days)
+            return Check("not_met", f"{sentence(name)} is {age} old; {needs} (a new study is needed).")
+        booked = ctx.planned.planned_on
+        if booked is not None and booked > valid_until:
+            warnings = (f"{sentence(name)} will be older than {c.within.words()} on the booked date {day(booked)}.",)
+    if c.report_on_file and not study.report_on_file:
+        return Check(
+            "missing_evidence",
+            f"The report of {name} is not on file; {needs}.",
+            to_record=f"get the report of {name} on file",
+            warnings=warnings,
+        )
+    if c.concordant and study.concordant is None:
+        return Check(
+            "missing_evidence",
+            f"It is not recorded whether {name} supports the diagnosis; {needs}, supporting the diagnosis.",
+            to_record=f"record whether {name} supports the working diagnosis",
+            warnings=warnings,
+        )
+    if c.concordant and study.concordant is False:
+        return Check("not_met", f"{sentence(name)} does not support the working diagnosis; {needs}, supporting it.")
+    details = ["report on file"] if study.report_on_file else []
+    if study.concordant:
+        details.append("supports the diagnosis")
+    detail = f" ({join(details)})" if details else ""
+    return Check("met", f"{sentence(name)}{detail}; {needs}.", warnings=warnings)
+
+
+# --- diagnostic blocks ------------------------------------------------------------------------------
+
+
+def diagnostic_blocks(c: DiagnosticBlocksCriterion, ctx: Context) -> Check:
+    blocks = [p for p in ctx.performed(c.procedures) if p.diagnostic]
+    needs = f"this payer needs {plural(c.count, 'diagnostic block')} with at least {percent(c.min_relief_percent)} relief after each"
+    if c.min_days_between:
+        needs += f", at least {plural(c.min_days_between, 'day')} apart"
+    if len(blocks) < c.count:
+        done = f"{len(blocks)} of the {c.count} diagnostic blocks done" + (
+            f" ({join(day(b.performed_on) for b in blocks)})" if blocks else ""
+        )
+        return Check("not_met", f"{sentence(done)}; {needs}.")
+    blocks = blocks[-c.count :]
+    not_met: list[str] = []
+    missing: list[str] = []
+    to_record: list[str] = []
+    warnings: list[str] = []
+    scale = blocks[0].baseline_scale
+    for number_, block in enumerate(blocks, start=1):
+        label = f"block {number_} ({day(block.performed_on)})"
+        if block.baseline_pain is None or block.baseline_scale is None:
+            missing.append(f"no baseline pain is recorded for {label}")
+            to_record.append(f"record the baseline pain before block {number_}")
+            continue
+        on_scale = [r for r in block.relief if r.scale == block.baseline_scale]
+        other_scales = sorted({r.scale for r in block.relief if r.scale != block.baseline_scale})
+        if not on_scale:
+            if other_scales:
+                missing.append(
+                    f"{label} has its baseline on {block.baseline_scale.upper()} but relief on {join(s.upper() for s in other_scales)}"
+                )
+                to_record.append(f"record the relief after block {number_} on the same scale as the baseline ({block.baseline_scale.upper()})")
+            else:
+                missing.append(f"no relief is recorded after {label}")
+                to_record.append(f"record the relief after block {number_} on the same scale")
+            continue
+        if c.same_scale and scale is not None and block.baseline_scale != scale:
+            missing.append(f"block 1 was scored on {scale.upper()} and {label} on {block.baseline_scale.upper()}")
+            to_record.append(f"record block {number_}'s baseline and relief on the same scale as block 1 ({scale.upper()})")
+            continue
+        relief = max(r.percent for r in on_scale)
+        if relief < c.min_relief_percent:
+            not_met.append(
+                f"block {number_} gave {percent(relief)} relief; this payer needs at least {percent(c.min_relief_percent)} after each block"
+            )
+    if c.same_levels and ctx.planned.levels:
+        for number_, block in enumerate(blocks, start=1):
+            if not block.levels:
+                missing.append(f"the levels of block {number_} are not recorded")
+                to_record.append(f"record the levels of block {number_}")
+            elif not set(ctx.planned.levels) <= set(block.levels):
+                not_met.append(
+                    f"block {number_} was at {join(block.levels)} but the {ctx.name(ctx.planned.kind)} is planned at "
+                    f"{join(ctx.planned.levels)}; the blocks must be at the same levels"
+                )
+    if c.min_days_between:
+        for first, second in zip(blocks, blocks[1:]):
+            gap = (second.performed_on - first.performed_on).days
+            if gap >= c.min_days_between:
+                continue
+            apart = f"blocks {plural(gap, 'day')} apart ({day(first.performed_on)} and {day(second.performed_on)})"
+            if second.spacing_exception:
+                warnings.append(f"{sentence(apart)}: accepted because an exception is documented: {second.spacing_exception}.")
+            else:
+                not_met.append(
+                    f"{apart}; this payer needs the next block at least {plural(c.min_days_between, 'day')} after the one before, "
+                    "unless an exception reason is documented"
+                )
+    if not_met:
+        return Check("not_met", f"{sentence('; '.join(not_met))}.", warnings=tuple(warnings))
+    if missing:
+        return Check(
+            "missing_evidence",
+            f"{sentence('; '.join(missing))}; {needs}.",
+            to_record="; ".join(to_record),
+            warnings=tuple(warnings),
+        )
+    reliefs = join(
+        f"{percent(max(r.percent for r in b.relief if r.scale == b.baseline_scale))} on {day(b.performed_on)}" for b in blocks
+    )
+    return Check("met", f"Diagnostic blocks gave {reliefs}; {needs}.", warnings=tuple(warnings))
+
+
+# --- frequency and spacing ------------------------------------------------------------------------
+
+
+def frequency_limit(c: FrequencyLimitCriterion, ctx: Context) -> Check:
+    window = timedelta(days=c.window_days)
+    dates = sorted({p.performed_on for p in ctx.performed(c.procedures) if ctx.today - p.performed_on < window})
+    limit = (
+        f"this payer allows at most {plural(c.max_sessions, 'session')} per {region_group_words(ctx.planned.region)} "
+        f"region in any {c.window_days} days"
+    )
+    so_far = f"{plural(len(dates), 'session')} in the last {c.window_days} days" + (
+        f" ({join(day(d) for d in dates)})" if dates else ""
+    )
+    if len(dates) + 1 <= c.max_sessions:
+        return Check("met", f"{sentence(so_far)}; this one would be the {ordinal(len(dates) + 1)}, and {limit}.")
+    # The oldest sessions leave the window one by one; the planned one fits once enough have left.
+    must_leave = len(dates) + 1 - c.max_sessions
+    frees_on = dates[must_leave - 1] + window
+    return Check(
+        "not_yet",
+        f"{sentence(so_far)}; {limit}, so a request now would be the {ordinal(len(dates) + 1)} and is refused. "
+        f"A slot frees on {day(frees_on)}.",
+        met_on=frees_on,
+        by_then=f"a session slot frees up (at most {c.max_sessions} in any {c.window_days} days)",
+    )
+
+
+def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
+    earlier = ctx.performed(c.procedures)
+    needs = f"this payer needs at least {c.min.words()} between them"
+    if not earlier:
+        return Check("met", f"No earlier {ctx.group_name(c.procedures)} in this region.")
+    last = earlier[-1]
+    reached = c.min.after(last.performed_on)
+    since = f"The last {ctx.name(last.kind)} was on {day(last.performed_on)}"
+    if ctx.today >= reached:
+        return Check("met", f"{since} ({elapsed((ctx.today - last.performed_on).days)} ago); {needs}.")
+    return Check(
+        "not_yet",
+        f"{since}; {needs}, reached on {day(reached)}.",
+        met_on=reached,
+        by_then=f"{c.min.words()} will have passed since your last {ctx.name(last.kind)}",
+    )
+
+
+# --- response to an earlier procedure ---------------------------------------------------------------
+
+
+def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
+    earlier = ctx.performed(c.procedures)
+    needs = f"this payer needs at least {percent(c.min_relief_percent)} relief from it"
+    if c.min_lasting:
+        needs += f" lasting at least {c.min_lasting.words()}"
+    if not earlier:
+        names = ctx.group_name(c.procedures)
+        if c.required_first:
+            return Check("not_met", f"No {names} on record; {needs}, so it must come first.")
+        return Check("not_applicable", f"No earlier {names} to judge.")
+    last = earlier[-1]
+    what = f"the last {ctx.name(last.kind)} ({day(last.performed_on)})"
+    if not last.relief:
+        return Check(
+            "missing_evidence",
+            f"No relief is recorded after {what}; {needs}.",
+            to_record=f"record the relief after {what} and how long it lasted",
+        )
+    good = [r for r in last.relief if r.percent >= c.min_relief_percent]
+    if not good:
+        best = max(r.percent for r in last.relief)
+        return Check("not_met", f"{sentence(what)} gave at most {percent(best)} relief; {needs}.")
+    if c.min_lasting is None:
+        return Check("met", f"{sentence(what)} gave {percent(max(r.percent for r in good))} relief; {needs}.")
+    needed_until = c.min_lasting.after(last.performed_on)
+    lasted = [r for r in good if r.lasted_days is not None]
+    if any(last.performed_on + timedelta(days=r.lasted_days or 0) >= needed_until for r in lasted):
+        best = max(lasted, key=lambda r: r.lasted_days or 0)
+        return Check(
+            "met",
+            f"{sentence(what)} gave {percent(best.percent)} relief that lasted {elapsed(best.lasted_days or 0)}; {needs}.",
+        )
+    if not lasted:
+        return Check(
+            "missing_evidence",
+            f"{sentence(what)} gave {percent(max(r.percent for r in good))} relief, but how long it lasted is not recorded; {needs}.",
+            to_record=f"record how long the relief after {what} lasted",
+        )
+    longest = max(lasted, key=lambda r: r.lasted_days or 0)
+    held = f"{sentence(what)} gave {percent(longest.percent)} relief, holding for {elapsed(longest.lasted_days or 0)} when last measured ({day(longest.measured_on)})"
+    if ctx.today < needed_until:
+        return Check(
+            "not_yet",
+            f"{held}; {needs}, reached on {day(needed_until)} if the relief holds.",
+            met_on=needed_until,
+            by_then=f"the relief from your last {ctx.name(last.kind)} will have lasted {c.min_lasting.words()}, if it holds",
+        )
+    if longest.measured_on < needed_until:
+        return Check(
+            "missing_evidence",
+            f"{held}; {needs}, and it has not been measured since.",
+            to_record=f"record whether the relief after {what} lasted {c.min_lasting.words()}",
+        )
+    return Check("not_met", f"{held}; {needs}.")
+
+
+# --- the planned session --------------------------------------------------------------------------
+
+
+def levels_per_session(c: LevelsPerSessionCriterion, ctx: Context) -> Check:
+    planned = ctx.planned
+    count = len(planned.levels) or len(planned.cpt_codes)
+    needs = f"this payer covers at most {plural(c.max_levels, 'level')} per session"
+    if count == 0:
+        return Check("missing_evidence", f"The planned levels are not recorded; {needs}.", to_record="record the levels planned")
+    shown = join(planned.levels) if planned.levels else " + ".join(planned.cpt_codes)
+    if count > c.max_levels:
+        return Check("not_met", f"{plural(count, 'level')} planned ({shown}); {needs}.")
+    return Check("met", f"{plural(count, 'level')} planned ({shown}); {needs}.")
+
+
+# --- scores, exam, documents ----------------------------------------------------------------------
+
+
+def score_required(c: ScoreRequiredCriterion, ctx: Context) -> Check:
+    records: list[tuple[date, float, str]] = [
+        (s.on, s.total, s.instrument_id.upper()) for s in ctx.facts.scores if s.instrument_id in c.instruments
+    ]
+    records += [(m.on, m.value, MEASURE_WORDS.get(m.measure, kind_words(m.measure))) for m in ctx.facts.measures if m.measure in c.measures]
+    records = [r for r in records if r[0] <= ctx.today]
+    if c.within_days:
+        records = [r for r in records if (ctx.today - r[0]).days <= c.within_days]
+    needs = f"this payer needs {c.what}"
+    if c.min_value is not None:
+        needs += f" of at least {number(c.min_value)}"
+    if c.within_days:
+        needs += f" from the last {plural(c.within_days, 'day')}"
+    if not records:
+        return Check("missing_evidence", f"No {c.what} is recorded; {needs}.", to_record=f"record {c.what}")
+    on, value, name = max(records, key=lambda r: r[0])
+    found = f"{name} {number(value)} on {day(on)}"
+    if c.min_value is not None and value < c.min_value:
+        return Check("not_met", f"Latest {found}; {needs}.")
+    return Check("met", f"{found[0].upper()}{found[1:]}; {needs}.")
+
+
+def _tested(result: object) -> bool:
+    return result not in (None, "", "not_tested")
+
+
+def _radicular_signs(findings: Mapping) -> tuple[list[str], bool]:
+    """Radicular signs found in a charting exam, and whether any of them was examined at all."""
+    signs: list[str] = []
+    examined = False
+    slr = findings.get("straight_leg_raise") or {}
+    for side in ("left", "right"):
+        result = (slr.get(side) or {}).get("result")
+        examined |= _tested(result)
+        if result == "positive":
+            signs.append(f"positive straight-leg raise ({side})")
+    spurling = findings.get("spurling") or {}
+    for side in ("left", "right"):
+        examined |= _tested(spurling.get(side))
+        if spurling.get(side) == "positive":
+            signs.append(f"positive Spurling test ({side})")
+    for deficit in findings.get("motor_deficits") or []:
+        examined = True
+        signs.append(f"weakness at {deficit.get('level')} ({deficit.get('side')}, grade {deficit.get('grade')}/5)")
+    for deficit in findings.get("sensory_deficits") or []:
+        examined = True
+        signs.append(f"{deficit.get('finding', 'diminished')} sensation in {deficit.get('dermatome')} ({deficit.get('side')})")
+    for reflex, sides in (findings.get("reflexes") or {}).items():
+        for side, value in (sides or {}).items():
+            examined |= value is not None
+            if value in ("absent", "diminished", 0, 1):
+                signs.append(f"{value if isinstance(value, str) else 'reduced'} {reflex} reflex ({side})")
+    return signs, examined
+
+
+def exam_finding(c: ExamFindingCriterion, ctx: Context) -> Check:
+    exam = ctx.facts.exam
+    wants = []
+    if c.signs:
+        wants.append(join((("radicular signs" if s == "radicular" else "pain on facet loading") for s in c.signs), last="or"))
+    if c.min_si_provocation_tests:
+        wants.append(f"at least {c.min_si_provocation_tests} positive SI provocation tests")
+    needs = f"this payer needs a documented exam{' showing ' + join(wants) if wants else ''}"
+    if c.within_days:
+        needs += f" from the last {plural(c.within_days, 'day')}"
+    if exam is None or exam.on > ctx.today:
+        return Check("missing_evidence", f"No structured exam is recorded; {needs}.", to_record="record a structured exam")
+    when = f"the exam of {day(exam.on)}"
+    if c.within_days and (ctx.today - exam.on).days > c.within_days:
+        return Check(
+            "missing_evidence",
+            f"{sentence(when)} is {elapsed((ctx.today - exam.on).days)} old; {needs}.",
+            to_record=f"record a new exam (within {plural(c.within_days, 'day')} of the request)",
+        )
+    found: list[str] = []
+    if c.signs:
+        signs, examined = [], False
+        if "radicular" in c.signs:
+            radicular, examined = _radicular_signs(exam.findings)
+            signs += radicular
+        if "facet_loading" in c.signs:
+            loading = exam.findings.get("facet_loading") or {}
+            examined |= any(_tested(loading.get(side)) for side in ("left", "right"))
+            signs += [f"pain on facet loading ({side})" for side in ("left", "right") if loading.get(side) == "positive"]
+        if not signs:
+            if not examined:
+                return Check(
+                    "missing_evidence",
+                    f"{sentence(when)} does not record the tests for {wants[0]}; {needs}.",
+                    to_record=f"record the exam tests for {wants[0]}",
+                )
+            return Check("not_met", f"{sentence(when)} shows no {wants[0]}; {needs}.")
+        found.append(join(signs))
+    if c.min_si_provocation_tests:
+        si_tests = exam.findings.get("si_tests") or {}
+        if not any(_tested(v) for v in si_tests.values()) and exam.si_positive_count == 0:
+            return Check(
+                "missing_evidence",
+                f"{sentence(when)} does not record the SI provocation tests; {needs}.",
+                to_record="record the SI provocation tests (distraction, thigh thrust, compression, sacral thrust, Gaenslen)",
+            )
+        if exam.si_positive_count < c.min_si_provocation_tests:
+            return Check(
+                "not_met",
+                f"{exam.si_positive_count} of 5 SI provocation tests positive on {day(exam.on)}; {needs}.",
+            )
+        found.append(f"{exam.si_positive_count} of 5 SI provocation tests positive")
+    return Check("met", f"{sentence(when)}{': ' + join(found) if found else ''}; {needs}.")
+
+
+def _documents_of(ctx: Context, kind: str, within_days: int | None):
+    docs = [d for d in ctx.facts.documents if d.kind == kind and d.on <= ctx.today]
+    if within_days:
+        docs = [d for d in docs if (ctx.today - d.on).days <= within_days]
+    return sorted(docs, key=lambda d: d.on)
+
+
+def documents(c: DocumentsCriterion, ctx: Context) -> Check:
+    window = f" from the last {plural(c.within_days, 'day')}" if c.within_days else ""
+    needs = f"this payer needs on file: {join(kind_words(k) for k in c.kinds)}{window}"
+    found, missing = [], []
+    for kind in c.kinds:
+        docs = _documents_of(ctx, kind, c.within_days)
+        if docs:
+            found.append(f"{kind_words(kind)} ({day(docs[-1].on)})")
+        else:
+            missing.append(kind_words(kind))
+    if missing:
+        return Check(
+            "missing_evidence",
+            f"Not on file{window}: {join(missing)}; {needs}.",
+            to_record=f"put on file: {join(missing)}",
+        )
+    return Check("met", f"On file: {join(found)}.")
+
+
+def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
+    window = f" from the last {plural(c.within_days, 'day')}" if c.within_days else ""
+    needs = f"this payer needs a psychological evaluation{window} with a result of {join(c.acceptable_results, last='or')}"
+    docs = _documents_of(ctx, "psych_eval", c.within_days)
+    if not docs:
+        return Check(
+            "missing_evidence",
+            f"No psychological evaluation is on file{window}; {needs}.",
+            to_record="record the psychological evaluation (by a psychiatrist, clinical psychologist or licensed clinical social worker)",
+        )
+    latest = docs[-1]
+    if latest.result is None:
+        return Check(
+            "missing_evidence",
+            f"The psychological evaluation of {day(latest.on)} has no result recorded; {needs}.",
+            to_record=f"record the result of the psychological evaluation of {day(latest.on)}",
+        )
+    if latest.result not in c.acceptable_results:
+        return Check("not_met", f"The psychological evaluation of {day(latest.on)} found: {latest.result}; {needs}.")
+    return Check("met", f"Psychological evaluation of {day(latest.on)}: {latest.result}.")
+
+
+def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
+    needs = (
+        f"this payer needs a cotinine test from the last {plural(c.within_days, 'day')} "
+        f"of at most {number(c.max_ng_per_ml)} ng/mL"
+    )
+    all_tests = _documents_of(ctx, "nicotine_test", None)
+    recent = _documents_of(ctx, "nicotine_test", c.within_days)
+    if not recent:
+        if all_tests:
+            last = all_tests[-1]
+            return Check(
+                "missing_evidence",
+                f"The last cotinine test ({day(last.on)}) is {elapsed((ctx.today - last.on).days)} old; {needs}.",
+                to_record="repeat the cotinine test",
+            )
+        return Check("missing_evidence", f"No cotinine test is on file; {needs}.", to_record="record a cotinine (nicotine) test")
+    latest = recent[-1]
+    if latest.value is None:
+        return Check(
+            "missing_evidence",
+            f"The cotinine test of {day(latest.on)} has no value recorded; {needs}.",
+            to_record=f"record the cotinine value of the test of {day(latest.on)}",
+        )
+    result = f"Cotinine {number(latest.value)} ng/mL on {day(latest.on)}"
+    if latest.value > c.max_ng_per_ml:
+        return Check("not_met", f"{result}; {needs}.")
+    warnings: tuple[str, ...] = ()
+    booked = ctx.planned.planned_on
+    if booked is not None and (booked - latest.on).days > c.within_days:
+        warnings = (f"The cotinine test of {day(latest.on)} will be older than {plural(c.within_days, 'day')} on the booked date {day(booked)}.",)
+    return Check("met", f"{result}; {needs}.", warnings=warnings)
+
+
+def steroid_injection_first(c: SteroidInjectionFirstCriterion, ctx: Context) -> Check:
+    side = ctx.planned.side
+    done = [
+        p
+        for p in ctx.performed(c.procedures)
+        if side not in ("left", "right") or p.side in (side, "bilateral", "none")
+    ]
+    names = ctx.group_name(c.procedures)
+    if not done:
+        return Check(
+            "not_met",
+            f"No {names} on record{' on the ' + side + ' side' if side in ('left', 'right') else ''}; "
+            "this payer wants one tried first.",
+        )
+    last = done[-1]
+    return Check("met", f"{sentence(ctx.name(last.kind))} on {day(last.performed_on)}; this payer wants one tried first.")
+
+
+CHECKS: dict[str, Callable[..., Check]] = {
+    "pain_duration": pain_duration,
+    "conservative_care": conservative_care,
+    "imaging": imaging,
+    "diagnostic_blocks": diagnostic_blocks,
+    "frequency_limit": frequency_limit,
+    "min_interval": min_interval,
+    "prior_response": prior_response,
+    "levels_per_session": levels_per_session,
+    "score_required": score_required,
+    "exam_finding": exam_finding,
+    "documents": documents,
+    "psych_eval": psych_eval,
+    "nicotine_test": nicotine_test,
+    "steroid_injection_first": steroid_injection_first,
+}

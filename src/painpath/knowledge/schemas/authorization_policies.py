@@ -1,0 +1,455 @@
+"""Payer authorization policies (kind `authorization_policy`): who a policy applies to, whether prior
+authorization is required, and the typed criteria the pure engine (`authorizations.criteria`) evaluates.
+
+A policy is `payer x procedures`: the payers (or plan types) it applies to, the procedure ids of the
+procedure catalogue it covers, its effective dates, and a list of criteria. Every criterion is one of a
+small set of types (a discriminated union on `type`); the numbers live in the YAML, each with the
+`source` and research evidence tag it came from (research/prior-auth.md: V primary, S secondary, K
+unconfirmed; a K criterion must say `verified: false`).
+
+Cross-pack references (procedure ids, payer ids) are checked by the loader once every pack is read;
+references inside one policy (`waives` naming a criterion, duplicate criterion ids) are checked here
+through `reference_problems`, so both report the exact path.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import Field, StrictBool, StringConstraints, model_validator
+
+from painpath.knowledge.schemas.common import (
+    Evidence,
+    NonEmptyStr,
+    Pack,
+    PlanType,
+    Slug,
+    Strict,
+    _refuse_verified_unconfirmed,
+)
+
+__all__ = [
+    "AppliesTo",
+    "AuthorizationPolicyPack",
+    "AuthorizationRule",
+    "CRITERION_TYPES",
+    "ConservativeCareCriterion",
+    "Criterion",
+    "DiagnosticBlocksCriterion",
+    "DocumentsCriterion",
+    "ExamFindingCriterion",
+    "FrequencyLimitCriterion",
+    "ImagingCriterion",
+    "LevelsPerSessionCriterion",
+    "MinIntervalCriterion",
+    "NicotineTestCriterion",
+    "NotCovered",
+    "PROCEDURE_REFERENCING_CRITERIA",
+    "PainDurationCriterion",
+    "Policy",
+    "PriorResponseCriterion",
+    "PsychEvalCriterion",
+    "RequestedUnits",
+    "RequiredCare",
+    "ScoreRequiredCriterion",
+    "Span",
+    "SteroidInjectionFirstCriterion",
+    "Waiver",
+    "WaiverWhen",
+    "add_months",
+]
+
+Count = Annotated[int, Field(gt=0, strict=True)]
+Percent = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]  # CMS POS code: "11", "22"
+CodePrefix = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9A-Z.]{0,7}$")]  # ICD-10-CM prefix: "B02"
+# Initial: the episode has no performed procedure of the same id (or repeat group) in the region yet.
+AppliesTo = Literal["initial", "repeat", "always"]
+# Conservative-care components and imaging modalities, as in authorizations/facts.py.
+CareKind = Literal[
+    "physical_therapy", "home_exercise", "medication", "chiropractic", "activity_modification", "bracing",
+    "weight_loss", "injection", "behavioral_therapy", "other",
+]
+Modality = Literal["mri", "ct", "xray", "emg_ncs", "ultrasound", "mri_arthrogram", "other"]
+ImagingRegion = Literal["cervical", "thoracic", "lumbar", "sacral", "sacroiliac", "knee", "hip", "shoulder", "other"]
+Sign = Literal["radicular", "facet_loading"]
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later, clamped to the month's end (31 Jan + 1 month = 28 or 29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class Span(Strict):
+    """A length of time as payers write it: exactly one of `{days: 14}`, `{weeks: 6}`, `{months: 3}`.
+
+    Months are calendar months (3 months after 15 Oct is 15 Jan), not 30-day blocks, because that is
+    how a coordinator and a payer reviewer count them.
+    """
+
+    days: Count | None = None
+    weeks: Count | None = None
+    months: Count | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Span:
+        given = [n for n in ("days", "weeks", "months") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of days, weeks, months (got {', '.join(given) or 'none'})")
+        return self
+
+    def after(self, start: date) -> date:
+        if self.months is not None:
+            return add_months(start, self.months)
+        return start + timedelta(days=self.days if self.days is not None else 7 * (self.weeks or 0))
+
+    def before(self, end: date) -> date:
+        if self.months is not None:
+            return add_months(end, -self.months)
+        return end - timedelta(days=self.days if self.days is not None else 7 * (self.weeks or 0))
+
+    def words(self) -> str:
+        for unit in ("months", "weeks", "days"):
+            amount = getattr(self, unit)
+            if amount is not None:
+                return f"{amount} {unit if amount != 1 else unit[:-1]}"
+        raise AssertionError("validated: exactly one unit")
+
+
+class SourcedRule(Strict):
+    """Where a rule comes from: the policy or page, and its research evidence tag."""
+
+    source: NonEmptyStr
+    evidence: Evidence
+    verified: StrictBool
+
+    @model_validator(mode="after")
+    def _unconfirmed_is_not_verified(self) -> SourcedRule:
+        _refuse_verified_unconfirmed(self.evidence, self.verified)
+        return self
+
+
+class CriterionBase(SourcedRule):
+    id: Slug
+    label: NonEmptyStr  # the payer's requirement in its own language, shown on the criteria table
+    applies_to: AppliesTo = "always"
+
+
+class PainDurationCriterion(CriterionBase):
+    """Pain for at least `min` since the episode's onset date."""
+
+    type: Literal["pain_duration"]
+    min: Span
+
+
+class RequiredCare(Strict):
+    """A component conservative care must include (`physical_therapy`), optionally for at least `min`."""
+
+    kind: CareKind
+    min: Span | None = None
+
+
+class ConservativeCareCriterion(CriterionBase):
+    """At least `min` of conservative care, counting the `counts` kinds (all kinds when omitted).
+
+    `min` omitted means "documented failure of conservative care" without a week count (Medicare
+    LCDs): some counted care must be on record. `within` keeps only care inside the last N months.
+    `concurrent_active_rehab` asks for physical therapy or a home exercise program still going on.
+    """
+
+    type: Literal["conservative_care"]
+    min: Span | None = None
+    counts: list[CareKind] | None = None
+    required: list[RequiredCare] = []
+    within: Span | None = None
+    concurrent_active_rehab: StrictBool = False
+
+
+class ImagingCriterion(CriterionBase):
+    """A study of one of `modalities` of the region (the planned one's when `regions` is omitted)."""
+
+    type: Literal["imaging"]
+    modalities: Annotated[list[Modality], Field(min_length=1)]
+    regions: list[ImagingRegion] | None = None
+    within: Span | None = None  # counted back from the request date
+    report_on_file: StrictBool = True
+    concordant: StrictBool = False  # the report must support the working diagnosis
+    after_onset: StrictBool = False  # taken during the current symptom episode (plain films before MRI)
+
+
+class DiagnosticBlocksCriterion(CriterionBase):
+    """`count` diagnostic blocks (the latest ones, in the region), each with at least `min_relief_percent`.
+
+    `min_days_between` is a rule with individually documented exceptions (Medicare's 2-week spacing):
+    blocks closer together are not met unless the later block records a `spacing_exception`.
+    """
+
+    type: Literal["diagnostic_blocks"]
+    procedures: Annotated[list[Slug], Field(min_length=1)]
+    count: Count
+    min_relief_percent: Percent
+    min_days_between: Count | None = None
+    same_scale: StrictBool = True
+    same_levels: StrictBool = True
+
+
+class FrequencyLimitCriterion(CriterionBase):
+    """At most `max_sessions` sessions (distinct dates) per region in any `window_days`, the planned one included.
+
+    A session on day D counts for requests on D .. D + window_days - 1; its slot frees on D + window_days.
+    """
+
+    type: Literal["frequency_limit"]
+    procedures: Annotated[list[Slug], Field(min_length=1)]
+    max_sessions: Count
+    window_days: Count
+
+
+class MinIntervalCriterion(CriterionBase):
+    """At least `min` since the last of `procedures` in the region."""
+
+    type: Literal["min_interval"]
+    procedures: Annotated[list[Slug], Field(min_length=1)]
+    min: Span
+
+
+class PriorResponseCriterion(CriterionBase):
+    """The last of `procedures` in the region gave at least `min_relief_percent`, lasting at least `min_lasting`."""
+
+    type: Literal["prior_response"]
+    procedures: Annotated[list[Slug], Field(min_length=1)]
+    min_relief_percent: Percent
+    min_lasting: Span | None = None
+    # True when the earlier procedure is itself a prerequisite (no permanent stimulator without a trial);
+    # otherwise a request with nothing earlier to judge is not_applicable.
+    required_first: StrictBool = False
+
+
+class LevelsPerSessionCriterion(CriterionBase):
+    """At most `max_levels` levels in the planned session (its levels, or else its CPT code lines)."""
+
+    type: Literal["levels_per_session"]
+    max_levels: Count
+
+
+class ScoreRequiredCriterion(CriterionBase):
+    """One of `instruments` (scores) or `measures` (charted values) recorded, at least `min_value` if given.
+
+    `what` names it in a sentence: "a disability scale (ODI or NDI)", "average pain on a 0-10 scale".
+    """
+
+    type: Literal["score_required"]
+    instruments: list[Slug] = []
+    measures: list[Slug] = []
+    what: NonEmptyStr
+    min_value: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    within_days: Count | None = None
+
+    @model_validator(mode="after")
+    def _something_to_look_for(self) -> ScoreRequiredCriterion:
+        if not self.instruments and not self.measures:
+            raise ValueError("name at least one instrument or measure")
+        return self
+
+
+class ExamFindingCriterion(CriterionBase):
+    """A structured exam (within `within_days` if given) showing any of `signs` and/or enough SI tests."""
+
+    type: Literal["exam_finding"]
+    signs: list[Sign] = []
+    min_si_provocation_tests: Annotated[int, Field(ge=1, le=5, strict=True)] | None = None
+    within_days: Count | None = None
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> ExamFindingCriterion:
+        if not self.signs and self.min_si_provocation_tests is None and self.within_days is None:
+            raise ValueError("give signs, min_si_provocation_tests or within_days")
+        return self
+
+
+class DocumentsCriterion(CriterionBase):
+    """Every one of `kinds` on file (dated within `within_days` of the request if given)."""
+
+    type: Literal["documents"]
+    kinds: Annotated[list[Slug], Field(min_length=1)]
+    within_days: Count | None = None
+
+
+class PsychEvalCriterion(CriterionBase):
+    """A psychological evaluation on file (kind `psych_eval`) whose result is one of `acceptable_results`."""
+
+    type: Literal["psych_eval"]
+    within_days: Count | None = None
+    acceptable_results: Annotated[list[NonEmptyStr], Field(min_length=1)] = ["cleared"]
+
+
+class NicotineTestCriterion(CriterionBase):
+    """A cotinine test (document kind `nicotine_test`) within `within_days`, at most `max_ng_per_ml`."""
+
+    type: Literal["nicotine_test"]
+    max_ng_per_ml: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    within_days: Count
+
+
+class SteroidInjectionFirstCriterion(CriterionBase):
+    """One of `procedures` (a corticosteroid injection) already performed in the region, same side."""
+
+    type: Literal["steroid_injection_first"]
+    procedures: Annotated[list[Slug], Field(min_length=1)]
+
+
+Criterion = Annotated[
+    Union[
+        PainDurationCriterion,
+        ConservativeCareCriterion,
+        ImagingCriterion,
+        DiagnosticBlocksCriterion,
+        FrequencyLimitCriterion,
+        MinIntervalCriterion,
+        PriorResponseCriterion,
+        LevelsPerSessionCriterion,
+        ScoreRequiredCriterion,
+        ExamFindingCriterion,
+        DocumentsCriterion,
+        PsychEvalCriterion,
+        NicotineTestCriterion,
+        SteroidInjectionFirstCriterion,
+    ],
+    Field(discriminator="type"),
+]
+CRITERION_TYPES: tuple[str, ...] = (
+    "pain_duration", "conservative_care", "imaging", "diagnostic_blocks", "frequency_limit", "min_interval",
+    "prior_response", "levels_per_session", "score_required", "exam_finding", "documents", "psych_eval",
+    "nicotine_test", "steroid_injection_first",
+)
+# Criteria that name procedures of the catalogue; the loader checks each id.
+PROCEDURE_REFERENCING_CRITERIA = (
+    DiagnosticBlocksCriterion, FrequencyLimitCriterion, MinIntervalCriterion, PriorResponseCriterion,
+    SteroidInjectionFirstCriterion,
+)
+
+
+class WaiverWhen(Strict):
+    """When an exception holds: any one of the conditions given is enough."""
+
+    any_red_flag: StrictBool = False
+    red_flags: list[NonEmptyStr] = []  # red-flag ids of the intake screen ("RF-CES")
+    diagnosis_code_prefixes: list[CodePrefix] = []  # "B02" matches B02.29 (acute herpes zoster)
+    imaging_findings: list[Slug] = []  # a finding recorded on a study ("acute_disc_injury")
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> WaiverWhen:
+        if not (self.any_red_flag or self.red_flags or self.diagnosis_code_prefixes or self.imaging_findings):
+            raise ValueError("give at least one of any_red_flag, red_flags, diagnosis_code_prefixes, imaging_findings")
+        return self
+
+
+class Waiver(SourcedRule):
+    """An exception that waives other criteria of the same policy: herpes zoster and the ESI duration rule."""
+
+    id: Slug
+    label: NonEmptyStr  # "acute herpes zoster", in the payer's words
+    waives: Annotated[list[Slug], Field(min_length=1)]
+    when: WaiverWhen
+
+
+class AuthorizationRule(SourcedRule):
+    """Whether the payer wants prior authorization: always, never, or only at some places of service.
+
+    `note` says it in the payer's terms ("Medicare requires prior authorization for facet joint
+    interventions only in a hospital outpatient department (POS 19/22)").
+    """
+
+    rule: Literal["always", "never", "places_of_service"]
+    places_of_service: list[PlaceOfService] = []
+    note: NonEmptyStr
+
+    @model_validator(mode="after")
+    def _places_fit_the_rule(self) -> AuthorizationRule:
+        if self.rule == "places_of_service" and not self.places_of_service:
+            raise ValueError("rule places_of_service needs places_of_service (e.g. ['19', '22'])")
+        if self.rule != "places_of_service" and self.places_of_service:
+            raise ValueError(f"places_of_service only goes with rule places_of_service (rule is {self.rule})")
+        return self
+
+
+class NotCovered(SourcedRule):
+    """The payer does not cover the procedure at all (experimental/investigational): never eligible."""
+
+    reason: NonEmptyStr
+
+
+class RequestedUnits(SourcedRule):
+    """What is usually asked for and approved at once: 12 PT visits over 8 weeks."""
+
+    units: Count
+    over_weeks: Count | None = None
+
+
+class Policy(Strict):
+    id: Slug
+    name: NonEmptyStr  # "Acme Commercial: lumbar epidural steroid injection"
+    payers: list[Slug] = []  # payer ids; a payer-specific policy beats a plan-type one
+    plan_types: list[PlanType] = []
+    procedures: Annotated[list[Slug], Field(min_length=1)]
+    # Procedure ids that count as "the same procedure" when telling a repeat from an initial request
+    # (a lumbar TFESI after a lumbar ILESI is a repeat epidural); the policy's own procedures when empty.
+    repeat_group: list[Slug] = []
+    effective_from: date
+    effective_to: date | None = None
+    authorization_required: AuthorizationRule
+    not_covered: NotCovered | None = None
+    requested_units: RequestedUnits | None = None
+    criteria: list[Criterion] = []
+    exceptions: list[Waiver] = []
+    notes: NonEmptyStr | None = None
+
+    @model_validator(mode="after")
+    def _applies_to_someone(self) -> Policy:
+        if not self.payers and not self.plan_types:
+            raise ValueError("a policy needs payers or plan_types (whom it applies to)")
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError(f"effective_to ({self.effective_to}) is before effective_from ({self.effective_from})")
+        return self
+
+    def in_effect_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def overlaps(self, other: Policy) -> bool:
+        starts_before_other_ends = other.effective_to is None or self.effective_from <= other.effective_to
+        other_starts_before_self_ends = self.effective_to is None or other.effective_from <= self.effective_to
+        return starts_before_other_ends and other_starts_before_self_ends
+
+
+class AuthorizationPolicyPack(Pack):
+    collection: ClassVar[str] = "policies"
+    policies: list[Policy]
+
+    def reference_problems(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        for p_index, policy in enumerate(self.policies):
+            where = f"policies[{p_index}]"
+            criterion_ids: set[str] = set()
+            for c_index, criterion in enumerate(policy.criteria):
+                if criterion.id in criterion_ids:
+                    problems.append((f"{where}.criteria[{c_index}].id", f"duplicate criterion id {criterion.id!r} in this policy"))
+                criterion_ids.add(criterion.id)
+            exception_ids: set[str] = set()
+            for e_index, waiver in enumerate(policy.exceptions):
+                if waiver.id in exception_ids or waiver.id in criterion_ids:
+                    problems.append((f"{where}.exceptions[{e_index}].id", f"duplicate id {waiver.id!r} in this policy"))
+                exception_ids.add(waiver.id)
+                for w_index, waived in enumerate(waiver.waives):
+                    if waived not in criterion_ids:
+                        known = ", ".join(sorted(criterion_ids)) or "(none)"
+                        problems.append(
+                            (
+                                f"{where}.exceptions[{e_index}].waives[{w_index}]",
+                                f"unknown criterion id {waived!r}; this policy's criteria: {known}",
+                            )
+                        )
+        return problems
