@@ -8,6 +8,10 @@ import pytest
 import simple_icd_10_cm as icd
 from sqlalchemy import func, select
 
+from painpath.charting import service as charting_service
+from painpath.charting.instruments import service as instrument_service
+from painpath.charting.instruments.models import InstrumentAdministration
+from painpath.charting.models import Encounter, FunctionalMeasure
 from painpath.context import AppContext, build_context
 from painpath.core.audit import AuditEvent
 from painpath.core.auth.models import User
@@ -168,6 +172,17 @@ def _snapshot(ctx) -> dict:  # noqa: ANN001
                 select(Patient.mrn, Task.title, Task.due_at, Task.status).join(Patient, Patient.id == Task.patient_id)
                 .order_by(Patient.mrn, Task.due_at)
             ).all(),
+            "measures": session.execute(
+                select(Patient.mrn, FunctionalMeasure.date_of_service, FunctionalMeasure.measure, FunctionalMeasure.value_number)
+                .join(Episode, Episode.id == FunctionalMeasure.episode_id).join(Patient, Patient.id == Episode.patient_id)
+                .order_by(Patient.mrn, FunctionalMeasure.date_of_service, FunctionalMeasure.measure)
+            ).all(),
+            "scores": session.execute(
+                select(Patient.mrn, InstrumentAdministration.instrument_id, InstrumentAdministration.administered_at,
+                       InstrumentAdministration.answers, InstrumentAdministration.total)
+                .join(Patient, Patient.id == InstrumentAdministration.patient_id)
+                .order_by(Patient.mrn, InstrumentAdministration.administered_at, InstrumentAdministration.instrument_id)
+            ).all(),
         }
 
 
@@ -180,6 +195,73 @@ def test_same_seed_gives_the_same_clinic_in_another_database(ctx, tmp_path):
     finally:
         other.db.dispose()
     assert len(first["patients"]) == 200
+    assert len(first["scores"]) > 100
     for part in first:
         assert first[part] == second[part], part
 
+
+
+def _charted(session) -> dict[int, list[Encounter]]:  # noqa: ANN001
+    notes: dict[int, list[Encounter]] = {}
+    for note in session.scalars(select(Encounter).order_by(Encounter.date_of_service)):
+        notes.setdefault(note.episode_id, []).append(note)
+    return notes
+
+
+def test_a_fifth_of_the_patients_are_in_treatment_with_charted_function(ctx):
+    summary = load_demo(ctx, now=NOW)
+    assert summary.charted_episodes == 40
+    with ctx.db.session() as session:
+        notes = _charted(session)
+        assert len(notes) == 40
+        three_dates = odi_three_dates = reached = not_reached = 0
+        for episode_id, episode_notes in notes.items():
+            episode = session.get(Episode, episode_id)
+            # Signed visit notes over past months, starting with the first visit, the episode still open.
+            assert 2 <= len(episode_notes) <= 5
+            assert all(n.status == "signed" for n in episode_notes)
+            assert [n.encounter_type for n in episode_notes] == ["initial"] + ["follow_up"] * (len(episode_notes) - 1)
+            days = [n.date_of_service for n in episode_notes]
+            assert days == sorted(set(days)) and days[-1] < NOW.date()
+            assert days[0] == ctx.calendar.local_date(episode.first_visit_at)
+            assert (days[-1] - days[0]).days >= 60 and episode.status == "open"
+
+            series = charting_service.measure_series(session, episode_id=episode_id, measure="pain_average")
+            assert [on for on, _ in series] == days
+            assert all(charting_service.measure_series(session, episode_id=episode_id, measure=m)
+                       for m in ("pain_now", "pain_worst", "sitting_minutes", "standing_minutes", "walking_minutes",
+                                 "sleep_hours", "lifting_limit_lb"))
+            three_dates += len(days) >= 3
+
+            # ODI for the low back, NDI for the neck, PEG for everyone: at every visit, scored by the engine.
+            given = instrument_service.administrations(session, knowledge=ctx.knowledge, episode_id=episode_id)
+            expected = {"lumbar": "odi", "cervical": "ndi"}[episode.body_region]
+            assert sorted({row.instrument_id for row, _ in given}) == sorted({expected, "peg"})
+            for instrument_id in (expected, "peg"):
+                rows = [(row, change) for row, change in given if row.instrument_id == instrument_id]
+                assert [ctx.calendar.local_date(row.administered_at) for row, _ in rows] == days
+                assert {row.encounter_id for row, _ in rows} == {n.id for n in episode_notes}
+            odi_three_dates += len(days) >= 3 and expected == "odi"
+            last_change = [change for row, change in given if row.instrument_id == expected][-1]
+            reached += last_change.reached_mic
+            not_reached += not last_change.reached_mic
+        assert three_dates >= 15 and odi_three_dates >= 10
+        assert reached >= 10 and not_reached >= 10  # some improve past the MIC, some do not
+
+        # Written through the services: the clinician's signature and every score are audited.
+        signed = sum(len(n) for n in notes.values())
+        sign_events = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "encounter.sign")))
+        assert len(sign_events) == signed
+        assert {e.actor_label for e in sign_events} <= {"user:clinician", "user:clinician2"}
+        administered = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "instrument.administer"))
+        assert administered == session.scalar(select(func.count()).select_from(InstrumentAdministration)) == 2 * signed
+
+
+def test_a_small_demo_still_has_charted_spine_episodes(ctx):
+    summary = load_demo(ctx, patients=12, now=NOW)
+    assert summary.charted_episodes == 3
+    with ctx.db.session() as session:
+        odi_or_ndi = session.scalars(
+            select(InstrumentAdministration.episode_id).where(InstrumentAdministration.instrument_id.in_(("odi", "ndi")))
+        ).all()
+        assert len(set(odi_or_ndi)) >= 1

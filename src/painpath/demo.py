@@ -3,6 +3,11 @@
 `painpath demo` and `make run` call `load_demo` on an empty database. Everything is drawn from one
 `random.Random(seed)` and placed relative to `now`, so the same seed and `now` give the same clinic.
 The data goes in through the slices' services, so validation applies and the audit trail is written.
+
+One patient in five is already in treatment: their episode began months ago and has signed visit notes
+with functional measures and scored questionnaires (ODI or NDI, and PEG), so the function charts have
+real data. Those histories are drawn from the same generator after the clinic's plan, so the rest of the
+clinic is the same as it would be without them.
 """
 
 from __future__ import annotations
@@ -14,11 +19,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painpath.charting import service as charting_service
+from painpath.charting.instruments import service as instrument_service
+from painpath.charting.instruments.schemas import AdministrationIn
+from painpath.charting.rules import ENCOUNTER_WORDS, measures_summary
+from painpath.charting.schemas import EncounterIn, MeasuresIn
 from painpath.context import AppContext
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from painpath.core.auth.service import actor_for
 from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.tenancy import Clinic
@@ -210,6 +221,7 @@ class DemoSummary:
     now: datetime
     seed: int
     payer_ids: list[str] = field(default_factory=list)
+    charted_episodes: int = 0  # episodes in treatment with signed notes, measures and questionnaires
 
 
 def demo_password(role: str) -> str:
@@ -224,6 +236,17 @@ def database_is_empty(ctx: AppContext) -> bool:
 
 # Generation (pure: random draws and dates only) -----------------------------------------------
 
+@dataclass(frozen=True)
+class _Visit:
+    """A past visit in treatment: its note, functional measures and the questionnaires answered there."""
+
+    day: date
+    at: time
+    encounter_type: str
+    measures: dict
+    answers: dict[str, dict[str, int | None]]  # instrument id -> item answers (the engine scores them)
+
+
 @dataclass
 class _EpisodePlan:
     problem_summary: str
@@ -237,6 +260,7 @@ class _EpisodePlan:
     booked_at: datetime | None = None
     first_visit_at: datetime | None = None
     discharged_at: datetime | None = None
+    visits: list[_Visit] = field(default_factory=list)
 
 
 @dataclass
@@ -414,6 +438,124 @@ def _plan(rng: random.Random, payers: dict, count: int, now: datetime, calendar:
     return plans
 
 
+# Treatment histories (pure: random draws and dates only) ----------------------------------------
+
+# One patient in five is in treatment with a charted history; at least a few even in a small demo.
+CHARTED_SHARE = 5
+MIN_CHARTED = 3
+# The region's disability questionnaire; every charted episode also answers the PEG at each visit.
+FUNCTION_INSTRUMENT = {"lumbar": "odi", "cervical": "ndi"}
+RESPONDER_SHARE = 0.6  # the rest improve too little to reach the minimal important change
+
+
+def _round_to(value: float, step: float, low: float, high: float) -> float:
+    return min(max(round(value / step) * step, low), high)
+
+
+def _spread(rng: random.Random, item_ids: list[str], points: int, top: int) -> dict[str, int | None]:
+    """Answers (0..top each) over `item_ids` that add up to `points`: how a questionnaire is filled in."""
+    points = min(max(points, 0), top * len(item_ids))
+    base, extra = divmod(points, len(item_ids))
+    raised = set(rng.sample(item_ids, extra))
+    return {item: base + (item in raised) for item in item_ids}
+
+
+def _disability_answers(rng: random.Random, items: list[str], percent: float, skipped: str | None) -> dict[str, int | None]:
+    """ODI/NDI answers (0-5 per section) near `percent` of the worst; `skipped` is left unanswered."""
+    answered = [i for i in items if i != skipped]
+    answers = _spread(rng, answered, round(percent / 100 * 5 * len(answered)), 5)
+    if skipped is not None:
+        answers[skipped] = None
+    return answers
+
+
+def _visit_days(rng: random.Random, calendar: BusinessCalendar, first: date, last: date, count: int) -> list[date]:
+    """`count` business days from `first` to `last`, roughly evenly spread, each after the one before."""
+    span = (last - first).days
+    days = [first]
+    for k in range(1, count):
+        aim = first + timedelta(days=round(span * k / (count - 1)) - rng.randint(0, max(1, span // (count * 4))))
+        day = _business_day_on_or_before(calendar, min(aim, last))
+        if day > days[-1]:
+            days.append(day)
+    return days
+
+
+def _visits(rng: random.Random, instruments: dict, region: str, days: list[date]) -> list[_Visit]:
+    """Measures and answers that change plausibly from visit to visit: most patients improve past the
+    minimal important change, some barely move."""
+    responder = rng.random() < RESPONDER_SHARE
+    gain = rng.uniform(0.4, 0.65) if responder else rng.uniform(-0.1, 0.12)  # share of the burden lifted by the last visit
+    pain0 = rng.randint(6, 8)
+    sitting0, standing0, walking0 = rng.choice((10, 15, 20, 30)), rng.choice((5, 10, 15, 20)), rng.choice((5, 10, 15, 20))
+    sleep0, lifting0 = rng.choice((4.0, 4.5, 5.0, 5.5, 6.0)), rng.choice((10, 15, 20, 25))
+    disability0 = rng.uniform(32, 62)  # percent of the questionnaire's worst score
+    instrument_id = FUNCTION_INSTRUMENT.get(region)
+    items = [it.id for it in instruments[instrument_id].items] if instrument_id else []
+    # Some people leave the ODI's sex-life section blank; the engine prorates one missing section.
+    skipped = "odi_8" if instrument_id == "odi" and rng.random() < 0.15 else None
+    visits = []
+    for index, day in enumerate(days):
+        progress = index / max(1, len(days) - 1)
+        wobble = rng.uniform(-0.06, 0.06) if 0 < index < len(days) - 1 else 0.0
+        better = gain * progress + wobble
+        average = int(_round_to(pain0 * (1 - better), 1, 0, 10))
+        now_pain = int(_round_to(average + rng.choice((-1, 0, 0, 1)), 1, 0, 10))
+        measures = {
+            "pain_now": now_pain, "pain_average": average,
+            "pain_worst": int(_round_to(max(average, now_pain) + rng.randint(1, 3), 1, 0, 10)),
+            "sitting_minutes": int(_round_to(sitting0 * (1 + 3 * better), 5, 5, 240)),
+            "standing_minutes": int(_round_to(standing0 * (1 + 3 * better), 5, 5, 240)),
+            "walking_minutes": int(_round_to(walking0 * (1 + 3 * better), 5, 5, 240)),
+            "sleep_hours": _round_to(sleep0 + 2.5 * better, 0.5, 2, 9),
+            "lifting_limit_lb": int(_round_to(lifting0 * (1 + 1.5 * better), 5, 5, 100)),
+        }
+        answers: dict[str, dict[str, int | None]] = {}
+        if instrument_id:  # the region's questionnaire first: it is the episode's main function measure
+            answers[instrument_id] = _disability_answers(rng, items, disability0 * (1 - better), skipped)
+        interference = [int(_round_to(average + rng.choice((-1, 0, 1)), 1, 0, 10)) for _ in range(2)]
+        answers["peg"] = {"peg_1": average, "peg_2": interference[0], "peg_3": interference[1]}
+        visits.append(_Visit(
+            day=day, at=_clock(rng, 8, 16, 15), encounter_type="initial" if index == 0 else "follow_up",
+            measures=measures, answers=answers,
+        ))
+    return visits
+
+
+def _start_in_treatment(rng: random.Random, plan: _PatientPlan, instruments: dict, today: date, calendar: BusinessCalendar) -> None:
+    """Move the patient's episode months back: referred, seen, and followed up since, still in care."""
+    episode = plan.episodes[-1]
+    first_day = _business_day_on_or_before(calendar, today - timedelta(days=rng.randint(3, 8) * 30 + rng.randint(0, 20)))
+    opened_day = _business_day_on_or_before(calendar, first_day - timedelta(days=rng.randint(10, 25)))
+    # The onset moves with the referral, so "for 8 months" in the summary stays true.
+    episode.onset_date -= calendar.local_date(episode.opened_at) - opened_day
+    episode.opened_at = _local_to_utc(calendar, opened_day, _clock(rng, 8, 17))
+    episode.booked_at = episode.opened_at + timedelta(hours=rng.randint(1, 30))
+    episode.first_visit_at = _local_to_utc(calendar, first_day, _clock(rng, 8, 16, 30))
+    episode.discharged_at = None
+    last_day = _business_day_on_or_before(calendar, today - timedelta(days=rng.randint(2, 10)))
+    episode.visits = _visits(rng, instruments, episode.body_region, _visit_days(rng, calendar, first_day, last_day, rng.randint(2, 5)))
+    coverage = plan.coverage
+    if coverage["member_id"].startswith("WC-"):  # a workers' comp claim starts with the injury
+        coverage["effective_from"] = episode.onset_date
+    elif coverage["effective_from"] > opened_day:
+        coverage["effective_from"] = date(opened_day.year, 1, 1)
+
+
+def _plan_treatment(rng: random.Random, plans: list[_PatientPlan], instruments: dict, now: datetime, calendar: BusinessCalendar) -> None:
+    """Put a share of the patients (spine patients first, whose questionnaire is the ODI or NDI) in treatment."""
+    wanted = max(min(MIN_CHARTED, len(plans)), len(plans) // CHARTED_SHARE)
+    # Only patients with one episode: an earlier, discharged episode would overlap a history moved back.
+    single = [p for p in plans if len(p.episodes) == 1]
+    spine = [p for p in single if p.episodes[-1].body_region in FUNCTION_INSTRUMENT]
+    others = [p for p in single if p.episodes[-1].body_region not in FUNCTION_INSTRUMENT]
+    chosen = rng.sample(spine, min(wanted, len(spine)))
+    chosen += rng.sample(others, min(wanted - len(chosen), len(others)))
+    today = calendar.local_date(now)
+    for plan in chosen:
+        _start_in_treatment(rng, plan, instruments, today, calendar)
+
+
 # Loading (writes through the services) ----------------------------------------------------------
 
 _HASHES: dict[str, str] = {}
@@ -480,6 +622,27 @@ def _open_planned_episode(
     return episode
 
 
+def _record_visits(session: Session, ctx: AppContext, clinician: Actor, episode_id: int, visits: list[_Visit]) -> None:
+    """Each visit as the clinician records it: a note, its measures, the questionnaires (scored by the
+    engine from the answers), then the signature. Validated and audited like any visit."""
+    real_now = utcnow()
+    for visit in visits:
+        at = datetime.combine(visit.day, visit.at)  # the clinic's wall clock
+        if ctx.calendar.to_utc(at) > real_now:  # a demo anchored in the future: the services refuse it
+            continue
+        narrative = f"{ENCOUNTER_WORDS[visit.encounter_type]}. Function today: {measures_summary(visit.measures)}."
+        note = charting_service.create_encounter(session, actor=clinician, episode_id=episode_id, data=EncounterIn(
+            encounter_type=visit.encounter_type, date_of_service=visit.day, narrative=narrative,
+        ))
+        charting_service.record_measures(session, actor=clinician, encounter_id=note.id, data=MeasuresIn(**visit.measures))
+        for instrument_id, answers in visit.answers.items():
+            instrument_service.administer(
+                session, actor=clinician, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id,
+                data=AdministrationIn(instrument_id=instrument_id, answers=answers, administered_at=at, encounter_id=note.id),
+            )
+        charting_service.sign_encounter(session, actor=clinician, encounter_id=note.id, version=note.version)
+
+
 # Referrals from the last few days still sit in the callback queue.
 CALLBACK_QUEUE_DAYS = 3
 
@@ -510,6 +673,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         now = now.astimezone(timezone.utc).replace(tzinfo=None)
     rng = random.Random(seed)
     plans = _plan(rng, ctx.knowledge.payers, patients, now, ctx.calendar)
+    _plan_treatment(rng, plans, ctx.knowledge.instruments, now, ctx.calendar)
     with ctx.db.session() as session:
         if session.scalar(select(Clinic.id).limit(1)) is not None:
             raise DemoRefused("The database already has a clinic; the demo loads only into an empty database.")
@@ -529,7 +693,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         clinicians = [u for u in users.values() if u.role == Role.CLINICIAN.value]
         coordinators = [u for u in users.values() if u.role == Role.COORDINATOR.value]
 
-        episodes = booked = discharged = calls = 0
+        episodes = booked = discharged = calls = charted = 0
         for plan in plans:
             location_id = locations[plan.location].id
             patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
@@ -544,6 +708,9 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                 if _is_fresh_referral(episode_plan, now):
                     session.add(_intake_call(episode, plan.patient, episode_plan))
                     calls += 1
+                if episode_plan.visits:
+                    _record_visits(session, ctx, actor_for(clinicians[episode_plan.clinician]), episode.id, episode_plan.visits)
+                    charted += 1
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
                 discharged += episode_plan.discharged_at is not None
@@ -565,4 +732,5 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
             now=now,
             seed=seed,
             payer_ids=sorted({p.coverage["payer_id"] for p in plans}),
+            charted_episodes=charted,
         )

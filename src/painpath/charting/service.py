@@ -266,3 +266,111 @@ def exam_out(row: ExamFindings) -> dict:
 def episode_of(session: Session, *, actor: Actor, encounter_id: int) -> int:
     """The episode an encounter belongs to (for routes that work per episode)."""
     return _encounter(session, actor.clinic_id, encounter_id).episode_id
+
+
+# ---- Visit-note screen helpers (used by charting/pages.py) -------------------------------------------
+# Added for the HTML note screen; the JSON API above does not need them.
+
+from dataclasses import dataclass  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+from sqlalchemy import func  # noqa: E402
+from sqlalchemy.orm.attributes import flag_modified  # noqa: E402
+
+if TYPE_CHECKING:
+    from painpath.patients.models import Episode, Patient
+
+
+@dataclass(frozen=True)
+class NoteScreen:
+    """Everything the note screen shows about where a note sits: its patient, episode, addenda, and
+    (for an addendum) the signed note it amends."""
+
+    patient: Patient
+    episode: Episode
+    encounter: Encounter
+    addenda: list[Encounter]
+    original: Encounter | None
+
+
+def read_note_screen(session: Session, *, actor: Actor, encounter_id: int) -> NoteScreen:
+    """A note with its episode and addenda; audited once as a chart read of its episode."""
+    encounter = _encounter(session, actor.clinic_id, encounter_id)
+    patient, episode = patients.read_episode(session, actor=actor, episode_id=encounter.episode_id)
+    addenda = list(session.scalars(select(Encounter).where(Encounter.addendum_of_id == encounter.id).order_by(Encounter.created_at, Encounter.id)))
+    original = _encounter(session, actor.clinic_id, encounter.addendum_of_id) if encounter.addendum_of_id else None
+    return NoteScreen(patient=patient, episode=episode, encounter=encounter, addenda=addenda, original=original)
+
+
+def episode_notes(session: Session, *, episode_id: int) -> list[tuple[Encounter, int]]:
+    """An episode's notes (addenda apart), newest first, each with its number of addenda. Not audited:
+    the caller shows them on an episode page whose read is already audited."""
+    counts = dict(session.execute(
+        select(Encounter.addendum_of_id, func.count()).where(Encounter.episode_id == episode_id, Encounter.addendum_of_id.is_not(None))
+        .group_by(Encounter.addendum_of_id)
+    ).all())
+    notes = session.scalars(
+        select(Encounter).where(Encounter.episode_id == episode_id, Encounter.addendum_of_id.is_(None))
+        .order_by(Encounter.date_of_service.desc(), Encounter.created_at.desc(), Encounter.id.desc())
+    )
+    return [(note, counts.get(note.id, 0)) for note in notes]
+
+
+def mark_saved(session: Session, *, encounter: Encounter, seen_version: int) -> None:
+    """Give a save that changed only measures or exam (which live in their own tables) a new note
+    version too, so a colleague's form loaded before it is refused as stale instead of overwriting it."""
+    if encounter.version == seen_version:
+        flag_modified(encounter, "updated_at")
+        encounter.updated_at = utcnow()
+        session.flush()
+
+
+def encounter_for(session: Session, *, actor: Actor, encounter_id: int) -> Encounter:
+    """One of the actor's clinic's encounters, without a chart-read audit (for a write that follows)."""
+    return _encounter(session, actor.clinic_id, encounter_id)
+
+
+# ---- Batch reads for the authorization facts gatherer (authorizations/gather.py) ---------------------
+# One query per kind of fact for any number of episodes; not audited: the criteria engine reads facts,
+# no person reads a chart.
+
+def pt_visit_dates_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[date]]:
+    """The dates of each episode's PT visit notes (signed or not, addenda apart), oldest first."""
+    found: dict[int, list[date]] = {}
+    if episode_ids:
+        rows = session.execute(
+            select(Encounter.episode_id, Encounter.date_of_service)
+            .where(Encounter.episode_id.in_(episode_ids), Encounter.encounter_type == "pt_visit", Encounter.addendum_of_id.is_(None))
+            .order_by(Encounter.episode_id, Encounter.date_of_service)
+        )
+        for episode_id, on in rows:
+            found.setdefault(episode_id, []).append(on)
+    return found
+
+
+def numeric_measures_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[tuple[str, date, float]]]:
+    """Each episode's numeric functional measures as (measure, date of service, value), oldest first."""
+    found: dict[int, list[tuple[str, date, float]]] = {}
+    if episode_ids:
+        rows = session.execute(
+            select(FunctionalMeasure.episode_id, FunctionalMeasure.measure, FunctionalMeasure.date_of_service, FunctionalMeasure.value_number)
+            .where(FunctionalMeasure.episode_id.in_(episode_ids), FunctionalMeasure.value_number.is_not(None))
+            .order_by(FunctionalMeasure.episode_id, FunctionalMeasure.date_of_service, FunctionalMeasure.recorded_at, FunctionalMeasure.id)
+        )
+        for episode_id, measure, on, value in rows:
+            found.setdefault(episode_id, []).append((measure, on, value))
+    return found
+
+
+def latest_exams_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, tuple[date, ExamFindings]]:
+    """Each episode's latest structured exam (signed or not) with its encounter's date of service."""
+    found: dict[int, tuple[date, ExamFindings]] = {}
+    if episode_ids:
+        rows = session.execute(
+            select(ExamFindings, Encounter.date_of_service).join(Encounter, Encounter.id == ExamFindings.encounter_id)
+            .where(ExamFindings.episode_id.in_(episode_ids))
+            .order_by(ExamFindings.episode_id, Encounter.date_of_service, Encounter.created_at, Encounter.id)
+        )
+        for exam, on in rows:  # oldest first: the latest exam of each episode wins
+            found[exam.episode_id] = (on, exam)
+    return found
