@@ -21,6 +21,10 @@ SLICES = (
     "charting.instruments",
     "charting.function",
     "medications",
+    "charting.procedures",
+    "charting.conservative_care",
+    "orders",
+    "authorizations",
 )
 # Core tables that are not a slice's.
 CORE_MODEL_MODULES = ("painpath.core.tenancy", "painpath.core.auth.models", "painpath.core.audit")

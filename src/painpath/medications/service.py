@@ -237,3 +237,19 @@ def assessed_one(session: Session, *, actor: Actor, knowledge_trials: Medication
     as_of = today(calendar)
     payer_id = patients.primary_payer_id(session, patient_id=trial.patient_id, on=as_of)
     return assess_trial(trial, knowledge_trials, payer_id=payer_id, as_of=as_of)
+
+
+# ---- Batch reads for the authorization facts gatherer (authorizations/gather.py) ---------------------
+# One query for any number of episodes; not audited: the criteria engine reads facts, no person reads a chart.
+
+def trials_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[MedicationTrial]]:
+    """Each episode's medication trials, oldest first."""
+    found: dict[int, list[MedicationTrial]] = {}
+    if episode_ids:
+        rows = session.scalars(
+            select(MedicationTrial).where(MedicationTrial.episode_id.in_(episode_ids))
+            .order_by(MedicationTrial.episode_id, MedicationTrial.start_date, MedicationTrial.id)
+        )
+        for trial in rows:
+            found.setdefault(trial.episode_id, []).append(trial)
+    return found

@@ -254,3 +254,32 @@ def episode_facts(session: Session, *, episode_ids: list[int] | None) -> list[ru
 
 def list_locations(session: Session, *, clinic_id: int) -> list[Location]:
     return list(session.scalars(select(Location).where(Location.clinic_id == clinic_id).order_by(Location.name)))
+
+
+# ---- Batch read for the authorization facts gatherer (authorizations/gather.py) ----------------------
+# One query for any number of episodes; not audited: the criteria engine reads facts, no person reads a chart.
+
+def episodes_with_primary_coverage(session: Session, *, episode_ids: list[int], on: date) -> list[tuple[Episode, Coverage | None]]:
+    """Each episode with the primary coverage (priority 1) in effect on `on`, or None; the oldest such
+    coverage when a patient has two (as primary_payer_id picks)."""
+    if not episode_ids:
+        return []
+    in_effect = (
+        (Coverage.patient_id == Episode.patient_id) & (Coverage.priority == 1) & (Coverage.effective_from <= on)
+        & or_(Coverage.effective_to.is_(None), Coverage.effective_to >= on)
+    )
+    rows = session.execute(
+        select(Episode, Coverage).outerjoin(Coverage, in_effect).where(Episode.id.in_(episode_ids)).order_by(Episode.id, Coverage.id)
+    )
+    found: dict[int, tuple[Episode, Coverage | None]] = {}
+    for episode, coverage in rows:
+        found.setdefault(episode.id, (episode, coverage))
+    return list(found.values())
+
+
+# ---- Read for the authorization packet and PAS request (authorizations/submission.py) ----------------
+# Not a chart read: the caller has already audited its look at the episode (authorizations.service.get_case).
+
+def patient_of_episode(session: Session, *, episode_id: int) -> Patient | None:
+    """The patient an episode belongs to, without a second chart-read audit row."""
+    return session.scalar(select(Patient).join(Episode, Episode.patient_id == Patient.id).where(Episode.id == episode_id))

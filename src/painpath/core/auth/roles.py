@@ -36,6 +36,7 @@ class Permission(StrEnum):
     WORKLIST_ASSIGN = "worklist:assign"  # reassign to another person or role
     KNOWLEDGE_READ = "knowledge:read"
     INSTRUMENT_ADMINISTER = "instrument:administer"  # record a patient's answers to a validated instrument
+    AUTHORIZATION_WORK = "authorization:work"  # open prior-authorization cases, submit, record payer answers, kit documents
     USER_ADMIN = "user:admin"
     AUDIT_READ = "audit:read"
 
@@ -64,16 +65,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _STAFF_CORE
         | _INSTRUMENTS
         | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE,
-           Permission.RECORDS_REQUEST}
+           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK}
     ),
     Role.CLINICIAN: frozenset(
         _STAFF_CORE | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
-                       Permission.NOTE_WRITE, Permission.NOTE_SIGN}
+                       Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK}
     ),
     # Therapists write and sign their own PT visit notes.
     Role.THERAPIST: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),
     # Billing works authorizations and claims, so it sees charts but does not edit clinical facts.
-    Role.BILLING: frozenset(_STAFF_CORE),
+    Role.BILLING: frozenset(_STAFF_CORE | {Permission.AUTHORIZATION_WORK}),
     # Records escalations land with the manager, who must be able to act on them.
     Role.MANAGER: frozenset(_STAFF_CORE | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ, Permission.RECORDS_REQUEST}),
     # Admin runs the system (users, audit) and does not read charts.

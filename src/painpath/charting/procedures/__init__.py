@@ -1,0 +1,1 @@
+"""Performed procedures (injections, blocks, ablations) and the relief reported after each."""

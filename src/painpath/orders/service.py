@@ -1,0 +1,100 @@
+"""Imaging-study use cases: record a study, record that its report arrived, list an episode's studies,
+and read them in bulk for the criteria engine. Every write is audited in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from painpath.core import audit
+from painpath.core.audit import Actor
+from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.intake.records import service as records
+from painpath.orders import rules
+from painpath.orders.models import ImagingStudy
+from painpath.orders.schemas import ReportIn, StudyIn
+from painpath.patients import service as patients
+
+
+def _today(calendar: BusinessCalendar) -> date:
+    return calendar.local_date(utcnow())
+
+
+def _audit(session: Session, actor: Actor, action: str, study: ImagingStudy, **detail) -> None:  # noqa: ANN003
+    audit.record(session, actor, action, object_type="imaging_study", object_id=study.id, patient_id=study.patient_id, detail=detail)
+
+
+def get_study(session: Session, *, clinic_id: int | None, study_id: int) -> ImagingStudy:
+    found = session.get(ImagingStudy, study_id)
+    if found is None or found.clinic_id != clinic_id:
+        raise NotFound("imaging_study", study_id)
+    return found
+
+
+def _reference_problems(session: Session, *, clinic_id: int, episode_id: int, request_id: int | None) -> list[FieldProblem]:
+    """A report reference must be one of this episode's records requests."""
+    if request_id is None:
+        return []
+    if request_id not in {r.id for r in records.list_requests(session, clinic_id=clinic_id, episode_id=episode_id)}:
+        return [FieldProblem("records_request_id", "episode_request", f"Records request {request_id} is not one of this episode's")]
+    return []
+
+
+def record_study(session: Session, *, actor: Actor, calendar: BusinessCalendar, episode_id: int, data: StudyIn) -> ImagingStudy:
+    """Record a study ordered here or done outside; nothing is saved if any check fails."""
+    patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
+    values = data.model_dump()
+    problems = rules.study_problems(values, today=_today(calendar))
+    problems += _reference_problems(session, clinic_id=episode.clinic_id, episode_id=episode.id, request_id=data.records_request_id)
+    if problems:
+        raise InvalidInput(problems)
+    study = ImagingStudy(clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=patient.id,
+                         recorded_by_id=actor.user_id, recorded_at=utcnow(), **values)
+    session.add(study)
+    session.flush()
+    _audit(session, actor, "imaging_study.record", study, modality=study.modality, report_on_file=study.report_on_file)
+    return study
+
+
+def record_report(session: Session, *, actor: Actor, study_id: int, data: ReportIn) -> ImagingStudy:
+    """The report of a known study arrived (an outside MRI report faxed back, say)."""
+    study = get_study(session, clinic_id=actor.clinic_id, study_id=study_id)
+    if study.version != data.version:
+        raise StaleWrite("imaging study", data.version, study.version)
+    if study.report_on_file:
+        raise Conflict(FieldProblem("report_on_file", "not_on_file", "The report of this study is already on file"))
+    problems = _reference_problems(session, clinic_id=study.clinic_id, episode_id=study.episode_id, request_id=data.records_request_id)
+    if problems:
+        raise InvalidInput(problems)
+    study.report_on_file = True
+    study.records_request_id = data.records_request_id
+    study.concordant = data.concordant
+    study.summary = data.summary or study.summary
+    session.flush()
+    _audit(session, actor, "imaging_study.report", study, records_request_id=study.records_request_id, concordant=study.concordant)
+    return study
+
+
+def list_studies(session: Session, *, actor: Actor, episode_id: int) -> list[ImagingStudy]:
+    """An episode's studies, oldest first; audited as a chart read."""
+    _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
+    return list(session.scalars(select(ImagingStudy).where(ImagingStudy.episode_id == episode.id)
+                                .order_by(ImagingStudy.performed_on, ImagingStudy.id)))
+
+
+# ---- Batch reads for the criteria engine ----------------------------------------------------------
+# Not audited: the engine reads facts to compute obligations, no person is looking at a chart.
+
+def studies_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[int, list[ImagingStudy]]:
+    """Every study of these episodes, oldest first: one query for all."""
+    found: dict[int, list[ImagingStudy]] = {}
+    if episode_ids:
+        rows = session.scalars(select(ImagingStudy).where(ImagingStudy.episode_id.in_(list(episode_ids)))
+                               .order_by(ImagingStudy.episode_id, ImagingStudy.performed_on, ImagingStudy.id))
+        for row in rows:
+            found.setdefault(row.episode_id, []).append(row)
+    return found
