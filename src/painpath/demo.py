@@ -19,11 +19,16 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painpath.authorizations import service as authorization_service
+from painpath.authorizations.models import AuthorizationCase
+from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, SubmitIn
 from painpath.charting import service as charting_service
+from painpath.charting.conservative_care import service as care_service
+from painpath.charting.conservative_care.schemas import CareIn
 from painpath.charting.instruments import service as instrument_service
 from painpath.charting.instruments.schemas import AdministrationIn
 from painpath.charting.rules import ENCOUNTER_WORDS, measures_summary
-from painpath.charting.schemas import EncounterIn, MeasuresIn
+from painpath.charting.schemas import EncounterIn, ExamIn, MeasuresIn
 from painpath.context import AppContext
 from painpath.core import audit
 from painpath.core.audit import Actor
@@ -32,8 +37,11 @@ from painpath.core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from painpath.core.auth.service import actor_for
 from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.errors import DomainError
 from painpath.core.tenancy import Clinic
 from painpath.intake.models import Appointment, IntakeCall
+from painpath.orders import service as order_service
+from painpath.orders.schemas import StudyIn
 from painpath.patients import service as patient_service
 from painpath.patients.models import Episode, Location
 from painpath.patients.schemas import CoverageIn, EpisodeIn, EpisodeUpdate, PatientIn
@@ -222,6 +230,7 @@ class DemoSummary:
     seed: int
     payer_ids: list[str] = field(default_factory=list)
     charted_episodes: int = 0  # episodes in treatment with signed notes, measures and questionnaires
+    authorization_cases: int = 0  # prior-authorization cases opened for charted episodes
 
 
 def demo_password(role: str) -> str:
@@ -622,7 +631,8 @@ def _open_planned_episode(
     return episode
 
 
-def _record_visits(session: Session, ctx: AppContext, clinician: Actor, episode_id: int, visits: list[_Visit]) -> None:
+def _record_visits(session: Session, ctx: AppContext, clinician: Actor, episode_id: int, visits: list[_Visit],
+                   exam: ExamIn | None = None) -> None:
     """Each visit as the clinician records it: a note, its measures, the questionnaires (scored by the
     engine from the answers), then the signature. Validated and audited like any visit."""
     real_now = utcnow()
@@ -635,12 +645,73 @@ def _record_visits(session: Session, ctx: AppContext, clinician: Actor, episode_
             encounter_type=visit.encounter_type, date_of_service=visit.day, narrative=narrative,
         ))
         charting_service.record_measures(session, actor=clinician, encounter_id=note.id, data=MeasuresIn(**visit.measures))
+        if exam is not None and visit is visits[0]:  # the neurological exam of the first visit
+            charting_service.record_exam(session, actor=clinician, encounter_id=note.id, data=exam)
         for instrument_id, answers in visit.answers.items():
             instrument_service.administer(
                 session, actor=clinician, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id,
                 data=AdministrationIn(instrument_id=instrument_id, answers=answers, administered_at=at, encounter_id=note.id),
             )
         charting_service.sign_encounter(session, actor=clinician, encounter_id=note.id, version=note.version)
+
+
+# The procedure a charted demo episode works toward, by body region: its authorization case fills the
+# board so a newcomer sees preparing, submitted and approved cases with their kits.
+DEMO_PROCEDURES = {"lumbar": "tfesi_lumbar", "cervical": "tfesi_cervical", "knee": "knee_steroid_injection",
+                   "sacroiliac": "si_joint_injection"}
+
+
+SPINE_MRI = {"lumbar": ("MRI lumbar spine without contrast", "L5-S1 paracentral disc protrusion contacting the S1 root"),
+             "cervical": ("MRI cervical spine without contrast", "C5-6 foraminal stenosis, moderate, right")}
+RADICULAR_EXAM = {
+    "lumbar": ExamIn(straight_leg_raise={"left": {"result": "positive", "angle_degrees": 40}},
+                     sensory_deficits=[{"dermatome": "S1", "side": "left"}], reasoning="Radicular pattern in the S1 distribution"),
+    "cervical": ExamIn(spurling={"right": "positive"}, sensory_deficits=[{"dermatome": "C6", "side": "right"}],
+                       reasoning="Right C6 radiculopathy, concordant with foraminal stenosis"),
+}
+
+
+def _has_workup(index: int) -> bool:
+    """Three charted episodes in four have the outside MRI report and a radicular exam on file; the rest
+    still wait for them, so their kits show missing items on the worklist."""
+    return index % 4 != 3
+
+
+def _demo_authorization(session: Session, ctx: AppContext, coordinator: Actor, clinician: Actor, episode: Episode,
+                        first_visit: date, index: int) -> AuthorizationCase | None:
+    """Open the episode's authorization case through the service, with the PT course the referral reported
+    and (every other case) the home exercise program; submit and approve some that are eligible."""
+    procedure_id = DEMO_PROCEDURES.get(episode.body_region)
+    if procedure_id is None:
+        return None
+    pt_start = first_visit - timedelta(weeks=10)
+    care_service.record_entry(session, actor=coordinator, calendar=ctx.calendar, episode_id=episode.id, data=CareIn(
+        kind="physical_therapy", start_date=pt_start, end_date=pt_start + timedelta(weeks=8), source="reported",
+        description="Physical therapy before referral, 8 weeks, twice a week", failed="yes"))
+    if index % 2 == 0:
+        care_service.record_entry(session, actor=coordinator, calendar=ctx.calendar, episode_id=episode.id, data=CareIn(
+            kind="home_exercise", start_date=first_visit, source="clinic", description="Home exercise program from the first visit"))
+    if _has_workup(index) and episode.body_region in SPINE_MRI:
+        study, summary = SPINE_MRI[episode.body_region]
+        order_service.record_study(session, actor=clinician, calendar=ctx.calendar, episode_id=episode.id, data=StudyIn(
+            modality="mri", region=episode.body_region, study=study, performed_on=first_visit - timedelta(days=21),
+            report_on_file=True, concordant="yes", summary=summary))
+    try:
+        case = authorization_service.open_case(session, actor=coordinator, knowledge=ctx.knowledge, calendar=ctx.calendar,
+                                               episode_id=episode.id, data=CaseOpenIn(procedure_id=procedure_id))
+    except DomainError:  # no active coverage today: nothing to authorize
+        return None
+    evaluated = authorization_service.evaluate_case(session, knowledge=ctx.knowledge, calendar=ctx.calendar, case=case)
+    if evaluated.decision is None or evaluated.decision.outcome != "eligible_now" or index % 3 == 0:
+        return case
+    authorization_service.submit(session, actor=coordinator, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=case.id,
+                                 data=SubmitIn(channel="fax", version=case.version))
+    if index % 3 == 1:
+        today = ctx.calendar.local_date(utcnow())
+        authorization_service.record_decision(session, actor=coordinator, calendar=ctx.calendar, case_id=case.id, data=DecisionIn(
+            outcome="approve", version=case.version, authorization_number=f"DEMO-{case.id:05d}", approved_units=1,
+            approved_from=today, approved_to=today + timedelta(days=90)))
+    return case
 
 
 # Referrals from the last few days still sit in the callback queue.
@@ -693,7 +764,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         clinicians = [u for u in users.values() if u.role == Role.CLINICIAN.value]
         coordinators = [u for u in users.values() if u.role == Role.COORDINATOR.value]
 
-        episodes = booked = discharged = calls = charted = 0
+        episodes = booked = discharged = calls = charted = authorizations = 0
         for plan in plans:
             location_id = locations[plan.location].id
             patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
@@ -709,7 +780,11 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                     session.add(_intake_call(episode, plan.patient, episode_plan))
                     calls += 1
                 if episode_plan.visits:
-                    _record_visits(session, ctx, actor_for(clinicians[episode_plan.clinician]), episode.id, episode_plan.visits)
+                    clinician = actor_for(clinicians[episode_plan.clinician])
+                    exam = RADICULAR_EXAM.get(episode.body_region) if _has_workup(charted) else None
+                    _record_visits(session, ctx, clinician, episode.id, episode_plan.visits, exam)
+                    if _demo_authorization(session, ctx, actor_for(coordinators[0]), clinician, episode, episode_plan.visits[0].day, charted):
+                        authorizations += 1
                     charted += 1
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
@@ -733,4 +808,5 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
             seed=seed,
             payer_ids=sorted({p.coverage["payer_id"] for p in plans}),
             charted_episodes=charted,
+            authorization_cases=authorizations,
         )

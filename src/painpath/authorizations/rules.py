@@ -1,0 +1,262 @@
+"""Pure rules for authorization cases: the kit checklist and the obligations a case owes.
+
+Facts in, decisions out: no database, no wall clock. The service loads a `CaseFacts` per case (the
+stored case, the policy decision computed from the episode's facts, units used from performed
+procedures) and these functions say what the worklist must show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from painpath.authorizations import lifecycle
+from painpath.core.clock import BusinessCalendar
+from painpath.worklist.engine import Finding, Fulfillment, Obligation
+
+PROVIDER = "authorizations"
+
+# Who records what a criterion is missing: clinical findings belong to the clinician, everything a
+# coordinator can gather (documents, imaging reports, therapy notes) to the coordinator.
+CLINICIAN_CRITERIA = frozenset({"score_required", "exam_finding", "diagnostic_blocks", "prior_response", "pain_duration"})
+
+# After a denial the clinician prepares the peer-to-peer packet within this many business days.
+# [K] clinic default, not a payer rule: payers set their own peer-to-peer windows; a clinic setting later.
+PEER_TO_PEER_PACKET_BUSINESS_DAYS = 1
+# An approved case owes a booked procedure inside its window; ask for it this soon after the approval.
+BOOK_AFTER_APPROVAL_BUSINESS_DAYS = 2
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One line of the kit: a criterion or a document, and where it stands."""
+
+    criterion_id: str
+    label: str
+    status: str  # present | missing | pending | blocked | waived | not_applicable
+    detail: str  # the engine's plain-words explanation
+    pending_until: date | None = None
+    to_record: str | None = None
+    owner_role: str = "coordinator"
+
+    @property
+    def counts(self) -> bool:
+        """Waived and not-applicable lines are shown but are not part of "5 of 7 items ready"."""
+        return self.status not in ("waived", "not_applicable")
+
+
+_ITEM_STATUS = {
+    "met": "present",
+    "not_yet": "pending",
+    "missing_evidence": "missing",
+    "not_met": "blocked",
+    "waived": "waived",
+    "not_applicable": "not_applicable",
+}
+
+
+def checklist(decision) -> list[ChecklistItem]:  # noqa: ANN001 - a criteria.PolicyDecision
+    """The kit derived from the policy decision: one item per criterion, in the policy's order."""
+    items = []
+    for result in decision.criteria:
+        status = _ITEM_STATUS[result.status]
+        items.append(ChecklistItem(
+            criterion_id=result.criterion_id, label=result.label, status=status, detail=result.explanation,
+            pending_until=result.met_on if status == "pending" else None,
+            to_record=result.to_record if status == "missing" else None,
+            owner_role="clinician" if result.type in CLINICIAN_CRITERIA else "coordinator",
+        ))
+    return items
+
+
+def kit_progress(items: list[ChecklistItem]) -> tuple[int, int]:
+    """(items ready, items that count): "5 of 7 kit items ready"."""
+    counted = [i for i in items if i.counts]
+    return sum(1 for i in counted if i.status == "present"), len(counted)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    case_id: int
+    clinic_id: int
+    episode_id: int
+    patient_id: int
+    state: str
+    procedure_name: str
+    payer_name: str
+    opened_at: datetime
+    submitted_at: datetime | None
+    submission_channel: str | None
+    decision_due_at: datetime | None  # from the payer clock, when the case waits on the payer
+    pend_due_at: datetime | None
+    decided_at: datetime | None
+    approved_from: date | None
+    approved_to: date | None
+    approved_units: int | None
+    units_used: int
+    planned_on: date | None
+    peer_to_peer_at: datetime | None
+    appealed_at: datetime | None
+    decision: object | None  # criteria.PolicyDecision while preparing/ready; None afterwards
+    checklist: tuple[ChecklistItem, ...] = ()
+
+
+def _key(facts: CaseFacts, what: str) -> str:
+    return f"auth:{what}:case:{facts.case_id}"
+
+
+def _obligation(facts: CaseFacts, what: str, title: str, due_at: datetime, owner_role: str, reason: str, **evidence: object) -> Obligation:
+    return Obligation(
+        key=_key(facts, what), kind=f"authorizations.{what}", provider=PROVIDER, clinic_id=facts.clinic_id,
+        episode_id=facts.episode_id, patient_id=facts.patient_id, title=title, due_at=due_at, owner_role=owner_role,
+        reason=reason, evidence={"case_id": facts.case_id, **evidence},
+    )
+
+
+def _met(facts: CaseFacts, what: str, met_by: str, met_at: datetime) -> Fulfillment:
+    return Fulfillment(key=_key(facts, what), provider=PROVIDER, met_by=met_by, met_at=met_at, evidence={"case_id": facts.case_id})
+
+
+def _day(day: date) -> str:
+    return f"{day:%a %d %b %Y}"
+
+
+def case_findings(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
+    """Every obligation the case owes now, and the facts that met earlier ones."""
+    found: list[Finding] = []
+    found.extend(_submission(facts, calendar, now))
+    found.extend(_kit_items(facts, calendar, now))
+    found.extend(_decision_follow_up(facts))
+    found.extend(_pend(facts))
+    found.extend(_peer_to_peer(facts, calendar))
+    found.extend(_approval(facts, calendar))
+    return found
+
+
+def _eligible_day(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> date | None:
+    decision = facts.decision
+    if decision is None or decision.outcome == "not_eligible":
+        return None
+    today = calendar.local_date(now)
+    return decision.eligible_on or today
+
+
+def _submission(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
+    if facts.state in (lifecycle.PREPARING, lifecycle.READY):
+        decision = facts.decision
+        if decision is None:
+            return []
+        if decision.outcome == "not_eligible":
+            return [_obligation(
+                facts, "not-eligible", f"Not eligible: review the {facts.procedure_name} request", now, "clinician",
+                f"{decision.summary} Change the plan, record what is missing, or withdraw the request.",
+            )]
+        day = _eligible_day(facts, calendar, now)
+        assert day is not None
+        return [_obligation(
+            facts, "submit", f"Submit authorization: {facts.procedure_name} to {facts.payer_name}",
+            calendar.end_of_local_day_utc(day), "coordinator",
+            f"{decision.summary} Submit on the day the patient becomes eligible ({_day(day)}).",
+            eligible_on=day.isoformat(),
+        )]
+    if facts.submitted_at is not None:
+        how = f" by {facts.submission_channel}" if facts.submission_channel else ""
+        return [_met(facts, "submit", f"Submitted{how} on {_day(calendar.local_date(facts.submitted_at))}", facts.submitted_at),
+                _met(facts, "not-eligible", "Submitted to the payer", facts.submitted_at)]
+    return []
+
+
+def _kit_items(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
+    if facts.state not in (lifecycle.PREPARING, lifecycle.READY):
+        return []
+    day = _eligible_day(facts, calendar, now)
+    due = calendar.end_of_local_day_utc(day) if day is not None else now
+    found: list[Finding] = []
+    for item in facts.checklist:
+        what = f"kit:{item.criterion_id}"
+        if item.status == "missing":
+            found.append(_obligation(
+                facts, what, f"Kit for {facts.procedure_name}: {item.to_record or item.label}", due, item.owner_role,
+                f"{item.label}: {item.detail}", criterion=item.criterion_id,
+            ))
+        elif item.status in ("present", "waived", "not_applicable"):
+            found.append(_met(facts, what, f"{item.label}: {item.detail}", now))
+    return found
+
+
+def _decision_follow_up(facts: CaseFacts) -> list[Finding]:
+    if facts.state in lifecycle.AWAITING_PAYER and facts.decision_due_at is not None:
+        since = facts.appealed_at if facts.state == lifecycle.APPEALED else facts.submitted_at
+        what = "decision" if facts.state == lifecycle.SUBMITTED else "appeal-decision"
+        return [_obligation(
+            facts, what, f"Follow up with {facts.payer_name}: decision on {facts.procedure_name} due",
+            facts.decision_due_at, "coordinator",
+            f"{facts.payer_name}'s decision clock runs out at this time; no answer recorded since "
+            f"{'the appeal' if what == 'appeal-decision' else 'submission'}. Call the payer.",
+            since=since.isoformat() if since else None,
+        )]
+    if facts.decided_at is not None:
+        return [_met(facts, "decision", "The payer answered", facts.decided_at)]
+    return []
+
+
+def _pend(facts: CaseFacts) -> list[Finding]:
+    if facts.state == lifecycle.PENDED and facts.pend_due_at is not None:
+        return [_obligation(
+            facts, "pend", f"Answer {facts.payer_name}'s request for information ({facts.procedure_name})",
+            facts.pend_due_at, "coordinator", "The payer pended the request and asked for more information; answer by this deadline.",
+        )]
+    if facts.state not in (lifecycle.PENDED,) and facts.pend_due_at is not None:
+        return [_met(facts, "pend", "Information sent to the payer", facts.decided_at or facts.pend_due_at)]
+    return []
+
+
+def _peer_to_peer(facts: CaseFacts, calendar: BusinessCalendar) -> list[Finding]:
+    if facts.state == lifecycle.DENIED and facts.decided_at is not None:
+        return [_obligation(
+            facts, "peer-to-peer", f"Prepare the peer-to-peer packet: {facts.procedure_name} denied by {facts.payer_name}",
+            calendar.due_after_business_days(facts.decided_at, PEER_TO_PEER_PACKET_BUSINESS_DAYS), "clinician",
+            "The request was denied. Prepare the timeline of conservative care and the guideline citations, then schedule the "
+            "peer-to-peer or file an appeal.",
+        )]
+    if facts.state in (lifecycle.PEER_TO_PEER, lifecycle.APPEALED):
+        return [_met(facts, "peer-to-peer", "Peer-to-peer scheduled or appeal filed", facts.peer_to_peer_at or facts.appealed_at or facts.opened_at)]
+    return []
+
+
+def _approval(facts: CaseFacts, calendar: BusinessCalendar) -> list[Finding]:
+    if facts.state not in lifecycle.IN_FORCE or facts.decided_at is None:
+        return []
+    found: list[Finding] = []
+    if facts.approved_to is not None and facts.planned_on is not None and facts.planned_on > facts.approved_to:
+        found.append(_obligation(
+            facts, "expiry", f"Approval ends before the procedure date: {facts.procedure_name}", facts.decided_at, "coordinator",
+            f"The approval runs to {_day(facts.approved_to)} but the procedure is booked for {_day(facts.planned_on)}. "
+            "Rebook inside the window or ask the payer to extend it.",
+        ))
+    else:
+        found.append(_met(facts, "expiry", "The procedure date is inside the approval window", facts.decided_at))
+    if facts.planned_on is None:
+        found.append(_obligation(
+            facts, "book", f"Book the approved {facts.procedure_name}",
+            calendar.due_after_business_days(facts.decided_at, BOOK_AFTER_APPROVAL_BUSINESS_DAYS), "coordinator",
+            f"Approved{f' to {_day(facts.approved_to)}' if facts.approved_to else ''}: book it inside the approval window.",
+        ))
+    else:
+        found.append(_met(facts, "book", f"Booked for {_day(facts.planned_on)}", facts.decided_at))
+    return found
+
+
+def units_left(approved_units: int | None, units_used: int) -> int | None:
+    return None if approved_units is None else max(approved_units - units_used, 0)
+
+
+def days_from_eligibility_to_submission(eligible_on: date | None, submitted_on: date) -> int | None:
+    """The clinic's key measure: 0 when the request went out the day the patient became eligible."""
+    return None if eligible_on is None else (submitted_on - eligible_on).days
+
+
+def hours_to_decision(submitted_at: datetime | None, decided_at: datetime | None) -> float | None:
+    if submitted_at is None or decided_at is None:
+        return None
+    return (decided_at - submitted_at) / timedelta(hours=1)

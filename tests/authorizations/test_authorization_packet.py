@@ -1,0 +1,168 @@
+"""The prior-authorization packet PDF for a lumbar RFA case under Medicare (journey J6's facts, recorded
+through the API): the cover letter quotes the payer's criteria, the payer, the procedure, the exam,
+the ODI, the functional limits, the conservative care, the MRI and the diagnostic-block relief table;
+the kit's PDF documents follow the cover."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timezone
+
+import pypdf
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from painpath.authorizations import service
+from painpath.authorizations.schemas import DocumentIn
+from painpath.core.audit import Actor, AuditEvent
+from painpath.documents.render import html_to_pdf
+
+NOW = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)  # Monday 7 Dec 2026, 10:00 in Chicago
+MEDICARE = {"payer_id": "medicare_noridian_jf", "member_id": "1EG4TE5MK73", "effective_from": "2026-01-01"}
+LUMBAR = {"problem_summary": "Axial low back pain, worse on extension", "body_region": "lumbar", "laterality": "bilateral",
+          "onset_date": "2026-03-01", "icd10_codes": ["M47.816"]}
+MRI_SUMMARY = "Facet arthropathy L4-5, L5-S1; no stenosis"
+
+
+@pytest.fixture
+def clock():  # noqa: ANN201
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def _block(client, episode_id: int, on: str, relief: float) -> None:  # noqa: ANN001
+    body = {"procedure_key": "mbb_lumbar", "cpt_codes": ["64493", "64494"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
+            "performed_on": on, "baseline_pain": 7, "baseline_scale": "nrs"}
+    made = client.post(f"/api/episodes/{episode_id}/procedures", json=body)
+    assert made.status_code == 201, made.text
+    report = {"measured_on": on, "percent": relief, "scale": "nrs", "hours_after": 4}
+    assert client.post(f"/api/procedures/{made.json()['id']}/relief", json=report).status_code == 201
+
+
+@pytest.fixture
+def rfa_case(client_for, patient_payload, staff, clock) -> dict:
+    """A lumbar RFA case with two qualifying blocks (85% and 82%), PT, an MRI, an ODI, an exam and measures."""
+    coordinator, clinician = client_for("coordinator"), client_for("clinician")
+    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
+    assert coordinator.post(f"/api/patients/{patient_id}/coverages", json=MEDICARE).status_code == 201
+    episode = coordinator.post(f"/api/patients/{patient_id}/episodes",
+                               json={**LUMBAR, "responsible_clinician_id": staff["clinician"].id})
+    assert episode.status_code == 201, episode.text
+    episode_id = episode.json()["id"]
+    care = {"kind": "physical_therapy", "start_date": "2026-06-01", "end_date": "2026-08-15", "source": "reported",
+            "description": "PT, core stabilization, 10 weeks", "failed": "yes"}
+    assert clinician.post(f"/api/episodes/{episode_id}/conservative-care", json=care).status_code == 201
+    mri = {"modality": "mri", "region": "lumbar", "study": "MRI lumbar spine without contrast", "performed_on": "2026-09-01",
+           "report_on_file": True, "concordant": "yes", "summary": MRI_SUMMARY}
+    assert coordinator.post(f"/api/episodes/{episode_id}/imaging-studies", json=mri).status_code == 201
+    odi = {"instrument_id": "odi", "answers": {f"odi_{i}": 3 for i in range(1, 11)}, "administered_at": "2026-09-15T10:00:00"}
+    given = clinician.post(f"/api/episodes/{episode_id}/instrument-administrations", json=odi)
+    assert given.status_code == 201, given.text
+    visit = clinician.post(f"/api/episodes/{episode_id}/encounters",
+                           json={"encounter_type": "follow_up", "date_of_service": "2026-11-20"})
+    assert visit.status_code == 201, visit.text
+    measures = {"sitting_minutes": 20, "walking_minutes": 15, "lifting_limit_lb": 10, "sleep_hours": 4.5}
+    assert clinician.put(f"/api/encounters/{visit.json()['id']}/measures", json=measures).status_code == 200
+    exam = {"facet_loading": {"left": "positive", "right": "positive"},
+            "straight_leg_raise": {"left": {"result": "negative"}, "right": {"result": "negative"}},
+            "reasoning": "Axial pain reproduced by facet loading; no radicular signs"}
+    assert clinician.put(f"/api/encounters/{visit.json()['id']}/exam", json=exam).status_code == 200
+    _block(clinician, episode_id, "2026-10-01", 85)
+    _block(clinician, episode_id, "2026-10-16", 82)
+    opened = coordinator.post(f"/api/episodes/{episode_id}/authorizations", json={
+        "procedure_id": "rfa_lumbar", "cpt_codes": ["64635", "64636"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
+        "place_of_service": "22"})
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+    assert case["decision"]["outcome"] == "eligible_now", case["decision"]["summary"]
+    return {"case": case, "odi_total": given.json()["total"], "episode_id": episode_id}
+
+
+def _pdf_text(data: bytes) -> tuple[str, list[str]]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    pages = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+    return " ".join(pages), pages
+
+
+def _packet(client, case_id: int) -> bytes:  # noqa: ANN001
+    answer = client.get(f"/api/authorizations/{case_id}/packet.pdf")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF-")
+    return answer.content
+
+
+def test_the_cover_letter_quotes_the_criteria_and_the_evidence(client_for, rfa_case, ctx):
+    case = rfa_case["case"]
+    text, _pages = _pdf_text(_packet(client_for("coordinator"), case["id"]))
+    squeezed = text.replace(" ", "")
+
+    assert "Medicare Part B (Noridian JF)" in text
+    procedure = ctx.knowledge.procedures["rfa_lumbar"]
+    assert procedure.name in text
+    assert "64635" in text and "64636" in text and "M47.816" in text
+    assert "1EG4TE5MK73" in text  # the member id from the primary coverage
+    # Every criterion of the policy, in the payer's words, with how it is met.
+    for criterion in case["decision"]["criteria"]:
+        assert " ".join(criterion["label"].split()).replace(" ", "") in squeezed, criterion["label"]
+    blocks = next(c for c in case["decision"]["criteria"] if c["type"] == "diagnostic_blocks")
+    assert " ".join(blocks["explanation"].split()).replace(" ", "") in squeezed
+
+    # The diagnostic-block relief table: date, levels, baseline, relief, hours after, scale.
+    assert "Diagnostic block relief" in text
+    assert "10/01/2026" in text and "10/16/2026" in text
+    assert "85%" in text and "82%" in text
+    assert "L4-5, L5-S1 (bilateral)" in text and "7/10" in text and "NRS" in text
+
+    # Scores with dates, functional limits, the exam, conservative care and imaging.
+    assert "Oswestry Disability Index" in text and f"{rfa_case['odi_total']:g}" in text and "09/15/2026" in text
+    assert "Sitting tolerance" in text and "20 minutes" in text and "Lifting limit" in text and "10 pounds" in text
+    assert "Sleep" in text and "4.5 hours" in text
+    assert "Facet loading: left positive, right positive" in text
+    assert "PT, core stabilization, 10 weeks" in text and "06/01/2026" in text and "08/15/2026" in text
+    assert "Did not give enough relief" in text
+    assert MRI_SUMMARY in text and "09/01/2026" in text
+    assert "Requesting clinician: Clinician User" in text
+
+
+def test_attached_pdf_documents_follow_the_cover(client_for, rfa_case, ctx, db, staff, clinic):
+    case = rfa_case["case"]
+    coordinator = client_for("coordinator")
+    first = _packet(coordinator, case["id"])
+    before = pypdf.PdfReader(io.BytesIO(first))
+    assert "No documents attached." in _pdf_text(first)[0]
+
+    attachment = html_to_pdf("<h1>PT discharge summary</h1><p>Ten visits, no lasting improvement.</p>"
+                             "<p style='page-break-before: always'>Page two of the PT summary</p>")
+    attached_pages = len(pypdf.PdfReader(io.BytesIO(attachment)).pages)
+    assert attached_pages == 2
+    actor = Actor(user_id=staff["coordinator"].id, label="coordinator", clinic_id=clinic.id, role="coordinator")
+    with db.session() as session:
+        service.add_document(session, actor=actor, calendar=ctx.calendar, case_id=case["id"], content=attachment, content_type="application/pdf",
+                             data=DocumentIn(kind="pt_notes", title="PT discharge summary", document_date=date(2026, 8, 15)))
+        service.add_document(session, actor=actor, calendar=ctx.calendar, case_id=case["id"],
+                             data=DocumentIn(kind="home_exercise_program", title="Home exercise handout", document_date=date(2026, 8, 15)))
+
+    reads_before = _chart_reads(db, rfa_case["episode_id"])
+    packet = _packet(coordinator, case["id"])
+    text, pages = _pdf_text(packet)
+    assert len(pages) == len(before.pages) + attached_pages
+    assert "PT discharge summary" in pages[-2] and "Page two of the PT summary" in pages[-1]
+    # The cover lists what is attached and what is only on file.
+    assert "Attached after this letter" in text and "PT discharge summary (08/15/2026)" in text
+    assert "Also on file and available on request: Home exercise handout" in text
+
+    # Reading the packet is a chart read, audited once per packet.
+    assert _chart_reads(db, rfa_case["episode_id"]) == reads_before + 1
+
+
+def _chart_reads(db, episode_id: int) -> int:  # noqa: ANN001
+    with db.session() as session:
+        return len(session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "chart.read", AuditEvent.object_type == "episode", AuditEvent.object_id == str(episode_id))).all())
+
+
+def test_a_billing_user_reads_the_packet_but_another_clinic_cannot(client_for, rfa_case):
+    assert client_for("billing").get(f"/api/authorizations/{rfa_case['case']['id']}/packet.pdf").status_code == 200
+    assert client_for("coordinator").get("/api/authorizations/999999/packet.pdf").status_code == 404

@@ -1,0 +1,127 @@
+"""A coordinator in a real browser: opens a lumbar RFA authorization from the episode page, reads its line
+("... N of M kit items ready"), opens the case page, records the submission and the approval, and finds the
+card under Approved on the board. The case page fits a 375 px phone without sideways scrolling.
+
+The live server runs in this process, so `time_machine.travel` here moves the server's clock too.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from painpath.core.auth.service import actor_for
+from painpath.patients import service as patients
+from painpath.patients.schemas import CoverageIn, EpisodeIn, PatientIn
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = "/tmp/painpath-e2e"
+# Monday 7 Dec 2026, 10:00 in Chicago.
+MONDAY_MORNING = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)
+
+
+def _episode_with_two_good_blocks(ctx, staff, client_for) -> int:  # noqa: ANN001
+    """A Medicare patient with facet pain, conservative care, an MRI, an ODI and blocks of 85% and 82%."""
+    actor = actor_for(staff["coordinator"])
+    with ctx.db.session() as session:
+        patient = patients.create_patient(session, actor=actor, data=PatientIn(
+            mrn="MRN-AUTH1", given_name="Walter", family_name="Brandt", birth_date=date(1950, 2, 11), sex="male",
+            phone="555-0177", preferred_contact="phone"))
+        patients.add_coverage(session, actor=actor, knowledge=ctx.knowledge, patient_id=patient.id, data=CoverageIn(
+            payer_id="medicare_noridian_jf", member_id="1EG4TE5MK73", effective_from=date(2026, 1, 1)))
+        episode = patients.open_episode(session, actor=actor, patient_id=patient.id, data=EpisodeIn(
+            problem_summary="Axial low back pain, worse on extension", body_region="lumbar", laterality="bilateral",
+            onset_date=date(2026, 3, 1), icd10_codes=["M47.816"]))
+        episode_id = episode.id
+    # The other slices' facts go in through their APIs, as the clinic records them.
+    clinician, coordinator = client_for("clinician"), client_for("coordinator")
+    care = {"kind": "physical_therapy", "start_date": "2026-06-01", "end_date": "2026-08-15", "source": "reported",
+            "description": "PT, core stabilization, 10 weeks", "failed": "yes"}
+    assert clinician.post(f"/api/episodes/{episode_id}/conservative-care", json=care).status_code == 201
+    mri = {"modality": "mri", "region": "lumbar", "study": "MRI lumbar spine without contrast", "performed_on": "2026-09-01",
+           "report_on_file": True, "concordant": "yes", "summary": "Facet arthropathy L4-5, L5-S1"}
+    assert coordinator.post(f"/api/episodes/{episode_id}/imaging-studies", json=mri).status_code == 201
+    odi = {"instrument_id": "odi", "answers": {f"odi_{i}": 3 for i in range(1, 11)}, "administered_at": "2026-09-15T10:00:00"}
+    assert clinician.post(f"/api/episodes/{episode_id}/instrument-administrations", json=odi).status_code == 201
+    for on, relief in (("2026-10-01", 85), ("2026-10-16", 82)):
+        body = {"procedure_key": "mbb_lumbar", "cpt_codes": ["64493", "64494"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
+                "performed_on": on, "baseline_pain": 7, "baseline_scale": "nrs"}
+        made = clinician.post(f"/api/episodes/{episode_id}/procedures", json=body)
+        assert made.status_code == 201, made.text
+        report = {"measured_on": on, "percent": relief, "scale": "nrs", "hours_after": 4}
+        assert clinician.post(f"/api/procedures/{made.json()['id']}/relief", json=report).status_code == 201
+    return episode_id
+
+
+def _sign_in(page: Page, who: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(who)
+    page.get_by_label("Password").fill(f"{who}-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".usermenu")).to_contain_text(who.capitalize())
+
+
+def test_coordinator_opens_submits_and_records_an_approval(page: Page, ctx, staff, client_for):
+    ctx.settings.session_hours = 24 * 30
+    with time_machine.travel(MONDAY_MORNING, tick=True):
+        episode_id = _episode_with_two_good_blocks(ctx, staff, client_for)
+        _sign_in(page, "coordinator")
+        page.goto(f"/episodes/{episode_id}")
+        panel = page.locator("#authorizations")
+        expect(panel).to_contain_text("No authorization requests for this episode")
+
+        panel.locator("#open-authorization summary").click()
+        panel.get_by_label("Procedure").select_option("rfa_lumbar")
+        panel.get_by_label("CPT codes").fill("64635, 64636")
+        panel.get_by_label("Side").select_option("bilateral")
+        panel.get_by_label("Levels").fill("L4-5, L5-S1")
+        panel.get_by_label("Place of service").select_option("22")
+        panel.get_by_role("button", name="Open authorization").click()
+
+        expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}#authorization-\d+"))
+        line = panel.locator(".auth-lines li").first
+        expect(line).to_contain_text(re.compile(r"eligible now under Medicare Part B \(Noridian JF\); (\d+) of \1 kit items ready"))
+
+        line.get_by_role("link", name="Lumbar radiofrequency ablation of the medial branches").click()
+        expect(page.locator("#case-state")).to_have_text("Preparing")
+        expect(page.locator("#criteria")).to_contain_text("Eligible now")
+        expect(page.locator("#kit-progress")).to_contain_text("kit items ready")
+
+        submit = page.locator("#form-submit")
+        if submit.get_attribute("open") is None:
+            submit.locator("summary").click()
+        submit.get_by_label("Sent by").select_option("fax")
+        submit.get_by_label("Reference").fill("FX-20261207-1")
+        submit.get_by_role("button", name="Record submission").click()
+        expect(page.locator("#case-state")).to_have_text("Submitted")
+        expect(page.locator("#waits-for")).to_contain_text("Payer decision due Mon 14 Dec")
+
+        # At phone width the case page reflows instead of scrolling sideways.
+        page.set_viewport_size({"width": 375, "height": 800})
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the case page scrolls sideways by {overflow}px at 375 px"
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+        answer = page.locator("#form-decision")
+        answer.locator("summary").click()
+        answer.get_by_label("Payer's answer").select_option("approve")
+        answer.get_by_label("Authorization number").fill("NJF-778812")
+        answer.get_by_label("Units approved").fill("1")
+        answer.get_by_label("Approved from").fill("2026-12-07")
+        answer.get_by_label("Approved to").fill("2027-03-30")
+        answer.get_by_role("button", name="Record answer").click()
+        expect(page.locator("#case-state")).to_have_text("Approved")
+        expect(page.locator("#history")).to_contain_text("Approved")
+
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Authorizations").click()
+        approved = page.locator("#column-decided .auth-cards[data-state='approved']")
+        expect(page.locator("#state-approved")).to_contain_text("Approved")
+        expect(approved.locator(".auth-card")).to_have_count(1)
+        expect(approved).to_contain_text("Brandt, Walter")
+        expect(approved).to_contain_text("Approved to 30 Mar 2027, 0 of 1 session used")
+        page.screenshot(path=f"{SHOTS}/authorization-board.png", full_page=True)
