@@ -34,6 +34,7 @@ test: dev-install services
 
 bench: dev-install services
 	$(BIN)/python -m bench.worklist_bench
+	$(BIN)/python -m bench.authorization_readiness_bench --postgres
 
 packs-check: install
 	$(DEMO_ENV) $(BIN)/painpath packs check

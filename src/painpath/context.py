@@ -16,6 +16,7 @@ from painpath.core.config import Settings
 from painpath.core.db import Database
 from painpath.knowledge import Knowledge, load_knowledge
 from painpath.slices import CORE_MODEL_MODULES, slice_modules
+from painpath.worklist import touched
 from painpath.worklist.engine import EngineContext
 from painpath.worklist.reconcile import ReconcileResult, reconcile
 
@@ -44,7 +45,10 @@ class AppContext:
 
     def reconcile(self, session: Session, episode_ids: list[int] | None = None, now: datetime | None = None) -> ReconcileResult:
         """Bring tasks in line with the facts, in the caller's transaction."""
-        return reconcile(session, self.engine_context(now), episode_ids=episode_ids)
+        session.flush()  # facts written so far count, and are noted as reconciled below
+        result = reconcile(session, self.engine_context(now), episode_ids=episode_ids)
+        touched.reconciled(session, episode_ids)
+        return result
 
 
 def build_context(settings: Settings, db: Database | None = None) -> AppContext:

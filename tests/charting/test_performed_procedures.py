@@ -166,6 +166,8 @@ def test_bad_procedures_name_the_field_and_rule_and_save_nothing(client_for, epi
         ({"percent": 80, "measured_on": "2026-12-08"}, "measured_on", "not_future"),
         ({"percent": 80, "hours_after": -1}, "hours_after", "not_negative"),
         ({"percent": 80, "lasted_days": -3}, "lasted_days", "not_negative"),
+        # Measured on the procedure day: relief cannot have lasted 30 days yet.
+        ({"percent": 80, "lasted_days": 30}, "lasted_days", "within_follow_up"),
         ({"percent": 80, "scale": "faces"}, "scale", "literal_error"),
     ],
 )

@@ -40,10 +40,17 @@ class Evaluated:
     decision: criteria.PolicyDecision | None
     checklist: tuple[rules.ChecklistItem, ...]
     units_used: int
+    submitted_on: date | None = None  # the clinic's calendar day of the submission
 
     @property
     def kit_progress(self) -> tuple[int, int]:
         return rules.kit_progress(list(self.checklist))
+
+    @property
+    def days_from_eligibility_to_submission(self) -> int | None:
+        if self.submitted_on is None:
+            return None
+        return rules.days_from_eligibility_to_submission(self.case.eligible_on_at_submission, self.submitted_on)
 
 
 def _today(calendar: BusinessCalendar, now: datetime | None = None) -> date:
@@ -184,7 +191,8 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
         if episode_facts is not None and case.policy_id in knowledge.policies and case.state in (lifecycle.PREPARING, lifecycle.READY):
             decision = decide(knowledge, case, _with_documents(episode_facts, docs.get(case.episode_id, [])), today)
         items = tuple(rules.checklist(decision)) if decision is not None else ()
-        out.append(Evaluated(case, decision, items, _units_used(case, performed.get(case.episode_id, []))))
+        submitted_on = calendar.local_date(case.submitted_at) if case.submitted_at else None
+        out.append(Evaluated(case, decision, items, _units_used(case, performed.get(case.episode_id, [])), submitted_on))
     return out
 
 

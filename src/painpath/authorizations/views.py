@@ -42,10 +42,7 @@ def case_out(evaluated: service.Evaluated) -> dict:
         "state_words": lifecycle.STATE_WORDS[case.state],
         "units_used": evaluated.units_used,
         "units_left": rules.units_left(case.approved_units, evaluated.units_used),
-        "days_from_eligibility_to_submission": (
-            rules.days_from_eligibility_to_submission(case.eligible_on_at_submission, case.submitted_at.date())
-            if case.submitted_at else None
-        ),
+        "days_from_eligibility_to_submission": evaluated.days_from_eligibility_to_submission,
         "hours_to_decision": rules.hours_to_decision(case.submitted_at, case.decided_at),
         "kit": {"ready": ready, "items": counted, "checklist": [asdict(i) for i in evaluated.checklist]},
         "decision": None if decision is None else {

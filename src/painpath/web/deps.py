@@ -18,6 +18,7 @@ from painpath.core.audit import Actor
 from painpath.core.auth import service as auth_service
 from painpath.core.auth.models import User, UserSession
 from painpath.core.auth.roles import Permission, role_allows
+from painpath.worklist import touched
 
 SESSION_COOKIE = "painpath_session"
 CSRF_HEADER = "x-csrf-token"
@@ -43,10 +44,16 @@ def get_app_context(request: Request) -> AppContext:
 
 
 def get_db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    Before the commit, every episode whose facts the request wrote is reconciled in the same
+    transaction, so the worklist never lags a recorded fact (worklist/touched.py)."""
     context: AppContext = request.app.state.context
     with context.db.session() as session:
         yield session
+        episode_ids = touched.take(session)
+        if episode_ids:
+            context.reconcile(session, episode_ids)
 
 
 AppCtx = Annotated[AppContext, Depends(get_app_context)]

@@ -148,6 +148,9 @@ def relief_problems(values: Mapping[str, object], *, performed_on: date, baselin
         bad("hours_after", "not_negative", "Hours after the procedure cannot be negative")
     if lasted is not None and lasted < 0:  # type: ignore[operator]
         bad("lasted_days", "not_negative", "How long relief lasted cannot be negative")
+    elif lasted is not None and isinstance(measured_on, date) and lasted > (measured_on - performed_on).days:  # type: ignore[operator]
+        bad("lasted_days", "within_follow_up",
+            f"Relief measured on {measured_on:%d %b %Y} cannot have lasted more than {(measured_on - performed_on).days} days")
     return problems
 
 
