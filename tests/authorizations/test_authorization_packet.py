@@ -6,59 +6,39 @@ the kit's PDF documents follow the cover."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pypdf
 import pytest
-import time_machine
 from sqlalchemy import select
 
+from authorization_setup import (
+    FACET_LUMBAR,
+    FACET_MRI_SUMMARY,
+    MEDICARE,
+    MONDAY_7_DEC_2026,
+    RFA,
+    facet_workup,
+    frozen_clock,
+    new_episode,
+    open_case,
+    record_block,
+)
 from painpath.authorizations import service
 from painpath.authorizations.schemas import DocumentIn
 from painpath.core.audit import Actor, AuditEvent
 from painpath.documents.render import html_to_pdf
 
-NOW = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)  # Monday 7 Dec 2026, 10:00 in Chicago
-MEDICARE = {"payer_id": "medicare_noridian_jf", "member_id": "1EG4TE5MK73", "effective_from": "2026-01-01"}
-LUMBAR = {"problem_summary": "Axial low back pain, worse on extension", "body_region": "lumbar", "laterality": "bilateral",
-          "onset_date": "2026-03-01", "icd10_codes": ["M47.816"]}
-MRI_SUMMARY = "Facet arthropathy L4-5, L5-S1; no stenosis"
-
-
-@pytest.fixture
-def clock():  # noqa: ANN201
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-def _block(client, episode_id: int, on: str, relief: float) -> None:  # noqa: ANN001
-    body = {"procedure_key": "mbb_lumbar", "cpt_codes": ["64493", "64494"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
-            "performed_on": on, "baseline_pain": 7, "baseline_scale": "nrs"}
-    made = client.post(f"/api/episodes/{episode_id}/procedures", json=body)
-    assert made.status_code == 201, made.text
-    report = {"measured_on": on, "percent": relief, "scale": "nrs", "hours_after": 4}
-    assert client.post(f"/api/procedures/{made.json()['id']}/relief", json=report).status_code == 201
+clock = frozen_clock(MONDAY_7_DEC_2026)
 
 
 @pytest.fixture
 def rfa_case(client_for, patient_payload, staff, clock) -> dict:
     """A lumbar RFA case with two qualifying blocks (85% and 82%), PT, an MRI, an ODI, an exam and measures."""
     coordinator, clinician = client_for("coordinator"), client_for("clinician")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    assert coordinator.post(f"/api/patients/{patient_id}/coverages", json=MEDICARE).status_code == 201
-    episode = coordinator.post(f"/api/patients/{patient_id}/episodes",
-                               json={**LUMBAR, "responsible_clinician_id": staff["clinician"].id})
-    assert episode.status_code == 201, episode.text
-    episode_id = episode.json()["id"]
-    care = {"kind": "physical_therapy", "start_date": "2026-06-01", "end_date": "2026-08-15", "source": "reported",
-            "description": "PT, core stabilization, 10 weeks", "failed": "yes"}
-    assert clinician.post(f"/api/episodes/{episode_id}/conservative-care", json=care).status_code == 201
-    mri = {"modality": "mri", "region": "lumbar", "study": "MRI lumbar spine without contrast", "performed_on": "2026-09-01",
-           "report_on_file": True, "concordant": "yes", "summary": MRI_SUMMARY}
-    assert coordinator.post(f"/api/episodes/{episode_id}/imaging-studies", json=mri).status_code == 201
-    odi = {"instrument_id": "odi", "answers": {f"odi_{i}": 3 for i in range(1, 11)}, "administered_at": "2026-09-15T10:00:00"}
-    given = clinician.post(f"/api/episodes/{episode_id}/instrument-administrations", json=odi)
-    assert given.status_code == 201, given.text
+    episode_id = new_episode(coordinator, patient_payload, {**FACET_LUMBAR, "responsible_clinician_id": staff["clinician"].id},
+                             MEDICARE)
+    odi = facet_workup(coordinator, clinician, episode_id)
     visit = clinician.post(f"/api/episodes/{episode_id}/encounters",
                            json={"encounter_type": "follow_up", "date_of_service": "2026-11-20"})
     assert visit.status_code == 201, visit.text
@@ -68,15 +48,11 @@ def rfa_case(client_for, patient_payload, staff, clock) -> dict:
             "straight_leg_raise": {"left": {"result": "negative"}, "right": {"result": "negative"}},
             "reasoning": "Axial pain reproduced by facet loading; no radicular signs"}
     assert clinician.put(f"/api/encounters/{visit.json()['id']}/exam", json=exam).status_code == 200
-    _block(clinician, episode_id, "2026-10-01", 85)
-    _block(clinician, episode_id, "2026-10-16", 82)
-    opened = coordinator.post(f"/api/episodes/{episode_id}/authorizations", json={
-        "procedure_id": "rfa_lumbar", "cpt_codes": ["64635", "64636"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
-        "place_of_service": "22"})
-    assert opened.status_code == 201, opened.text
-    case = opened.json()
+    record_block(clinician, episode_id, "2026-10-01", 85)
+    record_block(clinician, episode_id, "2026-10-16", 82)
+    case = open_case(coordinator, episode_id, **RFA)
     assert case["decision"]["outcome"] == "eligible_now", case["decision"]["summary"]
-    return {"case": case, "odi_total": given.json()["total"], "episode_id": episode_id}
+    return {"case": case, "odi_total": odi["total"], "episode_id": episode_id}
 
 
 def _pdf_text(data: bytes) -> tuple[str, list[str]]:
@@ -122,7 +98,7 @@ def test_the_cover_letter_quotes_the_criteria_and_the_evidence(client_for, rfa_c
     assert "Facet loading: left positive, right positive" in text
     assert "PT, core stabilization, 10 weeks" in text and "06/01/2026" in text and "08/15/2026" in text
     assert "Did not give enough relief" in text
-    assert MRI_SUMMARY in text and "09/01/2026" in text
+    assert FACET_MRI_SUMMARY in text and "09/01/2026" in text
     assert "Requesting clinician: Clinician User" in text
 
 

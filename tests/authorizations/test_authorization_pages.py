@@ -10,66 +10,35 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 
+from authorization_setup import MONDAY_7_DEC_2026, facet_episode, frozen_clock, record_block
 from painpath.authorizations.models import AuthorizationCase, CaseDocument
 
-# Monday 7 Dec 2026, 10:00 in Chicago.
-NOW = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)
-MEDICARE = {"payer_id": "medicare_noridian_jf", "member_id": "1EG4TE5MK73", "effective_from": "2026-01-01"}
-LUMBAR = {"problem_summary": "Axial low back pain, worse on extension", "body_region": "lumbar", "laterality": "bilateral",
-          "onset_date": "2026-03-01", "icd10_codes": ["M47.816"]}
 RFA_FORM = {"procedure_id": "rfa_lumbar", "cpt_codes": "64635, 64636", "side": "bilateral", "levels": "L4-5, L5-S1",
             "place_of_service": "22", "units_requested": "1", "planned_on": "", "priority": "standard"}
 
 
-@pytest.fixture
-def clock():  # noqa: ANN201
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(MONDAY_7_DEC_2026)
 
 
-def _episode(client_for, patient_payload, *, mrn: str = "MRN-1001", given: str = "Dana") -> int:  # noqa: ANN001
-    coordinator = client_for("coordinator")
-    patient_id = coordinator.post("/api/patients", json={**patient_payload, "mrn": mrn, "given_name": given}).json()["id"]
-    assert coordinator.post(f"/api/patients/{patient_id}/coverages", json=MEDICARE).status_code == 201
-    episode_id = coordinator.post(f"/api/patients/{patient_id}/episodes", json=LUMBAR).json()["id"]
+def _episode(client_for, patient_payload, *reliefs: tuple[str, float], mrn: str = "MRN-1001", given: str = "Dana") -> int:  # noqa: ANN001
+    """J6's Medicare facet episode for a new patient, with a medial branch block for each (date, relief %)."""
     clinician = client_for("clinician")
-    care = {"kind": "physical_therapy", "start_date": "2026-06-01", "end_date": "2026-08-15", "source": "reported",
-            "description": "PT, core stabilization, 10 weeks", "failed": "yes"}
-    assert clinician.post(f"/api/episodes/{episode_id}/conservative-care", json=care).status_code == 201
-    mri = {"modality": "mri", "region": "lumbar", "study": "MRI lumbar spine without contrast", "performed_on": "2026-09-01",
-           "report_on_file": True, "concordant": "yes", "summary": "Facet arthropathy L4-5, L5-S1; no stenosis"}
-    assert coordinator.post(f"/api/episodes/{episode_id}/imaging-studies", json=mri).status_code == 201
-    odi = {"instrument_id": "odi", "answers": {f"odi_{i}": 3 for i in range(1, 11)}, "administered_at": "2026-09-15T10:00:00"}
-    assert clinician.post(f"/api/episodes/{episode_id}/instrument-administrations", json=odi).status_code == 201
-    return episode_id
-
-
-def _blocks(client_for, episode_id: int, *reliefs: tuple[str, float]) -> None:  # noqa: ANN001
-    clinician = client_for("clinician")
+    episode_id = facet_episode(client_for("coordinator"), clinician, {**patient_payload, "mrn": mrn, "given_name": given})
     for on, relief in reliefs:
-        body = {"procedure_key": "mbb_lumbar", "cpt_codes": ["64493", "64494"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
-                "performed_on": on, "baseline_pain": 7, "baseline_scale": "nrs"}
-        made = clinician.post(f"/api/episodes/{episode_id}/procedures", json=body)
-        assert made.status_code == 201, made.text
-        report = {"measured_on": on, "percent": relief, "scale": "nrs", "hours_after": 4}
-        assert clinician.post(f"/api/procedures/{made.json()['id']}/relief", json=report).status_code == 201
+        record_block(clinician, episode_id, on, relief)
+    return episode_id
 
 
 @pytest.fixture
 def eligible_episode(client_for, patient_payload, clock) -> int:
-    episode_id = _episode(client_for, patient_payload)
-    _blocks(client_for, episode_id, ("2026-10-01", 85), ("2026-10-16", 82))
-    return episode_id
+    return _episode(client_for, patient_payload, ("2026-10-01", 85), ("2026-10-16", 82))
 
 
 @pytest.fixture
 def blocked_episode(client_for, patient_payload, clock) -> int:
-    episode_id = _episode(client_for, patient_payload, mrn="MRN-2002", given="Rosa")
-    _blocks(client_for, episode_id, ("2026-10-01", 85), ("2026-10-20", 78))
-    return episode_id
+    return _episode(client_for, patient_payload, ("2026-10-01", 85), ("2026-10-20", 78), mrn="MRN-2002", given="Rosa")
 
 
 def _open(client, episode_id: int, **changes: str) -> int:  # noqa: ANN001

@@ -9,32 +9,22 @@ import base64
 import email
 import email.policy
 import io
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pypdf
 import pytest
-import time_machine
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
+from authorization_setup import MONDAY_7_DEC_2026, RFA, facet_episode, frozen_clock, open_case, record_block
 from painpath.authorizations.models import CaseDocument
 from painpath.worklist.models import Task
 from pas_endpoint import pas_endpoint  # noqa: F401  (fixture)
 from smtp_relay import closed_port, smtp_relay  # noqa: F401  (fixtures)
 
-NOW = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)  # Monday 7 Dec 2026, 10:00 in Chicago
-MEDICARE = {"payer_id": "medicare_noridian_jf", "member_id": "1EG4TE5MK73", "effective_from": "2026-01-01"}
-LUMBAR = {"problem_summary": "Axial low back pain, worse on extension", "body_region": "lumbar", "laterality": "bilateral",
-          "onset_date": "2026-03-01", "icd10_codes": ["M47.816"]}
-RFA = {"procedure_id": "rfa_lumbar", "cpt_codes": ["64635", "64636"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
-       "place_of_service": "22"}
-
-
-@pytest.fixture
-def clock():  # noqa: ANN201
-    # Ticking: the payer's answer comes after the submission, so hours-to-decision is a real measure.
-    with time_machine.travel(NOW, tick=True) as traveller:
-        yield traveller
+NOW = MONDAY_7_DEC_2026
+# Ticking: the payer's answer comes after the submission, so hours-to-decision is a real measure.
+clock = frozen_clock(NOW, tick=True)
 
 
 @pytest.fixture
@@ -43,32 +33,12 @@ def pas_url(pas_endpoint, monkeypatch) -> str:  # noqa: F811
     return pas_endpoint.base_url
 
 
-def _block(client, episode_id: int, on: str, relief: float) -> None:  # noqa: ANN001
-    body = {"procedure_key": "mbb_lumbar", "cpt_codes": ["64493", "64494"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
-            "performed_on": on, "baseline_pain": 7, "baseline_scale": "nrs"}
-    made = client.post(f"/api/episodes/{episode_id}/procedures", json=body)
-    assert made.status_code == 201, made.text
-    report = {"measured_on": on, "percent": relief, "scale": "nrs", "hours_after": 4}
-    assert client.post(f"/api/procedures/{made.json()['id']}/relief", json=report).status_code == 201
-
-
 def _episode(client_for, patient_payload, staff, second_block_relief: float) -> int:  # noqa: ANN001
-    coordinator, clinician = client_for("coordinator"), client_for("clinician")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    assert coordinator.post(f"/api/patients/{patient_id}/coverages", json=MEDICARE).status_code == 201
-    episode = coordinator.post(f"/api/patients/{patient_id}/episodes", json={**LUMBAR, "responsible_clinician_id": staff["clinician"].id})
-    assert episode.status_code == 201, episode.text
-    episode_id = episode.json()["id"]
-    care = {"kind": "physical_therapy", "start_date": "2026-06-01", "end_date": "2026-08-15", "source": "reported",
-            "description": "PT, core stabilization, 10 weeks", "failed": "yes"}
-    assert clinician.post(f"/api/episodes/{episode_id}/conservative-care", json=care).status_code == 201
-    mri = {"modality": "mri", "region": "lumbar", "study": "MRI lumbar spine without contrast", "performed_on": "2026-09-01",
-           "report_on_file": True, "concordant": "yes", "summary": "Facet arthropathy L4-5, L5-S1; no stenosis"}
-    assert coordinator.post(f"/api/episodes/{episode_id}/imaging-studies", json=mri).status_code == 201
-    odi = {"instrument_id": "odi", "answers": {f"odi_{i}": 3 for i in range(1, 11)}, "administered_at": "2026-09-15T10:00:00"}
-    assert clinician.post(f"/api/episodes/{episode_id}/instrument-administrations", json=odi).status_code == 201
-    _block(clinician, episode_id, "2026-10-01", 85)
-    _block(clinician, episode_id, "2026-10-16", second_block_relief)
+    clinician = client_for("clinician")
+    episode_id = facet_episode(client_for("coordinator"), clinician, patient_payload,
+                               responsible_clinician_id=staff["clinician"].id)
+    record_block(clinician, episode_id, "2026-10-01", 85)
+    record_block(clinician, episode_id, "2026-10-16", second_block_relief)
     return episode_id
 
 
@@ -76,10 +46,9 @@ def _episode(client_for, patient_payload, staff, second_block_relief: float) -> 
 def case(client_for, patient_payload, staff, clock) -> dict:
     """An eligible lumbar RFA case (blocks of 85% and 82%, 15 days apart) under Medicare."""
     episode_id = _episode(client_for, patient_payload, staff, 82)
-    opened = client_for("coordinator").post(f"/api/episodes/{episode_id}/authorizations", json=RFA)
-    assert opened.status_code == 201, opened.text
-    assert opened.json()["decision"]["outcome"] == "eligible_now", opened.json()["decision"]["summary"]
-    return opened.json()
+    opened = open_case(client_for("coordinator"), episode_id, **RFA)
+    assert opened["decision"]["outcome"] == "eligible_now", opened["decision"]["summary"]
+    return opened
 
 
 def _submit(client, case: dict, submitter: str = "pas_http", **extra):  # noqa: ANN001, ANN003, ANN201
@@ -248,7 +217,7 @@ def test_a_fax_needs_the_payers_fax_number(client_for, case, smtp_relay):  # noq
 def test_an_ineligible_case_is_refused_before_anything_is_sent(client_for, patient_payload, staff, clock, pas_url, pas_endpoint):  # noqa: F811
     episode_id = _episode(client_for, patient_payload, staff, 78)  # 78% is under Medicare's 80%
     coordinator = client_for("coordinator")
-    opened = coordinator.post(f"/api/episodes/{episode_id}/authorizations", json=RFA).json()
+    opened = open_case(coordinator, episode_id, **RFA)
 
     refused = _submit(coordinator, opened)
     assert refused.status_code == 409, refused.text

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-import time_machine
+
+from authorization_setup import criteria_by_id, frozen_clock, new_episode, open_case, read_case
 
 # Monday 2 Mar 2026, 10:00 in Chicago.
 NOW = datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)
@@ -20,22 +21,13 @@ CIGNA = {"payer_id": "cigna_commercial_evicore", "member_id": "U8841273", "effec
 KNEE = {"problem_summary": "Right knee pain flaring, worse on stairs", "body_region": "knee", "laterality": "right",
         "onset_date": "2025-09-01", "icd10_codes": ["M17.11"]}
 
-
-@pytest.fixture
-def clock():  # noqa: ANN201
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(NOW)
 
 
 @pytest.fixture
 def episode_id(ctx, client_for, patient_payload, clock) -> int:
     ctx.settings.session_hours = 24 * 90  # the clock moves weeks ahead; stay signed in
-    coordinator = client_for("coordinator")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    assert coordinator.post(f"/api/patients/{patient_id}/coverages", json=CIGNA).status_code == 201
-    episode = coordinator.post(f"/api/patients/{patient_id}/episodes", json=KNEE)
-    assert episode.status_code == 201, episode.text
-    episode_id = episode.json()["id"]
+    episode_id = new_episode(client_for("coordinator"), patient_payload, KNEE, CIGNA)
     clinician = client_for("clinician")
     # Weight loss efforts since mid January and 4 weeks of topical NSAID, both still going.
     for care in (
@@ -49,20 +41,7 @@ def episode_id(ctx, client_for, patient_payload, clock) -> int:
 
 
 def _open(client, episode_id: int, procedure_id: str) -> dict:  # noqa: ANN001
-    opened = client.post(f"/api/episodes/{episode_id}/authorizations", json={
-        "procedure_id": procedure_id, "cpt_codes": ["20610"], "side": "right"})
-    assert opened.status_code == 201, opened.text
-    return opened.json()
-
-
-def _read(client, case_id: int) -> dict:  # noqa: ANN001
-    found = client.get(f"/api/authorizations/{case_id}")
-    assert found.status_code == 200, found.text
-    return found.json()
-
-
-def _criteria(case: dict) -> dict[str, dict]:
-    return {c["criterion_id"]: c for c in case["decision"]["criteria"]}
+    return open_case(client, episode_id, procedure_id=procedure_id, cpt_codes=["20610"], side="right")
 
 
 def test_a_steroid_injection_is_eligible_now(client_for, episode_id):
@@ -79,7 +58,7 @@ def test_hyaluronic_acid_names_each_missing_condition(client_for, episode_id):
     assert case["policy_id"] == "typical_knee_ha"
     decision = case["decision"]
     assert decision["outcome"] == "not_eligible" and decision["eligible_on"] is None
-    criteria = _criteria(case)
+    criteria = criteria_by_id(case)
     # X-ray-confirmed OA: nothing on record yet, and the decision says what to record.
     assert criteria["xray_confirmed_oa"]["status"] == "missing_evidence"
     assert "X-ray" in criteria["xray_confirmed_oa"]["to_record"]
@@ -110,8 +89,8 @@ def test_with_the_xray_and_the_steroid_injection_it_gives_the_date_and_that_day_
     made = clinician.post(f"/api/episodes/{episode_id}/procedures", json=injection)
     assert made.status_code == 201, made.text
 
-    case = _read(coordinator, case["id"])
-    criteria = _criteria(case)
+    case = read_case(coordinator, case["id"])
+    criteria = criteria_by_id(case)
     assert criteria["xray_confirmed_oa"]["status"] == "met"
     assert criteria["steroid_first"]["status"] == "met"
     assert criteria["conservative_3_months"]["status"] == "not_yet"
@@ -120,9 +99,9 @@ def test_with_the_xray_and_the_steroid_injection_it_gives_the_date_and_that_day_
     assert "19 April 2026" in case["decision"]["summary"]
 
     clock.move_to(THREE_MONTHS_OF_CARE)
-    case = _read(coordinator, case["id"])
+    case = read_case(coordinator, case["id"])
     assert case["decision"]["outcome"] == "eligible_now", case["decision"]["summary"]
-    assert _criteria(case)["conservative_3_months"]["status"] == "met"
+    assert criteria_by_id(case)["conservative_3_months"]["status"] == "met"
     assert case["kit"]["ready"] == case["kit"]["items"] == 3
 
 
@@ -135,5 +114,5 @@ def test_the_day_before_the_date_it_is_still_not_eligible(client_for, episode_id
         "procedure_key": "knee_steroid_injection", "cpt_codes": ["20610"], "side": "right", "performed_on": "2026-03-02"}).status_code == 201
     case = _open(coordinator, episode_id, "knee_hyaluronic_acid")
     clock.move_to(datetime(2026, 4, 18, 15, 0, tzinfo=timezone.utc))
-    case = _read(coordinator, case["id"])
+    case = read_case(coordinator, case["id"])
     assert case["decision"]["outcome"] == "eligible_on" and case["decision"]["eligible_on"] == "2026-04-19"

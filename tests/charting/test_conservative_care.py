@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 
+from authorization_setup import frozen_clock, plain_episode
 from painpath.authorizations.facts import CareKind
 from painpath.charting.conservative_care import rules
 from painpath.charting.conservative_care.models import CareEntry
@@ -21,18 +21,8 @@ PT_ELSEWHERE = {"kind": "physical_therapy", "start_date": "2026-09-01", "end_dat
 NAPROXEN_BEFORE = {"kind": "medication", "start_date": "2026-08-01", "end_date": "2026-08-31",
                    "description": "Naproxen 500 mg twice a day from the PCP", "drug_class": "nsaid", "failed": "yes"}
 
-
-@pytest.fixture
-def clock():  # noqa: ANN201
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def episode_id(client_for, patient_payload, episode_payload, clock) -> int:
-    coordinator = client_for("coordinator")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    return coordinator.post(f"/api/patients/{patient_id}/episodes", json=episode_payload).json()["id"]
+clock = frozen_clock(NOW)
+episode_id = plain_episode()
 
 
 def _count(db) -> int:  # noqa: ANN001

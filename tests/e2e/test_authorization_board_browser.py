@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
+from authorization_setup import FACET_LUMBAR, MEDICARE, facet_workup, record_block
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import CoverageIn, EpisodeIn, PatientIn
@@ -32,29 +33,14 @@ def _episode_with_two_good_blocks(ctx, staff, client_for) -> int:  # noqa: ANN00
         patient = patients.create_patient(session, actor=actor, data=PatientIn(
             mrn="MRN-AUTH1", given_name="Walter", family_name="Brandt", birth_date=date(1950, 2, 11), sex="male",
             phone="555-0177", preferred_contact="phone"))
-        patients.add_coverage(session, actor=actor, knowledge=ctx.knowledge, patient_id=patient.id, data=CoverageIn(
-            payer_id="medicare_noridian_jf", member_id="1EG4TE5MK73", effective_from=date(2026, 1, 1)))
-        episode = patients.open_episode(session, actor=actor, patient_id=patient.id, data=EpisodeIn(
-            problem_summary="Axial low back pain, worse on extension", body_region="lumbar", laterality="bilateral",
-            onset_date=date(2026, 3, 1), icd10_codes=["M47.816"]))
+        patients.add_coverage(session, actor=actor, knowledge=ctx.knowledge, patient_id=patient.id, data=CoverageIn.model_validate(MEDICARE))
+        episode = patients.open_episode(session, actor=actor, patient_id=patient.id, data=EpisodeIn.model_validate(FACET_LUMBAR))
         episode_id = episode.id
     # The other slices' facts go in through their APIs, as the clinic records them.
-    clinician, coordinator = client_for("clinician"), client_for("coordinator")
-    care = {"kind": "physical_therapy", "start_date": "2026-06-01", "end_date": "2026-08-15", "source": "reported",
-            "description": "PT, core stabilization, 10 weeks", "failed": "yes"}
-    assert clinician.post(f"/api/episodes/{episode_id}/conservative-care", json=care).status_code == 201
-    mri = {"modality": "mri", "region": "lumbar", "study": "MRI lumbar spine without contrast", "performed_on": "2026-09-01",
-           "report_on_file": True, "concordant": "yes", "summary": "Facet arthropathy L4-5, L5-S1"}
-    assert coordinator.post(f"/api/episodes/{episode_id}/imaging-studies", json=mri).status_code == 201
-    odi = {"instrument_id": "odi", "answers": {f"odi_{i}": 3 for i in range(1, 11)}, "administered_at": "2026-09-15T10:00:00"}
-    assert clinician.post(f"/api/episodes/{episode_id}/instrument-administrations", json=odi).status_code == 201
-    for on, relief in (("2026-10-01", 85), ("2026-10-16", 82)):
-        body = {"procedure_key": "mbb_lumbar", "cpt_codes": ["64493", "64494"], "side": "bilateral", "levels": ["L4-5", "L5-S1"],
-                "performed_on": on, "baseline_pain": 7, "baseline_scale": "nrs"}
-        made = clinician.post(f"/api/episodes/{episode_id}/procedures", json=body)
-        assert made.status_code == 201, made.text
-        report = {"measured_on": on, "percent": relief, "scale": "nrs", "hours_after": 4}
-        assert clinician.post(f"/api/procedures/{made.json()['id']}/relief", json=report).status_code == 201
+    clinician = client_for("clinician")
+    facet_workup(client_for("coordinator"), clinician, episode_id)
+    record_block(clinician, episode_id, "2026-10-01", 85)
+    record_block(clinician, episode_id, "2026-10-16", 82)
     return episode_id
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 
+from authorization_setup import frozen_clock, plain_episode
 from painpath.core.audit import AuditEvent
 from painpath.medications.models import MedicationTrial
 
@@ -17,18 +17,8 @@ AT_NIGHT_TWO_WEEKS = {"drug_key": "gabapentin", "dose_mg": 300, "times_per_day":
                       "stop_date": "2026-10-14", "reason_stopped": "ineffective", "response": "no change in pain"}
 TID_A_MONTH = {"drug_name": "Gabapentin", "dose_mg": 300, "times_per_day": 3, "start_date": "2026-10-15", "stop_date": "2026-11-11"}
 
-
-@pytest.fixture
-def clock():  # noqa: ANN201
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def episode_id(client_for, patient_payload, episode_payload, clock) -> int:
-    coordinator = client_for("coordinator")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    return coordinator.post(f"/api/patients/{patient_id}/episodes", json=episode_payload).json()["id"]
+clock = frozen_clock(NOW)
+episode_id = plain_episode()
 
 
 def _count(db) -> int:  # noqa: ANN001

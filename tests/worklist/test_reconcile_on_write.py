@@ -3,24 +3,16 @@ itself does not have to remember to reconcile (worklist/touched.py, web/deps.py)
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-import pytest
-import time_machine
 from sqlalchemy import select
 
+from authorization_setup import MONDAY_7_DEC_2026, frozen_clock, new_episode, open_case
 from painpath.worklist.models import Task
 
-NOW = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)
 CIGNA = {"payer_id": "cigna_commercial_evicore", "member_id": "U8812", "effective_from": "2026-01-01"}
 LUMBAR = {"problem_summary": "Left leg pain below the knee", "body_region": "lumbar", "laterality": "left",
           "onset_date": "2026-08-01", "icd10_codes": ["M54.17"]}
 
-
-@pytest.fixture
-def clock():  # noqa: ANN201
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(MONDAY_7_DEC_2026)
 
 
 def _kit_tasks(db, episode_id: int) -> dict[str, str]:  # noqa: ANN001
@@ -31,11 +23,8 @@ def _kit_tasks(db, episode_id: int) -> dict[str, str]:  # noqa: ANN001
 
 def test_an_exam_saved_through_the_charting_api_closes_the_kit_task(client_for, patient_payload, db, clock):
     coordinator, clinician = client_for("coordinator"), client_for("clinician")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    assert coordinator.post(f"/api/patients/{patient_id}/coverages", json=CIGNA).status_code == 201
-    episode_id = coordinator.post(f"/api/patients/{patient_id}/episodes", json=LUMBAR).json()["id"]
-    opened = coordinator.post(f"/api/episodes/{episode_id}/authorizations", json={"procedure_id": "tfesi_lumbar"})
-    assert opened.status_code == 201, opened.text
+    episode_id = new_episode(coordinator, patient_payload, LUMBAR, CIGNA)
+    open_case(coordinator, episode_id, procedure_id="tfesi_lumbar")
     assert _kit_tasks(db, episode_id).get("radicular_exam") == "open"
 
     note = clinician.post(f"/api/episodes/{episode_id}/encounters", json={"encounter_type": "follow_up", "date_of_service": "2026-12-07"})
@@ -48,10 +37,8 @@ def test_an_exam_saved_through_the_charting_api_closes_the_kit_task(client_for, 
 
 def test_a_refused_write_reconciles_nothing(client_for, patient_payload, db, clock):
     coordinator, clinician = client_for("coordinator"), client_for("clinician")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    assert coordinator.post(f"/api/patients/{patient_id}/coverages", json=CIGNA).status_code == 201
-    episode_id = coordinator.post(f"/api/patients/{patient_id}/episodes", json=LUMBAR).json()["id"]
-    assert coordinator.post(f"/api/episodes/{episode_id}/authorizations", json={"procedure_id": "tfesi_lumbar"}).status_code == 201
+    episode_id = new_episode(coordinator, patient_payload, LUMBAR, CIGNA)
+    open_case(coordinator, episode_id, procedure_id="tfesi_lumbar")
     before = _kit_tasks(db, episode_id)
     note = clinician.post(f"/api/episodes/{episode_id}/encounters", json={"encounter_type": "follow_up", "date_of_service": "2026-12-07"})
     bad = {"straight_leg_raise": {"left": {"result": "positive", "angle_degrees": 120}}}

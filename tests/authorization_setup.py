@@ -1,0 +1,129 @@
+"""Setup shared by the authorization tests: a patient with a coverage and an episode made through the API,
+journey J6's facet workup (failed PT, a lumbar MRI, a baseline ODI) under Medicare, medial branch blocks
+with their relief reports, and opening or reading an authorization case. Imported as a plain module
+(`from authorization_setup import ...`), like smtp_relay.py: pytest puts tests/ on sys.path because
+tests/conftest.py lives there. Fixtures come from factories (`clock = frozen_clock(NOW)`), so each test
+module states its own moment.
+
+Each helper asserts that the API took what it was given; the numbers a test is about (relief percents,
+dates) stay in the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import pytest
+import time_machine
+
+# Monday 7 Dec 2026, 10:00 in Chicago.
+MONDAY_7_DEC_2026 = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)
+
+MEDICARE = {"payer_id": "medicare_noridian_jf", "member_id": "1EG4TE5MK73", "effective_from": "2026-01-01"}
+FACET_LUMBAR = {"problem_summary": "Axial low back pain, worse on extension", "body_region": "lumbar", "laterality": "bilateral",
+                "onset_date": "2026-03-01", "icd10_codes": ["M47.816"]}
+FACET_MRI_SUMMARY = "Facet arthropathy L4-5, L5-S1; no stenosis"
+LEVELS = ["L4-5", "L5-S1"]
+MBB_CODES = ["64493", "64494"]
+RFA_CODES = ["64635", "64636"]
+# The lumbar RFA request J6 opens: both sides, L4-5 and L5-S1, hospital outpatient (POS 22).
+RFA = {"procedure_id": "rfa_lumbar", "cpt_codes": RFA_CODES, "side": "bilateral", "levels": LEVELS, "place_of_service": "22"}
+
+
+def frozen_clock(moment: datetime, *, tick: bool = False) -> Callable:
+    """A `clock` fixture that travels to `moment` (standing still unless `tick`): `clock = frozen_clock(NOW)`."""
+
+    @pytest.fixture
+    def clock():  # noqa: ANN202
+        with time_machine.travel(moment, tick=tick) as traveller:
+            yield traveller
+
+    return clock
+
+
+def plain_episode() -> Callable:
+    """An `episode_id` fixture: conftest's patient with conftest's (cervical) episode, no coverage, made at the
+    module's `clock`: `episode_id = plain_episode()`."""
+
+    @pytest.fixture
+    def episode_id(client_for, patient_payload, episode_payload, clock) -> int:  # noqa: ANN001
+        return new_episode(client_for("coordinator"), patient_payload, episode_payload)
+
+    return episode_id
+
+
+def new_episode(coordinator, patient: dict, episode: dict, coverage: dict | None = None) -> int:  # noqa: ANN001
+    """A new patient (with `coverage` when given) and an episode for it, through the API; the episode's id."""
+    patient_id = coordinator.post("/api/patients", json=patient).json()["id"]
+    if coverage is not None:
+        covered = coordinator.post(f"/api/patients/{patient_id}/coverages", json=coverage)
+        assert covered.status_code == 201, covered.text
+    opened = coordinator.post(f"/api/patients/{patient_id}/episodes", json=episode)
+    assert opened.status_code == 201, opened.text
+    return opened.json()["id"]
+
+
+def facet_workup(coordinator, clinician, episode_id: int) -> dict:  # noqa: ANN001
+    """What Medicare asks for before lumbar facet procedures, besides the blocks: 10 weeks of PT that failed
+    (1 Jun to 15 Aug 2026), a concordant lumbar MRI (1 Sep) and a baseline ODI at the first visit (15 Sep).
+    Returns the ODI administration as the API answered it."""
+    care = {"kind": "physical_therapy", "start_date": "2026-06-01", "end_date": "2026-08-15", "source": "reported",
+            "description": "PT, core stabilization, 10 weeks", "failed": "yes"}
+    made = clinician.post(f"/api/episodes/{episode_id}/conservative-care", json=care)
+    assert made.status_code == 201, made.text
+    mri = {"modality": "mri", "region": "lumbar", "study": "MRI lumbar spine without contrast", "performed_on": "2026-09-01",
+           "report_on_file": True, "concordant": "yes", "summary": FACET_MRI_SUMMARY}
+    made = coordinator.post(f"/api/episodes/{episode_id}/imaging-studies", json=mri)
+    assert made.status_code == 201, made.text
+    odi = {"instrument_id": "odi", "answers": {f"odi_{i}": 3 for i in range(1, 11)}, "administered_at": "2026-09-15T10:00:00"}
+    given = clinician.post(f"/api/episodes/{episode_id}/instrument-administrations", json=odi)
+    assert given.status_code == 201, given.text
+    return given.json()
+
+
+def facet_episode(coordinator, clinician, patient: dict, **episode: object) -> int:  # noqa: ANN001
+    """A Medicare patient with facet-mediated low back pain (J6) and the workup done; `episode` adds to the episode."""
+    episode_id = new_episode(coordinator, patient, {**FACET_LUMBAR, **episode}, MEDICARE)
+    facet_workup(coordinator, clinician, episode_id)
+    return episode_id
+
+
+def record_procedure(clinician, episode_id: int, key: str, cpt_codes: list[str], on: str, **more: object) -> int:  # noqa: ANN001
+    """A bilateral L4-5/L5-S1 procedure done on `on` (baseline pain 7/10 NRS); its id."""
+    body = {"procedure_key": key, "cpt_codes": cpt_codes, "side": "bilateral", "levels": LEVELS, "performed_on": on,
+            "baseline_pain": 7, "baseline_scale": "nrs", **more}
+    made = clinician.post(f"/api/episodes/{episode_id}/procedures", json=body)
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+def record_relief(clinician, procedure_id: int, on: str, percent: float, *, hours_after: float | None = None,  # noqa: ANN001
+                  lasted_days: int | None = None) -> None:
+    report = {"measured_on": on, "percent": percent, "scale": "nrs", "hours_after": hours_after, "lasted_days": lasted_days}
+    made = clinician.post(f"/api/procedures/{procedure_id}/relief", json=report)
+    assert made.status_code == 201, made.text
+
+
+def record_block(clinician, episode_id: int, on: str, relief: float, **more: object) -> int:  # noqa: ANN001
+    """A lumbar medial branch block on `on` and its relief `relief`% 4 hours after; the block's id."""
+    block = record_procedure(clinician, episode_id, "mbb_lumbar", MBB_CODES, on, **more)
+    record_relief(clinician, block, on, relief, hours_after=4)
+    return block
+
+
+def open_case(client, episode_id: int, **request: object) -> dict:  # noqa: ANN001
+    """Open an authorization case through the API (`open_case(c, e, **RFA)`); the case as the API shows it."""
+    opened = client.post(f"/api/episodes/{episode_id}/authorizations", json=request)
+    assert opened.status_code == 201, opened.text
+    return opened.json()
+
+
+def read_case(client, case_id: int) -> dict:  # noqa: ANN001
+    found = client.get(f"/api/authorizations/{case_id}")
+    assert found.status_code == 200, found.text
+    return found.json()
+
+
+def criteria_by_id(case: dict) -> dict[str, dict]:
+    return {c["criterion_id"]: c for c in case["decision"]["criteria"]}
