@@ -170,7 +170,7 @@ def _snapshot(ctx) -> dict:  # noqa: ANN001
             ).all(),
             "tasks": session.execute(
                 select(Patient.mrn, Task.title, Task.due_at, Task.status).join(Patient, Patient.id == Task.patient_id)
-                .order_by(Patient.mrn, Task.due_at)
+                .order_by(Patient.mrn, Task.due_at, Task.title)
             ).all(),
             "measures": session.execute(
                 select(Patient.mrn, FunctionalMeasure.date_of_service, FunctionalMeasure.measure, FunctionalMeasure.value_number)

@@ -25,6 +25,8 @@ SLICES = (
     "charting.conservative_care",
     "orders",
     "authorizations",
+    "plans",
+    "therapy",
 )
 # Core tables that are not a slice's.
 CORE_MODEL_MODULES = ("painpath.core.tenancy", "painpath.core.auth.models", "painpath.core.audit")

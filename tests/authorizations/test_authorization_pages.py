@@ -252,8 +252,12 @@ def test_roles_without_authorization_work_cannot_post(role, client_for, eligible
     for url, data in attempts:
         assert client.post(url, data=data, follow_redirects=False).status_code == 403, url
     assert _case(db, case_id).state == "preparing"
-    # They may read, but the case page offers them no forms.
     page = client.get(f"/authorizations/{case_id}")
+    if role == "therapist":
+        # A therapist reads only the charts of patients they treat (therapy/access.py); this one is not theirs.
+        assert page.status_code == 403
+        return
+    # They may read, but the case page offers them no forms.
     assert page.status_code == 200 and 'id="actions"' not in page.text and 'action="/authorizations' not in page.text
 
 

@@ -93,7 +93,7 @@ def test_bad_entries_name_the_field_and_rule_and_save_nothing(client_for, episod
 
 def test_only_note_writers_record_and_end_and_chart_readers_list(client_for, episode_id):
     assert client_for("coordinator").post(f"/api/episodes/{episode_id}/conservative-care", json=PT_ELSEWHERE).status_code == 403
-    entry = client_for("therapist").post(f"/api/episodes/{episode_id}/conservative-care", json={**PT_ELSEWHERE, "end_date": None}).json()
+    entry = client_for("clinician").post(f"/api/episodes/{episode_id}/conservative-care", json={**PT_ELSEWHERE, "end_date": None}).json()
     assert client_for("front_desk").put(f"/api/conservative-care/{entry['id']}/end", json={"end_date": "2026-12-01", "version": 1}).status_code == 403
     assert client_for("front_desk").get(f"/api/episodes/{episode_id}/conservative-care").status_code == 200
     assert client_for("nurse").put("/api/conservative-care/999999/end", json={"end_date": "2026-12-01", "version": 1}).status_code == 404

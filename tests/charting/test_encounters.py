@@ -110,7 +110,10 @@ def test_who_may_write_and_sign(traveller, client_for, db, staff, patient_payloa
     note = nurse.post(f"/api/episodes/{episode_id}/encounters", json=NOTE).json()
     assert nurse.post(f"/api/encounters/{note['id']}/sign", json={"version": 1}).status_code == 403  # a nurse writes, does not sign
     assert client_for("billing").get(f"/api/episodes/{episode_id}/encounters").status_code == 200  # billing reads charts
-    # Therapists sign their own PT visit notes.
+    # Therapists sign their own PT visit notes, on the episodes of the patients they treat.
+    course = {"protocol_id": "lumbar_stabilization", "therapist_id": staff["therapist"].id, "practice_name": "Onsite PT",
+              "start_date": "2026-12-01"}
+    assert client_for("clinician").post(f"/api/episodes/{episode_id}/pt-courses", json=course).status_code == 201
     therapist = client_for("therapist")
     pt = therapist.post(f"/api/episodes/{episode_id}/encounters", json={**NOTE, "encounter_type": "pt_visit"}).json()
     assert therapist.post(f"/api/encounters/{pt['id']}/sign", json={"version": 1}).json()["status"] == "signed"

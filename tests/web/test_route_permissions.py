@@ -29,6 +29,7 @@ EXPECTED_ROLES = {
     Permission.KNOWLEDGE_READ: {"front_desk", "nurse", "coordinator", "clinician", "therapist", "billing", "manager", "admin"},
     Permission.INSTRUMENT_ADMINISTER: {"front_desk", "nurse", "coordinator", "clinician", "therapist"},
     Permission.AUTHORIZATION_WORK: {"coordinator", "clinician", "billing"},
+    Permission.PLAN_WRITE: {"clinician"},
     Permission.USER_ADMIN: {"admin"},
     Permission.AUDIT_READ: {"manager", "admin"},
 }

@@ -38,6 +38,9 @@ class Settings(QueueSettings):
     callback_target_business_days: int = Field(default=1, ge=0, le=10)
     triage_target_hours: int = Field(default=72, ge=1, le=24 * 14)
     failed_attempts_before_letter: int = Field(default=3, ge=1, le=10)
+    # PT: the progress note (and the extension request sent with it) is due before the last this-many
+    # authorized visits: with 8 approved and 2, before visit 7 (issue 6, journey J7).
+    pt_progress_note_visits_before_end: int = Field(default=2, ge=1, le=10)
 
     # Authentication.
     session_hours: int = Field(default=12, ge=1, le=24 * 14)

@@ -21,6 +21,8 @@ from painpath.knowledge.schemas import PACK_KINDS, Pack, PackHeader, Payer, Plan
 from painpath.knowledge.schemas import MedicationTrialPack, MedicationTrials
 from painpath.knowledge.schemas import Instrument, Procedure
 from painpath.knowledge.schemas import PROCEDURE_REFERENCING_CRITERIA, AuthorizationPolicyPack, Policy
+from painpath.knowledge.schemas import Pathway, PathwayPack, pathway_references
+from painpath.knowledge.schemas import PtProtocol
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -51,6 +53,12 @@ class Knowledge:
     procedures: Mapping[str, Procedure] = field(default_factory=lambda: MappingProxyType({}))
     # Payer authorization policies (kind `authorization_policy`, packs/policies/), by policy id.
     policies: Mapping[str, Policy] = field(default_factory=lambda: MappingProxyType({}))
+    # Care pathways (kind `pathway`, one per file under packs/pathways/), by pathway id.
+    pathways: Mapping[str, Pathway] = field(default_factory=lambda: MappingProxyType({}))
+    # Each pathway's pack version: a care plan records the version it started under.
+    pathway_versions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # PT protocols (kind `pt_protocol`, one per file under packs/pt_protocols/), by protocol id.
+    pt_protocols: Mapping[str, PtProtocol] = field(default_factory=lambda: MappingProxyType({}))
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -81,6 +89,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     singles: dict[str, tuple[Pack, Path]] = {}  # kind -> the one pack of a `single` kind
     trial_packs: list[tuple[MedicationTrialPack, Path]] = []  # payer overrides are checked after the loop
     policy_packs: list[tuple[AuthorizationPolicyPack, Path]] = []  # their references are checked after the loop
+    pathway_packs: list[tuple[PathwayPack, Path]] = []  # so are theirs (procedures, instruments)
 
     for file in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]):
         pack = _read_pack(file)
@@ -99,8 +108,11 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
             trial_packs.append((pack, file))
         if isinstance(pack, AuthorizationPolicyPack):
             policy_packs.append((pack, file))
+        if isinstance(pack, PathwayPack):
+            pathway_packs.append((pack, file))
 
     _check_policies(policy_packs, collections)
+    _check_pathways(pathway_packs, collections)
 
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
@@ -110,7 +122,28 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         instruments=MappingProxyType(collections.get("instruments", {})),
         procedures=MappingProxyType(collections.get("procedures", {})),
         policies=MappingProxyType(collections.get("policies", {})),
+        pathways=MappingProxyType(collections.get("pathways", {})),
+        pathway_versions=MappingProxyType({pw.id: pack.pack.version for pack, _file in pathway_packs for pw in pack.pathways}),
+        pt_protocols=MappingProxyType(collections.get("pt_protocols", {})),
     )
+
+
+def _check_pathways(pathway_packs: Sequence[tuple[PathwayPack, Path]], collections: Mapping[str, Mapping[str, Any]]) -> None:
+    """A pathway names procedures, PT protocols and instruments of other packs (a clinic's own catalogue included), so
+    those ids are checked once everything is read, and reported at the reference's exact path."""
+    known = {"procedure": collections.get("procedures", {}), "instrument": collections.get("instruments", {}),
+             "pt_protocol": collections.get("pt_protocols", {})}
+    for pack, file in pathway_packs:
+        for p_index, pathway in enumerate(pack.pathways):
+            for path, kind, ref in pathway_references(pathway, f"pathways[{p_index}]"):
+                if kind == "missing_procedure":
+                    raise PackError(file, path, "relief is measured from a procedure: name procedure_id here or on the step")
+                catalogue = known["instrument" if kind == "instrument_mic" else kind]
+                if ref not in catalogue:
+                    ids = ", ".join(sorted(catalogue)) or "(none)"
+                    raise PackError(file, path, f"unknown {kind.removesuffix('_mic')} id {ref!r}; known ids: {ids}")
+                if kind == "instrument_mic" and catalogue[ref].mic is None:
+                    raise PackError(file, path, f"instrument {ref!r} has no minimal important change to measure against")
 
 
 def _check_policies(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -47,7 +48,19 @@ class Fulfillment:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-Finding = Obligation | Fulfillment
+@dataclass(frozen=True)
+class Cancellation:
+    """Open tasks whose key matches `pattern` (fnmatch) and that no provider still produces are closed as
+    obsolete with `reason`, instead of the generic words: a plan that pivots says why the abandoned step's
+    work is no longer required."""
+
+    pattern: str
+    provider: str
+    reason: str
+
+
+Finding = Obligation | Fulfillment | Cancellation
+GENERIC_OBSOLETE_REASON = "No longer required by the episode's current facts"
 
 
 @dataclass(frozen=True)
@@ -106,7 +119,11 @@ def plan_reconciliation(
     done_keys = {t.key for t in stored if t.status == DONE}
     actions: list[Action] = []
     seen: set[str] = set()
+    cancellations: list[Cancellation] = []
     for finding in findings:
+        if isinstance(finding, Cancellation):
+            cancellations.append(finding)
+            continue
         if finding.key in seen:
             raise ValueError(f"provider {finding.provider} produced key {finding.key} twice")
         seen.add(finding.key)
@@ -121,8 +138,16 @@ def plan_reconciliation(
             actions.append(Refresh(existing.id, finding))
     for task in open_by_key.values():
         if task.key not in seen and task.provider in providers_evaluated:
-            actions.append(CloseObsolete(task.id, "No longer required by the episode's current facts"))
+            actions.append(CloseObsolete(task.id, _obsolete_reason(task.key, cancellations)))
     return actions
+
+
+def _obsolete_reason(key: str, cancellations: Sequence[Cancellation]) -> str:
+    """The reason of the first cancellation whose pattern matches the key, else the generic words."""
+    for cancellation in cancellations:
+        if fnmatchcase(key, cancellation.pattern):
+            return cancellation.reason
+    return GENERIC_OBSOLETE_REASON
 
 
 def _changed(task: StoredTask, obligation: Obligation) -> bool:

@@ -14,6 +14,7 @@ from painpath.core.audit import Actor
 from painpath.worklist.engine import (
     CANCELLED,
     DONE,
+    Cancellation,
     MET,
     OPEN,
     CloseMet,
@@ -45,7 +46,7 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
     findings = []
     for provider in providers:
         findings.extend(provider.findings(session, episode_ids=episode_ids, context=context))
-    tasks = _stored_tasks(session, episode_ids, {f.key for f in findings})
+    tasks = _stored_tasks(session, episode_ids, {f.key for f in findings if not isinstance(f, Cancellation)})
     stored = [
         StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, t.reason) for t in tasks.values()
     ]

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     KNOWLEDGE_READ = "knowledge:read"
     INSTRUMENT_ADMINISTER = "instrument:administer"  # record a patient's answers to a validated instrument
     AUTHORIZATION_WORK = "authorization:work"  # open prior-authorization cases, submit, record payer answers, kit documents
+    PLAN_WRITE = "plan:write"  # start a care plan, confirm a step's outcome, pivot to another pathway (clinical decisions)
     USER_ADMIN = "user:admin"
     AUDIT_READ = "audit:read"
 
@@ -69,7 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.CLINICIAN: frozenset(
         _STAFF_CORE | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
-                       Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK}
+                       Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK, Permission.PLAN_WRITE}
     ),
     # Therapists write and sign their own PT visit notes.
     Role.THERAPIST: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),

@@ -4,8 +4,10 @@ from painpath.knowledge.schemas.common import *  # noqa: F403
 from painpath.knowledge.schemas.authorization_policies import *  # noqa: F403
 from painpath.knowledge.schemas.instruments import *  # noqa: F403
 from painpath.knowledge.schemas.medication_trials import *  # noqa: F403
+from painpath.knowledge.schemas.pathways import *  # noqa: F403
 from painpath.knowledge.schemas.payers import *  # noqa: F403
 from painpath.knowledge.schemas.procedures import *  # noqa: F403
+from painpath.knowledge.schemas.pt_protocols import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import URGENCY_RANK  # noqa: F401
 
@@ -17,4 +19,6 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "instrument": InstrumentPack,
     "procedures": ProcedureCatalogue,
     "authorization_policy": AuthorizationPolicyPack,
+    "pt_protocol": PtProtocolPack,
+    "pathway": PathwayPack,
 }

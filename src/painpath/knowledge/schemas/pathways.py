@@ -1,0 +1,265 @@
+"""Care pathways (kind `pathway`): if-then steps with entry conditions, trial lengths, success measures
+and the next step on success and on failure. One pathway per file under packs/pathways/.
+
+Success is measured function first: an instrument's change against its minimal important change (the
+number lives in the instrument pack, with its source), a functional measure reaching a target, pain at
+or below a value, relief from the step's procedure, medication use, return to work. Every number a
+pathway states carries its own source and evidence tag (K must say verified: false).
+
+References inside one pathway (next steps) are checked by `reference_problems`; references to other
+packs (procedure ids, instrument ids) are checked by the loader once every pack is read, at the exact
+path of the reference.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import Field, StrictInt, StringConstraints, model_validator
+
+from painpath.knowledge.schemas.common import NonEmptyStr, Pack, Slug, Sourced, Strict
+
+StepKind = Literal["conservative", "diagnostic", "procedure", "imaging", "referral", "behavioral", "device"]
+# Where a pathway ends instead of naming another step.
+TERMINAL_NEXT = ("maintain", "discharge")
+PathwayRegion = Literal["cervical", "thoracic", "lumbar", "sacral", "sacroiliac", "knee", "hip", "shoulder", "other"]
+# Functional measures recorded at visits (charting.rules.NUMERIC) that a pathway may set a target on.
+FunctionalMeasure = Literal[
+    "sitting_minutes", "standing_minutes", "walking_minutes", "sleep_hours", "sleep_awakenings", "lifting_limit_lb",
+]
+PainMeasure = Literal["pain_now", "pain_average", "pain_worst"]
+ImagingModality = Literal["mri", "ct", "xray", "emg_ncs", "ultrasound", "mri_arthrogram", "other"]
+IcdPrefix = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9A-Z](?:[0-9A-Z](?:\.[0-9A-Z]{0,4})?)?$")]
+Number = StrictInt | float
+
+
+# --- Success measures (one `type` each) ------------------------------------------------------------
+
+class InstrumentChange(Strict):
+    """The instrument's total improved by its minimal important change (`require: mic`), or did not get
+    worse (`require: stable_or_better`), from the last score before the step to the latest one in it."""
+
+    type: Literal["instrument_change"]
+    instrument: Slug
+    require: Literal["mic", "stable_or_better"] = "mic"
+
+
+class FunctionalTarget(Sourced):
+    """A functional measure reaching a target: walking_minutes at least 30, sleep_hours at least 6."""
+
+    type: Literal["functional_target"]
+    measure: FunctionalMeasure
+    at_least: Annotated[float, Field(ge=0)] | None = None
+    at_most: Annotated[float, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> FunctionalTarget:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least or at_most")
+        return self
+
+
+class PainAtMost(Sourced):
+    """Pain (0-10) at or below a value at the latest measure in the step."""
+
+    type: Literal["pain_at_most"]
+    at_most: Annotated[float, Field(ge=0, le=10)]
+    measure: PainMeasure = "pain_average"
+
+
+class ReliefPercent(Sourced):
+    """Relief from the step's procedure (or the one named) of at least `at_least` %, lasting `lasting_days`."""
+
+    type: Literal["relief_percent"]
+    at_least: Annotated[float, Field(gt=0, le=100)]
+    lasting_days: Annotated[int, Field(ge=1, strict=True)] | None = None
+    procedure_id: Slug | None = None  # None: the step's own procedure
+
+
+class MedicationUse(Strict):
+    """Medication use at the end of the step no higher than at its start (of the drug classes named, or all)."""
+
+    type: Literal["medication_use"]
+    require: Literal["stable_or_lower"] = "stable_or_lower"
+    drug_classes: list[Slug] = Field(default_factory=list)
+
+
+class ReturnToWork(Strict):
+    """The latest recorded work status is one of `statuses`."""
+
+    type: Literal["return_to_work"]
+    statuses: Annotated[list[Literal["full_duty", "modified_duty"]], Field(min_length=1)] = ["full_duty", "modified_duty"]
+
+
+class ImagingOnFile(Strict):
+    """A study of this modality (and region) with its report on file: an imaging step is done when it is read."""
+
+    type: Literal["imaging_on_file"]
+    modality: ImagingModality
+    region: PathwayRegion | None = None
+
+
+class DocumentOnFile(Strict):
+    """A document of this kind on file (a consult note back from a referral, a cleared psychological evaluation)."""
+
+    type: Literal["document_on_file"]
+    kind: Slug
+    result: NonEmptyStr | None = None  # "cleared": the document must say so
+
+
+Measure = Annotated[
+    Union[InstrumentChange, FunctionalTarget, PainAtMost, ReliefPercent, MedicationUse, ReturnToWork, ImagingOnFile, DocumentOnFile],
+    Field(discriminator="type"),
+]
+
+
+class SuccessMeasure(Strict):
+    """The step succeeded when `all` (or `any`) of the measures are met."""
+
+    combine: Literal["all", "any"] = "all"
+    measures: Annotated[list[Measure], Field(min_length=1)]
+    words: NonEmptyStr  # how we will know it works, for the patient's plan
+
+
+# --- Entry conditions -------------------------------------------------------------------------------
+
+class ProcedureDone(Sourced):
+    """The procedure was performed at least `at_least` times on the episode (two blocks before ablation)."""
+
+    type: Literal["procedure_done"]
+    procedure_id: Slug
+    at_least: Annotated[int, Field(ge=1, strict=True)] = 1
+
+
+Condition = Annotated[Union[DocumentOnFile, ImagingOnFile, ProcedureDone], Field(discriminator="type")]
+
+
+class EntryCondition(Strict):
+    words: NonEmptyStr  # in plain words, for the clinician and the patient
+    conditions: list[Condition] = Field(default_factory=list)  # the typed, checkable part (may be empty)
+
+
+class TrialLength(Sourced):
+    """How long the step is tried before it is judged: `length` units, at the shortest `shortest` (5-7 days)."""
+
+    length: Annotated[int, Field(ge=1, strict=True)]
+    unit: Literal["days", "weeks"]
+    shortest: Annotated[int, Field(ge=1, strict=True)] | None = None
+
+    @property
+    def days(self) -> int:
+        return self.length * (7 if self.unit == "weeks" else 1)
+
+    @model_validator(mode="after")
+    def _shortest_fits(self) -> TrialLength:
+        if self.shortest is not None and self.shortest > self.length:
+            raise ValueError(f"shortest ({self.shortest}) cannot be longer than length ({self.length})")
+        return self
+
+
+class PathwayStep(Strict):
+    id: Slug
+    name: NonEmptyStr
+    kind: StepKind
+    what: NonEmptyStr  # what is done, in plain words for the patient's plan
+    entry: EntryCondition | None = None
+    trial: TrialLength | None = None
+    procedure_id: Slug | None = None  # a procedures-pack id; required for procedure steps
+    pt_protocol_id: Slug | None = None  # a PT protocol pack id (checked at load against knowledge.pt_protocols)
+    success: SuccessMeasure | None = None  # None: the clinician records the outcome
+    on_success: Slug
+    on_failure: Slug
+
+    @model_validator(mode="after")
+    def _procedure_steps_name_their_procedure(self) -> PathwayStep:
+        if self.kind == "procedure" and self.procedure_id is None:
+            raise ValueError("a procedure step needs procedure_id (an id from the procedures pack)")
+        return self
+
+
+class PathwayAudience(Strict):
+    """Who the pathway is for: any of the body regions, and (when given) a diagnosis starting with a prefix."""
+
+    body_regions: Annotated[list[PathwayRegion], Field(min_length=1)]
+    icd10_prefixes: list[IcdPrefix] = Field(default_factory=list)
+
+
+class Pathway(Sourced):
+    id: Slug
+    name: NonEmptyStr
+    summary: NonEmptyStr
+    applies_to: PathwayAudience
+    steps: Annotated[list[PathwayStep], Field(min_length=1)]
+
+    def step(self, step_id: str) -> PathwayStep:
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        known = ", ".join(s.id for s in self.steps)
+        raise KeyError(f"unknown step id {step_id!r} in pathway {self.id}; known step ids: {known}")
+
+    @property
+    def first_step(self) -> PathwayStep:
+        return self.steps[0]
+
+    def problems(self, at: str) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        first: dict[str, int] = {}
+        for i, s in enumerate(self.steps):
+            if s.id in TERMINAL_NEXT:
+                problems.append((f"{at}.steps[{i}].id", f"{s.id!r} is reserved for the end of a pathway"))
+            if s.id in first:
+                problems.append((f"{at}.steps[{i}].id", f"duplicate step id {s.id!r}, already at steps[{first[s.id]}]"))
+            first.setdefault(s.id, i)
+        known = ", ".join([*first, *TERMINAL_NEXT])
+        for i, s in enumerate(self.steps):
+            for field_name in ("on_success", "on_failure"):
+                target = getattr(s, field_name)
+                if target not in first and target not in TERMINAL_NEXT:
+                    problems.append((f"{at}.steps[{i}].{field_name}", f"unknown next step {target!r}; known: {known}"))
+        return problems
+
+
+class PathwayPack(Pack):
+    """One pathway per file (kind `pathway`), merged by pathway id."""
+
+    collection: ClassVar[str] = "pathways"
+    pathways: Annotated[list[Pathway], Field(min_length=1, max_length=1)]
+
+    def reference_problems(self) -> list[tuple[str, str]]:
+        return [p for i, pathway in enumerate(self.pathways) for p in pathway.problems(f"pathways[{i}]")]
+
+
+def pathway_references(pathway: Pathway, at: str) -> list[tuple[str, str, str]]:
+    """(path, kind, id) of each reference to another pack: procedures, PT protocols and instruments
+    (`instrument_mic` when its minimal important change is needed)."""
+    refs: list[tuple[str, str, str]] = []
+    for i, step in enumerate(pathway.steps):
+        where = f"{at}.steps[{i}]"
+        if step.pt_protocol_id is not None:
+            refs.append((f"{where}.pt_protocol_id", "pt_protocol", step.pt_protocol_id))
+        if step.procedure_id is not None:
+            refs.append((f"{where}.procedure_id", "procedure", step.procedure_id))
+        if step.success is not None:
+            for m, measure in enumerate(step.success.measures):
+                path = f"{where}.success.measures[{m}]"
+                if isinstance(measure, InstrumentChange):
+                    kind = "instrument_mic" if measure.require == "mic" else "instrument"
+                    refs.append((f"{path}.instrument", kind, measure.instrument))
+                if isinstance(measure, ReliefPercent):
+                    if measure.procedure_id is not None:
+                        refs.append((f"{path}.procedure_id", "procedure", measure.procedure_id))
+                    elif step.procedure_id is None:
+                        refs.append((f"{path}.procedure_id", "missing_procedure", ""))
+        if step.entry is not None:
+            for c, condition in enumerate(step.entry.conditions):
+                if isinstance(condition, ProcedureDone):
+                    refs.append((f"{where}.entry.conditions[{c}].procedure_id", "procedure", condition.procedure_id))
+    return refs
+
+
+__all__ = [
+    "DocumentOnFile", "EntryCondition", "FunctionalTarget", "ImagingOnFile", "InstrumentChange", "MedicationUse", "Pathway",
+    "PathwayAudience", "PathwayPack", "PathwayStep", "PainAtMost", "ProcedureDone", "ReliefPercent", "ReturnToWork",
+    "SuccessMeasure", "TERMINAL_NEXT", "TrialLength", "pathway_references",
+]

@@ -1,0 +1,57 @@
+"""Care plans and their steps.
+
+A plan follows one pathway (by id, with the pack version it started under) on one episode; its steps are
+the pathway steps the episode has actually been through, each with its dates and outcome. What a step's
+evaluation says is never stored: it is computed from the episode's facts and today's date on each read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from painpath.core.db import Base, JSONType, TimestampMixin, VersionedMixin
+from painpath.core.tenancy import ClinicScopedMixin
+
+PLAN_STATUSES = ("active", "pivoted", "completed")
+STEP_STATUSES = ("active", "succeeded", "failed", "abandoned")
+
+
+class CarePlan(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
+    __tablename__ = "care_plan"
+    __table_args__ = (Index("ix_care_plan_episode_status", "episode_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    pathway_id: Mapped[str] = mapped_column(String(60))
+    pack_version: Mapped[int] = mapped_column(Integer)  # the pathway pack's version when the plan started
+    # [{"text": "Walk 30 minutes", "measure": "walking_minutes", "target": 30}], measure/target optional.
+    goals: Mapped[list] = mapped_column(JSONType, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active | pivoted | completed
+    started_on: Mapped[date] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # A pivot closes this plan and starts another; the reason is kept on the closed plan.
+    ended_on: Mapped[date | None] = mapped_column()
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    pivoted_to_id: Mapped[int | None] = mapped_column(ForeignKey("care_plan.id"))
+
+
+class PlanStep(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
+    __tablename__ = "care_plan_step"
+    __table_args__ = (Index("ix_care_plan_step_plan", "plan_id"), Index("ix_care_plan_step_status", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("care_plan.id", ondelete="CASCADE"))
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(60))  # the pathway step's id
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active | succeeded | failed | abandoned
+    started_on: Mapped[date] = mapped_column()
+    trial_ends_on: Mapped[date | None] = mapped_column()
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    # The authorization case prepared while this step runs (its own procedure, or the one it leads to).
+    authorization_case_id: Mapped[int | None] = mapped_column(ForeignKey("authorization_case.id", ondelete="SET NULL"))

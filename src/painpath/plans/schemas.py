@@ -1,0 +1,51 @@
+"""Input shapes for care plans. Pathway and step ids are checked against the packs in the service."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from painpath.authorizations.schemas import Side
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GoalIn(_Input):
+    text: str = Field(min_length=1, max_length=300)
+    measure: str | None = Field(default=None, max_length=40, description="A functional measure or instrument id the goal is read on")
+    target: float | None = None
+
+
+class ProcedureDetailIn(_Input):
+    """How to request the procedure the plan leads to (defaults: the procedure's first code, the episode's side)."""
+
+    cpt_codes: list[str] = Field(default_factory=list, max_length=8)
+    side: Side | None = None
+    levels: list[str] = Field(default_factory=list, max_length=6)
+    place_of_service: str = Field(default="11", pattern=r"^[0-9]{2}$")
+
+
+class PlanStartIn(_Input):
+    pathway_id: str = Field(min_length=1, max_length=60)
+    goals: list[GoalIn] = Field(default_factory=list, max_length=12)
+    first_step_id: str | None = Field(default=None, max_length=60, description="Start mid-pathway (care already done elsewhere)")
+    procedure: ProcedureDetailIn | None = None
+
+
+class ConfirmIn(_Input):
+    version: int = Field(ge=1, description="The step version you loaded; a stale version is refused with 409")
+    outcome: Literal["succeeded", "failed"] | None = Field(default=None, description="Default: the proposal's")
+    note: str | None = Field(default=None, max_length=4000)
+    procedure: ProcedureDetailIn | None = None
+
+
+class PivotIn(_Input):
+    version: int = Field(ge=1, description="The plan version you loaded")
+    pathway_id: str = Field(min_length=1, max_length=60)
+    reason: str = Field(min_length=1, max_length=4000)
+    goals: list[GoalIn] = Field(default_factory=list, max_length=12)
+    first_step_id: str | None = Field(default=None, max_length=60)
+    procedure: ProcedureDetailIn | None = None

@@ -1,0 +1,122 @@
+"""JSON API for care plans: start one from a pathway, read it with the current step's evaluation and the
+next step's authorization readiness, confirm a step's outcome, pivot. Each write reconciles the episode
+so the worklist follows at once (a pivot's cancellations close the abandoned work with its reason)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+
+from painpath.authorizations import lifecycle
+from painpath.core.auth.roles import Permission
+from painpath.plans import patient_plan, rules, service
+from painpath.plans.schemas import ConfirmIn, PivotIn, PlanStartIn
+from painpath.web.deps import AppCtx, Caller, DbSession, requires
+
+router = APIRouter(prefix="/api", tags=["plans"])
+
+
+def _step_out(row) -> dict:  # noqa: ANN001
+    return {name: getattr(row, name) for name in (
+        "id", "step_id", "status", "started_on", "trial_ends_on", "outcome_note", "decided_by_id", "decided_at",
+        "authorization_case_id", "version")}
+
+
+def _authorization_out(evaluated) -> dict | None:  # noqa: ANN001
+    if evaluated is None:
+        return None
+    case = evaluated.case
+    ready, items = evaluated.kit_progress
+    decision = evaluated.decision
+    return {
+        "case_id": case.id, "procedure_id": case.procedure_id, "state": case.state, "state_words": lifecycle.STATE_WORDS[case.state],
+        "kit": {"ready": ready, "items": items},
+        "outcome": decision.outcome if decision else None, "eligible_on": decision.eligible_on if decision else None,
+        "summary": decision.summary if decision else None,
+    }
+
+
+def plan_out(view: service.PlanView) -> dict:
+    plan, pathway, current = view.plan, view.pathway, view.current
+    out = {
+        "id": plan.id, "episode_id": plan.episode_id, "pathway_id": plan.pathway_id, "pathway_name": pathway.name,
+        "pack_version": plan.pack_version, "goals": plan.goals, "status": plan.status, "started_on": plan.started_on,
+        "created_by_id": plan.created_by_id, "ended_on": plan.ended_on, "end_reason": plan.end_reason,
+        "pivoted_to_id": plan.pivoted_to_id, "version": plan.version,
+        "steps": [{**_step_out(s), "name": pathway.step(s.step_id).name} for s in view.steps],
+        "current_step": None, "evaluation": None, "proposal": None, "next_step": None, "authorization": _authorization_out(view.authorization),
+    }
+    if current is None:
+        return out
+    step = current.step
+    out["current_step"] = {
+        **_step_out(current.row), "name": step.name, "kind": step.kind, "what": step.what, "procedure_id": step.procedure_id,
+        "pt_protocol_id": step.pt_protocol_id, "success_words": step.success.words if step.success else None,
+        "entry": {"met": current.entry.met, "words": current.entry.words, "explanation": current.entry.explanation,
+                  "conditions": [asdict(r) for r in current.entry.results]},
+        "on_success": {"id": step.on_success, "name": rules.next_step_name(pathway, step.on_success)},
+        "on_failure": {"id": step.on_failure, "name": rules.next_step_name(pathway, step.on_failure)},
+    }
+    evaluation = current.evaluation
+    out["evaluation"] = {
+        "status": evaluation.status, "combine": evaluation.combine, "trial_over": evaluation.trial_over,
+        "explanation": evaluation.explanation, "missing": list(evaluation.missing),
+        "measures": [asdict(r) for r in evaluation.results],
+    }
+    out["proposal"] = asdict(current.proposal)
+    if current.proposal.next_step is not None:
+        out["next_step"] = {"id": current.proposal.next_step, "name": current.proposal.next_step_name}
+    return out
+
+
+def _answer(ctx: AppCtx, session: DbSession, plan) -> dict:  # noqa: ANN001
+    ctx.reconcile(session, [plan.episode_id])
+    return plan_out(service.view_of(session, knowledge=ctx.knowledge, calendar=ctx.calendar, plan=plan))
+
+
+@router.post("/episodes/{episode_id}/plans", status_code=201)
+def start_plan(episode_id: int, data: PlanStartIn, ctx: AppCtx, session: DbSession,
+               caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> dict:
+    plan = service.start_plan(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id, data=data)
+    return _answer(ctx, session, plan)
+
+
+@router.get("/episodes/{episode_id}/plan")
+def read_plan(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict | None:
+    view = service.read_plan(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
+    return plan_out(view) if view is not None else None
+
+
+@router.post("/plan-steps/{step_id}/confirm")
+def confirm(step_id: int, data: ConfirmIn, ctx: AppCtx, session: DbSession,
+            caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> dict:
+    plan = service.confirm(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, step_row_id=step_id, data=data)
+    return _answer(ctx, session, plan)
+
+
+@router.post("/plans/{plan_id}/pivot")
+def pivot(plan_id: int, data: PivotIn, ctx: AppCtx, session: DbSession,
+          caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> dict:
+    plan = service.pivot(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, plan_id=plan_id, data=data)
+    return _answer(ctx, session, plan)
+
+
+# The patient's plan (PDF) and calendar (.ics) -----------------------------------------------------------
+# Filenames name the episode, never the patient: downloads land in shared folders and mail attachments.
+
+@router.get("/episodes/{episode_id}/plan.pdf")
+def patient_plan_pdf(episode_id: int, ctx: AppCtx, session: DbSession,
+                     caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+    pdf = patient_plan.patient_plan_pdf(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
+    headers = {"Content-Disposition": f'inline; filename="care-plan-episode-{episode_id}.pdf"', "Cache-Control": "no-store"}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+@router.get("/episodes/{episode_id}/plan.ics")
+def patient_plan_calendar(episode_id: int, ctx: AppCtx, session: DbSession,
+                          caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+    ics = patient_plan.plan_calendar_ics(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
+    headers = {"Content-Disposition": f'attachment; filename="care-plan-episode-{episode_id}.ics"', "Cache-Control": "no-store"}
+    return Response(ics, media_type="text/calendar; charset=utf-8", headers=headers)
