@@ -104,14 +104,14 @@ def test_scores_and_bad_answers_are_refused_with_field_and_rule_and_nothing_is_s
 
 def test_a_missing_item_the_pack_allows_is_prorated_and_one_more_is_refused(client_for, patient_payload, episode_payload):
     episode_id = _episode(client_for, patient_payload, episode_payload)
-    therapist = client_for("therapist")
+    nurse = client_for("nurse")
     url = f"/api/episodes/{episode_id}/instrument-administrations"
     one_missing = {f"odi_{i}": v for i, v in enumerate([5, 5, 3, 3, 0, 0, 0, 0, 0], 1)}  # E2: 16/45 -> 35.56
-    made = therapist.post(url, json={"instrument_id": "odi", "answers": one_missing})
+    made = nurse.post(url, json={"instrument_id": "odi", "answers": one_missing})
     assert made.status_code == 201, made.text
     assert (made.json()["total"], made.json()["band"]) == (35.6, "moderate disability")
     del one_missing["odi_9"]
-    refused = therapist.post(url, json={"instrument_id": "odi", "answers": one_missing})
+    refused = nurse.post(url, json={"instrument_id": "odi", "answers": one_missing})
     assert refused.status_code == 422
     assert {(p["field"], p["rule"]) for p in refused.json()["errors"]} == {("answers.odi_9", "required"), ("answers.odi_10", "required")}
 

@@ -254,13 +254,13 @@ def test_peg_worked_example_scores_6_0_and_a_30_percent_drop_reaches_the_minimal
 
 
 def test_odi_worked_examples_including_one_section_left_blank(client_for, db, episode_id):
-    therapist = browser_like(client_for("therapist"))
+    nurse = browser_like(client_for("nurse"))
     # clinical.md 2.2 ODI E1: [1,5,4,4,3,0,1,5,3,4] -> 30/50 -> 60 (severe disability: 41-60).
-    e1 = _admin_anchor(submit(therapist, episode_id, "odi", {f"odi_{i}": v for i, v in enumerate([1, 5, 4, 4, 3, 0, 1, 5, 3, 4], 1)}))
+    e1 = _admin_anchor(submit(nurse, episode_id, "odi", {f"odi_{i}": v for i, v in enumerate([1, 5, 4, 4, 3, 0, 1, 5, 3, 4], 1)}))
     # E2: [5,5,3,3,0,0,0,0,0, missing] -> 16/45 -> 35.56 (one decimal stored: 35.6), moderate disability.
     e2_answers = {f"odi_{i}": v for i, v in enumerate([5, 5, 3, 3, 0, 0, 0, 0, 0], 1)}
-    e2 = _admin_anchor(submit(therapist, episode_id, "odi", {**e2_answers, "odi_10": ""}))
-    panel = section(therapist.get(f"/episodes/{episode_id}").text, "questionnaires")
+    e2 = _admin_anchor(submit(nurse, episode_id, "odi", {**e2_answers, "odi_10": ""}))
+    panel = section(nurse.get(f"/episodes/{episode_id}").text, "questionnaires")
     first = text_of(section(panel, f"administration-{e1}"))
     assert "Score 60.0 (range 0 to 100)" in first and "severe disability" in first
     second = text_of(section(panel, f"administration-{e2}"))
@@ -288,9 +288,9 @@ def test_ort_uses_the_weights_for_the_patients_sex(client_for, patient_payload, 
 # Refusals ------------------------------------------------------------------------------------------
 
 def test_too_many_blank_items_are_refused_next_to_each_item_with_the_answers_kept_and_nothing_saved(client_for, db, episode_id):
-    therapist = browser_like(client_for("therapist"))
+    nurse = browser_like(client_for("nurse"))
     answers = {f"odi_{i}": v for i, v in enumerate([5, 5, 3, 3, 0, 0, 0, 0], 1)}  # sections 9 and 10 blank: one too many
-    refused = submit(therapist, episode_id, "odi", answers)
+    refused = submit(nurse, episode_id, "odi", answers)
     assert refused.status_code == 422
     assert "Your answers were not saved" in refused.text
     found = questions(refused.text)

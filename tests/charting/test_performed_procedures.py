@@ -195,7 +195,7 @@ def test_a_pain_score_needs_a_baseline_to_compute_relief_from(client_for, episod
 def test_only_note_writers_record_and_chart_readers_list(client_for, episode_id):
     coordinator = client_for("coordinator")
     assert coordinator.post(f"/api/episodes/{episode_id}/procedures", json=MBB).status_code == 403
-    procedure = client_for("therapist").post(f"/api/episodes/{episode_id}/procedures", json=MBB).json()
+    procedure = client_for("clinician").post(f"/api/episodes/{episode_id}/procedures", json=MBB).json()
     assert coordinator.post(f"/api/procedures/{procedure['id']}/relief", json={"measured_on": "2026-11-20", "percent": 80, "scale": "nrs"}).status_code == 403
     assert client_for("billing").get(f"/api/episodes/{episode_id}/procedures").status_code == 200
     assert client_for("admin").get(f"/api/episodes/{episode_id}/procedures").status_code == 403

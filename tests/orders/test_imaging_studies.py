@@ -127,7 +127,7 @@ def test_nurses_coordinators_and_clinicians_record_that_a_report_arrived(client_
     assert client.post(f"/api/imaging-studies/{study.json()['id']}/report", json={"version": 1}).status_code == 200
 
 
-@pytest.mark.parametrize("role", ["front_desk", "therapist", "billing"])
+@pytest.mark.parametrize("role", ["front_desk", "billing", "manager"])
 def test_other_roles_read_studies_but_do_not_record_them(client_for, episode, role):
     study = client_for("nurse").post(f"/api/episodes/{episode['id']}/imaging-studies", json=OUTSIDE_MRI).json()
     client = client_for(role)

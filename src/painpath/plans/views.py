@@ -104,9 +104,14 @@ def pivot(plan_id: int, data: PivotIn, ctx: AppCtx, session: DbSession,
 
 
 # The patient's plan (PDF) and calendar (.ics) -----------------------------------------------------------
+# Files a person downloads from the episode page, so they live beside the pages (/episodes/...), not under
+# /api: a signed-out click goes to the login page and an error shows as a page. The app mounts only this
+# module's `router` (prefixed /api), so these routes are made on their own router and handed over as they are.
 # Filenames name the episode, never the patient: downloads land in shared folders and mail attachments.
+downloads = APIRouter(tags=["plans"])
 
-@router.get("/episodes/{episode_id}/plan.pdf")
+
+@downloads.get("/episodes/{episode_id}/plan.pdf")
 def patient_plan_pdf(episode_id: int, ctx: AppCtx, session: DbSession,
                      caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     pdf = patient_plan.patient_plan_pdf(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
@@ -114,9 +119,12 @@ def patient_plan_pdf(episode_id: int, ctx: AppCtx, session: DbSession,
     return Response(pdf, media_type="application/pdf", headers=headers)
 
 
-@router.get("/episodes/{episode_id}/plan.ics")
+@downloads.get("/episodes/{episode_id}/plan.ics")
 def patient_plan_calendar(episode_id: int, ctx: AppCtx, session: DbSession,
                           caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     ics = patient_plan.plan_calendar_ics(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
     headers = {"Content-Disposition": f'attachment; filename="care-plan-episode-{episode_id}.ics"', "Cache-Control": "no-store"}
     return Response(ics, media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+router.routes.extend(downloads.routes)  # already complete paths: no /api prefix is added to them

@@ -140,7 +140,7 @@ def test_validation_errors_name_the_field(api):
 
 
 def test_roles_without_records_permission_may_read_but_not_write(api, client_for):
-    therapist = client_for("therapist")
-    assert therapist.get(f"/api/episodes/{api['episode_id']}/records").status_code == 200
-    refused = therapist.post(f"/api/records/requests/{api['request']['id']}/follow-up", json={})
+    billing = client_for("billing")
+    assert billing.get(f"/api/episodes/{api['episode_id']}/records").status_code == 200
+    refused = billing.post(f"/api/records/requests/{api['request']['id']}/follow-up", json={})
     assert refused.status_code == 403 and refused.json()["errors"][0]["rule"] == "records:request"

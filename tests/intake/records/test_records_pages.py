@@ -139,11 +139,11 @@ def test_acknowledge_and_follow_up_buttons_and_the_clinic_tracker(page, db):
 
 
 def test_read_only_roles_see_the_pages_without_forms_and_cannot_post(page, client_for):
-    therapist = client_for("therapist")
-    html = therapist.get(page["url"]).text
+    billing = client_for("billing")
+    html = billing.get(page["url"]).text
     assert "Records ready for the first visit" in html and "Add a provider" not in html
-    therapist.headers.pop("x-csrf-token", None)
-    refused = therapist.post(f"{page['url']}/providers", data={"csrf_token": csrf_of(html), "name": "X"})
+    billing.headers.pop("x-csrf-token", None)
+    refused = billing.post(f"{page['url']}/providers", data={"csrf_token": csrf_of(html), "name": "X"})
     assert refused.status_code == 403
     assert client_for("admin").get("/records").status_code == 403
 

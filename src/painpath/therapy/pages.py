@@ -1,0 +1,233 @@
+"""The episode page's "Physical therapy" panel: each PT course with its protocol, therapist and frequency,
+and for each visit authorization a bar of visits used (counted from PT visit notes, never typed) out of
+those approved, the window, visits left, the next visit and what to watch (progress note due, extension
+asked and answered, the window ending). Forms start a course, record an authorization and record the
+extension asked for and the payer's answer, for the roles the JSON API lets do the same.
+
+A refused form is shown again on the episode page with its values and each problem next to its field;
+nothing is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from painpath.context import AppContext
+from painpath.core.auth.models import User
+from painpath.core.auth.roles import Permission, Role
+from painpath.core.clock import utcnow
+from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.patients import pages as patient_pages
+from painpath.patients.models import Episode
+from painpath.therapy import rules, service
+from painpath.therapy.models import PtAuthorization, PtCourse
+from painpath.therapy.schemas import AuthorizationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn
+from painpath.web.deps import AppCtx, Caller, DbSession, requires
+from painpath.web.forms import FormFields, errors_by_field, validation_problems
+from painpath.worklist.engine import Obligation
+
+router = APIRouter()
+
+STATE_KEY = "therapy"
+COURSE_LABELS = {
+    "protocol_id": "Protocol", "therapist_id": "Therapist", "practice_name": "Practice", "practice_kind": "Where",
+    "practice_fax": "Practice fax", "frequency_per_week": "Visits a week", "duration_weeks": "Weeks", "start_date": "Starts on",
+    "goals": "Functional goals",
+}
+AUTHORIZATION_LABELS = {"visits_approved": "Visits approved", "window_from": "From", "window_to": "To",
+                        "authorization_number": "Authorization number"}
+ANSWER_LABELS = {"outcome": "Payer's answer", **AUTHORIZATION_LABELS, "window_from": "New window from", "window_to": "New window to"}
+PRACTICE_KINDS = [("onsite", "At this clinic"), ("partner", "A partner practice")]
+ANSWER_OUTCOMES = [("approved", "Approved"), ("partial", "Partly approved"), ("denied", "Denied")]
+OUTCOME_WORDS = dict(ANSWER_OUTCOMES)
+
+
+def _short(d: date, today: date) -> str:
+    return f"{d:%a} {d.day} {d:%b}" if d.year == today.year else f"{d:%a} {d.day} {d:%b %Y}"
+
+
+# What the panel shows ---------------------------------------------------------------------------
+
+def protocol_choices(knowledge: Any, episode: Episode) -> list[tuple[str, str]]:  # noqa: ANN401
+    """The protocols for the episode's body region first, then the others (each by name)."""
+    ordered = sorted(knowledge.pt_protocols.values(), key=lambda p: p.name)
+    fits = [p for p in ordered if episode.body_region in p.for_.regions]
+    return [(p.id, p.name) for p in fits + [p for p in ordered if p not in fits]]
+
+
+def _warnings(status: rules.AuthorizationStatus, today: date) -> list[str]:
+    """What to watch on one authorization, in the order a coordinator acts on it."""
+    auth, found = status.authorization, []
+    unauthorized = status.first_unauthorized
+    if unauthorized is not None and status.mark_number is not None and status.progress_note_due_on is not None:
+        found.append(f"Progress note due before visit {status.mark_number} of {auth.visits_approved} "
+                     f"(by {_short(status.progress_note_due_on, today)}), with the extension request")
+    if auth.extension_requested_at is not None:
+        asked = f"Extension requested on {_short(auth.extension_requested_at.date(), today)}"
+        if auth.extension_answered_at is not None:
+            asked += f"; the payer answered {OUTCOME_WORDS.get(auth.extension_outcome or '', auth.extension_outcome)} " \
+                     f"on {_short(auth.extension_answered_at.date(), today)}"
+        else:
+            asked += "; no answer yet"
+        found.append(asked)
+    if unauthorized is not None:
+        found.append(f"Without an extension, {unauthorized.words}")
+    if status.visits_after_window:
+        found.append(f"The window ends {_short(auth.window_to, today)} with {status.visits_after_window} planned "
+                     f"visit{'s' if status.visits_after_window != 1 else ''} after it")
+    elif today > auth.window_to:
+        found.append(f"Expired on {_short(auth.window_to, today)}")
+    return found
+
+
+def _authorization_view(status: rules.AuthorizationStatus, row: PtAuthorization | None, today: date) -> dict[str, Any]:
+    auth = status.authorization
+    # The number within the authorization: its visits are counted from the window's start.
+    upcoming = next(((n, v) for n, v in enumerate(status.visits, start=1) if not v.recorded and v.on >= today), (None, None))
+    return {
+        "id": auth.id, "row": row, "approved": auth.visits_approved, "used": status.used, "left": status.left,
+        "shown_used": min(status.used, auth.visits_approved), "window_from": auth.window_from, "window_to": auth.window_to,
+        "number": auth.authorization_number, "next_visit": upcoming[1], "next_number": upcoming[0], "warnings": _warnings(status, today),
+        "percent": round(100 * min(status.used, auth.visits_approved) / auth.visits_approved),
+        "can_request": auth.extension_requested_at is None, "can_answer": auth.extension_answered_at is None,
+        "in_window": auth.window_from <= today <= auth.window_to,
+    }
+
+
+def _course_views(ctx: AppContext, session: Any, episode: Episode, today: date) -> list[dict[str, Any]]:  # noqa: ANN401
+    courses = service.courses_for_episode(session, episode_id=episode.id)
+    if not courses:
+        return []
+    rows = {a.id: a for a in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_([c.id for c in courses])))}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_({c.therapist_id for c in courses}))).all())
+    found = []
+    for course in courses:
+        view = service.evaluate(session, course=course, calendar=ctx.calendar, settings=ctx.settings)
+        protocol = ctx.knowledge.pt_protocols.get(course.protocol_id)
+        found.append({
+            "course": course, "protocol": protocol.name if protocol else course.protocol_id,
+            "therapist": names.get(course.therapist_id, "a therapist"),
+            "recorded": len(view.facts.visit_dates), "planned": view.facts.planned_visits,
+            "next_visit": next((v for v in view.visits if not v.recorded and v.on >= today), None),
+            "authorizations": [_authorization_view(s, rows.get(s.authorization.id), today) for s in reversed(view.authorizations)],
+            "obligations": [f for f in view.findings if isinstance(f, Obligation)],
+        })
+    return found
+
+
+def _therapists(session: Any, clinic_id: int) -> list[tuple[int, str]]:  # noqa: ANN401
+    return [(u.id, u.display_name) for u in session.scalars(
+        select(User).where(User.clinic_id == clinic_id, User.role == Role.THERAPIST.value, User.active.is_(True)).order_by(User.display_name))]
+
+
+@patient_pages.episode_panel
+def _therapy_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
+    ctx, session, episode, caller = asked.ctx, asked.session, asked.episode, asked.caller
+    today = ctx.calendar.local_date(utcnow())
+    state = asked.state.get(STATE_KEY, {})
+    problems = state.get("problems", [])
+    context = {
+        "courses": _course_views(ctx, session, episode, today), "today": today, "short": _short,
+        "form": state.get("form", {}), "which": state.get("which"), "problems": problems, "errors": errors_by_field(problems),
+        "course_labels": COURSE_LABELS, "authorization_labels": AUTHORIZATION_LABELS, "answer_labels": ANSWER_LABELS,
+        "practice_kinds": PRACTICE_KINDS, "answer_outcomes": ANSWER_OUTCOMES,
+        "can_prescribe": caller.can(Permission.EPISODE_WRITE), "can_authorize": caller.can(Permission.AUTHORIZATION_WORK),
+    }
+    if context["can_prescribe"]:
+        context["protocols"] = protocol_choices(ctx.knowledge, episode)
+        context["therapists"] = _therapists(session, episode.clinic_id)
+    return [patient_pages.EpisodePanel("therapy/episode_therapy.html", context, slot="main")]
+
+
+# Forms -----------------------------------------------------------------------------------------
+
+def _values(form: Mapping[str, str], names: Mapping[str, str]) -> dict[str, Any]:
+    """The named fields; an empty one is left out so the schema's default (or its required error) applies."""
+    return {name: form[name] for name in names if form.get(name)}
+
+
+def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: int, which: str,
+             form: Mapping[str, str], exc: ValidationError | DomainError) -> Response:
+    session.rollback()
+    if isinstance(exc, NotFound):
+        raise exc
+    if isinstance(exc, ValidationError):
+        problems: list[FieldProblem] = validation_problems(exc)
+        status = 422
+    else:
+        problems, status = exc.problems, exc.status_code
+    state = {STATE_KEY: {"form": dict(form), "which": which, "problems": problems}}
+    return patient_pages.render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=status)
+
+
+def _course(session: DbSession, caller: Caller, course_id: int) -> PtCourse:
+    found = session.get(PtCourse, course_id)
+    if found is None or found.clinic_id != caller.user.clinic_id:
+        raise NotFound("pt_course", course_id)
+    return found
+
+
+def _authorization(session: DbSession, caller: Caller, authorization_id: int) -> PtAuthorization:
+    found = session.get(PtAuthorization, authorization_id)
+    if found is None or found.clinic_id != caller.user.clinic_id:
+        raise NotFound("pt_authorization", authorization_id)
+    return found
+
+
+def _done(ctx: AppCtx, session: DbSession, episode_id: int, anchor: str) -> Response:
+    ctx.reconcile(session, [episode_id])
+    return RedirectResponse(f"/episodes/{episode_id}#{anchor}", status_code=303)
+
+
+@router.post("/episodes/{episode_id}/pt-courses")
+def start_course_form(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                      caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> Response:
+    try:
+        data = CourseIn.model_validate(_values(form, COURSE_LABELS))
+        course = service.create_course(session, actor=caller.actor, knowledge=ctx.knowledge, episode_id=episode_id, data=data)
+        return _done(ctx, session, episode_id, f"pt-course-{course.id}")
+    except (ValidationError, DomainError) as exc:
+        return _refused(request, ctx, session, caller, episode_id, "course", form, exc)
+
+
+@router.post("/pt-courses/{course_id}/authorizations")
+def record_authorization_form(course_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                              caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
+    episode_id = _course(session, caller, course_id).episode_id
+    try:
+        data = AuthorizationIn.model_validate(_values(form, AUTHORIZATION_LABELS))
+        service.record_authorization(session, actor=caller.actor, course_id=course_id, data=data)
+        return _done(ctx, session, episode_id, f"pt-course-{course_id}")
+    except (ValidationError, DomainError) as exc:
+        return _refused(request, ctx, session, caller, episode_id, f"authorize-{course_id}", form, exc)
+
+
+@router.post("/pt-authorizations/{authorization_id}/extension-request")
+def extension_requested_form(authorization_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                             caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
+    episode_id = _authorization(session, caller, authorization_id).episode_id
+    try:
+        data = ExtensionRequestedIn.model_validate(_values(form, {"version": "Version"}))
+        service.record_extension_requested(session, actor=caller.actor, authorization_id=authorization_id, data=data)
+        return _done(ctx, session, episode_id, f"pt-authorization-{authorization_id}")
+    except (ValidationError, DomainError) as exc:
+        return _refused(request, ctx, session, caller, episode_id, f"request-{authorization_id}", form, exc)
+
+
+@router.post("/pt-authorizations/{authorization_id}/extension-answer")
+def extension_answer_form(authorization_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                          caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
+    episode_id = _authorization(session, caller, authorization_id).episode_id
+    try:
+        data = ExtensionAnswerIn.model_validate(_values(form, {"version": "Version", **ANSWER_LABELS}))
+        service.record_extension_answer(session, actor=caller.actor, authorization_id=authorization_id, data=data)
+        return _done(ctx, session, episode_id, f"pt-authorization-{authorization_id}")
+    except (ValidationError, DomainError) as exc:
+        return _refused(request, ctx, session, caller, episode_id, f"answer-{authorization_id}", form, exc)
