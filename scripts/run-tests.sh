@@ -4,7 +4,14 @@
 set -u
 cd "$(dirname "$0")/.."
 echo "== painpath tests on ${PAINPATH_TEST_DB:-sqlite}"
-.venv/bin/pytest -q "$@"
+# One worker per CPU (at most 4): each worker has its own migrated database, browser and live server,
+# so the tests do not share state. PAINPATH_TEST_WORKERS=0 runs them in this process.
+workers="${PAINPATH_TEST_WORKERS:-auto}"
+if [ "$workers" = "0" ]; then
+  .venv/bin/pytest -q "$@"
+else
+  .venv/bin/pytest -q -n "$workers" --maxprocesses=4 "$@"
+fi
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests on ${PAINPATH_TEST_DB:-sqlite}: failing on purpose" >&2
