@@ -23,6 +23,7 @@ from painpath.knowledge.schemas import Instrument, Procedure
 from painpath.knowledge.schemas import PROCEDURE_REFERENCING_CRITERIA, AuthorizationPolicyPack, Policy
 from painpath.knowledge.schemas import Pathway, PathwayPack, pathway_references
 from painpath.knowledge.schemas import PtProtocol
+from painpath.knowledge.schemas import OpioidKnowledge, OpioidThresholdPack, build_opioid_knowledge
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -59,6 +60,10 @@ class Knowledge:
     pathway_versions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     # PT protocols (kind `pt_protocol`, one per file under packs/pt_protocols/), by protocol id.
     pt_protocols: Mapping[str, PtProtocol] = field(default_factory=lambda: MappingProxyType({}))
+    # Tablet strengths of oral products (kind `tablet_strengths`), by product id: the taper planner rounds to them.
+    tablet_products: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # MME factor sets (kind `opioid_factors`) and opioid safety thresholds (kind `opioid_thresholds`).
+    opioids: OpioidKnowledge | None = None
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -125,7 +130,30 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         pathways=MappingProxyType(collections.get("pathways", {})),
         pathway_versions=MappingProxyType({pw.id: pack.pack.version for pack, _file in pathway_packs for pw in pack.pathways}),
         pt_protocols=MappingProxyType(collections.get("pt_protocols", {})),
+        tablet_products=MappingProxyType(collections.get("tablet_products", {})),
+        opioids=_opioids(collections, singles, first_seen),
     )
+
+
+def _opioids(
+    collections: Mapping[str, Mapping[str, Any]],
+    singles: Mapping[str, tuple[Pack, Path]],
+    first_seen: Mapping[tuple[str, str], tuple[Path, str]],
+) -> OpioidKnowledge | None:
+    """The factor sets with the file each came from (a fallback may name another file's set), and the thresholds."""
+    sets = {
+        set_id: (factor_set, *_where(first_seen[("factor_sets", set_id)]))
+        for set_id, factor_set in collections.get("factor_sets", {}).items()
+    }
+    thresholds = singles.get("opioid_thresholds")
+    ort = collections.get("instruments", {}).get("ort")
+    ort_bands = {band.label for band in ort.bands.ranges} if ort is not None and ort.bands is not None else None
+    return build_opioid_knowledge(sets, thresholds, ort_bands)  # type: ignore[arg-type]
+
+
+def _where(seen: tuple[Path, str]) -> tuple[Path, str]:
+    file, path = seen
+    return file, path.removesuffix(".id")
 
 
 def _check_pathways(pathway_packs: Sequence[tuple[PathwayPack, Path]], collections: Mapping[str, Mapping[str, Any]]) -> None:

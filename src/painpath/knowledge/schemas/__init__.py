@@ -4,21 +4,26 @@ from painpath.knowledge.schemas.common import *  # noqa: F403
 from painpath.knowledge.schemas.authorization_policies import *  # noqa: F403
 from painpath.knowledge.schemas.instruments import *  # noqa: F403
 from painpath.knowledge.schemas.medication_trials import *  # noqa: F403
+from painpath.knowledge.schemas.opioids import *  # noqa: F403
 from painpath.knowledge.schemas.pathways import *  # noqa: F403
 from painpath.knowledge.schemas.payers import *  # noqa: F403
 from painpath.knowledge.schemas.procedures import *  # noqa: F403
 from painpath.knowledge.schemas.pt_protocols import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import URGENCY_RANK  # noqa: F401
+from painpath.knowledge.schemas.tablet_strengths import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
     "payers": PayerDirectory,
     "red_flags": RedFlagPack,
     "medication_trials": MedicationTrialPack,
+    "opioid_factors": OpioidFactorPack,
+    "opioid_thresholds": OpioidThresholdPack,
     "instrument": InstrumentPack,
     "procedures": ProcedureCatalogue,
     "authorization_policy": AuthorizationPolicyPack,
     "pt_protocol": PtProtocolPack,
     "pathway": PathwayPack,
+    "tablet_strengths": TabletStrengthPack,
 }
