@@ -27,6 +27,8 @@ from painpath.core.tenancy import Clinic
 from painpath.patients.models import Location
 from painpath.web.app import create_app
 
+from pack_writing import payer, write_pack  # noqa: F401 - fixtures for the knowledge tests
+
 TEST_DB = os.environ.get("PAINPATH_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("PAINPATH_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

@@ -37,3 +37,8 @@ class MedicationTrial(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     relief_percent: Mapped[int | None] = mapped_column(Integer)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column()
+
+# Prescriptions and opioid-safety facts (issue 7): their own module, imported so every table is registered.
+from painpath.medications import safety_models  # noqa: E402,F401
+# Planned trials and opioid tapers (issue 7 items 1 and 4): their own module, imported so the tables are registered.
+from painpath.medications import plan_models  # noqa: E402,F401

@@ -66,6 +66,39 @@ class AdequateTrial(Strict):
         return self
 
 
+class Titration(Sourced):
+    """How a new trial of the drug starts and goes up (medications/titration.py turns it into dated steps).
+
+    The first step is `start_dose_mg` once a day on the start date; each later step adds `step_daily_mg`
+    to the daily total, `interval_days_min` to `interval_days_max` days after the previous one, until the
+    trial's target. Doses are split into at most `max_times_per_day` equal doses.
+    """
+
+    start_dose_mg: PositiveNumber  # the first day's total (mg/day)
+    step_daily_mg: PositiveNumber
+    interval_days_min: PositiveInt
+    interval_days_max: PositiveInt
+    max_times_per_day: PositiveInt = 3
+    text: NonEmptyStr  # the schedule in words, as the source gives it
+
+    @model_validator(mode="after")
+    def _interval_in_order(self) -> Titration:
+        if self.interval_days_min > self.interval_days_max:
+            raise ValueError(f"interval_days_min ({self.interval_days_min}) is greater than interval_days_max ({self.interval_days_max})")
+        return self
+
+
+MonitoringWhen = Literal["start", "each_step", "evaluation"]
+
+
+class MonitoringCheck(Sourced):
+    """Something to check during a trial (sedation, blood pressure, kidney function): a check item when due."""
+
+    id: Slug
+    text: NonEmptyStr  # what to check, in words staff act on
+    at: MonitoringWhen  # at the start, at each titration step, or at the evaluation
+
+
 class TrialDrug(Strict):
     id: Slug  # what TrialFacts.drug names ("gabapentin")
     name: NonEmptyStr
@@ -75,6 +108,17 @@ class TrialDrug(Strict):
     reference_dose: ReferenceDose
     adequate_trial: AdequateTrial
     notes: NonEmptyStr | None = None
+    # Added for planned trials (issue 7): both optional, so a pack without them still loads.
+    titration: Titration | None = None  # None: no titration in the packs; the trial starts at its target
+    monitoring: tuple[MonitoringCheck, ...] = ()
+
+    @model_validator(mode="after")
+    def _monitoring_ids_unique(self) -> TrialDrug:
+        ids = [check.id for check in self.monitoring]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"monitoring ids must be unique within a drug; repeated: {', '.join(duplicates)}")
+        return self
 
 
 class PayerTrialRule(Sourced):

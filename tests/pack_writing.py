@@ -1,4 +1,8 @@
-"""Helpers for writing small packs into tmp_path; no database needed for knowledge tests."""
+"""Fixtures that write small payer packs into tmp_path (no database needed); registered by tests/conftest.py.
+
+A plain module, not a conftest.py of tests/knowledge: a second module named `conftest` would shadow the
+root one for every test that imports from it.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,148 @@
+"""Input and output shapes for planned trials and opioid tapers. Types and lengths only here; the clinical
+checks (target reachable, rate allowed, tablets exist, one trial at a time) are in the services so each
+names its field and rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MeasureIn(_Input):
+    """One measurable part of success: "night pain" below 4 "/10"."""
+
+    measure: str = Field(min_length=1, max_length=120)
+    comparison: Literal["below", "above", "at_most", "at_least"]
+    value: float = Field(allow_inf_nan=False)
+    unit: str = Field(default="", max_length=30)
+
+
+class TargetIn(_Input):
+    daily_mg: float = Field(allow_inf_nan=False)  # the daily total to reach
+    reach_by: date | None = None  # optional: refused when the pack's steps cannot get there by then
+    interval_days: int | None = None  # days between steps, within the pack's range (its lower end by default)
+    success: str = Field(min_length=1, max_length=1000)  # what success means, in words
+    measures: list[MeasureIn] = Field(default_factory=list, max_length=10)
+
+
+class TrialPlanIn(_Input):
+    drug_key: str | None = Field(default=None, max_length=60)
+    rxnorm_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]+$")
+    drug_name: str | None = Field(default=None, max_length=200)
+    start_date: date | None = None  # default: the clinic's today
+    target: TargetIn
+    override_reason: str | None = Field(default=None, max_length=2000)  # needed when another trial is running
+
+
+class DoneIn(_Input):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class PlanItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    number: int
+    due_on: date
+    text: str
+    daily_mg: float | None
+    check_id: str | None
+    source: str | None
+    done_at: datetime | None
+
+
+class TrialPlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    trial_id: int
+    episode_id: int
+    drug_key: str
+    target_daily_mg: float
+    target_dose_words: str
+    target_reached_on: date
+    evaluation_on: date
+    interval_days: int | None
+    success_text: str
+    success_measures: list[dict]
+    override_reason: str | None
+    overridden_trial_ids: list[int]
+    items: list[PlanItemOut] = []
+
+
+class TaperRxIn(_Input):
+    """A prescription the taper starts from (the MME engine's RxInput), with its tablet product if not obvious."""
+
+    drug: str | None = Field(default=None, max_length=200)
+    rxnorm_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]+$")
+    strength: float = Field(allow_inf_nan=False)
+    strength_unit: Literal["mg"] = "mg"
+    dose_units: float = Field(default=1, allow_inf_nan=False)
+    times_per_day: float | None = Field(default=None, allow_inf_nan=False)
+    interval_hours: float | None = Field(default=None, allow_inf_nan=False)
+    prn_max_per_day: float | None = Field(default=None, allow_inf_nan=False)
+    form: Literal["oral"] = "oral"
+    product: str | None = Field(default=None, max_length=60)  # tablet product id (oxycodone_ir); default: found by strength
+
+
+class TaperIn(_Input):
+    prescriptions: list[TaperRxIn] = Field(min_length=1, max_length=6)
+    target_mme: float = Field(allow_inf_nan=False)
+    start_date: date | None = None  # default: the clinic's today
+    rate: Literal["monthly", "short_term_weekly"] = "monthly"
+    percent_per_month: float = Field(default=10, allow_inf_nan=False)
+    faster_reason: str | None = Field(default=None, max_length=2000)
+    factor_set: str | None = Field(default=None, max_length=40)
+
+
+class PauseIn(_Input):
+    paused_on: date | None = None  # default: today
+    reason: str = Field(min_length=1, max_length=2000)
+    version: int = Field(ge=1)
+
+
+class ResumeIn(_Input):
+    resumed_on: date | None = None  # default: today
+    version: int = Field(ge=1)
+
+
+class TaperStepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    number: int
+    due_on: date
+    regimen_words: str | None
+    lines: list[dict]
+    daily_mme: float | None
+    done_at: datetime | None
+
+
+class TaperOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    episode_id: int
+    start_date: date
+    original_mme: float
+    target_mme: float
+    rate: str
+    percent_per_step: float
+    rate_words: str
+    rate_source: str
+    faster_reason: str | None
+    factor_set: str
+    status: str
+    paused_on: date | None
+    paused_days: int
+    version: int
+    naloxone_prompt: str = ""
+    steps: list[TaperStepOut] = []

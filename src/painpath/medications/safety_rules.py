@@ -1,0 +1,467 @@
+"""Pure opioid-safety rules: the obligations an episode on opioids owes, and what met them.
+
+Facts in (prescriptions with their computed MME, agreements, PDMP checks, drug tests, naloxone offers,
+visits, the latest ORT band, the episode's diagnoses), decisions out. No database, no wall clock: the
+service loads an `EpisodeSafetyFacts`, the provider passes `now` and the calendar.
+
+The numbers come from the `opioid_thresholds` pack (research/clinical.md 1.4), each with its source,
+and every obligation's reason ends with that source. A few rules the pack does not (yet) carry are
+constants below, each with its own source and evidence tag.
+
+Recurring duties (PDMP every 3 months, drug tests by risk, visits every 3 months, the yearly agreement)
+are keyed by the fact they follow ("udt:after:2026-03-02"): a new fact meets the old key and opens the
+next one, so the worklist keeps a met task met and shows the next one when it comes near.
+"""
+
+from __future__ import annotations
+
+import calendar as _months
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from painpath.core.clock import BusinessCalendar
+from painpath.worklist.engine import Finding, Fulfillment, Obligation
+
+PROVIDER = "opioid_safety"
+
+# --- Rules the opioid_thresholds pack does not carry yet (each with its source) -----------------------
+# Long-term opioid therapy: "≥21 of 30 days on opioids in each of the past 3 months" (opioid-cds-r4
+# OpioidCDSCommon.cql, research/clinical.md 1.4 definitions_in_cds) [R]; read here as 90 days of therapy.
+LONG_TERM_DAYS = 90
+LONG_TERM_SOURCE = "CDC opioid-cds OpioidCDSCommon.cql: long-term therapy is opioids on most days for 3 months (research/clinical.md 1.4) [R]"
+# "Before each prescription": a check in the week before the prescription date counts. [K] clinic default.
+PDMP_BEFORE_RX_DAYS = 7
+# Two prescriptions with a gap of at most this many days are one course of therapy. [K] clinic default.
+THERAPY_GAP_DAYS = 30
+# Recurring duties appear on the worklist this many days before they are due. [K] clinic default.
+NOTICE_DAYS = 14
+# ICD-10-CM: G47.33 obstructive sleep apnea; T40.0-T40.4 and T40.6 poisoning by opioids/narcotics (a past
+# overdose); F10-F19 except F17 (nicotine) disorders due to psychoactive substance use. [K] code ranges
+# from the ICD-10-CM tabular list, not from research/clinical.md (it names the conditions, CDC Rec 8).
+SLEEP_APNEA_PREFIXES = ("G47.33",)
+OVERDOSE_PREFIXES = ("T40.0", "T40.1", "T40.2", "T40.3", "T40.4", "T40.6")
+SUD_PREFIXES = ("F10", "F11", "F12", "F13", "F14", "F15", "F16", "F18", "F19")
+ICD_SOURCE = "ICD-10-CM tabular list (G47.33; T40.0-T40.4, T40.6; F10-F19 except F17) [K]"
+COPRESCRIBING_SOURCE = "CDC 2022 Rec 11: extreme caution with opioids and benzodiazepines; also consider gabapentin and pregabalin (research/clinical.md 1.4) [R]"
+
+
+@dataclass(frozen=True)
+class SafetyPolicy:
+    """The pack's numbers the rules act on, each with where it came from."""
+
+    naloxone_mme: float
+    naloxone_source: str
+    follow_up_weeks: tuple[int, int]
+    follow_up_source: str
+    methadone_follow_up_days: int
+    methadone_source: str
+    reassess_months: int
+    reassess_source: str
+    pdmp_every_months: int
+    pdmp_source: str
+    udt_months_by_band: dict[str, int]  # ORT band label ("moderate risk") -> months between tests
+    udt_before_starting: bool
+    udt_source: str
+    agreement_renewal_months: int
+    agreement_source: str
+    long_term_days: int = LONG_TERM_DAYS
+
+
+def policy_from(thresholds) -> SafetyPolicy:  # noqa: ANN001 - knowledge.schemas.OpioidThresholds
+    t = thresholds
+    fu = t.follow_up_after_start_or_increase
+    return SafetyPolicy(
+        naloxone_mme=t.naloxone_offer_at_mme.value, naloxone_source=t.naloxone_offer_at_mme.source,
+        follow_up_weeks=(fu.min_weeks, fu.max_weeks), follow_up_source=fu.source,
+        methadone_follow_up_days=int(t.methadone_follow_up_after_start_or_increase_days.value),
+        methadone_source=t.methadone_follow_up_after_start_or_increase_days.source,
+        reassess_months=int(t.reassess_at_least_every_months.value), reassess_source=t.reassess_at_least_every_months.source,
+        pdmp_every_months=t.pdmp.max_interval_months, pdmp_source=t.pdmp.source,
+        udt_months_by_band={b.ort_band: b.every_months for b in t.urine_drug_testing.by_ort_band},
+        udt_before_starting=t.urine_drug_testing.before_starting, udt_source=t.urine_drug_testing.source,
+        agreement_renewal_months=int(t.agreement_renewal_months.value), agreement_source=t.agreement_renewal_months.source,
+    )
+
+
+@dataclass(frozen=True)
+class RxFact:
+    """One prescription as the rules see it; `daily_mme` is computed by the MME engine on read."""
+
+    id: int
+    drug_key: str
+    drug_name: str
+    start_date: date
+    end_date: date | None
+    stopped_on: date | None
+    recorded_at: datetime
+    is_opioid: bool = False
+    is_benzodiazepine: bool = False
+    is_gabapentinoid: bool = False
+    previous_id: int | None = None
+    daily_mme: float | None = None
+    mme_status: str = "not_opioid"  # counted | excluded | unknown | not_opioid
+
+    def active_on(self, day: date) -> bool:
+        if day < self.start_date or (self.stopped_on is not None and day >= self.stopped_on):
+            return False
+        return self.end_date is None or day <= self.end_date
+
+    def last_day(self, today: date) -> date:
+        """The last day taken (or to be taken): today for an open-ended one still running."""
+        ends = [d for d in (self.end_date, self.stopped_on - timedelta(days=1) if self.stopped_on else None) if d is not None]
+        return min(ends) if ends else max(today, self.start_date)
+
+    def current_or_upcoming(self, today: date) -> bool:
+        """Taken today, or written to start later and not stopped: either way it is owed its checks now."""
+        return self.active_on(today) or (self.start_date > today and self.stopped_on is None)
+
+    @property
+    def is_methadone(self) -> bool:
+        return self.drug_key == "methadone"
+
+
+@dataclass(frozen=True)
+class PdmpFact:
+    checked_on: date
+    checked_at: datetime
+    findings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EpisodeSafetyFacts:
+    clinic_id: int
+    episode_id: int
+    patient_id: int
+    icd10_codes: tuple[str, ...] = ()
+    prescriptions: tuple[RxFact, ...] = ()
+    agreements: tuple[date, ...] = ()  # signed on
+    pdmp_checks: tuple[PdmpFact, ...] = ()
+    drug_tests: tuple[date, ...] = ()  # collected on
+    naloxone_offers: tuple[tuple[date, str], ...] = ()  # (offered on, outcome)
+    visits: tuple[date, ...] = ()  # encounter dates of service
+    ort_band: str | None = None  # label of the latest ORT ("moderate risk")
+    ort_on: date | None = None
+
+
+# --- Small pure helpers --------------------------------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, _months.monthrange(year, month)[1]))
+
+
+def _day(day: date) -> str:
+    return f"{day:%a %d %b %Y}"
+
+
+def therapy_start(prescriptions: Sequence[RxFact], today: date) -> date | None:
+    """The first day of the current course of opioids (None when no opioid is active today).
+
+    Prescriptions that follow each other with gaps of at most THERAPY_GAP_DAYS are one course, so a
+    monthly refill or a dose change does not restart the clock for "long-term" or the agreement.
+    """
+    opioids = [rx for rx in prescriptions if rx.is_opioid]
+    if not any(rx.active_on(today) for rx in opioids):
+        return None
+    since = min(rx.start_date for rx in opioids if rx.active_on(today))
+    changed = True
+    while changed:
+        changed = False
+        for rx in opioids:
+            if rx.start_date < since and rx.last_day(today) >= since - timedelta(days=THERAPY_GAP_DAYS):
+                since, changed = rx.start_date, True
+    return since
+
+
+@dataclass(frozen=True)
+class MmeTotal:
+    total: float
+    complete: bool  # False when an active opioid's MME is unknown: the total is then a lower bound
+
+
+def total_mme_on(prescriptions: Sequence[RxFact], day: date) -> MmeTotal:
+    active = [rx for rx in prescriptions if rx.is_opioid and rx.active_on(day)]
+    total = sum(rx.daily_mme or 0.0 for rx in active if rx.mme_status == "counted")
+    return MmeTotal(round(total, 1), all(rx.mme_status != "unknown" for rx in active))
+
+
+def raises_dose(rx: RxFact, by_id: dict[int, RxFact]) -> bool:
+    """A new opioid, or a change to a higher (or unknown) daily MME: the follow-up clock starts."""
+    if not rx.is_opioid:
+        return False
+    previous = by_id.get(rx.previous_id) if rx.previous_id is not None else None
+    if previous is None or not previous.is_opioid:
+        return True
+    if rx.daily_mme is None or previous.daily_mme is None:
+        return True  # cannot tell it is not higher: ask for the follow-up rather than miss one
+    return rx.daily_mme > previous.daily_mme
+
+
+def naloxone_reasons(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: date) -> list[str]:
+    """Why naloxone should be offered now (CDC 2022 Rec 8), in plain words; [] when nothing applies."""
+    reasons = []
+    mme = total_mme_on(facts.prescriptions, today)
+    if mme.total >= policy.naloxone_mme:
+        reasons.append(f"{mme.total:g} MME/day{'' if mme.complete else ' or more'} (at or over {policy.naloxone_mme:g})")
+    benzos = [rx.drug_name for rx in facts.prescriptions if rx.is_benzodiazepine and rx.active_on(today)]
+    if benzos:
+        reasons.append(f"a benzodiazepine at the same time ({', '.join(benzos)})")
+    codes = [c.upper() for c in facts.icd10_codes]
+    for prefixes, words in ((SLEEP_APNEA_PREFIXES, "sleep apnea"), (OVERDOSE_PREFIXES, "a past overdose"),
+                            (SUD_PREFIXES, "a substance use disorder")):
+        found = [c for c in codes if c.startswith(prefixes)]
+        if found:
+            reasons.append(f"{words} ({', '.join(found)})")
+    return reasons
+
+
+def udt_months(policy: SafetyPolicy, band: str | None) -> tuple[int, str]:
+    """Months between drug tests for the ORT band, and how the band was chosen.
+
+    Without an ORT the most frequent schedule applies until one is done: the ORT sets the intensity of
+    monitoring, never whether care is given (research/clinical.md 2.2), so no ORT means watch closely.
+    """
+    if band is not None and band in policy.udt_months_by_band:
+        return policy.udt_months_by_band[band], f"ORT {band}"
+    return min(policy.udt_months_by_band.values()), "no Opioid Risk Tool on file, so the most frequent schedule"
+
+
+# --- The obligations -----------------------------------------------------------------------------------
+
+class _Builder:
+    def __init__(self, facts: EpisodeSafetyFacts, calendar: BusinessCalendar, now: datetime):
+        self.facts, self.calendar, self.now = facts, calendar, now
+        self.today = calendar.local_date(now)
+
+    def key(self, what: str) -> str:
+        return f"opioid:{what}:episode:{self.facts.episode_id}"
+
+    def due(self, day: date) -> datetime:
+        return self.calendar.end_of_local_day_utc(day)
+
+    def owe(self, what: str, title: str, due_at: datetime, reason: str, source: str, owner: str = "clinician", **evidence: object) -> Obligation:
+        f = self.facts
+        return Obligation(
+            key=self.key(what), kind=f"opioid_safety.{what.split(':')[0]}", provider=PROVIDER, clinic_id=f.clinic_id,
+            episode_id=f.episode_id, patient_id=f.patient_id, title=title, due_at=due_at, owner_role=owner,
+            reason=f"{reason} Source: {source}", evidence={k: v for k, v in evidence.items() if v is not None},
+        )
+
+    def met(self, what: str, met_by: str, met_at: datetime) -> Fulfillment:
+        return Fulfillment(key=self.key(what), provider=PROVIDER, met_by=met_by, met_at=met_at, evidence={"episode_id": self.facts.episode_id})
+
+    def moment(self, day: date) -> datetime:
+        """A stored-style (naive UTC) time for a fact known only by its date: that day's end."""
+        return self.due(day)
+
+    def upcoming(self, due_day: date) -> bool:
+        return self.today >= due_day - timedelta(days=NOTICE_DAYS)
+
+
+def episode_findings(facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
+    """Every opioid-safety obligation the episode owes now, and the facts that met earlier ones."""
+    b = _Builder(facts, calendar, now)
+    since = therapy_start(facts.prescriptions, b.today)
+    if since is None:
+        return []  # no opioid today: nothing is owed, and open tasks close as no longer required
+    found: list[Finding] = []
+    found += _agreement(b, policy, since)
+    found += _pdmp(b, policy, since)
+    found += _drug_tests(b, policy, since)
+    found += _naloxone(b, policy, since)
+    found += _coprescribing(b)
+    found += _follow_up(b, policy, since)
+    return found
+
+
+def _recurring(b: _Builder, what: str, anchors: Sequence[date], every_months: int, title: str, reason, source: str,  # noqa: ANN001
+               met_words: str, owner: str = "clinician") -> list[Finding]:
+    """The next duty after the latest anchor, and the previous duty met by that anchor."""
+    found: list[Finding] = []
+    if len(anchors) >= 2:
+        found.append(b.met(f"{what}:after:{anchors[-2].isoformat()}", f"{met_words} on {_day(anchors[-1])}", b.moment(anchors[-1])))
+    last = anchors[-1]
+    due_day = add_months(last, every_months)
+    if b.upcoming(due_day):
+        found.append(b.owe(f"{what}:after:{last.isoformat()}", title, b.due(due_day), reason(last, due_day), source, owner,
+                           last=last.isoformat(), due_date=due_day.isoformat()))
+    return found
+
+
+def _agreement(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
+    signed = sorted(b.facts.agreements)
+    if not signed:
+        due_day = since + timedelta(days=policy.long_term_days)
+        return [b.owe(
+            "agreement:initial", "Opioid treatment agreement: sign before long-term therapy", b.due(due_day),
+            f"On opioids since {_day(since)}. Long-term therapy (beyond {policy.long_term_days} days) needs a signed opioid "
+            f"treatment agreement, by {_day(due_day)}; renew it every {policy.agreement_renewal_months} months.",
+            LONG_TERM_SOURCE, since=since.isoformat(), due_date=due_day.isoformat(),
+        )]
+    found: list[Finding] = [b.met("agreement:initial", f"Agreement signed on {_day(signed[0])}", b.moment(signed[0]))]
+    found += _recurring(
+        b, "agreement", signed, policy.agreement_renewal_months, "Renew the opioid treatment agreement",
+        lambda last, due: f"The opioid treatment agreement signed on {_day(last)} is due for renewal on {_day(due)} (yearly).",
+        policy.agreement_source, "Agreement renewed",
+    )
+    return found
+
+
+def _pdmp(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
+    found: list[Finding] = []
+    checks = sorted(b.facts.pdmp_checks, key=lambda c: c.checked_at)
+    for rx in b.facts.prescriptions:
+        if not (rx.is_opioid and rx.current_or_upcoming(b.today)):
+            continue
+        what = f"pdmp:rx:{rx.id}"
+        window_start = rx.start_date - timedelta(days=PDMP_BEFORE_RX_DAYS)
+        check = next((c for c in checks if c.checked_on >= window_start), None)
+        if check is not None:
+            found.append(b.met(what, f"PDMP checked on {_day(check.checked_on)}", check.checked_at))
+        else:
+            found.append(b.owe(
+                what, f"Check the PDMP: {rx.drug_name} prescribed {_day(rx.start_date)}", rx.recorded_at,
+                f"No PDMP check recorded in the {PDMP_BEFORE_RX_DAYS} days before this opioid prescription "
+                f"({rx.drug_name}, from {_day(rx.start_date)}). Check the PDMP before each opioid prescription.",
+                policy.pdmp_source, prescription_id=rx.id,
+            ))
+    days = sorted({c.checked_on for c in checks})
+    if days:  # the first check is owed per prescription above; after it, at least every N months
+        found += _recurring(
+            b, "pdmp", days, policy.pdmp_every_months, "Check the PDMP (at least every 3 months on opioids)",
+            lambda last, due: f"Last PDMP check {_day(last)}; on long-term opioids check at least every "
+                              f"{policy.pdmp_every_months} months, next by {_day(due)}.",
+            policy.pdmp_source, "PDMP checked",
+        )
+    return found
+
+
+def _drug_tests(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
+    tests = sorted(set(b.facts.drug_tests))
+    months, why = udt_months(policy, b.facts.ort_band)
+    if not tests:
+        if not policy.udt_before_starting:
+            return []
+        return [b.owe(
+            "udt:baseline", "Urine drug test (before or at the start of opioid therapy)", b.due(since),
+            f"On opioids since {_day(since)} with no urine drug test on file: test at the start, then every {months} "
+            f"months ({why}).", policy.udt_source, owner="nurse", since=since.isoformat(), every_months=months,
+        )]
+    found: list[Finding] = [b.met("udt:baseline", f"Drug test collected on {_day(tests[0])}", b.moment(tests[0]))]
+    found += _recurring(
+        b, "udt", tests, months, "Urine drug test due",
+        lambda last, due: f"Last urine drug test {_day(last)}; {why}: test every {months} months, next by {_day(due)}.",
+        policy.udt_source, "Drug test collected", owner="nurse",
+    )
+    return found
+
+
+def _naloxone(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
+    offers = sorted(d for d, _outcome in b.facts.naloxone_offers if d >= since)
+    what = f"naloxone:since:{since.isoformat()}"
+    if offers:
+        outcome = dict(b.facts.naloxone_offers)[offers[-1]]
+        return [b.met(what, f"Naloxone offered on {_day(offers[-1])} ({outcome.replace('_', ' ')})", b.moment(offers[-1]))]
+    reasons = naloxone_reasons(b.facts, policy, b.today)
+    if not reasons:
+        return []
+    # Due the day the latest prescription started: the change that made naloxone indicated.
+    changed = max((rx.start_date for rx in b.facts.prescriptions if rx.active_on(b.today)), default=since)
+    return [b.owe(
+        what, "Offer naloxone", b.due(changed),
+        f"Offer naloxone and teach its use: {'; '.join(reasons)}.",
+        policy.naloxone_source + ("" if len(reasons) == 1 and "MME" in reasons[0] else f"; {ICD_SOURCE}"),
+        reasons=reasons,
+    )]
+
+
+def _coprescribing(b: _Builder) -> list[Finding]:
+    active = [rx for rx in b.facts.prescriptions if rx.active_on(b.today)]
+    found: list[Finding] = []
+    for opioid in (rx for rx in active if rx.is_opioid):
+        for other in (rx for rx in active if rx.is_benzodiazepine or rx.is_gabapentinoid):
+            kind = "benzodiazepine" if other.is_benzodiazepine else "gabapentinoid"
+            found.append(b.owe(
+                f"coprescribing:{opioid.id}:{other.id}", f"Warning: {opioid.drug_name} with {other.drug_name} ({kind})",
+                b.due(max(opioid.start_date, other.start_date)),
+                f"{opioid.drug_name} and {other.drug_name} are prescribed together: the combination raises the risk of "
+                "respiratory depression and overdose. Review whether both are needed, offer naloxone, and record the decision.",
+                COPRESCRIBING_SOURCE, opioid_prescription_id=opioid.id, other_prescription_id=other.id,
+            ))
+    return found
+
+
+def _follow_up(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
+    found: list[Finding] = []
+    visits = sorted(set(b.facts.visits))
+    by_id = {rx.id: rx for rx in b.facts.prescriptions}
+    for rx in b.facts.prescriptions:
+        if rx.start_date < since or not raises_dose(rx, by_id):
+            continue
+        what = f"follow_up:rx:{rx.id}"
+        after = next((v for v in visits if v > rx.start_date), None)
+        if after is not None:
+            found.append(b.met(what, f"Seen on {_day(after)}", b.moment(after)))
+            continue
+        if not rx.current_or_upcoming(b.today):
+            continue
+        if rx.is_methadone:
+            due_day, window, source = rx.start_date + timedelta(days=policy.methadone_follow_up_days), f"{policy.methadone_follow_up_days} days", policy.methadone_source
+        else:
+            low, high = policy.follow_up_weeks
+            due_day, window, source = rx.start_date + timedelta(weeks=high), f"{low} to {high} weeks", policy.follow_up_source
+        started = "started" if rx.previous_id is None else "raised"
+        found.append(b.owe(
+            what, f"Follow-up visit after {rx.drug_name} was {started}", b.due(due_day),
+            f"{rx.drug_name} {started} on {_day(rx.start_date)}: see the patient within {window} to review benefit and harm.",
+            source, prescription_id=rx.id, due_date=due_day.isoformat(),
+        ))
+    anchors = [since] + [v for v in visits if v > since]
+    found += _recurring(
+        b, "follow_up", anchors, policy.reassess_months, "Opioid follow-up visit (at least every 3 months)",
+        lambda last, due: f"On opioids since {_day(since)}; last visit {_day(last) if last != since else 'none since the start'}. "
+                          f"Reassess at least every {policy.reassess_months} months, next by {_day(due)}.",
+        policy.reassess_source, "Seen",
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class SafetySummary:
+    """What the safety panel and the API show: the state of each duty, computed like the obligations."""
+
+    on_opioids: bool
+    since: date | None
+    mme_total: float
+    mme_complete: bool
+    agreement_signed_on: date | None
+    agreement_renewal_due: date | None
+    last_pdmp_on: date | None
+    next_pdmp_due: date | None
+    last_drug_test_on: date | None
+    next_drug_test_due: date | None
+    drug_test_every_months: int
+    drug_test_schedule_basis: str
+    naloxone_reasons: list[str] = field(default_factory=list)
+    last_naloxone_offer: tuple[date, str] | None = None
+
+
+def summary(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: date) -> SafetySummary:
+    since = therapy_start(facts.prescriptions, today)
+    mme = total_mme_on(facts.prescriptions, today)
+    signed = max(facts.agreements, default=None)
+    last_pdmp = max((c.checked_on for c in facts.pdmp_checks), default=None)
+    last_test = max(facts.drug_tests, default=None)
+    months, why = udt_months(policy, facts.ort_band)
+    next_test = add_months(last_test, months) if last_test else since
+    offer = max(facts.naloxone_offers, default=None)
+    return SafetySummary(
+        on_opioids=since is not None, since=since, mme_total=mme.total, mme_complete=mme.complete,
+        agreement_signed_on=signed, agreement_renewal_due=add_months(signed, policy.agreement_renewal_months) if signed else None,
+        last_pdmp_on=last_pdmp, next_pdmp_due=add_months(last_pdmp, policy.pdmp_every_months) if last_pdmp else since,
+        last_drug_test_on=last_test, next_drug_test_due=next_test, drug_test_every_months=months, drug_test_schedule_basis=why,
+        naloxone_reasons=naloxone_reasons(facts, policy, today) if since else [], last_naloxone_offer=offer,
+    )
