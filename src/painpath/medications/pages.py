@@ -116,3 +116,8 @@ def stop_trial(trial_id: int, request: Request, ctx: AppCtx, session: DbSession,
     except (ValidationError, DomainError) as exc:
         return _refused(request, ctx, session, caller, episode_id, f"stop-{trial_id}", form, exc)
     return RedirectResponse(f"/episodes/{episode_id}#trial-{trial_id}", status_code=303)
+
+
+from painpath.medications.safety_pages import router as _safety_router  # noqa: E402 - prescriptions, opioid safety, taper panels
+
+router.include_router(_safety_router)

@@ -1,0 +1,364 @@
+"""The episode page's medication panels (issue 7 item 6): "Medications" (current prescriptions with MME per
+line and the total, co-prescription warnings, record and stop forms), "Opioid safety" (agreement, PDMP,
+urine drug tests, naloxone, follow-up, the small forms that record each, and the MME trend chart with the
+naloxone threshold line) and "Taper" (the dated schedule, pause/resume, the printable schedule).
+
+Every number shown comes from the services (MME computed on read, the safety summary computed like the
+obligations); these pages only arrange it. A refused form is shown again (422) with its values and each
+problem next to its field, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from painpath.core.auth.models import User
+from painpath.core.auth.roles import Permission, Role
+from painpath.core.clock import utcnow
+from painpath.core.errors import DomainError, NotFound
+from painpath.interop.pdmp.base import FINDING_FLAGS
+from painpath.medications import prescriptions as rx_service
+from painpath.medications import safety_api, safety_rules, safety_service, taper_service
+from painpath.medications.plan_schemas import PauseIn, ResumeIn
+from painpath.medications.safety_schemas import (
+    AgreementIn, DrugTestIn, NaloxoneOfferIn, PdmpCheckIn, PrescriptionIn, PrescriptionStop,
+)
+from painpath.patients import pages as patient_pages
+from painpath.web.deps import AppCtx, Caller, DbSession, requires
+from painpath.web.forms import FormFields, errors_by_field, validation_problems
+
+router = APIRouter()
+
+# ---- Words for the forms and the lists -----------------------------------------------------------------
+
+RX_LABELS = {
+    "drug": "Drug", "strength": "Strength", "strength_unit": "Unit", "dose_units": "Units per dose",
+    "times_per_day": "Times a day", "interval_hours": "Or every N hours", "as_needed": "As needed",
+    "prn_max_per_day": "At most a day (as needed)", "form": "Form", "start_date": "Starts on", "days_supply": "Days supply",
+    "quantity": "Quantity", "prescriber_id": "Prescriber",
+}
+STOP_LABELS = {"stopped_on": "First day not taken", "reason": "Why it stopped"}
+AGREEMENT_LABELS = {"signed_on": "Signed on", "clinician_id": "Clinician", "note": "Note"}
+PDMP_LABELS = {"state": "State", "summary": "What the report showed", "findings": "Findings", "checked_at": "Checked at"}
+UDT_LABELS = {"collected_on": "Collected on", "result": "Result", "unexpected_findings": "What was unexpected"}
+NALOXONE_LABELS = {"offered_on": "Offered on", "outcome": "Outcome", "note": "Note"}
+PAUSE_LABELS = {"paused_on": "Paused from", "reason": "Why pause"}
+RESUME_LABELS = {"resumed_on": "Resume on"}
+
+UNITS = [("mg", "mg"), ("mcg", "mcg"), ("mcg/hr", "mcg/hr (patch)")]
+FORMS = [("oral", "Oral"), ("transdermal_patch", "Patch"), ("buccal", "Buccal"), ("buccal_film", "Buccal film"), ("nasal", "Nasal"),
+         ("topical", "Topical"), ("injection", "Injection"), ("other", "Other")]
+UDT_RESULTS = [("expected", "As expected"), ("unexpected", "Unexpected"), ("pending", "Pending")]
+NALOXONE_OUTCOMES = [("accepted", "Accepted"), ("declined", "Declined"), ("already_has", "Already has naloxone")]
+FORM_WORDS = dict(FORMS)
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def sig_words(rx: Any) -> str:  # noqa: ANN401 - safety_models.MedicationPrescription
+    """The prescription as a clinician reads it: "oxycodone 10 mg, 1 oral every 6 hours as needed (at most 4 a day)"."""
+    how_often = f"{_num(rx.times_per_day)} times a day" if rx.times_per_day is not None else f"every {_num(rx.interval_hours)} hours"
+    if rx.times_per_day == 1:
+        how_often = "once a day"
+    words = f"{rx.drug_name} {_num(rx.strength)} {rx.strength_unit}, {_num(rx.dose_units)} {FORM_WORDS.get(rx.form, rx.form).lower()} {how_often}"
+    if rx.as_needed:
+        words += " as needed" + (f" (at most {_num(rx.prn_max_per_day)} a day)" if rx.prn_max_per_day is not None else "")
+    return words
+
+
+def mme_words(line: rx_service.PrescriptionLine) -> tuple[str, str]:
+    """The MME cell of one line, and its class: counted, excluded, unknown or not an opioid."""
+    found = safety_api.mme_out(line)
+    if found.status == "counted":
+        return f"{found.daily_mme:g} MME/day", "counted"
+    if found.status == "excluded":
+        return f"excluded: {line.prescription.drug_name.lower()}", "excluded"
+    if found.status == "unknown":
+        return "unknown factor", "unknown"
+    return "not an opioid", "not_opioid"
+
+
+def coprescribing_warnings(listed: rx_service.PrescriptionList) -> list[str]:
+    """An opioid active together with a benzodiazepine or a gabapentinoid (CDC 2022 Rec 11)."""
+    active = [line.prescription for line in listed.lines if line.active]
+    warnings = []
+    for opioid in (rx for rx in active if rx.is_opioid):
+        for other in (rx for rx in active if rx.is_benzodiazepine or rx.is_gabapentinoid):
+            kind = "a benzodiazepine" if other.is_benzodiazepine else "a gabapentinoid"
+            warnings.append(f"{opioid.drug_name} with {other.drug_name} ({kind}): the combination raises the risk of "
+                            "respiratory depression and overdose. Review whether both are needed and offer naloxone.")
+    return warnings
+
+
+def _clinicians(session: Session, clinic_id: int) -> list[tuple[str, str]]:
+    users = session.scalars(select(User).where(User.clinic_id == clinic_id, User.role == Role.CLINICIAN.value).order_by(User.display_name))
+    return [(str(u.id), u.display_name) for u in users]
+
+
+def _known_drugs(knowledge) -> list[str]:  # noqa: ANN001
+    lookup = rx_service.factor_lookup(knowledge)
+    names = {o.name for o in (lookup.vocabulary if lookup is not None else ())}
+    if knowledge.medication_trials is not None:
+        names |= {d.name for d in knowledge.medication_trials.drugs.values()}
+    return sorted(names, key=str.lower)
+
+
+def _state(asked: patient_pages.PanelRequest, key: str) -> dict[str, Any]:
+    """A refused form's state for one panel: the form typed, which form it was, its problems by field."""
+    state = asked.state.get(key, {})
+    problems = state.get("problems", [])
+    return {"form": state.get("form", {}), "which": state.get("which"), "problems": problems, "errors": errors_by_field(problems)}
+
+
+# ---- The MME trend (a step chart of total daily MME) -----------------------------------------------------
+
+@dataclass(frozen=True)
+class MmePoint:
+    on: date
+    total: float
+    complete: bool
+
+
+def mme_trend(prescriptions: tuple[safety_rules.RxFact, ...], today: date) -> list[MmePoint]:
+    """Total daily MME from each day the opioid regimen changed (a start, a stop, the end of a supply) to today.
+
+    Each point holds until the next, so the chart draws steps; the last point is today (or the first
+    start when every opioid is written to start later)."""
+    opioids = [rx for rx in prescriptions if rx.is_opioid]
+    if not opioids:
+        return []
+    changes = set()
+    for rx in opioids:
+        changes.add(rx.start_date)
+        if rx.stopped_on is not None:
+            changes.add(rx.stopped_on)
+        if rx.end_date is not None:
+            changes.add(rx.end_date + timedelta(days=1))
+    first = min(changes)
+    last = max(today, first)
+    days = sorted(d for d in changes | {last} if d <= last)
+    points = []
+    for day in days:
+        total = safety_rules.total_mme_on(prescriptions, day)
+        if points and points[-1].total == total.total and points[-1].complete == total.complete and day != last:
+            continue  # nothing changed that day (a refill on the same dose)
+        points.append(MmePoint(day, total.total, total.complete))
+    return points
+
+
+def chart_spec(points: list[MmePoint], threshold: float | None) -> dict[str, Any]:
+    """What mme-chart.js draws: the steps as (day number, MME) and the threshold line, dates as ISO text."""
+    return {
+        "points": [{"x": p.on.toordinal(), "y": p.total, "date": p.on.isoformat(), "complete": p.complete} for p in points],
+        "threshold": threshold,
+        "threshold_label": f"Naloxone threshold {threshold:g} MME/day" if threshold is not None else None,
+    }
+
+
+def next_follow_up(facts: safety_rules.EpisodeSafetyFacts, policy: safety_rules.SafetyPolicy, ctx_calendar, since: date) -> date:  # noqa: ANN001
+    """The earliest follow-up visit owed: after a start or raise (1 to 4 weeks, 3 days for methadone), else every 3 months."""
+    owed = [f for f in safety_rules.episode_findings(facts, policy, ctx_calendar, utcnow())
+            if getattr(f, "kind", "") == "opioid_safety.follow_up" and getattr(f, "due_at", None) is not None]
+    if owed:
+        return min(ctx_calendar.local_date(f.due_at) for f in owed)
+    last_visit = max([since, *(v for v in facts.visits if v > since)])
+    return safety_rules.add_months(last_visit, policy.reassess_months)
+
+
+# ---- Panels ----------------------------------------------------------------------------------------------
+
+@patient_pages.episode_panel
+def _medication_panels(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
+    ctx, session, episode = asked.ctx, asked.session, asked.episode
+    listed = rx_service.list_prescriptions(session, actor=asked.caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar,
+                                           episode_id=episode.id)
+    clinicians = _clinicians(session, episode.clinic_id)
+    current = [line for line in listed.lines if line.active or line.prescription.start_date > listed.as_of and line.prescription.stopped_on is None]
+    past = [line for line in listed.lines if line not in current]
+    panels = [patient_pages.EpisodePanel("medications/episode_medications.html", {
+        "current": current, "past": past, "total": safety_api.total_out(listed), "warnings": coprescribing_warnings(listed),
+        "sig_words": sig_words, "mme_words": mme_words, "today": listed.as_of, "clinicians": clinicians,
+        "known_drugs": _known_drugs(ctx.knowledge), "labels": RX_LABELS, "stop_labels": STOP_LABELS, "units": UNITS, "forms": FORMS,
+        **_state(asked, "medications"),
+    }, slot="main")]
+    safety = _safety_panel(asked, clinicians)
+    if safety is not None:
+        panels.append(safety)
+    taper = _taper_panel(asked)
+    if taper is not None:
+        panels.append(taper)
+    return panels
+
+
+def _safety_panel(asked: patient_pages.PanelRequest, clinicians: list[tuple[str, str]]) -> patient_pages.EpisodePanel | None:
+    """Only for an episode that has (or had) an opioid prescribed, with the opioid packs loaded."""
+    ctx = asked.ctx
+    found, facts = safety_service.episode_safety(asked.session, actor=asked.caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar,
+                                                 episode_id=asked.episode.id)
+    policy = safety_service.policy(ctx.knowledge)
+    if found is None or facts is None or policy is None or not any(rx.is_opioid for rx in facts.prescriptions):
+        return None
+    today = rx_service.calendar_today(ctx.calendar)
+    offered_since = found.last_naloxone_offer is not None and found.since is not None and found.last_naloxone_offer[0] >= found.since
+    points = mme_trend(facts.prescriptions, today)
+    return patient_pages.EpisodePanel("medications/episode_opioid_safety.html", {
+        "s": found, "ort_band": facts.ort_band, "today": today, "policy": policy,
+        "naloxone_due": bool(found.naloxone_reasons) and not offered_since,
+        "follow_up_due": next_follow_up(facts, policy, ctx.calendar, found.since) if found.since else None,
+        "points": points, "chart": chart_spec(points, policy.naloxone_mme), "clinicians": clinicians,
+        "finding_flags": list(FINDING_FLAGS.items()), "udt_results": UDT_RESULTS, "naloxone_outcomes": NALOXONE_OUTCOMES,
+        "agreement_labels": AGREEMENT_LABELS, "pdmp_labels": PDMP_LABELS, "udt_labels": UDT_LABELS, "naloxone_labels": NALOXONE_LABELS,
+        **_state(asked, "opioid_safety"),
+    }, slot="side")
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    step: Any  # plan_models.TaperStep
+    status: str  # done | missed | next | later | paused
+
+
+def taper_rows(steps: list, today: date, paused: bool) -> list[ScheduleRow]:
+    """Each dated row with its state: done, missed (its day passed undone), next (the first still ahead), later."""
+    rows, next_given = [], False
+    for step in steps:
+        if step.done_at is not None:
+            status = "done"
+        elif paused:
+            status = "paused"
+        elif step.due_on < today:
+            status = "missed"
+        elif not next_given:
+            status, next_given = "next", True
+        else:
+            status = "later"
+        rows.append(ScheduleRow(step, status))
+    return rows
+
+
+def _taper_panel(asked: patient_pages.PanelRequest) -> patient_pages.EpisodePanel | None:
+    plans = taper_service.tapers_for_episode(asked.session, actor=asked.caller.actor, episode_id=asked.episode.id)
+    if not plans:
+        return None
+    plan = next((p for p in reversed(plans) if p.status in (taper_service.ACTIVE, taper_service.PAUSED)), plans[-1])
+    today = rx_service.calendar_today(asked.ctx.calendar)
+    steps = taper_service.steps_of(asked.session, plan.id)
+    return patient_pages.EpisodePanel("medications/episode_taper.html", {
+        "plan": plan, "rows": taper_rows(steps, today, plan.status == taper_service.PAUSED), "today": today,
+        "pause_labels": PAUSE_LABELS, "resume_labels": RESUME_LABELS, **_state(asked, "taper"),
+    }, slot="main")
+
+
+# ---- Form handling -----------------------------------------------------------------------------------------
+
+def _values(form: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
+    """The fields this form knows, empty ones left out so the schema's defaults (and "required") apply."""
+    return {name: form[name] for name in names if form.get(name)}
+
+
+def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: int, panel: str, which: str,
+             form: dict[str, str], exc: Exception) -> Response:
+    session.rollback()  # nothing half-saved
+    if isinstance(exc, NotFound):
+        raise exc
+    if isinstance(exc, ValidationError):
+        problems, status = validation_problems(exc), 422
+    else:
+        assert isinstance(exc, DomainError)
+        problems, status = exc.problems, exc.status_code
+    state = {panel: {"form": form, "which": which, "problems": problems}}
+    return patient_pages.render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=status)
+
+
+def _record(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: int, *, panel: str, which: str,
+            form: dict[str, str], schema: type[BaseModel], data: dict[str, Any], save: Callable[[Any], Any], anchor: str) -> Response:
+    """Validate the form into `schema`, save it, and go back to the episode; refused: the page again, 422."""
+    try:
+        save(schema.model_validate(data))
+    except (ValidationError, DomainError) as exc:
+        return _refused(request, ctx, session, caller, episode_id, panel, which, form, exc)
+    return RedirectResponse(f"/episodes/{episode_id}#{anchor}", status_code=303)
+
+
+@router.post("/episodes/{episode_id}/prescriptions")
+def record_prescription(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                        caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    data = _values(form, RX_LABELS)
+    data["as_needed"] = "as_needed" in form
+    return _record(request, ctx, session, caller, episode_id, panel="medications", which="add", form=form, schema=PrescriptionIn, data=data,
+                   save=lambda d: rx_service.record_prescription(session, actor=caller.actor, knowledge=ctx.knowledge, episode_id=episode_id, data=d),
+                   anchor="medications")
+
+
+@router.post("/prescriptions/{prescription_id}/stop")
+def stop_prescription(prescription_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                      caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    rx = rx_service.get_prescription(session, clinic_id=caller.user.clinic_id, prescription_id=prescription_id)
+    data = {**_values(form, STOP_LABELS), **({"version": form["version"]} if form.get("version") else {})}
+    return _record(request, ctx, session, caller, rx.episode_id, panel="medications", which=f"stop-{prescription_id}", form=form,
+                   schema=PrescriptionStop, data=data, anchor=f"rx-{prescription_id}",
+                   save=lambda d: rx_service.stop_prescription(session, actor=caller.actor, prescription_id=prescription_id, data=d))
+
+
+@router.post("/episodes/{episode_id}/opioid-agreements")
+def record_agreement(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                     caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    return _record(request, ctx, session, caller, episode_id, panel="opioid_safety", which="agreement", form=form, schema=AgreementIn,
+                   data=_values(form, AGREEMENT_LABELS), anchor="opioid-safety",
+                   save=lambda d: safety_service.record_agreement(session, actor=caller.actor, calendar=ctx.calendar, episode_id=episode_id, data=d))
+
+
+@router.post("/episodes/{episode_id}/pdmp-checks")
+def record_pdmp_check(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                      caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    # Each finding is its own checkbox (finding_<flag>), so a form read as one value a name keeps them all.
+    findings = [flag for flag in FINDING_FLAGS if form.get(f"finding_{flag}")]
+    data = {**_values(form, {"state": "", "summary": "", "checked_at": ""}), "findings": findings, "plugin": "manual_attestation"}
+    return _record(request, ctx, session, caller, episode_id, panel="opioid_safety", which="pdmp", form=form, schema=PdmpCheckIn,
+                   data=data, anchor="opioid-safety",
+                   save=lambda d: safety_service.record_pdmp_check(session, actor=caller.actor, calendar=ctx.calendar, episode_id=episode_id, data=d))
+
+
+@router.post("/episodes/{episode_id}/urine-drug-tests")
+def record_drug_test(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                     caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    return _record(request, ctx, session, caller, episode_id, panel="opioid_safety", which="udt", form=form, schema=DrugTestIn,
+                   data=_values(form, UDT_LABELS), anchor="opioid-safety",
+                   save=lambda d: safety_service.record_drug_test(session, actor=caller.actor, calendar=ctx.calendar, episode_id=episode_id, data=d))
+
+
+@router.post("/episodes/{episode_id}/naloxone-offers")
+def record_naloxone_offer(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                          caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    return _record(request, ctx, session, caller, episode_id, panel="opioid_safety", which="naloxone", form=form, schema=NaloxoneOfferIn,
+                   data=_values(form, NALOXONE_LABELS), anchor="opioid-safety",
+                   save=lambda d: safety_service.record_naloxone_offer(session, actor=caller.actor, calendar=ctx.calendar, episode_id=episode_id, data=d))
+
+
+@router.post("/tapers/{taper_id}/pause")
+def pause_taper(taper_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
+    data = {**_values(form, PAUSE_LABELS), **({"version": form["version"]} if form.get("version") else {})}
+    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which="pause", form=form, schema=PauseIn, data=data,
+                   anchor="taper", save=lambda d: taper_service.pause_taper(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))
+
+
+@router.post("/tapers/{taper_id}/resume")
+def resume_taper(taper_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                 caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
+    data = {**_values(form, RESUME_LABELS), **({"version": form["version"]} if form.get("version") else {})}
+    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which="resume", form=form, schema=ResumeIn, data=data,
+                   anchor="taper", save=lambda d: taper_service.resume_taper(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))
