@@ -23,7 +23,7 @@ from painpath.knowledge.schemas import Instrument, Procedure
 from painpath.knowledge.schemas import PROCEDURE_REFERENCING_CRITERIA, AuthorizationPolicyPack, Policy
 from painpath.knowledge.schemas import Pathway, PathwayPack, pathway_references
 from painpath.knowledge.schemas import PtProtocol
-from painpath.knowledge.schemas import OpioidKnowledge, OpioidThresholdPack, build_opioid_knowledge
+from painpath.knowledge.schemas import OpioidKnowledge, build_opioid_knowledge
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
