@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from authorization_setup import RFA, facet_episode, frozen_clock, open_case, record_block
+from authorization_setup import RFA, facet_episode, frozen_clock, open_case, record_block, record_procedure
 from painpath.worklist.models import Task
 
 # Monday 7 Dec 2026, 10:00 in Chicago.
@@ -74,3 +74,20 @@ def test_blocks_of_85_and_82_percent_15_days_apart_are_eligible_and_submitted_th
     assert submit_task.status == "met"
     follow_up = next(t for title, t in tasks.items() if title.startswith("Follow up with"))
     assert follow_up.status == "open"
+
+
+def test_units_used_are_counted_from_the_ablations_performed_inside_the_approval_window(client_for, episode_id):
+    clinician, coordinator = client_for("clinician"), client_for("coordinator")
+    record_block(clinician, episode_id, "2026-10-01", 85)
+    record_block(clinician, episode_id, "2026-10-16", 82)
+    case = open_case(coordinator, episode_id, **RFA)
+    submitted = coordinator.post(f"/api/authorizations/{case['id']}/submit", json={"channel": "fax", "version": case["version"]}).json()
+    approved = coordinator.post(f"/api/authorizations/{case['id']}/decision", json={
+        "outcome": "approve", "version": submitted["version"], "authorization_number": "UTN-77", "approved_units": 2,
+        "approved_from": "2026-12-01", "approved_to": "2027-02-28"}).json()
+    assert (approved["units_used"], approved["units_left"]) == (0, 2)
+    # An ablation before the window does not count; one inside it does. Nobody types the count.
+    record_procedure(clinician, episode_id, "rfa_lumbar", ["64635"], "2026-11-20", side="bilateral", levels=["L4-5"])
+    record_procedure(clinician, episode_id, "rfa_lumbar", ["64635"], "2026-12-04", side="bilateral", levels=["L4-5"])
+    after = coordinator.get(f"/api/authorizations/{case['id']}").json()
+    assert (after["units_used"], after["units_left"]) == (1, 1)

@@ -21,7 +21,6 @@ from painpath.authorizations.facts import DocumentFact, EpisodeFacts, PlannedPro
 from painpath.authorizations.gather import gather_facts
 from painpath.authorizations.models import AuthorizationCase, CaseDocument, CaseEvent
 from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitIn
-from painpath.charting.procedures import service as procedures
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
@@ -161,13 +160,14 @@ def _document_facts(session: Session, episode_ids: Sequence[int]) -> dict[int, l
     return found
 
 
-def _units_used(case: AuthorizationCase, performed: Sequence[procedures.WithRelief]) -> int:
-    """Sessions of the approved procedure performed inside the approval window (never typed by hand)."""
-    if case.state not in lifecycle.IN_FORCE and case.state != lifecycle.EXPIRED:
+def _units_used(case: AuthorizationCase, facts: EpisodeFacts | None) -> int:
+    """Sessions of the approved procedure performed inside the approval window (never typed by hand),
+    from the performed procedures the facts already hold."""
+    if facts is None or (case.state not in lifecycle.IN_FORCE and case.state != lifecycle.EXPIRED):
         return 0
     used = 0
-    for p, _reliefs in performed:
-        if p.procedure_key != case.procedure_id:
+    for p in facts.procedures:
+        if p.kind != case.procedure_id:
             continue
         if case.approved_from and p.performed_on < case.approved_from:
             continue
@@ -183,7 +183,6 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
     episode_ids = sorted({c.episode_id for c in cases})
     facts = gather_facts(session, knowledge=knowledge, calendar=calendar, episode_ids=episode_ids, today=today)
     docs = _document_facts(session, episode_ids)
-    performed = procedures.procedures_for_episodes(session, episode_ids)
     out = []
     for case in cases:
         episode_facts = facts.get(case.episode_id)
@@ -192,7 +191,7 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
             decision = decide(knowledge, case, _with_documents(episode_facts, docs.get(case.episode_id, [])), today)
         items = tuple(rules.checklist(decision)) if decision is not None else ()
         submitted_on = calendar.local_date(case.submitted_at) if case.submitted_at else None
-        out.append(Evaluated(case, decision, items, _units_used(case, performed.get(case.episode_id, [])), submitted_on))
+        out.append(Evaluated(case, decision, items, _units_used(case, episode_facts), submitted_on))
     return out
 
 
