@@ -215,3 +215,20 @@ def test_a_bad_threshold_is_refused_with_path(tmp_path: Path) -> None:
         _read_pack(file)
     assert info.value.path == "thresholds.follow_up_after_start_or_increase"
     assert "min_weeks (6) is greater than max_weeks (4)" in info.value.message
+
+
+@pytest.mark.parametrize("entry", ["urine_drug_testing", "agreement_renewal_months", "pdmp_check_before_prescription_days",
+                                   "therapy_course_max_gap_days", "recurring_duty_notice_days", "naloxone_risk_diagnoses"])
+def test_a_k_threshold_that_says_verified_is_refused(tmp_path: Path, entry: str) -> None:
+    # A clinic default (K) is a placeholder until the medical director signs it off: verified: true would hide it.
+    shipped = yaml.safe_load((Path(__file__).parents[2] / "src/painpath/knowledge/packs/opioids/thresholds.yaml").read_text())
+    assert shipped["thresholds"][entry]["evidence"] == "K"
+    shipped["pack"]["id"] = "clinic.thresholds"
+    shipped["thresholds"][entry]["verified"] = True
+    file = tmp_path / "thresholds.yaml"
+    file.write_text(yaml.safe_dump(shipped), encoding="utf-8")
+    from painpath.knowledge.loader import _read_pack
+    with pytest.raises(PackError) as info:
+        _read_pack(file)
+    assert info.value.path == f"thresholds.{entry}"
+    assert "evidence K (unconfirmed background knowledge) must have verified: false" in info.value.message

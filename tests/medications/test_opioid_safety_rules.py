@@ -47,13 +47,13 @@ def test_add_months_clamps_to_the_end_of_the_month():
     assert r.add_months(date(2026, 3, 2), 12) == date(2027, 3, 2)
 
 
-def test_refills_with_short_gaps_are_one_course_and_a_long_gap_restarts_it():
+def test_refills_with_short_gaps_are_one_course_and_a_long_gap_restarts_it(policy):
     first = oxy(1, date(2026, 1, 1), end_date=date(2026, 1, 30))
     refill = oxy(2, date(2026, 2, 20), end_date=date(2026, 3, 21))  # 20-day gap
-    assert r.therapy_start([first, refill], TODAY) == date(2026, 1, 1)
+    assert r.therapy_start([first, refill], TODAY, policy.therapy_gap_days) == date(2026, 1, 1)
     late = oxy(3, date(2026, 3, 1), end_date=date(2026, 3, 30))
-    assert r.therapy_start([oxy(1, date(2025, 11, 1), end_date=date(2025, 11, 30)), late], TODAY) == date(2026, 3, 1)
-    assert r.therapy_start([first], TODAY) is None  # ran out in January: not on opioids today
+    assert r.therapy_start([oxy(1, date(2025, 11, 1), end_date=date(2025, 11, 30)), late], TODAY, policy.therapy_gap_days) == date(2026, 3, 1)
+    assert r.therapy_start([first], TODAY, policy.therapy_gap_days) is None  # ran out in January: not on opioids today
 
 
 def test_total_is_incomplete_when_an_active_opioids_mme_is_unknown_and_excluded_adds_nothing():

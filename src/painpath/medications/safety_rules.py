@@ -4,9 +4,9 @@ Facts in (prescriptions with their computed MME, agreements, PDMP checks, drug t
 visits, the latest ORT band, the episode's diagnoses), decisions out. No database, no wall clock: the
 service loads an `EpisodeSafetyFacts`, the provider passes `now` and the calendar.
 
-The numbers come from the `opioid_thresholds` pack (research/clinical.md 1.4), each with its source,
-and every obligation's reason ends with that source. A few rules the pack does not (yet) carry are
-constants below, each with its own source and evidence tag.
+The numbers (and the ICD-10-CM prefixes of the diagnoses that call for naloxone) come from the
+`opioid_thresholds` pack (research/clinical.md 1.4), each with its source and evidence tag, and every
+obligation's reason ends with that source.
 
 Recurring duties (PDMP every 3 months, drug tests by risk, visits every 3 months, the yearly agreement)
 are keyed by the fact they follow ("udt:after:2026-03-02"): a new fact meets the old key and opens the
@@ -25,24 +25,7 @@ from painpath.worklist.engine import Finding, Fulfillment, Obligation
 
 PROVIDER = "opioid_safety"
 
-# --- Rules the opioid_thresholds pack does not carry yet (each with its source) -----------------------
-# Long-term opioid therapy: "≥21 of 30 days on opioids in each of the past 3 months" (opioid-cds-r4
-# OpioidCDSCommon.cql, research/clinical.md 1.4 definitions_in_cds) [R]; read here as 90 days of therapy.
-LONG_TERM_DAYS = 90
-LONG_TERM_SOURCE = "CDC opioid-cds OpioidCDSCommon.cql: long-term therapy is opioids on most days for 3 months (research/clinical.md 1.4) [R]"
-# "Before each prescription": a check in the week before the prescription date counts. [K] clinic default.
-PDMP_BEFORE_RX_DAYS = 7
-# Two prescriptions with a gap of at most this many days are one course of therapy. [K] clinic default.
-THERAPY_GAP_DAYS = 30
-# Recurring duties appear on the worklist this many days before they are due. [K] clinic default.
-NOTICE_DAYS = 14
-# ICD-10-CM: G47.33 obstructive sleep apnea; T40.0-T40.4 and T40.6 poisoning by opioids/narcotics (a past
-# overdose); F10-F19 except F17 (nicotine) disorders due to psychoactive substance use. [K] code ranges
-# from the ICD-10-CM tabular list, not from research/clinical.md (it names the conditions, CDC Rec 8).
-SLEEP_APNEA_PREFIXES = ("G47.33",)
-OVERDOSE_PREFIXES = ("T40.0", "T40.1", "T40.2", "T40.3", "T40.4", "T40.6")
-SUD_PREFIXES = ("F10", "F11", "F12", "F13", "F14", "F15", "F16", "F18", "F19")
-ICD_SOURCE = "ICD-10-CM tabular list (G47.33; T40.0-T40.4, T40.6; F10-F19 except F17) [K]"
+# The one rule here without a number, so not in the opioid_thresholds pack:
 COPRESCRIBING_SOURCE = "CDC 2022 Rec 11: extreme caution with opioids and benzodiazepines; also consider gabapentin and pregabalin (research/clinical.md 1.4) [R]"
 
 
@@ -65,12 +48,21 @@ class SafetyPolicy:
     udt_source: str
     agreement_renewal_months: int
     agreement_source: str
-    long_term_days: int = LONG_TERM_DAYS
+    long_term_days: int
+    long_term_source: str
+    pdmp_before_rx_days: int  # a PDMP check this many days before a prescription counts as "before" it
+    therapy_gap_days: int  # prescriptions with a gap of at most this many days are one course
+    notice_days: int  # recurring duties appear on the worklist this many days before they are due
+    sleep_apnea_prefixes: tuple[str, ...]  # ICD-10-CM code prefixes
+    overdose_prefixes: tuple[str, ...]
+    sud_prefixes: tuple[str, ...]
+    icd_source: str
 
 
 def policy_from(thresholds) -> SafetyPolicy:  # noqa: ANN001 - knowledge.schemas.OpioidThresholds
     t = thresholds
     fu = t.follow_up_after_start_or_increase
+    dx = t.naloxone_risk_diagnoses
     return SafetyPolicy(
         naloxone_mme=t.naloxone_offer_at_mme.value, naloxone_source=t.naloxone_offer_at_mme.source,
         follow_up_weeks=(fu.min_weeks, fu.max_weeks), follow_up_source=fu.source,
@@ -81,6 +73,11 @@ def policy_from(thresholds) -> SafetyPolicy:  # noqa: ANN001 - knowledge.schemas
         udt_months_by_band={b.ort_band: b.every_months for b in t.urine_drug_testing.by_ort_band},
         udt_before_starting=t.urine_drug_testing.before_starting, udt_source=t.urine_drug_testing.source,
         agreement_renewal_months=int(t.agreement_renewal_months.value), agreement_source=t.agreement_renewal_months.source,
+        long_term_days=t.long_term_therapy_days.value, long_term_source=t.long_term_therapy_days.source,
+        pdmp_before_rx_days=t.pdmp_check_before_prescription_days.value,
+        therapy_gap_days=t.therapy_course_max_gap_days.value, notice_days=t.recurring_duty_notice_days.value,
+        sleep_apnea_prefixes=tuple(dx.sleep_apnea), overdose_prefixes=tuple(dx.past_overdose),
+        sud_prefixes=tuple(dx.substance_use_disorder), icd_source=dx.source,
     )
 
 
@@ -157,10 +154,11 @@ def _day(day: date) -> str:
     return f"{day:%a %d %b %Y}"
 
 
-def therapy_start(prescriptions: Sequence[RxFact], today: date) -> date | None:
+def therapy_start(prescriptions: Sequence[RxFact], today: date, gap_days: int) -> date | None:
     """The first day of the current course of opioids (None when no opioid is active today).
 
-    Prescriptions that follow each other with gaps of at most THERAPY_GAP_DAYS are one course, so a
+    Prescriptions that follow each other with gaps of at most `gap_days` (the policy's
+    `therapy_gap_days`) are one course, so a
     monthly refill or a dose change does not restart the clock for "long-term" or the agreement.
     """
     opioids = [rx for rx in prescriptions if rx.is_opioid]
@@ -171,7 +169,7 @@ def therapy_start(prescriptions: Sequence[RxFact], today: date) -> date | None:
     while changed:
         changed = False
         for rx in opioids:
-            if rx.start_date < since and rx.last_day(today) >= since - timedelta(days=THERAPY_GAP_DAYS):
+            if rx.start_date < since and rx.last_day(today) >= since - timedelta(days=gap_days):
                 since, changed = rx.start_date, True
     return since
 
@@ -210,8 +208,8 @@ def naloxone_reasons(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: dat
     if benzos:
         reasons.append(f"a benzodiazepine at the same time ({', '.join(benzos)})")
     codes = [c.upper() for c in facts.icd10_codes]
-    for prefixes, words in ((SLEEP_APNEA_PREFIXES, "sleep apnea"), (OVERDOSE_PREFIXES, "a past overdose"),
-                            (SUD_PREFIXES, "a substance use disorder")):
+    for prefixes, words in ((policy.sleep_apnea_prefixes, "sleep apnea"), (policy.overdose_prefixes, "a past overdose"),
+                            (policy.sud_prefixes, "a substance use disorder")):
         found = [c for c in codes if c.startswith(prefixes)]
         if found:
             reasons.append(f"{words} ({', '.join(found)})")
@@ -232,8 +230,8 @@ def udt_months(policy: SafetyPolicy, band: str | None) -> tuple[int, str]:
 # --- The obligations -----------------------------------------------------------------------------------
 
 class _Builder:
-    def __init__(self, facts: EpisodeSafetyFacts, calendar: BusinessCalendar, now: datetime):
-        self.facts, self.calendar, self.now = facts, calendar, now
+    def __init__(self, facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: BusinessCalendar, now: datetime):
+        self.facts, self.policy, self.calendar, self.now = facts, policy, calendar, now
         self.today = calendar.local_date(now)
 
     def key(self, what: str) -> str:
@@ -258,13 +256,13 @@ class _Builder:
         return self.due(day)
 
     def upcoming(self, due_day: date) -> bool:
-        return self.today >= due_day - timedelta(days=NOTICE_DAYS)
+        return self.today >= due_day - timedelta(days=self.policy.notice_days)
 
 
 def episode_findings(facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
     """Every opioid-safety obligation the episode owes now, and the facts that met earlier ones."""
-    b = _Builder(facts, calendar, now)
-    since = therapy_start(facts.prescriptions, b.today)
+    b = _Builder(facts, policy, calendar, now)
+    since = therapy_start(facts.prescriptions, b.today, policy.therapy_gap_days)
     if since is None:
         return []  # no opioid today: nothing is owed, and open tasks close as no longer required
     found: list[Finding] = []
@@ -299,7 +297,7 @@ def _agreement(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
             "agreement:initial", "Opioid treatment agreement: sign before long-term therapy", b.due(due_day),
             f"On opioids since {_day(since)}. Long-term therapy (beyond {policy.long_term_days} days) needs a signed opioid "
             f"treatment agreement, by {_day(due_day)}; renew it every {policy.agreement_renewal_months} months.",
-            LONG_TERM_SOURCE, since=since.isoformat(), due_date=due_day.isoformat(),
+            policy.long_term_source, since=since.isoformat(), due_date=due_day.isoformat(),
         )]
     found: list[Finding] = [b.met("agreement:initial", f"Agreement signed on {_day(signed[0])}", b.moment(signed[0]))]
     found += _recurring(
@@ -317,14 +315,14 @@ def _pdmp(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
         if not (rx.is_opioid and rx.current_or_upcoming(b.today)):
             continue
         what = f"pdmp:rx:{rx.id}"
-        window_start = rx.start_date - timedelta(days=PDMP_BEFORE_RX_DAYS)
+        window_start = rx.start_date - timedelta(days=policy.pdmp_before_rx_days)
         check = next((c for c in checks if c.checked_on >= window_start), None)
         if check is not None:
             found.append(b.met(what, f"PDMP checked on {_day(check.checked_on)}", check.checked_at))
         else:
             found.append(b.owe(
                 what, f"Check the PDMP: {rx.drug_name} prescribed {_day(rx.start_date)}", rx.recorded_at,
-                f"No PDMP check recorded in the {PDMP_BEFORE_RX_DAYS} days before this opioid prescription "
+                f"No PDMP check recorded in the {policy.pdmp_before_rx_days} days before this opioid prescription "
                 f"({rx.drug_name}, from {_day(rx.start_date)}). Check the PDMP before each opioid prescription.",
                 policy.pdmp_source, prescription_id=rx.id,
             ))
@@ -373,7 +371,7 @@ def _naloxone(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
     return [b.owe(
         what, "Offer naloxone", b.due(changed),
         f"Offer naloxone and teach its use: {'; '.join(reasons)}.",
-        policy.naloxone_source + ("" if len(reasons) == 1 and "MME" in reasons[0] else f"; {ICD_SOURCE}"),
+        policy.naloxone_source + ("" if len(reasons) == 1 and "MME" in reasons[0] else f"; {policy.icd_source}"),
         reasons=reasons,
     )]
 
@@ -450,7 +448,7 @@ class SafetySummary:
 
 
 def summary(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: date) -> SafetySummary:
-    since = therapy_start(facts.prescriptions, today)
+    since = therapy_start(facts.prescriptions, today, policy.therapy_gap_days)
     mme = total_mme_on(facts.prescriptions, today)
     signed = max(facts.agreements, default=None)
     last_pdmp = max((c.checked_on for c in facts.pdmp_checks), default=None)

@@ -26,7 +26,7 @@ from painpath.knowledge.schemas.common import NonEmptyStr, Pack, Slug, Sourced, 
 
 __all__ = [
     "SCOPE_UNIT", "Exclusion", "FactorLookup", "FactorSet", "MethadoneTier", "OpioidEntry", "OpioidFactor",
-    "OpioidFactorPack", "OpioidKnowledge", "OpioidThresholdPack", "OpioidThresholds", "Scope", "UdtBand", "build_opioid_knowledge",
+    "NaloxoneRiskDiagnoses", "OpioidFactorPack", "OpioidKnowledge", "OpioidThresholdPack", "OpioidThresholds", "Scope", "SourcedDays", "UdtBand", "build_opioid_knowledge",
 ]
 
 # How the dose of a form is measured, and so what the factor multiplies (clinical.md 1.1 header):
@@ -239,6 +239,22 @@ class UdtSchedule(Sourced):
         return self
 
 
+class SourcedDays(Sourced):
+    value: Annotated[int, Field(gt=0, strict=True)]
+
+
+# An ICD-10-CM code or the start of one: a category (F11) or a category with part of its subcode (T40.2).
+IcdPrefix = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
+
+
+class NaloxoneRiskDiagnoses(Sourced):
+    """ICD-10-CM code prefixes of the conditions for which CDC 2022 Rec 8 says to offer naloxone."""
+
+    sleep_apnea: Annotated[list[IcdPrefix], Field(min_length=1)]
+    past_overdose: Annotated[list[IcdPrefix], Field(min_length=1)]
+    substance_use_disorder: Annotated[list[IcdPrefix], Field(min_length=1)]
+
+
 class OpioidThresholds(Strict):
     naloxone_offer_at_mme: MmeThreshold
     pause_and_reassess_at_mme: MmeThreshold
@@ -249,6 +265,11 @@ class OpioidThresholds(Strict):
     pdmp: Pdmp
     urine_drug_testing: UdtSchedule
     agreement_renewal_months: SourcedCount
+    long_term_therapy_days: SourcedDays
+    pdmp_check_before_prescription_days: SourcedDays
+    therapy_course_max_gap_days: SourcedDays
+    recurring_duty_notice_days: SourcedDays
+    naloxone_risk_diagnoses: NaloxoneRiskDiagnoses
 
 
 class OpioidThresholdPack(Pack):
