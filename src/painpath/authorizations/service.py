@@ -150,7 +150,8 @@ def planned_of(case: AuthorizationCase) -> PlannedProcedure:
     )
 
 
-def _document_facts(session: Session, episode_ids: Sequence[int]) -> dict[int, list[DocumentFact]]:
+def kit_documents_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[int, list[DocumentFact]]:
+    """Documents filed in the episodes' authorization kits, as facts (one query for any number of episodes)."""
     found: dict[int, list[DocumentFact]] = {}
     rows = session.scalars(select(CaseDocument).where(CaseDocument.episode_id.in_(list(episode_ids))))
     for row in rows:
@@ -182,7 +183,7 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
     """Each case with its policy decision and checklist for `today` (one gathering for all their episodes)."""
     episode_ids = sorted({c.episode_id for c in cases})
     facts = gather_facts(session, knowledge=knowledge, calendar=calendar, episode_ids=episode_ids, today=today)
-    docs = _document_facts(session, episode_ids)
+    docs = kit_documents_for_episodes(session, episode_ids)
     out = []
     for case in cases:
         episode_facts = facts.get(case.episode_id)
@@ -202,7 +203,7 @@ def _with_documents(facts: EpisodeFacts, found: list[DocumentFact]) -> EpisodeFa
 def facts_for_case(session: Session, *, knowledge, calendar: BusinessCalendar, case: AuthorizationCase, today: date) -> EpisodeFacts:  # noqa: ANN001
     """The episode's facts as the engine sees them for this case, with the documents placed in any of its kits."""
     facts = gather_facts(session, knowledge=knowledge, calendar=calendar, episode_ids=[case.episode_id], today=today)[case.episode_id]
-    return _with_documents(facts, _document_facts(session, [case.episode_id]).get(case.episode_id, []))
+    return _with_documents(facts, kit_documents_for_episodes(session, [case.episode_id]).get(case.episode_id, []))
 
 
 def decide(knowledge, case: AuthorizationCase, facts: EpisodeFacts, today: date) -> criteria.PolicyDecision:  # noqa: ANN001

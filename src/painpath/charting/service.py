@@ -362,6 +362,20 @@ def numeric_measures_for_episodes(session: Session, episode_ids: list[int]) -> d
     return found
 
 
+def work_status_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[tuple[date, str]]]:
+    """Each episode's recorded work status as (date of service, status), oldest first."""
+    found: dict[int, list[tuple[date, str]]] = {}
+    if episode_ids:
+        rows = session.execute(
+            select(FunctionalMeasure.episode_id, FunctionalMeasure.date_of_service, FunctionalMeasure.value_code)
+            .where(FunctionalMeasure.episode_id.in_(episode_ids), FunctionalMeasure.measure == "work_status")
+            .order_by(FunctionalMeasure.episode_id, FunctionalMeasure.date_of_service, FunctionalMeasure.recorded_at, FunctionalMeasure.id)
+        )
+        for episode_id, on, status in rows:
+            found.setdefault(episode_id, []).append((on, str(status)))
+    return found
+
+
 def latest_exams_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, tuple[date, ExamFindings]]:
     """Each episode's latest structured exam (signed or not) with its encounter's date of service."""
     found: dict[int, tuple[date, ExamFindings]] = {}

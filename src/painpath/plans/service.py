@@ -118,13 +118,14 @@ def episode_facts(session: Session, *, knowledge, calendar: BusinessCalendar, ep
     ids = sorted(set(episode_ids))
     found = gather_facts(session, knowledge=knowledge, calendar=calendar, episode_ids=ids, today=today)
     # Kit documents are the only documents on record for now; the authorizations slice owns them.
-    documents = authorizations._document_facts(session, ids)  # noqa: SLF001
+    documents = authorizations.kit_documents_for_episodes(session, ids)
     trials = medications.trials_for_episodes(session, ids)
+    work_status = charting.work_status_for_episodes(session, ids)
     trial_pack = medications.pack(knowledge)
     out = {}
     for episode_id, facts in found.items():
         doses = tuple(_dose(t, trial_pack) for t in trials.get(episode_id, []))
-        work = tuple((on, str(value)) for on, value in charting.measure_series(session, episode_id=episode_id, measure="work_status"))
+        work = tuple(work_status.get(episode_id, []))
         out[episode_id] = replace(facts, documents=(*facts.documents, *documents.get(episode_id, [])),
                                   extra={**facts.extra, rules.MEDICATION_USE: doses, rules.WORK_STATUS: work})
     return out
