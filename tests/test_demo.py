@@ -22,7 +22,9 @@ from painpath.core.db import Database
 from painpath.core.migrate import upgrade
 from painpath.core.tenancy import Clinic
 from painpath.demo import PROBLEMS, DemoRefused, database_is_empty, load_demo
+from painpath.authorizations.models import AuthorizationCase
 from painpath.patients.models import Coverage, Episode, Location, Patient
+from painpath.plans.models import CarePlan, PlanStep
 from painpath.worklist.models import Task
 
 # Friday 20 Nov 2026, 4 pm in Chicago: a fixed moment, so the worklist's shape is known.
@@ -265,3 +267,24 @@ def test_a_small_demo_still_has_charted_spine_episodes(ctx):
             select(InstrumentAdministration.episode_id).where(InstrumentAdministration.instrument_id.in_(("odi", "ndi")))
         ).all()
         assert len(set(odi_or_ndi)) >= 1
+
+
+def test_charted_episodes_follow_a_care_plan_linked_to_their_authorization(ctx):
+    """A newcomer sees the plan builder, the plan PDF and the calendar with content: every charted spine
+    episode follows its region's pathway, started through the plans service, its procedure step's case linked."""
+    summary = load_demo(ctx, now=NOW)
+    assert summary.care_plans == summary.charted_episodes == 40
+    with ctx.db.session() as session:
+        plans = list(session.scalars(select(CarePlan)))
+        assert len(plans) == 40 and all(p.status == "active" and p.goals for p in plans)
+        regions = {p.episode_id: session.get(Episode, p.episode_id).body_region for p in plans}
+        assert {(regions[p.episode_id], p.pathway_id) for p in plans} == {
+            ("lumbar", "lumbar_radicular_pain"), ("cervical", "cervical_radiculopathy")}
+        steps = list(session.scalars(select(PlanStep).where(PlanStep.status == "active")))
+        assert len(steps) == 40
+        cases = {c.id: c for c in session.scalars(select(AuthorizationCase))}
+        linked = [s for s in steps if s.authorization_case_id is not None]
+        assert len(linked) >= 30  # episodes with coverage today: the step points at the procedure's case
+        assert all(cases[s.authorization_case_id].episode_id == s.episode_id for s in linked)
+        started = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "plan.start"))
+        assert started == 40

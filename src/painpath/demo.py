@@ -45,6 +45,8 @@ from painpath.orders.schemas import StudyIn
 from painpath.patients import service as patient_service
 from painpath.patients.models import Episode, Location
 from painpath.patients.schemas import CoverageIn, EpisodeIn, EpisodeUpdate, PatientIn
+from painpath.plans import service as plan_service
+from painpath.plans.schemas import GoalIn, PlanStartIn
 from painpath.worklist.engine import OPEN
 from painpath.worklist.models import Task
 
@@ -231,6 +233,7 @@ class DemoSummary:
     payer_ids: list[str] = field(default_factory=list)
     charted_episodes: int = 0  # episodes in treatment with signed notes, measures and questionnaires
     authorization_cases: int = 0  # prior-authorization cases opened for charted episodes
+    care_plans: int = 0  # charted episodes following a pathway's care plan
 
 
 def demo_password(role: str) -> str:
@@ -714,6 +717,30 @@ def _demo_authorization(session: Session, ctx: AppContext, coordinator: Actor, c
     return case
 
 
+# The pathway a charted demo episode follows, by body region, with the goals a clinician would set.
+DEMO_PATHWAYS = {
+    "lumbar": ("lumbar_radicular_pain", [GoalIn(text="Walk 30 minutes to the shops and back", measure="walking_minutes", target=30),
+                                         GoalIn(text="Back questionnaire (ODI) better by at least 10 points", measure="odi")]),
+    "cervical": ("cervical_radiculopathy", [GoalIn(text="Sleep 6 hours without waking from arm pain", measure="sleep_hours", target=6),
+                                            GoalIn(text="Neck questionnaire (NDI) better by at least 7 points", measure="ndi")]),
+    "knee": ("knee_osteoarthritis", [GoalIn(text="Climb the stairs at home without stopping"),
+                                     GoalIn(text="Walk 20 minutes", measure="walking_minutes", target=20)]),
+    "sacroiliac": ("si_joint_pain", [GoalIn(text="Sit through a 45-minute meeting", measure="sitting_minutes", target=45)]),
+}
+
+
+def _demo_plan(session: Session, ctx: AppContext, clinician: Actor, episode: Episode) -> bool:
+    """Start the region's care plan on a charted episode through the plans service, as the clinician would
+    at a follow-up: the plan builder, the patient's plan PDF and the follow-up calendar then have content."""
+    chosen = DEMO_PATHWAYS.get(episode.body_region)
+    if chosen is None:
+        return False
+    pathway_id, goals = chosen
+    plan_service.start_plan(session, actor=clinician, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode.id,
+                            data=PlanStartIn(pathway_id=pathway_id, goals=goals))
+    return True
+
+
 # Referrals from the last few days still sit in the callback queue.
 CALLBACK_QUEUE_DAYS = 3
 
@@ -764,7 +791,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         clinicians = [u for u in users.values() if u.role == Role.CLINICIAN.value]
         coordinators = [u for u in users.values() if u.role == Role.COORDINATOR.value]
 
-        episodes = booked = discharged = calls = charted = authorizations = 0
+        episodes = booked = discharged = calls = charted = authorizations = care_plans = 0
         for plan in plans:
             location_id = locations[plan.location].id
             patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
@@ -785,6 +812,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                     _record_visits(session, ctx, clinician, episode.id, episode_plan.visits, exam)
                     if _demo_authorization(session, ctx, actor_for(coordinators[0]), clinician, episode, episode_plan.visits[0].day, charted):
                         authorizations += 1
+                    care_plans += _demo_plan(session, ctx, clinician, episode)
                     charted += 1
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
@@ -809,4 +837,5 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
             payer_ids=sorted({p.coverage["payer_id"] for p in plans}),
             charted_episodes=charted,
             authorization_cases=authorizations,
+            care_plans=care_plans,
         )
