@@ -286,3 +286,14 @@ def test_roles_without_plan_write_are_refused_every_plan_form(client_for, patien
     assert other.post(f"/plans/{plan.id}/pivot", data={"version": str(plan.version), "pathway_id": "knee_osteoarthritis",
                                                        "reason": "x"}).status_code == 403
     assert _step_row(db, episode_id).status == "active" and _plan_row(db, episode_id).pathway_id == "cervical_radiculopathy"
+
+
+def test_a_goal_read_on_a_measure_without_a_target_shows_on_the_episode_page(client_for, patient_payload, journey):
+    """A goal may name its measure and leave the target to the next visit; the panel must still render."""
+    episode_id = _episode(client_for, patient_payload)
+    clinician = client_for("clinician")
+    _ok(clinician.post(f"/api/episodes/{episode_id}/plans", json={
+        "pathway_id": "cervical_radiculopathy", "goals": [{"text": "Sleep through the night", "measure": "sleep_hours"}]}), 201)
+    page = clinician.get(f"/episodes/{episode_id}")
+    assert page.status_code == 200, page.text[-500:]
+    assert "Sleep through the night (sleep hours)" in _section(page, "care-plan")
