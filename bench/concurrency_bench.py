@@ -47,11 +47,13 @@ from painpath.demo import demo_password, load_demo
 DEFAULT_ADMIN_URL = os.environ.get("PAINPATH_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MAX_SQLITE_P95_RATIO = 4.0
 
-# Who is signed in: 16 people of a small clinic. Each profile is the routes that role uses, with weights.
+# Who is signed in: 16 people of a small clinic, interleaved so that the first n are a mix of roles too
+# (the smoke test signs in 8). The manager comes first: the catalog is read with the manager's view.
 ROSTER = (
-    ("front_desk", 3), ("nurse", 2), ("coordinator", 3), ("coordinator2", 3),
-    ("clinician", 2), ("clinician2", 2), ("manager", 1),
+    "manager", "front_desk", "coordinator", "clinician", "nurse", "coordinator2", "clinician2", "front_desk",
+    "coordinator", "nurse", "coordinator2", "clinician", "front_desk", "coordinator", "clinician2", "coordinator2",
 )
+# Each profile is the routes that role uses, with weights.
 PROFILES: dict[str, dict[str, int]] = {
     "front_desk": {"worklist_page": 2, "patient_search": 3, "intake_call": 2, "worklist_api": 1},
     "nurse": {"worklist_page": 2, "episode_page": 3, "intake_call": 1, "task_comment": 1},
@@ -242,12 +244,17 @@ def prepare(url: str, folder: Path, patients: int) -> None:
 
 
 def sign_in_all(base_url: str, count: int, seed: int) -> list[StaffClient]:
-    usernames = [name for name, n in ROSTER for _ in range(n)]
-    usernames = (usernames * (count // len(usernames) + 1))[:count]
+    """`count` demo staff signed in (the roster repeats past 16), each with its own seeded choices."""
+    usernames = [ROSTER[i % len(ROSTER)] for i in range(count)]
     clients: list[StaffClient] = []
-    for i, username in enumerate(usernames):
-        http = signed_in_client(base_url, username, demo_password(username.rstrip("0123456789")))
-        clients.append(StaffClient(username, http, random.Random(seed + i)))
+    try:
+        for i, username in enumerate(usernames):
+            http = signed_in_client(base_url, username, demo_password(username.rstrip("0123456789")))
+            clients.append(StaffClient(username, http, random.Random(seed + i)))
+    except Exception:
+        for client in clients:
+            client.http.close()
+        raise
     return clients
 
 
@@ -260,7 +267,7 @@ def bench_database(kind: str, args: argparse.Namespace, log: Callable[[str], Non
         clients: list[StaffClient] = []
         try:
             clients = sign_in_all(server.base_url, args.clients, args.seed)
-            catalog = read_catalog(next(c.http for c in clients if c.username == "manager"))
+            catalog = read_catalog(clients[0].http)
             warm_up(clients, catalog)
             log(f"[{kind}] {len(clients)} clients signed in; single client for {args.single_seconds:g} s")
             single = run_single(clients, catalog, args.single_seconds)
