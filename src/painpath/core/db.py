@@ -50,6 +50,7 @@ class VersionedMixin:
 # Execution option that starts a SQLite transaction deferred (reads first) instead of BEGIN IMMEDIATE.
 READS_FIRST = "painpath_reads_first"
 _SNAPSHOT = "painpath.read_snapshot"  # connection.info: data_version of the open read-first transaction
+_HAS_READ = "painpath.has_read"  # connection.info: that transaction has run a query of its own
 _WRITE_WORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "SAVEPOINT")
 
 
@@ -92,6 +93,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
         connection.info.pop(_SNAPSHOT, None)
+        connection.info.pop(_HAS_READ, None)
         if connection.get_execution_options().get(READS_FIRST):
             connection.exec_driver_sql("BEGIN")
             # Reading data_version starts the read snapshot and tells which committed state it sees.
@@ -103,19 +105,24 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _promote_before_first_write(conn, _cursor, statement, _parameters, context, _executemany):  # noqa: ANN001
         snapshot = conn.info.get(_SNAPSHOT)
-        if snapshot is None or not _is_write(statement, context):
+        if snapshot is None:
+            return
+        if not _is_write(statement, context):
+            conn.info[_HAS_READ] = True
             return
         del conn.info[_SNAPSHOT]
         raw = conn.connection.driver_connection
         raw.execute("COMMIT")  # nothing written yet: this only lets go of the read snapshot
         raw.execute("BEGIN IMMEDIATE")  # queue for the write lock on the busy timeout
-        if raw.execute("PRAGMA data_version").fetchone()[0] != snapshot:
+        # A transaction that read nothing yet (it writes first) has nothing that could be stale.
+        if conn.info.pop(_HAS_READ, False) and raw.execute("PRAGMA data_version").fetchone()[0] != snapshot:
             raise WriteConflict("another writer committed after this transaction's reads")
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _forget_snapshot(connection):  # noqa: ANN001
         connection.info.pop(_SNAPSHOT, None)
+        connection.info.pop(_HAS_READ, None)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
