@@ -84,10 +84,7 @@ class Caller:
 
 
 async def _presented_csrf(request: Request) -> str | None:
-    """The CSRF token a write presents (header, else form field). Async because reading a form is; it
-    touches no database, so the blocking session lookup stays in the sync dependency below."""
-    if request.method not in UNSAFE_METHODS:
-        return None
+    """The CSRF token a write presents: the header, else the form field (reading a form is async)."""
     presented = request.headers.get(CSRF_HEADER)
     if presented is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -97,21 +94,27 @@ async def _presented_csrf(request: Request) -> str | None:
 
 
 def requires(permission: Permission):
-    """Dependency factory: the signed-in caller, who must hold `permission` (and a CSRF token to write)."""
+    """Dependency factory: the signed-in caller, who must hold `permission` (and a CSRF token to write).
 
-    # Sync: it queries the database, so FastAPI runs it in the thread pool, off the event loop.
-    def dependency(request: Request, session: DbSession,
-                   presented_csrf: Annotated[str | None, Depends(_presented_csrf)]) -> Caller:
+    Two steps, so that no database work runs on the event loop: the session lookup and the permission
+    check are sync (FastAPI runs them in its thread pool); the CSRF check is async because it may read the
+    posted form, and needs no database. A form is read only once the caller is known and allowed."""
+
+    def signed_in(request: Request, session: DbSession) -> Caller:
         resolved = auth_service.resolve_session(session, request.cookies.get(SESSION_COOKIE))
         if resolved is None:
             raise NotSignedIn()
         user, session_row = resolved
         if not role_allows(user.role, permission):
             raise PermissionDenied(permission)
-        if request.method in UNSAFE_METHODS and not auth_service.csrf_matches(session_row, presented_csrf):
-            raise CsrfRejected()
         request.state.user = user
         return Caller(user=user, session_row=session_row, actor=auth_service.actor_for(user))
+
+    # A default, not Annotated: annotations are strings here, and FastAPI cannot see this closure's names.
+    async def dependency(request: Request, caller: Caller = Depends(signed_in)) -> Caller:  # noqa: B008
+        if request.method in UNSAFE_METHODS and not auth_service.csrf_matches(caller.session_row, await _presented_csrf(request)):
+            raise CsrfRejected()
+        return caller
 
     dependency.permission = permission  # type: ignore[attr-defined]
     return Depends(dependency)
