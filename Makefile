@@ -35,6 +35,7 @@ test: dev-install services
 bench: dev-install services
 	$(BIN)/python -m bench.worklist_bench
 	$(BIN)/python -m bench.authorization_readiness_bench --postgres
+	$(BIN)/python -m bench.concurrency_bench
 
 packs-check: install
 	$(DEMO_ENV) $(BIN)/painpath packs check

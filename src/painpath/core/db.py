@@ -47,7 +47,38 @@ class VersionedMixin:
         return {"version_id_col": cls.__table__.c.version}
 
 
+# Execution option that starts a SQLite transaction deferred (reads first) instead of BEGIN IMMEDIATE.
+READS_FIRST = "painpath_reads_first"
+_SNAPSHOT = "painpath.read_snapshot"  # connection.info: data_version of the open read-first transaction
+_HAS_READ = "painpath.has_read"  # connection.info: that transaction has run a query of its own
+_WRITE_WORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "SAVEPOINT")
+
+
+class WriteConflict(Exception):
+    """A read-first transaction came to write, but another connection committed after its reads began.
+
+    What it read may be stale, so its writes must not be based on it: the whole unit of work runs again,
+    this time holding the write lock from the start (web/retry.py does this for GET requests)."""
+
+
+def _is_write(statement: str, context) -> bool:  # noqa: ANN001
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    # A savepoint opens only around a write; promoting inside one would lose it (COMMIT releases it).
+    return statement.lstrip().upper().startswith(_WRITE_WORDS)
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout, and transactions that hold the write lock exactly when they need it.
+
+    A plain SQLite transaction that reads and then writes cannot wait for the write lock (SQLite answers
+    "database is locked" at once, to avoid a deadlock), so a writer starts with BEGIN IMMEDIATE and queues
+    on the busy timeout. That is the default (every POST, background job and CLI command). A request that
+    mostly reads (GET) starts deferred instead, so readers run side by side under WAL; at its first write
+    (an audit row for a chart read, say) it ends its read snapshot, queues for the write lock with BEGIN
+    IMMEDIATE, and checks with `PRAGMA data_version` that nobody committed in between. If someone did,
+    what it read may be stale and it raises WriteConflict, and the request runs again as a writer."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
@@ -61,8 +92,37 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
-        # Take the write lock up front so two writers queue instead of failing mid-transaction.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.info.pop(_SNAPSHOT, None)
+        connection.info.pop(_HAS_READ, None)
+        if connection.get_execution_options().get(READS_FIRST):
+            connection.exec_driver_sql("BEGIN")
+            # Reading data_version starts the read snapshot and tells which committed state it sees.
+            connection.info[_SNAPSHOT] = connection.exec_driver_sql("PRAGMA data_version").scalar()
+        else:
+            # Take the write lock up front so two writers queue instead of failing mid-transaction.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _promote_before_first_write(conn, _cursor, statement, _parameters, context, _executemany):  # noqa: ANN001
+        snapshot = conn.info.get(_SNAPSHOT)
+        if snapshot is None:
+            return
+        if not _is_write(statement, context):
+            conn.info[_HAS_READ] = True
+            return
+        del conn.info[_SNAPSHOT]
+        raw = conn.connection.driver_connection
+        raw.execute("COMMIT")  # nothing written yet: this only lets go of the read snapshot
+        raw.execute("BEGIN IMMEDIATE")  # queue for the write lock on the busy timeout
+        # A transaction that read nothing yet (it writes first) has nothing that could be stale.
+        if conn.info.pop(_HAS_READ, False) and raw.execute("PRAGMA data_version").fetchone()[0] != snapshot:
+            raise WriteConflict("another writer committed after this transaction's reads")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _forget_snapshot(connection):  # noqa: ANN001
+        connection.info.pop(_SNAPSHOT, None)
+        connection.info.pop(_HAS_READ, None)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -85,15 +145,20 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; on SQLite its transactions start deferred and take the write lock at the first write.
+        self.reads_first_factory = sessionmaker(self.engine.execution_options(**{READS_FIRST: True}), expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on any error, always closes."""
-        session = self.session_factory()
+    def session(self, *, reads_first: bool = False) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on any error, always closes.
+
+        `reads_first` (a GET request) lets SQLite readers run side by side; its first write may raise
+        WriteConflict, so use it only where the whole unit of work can be run again."""
+        session = (self.reads_first_factory if reads_first else self.session_factory)()
         try:
             yield session
             session.commit()

@@ -13,6 +13,7 @@ from painpath.core.context import new_request_id, request_id_var
 from painpath.core.logging import get_logger
 from painpath.slices import slice_modules
 from painpath.web.errors import install_error_handlers
+from painpath.web.retry import RetryWriteConflicts
 
 log = get_logger("painpath.web")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -36,6 +37,8 @@ def create_app(context: AppContext) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
+    # Added before request_context, so it sits inside it: the request is logged once, with its final status.
+    app.add_middleware(RetryWriteConflicts)
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):  # noqa: ANN001, ANN202

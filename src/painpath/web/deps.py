@@ -18,12 +18,14 @@ from painpath.core.audit import Actor
 from painpath.core.auth import service as auth_service
 from painpath.core.auth.models import User, UserSession
 from painpath.core.auth.roles import Permission, role_allows
+from painpath.web import retry
 from painpath.worklist import touched
 
 SESSION_COOKIE = "painpath_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+READ_METHODS = {"GET", "HEAD"}
 
 
 class NotSignedIn(Exception):
@@ -47,9 +49,14 @@ def get_db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 
     Before the commit, every episode whose facts the request wrote is reconciled in the same
-    transaction, so the worklist never lags a recorded fact (worklist/touched.py)."""
+    transaction, so the worklist never lags a recorded fact (worklist/touched.py).
+
+    A sync generator on purpose: FastAPI runs it, like every sync dependency and route, in its thread
+    pool, so waiting for the database never blocks the event loop. A GET starts as a reader (SQLite:
+    see core/db.py) unless web/retry.py is running it again after a WriteConflict."""
     context: AppContext = request.app.state.context
-    with context.db.session() as session:
+    reads_first = request.method in READ_METHODS and not retry.is_rerun(request)
+    with context.db.session(reads_first=reads_first) as session:
         yield session
         episode_ids = touched.take(session)
         if episode_ids:
@@ -76,29 +83,38 @@ class Caller:
         return role_allows(self.user.role, permission)
 
 
-async def _csrf_ok(request: Request, session_row: UserSession) -> bool:
+async def _presented_csrf(request: Request) -> str | None:
+    """The CSRF token a write presents: the header, else the form field (reading a form is async)."""
     presented = request.headers.get(CSRF_HEADER)
     if presented is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         presented = (await request.form()).get(CSRF_FIELD)
-    return auth_service.csrf_matches(session_row, presented if isinstance(presented, str) else None)
+    return presented if isinstance(presented, str) else None
 
 
 def requires(permission: Permission):
-    """Dependency factory: the signed-in caller, who must hold `permission` (and a CSRF token to write)."""
+    """Dependency factory: the signed-in caller, who must hold `permission` (and a CSRF token to write).
 
-    async def dependency(request: Request, session: DbSession) -> Caller:
+    Two steps, so that no database work runs on the event loop: the session lookup and the permission
+    check are sync (FastAPI runs them in its thread pool); the CSRF check is async because it may read the
+    posted form, and needs no database. A form is read only once the caller is known and allowed."""
+
+    def signed_in(request: Request, session: DbSession) -> Caller:
         resolved = auth_service.resolve_session(session, request.cookies.get(SESSION_COOKIE))
         if resolved is None:
             raise NotSignedIn()
         user, session_row = resolved
         if not role_allows(user.role, permission):
             raise PermissionDenied(permission)
-        if request.method in UNSAFE_METHODS and not await _csrf_ok(request, session_row):
-            raise CsrfRejected()
         request.state.user = user
         return Caller(user=user, session_row=session_row, actor=auth_service.actor_for(user))
+
+    # A default, not Annotated: annotations are strings here, and FastAPI cannot see this closure's names.
+    async def dependency(request: Request, caller: Caller = Depends(signed_in)) -> Caller:  # noqa: B008
+        if request.method in UNSAFE_METHODS and not auth_service.csrf_matches(caller.session_row, await _presented_csrf(request)):
+            raise CsrfRejected()
+        return caller
 
     dependency.permission = permission  # type: ignore[attr-defined]
     return Depends(dependency)

@@ -67,7 +67,7 @@ async def import_from_page(
     except DomainError as exc:
         if exc.status_code == 404:
             raise
-        session.rollback()
+        await run_in_threadpool(session.rollback)
         return await run_in_threadpool(_page, request, ctx, session, caller, episode_id, problems=exc.problems, status_code=exc.status_code)
     again = "&again=1" if summary.already_imported else ""
     return RedirectResponse(f"/episodes/{episode_id}/imported?imported={summary.import_id}{again}", status_code=303)
