@@ -245,7 +245,7 @@ def _board_cases(session: Session, clinic_id: int, *, show_closed: bool, payer_i
 
 
 @router.get("/authorizations")
-def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)],
+def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
           payer: str = "", mine: bool = False, closed: bool = False) -> Response:
     today = _today(ctx)
     words = Words(ctx.knowledge, ctx.calendar, today)
@@ -315,7 +315,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
 
 @router.get("/authorizations/{case_id}")
 def case_page(case_id: int, request: Request, ctx: AppCtx, session: DbSession,
-              caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+              caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
     return render_case_page(request, ctx, session, caller, case_id)
 
 
@@ -454,7 +454,7 @@ def _procedure_choices(knowledge: Any) -> list[tuple[str, str]]:  # noqa: ANN401
     return sorted(found, key=lambda pair: pair[1])
 
 
-@patient_pages.episode_panel
+@patient_pages.episode_panel(needs=Permission.CHART_SUMMARY)
 def _authorizations_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
     ctx, session = asked.ctx, asked.session
     today = _today(ctx)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from painpath.context import AppContext
 from painpath.core.audit import Actor
+from painpath.core.auth import chart_access
 from painpath.core.auth import service as auth_service
 from painpath.core.auth.models import User, UserSession
 from painpath.core.auth.roles import Permission, role_allows
@@ -86,9 +87,10 @@ async def _csrf_ok(request: Request, session_row: UserSession) -> bool:
 
 
 def requires(permission: Permission):
-    """Dependency factory: the signed-in caller, who must hold `permission` (and a CSRF token to write)."""
+    """Dependency factory: the signed-in caller, who must hold `permission` (and a CSRF token to write),
+    and may reach the chart of every id in the route's path (core/auth/chart_access.py)."""
 
-    async def dependency(request: Request, session: DbSession) -> Caller:
+    async def signed_in(request: Request, session: DbSession) -> Caller:
         resolved = auth_service.resolve_session(session, request.cookies.get(SESSION_COOKIE))
         if resolved is None:
             raise NotSignedIn()
@@ -99,6 +101,14 @@ def requires(permission: Permission):
             raise CsrfRejected()
         request.state.user = user
         return Caller(user=user, session_row=session_row, actor=auth_service.actor_for(user))
+
+    def dependency(request: Request, session: DbSession, caller: Caller = Depends(signed_in)) -> Caller:  # noqa: B008
+        # A sync dependency, so its queries run off the event loop. One policy for every id in the path:
+        # a route that reaches a patient by an encounter, task or case id is checked like an episode read.
+        route = request.scope.get("route")
+        if route is not None:
+            chart_access.require_for_route(session, caller.actor, route.path, request.path_params)
+        return caller
 
     dependency.permission = permission  # type: ignore[attr-defined]
     return Depends(dependency)
