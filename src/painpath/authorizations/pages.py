@@ -25,6 +25,7 @@ from painpath.authorizations.criteria_words import PLACE_OF_SERVICE_WORDS
 from painpath.authorizations.models import AuthorizationCase, CaseEvent
 from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitIn
 from painpath.context import AppContext
+from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import BusinessCalendar, utcnow
@@ -233,8 +234,10 @@ class Card:
     waits_for: str
 
 
-def _board_cases(session: Session, clinic_id: int, *, show_closed: bool, payer_id: str, mine_id: int | None) -> list[AuthorizationCase]:
-    query = select(AuthorizationCase).where(AuthorizationCase.clinic_id == clinic_id)
+def _board_cases(session: Session, caller: Caller, *, show_closed: bool, payer_id: str, mine_id: int | None) -> list[AuthorizationCase]:
+    """The board's cases: the clinic's, kept to the caller's caseload (a therapist sees only their patients')."""
+    query = select(AuthorizationCase).where(AuthorizationCase.clinic_id == caller.user.clinic_id,
+                                            chart_access.caseload_filter(caller.actor, AuthorizationCase.episode_id))
     if not show_closed:
         query = query.where(AuthorizationCase.state.not_in(list(lifecycle.TERMINAL)))
     if payer_id:
@@ -249,7 +252,7 @@ def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[C
           payer: str = "", mine: bool = False, closed: bool = False) -> Response:
     today = _today(ctx)
     words = Words(ctx.knowledge, ctx.calendar, today)
-    cases = _board_cases(session, caller.user.clinic_id, show_closed=closed, payer_id=payer,
+    cases = _board_cases(session, caller, show_closed=closed, payer_id=payer,
                          mine_id=caller.user.id if mine else None)
     # One evaluation for every case: the facts of all their episodes are gathered in batch.
     evaluated = service.evaluate_cases(session, knowledge=ctx.knowledge, calendar=ctx.calendar, cases=cases, today=today)

@@ -113,7 +113,7 @@ def search_page(
     results: list[Patient] = []
     if searched and not problems:
         text = " ".join(part for part in (query["name"], query["mrn"]) if part)
-        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born)
+        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born, viewer=caller.actor)
     partial = is_htmx(request)
     context = {
         "caller": caller, "query": query, "results": results, "searched": searched and not problems,

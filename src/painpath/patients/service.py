@@ -101,9 +101,13 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
     return patient
 
 
-def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50) -> list[Patient]:
-    """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date."""
+def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50,
+                    viewer: Actor | None = None) -> list[Patient]:
+    """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date.
+    With `viewer`, only patients with an episode on their caseload (a therapist finds their own patients)."""
     query = select(Patient).where(Patient.clinic_id == clinic_id)
+    if viewer is not None and chart_access.narrows(viewer):
+        query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
     terms = [t for t in text.replace(",", " ").split() if t]
     for term in terms:
         like = f"{term.lower()}%"

@@ -31,7 +31,7 @@ def search(
     q: Annotated[str, Query(max_length=100)] = "",
     birth_date: date | None = None,
 ) -> list:
-    return service.search_patients(session, clinic_id=caller.user.clinic_id, text=q, birth_date=birth_date)
+    return service.search_patients(session, clinic_id=caller.user.clinic_id, text=q, birth_date=birth_date, viewer=caller.actor)
 
 
 @router.post("/patients", response_model=PatientOut, status_code=201)

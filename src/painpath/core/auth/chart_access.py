@@ -66,6 +66,7 @@ class ChartAccessRefused(DomainError):
 
 _resolvers: dict[str, Resolver] = {}
 _caseloads: dict[str, Caseload] = {}
+_models: dict[str, type] = {}  # the table behind each collection registered by model
 _EPISODES = "episodes"
 
 
@@ -85,6 +86,7 @@ def register_collection(collection: str, model: type, *, object_type: str | None
         return ChartTarget(kind, object_id, episode.patient_id, episode.episode_ids)
 
     register_resolver(collection, resolve)
+    _models[collection] = model
 
 
 def register_caseload(caseload: Caseload) -> None:
@@ -93,6 +95,10 @@ def register_caseload(caseload: Caseload) -> None:
 
 def collections() -> Mapping[str, Resolver]:
     return dict(_resolvers)
+
+
+def collection_models() -> Mapping[str, type]:
+    return dict(_models)
 
 
 # Checks --------------------------------------------------------------------------------------------
@@ -154,6 +160,11 @@ def require_for_route(session: Session, actor: Actor, path: str, path_params: Ma
         except (TypeError, ValueError):
             continue  # the route's own validation answers 422
         require(session, actor, collection=collection, object_id=object_id)
+
+
+def narrows(actor: Actor) -> bool:
+    """Whether a caseload keeps `actor` to some episodes (lists of patients, not episodes, need to know)."""
+    return any(caseload.episodes(actor) is not None for caseload in _caseloads.values())
 
 
 def caseload_filter(actor: Actor, episode_column: ColumnElement) -> ColumnElement[bool]:

@@ -252,7 +252,7 @@ def clinic_tracker(request: Request, ctx: AppCtx, session: DbSession, caller: An
                    sort: str = "age") -> Response:
     sort = sort if sort in service.SORTS else "age"
     now = utcnow()
-    rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=now, sort=sort)
+    rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=now, sort=sort, viewer=caller.actor)
     context = {
         "caller": caller, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name, "rows": rows, "sort": sort,
         "status_words": STATUS_WORDS, "transport_labels": TRANSPORT_LABELS, "silence_days": rules.SILENCE_BUSINESS_DAYS,

@@ -148,5 +148,6 @@ def outstanding(
     ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
     sort: Literal["age", "provider", "status"] = "age",
 ) -> list[dict]:
-    rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=utcnow(), sort=sort)
+    rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=utcnow(), sort=sort,
+                               viewer=caller.actor)
     return [{**asdict(row), "sent_at": row.sent_at.isoformat() if row.sent_at else None, "created_at": row.created_at.isoformat()} for row in rows]
