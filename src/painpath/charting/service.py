@@ -141,6 +141,8 @@ def add_addendum(session: Session, *, actor: Actor, encounter_id: int, data: Add
     addendum = Encounter(
         clinic_id=original.clinic_id, episode_id=original.episode_id, patient_id=original.patient_id,
         encounter_type=original.encounter_type, author_id=actor.user_id, date_of_service=on,
+        # Whoever signed the note co-signs what others add to it (a nurse's addendum to the clinician's note).
+        cosigner_id=original.signed_by_id if original.signed_by_id != actor.user_id else None,
         narrative=data.narrative, status="unsigned", addendum_of_id=original.id,
     )
     session.add(addendum)

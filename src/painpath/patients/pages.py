@@ -241,18 +241,20 @@ class EpisodePanel:
 
 
 PanelProvider = Callable[[PanelRequest], list[EpisodePanel]]
-_panel_providers: dict[PanelProvider, Permission] = {}
+_panel_providers: dict[PanelProvider, tuple[Permission, ...]] = {}
 
 
-def episode_panel(provider: PanelProvider | None = None, *, needs: Permission = Permission.CHART_READ):  # noqa: ANN201
+def episode_panel(provider: PanelProvider | None = None, *,  # noqa: ANN201
+                  needs: Permission | tuple[Permission, ...] = Permission.CHART_READ):
     """Register a provider of episode-page panels (called at import, like timeline sources).
 
     A panel shows only to a caller whose role holds `needs`: the clinical chart by default (minimum
     necessary); a panel of demographics, visits, records requests or authorization status says
-    `@episode_panel(needs=Permission.CHART_SUMMARY)` so front desk and billing see it too."""
+    `@episode_panel(needs=Permission.CHART_SUMMARY)` so front desk and billing see it too. A tuple means
+    any one of them."""
 
     def register(found: PanelProvider) -> PanelProvider:
-        _panel_providers.setdefault(found, needs)
+        _panel_providers.setdefault(found, needs if isinstance(needs, tuple) else (needs,))
         return found
 
     return register(provider) if provider is not None else register
@@ -273,7 +275,7 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
     if episode.location_id is not None:
         location = next((loc.name for loc in service.list_locations(session, clinic_id=episode.clinic_id) if loc.id == episode.location_id), None)
     asked = PanelRequest(request=request, ctx=ctx, session=session, caller=caller, patient=patient, episode=episode, state=state or {})
-    panels = [panel for provider, needs in _panel_providers.items() if caller.can(needs) for panel in provider(asked)]
+    panels = [panel for provider, needs in _panel_providers.items() if any(map(caller.can, needs)) for panel in provider(asked)]
     clinical = caller.can(Permission.CHART_READ)  # the timeline is the clinical chart's story: notes, scores, prescriptions
     # Each panel template sees the page's common values (caller, local, patient, episode) and its own.
     common = {"request": request, "caller": caller, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name,
