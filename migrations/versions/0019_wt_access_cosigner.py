@@ -1,6 +1,6 @@
 """charting: an encounter may name a co-signer, the one person besides its author who may sign it
 
-Revision ID: 0019_wt_access_encounter_cosigner
+Revision ID: 0019_wt_access_cosigner
 Revises: 0018_merge_medications
 Create Date: 2026-12-05 14:40:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0019_wt_access_encounter_cosigner"
+revision = "0019_wt_access_cosigner"
 down_revision = "0018_merge_medications"
 branch_labels = None
 depends_on = None
