@@ -28,7 +28,8 @@ def load_models() -> None:
 
 
 def load_providers() -> None:
-    """Obligation providers and timeline sources register themselves on import."""
+    """Obligation providers, timeline sources and chart-access collections register themselves on import."""
+    slice_modules("access")
     slice_modules("obligations")
     slice_modules("timeline")
 

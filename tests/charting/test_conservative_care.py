@@ -41,7 +41,7 @@ def test_reported_pt_and_a_medication_from_before_are_recorded_audited_and_liste
     assert (pt.json()["kind"], pt.json()["source"], pt.json()["failed"], pt.json()["drug_class"]) == ("physical_therapy", "reported", "yes", None)
     drug = nurse.post(f"/api/episodes/{episode_id}/conservative-care", json=NAPROXEN_BEFORE)
     assert drug.status_code == 201 and drug.json()["drug_class"] == "nsaid" and drug.json()["source"] == "reported"
-    listed = client_for("billing").get(f"/api/episodes/{episode_id}/conservative-care").json()
+    listed = client_for("coordinator").get(f"/api/episodes/{episode_id}/conservative-care").json()
     assert [(e["kind"], e["start_date"], e["end_date"]) for e in listed] == [
         ("medication", "2026-08-01", "2026-08-31"), ("physical_therapy", "2026-09-01", "2026-10-13"),
     ]
@@ -95,7 +95,9 @@ def test_only_note_writers_record_and_end_and_chart_readers_list(client_for, epi
     assert client_for("coordinator").post(f"/api/episodes/{episode_id}/conservative-care", json=PT_ELSEWHERE).status_code == 403
     entry = client_for("clinician").post(f"/api/episodes/{episode_id}/conservative-care", json={**PT_ELSEWHERE, "end_date": None}).json()
     assert client_for("front_desk").put(f"/api/conservative-care/{entry['id']}/end", json={"end_date": "2026-12-01", "version": 1}).status_code == 403
-    assert client_for("front_desk").get(f"/api/episodes/{episode_id}/conservative-care").status_code == 200
+    assert client_for("coordinator").get(f"/api/episodes/{episode_id}/conservative-care").status_code == 200
+    # Minimum necessary: treatment history is the clinical chart, not the front desk's.
+    assert client_for("front_desk").get(f"/api/episodes/{episode_id}/conservative-care").status_code == 403
     assert client_for("nurse").put("/api/conservative-care/999999/end", json={"end_date": "2026-12-01", "version": 1}).status_code == 404
 
 

@@ -90,14 +90,14 @@ def test_an_addendum_is_a_new_audited_row_linked_to_the_signed_note(traveller, c
     assert summaries == ["Initial visit note signed by Clinician User", "Addendum to initial visit note signed by Clinician User"]
 
 
-def test_a_stale_version_is_refused(traveller, client_for, db, patient_payload, episode_payload):
+def test_a_stale_version_is_refused(traveller, client_for, db, staff, patient_payload, episode_payload):
     episode_id = _episode(client_for, patient_payload, episode_payload)
-    nurse, therapist = client_for("nurse"), client_for("therapist")
-    note = nurse.post(f"/api/episodes/{episode_id}/encounters", json=NOTE).json()
+    nurse, clinician = client_for("nurse"), client_for("clinician")
+    note = nurse.post(f"/api/episodes/{episode_id}/encounters", json={**NOTE, "cosigner_id": staff["clinician"].id}).json()
     assert nurse.put(f"/api/encounters/{note['id']}", json={**NOTE, "narrative": "First edit", "version": 1}).status_code == 200
-    stale = therapist.put(f"/api/encounters/{note['id']}", json={**NOTE, "narrative": "Second edit", "version": 1})
+    stale = clinician.put(f"/api/encounters/{note['id']}", json={**NOTE, "narrative": "Second edit", "version": 1})
     assert stale.status_code == 409 and stale.json()["errors"][0]["field"] == "version"
-    assert therapist.post(f"/api/encounters/{note['id']}/sign", json={"version": 1}).status_code == 409
+    assert clinician.post(f"/api/encounters/{note['id']}/sign", json={"version": 1}).status_code == 409
     with db.session() as session:
         assert session.get(Encounter, note["id"]).narrative == "First edit"
 
@@ -109,7 +109,7 @@ def test_who_may_write_and_sign(traveller, client_for, db, staff, patient_payloa
     nurse = client_for("nurse")
     note = nurse.post(f"/api/episodes/{episode_id}/encounters", json=NOTE).json()
     assert nurse.post(f"/api/encounters/{note['id']}/sign", json={"version": 1}).status_code == 403  # a nurse writes, does not sign
-    assert client_for("billing").get(f"/api/episodes/{episode_id}/encounters").status_code == 200  # billing reads charts
+    assert client_for("billing").get(f"/api/episodes/{episode_id}/encounters").status_code == 403  # minimum necessary: not billing's
     # Therapists sign their own PT visit notes, on the episodes of the patients they treat.
     course = {"protocol_id": "lumbar_stabilization", "therapist_id": staff["therapist"].id, "practice_name": "Onsite PT",
               "start_date": "2026-12-01"}

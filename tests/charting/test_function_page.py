@@ -209,10 +209,10 @@ def test_reading_the_view_is_an_audited_chart_read(client_for, db, charted):
         with db.session() as session:
             return list(session.scalars(select(AuditEvent).where(
                 AuditEvent.action == "chart.read", AuditEvent.object_type == "episode", AuditEvent.object_id == str(charted),
-                AuditEvent.actor_label == "user:billing")))
+                AuditEvent.actor_label == "user:manager")))
 
     assert reads() == []
-    assert client_for("billing").get(f"/episodes/{charted}/function").status_code == 200
+    assert client_for("manager").get(f"/episodes/{charted}/function").status_code == 200
     found = reads()
     assert len(found) == 1 and found[0].patient_id is not None
     with db.session() as session:

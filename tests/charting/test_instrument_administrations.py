@@ -66,7 +66,7 @@ def test_scores_come_from_the_pack_and_change_is_measured_from_the_episode_basel
         assert big_body["administered_by_id"] is None and big_body["recorded_by_id"] is not None and big_body["encounter_id"] == 42
         assert gad.json()["total"] == 7 and gad.json()["change"]["is_baseline"] is True  # its own baseline
 
-        listed = client_for("billing").get(url)
+        listed = client_for("manager").get(url)
         assert listed.status_code == 200
         assert [(a["instrument_id"], a["total"], a["change"]["delta"]) for a in listed.json()] == [
             ("phq9", 14, 0), ("phq9", 12, -2), ("phq9", 8, -6), ("gad7", 7, 0),

@@ -219,8 +219,8 @@ def test_roles_without_instrument_administer_get_403(client_for, episode_id, rol
 
 def test_who_may_not_give_questionnaires_sees_them_but_no_way_to_start_one(client_for, episode_id):
     submit(client_for("nurse"), episode_id, "gad7", {f"gad7_{i}": v for i, v in enumerate([2, 1, 2, 1, 0, 1, 0], 1)})
-    billing = client_for("billing").get(f"/episodes/{episode_id}")
-    panel = section(billing.text, "questionnaires")
+    manager = client_for("manager").get(f"/episodes/{episode_id}")  # reads the chart, gives no questionnaires
+    panel = section(manager.text, "questionnaires")
     assert "GAD-7" in panel and "mild anxiety" in panel
     assert "Start a questionnaire" not in panel and "/instruments/" not in panel
     nurse_panel = section(client_for("nurse").get(f"/episodes/{episode_id}").text, "questionnaires")
@@ -340,7 +340,9 @@ def test_phq9_item_9_banner_review_by_a_clinician_clears_it_and_meets_the_task(c
         (task,) = _safety_tasks(db)
         assert (task.status, task.owner_role) == ("open", "clinician")
 
-        for role in ("billing", "nurse", "front_desk"):
+        # Billing does not read questionnaire answers (minimum necessary); the front desk gave this one.
+        assert 'id="safety-alert"' not in client_for("billing").get(f"/episodes/{episode_id}").text
+        for role in ("nurse", "front_desk"):
             page = client_for(role).get(f"/episodes/{episode_id}")
             banner = section(page.text, "safety-alert")
             assert 'role="alert"' in banner

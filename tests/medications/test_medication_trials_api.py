@@ -48,7 +48,7 @@ def test_j4_three_times_a_day_for_a_month_is_adequate_and_listed_oldest_first(cl
     clinician = client_for("clinician")
     assert clinician.post(f"/api/episodes/{episode_id}/medication-trials", json=TID_A_MONTH).status_code == 201
     assert clinician.post(f"/api/episodes/{episode_id}/medication-trials", json=AT_NIGHT_TWO_WEEKS).status_code == 201
-    listed = client_for("billing").get(f"/api/episodes/{episode_id}/medication-trials")
+    listed = client_for("manager").get(f"/api/episodes/{episode_id}/medication-trials")
     assert listed.status_code == 200
     labels = [(t["start_date"], t["assessment"]["label"]) for t in listed.json()]
     assert labels == [("2026-10-01", "inadequate"), ("2026-10-15", "adequate")]

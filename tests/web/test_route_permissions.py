@@ -13,7 +13,10 @@ from painpath.web.deps import permission_of
 EXPECTED_ROLES = {
     Permission.AUTHENTICATED: set(Role),
     Permission.PATIENT_SEARCH: {"front_desk", "nurse", "coordinator", "clinician", "therapist", "billing", "manager"},
-    Permission.CHART_READ: {"front_desk", "nurse", "coordinator", "clinician", "therapist", "billing", "manager"},
+    # Minimum necessary: front desk and billing read the chart summary, not the clinical chart.
+    Permission.CHART_SUMMARY: {"front_desk", "nurse", "coordinator", "clinician", "therapist", "billing", "manager"},
+    Permission.CHART_READ: {"nurse", "coordinator", "clinician", "therapist", "manager"},
+    Permission.AUTHORIZATION_READ: {"nurse", "coordinator", "clinician", "therapist", "billing", "manager"},
     Permission.PATIENT_WRITE: {"front_desk", "coordinator"},
     Permission.EPISODE_WRITE: {"nurse", "coordinator", "clinician"},
     Permission.VISIT_BOOK: {"front_desk", "nurse", "coordinator"},

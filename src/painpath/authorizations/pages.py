@@ -25,6 +25,7 @@ from painpath.authorizations.criteria_words import PLACE_OF_SERVICE_WORDS
 from painpath.authorizations.models import AuthorizationCase, CaseEvent
 from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitIn
 from painpath.context import AppContext
+from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import BusinessCalendar, utcnow
@@ -233,8 +234,10 @@ class Card:
     waits_for: str
 
 
-def _board_cases(session: Session, clinic_id: int, *, show_closed: bool, payer_id: str, mine_id: int | None) -> list[AuthorizationCase]:
-    query = select(AuthorizationCase).where(AuthorizationCase.clinic_id == clinic_id)
+def _board_cases(session: Session, caller: Caller, *, show_closed: bool, payer_id: str, mine_id: int | None) -> list[AuthorizationCase]:
+    """The board's cases: the clinic's, kept to the caller's caseload (a therapist sees only their patients')."""
+    query = select(AuthorizationCase).where(AuthorizationCase.clinic_id == caller.user.clinic_id,
+                                            chart_access.caseload_filter(caller.actor, AuthorizationCase.episode_id))
     if not show_closed:
         query = query.where(AuthorizationCase.state.not_in(list(lifecycle.TERMINAL)))
     if payer_id:
@@ -245,11 +248,11 @@ def _board_cases(session: Session, clinic_id: int, *, show_closed: bool, payer_i
 
 
 @router.get("/authorizations")
-def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)],
+def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
           payer: str = "", mine: bool = False, closed: bool = False) -> Response:
     today = _today(ctx)
     words = Words(ctx.knowledge, ctx.calendar, today)
-    cases = _board_cases(session, caller.user.clinic_id, show_closed=closed, payer_id=payer,
+    cases = _board_cases(session, caller, show_closed=closed, payer_id=payer,
                          mine_id=caller.user.id if mine else None)
     # One evaluation for every case: the facts of all their episodes are gathered in batch.
     evaluated = service.evaluate_cases(session, knowledge=ctx.knowledge, calendar=ctx.calendar, cases=cases, today=today)
@@ -315,7 +318,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
 
 @router.get("/authorizations/{case_id}")
 def case_page(case_id: int, request: Request, ctx: AppCtx, session: DbSession,
-              caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+              caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
     return render_case_page(request, ctx, session, caller, case_id)
 
 
@@ -454,7 +457,7 @@ def _procedure_choices(knowledge: Any) -> list[tuple[str, str]]:  # noqa: ANN401
     return sorted(found, key=lambda pair: pair[1])
 
 
-@patient_pages.episode_panel
+@patient_pages.episode_panel(needs=Permission.CHART_SUMMARY)
 def _authorizations_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
     ctx, session = asked.ctx, asked.session
     today = _today(ctx)

@@ -68,7 +68,7 @@ def open_case(episode_id: int, data: CaseOpenIn, ctx: AppCtx, session: DbSession
 
 
 @router.get("/episodes/{episode_id}/authorizations")
-def list_cases(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> list[dict]:
+def list_cases(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> list[dict]:
     patients.read_episode(session, actor=caller.actor, episode_id=episode_id)  # clinic check + chart-read audit
     cases = service.cases_for_episode(session, episode_id=episode_id)
     today = ctx.calendar.local_date(utcnow())
@@ -76,7 +76,7 @@ def list_cases(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotat
 
 
 @router.get("/authorizations/{case_id}")
-def read_case(case_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
+def read_case(case_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> dict:
     case = service.get_case(session, actor=caller.actor, case_id=case_id)
     out = case_out(service.evaluate_case(session, knowledge=ctx.knowledge, calendar=ctx.calendar, case=case))
     out["history"] = [
@@ -133,7 +133,7 @@ def add_document(case_id: int, data: DocumentIn, ctx: AppCtx, session: DbSession
 # ---- The packet PDF and electronic submission (authorizations/submission.py) ---------------------
 
 @router.get("/authorizations/{case_id}/packet.pdf", response_class=Response)
-def packet_pdf(case_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+def packet_pdf(case_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
     pdf = submission.render_packet(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=case_id)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="prior-authorization-PA-{case_id}.pdf"'})

@@ -22,6 +22,8 @@ class Encounter(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
     encounter_type: Mapped[str] = mapped_column(String(20))  # initial | follow_up | procedure | telehealth | pt_visit
     author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The one other person who may sign: a nurse's note names the clinician who co-signs it.
+    cosigner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     date_of_service: Mapped[date] = mapped_column()
     narrative: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default="unsigned")  # unsigned | signed

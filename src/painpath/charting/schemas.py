@@ -27,6 +27,7 @@ class EncounterIn(_Input):
     encounter_type: EncounterType
     date_of_service: date
     narrative: str = Field(default="", max_length=50_000)
+    cosigner_id: int | None = Field(default=None, description="The clinician or therapist who may sign this note besides its author")
 
 
 class EncounterUpdate(EncounterIn):
@@ -50,6 +51,7 @@ class EncounterOut(BaseModel):
     patient_id: int
     encounter_type: str
     author_id: int | None
+    cosigner_id: int | None = None
     date_of_service: date
     narrative: str
     status: str

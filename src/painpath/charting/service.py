@@ -16,11 +16,18 @@ from painpath.charting.models import Encounter, ExamFindings, FunctionalGoal, Fu
 from painpath.charting.schemas import AddendumIn, EncounterIn, EncounterUpdate, ExamIn, MeasuresIn
 from painpath.core import audit
 from painpath.core.audit import Actor
+from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission, role_allows
 from painpath.core.clock import utcnow
-from painpath.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound, StaleWrite
+from painpath.core.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound, StaleWrite
 from painpath.patients import rules as patient_rules
 from painpath.patients import service as patients
+
+
+class NotTheSigner(DomainError):
+    """Someone who may sign notes tried to sign a note that is neither theirs nor names them (403)."""
+
+    status_code = 403
 
 
 def _encounter(session: Session, clinic_id: int | None, encounter_id: int) -> Encounter:
@@ -40,6 +47,15 @@ def _check_date(value: date) -> None:
         raise InvalidInput(FieldProblem("date_of_service", "not_future", "Date of service cannot be in the future"))
 
 
+def _check_cosigner(session: Session, clinic_id: int, cosigner_id: int | None) -> None:
+    """A co-signer is someone here who may sign notes; anyone else could never use the right."""
+    if cosigner_id is None:
+        return
+    user = session.get(User, cosigner_id)
+    if user is None or user.clinic_id != clinic_id or not user.active or not role_allows(user.role, Permission.NOTE_SIGN):
+        raise InvalidInput(FieldProblem("cosigner_id", "may_sign", f"User {cosigner_id} is not someone here who signs notes"))
+
+
 def _audit(session: Session, actor: Actor, action: str, encounter: Encounter, detail: dict | None = None) -> None:
     audit.record(session, actor, action, object_type="encounter", object_id=encounter.id, patient_id=encounter.patient_id, detail=detail)
 
@@ -50,6 +66,7 @@ def create_encounter(session: Session, *, actor: Actor, episode_id: int, data: E
     """Start an unsigned note on an episode, authored by the actor."""
     _check_date(data.date_of_service)
     _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
+    _check_cosigner(session, episode.clinic_id, data.cosigner_id)
     encounter = Encounter(
         clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=episode.patient_id, author_id=actor.user_id,
         status="unsigned", **data.model_dump(),
@@ -82,6 +99,10 @@ def update_encounter(session: Session, *, actor: Actor, encounter_id: int, data:
         raise StaleWrite("note", data.version, encounter.version)
     _check_date(data.date_of_service)
     values = data.model_dump(exclude={"version"})
+    if "cosigner_id" in data.model_fields_set:
+        _check_cosigner(session, encounter.clinic_id, data.cosigner_id)
+    else:  # a form that does not show the co-signer leaves it as it was
+        values.pop("cosigner_id")
     changed = sorted(name for name, value in values.items() if getattr(encounter, name) != value)
     for name in changed:
         setattr(encounter, name, values[name])
@@ -91,10 +112,14 @@ def update_encounter(session: Session, *, actor: Actor, encounter_id: int, data:
 
 
 def sign_encounter(session: Session, *, actor: Actor, encounter_id: int, version: int) -> Encounter:
-    """Sign a note: from now on it is immutable. Needs NOTE_SIGN."""
+    """Sign a note: from now on it is immutable. Needs NOTE_SIGN, and to be the author or the named co-signer."""
     if actor.role is None or actor.role == "system" or not role_allows(actor.role, Permission.NOTE_SIGN):
         raise Forbidden(Permission.NOTE_SIGN.value)
     encounter = _encounter(session, actor.clinic_id, encounter_id)
+    if actor.user_id is None or actor.user_id not in (encounter.author_id, encounter.cosigner_id):
+        raise NotTheSigner(FieldProblem(
+            "encounter_id", "author_or_cosigner",
+            "Only the note's author or its named co-signer may sign it; ask them to sign, or write your own note"))
     _require_unsigned(encounter)
     if encounter.version != version:
         raise StaleWrite("note", version, encounter.version)
@@ -116,6 +141,8 @@ def add_addendum(session: Session, *, actor: Actor, encounter_id: int, data: Add
     addendum = Encounter(
         clinic_id=original.clinic_id, episode_id=original.episode_id, patient_id=original.patient_id,
         encounter_type=original.encounter_type, author_id=actor.user_id, date_of_service=on,
+        # Whoever signed the note co-signs what others add to it (a nurse's addendum to the clinician's note).
+        cosigner_id=original.signed_by_id if original.signed_by_id != actor.user_id else None,
         narrative=data.narrative, status="unsigned", addendum_of_id=original.id,
     )
     session.add(addendum)

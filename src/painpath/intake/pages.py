@@ -599,7 +599,7 @@ def book_appointment(
 
 # Panels on the episode page --------------------------------------------------------------------
 
-@patient_pages.episode_panel
+@patient_pages.episode_panel(needs=Permission.CHART_SUMMARY)
 def _episode_panels(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
     """The latest triage decision (with the emergent hard stop), the episode's visits and the booking form."""
     session, episode, caller = asked.session, asked.episode, asked.caller

@@ -94,7 +94,7 @@ def acknowledge(  # noqa: ANN201
 
 
 @router.get("/episodes/{episode_id}/appointments", response_model=list[AppointmentOut])
-def list_appointments(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
+def list_appointments(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]):  # noqa: ANN201
     from painpath.patients import service as patients
 
     patients.read_episode(session, actor=caller.actor, episode_id=episode_id)  # clinic check + chart-read audit

@@ -113,7 +113,7 @@ def search_page(
     results: list[Patient] = []
     if searched and not problems:
         text = " ".join(part for part in (query["name"], query["mrn"]) if part)
-        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born)
+        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born, viewer=caller.actor)
     partial = is_htmx(request)
     context = {
         "caller": caller, "query": query, "results": results, "searched": searched and not problems,
@@ -186,7 +186,7 @@ def _chart_page(request: Request, ctx: AppContext, session: Session, caller: Cal
 @router.get("/patients/{patient_id}")
 def patient_page(
     patient_id: int, request: Request, ctx: AppCtx, session: DbSession,
-    caller: Annotated[Caller, requires(Permission.CHART_READ)],
+    caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
 ) -> Response:
     return _chart_page(request, ctx, session, caller, patient_id)
 
@@ -241,14 +241,23 @@ class EpisodePanel:
 
 
 PanelProvider = Callable[[PanelRequest], list[EpisodePanel]]
-_panel_providers: list[PanelProvider] = []
+_panel_providers: dict[PanelProvider, tuple[Permission, ...]] = {}
 
 
-def episode_panel(provider: PanelProvider) -> PanelProvider:
-    """Register a provider of episode-page panels (called at import, like timeline sources)."""
-    if provider not in _panel_providers:
-        _panel_providers.append(provider)
-    return provider
+def episode_panel(provider: PanelProvider | None = None, *,  # noqa: ANN201
+                  needs: Permission | tuple[Permission, ...] = Permission.CHART_READ):
+    """Register a provider of episode-page panels (called at import, like timeline sources).
+
+    A panel shows only to a caller whose role holds `needs`: the clinical chart by default (minimum
+    necessary); a panel of demographics, visits, records requests or authorization status says
+    `@episode_panel(needs=Permission.CHART_SUMMARY)` so front desk and billing see it too. A tuple means
+    any one of them."""
+
+    def register(found: PanelProvider) -> PanelProvider:
+        _panel_providers.setdefault(found, needs if isinstance(needs, tuple) else (needs,))
+        return found
+
+    return register(provider) if provider is not None else register
 
 
 def _describe_code(code: str) -> str:
@@ -266,7 +275,8 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
     if episode.location_id is not None:
         location = next((loc.name for loc in service.list_locations(session, clinic_id=episode.clinic_id) if loc.id == episode.location_id), None)
     asked = PanelRequest(request=request, ctx=ctx, session=session, caller=caller, patient=patient, episode=episode, state=state or {})
-    panels = [panel for provider in _panel_providers for panel in provider(asked)]
+    panels = [panel for provider, needs in _panel_providers.items() if any(map(caller.can, needs)) for panel in provider(asked)]
+    clinical = caller.can(Permission.CHART_READ)  # the timeline is the clinical chart's story: notes, scores, prescriptions
     # Each panel template sees the page's common values (caller, local, patient, episode) and its own.
     common = {"request": request, "caller": caller, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name,
               "patient": patient, "episode": episode, "now": utcnow()}
@@ -279,13 +289,13 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
         patient=patient, episode=episode, tasks=tasks, location=location,
         codes=[(code, _describe_code(code)) for code in episode.icd10_codes or []],
         people=_user_names(session, [episode.responsible_clinician_id, episode.coordinator_id]),
-        entries=timeline.for_episode(session, episode, ctx.calendar), now=utcnow(), panels=rendered,
+        entries=timeline.for_episode(session, episode, ctx.calendar) if clinical else [], clinical=clinical, now=utcnow(), panels=rendered,
     )
 
 
 @router.get("/episodes/{episode_id}")
 def episode_page(
     episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
-    caller: Annotated[Caller, requires(Permission.CHART_READ)],
+    caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
 ) -> Response:
     return render_episode_page(request, ctx, session, caller, episode_id)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import event, func, or_, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from painpath.core import audit
 from painpath.core.audit import Actor
+from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
 from painpath.core.clock import utcnow
-from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.errors import FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.patients import rules
 from painpath.patients.models import Coverage, Episode, Location, Patient
 from painpath.patients.schemas import CoverageIn, EpisodeIn, EpisodeUpdate, PatientIn, PatientUpdate
@@ -102,9 +101,13 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
     return patient
 
 
-def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50) -> list[Patient]:
-    """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date."""
+def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50,
+                    viewer: Actor | None = None) -> list[Patient]:
+    """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date.
+    With `viewer`, only patients with an episode on their caseload (a therapist finds their own patients)."""
     query = select(Patient).where(Patient.clinic_id == clinic_id)
+    if viewer is not None and chart_access.narrows(viewer):
+        query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
     terms = [t for t in text.replace(",", " ").split() if t]
     for term in terms:
         like = f"{term.lower()}%"
@@ -136,63 +139,17 @@ def read_episode(session: Session, *, actor: Actor, episode_id: int) -> tuple[Pa
     return patient, episode
 
 
-# Chart access rules -------------------------------------------------------------------------
-# A higher slice may narrow who reads a chart without this slice knowing about it (therapy: a
-# therapist reads only the patients whose PT course names them). A rule gets the session, the actor
-# and the episodes being read (all of the patient's for the chart), and returns None to allow the
-# read or the reason it refuses, in words for the person refused.
+# Chart access -------------------------------------------------------------------------------
+# The policy lives in core/auth/chart_access.py; this slice tells it how a patient id and an episode
+# id reach a chart (patients/access.py). The names below stay importable for callers of this module.
 
-ChartAccessRule = Callable[[Session, Actor, list[Episode]], str | None]
-
-
-class ChartAccessRefused(DomainError):
-    """A chart-access rule refused the read (403), with the rule's reason."""
-
-    status_code = 403
-
-_chart_access_rules: list[ChartAccessRule] = []
-_REFUSALS_KEY = "painpath.chart_read_refusals"
-_log = logging.getLogger(__name__)
-
-
-def register_chart_access_rule(rule: ChartAccessRule) -> ChartAccessRule:
-    if rule not in _chart_access_rules:
-        _chart_access_rules.append(rule)
-    return rule
+ChartAccessRefused = chart_access.ChartAccessRefused
+_audit_refusal_after_transaction = chart_access.audit_refusal_after_transaction
 
 
 def _check_chart_access(session: Session, actor: Actor, patient: Patient, episodes: list[Episode], *, object_type: str, object_id: int) -> None:
-    for rule in _chart_access_rules:
-        reason = rule(session, actor, episodes)
-        if reason is not None:
-            _audit_refusal_after_transaction(session, actor, patient_id=patient.id, object_type=object_type, object_id=object_id)
-            raise ChartAccessRefused(FieldProblem(f"{object_type}_id", "chart_access", reason))
-
-
-def _audit_refusal_after_transaction(session: Session, actor: Actor, **what: object) -> None:
-    """Queue the refusal's audit row; it is written in its own transaction when the caller's ends.
-
-    Not in the caller's transaction: the 403 rolls that back (the request's session rolls back on any
-    error) and the refusal must survive. Not at once on a second connection either: on SQLite the
-    caller's transaction holds the write lock from its start (BEGIN IMMEDIATE), so a second writer would
-    wait on it. So the row is written right after the caller's transaction ends, committed or not."""
-    session.info.setdefault(_REFUSALS_KEY, []).append((actor, what))
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _write_queued_refusals(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is not None:  # a savepoint or subtransaction ended; the outer one is still open
-        return
-    queued = session.info.pop(_REFUSALS_KEY, None)
-    if not queued:
-        return
-    try:
-        with Session(bind=session.get_bind()) as separate, separate.begin():
-            for actor, what in queued:
-                audit.record(separate, actor, "chart.read_refused", object_type=what["object_type"], object_id=what["object_id"],
-                             patient_id=what["patient_id"])
-    except Exception:  # noqa: BLE001 - raising here would hide the 403 being answered; say so in the log (no PHI)
-        _log.exception("could not write %d chart.read_refused audit row(s)", len(queued))
+    target = chart_access.ChartTarget(object_type, object_id, patient.id, tuple(e.id for e in episodes))
+    chart_access.check(session, actor, target)
 
 
 # Coverages ----------------------------------------------------------------------------------

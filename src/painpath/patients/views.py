@@ -31,7 +31,7 @@ def search(
     q: Annotated[str, Query(max_length=100)] = "",
     birth_date: date | None = None,
 ) -> list:
-    return service.search_patients(session, clinic_id=caller.user.clinic_id, text=q, birth_date=birth_date)
+    return service.search_patients(session, clinic_id=caller.user.clinic_id, text=q, birth_date=birth_date, viewer=caller.actor)
 
 
 @router.post("/patients", response_model=PatientOut, status_code=201)
@@ -40,7 +40,7 @@ def create(data: PatientIn, session: DbSession, caller: Annotated[Caller, requir
 
 
 @router.get("/patients/{patient_id}")
-def chart(patient_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
+def chart(patient_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> dict:
     patient, coverages, episodes = service.read_chart(session, actor=caller.actor, patient_id=patient_id)
     return {
         "patient": PatientOut.model_validate(patient).model_dump(mode="json"),
@@ -73,7 +73,7 @@ def open_episode(  # noqa: ANN201
 
 
 @router.get("/episodes/{episode_id}", response_model=EpisodeOut)
-def episode(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
+def episode(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]):  # noqa: ANN201
     _patient, found = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
     return found
 

@@ -1,35 +1,30 @@
-"""The therapist as co-author: a therapist reads only their patients' charts.
+"""The therapist as co-author: a therapist reaches only their patients' charts.
 
 An episode is a therapist's when one of its PT courses names them; a patient's chart is theirs when
-one of the patient's episodes is. The rule plugs into patients' chart reads (read_chart, read_episode),
-which refuse with 403 and audit the refusal; patients itself knows nothing about therapy.
+one of the patient's episodes is. The rule is a caseload of the chart-access policy
+(core/auth/chart_access.py), so it refuses every route that reaches another patient by any id (403,
+audited) and keeps other patients' rows off the therapist's lists; core knows nothing about therapy.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
 
 from painpath.core.audit import Actor
+from painpath.core.auth import chart_access
 from painpath.core.auth.roles import Role
-from painpath.patients.models import Episode
-from painpath.patients.service import register_chart_access_rule
-from painpath.therapy.models import PtCourse
+from painpath.therapy.models import PtAuthorization, PtCourse
 
 NOT_YOURS = "This patient is not on your PT caseload: a therapist opens the charts of patients whose PT course names them"
 
 
-def therapist_reads_own_patients(session: Session, actor: Actor, episodes: list[Episode]) -> str | None:
+def therapist_episodes(actor: Actor) -> Select | None:
+    """The episodes whose PT course names the therapist; None for every other role (not narrowed here)."""
     if actor.role != Role.THERAPIST.value:
         return None
-    episode_ids = [e.id for e in episodes]
-    if episode_ids:
-        named = session.scalar(
-            select(PtCourse.id).where(PtCourse.episode_id.in_(episode_ids), PtCourse.therapist_id == actor.user_id).limit(1)
-        )
-        if named is not None:
-            return None
-    return NOT_YOURS
+    return select(PtCourse.episode_id).where(PtCourse.therapist_id == actor.user_id)
 
 
-register_chart_access_rule(therapist_reads_own_patients)
+chart_access.register_caseload(chart_access.Caseload("therapist", therapist_episodes, NOT_YOURS))
+chart_access.register_collection("pt-courses", PtCourse)
+chart_access.register_collection("pt-authorizations", PtAuthorization)

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from painpath.therapy import access  # noqa: F401 - registers the therapist's chart-access rule at start-up
 from painpath.therapy import rules, service
 from painpath.worklist.engine import EngineContext, Finding, register_provider
 

@@ -127,7 +127,8 @@ def _therapists(session: Any, clinic_id: int) -> list[tuple[int, str]]:  # noqa:
         select(User).where(User.clinic_id == clinic_id, User.role == Role.THERAPIST.value, User.active.is_(True)).order_by(User.display_name))]
 
 
-@patient_pages.episode_panel
+# Billing works PT authorizations (visits approved and used, extensions) from this panel.
+@patient_pages.episode_panel(needs=(Permission.CHART_READ, Permission.AUTHORIZATION_WORK))
 def _therapy_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
     ctx, session, episode, caller = asked.ctx, asked.session, asked.episode, asked.caller
     today = ctx.calendar.local_date(utcnow())

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from painpath.context import AppContext
 from painpath.core.audit import Actor
+from painpath.core.auth import chart_access
 from painpath.core.auth import service as auth_service
 from painpath.core.auth.models import User, UserSession
 from painpath.core.auth.roles import Permission, role_allows
@@ -94,11 +95,13 @@ async def _presented_csrf(request: Request) -> str | None:
 
 
 def requires(permission: Permission):
-    """Dependency factory: the signed-in caller, who must hold `permission` (and a CSRF token to write).
+    """Dependency factory: the signed-in caller, who must hold `permission` (and a CSRF token to write),
+    and may reach the chart of every id in the route's path (core/auth/chart_access.py).
 
-    Two steps, so that no database work runs on the event loop: the session lookup and the permission
+    Three steps, so that no database work runs on the event loop: the session lookup and the permission
     check are sync (FastAPI runs them in its thread pool); the CSRF check is async because it may read the
-    posted form, and needs no database. A form is read only once the caller is known and allowed."""
+    posted form, and needs no database; the chart-access check is sync again. A form is read only once the
+    caller is known and allowed."""
 
     def signed_in(request: Request, session: DbSession) -> Caller:
         resolved = auth_service.resolve_session(session, request.cookies.get(SESSION_COOKIE))
@@ -111,9 +114,17 @@ def requires(permission: Permission):
         return Caller(user=user, session_row=session_row, actor=auth_service.actor_for(user))
 
     # A default, not Annotated: annotations are strings here, and FastAPI cannot see this closure's names.
-    async def dependency(request: Request, caller: Caller = Depends(signed_in)) -> Caller:  # noqa: B008
+    async def csrf_checked(request: Request, caller: Caller = Depends(signed_in)) -> Caller:  # noqa: B008
         if request.method in UNSAFE_METHODS and not auth_service.csrf_matches(caller.session_row, await _presented_csrf(request)):
             raise CsrfRejected()
+        return caller
+
+    def dependency(request: Request, session: DbSession, caller: Caller = Depends(csrf_checked)) -> Caller:  # noqa: B008
+        # One policy for every id in the path: a route that reaches a patient by an encounter, task or case
+        # id is checked like an episode read.
+        route = request.scope.get("route")
+        if route is not None:
+            chart_access.require_for_route(session, caller.actor, route.path, request.path_params)
         return caller
 
     dependency.permission = permission  # type: ignore[attr-defined]

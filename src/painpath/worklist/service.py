@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from painpath.core import audit
 from painpath.core.audit import Actor
+from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
+from painpath.core.auth.service import actor_for
 from painpath.core.auth.roles import Permission, Role, role_allows
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
@@ -19,9 +21,10 @@ from painpath.worklist.models import Task, TaskComment
 from painpath.worklist.schemas import TaskOut, WorklistCounts, WorklistFilter
 
 
-def _conditions(clinic_id: int, f: WorklistFilter, now: datetime) -> list:
-    """WHERE clauses for every filter except status and "mine" (callers add those)."""
-    where = [Task.clinic_id == clinic_id]
+def _conditions(user: User, f: WorklistFilter, now: datetime) -> list:
+    """WHERE clauses for every filter except status and "mine" (callers add those); the caseload of the
+    chart-access policy keeps a therapist's list to their own patients (no clause for other roles)."""
+    where = [Task.clinic_id == user.clinic_id, chart_access.caseload_filter(actor_for(user), Task.episode_id)]
     if f.role is not None:
         where.append(Task.owner_role == f.role.value)
     if f.assignee_id is not None:
@@ -62,7 +65,7 @@ def _page_ids(user: User, f: WorklistFilter, where: list) -> Select:
 def list_tasks(session: Session, *, user: User, f: WorklistFilter) -> list[TaskOut]:
     """Tasks matching the filter, soonest due first, with the patient's name for display."""
     now = utcnow()
-    page = _page_ids(user, f, [*_conditions(user.clinic_id, f, now), Task.status == f.status]).subquery()
+    page = _page_ids(user, f, [*_conditions(user, f, now), Task.status == f.status]).subquery()
     # Plain columns, not ORM entities: a read-only page needs no identity map (a third of the cost).
     query = (
         select(*_TASK_COLUMNS, Patient.family_name, Patient.given_name, User.display_name.label("assignee_name"))
@@ -98,7 +101,7 @@ def counts(session: Session, *, user: User, f: WorklistFilter, calendar: Busines
     now = utcnow()
     today_end = calendar.end_of_local_day_utc(calendar.local_date(now))
     today_start = today_end - timedelta(days=1)
-    where = _conditions(user.clinic_id, f.model_copy(update={"overdue": False}), now)
+    where = _conditions(user, f.model_copy(update={"overdue": False}), now)
     if f.mine:
         where.append(_mine(user))
     total, overdue, due_today, claimed = session.execute(

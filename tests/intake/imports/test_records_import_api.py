@@ -111,10 +111,13 @@ def test_imported_facts_by_category_are_audited_as_a_chart_read(client_for, epis
 
 
 def test_roles_without_intake_work_may_read_but_not_import(client_for, episode_id, lemke):
-    therapist = client_for("therapist")
-    refused = therapist.post(f"/api/episodes/{episode_id}/record-imports", files={"file": ("lemke.json", lemke["data"])})
+    manager = client_for("manager")
+    refused = manager.post(f"/api/episodes/{episode_id}/record-imports", files={"file": ("lemke.json", lemke["data"])})
     assert refused.status_code == 403
-    assert therapist.get(f"/api/episodes/{episode_id}/imported-facts").status_code == 200
+    assert manager.get(f"/api/episodes/{episode_id}/imported-facts").status_code == 200
+    # A therapist off the caseload reads nothing of the patient's; the front desk not the imported facts.
+    assert client_for("therapist").get(f"/api/episodes/{episode_id}/imported-facts").status_code == 403
+    assert client_for("front_desk").get(f"/api/episodes/{episode_id}/imported-facts").status_code == 403
 
 
 def test_the_page_lists_facts_and_its_form_imports_a_file(client_for, episode_id, lemke, db):
@@ -129,8 +132,11 @@ def test_the_page_lists_facts_and_its_form_imports_a_file(client_for, episode_id
     assert posted.status_code == 303, posted.text
     shown = client.get(posted.headers["location"])
     assert "The records were imported." in shown.text
-    assert "Osteoarthritis of knee" in shown.text and "SNOMED CT" in shown.text and LEMKE.name in shown.text
-    assert f"Conditions <span class=\"muted small\">({lemke['conditions']})</span>" in shown.text
+    # The front desk files the file; the diagnoses it carries are for the clinical team (minimum necessary).
+    assert LEMKE.name in shown.text and "Osteoarthritis of knee" not in shown.text
+    clinical = client_for("nurse").get(posted.headers["location"]).text
+    assert "Osteoarthritis of knee" in clinical and "SNOMED CT" in clinical
+    assert f"Conditions <span class=\"muted small\">({lemke['conditions']})</span>" in clinical
 
     refused = client.post(f"/episodes/{episode_id}/imported", data={"csrf_token": token},
                           files={"file": (FUNK.name, FUNK.read_bytes(), "application/json")})
@@ -138,6 +144,6 @@ def test_the_page_lists_facts_and_its_form_imports_a_file(client_for, episode_id
     assert "The records were not imported" in refused.text and "This file is for Werner Funk" in refused.text
     assert count(db, RecordImport) == 1
 
-    therapist = client_for("therapist")
+    therapist = client_for("manager")  # reads charts, imports nothing
     view = therapist.get(f"/episodes/{episode_id}/imported")
     assert view.status_code == 200 and "Import records" not in view.text

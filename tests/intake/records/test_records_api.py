@@ -69,7 +69,7 @@ def test_a_missing_file_and_unrequested_items_name_their_fields(api):
     assert {(e["field"], e["rule"]) for e in response.json()["errors"]} == {("file", "required"), ("items", "requested_items")}
 
 
-def test_an_image_covering_part_of_the_request_marks_it_incomplete_then_a_pdf_completes_it(api, db):
+def test_an_image_covering_part_of_the_request_marks_it_incomplete_then_a_pdf_completes_it(api, db, client_for):
     first = _upload(api, PNG, "mri-page1.jpg", "image/jpeg")  # the name lies; the bytes say PNG
     assert first.status_code == 201, first.text
     assert first.json()["content_type"] == "image/png"
@@ -84,7 +84,8 @@ def test_an_image_covering_part_of_the_request_marks_it_incomplete_then_a_pdf_co
     assert records["requests"][0]["status"] == "received"
     assert records["ready"] is True
 
-    download = api["client"].get(f"/api/records/documents/{second.json()['id']}/content")
+    assert api["client"].get(f"/api/records/documents/{second.json()['id']}/content").status_code == 403  # the desk files, not reads
+    download = client_for("nurse").get(f"/api/records/documents/{second.json()['id']}/content")
     assert download.content == PDF and download.headers["content-type"] == "application/pdf"
     with db.session() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "records_document")).all()

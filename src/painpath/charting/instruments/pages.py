@@ -180,7 +180,8 @@ def _open_alerts(session: Session, ctx: AppContext, episode_id: int) -> list[Ope
     return list(found.values())
 
 
-@patient_pages.episode_panel
+# Whoever gives questionnaires (the front desk in the lobby) must see that an answer needs a clinician now.
+@patient_pages.episode_panel(needs=(Permission.CHART_READ, Permission.INSTRUMENT_ADMINISTER))
 def _safety_banner(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
     alerts = _open_alerts(asked.session, asked.ctx, asked.episode.id)
     if not alerts:

@@ -22,7 +22,12 @@ class Permission(StrEnum):
     AUTHENTICATED = "authenticated"  # any signed-in person: home, logout, own account
     PATIENT_SEARCH = "patient:search"
     PATIENT_WRITE = "patient:write"
+    # Minimum necessary: the clinical chart (notes, measures, exam, medications, PDMP, drug tests, answers,
+    # plans) is CHART_READ; demographics, coverage, episodes, appointments, records requests and the
+    # authorization board are CHART_SUMMARY, which front desk and billing hold without the clinical chart.
     CHART_READ = "chart:read"
+    CHART_SUMMARY = "chart:summary"
+    AUTHORIZATION_READ = "authorization:read"  # a prior-authorization case with its criteria, evidence and packet
     EPISODE_WRITE = "episode:write"
     VISIT_BOOK = "visit:book"  # book or move appointments
     INTAKE = "intake:work"  # record calls and attempts, run the red-flag screen
@@ -45,39 +50,45 @@ class Permission(StrEnum):
 _STAFF_CORE = {
     Permission.AUTHENTICATED,
     Permission.PATIENT_SEARCH,
-    Permission.CHART_READ,
+    Permission.CHART_SUMMARY,
     Permission.WORKLIST_READ,
     Permission.WORKLIST_WORK,
     Permission.KNOWLEDGE_READ,
 }
 
+# Those who treat the patient, or supervise the care, read the clinical chart.
+_CLINICAL = {Permission.CHART_READ, Permission.AUTHORIZATION_READ}
+
 # Everyone who gives questionnaires at the desk, in the room or in therapy may record the answers.
 _INSTRUMENTS = {Permission.INSTRUMENT_ADMINISTER}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # Front desk registers, books and chases records: demographics, coverage and appointments, not the clinical chart.
     Role.FRONT_DESK: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST}),
     Role.NURSE: frozenset(
         _STAFF_CORE
+        | _CLINICAL
         | _INSTRUMENTS
         | {Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST, Permission.MEDICATION_WRITE,
            Permission.NOTE_WRITE}
     ),
     Role.COORDINATOR: frozenset(
         _STAFF_CORE
+        | _CLINICAL
         | _INSTRUMENTS
         | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE,
            Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK}
     ),
     Role.CLINICIAN: frozenset(
-        _STAFF_CORE | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
+        _STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
                        Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK, Permission.PLAN_WRITE}
     ),
     # Therapists write and sign their own PT visit notes.
-    Role.THERAPIST: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),
-    # Billing works authorizations and claims, so it sees charts but does not edit clinical facts.
-    Role.BILLING: frozenset(_STAFF_CORE | {Permission.AUTHORIZATION_WORK}),
+    Role.THERAPIST: frozenset(_STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),
+    # Billing works authorizations and claims: the case with its criteria and packet, not the rest of the clinical chart.
+    Role.BILLING: frozenset(_STAFF_CORE | {Permission.AUTHORIZATION_WORK, Permission.AUTHORIZATION_READ}),
     # Records escalations land with the manager, who must be able to act on them.
-    Role.MANAGER: frozenset(_STAFF_CORE | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ, Permission.RECORDS_REQUEST}),
+    Role.MANAGER: frozenset(_STAFF_CORE | _CLINICAL | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ, Permission.RECORDS_REQUEST}),
     # Admin runs the system (users, audit) and does not read charts.
     Role.ADMIN: frozenset({Permission.AUTHENTICATED, Permission.USER_ADMIN, Permission.AUDIT_READ, Permission.KNOWLEDGE_READ}),
     # The patient portal arrives with later slices; until then a patient may only sign in and out.

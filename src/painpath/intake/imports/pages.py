@@ -24,7 +24,9 @@ LABELS = {"file": "Records file"}
 
 def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller, episode_id: int, *,
           problems: list[FieldProblem] | None = None, notice: str | None = None, status_code: int = 200) -> Response:
-    chart = service.read_imported(session, actor=caller.actor, episode_id=episode_id)
+    # The front desk files what arrives (the form and the list of files); the facts are the clinical chart.
+    clinical = caller.can(Permission.CHART_READ)
+    chart = service.read_imported(session, actor=caller.actor, episode_id=episode_id, **({} if clinical else {"limit": 0}))
     by_category: dict[str, list[Any]] = {c: [] for c in CATEGORIES}
     for fact in chart.facts:
         by_category[fact.category].append(fact)
@@ -33,7 +35,7 @@ def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller,
         "caller": caller, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name,
         "patient": chart.patient, "episode": chart.episode, "imports": chart.imports, "by_category": by_category,
         "category_labels": CATEGORY_LABELS, "count_phrase": count_phrase, "system_label": system_label,
-        "problems": problems, "errors": errors_by_field(problems), "labels": LABELS, "notice": notice,
+        "problems": problems, "errors": errors_by_field(problems), "labels": LABELS, "notice": notice, "clinical": clinical,
     }
     return templates.TemplateResponse(request, "imports/imported.html", context, status_code=status_code)
 
@@ -41,7 +43,7 @@ def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller,
 @router.get("/episodes/{episode_id}/imported")
 def imported_page(
     episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
-    caller: Annotated[Caller, requires(Permission.CHART_READ)],
+    caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
     imported: int | None = None,
     again: bool = False,
 ) -> Response:

@@ -40,7 +40,7 @@ async def import_records(
 
 
 @router.get("/episodes/{episode_id}/record-imports")
-def list_imports(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> list[dict]:
+def list_imports(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> list[dict]:
     chart = service.read_imported(session, actor=caller.actor, episode_id=episode_id, limit=0)
     return [RecordImportOut.of(row).model_dump(mode="json") for row in chart.imports]
 

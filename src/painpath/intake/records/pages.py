@@ -110,7 +110,7 @@ def _failed(request: Request, ctx: AppContext, session: Session, caller: Caller,
 
 @router.get("/episodes/{episode_id}/records")
 def records_page(episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
-                 caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+                 caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> Response:
     return _records_page(request, ctx, session, caller, episode_id)
 
 
@@ -234,7 +234,7 @@ def upload(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, f
 
 
 @router.get("/records/requests/{request_id}/letter.pdf")
-def letter(request_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+def letter(request_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> Response:
     found, data = service.letter_pdf(session, actor=caller.actor, request_id=request_id)
     return file_response(data, "application/pdf", f"records-request-{found.reference}.pdf")
 
@@ -248,11 +248,11 @@ def document(document_id: int, session: DbSession, caller: Annotated[Caller, req
 # The clinic's tracker --------------------------------------------------------------------------------
 
 @router.get("/records")
-def clinic_tracker(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)],
+def clinic_tracker(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
                    sort: str = "age") -> Response:
     sort = sort if sort in service.SORTS else "age"
     now = utcnow()
-    rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=now, sort=sort)
+    rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=now, sort=sort, viewer=caller.actor)
     context = {
         "caller": caller, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name, "rows": rows, "sort": sort,
         "status_words": STATUS_WORDS, "transport_labels": TRANSPORT_LABELS, "silence_days": rules.SILENCE_BUSINESS_DAYS,
@@ -261,7 +261,7 @@ def clinic_tracker(request: Request, ctx: AppCtx, session: DbSession, caller: An
     return templates.TemplateResponse(request, "records/clinic_tracker.html", context)
 
 
-@patient_pages.episode_panel
+@patient_pages.episode_panel(needs=Permission.CHART_SUMMARY)
 def _records_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
     """The records-ready checklist (and imported files) beside the episode, before the first visit."""
     from painpath.intake.imports import service as imports

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from painpath.core import audit
 from painpath.core.audit import Actor
+from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
@@ -416,14 +417,16 @@ SORTS = ("age", "provider", "status")
 
 
 def outstanding(session: Session, *, clinic_id: int, calendar: BusinessCalendar, now: datetime | None = None,
-                sort: str = "age", limit: int = 500) -> list[OutstandingRow]:
-    """Requests not yet fully answered across the clinic: from whom, for whom, and for how long."""
+                sort: str = "age", limit: int = 500, viewer: Actor | None = None) -> list[OutstandingRow]:
+    """Requests not yet fully answered across the clinic: from whom, for whom, and for how long.
+    With `viewer`, only the rows of episodes on their caseload (chart-access policy)."""
     now = now or utcnow()
     query = (
         select(RecordsRequest, PriorProvider.name, Patient.family_name, Patient.given_name, Patient.mrn)
         .join(PriorProvider, PriorProvider.id == RecordsRequest.provider_id)
         .join(Patient, Patient.id == RecordsRequest.patient_id)
         .where(RecordsRequest.clinic_id == clinic_id, RecordsRequest.status.in_(rules.OUTSTANDING))
+        .where(true() if viewer is None else chart_access.caseload_filter(viewer, RecordsRequest.episode_id))
         .order_by(RecordsRequest.id)
         .limit(limit)
     )

@@ -52,7 +52,7 @@ def file_response(data: bytes, content_type: str, filename: str, *, download: bo
 
 
 @router.get("/episodes/{episode_id}/records")
-def episode_records(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
+def episode_records(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> dict:
     found = service.episode_records(session, actor=caller.actor, episode_id=episode_id)
     return {
         "providers": [ProviderOut.model_validate(p).model_dump(mode="json") for p in found.providers],
@@ -116,7 +116,7 @@ def follow_up(
 
 
 @router.get("/records/requests/{request_id}/letter")
-def letter(request_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+def letter(request_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> Response:
     request, data = service.letter_pdf(session, actor=caller.actor, request_id=request_id)
     return file_response(data, "application/pdf", f"records-request-{request.reference}.pdf")
 
@@ -145,8 +145,9 @@ def document_content(document_id: int, session: DbSession, caller: Annotated[Cal
 
 @router.get("/records/outstanding")
 def outstanding(
-    ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)],
+    ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
     sort: Literal["age", "provider", "status"] = "age",
 ) -> list[dict]:
-    rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=utcnow(), sort=sort)
+    rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=utcnow(), sort=sort,
+                               viewer=caller.actor)
     return [{**asdict(row), "sent_at": row.sent_at.isoformat() if row.sent_at else None, "created_at": row.created_at.isoformat()} for row in rows]

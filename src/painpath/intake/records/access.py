@@ -1,0 +1,11 @@
+"""Which of this slice's ids reach a chart, for the chart-access policy (core/auth/chart_access.py):
+each collection below is the path segment before the id in this slice's routes."""
+
+from __future__ import annotations
+
+from painpath.core.auth import chart_access
+from painpath.intake.records.models import PriorProvider, RecordsDocument, RecordsRequest
+
+chart_access.register_collection("providers", PriorProvider)
+chart_access.register_collection("requests", RecordsRequest)
+chart_access.register_collection("documents", RecordsDocument)

@@ -1,0 +1,404 @@
+"""Every route that reaches patient data obeys the one chart-access policy (core/auth/chart_access.py).
+
+The table below classifies every route of the app by hand; a route added without a line here fails
+`test_every_route_is_classified`, so nobody adds a way into a chart without deciding who may use it:
+
+- CLINICAL: reaches the clinical chart through an id in its path; front desk (and billing) are refused.
+- SUMMARY: reaches a chart through an id but carries demographics, coverage, visits, tasks, records
+  requests or desk work; front desk may use it (its permission decides).
+- CASELOAD_LIST: a list across patients; a therapist sees only their caseload's rows (or is refused).
+- NEW_PATIENT: registers someone new; no existing chart is reached.
+- NO_PATIENT_DATA: sign-in, account, catalogue and preview routes.
+
+For every CLINICAL and SUMMARY route, a therapist whose caseload does not include the patient is
+refused (403) for reads and writes, and nothing is written; for every CLINICAL route the front desk is
+refused (403). The rows those routes reach are plain rows of each registered table, made for this test.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+import time_machine
+from fastapi.routing import APIRoute
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, Numeric, func, select
+
+from painpath.core.audit import AuditEvent
+from painpath.core.auth import chart_access
+from painpath.core.auth.models import UserSession
+from painpath.core.db import Base
+
+NOW = datetime(2026, 11, 16, 16, 0, tzinfo=timezone.utc)
+
+CLINICAL = "clinical"
+SUMMARY = "summary"
+CASELOAD_LIST = "caseload list"
+NEW_PATIENT = "new patient"
+NO_PATIENT_DATA = "no patient data"
+
+ROUTES = {
+    ("GET", "/login"): NO_PATIENT_DATA,
+    ("POST", "/login"): NO_PATIENT_DATA,
+    ("POST", "/logout"): NO_PATIENT_DATA,
+    ("GET", "/"): NO_PATIENT_DATA,
+    ("GET", "/account"): NO_PATIENT_DATA,
+    ("GET", "/healthz"): NO_PATIENT_DATA,
+    ("GET", "/api/openapi.json"): NO_PATIENT_DATA,
+    ("GET", "/api/me"): NO_PATIENT_DATA,
+    ("GET", "/api/patients"): CASELOAD_LIST,
+    ("POST", "/api/patients"): NEW_PATIENT,
+    ("GET", "/api/patients/{patient_id}"): SUMMARY,
+    ("PUT", "/api/patients/{patient_id}"): SUMMARY,
+    ("POST", "/api/patients/{patient_id}/coverages"): SUMMARY,
+    ("POST", "/api/patients/{patient_id}/episodes"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}"): SUMMARY,
+    ("PUT", "/api/episodes/{episode_id}"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/timeline"): CLINICAL,
+    ("GET", "/api/worklist"): CASELOAD_LIST,
+    ("GET", "/api/tasks/{task_id}"): SUMMARY,
+    ("POST", "/api/tasks/{task_id}/claim"): SUMMARY,
+    ("POST", "/api/tasks/{task_id}/complete"): SUMMARY,
+    ("POST", "/api/tasks/{task_id}/reassign"): CLINICAL,
+    ("POST", "/api/tasks/{task_id}/comments"): SUMMARY,
+    ("POST", "/api/intake/calls"): NEW_PATIENT,
+    ("GET", "/api/intake/callbacks"): CASELOAD_LIST,
+    ("POST", "/api/intake/calls/{call_id}/attempts"): SUMMARY,
+    ("POST", "/api/intake/calls/{call_id}/letter"): SUMMARY,
+    ("POST", "/api/intake/calls/{call_id}/no-prior-records"): SUMMARY,
+    ("POST", "/api/intake/triage/preview"): NO_PATIENT_DATA,
+    ("POST", "/api/intake/calls/{call_id}/triage"): SUMMARY,
+    ("POST", "/api/triage/{triage_id}/acknowledge"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/appointments"): SUMMARY,
+    ("POST", "/api/episodes/{episode_id}/appointments"): SUMMARY,
+    ("POST", "/api/appointments/{appointment_id}/cancel"): SUMMARY,
+    ("GET", "/api/episodes/{episode_id}/records"): SUMMARY,
+    ("POST", "/api/episodes/{episode_id}/records/providers"): SUMMARY,
+    ("PUT", "/api/records/providers/{provider_id}"): SUMMARY,
+    ("POST", "/api/episodes/{episode_id}/records/requests"): SUMMARY,
+    ("POST", "/api/records/requests/{request_id}/retry"): SUMMARY,
+    ("POST", "/api/records/requests/{request_id}/acknowledged"): SUMMARY,
+    ("POST", "/api/records/requests/{request_id}/follow-up"): SUMMARY,
+    ("GET", "/api/records/requests/{request_id}/letter"): SUMMARY,
+    ("POST", "/api/episodes/{episode_id}/records/documents"): SUMMARY,
+    ("GET", "/api/records/documents/{document_id}/content"): CLINICAL,
+    ("GET", "/api/records/outstanding"): CASELOAD_LIST,
+    ("POST", "/api/episodes/{episode_id}/record-imports"): SUMMARY,
+    ("GET", "/api/episodes/{episode_id}/record-imports"): SUMMARY,
+    ("GET", "/api/episodes/{episode_id}/imported-facts"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/encounters"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/encounters"): CLINICAL,
+    ("GET", "/api/encounters/{encounter_id}"): CLINICAL,
+    ("PUT", "/api/encounters/{encounter_id}"): CLINICAL,
+    ("POST", "/api/encounters/{encounter_id}/sign"): CLINICAL,
+    ("POST", "/api/encounters/{encounter_id}/addenda"): CLINICAL,
+    ("PUT", "/api/encounters/{encounter_id}/measures"): CLINICAL,
+    ("PUT", "/api/encounters/{encounter_id}/exam"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/measures/latest"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/measures/{measure}"): CLINICAL,
+    ("GET", "/api/instruments"): NO_PATIENT_DATA,
+    ("POST", "/api/episodes/{episode_id}/instrument-administrations"): SUMMARY,
+    ("GET", "/api/episodes/{episode_id}/instrument-administrations"): CLINICAL,
+    ("POST", "/api/instrument-administrations/{administration_id}/safety-review"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/medication-trials"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/medication-trials"): CLINICAL,
+    ("PUT", "/api/medication-trials/{trial_id}"): CLINICAL,
+    ("POST", "/api/medication-trials/{trial_id}/stop"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/prescriptions"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/prescriptions"): CLINICAL,
+    ("POST", "/api/prescriptions/{prescription_id}/stop"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/opioid-agreements"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/pdmp-checks"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/urine-drug-tests"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/naloxone-offers"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/opioid-safety"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/medication-trials/plan"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/medication-trial-plans"): CLINICAL,
+    ("POST", "/api/trial-plan-items/{item_id}/done"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/tapers"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/tapers"): CLINICAL,
+    ("GET", "/api/tapers/{taper_id}"): CLINICAL,
+    ("POST", "/api/tapers/{taper_id}/pause"): CLINICAL,
+    ("POST", "/api/tapers/{taper_id}/resume"): CLINICAL,
+    ("POST", "/api/taper-steps/{step_id}/done"): CLINICAL,
+    ("GET", "/api/tapers/{taper_id}/schedule.pdf"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/procedures"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/procedures"): CLINICAL,
+    ("POST", "/api/procedures/{procedure_id}/relief"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/conservative-care"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/conservative-care"): CLINICAL,
+    ("PUT", "/api/conservative-care/{entry_id}/end"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/imaging-studies"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/imaging-studies"): CLINICAL,
+    ("POST", "/api/imaging-studies/{study_id}/report"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/authorizations"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/authorizations"): CLINICAL,
+    ("GET", "/api/authorizations/{case_id}"): CLINICAL,
+    ("POST", "/api/authorizations/{case_id}/submit"): CLINICAL,
+    ("POST", "/api/authorizations/{case_id}/pend"): CLINICAL,
+    ("POST", "/api/authorizations/{case_id}/decision"): CLINICAL,
+    ("POST", "/api/authorizations/{case_id}/step"): CLINICAL,
+    ("PUT", "/api/authorizations/{case_id}/planned-date"): CLINICAL,
+    ("POST", "/api/authorizations/{case_id}/documents"): CLINICAL,
+    ("GET", "/api/authorizations/{case_id}/packet.pdf"): CLINICAL,
+    ("POST", "/api/authorizations/{case_id}/submit-electronically"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/plans"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/plan"): CLINICAL,
+    ("POST", "/api/plan-steps/{step_id}/confirm"): CLINICAL,
+    ("POST", "/api/plans/{plan_id}/pivot"): CLINICAL,
+    ("GET", "/episodes/{episode_id}/plan.pdf"): CLINICAL,
+    ("GET", "/episodes/{episode_id}/plan.ics"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/pt-courses"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/pt-courses"): CLINICAL,
+    ("GET", "/api/pt-courses/{course_id}"): CLINICAL,
+    ("POST", "/api/pt-courses/{course_id}/authorizations"): CLINICAL,
+    ("POST", "/api/pt-authorizations/{authorization_id}/extension-request"): CLINICAL,
+    ("POST", "/api/pt-authorizations/{authorization_id}/extension-answer"): CLINICAL,
+    ("POST", "/api/pt-courses/{course_id}/progress-reports"): CLINICAL,
+    ("POST", "/api/pt-courses/{course_id}/certifications"): CLINICAL,
+    ("GET", "/api/pt-courses/{course_id}/prescription.pdf"): CLINICAL,
+    ("POST", "/api/pt-courses/{course_id}/prescription/send"): CLINICAL,
+    ("GET", "/patients"): CASELOAD_LIST,
+    ("GET", "/patients/new"): NO_PATIENT_DATA,
+    ("POST", "/patients/new"): NEW_PATIENT,
+    ("GET", "/patients/{patient_id}"): SUMMARY,
+    ("POST", "/patients/{patient_id}/episodes"): CLINICAL,
+    ("GET", "/episodes/{episode_id}"): SUMMARY,
+    ("GET", "/worklist"): CASELOAD_LIST,
+    ("GET", "/tasks/{task_id}"): SUMMARY,
+    ("POST", "/tasks/{task_id}/claim"): SUMMARY,
+    ("POST", "/tasks/{task_id}/complete"): SUMMARY,
+    ("POST", "/tasks/{task_id}/comments"): SUMMARY,
+    ("POST", "/tasks/{task_id}/reassign"): CLINICAL,
+    ("GET", "/intake"): CASELOAD_LIST,
+    ("GET", "/intake/new"): NO_PATIENT_DATA,
+    ("POST", "/intake/new"): NEW_PATIENT,
+    ("GET", "/intake/calls/{call_id}"): SUMMARY,
+    ("POST", "/intake/calls/{call_id}/attempts"): SUMMARY,
+    ("POST", "/intake/calls/{call_id}/letter"): SUMMARY,
+    ("POST", "/intake/calls/{call_id}/triage/preview"): SUMMARY,
+    ("POST", "/intake/calls/{call_id}/triage"): SUMMARY,
+    ("POST", "/triage/{triage_id}/acknowledge"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/appointments"): SUMMARY,
+    ("GET", "/episodes/{episode_id}/records"): SUMMARY,
+    ("POST", "/episodes/{episode_id}/records/providers"): SUMMARY,
+    ("POST", "/records/providers/{provider_id}"): SUMMARY,
+    ("POST", "/episodes/{episode_id}/records/requests"): SUMMARY,
+    ("POST", "/records/requests/{request_id}/retry"): SUMMARY,
+    ("POST", "/records/requests/{request_id}/acknowledged"): SUMMARY,
+    ("POST", "/records/requests/{request_id}/follow-up"): SUMMARY,
+    ("POST", "/episodes/{episode_id}/records/documents"): SUMMARY,
+    ("GET", "/records/requests/{request_id}/letter.pdf"): SUMMARY,
+    ("GET", "/records/documents/{document_id}"): CLINICAL,
+    ("GET", "/records"): CASELOAD_LIST,
+    ("GET", "/episodes/{episode_id}/imported"): SUMMARY,
+    ("POST", "/episodes/{episode_id}/imported"): SUMMARY,
+    ("GET", "/encounters/{encounter_id}"): CLINICAL,
+    ("POST", "/encounters/{encounter_id}"): CLINICAL,
+    ("POST", "/encounters/{encounter_id}/sign-note"): CLINICAL,
+    ("POST", "/encounters/{encounter_id}/addenda"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/encounters"): CLINICAL,
+    ("POST", "/instrument-administrations/{administration_id}/safety-review"): CLINICAL,
+    ("GET", "/episodes/{episode_id}/instruments/{instrument_id}"): SUMMARY,
+    ("POST", "/episodes/{episode_id}/instruments/{instrument_id}"): SUMMARY,
+    ("GET", "/episodes/{episode_id}/function"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/medication-trials"): CLINICAL,
+    ("POST", "/medication-trials/{trial_id}/stop"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/prescriptions"): CLINICAL,
+    ("POST", "/prescriptions/{prescription_id}/stop"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/opioid-agreements"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/pdmp-checks"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/urine-drug-tests"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/naloxone-offers"): CLINICAL,
+    ("POST", "/tapers/{taper_id}/pause"): CLINICAL,
+    ("POST", "/tapers/{taper_id}/resume"): CLINICAL,
+    ("GET", "/authorizations"): CASELOAD_LIST,
+    ("GET", "/authorizations/{case_id}"): CLINICAL,
+    ("POST", "/authorizations/{case_id}/submit"): CLINICAL,
+    ("POST", "/authorizations/{case_id}/decision"): CLINICAL,
+    ("POST", "/authorizations/{case_id}/pend"): CLINICAL,
+    ("POST", "/authorizations/{case_id}/step"): CLINICAL,
+    ("POST", "/authorizations/{case_id}/planned-date"): CLINICAL,
+    ("POST", "/authorizations/{case_id}/documents"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/authorizations"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/plans"): CLINICAL,
+    ("POST", "/plan-steps/{step_row_id}/confirm"): CLINICAL,
+    ("POST", "/plans/{plan_id}/pivot"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/pt-courses"): CLINICAL,
+    ("POST", "/pt-courses/{course_id}/authorizations"): CLINICAL,
+    ("POST", "/pt-authorizations/{authorization_id}/extension-request"): CLINICAL,
+    ("POST", "/pt-authorizations/{authorization_id}/extension-answer"): CLINICAL,
+}
+
+# Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name.
+NOT_CHART_IDS = {"instrument_id": "odi", "measure": "sitting_minutes"}
+# Front desk reads these with the chart summary (demographics, coverage, visits, records requests, tasks).
+OFF_CASELOAD_NAME = "Quillfeather"
+
+
+@pytest.fixture(autouse=True)
+def clock():  # noqa: ANN201
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def _api_routes(app) -> list[APIRoute]:  # noqa: ANN001
+    return [r for r in app.routes if isinstance(r, APIRoute)]
+
+
+def _chart_collections(path: str) -> list[tuple[str, str]]:
+    return [(c, p) for c, p in chart_access.route_ids(path) if c in chart_access.collections()]
+
+
+def test_every_route_is_classified(app):
+    present = {(m, r.path) for r in _api_routes(app) for m in r.methods - {"HEAD"}}
+    assert sorted(present - ROUTES.keys()) == [], "unclassified routes: add each to ROUTES with who may reach it"
+    assert sorted(ROUTES.keys() - present) == [], "ROUTES lists routes the app no longer has"
+
+
+def test_every_id_in_a_path_is_a_chart_id_or_named_as_not_one(app):
+    for route in _api_routes(app):
+        for collection, param in chart_access.route_ids(route.path):
+            assert collection in chart_access.collections() or param in NOT_CHART_IDS, (
+                f"{route.path}: {{{param}}} after /{collection}/ reaches no chart the policy knows; register the "
+                f"collection in the slice's access.py or name the parameter in NOT_CHART_IDS")
+        for method in route.methods - {"HEAD"}:
+            reaches = bool(_chart_collections(route.path))
+            assert reaches == (ROUTES[(method, route.path)] in (CLINICAL, SUMMARY)), (method, route.path)
+
+
+# One patient off the therapist's caseload, with a row in every table a route reaches by id ---------------
+
+def _value(column, ids: dict[str, int]):  # noqa: ANN001, ANN202
+    """A plausible value for a required column: the parent row for a foreign key, else one by type."""
+    for fk in column.foreign_keys:
+        return ids[fk.column.table.name]
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return datetime(2026, 11, 2, 15, 0)
+    if isinstance(kind, Date):
+        return date(2026, 11, 2)
+    if isinstance(kind, Boolean):
+        return False
+    if isinstance(kind, LargeBinary):
+        return b"x"
+    if isinstance(kind, (Integer, Float, Numeric)):
+        return 1
+    if isinstance(kind, JSON) or isinstance(getattr(kind, "impl", None), JSON):
+        return {}
+    return "x"
+
+
+def _rows_for_every_collection(session, clinic_id: int, ids: dict[str, int]) -> dict[str, int]:  # noqa: ANN001
+    """Insert one row per table behind a registered collection (and the tables they hang from), in
+    foreign-key order, each pointing at the episode in `ids`; return the id of each collection's row."""
+    wanted = {model.__table__ for model in chart_access.collection_models().values()}
+    closure = set(wanted)
+    while True:
+        parents = {fk.column.table for t in closure for c in t.columns for fk in c.foreign_keys
+                   if not c.nullable and fk.column.table.name not in ids}
+        if parents <= closure:
+            break
+        closure |= parents
+    for table in Base.metadata.sorted_tables:
+        if table not in closure:
+            continue
+        values = {"clinic_id": clinic_id}
+        for column in table.columns:
+            if column.primary_key or column.name in values or column.name == "id":
+                continue
+            if column.foreign_keys and column.name in ("episode_id", "patient_id"):
+                values[column.name] = ids[next(iter(column.foreign_keys)).column.table.name]
+            elif not column.nullable and column.default is None and column.server_default is None:
+                values[column.name] = _value(column, ids)
+        ids[table.name] = session.execute(table.insert().values(**values)).inserted_primary_key[0]
+    return {name: ids[model.__tablename__] for name, model in chart_access.collection_models().items()}
+
+
+@pytest.fixture
+def off_caseload(client_for, staff, db, clinic, patient_payload, episode_payload) -> dict[str, int]:
+    """A patient whose PT course names another therapist, and the id to use for every chart collection."""
+    coordinator = client_for("coordinator")
+    patient_id = coordinator.post("/api/patients", json={**patient_payload, "mrn": "MRN-7001", "family_name": OFF_CASELOAD_NAME}).json()["id"]
+    episode = coordinator.post(f"/api/patients/{patient_id}/episodes", json=episode_payload)
+    assert episode.status_code == 201, episode.text
+    episode_id = episode.json()["id"]
+    with db.session() as session:
+        ids = {"clinic": clinic.id, "app_user": staff["clinician"].id, "patient": patient_id, "episode": episode_id}
+        found = _rows_for_every_collection(session, clinic.id, ids)
+    return {**found, "patients": patient_id, "episodes": episode_id}
+
+
+def _url(path: str, ids: dict[str, int]) -> str:
+    url = path
+    for collection, param in chart_access.route_ids(path):
+        value = NOT_CHART_IDS.get(param) if collection not in ids else ids[collection]
+        url = url.replace(f"{{{param}}}", str(value))
+    return url
+
+
+def _table_counts(db) -> dict[str, int]:  # noqa: ANN001
+    skip = {AuditEvent.__tablename__, UserSession.__tablename__}
+    with db.session() as session:
+        return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables if t.name not in skip}
+
+
+def _chart_routes(app, *kinds: str) -> list[tuple[str, str]]:  # noqa: ANN001
+    return sorted((m, r.path) for r in _api_routes(app) for m in r.methods - {"HEAD"} if ROUTES[(m, r.path)] in kinds)
+
+
+def test_a_therapist_off_the_caseload_is_refused_on_every_chart_route(app, client_for, off_caseload, db):
+    therapist = client_for("therapist")
+    before = _table_counts(db)
+    answered = {}
+    for method, path in _chart_routes(app, CLINICAL, SUMMARY):
+        response = therapist.request(method, _url(path, off_caseload), json={} if method != "GET" else None, follow_redirects=False)
+        answered[(method, path)] = response.status_code
+        if response.status_code == 403:
+            assert OFF_CASELOAD_NAME not in response.text, (method, path)
+    assert {route: status for route, status in answered.items() if status != 403} == {}
+    assert _table_counts(db) == before, "a refused request wrote something"
+
+
+def test_a_caseload_refusal_names_the_caseload_and_is_audited(client_for, off_caseload, db, staff):
+    therapist = client_for("therapist")
+    response = therapist.put(f"/api/encounters/{off_caseload['encounters']}/measures", json={"sitting_minutes": 40})
+    assert response.status_code == 403
+    (problem,) = response.json()["errors"]
+    assert (problem["field"], problem["rule"]) == ("encounter_id", "chart_access")
+    assert "not on your PT caseload" in problem["message"]
+    with db.session() as session:
+        refused = session.scalars(select(AuditEvent).where(AuditEvent.action == "chart.read_refused")).all()
+    assert [(e.object_type, e.object_id, e.actor_user_id, e.patient_id) for e in refused] == [
+        ("encounter", str(off_caseload["encounters"]), staff["therapist"].id, off_caseload["patients"])]
+
+
+def test_lists_across_patients_show_a_therapist_only_their_caseload(app, client_for, off_caseload):
+    therapist = client_for("therapist")
+    for method, path in _chart_routes(app, CASELOAD_LIST):
+        url = path + ("?q=" + OFF_CASELOAD_NAME if path in ("/api/patients", "/patients") else "")
+        response = therapist.request(method, url, follow_redirects=False)
+        assert response.status_code in (200, 403), (path, response.status_code)
+        assert OFF_CASELOAD_NAME not in response.text, path
+
+
+def test_front_desk_is_refused_the_clinical_chart_for_reads_and_writes(app, client_for, off_caseload):
+    desk = client_for("front_desk")
+    answered = {}
+    for method, path in _chart_routes(app, CLINICAL):
+        response = desk.request(method, _url(path, off_caseload), json={} if method != "GET" else None, follow_redirects=False)
+        answered[(method, path)] = response.status_code
+    assert {route: status for route, status in answered.items() if status != 403} == {}
+
+
+def test_front_desk_reads_the_summary_of_a_chart(app, client_for, patient_payload, episode_payload):
+    coordinator = client_for("coordinator")
+    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
+    episode_id = coordinator.post(f"/api/patients/{patient_id}/episodes", json=episode_payload).json()["id"]
+    desk = client_for("front_desk")
+    ids = {"patients": patient_id, "episodes": episode_id}
+    for method, path in _chart_routes(app, SUMMARY):
+        if method != "GET" or not all(c in ids for c, _p in _chart_collections(path)):
+            continue
+        response = desk.get(_url(path, ids))
+        assert response.status_code == 200, (path, response.status_code)
