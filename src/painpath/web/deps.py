@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from painpath.context import AppContext
+from painpath.core import audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth import service as auth_service
 from painpath.core.auth.models import User, UserSession
@@ -47,13 +48,16 @@ def get_db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 
     Before the commit, every episode whose facts the request wrote is reconciled in the same
-    transaction, so the worklist never lags a recorded fact (worklist/touched.py)."""
+    transaction, so the worklist never lags a recorded fact (worklist/touched.py). What the request
+    showed of each patient is audited once, also in this transaction (core/audit_access.py)."""
     context: AppContext = request.app.state.context
     with context.db.session() as session:
+        audit_access.open_request_scope(session)
         yield session
         episode_ids = touched.take(session)
         if episode_ids:
             context.reconcile(session, episode_ids)
+        audit_access.flush_request_scope(session)
 
 
 AppCtx = Annotated[AppContext, Depends(get_app_context)]
