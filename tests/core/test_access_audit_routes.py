@@ -58,7 +58,26 @@ LISTS = {"/patients": {"name": SEARCHED}, "/api/patients": {"q": SEARCHED}, "/wo
 def demo_client(ctx):  # noqa: ANN001, ANN201
     load_demo(ctx, patients=12, now=NOW)
     with TestClient(create_app(ctx)) as client:
-        yield sign_in(client, "coordinator", demo_password("coordinator"))
+        signed_in = sign_in(client, "coordinator", demo_password("coordinator"))
+        _add_records(ctx, signed_in)
+        yield signed_in
+
+
+def _add_records(ctx, client):  # noqa: ANN001, ANN202
+    """The demo sends no records requests: ask one provider for records and file what comes back."""
+    with ctx.db.session() as session:
+        episode_id = session.scalars(select(Episode.id).where(Episode.status == "open").order_by(Episode.id)).first()
+    provider = client.post(f"/api/episodes/{episode_id}/records/providers", json={"name": "Lakeside Imaging", "kind": "imaging_center"})
+    assert provider.status_code == 201, provider.text
+    request = client.post(f"/api/episodes/{episode_id}/records/requests", json={
+        "provider_id": provider.json()["id"], "transport": "print", "items": [{"item": "mri_report"}, {"item": "imaging"}],
+        "authorization_reference": "Release R-7", "authorization_date": "2026-01-05",
+    })
+    assert request.status_code == 201, request.text
+    letter = client.get(f"/api/records/requests/{request.json()['id']}/letter").content  # a real PDF to file back
+    filed = client.post(f"/api/episodes/{episode_id}/records/documents", files={"file": ("mri.pdf", letter, "application/pdf")},
+                        data={"items": ["mri_report"], "request_id": str(request.json()["id"])})
+    assert filed.status_code == 201, filed.text
 
 
 def _candidates(session, param):  # noqa: ANN001, ANN202
