@@ -77,6 +77,9 @@ def database_url(migrated_template, tmp_path) -> str:
         engine = create_engine(migrated_template)
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
+            # audit_event refuses TRUNCATE (migration 0019). Only this reset between tests may empty it:
+            # as replica, this one transaction fires no ordinary triggers (the test database's owner is a superuser).
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return migrated_template

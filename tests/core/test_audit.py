@@ -54,3 +54,52 @@ def test_audit_rows_cannot_be_updated_or_deleted(client_for, db, patient_payload
             conn.execute(text("DELETE FROM audit_event"))
     with db.session() as session:
         assert session.scalar(select(AuditEvent).where(AuditEvent.action == "tampered")) is None
+
+
+def test_audit_rows_cannot_be_truncated_on_postgresql(client_for, db, patient_payload):
+    if db.is_sqlite:
+        pytest.skip("SQLite has no TRUNCATE; its DELETE FROM audit_event is refused above")
+    client_for("front_desk").post("/api/patients", json=patient_payload)
+    for statement in ("TRUNCATE audit_event", "TRUNCATE clinic CASCADE"):  # CASCADE would reach audit_event through its clinic
+        with pytest.raises(DatabaseError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(text(statement))
+    with db.session() as session:
+        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.create")).one()
+
+
+def test_an_episode_page_is_one_access_row_however_many_panels_read_it(client_for, db, patient_payload, episode_payload):
+    coordinator = client_for("coordinator")
+    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
+    episode_id = coordinator.post(f"/api/patients/{patient_id}/episodes", json=episode_payload).json()["id"]
+    page = client_for("clinician").get(f"/episodes/{episode_id}", headers={"x-request-id": "req-episode-page"})
+    assert page.status_code == 200
+    with db.session() as session:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.request_id == "req-episode-page")))
+    assert [(r.action, r.patient_id, r.object_type, r.object_id) for r in rows] == [("chart.read", patient_id, "episode", str(episode_id))]
+    assert f"episode:{episode_id}" in rows[0].detail["shown"]
+
+
+def test_a_patient_search_is_one_row_per_patient_it_showed(client_for, db, patient_payload):
+    desk = client_for("front_desk")
+    shown = [desk.post("/api/patients", json={**patient_payload, "mrn": f"MRN-{n}", "given_name": given}).json()["id"]
+             for n, given in ((1, "Dana"), (2, "Dora"))]
+    desk.post("/api/patients", json={**patient_payload, "mrn": "MRN-3", "family_name": "Zeller"})
+    response = client_for("nurse").get("/patients", params={"name": "Okafor"}, headers={"x-request-id": "req-search"})
+    assert response.status_code == 200
+    with db.session() as session:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.request_id == "req-search").order_by(AuditEvent.patient_id)))
+    assert [(r.action, r.patient_id, r.detail) for r in rows] == [
+        ("patient.listed", pid, {"lists": ["patient_search"]}) for pid in shown]
+
+
+def test_outside_a_request_a_chart_read_is_written_at_once(ctx, db, staff, patient_payload, client_for):
+    """The CLI and jobs have no request to flush at: their reads are audited straight away."""
+    from painpath.core.auth.service import actor_for
+    from painpath.patients import service as patients
+
+    patient_id = client_for("front_desk").post("/api/patients", json=patient_payload).json()["id"]
+    with db.session() as session:
+        patients.read_chart(session, actor=actor_for(staff["nurse"]), patient_id=patient_id)
+    reads = _events(db, "chart.read")
+    assert [(r.actor_user_id, r.patient_id, r.object_type) for r in reads] == [(staff["nurse"].id, patient_id, "patient")]

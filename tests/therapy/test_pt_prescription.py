@@ -65,7 +65,8 @@ def test_the_prescription_pdf_says_what_to_do(client_for, course, db):
         assert expected in text, expected
     assert text.index("Big three, short holds") < text.index("Dead-bug variations")
     with db.session() as session:
-        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "pt_prescription.read")).one().patient_id == course["patient_id"]
+        read = session.scalars(select(AuditEvent).where(AuditEvent.action == "chart.read").order_by(AuditEvent.id.desc())).first()
+    assert read.patient_id == course["patient_id"] and f"pt_prescription:{course['id']}" in read.detail["shown"]
 
 
 def test_the_prescription_is_faxed_to_the_partner_practice(client_for, course, smtp_relay, db):  # noqa: F811

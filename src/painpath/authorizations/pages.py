@@ -27,6 +27,7 @@ from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, 
 from painpath.context import AppContext
 from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
@@ -257,6 +258,7 @@ def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[C
     # One evaluation for every case: the facts of all their episodes are gathered in batch.
     evaluated = service.evaluate_cases(session, knowledge=ctx.knowledge, calendar=ctx.calendar, cases=cases, today=today)
     names = _patient_names(session, [c.patient_id for c in cases])
+    audit_access.note_listed(session, caller.actor, list_name="authorization_board", patient_ids=[c.patient_id for c in cases])
     entered = _entered_state_at(session, [c.id for c in cases])
     cards: dict[str, list[Card]] = {}
     for item in evaluated:

@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from painpath.context import AppContext
 from painpath.core.auth.models import User
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
@@ -172,6 +173,8 @@ def callback_queue_page(request: Request, ctx: AppCtx, session: DbSession, calle
         select(IntakeCall).where(IntakeCall.clinic_id == clinic_id, IntakeCall.status == "reached").order_by(IntakeCall.received_at)
     ))
     owed = _due_work(session, ctx, [call.episode_id for call, _ in queue])
+    audit_access.note_listed(session, caller.actor, list_name="intake_queue",
+                             patient_ids=[call.patient_id for call, _ in queue] + [call.patient_id for call in screening])
     triage_due = {call.id: call.received_at + timedelta(hours=ctx.settings.triage_target_hours) for call in screening}
     return _page(
         request, "intake/queue.html", ctx, caller, queue=queue, owed=owed, screening=screening, triage_due=triage_due,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.intake import service
 from painpath.intake.schemas import (
@@ -34,10 +35,9 @@ def record_call(data: CallIn, ctx: AppCtx, session: DbSession, caller: Annotated
 
 @router.get("/intake/callbacks")
 def callback_queue(session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]) -> list[dict]:
-    return [
-        {**CallOut.model_validate(call).model_dump(mode="json"), "failed_attempts": failures}
-        for call, failures in service.callback_queue(session, clinic_id=caller.user.clinic_id)
-    ]
+    queue = service.callback_queue(session, clinic_id=caller.user.clinic_id)
+    audit_access.note_listed(session, caller.actor, list_name="intake_callbacks", patient_ids=[call.patient_id for call, _ in queue])
+    return [{**CallOut.model_validate(call).model_dump(mode="json"), "failed_attempts": failures} for call, failures in queue]
 
 
 @router.post("/intake/calls/{call_id}/attempts", response_model=CallOut)

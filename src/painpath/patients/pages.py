@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from painpath.context import AppContext
 from painpath.core.auth.models import User
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
@@ -114,6 +115,7 @@ def search_page(
     if searched and not problems:
         text = " ".join(part for part in (query["name"], query["mrn"]) if part)
         results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born, viewer=caller.actor)
+        audit_access.note_listed(session, caller.actor, list_name="patient_search", patient_ids=[p.id for p in results])
     partial = is_htmx(request)
     context = {
         "caller": caller, "query": query, "results": results, "searched": searched and not problems,

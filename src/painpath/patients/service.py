@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from painpath.core import audit
+from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
@@ -127,7 +127,7 @@ def read_chart(session: Session, *, actor: Actor, patient_id: int) -> tuple[Pati
     coverages = list(session.scalars(select(Coverage).where(Coverage.patient_id == patient.id).order_by(Coverage.priority)))
     episodes = list(session.scalars(select(Episode).where(Episode.patient_id == patient.id).order_by(Episode.opened_at.desc())))
     _check_chart_access(session, actor, patient, episodes, object_type="patient", object_id=patient.id)
-    audit.record(session, actor, "chart.read", object_type="patient", object_id=patient.id, patient_id=patient.id)
+    audit_access.note_shown(session, actor, patient_id=patient.id, object_type="patient", object_id=patient.id)
     return patient, coverages, episodes
 
 
@@ -135,7 +135,7 @@ def read_episode(session: Session, *, actor: Actor, episode_id: int) -> tuple[Pa
     episode = _episode(session, actor.clinic_id, episode_id)
     patient = _patient(session, actor.clinic_id, episode.patient_id)
     _check_chart_access(session, actor, patient, [episode], object_type="episode", object_id=episode.id)
-    audit.record(session, actor, "chart.read", object_type="episode", object_id=episode.id, patient_id=patient.id)
+    audit_access.note_shown(session, actor, patient_id=patient.id, object_type="episode", object_id=episode.id)
     return patient, episode
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.patients import service, timeline
 from painpath.patients.schemas import (
@@ -31,7 +32,9 @@ def search(
     q: Annotated[str, Query(max_length=100)] = "",
     birth_date: date | None = None,
 ) -> list:
-    return service.search_patients(session, clinic_id=caller.user.clinic_id, text=q, birth_date=birth_date, viewer=caller.actor)
+    found = service.search_patients(session, clinic_id=caller.user.clinic_id, text=q, birth_date=birth_date, viewer=caller.actor)
+    audit_access.note_listed(session, caller.actor, list_name="patient_search", patient_ids=[p.id for p in found])
+    return found
 
 
 @router.post("/patients", response_model=PatientOut, status_code=201)

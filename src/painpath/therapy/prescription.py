@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from painpath.core import audit
+from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import utcnow
@@ -92,7 +92,7 @@ def render(prescription: Prescription) -> bytes:
 
 def prescription_pdf(session: Session, *, actor: Actor, knowledge, course_id: int) -> tuple[PtCourse, bytes]:  # noqa: ANN001
     course, prescription = build(session, actor=actor, knowledge=knowledge, course_id=course_id)
-    audit.record(session, actor, "pt_prescription.read", object_type="pt_course", object_id=course.id, patient_id=course.patient_id)
+    audit_access.note_shown(session, actor, patient_id=course.patient_id, object_type="pt_prescription", object_id=course.id)
     return course, render(prescription)
 
 

@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from painpath.context import AppContext
+from painpath.core import audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
 from painpath.core.auth import service as auth_service
@@ -50,7 +51,8 @@ def get_db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 
     Before the commit, every episode whose facts the request wrote is reconciled in the same
-    transaction, so the worklist never lags a recorded fact (worklist/touched.py).
+    transaction, so the worklist never lags a recorded fact (worklist/touched.py). What the request
+    showed of each patient is audited once, also in this transaction (core/audit_access.py).
 
     A sync generator on purpose: FastAPI runs it, like every sync dependency and route, in its thread
     pool, so waiting for the database never blocks the event loop. A GET starts as a reader (SQLite:
@@ -58,10 +60,12 @@ def get_db_session(request: Request) -> Iterator[Session]:
     context: AppContext = request.app.state.context
     reads_first = request.method in READ_METHODS and not retry.is_rerun(request)
     with context.db.session(reads_first=reads_first) as session:
+        audit_access.open_request_scope(session)
         yield session
         episode_ids = touched.take(session)
         if episode_ids:
             context.reconcile(session, episode_ids)
+        audit_access.flush_request_scope(session)
 
 
 AppCtx = Annotated[AppContext, Depends(get_app_context)]

@@ -17,6 +17,17 @@ def _format_dt(value, fmt: str = "%a %d %b %Y %H:%M") -> str:  # noqa: ANN001
     return "" if value is None else value.strftime(fmt)
 
 
+# Audit actions as the audit viewer says them; others read well enough with their punctuation dropped.
+ACTION_WORDS = {
+    "chart.read": "Opened the chart", "patient.listed": "Saw the patient in a list", "chart.read_refused": "Was refused the chart",
+    "audit.read": "Reviewed the audit log", "auth.login": "Signed in", "auth.logout": "Signed out", "auth.login_failed": "Failed to sign in",
+}
+
+
+def action_words(action: str) -> str:
+    return ACTION_WORDS.get(action) or action.replace(".", " ").replace("_", " ").capitalize()
+
+
 def build_templates() -> Jinja2Blocks:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS if d.exists()]),
@@ -26,6 +37,7 @@ def build_templates() -> Jinja2Blocks:
     )
     env.filters["dt"] = _format_dt
     env.filters["d"] = lambda v: _format_dt(v, "%a %d %b %Y")
+    env.filters["action_words"] = action_words
     return Jinja2Blocks(env=env)
 
 

@@ -20,6 +20,7 @@ from starlette.datastructures import QueryParams
 
 from painpath.context import AppContext
 from painpath.core.auth.models import User
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission, Role, role_allows
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput
@@ -77,6 +78,7 @@ def worklist_page(
 ) -> Response:
     f, form, problems = _parse_filter(request.query_params)
     tasks = service.list_tasks(session, user=caller.user, f=f)
+    audit_access.note_listed(session, caller.actor, list_name="worklist", patient_ids=[t.patient_id for t in tasks])
     counts = service.counts(session, user=caller.user, f=f, calendar=ctx.calendar)
     context = {
         "caller": caller, "f": f, "form": form, "tasks": tasks, "counts": counts,
@@ -108,6 +110,7 @@ def _task_page(
 ) -> Response:
     task = service.get_task(session, user=caller.user, task_id=task_id)
     patient = session.get(Patient, task.patient_id)
+    audit_access.note_shown(session, caller.actor, patient_id=task.patient_id, object_type="task", object_id=task.id)
     people = {i for i in (task.assignee_id, task.closed_by_id) if i is not None}
     names = {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(people)))}
     problems = problems or []

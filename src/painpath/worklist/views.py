@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.worklist import service
@@ -27,6 +28,7 @@ def worklist(
         tasks=service.list_tasks(session, user=caller.user, f=f),
         counts=service.counts(session, user=caller.user, f=f, calendar=ctx.calendar),
     )
+    audit_access.note_listed(session, caller.actor, list_name="worklist", patient_ids=[t.patient_id for t in page.tasks])
     # The page is already a validated model; serialising it directly skips FastAPI's second
     # validation pass, the largest cost above the database on the busiest route.
     return Response(page.model_dump_json(), media_type="application/json")
@@ -34,7 +36,9 @@ def worklist(
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
 def task(task_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_READ)]) -> TaskOut:
-    return service.task_out(service.get_task(session, user=caller.user, task_id=task_id), utcnow())
+    found = service.get_task(session, user=caller.user, task_id=task_id)
+    audit_access.note_shown(session, caller.actor, patient_id=found.patient_id, object_type="task", object_id=found.id)
+    return service.task_out(found, utcnow())
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskOut)

@@ -102,7 +102,7 @@ def test_imported_facts_by_category_are_audited_as_a_chart_read(client_for, epis
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "chart.read").order_by(AuditEvent.id.desc())).first()
     assert count(db, AuditEvent, AuditEvent.action == "chart.read") == reads_before + 1
     assert event.object_type == "episode" and event.object_id == str(episode_id)
-    assert event.detail == {"view": "imported_facts", "category": "condition"}
+    assert event.detail == {"shown": [f"episode:{episode_id}"], "views": ["imported_facts:condition"]}
 
     paged = client.get(f"/api/episodes/{episode_id}/imported-facts", params={"category": "observation", "limit": 10, "offset": 5}).json()
     assert paged["total"] == lemke["observations"] and len(paged["facts"]) == 10

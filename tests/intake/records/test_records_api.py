@@ -89,7 +89,7 @@ def test_an_image_covering_part_of_the_request_marks_it_incomplete_then_a_pdf_co
     assert download.content == PDF and download.headers["content-type"] == "application/pdf"
     with db.session() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "records_document")).all()
-    assert actions == ["records_document.upload", "records_document.upload", "records_document.read"]
+    assert actions == ["records_document.upload", "records_document.upload", "chart.read"]
 
 
 def test_a_document_without_a_request_is_filed_to_the_episode(api):

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from painpath.core import audit
+from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
 from painpath.core.clock import utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
@@ -207,10 +207,8 @@ def read_imported(
     if limit is not None:
         query = query.limit(limit)
     facts = list(session.scalars(query))
-    audit.record(
-        session, actor, "chart.read", object_type="episode", object_id=episode.id, patient_id=patient.id,
-        detail={"view": "imported_facts", **({"category": category} if category else {})},
-    )
+    audit_access.note_shown(session, actor, patient_id=patient.id, object_type="episode", object_id=episode.id,
+                            view=f"imported_facts:{category}" if category else "imported_facts")
     return ImportedChart(patient=patient, episode=episode, imports=imports, facts=facts, total=total)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from painpath.context import AppContext
 from painpath.core.auth.models import User
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
@@ -253,6 +254,7 @@ def clinic_tracker(request: Request, ctx: AppCtx, session: DbSession, caller: An
     sort = sort if sort in service.SORTS else "age"
     now = utcnow()
     rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=now, sort=sort, viewer=caller.actor)
+    audit_access.note_listed(session, caller.actor, list_name="records_tracker", patient_ids=[row.patient_id for row in rows])
     context = {
         "caller": caller, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name, "rows": rows, "sort": sort,
         "status_words": STATUS_WORDS, "transport_labels": TRANSPORT_LABELS, "silence_days": rules.SILENCE_BUSINESS_DAYS,

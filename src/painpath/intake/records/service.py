@@ -16,7 +16,7 @@ from pathlib import PurePath
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from painpath.core import audit
+from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
@@ -220,7 +220,7 @@ def letter_pdf(session: Session, *, actor: Actor, request_id: int) -> tuple[Reco
     """The request letter (to print it, or to see what was sent). Reading it is audited: it holds PHI."""
     request = get_request(session, clinic_id=actor.clinic_id, request_id=request_id)
     stored = session.get(RecordsFile, request.letter_file_id)
-    audit.record(session, actor, "records_request.letter_read", object_type="records_request", object_id=request.id, patient_id=request.patient_id)
+    audit_access.note_shown(session, actor, patient_id=request.patient_id, object_type="records_request_letter", object_id=request.id)
     return request, stored.data
 
 
@@ -311,7 +311,7 @@ def document_content(session: Session, *, actor: Actor, document_id: int) -> tup
         raise NotFound("document", document_id)
     stored = session.get(RecordsFile, document.file_id)
     patient_id = _patient_of(session, document.episode_id)
-    audit.record(session, actor, "records_document.read", object_type="records_document", object_id=document.id, patient_id=patient_id)
+    audit_access.note_shown(session, actor, patient_id=patient_id, object_type="records_document", object_id=document.id)
     return document, stored.data
 
 

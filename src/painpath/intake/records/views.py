@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.intake.records import rules, service
@@ -150,4 +151,5 @@ def outstanding(
 ) -> list[dict]:
     rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=utcnow(), sort=sort,
                                viewer=caller.actor)
+    audit_access.note_listed(session, caller.actor, list_name="records_tracker", patient_ids=[row.patient_id for row in rows])
     return [{**asdict(row), "sent_at": row.sent_at.isoformat() if row.sent_at else None, "created_at": row.created_at.isoformat()} for row in rows]
