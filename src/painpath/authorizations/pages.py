@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from painpath.core.validation import DbId, SafeText
 from painpath.authorizations import clocks, lifecycle, service
 from painpath.authorizations.criteria_words import PLACE_OF_SERVICE_WORDS
 from painpath.authorizations.models import AuthorizationCase, CaseEvent
@@ -233,7 +234,7 @@ class Card:
     waits_for: str
 
 
-def _board_cases(session: Session, clinic_id: int, *, show_closed: bool, payer_id: str, mine_id: int | None) -> list[AuthorizationCase]:
+def _board_cases(session: Session, clinic_id: DbId, *, show_closed: bool, payer_id: str, mine_id: DbId | None) -> list[AuthorizationCase]:
     query = select(AuthorizationCase).where(AuthorizationCase.clinic_id == clinic_id)
     if not show_closed:
         query = query.where(AuthorizationCase.state.not_in(list(lifecycle.TERMINAL)))
@@ -246,7 +247,7 @@ def _board_cases(session: Session, clinic_id: int, *, show_closed: bool, payer_i
 
 @router.get("/authorizations")
 def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)],
-          payer: str = "", mine: bool = False, closed: bool = False) -> Response:
+          payer: SafeText = "", mine: bool = False, closed: bool = False) -> Response:
     today = _today(ctx)
     words = Words(ctx.knowledge, ctx.calendar, today)
     cases = _board_cases(session, caller.user.clinic_id, show_closed=closed, payer_id=payer,
@@ -281,7 +282,7 @@ def _document_kinds(knowledge: Any) -> list[tuple[str, str]]:  # noqa: ANN401
     return [(k, k.replace("_", " ").capitalize()) for k in sorted(kinds)]
 
 
-def render_case_page(request: Request, ctx: AppContext, session: Session, caller: Caller, case_id: int, *,
+def render_case_page(request: Request, ctx: AppContext, session: Session, caller: Caller, case_id: DbId, *,
                      state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     """The case page; a refused form passes `state` ({which, form, problems}) so it shows why."""
     case = service.get_case(session, actor=caller.actor, case_id=case_id)
@@ -314,7 +315,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
 
 
 @router.get("/authorizations/{case_id}")
-def case_page(case_id: int, request: Request, ctx: AppCtx, session: DbSession,
+def case_page(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
               caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     return render_case_page(request, ctx, session, caller, case_id)
 
@@ -337,7 +338,7 @@ def _problems(exc: Exception) -> tuple[list[FieldProblem], int]:
     return exc.problems, exc.status_code
 
 
-def _act(request: Request, ctx: AppContext, session: Session, caller: Caller, case_id: int, which: str,
+def _act(request: Request, ctx: AppContext, session: Session, caller: Caller, case_id: DbId, which: str,
          form: Mapping[str, str], change: Callable[[], Any]) -> Response:
     """Run one change on a case: redirect back on success; on refusal roll everything back and show why."""
     episode_id = service.get_case(session, actor=caller.actor, case_id=case_id).episode_id
@@ -359,7 +360,7 @@ def _versioned(model: type[BaseModel], form: Mapping[str, str], names: Mapping[s
 
 
 @router.post("/authorizations/{case_id}/submit")
-def submit_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def submit_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                 caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         data = _versioned(SubmitIn, form, SUBMIT_LABELS)
@@ -368,7 +369,7 @@ def submit_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession,
 
 
 @router.post("/authorizations/{case_id}/decision")
-def decision_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def decision_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                   caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         codes = _codes(form.get("approved_codes")) or None
@@ -378,7 +379,7 @@ def decision_form(case_id: int, request: Request, ctx: AppCtx, session: DbSessio
 
 
 @router.post("/authorizations/{case_id}/pend")
-def pend_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def pend_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         data = _versioned(PendIn, form, PEND_LABELS)
@@ -387,7 +388,7 @@ def pend_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, f
 
 
 @router.post("/authorizations/{case_id}/step")
-def step_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def step_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         data = _versioned(StepIn, form, STEP_LABELS, action=form.get("action") or None)
@@ -396,7 +397,7 @@ def step_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, f
 
 
 @router.post("/authorizations/{case_id}/planned-date")
-def planned_date_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def planned_date_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                       caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         data = _versioned(PlannedDateIn, form, PLANNED_LABELS)
@@ -436,7 +437,7 @@ def _checked_pdf(upload: Upload) -> tuple[bytes | None, str | None]:
 
 
 @router.post("/authorizations/{case_id}/documents")
-def document_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def document_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                   upload: Annotated[Upload, Depends(_upload)],
                   caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
@@ -474,7 +475,7 @@ def _authorizations_panel(asked: patient_pages.PanelRequest) -> list[patient_pag
 
 
 @router.post("/episodes/{episode_id}/authorizations")
-def open_case_form(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def open_case_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                    caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     try:
         values = _values(form, OPEN_LABELS)

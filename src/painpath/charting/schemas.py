@@ -6,40 +6,42 @@ the same field and rule names); the shapes here only fix types.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from painpath.core.validation import DbInt, InputModel, PastDate, UtcDateTime, Version
+
 EncounterType = Literal["initial", "follow_up", "procedure", "telehealth", "pt_visit"]
 TestResult = Literal["positive", "negative", "not_tested"]
 Side = Literal["left", "right"]
-Number = int | float
+Number = DbInt | float
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 # Encounters ------------------------------------------------------------------------------------------
 
 class EncounterIn(_Input):
     encounter_type: EncounterType
-    date_of_service: date
+    date_of_service: PastDate
     narrative: str = Field(default="", max_length=50_000)
 
 
 class EncounterUpdate(EncounterIn):
-    version: int = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
 
 
 class SignIn(_Input):
-    version: int = Field(ge=1)
+    version: Version = Field(ge=1)
 
 
 class AddendumIn(_Input):
     narrative: str = Field(min_length=1, max_length=50_000)
-    date_of_service: date | None = Field(default=None, description="Defaults to today")
+    date_of_service: PastDate | None = Field(default=None, description="Defaults to today")
 
 
 class EncounterOut(BaseModel):
@@ -53,10 +55,10 @@ class EncounterOut(BaseModel):
     date_of_service: date
     narrative: str
     status: str
-    signed_at: datetime | None
+    signed_at: UtcDateTime | None
     signed_by_id: int | None
     addendum_of_id: int | None
-    created_at: datetime
+    created_at: UtcDateTime
     version: int
 
 
@@ -101,7 +103,7 @@ class SidedTest(_Input):
 
 class SlrSide(_Input):
     result: TestResult = "not_tested"
-    angle_degrees: int | None = Field(default=None, ge=0, le=90)
+    angle_degrees: DbInt | None = Field(default=None, ge=0, le=90)
 
 
 class StraightLegRaise(_Input):
@@ -110,8 +112,8 @@ class StraightLegRaise(_Input):
 
 
 class SidedDegrees(_Input):
-    left: int | None = Field(default=None, ge=0, le=90)
-    right: int | None = Field(default=None, ge=0, le=90)
+    left: DbInt | None = Field(default=None, ge=0, le=90)
+    right: DbInt | None = Field(default=None, ge=0, le=90)
 
 
 class SiTests(_Input):
@@ -125,7 +127,7 @@ class SiTests(_Input):
 class MotorDeficit(_Input):
     level: str = Field(max_length=4)
     side: Side
-    grade: int  # MRC 0-5, checked in rules
+    grade: DbInt  # MRC 0-5, checked in rules
 
 
 class SensoryDeficit(_Input):
@@ -144,7 +146,7 @@ class ExamIn(_Input):
     motor_deficits: list[MotorDeficit] = Field(default_factory=list, max_length=20)
     sensory_deficits: list[SensoryDeficit] = Field(default_factory=list, max_length=20)
     # {"patellar": {"left": 2, "right": "diminished"}}: 0-4 or a word, checked in rules
-    reflexes: dict[str, dict[Side, int | str | None]] = Field(default_factory=dict)
+    reflexes: dict[str, dict[Side, DbInt | str | None]] = Field(default_factory=dict)
     diagnosis_codes: list[str] = Field(default_factory=list, max_length=12)
     reasoning: str = Field(default="", max_length=5000)
 

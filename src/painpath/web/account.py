@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
+from painpath.core.validation import SafeText
 from painpath.core.auth import service as auth_service
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError
@@ -32,7 +33,7 @@ def _policy(ctx) -> auth_service.AuthPolicy:  # noqa: ANN001
 
 
 @router.get("/login", dependencies=[public()])
-def login_form(request: Request, next: str | None = None) -> Response:
+def login_form(request: Request, next: SafeText | None = None) -> Response:
     token = secrets.token_urlsafe(24)
     response = templates.TemplateResponse(
         request, "login.html", {"next": _safe_next(next), "login_csrf": token, "error": None, "caller": None}
@@ -46,10 +47,10 @@ def login(
     request: Request,
     ctx: AppCtx,
     session: DbSession,
-    username: Annotated[str, Form()],
+    username: Annotated[SafeText, Form()],
     password: Annotated[str, Form()],
     login_csrf: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
+    next: Annotated[SafeText, Form()] = "/",
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     error = None

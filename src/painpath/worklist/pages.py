@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import QueryParams
 
+from painpath.core.validation import DbId
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission, Role, role_allows
@@ -93,7 +94,7 @@ def worklist_page(
 
 # Task page -------------------------------------------------------------------------------------
 
-def _assignable_users(session: Session, clinic_id: int) -> list[tuple[int, str]]:
+def _assignable_users(session: Session, clinic_id: DbId) -> list[tuple[int, str]]:
     roles = [value for value, _label in _working_roles()]
     users = session.scalars(
         select(User).where(User.clinic_id == clinic_id, User.active.is_(True), User.role.in_(roles)).order_by(User.display_name)
@@ -102,7 +103,7 @@ def _assignable_users(session: Session, clinic_id: int) -> list[tuple[int, str]]
 
 
 def _task_page(
-    request: Request, ctx: AppContext, session: Session, caller: Caller, task_id: int, *,
+    request: Request, ctx: AppContext, session: Session, caller: Caller, task_id: DbId, *,
     action: str | None = None, form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -125,14 +126,14 @@ def _task_page(
 
 @router.get("/tasks/{task_id}")
 def task_page(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_READ)],
 ) -> Response:
     return _task_page(request, ctx, session, caller, task_id)
 
 
 def _act(
-    request: Request, ctx: AppContext, session: Session, caller: Caller, task_id: int, action: str,
+    request: Request, ctx: AppContext, session: Session, caller: Caller, task_id: DbId, action: str,
     form: dict[str, str], run: Callable[[], object],
 ) -> Response:
     """Run one action; on success go back to the task page, on a refusal show why next to the form."""
@@ -157,7 +158,7 @@ def _version(form: dict[str, str]) -> str | None:
 
 @router.post("/tasks/{task_id}/claim")
 def claim_task(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)], form: FormFields,
 ) -> Response:
     def run() -> None:
@@ -169,7 +170,7 @@ def claim_task(
 
 @router.post("/tasks/{task_id}/complete")
 def complete_task(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)], form: FormFields,
 ) -> Response:
     def run() -> None:
@@ -181,7 +182,7 @@ def complete_task(
 
 @router.post("/tasks/{task_id}/comments")
 def comment_on_task(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)], form: FormFields,
 ) -> Response:
     def run() -> None:
@@ -193,7 +194,7 @@ def comment_on_task(
 
 @router.post("/tasks/{task_id}/reassign")
 def reassign_task(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_ASSIGN)], form: FormFields,
 ) -> Response:
     def run() -> None:

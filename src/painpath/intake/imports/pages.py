@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from painpath.core.validation import DbId, DbInt
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, FieldProblem
@@ -22,7 +23,7 @@ router = APIRouter()
 LABELS = {"file": "Records file"}
 
 
-def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller, episode_id: int, *,
+def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller, episode_id: DbId, *,
           problems: list[FieldProblem] | None = None, notice: str | None = None, status_code: int = 200) -> Response:
     chart = service.read_imported(session, actor=caller.actor, episode_id=episode_id)
     by_category: dict[str, list[Any]] = {c: [] for c in CATEGORIES}
@@ -40,9 +41,9 @@ def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller,
 
 @router.get("/episodes/{episode_id}/imported")
 def imported_page(
-    episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.CHART_READ)],
-    imported: int | None = None,
+    imported: DbInt | None = None,
     again: bool = False,
 ) -> Response:
     notice = None
@@ -53,7 +54,7 @@ def imported_page(
 
 @router.post("/episodes/{episode_id}/imported")
 async def import_from_page(
-    episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.INTAKE)],
 ) -> Response:
     try:
