@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from painpath.core.validation import AppointmentDateTime, DbInt, InputModel, PastDate, PlausibleDate, PlausibleDateTime, Version
+from painpath.core.validation import AppointmentDateTime, InputModel, PastDate, PlausibleDate, PlausibleDateTime, Version
 
 from painpath.interop.pas import SUBMITTER_NAMES
 
@@ -26,13 +26,13 @@ class CaseOpenIn(_Input):
     side: Side = "none"
     levels: list[str] = Field(default_factory=list, max_length=6)
     place_of_service: str = Field(default="11", pattern=r"^[0-9]{2}$")
-    units_requested: DbInt = Field(default=1, ge=1, le=60)
+    units_requested: int = Field(default=1, ge=1, le=60)
     planned_on: PlausibleDate | None = None
     priority: Priority = "standard"
 
 
 class _Versioned(_Input):
-    version: Version = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
 
 
 class PlannedDateIn(_Versioned):
@@ -54,7 +54,7 @@ class DecisionIn(_Versioned):
     outcome: Literal["approve", "partially_approve", "deny"]
     decided_at: PlausibleDateTime | None = None
     authorization_number: str | None = Field(default=None, max_length=80)
-    approved_units: DbInt | None = Field(default=None, ge=1, le=60)
+    approved_units: int | None = Field(default=None, ge=1, le=60)
     approved_codes: list[str] | None = Field(default=None, max_length=8)
     approved_from: PlausibleDate | None = None
     approved_to: PlausibleDate | None = None
@@ -79,6 +79,6 @@ class DocumentIn(_Input):
 
 
 class SubmitElectronicallyIn(_Input):
-    version: Version = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
     submitter: str = Field(min_length=1, max_length=40, description=f"One of {', '.join(SUBMITTER_NAMES)}")
     fax: str | None = Field(default=None, max_length=40, description="The payer's prior-authorization fax line (packet_fax)")

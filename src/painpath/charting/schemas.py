@@ -32,11 +32,11 @@ class EncounterIn(_Input):
 
 
 class EncounterUpdate(EncounterIn):
-    version: Version = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
 
 
 class SignIn(_Input):
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class AddendumIn(_Input):
@@ -103,7 +103,7 @@ class SidedTest(_Input):
 
 class SlrSide(_Input):
     result: TestResult = "not_tested"
-    angle_degrees: DbInt | None = Field(default=None, ge=0, le=90)
+    angle_degrees: int | None = Field(default=None, ge=0, le=90)
 
 
 class StraightLegRaise(_Input):
@@ -112,8 +112,8 @@ class StraightLegRaise(_Input):
 
 
 class SidedDegrees(_Input):
-    left: DbInt | None = Field(default=None, ge=0, le=90)
-    right: DbInt | None = Field(default=None, ge=0, le=90)
+    left: int | None = Field(default=None, ge=0, le=90)
+    right: int | None = Field(default=None, ge=0, le=90)
 
 
 class SiTests(_Input):

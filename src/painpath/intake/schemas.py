@@ -35,7 +35,7 @@ class CallIn(_Input):
     referring_provider: str | None = Field(default=None, max_length=200)
     reason: str = Field(min_length=3, max_length=2000)
     pain_location: str = Field(min_length=2, max_length=120)
-    pain_duration_weeks: DbInt | None = Field(default=None, ge=0, le=52 * 80)
+    pain_duration_weeks: int | None = Field(default=None, ge=0, le=52 * 80)
     payer_id: str | None = Field(default=None, max_length=60)
     body_region: BodyRegion
     laterality: Laterality = "none"
@@ -71,13 +71,13 @@ class AppointmentIn(_Input):
     provider_id: DbId | None = None
     location_id: DbId | None = None
     start_at: AppointmentDateTime = Field(description="ISO 8601; without an offset it is the clinic's wall clock")
-    duration_minutes: DbInt = Field(default=40, ge=10, le=240)
+    duration_minutes: int = Field(default=40, ge=10, le=240)
     modality: Literal["in_person", "telehealth"] = "in_person"
     reason: str | None = Field(default=None, max_length=500)
 
 
 class CancelIn(_Input):
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class CallOut(BaseModel):

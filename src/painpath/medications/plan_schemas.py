@@ -107,12 +107,12 @@ class TaperIn(_Input):
 class PauseIn(_Input):
     paused_on: PlausibleDate | None = None  # default: today
     reason: str = Field(min_length=1, max_length=2000)
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class ResumeIn(_Input):
     resumed_on: PlausibleDate | None = None  # default: today
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class TaperStepOut(BaseModel):

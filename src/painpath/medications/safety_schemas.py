@@ -46,7 +46,7 @@ class PrescriptionIn(_Input):
 class PrescriptionStop(_Input):
     stopped_on: PlausibleDate
     reason: str | None = Field(default=None, max_length=2000)
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class MmeOut(BaseModel):

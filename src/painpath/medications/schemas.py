@@ -45,7 +45,7 @@ class TrialIn(_Input):
 
 
 class TrialUpdate(TrialIn):
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class StopIn(_Input):
@@ -53,7 +53,7 @@ class StopIn(_Input):
     reason_stopped: ReasonStopped | None = None
     response: str | None = Field(default=None, max_length=2000)
     relief_percent: DbInt | None = None
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class TargetOut(BaseModel):

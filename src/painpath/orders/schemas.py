@@ -34,7 +34,7 @@ class ReportIn(_Input):
     records_request_id: DbId | None = None
     concordant: Concordant = "unknown"
     summary: str = Field(default="", max_length=4000)
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class StudyOut(BaseModel):

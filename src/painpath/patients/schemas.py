@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from painpath.core.validation import AppointmentDateTime, BirthDate, DbId, DbInt, InputModel, PastDate, PlausibleDate, UtcDateTime, Version
+from painpath.core.validation import AppointmentDateTime, BirthDate, DbId, InputModel, PastDate, PlausibleDate, UtcDateTime, Version
 
 Sex = Literal["female", "male", "other", "unknown"]
 ContactMethod = Literal["phone", "sms", "email", "portal", "mail"]
@@ -35,7 +35,7 @@ class PatientIn(_Input):
 
 
 class PatientUpdate(PatientIn):
-    version: Version = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
 
 
 class PatientOut(BaseModel):
@@ -61,7 +61,7 @@ class CoverageIn(_Input):
     group_number: str | None = Field(default=None, max_length=60)
     effective_from: PlausibleDate
     effective_to: PlausibleDate | None = None
-    priority: DbInt = Field(default=1, ge=1, le=3)
+    priority: int = Field(default=1, ge=1, le=3)
 
 
 class CoverageOut(BaseModel):
@@ -91,7 +91,7 @@ class EpisodeIn(_Input):
 
 class EpisodeUpdate(EpisodeIn):
     status: EpisodeStatus = "open"
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class FirstVisitBooked(_Input):

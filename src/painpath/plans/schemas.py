@@ -38,14 +38,14 @@ class PlanStartIn(_Input):
 
 
 class ConfirmIn(_Input):
-    version: Version = Field(ge=1, description="The step version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The step version you loaded; a stale version is refused with 409")
     outcome: Literal["succeeded", "failed"] | None = Field(default=None, description="Default: the proposal's")
     note: str | None = Field(default=None, max_length=4000)
     procedure: ProcedureDetailIn | None = None
 
 
 class PivotIn(_Input):
-    version: Version = Field(ge=1, description="The plan version you loaded")
+    version: Version = Field(description="The plan version you loaded")
     pathway_id: str = Field(min_length=1, max_length=60)
     reason: str = Field(min_length=1, max_length=4000)
     goals: list[GoalIn] = Field(default_factory=list, max_length=12)

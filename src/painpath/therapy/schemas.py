@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from painpath.core.validation import DbId, DbInt, InputModel, PlausibleDate, PlausibleDateTime, Version
+from painpath.core.validation import DbId, InputModel, PlausibleDate, PlausibleDateTime, Version
 
 
 class _Input(InputModel):
@@ -19,30 +19,30 @@ class CourseIn(_Input):
     practice_name: str = Field(min_length=1, max_length=200)
     practice_kind: Literal["onsite", "partner"] = "onsite"
     practice_fax: str | None = Field(default=None, max_length=40)
-    frequency_per_week: DbInt | None = Field(default=None, ge=1, le=5, description="Defaults to the protocol's")
-    duration_weeks: DbInt | None = Field(default=None, ge=1, le=52, description="Defaults to the protocol's")
+    frequency_per_week: int | None = Field(default=None, ge=1, le=5, description="Defaults to the protocol's")
+    duration_weeks: int | None = Field(default=None, ge=1, le=52, description="Defaults to the protocol's")
     start_date: PlausibleDate
     goals: str = Field(default="", max_length=2000, description="Functional goals; the protocol's when empty")
 
 
 class AuthorizationIn(_Input):
-    visits_approved: DbInt = Field(ge=1, le=200)
+    visits_approved: int = Field(ge=1, le=200)
     window_from: PlausibleDate
     window_to: PlausibleDate
     authorization_number: str | None = Field(default=None, max_length=80)
 
 
 class ExtensionRequestedIn(_Input):
-    version: Version = Field(ge=1)
+    version: Version
     requested_at: PlausibleDateTime | None = Field(default=None, description="Defaults to now")
 
 
 class ExtensionAnswerIn(_Input):
-    version: Version = Field(ge=1)
+    version: Version
     outcome: Literal["approved", "denied", "partial"]
     answered_at: PlausibleDateTime | None = Field(default=None, description="Defaults to now")
     # An approval (or partial approval) comes with visits and a window: recorded as the next authorization.
-    visits_approved: DbInt | None = Field(default=None, ge=1, le=200)
+    visits_approved: int | None = Field(default=None, ge=1, le=200)
     window_from: PlausibleDate | None = None
     window_to: PlausibleDate | None = None
     authorization_number: str | None = Field(default=None, max_length=80)

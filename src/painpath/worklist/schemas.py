@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from painpath.core.validation import DbId, DbInt, InputModel, Offset, PlausibleDate, UtcDateTime, Version
+from painpath.core.validation import DbId, InputModel, Offset, PlausibleDate, UtcDateTime, Version
 
 from painpath.core.auth.roles import Role
 
@@ -20,21 +20,21 @@ class WorklistFilter(InputModel):
     overdue: bool = False
     patient_id: DbId | None = None
     episode_id: DbId | None = None
-    limit: DbInt = Field(default=100, ge=1, le=500)
+    limit: int = Field(default=100, ge=1, le=500)
     offset: Offset = 0
 
 
 class CompleteTask(InputModel):
     note: str = Field(min_length=3, max_length=2000)
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class ClaimTask(InputModel):
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class ReassignTask(InputModel):
-    version: Version = Field(ge=1)
+    version: Version
     assignee_id: DbId | None = None
     owner_role: Role | None = None
 

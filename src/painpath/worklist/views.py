@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
-from painpath.core.clock import utcnow
+from painpath.core.clock import iso_utc, utcnow
 from painpath.worklist import service
 from painpath.worklist.schemas import ClaimTask, CommentIn, CompleteTask, ReassignTask, TaskOut, WorklistFilter, WorklistPage
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -62,4 +62,4 @@ def reassign(task_id: DbId, data: ReassignTask, session: DbSession, caller: Anno
 @router.post("/tasks/{task_id}/comments", status_code=201)
 def comment(task_id: DbId, data: CommentIn, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)]) -> dict:
     made = service.add_comment(session, user=caller.user, actor=caller.actor, task_id=task_id, body=data.body)
-    return {"id": made.id, "at": made.at.isoformat()}
+    return {"id": made.id, "at": iso_utc(made.at)}

@@ -31,7 +31,7 @@ class EndIn(_Input):
 
     end_date: PlausibleDate
     failed: Failed | None = None
-    version: Version = Field(ge=1)
+    version: Version
 
 
 class CareOut(BaseModel):

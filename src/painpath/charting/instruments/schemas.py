@@ -20,7 +20,7 @@ class AdministrationIn(_Input):
     # item id -> answer value; None (or leaving the item out) means not answered.
     answers: dict[str, DbInt | None]
     administered_at: PlausibleDateTime | None = None  # default: now; a naive time is the clinic's wall clock
-    encounter_id: DbId | None = Field(default=None, ge=1)
+    encounter_id: DbId | None = None
     source: Literal["staff", "patient"] = "staff"
 
 

@@ -51,7 +51,7 @@ class ProviderIn(_Input):
 
 
 class ProviderUpdate(ProviderIn):
-    version: Version = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
 
 
 class ProviderOut(BaseModel):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
-from painpath.core.clock import utcnow
+from painpath.core.clock import iso_utc, utcnow
 from painpath.intake.records import rules, service
 from painpath.intake.records.schemas import (
     FollowUpIn,
@@ -150,4 +150,4 @@ def outstanding(
     sort: Literal["age", "provider", "status"] = "age",
 ) -> list[dict]:
     rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=utcnow(), sort=sort)
-    return [{**asdict(row), "sent_at": row.sent_at.isoformat() if row.sent_at else None, "created_at": row.created_at.isoformat()} for row in rows]
+    return [{**asdict(row), "sent_at": iso_utc(row.sent_at) if row.sent_at else None, "created_at": iso_utc(row.created_at)} for row in rows]
