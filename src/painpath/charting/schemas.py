@@ -11,12 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from painpath.core.validation import DbInt, InputModel, PastDate, UtcDateTime, Version
+from painpath.core.validation import DbInt, FiniteNumber, InputModel, PastDate, UtcDateTime, Version
 
 EncounterType = Literal["initial", "follow_up", "procedure", "telehealth", "pt_visit"]
 TestResult = Literal["positive", "negative", "not_tested"]
 Side = Literal["left", "right"]
-Number = DbInt | float
+Number = FiniteNumber
 
 
 class _Input(InputModel):

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationError, WrapValidator, field_validator
 from pydantic_core import PydanticCustomError
 
 # PostgreSQL's INTEGER: a larger id or count overflows there (a 500) instead of meaning "no such row".
@@ -44,6 +44,20 @@ def _finite(value: float) -> float:
 
 
 FiniteFloat = Annotated[float, AfterValidator(_finite)]
+
+
+def _one_number_problem(value: Any, handler: Any) -> Any:  # noqa: ANN401
+    # A whole-or-decimal number is a union; report one problem for the field, not one per member type.
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        if any(err["type"] == "finite_number" for err in exc.errors()):
+            raise PydanticCustomError("finite_number", "Enter a number (not NaN or infinity)") from None
+        raise PydanticCustomError("number_type", "Enter a number") from None
+
+
+# A measure kept as typed (5 stays 5, 5.5 stays 5.5), finite.
+FiniteNumber = Annotated[int | float, WrapValidator(_one_number_problem)]
 
 
 def _control_character(text: str) -> str | None:
