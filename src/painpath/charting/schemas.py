@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from painpath.core.validation import DbInt, FiniteNumber, InputModel, PastDate, UtcDateTime, Version
+from painpath.core.validation import DbInt, FiniteNumber, InputModel, PlausibleDate, UtcDateTime, Version
 
 EncounterType = Literal["initial", "follow_up", "procedure", "telehealth", "pt_visit"]
 TestResult = Literal["positive", "negative", "not_tested"]
@@ -27,7 +27,7 @@ class _Input(InputModel):
 
 class EncounterIn(_Input):
     encounter_type: EncounterType
-    date_of_service: PastDate
+    date_of_service: PlausibleDate  # the service refuses a future date in its own words
     narrative: str = Field(default="", max_length=50_000)
 
 
@@ -41,7 +41,7 @@ class SignIn(_Input):
 
 class AddendumIn(_Input):
     narrative: str = Field(min_length=1, max_length=50_000)
-    date_of_service: PastDate | None = Field(default=None, description="Defaults to today")
+    date_of_service: PlausibleDate | None = Field(default=None, description="Defaults to today")
 
 
 class EncounterOut(BaseModel):
