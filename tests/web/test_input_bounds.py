@@ -126,3 +126,15 @@ def test_the_new_patient_page_shows_the_date_and_text_refusals_by_their_fields(c
     assert "Enter a date from 1900-01-01 to" in page.text
     assert "Remove control characters" in page.text
     assert 'id="f-birth_date"' in page.text and 'aria-invalid="true"' in page.text
+
+
+def test_forged_tokens_with_any_characters_are_refused_not_a_server_error(app, client_for):
+    from fastapi.testclient import TestClient
+
+    visitor = TestClient(app)
+    visitor.get("/login")
+    signed_out = visitor.post("/login", data={"username": "nurse", "password": "x", "login_csrf": "jeton-é"})
+    assert signed_out.status_code == 401
+    nurse = form_client(client_for("nurse"))
+    refused = nurse.post("/patients/new", data={"csrf_token": "jeton-é", "mrn": "X-1"})
+    assert refused.status_code == 403

@@ -54,7 +54,8 @@ def login(
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     error = None
-    if not cookie or not secrets.compare_digest(cookie, login_csrf):
+    # Compared as bytes: compare_digest refuses non-ASCII text, and a forged token may be anything.
+    if not cookie or not secrets.compare_digest(cookie.encode(), login_csrf.encode()):
         error = "The sign-in form expired; please try again."
     else:
         try:
