@@ -7,7 +7,6 @@ Every slice's input schemas inherit `InputModel`; path and query parameters use 
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
@@ -32,20 +31,6 @@ Offset = Annotated[int, Ge(0), Le(OFFSET_MAX)]
 DbInt = Annotated[int, Ge(-DB_INT_MAX), Le(DB_INT_MAX)]
 
 
-def Limit(maximum: int) -> Any:  # noqa: N802 - reads like a type at the use site: `limit: Limit(500) = 100`
-    """A page size from 1 to `maximum`."""
-    return Annotated[int, Ge(1), Le(maximum)]
-
-
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise PydanticCustomError("finite_number", "Enter a number (not NaN or infinity)")
-    return value
-
-
-FiniteFloat = Annotated[float, AfterValidator(_finite)]
-
-
 def _one_number_problem(value: Any, handler: Any) -> Any:  # noqa: ANN401
     # A whole-or-decimal number is a union; report one problem for the field, not one per member type.
     try:
@@ -60,18 +45,14 @@ def _one_number_problem(value: Any, handler: Any) -> Any:  # noqa: ANN401
 FiniteNumber = Annotated[int | float, WrapValidator(_one_number_problem)]
 
 
-def _control_character(text: str) -> str | None:
-    for char in text:
-        code = ord(char)
-        if (code < 32 or 127 <= code < 160) and char not in _ALLOWED_CONTROLS:
-            return char
-    return None
+def _has_control_character(text: str) -> bool:
+    return any((ord(char) < 32 or 127 <= ord(char) < 160) and char not in _ALLOWED_CONTROLS for char in text)
 
 
 def reject_control_characters(value: Any) -> Any:
     """Strings (also inside lists and dicts) must not carry NUL or other control characters."""
     if isinstance(value, str):
-        if _control_character(value) is not None:
+        if _has_control_character(value):
             raise PydanticCustomError("no_control_characters", "Remove control characters (such as NUL) from this text")
     elif isinstance(value, (list, tuple, set)):
         for item in value:
@@ -126,14 +107,13 @@ def _dated(kind: type, *, earliest_days: int | None, latest_days: int) -> Any:
 _SCHEDULE_DAYS = 366 * SCHEDULE_YEARS_AHEAD
 # Born from 1900 up to today.
 BirthDate = _dated(date, earliest_days=None, latest_days=0)
-# Something that has happened: onset, service, result, received, signed dates.
+# Something that has happened: onset, a procedure performed, relief measured, a sample collected.
 PastDate = _dated(date, earliest_days=None, latest_days=0)
 # A date in a record that may lie ahead (coverage end, planned start, due date): 1900 to two years ahead.
 PlausibleDate = _dated(date, earliest_days=None, latest_days=_SCHEDULE_DAYS)
 PlausibleDateTime = _dated(datetime, earliest_days=None, latest_days=_SCHEDULE_DAYS)
 # A visit or appointment: booked up to two years ahead, recorded up to two years back.
 AppointmentDateTime = _dated(datetime, earliest_days=-_SCHEDULE_DAYS, latest_days=_SCHEDULE_DAYS)
-AppointmentDate = _dated(date, earliest_days=-_SCHEDULE_DAYS, latest_days=_SCHEDULE_DAYS)
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
