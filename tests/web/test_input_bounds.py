@@ -138,3 +138,9 @@ def test_forged_tokens_with_any_characters_are_refused_not_a_server_error(app, c
     nurse = form_client(client_for("nurse"))
     refused = nurse.post("/patients/new", data={"csrf_token": "jeton-é", "mrn": "X-1"})
     assert refused.status_code == 403
+
+
+def test_a_taper_from_a_zero_hour_interval_is_refused_not_a_server_error(chart):
+    rx = {"drug": "oxycodone", "strength": 5, "interval_hours": 0}
+    response = chart["clinician"].post(f"/api/episodes/{chart['episode_id']}/tapers", json={"prescriptions": [rx], "target_mme": 10})
+    assert _rules(response) == {("prescriptions.0.interval_hours", "greater_than_equal")}

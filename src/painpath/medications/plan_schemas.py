@@ -84,12 +84,13 @@ class TaperRxIn(_Input):
 
     drug: str | None = Field(default=None, max_length=200)
     rxnorm_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]+$")
-    strength: float = Field(allow_inf_nan=False)
+    # Positive before the taper planner divides by them (an interval of 0 hours was a server error).
+    strength: float = Field(gt=0, allow_inf_nan=False)
     strength_unit: Literal["mg"] = "mg"
-    dose_units: float = Field(default=1, allow_inf_nan=False)
-    times_per_day: float | None = Field(default=None, allow_inf_nan=False)
-    interval_hours: float | None = Field(default=None, allow_inf_nan=False)
-    prn_max_per_day: float | None = Field(default=None, allow_inf_nan=False)
+    dose_units: float = Field(default=1, gt=0, allow_inf_nan=False)
+    times_per_day: float | None = Field(default=None, gt=0, le=24, allow_inf_nan=False)
+    interval_hours: float | None = Field(default=None, ge=1, le=168, allow_inf_nan=False)
+    prn_max_per_day: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     form: Literal["oral"] = "oral"
     product: str | None = Field(default=None, max_length=60)  # tablet product id (oxycodone_ir); default: found by strength
 
