@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from datetime import datetime, timedelta, timezone
 
 import requests
 import schemathesis
@@ -47,7 +48,8 @@ def _signed_in(base_url: str, role: str) -> requests.Session:
 
 
 def _seed(base_url: str, sessions: dict[str, requests.Session]) -> dict[str, int]:
-    """A patient, an episode and a visit note, so operations on those ids reach real rows."""
+    """A patient, an episode, a visit note, a task, an appointment and a records provider, so operations
+    on those ids reach real rows."""
     patient = sessions["coordinator"].post(f"{base_url}/api/patients", json=PATIENT)
     assert patient.status_code == 201, patient.text
     patient_id = patient.json()["id"]
@@ -56,7 +58,19 @@ def _seed(base_url: str, sessions: dict[str, requests.Session]) -> dict[str, int
     episode_id = episode.json()["id"]
     note = sessions["clinician"].post(f"{base_url}/api/episodes/{episode_id}/encounters", json={"encounter_type": "initial", "date_of_service": "2026-01-05"})
     assert note.status_code == 201, note.text
-    return {"patient_id": patient_id, "episode_id": episode_id, "encounter_id": note.json()["id"]}
+    tasks = sessions["coordinator"].get(f"{base_url}/api/worklist", params={"episode_id": episode_id}).json()["tasks"]
+    visit = sessions["coordinator"].post(f"{base_url}/api/episodes/{episode_id}/appointments", json={"start_at": _in_a_week()})
+    assert visit.status_code == 201, visit.text
+    provider = sessions["coordinator"].post(
+        f"{base_url}/api/episodes/{episode_id}/records/providers", json={"name": "Lakeside Imaging", "kind": "imaging_center", "fax": "555-0199"},
+    )
+    assert provider.status_code == 201, provider.text
+    return {"patient_id": patient_id, "episode_id": episode_id, "encounter_id": note.json()["id"], "task_id": tasks[0]["id"],
+            "appointment_id": visit.json()["id"], "provider_id": provider.json()["id"]}
+
+
+def _in_a_week() -> str:
+    return f"{datetime.now(timezone.utc) + timedelta(days=7):%Y-%m-%d}T10:00:00"
 
 
 def _failure_summary(exc: BaseException) -> list[str]:
