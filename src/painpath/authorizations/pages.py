@@ -20,7 +20,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from painpath.core.validation import DbId, SafeText
 from painpath.authorizations import clocks, lifecycle, service
 from painpath.authorizations.criteria_words import PLACE_OF_SERVICE_WORDS
 from painpath.authorizations.models import AuthorizationCase, CaseEvent
@@ -30,6 +29,7 @@ from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.validation import DbId, SafeText
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Patient
 from painpath.web.deps import AppCtx, Caller, DbSession, requires

@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import Field
 
 from painpath.core.validation import AppointmentDateTime, InputModel, PastDate, PlausibleDate, PlausibleDateTime, Version
-
 from painpath.interop.pas import SUBMITTER_NAMES
 
 Priority = Literal["standard", "expedited"]

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from painpath.core.validation import DbId
 from painpath.authorizations import lifecycle, rules, service, submission
 from painpath.authorizations.models import AuthorizationCase
 from painpath.authorizations.schemas import (
@@ -19,6 +18,7 @@ from painpath.authorizations.schemas import (
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import error_body
+from painpath.core.validation import DbId
 from painpath.interop.pas import SubmitterSettings
 from painpath.patients import service as patients
 from painpath.web.deps import AppCtx, Caller, DbSession, requires

@@ -35,7 +35,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from painpath.core.validation import DbId
 from painpath.charting import rules, service
 from painpath.charting.models import Encounter, ExamFindings
 from painpath.charting.schemas import (
@@ -46,6 +45,7 @@ from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients import rules as patient_rules
 from painpath.web.deps import AppCtx, Caller, DbSession, requires

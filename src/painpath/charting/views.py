@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from painpath.core.validation import DbId, SafeText
 from painpath.charting import rules, service
 from painpath.charting.schemas import AddendumIn, EncounterIn, EncounterOut, EncounterUpdate, ExamIn, ExamOut, MeasuresIn, SignIn
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import NotFound
+from painpath.core.validation import DbId, SafeText
 from painpath.patients import service as patients
 from painpath.web.deps import Caller, DbSession, requires
 

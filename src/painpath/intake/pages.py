@@ -23,12 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from painpath.core.validation import DbId
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from painpath.core.validation import DbId
 from painpath.intake import rules, service
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.schemas import AcknowledgeIn, AppointmentIn, AttemptIn, CallIn, LetterIn

@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from painpath.core.validation import AppointmentDateTime, BirthDate, DbId, DbInt, InputModel, PlausibleDateTime, UtcDateTime, Version
-
 from painpath.patients.schemas import BodyRegion, Laterality, Sex
 
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.intake import service
 from painpath.intake.schemas import (
     AcknowledgeIn,

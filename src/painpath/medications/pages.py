@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, NotFound
+from painpath.core.validation import DbId
 from painpath.medications import service
 from painpath.medications.schemas import REASON_WORDS, ROUTE_WORDS, StopIn, TrialIn
 from painpath.medications.timeline import describe, dose_words

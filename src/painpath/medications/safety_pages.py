@@ -21,11 +21,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core.validation import DbId
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission, Role
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, NotFound
+from painpath.core.validation import DbId
 from painpath.interop.pdmp.base import FINDING_FLAGS
 from painpath.medications import prescriptions as rx_service
 from painpath.medications import safety_api, safety_rules, safety_service, taper_service

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.medications import service
 from painpath.medications.schemas import AssessmentOut, StopIn, TargetOut, TrialIn, TrialOut, TrialUpdate
 from painpath.web.deps import AppCtx, Caller, DbSession, requires

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.orders import service
 from painpath.orders.schemas import ReportIn, StudyIn, StudyOut
 from painpath.web.deps import AppCtx, Caller, DbSession, requires

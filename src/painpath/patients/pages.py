@@ -22,12 +22,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core.validation import DbId, SafeText
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
+from painpath.core.validation import DbId, SafeText
 from painpath.patients import service, timeline
 from painpath.patients.models import Episode, Patient
 from painpath.patients.schemas import BodyRegion, ContactMethod, EpisodeIn, Laterality, PatientIn, Sex

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from painpath.core.validation import BirthDate, DbId, SafeText
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import BirthDate, DbId, SafeText
 from painpath.patients import service, timeline
 from painpath.patients.schemas import (
     CoverageIn,

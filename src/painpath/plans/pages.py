@@ -17,12 +17,12 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from painpath.core.validation import DbId
 from painpath.authorizations import pages as authorization_pages
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.validation import DbId
 from painpath.knowledge.schemas.pathways import TERMINAL_NEXT, FunctionalMeasure, Pathway
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Episode

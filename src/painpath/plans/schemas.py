@@ -6,9 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from painpath.core.validation import InputModel, Version
-
 from painpath.authorizations.schemas import Side
+from painpath.core.validation import InputModel, Version
 
 
 class _Input(InputModel):

@@ -9,9 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from painpath.core.validation import DbId
 from painpath.authorizations import lifecycle
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.plans import patient_plan, rules, service
 from painpath.plans.schemas import ConfirmIn, PivotIn, PlanStartIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires

@@ -19,12 +19,12 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from painpath.core.validation import DbId
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission, Role
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Episode
 from painpath.therapy import rules, service

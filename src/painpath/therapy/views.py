@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.patients import service as patients
 from painpath.therapy import prescription, rules, service
 from painpath.therapy.models import PtCourse

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from painpath.core.validation import SafeText
 from painpath.core.auth import service as auth_service
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError
+from painpath.core.validation import SafeText
 from painpath.web.deps import SESSION_COOKIE, AppCtx, Caller, DbSession, public, requires
 from painpath.web.templating import templates
 

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import QueryParams
 
-from painpath.core.validation import DbId
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission, Role, role_allows
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput
+from painpath.core.validation import DbId
 from painpath.patients.models import Patient
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, is_htmx, validation_problems

@@ -6,9 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from painpath.core.validation import DbId, InputModel, Offset, PlausibleDate, UtcDateTime, Version
-
 from painpath.core.auth.roles import Role
+from painpath.core.validation import DbId, InputModel, Offset, PlausibleDate, UtcDateTime, Version
 
 
 class WorklistFilter(InputModel):

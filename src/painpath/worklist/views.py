@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import iso_utc, utcnow
+from painpath.core.validation import DbId
 from painpath.worklist import service
 from painpath.worklist.schemas import ClaimTask, CommentIn, CompleteTask, ReassignTask, TaskOut, WorklistFilter, WorklistPage
 from painpath.web.deps import AppCtx, Caller, DbSession, requires

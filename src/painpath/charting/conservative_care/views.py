@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from painpath.core.validation import DbId
 from painpath.charting.conservative_care import service
 from painpath.charting.conservative_care.schemas import CareIn, CareOut, EndIn
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
 router = APIRouter(prefix="/api", tags=["conservative care"])

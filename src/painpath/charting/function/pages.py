@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from painpath.core.validation import DbId
 from painpath.charting import service as charting
 from painpath.charting.function import series
 from painpath.charting.instruments import rules as instrument_rules
@@ -23,6 +22,7 @@ from painpath.charting.instruments import service as instruments
 from painpath.charting.instruments.models import InstrumentAdministration
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients
 from painpath.web.deps import AppCtx, Caller, DbSession, requires

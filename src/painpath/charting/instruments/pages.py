@@ -21,7 +21,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painpath.core.validation import DbId
 from painpath.charting import scoring
 from painpath.charting.instruments import rules, service
 from painpath.charting.instruments.models import InstrumentAdministration
@@ -29,6 +28,7 @@ from painpath.charting.instruments.schemas import AdministrationIn, SafetyReview
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from painpath.core.validation import DbId
 from painpath.knowledge.schemas import Instrument
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from painpath.core.validation import DbId
 from painpath.charting.instruments import service
 from painpath.charting.instruments.schemas import AdministrationIn, AdministrationOut, InstrumentSummaryOut, SafetyReviewIn
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
 router = APIRouter(prefix="/api", tags=["instruments"])

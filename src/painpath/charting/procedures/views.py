@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from painpath.core.validation import DbId
 from painpath.charting.procedures import service
 from painpath.charting.procedures.schemas import ProcedureIn, ProcedureOut, ReliefIn, ReliefOut
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
 router = APIRouter(prefix="/api", tags=["procedures"])

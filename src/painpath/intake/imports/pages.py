@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from painpath.core.validation import DbId, DbInt
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, FieldProblem
+from painpath.core.validation import DbId, DbInt
 from painpath.interop.fhir import CATEGORIES, CATEGORY_LABELS, count_phrase, system_label
 from painpath.intake.imports import service
 from painpath.intake.imports.upload import no_file, read_upload

@@ -7,7 +7,6 @@ from datetime import date
 from pydantic import BaseModel
 
 from painpath.core.validation import UtcDateTime
-
 from painpath.intake.imports.models import ImportedFact, RecordImport
 
 

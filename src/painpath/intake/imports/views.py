@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from painpath.core.validation import DbId, Offset, SafeText
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId, Offset, SafeText
 from painpath.intake.imports import service
 from painpath.intake.imports.schemas import ImportedFactOut, RecordImportOut
 from painpath.intake.imports.upload import no_file, read_upload

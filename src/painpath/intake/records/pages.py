@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from painpath.core.validation import DbId, SafeText
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
+from painpath.core.validation import DbId, SafeText
 from painpath.intake.records import rules, service
 from painpath.intake.records.schemas import (
     FOLLOW_UP_LABELS,

@@ -10,9 +10,9 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from painpath.core.validation import DbId
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import iso_utc, utcnow
+from painpath.core.validation import DbId
 from painpath.intake.records import rules, service
 from painpath.intake.records.schemas import (
     FollowUpIn,
