@@ -52,7 +52,7 @@ def test_scores_come_from_the_pack_and_change_is_measured_from_the_episode_basel
         body = first.json()
         assert (body["total"], body["band"], body["pack_id"], body["pack_version"]) == (14, "moderate depression", "instruments.phq9", 1)
         assert body["change"]["is_baseline"] is True and body["change"]["delta"] == 0
-        assert body["source"] == "staff" and body["administered_at"] == "2026-11-02T15:00:00"  # Chicago wall clock -> UTC
+        assert body["source"] == "staff" and body["administered_at"] == "2026-11-02T15:00:00Z"  # Chicago wall clock -> UTC
 
         small = nurse.post(url, json={"instrument_id": "phq9", "answers": _phq9(phq9_2=3, phq9_7=3), "administered_at": "2026-11-09T09:00:00"})
         big = nurse.post(url, json={"instrument_id": "phq9", "answers": PHQ9_MILD, "source": "patient", "encounter_id": 42})

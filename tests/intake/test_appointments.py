@@ -24,7 +24,7 @@ def test_book_then_cancel_the_first_visit(client_for, db, patient_payload, episo
         assert booked.status_code == 201, booked.text
         visit = booked.json()
         assert (visit["visit_type"], visit["provider_type"], visit["status"]) == ("new_patient", "app", "booked")
-        assert visit["start_at"] == "2026-12-10T15:30:00"  # 09:30 in Chicago, stored as UTC
+        assert visit["start_at"] == "2026-12-10T15:30:00Z"  # 09:30 in Chicago, stored as UTC
         assert _first_visit_tasks(db) == [("met", "First visit booked on Mon 07 Dec 2026 for Thu 10 Dec 2026 09:30")]
 
         cancelled = client.post(f"/api/appointments/{visit['id']}/cancel", json={"version": visit["version"]})

@@ -4,7 +4,7 @@ screen and its live decision), the clinician's acknowledgement and booking, post
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
@@ -348,7 +348,9 @@ def test_booking_from_the_call_page_returns_there_and_keeps_values_on_a_refusal(
 @pytest.mark.parametrize("unsafe", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
 def test_booking_redirects_only_to_a_path_on_this_site(desk, call, unsafe):
     token = csrf_of(desk.get(f"/intake/calls/{call['id']}").text)
+    # A month ahead: appointments are booked at most two years ahead.
+    start_at = f"{(datetime.now(timezone.utc) + timedelta(days=30)):%Y-%m-%d}T09:00"
     booked = desk.post(f"/episodes/{call['episode_id']}/appointments", data={
-        "csrf_token": token, "start_at": "2030-01-07T09:00", "next": unsafe,
+        "csrf_token": token, "start_at": start_at, "next": unsafe,
     }, follow_redirects=False)
     assert booked.status_code == 303 and booked.headers["location"] == f"/episodes/{call['episode_id']}"

@@ -76,7 +76,7 @@ def test_j8_emergent_cauda_equina_is_a_hard_stop_until_a_clinician_acknowledges(
         acked = clinician.post(f"/api/triage/{decision['id']}/acknowledge", json={"note": "Spoke with patient; on the way to County ED"})
         assert acked.status_code == 200
         assert acked.json()["acknowledged_by_id"] == staff["clinician"].id
-        assert acked.json()["acknowledged_at"] == "2026-12-08T15:12:00"
+        assert acked.json()["acknowledged_at"] == "2026-12-08T15:12:00Z"
         assert _tasks(db)["intake.emergent_ack"].status == "met"
 
         after = client_for("coordinator").post(

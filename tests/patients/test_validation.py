@@ -37,7 +37,7 @@ def test_schema_errors_name_the_field_and_rule(client_for, patient_payload):
     response = client_for("front_desk").post("/api/patients", json={**patient_payload, "birth_date": "2090-01-01", "sex": "x"})
     assert response.status_code == 422
     fields = {(e["field"], e["rule"]) for e in response.json()["errors"]}
-    assert ("birth_date", "value_error") in fields
+    assert ("birth_date", "plausible_date") in fields
     assert ("sex", "literal_error") in fields
 
 

@@ -31,6 +31,7 @@ from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.validation import DbId, SafeText
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Patient
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -235,7 +236,7 @@ class Card:
     waits_for: str
 
 
-def _board_cases(session: Session, caller: Caller, *, show_closed: bool, payer_id: str, mine_id: int | None) -> list[AuthorizationCase]:
+def _board_cases(session: Session, caller: Caller, *, show_closed: bool, payer_id: str, mine_id: DbId | None) -> list[AuthorizationCase]:
     """The board's cases: the clinic's, kept to the caller's caseload (a therapist sees only their patients')."""
     query = select(AuthorizationCase).where(AuthorizationCase.clinic_id == caller.user.clinic_id,
                                             chart_access.caseload_filter(caller.actor, AuthorizationCase.episode_id))
@@ -250,7 +251,7 @@ def _board_cases(session: Session, caller: Caller, *, show_closed: bool, payer_i
 
 @router.get("/authorizations")
 def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
-          payer: str = "", mine: bool = False, closed: bool = False) -> Response:
+          payer: SafeText = "", mine: bool = False, closed: bool = False) -> Response:
     today = _today(ctx)
     words = Words(ctx.knowledge, ctx.calendar, today)
     cases = _board_cases(session, caller, show_closed=closed, payer_id=payer,
@@ -286,7 +287,7 @@ def _document_kinds(knowledge: Any) -> list[tuple[str, str]]:  # noqa: ANN401
     return [(k, k.replace("_", " ").capitalize()) for k in sorted(kinds)]
 
 
-def render_case_page(request: Request, ctx: AppContext, session: Session, caller: Caller, case_id: int, *,
+def render_case_page(request: Request, ctx: AppContext, session: Session, caller: Caller, case_id: DbId, *,
                      state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     """The case page; a refused form passes `state` ({which, form, problems}) so it shows why."""
     case = service.get_case(session, actor=caller.actor, case_id=case_id)
@@ -319,7 +320,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
 
 
 @router.get("/authorizations/{case_id}")
-def case_page(case_id: int, request: Request, ctx: AppCtx, session: DbSession,
+def case_page(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
               caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
     return render_case_page(request, ctx, session, caller, case_id)
 
@@ -342,7 +343,7 @@ def _problems(exc: Exception) -> tuple[list[FieldProblem], int]:
     return exc.problems, exc.status_code
 
 
-def _act(request: Request, ctx: AppContext, session: Session, caller: Caller, case_id: int, which: str,
+def _act(request: Request, ctx: AppContext, session: Session, caller: Caller, case_id: DbId, which: str,
          form: Mapping[str, str], change: Callable[[], Any]) -> Response:
     """Run one change on a case: redirect back on success; on refusal roll everything back and show why."""
     episode_id = service.get_case(session, actor=caller.actor, case_id=case_id).episode_id
@@ -364,7 +365,7 @@ def _versioned(model: type[BaseModel], form: Mapping[str, str], names: Mapping[s
 
 
 @router.post("/authorizations/{case_id}/submit")
-def submit_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def submit_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                 caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         data = _versioned(SubmitIn, form, SUBMIT_LABELS)
@@ -373,7 +374,7 @@ def submit_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession,
 
 
 @router.post("/authorizations/{case_id}/decision")
-def decision_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def decision_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                   caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         codes = _codes(form.get("approved_codes")) or None
@@ -383,7 +384,7 @@ def decision_form(case_id: int, request: Request, ctx: AppCtx, session: DbSessio
 
 
 @router.post("/authorizations/{case_id}/pend")
-def pend_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def pend_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         data = _versioned(PendIn, form, PEND_LABELS)
@@ -392,7 +393,7 @@ def pend_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, f
 
 
 @router.post("/authorizations/{case_id}/step")
-def step_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def step_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         data = _versioned(StepIn, form, STEP_LABELS, action=form.get("action") or None)
@@ -401,7 +402,7 @@ def step_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, f
 
 
 @router.post("/authorizations/{case_id}/planned-date")
-def planned_date_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def planned_date_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                       caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
         data = _versioned(PlannedDateIn, form, PLANNED_LABELS)
@@ -441,7 +442,7 @@ def _checked_pdf(upload: Upload) -> tuple[bytes | None, str | None]:
 
 
 @router.post("/authorizations/{case_id}/documents")
-def document_form(case_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def document_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                   upload: Annotated[Upload, Depends(_upload)],
                   caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     def change() -> None:
@@ -479,7 +480,7 @@ def _authorizations_panel(asked: patient_pages.PanelRequest) -> list[patient_pag
 
 
 @router.post("/episodes/{episode_id}/authorizations")
-def open_case_form(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def open_case_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                    caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     try:
         values = _values(form, OPEN_LABELS)

@@ -3,11 +3,11 @@ service (with field and rule names), so the page and the API refuse the same thi
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from painpath.core.validation import AppointmentDateTime, InputModel, PastDate, PlausibleDate, PlausibleDateTime, Version
 from painpath.interop.pas import SUBMITTER_NAMES
 
 Priority = Literal["standard", "expedited"]
@@ -15,8 +15,8 @@ Channel = Literal["fax", "portal", "pas", "phone", "mail"]
 Side = Literal["left", "right", "bilateral", "none"]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class CaseOpenIn(_Input):
@@ -26,37 +26,37 @@ class CaseOpenIn(_Input):
     levels: list[str] = Field(default_factory=list, max_length=6)
     place_of_service: str = Field(default="11", pattern=r"^[0-9]{2}$")
     units_requested: int = Field(default=1, ge=1, le=60)
-    planned_on: date | None = None
+    planned_on: PlausibleDate | None = None
     priority: Priority = "standard"
 
 
 class _Versioned(_Input):
-    version: int = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
 
 
 class PlannedDateIn(_Versioned):
-    planned_on: date | None
+    planned_on: PlausibleDate | None
 
 
 class SubmitIn(_Versioned):
     channel: Channel
     reference: str | None = Field(default=None, max_length=120)
-    submitted_at: datetime | None = Field(default=None, description="Defaults to now; a naive time is the clinic's wall clock")
+    submitted_at: PlausibleDateTime | None = Field(default=None, description="Defaults to now; a naive time is the clinic's wall clock")
 
 
 class PendIn(_Versioned):
     request: str = Field(min_length=3, max_length=4000)
-    due_at: datetime
+    due_at: AppointmentDateTime
 
 
 class DecisionIn(_Versioned):
     outcome: Literal["approve", "partially_approve", "deny"]
-    decided_at: datetime | None = None
+    decided_at: PlausibleDateTime | None = None
     authorization_number: str | None = Field(default=None, max_length=80)
     approved_units: int | None = Field(default=None, ge=1, le=60)
     approved_codes: list[str] | None = Field(default=None, max_length=8)
-    approved_from: date | None = None
-    approved_to: date | None = None
+    approved_from: PlausibleDate | None = None
+    approved_to: PlausibleDate | None = None
     denial_reason: str | None = Field(default=None, max_length=4000)
     denial_code: str | None = Field(default=None, max_length=40)
 
@@ -66,18 +66,18 @@ class StepIn(_Versioned):
 
     action: Literal["mark_ready", "reopen", "answer_pend", "schedule_peer_to_peer", "appeal", "expire", "withdraw"]
     note: str | None = Field(default=None, max_length=4000)
-    at: datetime | None = None
+    at: PlausibleDateTime | None = None
 
 
 class DocumentIn(_Input):
     kind: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
     title: str = Field(min_length=1, max_length=200)
-    document_date: date
+    document_date: PastDate
     value: float | None = None
     result: str | None = Field(default=None, max_length=200)
 
 
 class SubmitElectronicallyIn(_Input):
-    version: int = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
     submitter: str = Field(min_length=1, max_length=40, description=f"One of {', '.join(SUBMITTER_NAMES)}")
     fax: str | None = Field(default=None, max_length=40, description="The payer's prior-authorization fax line (packet_fax)")

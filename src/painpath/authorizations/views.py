@@ -18,6 +18,7 @@ from painpath.authorizations.schemas import (
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import error_body
+from painpath.core.validation import DbId
 from painpath.interop.pas import SubmitterSettings
 from painpath.patients import service as patients
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -61,14 +62,14 @@ def _answer(ctx: AppCtx, session: DbSession, case) -> dict:  # noqa: ANN001
 
 
 @router.post("/episodes/{episode_id}/authorizations", status_code=201)
-def open_case(episode_id: int, data: CaseOpenIn, ctx: AppCtx, session: DbSession,
+def open_case(episode_id: DbId, data: CaseOpenIn, ctx: AppCtx, session: DbSession,
               caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     case = service.open_case(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id, data=data)
     return _answer(ctx, session, case)
 
 
 @router.get("/episodes/{episode_id}/authorizations")
-def list_cases(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> list[dict]:
+def list_cases(episode_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> list[dict]:
     patients.read_episode(session, actor=caller.actor, episode_id=episode_id)  # clinic check + chart-read audit
     cases = service.cases_for_episode(session, episode_id=episode_id)
     today = ctx.calendar.local_date(utcnow())
@@ -76,7 +77,7 @@ def list_cases(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotat
 
 
 @router.get("/authorizations/{case_id}")
-def read_case(case_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> dict:
+def read_case(case_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> dict:
     case = service.get_case(session, actor=caller.actor, case_id=case_id)
     out = case_out(service.evaluate_case(session, knowledge=ctx.knowledge, calendar=ctx.calendar, case=case))
     out["history"] = [
@@ -91,39 +92,39 @@ def read_case(case_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[C
 
 
 @router.post("/authorizations/{case_id}/submit")
-def submit(case_id: int, data: SubmitIn, ctx: AppCtx, session: DbSession,
+def submit(case_id: DbId, data: SubmitIn, ctx: AppCtx, session: DbSession,
            caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     case = service.submit(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=case_id, data=data)
     return _answer(ctx, session, case)
 
 
 @router.post("/authorizations/{case_id}/pend")
-def pend(case_id: int, data: PendIn, ctx: AppCtx, session: DbSession,
+def pend(case_id: DbId, data: PendIn, ctx: AppCtx, session: DbSession,
          caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     return _answer(ctx, session, service.pend(session, actor=caller.actor, calendar=ctx.calendar, case_id=case_id, data=data))
 
 
 @router.post("/authorizations/{case_id}/decision")
-def decision(case_id: int, data: DecisionIn, ctx: AppCtx, session: DbSession,
+def decision(case_id: DbId, data: DecisionIn, ctx: AppCtx, session: DbSession,
              caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     return _answer(ctx, session, service.record_decision(session, actor=caller.actor, calendar=ctx.calendar, case_id=case_id, data=data))
 
 
 @router.post("/authorizations/{case_id}/step")
-def step(case_id: int, data: StepIn, ctx: AppCtx, session: DbSession,
+def step(case_id: DbId, data: StepIn, ctx: AppCtx, session: DbSession,
          caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     case = service.step(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=case_id, data=data)
     return _answer(ctx, session, case)
 
 
 @router.put("/authorizations/{case_id}/planned-date")
-def planned_date(case_id: int, data: PlannedDateIn, ctx: AppCtx, session: DbSession,
+def planned_date(case_id: DbId, data: PlannedDateIn, ctx: AppCtx, session: DbSession,
                  caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     return _answer(ctx, session, service.set_planned_date(session, actor=caller.actor, case_id=case_id, data=data))
 
 
 @router.post("/authorizations/{case_id}/documents", status_code=201)
-def add_document(case_id: int, data: DocumentIn, ctx: AppCtx, session: DbSession,
+def add_document(case_id: DbId, data: DocumentIn, ctx: AppCtx, session: DbSession,
                  caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     row = service.add_document(session, actor=caller.actor, calendar=ctx.calendar, case_id=case_id, data=data)
     ctx.reconcile(session, [row.episode_id])
@@ -133,14 +134,14 @@ def add_document(case_id: int, data: DocumentIn, ctx: AppCtx, session: DbSession
 # ---- The packet PDF and electronic submission (authorizations/submission.py) ---------------------
 
 @router.get("/authorizations/{case_id}/packet.pdf", response_class=Response)
-def packet_pdf(case_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
+def packet_pdf(case_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
     pdf = submission.render_packet(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=case_id)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="prior-authorization-PA-{case_id}.pdf"'})
 
 
 @router.post("/authorizations/{case_id}/submit-electronically")
-def submit_electronically(case_id: int, data: SubmitElectronicallyIn, ctx: AppCtx, session: DbSession,
+def submit_electronically(case_id: DbId, data: SubmitElectronicallyIn, ctx: AppCtx, session: DbSession,
                           caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     try:
         sent = submission.submit_electronically(

@@ -45,6 +45,7 @@ from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients import rules as patient_rules
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -225,7 +226,7 @@ def _has_measures(measures: dict) -> bool:
     return any(key != "goals" for key in measures) or bool(measures.get("goals"))
 
 
-def _carry_forward(session: Session, episode_id: int) -> tuple[dict[str, str], dict[str, date]]:
+def _carry_forward(session: Session, episode_id: DbId) -> tuple[dict[str, str], dict[str, date]]:
     """Input values from each measure's last value on the episode, and the date each came from."""
     latest = service.latest_measures(session, episode_id=episode_id)
     values = _measure_values({**latest["values"], "goals": latest["goals"]})
@@ -482,7 +483,7 @@ def _input_attrs(name: str, autofocus: str | None) -> dict[str, str]:
     return attrs
 
 
-def _note_page(request: Request, ctx: AppContext, session: Session, caller: Caller, encounter_id: int, *,
+def _note_page(request: Request, ctx: AppContext, session: Session, caller: Caller, encounter_id: DbId, *,
                form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None, which: str = "note",
                notice: str | None = None, status_code: int = 200) -> Response:
     """The note screen; a refused form passes its values (`form`) and problems (`which` form they belong to)."""
@@ -523,7 +524,7 @@ def _note_page(request: Request, ctx: AppContext, session: Session, caller: Call
     return templates.TemplateResponse(request, "charting/note.html", context, status_code=status_code)
 
 
-def _refused(request: Request, ctx: AppContext, session: Session, caller: Caller, encounter_id: int, form: dict[str, str],
+def _refused(request: Request, ctx: AppContext, session: Session, caller: Caller, encounter_id: DbId, form: dict[str, str],
              exc: Exception, which: str) -> Response:
     session.rollback()
     if isinstance(exc, NotFound):
@@ -540,14 +541,14 @@ def _refused(request: Request, ctx: AppContext, session: Session, caller: Caller
 # Routes ------------------------------------------------------------------------------------------
 
 @router.get("/encounters/{encounter_id}")
-def note_page(encounter_id: int, request: Request, ctx: AppCtx, session: DbSession,
+def note_page(encounter_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
               caller: Annotated[Caller, requires(Permission.CHART_READ)], saved: str = "", signed: str = "") -> Response:
     notice = "Note saved." if saved else "Note signed." if signed else None
     return _note_page(request, ctx, session, caller, encounter_id, notice=notice)
 
 
 @router.post("/encounters/{encounter_id}")
-def save_note(encounter_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def save_note(encounter_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> Response:
     encounter = service.encounter_for(session, actor=caller.actor, encounter_id=encounter_id)
     try:
@@ -560,7 +561,7 @@ def save_note(encounter_id: int, request: Request, ctx: AppCtx, session: DbSessi
 
 
 @router.post("/encounters/{encounter_id}/sign-note")
-def sign_note(encounter_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def sign_note(encounter_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.NOTE_SIGN)]) -> Response:
     version = form.get("version", "")
     try:
@@ -573,7 +574,7 @@ def sign_note(encounter_id: int, request: Request, ctx: AppCtx, session: DbSessi
 
 
 @router.post("/encounters/{encounter_id}/addenda")
-def add_addendum(encounter_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def add_addendum(encounter_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> Response:
     try:
         data = AddendumIn.model_validate({"narrative": form.get("narrative", "")})
@@ -606,7 +607,7 @@ def _visit_notes_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.
 
 
 @router.post("/episodes/{episode_id}/encounters")
-def start_note(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def start_note(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> Response:
     try:
         data = EncounterIn.model_validate({"encounter_type": form.get("encounter_type") or None,

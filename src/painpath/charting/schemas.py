@@ -6,41 +6,43 @@ the same field and rule names); the shapes here only fix types.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from painpath.core.validation import DbInt, FiniteNumber, InputModel, PlausibleDate, UtcDateTime, Version
+
 EncounterType = Literal["initial", "follow_up", "procedure", "telehealth", "pt_visit"]
 TestResult = Literal["positive", "negative", "not_tested"]
 Side = Literal["left", "right"]
-Number = int | float
+Number = FiniteNumber
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 # Encounters ------------------------------------------------------------------------------------------
 
 class EncounterIn(_Input):
     encounter_type: EncounterType
-    date_of_service: date
+    date_of_service: PlausibleDate  # the service refuses a future date in its own words
     narrative: str = Field(default="", max_length=50_000)
     cosigner_id: int | None = Field(default=None, description="The clinician or therapist who may sign this note besides its author")
 
 
 class EncounterUpdate(EncounterIn):
-    version: int = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
 
 
 class SignIn(_Input):
-    version: int = Field(ge=1)
+    version: Version
 
 
 class AddendumIn(_Input):
     narrative: str = Field(min_length=1, max_length=50_000)
-    date_of_service: date | None = Field(default=None, description="Defaults to today")
+    date_of_service: PlausibleDate | None = Field(default=None, description="Defaults to today")
 
 
 class EncounterOut(BaseModel):
@@ -55,10 +57,10 @@ class EncounterOut(BaseModel):
     date_of_service: date
     narrative: str
     status: str
-    signed_at: datetime | None
+    signed_at: UtcDateTime | None
     signed_by_id: int | None
     addendum_of_id: int | None
-    created_at: datetime
+    created_at: UtcDateTime
     version: int
 
 
@@ -127,7 +129,7 @@ class SiTests(_Input):
 class MotorDeficit(_Input):
     level: str = Field(max_length=4)
     side: Side
-    grade: int  # MRC 0-5, checked in rules
+    grade: DbInt  # MRC 0-5, checked in rules
 
 
 class SensoryDeficit(_Input):
@@ -146,7 +148,7 @@ class ExamIn(_Input):
     motor_deficits: list[MotorDeficit] = Field(default_factory=list, max_length=20)
     sensory_deficits: list[SensoryDeficit] = Field(default_factory=list, max_length=20)
     # {"patellar": {"left": 2, "right": "diminished"}}: 0-4 or a word, checked in rules
-    reflexes: dict[str, dict[Side, int | str | None]] = Field(default_factory=dict)
+    reflexes: dict[str, dict[Side, DbInt | str | None]] = Field(default_factory=dict)
     diagnosis_codes: list[str] = Field(default_factory=list, max_length=12)
     reasoning: str = Field(default="", max_length=5000)
 

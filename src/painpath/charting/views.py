@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from painpath.charting import rules, service
 from painpath.charting.schemas import AddendumIn, EncounterIn, EncounterOut, EncounterUpdate, ExamIn, ExamOut, MeasuresIn, SignIn
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import NotFound
+from painpath.core.validation import DbId, SafeText
 from painpath.patients import service as patients
 from painpath.web.deps import Caller, DbSession, requires
 
@@ -21,17 +22,17 @@ def _out(encounter) -> dict:  # noqa: ANN001
 
 
 @router.post("/episodes/{episode_id}/encounters", response_model=EncounterOut, status_code=201)
-def create(episode_id: int, data: EncounterIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]):  # noqa: ANN201
+def create(episode_id: DbId, data: EncounterIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]):  # noqa: ANN201
     return service.create_encounter(session, actor=caller.actor, episode_id=episode_id, data=data)
 
 
 @router.get("/episodes/{episode_id}/encounters", response_model=list[EncounterOut])
-def list_for_episode(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
+def list_for_episode(episode_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
     return service.list_encounters(session, actor=caller.actor, episode_id=episode_id)
 
 
 @router.get("/encounters/{encounter_id}")
-def read(encounter_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
+def read(encounter_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
     encounter, addenda = service.read_encounter(session, actor=caller.actor, encounter_id=encounter_id)
     exam = service.exam_of(session, encounter_id=encounter.id)
     return {
@@ -43,38 +44,38 @@ def read(encounter_id: int, session: DbSession, caller: Annotated[Caller, requir
 
 
 @router.put("/encounters/{encounter_id}", response_model=EncounterOut)
-def update(encounter_id: int, data: EncounterUpdate, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]):  # noqa: ANN201
+def update(encounter_id: DbId, data: EncounterUpdate, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]):  # noqa: ANN201
     return service.update_encounter(session, actor=caller.actor, encounter_id=encounter_id, data=data)
 
 
 @router.post("/encounters/{encounter_id}/sign", response_model=EncounterOut)
-def sign(encounter_id: int, data: SignIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_SIGN)]):  # noqa: ANN201
+def sign(encounter_id: DbId, data: SignIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_SIGN)]):  # noqa: ANN201
     return service.sign_encounter(session, actor=caller.actor, encounter_id=encounter_id, version=data.version)
 
 
 @router.post("/encounters/{encounter_id}/addenda", response_model=EncounterOut, status_code=201)
-def addendum(encounter_id: int, data: AddendumIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]):  # noqa: ANN201
+def addendum(encounter_id: DbId, data: AddendumIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]):  # noqa: ANN201
     return service.add_addendum(session, actor=caller.actor, encounter_id=encounter_id, data=data)
 
 
 @router.put("/encounters/{encounter_id}/measures")
-def record_measures(encounter_id: int, data: MeasuresIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> dict:
+def record_measures(encounter_id: DbId, data: MeasuresIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> dict:
     return service.record_measures(session, actor=caller.actor, encounter_id=encounter_id, data=data)
 
 
 @router.put("/encounters/{encounter_id}/exam", response_model=ExamOut)
-def record_exam(encounter_id: int, data: ExamIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> dict:
+def record_exam(encounter_id: DbId, data: ExamIn, session: DbSession, caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> dict:
     return service.exam_out(service.record_exam(session, actor=caller.actor, encounter_id=encounter_id, data=data))
 
 
 @router.get("/episodes/{episode_id}/measures/latest")
-def latest_measures(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
+def latest_measures(episode_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
     _patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=episode_id)
     return service.latest_measures(session, episode_id=episode.id)
 
 
 @router.get("/episodes/{episode_id}/measures/{measure}")
-def measure_series(episode_id: int, measure: str, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> list[dict]:
+def measure_series(episode_id: DbId, measure: Annotated[SafeText, Path(max_length=40)], session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> list[dict]:
     if measure not in rules.MEASURES:
         raise NotFound("measure", measure)
     _patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=episode_id)

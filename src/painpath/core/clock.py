@@ -18,6 +18,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def iso_utc(moment: datetime) -> str:
+    """A stored (naive UTC) time as ISO 8601 with its offset, for JSON readers outside the clinic."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Working days: Monday to Friday, minus the configured public holidays."""

@@ -29,6 +29,7 @@ from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from painpath.core.validation import DbId
 from painpath.intake import rules, service
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.schemas import AcknowledgeIn, AppointmentIn, AttemptIn, CallIn, LetterIn
@@ -214,7 +215,7 @@ def _new_call_page(request: Request, ctx: AppContext, session: Session, caller: 
 @router.get("/intake/new")
 def new_call_form(
     request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)],
-    patient_id: int | None = None,
+    patient_id: DbId | None = None,
 ) -> Response:
     form = {"caller_relation": "self", "source": "phone", "laterality": "none"}
     if patient_id is not None:
@@ -350,7 +351,7 @@ def _answered(knowledge, answers: Mapping[str, Any]) -> list[dict[str, str]]:  #
 
 # Call page -------------------------------------------------------------------------------------
 
-def _locations(session: Session, clinic_id: int) -> list[tuple[int, str]]:
+def _locations(session: Session, clinic_id: DbId) -> list[tuple[int, str]]:
     return [(loc.id, loc.name) for loc in patients.list_locations(session, clinic_id=clinic_id)]
 
 
@@ -409,7 +410,7 @@ def _triage_context(session: Session, ctx: AppContext, episode, latest: Triage |
     }
 
 
-def _call_page(request: Request, ctx: AppContext, session: Session, caller: Caller, call_id: int, *,
+def _call_page(request: Request, ctx: AppContext, session: Session, caller: Caller, call_id: DbId, *,
                state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     call = service.get_call(session, caller.user.clinic_id, call_id)
     patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=call.episode_id)
@@ -450,11 +451,11 @@ def _call_page(request: Request, ctx: AppContext, session: Session, caller: Call
 
 
 @router.get("/intake/calls/{call_id}")
-def call_page(call_id: int, request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]) -> Response:
+def call_page(call_id: DbId, request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]) -> Response:
     return _call_page(request, ctx, session, caller, call_id)
 
 
-def _refused(request: Request, ctx: AppContext, session: Session, caller: Caller, call_id: int, key: str,
+def _refused(request: Request, ctx: AppContext, session: Session, caller: Caller, call_id: DbId, key: str,
              form: dict[str, str], exc: Exception) -> Response:
     """A refused form on the call page: the page again, with why next to the form."""
     session.rollback()
@@ -470,7 +471,7 @@ def _refused(request: Request, ctx: AppContext, session: Session, caller: Caller
 
 @router.post("/intake/calls/{call_id}/attempts")
 def record_attempt(
-    call_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    call_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.INTAKE)],
 ) -> Response:
     try:
@@ -489,7 +490,7 @@ def record_attempt(
 
 @router.post("/intake/calls/{call_id}/letter")
 def letter_sent(
-    call_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    call_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.INTAKE)],
 ) -> Response:
     try:
@@ -505,7 +506,7 @@ def letter_sent(
 
 @router.post("/intake/calls/{call_id}/triage/preview")
 def preview_triage(
-    call_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    call_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.INTAKE)],
 ) -> Response:
     """The decision so far, as the fragment htmx swaps into #decision; nothing is saved."""
@@ -521,7 +522,7 @@ def preview_triage(
 
 @router.post("/intake/calls/{call_id}/triage")
 def record_triage(
-    call_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    call_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.INTAKE)],
 ) -> Response:
     already = session.scalars(select(Triage.id).where(Triage.call_id == call_id, Triage.clinic_id == caller.user.clinic_id)).first()
@@ -542,7 +543,7 @@ def record_triage(
 _CALL_PATH = re.compile(r"^/intake/calls/(\d+)(?:[?#].*)?$")
 
 
-def _render_back(request: Request, ctx: AppContext, session: Session, caller: Caller, next_path: str, episode_id: int,
+def _render_back(request: Request, ctx: AppContext, session: Session, caller: Caller, next_path: str, episode_id: DbId,
                  state: Mapping[str, Any], status_code: int) -> Response:
     """Show the page the refused form was on (the call page or the episode page) with the message by the form."""
     found = _CALL_PATH.match(next_path)
@@ -553,7 +554,7 @@ def _render_back(request: Request, ctx: AppContext, session: Session, caller: Ca
 
 @router.post("/triage/{triage_id}/acknowledge")
 def acknowledge(
-    triage_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    triage_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.TRIAGE_ACKNOWLEDGE)],
 ) -> Response:
     decision = session.get(Triage, triage_id)
@@ -576,7 +577,7 @@ def acknowledge(
 
 @router.post("/episodes/{episode_id}/appointments")
 def book_appointment(
-    episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
 ) -> Response:
     next_path = _safe_next(form.get("next"), f"/episodes/{episode_id}")

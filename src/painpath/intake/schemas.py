@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from painpath.core.validation import AppointmentDateTime, BirthDate, DbId, DbInt, InputModel, PlausibleDateTime, UtcDateTime, Version
 from painpath.patients.schemas import BodyRegion, Laterality, Sex
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class NewCaller(_Input):
@@ -19,13 +19,13 @@ class NewCaller(_Input):
 
     given_name: str = Field(min_length=1, max_length=80)
     family_name: str = Field(min_length=1, max_length=80)
-    birth_date: date
+    birth_date: BirthDate
     sex: Sex
     phone: str = Field(min_length=7, max_length=40, pattern=r"^[0-9+() .-]{7,40}$")
 
 
 class CallIn(_Input):
-    patient_id: int | None = None
+    patient_id: DbId | None = None
     new_patient: NewCaller | None = None
     source: Literal["phone", "referral", "fax", "portal"] = "phone"
     caller_name: str = Field(min_length=1, max_length=120)
@@ -38,7 +38,7 @@ class CallIn(_Input):
     payer_id: str | None = Field(default=None, max_length=60)
     body_region: BodyRegion
     laterality: Laterality = "none"
-    received_at: datetime | None = Field(default=None, description="When the call came in; default now (clinic wall clock if no offset)")
+    received_at: PlausibleDateTime | None = Field(default=None, description="When the call came in; default now (clinic wall clock if no offset)")
 
     @model_validator(mode="after")
     def _one_patient(self) -> "CallIn":
@@ -57,7 +57,7 @@ class LetterIn(_Input):
 
 
 class TriageIn(_Input):
-    answers: dict[str, bool | int | str | None]
+    answers: dict[str, bool | DbInt | str | None]
 
 
 class AcknowledgeIn(_Input):
@@ -67,16 +67,16 @@ class AcknowledgeIn(_Input):
 class AppointmentIn(_Input):
     visit_type: Literal["new_patient", "urgent", "follow_up", "procedure"] = "new_patient"
     provider_type: Literal["app", "physician", "therapist"] = "app"
-    provider_id: int | None = None
-    location_id: int | None = None
-    start_at: datetime = Field(description="ISO 8601; without an offset it is the clinic's wall clock")
+    provider_id: DbId | None = None
+    location_id: DbId | None = None
+    start_at: AppointmentDateTime = Field(description="ISO 8601; without an offset it is the clinic's wall clock")
     duration_minutes: int = Field(default=40, ge=10, le=240)
     modality: Literal["in_person", "telehealth"] = "in_person"
     reason: str | None = Field(default=None, max_length=500)
 
 
 class CancelIn(_Input):
-    version: int = Field(ge=1)
+    version: Version
 
 
 class CallOut(BaseModel):
@@ -94,10 +94,10 @@ class CallOut(BaseModel):
     pain_location: str
     pain_duration_weeks: int | None
     payer_id: str | None
-    received_at: datetime
+    received_at: UtcDateTime
     status: str
-    reached_at: datetime | None
-    letter_sent_at: datetime | None
+    reached_at: UtcDateTime | None
+    letter_sent_at: UtcDateTime | None
     version: int
 
 
@@ -110,8 +110,8 @@ class TriageOut(BaseModel):
     reasons: list[str]
     hits: list[dict]
     yellow_flags: list[str]
-    decided_at: datetime
-    acknowledged_at: datetime | None
+    decided_at: UtcDateTime
+    acknowledged_at: UtcDateTime | None
     acknowledged_by_id: int | None
 
 
@@ -125,9 +125,9 @@ class AppointmentOut(BaseModel):
     provider_type: str
     provider_id: int | None
     location_id: int | None
-    start_at: datetime
+    start_at: UtcDateTime
     duration_minutes: int
     modality: str
     status: str
-    booked_at: datetime
+    booked_at: UtcDateTime
     version: int

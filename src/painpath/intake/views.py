@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.intake import service
 from painpath.intake.schemas import (
     AcknowledgeIn,
@@ -42,7 +43,7 @@ def callback_queue(session: DbSession, caller: Annotated[Caller, requires(Permis
 
 @router.post("/intake/calls/{call_id}/attempts", response_model=CallOut)
 def record_attempt(  # noqa: ANN201
-    call_id: int, data: AttemptIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)],
+    call_id: DbId, data: AttemptIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)],
 ):
     call = service.record_attempt(
         session, actor=caller.actor, call_id=call_id, outcome=data.outcome, note=data.note,
@@ -53,14 +54,14 @@ def record_attempt(  # noqa: ANN201
 
 
 @router.post("/intake/calls/{call_id}/letter", response_model=CallOut)
-def letter_sent(call_id: int, data: LetterIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
+def letter_sent(call_id: DbId, data: LetterIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
     call = service.record_letter_sent(session, actor=caller.actor, call_id=call_id, channel=data.channel)
     ctx.reconcile(session, [call.episode_id])
     return call
 
 
 @router.post("/intake/calls/{call_id}/no-prior-records", response_model=CallOut)
-def no_prior_records(call_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
+def no_prior_records(call_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
     call = service.record_no_prior_records(session, actor=caller.actor, call_id=call_id)
     ctx.reconcile(session, [call.episode_id])
     return call
@@ -77,7 +78,7 @@ def preview_triage(data: TriageIn, ctx: AppCtx, caller: Annotated[Caller, requir
 
 
 @router.post("/intake/calls/{call_id}/triage", response_model=TriageOut, status_code=201)
-def record_triage(call_id: int, data: TriageIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
+def record_triage(call_id: DbId, data: TriageIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]):  # noqa: ANN201
     row = service.record_triage(session, actor=caller.actor, knowledge=ctx.knowledge, call_id=call_id, answers=data.answers)
     ctx.reconcile(session, [row.episode_id])
     return row
@@ -85,7 +86,7 @@ def record_triage(call_id: int, data: TriageIn, ctx: AppCtx, session: DbSession,
 
 @router.post("/triage/{triage_id}/acknowledge", response_model=TriageOut)
 def acknowledge(  # noqa: ANN201
-    triage_id: int, data: AcknowledgeIn, ctx: AppCtx, session: DbSession,
+    triage_id: DbId, data: AcknowledgeIn, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.TRIAGE_ACKNOWLEDGE)],
 ):
     row = service.acknowledge_emergent(session, actor=caller.actor, triage_id=triage_id, note=data.note)
@@ -94,7 +95,7 @@ def acknowledge(  # noqa: ANN201
 
 
 @router.get("/episodes/{episode_id}/appointments", response_model=list[AppointmentOut])
-def list_appointments(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]):  # noqa: ANN201
+def list_appointments(episode_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]):  # noqa: ANN201
     from painpath.patients import service as patients
 
     patients.read_episode(session, actor=caller.actor, episode_id=episode_id)  # clinic check + chart-read audit
@@ -103,7 +104,7 @@ def list_appointments(episode_id: int, session: DbSession, caller: Annotated[Cal
 
 @router.post("/episodes/{episode_id}/appointments", response_model=AppointmentOut, status_code=201)
 def book(  # noqa: ANN201
-    episode_id: int, data: AppointmentIn, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, data: AppointmentIn, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
 ):
     appointment = service.book_appointment(session, actor=caller.actor, calendar=ctx.calendar, episode_id=episode_id, data=data)
@@ -113,7 +114,7 @@ def book(  # noqa: ANN201
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
 def cancel(  # noqa: ANN201
-    appointment_id: int, data: CancelIn, ctx: AppCtx, session: DbSession,
+    appointment_id: DbId, data: CancelIn, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
 ):
     appointment = service.cancel_appointment(session, actor=caller.actor, appointment_id=appointment_id, version=data.version)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, NotFound
+from painpath.core.validation import DbId
 from painpath.medications import service
 from painpath.medications.schemas import REASON_WORDS, ROUTE_WORDS, StopIn, TrialIn
 from painpath.medications.timeline import describe, dose_words
@@ -80,7 +81,7 @@ def _values(form: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
     return {name: form.get(name) or None for name in names}
 
 
-def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: int, which: str,
+def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: DbId, which: str,
              form: dict[str, str], exc: Exception) -> Response:
     session.rollback()
     if isinstance(exc, NotFound):
@@ -95,7 +96,7 @@ def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, 
 
 
 @router.post("/episodes/{episode_id}/medication-trials")
-def add_trial(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def add_trial(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     try:
         data = TrialIn.model_validate(_values(form, TRIAL_LABELS))
@@ -107,7 +108,7 @@ def add_trial(episode_id: int, request: Request, ctx: AppCtx, session: DbSession
 
 
 @router.post("/medication-trials/{trial_id}/stop")
-def stop_trial(trial_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def stop_trial(trial_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     episode_id = service.get_trial(session, clinic_id=caller.user.clinic_id, trial_id=trial_id).episode_id
     try:

@@ -4,14 +4,16 @@ names its field and rule."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from painpath.core.validation import DbInt, InputModel, PlausibleDate, UtcDateTime, Version
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class MeasureIn(_Input):
@@ -25,8 +27,8 @@ class MeasureIn(_Input):
 
 class TargetIn(_Input):
     daily_mg: float = Field(allow_inf_nan=False)  # the daily total to reach
-    reach_by: date | None = None  # optional: refused when the pack's steps cannot get there by then
-    interval_days: int | None = None  # days between steps, within the pack's range (its lower end by default)
+    reach_by: PlausibleDate | None = None  # optional: refused when the pack's steps cannot get there by then
+    interval_days: DbInt | None = None  # days between steps, within the pack's range (its lower end by default)
     success: str = Field(min_length=1, max_length=1000)  # what success means, in words
     measures: list[MeasureIn] = Field(default_factory=list, max_length=10)
 
@@ -35,7 +37,7 @@ class TrialPlanIn(_Input):
     drug_key: str | None = Field(default=None, max_length=60)
     rxnorm_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]+$")
     drug_name: str | None = Field(default=None, max_length=200)
-    start_date: date | None = None  # default: the clinic's today
+    start_date: PlausibleDate | None = None  # default: the clinic's today
     target: TargetIn
     override_reason: str | None = Field(default=None, max_length=2000)  # needed when another trial is running
 
@@ -55,7 +57,7 @@ class PlanItemOut(BaseModel):
     daily_mg: float | None
     check_id: str | None
     source: str | None
-    done_at: datetime | None
+    done_at: UtcDateTime | None
 
 
 class TrialPlanOut(BaseModel):
@@ -82,12 +84,13 @@ class TaperRxIn(_Input):
 
     drug: str | None = Field(default=None, max_length=200)
     rxnorm_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]+$")
-    strength: float = Field(allow_inf_nan=False)
+    # Positive before the taper planner divides by them (an interval of 0 hours was a server error).
+    strength: float = Field(gt=0, allow_inf_nan=False)
     strength_unit: Literal["mg"] = "mg"
-    dose_units: float = Field(default=1, allow_inf_nan=False)
-    times_per_day: float | None = Field(default=None, allow_inf_nan=False)
-    interval_hours: float | None = Field(default=None, allow_inf_nan=False)
-    prn_max_per_day: float | None = Field(default=None, allow_inf_nan=False)
+    dose_units: float = Field(default=1, gt=0, allow_inf_nan=False)
+    times_per_day: float | None = Field(default=None, gt=0, le=24, allow_inf_nan=False)
+    interval_hours: float | None = Field(default=None, ge=1, le=168, allow_inf_nan=False)
+    prn_max_per_day: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     form: Literal["oral"] = "oral"
     product: str | None = Field(default=None, max_length=60)  # tablet product id (oxycodone_ir); default: found by strength
 
@@ -95,7 +98,7 @@ class TaperRxIn(_Input):
 class TaperIn(_Input):
     prescriptions: list[TaperRxIn] = Field(min_length=1, max_length=6)
     target_mme: float = Field(allow_inf_nan=False)
-    start_date: date | None = None  # default: the clinic's today
+    start_date: PlausibleDate | None = None  # default: the clinic's today
     rate: Literal["monthly", "short_term_weekly"] = "monthly"
     percent_per_month: float = Field(default=10, allow_inf_nan=False)
     faster_reason: str | None = Field(default=None, max_length=2000)
@@ -103,14 +106,14 @@ class TaperIn(_Input):
 
 
 class PauseIn(_Input):
-    paused_on: date | None = None  # default: today
+    paused_on: PlausibleDate | None = None  # default: today
     reason: str = Field(min_length=1, max_length=2000)
-    version: int = Field(ge=1)
+    version: Version
 
 
 class ResumeIn(_Input):
-    resumed_on: date | None = None  # default: today
-    version: int = Field(ge=1)
+    resumed_on: PlausibleDate | None = None  # default: today
+    version: Version
 
 
 class TaperStepOut(BaseModel):
@@ -123,7 +126,7 @@ class TaperStepOut(BaseModel):
     regimen_words: str | None
     lines: list[dict]
     daily_mme: float | None
-    done_at: datetime | None
+    done_at: UtcDateTime | None
 
 
 class TaperOut(BaseModel):

@@ -25,6 +25,7 @@ from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission, Role
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, NotFound
+from painpath.core.validation import DbId
 from painpath.interop.pdmp.base import FINDING_FLAGS
 from painpath.medications import prescriptions as rx_service
 from painpath.medications import safety_api, safety_rules, safety_service, taper_service
@@ -101,7 +102,7 @@ def coprescribing_warnings(listed: rx_service.PrescriptionList) -> list[str]:
     return warnings
 
 
-def _clinicians(session: Session, clinic_id: int) -> list[tuple[str, str]]:
+def _clinicians(session: Session, clinic_id: DbId) -> list[tuple[str, str]]:
     users = session.scalars(select(User).where(User.clinic_id == clinic_id, User.role == Role.CLINICIAN.value).order_by(User.display_name))
     return [(str(u.id), u.display_name) for u in users]
 
@@ -267,7 +268,7 @@ def _values(form: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
     return {name: form[name] for name in names if form.get(name)}
 
 
-def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: int, panel: str, which: str,
+def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: DbId, panel: str, which: str,
              form: dict[str, str], exc: Exception) -> Response:
     session.rollback()  # nothing half-saved
     if isinstance(exc, NotFound):
@@ -281,7 +282,7 @@ def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, 
     return patient_pages.render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=status)
 
 
-def _record(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: int, *, panel: str, which: str,
+def _record(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: DbId, *, panel: str, which: str,
             form: dict[str, str], schema: type[BaseModel], data: dict[str, Any], save: Callable[[Any], Any], anchor: str) -> Response:
     """Validate the form into `schema`, save it, and go back to the episode; refused: the page again, 422."""
     try:
@@ -292,7 +293,7 @@ def _record(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, e
 
 
 @router.post("/episodes/{episode_id}/prescriptions")
-def record_prescription(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def record_prescription(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                         caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     data = _values(form, RX_LABELS)
     data["as_needed"] = "as_needed" in form
@@ -302,7 +303,7 @@ def record_prescription(episode_id: int, request: Request, ctx: AppCtx, session:
 
 
 @router.post("/prescriptions/{prescription_id}/stop")
-def stop_prescription(prescription_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def stop_prescription(prescription_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                       caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     rx = rx_service.get_prescription(session, clinic_id=caller.user.clinic_id, prescription_id=prescription_id)
     data = {**_values(form, STOP_LABELS), **({"version": form["version"]} if form.get("version") else {})}
@@ -312,7 +313,7 @@ def stop_prescription(prescription_id: int, request: Request, ctx: AppCtx, sessi
 
 
 @router.post("/episodes/{episode_id}/opioid-agreements")
-def record_agreement(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def record_agreement(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                      caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     return _record(request, ctx, session, caller, episode_id, panel="opioid_safety", which="agreement", form=form, schema=AgreementIn,
                    data=_values(form, AGREEMENT_LABELS), anchor="opioid-safety",
@@ -320,7 +321,7 @@ def record_agreement(episode_id: int, request: Request, ctx: AppCtx, session: Db
 
 
 @router.post("/episodes/{episode_id}/pdmp-checks")
-def record_pdmp_check(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def record_pdmp_check(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                       caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     # Each finding is its own checkbox (finding_<flag>), so a form read as one value a name keeps them all.
     findings = [flag for flag in FINDING_FLAGS if form.get(f"finding_{flag}")]
@@ -331,7 +332,7 @@ def record_pdmp_check(episode_id: int, request: Request, ctx: AppCtx, session: D
 
 
 @router.post("/episodes/{episode_id}/urine-drug-tests")
-def record_drug_test(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def record_drug_test(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                      caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     return _record(request, ctx, session, caller, episode_id, panel="opioid_safety", which="udt", form=form, schema=DrugTestIn,
                    data=_values(form, UDT_LABELS), anchor="opioid-safety",
@@ -339,7 +340,7 @@ def record_drug_test(episode_id: int, request: Request, ctx: AppCtx, session: Db
 
 
 @router.post("/episodes/{episode_id}/naloxone-offers")
-def record_naloxone_offer(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def record_naloxone_offer(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                           caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     return _record(request, ctx, session, caller, episode_id, panel="opioid_safety", which="naloxone", form=form, schema=NaloxoneOfferIn,
                    data=_values(form, NALOXONE_LABELS), anchor="opioid-safety",
@@ -347,7 +348,7 @@ def record_naloxone_offer(episode_id: int, request: Request, ctx: AppCtx, sessio
 
 
 @router.post("/tapers/{taper_id}/pause")
-def pause_taper(taper_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def pause_taper(taper_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                 caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
     data = {**_values(form, PAUSE_LABELS), **({"version": form["version"]} if form.get("version") else {})}
@@ -356,7 +357,7 @@ def pause_taper(taper_id: int, request: Request, ctx: AppCtx, session: DbSession
 
 
 @router.post("/tapers/{taper_id}/resume")
-def resume_taper(taper_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def resume_taper(taper_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
     data = {**_values(form, RESUME_LABELS), **({"version": form["version"]} if form.get("version") else {})}

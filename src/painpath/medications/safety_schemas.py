@@ -4,10 +4,12 @@ each names its field and rule."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from painpath.core.validation import DbId, DbInt, InputModel, PastDate, PlausibleDate, PlausibleDateTime, UtcDateTime, Version
 
 StrengthUnit = Literal["mg", "mcg", "mcg/hr"]
 Form = Literal["oral", "transdermal_patch", "buccal", "buccal_film", "nasal", "topical", "injection", "other"]
@@ -15,8 +17,8 @@ UdtResult = Literal["expected", "unexpected", "pending"]
 NaloxoneOutcome = Literal["accepted", "declined", "already_has"]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class PrescriptionIn(_Input):
@@ -34,17 +36,17 @@ class PrescriptionIn(_Input):
     prn_max_per_day: float | None = Field(default=None, allow_inf_nan=False)
     form: Form = "oral"
     quantity: float | None = Field(default=None, allow_inf_nan=False)
-    days_supply: int | None = None
-    start_date: date
-    end_date: date | None = None
-    prescriber_id: int | None = None  # default: the clinician recording it
-    previous_id: int | None = None  # a dose change of this earlier prescription
+    days_supply: DbInt | None = None
+    start_date: PlausibleDate
+    end_date: PlausibleDate | None = None
+    prescriber_id: DbId | None = None  # default: the clinician recording it
+    previous_id: DbId | None = None  # a dose change of this earlier prescription
 
 
 class PrescriptionStop(_Input):
-    stopped_on: date
+    stopped_on: PlausibleDate
     reason: str | None = Field(default=None, max_length=2000)
-    version: int = Field(ge=1)
+    version: Version
 
 
 class MmeOut(BaseModel):
@@ -86,7 +88,7 @@ class PrescriptionOut(BaseModel):
     is_benzodiazepine: bool
     is_gabapentinoid: bool
     previous_id: int | None
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     version: int
     active: bool = False
     mme: MmeOut | None = None
@@ -107,8 +109,8 @@ class PrescriptionListOut(BaseModel):
 
 
 class AgreementIn(_Input):
-    signed_on: date
-    clinician_id: int | None = None  # default: the clinician recording it
+    signed_on: PlausibleDate
+    clinician_id: DbId | None = None  # default: the clinician recording it
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -127,7 +129,7 @@ class PdmpCheckIn(_Input):
     """A PDMP check through a plugin; for `manual_attestation` the clinician attests what it showed."""
 
     plugin: str = "manual_attestation"
-    checked_at: datetime | None = None  # default: now; a time without offset is the clinic's wall clock
+    checked_at: PlausibleDateTime | None = None  # default: now; a time without offset is the clinic's wall clock
     state: str = Field(min_length=2, max_length=2)
     summary: str = Field(max_length=2000)
     findings: list[str] = Field(default_factory=list)
@@ -138,7 +140,7 @@ class PdmpCheckOut(BaseModel):
 
     id: int
     episode_id: int
-    checked_at: datetime
+    checked_at: UtcDateTime
     checked_by_id: int
     state: str
     summary: str
@@ -148,7 +150,7 @@ class PdmpCheckOut(BaseModel):
 
 
 class DrugTestIn(_Input):
-    collected_on: date
+    collected_on: PastDate
     result: UdtResult = "pending"
     unexpected_findings: str | None = Field(default=None, max_length=2000)
 
@@ -164,7 +166,7 @@ class DrugTestOut(BaseModel):
 
 
 class NaloxoneOfferIn(_Input):
-    offered_on: date
+    offered_on: PlausibleDate
     outcome: NaloxoneOutcome
     note: str | None = Field(default=None, max_length=2000)
 

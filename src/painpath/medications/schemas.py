@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from painpath.core.validation import DbInt, InputModel, PlausibleDate, UtcDateTime, Version
 
 ReasonStopped = Literal["ineffective", "side_effects", "cost", "other"]
 RouteName = Literal["oral", "topical", "transdermal", "injection", "other"]
@@ -20,8 +22,8 @@ REASON_WORDS: dict[str, str] = {
 ROUTE_WORDS: dict[str, str] = {"oral": "By mouth", "topical": "On the skin", "transdermal": "Patch", "injection": "Injection", "other": "Other"}
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class TrialIn(_Input):
@@ -32,26 +34,26 @@ class TrialIn(_Input):
     rxnorm_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]+$")
     drug_name: str | None = Field(default=None, max_length=200)
     dose_mg: float | None = Field(default=None, allow_inf_nan=False)
-    times_per_day: int | None = None
+    times_per_day: DbInt | None = None
     daily_mg: float | None = Field(default=None, allow_inf_nan=False)
     route: RouteName | None = None  # default: the pack's route, else oral
-    start_date: date
-    stop_date: date | None = None
+    start_date: PlausibleDate
+    stop_date: PlausibleDate | None = None
     reason_stopped: ReasonStopped | None = None
     response: str | None = Field(default=None, max_length=2000)
-    relief_percent: int | None = None
+    relief_percent: DbInt | None = None
 
 
 class TrialUpdate(TrialIn):
-    version: int = Field(ge=1)
+    version: Version
 
 
 class StopIn(_Input):
-    stop_date: date
+    stop_date: PlausibleDate
     reason_stopped: ReasonStopped | None = None
     response: str | None = Field(default=None, max_length=2000)
-    relief_percent: int | None = None
-    version: int = Field(ge=1)
+    relief_percent: DbInt | None = None
+    version: Version
 
 
 class TargetOut(BaseModel):
@@ -93,6 +95,6 @@ class TrialOut(BaseModel):
     response: str | None
     relief_percent: int | None
     recorded_by_id: int | None
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     version: int
     assessment: AssessmentOut | None = None

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from painpath.core.validation import DbId, InputModel, PastDate, UtcDateTime, Version
+
 Concordant = Literal["yes", "no", "unknown"]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class StudyIn(_Input):
@@ -19,9 +21,9 @@ class StudyIn(_Input):
     region: str = Field(max_length=20)
     study: str = Field(min_length=2, max_length=200, description='What was done: "MRI lumbar spine without contrast"')
     origin: Literal["clinic", "outside"] = "outside"
-    performed_on: date
+    performed_on: PastDate
     report_on_file: bool = False
-    records_request_id: int | None = Field(default=None, description="The records request the report came back on")
+    records_request_id: DbId | None = Field(default=None, description="The records request the report came back on")
     concordant: Concordant = "unknown"
     summary: str = Field(default="", max_length=4000)
 
@@ -29,10 +31,10 @@ class StudyIn(_Input):
 class ReportIn(_Input):
     """The report of a known study arrived."""
 
-    records_request_id: int | None = None
+    records_request_id: DbId | None = None
     concordant: Concordant = "unknown"
     summary: str = Field(default="", max_length=4000)
-    version: int = Field(ge=1)
+    version: Version
 
 
 class StudyOut(BaseModel):
@@ -51,5 +53,5 @@ class StudyOut(BaseModel):
     concordant: str
     summary: str
     recorded_by_id: int | None
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     version: int

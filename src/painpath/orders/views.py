@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.orders import service
 from painpath.orders.schemas import ReportIn, StudyIn, StudyOut
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -18,16 +19,16 @@ router = APIRouter(prefix="/api", tags=["orders"])
 
 
 @router.post("/episodes/{episode_id}/imaging-studies", response_model=StudyOut, status_code=201)
-def record_study(episode_id: int, data: StudyIn, ctx: AppCtx, session: DbSession,
+def record_study(episode_id: DbId, data: StudyIn, ctx: AppCtx, session: DbSession,
                  caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]):  # noqa: ANN201
     return service.record_study(session, actor=caller.actor, calendar=ctx.calendar, episode_id=episode_id, data=data)
 
 
 @router.get("/episodes/{episode_id}/imaging-studies", response_model=list[StudyOut])
-def list_studies(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
+def list_studies(episode_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
     return service.list_studies(session, actor=caller.actor, episode_id=episode_id)
 
 
 @router.post("/imaging-studies/{study_id}/report", response_model=StudyOut)
-def record_report(study_id: int, data: ReportIn, session: DbSession, caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]):  # noqa: ANN201
+def record_report(study_id: DbId, data: ReportIn, session: DbSession, caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]):  # noqa: ANN201
     return service.record_report(session, actor=caller.actor, study_id=study_id, data=data)

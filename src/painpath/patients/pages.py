@@ -28,6 +28,7 @@ from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
+from painpath.core.validation import DbId, SafeText
 from painpath.patients import service, timeline
 from painpath.patients.models import Episode, Patient
 from painpath.patients.schemas import BodyRegion, ContactMethod, EpisodeIn, Laterality, PatientIn, Sex
@@ -75,7 +76,7 @@ def _page(request: Request, name: str, ctx: AppContext, caller: Caller, status_c
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-def _staff(session: Session, clinic_id: int, role: str) -> list[User]:
+def _staff(session: Session, clinic_id: DbId, role: str) -> list[User]:
     return list(
         session.scalars(
             select(User).where(User.clinic_id == clinic_id, User.role == role, User.active.is_(True)).order_by(User.display_name)
@@ -98,9 +99,9 @@ def search_page(
     ctx: AppCtx,
     session: DbSession,
     caller: Annotated[Caller, requires(Permission.PATIENT_SEARCH)],
-    name: str = "",
-    mrn: str = "",
-    birth_date: str = "",
+    name: SafeText = "",
+    mrn: SafeText = "",
+    birth_date: SafeText = "",
 ) -> Response:
     query = {"name": name.strip()[:100], "mrn": mrn.strip()[:40], "birth_date": birth_date.strip()}
     problems: list[FieldProblem] = []
@@ -166,7 +167,7 @@ def create_patient(
 
 # Patient chart ---------------------------------------------------------------------------------
 
-def _chart_page(request: Request, ctx: AppContext, session: Session, caller: Caller, patient_id: int,
+def _chart_page(request: Request, ctx: AppContext, session: Session, caller: Caller, patient_id: DbId,
                 form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200) -> Response:
     patient, coverages, episodes = service.read_chart(session, actor=caller.actor, patient_id=patient_id)
     payers = ctx.knowledge.payers
@@ -187,7 +188,7 @@ def _chart_page(request: Request, ctx: AppContext, session: Session, caller: Cal
 
 @router.get("/patients/{patient_id}")
 def patient_page(
-    patient_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    patient_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
 ) -> Response:
     return _chart_page(request, ctx, session, caller, patient_id)
@@ -199,7 +200,7 @@ def _codes(raw: str) -> list[str]:
 
 @router.post("/patients/{patient_id}/episodes")
 def open_episode(
-    patient_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    patient_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)],
 ) -> Response:
     values: dict[str, Any] = {name: form.get(name) or None for name in EPISODE_LABELS}
@@ -266,7 +267,7 @@ def _describe_code(code: str) -> str:
     return icd.get_description(code) if icd.is_valid_item(code) else "Not an ICD-10-CM code"
 
 
-def render_episode_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int, *,
+def render_episode_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: DbId, *,
                         state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     """The episode page; a slice whose form on it was refused passes `state` so its panel shows why."""
     patient, episode = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
@@ -297,7 +298,7 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
 
 @router.get("/episodes/{episode_id}")
 def episode_page(
-    episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
 ) -> Response:
     return render_episode_page(request, ctx, session, caller, episode_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from painpath.core.validation import AppointmentDateTime, BirthDate, DbId, InputModel, PastDate, PlausibleDate, UtcDateTime, Version
 
 Sex = Literal["female", "male", "other", "unknown"]
 ContactMethod = Literal["phone", "sms", "email", "portal", "mail"]
@@ -15,32 +17,25 @@ BodyRegion = Literal["cervical", "thoracic", "lumbar", "sacroiliac", "hip", "kne
 EpisodeStatus = Literal["open", "on_hold", "discharged"]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class PatientIn(_Input):
     mrn: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     given_name: str = Field(min_length=1, max_length=80)
     family_name: str = Field(min_length=1, max_length=80)
-    birth_date: date
+    birth_date: BirthDate
     sex: Sex
     phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+() .-]{7,40}$")
     email: EmailStr | None = None
     address: str | None = Field(default=None, max_length=300)
     preferred_contact: ContactMethod = "phone"
-    home_location_id: int | None = None
-
-    @field_validator("birth_date")
-    @classmethod
-    def _not_in_future(cls, value: date) -> date:
-        if value > date.today() or value.year < 1900:
-            raise ValueError("birth date must be between 1900 and today")
-        return value
+    home_location_id: DbId | None = None
 
 
 class PatientUpdate(PatientIn):
-    version: int = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
 
 
 class PatientOut(BaseModel):
@@ -64,8 +59,8 @@ class CoverageIn(_Input):
     payer_id: str = Field(min_length=1, max_length=60)
     member_id: str = Field(min_length=1, max_length=60)
     group_number: str | None = Field(default=None, max_length=60)
-    effective_from: date
-    effective_to: date | None = None
+    effective_from: PlausibleDate
+    effective_to: PlausibleDate | None = None
     priority: int = Field(default=1, ge=1, le=3)
 
 
@@ -87,20 +82,20 @@ class EpisodeIn(_Input):
     problem_summary: str = Field(min_length=3, max_length=2000)
     body_region: BodyRegion
     laterality: Laterality
-    onset_date: date | None = None
+    onset_date: PastDate | None = None
     icd10_codes: list[str] = Field(default_factory=list, max_length=12)
-    responsible_clinician_id: int | None = None
-    coordinator_id: int | None = None
-    location_id: int | None = None
+    responsible_clinician_id: DbId | None = None
+    coordinator_id: DbId | None = None
+    location_id: DbId | None = None
 
 
 class EpisodeUpdate(EpisodeIn):
     status: EpisodeStatus = "open"
-    version: int = Field(ge=1)
+    version: Version
 
 
 class FirstVisitBooked(_Input):
-    visit_at: datetime = Field(description="ISO 8601; a time without an offset is the clinic's wall clock")
+    visit_at: AppointmentDateTime = Field(description="ISO 8601; a time without an offset is the clinic's wall clock")
 
 
 class EpisodeOut(BaseModel):
@@ -114,11 +109,11 @@ class EpisodeOut(BaseModel):
     onset_date: date | None
     icd10_codes: list[str]
     status: str
-    opened_at: datetime
-    closed_at: datetime | None
+    opened_at: UtcDateTime
+    closed_at: UtcDateTime | None
     responsible_clinician_id: int | None
     coordinator_id: int | None
     location_id: int | None
-    first_visit_booked_at: datetime | None
-    first_visit_at: datetime | None
+    first_visit_booked_at: UtcDateTime | None
+    first_visit_at: UtcDateTime | None
     version: int

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from painpath.core.clock import BusinessCalendar
+from painpath.core.clock import BusinessCalendar, iso_utc
 from painpath.patients.models import Episode
 
 
@@ -20,7 +20,7 @@ class TimelineEntry:
     source: str
 
     def as_dict(self) -> dict:
-        return {"at": self.at.isoformat(), "kind": self.kind, "summary": self.summary, "source": self.source}
+        return {"at": iso_utc(self.at) if isinstance(self.at, datetime) else self.at.isoformat(), "kind": self.kind, "summary": self.summary, "source": self.source}
 
 
 # Sources write summaries for people, so they get the calendar to show times on the clinic's clock.

@@ -22,6 +22,7 @@ from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.validation import DbId
 from painpath.knowledge.schemas.pathways import TERMINAL_NEXT, FunctionalMeasure, Pathway
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Episode
@@ -79,7 +80,7 @@ def _step_choices(knowledge: Any) -> list[tuple[str, list[tuple[str, str]]]]:  #
 
 # Reading ---------------------------------------------------------------------------------------
 
-def _latest_plan(session: Any, episode_id: int) -> CarePlan | None:  # noqa: ANN401
+def _latest_plan(session: Any, episode_id: DbId) -> CarePlan | None:  # noqa: ANN401
     """The active plan, else the latest one (pivoted or completed), as the API's read does."""
     return service.active_plan(session, episode_id=episode_id) or session.scalars(
         select(CarePlan).where(CarePlan.episode_id == episode_id).order_by(CarePlan.id.desc())).first()
@@ -201,7 +202,7 @@ def _form_problems(exc: ValidationError, goal_rows: Mapping[int, int]) -> list[F
     return named
 
 
-def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: int, which: str,
+def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: DbId, which: str,
              form: Mapping[str, str], problems: list[FieldProblem], status: int) -> Response:
     session.rollback()
     state = {STATE_KEY: {"form": dict(form), "which": which, "problems": problems}}
@@ -217,7 +218,7 @@ def _domain_refusal(exc: DomainError) -> tuple[list[FieldProblem], int]:
 # Routes ----------------------------------------------------------------------------------------
 
 @router.post("/episodes/{episode_id}/plans")
-def start_plan_form(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def start_plan_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                     caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> Response:
     goals, goal_rows, problems = _goals(form)
     values = {"pathway_id": form.get("pathway_id") or "", "goals": goals, "first_step_id": form.get("first_step_id") or None,
@@ -239,7 +240,7 @@ def start_plan_form(episode_id: int, request: Request, ctx: AppCtx, session: DbS
     return RedirectResponse(f"/episodes/{plan.episode_id}#care-plan", status_code=303)
 
 
-def _step_row(session: DbSession, caller: Caller, step_row_id: int) -> PlanStep:
+def _step_row(session: DbSession, caller: Caller, step_row_id: DbId) -> PlanStep:
     row = session.get(PlanStep, step_row_id)
     if row is None or row.clinic_id != caller.user.clinic_id:
         raise NotFound("plan step", step_row_id)
@@ -247,7 +248,7 @@ def _step_row(session: DbSession, caller: Caller, step_row_id: int) -> PlanStep:
 
 
 @router.post("/plan-steps/{step_row_id}/confirm")
-def confirm_form(step_row_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def confirm_form(step_row_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> Response:
     episode_id = _step_row(session, caller, step_row_id).episode_id
     try:
@@ -265,7 +266,7 @@ def confirm_form(step_row_id: int, request: Request, ctx: AppCtx, session: DbSes
 
 
 @router.post("/plans/{plan_id}/pivot")
-def pivot_form(plan_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def pivot_form(plan_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> Response:
     plan = session.get(CarePlan, plan_id)
     if plan is None or plan.clinic_id != caller.user.clinic_id:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from painpath.authorizations.schemas import Side
+from painpath.core.validation import InputModel, Version
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class GoalIn(_Input):
@@ -36,14 +37,14 @@ class PlanStartIn(_Input):
 
 
 class ConfirmIn(_Input):
-    version: int = Field(ge=1, description="The step version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The step version you loaded; a stale version is refused with 409")
     outcome: Literal["succeeded", "failed"] | None = Field(default=None, description="Default: the proposal's")
     note: str | None = Field(default=None, max_length=4000)
     procedure: ProcedureDetailIn | None = None
 
 
 class PivotIn(_Input):
-    version: int = Field(ge=1, description="The plan version you loaded")
+    version: Version = Field(description="The plan version you loaded")
     pathway_id: str = Field(min_length=1, max_length=60)
     reason: str = Field(min_length=1, max_length=4000)
     goals: list[GoalIn] = Field(default_factory=list, max_length=12)

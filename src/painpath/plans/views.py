@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 
 from painpath.authorizations import lifecycle
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.plans import patient_plan, rules, service
 from painpath.plans.schemas import ConfirmIn, PivotIn, PlanStartIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -77,27 +78,27 @@ def _answer(ctx: AppCtx, session: DbSession, plan) -> dict:  # noqa: ANN001
 
 
 @router.post("/episodes/{episode_id}/plans", status_code=201)
-def start_plan(episode_id: int, data: PlanStartIn, ctx: AppCtx, session: DbSession,
+def start_plan(episode_id: DbId, data: PlanStartIn, ctx: AppCtx, session: DbSession,
                caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> dict:
     plan = service.start_plan(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id, data=data)
     return _answer(ctx, session, plan)
 
 
 @router.get("/episodes/{episode_id}/plan")
-def read_plan(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict | None:
+def read_plan(episode_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict | None:
     view = service.read_plan(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
     return plan_out(view) if view is not None else None
 
 
 @router.post("/plan-steps/{step_id}/confirm")
-def confirm(step_id: int, data: ConfirmIn, ctx: AppCtx, session: DbSession,
+def confirm(step_id: DbId, data: ConfirmIn, ctx: AppCtx, session: DbSession,
             caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> dict:
     plan = service.confirm(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, step_row_id=step_id, data=data)
     return _answer(ctx, session, plan)
 
 
 @router.post("/plans/{plan_id}/pivot")
-def pivot(plan_id: int, data: PivotIn, ctx: AppCtx, session: DbSession,
+def pivot(plan_id: DbId, data: PivotIn, ctx: AppCtx, session: DbSession,
           caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> dict:
     plan = service.pivot(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, plan_id=plan_id, data=data)
     return _answer(ctx, session, plan)
@@ -112,7 +113,7 @@ downloads = APIRouter(tags=["plans"])
 
 
 @downloads.get("/episodes/{episode_id}/plan.pdf")
-def patient_plan_pdf(episode_id: int, ctx: AppCtx, session: DbSession,
+def patient_plan_pdf(episode_id: DbId, ctx: AppCtx, session: DbSession,
                      caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     pdf = patient_plan.patient_plan_pdf(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
     headers = {"Content-Disposition": f'inline; filename="care-plan-episode-{episode_id}.pdf"', "Cache-Control": "no-store"}
@@ -120,7 +121,7 @@ def patient_plan_pdf(episode_id: int, ctx: AppCtx, session: DbSession,
 
 
 @downloads.get("/episodes/{episode_id}/plan.ics")
-def patient_plan_calendar(episode_id: int, ctx: AppCtx, session: DbSession,
+def patient_plan_calendar(episode_id: DbId, ctx: AppCtx, session: DbSession,
                           caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     ics = patient_plan.plan_calendar_ics(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
     headers = {"Content-Disposition": f'attachment; filename="care-plan-episode-{episode_id}.ics"', "Cache-Control": "no-store"}

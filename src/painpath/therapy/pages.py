@@ -24,6 +24,7 @@ from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission, Role
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Episode
 from painpath.therapy import rules, service
@@ -122,7 +123,7 @@ def _course_views(ctx: AppContext, session: Any, episode: Episode, today: date) 
     return found
 
 
-def _therapists(session: Any, clinic_id: int) -> list[tuple[int, str]]:  # noqa: ANN401
+def _therapists(session: Any, clinic_id: DbId) -> list[tuple[int, str]]:  # noqa: ANN401
     return [(u.id, u.display_name) for u in session.scalars(
         select(User).where(User.clinic_id == clinic_id, User.role == Role.THERAPIST.value, User.active.is_(True)).order_by(User.display_name))]
 
@@ -154,7 +155,7 @@ def _values(form: Mapping[str, str], names: Mapping[str, str]) -> dict[str, Any]
     return {name: form[name] for name in names if form.get(name)}
 
 
-def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: int, which: str,
+def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: DbId, which: str,
              form: Mapping[str, str], exc: ValidationError | DomainError) -> Response:
     session.rollback()
     if isinstance(exc, NotFound):
@@ -168,27 +169,27 @@ def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, 
     return patient_pages.render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=status)
 
 
-def _course(session: DbSession, caller: Caller, course_id: int) -> PtCourse:
+def _course(session: DbSession, caller: Caller, course_id: DbId) -> PtCourse:
     found = session.get(PtCourse, course_id)
     if found is None or found.clinic_id != caller.user.clinic_id:
         raise NotFound("pt_course", course_id)
     return found
 
 
-def _authorization(session: DbSession, caller: Caller, authorization_id: int) -> PtAuthorization:
+def _authorization(session: DbSession, caller: Caller, authorization_id: DbId) -> PtAuthorization:
     found = session.get(PtAuthorization, authorization_id)
     if found is None or found.clinic_id != caller.user.clinic_id:
         raise NotFound("pt_authorization", authorization_id)
     return found
 
 
-def _done(ctx: AppCtx, session: DbSession, episode_id: int, anchor: str) -> Response:
+def _done(ctx: AppCtx, session: DbSession, episode_id: DbId, anchor: str) -> Response:
     ctx.reconcile(session, [episode_id])
     return RedirectResponse(f"/episodes/{episode_id}#{anchor}", status_code=303)
 
 
 @router.post("/episodes/{episode_id}/pt-courses")
-def start_course_form(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def start_course_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                       caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> Response:
     try:
         data = CourseIn.model_validate(_values(form, COURSE_LABELS))
@@ -199,7 +200,7 @@ def start_course_form(episode_id: int, request: Request, ctx: AppCtx, session: D
 
 
 @router.post("/pt-courses/{course_id}/authorizations")
-def record_authorization_form(course_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def record_authorization_form(course_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                               caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     episode_id = _course(session, caller, course_id).episode_id
     try:
@@ -211,7 +212,7 @@ def record_authorization_form(course_id: int, request: Request, ctx: AppCtx, ses
 
 
 @router.post("/pt-authorizations/{authorization_id}/extension-request")
-def extension_requested_form(authorization_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def extension_requested_form(authorization_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                              caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     episode_id = _authorization(session, caller, authorization_id).episode_id
     try:
@@ -223,7 +224,7 @@ def extension_requested_form(authorization_id: int, request: Request, ctx: AppCt
 
 
 @router.post("/pt-authorizations/{authorization_id}/extension-answer")
-def extension_answer_form(authorization_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def extension_answer_form(authorization_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                           caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     episode_id = _authorization(session, caller, authorization_id).episode_id
     try:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.patients import service as patients
 from painpath.therapy import prescription, rules, service
 from painpath.therapy.models import PtCourse
@@ -64,69 +65,69 @@ def _answer(ctx: AppCtx, session: DbSession, course: PtCourse) -> dict:
 
 
 @router.post("/episodes/{episode_id}/pt-courses", status_code=201)
-def create_course(episode_id: int, data: CourseIn, ctx: AppCtx, session: DbSession,
+def create_course(episode_id: DbId, data: CourseIn, ctx: AppCtx, session: DbSession,
                   caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> dict:
     course = service.create_course(session, actor=caller.actor, knowledge=ctx.knowledge, episode_id=episode_id, data=data)
     return _answer(ctx, session, course)
 
 
 @router.get("/episodes/{episode_id}/pt-courses")
-def list_courses(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> list[dict]:
+def list_courses(episode_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> list[dict]:
     patients.read_episode(session, actor=caller.actor, episode_id=episode_id)  # clinic and caseload check, chart-read audit
     return [course_out(service.evaluate(session, course=c, calendar=ctx.calendar, settings=ctx.settings))
             for c in service.courses_for_episode(session, episode_id=episode_id)]
 
 
 @router.get("/pt-courses/{course_id}")
-def read_course(course_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
+def read_course(course_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
     _patient, _episode, course = service.get_course(session, actor=caller.actor, course_id=course_id)
     return course_out(service.evaluate(session, course=course, calendar=ctx.calendar, settings=ctx.settings))
 
 
 @router.post("/pt-courses/{course_id}/authorizations", status_code=201)
-def record_authorization(course_id: int, data: AuthorizationIn, ctx: AppCtx, session: DbSession,
+def record_authorization(course_id: DbId, data: AuthorizationIn, ctx: AppCtx, session: DbSession,
                          caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     row = service.record_authorization(session, actor=caller.actor, course_id=course_id, data=data)
     return _answer(ctx, session, session.get(PtCourse, row.course_id))
 
 
 @router.post("/pt-authorizations/{authorization_id}/extension-request")
-def record_extension_requested(authorization_id: int, data: ExtensionRequestedIn, ctx: AppCtx, session: DbSession,
+def record_extension_requested(authorization_id: DbId, data: ExtensionRequestedIn, ctx: AppCtx, session: DbSession,
                                caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     row = service.record_extension_requested(session, actor=caller.actor, authorization_id=authorization_id, data=data)
     return _answer(ctx, session, session.get(PtCourse, row.course_id))
 
 
 @router.post("/pt-authorizations/{authorization_id}/extension-answer")
-def record_extension_answer(authorization_id: int, data: ExtensionAnswerIn, ctx: AppCtx, session: DbSession,
+def record_extension_answer(authorization_id: DbId, data: ExtensionAnswerIn, ctx: AppCtx, session: DbSession,
                             caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
     row, _following = service.record_extension_answer(session, actor=caller.actor, authorization_id=authorization_id, data=data)
     return _answer(ctx, session, session.get(PtCourse, row.course_id))
 
 
 @router.post("/pt-courses/{course_id}/progress-reports", status_code=201)
-def record_progress_report(course_id: int, data: ProgressReportIn, ctx: AppCtx, session: DbSession,
+def record_progress_report(course_id: DbId, data: ProgressReportIn, ctx: AppCtx, session: DbSession,
                            caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> dict:
     report = service.record_progress_report(session, actor=caller.actor, course_id=course_id, data=data)
     return _answer(ctx, session, session.get(PtCourse, report.course_id))
 
 
 @router.post("/pt-courses/{course_id}/certifications", status_code=201)
-def record_certification(course_id: int, data: CertificationIn, ctx: AppCtx, session: DbSession,
+def record_certification(course_id: DbId, data: CertificationIn, ctx: AppCtx, session: DbSession,
                          caller: Annotated[Caller, requires(Permission.NOTE_SIGN)]) -> dict:
     row = service.record_certification(session, actor=caller.actor, course_id=course_id, data=data)
     return _answer(ctx, session, session.get(PtCourse, row.course_id))
 
 
 @router.get("/pt-courses/{course_id}/prescription.pdf")
-def prescription_pdf(course_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+def prescription_pdf(course_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     course, pdf = prescription.prescription_pdf(session, actor=caller.actor, knowledge=ctx.knowledge, course_id=course_id)
     headers = {"Content-Disposition": f'inline; filename="pt-prescription-{prescription.reference_of(course)}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @router.post("/pt-courses/{course_id}/prescription/send")
-def send_prescription(course_id: int, data: SendPrescriptionIn, ctx: AppCtx, session: DbSession,
+def send_prescription(course_id: DbId, data: SendPrescriptionIn, ctx: AppCtx, session: DbSession,
                       caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> dict:
     course = prescription.send(session, actor=caller.actor, knowledge=ctx.knowledge, course_id=course_id, transport=data.transport)
     return _answer(ctx, session, course)

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from painpath.core.auth import service as auth_service
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError
+from painpath.core.validation import SafeText
 from painpath.web.deps import SESSION_COOKIE, AppCtx, Caller, DbSession, public, requires
 from painpath.web.templating import templates
 
@@ -32,7 +33,7 @@ def _policy(ctx) -> auth_service.AuthPolicy:  # noqa: ANN001
 
 
 @router.get("/login", dependencies=[public()])
-def login_form(request: Request, next: str | None = None) -> Response:
+def login_form(request: Request, next: SafeText | None = None) -> Response:
     token = secrets.token_urlsafe(24)
     response = templates.TemplateResponse(
         request, "login.html", {"next": _safe_next(next), "login_csrf": token, "error": None, "caller": None}
@@ -46,14 +47,15 @@ def login(
     request: Request,
     ctx: AppCtx,
     session: DbSession,
-    username: Annotated[str, Form()],
+    username: Annotated[SafeText, Form()],
     password: Annotated[str, Form()],
     login_csrf: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
+    next: Annotated[SafeText, Form()] = "/",
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     error = None
-    if not cookie or not secrets.compare_digest(cookie, login_csrf):
+    # Compared as bytes: compare_digest refuses non-ASCII text, and a forged token may be anything.
+    if not cookie or not secrets.compare_digest(cookie.encode(), login_csrf.encode()):
         error = "The sign-in form expired; please try again."
     else:
         try:

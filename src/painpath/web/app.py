@@ -12,6 +12,7 @@ from painpath.context import AppContext
 from painpath.core.context import new_request_id, request_id_var
 from painpath.core.logging import get_logger
 from painpath.slices import slice_modules
+from painpath.web.error_responses import ERROR_RESPONSES
 from painpath.web.errors import install_error_handlers
 from painpath.web.retry import RetryWriteConflicts
 
@@ -64,6 +65,7 @@ def create_app(context: AppContext) -> FastAPI:
         return response
 
     for router in _routers():
-        app.include_router(router)
+        # Every route may refuse with the one error shape; the OpenAPI document says so for each.
+        app.include_router(router, responses=ERROR_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

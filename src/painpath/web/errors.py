@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painpath.core.errors import DomainError, FieldProblem, error_body
 from painpath.web.deps import CsrfRejected, NotSignedIn, PermissionDenied
@@ -44,6 +45,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _stale(request: Request, exc: StaleDataError) -> Response:
         problem = FieldProblem("version", "current_version", "Someone else saved this record first; reload and try again")
         return _problem_response(request, 409, [problem])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        # Framework refusals (a body that is not JSON, an unknown path) speak the same error shape.
+        problem = FieldProblem("request", f"http_{exc.status_code}", str(exc.detail))
+        response = _problem_response(request, exc.status_code, [problem])
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -46,6 +46,12 @@ def _message(err: dict[str, Any]) -> str:
         return "Enter a date and a time"
     if kind.startswith("int_"):
         return "Enter a whole number"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"Enter {ctx.get('ge', ctx.get('gt'))} or more"
+    if kind in ("less_than_equal", "less_than"):
+        return f"Enter {ctx.get('le', ctx.get('lt'))} or less"
+    if kind == "finite_number":
+        return "Enter a number"
     if kind in ("literal_error", "enum"):
         return "Choose one of the listed options"
     if kind == "too_long":

@@ -24,6 +24,7 @@ from painpath.core import audit_access
 from painpath.core.auth.roles import Permission, Role, role_allows
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput
+from painpath.core.validation import DbId
 from painpath.patients.models import Patient
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, is_htmx, validation_problems
@@ -95,7 +96,7 @@ def worklist_page(
 
 # Task page -------------------------------------------------------------------------------------
 
-def _assignable_users(session: Session, clinic_id: int) -> list[tuple[int, str]]:
+def _assignable_users(session: Session, clinic_id: DbId) -> list[tuple[int, str]]:
     roles = [value for value, _label in _working_roles()]
     users = session.scalars(
         select(User).where(User.clinic_id == clinic_id, User.active.is_(True), User.role.in_(roles)).order_by(User.display_name)
@@ -104,7 +105,7 @@ def _assignable_users(session: Session, clinic_id: int) -> list[tuple[int, str]]
 
 
 def _task_page(
-    request: Request, ctx: AppContext, session: Session, caller: Caller, task_id: int, *,
+    request: Request, ctx: AppContext, session: Session, caller: Caller, task_id: DbId, *,
     action: str | None = None, form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -128,14 +129,14 @@ def _task_page(
 
 @router.get("/tasks/{task_id}")
 def task_page(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_READ)],
 ) -> Response:
     return _task_page(request, ctx, session, caller, task_id)
 
 
 def _act(
-    request: Request, ctx: AppContext, session: Session, caller: Caller, task_id: int, action: str,
+    request: Request, ctx: AppContext, session: Session, caller: Caller, task_id: DbId, action: str,
     form: dict[str, str], run: Callable[[], object],
 ) -> Response:
     """Run one action; on success go back to the task page, on a refusal show why next to the form."""
@@ -160,7 +161,7 @@ def _version(form: dict[str, str]) -> str | None:
 
 @router.post("/tasks/{task_id}/claim")
 def claim_task(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)], form: FormFields,
 ) -> Response:
     def run() -> None:
@@ -172,7 +173,7 @@ def claim_task(
 
 @router.post("/tasks/{task_id}/complete")
 def complete_task(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)], form: FormFields,
 ) -> Response:
     def run() -> None:
@@ -184,7 +185,7 @@ def complete_task(
 
 @router.post("/tasks/{task_id}/comments")
 def comment_on_task(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)], form: FormFields,
 ) -> Response:
     def run() -> None:
@@ -196,7 +197,7 @@ def comment_on_task(
 
 @router.post("/tasks/{task_id}/reassign")
 def reassign_task(
-    task_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    task_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.WORKLIST_ASSIGN)], form: FormFields,
 ) -> Response:
     def run() -> None:

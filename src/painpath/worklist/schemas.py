@@ -2,47 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from painpath.core.auth.roles import Role
+from painpath.core.validation import DbId, InputModel, Offset, PlausibleDate, UtcDateTime, Version
 
 
-class WorklistFilter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WorklistFilter(InputModel):
     role: Role | None = None
-    assignee_id: int | None = None
+    assignee_id: DbId | None = None
     mine: bool = False
     status: Literal["open", "done", "met", "cancelled"] = "open"
-    due_before: date | None = None
+    due_before: PlausibleDate | None = None
     overdue: bool = False
-    patient_id: int | None = None
-    episode_id: int | None = None
+    patient_id: DbId | None = None
+    episode_id: DbId | None = None
     limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
-class CompleteTask(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class CompleteTask(InputModel):
     note: str = Field(min_length=3, max_length=2000)
-    version: int = Field(ge=1)
+    version: Version
 
 
-class ClaimTask(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int = Field(ge=1)
+class ClaimTask(InputModel):
+    version: Version
 
 
-class ReassignTask(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int = Field(ge=1)
-    assignee_id: int | None = None
+class ReassignTask(InputModel):
+    version: Version
+    assignee_id: DbId | None = None
     owner_role: Role | None = None
 
     @model_validator(mode="after")
@@ -52,9 +44,7 @@ class ReassignTask(BaseModel):
         return self
 
 
-class CommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class CommentIn(InputModel):
     body: str = Field(min_length=1, max_length=4000)
 
 
@@ -73,11 +63,11 @@ class TaskOut(BaseModel):
     owner_role: str
     assignee_id: int | None
     assignee_name: str | None = None
-    due_at: datetime
+    due_at: UtcDateTime
     status: str
     overdue: bool
-    opened_at: datetime
-    closed_at: datetime | None
+    opened_at: UtcDateTime
+    closed_at: UtcDateTime | None
     resolution: str | None
     version: int
 

@@ -9,7 +9,8 @@ from fastapi.responses import Response
 
 from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
-from painpath.core.clock import utcnow
+from painpath.core.clock import iso_utc, utcnow
+from painpath.core.validation import DbId
 from painpath.worklist import service
 from painpath.worklist.schemas import ClaimTask, CommentIn, CompleteTask, ReassignTask, TaskOut, WorklistFilter, WorklistPage
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -35,26 +36,26 @@ def worklist(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-def task(task_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_READ)]) -> TaskOut:
+def task(task_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_READ)]) -> TaskOut:
     found = service.get_task(session, user=caller.user, task_id=task_id)
     audit_access.note_shown(session, caller.actor, patient_id=found.patient_id, object_type="task", object_id=found.id)
     return service.task_out(found, utcnow())
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskOut)
-def claim(task_id: int, data: ClaimTask, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)]) -> TaskOut:
+def claim(task_id: DbId, data: ClaimTask, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)]) -> TaskOut:
     found = service.claim(session, user=caller.user, actor=caller.actor, task_id=task_id, version=data.version)
     return service.task_out(found, utcnow())
 
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskOut)
-def complete(task_id: int, data: CompleteTask, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)]) -> TaskOut:
+def complete(task_id: DbId, data: CompleteTask, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)]) -> TaskOut:
     found = service.complete(session, user=caller.user, actor=caller.actor, task_id=task_id, version=data.version, note=data.note)
     return service.task_out(found, utcnow())
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskOut)
-def reassign(task_id: int, data: ReassignTask, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_ASSIGN)]) -> TaskOut:
+def reassign(task_id: DbId, data: ReassignTask, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_ASSIGN)]) -> TaskOut:
     found = service.reassign(
         session, user=caller.user, actor=caller.actor, task_id=task_id, version=data.version,
         assignee_id=data.assignee_id, owner_role=data.owner_role,
@@ -63,6 +64,6 @@ def reassign(task_id: int, data: ReassignTask, session: DbSession, caller: Annot
 
 
 @router.post("/tasks/{task_id}/comments", status_code=201)
-def comment(task_id: int, data: CommentIn, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)]) -> dict:
+def comment(task_id: DbId, data: CommentIn, session: DbSession, caller: Annotated[Caller, requires(Permission.WORKLIST_WORK)]) -> dict:
     made = service.add_comment(session, user=caller.user, actor=caller.actor, task_id=task_id, body=data.body)
-    return {"id": made.id, "at": made.at.isoformat()}
+    return {"id": made.id, "at": iso_utc(made.at)}

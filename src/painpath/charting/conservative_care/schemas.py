@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from painpath.core.validation import InputModel, PlausibleDate, UtcDateTime, Version
+
 Failed = Literal["yes", "no", "unknown"]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class CareIn(_Input):
     kind: str = Field(max_length=30)
-    start_date: date
-    end_date: date | None = None  # None: still going
+    start_date: PlausibleDate
+    end_date: PlausibleDate | None = None  # None: still going
     description: str = Field(min_length=2, max_length=2000)
     source: Literal["reported", "clinic"] = "reported"
     drug_class: str | None = Field(default=None, max_length=40)
@@ -27,9 +29,9 @@ class CareIn(_Input):
 class EndIn(_Input):
     """Care stopped: the last day, and whether it helped (unchanged when not given)."""
 
-    end_date: date
+    end_date: PlausibleDate
     failed: Failed | None = None
-    version: int = Field(ge=1)
+    version: Version
 
 
 class CareOut(BaseModel):
@@ -46,5 +48,5 @@ class CareOut(BaseModel):
     drug_class: str | None
     failed: str
     recorded_by_id: int | None
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     version: int

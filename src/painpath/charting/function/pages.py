@@ -22,6 +22,7 @@ from painpath.charting.instruments import service as instruments
 from painpath.charting.instruments.models import InstrumentAdministration
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -51,7 +52,7 @@ class InstrumentView:
 
 
 def _administrations_by_instrument(
-    session: Session, ctx: AppContext, episode_id: int,
+    session: Session, ctx: AppContext, episode_id: DbId,
 ) -> dict[str, list[tuple[InstrumentAdministration, instrument_rules.ChangeSinceBaseline | None]]]:
     grouped: dict[str, list] = {}
     for row, change in instruments.administrations(session, knowledge=ctx.knowledge, episode_id=episode_id):
@@ -69,7 +70,7 @@ def _change_words(change: instrument_rules.ChangeSinceBaseline | None) -> str:
     return change.summary
 
 
-def _instrument_views(session: Session, ctx: AppContext, episode_id: int) -> list[InstrumentView]:
+def _instrument_views(session: Session, ctx: AppContext, episode_id: DbId) -> list[InstrumentView]:
     views = []
     for instrument_id, given in _administrations_by_instrument(session, ctx, episode_id).items():
         instrument = ctx.knowledge.instruments.get(instrument_id)
@@ -84,13 +85,13 @@ def _instrument_views(session: Session, ctx: AppContext, episode_id: int) -> lis
     return views
 
 
-def _measure_series(session: Session, episode_id: int) -> dict[str, list]:
+def _measure_series(session: Session, episode_id: DbId) -> dict[str, list]:
     return {name: charting.measure_series(session, episode_id=episode_id, measure=name) for name in CHARTED_MEASURES}
 
 
 @router.get("/episodes/{episode_id}/function")
 def function_page(
-    episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.CHART_READ)],
 ) -> Response:
     patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=episode_id)
@@ -107,7 +108,7 @@ def function_page(
 
 # The episode page's card -------------------------------------------------------------------------
 
-def _card_lines(session: Session, ctx: AppContext, episode_id: int) -> list[str]:
+def _card_lines(session: Session, ctx: AppContext, episode_id: DbId) -> list[str]:
     """Each instrument's latest score against its baseline; without instruments, the pain trend."""
     lines = []
     for instrument_id, given in _administrations_by_instrument(session, ctx, episode_id).items():

@@ -28,6 +28,7 @@ from painpath.charting.instruments.schemas import AdministrationIn, SafetyReview
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from painpath.core.validation import DbId
 from painpath.knowledge.schemas import Instrument
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients
@@ -131,7 +132,7 @@ def _view(row: InstrumentAdministration, change: rules.ChangeSinceBaseline | Non
     )
 
 
-def _groups(session: Session, ctx: AppContext, episode_id: int) -> list[InstrumentGroup]:
+def _groups(session: Session, ctx: AppContext, episode_id: DbId) -> list[InstrumentGroup]:
     """Administrations grouped by instrument (groups by name), each group oldest first from its baseline."""
     found = service.administrations(session, knowledge=ctx.knowledge, episode_id=episode_id)
     names = service.user_names(session, [i for row, _ in found for i in (row.administered_by_id, row.recorded_by_id, row.safety_reviewed_by_id)])
@@ -159,14 +160,14 @@ def _questionnaires_panel(asked: patient_pages.PanelRequest) -> list[patient_pag
 
 @dataclass
 class OpenAlert:
-    administration_id: int
+    administration_id: DbId
     instrument_name: str
     administered_at: datetime
     findings: list[str] = field(default_factory=list)  # "item 9 (...) answered 1 (...)"
     messages: list[str] = field(default_factory=list)
 
 
-def _open_alerts(session: Session, ctx: AppContext, episode_id: int) -> list[OpenAlert]:
+def _open_alerts(session: Session, ctx: AppContext, episode_id: DbId) -> list[OpenAlert]:
     """Unreviewed safety alerts, one entry per administration (one review meets all its alerts)."""
     found: dict[int, OpenAlert] = {}
     for alert in service.open_safety_alerts(session, episode_id):
@@ -197,7 +198,7 @@ def _safety_banner(asked: patient_pages.PanelRequest) -> list[patient_pages.Epis
 
 
 @router.post("/instrument-administrations/{administration_id}/safety-review")
-def record_safety_review(administration_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def record_safety_review(administration_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                          caller: Annotated[Caller, requires(Permission.TRIAGE_ACKNOWLEDGE)]) -> Response:
     episode_id = service.get_administration(session, actor=caller.actor, administration_id=administration_id).episode_id
     try:
@@ -264,7 +265,7 @@ def _sex_note(instrument: Instrument, sex: str) -> dict[str, str] | None:
                                       f"\u201c{sex}\u201d: it cannot be scored until the record says female or male.")}
 
 
-def _form_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int, instrument: Instrument, *,
+def _form_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: DbId, instrument: Instrument, *,
                chosen: Mapping[str, str] | None = None, completed_by_patient: bool = False,
                problems: list[FieldProblem] | None = None, status_code: int = 200) -> Response:
     patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=episode_id)
@@ -277,13 +278,13 @@ def _form_page(request: Request, ctx: AppContext, session: Session, caller: Call
 
 
 @router.get("/episodes/{episode_id}/instruments/{instrument_id}")
-def instrument_form(episode_id: int, instrument_id: str, request: Request, ctx: AppCtx, session: DbSession,
+def instrument_form(episode_id: DbId, instrument_id: str, request: Request, ctx: AppCtx, session: DbSession,
                     caller: Annotated[Caller, requires(Permission.INSTRUMENT_ADMINISTER)]) -> Response:
     return _form_page(request, ctx, session, caller, episode_id, _instrument(ctx, instrument_id))
 
 
 @router.post("/episodes/{episode_id}/instruments/{instrument_id}")
-def administer_instrument(episode_id: int, instrument_id: str, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def administer_instrument(episode_id: DbId, instrument_id: str, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                           caller: Annotated[Caller, requires(Permission.INSTRUMENT_ADMINISTER)]) -> Response:
     instrument = _instrument(ctx, instrument_id)
     by_patient = bool(form.get("completed_by_patient"))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from painpath.core.validation import DbId, DbInt, InputModel, PlausibleDateTime, UtcDateTime
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class AdministrationIn(_Input):
@@ -17,9 +18,9 @@ class AdministrationIn(_Input):
 
     instrument_id: str = Field(min_length=1, max_length=60)
     # item id -> answer value; None (or leaving the item out) means not answered.
-    answers: dict[str, int | None]
-    administered_at: datetime | None = None  # default: now; a naive time is the clinic's wall clock
-    encounter_id: int | None = Field(default=None, ge=1)
+    answers: dict[str, DbInt | None]
+    administered_at: PlausibleDateTime | None = None  # default: now; a naive time is the clinic's wall clock
+    encounter_id: DbId | None = None
     source: Literal["staff", "patient"] = "staff"
 
 
@@ -30,7 +31,7 @@ class SafetyReviewIn(_Input):
 class ChangeOut(BaseModel):
     baseline_id: int
     baseline_total: float
-    baseline_at: datetime
+    baseline_at: UtcDateTime
     is_baseline: bool
     delta: float
     improved: bool
@@ -62,12 +63,12 @@ class AdministrationOut(BaseModel):
     subscales: dict[str, float | None]
     band: str | None
     alerts: list[AlertOut]
-    administered_at: datetime
+    administered_at: UtcDateTime
     source: str
     administered_by_id: int | None
     recorded_by_id: int | None
     external_ref: str | None
-    safety_reviewed_at: datetime | None
+    safety_reviewed_at: UtcDateTime | None
     safety_reviewed_by_id: int | None
     safety_review_note: str | None
     change: ChangeOut | None

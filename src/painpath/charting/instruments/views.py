@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from painpath.charting.instruments import service
 from painpath.charting.instruments.schemas import AdministrationIn, AdministrationOut, InstrumentSummaryOut, SafetyReviewIn
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
 router = APIRouter(prefix="/api", tags=["instruments"])
@@ -34,7 +35,7 @@ def list_instruments(ctx: AppCtx, caller: Annotated[Caller, requires(Permission.
 
 @router.post("/episodes/{episode_id}/instrument-administrations", response_model=AdministrationOut, status_code=201)
 def administer(  # noqa: ANN201
-    episode_id: int, data: AdministrationIn, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, data: AdministrationIn, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.INSTRUMENT_ADMINISTER)],
 ):
     row = service.administer(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id, data=data)
@@ -44,7 +45,7 @@ def administer(  # noqa: ANN201
 
 
 @router.get("/episodes/{episode_id}/instrument-administrations", response_model=list[AdministrationOut])
-def list_administrations(episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
+def list_administrations(episode_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]):  # noqa: ANN201
     from painpath.patients import service as patients
 
     patients.read_episode(session, actor=caller.actor, episode_id=episode_id)  # clinic check + chart-read audit
@@ -53,7 +54,7 @@ def list_administrations(episode_id: int, ctx: AppCtx, session: DbSession, calle
 
 @router.post("/instrument-administrations/{administration_id}/safety-review", response_model=AdministrationOut)
 def safety_review(  # noqa: ANN201
-    administration_id: int, data: SafetyReviewIn, ctx: AppCtx, session: DbSession,
+    administration_id: DbId, data: SafetyReviewIn, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.TRIAGE_ACKNOWLEDGE)],
 ):
     row = service.record_safety_review(session, actor=caller.actor, administration_id=administration_id, note=data.note)

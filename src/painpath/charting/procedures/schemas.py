@@ -3,17 +3,19 @@ checks that need the pack or the clock (codes, region, levels, dates) are in rul
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from painpath.core.validation import DbId, DbInt, InputModel, PastDate, UtcDateTime
 
 SideName = Literal["left", "right", "bilateral", "none"]
 ScaleName = Literal["nrs", "vas"]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class ProcedureIn(_Input):
@@ -25,22 +27,22 @@ class ProcedureIn(_Input):
     region: str | None = Field(default=None, max_length=20)
     side: SideName = "none"
     levels: list[str] = Field(default_factory=list, max_length=12)
-    performed_on: date
+    performed_on: PastDate
     baseline_pain: float | None = Field(default=None, allow_inf_nan=False)
     baseline_scale: ScaleName | None = None
-    encounter_id: int | None = None
+    encounter_id: DbId | None = None
     spacing_exception: str | None = Field(default=None, max_length=1000)
 
 
 class ReliefIn(_Input):
     """Relief after a procedure: a percent, or the pain score after (percent is then computed from the baseline)."""
 
-    measured_on: date
+    measured_on: PastDate
     percent: float | None = Field(default=None, allow_inf_nan=False)
     pain_score: float | None = Field(default=None, allow_inf_nan=False)
     scale: ScaleName
     hours_after: float | None = Field(default=None, allow_inf_nan=False)
-    lasted_days: int | None = None
+    lasted_days: DbInt | None = None
 
 
 class ReliefOut(BaseModel):
@@ -55,7 +57,7 @@ class ReliefOut(BaseModel):
     scale: str
     hours_after: float | None
     lasted_days: int | None
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     # Computed on every read: stored as reported, judged by the criteria engine, said here.
     same_scale_as_baseline: bool | None = None
     warnings: list[str] = Field(default_factory=list)
@@ -80,6 +82,6 @@ class ProcedureOut(BaseModel):
     encounter_id: int | None
     spacing_exception: str | None
     recorded_by_id: int | None
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     version: int
     relief: list[ReliefOut] = Field(default_factory=list)

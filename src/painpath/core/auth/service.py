@@ -139,4 +139,5 @@ def close_session(session: Session, row: UserSession, user: User) -> None:
 
 
 def csrf_matches(row: UserSession, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(row.csrf_token, presented)
+    # Compared as bytes: compare_digest refuses non-ASCII text, and a forged token may be anything.
+    return bool(presented) and hmac.compare_digest(row.csrf_token.encode(), presented.encode())

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, FieldProblem
+from painpath.core.validation import DbId, DbInt
 from painpath.interop.fhir import CATEGORIES, CATEGORY_LABELS, count_phrase, system_label
 from painpath.intake.imports import service
 from painpath.intake.imports.upload import no_file, read_upload
@@ -22,7 +23,7 @@ router = APIRouter()
 LABELS = {"file": "Records file"}
 
 
-def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller, episode_id: int, *,
+def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller, episode_id: DbId, *,
           problems: list[FieldProblem] | None = None, notice: str | None = None, status_code: int = 200) -> Response:
     # The front desk files what arrives (the form and the list of files); the facts are the clinical chart.
     clinical = caller.can(Permission.CHART_READ)
@@ -42,9 +43,9 @@ def _page(request: Request, ctx: AppContext, session: DbSession, caller: Caller,
 
 @router.get("/episodes/{episode_id}/imported")
 def imported_page(
-    episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
-    imported: int | None = None,
+    imported: DbInt | None = None,
     again: bool = False,
 ) -> Response:
     notice = None
@@ -55,7 +56,7 @@ def imported_page(
 
 @router.post("/episodes/{episode_id}/imported")
 async def import_from_page(
-    episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.INTAKE)],
 ) -> Response:
     try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel
 
+from painpath.core.validation import UtcDateTime
 from painpath.intake.imports.models import ImportedFact, RecordImport
 
 
@@ -49,7 +50,7 @@ class RecordImportOut(BaseModel):
     format: str
     bundle_type: str | None
     imported_by: str
-    imported_at: datetime
+    imported_at: UtcDateTime
     resources_read: int
     counts: dict[str, int]
     skipped: dict

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
-from painpath.core.clock import utcnow
+from painpath.core.clock import iso_utc, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.interop import fhir
 from painpath.interop.fhir.sources import SourceInput
@@ -70,7 +70,7 @@ class ImportSummary:
         return {
             "import_id": self.import_id, "episode_id": self.episode_id, "filename": self.filename,
             "sha256": self.sha256, "format": self.format, "already_imported": self.already_imported,
-            "imported_at": self.imported_at.isoformat(), "resources_read": self.resources_read,
+            "imported_at": iso_utc(self.imported_at), "resources_read": self.resources_read,
             "filed": self.filed, "counts": self.counts, "skipped": self.skipped, "message": self.message,
         }
 

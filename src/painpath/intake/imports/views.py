@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from painpath.core.auth.roles import Permission
+from painpath.core.validation import DbId, Offset, SafeText
 from painpath.intake.imports import service
 from painpath.intake.imports.schemas import ImportedFactOut, RecordImportOut
 from painpath.intake.imports.upload import no_file, read_upload
@@ -19,12 +20,12 @@ router = APIRouter(prefix="/api", tags=["records import"])
 
 @router.post("/episodes/{episode_id}/record-imports", status_code=201)
 async def import_records(
-    episode_id: int,
+    episode_id: DbId,
     request: Request,
     session: DbSession,
     # Receiving records is intake work: the same people who take the calls file what arrives.
     caller: Annotated[Caller, requires(Permission.INTAKE)],
-    filename: Annotated[str | None, Query(max_length=255)] = None,
+    filename: Annotated[SafeText | None, Query(max_length=255)] = None,
 ) -> JSONResponse:
     """File a FHIR R4 Bundle or Bulk Data NDJSON onto the episode: multipart files (one import for all of
     them), or the Bundle / NDJSON as the request body. 201 when filed, 200 when this content was already
@@ -40,19 +41,19 @@ async def import_records(
 
 
 @router.get("/episodes/{episode_id}/record-imports")
-def list_imports(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> list[dict]:
+def list_imports(episode_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> list[dict]:
     chart = service.read_imported(session, actor=caller.actor, episode_id=episode_id, limit=0)
     return [RecordImportOut.of(row).model_dump(mode="json") for row in chart.imports]
 
 
 @router.get("/episodes/{episode_id}/imported-facts")
 def imported_facts(
-    episode_id: int,
+    episode_id: DbId,
     session: DbSession,
     caller: Annotated[Caller, requires(Permission.CHART_READ)],
-    category: Annotated[str | None, Query(max_length=30)] = None,
+    category: Annotated[SafeText | None, Query(max_length=30)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict:
     """Facts filed from imported records, by category then newest first; each with its provenance."""
     chart = service.read_imported(session, actor=caller.actor, episode_id=episode_id, category=category or None, limit=limit, offset=offset)

@@ -22,6 +22,7 @@ from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
+from painpath.core.validation import DbId, SafeText
 from painpath.intake.records import rules, service
 from painpath.intake.records.schemas import (
     FOLLOW_UP_LABELS,
@@ -58,14 +59,14 @@ def _choices(labels: dict[str, str]) -> list[tuple[str, str]]:
     return list(labels.items())
 
 
-def _clinicians(session: Session, clinic_id: int) -> list[tuple[int, str]]:
+def _clinicians(session: Session, clinic_id: DbId) -> list[tuple[int, str]]:
     users = session.execute(
         select(User.id, User.display_name).where(User.clinic_id == clinic_id, User.role == "clinician", User.active.is_(True)).order_by(User.display_name)
     )
     return [(uid, name) for uid, name in users]
 
 
-def _records_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int, *,
+def _records_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: DbId, *,
                   which: str | None = None, form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None,
                   status_code: int = 200) -> Response:
     found = service.episode_records(session, actor=caller.actor, episode_id=episode_id)
@@ -90,11 +91,11 @@ def _records_page(request: Request, ctx: AppContext, session: Session, caller: C
     return templates.TemplateResponse(request, "records/episode_records.html", context, status_code=status_code)
 
 
-def _back(episode_id: int, anchor: str = "") -> RedirectResponse:
+def _back(episode_id: DbId, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/episodes/{episode_id}/records{anchor}", status_code=303)
 
 
-def _failed(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int, which: str,
+def _failed(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: DbId, which: str,
             form: dict[str, str], exc: Exception) -> Response:
     """Show the page again with what went wrong, after undoing whatever the failed attempt wrote."""
     session.rollback()
@@ -110,13 +111,13 @@ def _failed(request: Request, ctx: AppContext, session: Session, caller: Caller,
 # The episode's tracker ------------------------------------------------------------------------------
 
 @router.get("/episodes/{episode_id}/records")
-def records_page(episode_id: int, request: Request, ctx: AppCtx, session: DbSession,
+def records_page(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
                  caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> Response:
     return _records_page(request, ctx, session, caller, episode_id)
 
 
 @router.post("/episodes/{episode_id}/records/providers")
-def add_provider(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def add_provider(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]) -> Response:
     values = {name: form.get(name) or None for name in PROVIDER_LABELS}
     try:
@@ -127,7 +128,7 @@ def add_provider(episode_id: int, request: Request, ctx: AppCtx, session: DbSess
 
 
 @router.post("/records/providers/{provider_id}")
-def update_provider(provider_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def update_provider(provider_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                     caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]) -> Response:
     values: dict[str, Any] = {name: form.get(name) or None for name in PROVIDER_LABELS}
     values["version"] = form.get("version") or None
@@ -155,7 +156,7 @@ def _request_values(form: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/episodes/{episode_id}/records/requests")
-def create_request(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def create_request(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                    caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]) -> Response:
     try:
         data = RecordsRequestIn.model_validate(_request_values(form))
@@ -166,7 +167,7 @@ def create_request(episode_id: int, request: Request, ctx: AppCtx, session: DbSe
     return _back(episode_id, f"#request-{created.id}")
 
 
-def _request_action(request: Request, ctx: AppContext, session: Session, caller: Caller, request_id: int,
+def _request_action(request: Request, ctx: AppContext, session: Session, caller: Caller, request_id: DbId,
                     form: dict[str, str], act) -> Response:  # noqa: ANN001
     found = service.get_request(session, clinic_id=caller.user.clinic_id, request_id=request_id)
     episode_id = found.episode_id
@@ -184,7 +185,7 @@ def _version(form: dict[str, str]) -> int | None:
 
 
 @router.post("/records/requests/{request_id}/retry")
-def retry(request_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def retry(request_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
           caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]) -> Response:
     transport = form.get("transport") or None
     if transport is not None and transport not in TRANSPORT_LABELS:
@@ -194,14 +195,14 @@ def retry(request_id: int, request: Request, ctx: AppCtx, session: DbSession, fo
 
 
 @router.post("/records/requests/{request_id}/acknowledged")
-def acknowledged(request_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def acknowledged(request_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]) -> Response:
     return _request_action(request, ctx, session, caller, request_id, form,
                            lambda: service.record_acknowledged(session, actor=caller.actor, request_id=request_id, version=_version(form)))
 
 
 @router.post("/records/requests/{request_id}/follow-up")
-def follow_up(request_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def follow_up(request_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]) -> Response:
     method = form.get("method") or "phone"
     if method not in FOLLOW_UP_LABELS:
@@ -211,7 +212,7 @@ def follow_up(request_id: int, request: Request, ctx: AppCtx, session: DbSession
 
 
 @router.post("/episodes/{episode_id}/records/documents")
-def upload(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def upload(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
            caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
            file: Annotated[UploadFile | None, File()] = None) -> Response:
     raw_request = form.get("request_id") or ""
@@ -235,13 +236,13 @@ def upload(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, f
 
 
 @router.get("/records/requests/{request_id}/letter.pdf")
-def letter(request_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> Response:
+def letter(request_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> Response:
     found, data = service.letter_pdf(session, actor=caller.actor, request_id=request_id)
     return file_response(data, "application/pdf", f"records-request-{found.reference}.pdf")
 
 
 @router.get("/records/documents/{document_id}")
-def document(document_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+def document(document_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     found, data = service.document_content(session, actor=caller.actor, document_id=document_id)
     return file_response(data, found.content_type, found.filename)
 
@@ -250,7 +251,7 @@ def document(document_id: int, session: DbSession, caller: Annotated[Caller, req
 
 @router.get("/records")
 def clinic_tracker(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
-                   sort: str = "age") -> Response:
+                   sort: SafeText = "age") -> Response:
     sort = sort if sort in service.SORTS else "age"
     now = utcnow()
     rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=now, sort=sort, viewer=caller.actor)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from painpath.core.validation import DbId, InputModel, PlausibleDate, UtcDateTime, Version
 
 ProviderKind = Literal["physician", "imaging_center", "hospital", "therapy", "other"]
 TransportName = Literal["print", "fax", "direct"]
@@ -36,8 +38,8 @@ FOLLOW_UP_LABELS: dict[str, str] = {
 _PHONE = r"^[0-9+() .-]{7,40}$"
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    """Input rules every schema here shares: see core/validation.py."""
 
 
 class ProviderIn(_Input):
@@ -49,7 +51,7 @@ class ProviderIn(_Input):
 
 
 class ProviderUpdate(ProviderIn):
-    version: int = Field(ge=1, description="The version you loaded; a stale version is refused with 409")
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
 
 
 class ProviderOut(BaseModel):
@@ -67,8 +69,8 @@ class ProviderOut(BaseModel):
 
 class RequestedItemIn(_Input):
     item: RecordItem
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: PlausibleDate | None = None
+    date_to: PlausibleDate | None = None
 
     @model_validator(mode="after")
     def _range(self) -> "RequestedItemIn":
@@ -78,12 +80,12 @@ class RequestedItemIn(_Input):
 
 
 class RecordsRequestIn(_Input):
-    provider_id: int
+    provider_id: DbId
     items: list[RequestedItemIn] = Field(min_length=1, max_length=len(ITEM_LABELS))
     transport: TransportName
     authorization_reference: str = Field(min_length=2, max_length=200, description="The patient's signed release: form name or document number")
-    authorization_date: date
-    requesting_clinician_id: int | None = Field(default=None, description="Defaults to the episode's responsible clinician")
+    authorization_date: PlausibleDate
+    requesting_clinician_id: DbId | None = Field(default=None, description="Defaults to the episode's responsible clinician")
 
     @field_validator("items")
     @classmethod
@@ -118,13 +120,13 @@ class RecordsRequestOut(BaseModel):
     requesting_clinician_id: int | None
     attempts: int
     last_error: str | None
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
+    next_attempt_at: UtcDateTime | None
+    sent_at: UtcDateTime | None
     sent_to: str | None
-    acknowledged_at: datetime | None
-    received_at: datetime | None
+    acknowledged_at: UtcDateTime | None
+    received_at: UtcDateTime | None
     follow_up_count: int
-    created_at: datetime
+    created_at: UtcDateTime
     version: int
 
 
@@ -140,4 +142,4 @@ class RecordsDocumentOut(BaseModel):
     sha256: str
     items: list[str]
     uploaded_by_id: int | None
-    uploaded_at: datetime
+    uploaded_at: UtcDateTime

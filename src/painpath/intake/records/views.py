@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
-from painpath.core.clock import utcnow
+from painpath.core.clock import iso_utc, utcnow
+from painpath.core.validation import DbId
 from painpath.intake.records import rules, service
 from painpath.intake.records.schemas import (
     FollowUpIn,
@@ -53,7 +54,7 @@ def file_response(data: bytes, content_type: str, filename: str, *, download: bo
 
 
 @router.get("/episodes/{episode_id}/records")
-def episode_records(episode_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> dict:
+def episode_records(episode_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> dict:
     found = service.episode_records(session, actor=caller.actor, episode_id=episode_id)
     return {
         "providers": [ProviderOut.model_validate(p).model_dump(mode="json") for p in found.providers],
@@ -65,18 +66,18 @@ def episode_records(episode_id: int, session: DbSession, caller: Annotated[Calle
 
 
 @router.post("/episodes/{episode_id}/records/providers", response_model=ProviderOut, status_code=201)
-def add_provider(episode_id: int, data: ProviderIn, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]):  # noqa: ANN201
+def add_provider(episode_id: DbId, data: ProviderIn, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]):  # noqa: ANN201
     return service.add_provider(session, actor=caller.actor, episode_id=episode_id, data=data)
 
 
 @router.put("/records/providers/{provider_id}", response_model=ProviderOut)
-def update_provider(provider_id: int, data: ProviderUpdate, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]):  # noqa: ANN201
+def update_provider(provider_id: DbId, data: ProviderUpdate, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)]):  # noqa: ANN201
     return service.update_provider(session, actor=caller.actor, provider_id=provider_id, data=data)
 
 
 @router.post("/episodes/{episode_id}/records/requests", status_code=201)
 def create_request(
-    episode_id: int, data: RecordsRequestIn, ctx: AppCtx, session: DbSession,
+    episode_id: DbId, data: RecordsRequestIn, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
 ) -> dict:
     """Create the request and send it now; the answer says `sent` or `failed` (with `last_error`)."""
@@ -87,7 +88,7 @@ def create_request(
 
 @router.post("/records/requests/{request_id}/retry")
 def retry(
-    request_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
+    request_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
     data: RetryIn | None = None,
 ) -> dict:
     request = service.retry(session, actor=caller.actor, request_id=request_id, transport=data.transport if data else None)
@@ -97,7 +98,7 @@ def retry(
 
 @router.post("/records/requests/{request_id}/acknowledged")
 def acknowledged(
-    request_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
+    request_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
     data: VersionIn | None = None,
 ) -> dict:
     request = service.record_acknowledged(session, actor=caller.actor, request_id=request_id, version=data.version if data else None)
@@ -107,7 +108,7 @@ def acknowledged(
 
 @router.post("/records/requests/{request_id}/follow-up")
 def follow_up(
-    request_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
+    request_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
     data: FollowUpBody | None = None,
 ) -> dict:
     data = data or FollowUpBody()
@@ -117,14 +118,14 @@ def follow_up(
 
 
 @router.get("/records/requests/{request_id}/letter")
-def letter(request_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> Response:
+def letter(request_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)]) -> Response:
     request, data = service.letter_pdf(session, actor=caller.actor, request_id=request_id)
     return file_response(data, "application/pdf", f"records-request-{request.reference}.pdf")
 
 
 @router.post("/episodes/{episode_id}/records/documents", response_model=RecordsDocumentOut, status_code=201)
 def upload(  # noqa: ANN201
-    episode_id: int, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
+    episode_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.RECORDS_REQUEST)],
     file: Annotated[UploadFile | None, File(description="PDF, PNG or JPEG, at most 20 MB")] = None,
     request_id: Annotated[int | None, Form()] = None,
     items: Annotated[list[str], Form(description="Requested items the document contains")] = [],  # noqa: B006
@@ -139,7 +140,7 @@ def upload(  # noqa: ANN201
 
 
 @router.get("/records/documents/{document_id}/content")
-def document_content(document_id: int, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+def document_content(document_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     document, data = service.document_content(session, actor=caller.actor, document_id=document_id)
     return file_response(data, document.content_type, document.filename)
 
@@ -152,4 +153,4 @@ def outstanding(
     rows = service.outstanding(session, clinic_id=caller.user.clinic_id, calendar=ctx.calendar, now=utcnow(), sort=sort,
                                viewer=caller.actor)
     audit_access.note_listed(session, caller.actor, list_name="records_tracker", patient_ids=[row.patient_id for row in rows])
-    return [{**asdict(row), "sent_at": row.sent_at.isoformat() if row.sent_at else None, "created_at": row.created_at.isoformat()} for row in rows]
+    return [{**asdict(row), "sent_at": iso_utc(row.sent_at) if row.sent_at else None, "created_at": iso_utc(row.created_at)} for row in rows]
