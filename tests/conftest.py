@@ -91,6 +91,9 @@ def settings(database_url, tmp_path) -> Settings:
         database_url=database_url,
         secret_key=SECRET,
         demo_mode=False,
+        # TestClient and the e2e live server speak plain http, where a browser drops Secure cookies;
+        # tests/web/test_security_headers.py checks the production default (Secure) on its own settings.
+        cookie_secure=False,
         queue_url=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
     )
 

@@ -25,6 +25,14 @@ def _attempt(app, username, password):  # noqa: ANN001, ANN202
     )
 
 
+def _error_text(page: str) -> str:
+    import re
+
+    found = re.search(r'<p class="error">(.*?)</p>', page, re.S)
+    assert found, page
+    return found.group(1).strip()
+
+
 def test_passwords_are_stored_as_argon2_hashes(db, clinic):
     with db.session() as session:
         user = create_user(session, clinic_id=clinic.id, username="new.nurse", display_name="New Nurse", role="nurse", password="correct horse battery", actor=Actor.system("test", clinic.id))
@@ -46,7 +54,10 @@ def test_lockout_after_repeated_failures_then_unlock_after_the_window(app, ctx, 
         _client, response = _attempt(app, "nurse", "wrong-password")
         assert response.status_code == 401
     _client, locked = _attempt(app, "nurse", password_for("nurse"))
-    assert locked.status_code == 401 and "Too many failed sign-ins" in locked.text
+    _c, unknown = _attempt(app, "nobody", password_for("nurse"))
+    # A locked account answers exactly like an unknown username: the page must not reveal which exist.
+    assert locked.status_code == unknown.status_code == 401
+    assert _error_text(locked.text) == _error_text(unknown.text)
     with db.session() as session:
         assert session.scalar(select(User.locked_until).where(User.username == "nurse")) is not None
         failures = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).all()

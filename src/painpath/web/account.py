@@ -74,7 +74,7 @@ def login(
     token, _row = auth_service.open_session(session, user, _policy(ctx))
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=ctx.settings.cookie_secure,
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=ctx.settings.session_cookie_secure,
         max_age=ctx.settings.session_hours * 3600,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
