@@ -202,3 +202,17 @@ def episode_payload() -> dict:
     return dict(EPISODE)
 
 
+
+
+def small_pdf(title: str = "Scanned document") -> bytes:
+    """A real one-page PDF (uploads are opened with pypdf before they are accepted)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
