@@ -106,3 +106,20 @@ def test_next_parameter_cannot_redirect_off_site(app, staff):
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+def test_failed_sign_ins_are_throttled_per_address_across_usernames(app, ctx, staff, db):
+    limit = ctx.settings.address_failures
+    usernames = ["nobody", "nurse", "clinician", "front_desk", "billing"]
+    for attempt in range(limit):
+        _client, response = _attempt(app, usernames[attempt % len(usernames)], f"wrong-{attempt}")
+        assert response.status_code == 401, attempt
+    # The next try from the same address is refused before any password is checked, even a right one.
+    _client, throttled = _attempt(app, "manager", password_for("manager"))
+    assert throttled.status_code == 429
+    assert "Too many failed sign-ins from this computer" in _error_text(throttled.text)
+    with db.session() as session:
+        assert session.scalar(select(User.locked_until).where(User.username == "manager")) is None
+    with time_machine.travel(utcnow() + timedelta(minutes=ctx.settings.address_window_minutes + 1), tick=False):
+        _client, response = _attempt(app, "manager", password_for("manager"))
+        assert response.status_code == 303

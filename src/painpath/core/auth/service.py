@@ -29,6 +29,8 @@ class AuthPolicy:
     lockout_failures: int = 5
     lockout_minutes: int = 15
     session_hours: int = 12
+    address_failures: int = 20
+    address_window_minutes: int = 15
 
 
 def _token_hash(token: str) -> str:
