@@ -21,9 +21,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def _routers():  # noqa: ANN202
     # Imported here so building the app is the only place that pulls in every slice's routes.
-    from painpath.web import account
+    from painpath.web import account, users
 
-    return [account.router] + [m.router for part in ("views", "pages") for m in slice_modules(part)]
+    return [account.router, users.router] + [m.router for part in ("views", "pages") for m in slice_modules(part)]
 
 
 def create_app(context: AppContext) -> FastAPI:
