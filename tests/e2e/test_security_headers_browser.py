@@ -46,3 +46,24 @@ def test_pages_load_under_the_csp_without_console_errors(page: Page, ctx, staff,
         # htmx loaded from our static files and ran: a blocked script would leave it undefined.
         assert page.evaluate("typeof window.htmx") == "object", path
     page.screenshot(path=f"{SHOTS}/episode-under-csp.png", full_page=True)
+
+
+def test_admin_manages_users_in_the_browser(page: Page, staff):
+    page.goto("/login")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(password_for("admin"))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    expect(page.get_by_role("heading", name="Users", level=1)).to_be_visible()
+    nurse_row = f"#user-{staff['nurse'].id}"
+    page.locator(nurse_row).get_by_role("button", name="Disable").click()
+    expect(page.locator("#users-notice")).to_contain_text("Account disabled")
+    expect(page.locator(nurse_row)).to_contain_text("Disabled")
+    page.get_by_label("Username").fill("locum.clinician")
+    page.get_by_label("Name", exact=True).fill("Locum Clinician")
+    page.get_by_label("Role", exact=True).select_option("clinician")
+    page.get_by_label("Password", exact=True).fill("a-long-password-1")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#users-notice")).to_contain_text("Account created")
+    expect(page.locator("#users-table")).to_contain_text("locum.clinician")
+    page.screenshot(path=f"{SHOTS}/users.png", full_page=True)
