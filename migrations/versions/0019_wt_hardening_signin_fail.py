@@ -1,6 +1,6 @@
 """sign-in failures per client address, for throttling
 
-Revision ID: 0019_wt_hardening_sign_in_failures
+Revision ID: 0019_wt_hardening_signin_fail
 Revises: 0018_merge_medications
 Create Date: 2026-12-05 15:30:00
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_wt_hardening_sign_in_failures"
+revision = "0019_wt_hardening_signin_fail"
 down_revision = "0018_merge_medications"
 branch_labels = None
 depends_on = None
