@@ -49,7 +49,8 @@ from painpath.intake.imports.service import import_records
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
 
-DEFAULT_DATA = Path(os.environ.get("PAINPATH_SYNTHEA_DIR", "/work/shared/data/external/synthea")) / "r4-bundles"
+# The Synthea bundles shipped with the tests (tests/data/README.md gives their source and licence).
+DEFAULT_DATA = Path(os.environ.get("PAINPATH_SYNTHEA_DIR", Path(__file__).resolve().parents[1] / "tests" / "data" / "external" / "synthea")) / "r4-bundles"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FILED_TYPES = {"Patient", "Condition", "MedicationRequest", "MedicationStatement", "Procedure", "DiagnosticReport",
                "ImagingStudy", "Observation"}

@@ -94,6 +94,9 @@ def settings(database_url, tmp_path) -> Settings:
         database_url=database_url,
         secret_key=SECRET,
         demo_mode=False,
+        # TestClient and the e2e live server speak plain http, where a browser drops Secure cookies;
+        # tests/web/test_security_headers.py checks the production default (Secure) on its own settings.
+        cookie_secure=False,
         queue_url=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
     )
 
@@ -202,3 +205,17 @@ def episode_payload() -> dict:
     return dict(EPISODE)
 
 
+
+
+def small_pdf(title: str = "Scanned document") -> bytes:
+    """A real one-page PDF (uploads are opened with pypdf before they are accepted)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -19,24 +19,17 @@ Test modules import from here by name (tests/ is on sys.path through the root co
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
+from external_data import external
 
-_DEFAULT_DIRS = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "davinci-pas",
-    Path("/work/shared/data/external/davinci-pas"),
-)
-PAS_EXAMPLES = Path(os.environ["PAINPATH_PAS_EXAMPLES_DIR"]) if os.environ.get("PAINPATH_PAS_EXAMPLES_DIR") else next(
-    (d for d in _DEFAULT_DIRS if d.is_dir()), _DEFAULT_DIRS[-1]
-)
+PAS_EXAMPLES = external("davinci-pas")
 IG_EXAMPLES = PAS_EXAMPLES / "ig-2.2.1-examples"
 RESPONSE_FILES = {
     "approved": "Bundle-ReferralAuthorizationResponseBundleExample.json",

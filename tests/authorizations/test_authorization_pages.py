@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from authorization_setup import MONDAY_7_DEC_2026, facet_episode, frozen_clock, record_block
 from painpath.authorizations.models import AuthorizationCase, CaseDocument
 
+from conftest import small_pdf
+
 RFA_FORM = {"procedure_id": "rfa_lumbar", "cpt_codes": "64635, 64636", "side": "bilateral", "levels": "L4-5, L5-S1",
             "place_of_service": "22", "units_requested": "1", "planned_on": "", "priority": "standard"}
 
@@ -129,10 +131,13 @@ def test_every_action_form_works_and_a_refused_one_shows_the_field_problem(clien
     assert _post(coordinator, case_id, "planned-date", db, planned_on="2026-12-21").status_code == 303
     assert str(_case(db, case_id).planned_on) == "2026-12-21"
 
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+    pdf = small_pdf("Letter of medical necessity")
     not_pdf = coordinator.post(f"/authorizations/{case_id}/documents", data={"kind": "other", "title": "Letter", "document_date": "2026-12-01"},
                                files={"content": ("letter.txt", b"hello", "text/plain")}, follow_redirects=False)
     assert not_pdf.status_code == 422 and "is not a PDF" in not_pdf.text
+    fake_pdf = coordinator.post(f"/authorizations/{case_id}/documents", data={"kind": "other", "title": "Letter", "document_date": "2026-12-01"},
+                                files={"content": ("letter.pdf", b"%PDF-1.4 not really", "application/pdf")}, follow_redirects=False)
+    assert fake_pdf.status_code == 422 and "is not a PDF that can be opened" in fake_pdf.text
     added = coordinator.post(f"/authorizations/{case_id}/documents", data={"kind": "other", "title": "Letter of medical necessity",
                                                                            "document_date": "2026-12-01"},
                              files={"content": ("letter.pdf", pdf, "application/pdf")}, follow_redirects=False)

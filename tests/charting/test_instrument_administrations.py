@@ -4,7 +4,6 @@ suicide-risk workflow (immediate clinician task, met by a recorded safety assess
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import time_machine
 from sqlalchemy import select
@@ -13,10 +12,11 @@ from painpath.charting.instruments import service
 from painpath.charting.instruments.models import InstrumentAdministration
 from painpath.core.audit import Actor, AuditEvent
 from painpath.worklist.models import Task
+from external_data import external
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # a Tuesday, 09:00 in Chicago
 PHQ9_MILD = {"phq9_1": 1, "phq9_2": 2, "phq9_3": 1, "phq9_4": 2, "phq9_5": 1, "phq9_6": 1, "phq9_7": 0, "phq9_8": 0, "phq9_9": 0}  # 8
-MII = Path("/work/shared/data/external/questionnaires/mii-proms")
+MII = external("questionnaires/mii-proms")
 
 
 def _phq9(**changes: int) -> dict:

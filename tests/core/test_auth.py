@@ -25,6 +25,14 @@ def _attempt(app, username, password):  # noqa: ANN001, ANN202
     )
 
 
+def _error_text(page: str) -> str:
+    import re
+
+    found = re.search(r'<p class="error">(.*?)</p>', page, re.S)
+    assert found, page
+    return found.group(1).strip()
+
+
 def test_passwords_are_stored_as_argon2_hashes(db, clinic):
     with db.session() as session:
         user = create_user(session, clinic_id=clinic.id, username="new.nurse", display_name="New Nurse", role="nurse", password="correct horse battery", actor=Actor.system("test", clinic.id))
@@ -46,7 +54,10 @@ def test_lockout_after_repeated_failures_then_unlock_after_the_window(app, ctx, 
         _client, response = _attempt(app, "nurse", "wrong-password")
         assert response.status_code == 401
     _client, locked = _attempt(app, "nurse", password_for("nurse"))
-    assert locked.status_code == 401 and "Too many failed sign-ins" in locked.text
+    _c, unknown = _attempt(app, "nobody", password_for("nurse"))
+    # A locked account answers exactly like an unknown username: the page must not reveal which exist.
+    assert locked.status_code == unknown.status_code == 401
+    assert _error_text(locked.text) == _error_text(unknown.text)
     with db.session() as session:
         assert session.scalar(select(User.locked_until).where(User.username == "nurse")) is not None
         failures = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).all()
@@ -95,3 +106,20 @@ def test_next_parameter_cannot_redirect_off_site(app, staff):
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+def test_failed_sign_ins_are_throttled_per_address_across_usernames(app, ctx, staff, db):
+    limit = ctx.settings.address_failures
+    usernames = ["nobody", "nurse", "clinician", "front_desk", "billing"]
+    for attempt in range(limit):
+        _client, response = _attempt(app, usernames[attempt % len(usernames)], f"wrong-{attempt}")
+        assert response.status_code == 401, attempt
+    # The next try from the same address is refused before any password is checked, even a right one.
+    _client, throttled = _attempt(app, "manager", password_for("manager"))
+    assert throttled.status_code == 429
+    assert "Too many failed sign-ins from this computer" in _error_text(throttled.text)
+    with db.session() as session:
+        assert session.scalar(select(User.locked_until).where(User.username == "manager")) is None
+    with time_machine.travel(utcnow() + timedelta(minutes=ctx.settings.address_window_minutes + 1), tick=False):
+        _client, response = _attempt(app, "manager", password_for("manager"))
+        assert response.status_code == 303

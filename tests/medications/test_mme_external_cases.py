@@ -1,4 +1,4 @@
-"""Our MME engine against the upstream test cases in shared/data/external/opioid-mme (never edited).
+"""Our MME engine against the upstream test cases in tests/data/external/opioid-mme (never edited).
 
 The FHIR MedicationRequests are read as they are and turned into RxInput by a small adapter below; the
 expected values are read from the upstream files (GuidanceResponse TotalMME, CDS Hooks cards). Where
@@ -18,12 +18,12 @@ import pytest
 from painpath.knowledge import load_knowledge
 from painpath.knowledge.schemas import OpioidKnowledge
 from painpath.medications.mme import NON_OPIOID_PARTNERS, RxInput, RxMme, prescription_mme, total_mme
+from external_data import external
 
-EXTERNAL = Path("/work/shared/data/external/opioid-mme")
+EXTERNAL = external("opioid-mme")
 MME_CASES = EXTERNAL / "mme-calculator-tests"
 HOOKS = EXTERNAL / "opioid-cds-hooks"
 
-pytestmark = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="the shared external test data is not on this machine")
 
 
 @pytest.fixture(scope="module")

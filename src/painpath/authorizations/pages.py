@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from painpath.documents.uploads import clean_filename, is_readable_pdf, size_limit_words
 from painpath.authorizations import clocks, lifecycle, service
 from painpath.authorizations.criteria_words import PLACE_OF_SERVICE_WORDS
 from painpath.authorizations.models import AuthorizationCase, CaseEvent
@@ -434,10 +435,13 @@ async def _upload(request: Request) -> Upload:
 def _checked_pdf(upload: Upload) -> tuple[bytes | None, str | None]:
     if upload.content is None:
         return None, None
-    if not upload.content.startswith(b"%PDF-"):
-        raise _Refused(FieldProblem("content", "pdf", f"{upload.filename} is not a PDF; attach a PDF or leave it empty"))
+    name = clean_filename(upload.filename)
     if len(upload.content) > MAX_PDF_BYTES:
-        raise _Refused(FieldProblem("content", "size", "The PDF is larger than 10 MB; scan it at a lower resolution"))
+        raise _Refused(FieldProblem(
+            "content", "max_size", f"{name} is larger than the limit; attach a PDF {size_limit_words(MAX_PDF_BYTES)} (scan it at a lower resolution)",
+        ))
+    if not upload.content.startswith(b"%PDF-") or not is_readable_pdf(upload.content):
+        raise _Refused(FieldProblem("content", "pdf", f"{name} is not a PDF that can be opened; attach a PDF or leave it empty"))
     return upload.content, "application/pdf"
 
 

@@ -46,9 +46,17 @@ class Settings(QueueSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 14)
     lockout_failures: int = Field(default=5, ge=2)
     lockout_minutes: int = Field(default=15, ge=1)
-    cookie_secure: bool = False
+    # Per client address, across all usernames: guessing many accounts from one place is slowed too.
+    address_failures: int = Field(default=20, ge=2)
+    address_window_minutes: int = Field(default=15, ge=1)
+    # None: Secure outside demo mode (production sits behind TLS); the demo runs on plain http://localhost.
+    cookie_secure: bool | None = None
 
     sweep_interval_seconds: int = Field(default=60, ge=5)
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        return (not self.demo_mode) if self.cookie_secure is None else self.cookie_secure
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

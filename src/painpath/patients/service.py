@@ -101,6 +101,14 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
     return patient
 
 
+LIKE_ESCAPE = "\\"
+
+
+def _escape_like(text: str) -> str:
+    """Make % and _ in what a person typed match themselves, not any characters."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
 def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50,
                     viewer: Actor | None = None) -> list[Patient]:
     """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date.
@@ -110,9 +118,13 @@ def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_d
         query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
     terms = [t for t in text.replace(",", " ").split() if t]
     for term in terms:
-        like = f"{term.lower()}%"
+        like = f"{_escape_like(term.lower())}%"
         query = query.where(
-            or_(func.lower(Patient.family_name).like(like), func.lower(Patient.given_name).like(like), Patient.mrn == term)
+            or_(
+                func.lower(Patient.family_name).like(like, escape=LIKE_ESCAPE),
+                func.lower(Patient.given_name).like(like, escape=LIKE_ESCAPE),
+                Patient.mrn == term,
+            )
         )
     if birth_date is not None:
         query = query.where(Patient.birth_date == birth_date)

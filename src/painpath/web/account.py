@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
 from painpath.core.auth import service as auth_service
+from painpath.core.auth import throttle
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError
 from painpath.core.validation import SafeText
@@ -29,7 +30,10 @@ def _safe_next(target: str | None) -> str:
 
 def _policy(ctx) -> auth_service.AuthPolicy:  # noqa: ANN001
     s = ctx.settings
-    return auth_service.AuthPolicy(lockout_failures=s.lockout_failures, lockout_minutes=s.lockout_minutes, session_hours=s.session_hours)
+    return auth_service.AuthPolicy(
+        lockout_failures=s.lockout_failures, lockout_minutes=s.lockout_minutes, session_hours=s.session_hours,
+        address_failures=s.address_failures, address_window_minutes=s.address_window_minutes,
+    )
 
 
 @router.get("/login", dependencies=[public()])
@@ -53,15 +57,20 @@ def login(
     next: Annotated[SafeText, Form()] = "/",
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
-    error = None
     # Compared as bytes: compare_digest refuses non-ASCII text, and a forged token may be anything.
-    if not cookie or not secrets.compare_digest(cookie.encode(), login_csrf.encode()):
+    policy = _policy(ctx)
+    address = throttle.client_address(request.client.host if request.client else None)
+    error, status = None, 401
+    if throttle.is_throttled(session, address, policy):
+        error, status = throttle.refusal_message(policy), 429
+    elif not cookie or not secrets.compare_digest(cookie.encode(), login_csrf.encode()):
         error = "The sign-in form expired; please try again."
     else:
         try:
-            user = auth_service.authenticate(session, username.strip(), password, _policy(ctx))
+            user = auth_service.authenticate(session, username.strip(), password, policy)
         except DomainError as exc:
             error = exc.problems[0].message
+            throttle.record_failure(session, address)
     if error is not None:
         token = secrets.token_urlsafe(24)
         # The failed-attempt counter must persist even though we answer with an error page.
@@ -69,14 +78,14 @@ def login(
         response = templates.TemplateResponse(
             request, "login.html",
             {"next": _safe_next(next), "login_csrf": token, "error": error, "username": username, "caller": None},
-            status_code=401,
+            status_code=status,
         )
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
         return response
-    token, _row = auth_service.open_session(session, user, _policy(ctx))
+    token, _row = auth_service.open_session(session, user, policy)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=ctx.settings.cookie_secure,
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=ctx.settings.session_cookie_secure,
         max_age=ctx.settings.session_hours * 3600,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)

@@ -9,12 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from painpath.context import AppContext
-from painpath.core.context import new_request_id, request_id_var
+from painpath.core.context import accepted_request_id, request_id_var
 from painpath.core.logging import get_logger
 from painpath.slices import slice_modules
 from painpath.web.error_responses import ERROR_RESPONSES
 from painpath.web.errors import install_error_handlers
 from painpath.web.retry import RetryWriteConflicts
+from painpath.web.security_headers import apply_security_headers
 
 log = get_logger("painpath.web")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -22,9 +23,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def _routers():  # noqa: ANN202
     # Imported here so building the app is the only place that pulls in every slice's routes.
-    from painpath.web import account, audit_log
+    from painpath.web import account, audit_log, users
 
-    return [account.router, audit_log.router] + [m.router for part in ("views", "pages") for m in slice_modules(part)]
+    return [account.router, audit_log.router, users.router] + [m.router for part in ("views", "pages") for m in slice_modules(part)]
 
 
 def create_app(context: AppContext) -> FastAPI:
@@ -43,7 +44,8 @@ def create_app(context: AppContext) -> FastAPI:
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):  # noqa: ANN001, ANN202
-        token = request_id_var.set(request.headers.get("x-request-id") or new_request_id())
+        request_id = accepted_request_id(request.headers.get("x-request-id"))
+        token = request_id_var.set(request_id)
         started = time.perf_counter()
         try:
             response = await call_next(request)
@@ -55,10 +57,8 @@ def create_app(context: AppContext) -> FastAPI:
             )
         finally:
             request_id_var.reset(token)
-        response.headers["x-request-id"] = request_id_var.get() or ""
-        response.headers["x-content-type-options"] = "nosniff"
-        response.headers["x-frame-options"] = "DENY"
-        response.headers["referrer-policy"] = "same-origin"
+        response.headers["x-request-id"] = request_id
+        apply_security_headers(response, demo_mode=context.settings.demo_mode)
         # Pages carry PHI and must not be cached; our own static files may be.
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("cache-control", "no-store")

@@ -7,12 +7,17 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painpath.core.errors import DomainError, FieldProblem, error_body
+from painpath.core.logging import get_logger
 from painpath.web.deps import CsrfRejected, NotSignedIn, PermissionDenied
 from painpath.web.templating import templates
+
+
+log = get_logger("painpath.web.errors")
 
 
 def wants_json(request: Request) -> bool:
@@ -53,6 +58,22 @@ def install_error_handlers(app: FastAPI) -> None:
         response = _problem_response(request, exc.status_code, [problem])
         response.headers.update(exc.headers or {})
         return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        # The driver's message can quote row values (PostgreSQL: "DETAIL: Key (mrn)=(...) already exists"),
+        # so only its class, SQLSTATE and constraint name are logged, never the text or the statement.
+        original = exc.orig
+        diag = getattr(original, "diag", None)
+        log.error(
+            "database error", error=type(original).__name__, sqlstate=getattr(original, "sqlstate", None),
+            constraint=getattr(diag, "constraint_name", None), route=getattr(request.scope.get("route"), "path", "unmatched"),
+        )
+        if isinstance(exc, IntegrityError):
+            problem = FieldProblem("request", "conflict", "This conflicts with a record already saved; reload the page and try again")
+            return _problem_response(request, 409, [problem])
+        problem = FieldProblem("request", "database", "The database could not complete this; try again in a moment")
+        return _problem_response(request, 500, [problem])
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,11 +13,11 @@ from painpath.core.audit import Actor, AuditEvent
 from painpath.intake.imports.models import ImportedFact, RecordImport
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
+from external_data import external
 
-SYNTHEA = Path(os.environ.get("PAINPATH_SYNTHEA_DIR", "/work/shared/data/external/synthea"))
+SYNTHEA = external("synthea")
 LEMKE = SYNTHEA / "r4-bundles" / "Elvina_Lemke_f2a4f241-ad65-4a1b-8b54-b5717a2338b6.json"
 FUNK = SYNTHEA / "r4-bundles" / "Werner_Funk_88980c97-df54-464c-9fd9-ba079f2f1d98.json"
-pytestmark = pytest.mark.skipif(not LEMKE.exists(), reason=f"Synthea bundles not at {SYNTHEA}")
 
 
 @pytest.fixture(scope="module")

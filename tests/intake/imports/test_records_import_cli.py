@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,10 +18,10 @@ from painpath.core.tenancy import Clinic
 from painpath.intake.imports.models import ImportedFact, RecordImport
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
+from external_data import external
 
-SYNTHEA = Path(os.environ.get("PAINPATH_SYNTHEA_DIR", "/work/shared/data/external/synthea"))
+SYNTHEA = external("synthea")
 BOSCO = SYNTHEA / "r4-bundles" / "Pierre_Bosco_85812c4a-7b8e-4754-aaa4-64b3aef16f7e.json"
-pytestmark = pytest.mark.skipif(not BOSCO.exists(), reason=f"Synthea bundles not at {SYNTHEA}")
 
 
 @pytest.fixture(scope="module")

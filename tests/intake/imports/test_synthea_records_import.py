@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -22,11 +21,12 @@ from painpath.intake.imports.timeline import import_entries
 from painpath.patients import service as patients
 from painpath.patients.models import Episode
 from painpath.patients.schemas import EpisodeIn, PatientIn
+from external_data import external
 
-SYNTHEA = Path(os.environ.get("PAINPATH_SYNTHEA_DIR", "/work/shared/data/external/synthea"))
+SYNTHEA = external("synthea")
 BUNDLES = sorted((SYNTHEA / "r4-bundles").glob("*.json"))
 NDJSON = SYNTHEA / "bulk-ndjson-10-patients"
-pytestmark = pytest.mark.skipif(len(BUNDLES) != 17, reason=f"the 17 Synthea R4 bundles are not at {SYNTHEA}")
+assert len(BUNDLES) == 17, f"the 17 Synthea R4 bundles are not all in {SYNTHEA}"
 MEDICATIONS = ("MedicationRequest", "MedicationStatement")
 
 

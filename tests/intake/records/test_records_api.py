@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from painpath.core.audit import AuditEvent
 from painpath.intake.records import rules
 from records_fixtures import make_episode, smtp_relay  # noqa: F401  (fixtures)
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+from conftest import small_pdf
+
+PDF = small_pdf("Records")
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 
 
@@ -59,7 +61,30 @@ def test_a_text_file_is_refused_naming_the_file_field(api):
 def test_an_oversized_file_is_refused(api):
     response = _upload(api, b"%PDF-" + b"0" * rules.MAX_UPLOAD_BYTES, "huge.pdf", "application/pdf")
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "file" and "the limit is 20 MB" in response.json()["errors"][0]["message"]
+    (error,) = response.json()["errors"]
+    assert (error["field"], error["rule"]) == ("file", "max_size")
+    # The stated limit is the one enforced, to the byte: 20 MB is 20,971,520 bytes.
+    assert f"at most 20 MB ({rules.MAX_UPLOAD_BYTES:,} bytes)" in error["message"] and "20,971,520" in error["message"]
+
+
+def test_a_file_that_only_starts_like_a_pdf_is_refused_and_nothing_is_stored(api, db):
+    from painpath.intake.records.models import RecordsDocument, RecordsFile
+
+    with db.session() as session:
+        files_before = session.scalar(select(func.count()).select_from(RecordsFile))
+    response = _upload(api, b"%PDF-1.4\n<script>alert(1)</script>\n", "report.pdf", "application/pdf")
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert (error["field"], error["rule"]) == ("file", "readable_pdf")
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(RecordsDocument)) == 0
+        assert session.scalar(select(func.count()).select_from(RecordsFile)) == files_before
+
+
+def test_control_characters_are_cleaned_from_the_filename(api):
+    response = _upload(api, PDF, "MRI\x1b[31mreport\u202efdp.exe", "application/pdf")
+    assert response.status_code == 201, response.text
+    assert response.json()["filename"] == "MRI [31mreport fdp.exe"
 
 
 def test_a_missing_file_and_unrequested_items_name_their_fields(api):

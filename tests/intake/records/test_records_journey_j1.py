@@ -27,7 +27,9 @@ from painpath.patients.schemas import EpisodeIn, PatientIn
 from painpath.worklist.models import Task
 from records_fixtures import smtp_relay  # noqa: F401  (fixture)
 
-MRI_REPORT = b"%PDF-1.4\n% MRI cervical spine: moderate C5-6 foraminal stenosis\n"
+from conftest import small_pdf
+
+MRI_REPORT = small_pdf("MRI cervical spine: moderate C5-6 foraminal stenosis")
 
 
 def utc(*args) -> datetime:  # noqa: ANN002

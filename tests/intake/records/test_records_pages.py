@@ -10,7 +10,9 @@ from sqlalchemy import select
 from painpath.intake.records.models import PriorProvider, RecordsDocument, RecordsRequest
 from records_fixtures import make_episode, smtp_relay  # noqa: F401  (fixtures)
 
-PDF = b"%PDF-1.4\n% scanned MRI report\n"
+from conftest import small_pdf
+
+PDF = small_pdf("scanned MRI report")
 
 
 def csrf_of(html: str) -> str:

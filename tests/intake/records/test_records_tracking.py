@@ -16,7 +16,9 @@ from painpath.patients.schemas import EpisodeUpdate
 from painpath.worklist.models import Task
 from records_fixtures import make_episode  # noqa: F401  (fixture)
 
-PDF = b"%PDF-1.4\n% records from the provider\n"
+from conftest import small_pdf
+
+PDF = small_pdf("records from the provider")
 
 
 def utc(*args) -> datetime:  # noqa: ANN002

@@ -1,5 +1,5 @@
 """Pack instruments as FHIR R4 Questionnaires and back, against published PHQ-9 and GAD-7 files
-(shared/data/external/questionnaires; read only, never edited)."""
+(tests/data/external/questionnaires; read only, never edited)."""
 
 import json
 from datetime import datetime
@@ -14,8 +14,9 @@ from painpath.charting import scoring
 from painpath.core.errors import InvalidInput
 from painpath.interop.fhir import questionnaire as fq
 from painpath.knowledge import load_knowledge
+from external_data import external
 
-EXTERNAL = Path("/work/shared/data/external/questionnaires")
+EXTERNAL = external("questionnaires")
 MII = EXTERNAL / "mii-proms"
 
 

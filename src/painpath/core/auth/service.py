@@ -29,6 +29,8 @@ class AuthPolicy:
     lockout_failures: int = 5
     lockout_minutes: int = 15
     session_hours: int = 12
+    address_failures: int = 20
+    address_window_minutes: int = 15
 
 
 def _token_hash(token: str) -> str:
@@ -78,15 +80,22 @@ def authenticate(session: Session, username: str, password: str, policy: AuthPol
     """Return the user for a correct password; count failures and lock the account after too many."""
     now = utcnow()
     user = session.scalar(select(User).where(User.username == username))
-    refused = LoginFailed(FieldProblem("password", "credentials", "Wrong username or password"))
+    # One message and one argon2 verification for an unknown user, a wrong password and a locked account,
+    # so neither the words nor the timing tell an attacker which usernames exist.
+    refused = LoginFailed(
+        FieldProblem(
+            "password", "credentials",
+            f"Wrong username or password. After {policy.lockout_failures} failed sign-ins an account pauses for "
+            f"{policy.lockout_minutes} minutes; an admin can unlock it sooner.",
+        )
+    )
     if user is None or not user.active:
         verify_password(password, DUMMY_HASH)
         raise refused
     if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginFailed(
-            FieldProblem("username", "locked", f"Too many failed sign-ins; try again in {minutes} minutes or ask an admin")
-        )
+        verify_password(password, user.password_hash)
+        audit.record(session, actor_for(user), "auth.login_refused_locked", object_type="user", object_id=user.id)
+        raise refused
     if not verify_password(password, user.password_hash):
         user.failed_logins += 1
         detail = {"failures": user.failed_logins}

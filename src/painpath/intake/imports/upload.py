@@ -6,6 +6,7 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput
+from painpath.documents.uploads import clean_filename, size_limit_words
 from painpath.interop.fhir import Source
 
 # A Bulk Data export of one clinic's patient can be large; a whole population's is not for this door.
@@ -16,7 +17,7 @@ class UploadTooLarge(DomainError):
     status_code = 413
 
     def __init__(self) -> None:
-        super().__init__(FieldProblem("file", "max_size", f"Upload at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB at a time; "
+        super().__init__(FieldProblem("file", "max_size", f"Upload {size_limit_words(MAX_UPLOAD_BYTES)} at a time; "
                                                           "import larger exports with `painpath import records`."))
 
 
@@ -30,7 +31,7 @@ async def _files(request: Request) -> list[Source]:
             if size > MAX_UPLOAD_BYTES:
                 raise UploadTooLarge()
             if data or value.filename:
-                sources.append(Source(value.filename or f"upload {len(sources) + 1}", data))
+                sources.append(Source(clean_filename(value.filename, fallback=f"upload {len(sources) + 1}"), data))
     return sources
 
 

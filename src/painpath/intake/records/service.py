@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePath
 
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.core.tenancy import Clinic
+from painpath.documents.uploads import clean_filename, is_readable_pdf, size_limit_words
 from painpath.documents.records_request import RecordsRequestLetter, RequestedItem, render_records_request
 from painpath.intake.records import rules
 from painpath.intake.records.models import PriorProvider, RecordsDocument, RecordsFile, RecordsRequest
@@ -226,11 +226,6 @@ def letter_pdf(session: Session, *, actor: Actor, request_id: int) -> tuple[Reco
 
 # Documents --------------------------------------------------------------------------------------
 
-def _safe_filename(name: str | None) -> str:
-    base = PurePath((name or "").replace("\\", "/")).name.strip().replace("\x00", "")
-    return (base or "document")[:255]
-
-
 def upload_document(
     session: Session, *, actor: Actor, episode_id: int, filename: str | None, data: bytes,
     request_id: int | None = None, items: Sequence[str] = (),
@@ -240,14 +235,16 @@ def upload_document(
     The type is decided by the file's first bytes, never by its name or the browser's claim."""
     _patient, episode = _episode(session, actor, episode_id, must_be_open=False)
     problems: list[FieldProblem] = []
-    name = _safe_filename(filename)
+    name = clean_filename(filename)
     content_type = rules.sniff_content_type(data[:16])
     if not data:
         problems.append(FieldProblem("file", "required", "Choose a file to upload"))
     elif len(data) > rules.MAX_UPLOAD_BYTES:
-        problems.append(FieldProblem("file", "max_size", f"{name} is {len(data) / 1048576:.1f} MB; the limit is {rules.MAX_UPLOAD_BYTES // 1048576} MB"))
+        problems.append(FieldProblem("file", "max_size", f"{name} is larger than the limit; upload {size_limit_words(rules.MAX_UPLOAD_BYTES)}"))
     elif content_type is None:
         problems.append(FieldProblem("file", "file_type", f"{name} is not a PDF, PNG or JPEG file (its contents were checked, not its name)"))
+    elif content_type == "application/pdf" and not is_readable_pdf(data):
+        problems.append(FieldProblem("file", "readable_pdf", f"{name} starts like a PDF but cannot be opened as one; scan or save it again"))
     request = None
     unknown = [i for i in items if i not in ITEM_LABELS]
     if unknown:
