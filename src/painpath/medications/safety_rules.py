@@ -290,7 +290,7 @@ def _recurring(b: _Builder, what: str, anchors: Sequence[date], every_months: in
 
 
 def _agreement(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
-    signed = sorted(b.facts.agreements)
+    signed = sorted(set(b.facts.agreements))  # two signed the same day are one anchor: each key once
     if not signed:
         due_day = since + timedelta(days=policy.long_term_days)
         return [b.owe(

@@ -375,7 +375,7 @@ def recertification_due_on(certified_on: date) -> date:
 def medicare_certification_findings(facts: CourseFacts, visits: list[Visit], calendar: BusinessCalendar, today: date) -> list[Finding]:
     """The plan of care certified within 30 days of the first treatment, then recertified every 90 days."""
     prefix = f"therapy:pt_course:{facts.course_id}"
-    certs = sorted(facts.certifications)
+    certs = sorted(set(facts.certifications))  # two on the same day are one certification: each key once
     last_visit = visits[-1].on if visits else None
     first_treatment = min(facts.visit_dates) if facts.visit_dates else facts.start_date
     if not certs:
