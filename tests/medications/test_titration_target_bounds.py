@@ -5,6 +5,7 @@ is refused, and a plan has a bounded number of steps."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timezone
 
@@ -92,3 +93,43 @@ def test_a_pack_with_tiny_steps_is_refused_by_plan_length_not_built():
     tiny = gabapentin.model_copy(update={"titration": gabapentin.titration.model_copy(update={"step_daily_mg": 1.0})})
     problems = target_bounds.target_problems(tiny, target_daily_mg=3000, above_max_reason=None)
     assert [(p.field, p.rule) for p in problems] == [("target.daily_mg", "max_steps")]
+
+
+# ---- The episode page's plan form --------------------------------------------------------------------
+
+def _form_post(client, url: str, data: dict):  # noqa: ANN001, ANN201
+    """A browser-style form post: the CSRF token in the form, not the header."""
+    headers = {k: v for k, v in client.headers.items() if k.lower() != "x-csrf-token"}
+    return client.post(url, data={**data, "csrf_token": client.headers["x-csrf-token"]}, headers=headers, follow_redirects=False)
+
+
+def _plan_form(html: str) -> str:
+    match = re.search(r'<details[^>]*id="plan-trial".*?</details>', html, re.S)
+    assert match, "no plan form on the episode page"
+    return match.group(0)
+
+
+def test_the_page_form_asks_for_the_reason_beside_its_field_and_plans_with_it(client_for, episode_id, db):
+    clinician = client_for("clinician")
+    form = {"plan_drug_name": "gabapentin", "target_daily_mg": "5000", "success": "able to walk the dog"}
+    refused = _form_post(clinician, f"/episodes/{episode_id}/medication-trials/plan", form)
+    assert refused.status_code == 422
+    plan_form = _plan_form(refused.text)
+    assert "The trial was not planned" in plan_form and " open" in plan_form.split(">")[0]
+    reason_field = re.search(r'<div class="field has-error[^"]*">\s*<label for="f-above_max_reason">.*?</div>', plan_form, re.S)
+    assert reason_field and "above 3600 mg a day" in reason_field.group(0)
+    assert 'value="5000"' in plan_form  # the clinician's values come back
+    assert _nothing_written(db)
+
+    absurd = _form_post(clinician, f"/episodes/{episode_id}/medication-trials/plan", {**form, "target_daily_mg": "100000000"})
+    assert absurd.status_code == 422
+    target_field = re.search(r'<div class="field has-error[^"]*">\s*<label for="f-target_daily_mg">.*?</div>', _plan_form(absurd.text), re.S)
+    assert target_field and "7200 mg a day" in target_field.group(0)
+
+    made = _form_post(clinician, f"/episodes/{episode_id}/medication-trials/plan",
+                      {**form, "above_max_reason": "Partial response at 3600 mg; neurology advised going higher"})
+    assert made.status_code == 303, made.text
+    with db.session() as session:
+        plan = session.scalars(select(TrialPlan)).one()
+        assert (plan.target_daily_mg, plan.above_max_reason) == (5000, "Partial response at 3600 mg; neurology advised going higher")
+        assert session.scalar(select(func.count()).select_from(TrialPlanItem).where(TrialPlanItem.kind == "titration")) == 16
