@@ -1,4 +1,4 @@
-"""Upgrading keeps stored tasks: migration 0019_wt_engine_task_keys_from_fact_ids rewrites the date-keyed
+"""Upgrading keeps stored tasks: migration 0019_wt_engine_fact_id_keys rewrites the date-keyed
 recurring duties of an existing database to the id keys the rules now give, so the first reconcile after
 the upgrade neither closes them as "no longer required" nor opens them again (claims and completions kept).
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from painpath.worklist.models import Task
 
-MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0019_wt_engine_task_keys_from_fact_ids.py"
+MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0019_wt_engine_fact_id_keys.py"
 MONDAY = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 LATER = datetime(2027, 2, 20, 15, 0, tzinfo=timezone.utc)
 

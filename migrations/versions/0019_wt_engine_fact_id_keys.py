@@ -8,7 +8,7 @@ close as no longer required and reopen under its new key on the first pass: clai
 person had completed shown again. Each old key is mapped to the fact the rules now anchor on for that day
 (the latest by id when a day has two); a key whose fact cannot be found is left, and closes as before.
 
-Revision ID: 0019_wt_engine_task_keys_from_fact_ids
+Revision ID: 0019_wt_engine_fact_id_keys
 Revises: 0019_wt_engine_target_reason
 Create Date: 2026-12-05 15:00:00
 """
@@ -23,7 +23,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0019_wt_engine_task_keys_from_fact_ids"
+revision = "0019_wt_engine_fact_id_keys"
 down_revision = "0019_wt_engine_target_reason"
 branch_labels = None
 depends_on = None
