@@ -64,7 +64,9 @@ def reconcile_all_once() -> dict:
     context = _context()
     with context.db.session() as session:
         result = context.reconcile(session)
-    log.info("reconciled open episodes", opened=result.opened, met=result.met, cancelled=result.cancelled)
+    # A provider failing for some episodes does not stop this pass (worklist/gather.py): it counts them here,
+    # logs each by provider and episode id, and opens an admin task for each.
+    log.info("reconciled open episodes", opened=result.opened, met=result.met, cancelled=result.cancelled, failed=result.failed)
     return result.__dict__
 
 

@@ -109,15 +109,16 @@ def test_j2_oxycodone_60_mme_opens_and_meets_the_safety_obligations(client_for, 
         clinician.post(f"/api/episodes/{episode_id}/pdmp-checks", json={"state": "IL", "summary": "No other prescribers"})
         third = clinician.post(f"/api/episodes/{episode_id}/prescriptions", json={**OXYCODONE, "start_date": "2026-06-29", "days_supply": 90})
         assert third.status_code == 201
-        assert "opioid:udt:after:2026-03-02" not in _open_tasks(db, episode_id)
+        udt_after_first = f"opioid:udt:after:drug_test:{tested.json()['id']}"
+        assert udt_after_first not in _open_tasks(db, episode_id)
         clock.move_to(datetime(2026, 8, 20, 15, 0, tzinfo=timezone.utc))
         with db.session() as session:
             ctx.reconcile(session, [episode_id])
-        udt_next = _open_tasks(db, episode_id)["opioid:udt:after:2026-03-02"]
+        udt_next = _open_tasks(db, episode_id)[udt_after_first]
         assert udt_next.evidence["due_date"] == "2026-09-02" and udt_next.title == "Urine drug test due"
         assert "ORT moderate risk: test every 6 months" in udt_next.reason
         clinician.post(f"/api/episodes/{episode_id}/urine-drug-tests", json={"collected_on": "2026-08-20", "result": "expected"})
-        assert _status(db, "opioid:udt:after:2026-03-02", episode_id) == "met"
+        assert _status(db, udt_after_first, episode_id) == "met"
 
     with db.session() as session:
         actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.patient_id == patient_id)))

@@ -182,11 +182,11 @@ def test_pdmp_before_each_prescription_and_every_three_months(chart, ctx, db):
 
         clock.move_to(datetime(2026, 5, 19, 15, 0, tzinfo=timezone.utc))  # 14 days before 3 months after the check
         reconcile(ctx, db, episode_id)
-        periodic = tasks(db, episode_id)["opioid:pdmp:after:2026-03-02"]
+        periodic = tasks(db, episode_id)[f"opioid:pdmp:after:pdmp_check:{check.json()['id']}"]
         assert periodic.due_at == datetime(2026, 6, 3, 4, 59, 59)  # end of Tue 2 Jun in Chicago
         assert "at least every 3 months" in periodic.reason and "CDC 2022 Rec 9" in periodic.reason
         clinician.post(f"/api/episodes/{episode_id}/pdmp-checks", json={"state": "IL", "summary": "Clean"})
-        assert tasks(db, episode_id, "met")["opioid:pdmp:after:2026-03-02"].resolution == "PDMP checked on Tue 19 May 2026"
+        assert tasks(db, episode_id, "met")[f"opioid:pdmp:after:pdmp_check:{check.json()['id']}"].resolution == "PDMP checked on Tue 19 May 2026"
 
 
 # ---- Agreement ----------------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_agreement_before_long_term_therapy_then_renewed_yearly(chart, ctx, db):
 
         clock.move_to(datetime(2027, 2, 20, 15, 0, tzinfo=timezone.utc))
         clinician.post(f"/api/episodes/{episode_id}/prescriptions", json=rx("oxycodone", 5, 2, "2027-02-20", days_supply=90))
-        renewal = tasks(db, episode_id)["opioid:agreement:after:2026-03-02"]
+        renewal = tasks(db, episode_id)[f"opioid:agreement:after:agreement:{signed.json()['id']}"]
         assert renewal.title == "Renew the opioid treatment agreement" and "due for renewal on Tue 02 Mar 2027" in renewal.reason
 
 
@@ -229,12 +229,12 @@ def test_drug_tests_without_an_ort_use_the_most_frequent_schedule(chart, ctx, db
         episode_id = open_episode()
         clinician.post(f"/api/episodes/{episode_id}/prescriptions", json=rx("oxycodone", 5, 2, "2026-03-02", days_supply=180))
         assert "no Opioid Risk Tool on file" in tasks(db, episode_id)["opioid:udt:baseline"].reason
-        clinician.post(f"/api/episodes/{episode_id}/urine-drug-tests", json={"collected_on": "2026-03-02", "result": "expected"})
+        tested = clinician.post(f"/api/episodes/{episode_id}/urine-drug-tests", json={"collected_on": "2026-03-02", "result": "expected"})
         bad = clinician.post(f"/api/episodes/{episode_id}/urine-drug-tests", json={"collected_on": "2026-03-02", "result": "unexpected"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["rule"] == "required"
         clock.move_to(datetime(2026, 5, 20, 15, 0, tzinfo=timezone.utc))
         reconcile(ctx, db, episode_id)
-        assert tasks(db, episode_id)["opioid:udt:after:2026-03-02"].evidence["due_date"] == "2026-06-02"  # high-risk: 3 months
+        assert tasks(db, episode_id)[f"opioid:udt:after:drug_test:{tested.json()['id']}"].evidence["due_date"] == "2026-06-02"  # high-risk: 3 months
 
 
 # ---- Follow-up visits -----------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def test_follow_up_after_start_and_raise_and_three_days_for_methadone(chart, ctx
         # At least every 3 months: the last visit was 16 Mar, so a visit is owed by 16 Jun.
         clock.move_to(datetime(2026, 6, 5, 15, 0, tzinfo=timezone.utc))
         reconcile(ctx, db, episode_id)
-        every = tasks(db, episode_id)["opioid:follow_up:after:2026-03-16"]
+        every = tasks(db, episode_id)[f"opioid:follow_up:after:visit:{visit.json()['id']}"]
         assert every.evidence["due_date"] == "2026-06-16" and "Reassess at least every 3 months" in every.reason
 
 

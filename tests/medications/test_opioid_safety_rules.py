@@ -110,27 +110,28 @@ def test_a_new_opioid_owes_every_duty_each_with_its_source(policy):
 
 
 def test_a_pdmp_check_in_the_week_before_counts_and_an_older_one_does_not(policy):
-    week = r.PdmpFact(date(2026, 2, 23), datetime(2026, 2, 23, 16, 0))
-    older = r.PdmpFact(date(2026, 2, 22), datetime(2026, 2, 22, 16, 0))
+    week = r.PdmpFact(7, date(2026, 2, 23), datetime(2026, 2, 23, 16, 0))
+    older = r.PdmpFact(6, date(2026, 2, 22), datetime(2026, 2, 22, 16, 0))
     assert isinstance(found(policy, facts(oxy(), pdmp_checks=(week,)))["opioid:pdmp:rx:1"], Fulfillment)
     assert isinstance(found(policy, facts(oxy(), pdmp_checks=(older,)))["opioid:pdmp:rx:1"], Obligation)
 
 
 def test_recurring_duties_follow_the_latest_fact_and_appear_two_weeks_ahead(policy):
-    base = facts(oxy(start=date(2026, 1, 5)), agreements=(date(2026, 1, 5),), drug_tests=(date(2026, 1, 5),),
-                 pdmp_checks=(r.PdmpFact(date(2026, 1, 5), datetime(2026, 1, 5, 16, 0)),), ort_band="low risk",
-                 visits=(date(2026, 1, 20),), naloxone_offers=((date(2026, 1, 5), "declined"),))
+    base = facts(oxy(start=date(2026, 1, 5)), agreements=(r.Dated(date(2026, 1, 5), 3, "agreement"),),
+                 drug_tests=(r.Dated(date(2026, 1, 5), 4, "drug_test"),),
+                 pdmp_checks=(r.PdmpFact(5, date(2026, 1, 5), datetime(2026, 1, 5, 16, 0)),), ort_band="low risk",
+                 visits=(r.Dated(date(2026, 1, 20), 9, "visit"),), naloxone_offers=((date(2026, 1, 5), "declined"),))
     early = found(policy, base, datetime(2026, 3, 21, 15, 0))
-    assert "opioid:pdmp:after:2026-01-05" not in early  # due 5 Apr: not on the worklist 15 days ahead
+    assert "opioid:pdmp:after:pdmp_check:5" not in early  # due 5 Apr: not on the worklist 15 days ahead
     got = found(policy, base, datetime(2026, 3, 25, 15, 0))
-    assert got["opioid:pdmp:after:2026-01-05"].evidence["due_date"] == "2026-04-05"
-    assert "opioid:udt:after:2026-01-05" not in got  # low risk: yearly, not near yet
-    assert "opioid:follow_up:after:2026-01-20" not in got  # due 20 Apr: not within two weeks on 25 Mar
+    assert got["opioid:pdmp:after:pdmp_check:5"].evidence["due_date"] == "2026-04-05"
+    assert "opioid:udt:after:drug_test:4" not in got  # low risk: yearly, not near yet
+    assert "opioid:follow_up:after:visit:9" not in got  # due 20 Apr: not within two weeks on 25 Mar
     assert isinstance(got["opioid:agreement:initial"], Fulfillment) and isinstance(got["opioid:udt:baseline"], Fulfillment)
     assert got["opioid:naloxone:since:2026-01-05"].met_by == "Naloxone offered on Mon 05 Jan 2026 (declined)"
     later = found(policy, base, datetime(2026, 4, 10, 15, 0))
-    assert later["opioid:follow_up:after:2026-01-20"].evidence["due_date"] == "2026-04-20"
-    assert isinstance(later["opioid:follow_up:after:2026-01-05"], Fulfillment)  # the first visit met the start's duty
+    assert later["opioid:follow_up:after:visit:9"].evidence["due_date"] == "2026-04-20"
+    assert isinstance(later["opioid:follow_up:after:rx:1"], Fulfillment)  # the first visit met the duty after the start
 
 
 def test_methadone_follow_up_is_three_days(policy):
@@ -146,8 +147,24 @@ def test_coprescribing_warning_names_both_drugs_and_cites_rec_11(policy):
 
 
 def test_summary_shows_the_schedule(policy):
-    s = r.summary(facts(oxy(), agreements=(TODAY,), drug_tests=(TODAY,), ort_band="moderate risk",
-                        pdmp_checks=(r.PdmpFact(TODAY, NOW),)), policy, TODAY)
+    s = r.summary(facts(oxy(), agreements=(r.Dated(TODAY, 1, "agreement"),), drug_tests=(r.Dated(TODAY, 1, "drug_test"),),
+                        ort_band="moderate risk", pdmp_checks=(r.PdmpFact(1, TODAY, NOW),)), policy, TODAY)
     assert (s.on_opioids, s.mme_total, s.agreement_renewal_due, s.next_drug_test_due, s.next_pdmp_due) == (
         True, 60.0, date(2027, 3, 2), date(2026, 9, 2), date(2026, 6, 2))
     assert s.naloxone_reasons == ["60 MME/day (at or over 50)"]
+
+
+def test_two_facts_of_one_day_give_each_key_once_and_the_later_id_is_the_anchor(policy):
+    """Issue 11: two agreements signed the same day used to give the renewal key twice and stop the worklist."""
+    day = date(2026, 1, 5)
+    twice = facts(oxy(start=day), agreements=(r.Dated(day, 8, "agreement"), r.Dated(day, 3, "agreement")),
+                  drug_tests=(r.Dated(day, 4, "drug_test"), r.Dated(day, 2, "drug_test")),
+                  pdmp_checks=(r.PdmpFact(6, day, datetime(2026, 1, 5, 16, 0)), r.PdmpFact(5, day, datetime(2026, 1, 5, 16, 0))),
+                  visits=(r.Dated(date(2026, 1, 20), 11, "visit"), r.Dated(date(2026, 1, 20), 10, "visit")))
+    findings = r.episode_findings(twice, policy, CAL, datetime(2026, 12, 28, 15, 0))
+    keys = [f.key for f in findings]
+    assert len(keys) == len(set(keys))
+    got = {k.split(":episode:")[0]: f for k, f in zip(keys, findings)}
+    assert isinstance(got["opioid:agreement:after:agreement:3"], Fulfillment)  # met by its same-day twin
+    assert isinstance(got["opioid:agreement:after:agreement:8"], Obligation)  # the renewal is owed once
+    assert isinstance(got["opioid:pdmp:after:pdmp_check:6"], Obligation) and isinstance(got["opioid:follow_up:after:visit:11"], Obligation)

@@ -136,7 +136,7 @@ def test_the_expiry_warning_fires_by_date_even_when_visits_remain():
     assert "pt_authorization_expiry" not in open_kinds(visited_until(date(2026, 11, 20), requested), date(2026, 11, 20))
 
 
-MEDICARE = replace(COURSE, medicare=True, frequency_per_week=3, duration_weeks=16, authorizations=(), certifications=(START,))
+MEDICARE = replace(COURSE, medicare=True, frequency_per_week=3, duration_weeks=16, authorizations=(), certifications=(rules.Certification(START, 1),))
 M_PLAN = [v.on for v in rules.schedule(MEDICARE, CAL, START)]
 
 
@@ -171,9 +171,9 @@ def test_medicare_recertification_is_due_on_day_90():
     assert "pt_poc_recertification" not in open_kinds(MEDICARE, due_on - timedelta(days=15))
     recert = open_kinds(MEDICARE, due_on - timedelta(days=14))["pt_poc_recertification"]
     assert recert.due_at == CAL.end_of_local_day_utc(due_on) and "day 90" in recert.title and recert.owner_role == "clinician"
-    recertified = replace(MEDICARE, certifications=(START, date(2027, 1, 25)))
+    recertified = replace(MEDICARE, certifications=(rules.Certification(START, 1), rules.Certification(date(2027, 1, 25), 2)))
     findings = rules.course_findings(recertified, CAL, at(date(2027, 1, 25)))
-    assert "therapy:pt_course:3:poc_recertification:2026-11-02" in [f.key for f in findings if isinstance(f, Fulfillment)]
+    assert "therapy:pt_course:3:poc_recertification:certification:1" in [f.key for f in findings if isinstance(f, Fulfillment)]
     assert "pt_poc_recertification" not in {f.kind for f in findings if isinstance(f, Obligation)}
 
 
@@ -187,3 +187,11 @@ def test_a_short_medicare_course_needs_no_recertification():
     short = replace(MEDICARE, duration_weeks=8)
     done = replace(short, visit_dates=tuple(v.on for v in rules.schedule(short, CAL, START)))  # all 24 visits recorded
     assert "pt_poc_recertification" not in open_kinds(done, date(2027, 1, 20))
+
+
+def test_two_certifications_of_one_day_give_each_key_once():
+    """Issue 11: facts recorded twice for one day must never give one key twice."""
+    twice = replace(MEDICARE, certifications=(rules.Certification(START, 2), rules.Certification(START, 1)))
+    keys = [f.key for f in rules.course_findings(twice, CAL, at(date(2027, 1, 20)))]
+    assert len(keys) == len(set(keys))
+    assert "therapy:pt_course:3:poc_recertification:certification:2" in keys  # the recertification after the later id

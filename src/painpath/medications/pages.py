@@ -1,5 +1,5 @@
 """The episode page's "Medication trials" panel (each trial, its label and why, drawn as bars), the
-add-trial form and the stop form. A refused form is shown again with its values and each problem next
+add-trial form, the plan-a-trial form and the stop form. A refused form is shown again with its values and each problem next
 to its field; nothing is saved."""
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from painpath.core.validation import DbId
 from painpath.medications import service
 from painpath.medications.schemas import REASON_WORDS, ROUTE_WORDS, StopIn, TrialIn
 from painpath.medications.timeline import describe, dose_words
+from painpath.medications import trial_plan_form, trial_plan_service
+from painpath.medications.plan_schemas import TrialPlanIn
 from painpath.patients import pages as patient_pages
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, errors_by_field, validation_problems
@@ -73,6 +75,8 @@ def _trials_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Episo
         "labels": TRIAL_LABELS, "stop_labels": STOP_LABELS, "frequencies": FREQUENCIES,
         "reasons": list(REASON_WORDS.items()), "routes": list(ROUTE_WORDS.items()),
         "known_drugs": sorted(d.name for d in trials.drugs.values()),
+        "plan_labels": trial_plan_form.PLAN_LABELS,
+        "plannable_drugs": sorted(d.name for d in trials.drugs.values() if d.titration is not None),
     }
     return [patient_pages.EpisodePanel("medications/episode_trials.html", context, slot="main")]
 
@@ -81,8 +85,9 @@ def _values(form: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
     return {name: form.get(name) or None for name in names}
 
 
-def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: DbId, which: str,
-             form: dict[str, str], exc: Exception) -> Response:
+def refuse_form(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, episode_id: DbId, which: str,
+                form: dict[str, str], exc: Exception, relabel=None) -> Response:  # noqa: ANN001
+    """The episode page again with the refused form open, its values, and each problem by its field."""
     session.rollback()
     if isinstance(exc, NotFound):
         raise exc
@@ -91,6 +96,8 @@ def _refused(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, 
     else:
         assert isinstance(exc, DomainError)
         problems, status = exc.problems, exc.status_code
+    if relabel is not None:
+        problems = relabel(problems)
     state = {"medication_trials": {"form": form, "which": which, "problems": problems}}
     return patient_pages.render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=status)
 
@@ -103,7 +110,7 @@ def add_trial(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSessio
         trial = service.record_trial(session, actor=caller.actor, knowledge_trials=service.pack(ctx.knowledge), calendar=ctx.calendar,
                                      episode_id=episode_id, data=data)
     except (ValidationError, DomainError) as exc:
-        return _refused(request, ctx, session, caller, episode_id, "add", form, exc)
+        return refuse_form(request, ctx, session, caller, episode_id, "add", form, exc)
     return RedirectResponse(f"/episodes/{episode_id}#trial-{trial.id}", status_code=303)
 
 
@@ -115,8 +122,21 @@ def stop_trial(trial_id: DbId, request: Request, ctx: AppCtx, session: DbSession
         data = StopIn.model_validate({**_values(form, STOP_LABELS), "version": form.get("version") or None})
         service.stop_trial(session, actor=caller.actor, calendar=ctx.calendar, trial_id=trial_id, data=data)
     except (ValidationError, DomainError) as exc:
-        return _refused(request, ctx, session, caller, episode_id, f"stop-{trial_id}", form, exc)
+        return refuse_form(request, ctx, session, caller, episode_id, f"stop-{trial_id}", form, exc)
     return RedirectResponse(f"/episodes/{episode_id}#trial-{trial_id}", status_code=303)
+
+
+@router.post("/episodes/{episode_id}/medication-trials/plan")
+def plan_trial(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+               caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    try:
+        data = TrialPlanIn.model_validate(trial_plan_form.plan_input(form))
+        plan = trial_plan_service.start_planned_trial(session, actor=caller.actor, knowledge_trials=service.pack(ctx.knowledge),
+                                                      calendar=ctx.calendar, episode_id=episode_id, data=data)
+    except (ValidationError, DomainError) as exc:
+        return refuse_form(request, ctx, session, caller, episode_id, trial_plan_form.WHICH, form, exc,
+                           relabel=trial_plan_form.form_problems)
+    return RedirectResponse(f"/episodes/{episode_id}#trial-{plan.trial_id}", status_code=303)
 
 
 from painpath.medications.safety_pages import router as _safety_router  # noqa: E402 - prescriptions, opioid safety, taper panels

@@ -35,6 +35,7 @@ class TrialPlan(Base, ClinicScopedMixin, TimestampMixin):
     success_text: Mapped[str] = mapped_column(Text)  # "night pain under 4/10 and sleep over 6 hours"
     success_measures: Mapped[list] = mapped_column(JSONType, default=list)  # [{"measure", "comparison", "value", "unit"}]
     override_reason: Mapped[str | None] = mapped_column(Text)  # why a second trial started while one was running
+    above_max_reason: Mapped[str | None] = mapped_column(Text)  # why the target is above the pack's maximum
     overridden_trial_ids: Mapped[list] = mapped_column(JSONType, default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 

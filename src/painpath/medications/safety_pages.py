@@ -173,7 +173,7 @@ def next_follow_up(facts: safety_rules.EpisodeSafetyFacts, policy: safety_rules.
             if getattr(f, "kind", "") == "opioid_safety.follow_up" and getattr(f, "due_at", None) is not None]
     if owed:
         return min(ctx_calendar.local_date(f.due_at) for f in owed)
-    last_visit = max([since, *(v for v in facts.visits if v > since)])
+    last_visit = max([since, *(v.on for v in facts.visits if v.on > since)])
     return safety_rules.add_months(last_visit, policy.reassess_months)
 
 

@@ -9,8 +9,9 @@ The numbers (and the ICD-10-CM prefixes of the diagnoses that call for naloxone)
 obligation's reason ends with that source.
 
 Recurring duties (PDMP every 3 months, drug tests by risk, visits every 3 months, the yearly agreement)
-are keyed by the fact they follow ("udt:after:2026-03-02"): a new fact meets the old key and opens the
-next one, so the worklist keeps a met task met and shows the next one when it comes near.
+are keyed by the id of the fact they follow ("udt:after:drug_test:41"): a new fact meets the old key and
+opens the next one, so the worklist keeps a met task met and shows the next one when it comes near. Ids,
+not dates, so two facts recorded for the same day can never give one key twice (issue 11).
 """
 
 from __future__ import annotations
@@ -118,8 +119,20 @@ class RxFact:
         return self.drug_key == "methadone"
 
 
+@dataclass(frozen=True, order=True)
+class Dated:
+    """A fact known by its day, with its row's id and what it is: the anchor of a recurring duty.
+
+    Ordered by day, then id, so "the latest" is well defined when two share a day."""
+
+    on: date
+    id: int
+    kind: str  # agreement | drug_test | pdmp_check | visit | rx: part of the key, so ids of two tables never meet
+
+
 @dataclass(frozen=True)
 class PdmpFact:
+    id: int
     checked_on: date
     checked_at: datetime
     findings: tuple[str, ...] = ()
@@ -132,11 +145,11 @@ class EpisodeSafetyFacts:
     patient_id: int
     icd10_codes: tuple[str, ...] = ()
     prescriptions: tuple[RxFact, ...] = ()
-    agreements: tuple[date, ...] = ()  # signed on
+    agreements: tuple[Dated, ...] = ()  # signed on
     pdmp_checks: tuple[PdmpFact, ...] = ()
-    drug_tests: tuple[date, ...] = ()  # collected on
+    drug_tests: tuple[Dated, ...] = ()  # collected on
     naloxone_offers: tuple[tuple[date, str], ...] = ()  # (offered on, outcome)
-    visits: tuple[date, ...] = ()  # encounter dates of service
+    visits: tuple[Dated, ...] = ()  # encounters, by date of service
     ort_band: str | None = None  # label of the latest ORT ("moderate risk")
     ort_on: date | None = None
 
@@ -172,6 +185,12 @@ def therapy_start(prescriptions: Sequence[RxFact], today: date, gap_days: int) -
             if rx.start_date < since and rx.last_day(today) >= since - timedelta(days=gap_days):
                 since, changed = rx.start_date, True
     return since
+
+
+def course_start(prescriptions: Sequence[RxFact], since: date) -> Dated:
+    """The prescription that started the current course (the first by id of those starting on `since`)."""
+    first = min(rx.id for rx in prescriptions if rx.is_opioid and rx.start_date == since)
+    return Dated(since, first, "rx")
 
 
 @dataclass(frozen=True)
@@ -275,17 +294,22 @@ def episode_findings(facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: 
     return found
 
 
-def _recurring(b: _Builder, what: str, anchors: Sequence[date], every_months: int, title: str, reason, source: str,  # noqa: ANN001
+def _after(what: str, anchor: Dated) -> str:
+    return f"{what}:after:{anchor.kind}:{anchor.id}"
+
+
+def _recurring(b: _Builder, what: str, anchors: Sequence[Dated], every_months: int, title: str, reason, source: str,  # noqa: ANN001
                met_words: str, owner: str = "clinician") -> list[Finding]:
-    """The next duty after the latest anchor, and the previous duty met by that anchor."""
+    """The next duty after the latest anchor (in day, then id, order), and the previous duty met by that anchor."""
+    anchors = sorted(anchors)
     found: list[Finding] = []
-    if len(anchors) >= 2:
-        found.append(b.met(f"{what}:after:{anchors[-2].isoformat()}", f"{met_words} on {_day(anchors[-1])}", b.moment(anchors[-1])))
     last = anchors[-1]
-    due_day = add_months(last, every_months)
+    if len(anchors) >= 2:
+        found.append(b.met(_after(what, anchors[-2]), f"{met_words} on {_day(last.on)}", b.moment(last.on)))
+    due_day = add_months(last.on, every_months)
     if b.upcoming(due_day):
-        found.append(b.owe(f"{what}:after:{last.isoformat()}", title, b.due(due_day), reason(last, due_day), source, owner,
-                           last=last.isoformat(), due_date=due_day.isoformat()))
+        found.append(b.owe(_after(what, last), title, b.due(due_day), reason(last.on, due_day), source, owner,
+                           last=last.on.isoformat(), due_date=due_day.isoformat()))
     return found
 
 
@@ -299,7 +323,7 @@ def _agreement(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
             f"treatment agreement, by {_day(due_day)}; renew it every {policy.agreement_renewal_months} months.",
             policy.long_term_source, since=since.isoformat(), due_date=due_day.isoformat(),
         )]
-    found: list[Finding] = [b.met("agreement:initial", f"Agreement signed on {_day(signed[0])}", b.moment(signed[0]))]
+    found: list[Finding] = [b.met("agreement:initial", f"Agreement signed on {_day(signed[0].on)}", b.moment(signed[0].on))]
     found += _recurring(
         b, "agreement", signed, policy.agreement_renewal_months, "Renew the opioid treatment agreement",
         lambda last, due: f"The opioid treatment agreement signed on {_day(last)} is due for renewal on {_day(due)} (yearly).",
@@ -310,7 +334,7 @@ def _agreement(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
 
 def _pdmp(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
     found: list[Finding] = []
-    checks = sorted(b.facts.pdmp_checks, key=lambda c: c.checked_at)
+    checks = sorted(b.facts.pdmp_checks, key=lambda c: (c.checked_at, c.id))
     for rx in b.facts.prescriptions:
         if not (rx.is_opioid and rx.current_or_upcoming(b.today)):
             continue
@@ -326,10 +350,9 @@ def _pdmp(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
                 f"({rx.drug_name}, from {_day(rx.start_date)}). Check the PDMP before each opioid prescription.",
                 policy.pdmp_source, prescription_id=rx.id,
             ))
-    days = sorted({c.checked_on for c in checks})
-    if days:  # the first check is owed per prescription above; after it, at least every N months
+    if checks:  # the first check is owed per prescription above; after it, at least every N months
         found += _recurring(
-            b, "pdmp", days, policy.pdmp_every_months, "Check the PDMP (at least every 3 months on opioids)",
+            b, "pdmp", [Dated(c.checked_on, c.id, "pdmp_check") for c in checks], policy.pdmp_every_months, "Check the PDMP (at least every 3 months on opioids)",
             lambda last, due: f"Last PDMP check {_day(last)}; on long-term opioids check at least every "
                               f"{policy.pdmp_every_months} months, next by {_day(due)}.",
             policy.pdmp_source, "PDMP checked",
@@ -338,7 +361,7 @@ def _pdmp(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
 
 
 def _drug_tests(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
-    tests = sorted(set(b.facts.drug_tests))
+    tests = sorted(b.facts.drug_tests)
     months, why = udt_months(policy, b.facts.ort_band)
     if not tests:
         if not policy.udt_before_starting:
@@ -348,7 +371,7 @@ def _drug_tests(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]
             f"On opioids since {_day(since)} with no urine drug test on file: test at the start, then every {months} "
             f"months ({why}).", policy.udt_source, owner="nurse", since=since.isoformat(), every_months=months,
         )]
-    found: list[Finding] = [b.met("udt:baseline", f"Drug test collected on {_day(tests[0])}", b.moment(tests[0]))]
+    found: list[Finding] = [b.met("udt:baseline", f"Drug test collected on {_day(tests[0].on)}", b.moment(tests[0].on))]
     found += _recurring(
         b, "udt", tests, months, "Urine drug test due",
         lambda last, due: f"Last urine drug test {_day(last)}; {why}: test every {months} months, next by {_day(due)}.",
@@ -394,13 +417,13 @@ def _coprescribing(b: _Builder) -> list[Finding]:
 
 def _follow_up(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
     found: list[Finding] = []
-    visits = sorted(set(b.facts.visits))
+    visits = sorted(b.facts.visits)
     by_id = {rx.id: rx for rx in b.facts.prescriptions}
     for rx in b.facts.prescriptions:
         if rx.start_date < since or not raises_dose(rx, by_id):
             continue
         what = f"follow_up:rx:{rx.id}"
-        after = next((v for v in visits if v > rx.start_date), None)
+        after = next((v.on for v in visits if v.on > rx.start_date), None)
         if after is not None:
             found.append(b.met(what, f"Seen on {_day(after)}", b.moment(after)))
             continue
@@ -417,7 +440,7 @@ def _follow_up(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
             f"{rx.drug_name} {started} on {_day(rx.start_date)}: see the patient within {window} to review benefit and harm.",
             source, prescription_id=rx.id, due_date=due_day.isoformat(),
         ))
-    anchors = [since] + [v for v in visits if v > since]
+    anchors = [course_start(b.facts.prescriptions, since)] + [v for v in visits if v.on > since]
     found += _recurring(
         b, "follow_up", anchors, policy.reassess_months, "Opioid follow-up visit (at least every 3 months)",
         lambda last, due: f"On opioids since {_day(since)}; last visit {_day(last) if last != since else 'none since the start'}. "
@@ -450,9 +473,9 @@ class SafetySummary:
 def summary(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: date) -> SafetySummary:
     since = therapy_start(facts.prescriptions, today, policy.therapy_gap_days)
     mme = total_mme_on(facts.prescriptions, today)
-    signed = max(facts.agreements, default=None)
+    signed = max((a.on for a in facts.agreements), default=None)
     last_pdmp = max((c.checked_on for c in facts.pdmp_checks), default=None)
-    last_test = max(facts.drug_tests, default=None)
+    last_test = max((t.on for t in facts.drug_tests), default=None)
     months, why = udt_months(policy, facts.ort_band)
     next_test = add_months(last_test, months) if last_test else since
     offer = max(facts.naloxone_offers, default=None)

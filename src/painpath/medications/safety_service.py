@@ -141,19 +141,20 @@ def _by_episode(session: Session, model, episode_ids: list[int], order) -> dict[
     return found
 
 
-def _visit_dates(session: Session, episode_ids: list[int]) -> dict[int, list[date]]:
-    """Encounter dates per episode (addenda and PT visits apart: a PT visit is not a prescriber's review).
+def _visits(session: Session, episode_ids: list[int]) -> dict[int, list[safety_rules.Dated]]:
+    """Encounters per episode by date of service (addenda and PT visits apart: a PT visit is not a
+    prescriber's review).
 
     Read straight from the charting table, read-only, because charting has no batch read of all visit
     dates yet (its pt_visit_dates_for_episodes is the PT-only twin)."""
-    found: dict[int, list[date]] = {}
+    found: dict[int, list[safety_rules.Dated]] = {}
     rows = session.execute(
-        select(Encounter.episode_id, Encounter.date_of_service)
+        select(Encounter.episode_id, Encounter.date_of_service, Encounter.id)
         .where(Encounter.episode_id.in_(episode_ids), Encounter.addendum_of_id.is_(None), Encounter.encounter_type != "pt_visit")
-        .order_by(Encounter.date_of_service)
+        .order_by(Encounter.date_of_service, Encounter.id)
     )
-    for episode_id, on in rows:
-        found.setdefault(episode_id, []).append(on)
+    for episode_id, on, encounter_id in rows:
+        found.setdefault(episode_id, []).append(safety_rules.Dated(on, encounter_id, "visit"))
     return found
 
 
@@ -205,7 +206,7 @@ def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epi
     checks = _by_episode(session, PdmpCheck, ids, PdmpCheck.checked_at)
     tests = _by_episode(session, UrineDrugTest, ids, UrineDrugTest.collected_on)
     offers = _by_episode(session, NaloxoneOffer, ids, NaloxoneOffer.offered_on)
-    visits = _visit_dates(session, ids)
+    visits = _visits(session, ids)
     orts = _latest_ort(session, knowledge, ids, calendar)
     found = []
     for episode_id in ids:
@@ -215,10 +216,10 @@ def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epi
         found.append(safety_rules.EpisodeSafetyFacts(
             clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=episode.patient_id,
             icd10_codes=tuple(episode.icd10_codes or ()), prescriptions=tuple(rx_fact(line) for line in listed.lines),
-            agreements=tuple(a.signed_on for a in agreements.get(episode_id, [])),
-            pdmp_checks=tuple(safety_rules.PdmpFact(calendar.local_date(c.checked_at), c.checked_at, tuple(c.findings or ()))
+            agreements=tuple(safety_rules.Dated(a.signed_on, a.id, "agreement") for a in agreements.get(episode_id, [])),
+            pdmp_checks=tuple(safety_rules.PdmpFact(c.id, calendar.local_date(c.checked_at), c.checked_at, tuple(c.findings or ()))
                               for c in checks.get(episode_id, [])),
-            drug_tests=tuple(t.collected_on for t in tests.get(episode_id, [])),
+            drug_tests=tuple(safety_rules.Dated(t.collected_on, t.id, "drug_test") for t in tests.get(episode_id, [])),
             naloxone_offers=tuple((o.offered_on, o.outcome) for o in offers.get(episode_id, [])),
             visits=tuple(visits.get(episode_id, [])), ort_band=band, ort_on=band_on,
         ))

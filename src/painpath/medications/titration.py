@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from painpath.core.errors import FieldProblem
 from painpath.knowledge.schemas import TrialDrug
+from painpath.medications import target_bounds
 
 _TIMES_WORDS = {1: "once a day", 2: "twice a day", 3: "three times a day", 4: "four times a day"}
 
@@ -61,9 +62,11 @@ def split_daily(daily_mg: float, *, unit_mg: float, max_times: int) -> tuple[int
 
 
 def schedule_problems(drug: TrialDrug, *, target_daily_mg: float, interval_days: int | None, reach_by: date | None,
-                      start: date) -> list[FieldProblem]:
+                      start: date, above_max_reason: str | None = None) -> list[FieldProblem]:
     """What stops a schedule from being made, each with its field and rule."""
-    problems: list[FieldProblem] = []
+    # Bounds first, by arithmetic: the schedule below is only built for a target within them.
+    problems: list[FieldProblem] = target_bounds.target_problems(drug, target_daily_mg=target_daily_mg,
+                                                                 above_max_reason=above_max_reason)
     titration = drug.titration
     if target_daily_mg <= 0:
         problems.append(FieldProblem("target.daily_mg", "positive", "The target daily dose must be more than 0 mg"))

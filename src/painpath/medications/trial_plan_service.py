@@ -11,7 +11,7 @@ from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.knowledge.schemas import MedicationTrials
-from painpath.medications import service, titration, trial_rules
+from painpath.medications import service, target_bounds, titration, trial_rules
 from painpath.medications.models import MedicationTrial
 from painpath.medications.plan_models import TrialPlan, TrialPlanItem
 from painpath.medications.plan_schemas import DoneIn, TrialPlanIn
@@ -43,7 +43,7 @@ def start_planned_trial(session: Session, *, actor: Actor, knowledge_trials: Med
     start = data.start_date or service.today(calendar)
     target = data.target
     problems = titration.schedule_problems(drug, target_daily_mg=target.daily_mg, interval_days=target.interval_days,
-                                           reach_by=target.reach_by, start=start)
+                                           reach_by=target.reach_by, start=start, above_max_reason=target.above_max_reason)
     if problems:
         raise InvalidInput(problems)
     running = trial_rules.running_trials(
@@ -62,6 +62,7 @@ def start_planned_trial(session: Session, *, actor: Actor, knowledge_trials: Med
         evaluation_on=schedule.evaluation_on, interval_days=schedule.interval_days, success_text=target.success,
         success_measures=[m.model_dump() for m in target.measures],
         override_reason=(data.override_reason or None) if running else None,
+        above_max_reason=_above_max_reason(drug, target),
         overridden_trial_ids=[r.trial_id for r in running], created_by_id=actor.user_id,
     )
     session.add(plan)
@@ -70,11 +71,24 @@ def start_planned_trial(session: Session, *, actor: Actor, knowledge_trials: Med
     audit.record(session, actor, "medication_trial.plan", object_type="medication_trial_plan", object_id=plan.id, patient_id=patient.id,
                  detail={"trial_id": trial.id, "drug": drug.id, "target_daily_mg": target.daily_mg,
                          "evaluation_on": schedule.evaluation_on.isoformat()})
+    if plan.above_max_reason is not None:
+        # Like the override below: the reason stays on the plan, the audit says who went above what.
+        audit.record(session, actor, "medication_trial.target_above_pack_max", object_type="medication_trial_plan", object_id=plan.id,
+                     patient_id=patient.id, detail={"drug": drug.id, "target_daily_mg": target.daily_mg,
+                                                    "pack_max_mg": target_bounds.pack_max_mg(drug)})
     if running:
         # The reason itself stays on the plan (it may hold clinical detail); the audit says who overrode what.
         audit.record(session, actor, "medication_trial.one_at_a_time_override", object_type="medication_trial_plan", object_id=plan.id,
                      patient_id=patient.id, detail={"running_trial_ids": plan.overridden_trial_ids, "new_drug": drug.id})
     return plan
+
+
+def _above_max_reason(drug, target) -> str | None:  # noqa: ANN001
+    """The clinician's reason, kept only when the target is above the pack's maximum (where it was required)."""
+    maximum = target_bounds.pack_max_mg(drug)
+    if maximum is None or target.daily_mg <= maximum:
+        return None
+    return (target.above_max_reason or "").strip() or None
 
 
 def _evaluation_text(plan: TrialPlan, drug_name: str) -> str:

@@ -60,6 +60,15 @@ class AuthorizationFacts:
     extension_outcome: str | None = None
 
 
+@dataclass(frozen=True, order=True)
+class Certification:
+    """A plan-of-care certification: its day, and its row's id, which keys the recertification it starts
+    (two certified the same day still give each key once)."""
+
+    on: date
+    id: int
+
+
 @dataclass(frozen=True)
 class CourseFacts:
     course_id: int
@@ -74,7 +83,7 @@ class CourseFacts:
     visit_dates: tuple[date, ...] = ()  # one per recorded PT visit (pt_visit encounter), any order
     authorizations: tuple[AuthorizationFacts, ...] = ()
     progress_reports: tuple[date, ...] = ()  # written_on of each progress report
-    certifications: tuple[date, ...] = ()  # certified_on of each plan-of-care certification
+    certifications: tuple[Certification, ...] = ()  # each plan-of-care certification
     # (visit date, booked at) of each booked or completed provider follow-up appointment on the episode.
     provider_follow_ups: tuple[tuple[date, datetime], ...] = ()
 
@@ -385,22 +394,22 @@ def medicare_certification_findings(facts: CourseFacts, visits: list[Visit], cal
             title=f"Certify the PT plan of care by {due_on:%d %b}",
             reason=(f"Medicare: the physician or NPP signs and dates the plan of care within {MEDICARE_FIRST_CERTIFICATION_DAYS} "
                     f"days of the first treatment ({SOURCE_PA8}, 42 CFR 424.24 [V])."))]
-    found: list[Finding] = [_met(f"{prefix}:poc_certification", "plan of care certified", _on(certs[0]))]
+    found: list[Finding] = [_met(f"{prefix}:poc_certification", "plan of care certified", _on(certs[0].on))]
     for earlier, later in zip(certs, certs[1:]):
-        found.append(_met(f"{prefix}:poc_recertification:{earlier.isoformat()}", "plan of care recertified", _on(later)))
+        found.append(_met(f"{prefix}:poc_recertification:certification:{earlier.id}", "plan of care recertified", _on(later.on)))
     last = certs[-1]
-    due_on = recertification_due_on(last)
+    due_on = recertification_due_on(last.on)
     if last_visit is None or last_visit <= due_on:
         return found  # the course ends inside the certified period
     if today >= due_on - timedelta(days=RECERTIFICATION_LEAD_DAYS):
         found.append(_obligation(
-            facts, calendar, key=f"{prefix}:poc_recertification:{last.isoformat()}", kind="pt_poc_recertification",
+            facts, calendar, key=f"{prefix}:poc_recertification:certification:{last.id}", kind="pt_poc_recertification",
             owner_role="clinician", due_on=due_on,
             title=f"Recertify the PT plan of care by {due_on:%d %b} (day {MEDICARE_CERTIFICATION_DAYS})",
             reason=(f"Medicare: a certification covers the plan's duration or {MEDICARE_CERTIFICATION_DAYS} calendar days, "
                     f"whichever is less, and recertification is needed at least every {MEDICARE_CERTIFICATION_DAYS} days; "
-                    f"certified on {last:%d %b %Y}, visits are planned until {last_visit:%d %b %Y} ({SOURCE_PA8} [V])."),
-            certified_on=last))
+                    f"certified on {last.on:%d %b %Y}, visits are planned until {last_visit:%d %b %Y} ({SOURCE_PA8} [V])."),
+            certified_on=last.on))
     return found
 
 

@@ -234,9 +234,9 @@ def course_facts(session: Session, *, courses: Sequence[PtCourse], calendar: Bus
     reports: dict[int, list[date]] = {}
     for r in progress_reports(session, course_ids=course_ids):
         reports.setdefault(r.course_id, []).append(r.written_on)
-    certs: dict[int, list[date]] = {}
+    certs: dict[int, list[rules.Certification]] = {}
     for c in session.scalars(select(PlanOfCareCertification).where(PlanOfCareCertification.course_id.in_(course_ids))):
-        certs.setdefault(c.course_id, []).append(c.certified_on)
+        certs.setdefault(c.course_id, []).append(rules.Certification(c.certified_on, c.id))
     follow_ups: dict[int, list[tuple[date, object]]] = {}
     for appt in session.scalars(select(Appointment).where(
             Appointment.episode_id.in_(episode_ids), Appointment.visit_type == "follow_up",

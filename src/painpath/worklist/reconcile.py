@@ -1,4 +1,8 @@
-"""Apply the engine's plan to the task table: open the new, refresh the changed, close the met."""
+"""Apply the engine's plan to the task table: open the new, refresh the changed, close the met.
+
+A provider that fails for an episode (worklist/gather.py) leaves that provider's tasks of that episode as
+they were, and an admin task says so (worklist/provider_alerts.py); everything else is reconciled.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,9 @@ from painpath.worklist.engine import (
     plan_reconciliation,
     registered_providers,
 )
+from painpath.worklist.gather import gather
 from painpath.worklist.models import Task
+from painpath.worklist import provider_alerts
 
 RECONCILER = Actor.system("reconciler")
 _KEY_CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
@@ -38,20 +44,26 @@ class ReconcileResult:
     refreshed: int = 0
     met: int = 0
     cancelled: int = 0
+    failed: int = 0  # (provider, episode) pairs left as they were because the provider failed there
 
 
 def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence[int] | None = None) -> ReconcileResult:
     """Recompute every provider's obligations for the episodes (all open ones when None) and sync tasks."""
     providers = registered_providers()
-    findings = []
-    for provider in providers:
-        findings.extend(provider.findings(session, episode_ids=episode_ids, context=context))
+    gathered = gather(session, providers, context, episode_ids)
+    findings = gathered.findings
     tasks = _stored_tasks(session, episode_ids, {f.key for f in findings if not isinstance(f, Cancellation)})
+    # A failing provider's tasks of that episode are hidden from the plan, so none of them is closed as obsolete.
     stored = [
-        StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, t.reason) for t in tasks.values()
+        StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, t.reason)
+        for t in tasks.values() if not gathered.failed(t.provider, t.episode_id)
     ]
-    result = ReconcileResult()
+    result = ReconcileResult(failed=len(gathered.failures))
     now = context.now
+    for task in provider_alerts.recovered_alerts(session, gathered.failures, episode_ids):
+        _close(session, task, MET, provider_alerts.RECOVERED, now)
+    for alert in provider_alerts.alerts_to_open(session, gathered.failures, now):
+        result.opened += _open(session, alert, now)
     for action in plan_reconciliation(stored, findings, {p.name for p in providers}):
         if isinstance(action, Open):
             result.opened += _open(session, action.obligation, now)
