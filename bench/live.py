@@ -48,6 +48,8 @@ class ServerProcess:
             "PAINPATH_QUEUE_URL": f"sqlite:///{self.workdir / 'queue.sqlite3'}",
             "PAINPATH_SECRET_KEY": SECRET,
             "PAINPATH_DEMO_MODE": "0",
+            # Plain http on loopback: a Secure cookie would never come back, so the clients could not sign in.
+            "PAINPATH_COOKIE_SECURE": "0",
         })
         return env
 
