@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 
 
@@ -28,32 +27,7 @@ from painpath.patients.models import Location
 from painpath.web.app import create_app
 
 from pack_writing import payer, write_pack  # noqa: F401 - fixtures for the knowledge tests
-
-TEST_DB = os.environ.get("PAINPATH_TEST_DB", "sqlite")
-PG_ADMIN_URL = os.environ.get("PAINPATH_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-SECRET = "test-secret-key-that-is-long-enough-0123456789"
-
-
-def password_for(role: str) -> str:
-    return f"{role}-password-1"
-
-
-def create_pg_database() -> str:
-    name = f"painpath_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_pg_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
+from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_pg_database, password_for, sign_in, small_pdf  # noqa: F401
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Iterator[str]:
@@ -151,17 +125,6 @@ def app(ctx):  # noqa: ANN201
     return create_app(ctx)
 
 
-def sign_in(client: TestClient, username: str, password: str) -> TestClient:
-    """Sign in through the real login form, then set the CSRF header API writes need."""
-    page = client.get("/login")
-    assert page.status_code == 200
-    token = client.cookies.get("painpath_login_csrf")
-    response = client.post("/login", data={"username": username, "password": password, "login_csrf": token, "next": "/"}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    client.headers["x-csrf-token"] = client.get("/api/me").json()["csrf_token"]
-    return client
-
-
 @pytest.fixture
 def client_for(app, staff):  # noqa: ANN201
     """Factory: a TestClient signed in as the user of `role`."""
@@ -177,24 +140,6 @@ def client_for(app, staff):  # noqa: ANN201
         c.close()
 
 
-PATIENT = {
-    "mrn": "MRN-1001",
-    "given_name": "Dana",
-    "family_name": "Okafor",
-    "birth_date": "1981-03-14",
-    "sex": "male",
-    "phone": "555-0142",
-    "preferred_contact": "phone",
-}
-EPISODE = {
-    "problem_summary": "Neck and right arm pain after a ladder fall",
-    "body_region": "cervical",
-    "laterality": "right",
-    "onset_date": "2026-01-01",
-    "icd10_codes": ["M54.12"],
-}
-
-
 @pytest.fixture
 def patient_payload() -> dict:
     return dict(PATIENT)
@@ -205,17 +150,3 @@ def episode_payload() -> dict:
     return dict(EPISODE)
 
 
-
-
-def small_pdf(title: str = "Scanned document") -> bytes:
-    """A real one-page PDF (uploads are opened with pypdf before they are accepted)."""
-    import io
-
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=612, height=792)
-    writer.add_metadata({"/Title": title})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from authorization_setup import MONDAY_7_DEC_2026, facet_episode, frozen_clock, record_block
 from painpath.authorizations.models import AuthorizationCase, CaseDocument
 
-from conftest import small_pdf
+from support import small_pdf
 
 RFA_FORM = {"procedure_id": "rfa_lumbar", "cpt_codes": "64635, 64636", "side": "bilateral", "levels": "L4-5, L5-S1",
             "place_of_service": "22", "units_requested": "1", "planned_on": "", "priority": "standard"}

@@ -98,7 +98,7 @@ def test_the_caseload_therapist_still_writes_on_their_patient(client_for, staff,
 def second_clinician(db, clinic, app):  # noqa: ANN001, ANN201
     from fastapi.testclient import TestClient
 
-    from conftest import sign_in
+    from support import sign_in
 
     with db.session() as session:
         user = User(clinic_id=clinic.id, username="clinician2", display_name="Second Clinician", role=Role.CLINICIAN.value,

@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from conftest import sign_in
+from support import sign_in
 from painpath.authorizations.models import AuthorizationCase
 from painpath.charting.models import Encounter
 from painpath.core.audit import AuditEvent

@@ -12,7 +12,7 @@ from painpath.core.auth.service import create_user
 from painpath.core.clock import utcnow
 from painpath.core.errors import InvalidInput
 
-from conftest import password_for, sign_in
+from support import password_for, sign_in
 
 
 def _attempt(app, username, password):  # noqa: ANN001, ANN202

@@ -9,7 +9,7 @@ from painpath.core.db import Base
 from painpath.core.migrate import alembic_config, upgrade
 from alembic import command
 
-from conftest import TEST_DB, create_pg_database, drop_pg_database
+from support import TEST_DB, create_pg_database, drop_pg_database
 
 
 def _fresh_url(tmp_path) -> str:

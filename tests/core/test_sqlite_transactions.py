@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from conftest import TEST_DB
+from support import TEST_DB
 from painpath.core.audit import AuditEvent
 from painpath.core.db import WriteConflict
 

@@ -4,7 +4,7 @@ import pytest
 
 from painpath.documents.uploads import clean_filename, is_readable_pdf, size_limit_words
 
-from conftest import small_pdf
+from support import small_pdf
 
 
 @pytest.mark.parametrize(

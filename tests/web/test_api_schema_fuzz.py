@@ -22,7 +22,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from conftest import EPISODE, PATIENT, TEST_DB, password_for
+from support import EPISODE, PATIENT, TEST_DB, password_for
 from live_server import serving
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from conftest import password_for
+from support import password_for
 from painpath.core.db import Database
 from painpath.patients.models import Patient
 

@@ -7,7 +7,7 @@ from painpath.core.config import Settings
 from painpath.core.db import Database
 from painpath.web.app import create_app
 
-from conftest import SECRET, password_for
+from support import SECRET, password_for
 
 
 def test_pages_carry_csp_hsts_nosniff_referrer_and_frame_protection(app):

@@ -9,7 +9,7 @@ from painpath.core.audit import AuditEvent
 from painpath.core.auth.models import User
 from painpath.core.clock import utcnow
 
-from conftest import password_for, sign_in
+from support import password_for, sign_in
 
 
 def _csrf(page: str) -> str:

@@ -11,7 +11,7 @@ from painpath.core.audit import AuditEvent
 from painpath.intake.records import rules
 from records_fixtures import make_episode, smtp_relay  # noqa: F401  (fixtures)
 
-from conftest import small_pdf
+from support import small_pdf
 
 PDF = small_pdf("Records")
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")

@@ -27,7 +27,7 @@ from painpath.patients.schemas import EpisodeIn, PatientIn
 from painpath.worklist.models import Task
 from records_fixtures import smtp_relay  # noqa: F401  (fixture)
 
-from conftest import small_pdf
+from support import small_pdf
 
 MRI_REPORT = small_pdf("MRI cervical spine: moderate C5-6 foraminal stenosis")
 

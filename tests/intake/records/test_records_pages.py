@@ -10,7 +10,7 @@ from sqlalchemy import select
 from painpath.intake.records.models import PriorProvider, RecordsDocument, RecordsRequest
 from records_fixtures import make_episode, smtp_relay  # noqa: F401  (fixtures)
 
-from conftest import small_pdf
+from support import small_pdf
 
 PDF = small_pdf("scanned MRI report")
 

@@ -16,7 +16,7 @@ from painpath.patients.schemas import EpisodeUpdate
 from painpath.worklist.models import Task
 from records_fixtures import make_episode  # noqa: F401  (fixture)
 
-from conftest import small_pdf
+from support import small_pdf
 
 PDF = small_pdf("records from the provider")
 

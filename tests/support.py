@@ -1,0 +1,83 @@
+"""Test helpers importable by any test module (`from support import ...`).
+
+Not in conftest.py: with several conftest.py files (tests/ and tests/e2e/), `import conftest` names
+whichever was loaded first, so a helper imported from it breaks depending on collection order.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+TEST_DB = os.environ.get("PAINPATH_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("PAINPATH_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def password_for(role: str) -> str:
+    return f"{role}-password-1"
+
+
+def create_pg_database() -> str:
+    name = f"painpath_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def sign_in(client: TestClient, username: str, password: str) -> TestClient:
+    """Sign in through the real login form, then set the CSRF header API writes need."""
+    page = client.get("/login")
+    assert page.status_code == 200
+    token = client.cookies.get("painpath_login_csrf")
+    response = client.post("/login", data={"username": username, "password": password, "login_csrf": token, "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    client.headers["x-csrf-token"] = client.get("/api/me").json()["csrf_token"]
+    return client
+
+
+PATIENT = {
+    "mrn": "MRN-1001",
+    "given_name": "Dana",
+    "family_name": "Okafor",
+    "birth_date": "1981-03-14",
+    "sex": "male",
+    "phone": "555-0142",
+    "preferred_contact": "phone",
+}
+
+
+EPISODE = {
+    "problem_summary": "Neck and right arm pain after a ladder fall",
+    "body_region": "cervical",
+    "laterality": "right",
+    "onset_date": "2026-01-01",
+    "icd10_codes": ["M54.12"],
+}
+
+
+def small_pdf(title: str = "Scanned document") -> bytes:
+    """A real one-page PDF (uploads are opened with pypdf before they are accepted)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
