@@ -187,8 +187,9 @@ def _raw_counts(counts: tuple, closed_today: int) -> dict[str, int]:
 
 
 def _raw_rows(rows: list[tuple]) -> list[dict[str, Any]]:
+    # Stored times are naive UTC; the API writes them with their offset, as "Z".
     return [
-        {"id": r[_ID], "key": r[_KEY], "due_at": r[_DUE].isoformat(), "patient_name": f"{r[_FAMILY]}, {r[_GIVEN]}",
+        {"id": r[_ID], "key": r[_KEY], "due_at": r[_DUE].isoformat() + "Z", "patient_name": f"{r[_FAMILY]}, {r[_GIVEN]}",
          "assignee_name": r[_ASSIGNEE_NAME]}
         for r in rows
     ]
@@ -275,7 +276,7 @@ def run(
             f"{seeded.coordinator_open_tasks:,} on the coordinator's list")
 
         cleanup.enter_context(_production_logging_to_devnull())
-        ctx = build_context(Settings(database_url=url, secret_key="x" * 40), Database(url))
+        ctx = build_context(Settings(database_url=url, secret_key="x" * 40, cookie_secure=False), Database(url))
         cleanup.callback(ctx.db.dispose)
         # Entered, so one event loop serves every request, as in a running server (a bare TestClient
         # starts a thread and a loop per request, which is test-harness cost, not ours).

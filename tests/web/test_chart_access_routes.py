@@ -46,6 +46,18 @@ ROUTES = {
     ("GET", "/healthz"): NO_PATIENT_DATA,
     ("GET", "/api/openapi.json"): NO_PATIENT_DATA,
     ("GET", "/api/me"): NO_PATIENT_DATA,
+    # Users are staff, not patients; only admins reach these.
+    ("GET", "/admin/users"): NO_PATIENT_DATA,
+    ("POST", "/admin/users"): NO_PATIENT_DATA,
+    ("POST", "/admin/users/disable"): NO_PATIENT_DATA,
+    ("POST", "/admin/users/enable"): NO_PATIENT_DATA,
+    ("POST", "/admin/users/password"): NO_PATIENT_DATA,
+    ("POST", "/admin/users/role"): NO_PATIENT_DATA,
+    ("POST", "/admin/users/unlock"): NO_PATIENT_DATA,
+    # The audit log names patients across the clinic: only the audit roles (manager, admin) read it.
+    ("GET", "/audit"): CASELOAD_LIST,
+    ("GET", "/api/audit"): CASELOAD_LIST,
+    ("POST", "/episodes/{episode_id}/medication-trials/plan"): CLINICAL,
     ("GET", "/api/patients"): CASELOAD_LIST,
     ("POST", "/api/patients"): NEW_PATIENT,
     ("GET", "/api/patients/{patient_id}"): SUMMARY,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.validation import DB_INT_MAX
 
 _log = logging.getLogger(__name__)
 
@@ -159,6 +160,8 @@ def require_for_route(session: Session, actor: Actor, path: str, path_params: Ma
             object_id = int(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             continue  # the route's own validation answers 422
+        if not 1 <= object_id <= DB_INT_MAX:
+            continue  # no row can have it; the route's own validation answers 422, naming the field
         require(session, actor, collection=collection, object_id=object_id)
 
 
