@@ -127,7 +127,7 @@ def stop_trial(trial_id: DbId, request: Request, ctx: AppCtx, session: DbSession
 
 
 @router.post("/episodes/{episode_id}/medication-trials/plan")
-def plan_trial(episode_id: int, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+def plan_trial(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
     try:
         data = TrialPlanIn.model_validate(trial_plan_form.plan_input(form))
