@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+
+# Screenshots the browser tests leave for a person to look at: inside the checkout (var/ is ignored by git),
+# so a clone anywhere writes them beside its own code. PAINPATH_SCREENSHOTS moves them.
+SCREENSHOTS = Path(os.environ.get("PAINPATH_SCREENSHOTS") or Path(__file__).resolve().parents[1] / "var" / "screenshots")
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 TEST_DB = os.environ.get("PAINPATH_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("PAINPATH_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = "/tmp/painpath-e2e"
+SHOTS = SCREENSHOTS
 
 
 def _sign_in(page: Page, who: str) -> None:

@@ -18,10 +18,11 @@ from authorization_setup import FACET_LUMBAR, MEDICARE, facet_workup, record_blo
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import CoverageIn, EpisodeIn, PatientIn
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = "/tmp/painpath-e2e"
+SHOTS = SCREENSHOTS
 # Monday 7 Dec 2026, 10:00 in Chicago.
 MONDAY_MORNING = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)
 

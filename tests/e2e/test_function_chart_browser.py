@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -21,10 +20,11 @@ from sqlalchemy import func, select
 from painpath.charting.instruments.models import InstrumentAdministration
 from painpath.core.auth.models import User
 from painpath.demo import demo_password, load_demo
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/painpath-e2e")
+SHOTS = SCREENSHOTS
 # The demo's anchor: Friday 20 Nov 2026, 4 pm in Chicago. Every demo visit is before it (and before today).
 DEMO_NOW = datetime(2026, 11, 20, 22, 0)
 MIC_COLOR = (0xC0, 0x39, 0x2B)  # function-chart.js MIC_COLOR

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -19,10 +18,11 @@ from playwright.sync_api import Page, expect
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/painpath-e2e")
+SHOTS = SCREENSHOTS
 TUESDAY_MORNING = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # 09:00 in Chicago
 # PHQ-9 answers in item order: total 4, but item 9 is "Several days".
 PHQ9 = [1, 2, 0, 0, 0, 0, 0, 0, 1]

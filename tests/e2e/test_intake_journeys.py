@@ -15,10 +15,11 @@ from playwright.sync_api import Page, expect
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import PatientIn
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = "/tmp/painpath-e2e"
+SHOTS = SCREENSHOTS
 # Monday 7 Dec 2026, 10:00 in Chicago (16:00 UTC): an ordinary week, no holiday before Christmas.
 MONDAY_MORNING = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)
 

@@ -1,4 +1,4 @@
-"""Journey J1 end to end (shared/scenarios/journeys.md): the contractor with cervical radiculopathy under a
+"""Journey J1 end to end (the clinic scenarios, journey J1): the contractor with cervical radiculopathy under a
 strict commercial payer (bcbs_commercial, policy strict_esi_cervical_transforaminal).
 
 Mon 5 Jan 2026 intake, Wed 7 Jan the MRI report arrives, Thu 8 Jan the first visit opens the
@@ -23,10 +23,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from painpath.worklist.models import Task
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = "/tmp/painpath-e2e"
+SHOTS = SCREENSHOTS
 
 
 def _chicago(month: int, day: int, hour: int, minute: int = 0) -> datetime:

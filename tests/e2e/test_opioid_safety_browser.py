@@ -17,10 +17,11 @@ from playwright.sync_api import Page, expect
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = "/tmp/painpath-e2e"
+SHOTS = SCREENSHOTS
 MONDAY_MORNING = datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)  # 10:00 in Chicago
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 import time_machine
 from playwright.sync_api import Page, expect
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/painpath-e2e")
+SHOTS = SCREENSHOTS
 FIRST_VISIT = datetime(2026, 1, 8, 15, 0, tzinfo=timezone.utc)  # Thu 8 Jan 2026, 09:00 in Chicago
 TWO_WEEKS_IN = datetime(2026, 1, 22, 16, 0, tzinfo=timezone.utc)  # Thu 22 Jan, 10:00
 PATIENT = {"mrn": "MRN-J1P", "given_name": "Marco", "family_name": "Reyes", "birth_date": "1981-09-14", "sex": "male",

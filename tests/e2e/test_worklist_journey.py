@@ -11,10 +11,11 @@ from playwright.sync_api import Page, expect
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
+from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = "/tmp/painpath-e2e"
+SHOTS = SCREENSHOTS
 
 
 def password_for(role: str) -> str:
