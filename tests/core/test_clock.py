@@ -1,6 +1,6 @@
 """Business-day arithmetic on the US federal calendar, checked against the published 2026 holidays."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,3 +48,25 @@ def test_every_day_skipped_is_a_weekend_or_holiday(start, days):
     end = CAL.add_business_days(start, days)
     counted = [start + timedelta(n) for n in range(1, (end - start).days + 1)]
     assert sum(CAL.is_business_day(d) for d in counted) == days
+
+
+def test_a_settable_clock_installed_for_a_test_is_what_every_reader_sees_and_is_removed_after():
+    from painpath.core import clock as clock_module
+
+    monday = datetime(2026, 1, 5, 15, 0)
+    with clock_module.installed(clock_module.SettableClock(monday, tick=False)) as clock:
+        assert clock_module.utcnow() == monday
+        clock.move_to(datetime(2026, 2, 19, 16, 0, tzinfo=timezone.utc))
+        assert clock_module.utcnow() == datetime(2026, 2, 19, 16, 0)
+        clock.advance(timedelta(hours=36))
+        assert clock_module.utcnow() == datetime(2026, 2, 21, 4, 0)
+    assert abs(clock_module.utcnow() - datetime.now(timezone.utc).replace(tzinfo=None)) < timedelta(minutes=1)
+
+
+def test_a_ticking_settable_clock_moves_on_from_where_it_was_set():
+    from painpath.core.clock import SettableClock
+
+    clock = SettableClock(datetime(2026, 1, 5, 15, 0))
+    first = clock.now()
+    assert timedelta(0) <= first - datetime(2026, 1, 5, 15, 0) < timedelta(seconds=5)
+    assert clock.now() >= first

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from live_server import serving
 
+from painpath.core import clock
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -27,6 +29,17 @@ def live_server(ctx, staff) -> Iterator[str]:
     """Base URL of the app, served by uvicorn in a background thread against the test database."""
     with serving(ctx) as base_url:
         yield base_url
+
+
+@pytest.fixture
+def server_clock():  # noqa: ANN201
+    """The live server's clock, moved by the test (`server_clock.move_to(...)`): a journey never sleeps.
+
+    The server runs in this process, so installing the clock here sets what `utcnow()` reads on its threads.
+    It starts at the real time; a journey moves it to its first day.
+    """
+    with clock.installed(clock.SettableClock(clock.utcnow())) as settable:
+        yield settable
 
 
 @pytest.fixture(scope="session")

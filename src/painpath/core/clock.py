@@ -5,6 +5,9 @@ Timestamps are stored as naive UTC. Business days are counted on the clinic's lo
 
 from __future__ import annotations
 
+import time as _time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
@@ -13,9 +16,55 @@ from zoneinfo import ZoneInfo
 import holidays
 
 
+class SystemClock:
+    """The machine's clock (time-machine moves it in unit tests)."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class SettableClock:
+    """A clock a test or the simulator sets: it reads `moment` plus the real time elapsed since it was set.
+
+    Ticking on keeps two actions a second apart in the right order, as they would be in a clinic, while a
+    journey jumps from Monday to six weeks later with one call and never sleeps.
+    """
+
+    def __init__(self, moment: datetime, *, tick: bool = True) -> None:
+        self._tick = tick
+        self.move_to(moment)
+
+    def move_to(self, moment: datetime) -> None:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        self._anchor, self._set_at = moment, _time.monotonic()
+
+    def advance(self, delta: timedelta) -> None:
+        self.move_to(self.now() + delta)
+
+    def now(self) -> datetime:
+        if not self._tick:
+            return self._anchor
+        return self._anchor + timedelta(seconds=_time.monotonic() - self._set_at)
+
+
+_installed: SystemClock | SettableClock = SystemClock()
+
+
 def utcnow() -> datetime:
-    """Current time as naive UTC. time-machine moves this in tests; the simulator moves it too."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Current time as naive UTC, from the installed clock: the machine's, or one a test or the simulator set."""
+    return _installed.now()
+
+
+@contextmanager
+def installed(clock: SettableClock) -> Iterator[SettableClock]:
+    """Every reader of `utcnow()` in this process, the live test server's threads included, reads `clock`."""
+    global _installed
+    previous, _installed = _installed, clock
+    try:
+        yield clock
+    finally:
+        _installed = previous
 
 
 def iso_utc(moment: datetime) -> str:

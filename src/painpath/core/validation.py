@@ -14,6 +14,8 @@ from annotated_types import Ge, Le
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationError, WrapValidator, field_validator
 from pydantic_core import PydanticCustomError
 
+from painpath.core.clock import utcnow
+
 # PostgreSQL's INTEGER: a larger id or count overflows there (a 500) instead of meaning "no such row".
 DB_INT_MAX = 2**31 - 1
 # How far a list may be paged; far beyond any clinic's rows, far below the database's limits.
@@ -75,7 +77,7 @@ def _date_as_text(value: Any) -> Any:
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return utcnow().date()
 
 
 def _date_range_checker(*, earliest_days: int | None, latest_days: int):  # noqa: ANN202
