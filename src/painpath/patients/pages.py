@@ -402,8 +402,17 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
         slot: [Markup(templates.env.get_template(p.template).render({**common, **p.context})) for p in panels if p.slot == slot]
         for slot in ("top", "main", "side")
     }
+    care = dict((state or {}).get("care_team") or {})
+    care_problems = care.get("problems", [])
+    care_form = care.get("form") or {
+        "problem_summary": episode.problem_summary, "version": episode.version,
+        "responsible_clinician_id": episode.responsible_clinician_id or "", "coordinator_id": episode.coordinator_id or "",
+    }
     return _page(
         request, "patients/episode.html", ctx, caller, status_code=status_code,
+        care_form=care_form, care_problems=care_problems, care_errors=errors_by_field(care_problems), care_labels=EPISODE_LABELS,
+        clinicians=[(u.id, u.display_name) for u in _staff(session, episode.clinic_id, "clinician")] if caller.can(Permission.EPISODE_WRITE) else [],
+        coordinators=[(u.id, u.display_name) for u in _staff(session, episode.clinic_id, "coordinator")] if caller.can(Permission.EPISODE_WRITE) else [],
         patient=patient, episode=episode, tasks=tasks, location=location,
         codes=[(code, _describe_code(code)) for code in episode.icd10_codes or []],
         people=_user_names(session, [episode.responsible_clinician_id, episode.coordinator_id]),
@@ -417,3 +426,29 @@ def episode_page(
     caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
 ) -> Response:
     return render_episode_page(request, ctx, session, caller, episode_id)
+
+
+CARE_TEAM_FIELDS = ("problem_summary", "responsible_clinician_id", "coordinator_id")
+
+
+@router.post("/episodes/{episode_id}/care-team")
+def edit_care_team(
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)],
+) -> Response:
+    """Assign or reassign the responsible clinician and coordinator, and edit the problem summary; the
+    episode's other facts are sent back as they are, so the same EpisodeUpdate rules as the API apply."""
+    _patient, episode = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
+    current = EpisodeUpdate.model_construct(**{name: getattr(episode, name) for name in EpisodeUpdate.model_fields if name != "version"})
+    values = {**current.model_dump(), **{name: form.get(name) or None for name in CARE_TEAM_FIELDS}, "version": form.get("version") or None}
+    try:
+        service.update_episode(session, actor=caller.actor, episode_id=episode_id, data=EpisodeUpdate.model_validate(values))
+        ctx.reconcile(session, [episode_id])
+    except ValidationError as exc:
+        state = {"care_team": {"form": form, "problems": validation_problems(exc)}}
+        return render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=422)
+    except DomainError as exc:
+        session.rollback()
+        state = {"care_team": {"form": form, "problems": exc.problems}}
+        return render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=exc.status_code)
+    return RedirectResponse(f"/episodes/{episode_id}#summary-heading", status_code=303)
