@@ -109,13 +109,18 @@ def _escape_like(text: str) -> str:
     return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
 
 
+def _on_caseload(query, viewer: Actor | None):  # noqa: ANN001, ANN202
+    """Only patients with an episode on the viewer's caseload, when their role is narrowed (a therapist)."""
+    if viewer is not None and chart_access.narrows(viewer):
+        query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
+    return query
+
+
 def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50,
                     viewer: Actor | None = None) -> list[Patient]:
     """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date.
     With `viewer`, only patients with an episode on their caseload (a therapist finds their own patients)."""
-    query = select(Patient).where(Patient.clinic_id == clinic_id)
-    if viewer is not None and chart_access.narrows(viewer):
-        query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
+    query = _on_caseload(select(Patient).where(Patient.clinic_id == clinic_id), viewer)
     terms = [t for t in text.replace(",", " ").split() if t]
     for term in terms:
         like = f"{_escape_like(term.lower())}%"
@@ -131,6 +136,41 @@ def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_d
     if not terms and birth_date is None:
         return []
     return list(session.scalars(query.order_by(Patient.family_name, Patient.given_name).limit(limit)))
+
+
+PHONE_PUNCTUATION = (" ", "-", "(", ")", ".", "+")
+
+
+def phone_digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _phone_digits_column():  # noqa: ANN202
+    """The stored phone with its punctuation taken out, in SQL both databases run (no regex functions)."""
+    column = Patient.phone
+    for mark in PHONE_PUNCTUATION:
+        column = func.replace(column, mark, "")
+    return column
+
+
+def possible_duplicates(session: Session, *, clinic_id: int, given_name: str | None, family_name: str | None,
+                        birth_date: date | None, phone: str | None, mrn: str | None, viewer: Actor | None = None,
+                        limit: int = 10) -> list[Patient]:
+    """Registered patients a new caller may be: same name and date of birth, or same phone, or same MRN.
+    With `viewer`, only patients on their caseload (as search_patients)."""
+    matches = []
+    if given_name and family_name and birth_date is not None:
+        matches.append((func.lower(Patient.given_name) == given_name.strip().lower())
+                       & (func.lower(Patient.family_name) == family_name.strip().lower()) & (Patient.birth_date == birth_date))
+    digits = phone_digits(phone or "")
+    if len(digits) >= 7:
+        matches.append(_phone_digits_column() == digits)
+    if mrn and mrn.strip():
+        matches.append(Patient.mrn == mrn.strip())
+    if not matches:
+        return []
+    query = _on_caseload(select(Patient).where(Patient.clinic_id == clinic_id, or_(*matches)), viewer)
+    return list(session.scalars(query.order_by(Patient.family_name, Patient.given_name, Patient.id).limit(limit)))
 
 
 def read_chart(session: Session, *, actor: Actor, patient_id: int) -> tuple[Patient, list[Coverage], list[Episode]]:
