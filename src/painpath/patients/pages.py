@@ -30,6 +30,7 @@ from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
 from painpath.core.validation import DbId, SafeText
 from painpath.patients import service, timeline
+from painpath.patients.search_text import split_query
 from painpath.patients.models import Episode, Patient
 from painpath.patients.schemas import BodyRegion, ContactMethod, CoverageEnd, CoverageIn, CoverageUpdate, EpisodeIn, EpisodeUpdate, Laterality, PatientIn, Sex
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -115,8 +116,12 @@ def search_page(
     name: SafeText = "",
     mrn: SafeText = "",
     birth_date: SafeText = "",
+    phone: SafeText = "",
+    q: SafeText = "",
 ) -> Response:
-    query = {"name": name.strip()[:100], "mrn": mrn.strip()[:40], "birth_date": birth_date.strip()}
+    query = {"name": name.strip()[:100], "mrn": mrn.strip()[:40], "birth_date": birth_date.strip(), "phone": phone.strip()[:40]}
+    if q.strip():  # the header's one box, spread over the fields so the form below shows how it was read
+        query = {**query, **{k: v for k, v in split_query(q[:200]).items() if v}}
     problems: list[FieldProblem] = []
     born: date | None = None
     if query["birth_date"]:
@@ -124,11 +129,12 @@ def search_page(
             born = date.fromisoformat(query["birth_date"])
         except ValueError:
             problems.append(FieldProblem("birth_date", "date", "Enter the date of birth as a date, for example 1981-03-14"))
-    searched = bool(query["name"] or query["mrn"] or born)
+    searched = bool(query["name"] or query["mrn"] or born or service.phone_digits(query["phone"]))
     results: list[Patient] = []
     if searched and not problems:
         text = " ".join(part for part in (query["name"], query["mrn"]) if part)
-        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born, viewer=caller.actor)
+        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born, viewer=caller.actor,
+                                          phone=query["phone"])
         audit_access.note_listed(session, caller.actor, list_name="patient_search", patient_ids=[p.id for p in results])
     partial = is_htmx(request)
     context = {

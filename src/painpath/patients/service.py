@@ -109,35 +109,6 @@ def _escape_like(text: str) -> str:
     return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
 
 
-def _on_caseload(query, viewer: Actor | None):  # noqa: ANN001, ANN202
-    """Only patients with an episode on the viewer's caseload, when their role is narrowed (a therapist)."""
-    if viewer is not None and chart_access.narrows(viewer):
-        query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
-    return query
-
-
-def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50,
-                    viewer: Actor | None = None) -> list[Patient]:
-    """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date.
-    With `viewer`, only patients with an episode on their caseload (a therapist finds their own patients)."""
-    query = _on_caseload(select(Patient).where(Patient.clinic_id == clinic_id), viewer)
-    terms = [t for t in text.replace(",", " ").split() if t]
-    for term in terms:
-        like = f"{_escape_like(term.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(Patient.family_name).like(like, escape=LIKE_ESCAPE),
-                func.lower(Patient.given_name).like(like, escape=LIKE_ESCAPE),
-                Patient.mrn == term,
-            )
-        )
-    if birth_date is not None:
-        query = query.where(Patient.birth_date == birth_date)
-    if not terms and birth_date is None:
-        return []
-    return list(session.scalars(query.order_by(Patient.family_name, Patient.given_name).limit(limit)))
-
-
 PHONE_PUNCTUATION = (" ", "-", "(", ")", ".", "+")
 
 
@@ -151,6 +122,39 @@ def _phone_digits_column():  # noqa: ANN202
     for mark in PHONE_PUNCTUATION:
         column = func.replace(column, mark, "")
     return column
+
+
+def _on_caseload(query, viewer: Actor | None):  # noqa: ANN001, ANN202
+    """Only patients with an episode on the viewer's caseload, when their role is narrowed (a therapist)."""
+    if viewer is not None and chart_access.narrows(viewer):
+        query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
+    return query
+
+
+def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50,
+                    viewer: Actor | None = None, phone: str = "") -> list[Patient]:
+    """Find patients by MRN (exact), name fragments ("family, given" or "given family"), birth date and
+    phone (its digits, however punctuated). With `viewer`, only patients with an episode on their
+    caseload (a therapist finds their own patients)."""
+    query = _on_caseload(select(Patient).where(Patient.clinic_id == clinic_id), viewer)
+    terms = [t for t in text.replace(",", " ").split() if t]
+    for term in terms:
+        like = f"{_escape_like(term.lower())}%"
+        query = query.where(
+            or_(
+                func.lower(Patient.family_name).like(like, escape=LIKE_ESCAPE),
+                func.lower(Patient.given_name).like(like, escape=LIKE_ESCAPE),
+                Patient.mrn == term,
+            )
+        )
+    if birth_date is not None:
+        query = query.where(Patient.birth_date == birth_date)
+    digits = phone_digits(phone)
+    if digits:
+        query = query.where(_phone_digits_column() == digits)
+    if not terms and birth_date is None and not digits:
+        return []
+    return list(session.scalars(query.order_by(Patient.family_name, Patient.given_name).limit(limit)))
 
 
 def possible_duplicates(session: Session, *, clinic_id: int, given_name: str | None, family_name: str | None,
