@@ -56,6 +56,7 @@ def _new_call(page: Page, *, caller: str, given: str, family: str, born: str, se
     page.get_by_label("Sex").select_option(sex)
     page.get_by_label("Referring provider").fill("Dr. Amy Chen (PCP)")
     page.get_by_label("Payer").select_option("aetna_commercial")
+    page.get_by_label("Member ID").fill("W123456789")  # with a payer, the card's member id makes the coverage
     page.get_by_label("Reason for the call").fill(reason)
     page.get_by_label("Where it hurts").fill(where)
     page.get_by_label("For how long (weeks)").fill("3")
