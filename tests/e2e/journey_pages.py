@@ -38,8 +38,8 @@ def nav(page: Page, name: str) -> None:
 
 
 def new_call(page: Page, *, caller: str, given: str, family: str, born: str, sex: str, reason: str, where: str,
-             payer: str = "aetna_commercial", region: str = "lumbar", weeks: str = "3", relation: str = "self",
-             phone: str = "555-0178") -> str:
+             payer: str = "aetna_commercial", member_id: str = "W123456789", region: str = "lumbar", weeks: str = "3",
+             relation: str = "self", phone: str = "555-0178") -> str:
     """The new-call form, filled in the order of the conversation; returns the call's page address."""
     nav(page, "Intake")
     page.get_by_role("link", name="New call").click()
@@ -53,6 +53,7 @@ def new_call(page: Page, *, caller: str, given: str, family: str, born: str, sex
     page.get_by_label("Sex").select_option(sex)
     page.get_by_label("Referring provider").fill("Dr. Amy Chen (PCP)")
     page.get_by_label("Payer").select_option(payer)
+    page.get_by_label("Member ID").fill(member_id)  # with a payer, the card's member id makes the coverage
     page.get_by_label("Reason for the call").fill(reason)
     page.get_by_label("Where it hurts").fill(where)
     page.get_by_label("For how long (weeks)").fill(weeks)

@@ -15,7 +15,7 @@ CALL = {
     "new_patient": {"given_name": "Rosa", "family_name": "Lindqvist", "birth_date": "1970-07-02", "sex": "female", "phone": "555-0177"},
     "source": "phone", "caller_name": "Rosa Lindqvist", "caller_phone": "555-0177", "caller_relation": "self",
     "referring_provider": "Dr. Amy Chen (PCP)", "reason": "Low back pain radiating to the left leg for 3 months",
-    "pain_location": "low back, left leg", "pain_duration_weeks": 12, "payer_id": "aetna_commercial",
+    "pain_location": "low back, left leg", "pain_duration_weeks": 12, "payer_id": "aetna_commercial", "member_id": "W123456789",
     "body_region": "lumbar", "laterality": "left",
 }
 

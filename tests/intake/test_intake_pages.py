@@ -21,7 +21,7 @@ CALL = {
     "new_patient": {"given_name": "Rosa", "family_name": "Lindqvist", "birth_date": "1970-07-02", "sex": "female", "phone": "555-0177"},
     "source": "phone", "caller_name": "Ana Lindqvist", "caller_phone": "555-0199", "caller_relation": "family",
     "referring_provider": "Dr. Amy Chen (PCP)", "reason": "Low back pain radiating to the left leg for 3 months",
-    "pain_location": "low back, left leg", "pain_duration_weeks": 12, "payer_id": "aetna_commercial",
+    "pain_location": "low back, left leg", "pain_duration_weeks": 12, "payer_id": "aetna_commercial", "member_id": "W123456789",
     "body_region": "lumbar", "laterality": "left",
 }
 
@@ -136,7 +136,7 @@ def test_new_call_registers_the_person_opens_the_episode_and_reconciles(desk, ct
     token = csrf_of(desk.get("/intake/new").text)
     data = {"csrf_token": token, "caller_name": "Rosa Lindqvist", "caller_phone": "555-0177", "caller_relation": "self",
             "given_name": "Rosa", "family_name": "Lindqvist", "birth_date": "1970-07-02", "sex": "female", "phone": "",
-            "source": "phone", "referring_provider": "", "payer_id": "aetna_commercial", "received_at": "",
+            "source": "phone", "referring_provider": "", "payer_id": "aetna_commercial", "member_id": "W123456789", "received_at": "",
             "reason": "Low back pain", "pain_location": "low back", "pain_duration_weeks": "12", "body_region": "lumbar", "laterality": "left"}
     made = desk.post("/intake/new", data=data, follow_redirects=False)
     assert made.status_code == 303 and re.fullmatch(r"/intake/calls/\d+", made.headers["location"])

@@ -63,6 +63,8 @@ ROUTES = {
     ("GET", "/api/patients/{patient_id}"): SUMMARY,
     ("PUT", "/api/patients/{patient_id}"): SUMMARY,
     ("POST", "/api/patients/{patient_id}/coverages"): SUMMARY,
+    ("PUT", "/api/coverages/{coverage_id}"): SUMMARY,
+    ("POST", "/api/coverages/{coverage_id}/end"): SUMMARY,
     ("POST", "/api/patients/{patient_id}/episodes"): CLINICAL,
     ("GET", "/api/episodes/{episode_id}"): SUMMARY,
     ("PUT", "/api/episodes/{episode_id}"): CLINICAL,
@@ -175,6 +177,10 @@ ROUTES = {
     ("POST", "/patients/new"): NEW_PATIENT,
     ("GET", "/patients/{patient_id}"): SUMMARY,
     ("POST", "/patients/{patient_id}/episodes"): CLINICAL,
+    ("POST", "/patients/{patient_id}/coverages"): SUMMARY,
+    ("POST", "/coverages/{coverage_id}/edit"): SUMMARY,
+    ("POST", "/coverages/{coverage_id}/end"): SUMMARY,
+    ("POST", "/episodes/{episode_id}/care-team"): CLINICAL,
     ("GET", "/episodes/{episode_id}"): SUMMARY,
     ("GET", "/worklist"): CASELOAD_LIST,
     ("GET", "/tasks/{task_id}"): SUMMARY,
@@ -338,7 +344,11 @@ def off_caseload(client_for, staff, db, clinic, patient_payload, episode_payload
     with db.session() as session:
         ids = {"clinic": clinic.id, "app_user": staff["clinician"].id, "patient": patient_id, "episode": episode_id}
         found = _rows_for_every_collection(session, clinic.id, ids)
-    return {**found, "patients": patient_id, "episodes": episode_id}
+    # A coverage hangs off the patient, not an episode: made through the API like the patient.
+    coverage = coordinator.post(f"/api/patients/{patient_id}/coverages",
+                                json={"payer_id": "bcbs_commercial", "member_id": "M-7001", "effective_from": "2026-01-01"})
+    assert coverage.status_code == 201, coverage.text
+    return {**found, "patients": patient_id, "episodes": episode_id, "coverages": coverage.json()["id"]}
 
 
 def _url(path: str, ids: dict[str, int]) -> str:

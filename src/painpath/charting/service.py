@@ -128,6 +128,10 @@ def sign_encounter(session: Session, *, actor: Actor, encounter_id: int, version
     encounter.signed_by_id = actor.user_id
     session.flush()
     _audit(session, actor, "encounter.sign", encounter)
+    exam = exam_of(session, encounter_id=encounter.id)
+    if exam is not None and exam.diagnosis_codes:  # a signed diagnosis joins the episode's problem list
+        patients.add_diagnoses(session, actor=actor, episode_id=encounter.episode_id, codes=list(exam.diagnosis_codes),
+                               source=f"note {encounter.id}")
     return encounter
 
 

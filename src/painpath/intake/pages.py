@@ -55,7 +55,10 @@ CALL_LABELS = {
     "phone": "Patient's phone",
     "source": "How it came in",
     "referring_provider": "Referring provider",
+    "known_mrn": "MRN, if they have one",
     "payer_id": "Payer",
+    "member_id": "Member ID",
+    "group_number": "Group number",
     "received_at": "Received",
     "reason": "Reason for the call",
     "pain_location": "Where it hurts",
@@ -195,7 +198,7 @@ def _patient_names(session: Session, ids: list[int]) -> dict[int, str]:
 # New call --------------------------------------------------------------------------------------
 
 def _new_call_page(request: Request, ctx: AppContext, session: Session, caller: Caller, form: dict[str, str],
-                   problems: list[FieldProblem], status_code: int = 200) -> Response:
+                   problems: list[FieldProblem], status_code: int = 200, duplicates: list[Patient] | None = None) -> Response:
     patient = None
     if form.get("patient_id"):
         try:
@@ -206,7 +209,7 @@ def _new_call_page(request: Request, ctx: AppContext, session: Session, caller: 
     return _page(
         request, "intake/new_call.html", ctx, caller, status_code=status_code,
         form=form, problems=problems, errors=errors_by_field(problems), labels=CALL_LABELS, patient=patient,
-        relations=RELATIONS, sources=SOURCES, payers=payers, sexes=_choices(Sex),
+        relations=RELATIONS, sources=SOURCES, payers=payers, sexes=_choices(Sex), duplicates=duplicates or [],
         body_regions=_choices(BodyRegion),
         lateralities=[(v, "Not one side" if v == "none" else label) for v, label in _choices(Laterality)],
     )
@@ -230,7 +233,8 @@ _PERSON_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone")
 def _call_values(form: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {
         name: form.get(name) or None
-        for name in ("caller_name", "caller_phone", "caller_relation", "source", "referring_provider", "payer_id", "received_at",
+        for name in ("caller_name", "caller_phone", "caller_relation", "source", "referring_provider", "payer_id", "member_id",
+                     "group_number", "received_at",
                      "reason", "pain_location", "pain_duration_weeks", "body_region", "laterality")
     }
     values["caller_relation"] = values["caller_relation"] or "self"
@@ -252,22 +256,45 @@ def _call_problems(problems: list[FieldProblem]) -> list[FieldProblem]:
     return [FieldProblem(p.field.removeprefix("new_patient."), p.rule, p.message) for p in problems]
 
 
+def _duplicates(session: Session, caller: Caller, form: Mapping[str, str]) -> list[Patient]:
+    """Registered patients the new caller may be, unless staff already said none of them is."""
+    if form.get("patient_id") or form.get("new_confirmed"):
+        return []
+    try:
+        born = datetime.strptime(form.get("birth_date") or "", "%Y-%m-%d").date()
+    except ValueError:
+        born = None
+    phone = form.get("phone") or (form.get("caller_phone") if (form.get("caller_relation") or "self") == "self" else None)
+    found = patients.possible_duplicates(
+        session, clinic_id=caller.user.clinic_id, given_name=form.get("given_name"), family_name=form.get("family_name"),
+        birth_date=born, phone=phone, mrn=form.get("known_mrn"), viewer=caller.actor,
+    )
+    audit_access.note_listed(session, caller.actor, list_name="intake_duplicates", patient_ids=[p.id for p in found])
+    return found
+
+
 @router.post("/intake/new")
 def record_call(
     request: Request, ctx: AppCtx, session: DbSession, form: FormFields, caller: Annotated[Caller, requires(Permission.INTAKE)],
 ) -> Response:
+    if form.get("use_patient_id") and not form.get("patient_id"):
+        # Staff chose an existing record offered below: the call is that patient's, no new chart.
+        form = {**form, "patient_id": form["use_patient_id"]}
+    duplicates = _duplicates(session, caller, form)
     try:
         data = CallIn.model_validate(_call_values(form))
+        if duplicates:  # asked before a new chart is made; the answer comes back with the same form
+            return _new_call_page(request, ctx, session, caller, form, [], 200, duplicates)
         call = service.record_call(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, data=data)
         ctx.reconcile(session, [call.episode_id])
     except ValidationError as exc:
-        return _new_call_page(request, ctx, session, caller, form, _call_problems(validation_problems(exc)), 422)
+        return _new_call_page(request, ctx, session, caller, form, _call_problems(validation_problems(exc)), 422, duplicates)
     except DomainError as exc:
         session.rollback()
         if form.get("patient_id") and any(p.field == "patient" for p in exc.problems):
             problems = [FieldProblem("patient_id", "exists", "That patient is not in this clinic; register the caller as new")]
             return _new_call_page(request, ctx, session, caller, {**form, "patient_id": ""}, problems, exc.status_code)
-        return _new_call_page(request, ctx, session, caller, form, _call_problems(exc.problems), exc.status_code)
+        return _new_call_page(request, ctx, session, caller, form, _call_problems(exc.problems), exc.status_code, duplicates)
     return RedirectResponse(f"/intake/calls/{call.id}", status_code=303)
 
 

@@ -36,6 +36,9 @@ class CallIn(_Input):
     pain_location: str = Field(min_length=2, max_length=120)
     pain_duration_weeks: int | None = Field(default=None, ge=0, le=52 * 80)
     payer_id: str | None = Field(default=None, max_length=60)
+    # From the insurance card; with the payer they become the patient's coverage from the call's day.
+    member_id: str | None = Field(default=None, max_length=60)
+    group_number: str | None = Field(default=None, max_length=60)
     body_region: BodyRegion
     laterality: Laterality = "none"
     received_at: PlausibleDateTime | None = Field(default=None, description="When the call came in; default now (clinic wall clock if no offset)")

@@ -43,6 +43,9 @@ def record_call(session: Session, *, actor: Actor, knowledge, calendar: Business
     """A call or referral comes in: register the person if new and open the episode at first contact."""
     if data.payer_id is not None and data.payer_id not in knowledge.payers:
         raise InvalidInput(FieldProblem("payer_id", "known_payer", f"{data.payer_id!r} is not in the payer directory"))
+    if data.payer_id is not None and not data.member_id:
+        raise InvalidInput(FieldProblem("member_id", "required_with_payer",
+                                        "Enter the member ID from the insurance card, or choose \"Not known yet\" for the payer"))
     received_at = calendar.to_utc(data.received_at) if data.received_at else utcnow()
     if data.patient_id is not None:
         patient_id = data.patient_id
@@ -57,10 +60,13 @@ def record_call(session: Session, *, actor: Actor, knowledge, calendar: Business
     episode = patients.open_episode(session, actor=actor, patient_id=patient_id, opened_at=received_at, data=EpisodeIn(
         problem_summary=data.reason, body_region=data.body_region, laterality=data.laterality,
     ))
+    if data.payer_id is not None:
+        patients.coverage_from_intake(session, actor=actor, knowledge=knowledge, patient_id=patient_id, payer_id=data.payer_id,
+                                      member_id=data.member_id, group_number=data.group_number, on=calendar.local_date(received_at))
     call = IntakeCall(
         clinic_id=actor.clinic_id, patient_id=patient_id, episode_id=episode.id, received_at=received_at,
         status="awaiting_callback",
-        **data.model_dump(exclude={"patient_id", "new_patient", "body_region", "laterality", "received_at"}),
+        **data.model_dump(exclude={"patient_id", "new_patient", "body_region", "laterality", "received_at", "member_id", "group_number"}),
     )
     session.add(call)
     session.flush()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from painpath.core.auth import chart_access
 from painpath.core.auth.chart_access import ChartTarget
-from painpath.patients.models import Episode, Patient
+from painpath.patients.models import Coverage, Episode, Patient
 
 
 def patient_chart(session: Session, clinic_id: int, patient_id: int) -> ChartTarget | None:
@@ -26,5 +26,13 @@ def episode_chart(session: Session, clinic_id: int, episode_id: int) -> ChartTar
     return None if patient_id is None else ChartTarget("episode", episode_id, patient_id, (episode_id,))
 
 
+def coverage_chart(session: Session, clinic_id: int, coverage_id: int) -> ChartTarget | None:
+    """A coverage reaches its patient's chart (it belongs to the patient, not to one episode)."""
+    patient_id = session.scalar(select(Coverage.patient_id).where(Coverage.id == coverage_id, Coverage.clinic_id == clinic_id))
+    chart = None if patient_id is None else patient_chart(session, clinic_id, patient_id)
+    return None if chart is None else ChartTarget("coverage", coverage_id, chart.patient_id, chart.episode_ids)
+
+
 chart_access.register_resolver("patients", patient_chart)
+chart_access.register_resolver("coverages", coverage_chart)
 chart_access.register_resolver("episodes", episode_chart)

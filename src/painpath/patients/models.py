@@ -58,6 +58,9 @@ class Coverage(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     effective_from: Mapped[date] = mapped_column()
     effective_to: Mapped[date | None] = mapped_column()
     priority: Mapped[int] = mapped_column(default=1)  # 1 primary, 2 secondary
+    # The card holder; None with relationship "self" means the patient is the subscriber.
+    subscriber_name: Mapped[str | None] = mapped_column(String(160))
+    subscriber_relationship: Mapped[str] = mapped_column(String(10), default="self", server_default="self")
 
 
 class Episode(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):

@@ -30,8 +30,9 @@ from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem
 from painpath.core.validation import DbId, SafeText
 from painpath.patients import service, timeline
+from painpath.patients.search_text import split_query
 from painpath.patients.models import Episode, Patient
-from painpath.patients.schemas import BodyRegion, ContactMethod, EpisodeIn, Laterality, PatientIn, Sex
+from painpath.patients.schemas import BodyRegion, ContactMethod, CoverageEnd, CoverageIn, CoverageUpdate, EpisodeIn, EpisodeUpdate, Laterality, PatientIn, Sex
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, is_htmx, validation_problems
 from painpath.web.templating import templates
@@ -62,7 +63,20 @@ EPISODE_LABELS = {
     "responsible_clinician_id": "Responsible clinician",
     "coordinator_id": "Coordinator",
 }
-SEARCH_LABELS = {"name": "Name", "mrn": "MRN", "birth_date": "Date of birth"}
+SEARCH_LABELS = {"name": "Name", "mrn": "MRN", "birth_date": "Date of birth", "phone": "Phone", "q": "Search"}
+COVERAGE_LABELS = {
+    "payer_id": "Payer",
+    "priority": "Primary or secondary",
+    "member_id": "Member ID",
+    "group_number": "Group number",
+    "subscriber_relationship": "Patient is the subscriber's",
+    "subscriber_name": "Subscriber's name",
+    "effective_from": "Effective from",
+    "effective_to": "End date",
+    "version": "Coverage",
+}
+RANKS = [("1", "Primary"), ("2", "Secondary")]
+RELATIONSHIPS = [("self", "Self (the patient holds the card)"), ("spouse", "Spouse"), ("child", "Child"), ("other", "Other")]
 
 
 # Helpers ---------------------------------------------------------------------------------------
@@ -102,8 +116,12 @@ def search_page(
     name: SafeText = "",
     mrn: SafeText = "",
     birth_date: SafeText = "",
+    phone: SafeText = "",
+    q: SafeText = "",
 ) -> Response:
-    query = {"name": name.strip()[:100], "mrn": mrn.strip()[:40], "birth_date": birth_date.strip()}
+    query = {"name": name.strip()[:100], "mrn": mrn.strip()[:40], "birth_date": birth_date.strip(), "phone": phone.strip()[:40]}
+    if q.strip():  # the header's one box, spread over the fields so the form below shows how it was read
+        query = {**query, **{k: v for k, v in split_query(q[:200]).items() if v}}
     problems: list[FieldProblem] = []
     born: date | None = None
     if query["birth_date"]:
@@ -111,11 +129,12 @@ def search_page(
             born = date.fromisoformat(query["birth_date"])
         except ValueError:
             problems.append(FieldProblem("birth_date", "date", "Enter the date of birth as a date, for example 1981-03-14"))
-    searched = bool(query["name"] or query["mrn"] or born)
+    searched = bool(query["name"] or query["mrn"] or born or service.phone_digits(query["phone"]))
     results: list[Patient] = []
     if searched and not problems:
         text = " ".join(part for part in (query["name"], query["mrn"]) if part)
-        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born, viewer=caller.actor)
+        results = service.search_patients(session, clinic_id=caller.user.clinic_id, text=text, birth_date=born, viewer=caller.actor,
+                                          phone=query["phone"])
         audit_access.note_listed(session, caller.actor, list_name="patient_search", patient_ids=[p.id for p in results])
     partial = is_htmx(request)
     context = {
@@ -137,10 +156,20 @@ def _new_patient_page(request: Request, ctx: AppContext, session: Session, calle
                       problems: list[FieldProblem], status_code: int = 200) -> Response:
     return _page(
         request, "patients/new_patient.html", ctx, caller, status_code=status_code,
-        form=form, problems=problems, errors=errors_by_field(problems), labels=PATIENT_LABELS,
+        form=form, problems=problems, errors=errors_by_field(problems), labels={**COVERAGE_LABELS, **PATIENT_LABELS},
+        **_coverage_choices(ctx),
         sexes=_choices(Sex), contact_methods=_choices(ContactMethod),
         locations=[(loc.id, loc.name) for loc in service.list_locations(session, clinic_id=caller.user.clinic_id)],
     )
+
+
+def _validated(schema: Any, values: Mapping[str, Any], problems: list[FieldProblem]) -> Any:  # noqa: ANN401
+    """The schema's instance, or None with its problems added to `problems`."""
+    try:
+        return schema.model_validate(values)
+    except ValidationError as exc:
+        problems.extend(validation_problems(exc))
+        return None
 
 
 @router.get("/patients/new")
@@ -155,10 +184,16 @@ def create_patient(
 ) -> Response:
     values = {name: form.get(name) or None for name in PATIENT_LABELS}
     values["preferred_contact"] = values["preferred_contact"] or "phone"
+    problems: list[FieldProblem] = []
+    patient_in = _validated(PatientIn, values, problems)
+    # The card is optional here: a payer chosen means a coverage is entered with the patient.
+    coverage_in = _validated(CoverageIn, _coverage_values(form), problems) if form.get("payer_id") else None
+    if problems:  # both parts checked, so every problem shows at once
+        return _new_patient_page(request, ctx, session, caller, form, problems, 422)
     try:
-        patient = service.create_patient(session, actor=caller.actor, data=PatientIn.model_validate(values))
-    except ValidationError as exc:
-        return _new_patient_page(request, ctx, session, caller, form, validation_problems(exc), 422)
+        patient = service.create_patient(session, actor=caller.actor, data=patient_in)
+        if coverage_in is not None:
+            service.add_coverage(session, actor=caller.actor, knowledge=ctx.knowledge, patient_id=patient.id, data=coverage_in)
     except DomainError as exc:
         session.rollback()
         return _new_patient_page(request, ctx, session, caller, form, exc.problems, exc.status_code)
@@ -168,7 +203,8 @@ def create_patient(
 # Patient chart ---------------------------------------------------------------------------------
 
 def _chart_page(request: Request, ctx: AppContext, session: Session, caller: Caller, patient_id: DbId,
-                form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200) -> Response:
+                form: dict[str, str] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200,
+                coverage: CoverageFormState | None = None) -> Response:
     patient, coverages, episodes = service.read_chart(session, actor=caller.actor, patient_id=patient_id)
     payers = ctx.knowledge.payers
     clinic_id = caller.user.clinic_id
@@ -182,7 +218,8 @@ def _chart_page(request: Request, ctx: AppContext, session: Session, caller: Cal
         body_regions=_choices(BodyRegion), lateralities=_choices(Laterality),
         clinicians=[(u.id, u.display_name) for u in _staff(session, clinic_id, "clinician")],
         coordinators=[(u.id, u.display_name) for u in _staff(session, clinic_id, "coordinator")],
-        describe=_describe_code,
+        describe=_describe_code, cov=coverage or CoverageFormState(), cov_labels=COVERAGE_LABELS, today=ctx.calendar.local_date(utcnow()),
+        **_coverage_choices(ctx),
     )
 
 
@@ -192,6 +229,90 @@ def patient_page(
     caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
 ) -> Response:
     return _chart_page(request, ctx, session, caller, patient_id)
+
+
+# Coverages -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CoverageFormState:
+    """A refused coverage form: which one ("new", "edit-7", "end-7"), what was typed and why it was refused."""
+
+    which: str = ""
+    form: Mapping[str, str] = field(default_factory=dict)
+    problems: list[FieldProblem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return errors_by_field(self.problems)
+
+
+def _coverage_choices(ctx: AppContext) -> dict[str, Any]:
+    payers = sorted(((p.id, p.name) for p in ctx.knowledge.payers.values()), key=lambda pair: pair[1])
+    return {"payers": payers, "ranks": RANKS, "relationships": RELATIONSHIPS}
+
+
+def _coverage_values(form: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {name: (form.get(name) or "").strip() or None for name in COVERAGE_LABELS}
+    values["priority"] = values["priority"] or 1
+    values["subscriber_relationship"] = values["subscriber_relationship"] or "self"
+    if values["version"] is None:
+        values.pop("version")
+    return values
+
+
+def _coverage_write(request: Request, ctx: AppContext, session: Session, caller: Caller, form: Mapping[str, str], which: str,
+                    patient_id: int, write: Callable[[], Any]) -> Response:
+    """Run a coverage change; refused, the chart is shown again with that form open, typed values kept."""
+    try:
+        write()
+    except ValidationError as exc:
+        state = CoverageFormState(which, form, validation_problems(exc))
+        return _chart_page(request, ctx, session, caller, patient_id, status_code=422, coverage=state)
+    except DomainError as exc:
+        session.rollback()
+        return _chart_page(request, ctx, session, caller, patient_id, status_code=exc.status_code,
+                           coverage=CoverageFormState(which, form, exc.problems))
+    return RedirectResponse(f"/patients/{patient_id}#coverage-heading", status_code=303)
+
+
+@router.post("/patients/{patient_id}/coverages")
+def add_coverage(
+    patient_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)],
+) -> Response:
+    def write() -> None:
+        service.add_coverage(session, actor=caller.actor, knowledge=ctx.knowledge, patient_id=patient_id,
+                             data=CoverageIn.model_validate(_coverage_values(form)))
+
+    return _coverage_write(request, ctx, session, caller, form, "new", patient_id, write)
+
+
+@router.post("/coverages/{coverage_id}/edit")
+def edit_coverage(
+    coverage_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)],
+) -> Response:
+    patient_id = service.get_coverage(session, clinic_id=caller.user.clinic_id, coverage_id=coverage_id).patient_id
+
+    def write() -> None:
+        service.update_coverage(session, actor=caller.actor, knowledge=ctx.knowledge, coverage_id=coverage_id,
+                                data=CoverageUpdate.model_validate(_coverage_values(form)))
+
+    return _coverage_write(request, ctx, session, caller, form, f"edit-{coverage_id}", patient_id, write)
+
+
+@router.post("/coverages/{coverage_id}/end")
+def end_coverage(
+    coverage_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)],
+) -> Response:
+    patient_id = service.get_coverage(session, clinic_id=caller.user.clinic_id, coverage_id=coverage_id).patient_id
+
+    def write() -> None:
+        values = {"effective_to": form.get("effective_to") or None, "version": form.get("version") or None}
+        service.end_coverage(session, actor=caller.actor, coverage_id=coverage_id, data=CoverageEnd.model_validate(values))
+
+    return _coverage_write(request, ctx, session, caller, form, f"end-{coverage_id}", patient_id, write)
 
 
 def _codes(raw: str) -> list[str]:
@@ -287,8 +408,17 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
         slot: [Markup(templates.env.get_template(p.template).render({**common, **p.context})) for p in panels if p.slot == slot]
         for slot in ("top", "main", "side")
     }
+    care = dict((state or {}).get("care_team") or {})
+    care_problems = care.get("problems", [])
+    care_form = care.get("form") or {
+        "problem_summary": episode.problem_summary, "version": episode.version,
+        "responsible_clinician_id": episode.responsible_clinician_id or "", "coordinator_id": episode.coordinator_id or "",
+    }
     return _page(
         request, "patients/episode.html", ctx, caller, status_code=status_code,
+        care_form=care_form, care_problems=care_problems, care_errors=errors_by_field(care_problems), care_labels=EPISODE_LABELS,
+        clinicians=[(u.id, u.display_name) for u in _staff(session, episode.clinic_id, "clinician")] if caller.can(Permission.EPISODE_WRITE) else [],
+        coordinators=[(u.id, u.display_name) for u in _staff(session, episode.clinic_id, "coordinator")] if caller.can(Permission.EPISODE_WRITE) else [],
         patient=patient, episode=episode, tasks=tasks, location=location,
         codes=[(code, _describe_code(code)) for code in episode.icd10_codes or []],
         people=_user_names(session, [episode.responsible_clinician_id, episode.coordinator_id]),
@@ -302,3 +432,29 @@ def episode_page(
     caller: Annotated[Caller, requires(Permission.CHART_SUMMARY)],
 ) -> Response:
     return render_episode_page(request, ctx, session, caller, episode_id)
+
+
+CARE_TEAM_FIELDS = ("problem_summary", "responsible_clinician_id", "coordinator_id")
+
+
+@router.post("/episodes/{episode_id}/care-team")
+def edit_care_team(
+    episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)],
+) -> Response:
+    """Assign or reassign the responsible clinician and coordinator, and edit the problem summary; the
+    episode's other facts are sent back as they are, so the same EpisodeUpdate rules as the API apply."""
+    _patient, episode = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
+    current = EpisodeUpdate.model_construct(**{name: getattr(episode, name) for name in EpisodeUpdate.model_fields if name != "version"})
+    values = {**current.model_dump(), **{name: form.get(name) or None for name in CARE_TEAM_FIELDS}, "version": form.get("version") or None}
+    try:
+        service.update_episode(session, actor=caller.actor, episode_id=episode_id, data=EpisodeUpdate.model_validate(values))
+        ctx.reconcile(session, [episode_id])
+    except ValidationError as exc:
+        state = {"care_team": {"form": form, "problems": validation_problems(exc)}}
+        return render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=422)
+    except DomainError as exc:
+        session.rollback()
+        state = {"care_team": {"form": form, "problems": exc.problems}}
+        return render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=exc.status_code)
+    return RedirectResponse(f"/episodes/{episode_id}#summary-heading", status_code=303)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import simple_icd_10_cm as icd
 
@@ -29,6 +29,20 @@ def icd10_problems(codes: list[str], field: str = "icd10_codes") -> list[FieldPr
     seen = [c.strip().upper() for c in codes]
     if len(set(seen)) != len(seen):
         problems.append(FieldProblem(field, "unique", "A diagnosis code is listed twice"))
+    return problems
+
+
+def coverage_problems(*, payer_known: bool, payer_id: str, effective_from: date, effective_to: date | None,
+                      subscriber_relationship: str, subscriber_name: str | None) -> list[FieldProblem]:
+    """A coverage's cross-field rules, each reported on the field a person would fix."""
+    problems = []
+    if not payer_known:
+        problems.append(FieldProblem("payer_id", "known_payer", f"{payer_id!r} is not in the payer directory"))
+    if effective_to is not None and effective_to < effective_from:
+        problems.append(FieldProblem("effective_to", "after_effective_from", "The end date cannot be before the effective date"))
+    if subscriber_relationship != "self" and not (subscriber_name or "").strip():
+        problems.append(FieldProblem("subscriber_name", "required_unless_self",
+                                     "Enter the subscriber's name when the patient is not the card holder"))
     return problems
 
 

@@ -15,6 +15,7 @@ PlanType = Literal["medicare", "medicare_advantage", "medicaid", "commercial", "
 Laterality = Literal["left", "right", "bilateral", "midline", "none"]
 BodyRegion = Literal["cervical", "thoracic", "lumbar", "sacroiliac", "hip", "knee", "shoulder", "other"]
 EpisodeStatus = Literal["open", "on_hold", "discharged"]
+SubscriberRelationship = Literal["self", "spouse", "child", "other"]
 
 
 class _Input(InputModel):
@@ -62,6 +63,17 @@ class CoverageIn(_Input):
     effective_from: PlausibleDate
     effective_to: PlausibleDate | None = None
     priority: int = Field(default=1, ge=1, le=3)
+    subscriber_name: str | None = Field(default=None, max_length=160, description="The card holder, when not the patient")
+    subscriber_relationship: SubscriberRelationship = "self"
+
+
+class CoverageUpdate(CoverageIn):
+    version: Version = Field(description="The version you loaded; a stale version is refused with 409")
+
+
+class CoverageEnd(_Input):
+    effective_to: PlausibleDate = Field(description="The last day the coverage is in effect")
+    version: Version
 
 
 class CoverageOut(BaseModel):
@@ -75,6 +87,8 @@ class CoverageOut(BaseModel):
     effective_from: date
     effective_to: date | None
     priority: int
+    subscriber_name: str | None
+    subscriber_relationship: str
     version: int
 
 
@@ -83,7 +97,8 @@ class EpisodeIn(_Input):
     body_region: BodyRegion
     laterality: Laterality
     onset_date: PastDate | None = None
-    icd10_codes: list[str] = Field(default_factory=list, max_length=12)
+    # Room for the codes signed notes add over a long episode, not only those typed when it opened.
+    icd10_codes: list[str] = Field(default_factory=list, max_length=40)
     responsible_clinician_id: DbId | None = None
     coordinator_id: DbId | None = None
     location_id: DbId | None = None

@@ -15,7 +15,7 @@ from painpath.core.clock import utcnow
 from painpath.core.errors import FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.patients import rules
 from painpath.patients.models import Coverage, Episode, Location, Patient
-from painpath.patients.schemas import CoverageIn, EpisodeIn, EpisodeUpdate, PatientIn, PatientUpdate
+from painpath.patients.schemas import CoverageEnd, CoverageIn, CoverageUpdate, EpisodeIn, EpisodeUpdate, PatientIn, PatientUpdate
 
 
 def _patient(session: Session, clinic_id: int, patient_id: int) -> Patient:
@@ -53,7 +53,7 @@ def _check_staff(session: Session, clinic_id: int, user_id: int | None, field: s
         raise InvalidInput(FieldProblem(field, "staff_role", f"User {user_id} is not a {' or '.join(sorted(roles))} here"))
 
 
-def _apply(row: Patient | Episode, values: dict) -> list[str]:
+def _apply(row: Patient | Episode | Coverage, values: dict) -> list[str]:
     """Set the new values; return the names of the fields that changed, for the audit row."""
     changed = sorted(name for name, value in values.items() if getattr(row, name) != value)
     for name in changed:
@@ -109,13 +109,34 @@ def _escape_like(text: str) -> str:
     return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
 
 
-def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50,
-                    viewer: Actor | None = None) -> list[Patient]:
-    """Find patients by MRN (exact), name fragments ("family, given" or "given family") and birth date.
-    With `viewer`, only patients with an episode on their caseload (a therapist finds their own patients)."""
-    query = select(Patient).where(Patient.clinic_id == clinic_id)
+PHONE_PUNCTUATION = (" ", "-", "(", ")", ".", "+")
+
+
+def phone_digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _phone_digits_column():  # noqa: ANN202
+    """The stored phone with its punctuation taken out, in SQL both databases run (no regex functions)."""
+    column = Patient.phone
+    for mark in PHONE_PUNCTUATION:
+        column = func.replace(column, mark, "")
+    return column
+
+
+def _on_caseload(query, viewer: Actor | None):  # noqa: ANN001, ANN202
+    """Only patients with an episode on the viewer's caseload, when their role is narrowed (a therapist)."""
     if viewer is not None and chart_access.narrows(viewer):
         query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
+    return query
+
+
+def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_date: date | None = None, limit: int = 50,
+                    viewer: Actor | None = None, phone: str = "") -> list[Patient]:
+    """Find patients by MRN (exact), name fragments ("family, given" or "given family"), birth date and
+    phone (its digits, however punctuated). With `viewer`, only patients with an episode on their
+    caseload (a therapist finds their own patients)."""
+    query = _on_caseload(select(Patient).where(Patient.clinic_id == clinic_id), viewer)
     terms = [t for t in text.replace(",", " ").split() if t]
     for term in terms:
         like = f"{_escape_like(term.lower())}%"
@@ -128,9 +149,32 @@ def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_d
         )
     if birth_date is not None:
         query = query.where(Patient.birth_date == birth_date)
-    if not terms and birth_date is None:
+    digits = phone_digits(phone)
+    if digits:
+        query = query.where(_phone_digits_column() == digits)
+    if not terms and birth_date is None and not digits:
         return []
     return list(session.scalars(query.order_by(Patient.family_name, Patient.given_name).limit(limit)))
+
+
+def possible_duplicates(session: Session, *, clinic_id: int, given_name: str | None, family_name: str | None,
+                        birth_date: date | None, phone: str | None, mrn: str | None, viewer: Actor | None = None,
+                        limit: int = 10) -> list[Patient]:
+    """Registered patients a new caller may be: same name and date of birth, or same phone, or same MRN.
+    With `viewer`, only patients on their caseload (as search_patients)."""
+    matches = []
+    if given_name and family_name and birth_date is not None:
+        matches.append((func.lower(Patient.given_name) == given_name.strip().lower())
+                       & (func.lower(Patient.family_name) == family_name.strip().lower()) & (Patient.birth_date == birth_date))
+    digits = phone_digits(phone or "")
+    if len(digits) >= 7:
+        matches.append(_phone_digits_column() == digits)
+    if mrn and mrn.strip():
+        matches.append(Patient.mrn == mrn.strip())
+    if not matches:
+        return []
+    query = _on_caseload(select(Patient).where(Patient.clinic_id == clinic_id, or_(*matches)), viewer)
+    return list(session.scalars(query.order_by(Patient.family_name, Patient.given_name, Patient.id).limit(limit)))
 
 
 def read_chart(session: Session, *, actor: Actor, patient_id: int) -> tuple[Patient, list[Coverage], list[Episode]]:
@@ -166,22 +210,82 @@ def _check_chart_access(session: Session, actor: Actor, patient: Patient, episod
 
 # Coverages ----------------------------------------------------------------------------------
 
+def _checked_payer(knowledge, data: CoverageIn):  # noqa: ANN001, ANN202
+    """The directory entry of the coverage's payer, after the cross-field rules pass."""
+    payer = knowledge.payers.get(data.payer_id)
+    problems = rules.coverage_problems(
+        payer_known=payer is not None, payer_id=data.payer_id, effective_from=data.effective_from, effective_to=data.effective_to,
+        subscriber_relationship=data.subscriber_relationship, subscriber_name=data.subscriber_name,
+    )
+    if problems:
+        raise InvalidInput(problems)
+    return payer
+
+
+def _coverage_values(data: CoverageIn) -> dict:
+    values = data.model_dump(exclude={"version"})
+    if data.subscriber_relationship == "self":
+        values["subscriber_name"] = None  # the patient holds the card: their own name is on the chart
+    return values
+
+
 def add_coverage(session: Session, *, actor: Actor, knowledge, patient_id: int, data: CoverageIn) -> Coverage:  # noqa: ANN001
     """Attach insurance; the payer must be in the payer directory, which gives the plan type."""
     patient = _patient(session, actor.clinic_id, patient_id)
-    payer = knowledge.payers.get(data.payer_id)
-    problems = []
-    if payer is None:
-        problems.append(FieldProblem("payer_id", "known_payer", f"{data.payer_id!r} is not in the payer directory"))
-    if data.effective_to is not None and data.effective_to < data.effective_from:
-        problems.append(FieldProblem("effective_to", "after_effective_from", "Coverage cannot end before it starts"))
-    if problems:
-        raise InvalidInput(problems)
-    coverage = Coverage(clinic_id=patient.clinic_id, patient_id=patient.id, plan_type=payer.plan_type, **data.model_dump())
+    payer = _checked_payer(knowledge, data)
+    coverage = Coverage(clinic_id=patient.clinic_id, patient_id=patient.id, plan_type=payer.plan_type, **_coverage_values(data))
     session.add(coverage)
     session.flush()
     audit.record(session, actor, "coverage.create", object_type="coverage", object_id=coverage.id, patient_id=patient.id, detail={"payer_id": data.payer_id})
     return coverage
+
+
+def get_coverage(session: Session, *, clinic_id: int, coverage_id: int) -> Coverage:
+    coverage = session.get(Coverage, coverage_id)
+    if coverage is None or coverage.clinic_id != clinic_id:
+        raise NotFound("coverage", coverage_id)
+    return coverage
+
+
+def update_coverage(session: Session, *, actor: Actor, knowledge, coverage_id: int, data: CoverageUpdate) -> Coverage:  # noqa: ANN001
+    """Correct a coverage (a new member id, the group, the dates); a stale version is refused."""
+    coverage = get_coverage(session, clinic_id=actor.clinic_id, coverage_id=coverage_id)
+    _check_version("coverage", coverage, data.version)
+    payer = _checked_payer(knowledge, data)
+    changed = _apply(coverage, {**_coverage_values(data), "plan_type": payer.plan_type})
+    session.flush()
+    audit.record(session, actor, "coverage.update", object_type="coverage", object_id=coverage.id, patient_id=coverage.patient_id, detail={"fields": changed})
+    return coverage
+
+
+def end_coverage(session: Session, *, actor: Actor, coverage_id: int, data: CoverageEnd) -> Coverage:
+    """The coverage stops: it stays on the chart with its last day, for claims of the days it covered."""
+    coverage = get_coverage(session, clinic_id=actor.clinic_id, coverage_id=coverage_id)
+    _check_version("coverage", coverage, data.version)
+    if data.effective_to < coverage.effective_from:
+        raise InvalidInput(FieldProblem("effective_to", "after_effective_from",
+                                        f"The end date cannot be before the effective date ({coverage.effective_from:%d %b %Y})"))
+    coverage.effective_to = data.effective_to
+    session.flush()
+    audit.record(session, actor, "coverage.end", object_type="coverage", object_id=coverage.id, patient_id=coverage.patient_id,
+                 detail={"effective_to": data.effective_to.isoformat()})
+    return coverage
+
+
+def coverage_from_intake(session: Session, *, actor: Actor, knowledge, patient_id: int, payer_id: str, member_id: str,  # noqa: ANN001
+                         group_number: str | None, on: date) -> Coverage | None:
+    """The payer named on an intake call becomes a coverage from the call's day, unless the patient already
+    has that payer in effect. Primary when no primary is in effect that day, else secondary."""
+    in_effect = list(session.scalars(select(Coverage).where(
+        Coverage.patient_id == patient_id, Coverage.effective_from <= on,
+        or_(Coverage.effective_to.is_(None), Coverage.effective_to >= on),
+    )))
+    if any(c.payer_id == payer_id for c in in_effect):
+        return None
+    priority = 2 if any(c.priority == 1 for c in in_effect) else 1
+    return add_coverage(session, actor=actor, knowledge=knowledge, patient_id=patient_id, data=CoverageIn(
+        payer_id=payer_id, member_id=member_id, group_number=group_number, effective_from=on, priority=priority,
+    ))
 
 
 def primary_payer_id(session: Session, *, patient_id: int, on: date) -> str | None:
@@ -239,6 +343,23 @@ def update_episode(session: Session, *, actor: Actor, episode_id: int, data: Epi
     session.flush()
     audit.record(session, actor, "episode.update", object_type="episode", object_id=episode.id, patient_id=episode.patient_id, detail={"fields": changed})
     return episode
+
+
+def add_diagnoses(session: Session, *, actor: Actor, episode_id: int, codes: list[str], source: str) -> list[str]:
+    """Add diagnoses (from a signed note) to the episode's problem list; codes already on it are kept once.
+    Returns the codes that were new. The codes must be billable ICD-10-CM codes."""
+    problems = rules.icd10_problems(codes, field="diagnosis_codes")
+    if problems:
+        raise InvalidInput(problems)
+    episode = _episode(session, actor.clinic_id, episode_id)
+    current = list(episode.icd10_codes or [])
+    added = [code for code in dict.fromkeys(rules.normalize_icd10(codes)) if code not in current]
+    if added:
+        episode.icd10_codes = current + added  # a new list, so the JSON column is seen as changed
+        session.flush()
+        audit.record(session, actor, "episode.diagnoses_added", object_type="episode", object_id=episode.id,
+                     patient_id=episode.patient_id, detail={"codes_added": len(added), "source": source})
+    return added
 
 
 def clear_first_visit_booking(session: Session, *, actor: Actor, episode_id: int) -> Episode:

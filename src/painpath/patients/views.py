@@ -11,8 +11,10 @@ from painpath.core.auth.roles import Permission
 from painpath.core.validation import BirthDate, DbId, SafeText
 from painpath.patients import service, timeline
 from painpath.patients.schemas import (
+    CoverageEnd,
     CoverageIn,
     CoverageOut,
+    CoverageUpdate,
     EpisodeIn,
     EpisodeOut,
     EpisodeUpdate,
@@ -63,6 +65,21 @@ def add_coverage(  # noqa: ANN201
     caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)],
 ):
     return service.add_coverage(session, actor=caller.actor, knowledge=ctx.knowledge, patient_id=patient_id, data=data)
+
+
+@router.put("/coverages/{coverage_id}", response_model=CoverageOut)
+def update_coverage(  # noqa: ANN201
+    coverage_id: DbId, data: CoverageUpdate, ctx: AppCtx, session: DbSession,
+    caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)],
+):
+    return service.update_coverage(session, actor=caller.actor, knowledge=ctx.knowledge, coverage_id=coverage_id, data=data)
+
+
+@router.post("/coverages/{coverage_id}/end", response_model=CoverageOut)
+def end_coverage(  # noqa: ANN201
+    coverage_id: DbId, data: CoverageEnd, session: DbSession, caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)],
+):
+    return service.end_coverage(session, actor=caller.actor, coverage_id=coverage_id, data=data)
 
 
 @router.post("/patients/{patient_id}/episodes", response_model=EpisodeOut, status_code=201)
