@@ -33,6 +33,7 @@ from painpath.core.auth.roles import Permission
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
 from painpath.core.validation import DbId, SafeText
+from painpath.orders import pages as imaging_pages
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Patient
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -85,7 +86,8 @@ DECISION_LABELS = {"outcome": "Payer's answer", "decided_at": "Answered at", "au
 PEND_LABELS = {"request": "What the payer asks for", "due_at": "Answer due by"}
 STEP_LABELS = {"note": "Note", "at": "When"}
 PLANNED_LABELS = {"planned_on": "Procedure date"}
-DOCUMENT_LABELS = {"kind": "Kind", "title": "Title", "document_date": "Dated", "value": "Value", "result": "Result", "content": "PDF"}
+DOCUMENT_LABELS = {"kind": "Kind", "title": "Title", "document_date": "Dated", "value": "Value", "result": "Result", "content": "PDF",
+                   "modality": "Study (for an imaging report)", "concordant": "Concordant with the diagnosis"}
 
 
 # Plain words -----------------------------------------------------------------------------------
@@ -315,6 +317,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
         which=state.get("which"), form=state.get("form", {}), problems=problems, errors=errors_by_field(problems),
         labels={"submit": SUBMIT_LABELS, "decision": DECISION_LABELS, "pend": PEND_LABELS, "step": STEP_LABELS,
                 "planned": PLANNED_LABELS, "document": DOCUMENT_LABELS},
+        imaging_modalities=imaging_pages.MODALITIES, imaging_concordant=imaging_pages.CONCORDANT,
         days_to_submission=(item.case.submitted_at and item.case.eligible_on_at_submission
                             and (ctx.calendar.local_date(item.case.submitted_at) - item.case.eligible_on_at_submission).days),
     )

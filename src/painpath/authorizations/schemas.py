@@ -75,6 +75,11 @@ class DocumentIn(_Input):
     document_date: PastDate
     value: float | None = None
     result: str | None = Field(default=None, max_length=200)
+    # For an imaging report (kind imaging_report or mri_report): the study it reports, so it becomes the
+    # episode's imaging study (the same fact the records tracker and the episode's imaging panel file).
+    modality: str | None = Field(default=None, max_length=20, description="mri, ct, xray, ...: needed for an imaging report")
+    region: str | None = Field(default=None, max_length=20, description="The imaged region; the case's region when not given")
+    concordant: Literal["yes", "no", "unknown"] | None = None
 
 
 class SubmitElectronicallyIn(_Input):

@@ -25,6 +25,9 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.orders import rules as order_rules
+from painpath.orders import service as orders
+from painpath.orders.schemas import StudyIn
 from painpath.patients import service as patients
 
 # How far back to look for the day a patient became eligible, when a case is submitted after it.
@@ -150,10 +153,27 @@ def planned_of(case: AuthorizationCase) -> PlannedProcedure:
     )
 
 
+# Kit documents that are imaging reports: filed as the episode's imaging study (orders.file_report), so the
+# kit's imaging items read one fact whether the report came here, on the records tracker or as an outside study.
+IMAGING_KINDS = frozenset({"imaging_report", "mri_report"})
+
+
+def _file_imaging_report(session: Session, actor: Actor, calendar: BusinessCalendar, case: AuthorizationCase, data: DocumentIn) -> None:
+    modality = data.modality or ("mri" if data.kind == "mri_report" else None)
+    if modality is None:
+        raise InvalidInput(FieldProblem("modality", "required", "Say which study the report is of (MRI, CT, X-ray, ...) so it counts as the episode's imaging"))
+    region = data.region or (case.region if case.region in order_rules.REGIONS else "other")
+    study = StudyIn.model_validate({"modality": modality, "region": region, "study": data.title, "origin": "outside",
+                                    "performed_on": data.document_date, "report_on_file": True,
+                                    "concordant": data.concordant or "unknown", "summary": data.result or ""})
+    orders.file_report(session, actor=actor, calendar=calendar, episode_id=case.episode_id, data=study)
+
+
 def kit_documents_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[int, list[DocumentFact]]:
     """Documents filed in the episodes' authorization kits, as facts (one query for any number of episodes)."""
     found: dict[int, list[DocumentFact]] = {}
-    rows = session.scalars(select(CaseDocument).where(CaseDocument.episode_id.in_(list(episode_ids))))
+    rows = session.scalars(select(CaseDocument).where(CaseDocument.episode_id.in_(list(episode_ids)),
+                                                      CaseDocument.kind.not_in(list(IMAGING_KINDS))))
     for row in rows:
         found.setdefault(row.episode_id, []).append(DocumentFact(
             kind=row.kind, on=row.document_date, reference=f"case_document:{row.id}", value=row.value, result=row.result,
@@ -374,6 +394,8 @@ def add_document(session: Session, *, actor: Actor, calendar: BusinessCalendar, 
         raise Conflict(FieldProblem("state", "open_case", "This case is closed; open a new one"))
     if data.document_date > calendar.local_date(utcnow()):
         raise InvalidInput(FieldProblem("document_date", "not_future", "A document cannot be dated in the future"))
+    if data.kind in IMAGING_KINDS:
+        _file_imaging_report(session, actor, calendar, case, data)
     row = CaseDocument(
         clinic_id=case.clinic_id, case_id=case.id, episode_id=case.episode_id, kind=data.kind, title=data.title,
         document_date=data.document_date, value=data.value, result=data.result, content=content, content_type=content_type,

@@ -98,3 +98,24 @@ def studies_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[i
         for row in rows:
             found.setdefault(row.episode_id, []).append(row)
     return found
+
+
+def file_report(session: Session, *, actor: Actor, calendar: BusinessCalendar, episode_id: int, data: StudyIn) -> ImagingStudy:
+    """An imaging report arrived: on the records tracker, in an authorization kit, or typed from an outside
+    study. One fact however it came: the episode's study of that modality, region and date awaiting its
+    report gets it; a study whose report is already on file is left as it is; otherwise the study is
+    recorded with its report. The authorization kit reads this study (gather.py), whatever the route."""
+    patients.read_episode(session, actor=actor, episode_id=episode_id)
+    same = list(session.scalars(select(ImagingStudy).where(
+        ImagingStudy.episode_id == episode_id, ImagingStudy.modality == data.modality, ImagingStudy.region == data.region,
+        ImagingStudy.performed_on == data.performed_on,
+    ).order_by(ImagingStudy.id)))
+    on_file = next((s for s in same if s.report_on_file), None)
+    if on_file is not None:
+        return on_file
+    if same:
+        report = ReportIn(records_request_id=data.records_request_id, concordant=data.concordant, summary=data.summary,
+                          version=same[0].version)
+        return record_report(session, actor=actor, study_id=same[0].id, data=report)
+    return record_study(session, actor=actor, calendar=calendar, episode_id=episode_id,
+                        data=data.model_copy(update={"report_on_file": True}))

@@ -36,6 +36,8 @@ class PerformedProcedure(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin
     # The procedure note, if written here. Same slice family (charting), so a real foreign key.
     encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounter.id", ondelete="SET NULL"))
     spacing_exception: Mapped[str | None] = mapped_column(Text)  # why a payer's spacing rule does not apply
+    # Who did the procedure (a clinician of the clinic); the recorder may be a nurse entering it later.
+    performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", name="fk_performed_procedure_performed_by"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column()
 
@@ -58,5 +60,7 @@ class ProcedureRelief(Base, ClinicScopedMixin, TimestampMixin):
     scale: Mapped[str] = mapped_column(String(10))  # nrs | vas; may differ from the baseline's (stored, flagged)
     hours_after: Mapped[float | None] = mapped_column(Float)
     lasted_days: Mapped[int | None] = mapped_column(Integer)
+    function_change: Mapped[str | None] = mapped_column(String(12))  # better | same | worse, as the patient says
+    regained: Mapped[str | None] = mapped_column(Text)  # what the patient could do again ("walk the dog 30 minutes")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column()

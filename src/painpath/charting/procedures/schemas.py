@@ -12,6 +12,7 @@ from painpath.core.validation import DbId, DbInt, InputModel, PastDate, UtcDateT
 
 SideName = Literal["left", "right", "bilateral", "none"]
 ScaleName = Literal["nrs", "vas"]
+FunctionChange = Literal["better", "same", "worse"]
 
 
 class _Input(InputModel):
@@ -32,6 +33,7 @@ class ProcedureIn(_Input):
     baseline_scale: ScaleName | None = None
     encounter_id: DbId | None = None
     spacing_exception: str | None = Field(default=None, max_length=1000)
+    performed_by_id: DbId | None = Field(default=None, description="The clinician who did the procedure")
 
 
 class ReliefIn(_Input):
@@ -43,6 +45,8 @@ class ReliefIn(_Input):
     scale: ScaleName
     hours_after: float | None = Field(default=None, allow_inf_nan=False)
     lasted_days: DbInt | None = None
+    function_change: FunctionChange | None = None
+    regained: str | None = Field(default=None, max_length=1000, description="What the patient could do again")
 
 
 class ReliefOut(BaseModel):
@@ -57,6 +61,8 @@ class ReliefOut(BaseModel):
     scale: str
     hours_after: float | None
     lasted_days: int | None
+    function_change: str | None = None
+    regained: str | None = None
     recorded_at: UtcDateTime
     # Computed on every read: stored as reported, judged by the criteria engine, said here.
     same_scale_as_baseline: bool | None = None
@@ -81,6 +87,7 @@ class ProcedureOut(BaseModel):
     baseline_scale: str | None
     encounter_id: int | None
     spacing_exception: str | None
+    performed_by_id: int | None = None
     recorded_by_id: int | None
     recorded_at: UtcDateTime
     version: int

@@ -15,6 +15,7 @@ from painpath.charting.procedures.models import PerformedProcedure, ProcedureRel
 from painpath.charting.procedures.schemas import ProcedureIn, ReliefIn, ReliefOut
 from painpath.core import audit
 from painpath.core.audit import Actor
+from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import FieldProblem, InvalidInput, NotFound
 from painpath.patients import service as patients
@@ -46,6 +47,16 @@ def _encounter_problems(session: Session, actor: Actor, encounter_id: int | None
     return []
 
 
+def _performer_problems(session: Session, actor: Actor, performed_by_id: int | None) -> list[FieldProblem]:
+    """The performing clinician, when named, must be a clinician of this clinic."""
+    if performed_by_id is None:
+        return []
+    user = session.get(User, performed_by_id)
+    if user is None or user.clinic_id != actor.clinic_id or user.role != "clinician":
+        return [FieldProblem("performed_by_id", "clinician", "Choose a clinician of this clinic")]
+    return []
+
+
 def record_procedure(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar,  # noqa: ANN001
                      episode_id: int, data: ProcedureIn) -> PerformedProcedure:
     """Record a procedure done on the episode; everything is checked before anything is saved."""
@@ -54,6 +65,7 @@ def record_procedure(session: Session, *, actor: Actor, knowledge, calendar: Bus
     procedure = knowledge.procedures.get(data.procedure_key)
     problems = rules.procedure_problems(values, procedure, today=_today(calendar))
     problems += _encounter_problems(session, actor, data.encounter_id, episode.id)
+    problems += _performer_problems(session, actor, data.performed_by_id)
     if problems:
         raise InvalidInput(problems)
     assert procedure is not None  # procedure_problems refuses an unknown key
@@ -64,7 +76,7 @@ def record_procedure(session: Session, *, actor: Actor, knowledge, calendar: Bus
         levels=[rules.canonical_level(level) for level in data.levels], performed_on=data.performed_on,
         diagnostic=procedure.diagnostic, baseline_pain=data.baseline_pain, baseline_scale=data.baseline_scale,
         encounter_id=data.encounter_id, spacing_exception=data.spacing_exception or None,
-        recorded_by_id=actor.user_id, recorded_at=utcnow(),
+        performed_by_id=data.performed_by_id, recorded_by_id=actor.user_id, recorded_at=utcnow(),
     )
     session.add(row)
     session.flush()
@@ -91,7 +103,8 @@ def add_relief(session: Session, *, actor: Actor, calendar: BusinessCalendar, pr
     row = ProcedureRelief(
         clinic_id=procedure.clinic_id, procedure_id=procedure.id, episode_id=procedure.episode_id,
         measured_on=data.measured_on, method=method, percent=percent, pain_score=data.pain_score, scale=data.scale,
-        hours_after=data.hours_after, lasted_days=data.lasted_days, recorded_by_id=actor.user_id, recorded_at=utcnow(),
+        hours_after=data.hours_after, lasted_days=data.lasted_days, function_change=data.function_change,
+        regained=data.regained or None, recorded_by_id=actor.user_id, recorded_at=utcnow(),
     )
     session.add(row)
     session.flush()

@@ -21,7 +21,7 @@ from painpath.core.auth.models import User
 from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
-from painpath.core.errors import DomainError, FieldProblem
+from painpath.core.errors import DomainError, FieldProblem, InvalidInput
 from painpath.core.validation import DbId, SafeText
 from painpath.intake.records import rules, service
 from painpath.intake.records.schemas import (
@@ -34,7 +34,11 @@ from painpath.intake.records.schemas import (
     RecordsRequestIn,
 )
 from painpath.intake.records.views import file_response
+from painpath.orders import pages as imaging_pages
+from painpath.orders import service as orders
+from painpath.orders.schemas import StudyIn
 from painpath.patients import pages as patient_pages
+from painpath.patients import service as patients
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, validation_problems
 from painpath.web.templating import templates
@@ -86,7 +90,8 @@ def _records_page(request: Request, ctx: AppContext, session: Session, caller: C
         "item_labels": ITEM_LABELS, "transports": _choices(TRANSPORT_LABELS), "transport_labels": TRANSPORT_LABELS,
         "follow_up_methods": _choices(FOLLOW_UP_LABELS), "status_words": STATUS_WORDS, "check_words": CHECK_WORDS,
         "clinicians": _clinicians(session, found.episode.clinic_id), "today": ctx.calendar.local_date(now),
-        "max_upload_mb": rules.MAX_UPLOAD_BYTES // 1048576,
+        "max_upload_mb": rules.MAX_UPLOAD_BYTES // 1048576, **imaging_pages.report_choices(),
+        "imaging_region_default": found.episode.body_region,
     }
     return templates.TemplateResponse(request, "records/episode_records.html", context, status_code=status_code)
 
@@ -221,11 +226,15 @@ def upload(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, 
         if raw_request and not raw_request.isdigit():
             raise DomainError(FieldProblem("request_id", "exists", "Choose one of the listed requests"))
         data = file.file.read(rules.MAX_UPLOAD_BYTES + 1) if file is not None else b""
-        service.upload_document(
+        document = service.upload_document(
             session, actor=caller.actor, episode_id=episode_id, filename=file.filename if file is not None else None, data=data,
             request_id=int(raw_request) if raw_request else None, items=items,
         )
+        _file_imaging_report(session, ctx, caller, document, form, items)
         ctx.reconcile(session, [episode_id])
+    except ValidationError as exc:
+        return _failed(request, ctx, session, caller, episode_id, "upload", form,
+                       InvalidInput(imaging_pages.report_problems_named(validation_problems(exc))))
     except DomainError as exc:
         # The form's checkboxes are "covers_<item>"; the service says "items". Point at the form's field.
         for problem in exc.problems:
@@ -233,6 +242,25 @@ def upload(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, 
                 problem.field = "covers"
         return _failed(request, ctx, session, caller, episode_id, "upload", form, exc)
     return _back(episode_id, "#documents")
+
+
+def _file_imaging_report(session: Session, ctx: AppContext, caller: Caller, document: Any, form: dict[str, str],  # noqa: ANN401
+                         items: list[str]) -> None:
+    """A filed document that is an imaging report (its modality or study date given) becomes the episode's
+    imaging study with its report on file: the same fact the authorization kit reads from any route."""
+    if not (form.get("imaging_modality") or form.get("imaging_performed_on")):
+        return
+    values = imaging_pages.report_values(form, region=None, records_request_id=document.request_id)
+    if not values["modality"] and "mri_report" in items:
+        values["modality"] = "mri"
+    episode = patients.read_episode(session, actor=caller.actor, episode_id=document.episode_id)[1]
+    values["region"] = values["region"] or episode.body_region
+    data = StudyIn.model_validate(values)
+    try:
+        orders.file_report(session, actor=caller.actor, calendar=ctx.calendar, episode_id=document.episode_id, data=data)
+    except DomainError as exc:
+        imaging_pages.report_problems_named(exc.problems)
+        raise
 
 
 @router.get("/records/requests/{request_id}/letter.pdf")
