@@ -27,7 +27,6 @@ import logging
 import os
 import platform
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
@@ -43,6 +42,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, text
 
 from bench import harness
+from bench.databases import create_database, drop_database
 from bench.seed import SeedSpec, Seeded, seed
 from painpath.context import build_context
 from painpath.core.auth.models import User
@@ -106,27 +106,6 @@ _ID, _KEY, _DUE, _FAMILY, _GIVEN, _ASSIGNEE_NAME = 0, 1, 11, 20, 21, 22
 
 def admin_url_from_env() -> str:
     return os.environ.get("PAINPATH_BENCH_PG_ADMIN_URL", DEFAULT_ADMIN_URL)
-
-
-def create_database(admin_url: str) -> str:
-    name = f"painpath_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_database(admin_url: str, url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def _moments(calendar: BusinessCalendar) -> dict[str, Any]:
