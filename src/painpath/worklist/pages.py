@@ -31,6 +31,7 @@ from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, is_htmx, validation_problems
 from painpath.web.templating import templates
 from painpath.worklist import service
+from painpath.worklist.links import work_link
 from painpath.worklist.schemas import ClaimTask, CommentIn, CompleteTask, ReassignTask, WorklistFilter
 
 router = APIRouter()
@@ -131,7 +132,7 @@ def _task_page(
     names = {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(people)))}
     problems = problems or []
     context = {
-        "caller": caller, "task": service.task_out(task, utcnow()), "patient": patient, "names": names,
+        "caller": caller, "task": service.task_out(task, utcnow()), "patient": patient, "names": names, "work": work_link(task),
         "closed_by": names.get(task.closed_by_id) if task.closed_by_id else None,
         "comments": service.comments(session, task=task),
         "action": action, "form": form or {}, "problems": problems, "errors": errors_by_field(problems), "labels": ACTION_LABELS,
