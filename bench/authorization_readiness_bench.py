@@ -41,7 +41,7 @@ if __package__ in (None, ""):  # run as `python bench/authorization_readiness_be
 from sqlalchemy import insert, select
 
 from bench import harness
-from bench.worklist_bench import create_database, drop_database
+from bench.databases import scratch_database
 from painpath.authorizations import criteria, service
 from painpath.authorizations.models import AuthorizationCase
 from painpath.charting.conservative_care.models import CareEntry
@@ -256,18 +256,6 @@ def verify(evaluated: list[service.Evaluated], expected_cases: int) -> dict:
 # --- main ---------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _database(postgres: bool, admin_url: str, folder: Path) -> Iterator[str]:
-    if not postgres:
-        yield f"sqlite:///{folder / 'readiness.sqlite3'}"
-        return
-    url = create_database(admin_url)
-    try:
-        yield url
-    finally:
-        drop_database(admin_url, url)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=20_000, help="open episodes, one open case each (default 20,000)")
@@ -286,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     load_models()
     knowledge = load_knowledge()
     calendar = BusinessCalendar(timezone_name="America/Chicago")
-    with tempfile.TemporaryDirectory() as folder, _database(args.postgres, args.admin_url, Path(folder)) as url:
+    with tempfile.TemporaryDirectory() as folder, scratch_database(args.postgres, args.admin_url, Path(folder) / "readiness.sqlite3") as url:
         upgrade(url)
         db = Database(url)
         try:

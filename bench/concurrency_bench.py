@@ -29,8 +29,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +37,7 @@ import httpx
 
 from bench import harness
 from bench.live import SECRET, ServerProcess, signed_in_client
-from bench.worklist_bench import create_database, drop_database
+from bench.databases import scratch_database
 from painpath.context import build_context
 from painpath.core.config import Settings
 from painpath.core.migrate import upgrade
@@ -220,18 +219,6 @@ def summarize(samples: list[Sample], seconds: float) -> dict:
     }
 
 
-@contextmanager
-def _database(kind: str, admin_url: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'painpath.sqlite3'}"
-        return
-    url = create_database(admin_url)
-    try:
-        yield url
-    finally:
-        drop_database(admin_url, url)
-
-
 def prepare(url: str, folder: Path, patients: int) -> None:
     """Migrate and load the demo clinic, as `painpath db upgrade` and `painpath demo` do."""
     upgrade(url)
@@ -259,7 +246,7 @@ def sign_in_all(base_url: str, count: int, seed: int) -> list[StaffClient]:
 
 
 def bench_database(kind: str, args: argparse.Namespace, log: Callable[[str], None] = print) -> dict:
-    with tempfile.TemporaryDirectory(prefix="painpath-concurrency-") as tmp, _database(kind, args.admin_url, Path(tmp)) as url:
+    with tempfile.TemporaryDirectory(prefix="painpath-concurrency-") as tmp, scratch_database(kind == "postgresql", args.admin_url, Path(tmp) / "painpath.sqlite3") as url:
         folder = Path(tmp)
         log(f"[{kind}] migrating and loading the demo clinic ({args.patients} patients)")
         prepare(url, folder, args.patients)

@@ -31,7 +31,6 @@ def chart(client_for, patient_payload, episode_payload) -> dict:
     (f"/api/patients/{TOO_BIG}", "patient_id"),
     (f"/api/episodes/{10**20}", "episode_id"),
     ("/api/patients/0", "patient_id"),
-    (f"/api/worklist?offset={10**12}", "offset"),
     (f"/api/worklist?patient_id={TOO_BIG}", "patient_id"),
 ])
 def test_ids_and_paging_beyond_the_database_integer_are_refused(client_for, path, field):

@@ -25,6 +25,9 @@ CLINICIAN_CRITERIA = frozenset({"score_required", "exam_finding", "diagnostic_bl
 PEER_TO_PEER_PACKET_BUSINESS_DAYS = 1
 # An approved case owes a booked procedure inside its window; ask for it this soon after the approval.
 BOOK_AFTER_APPROVAL_BUSINESS_DAYS = 2
+# A request the policy says is not eligible is reviewed by the clinician this soon after the case opened.
+# [K] clinic default: due from the dated fact (the case's opening), never from "now", so it does not slide.
+NOT_ELIGIBLE_REVIEW_BUSINESS_DAYS = 1
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def _day(day: date) -> str:
 def case_findings(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
     """Every obligation the case owes now, and the facts that met earlier ones."""
     found: list[Finding] = []
-    found.extend(_submission(facts, calendar, now))
+    found.extend(_submission(facts, calendar))
     found.extend(_kit_items(facts, calendar, now))
     found.extend(_decision_follow_up(facts))
     found.extend(_pend(facts))
@@ -133,25 +136,34 @@ def case_findings(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -
     return found
 
 
-def _eligible_day(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> date | None:
+def _eligible_day(facts: CaseFacts, calendar: BusinessCalendar) -> date | None:
+    """The day the patient is (or became) eligible: the policy's date, never before the case opened.
+    Eligible with no date means eligible since the case opened: a dated fact, so the due time stays put."""
     decision = facts.decision
     if decision is None or decision.outcome == "not_eligible":
         return None
-    today = calendar.local_date(now)
-    return decision.eligible_on or today
+    opened = calendar.local_date(facts.opened_at)
+    return max(decision.eligible_on, opened) if decision.eligible_on else opened
 
 
-def _submission(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
+def _review_due(facts: CaseFacts, calendar: BusinessCalendar) -> datetime:
+    return calendar.due_after_business_days(facts.opened_at, NOT_ELIGIBLE_REVIEW_BUSINESS_DAYS)
+
+
+def _submission(facts: CaseFacts, calendar: BusinessCalendar) -> list[Finding]:
     if facts.state in (lifecycle.PREPARING, lifecycle.READY):
         decision = facts.decision
         if decision is None:
             return []
         if decision.outcome == "not_eligible":
             return [_obligation(
-                facts, "not-eligible", f"Not eligible: review the {facts.procedure_name} request", now, "clinician",
-                f"{decision.summary} Change the plan, record what is missing, or withdraw the request.",
+                facts, "not-eligible", f"Not eligible: review the {facts.procedure_name} request", _review_due(facts, calendar),
+                "clinician",
+                f"{decision.summary} Change the plan, record what is missing, or withdraw the request. Review due "
+                f"{NOT_ELIGIBLE_REVIEW_BUSINESS_DAYS} business day after the case was opened "
+                f"({_day(calendar.local_date(facts.opened_at))}).",
             )]
-        day = _eligible_day(facts, calendar, now)
+        day = _eligible_day(facts, calendar)
         assert day is not None
         return [_obligation(
             facts, "submit", f"Submit authorization: {facts.procedure_name} to {facts.payer_name}",
@@ -169,8 +181,8 @@ def _submission(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> 
 def _kit_items(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
     if facts.state not in (lifecycle.PREPARING, lifecycle.READY):
         return []
-    day = _eligible_day(facts, calendar, now)
-    due = calendar.end_of_local_day_utc(day) if day is not None else now
+    day = _eligible_day(facts, calendar)
+    due = calendar.end_of_local_day_utc(day) if day is not None else _review_due(facts, calendar)
     found: list[Finding] = []
     for item in facts.checklist:
         what = f"kit:{item.criterion_id}"

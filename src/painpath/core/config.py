@@ -41,6 +41,9 @@ class Settings(QueueSettings):
     # PT: the progress note (and the extension request sent with it) is due before the last this-many
     # authorized visits: with 8 approved and 2, before visit 7 (issue 6, journey J7).
     pt_progress_note_visits_before_end: int = Field(default=2, ge=1, le=10)
+    # A task completed by hand while the facts still owe its work comes back (a new task saying so) when
+    # the work is still owed this many business days after the completion.
+    completed_task_grace_business_days: int = Field(default=2, ge=0, le=30)
 
     # Authentication.
     session_hours: int = Field(default=12, ge=1, le=24 * 14)

@@ -104,7 +104,7 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
 LIKE_ESCAPE = "\\"
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     """Make % and _ in what a person typed match themselves, not any characters."""
     return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
 
@@ -139,7 +139,7 @@ def search_patients(session: Session, *, clinic_id: int, text: str = "", birth_d
     query = _on_caseload(select(Patient).where(Patient.clinic_id == clinic_id), viewer)
     terms = [t for t in text.replace(",", " ").split() if t]
     for term in terms:
-        like = f"{_escape_like(term.lower())}%"
+        like = f"{escape_like(term.lower())}%"
         query = query.where(
             or_(
                 func.lower(Patient.family_name).like(like, escape=LIKE_ESCAPE),

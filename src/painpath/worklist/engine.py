@@ -7,7 +7,7 @@ and close. Nothing here does I/O or reads the wall clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from datetime import datetime
@@ -75,11 +75,14 @@ class StoredTask:
     owner_role: str
     title: str
     reason: str
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Open:
     obligation: Obligation
+    # The person-completed task whose obligation is still unmet after its grace period, when it comes back.
+    came_back_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,14 +112,22 @@ def plan_reconciliation(
     stored: Sequence[StoredTask],
     findings: Iterable[Finding],
     providers_evaluated: set[str],
+    grace_over: Callable[[datetime], bool] = lambda _closed_at: False,
 ) -> list[Action]:
     """Decide how stored tasks must change so they match what the providers found.
 
-    `stored` holds the tasks (any state) for the evaluated scope. A key that a person already
-    completed stays completed: the person's completion met that duty.
+    `stored` holds the tasks (any state) for the evaluated scope. A key that a person completed stays
+    completed while `grace_over(closed_at)` is false (the person's word stands for a while, say while
+    the report they chased is on its way); once it is true and the facts still owe the work, the task
+    comes back as a new open task that says so, so a completion never makes an owed duty disappear.
     """
     open_by_key = {t.key: t for t in stored if t.status == OPEN}
-    done_keys = {t.key for t in stored if t.status == DONE}
+    done_by_key: dict[str, StoredTask] = {}
+    for task in stored:
+        if task.status == DONE:
+            latest = done_by_key.get(task.key)
+            if latest is None or (task.closed_at or datetime.min) > (latest.closed_at or datetime.min):
+                done_by_key[task.key] = task
     actions: list[Action] = []
     seen: set[str] = set()
     cancellations: list[Cancellation] = []
@@ -132,8 +143,11 @@ def plan_reconciliation(
             if existing is not None:
                 actions.append(CloseMet(existing.id, finding))
         elif existing is None:
-            if finding.key not in done_keys:
+            done = done_by_key.get(finding.key)
+            if done is None:
                 actions.append(Open(finding))
+            elif done.closed_at is not None and grace_over(done.closed_at):
+                actions.append(Open(finding, came_back_from=done.id))
         elif _changed(existing, finding):
             actions.append(Refresh(existing.id, finding))
     for task in open_by_key.values():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,6 +31,7 @@ from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, is_htmx, validation_problems
 from painpath.web.templating import templates
 from painpath.worklist import service
+from painpath.worklist.links import work_link
 from painpath.worklist.schemas import ClaimTask, CommentIn, CompleteTask, ReassignTask, WorklistFilter
 
 router = APIRouter()
@@ -41,6 +43,9 @@ FILTER_LABELS = {
     "overdue": "Overdue only",
     "due_before": "Due on or before",
     "patient_id": "Patient ID",
+    "q": "Patient name or MRN",
+    "after": "Page",
+    "before": "Page",
 }
 STATUSES = [("open", "Open"), ("done", "Done"), ("met", "Met"), ("cancelled", "Cancelled")]
 ACTION_LABELS = {"note": "Completion note", "body": "Comment", "assignee_id": "Assign to person", "owner_role": "Owner role"}
@@ -59,7 +64,7 @@ def _parse_filter(params: QueryParams) -> tuple[WorklistFilter, dict[str, Any], 
         "mine": params.get("mine", "").lower() in TRUE_VALUES,
         "overdue": params.get("overdue", "").lower() in TRUE_VALUES,
     }
-    for name in ("role", "status", "due_before", "patient_id", "episode_id"):
+    for name in ("role", "status", "due_before", "patient_id", "episode_id", "q", "after", "before"):
         raw = params.get(name, "").strip()
         if raw:
             values[name] = raw
@@ -78,7 +83,8 @@ def worklist_page(
     caller: Annotated[Caller, requires(Permission.WORKLIST_READ)],
 ) -> Response:
     f, form, problems = _parse_filter(request.query_params)
-    tasks = service.list_tasks(session, user=caller.user, f=f)
+    found = service.page_tasks(session, user=caller.user, f=f)
+    tasks = found.tasks
     audit_access.note_listed(session, caller.actor, list_name="worklist", patient_ids=[t.patient_id for t in tasks])
     counts = service.counts(session, user=caller.user, f=f, calendar=ctx.calendar)
     context = {
@@ -86,12 +92,22 @@ def worklist_page(
         "problems": problems, "errors": errors_by_field(problems), "labels": FILTER_LABELS,
         "roles": _working_roles(), "statuses": STATUSES, "local": clinic_clock(ctx.calendar), "tz_name": ctx.calendar.timezone_name,
         "today": ctx.calendar.local_date(utcnow()), "query": str(request.query_params),
+        "next_href": _page_href(request.query_params, "after", found.next_cursor),
+        "prev_href": _page_href(request.query_params, "before", found.prev_cursor),
     }
     response = templates.TemplateResponse(
         request, "worklist/worklist.html", context, **({"block_name": "results"} if is_htmx(request) else {})
     )
     response.headers["vary"] = "HX-Request"
     return response
+
+
+def _page_href(params: QueryParams, direction: str, cursor: str | None) -> str | None:
+    """The same filters, on the page after (or before) the cursor."""
+    if cursor is None:
+        return None
+    kept = [(k, v) for k, v in params.multi_items() if k not in ("after", "before")]
+    return "/worklist?" + urlencode([*kept, (direction, cursor)])
 
 
 # Task page -------------------------------------------------------------------------------------
@@ -116,7 +132,7 @@ def _task_page(
     names = {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(people)))}
     problems = problems or []
     context = {
-        "caller": caller, "task": service.task_out(task, utcnow()), "patient": patient, "names": names,
+        "caller": caller, "task": service.task_out(task, utcnow()), "patient": patient, "names": names, "work": work_link(task),
         "closed_by": names.get(task.closed_by_id) if task.closed_by_id else None,
         "comments": service.comments(session, task=task),
         "action": action, "form": form or {}, "problems": problems, "errors": errors_by_field(problems), "labels": ACTION_LABELS,

@@ -32,7 +32,7 @@ from painpath.worklist.engine import (
 )
 from painpath.worklist.gather import gather
 from painpath.worklist.models import Task
-from painpath.worklist import provider_alerts
+from painpath.worklist import notes, provider_alerts
 
 RECONCILER = Actor.system("reconciler")
 _KEY_CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
@@ -55,18 +55,24 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
     tasks = _stored_tasks(session, episode_ids, {f.key for f in findings if not isinstance(f, Cancellation)})
     # A failing provider's tasks of that episode are hidden from the plan, so none of them is closed as obsolete.
     stored = [
-        StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, t.reason)
+        StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, notes.provider_reason(t), t.closed_at)
         for t in tasks.values() if not gathered.failed(t.provider, t.episode_id)
     ]
+    grace = notes.grace_business_days(context.settings)
     result = ReconcileResult(failed=len(gathered.failures))
     now = context.now
     for task in provider_alerts.recovered_alerts(session, gathered.failures, episode_ids):
         _close(session, task, MET, provider_alerts.RECOVERED, now)
     for alert in provider_alerts.alerts_to_open(session, gathered.failures, now):
         result.opened += _open(session, alert, now)
-    for action in plan_reconciliation(stored, findings, {p.name for p in providers}):
+    def grace_over(closed_at) -> bool:  # noqa: ANN001
+        return context.calendar.due_after_business_days(closed_at, grace) <= now
+
+    for action in plan_reconciliation(stored, findings, {p.name for p in providers}, grace_over):
         if isinstance(action, Open):
-            result.opened += _open(session, action.obligation, now)
+            came_back = tasks[action.came_back_from] if action.came_back_from is not None else None
+            note = notes.opening_note(session, action.obligation, context, came_back, grace)
+            result.opened += _open(session, action.obligation, now, note)
         elif isinstance(action, Refresh):
             _refresh(tasks[action.task_id], action.obligation, now)
             result.refreshed += 1
@@ -94,8 +100,9 @@ def _stored_tasks(session: Session, episode_ids: Sequence[int] | None, finding_k
     return tasks
 
 
-def _open(session: Session, ob, now) -> int:  # noqa: ANN001
-    """Insert the task for a new obligation; 0 when a concurrent reconciler already did."""
+def _open(session: Session, ob, now, note: str | None = None) -> int:  # noqa: ANN001
+    """Insert the task for a new obligation; 0 when a concurrent reconciler already did. `note` (born late,
+    came back) is added to the provider's reason and kept there while the task is open."""
     task = Task(
         clinic_id=ob.clinic_id,
         key=ob.key,
@@ -104,8 +111,8 @@ def _open(session: Session, ob, now) -> int:  # noqa: ANN001
         episode_id=ob.episode_id,
         patient_id=ob.patient_id,
         title=ob.title,
-        reason=ob.reason,
-        evidence=ob.evidence,
+        reason=notes.with_note(ob.reason, note),
+        evidence=notes.evidence_with_note(ob.evidence, note),
         owner_role=ob.owner_role,
         due_at=ob.due_at,
         status=OPEN,
@@ -126,7 +133,9 @@ def _open(session: Session, ob, now) -> int:  # noqa: ANN001
 
 
 def _refresh(task: Task, ob, now) -> None:  # noqa: ANN001
-    task.title, task.reason, task.evidence = ob.title, ob.reason, ob.evidence
+    note = notes.note_of(task)
+    task.title = ob.title
+    task.reason, task.evidence = notes.with_note(ob.reason, note), notes.evidence_with_note(ob.evidence, note)
     task.owner_role = ob.owner_role
     if task.due_at != ob.due_at:
         task.due_at = ob.due_at

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from painpath.core.auth.roles import Role
-from painpath.core.validation import DbId, InputModel, Offset, PlausibleDate, UtcDateTime, Version
+from painpath.core.validation import DbId, InputModel, PlausibleDate, UtcDateTime, Version
+from painpath.worklist.cursor import parse_cursor
+
+# A page boundary: "<due time>_<task id>" of the last (or first) task on the page the reader saw.
+Cursor = Annotated[str, Field(max_length=60), AfterValidator(parse_cursor)]
 
 
 class WorklistFilter(InputModel):
@@ -19,8 +23,19 @@ class WorklistFilter(InputModel):
     overdue: bool = False
     patient_id: DbId | None = None
     episode_id: DbId | None = None
+    # Patient name fragments or MRN, matched as the patient search matches them.
+    q: str | None = Field(default=None, max_length=100)
+    # Keyset paging on (due_at, id): rows after one cursor or before another, never an offset,
+    # so a page never skips or repeats a task when tasks open or close between clicks.
+    after: Cursor | None = None
+    before: Cursor | None = None
     limit: int = Field(default=100, ge=1, le=500)
-    offset: Offset = 0
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> "WorklistFilter":
+        if self.after is not None and self.before is not None:
+            raise ValueError("page after a task or before one, not both")
+        return self
 
 
 class CompleteTask(InputModel):
@@ -84,3 +99,6 @@ class WorklistCounts(BaseModel):
 class WorklistPage(BaseModel):
     tasks: list[TaskOut]
     counts: WorklistCounts
+    # Cursors for the neighbouring pages (pass as `after` / `before`); None at either end.
+    next_cursor: str | None = None
+    prev_cursor: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, or_, select, union_all
@@ -16,6 +17,8 @@ from painpath.core.auth.roles import Permission, Role, role_allows
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.patients.models import Patient
+from painpath.patients.service import LIKE_ESCAPE, escape_like
+from painpath.worklist.cursor import decode_cursor, encode_cursor
 from painpath.worklist.engine import DONE, OPEN
 from painpath.worklist.models import Task, TaskComment
 from painpath.worklist.schemas import TaskOut, WorklistCounts, WorklistFilter
@@ -37,7 +40,22 @@ def _conditions(user: User, f: WorklistFilter, now: datetime) -> list:
         where.append(Task.patient_id == f.patient_id)
     if f.episode_id is not None:
         where.append(Task.episode_id == f.episode_id)
+    if f.q:
+        where.append(Task.patient_id.in_(_patients_matching(user.clinic_id, f.q)))
     return where
+
+
+def _patients_matching(clinic_id: int, text: str) -> Select:
+    """Patients whose MRN is a term, or whose names start with every term (as the patient search)."""
+    query = select(Patient.id).where(Patient.clinic_id == clinic_id)
+    for term in text.replace(",", " ").split():
+        like = f"{escape_like(term.lower())}%"
+        query = query.where(or_(
+            func.lower(Patient.family_name).like(like, escape=LIKE_ESCAPE),
+            func.lower(Patient.given_name).like(like, escape=LIKE_ESCAPE),
+            Patient.mrn == term,
+        ))
+    return query
 
 
 def _mine(user: User):  # noqa: ANN202
@@ -45,25 +63,49 @@ def _mine(user: User):  # noqa: ANN202
     return or_(Task.assignee_id == user.id, and_(Task.assignee_id.is_(None), Task.owner_role == user.role))
 
 
+def _beyond(cursor: tuple[datetime, int], backwards: bool):  # noqa: ANN202
+    """Rows strictly after (or before) the cursor in (due_at, id) order. The plain due_at bound lets the
+    due-date index start at the cursor; the OR settles ties on the same due time by id."""
+    due_at, task_id = cursor
+    if backwards:
+        return and_(Task.due_at <= due_at, or_(Task.due_at < due_at, Task.id < task_id))
+    return and_(Task.due_at >= due_at, or_(Task.due_at > due_at, Task.id > task_id))
+
+
 def _page_ids(user: User, f: WorklistFilter, where: list) -> Select:
-    """The ids on the requested page, soonest due first.
+    """The ids on the requested page plus one (to know whether another page follows), in walking order:
+    soonest due first, or latest first when paging backwards.
 
     "Mine" is an OR of two partial indexes; asking each half for one page and merging them is ~7x
     faster on PostgreSQL than one OR query, which walks the due-date index discarding other roles' rows.
     """
-    depth = f.limit + f.offset
+    backwards = f.before is not None
+    cursor = f.before or f.after
+    if cursor is not None:
+        where = [*where, _beyond(decode_cursor(cursor), backwards)]
+    order = (Task.due_at.desc(), Task.id.desc()) if backwards else (Task.due_at, Task.id)
+    depth = f.limit + 1
     if not f.mine:
-        return select(Task.id, Task.due_at).where(*where).order_by(Task.due_at, Task.id).limit(f.limit).offset(f.offset)
+        return select(Task.id, Task.due_at).where(*where).order_by(*order).limit(depth)
     halves = [
-        select(Task.id, Task.due_at).where(*where, branch).order_by(Task.due_at, Task.id).limit(depth).subquery()
+        select(Task.id, Task.due_at).where(*where, branch).order_by(*order).limit(depth).subquery()
         for branch in (Task.assignee_id == user.id, and_(Task.assignee_id.is_(None), Task.owner_role == user.role))
     ]
     merged = union_all(*(select(h.c.id, h.c.due_at) for h in halves)).subquery()
-    return select(merged.c.id, merged.c.due_at).order_by(merged.c.due_at, merged.c.id).limit(f.limit).offset(f.offset)
+    merged_order = (merged.c.due_at.desc(), merged.c.id.desc()) if backwards else (merged.c.due_at, merged.c.id)
+    return select(merged.c.id, merged.c.due_at).order_by(*merged_order).limit(depth)
 
 
-def list_tasks(session: Session, *, user: User, f: WorklistFilter) -> list[TaskOut]:
-    """Tasks matching the filter, soonest due first, with the patient's name for display."""
+@dataclass(frozen=True)
+class TaskPage:
+    tasks: list[TaskOut]
+    next_cursor: str | None  # pass as `after` for the following page
+    prev_cursor: str | None  # pass as `before` for the page before
+
+
+def page_tasks(session: Session, *, user: User, f: WorklistFilter) -> TaskPage:
+    """One page of the tasks matching the filter, soonest due first, with the patient's name for display
+    and the cursors of the pages on either side."""
     now = utcnow()
     page = _page_ids(user, f, [*_conditions(user, f, now), Task.status == f.status]).subquery()
     # Plain columns, not ORM entities: a read-only page needs no identity map (a third of the cost).
@@ -81,7 +123,21 @@ def list_tasks(session: Session, *, user: User, f: WorklistFilter) -> list[TaskO
         data["assignee_name"] = row["assignee_name"]
         data["overdue"] = row["status"] == OPEN and row["due_at"] <= now
         tasks.append(TaskOut.model_construct(**data))
-    return tasks
+    more = len(tasks) > f.limit
+    if f.before is not None:
+        tasks = tasks[1:] if more else tasks  # the extra row is the earliest one
+        return TaskPage(tasks, _cursor(tasks[-1]) if tasks else f.before, _cursor(tasks[0]) if more else None)
+    tasks = tasks[: f.limit]
+    return TaskPage(tasks, _cursor(tasks[-1]) if more else None, _cursor(tasks[0]) if f.after and tasks else None)
+
+
+def _cursor(task: TaskOut) -> str:
+    return encode_cursor(task.due_at, task.id)
+
+
+def list_tasks(session: Session, *, user: User, f: WorklistFilter) -> list[TaskOut]:
+    """The tasks of one page (see page_tasks)."""
+    return page_tasks(session, user=user, f=f).tasks
 
 
 # TaskOut's fields that are task columns; built once.

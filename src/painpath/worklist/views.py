@@ -25,9 +25,10 @@ def worklist(
     caller: Annotated[Caller, requires(Permission.WORKLIST_READ)],
     f: Annotated[WorklistFilter, Query()],
 ) -> Response:
+    found = service.page_tasks(session, user=caller.user, f=f)
     page = WorklistPage(
-        tasks=service.list_tasks(session, user=caller.user, f=f),
-        counts=service.counts(session, user=caller.user, f=f, calendar=ctx.calendar),
+        tasks=found.tasks, counts=service.counts(session, user=caller.user, f=f, calendar=ctx.calendar),
+        next_cursor=found.next_cursor, prev_cursor=found.prev_cursor,
     )
     audit_access.note_listed(session, caller.actor, list_name="worklist", patient_ids=[t.patient_id for t in page.tasks])
     # The page is already a validated model; serialising it directly skips FastAPI's second

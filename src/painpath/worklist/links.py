@@ -1,0 +1,66 @@
+"""Where a task's work is done: the page (and section) a task links to, from its provider, kind, key and
+evidence. Every registered provider has an entry, so a new provider's tasks cannot silently lose the link
+(tests/worklist/test_task_links.py checks the table against the registry and follows each link)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class WorkLink:
+    href: str
+    label: str
+
+
+def _episode(section: str | None, label: str) -> Callable[[Any], WorkLink]:  # noqa: ANN401
+    return lambda t: WorkLink(f"/episodes/{t.episode_id}" + (f"#{section}" if section else ""), label)
+
+
+def _intake(task: Any) -> WorkLink:  # noqa: ANN401
+    """Call duties carry the call's id as the key's last part; triage routing duties are on the episode."""
+    if task.kind in ("intake.callback", "intake.letter", "intake.triage", "intake.records"):
+        return WorkLink(f"/intake/calls/{task.key.rsplit(':', 1)[1]}", "Open the intake call")
+    if task.kind == "intake.urgent_slot":
+        return WorkLink(f"/episodes/{task.episode_id}#visits", "Book the visit on the episode")
+    return WorkLink(f"/episodes/{task.episode_id}", "Open the episode's red-flag triage")
+
+
+def _authorization(task: Any) -> WorkLink:  # noqa: ANN401
+    case_id = (task.evidence or {}).get("case_id")
+    if case_id is None:
+        return WorkLink(f"/episodes/{task.episode_id}#authorizations", "Open the episode's authorizations")
+    return WorkLink(f"/authorizations/{case_id}", "Open the authorization case")
+
+
+def _medication_plan(task: Any) -> WorkLink:  # noqa: ANN401
+    if task.kind.startswith("taper"):
+        return WorkLink(f"/episodes/{task.episode_id}#taper", "Open the taper schedule")
+    return WorkLink(f"/episodes/{task.episode_id}#medication-trials", "Open the medication trial")
+
+
+def _instrument(task: Any) -> WorkLink:  # noqa: ANN401
+    administration = (task.evidence or {}).get("administration_id")
+    return WorkLink(f"/episodes/{task.episode_id}" + (f"#administration-{administration}" if administration else ""),
+                    "Record the safety assessment")
+
+
+LINKS: dict[str, Callable[[Any], WorkLink]] = {
+    "intake": _intake,
+    "records": lambda t: WorkLink(f"/episodes/{t.episode_id}/records", "Open the records tracker"),
+    "first_visit": _episode("visits", "Book the first visit"),
+    "authorizations": _authorization,
+    "therapy": _episode("physical-therapy", "Open the PT panel"),
+    "plans": _episode("care-plan", "Open the care plan"),
+    "opioid_safety": _episode("opioid-safety", "Open opioid safety"),
+    "medication_plans": _medication_plan,
+    "charting.instruments": _instrument,
+    "worklist": _episode(None, "Open the episode"),
+}
+
+
+def work_link(task: Any) -> WorkLink:  # noqa: ANN401 - a Task or TaskOut-like row with provider, kind, key, evidence
+    make = LINKS.get(task.provider)
+    return make(task) if make else WorkLink(f"/episodes/{task.episode_id}", "Open the episode")
