@@ -220,6 +220,7 @@ ROUTES = {
     ("POST", "/encounters/{encounter_id}"): CLINICAL,
     ("POST", "/encounters/{encounter_id}/sign-note"): CLINICAL,
     ("POST", "/encounters/{encounter_id}/addenda"): CLINICAL,
+    ("POST", "/encounters/{encounter_id}/complete-visit"): CLINICAL,
     ("POST", "/episodes/{episode_id}/encounters"): CLINICAL,
     ("POST", "/instrument-administrations/{administration_id}/safety-review"): CLINICAL,
     ("GET", "/episodes/{episode_id}/instruments/{instrument_id}"): SUMMARY,

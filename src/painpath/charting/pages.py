@@ -585,6 +585,24 @@ def add_addendum(encounter_id: DbId, request: Request, ctx: AppCtx, session: DbS
     return RedirectResponse(f"/encounters/{encounter_id}#addendum-{addendum.id}", status_code=303)
 
 
+@router.post("/encounters/{encounter_id}/complete-visit")
+def complete_visit(encounter_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                   caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> Response:
+    """The note's author completes the visit the note documents (the same lifecycle rule as the Visits panel)."""
+    encounter = service.encounter_for(session, actor=caller.actor, encounter_id=encounter_id)
+    version = form.get("version", "")
+    try:
+        if encounter.appointment_id is None:
+            raise InvalidInput(FieldProblem("appointment_id", "linked", "This note was not started from a visit"))
+        if not version.isdigit():
+            raise InvalidInput(FieldProblem("version", "int_parsing", "The visit version is missing; reload the note and try again"))
+        visit = visit_notes.complete_visit(session, actor=caller.actor, appointment_id=encounter.appointment_id, version=int(version))
+        ctx.reconcile(session, [visit.episode_id])
+    except (DomainError, StaleDataError) as exc:
+        return _refused(request, ctx, session, caller, encounter_id, form, exc, "visit")
+    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+
+
 # The episode page's panel -------------------------------------------------------------------------
 
 def _today(ctx: AppContext) -> date:

@@ -42,3 +42,8 @@ def visit_of(session: Session, *, clinic_id: int, appointment_id: int | None) ->
         return visits.get_appointment(session, clinic_id, appointment_id)
     except NotFound:
         return None
+
+
+def complete_visit(session: Session, *, actor: Actor, appointment_id: int, version: int) -> Appointment:
+    """Completing the visit from its note: the intake slice's lifecycle move, audited there."""
+    return visits.complete(session, actor=actor, appointment_id=appointment_id, version=version)
