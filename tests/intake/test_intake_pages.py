@@ -193,7 +193,7 @@ def test_screen_lists_every_question_in_pack_order_with_no_answer_selected(desk,
     required = [q for q in yes_no if q.required]
     assert html.count('value="yes" required') == len(required) and html.count('value="no" required') == len(required)
     assert 'type="number" id="q-age"' in html
-    assert 'hx-post="/intake/calls/{}/triage/preview" hx-trigger="change" hx-target="#decision"'.format(call["id"]) in html
+    assert 'hx-post="/intake/calls/{}/triage/answers" hx-trigger="change" hx-target="#decision"'.format(call["id"]) in html
     for section in dict.fromkeys(q.section for q in questions):
         assert f">{section}</h3>" in html
 

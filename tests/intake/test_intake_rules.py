@@ -86,15 +86,32 @@ def test_acknowledged_emergent_is_met_with_who():
     assert isinstance(met, Fulfillment) and met.met_by.startswith("Acknowledged by Dr. Raman")
 
 
+def _slot(findings):  # noqa: ANN001, ANN202
+    return next(f for f in findings if f.key.startswith("intake:urgent-slot:"))
+
+
 def test_urgent_slot_due_next_business_day_and_met_only_by_a_timely_booking():
-    (ob,) = triage_findings(triage(urgency="urgent"), CAL)
+    ob = _slot(triage_findings(triage(urgency="urgent"), CAL))
     assert ob.owner_role == "coordinator" and ob.due_at == datetime(2026, 12, 25, 5, 59, 59)
     timely = (datetime(2026, 12, 23, 21), datetime(2026, 12, 24, 16))
-    (met,) = triage_findings(triage(urgency="urgent", first_booking_after=timely), CAL)
+    met = _slot(triage_findings(triage(urgency="urgent", first_booking_after=timely), CAL))
     assert isinstance(met, Fulfillment)
     late = (datetime(2026, 12, 23, 21), datetime(2026, 12, 29, 16))
-    (still,) = triage_findings(triage(urgency="urgent", first_booking_after=late), CAL)
+    still = _slot(triage_findings(triage(urgency="urgent", first_booking_after=late), CAL))
     assert isinstance(still, Obligation) and "later than that" in still.reason
+
+
+def test_urgent_opens_a_clinician_review_due_the_same_business_day():
+    """Decided Wed 23 Dec 14:00 Chicago (a business day): due at the end of that day, not the next one."""
+    review = next(f for f in triage_findings(triage(urgency="urgent"), CAL) if f.key.startswith("intake:urgent-review:"))
+    assert isinstance(review, Obligation) and review.owner_role == "clinician"
+    assert review.due_at == CAL.end_of_local_day_utc(CAL.local_date(RECEIVED)) == datetime(2026, 12, 24, 5, 59, 59)
+    saturday = datetime(2026, 12, 26, 16, 0)
+    weekend = next(f for f in triage_findings(triage(urgency="urgent", decided_at=saturday), CAL) if f.key.startswith("intake:urgent-review:"))
+    assert weekend.due_at == datetime(2026, 12, 29, 5, 59, 59)  # Mon 28 Dec, the next business day
+    seen = next(f for f in triage_findings(triage(urgency="urgent", attended_after=datetime(2026, 12, 23, 22)), CAL)
+                if f.key.startswith("intake:urgent-review:"))
+    assert isinstance(seen, Fulfillment) and seen.met_by.startswith("Patient seen")
 
 
 def test_routine_owes_nothing_here():

@@ -106,7 +106,8 @@ def test_j8_urgent_fever_in_a_person_who_injects_drugs_is_seen_by_the_next_busin
         assert booked.status_code == 201, booked.text
         tasks = _tasks(db)
         assert tasks["intake.urgent_slot"].status == "met"
-        assert tasks["first_visit.book"].status == "met"
+        # Booked is not attended: the first visit stays owed, now as the front desk's check-in.
+        assert (tasks["first_visit.book"].status, tasks["first_visit.book"].owner_role) == ("open", "front_desk")
 
 
 def test_j8_routine_callback_first_visit_with_an_app_within_target(client_for, ctx, db):
@@ -131,6 +132,9 @@ def test_j8_routine_callback_first_visit_with_an_app_within_target(client_for, c
             f"/api/episodes/{call['episode_id']}/appointments", json={"visit_type": "new_patient", "start_at": "2026-12-14T10:00:00"}
         ).json()
         assert visit["provider_type"] == "app"
+        assert _tasks(db)["first_visit.book"].title == "Check the patient in at the first visit"
+        clock.move_to(datetime(2026, 12, 14, 16, 5, tzinfo=timezone.utc))
+        desk.post(f"/api/appointments/{visit['id']}/check-in", json={"version": visit["version"]})
         assert _tasks(db)["first_visit.book"].status == "met"
 
 

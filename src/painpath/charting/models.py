@@ -30,6 +30,8 @@ class Encounter(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     signed_at: Mapped[datetime | None] = mapped_column()
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     addendum_of_id: Mapped[int | None] = mapped_column(ForeignKey("encounter.id"), index=True)
+    # The visit this note documents (same episode), when the note was started from an appointment.
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"), index=True)
 
 
 class FunctionalMeasure(Base, ClinicScopedMixin):

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from painpath.charting import rules, service
+from painpath.charting import rules, service, visit_notes
 from painpath.charting.models import Encounter, ExamFindings
 from painpath.charting.schemas import (
     AddendumIn, EncounterIn, EncounterUpdate, ExamIn, MeasuresIn, SensoryDeficit, SidedDegrees, SlrSide,
@@ -130,7 +130,7 @@ def _labels() -> dict[str, str]:
 
 
 LABELS = _labels()
-NEW_NOTE_LABELS = {"encounter_type": "Visit type", "date_of_service": "Date of service"}
+NEW_NOTE_LABELS = {"encounter_type": "Visit type", "date_of_service": "Date of service", "appointment_id": "Visit"}
 
 
 # Problems -> inputs -------------------------------------------------------------------------------
@@ -520,6 +520,7 @@ def _note_page(request: Request, ctx: AppContext, session: Session, caller: Call
         "measure_lines": _measure_lines(measures_recorded), "goal_lines": _goal_lines(measures_recorded), "exam": _exam_lines(exam),
         "names": _user_names(session, {e.author_id for e in everyone} | {e.signed_by_id for e in everyone}),
         "describe": _describe_code,
+        "visit": visit_notes.visit_of(session, clinic_id=caller.user.clinic_id, appointment_id=note.appointment_id),
     }
     return templates.TemplateResponse(request, "charting/note.html", context, status_code=status_code)
 
@@ -584,6 +585,24 @@ def add_addendum(encounter_id: DbId, request: Request, ctx: AppCtx, session: DbS
     return RedirectResponse(f"/encounters/{encounter_id}#addendum-{addendum.id}", status_code=303)
 
 
+@router.post("/encounters/{encounter_id}/complete-visit")
+def complete_visit(encounter_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                   caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> Response:
+    """The note's author completes the visit the note documents (the same lifecycle rule as the Visits panel)."""
+    encounter = service.encounter_for(session, actor=caller.actor, encounter_id=encounter_id)
+    version = form.get("version", "")
+    try:
+        if encounter.appointment_id is None:
+            raise InvalidInput(FieldProblem("appointment_id", "linked", "This note was not started from a visit"))
+        if not version.isdigit():
+            raise InvalidInput(FieldProblem("version", "int_parsing", "The visit version is missing; reload the note and try again"))
+        visit = visit_notes.complete_visit(session, actor=caller.actor, appointment_id=encounter.appointment_id, version=int(version))
+        ctx.reconcile(session, [visit.episode_id])
+    except (DomainError, StaleDataError) as exc:
+        return _refused(request, ctx, session, caller, encounter_id, form, exc, "visit")
+    return RedirectResponse(f"/encounters/{encounter_id}", status_code=303)
+
+
 # The episode page's panel -------------------------------------------------------------------------
 
 def _today(ctx: AppContext) -> date:
@@ -602,6 +621,7 @@ def _visit_notes_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.
         "names": _user_names(asked.session, {note.author_id for note, _count in notes} | {note.signed_by_id for note, _count in notes}),
         "form": state.get("form") or default, "problems": problems, "errors": _errors(problems), "labels": NEW_NOTE_LABELS,
         "today": _today(asked.ctx),
+        "visits": visit_notes.note_choices(asked.session, episode_id=asked.episode.id, local=clinic_clock(asked.ctx.calendar)),
     }
     return [patient_pages.EpisodePanel("charting/episode_notes.html", context, slot="main")]
 
@@ -611,7 +631,8 @@ def start_note(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSessi
                caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> Response:
     try:
         data = EncounterIn.model_validate({"encounter_type": form.get("encounter_type") or None,
-                                           "date_of_service": form.get("date_of_service") or None})
+                                           "date_of_service": form.get("date_of_service") or None,
+                                           "appointment_id": form.get("appointment_id") or None})
         note = service.create_encounter(session, actor=caller.actor, episode_id=episode_id, data=data)
     except (ValidationError, DomainError) as exc:
         session.rollback()

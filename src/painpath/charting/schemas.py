@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from painpath.core.validation import DbInt, FiniteNumber, InputModel, PlausibleDate, UtcDateTime, Version
+from painpath.core.validation import DbId, DbInt, FiniteNumber, InputModel, PlausibleDate, UtcDateTime, Version
 
 EncounterType = Literal["initial", "follow_up", "procedure", "telehealth", "pt_visit"]
 TestResult = Literal["positive", "negative", "not_tested"]
@@ -30,6 +30,7 @@ class EncounterIn(_Input):
     date_of_service: PlausibleDate  # the service refuses a future date in its own words
     narrative: str = Field(default="", max_length=50_000)
     cosigner_id: int | None = Field(default=None, description="The clinician or therapist who may sign this note besides its author")
+    appointment_id: DbId | None = Field(default=None, description="The visit (an appointment of the same episode) this note documents")
 
 
 class EncounterUpdate(EncounterIn):
@@ -60,6 +61,7 @@ class EncounterOut(BaseModel):
     signed_at: UtcDateTime | None
     signed_by_id: int | None
     addendum_of_id: int | None
+    appointment_id: int | None = None
     created_at: UtcDateTime
     version: int
 

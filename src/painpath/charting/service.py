@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from painpath.charting import rules
+from painpath.charting import rules, visit_notes
 from painpath.charting.models import Encounter, ExamFindings, FunctionalGoal, FunctionalMeasure
 from painpath.charting.schemas import AddendumIn, EncounterIn, EncounterUpdate, ExamIn, MeasuresIn
 from painpath.core import audit
@@ -67,6 +67,8 @@ def create_encounter(session: Session, *, actor: Actor, episode_id: int, data: E
     _check_date(data.date_of_service)
     _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
     _check_cosigner(session, episode.clinic_id, data.cosigner_id)
+    if data.appointment_id is not None:
+        visit_notes.check_appointment(session, actor=actor, episode_id=episode.id, appointment_id=data.appointment_id)
     encounter = Encounter(
         clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=episode.patient_id, author_id=actor.user_id,
         status="unsigned", **data.model_dump(),
@@ -98,7 +100,7 @@ def update_encounter(session: Session, *, actor: Actor, encounter_id: int, data:
     if encounter.version != data.version:
         raise StaleWrite("note", data.version, encounter.version)
     _check_date(data.date_of_service)
-    values = data.model_dump(exclude={"version"})
+    values = data.model_dump(exclude={"version", "appointment_id"})  # the visit a note documents is set when it starts
     if "cosigner_id" in data.model_fields_set:
         _check_cosigner(session, encounter.clinic_id, data.cosigner_id)
     else:  # a form that does not show the co-signer leaves it as it was

@@ -37,6 +37,10 @@ class IntakeCall(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     letter_channel: Mapped[str | None] = mapped_column(String(20))  # letter | portal
     # Staff confirmed there are no outside records to request (a first-ever episode of pain, say).
     no_prior_records_at: Mapped[datetime | None] = mapped_column()
+    # Red-flag answers saved one by one as they are given, before the screen is saved (a Triage row), so an
+    # emergent answer alerts a clinician even if the form is never submitted.
+    partial_answers: Mapped[dict | None] = mapped_column(JSONType)
+    partial_emergent_at: Mapped[datetime | None] = mapped_column()
 
 
 class CallAttempt(Base, ClinicScopedMixin):
@@ -89,7 +93,15 @@ class Appointment(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     start_at: Mapped[datetime] = mapped_column()
     duration_minutes: Mapped[int] = mapped_column(Integer, default=40)
     modality: Mapped[str] = mapped_column(String(12))  # in_person | telehealth
-    status: Mapped[str] = mapped_column(String(12), default="booked")  # booked | cancelled | completed | no_show
+    # booked -> checked_in -> completed; booked -> no_show | cancelled | rescheduled (see intake/visit_rules.py)
+    status: Mapped[str] = mapped_column(String(12), default="booked")
     booked_at: Mapped[datetime] = mapped_column()
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+    checked_in_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+    no_show_at: Mapped[datetime | None] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # A rescheduled visit points at the booking that replaced it.
+    rescheduled_to_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))

@@ -30,7 +30,7 @@ from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
 from painpath.core.validation import DbId
-from painpath.intake import rules, service
+from painpath.intake import partial_screen, rules, service, visit_rules
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.schemas import AcknowledgeIn, AppointmentIn, AttemptIn, CallIn, LetterIn
 from painpath.patients import pages as patient_pages
@@ -78,6 +78,7 @@ BOOKING_LABELS = {
     "location_id": "Location",
     "reason": "Note for the visit",
 }
+VISIT_LABELS = {"reason": "Reason for cancelling", "start_at": "New date and time", "status": "Visit", "version": "Visit"}
 RELATIONS = [("self", "The patient"), ("family", "Family member"), ("referring_office", "Referring office"), ("other", "Someone else")]
 SOURCES = [("phone", "Phone call"), ("referral", "Referral"), ("fax", "Fax"), ("portal", "Portal message")]
 OUTCOMES = [("reached", "Reached the caller"), ("no_answer", "No answer"), ("voicemail", "Left a voicemail"), ("busy", "Line busy"),
@@ -437,6 +438,12 @@ def _triage_context(session: Session, ctx: AppContext, episode, latest: Triage |
     }
 
 
+def _saved_answers_form(call: IntakeCall) -> dict[str, str]:
+    """The answers saved so far on the call, as the screen's form values (a reloaded page keeps them)."""
+    saved = (call.partial_answers or {}).get("answers") or {}
+    return {f"q-{qid}": ("yes" if value is True else "no" if value is False else str(value)) for qid, value in saved.items()}
+
+
 def _call_page(request: Request, ctx: AppContext, session: Session, caller: Caller, call_id: DbId, *,
                state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     call = service.get_call(session, caller.user.clinic_id, call_id)
@@ -449,6 +456,8 @@ def _call_page(request: Request, ctx: AppContext, session: Session, caller: Call
     attempt_form, attempt_problems = _state_problems(state, "attempt")
     letter_form, letter_problems = _state_problems(state, "letter")
     screen_form, screen_problems = _state_problems(state, "triage")
+    if not screen_form and latest is None:
+        screen_form = _saved_answers_form(call)
     questions = _questions(ctx) if latest is None else []
     answers = _answers(screen_form, questions)
     payer = ctx.knowledge.payers.get(call.payer_id) if call.payer_id else None
@@ -547,6 +556,31 @@ def preview_triage(
     return response
 
 
+@router.post("/intake/calls/{call_id}/triage/answers")
+def save_answers(
+    call_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+    caller: Annotated[Caller, requires(Permission.INTAKE)],
+) -> Response:
+    """htmx on every change of the screen: the answers so far are saved on the call (an emergent one alerts a
+    clinician at once, even if the screen is never saved), and the decision fragment comes back."""
+    call = service.get_call(session, caller.user.clinic_id, call_id)
+    decided = _decide(ctx.knowledge, _answers(form, _questions(ctx)))
+    bad = {p.field.removeprefix("answers.") for p in decided["answer_problems"]}
+    alerted = False
+    if session.scalar(select(Triage.id).where(Triage.call_id == call.id)) is None:
+        answers = {q.id: _answers(form, _questions(ctx)).get(q.id) for q in _questions(ctx) if q.id not in bad}
+        saved = partial_screen.save_answers(session, actor=caller.actor, knowledge=ctx.knowledge, call_id=call.id, answers=answers)
+        ctx.reconcile(session, [saved.episode_id])
+        alerted = saved.partial_emergent_at is not None
+    context = {
+        "caller": caller, "call": call, "urgency_words": URGENCY_WORDS, "local": clinic_clock(ctx.calendar), "oob": True,
+        "alerted": alerted, **decided,
+    }
+    response = templates.TemplateResponse(request, "intake/_decision.html", context)
+    response.headers["vary"] = "HX-Request"
+    return response
+
+
 @router.post("/intake/calls/{call_id}/triage")
 def record_triage(
     call_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
@@ -628,6 +662,15 @@ def book_appointment(
     return RedirectResponse(next_path, status_code=303)
 
 
+def visit_actions_context(ctx: AppContext, caller: Caller, state: Mapping[str, Any] | None, next_path: str) -> dict[str, Any]:
+    """What each visit's action buttons need (the `act` of the appointments table), with a refused action's message."""
+    mine = dict((state or {}).get("visit") or {})
+    if mine:
+        mine["errors"] = errors_by_field(mine.get("problems", []))
+    return {"caller": caller, "next": next_path, "state": mine, "labels": VISIT_LABELS,
+            "today": ctx.calendar.local_date(utcnow()), "note_types": visit_rules.NOTE_TYPE_FOR_VISIT}
+
+
 # Panels on the episode page --------------------------------------------------------------------
 
 @patient_pages.episode_panel(needs=Permission.CHART_SUMMARY)
@@ -647,9 +690,15 @@ def _episode_panels(asked: patient_pages.PanelRequest) -> list[patient_pages.Epi
         }
         panels.append(patient_pages.EpisodePanel("intake/episode_triage.html", context, slot="top"))
     context = {
-        "appointments": appointments,
+        "appointments": appointments, "act": visit_actions_context(asked.ctx, caller, asked.state, here),
         "stop": service.hard_stop(session, episode_id=episode.id) is not None,
         **_booking_context(session, asked.ctx, caller, episode, latest, asked.state, here),
     }
     panels.append(patient_pages.EpisodePanel("intake/episode_visits.html", context, slot="side"))
     return panels
+
+
+# The visit lifecycle's page actions live in their own module; their routes join this router.
+from painpath.intake import visit_pages  # noqa: E402
+
+router.include_router(visit_pages.router)

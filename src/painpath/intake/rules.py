@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from painpath.core.clock import BusinessCalendar
-from painpath.worklist.engine import Finding, Fulfillment, Obligation
+from painpath.worklist.engine import Cancellation, Finding, Fulfillment, Obligation
 
 PROVIDER = "intake"
 FAILED_OUTCOMES = frozenset({"no_answer", "voicemail", "busy", "wrong_number"})
@@ -52,6 +52,21 @@ class TriageFacts:
     acknowledged_by: str | None
     # The first appointment booked for this episode after the decision: (booked_at, start_at).
     first_booking_after: tuple[datetime, datetime] | None
+    # When the patient first attended a visit (checked in) after the decision.
+    attended_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PartialScreen:
+    """Red-flag answers saved on a call before its screen was saved: an emergent one alerts a clinician at once."""
+
+    call_id: int
+    episode_id: int
+    patient_id: int
+    clinic_id: int
+    emergent_at: datetime | None
+    reasons: tuple[str, ...]
+    triaged_at: datetime | None
 
 
 def _day(calendar: BusinessCalendar, moment: datetime) -> str:
@@ -151,19 +166,56 @@ def triage_findings(triage: TriageFacts, calendar: BusinessCalendar) -> list[Fin
             **base,
         )]
     if triage.urgency == "urgent":
-        key = f"intake:urgent-slot:{triage.triage_id}"
-        due = calendar.due_after_business_days(triage.decided_at, 1)
-        late = ""
-        if triage.first_booking_after is not None:
-            booked_at, start = triage.first_booking_after
-            if start <= due:
-                return [Fulfillment(key, PROVIDER, f"Urgent visit booked for {_day(calendar, start)}", booked_at)]
-            late = f" The visit booked for {_day(calendar, start)} is later than that."
-        return [Obligation(
-            key=key, kind="intake.urgent_slot", title="Book a same-day or next-business-day visit", owner_role="coordinator",
-            due_at=due,
-            reason=f"Urgent at triage {_day(calendar, triage.decided_at)}: {why}. Book a same-day or next-business-day slot.{late}",
-            evidence={"urgency": "urgent", "reasons": list(triage.reasons)},
-            **base,
-        )]
+        return [_urgent_review(triage, calendar, base, why), *_urgent_slot(triage, calendar, base, why)]
     return []
+
+
+def _urgent_review(triage: TriageFacts, calendar: BusinessCalendar, base: dict, why: str) -> Finding:
+    """A clinician looks at an urgent case the same business day (the next one if decided on a closed day)."""
+    key = f"intake:urgent-review:{triage.triage_id}"
+    if triage.attended_after is not None:
+        return Fulfillment(key, PROVIDER, f"Patient seen {_day(calendar, triage.attended_after)}", triage.attended_after)
+    same_day = calendar.is_business_day(calendar.local_date(triage.decided_at))
+    return Obligation(
+        key=key, kind="intake.urgent_review", title="Review the urgent triage today", owner_role="clinician",
+        due_at=calendar.due_after_business_days(triage.decided_at, 0 if same_day else 1),
+        reason=f"Urgent at triage {_day(calendar, triage.decided_at)}: {why}. A clinician reviews urgent cases the same business day.",
+        evidence={"urgency": "urgent", "reasons": list(triage.reasons)},
+        **base,
+    )
+
+
+def _urgent_slot(triage: TriageFacts, calendar: BusinessCalendar, base: dict, why: str) -> list[Finding]:
+    key = f"intake:urgent-slot:{triage.triage_id}"
+    due = calendar.due_after_business_days(triage.decided_at, 1)
+    late = ""
+    if triage.first_booking_after is not None:
+        booked_at, start = triage.first_booking_after
+        if start <= due:
+            return [Fulfillment(key, PROVIDER, f"Urgent visit booked for {_day(calendar, start)}", booked_at)]
+        late = f" The visit booked for {_day(calendar, start)} is later than that."
+    return [Obligation(
+        key=key, kind="intake.urgent_slot", title="Book a same-day or next-business-day visit", owner_role="coordinator",
+        due_at=due,
+        reason=f"Urgent at triage {_day(calendar, triage.decided_at)}: {why}. Book a same-day or next-business-day slot.{late}",
+        evidence={"urgency": "urgent", "reasons": list(triage.reasons)},
+        **base,
+    )]
+
+
+def partial_screen_findings(screen: PartialScreen, calendar: BusinessCalendar) -> list[Finding]:
+    """An emergent answer given on the screen opens the clinician's alert before the screen is saved; saving the
+    screen meets it (the saved decision carries its own acknowledgement). An answer changed back closes it."""
+    key = f"intake:emergent-answer:{screen.call_id}"
+    if screen.emergent_at is None:
+        return [Cancellation(key, PROVIDER, "The emergent answer was changed before the screen was saved")]
+    if screen.triaged_at is not None:
+        return [Fulfillment(key, PROVIDER, f"Red-flag screen saved {_day(calendar, screen.triaged_at)}", screen.triaged_at)]
+    return [Obligation(
+        key=key, kind="intake.emergent_answer", title="Emergent red flag answered on a call", owner_role="clinician",
+        due_at=screen.emergent_at, provider=PROVIDER, clinic_id=screen.clinic_id, episode_id=screen.episode_id,
+        patient_id=screen.patient_id,
+        reason=(f"Emergent answer given {_day(calendar, screen.emergent_at)} during the red-flag screen: {'; '.join(screen.reasons)}. "
+                "The caller is told to go to the emergency department now; call the patient back."),
+        evidence={"urgency": "emergent", "reasons": list(screen.reasons)},
+    )]

@@ -78,8 +78,18 @@ class AppointmentIn(_Input):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class CancelIn(_Input):
+class VisitMoveIn(_Input):
+    """Check in, complete or mark a no-show: only the version the person loaded."""
+
     version: Version
+
+
+class CancelIn(VisitMoveIn):
+    reason: str = Field(min_length=3, max_length=500, description="Why the visit is cancelled, in a few words")
+
+
+class RescheduleIn(VisitMoveIn):
+    start_at: AppointmentDateTime = Field(description="The new time; without an offset it is the clinic's wall clock")
 
 
 class CallOut(BaseModel):
@@ -133,4 +143,10 @@ class AppointmentOut(BaseModel):
     modality: str
     status: str
     booked_at: UtcDateTime
+    checked_in_at: UtcDateTime | None = None
+    completed_at: UtcDateTime | None = None
+    no_show_at: UtcDateTime | None = None
+    cancelled_at: UtcDateTime | None = None
+    cancel_reason: str | None = None
+    rescheduled_to_id: int | None = None
     version: int

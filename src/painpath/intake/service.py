@@ -13,16 +13,15 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
-from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
-from painpath.intake import rules, triage
+from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from painpath.intake import rules, triage, visit_rules
 from painpath.intake.records import service as records
 from painpath.intake.models import Appointment, CallAttempt, IntakeCall, Triage
 from painpath.intake.schemas import AppointmentIn, CallIn
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
 
-# Visit types that count as the episode's first visit (they meet the first-visit obligation).
-FIRST_VISIT_TYPES = frozenset({"new_patient", "urgent"})
+FIRST_VISIT_TYPES = visit_rules.FIRST_VISIT_TYPES
 
 
 def get_call(session: Session, clinic_id: int, call_id: int) -> IntakeCall:
@@ -237,29 +236,6 @@ def book_appointment(session: Session, *, actor: Actor, calendar: BusinessCalend
     return appointment
 
 
-def cancel_appointment(session: Session, *, actor: Actor, appointment_id: int, version: int) -> Appointment:
-    appointment = session.get(Appointment, appointment_id)
-    if appointment is None or appointment.clinic_id != actor.clinic_id:
-        raise NotFound("appointment", appointment_id)
-    if appointment.version != version:
-        raise StaleWrite("appointment", version, appointment.version)
-    if appointment.status != "booked":
-        raise Conflict(FieldProblem("status", "booked", f"This appointment is {appointment.status}"))
-    appointment.status = "cancelled"
-    session.flush()
-    _audit(session, actor, "appointment.cancel", appointment, appointment.patient_id)
-    # If it was the first visit and no other first visit is booked, the first-visit obligation returns.
-    remaining = session.scalar(
-        select(func.count()).select_from(Appointment).where(
-            Appointment.episode_id == appointment.episode_id, Appointment.status == "booked",
-            Appointment.visit_type.in_(FIRST_VISIT_TYPES),
-        )
-    )
-    if appointment.visit_type in FIRST_VISIT_TYPES and not remaining:
-        patients.clear_first_visit_booking(session, actor=actor, episode_id=appointment.episode_id)
-    return appointment
-
-
 def appointments(session: Session, *, episode_id: int) -> list[Appointment]:
     return list(session.scalars(select(Appointment).where(Appointment.episode_id == episode_id).order_by(Appointment.start_at)))
 
@@ -310,19 +286,24 @@ def triage_facts(session: Session, *, episode_ids: list[int] | None) -> list[rul
         return []
     # One query for every booking of these episodes, not one per triage (this runs on the periodic sweep).
     bookings: dict[int, list[tuple[datetime, datetime]]] = {}
-    for episode_id, booked_at, start_at in session.execute(
-        select(Appointment.episode_id, Appointment.booked_at, Appointment.start_at)
-        .where(Appointment.episode_id.in_(sorted({row.episode_id for row, _ in rows})), Appointment.status == "booked")
+    attended: dict[int, list[datetime]] = {}
+    for episode_id, booked_at, start_at, checked_in_at in session.execute(
+        select(Appointment.episode_id, Appointment.booked_at, Appointment.start_at, Appointment.checked_in_at)
+        .where(Appointment.episode_id.in_(sorted({row.episode_id for row, _ in rows})),
+               Appointment.status.in_(("booked", *visit_rules.ATTENDED)))
         .order_by(Appointment.start_at)
     ):
         bookings.setdefault(episode_id, []).append((booked_at, start_at))
+        if checked_in_at is not None:
+            attended.setdefault(episode_id, []).append(checked_in_at)
     found = []
     for row, acknowledged_by in rows:
         after = next(((b, s) for b, s in bookings.get(row.episode_id, ()) if b >= row.decided_at), None)
+        seen = min((at for at in attended.get(row.episode_id, ()) if at >= row.decided_at), default=None)
         found.append(rules.TriageFacts(
             triage_id=row.id, episode_id=row.episode_id, patient_id=row.patient_id, clinic_id=row.clinic_id,
             urgency=row.urgency, decided_at=row.decided_at, reasons=tuple(row.reasons),
-            acknowledged_at=row.acknowledged_at, acknowledged_by=acknowledged_by, first_booking_after=after,
+            acknowledged_at=row.acknowledged_at, acknowledged_by=acknowledged_by, first_booking_after=after, attended_after=seen,
         ))
     return found
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.validation import DbId
-from painpath.intake import service
+from painpath.intake import partial_screen, service, visits
 from painpath.intake.schemas import (
     AcknowledgeIn,
     AppointmentIn,
@@ -19,8 +19,10 @@ from painpath.intake.schemas import (
     CallOut,
     CancelIn,
     LetterIn,
+    RescheduleIn,
     TriageIn,
     TriageOut,
+    VisitMoveIn,
 )
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
@@ -117,6 +119,46 @@ def cancel(  # noqa: ANN201
     appointment_id: DbId, data: CancelIn, ctx: AppCtx, session: DbSession,
     caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
 ):
-    appointment = service.cancel_appointment(session, actor=caller.actor, appointment_id=appointment_id, version=data.version)
+    appointment = visits.cancel(session, actor=caller.actor, appointment_id=appointment_id, version=data.version, reason=data.reason)
     ctx.reconcile(session, [appointment.episode_id])
     return appointment
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response_model=AppointmentOut, status_code=201)
+def reschedule(  # noqa: ANN201
+    appointment_id: DbId, data: RescheduleIn, ctx: AppCtx, session: DbSession,
+    caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
+):
+    """The new booking; the old visit is marked rescheduled and points at it."""
+    _old, new = visits.reschedule(session, actor=caller.actor, calendar=ctx.calendar, appointment_id=appointment_id,
+                                  version=data.version, start_at=data.start_at)
+    ctx.reconcile(session, [new.episode_id])
+    return new
+
+
+def _move_route(action: str):  # noqa: ANN202
+    """check-in, complete and no-show share one shape: the version in, the visit out."""
+    move = {"check-in": visits.check_in, "complete": visits.complete, "no-show": visits.no_show}[action]
+
+    def route(  # noqa: ANN202
+        appointment_id: DbId, data: VisitMoveIn, ctx: AppCtx, session: DbSession,
+        caller: Annotated[Caller, requires(Permission.VISIT_BOOK)],
+    ):
+        appointment = move(session, actor=caller.actor, appointment_id=appointment_id, version=data.version)
+        ctx.reconcile(session, [appointment.episode_id])
+        return appointment
+
+    route.__name__ = f"appointment_{action.replace('-', '_')}"
+    router.post(f"/appointments/{{appointment_id}}/{action}", response_model=AppointmentOut)(route)
+
+
+for _action in ("check-in", "complete", "no-show"):
+    _move_route(_action)
+
+
+@router.post("/intake/calls/{call_id}/triage/answers")
+def save_partial_answers(call_id: DbId, data: TriageIn, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.INTAKE)]) -> dict:
+    """Save red-flag answers as they are given; an emergent one alerts a clinician before the screen is saved."""
+    call = partial_screen.save_answers(session, actor=caller.actor, knowledge=ctx.knowledge, call_id=call_id, answers=data.answers)
+    ctx.reconcile(session, [call.episode_id])
+    return {"call_id": call.id, "answers": call.partial_answers["answers"], "emergent": call.partial_emergent_at is not None}

@@ -1,4 +1,5 @@
-"""Pure rules for patients and episodes: diagnosis codes and the first-visit obligation."""
+"""Pure rules for patients and episodes: diagnosis codes, and the episode facts the first-visit rule
+(intake/visit_rules.py, where visits live) starts from."""
 
 from __future__ import annotations
 
@@ -7,12 +8,7 @@ from datetime import date, datetime
 
 import simple_icd_10_cm as icd
 
-from painpath.core.clock import BusinessCalendar
 from painpath.core.errors import FieldProblem
-from painpath.worklist.engine import Finding, Fulfillment, Obligation
-
-FIRST_VISIT_PROVIDER = "first_visit"
-
 
 def icd10_problems(codes: list[str], field: str = "icd10_codes") -> list[FieldProblem]:
     """Each code must exist in ICD-10-CM and be billable (a leaf, not a category header)."""
@@ -60,43 +56,3 @@ class EpisodeFacts:
     opened_at: datetime
     first_visit_booked_at: datetime | None
     first_visit_at: datetime | None
-
-
-def first_visit_findings(facts: EpisodeFacts, calendar: BusinessCalendar, target_business_days: int) -> list[Finding]:
-    """An open episode owes a booked first visit within the clinic's target of business days."""
-    key = f"first_visit:episode:{facts.episode_id}"
-    if facts.first_visit_booked_at is not None:
-        booked = calendar.to_local(facts.first_visit_booked_at)
-        when = f" for {calendar.to_local(facts.first_visit_at):%a %d %b %Y %H:%M}" if facts.first_visit_at else ""
-        return [
-            Fulfillment(
-                key=key, provider=FIRST_VISIT_PROVIDER, met_at=facts.first_visit_booked_at,
-                met_by=f"First visit booked on {booked:%a %d %b %Y}{when}",
-            )
-        ]
-    if facts.status != "open":
-        return []
-    due = calendar.due_after_business_days(facts.opened_at, target_business_days)
-    opened_local = calendar.local_date(facts.opened_at)
-    return [
-        Obligation(
-            key=key,
-            kind="first_visit.book",
-            provider=FIRST_VISIT_PROVIDER,
-            clinic_id=facts.clinic_id,
-            episode_id=facts.episode_id,
-            patient_id=facts.patient_id,
-            title="Book the first visit",
-            due_at=due,
-            owner_role="coordinator",
-            reason=(
-                f"Episode opened {opened_local:%a %d %b %Y} and no first visit is booked; the clinic "
-                f"books first visits within {target_business_days} business days of first contact."
-            ),
-            evidence={
-                "episode_opened": opened_local.isoformat(),
-                "target_business_days": target_business_days,
-                "due_date": calendar.local_date(due).isoformat(),
-            },
-        )
-    ]

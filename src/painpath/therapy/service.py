@@ -39,7 +39,7 @@ class NotTheCertifier(DomainError):
 
 # Provider follow-ups the gap week looks for: a visit with the physician or the advanced practice provider.
 FOLLOW_UP_PROVIDER_TYPES = ("app", "physician")
-LIVE_APPOINTMENT_STATES = ("booked", "completed")
+LIVE_APPOINTMENT_STATES = ("booked", "checked_in", "completed")
 
 
 def _audit(session: Session, actor: Actor, action: str, course: PtCourse, **detail: object) -> None:
