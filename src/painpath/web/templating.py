@@ -8,6 +8,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from painpath.slices import template_dirs
+from painpath.interop.transports.wording import send_failure
 from painpath.web.wording import citation, measure_name, plain_words, recorded_in
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +50,7 @@ def build_templates() -> Jinja2Blocks:
     env.filters["plain_words"] = plain_words
     env.filters["measure_name"] = measure_name
     env.filters["recorded_in"] = recorded_in
+    env.filters["send_failure"] = send_failure
     return Jinja2Blocks(env=env)
 
 

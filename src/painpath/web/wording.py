@@ -56,3 +56,4 @@ _RECORDED_IN = {
 
 def recorded_in(source: str) -> str:
     return _RECORDED_IN.get(source) or plain_words(source)
+
