@@ -10,14 +10,19 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from html import unescape
 
+import pytest
 from fastapi.testclient import TestClient
+
+from painpath.demo import demo_password, load_demo
+from support import sign_in
 
 HREF = re.compile(r'href="(/[^"#]*)(?:#[^"]*)?"')
 SKIP = re.compile(r"^/(static/|logout$|api/)")
 # Pages that are files to download, not HTML to read (a PDF packet, a printable export).
-DOWNLOAD_TYPES = ("application/pdf", "application/json", "text/csv", "application/fhir+json")
+DEMO_NOW = datetime(2026, 11, 16, 16, 0)
 
 
 @dataclass
@@ -45,3 +50,17 @@ def crawl(client: TestClient, *, start: str = "/", limit: int = 3000) -> Crawl:
                 seen.add(href)
                 queue.append((href, url))
     return result
+
+
+def crawl_as(app, role: str, *, limit: int = 3000) -> Crawl:  # noqa: ANN001
+    """Sign in as the demo clinic's user of `role` and walk everything reachable from the start page."""
+    with TestClient(app) as client:
+        sign_in(client, role, demo_password(role))
+        return crawl(client, limit=limit)
+
+
+@pytest.fixture
+def demo_app(ctx, app):  # noqa: ANN001, ANN201
+    """The app serving the demo clinic (12 patients); import this fixture into a test module to use it."""
+    load_demo(ctx, patients=12, now=DEMO_NOW)
+    return app

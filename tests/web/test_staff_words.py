@@ -5,20 +5,15 @@ file paths, evidence tags, research section names, internal keys, doubled words 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from html import unescape
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from page_crawl import crawl
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import STAFF_ROLES
-from painpath.demo import demo_password, load_demo
-from support import sign_in
+from page_crawl import crawl_as, demo_app  # noqa: F401 - demo_app is a fixture
 
-NOW = datetime(2026, 11, 16, 16, 0)
 
 # What a person reads: the text between tags, without scripts, styles or attribute values.
 _HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)
@@ -60,20 +55,12 @@ def test_the_scanner_catches_what_it_is_for():
     assert findings('<a href="/x_y">Open</a><script>var a_b = 1</script>') == []
 
 
-@pytest.fixture
-def demo_app(ctx, app):  # noqa: ANN001, ANN201
-    load_demo(ctx, patients=12, now=NOW)
-    return app
-
-
 @pytest.mark.parametrize("role", [r.value for r in STAFF_ROLES])
 def test_no_page_shows_staff_internal_words(demo_app, ctx, role):
     with ctx.db.session() as session:
         # Only a username shaped like a key ("front_desk") could be mistaken for one.
         usernames = frozenset(u for u in session.scalars(select(User.username)) if "_" in u)
-    with TestClient(demo_app) as client:
-        sign_in(client, role, demo_password(role))
-        walked = crawl(client)
+    walked = crawl_as(demo_app, role)
     found = {}
     for url, html in walked.pages.items():
         for name, snippet in findings(html, usernames):
