@@ -96,7 +96,7 @@ def test_case_page_explains_why_85_and_78_percent_blocks_are_not_enough(client_f
     assert _case(db, case_id).state == "preparing"
 
 
-def test_case_page_shows_met_criteria_and_the_kit_for_an_eligible_case(client_for, eligible_episode):
+def test_case_page_shows_met_criteria_and_the_kit_for_an_eligible_case(client_for, eligible_episode, ctx, db):
     coordinator = client_for("coordinator")
     case_id = _open(coordinator, eligible_episode)
     page = coordinator.get(f"/authorizations/{case_id}")
@@ -107,8 +107,13 @@ def test_case_page_shows_met_criteria_and_the_kit_for_an_eligible_case(client_fo
     kit = _section(page, "kit")
     ready, items = map(int, re.search(r"(\d+) of (\d+) kit items ready", kit).groups())
     assert ready == items > 0
-    # Unverified pack entries carry the K marker, verified ones do not.
-    assert page.text.count("K: unverified") == page.text.count('class="auth-evidence" title="Evidence tag">K<')
+    # Rules awaiting clinical confirmation are marked in words, for clinicians and admins only; no evidence tags.
+    policy = ctx.knowledge.policies[_case(db, case_id).policy_id]
+    unverified = {c.id for c in policy.criteria if not c.verified}
+    assert "pending clinical review" not in page.text and "unverified" not in page.text
+    clinician = client_for("clinician").get(f"/authorizations/{case_id}").text
+    shown = [c for c in unverified if f'id="criterion-{c}"' in clinician]
+    assert clinician.count("pending clinical review") == len(shown)
     # The episode page says the same thing in one line, with the payer.
     episode = _text(coordinator.get(f"/episodes/{eligible_episode}"))
     assert re.search(rf"Lumbar radiofrequency ablation of the medial branches ?: eligible now under Medicare[^;]*; {ready} of {items} kit items ready", episode), episode

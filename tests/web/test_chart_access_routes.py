@@ -48,6 +48,7 @@ ROUTES = {
     ("GET", "/api/me"): NO_PATIENT_DATA,
     # Users are staff, not patients; only admins reach these.
     ("GET", "/admin/users"): NO_PATIENT_DATA,
+    ("GET", "/admin/alerts"): NO_PATIENT_DATA,
     ("POST", "/admin/users"): NO_PATIENT_DATA,
     ("POST", "/admin/users/disable"): NO_PATIENT_DATA,
     ("POST", "/admin/users/enable"): NO_PATIENT_DATA,

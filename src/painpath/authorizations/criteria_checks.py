@@ -659,7 +659,8 @@ def exam_finding(c: ExamFindingCriterion, ctx: Context) -> Check:
         found.append(join(signs))
     if c.min_si_provocation_tests:
         si_tests = exam.findings.get("si_tests") or {}
-        if not any(_tested(v) for v in si_tests.values()) and exam.si_positive_count == 0:
+        tested = sum(1 for v in si_tests.values() if _tested(v))
+        if not tested and exam.si_positive_count == 0:
             return Check(
                 "missing_evidence",
                 f"{sentence(when)} does not record the SI provocation tests; {needs}.",
@@ -668,9 +669,9 @@ def exam_finding(c: ExamFindingCriterion, ctx: Context) -> Check:
         if exam.si_positive_count < c.min_si_provocation_tests:
             return Check(
                 "not_met",
-                f"{exam.si_positive_count} of 5 SI provocation tests positive on {day(exam.on)}; {needs}.",
+                f"{exam.si_positive_count} of {max(tested, exam.si_positive_count)} SI provocation tests done were positive on {day(exam.on)}; {needs}.",
             )
-        found.append(f"{exam.si_positive_count} of 5 SI provocation tests positive")
+        found.append(f"{exam.si_positive_count} of {max(tested, exam.si_positive_count)} SI provocation tests done were positive")
     return Check("met", f"{sentence(when)}{': ' + join(found) if found else ''}; {needs}.")
 
 

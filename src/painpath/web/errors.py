@@ -7,14 +7,18 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from painpath.core.auth import service as auth_service
 from painpath.core.errors import DomainError, FieldProblem, error_body
 from painpath.core.logging import get_logger
-from painpath.web.deps import CsrfRejected, NotSignedIn, PermissionDenied
+from painpath.web.deps import SESSION_COOKIE, Caller, CsrfRejected, NotSignedIn, PermissionDenied
+from painpath.web.forms import plain_message
 from painpath.web.templating import templates
+from painpath.web.wording import HTTP_WORDS, refusal
 
 
 log = get_logger("painpath.web.errors")
@@ -24,20 +28,34 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def _problem_response(request: Request, status: int, problems: list[FieldProblem]) -> Response:
+def _problem_response(request: Request, status: int, problems: list[FieldProblem], caller: Caller | None = None) -> Response:
     if wants_json(request):
         return JSONResponse(error_body(problems), status_code=status)
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "problems": problems, "caller": None}, status_code=status
+        request, "error.html", {"status": status, "problems": problems, "caller": caller}, status_code=status
     )
 
 
-def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
+def _signed_in_caller(request: Request) -> Caller | None:
+    """The person behind the request's session cookie, for the navigation of a page no route answered
+    (a route's own refusals never reach here with a caller). Sync: run in the thread pool."""
+    with request.app.state.context.db.session(reads_first=True) as session:
+        resolved = auth_service.resolve_session(session, request.cookies.get(SESSION_COOKIE))
+        if resolved is None:
+            return None
+        user, row = resolved
+        session.expunge_all()  # detached with what was loaded: the page reads name, role and CSRF token
+        return Caller(user=user, session_row=row, actor=auth_service.actor_for(user))
+
+
+def _validation_problems(exc: RequestValidationError, *, plain: bool) -> list[FieldProblem]:
+    """Each refused field; a page says the rule in plain words, the API keeps pydantic's own message."""
     problems = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "form")]
         field = ".".join(loc) or "request"
-        problems.append(FieldProblem(field, err.get("type", "invalid"), err.get("msg", "Invalid value")))
+        message = plain_message(err) if plain else err.get("msg", "Invalid value")
+        problems.append(FieldProblem(field, err.get("type", "invalid"), message))
     return problems
 
 
@@ -54,8 +72,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         # Framework refusals (a body that is not JSON, an unknown path) speak the same error shape.
-        problem = FieldProblem("request", f"http_{exc.status_code}", str(exc.detail))
-        response = _problem_response(request, exc.status_code, [problem])
+        words = None if wants_json(request) else HTTP_WORDS.get(exc.status_code)
+        problem = FieldProblem("request", f"http_{exc.status_code}", words or str(exc.detail))
+        # An unknown address keeps the signed-in navigation, so the person can carry on from the styled page.
+        caller = await run_in_threadpool(_signed_in_caller, request) if exc.status_code == 404 and not wants_json(request) else None
+        response = _problem_response(request, exc.status_code, [problem], caller)
         response.headers.update(exc.headers or {})
         return response
 
@@ -77,7 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return _problem_response(request, 422, _validation_problems(exc))
+        return _problem_response(request, 422, _validation_problems(exc, plain=not wants_json(request)))
 
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -88,7 +109,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PermissionDenied)
     async def _denied(request: Request, exc: PermissionDenied) -> Response:
-        problem = FieldProblem("permission", exc.permission.value, f"Your role does not allow {exc.permission.value}")
+        problem = FieldProblem("permission", exc.permission.value, refusal(exc.permission.value))
         return _problem_response(request, 403, [problem])
 
     @app.exception_handler(CsrfRejected)

@@ -28,7 +28,8 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
 
 
-def _message(err: dict[str, Any]) -> str:
+def plain_message(err: dict[str, Any]) -> str:
+    """A pydantic error as a person reads it: what to enter, not the parser's words."""
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     given = err.get("input")
@@ -50,8 +51,14 @@ def _message(err: dict[str, Any]) -> str:
         return f"Enter {ctx.get('ge', ctx.get('gt'))} or more"
     if kind in ("less_than_equal", "less_than"):
         return f"Enter {ctx.get('le', ctx.get('lt'))} or less"
-    if kind == "finite_number":
+    if kind == "finite_number" or kind.startswith(("float_", "decimal_")):
         return "Enter a number"
+    if kind.startswith("bool_"):
+        return "Choose yes or no"
+    if kind.startswith(("string_", "str_")):
+        return "Enter text"
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        return "This is not in the expected form"
     if kind in ("literal_error", "enum"):
         return "Choose one of the listed options"
     if kind == "too_long":
@@ -65,7 +72,7 @@ def validation_problems(exc: ValidationError) -> list[FieldProblem]:
     problems = []
     for err in exc.errors():
         field = ".".join(str(part) for part in err.get("loc", ())) or "form"
-        problems.append(FieldProblem(field, err.get("type", "invalid"), _message(err)))
+        problems.append(FieldProblem(field, err.get("type", "invalid"), plain_message(err)))
     return problems
 
 

@@ -8,6 +8,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from painpath.slices import template_dirs
+from painpath.interop.transports.wording import send_failure
+from painpath.web.wording import citation, measure_name, plain_words, recorded_in
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = [PACKAGE_ROOT / "web" / "templates", *template_dirs()]
@@ -21,11 +23,17 @@ def _format_dt(value, fmt: str = "%a %d %b %Y %H:%M") -> str:  # noqa: ANN001
 ACTION_WORDS = {
     "chart.read": "Opened the chart", "patient.listed": "Saw the patient in a list", "chart.read_refused": "Was refused the chart",
     "audit.read": "Reviewed the audit log", "auth.login": "Signed in", "auth.logout": "Signed out", "auth.login_failed": "Failed to sign in",
+    "plan.patient_plan_printed": "Printed the patient's plan",
 }
 
 
 def action_words(action: str) -> str:
-    return ACTION_WORDS.get(action) or action.replace(".", " ").replace("_", " ").capitalize()
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    words = action.replace(".", " ").replace("_", " ").split()
+    # "plan.plan_printed" reads "Plan printed", not "Plan plan printed".
+    kept = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
+    return " ".join(kept).capitalize()
 
 
 def build_templates() -> Jinja2Blocks:
@@ -38,6 +46,11 @@ def build_templates() -> Jinja2Blocks:
     env.filters["dt"] = _format_dt
     env.filters["d"] = lambda v: _format_dt(v, "%a %d %b %Y")
     env.filters["action_words"] = action_words
+    env.filters["citation"] = citation
+    env.filters["plain_words"] = plain_words
+    env.filters["measure_name"] = measure_name
+    env.filters["recorded_in"] = recorded_in
+    env.filters["send_failure"] = send_failure
     return Jinja2Blocks(env=env)
 
 

@@ -135,7 +135,7 @@ def test_a_failed_send_is_fixed_the_same_business_day_and_met_when_sent():
     (task,) = rules.request_findings(failed, CAL, datetime(2026, 1, 10, 16, 0))
     assert (task.key, task.kind, task.owner_role) == ("records:request:7:send_failed", "records.send_failed", "coordinator")
     assert task.due_at == datetime(2026, 1, 13, 5, 59, 59)  # next business day, Mon 12 Jan
-    assert "could not be sent by fax (2 attempts): The mail relay 127.0.0.1:25 refused the message: 554 no" in task.reason
+    assert "could not be sent by fax (2 attempts): the fax relay refused the message." in task.reason and "127.0.0.1" not in task.reason
     assert "Check the fax number" in task.reason
     # While a retry is in flight the task stays as it was, so a reconcile then does not close it.
     assert rules.request_findings(replace(failed, status="sending"), CAL, datetime(2026, 1, 10, 16, 5)) == [task]

@@ -8,6 +8,7 @@ import email
 import email.policy
 import io
 import json
+import re
 from datetime import date, timedelta, timezone
 
 import pypdf
@@ -127,7 +128,8 @@ def test_a_refused_relay_leaves_the_request_failed_and_a_retry_sends_it(ctx, db,
     assert letter.startswith(b"%PDF-")  # the letter is kept for the retry
     (task,) = _tasks(db, "records.send_failed")
     assert task.status == "open" and task.owner_role == "coordinator"
-    assert "Lakeside Imaging" in task.reason and "554" in task.reason
+    # The task says it in plain words; the relay's code and host stay in the request's record.
+    assert "Lakeside Imaging" in task.reason and "the fax relay refused the message" in task.reason and "554" not in task.reason
 
     smtp_relay.refuse = None
     with db.session() as session:
@@ -141,13 +143,19 @@ def test_a_refused_relay_leaves_the_request_failed_and_a_retry_sends_it(ctx, db,
     assert task.status == "met" and "after 2 attempts" in task.resolution
 
 
-def test_an_unreachable_relay_leaves_the_request_failed_and_a_retry_sends_it(ctx, db, make_episode, smtp_relay, monkeypatch, closed_port):
+def test_an_unreachable_relay_leaves_the_request_failed_and_a_retry_sends_it(ctx, db, make_episode, smtp_relay, monkeypatch, closed_port,
+                                                                             client_for):
     ep = make_episode()
     monkeypatch.setenv("PAINPATH_SMTP_PORT", str(closed_port))
     request = _send(ctx, ep, _provider(db, ep).id)
     failed = _row(db, request.id)
     assert failed.status == "failed"
     assert f"Could not reach the mail relay at 127.0.0.1:{closed_port}" in failed.last_error
+    # The page says what happened and what happens next, in the clinic's time, without the relay's address.
+    page = re.sub(r"\s+", " ", client_for("coordinator").get(f"/episodes/{ep['episode_id']}/records").text)
+    retry_at = ctx.calendar.to_local(failed.next_attempt_at)
+    assert f"the fax relay did not answer; we retry at {retry_at:%a %d %b %Y %H:%M}." in page
+    assert "127.0.0.1" not in page
 
     monkeypatch.setenv("PAINPATH_SMTP_PORT", str(smtp_relay.port))
     with db.session() as session:

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from painpath.core.clock import BusinessCalendar
 from painpath.intake.records.schemas import FOLLOW_UP_LABELS, ITEM_LABELS, TRANSPORT_LABELS
+from painpath.interop.transports.wording import send_failure
 from painpath.worklist.engine import Finding, Fulfillment, Obligation
 
 RECORDS_PROVIDER = "records"
@@ -245,7 +246,7 @@ def _send_failed(facts: RequestFacts, calendar: BusinessCalendar) -> Obligation:
         due_at=calendar.end_of_local_day_utc(due_day), owner_role="coordinator",
         reason=(
             f"The records request to {facts.provider_name} could not be sent by {how} "
-            f"({facts.attempts} attempt{'s' if facts.attempts != 1 else ''}): {facts.last_error or 'no reason given'}. "
+            f"({facts.attempts} attempt{'s' if facts.attempts != 1 else ''}): {send_failure(facts.last_error, facts.transport)}. "
             f"{fix}, then retry, or print it and send it another way."
         ),
         evidence={"request_id": facts.request_id, "transport": facts.transport, "attempts": facts.attempts,
