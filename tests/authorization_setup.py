@@ -31,6 +31,24 @@ RFA_CODES = ["64635", "64636"]
 RFA = {"procedure_id": "rfa_lumbar", "cpt_codes": RFA_CODES, "side": "bilateral", "levels": LEVELS, "place_of_service": "22"}
 
 
+# Published valid NPIs (check digit holds): the CMS documentation example, and two from the NPPES
+# public registry's format examples. Tests never need a payer to accept them, only our check to pass.
+CLINIC_NPI = "1245319599"
+CLINICIAN_NPI = "1234567893"
+
+
+@pytest.fixture
+def npis(db, clinic, staff) -> dict[str, str]:  # noqa: ANN001
+    """The clinic and its clinician with NPIs, as an administrator would have entered them."""
+    from painpath.core.auth.models import User
+    from painpath.core.tenancy import Clinic
+
+    with db.session() as session:
+        session.get(Clinic, clinic.id).npi = CLINIC_NPI
+        session.get(User, staff["clinician"].id).npi = CLINICIAN_NPI
+    return {"clinic": CLINIC_NPI, "clinician": CLINICIAN_NPI}
+
+
 def frozen_clock(moment: datetime, *, tick: bool = False) -> Callable:
     """A `clock` fixture that travels to `moment` (standing still unless `tick`): `clock = frozen_clock(NOW)`."""
 
