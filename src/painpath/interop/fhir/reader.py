@@ -34,6 +34,9 @@ CATEGORY_OF = {
 }
 # Resources read because facts point at them.
 LOOKUP_TYPES = ("Patient", "Medication")
+# Questionnaire answers are filed as instrument administrations (scored by our engine), with the
+# Questionnaires and ValueSets in the same file used only to read them.
+QUESTIONNAIRE_TYPES = ("QuestionnaireResponse", "Questionnaire", "ValueSet")
 BUNDLE_TYPES = ("transaction", "batch", "collection", "searchset", "document")
 
 Progress = Callable[[str, int, int], None]
@@ -68,6 +71,7 @@ class RecordSet:
     patients: dict[str, tuple[RawResource, Any]] = field(default_factory=dict)  # key -> (raw, R4B Patient)
     lookups: dict[str, RawResource] = field(default_factory=dict)  # key -> Medication and the like
     ignored: Counter = field(default_factory=Counter)  # resource type -> count, not filed
+    questionnaire_parts: dict[str, list[RawResource]] = field(default_factory=dict)  # QUESTIONNAIRE_TYPES -> resources
     skipped_sources: list[str] = field(default_factory=list)  # files in a set that hold no FHIR
     duplicates: int = 0
     total: int = 0
@@ -93,6 +97,8 @@ class RecordSet:
             self.patients[key or f"Patient#{len(self.patients)}"] = (raw, validate(raw))
         elif raw.resource_type in LOOKUP_TYPES and key is not None:
             self.lookups[key] = raw
+        elif raw.resource_type in QUESTIONNAIRE_TYPES:
+            self.questionnaire_parts.setdefault(raw.resource_type, []).append(raw)
         else:
             self.ignored[raw.resource_type] += 1
 
