@@ -114,3 +114,16 @@ def test_answers_that_cannot_be_read_skip_the_response_with_the_reason_and_file_
     (skip,) = [r for r in answer.json()["skipped"]["resources"] if r["type"] == "QuestionnaireResponse"]
     assert skip["reason"].startswith("PHQ-9 answers could not be read") and "LA9999-9" in skip["reason"]
     assert _administrations(db, episode_id) == []
+
+
+def test_a_response_uploaded_alone_on_the_episode_page_is_filed_for_the_episodes_patient(client_for, episode_id, db):
+    # The MII response's subject is "Patient/example": no Patient in the file, the episode chosen names the patient.
+    data = (MII / "QuestionnaireResponse-mii-exa-pro-phq-9-response.json").read_bytes()
+    nurse = client_for("nurse")
+    sent = nurse.post(f"/episodes/{episode_id}/imported", files={"file": ("phq9.json", data, "application/fhir+json")}, follow_redirects=False)
+
+    assert sent.status_code == 303, sent.text
+    (row,) = _administrations(db, episode_id)
+    assert row.instrument_id == "phq9" and row.total == 27
+    shown = nurse.get(sent.headers["location"]).text
+    assert "1 questionnaire response scored" in shown

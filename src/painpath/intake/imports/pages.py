@@ -51,7 +51,7 @@ def imported_page(
     notice = None
     if imported is not None:
         notice = "This file was already imported onto this episode; nothing was filed twice." if again else \
-            service.import_message(session, episode_id=episode_id, import_id=imported) or "The records were imported."
+            f"The records were imported. {service.import_message(session, episode_id=episode_id, import_id=imported) or ''}".strip()
     return _page(request, ctx, session, caller, episode_id, notice=notice)
 
 

@@ -29,7 +29,9 @@ class FiledResponses:
 
 
 def file_responses(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,  # noqa: ANN001
-                   records: RecordSet, patient_keys: Collection[str]) -> FiledResponses:
+                   records: RecordSet, patient_keys: Collection[str], on_this_episode: bool = False) -> FiledResponses:
+    """File each response about the episode's patient. `on_this_episode`: the file holds answers alone and was
+    uploaded on the episode, so a response is taken as the episode patient's whatever its subject says."""
     parts = records.questionnaire_parts
     questionnaires = [raw.data for raw in parts.get("Questionnaire", [])]
     value_sets = [raw.data for raw in parts.get("ValueSet", [])]
@@ -38,8 +40,9 @@ def file_responses(session: Session, *, actor: Actor, knowledge, calendar: Busin
     for raw in parts.get("QuestionnaireResponse", []):
         response = raw.data
         subject = records.subject_key(raw)
-        if subject is not None and subject not in patient_keys:
-            result.skipped.append({"type": "QuestionnaireResponse", "reason": "about another patient in the file"})
+        if not on_this_episode and subject not in patient_keys:
+            reason = "names no patient in the file" if subject is None else "about another patient in the file"
+            result.skipped.append({"type": "QuestionnaireResponse", "reason": reason})
             continue
         questionnaire = fhir_q.questionnaire_for(response, questionnaires)
         instrument = fhir_q.detect_instrument(ours, response, questionnaire)

@@ -143,7 +143,12 @@ def import_records(
     chart = fhir.ChartPatient(family_name=patient.family_name, given_name=patient.given_name, birth_date=patient.birth_date, mrn=patient.mrn)
     try:
         records = fhir.read_records(sources, progress)
-        match = fhir.match_patient(chart, {key: model for key, (_raw, model) in records.patients.items()})
+        if records.answers_only:
+            # A questionnaire response uploaded on the episode: the person who chose the episode named
+            # the patient, so no Patient resource is needed (its subject, if any, points elsewhere).
+            match = fhir.PatientMatch(matched=(), others=())
+        else:
+            match = fhir.match_patient(chart, {key: model for key, (_raw, model) in records.patients.items()})
         extracted = fhir.extract_facts(records, match.keys, progress)
     except fhir.FhirImportError as exc:
         raise RecordsRefused(exc) from exc
@@ -194,7 +199,8 @@ def _file_questionnaires(session: Session, actor: Actor, knowledge, calendar, ep
         return FiledResponses(skipped=[{"type": "QuestionnaireResponse", "reason": "questionnaires are not read by this import"}
                                        for _ in found])
     return file_responses(session, actor=actor, knowledge=knowledge, calendar=calendar, episode_id=episode_id,
-                          records=records, patient_keys=patient_keys)
+                          records=records, patient_keys=patient_keys, on_this_episode=records.answers_only)
+
 
 
 # Reading ---------------------------------------------------------------------------------------

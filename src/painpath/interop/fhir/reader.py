@@ -102,6 +102,12 @@ class RecordSet:
         else:
             self.ignored[raw.resource_type] += 1
 
+    @property
+    def answers_only(self) -> bool:
+        """Questionnaire answers alone (with their Questionnaires and ValueSets): no Patient, no other records."""
+        return (not self.patients and not self.clinical and not self.ignored
+                and bool(self.questionnaire_parts.get("QuestionnaireResponse")))
+
     def subject_key(self, raw: RawResource) -> str | None:
         """The key of the Patient a clinical resource is about, if that Patient is in this set."""
         subject = raw.data.get("subject")
@@ -211,6 +217,8 @@ def _parse(source: Source) -> tuple[str, Any]:
         return "bundle", document
     if "\n" not in text.strip():
         return "ndjson", text  # one resource on one line is NDJSON of one
+    if resource_type == "QuestionnaireResponse":
+        return "ndjson", json.dumps(document)  # answers uploaded alone on an episode: a set of one
     raise FhirImportError(
         "not_bundle",
         f"{source.name} holds a single FHIR {resource_type} resource, not a Bundle. Send the patient's records as a "
@@ -301,7 +309,7 @@ def read_records(sources: Sequence[Source], progress: Progress | None = None) ->
             progress("read", done, len(sources))
     if not records.formats and refused:
         raise refused[0]
-    if not records.patients:
+    if not records.patients and not records.answers_only:  # answers alone are filed on the episode they were uploaded on
         what = "these files have" if several else f"{sources[0].name} has"
         raise FhirImportError(
             "no_patient",
