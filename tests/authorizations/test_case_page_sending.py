@@ -4,39 +4,24 @@ happens next and is not recorded as submitted."""
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import io
 import re
-from types import MappingProxyType
 
 import pypdf
 import pytest
 
-from authorization_setup import MONDAY_7_DEC_2026, RFA, facet_episode, frozen_clock, npis, open_case, record_block  # noqa: F401
+from authorization_setup import MONDAY_7_DEC_2026, eligible_rfa_case, frozen_clock, npis, payer_contact  # noqa: F401
 from painpath.authorizations.models import AuthorizationCase
-from painpath.knowledge.schemas.payers import PriorAuthContact
 from pas_endpoint import pas_endpoint  # noqa: F401  (fixture)
 from smtp_relay import closed_port  # noqa: F401  (fixture)
 
 clock = frozen_clock(MONDAY_7_DEC_2026, tick=True)
-MEDICARE_ID = "medicare_noridian_jf"
 
 
 @pytest.fixture
 def case_id(client_for, patient_payload, staff, clock) -> int:  # noqa: ANN001
-    clinician = client_for("clinician")
-    episode_id = facet_episode(client_for("coordinator"), clinician, patient_payload, responsible_clinician_id=staff["clinician"].id)
-    record_block(clinician, episode_id, "2026-10-01", 85)
-    record_block(clinician, episode_id, "2026-10-16", 82)
-    return open_case(client_for("coordinator"), episode_id, **RFA)["id"]
-
-
-def _contact(ctx, monkeypatch, **values) -> None:  # noqa: ANN001, ANN003
-    payer = ctx.knowledge.payers[MEDICARE_ID]
-    contact = PriorAuthContact(source="payer's provider manual", evidence="K", verified=False, **values)
-    payers = MappingProxyType({**ctx.knowledge.payers, MEDICARE_ID: payer.model_copy(update={"prior_auth": contact})})
-    monkeypatch.setattr(ctx, "knowledge", dataclasses.replace(ctx.knowledge, payers=payers))
+    return eligible_rfa_case(client_for, patient_payload, staff)["id"]
 
 
 def _case(db, case_id: int) -> AuthorizationCase:  # noqa: ANN001
@@ -68,7 +53,7 @@ def test_the_case_page_links_the_packet_and_the_link_gives_the_pdf(client_for, c
 
 
 def test_the_payers_contact_from_the_directory_is_on_the_case_page(client_for, case_id, ctx, monkeypatch):
-    _contact(ctx, monkeypatch, fax="(555) 010-0177", portal_url="https://portal.payer.example/pa")
+    payer_contact(ctx, monkeypatch, fax="(555) 010-0177", portal_url="https://portal.payer.example/pa")
     page = client_for("coordinator").get(f"/authorizations/{case_id}")
     contact = _text(page)
     assert "Fax (555) 010-0177" in contact and 'href="https://portal.payer.example/pa"' in page.text
@@ -78,7 +63,7 @@ def test_the_payers_contact_from_the_directory_is_on_the_case_page(client_for, c
 
 def test_submit_electronically_from_the_page_lands_the_payers_answer(client_for, case_id, ctx, monkeypatch, npis, pas_endpoint, db):  # noqa: F811
     monkeypatch.delenv("PAINPATH_PAS_BASE_URL", raising=False)
-    _contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
+    payer_contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
     coordinator = client_for("coordinator")
     assert "Electronically to the payer" in coordinator.get(f"/authorizations/{case_id}").text
 
@@ -89,7 +74,7 @@ def test_submit_electronically_from_the_page_lands_the_payers_answer(client_for,
 
 
 def test_a_failed_send_says_what_happens_next_and_is_not_recorded(client_for, case_id, ctx, monkeypatch, npis, closed_port, db):  # noqa: F811
-    _contact(ctx, monkeypatch, pas_endpoint=f"http://127.0.0.1:{closed_port}")
+    payer_contact(ctx, monkeypatch, pas_endpoint=f"http://127.0.0.1:{closed_port}")
     coordinator = client_for("coordinator")
     before = _case(db, case_id)
 
@@ -105,7 +90,7 @@ def test_a_failed_send_says_what_happens_next_and_is_not_recorded(client_for, ca
 
 
 def test_a_clinic_without_an_npi_is_told_where_to_enter_it(client_for, case_id, ctx, monkeypatch, pas_endpoint, db):  # noqa: F811
-    _contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
+    payer_contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
     refused = _send(client_for("coordinator"), db, case_id)
     assert refused.status_code == 409
     assert "The clinic's NPI is missing: an administrator enters it on Clinic settings" in _text(refused)

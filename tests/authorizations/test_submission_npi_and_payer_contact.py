@@ -3,38 +3,22 @@ reach the payer at the contact the payer directory gives (its PAS endpoint, its 
 
 from __future__ import annotations
 
-import dataclasses
-from types import MappingProxyType
 
 import pytest
 from sqlalchemy import select
 
-from authorization_setup import CLINIC_NPI, CLINICIAN_NPI, MONDAY_7_DEC_2026, RFA, facet_episode, frozen_clock, npis, open_case, record_block  # noqa: F401
+from authorization_setup import CLINIC_NPI, CLINICIAN_NPI, MONDAY_7_DEC_2026, eligible_rfa_case, frozen_clock, npis, payer_contact  # noqa: F401
 from painpath.authorizations.models import CaseDocument
 from painpath.core.tenancy import Clinic
-from painpath.knowledge.schemas.payers import PriorAuthContact
 from pas_endpoint import pas_endpoint  # noqa: F401  (fixture)
 from smtp_relay import smtp_relay  # noqa: F401  (fixture)
 
 clock = frozen_clock(MONDAY_7_DEC_2026, tick=True)
-MEDICARE_ID = "medicare_noridian_jf"
 
 
 @pytest.fixture
 def case(client_for, patient_payload, staff, clock) -> dict:  # noqa: ANN001
-    clinician = client_for("clinician")
-    episode_id = facet_episode(client_for("coordinator"), clinician, patient_payload, responsible_clinician_id=staff["clinician"].id)
-    record_block(clinician, episode_id, "2026-10-01", 85)
-    record_block(clinician, episode_id, "2026-10-16", 82)
-    return open_case(client_for("coordinator"), episode_id, **RFA)
-
-
-def _contact(ctx, monkeypatch, **values) -> None:  # noqa: ANN001, ANN003
-    """The payer directory entry with a PA contact, as a clinic pack would give it."""
-    payer = ctx.knowledge.payers[MEDICARE_ID]
-    contact = PriorAuthContact(source="payer's provider manual", evidence="K", verified=False, **values)
-    payers = MappingProxyType({**ctx.knowledge.payers, MEDICARE_ID: payer.model_copy(update={"prior_auth": contact})})
-    monkeypatch.setattr(ctx, "knowledge", dataclasses.replace(ctx.knowledge, payers=payers))
+    return eligible_rfa_case(client_for, patient_payload, staff)
 
 
 def _submit(client, case: dict, submitter: str = "pas_http", **extra):  # noqa: ANN001, ANN003, ANN201
@@ -48,7 +32,7 @@ def _packets(db, case_id: int) -> list:  # noqa: ANN001
 
 
 def test_a_clinic_without_an_npi_is_refused_in_plain_words_and_nothing_is_sent(client_for, case, ctx, monkeypatch, pas_endpoint, db):  # noqa: F811
-    _contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
+    payer_contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
     refused = _submit(client_for("coordinator"), case)
 
     assert refused.status_code == 409, refused.text
@@ -63,7 +47,7 @@ def test_a_clinic_without_an_npi_is_refused_in_plain_words_and_nothing_is_sent(c
 def test_a_clinician_without_an_npi_is_refused_and_nothing_is_sent(client_for, case, ctx, monkeypatch, pas_endpoint, db, clinic):  # noqa: F811
     with db.session() as session:
         session.get(Clinic, clinic.id).npi = CLINIC_NPI
-    _contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
+    payer_contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
     refused = _submit(client_for("coordinator"), case)
 
     assert refused.status_code == 409, refused.text
@@ -74,7 +58,7 @@ def test_a_clinician_without_an_npi_is_refused_and_nothing_is_sent(client_for, c
 def test_the_bundle_names_the_real_npis_and_goes_to_the_payers_own_endpoint(client_for, case, ctx, monkeypatch, npis, pas_endpoint):  # noqa: F811
     # No PAINPATH_PAS_BASE_URL: the only place the endpoint comes from is the payer directory.
     monkeypatch.delenv("PAINPATH_PAS_BASE_URL", raising=False)
-    _contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
+    payer_contact(ctx, monkeypatch, pas_endpoint=pas_endpoint.base_url)
     answer = _submit(client_for("coordinator"), case)
 
     assert answer.status_code == 200, answer.text
@@ -85,7 +69,7 @@ def test_the_bundle_names_the_real_npis_and_goes_to_the_payers_own_endpoint(clie
 
 
 def test_a_fax_goes_to_the_payers_fax_line_from_the_directory(client_for, case, ctx, monkeypatch, npis, smtp_relay):  # noqa: F811
-    _contact(ctx, monkeypatch, fax="(555) 010-0177")
+    payer_contact(ctx, monkeypatch, fax="(555) 010-0177")
     answer = _submit(client_for("coordinator"), case, "packet_fax")
 
     assert answer.status_code == 200, answer.text
