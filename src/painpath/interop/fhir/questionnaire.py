@@ -355,7 +355,7 @@ def import_response(
         try:
             _validate(questionnaire, "Questionnaire", "questionnaire")
         except InvalidInput as fault:
-            warnings.extend(f"The questionnaire definition does not conform to FHIR R4 ({p.field}: {p.message}); "
+            warnings.extend(f"The questionnaire definition does not conform to FHIR R4 (at {_where(p.field)}: {p.message}); "
                             "its answers were read anyway" for p in fault.problems)
     if response.get("status") not in ("completed", "amended"):
         raise InvalidInput(FieldProblem("resource.status", "completed", f"Only a completed response can be imported (status {response.get('status')!r})"))
@@ -406,6 +406,14 @@ def import_response(
     authored = _parse_datetime(response.get("authored"))
     reference = f"QuestionnaireResponse/{response['id']}" if response.get("id") else ((response.get("identifier") or {}).get("value"))
     return ImportedResponse(answers, tuple(matches), tuple(ignored), carried, authored, reference, tuple(warnings))
+
+
+def _where(field_name: str) -> str:
+    """"questionnaire.item.0.type" -> "item 1, type": a place a person can find in the form."""
+    parts = field_name.split(".")[1:]
+    words = [f"{parts[i - 1]} {int(p) + 1}" if p.isdigit() and i else p for i, p in enumerate(parts)]
+    kept = [w for i, w in enumerate(words) if not (i + 1 < len(parts) and parts[i + 1].isdigit())]
+    return ", ".join(kept) or "the definition"
 
 
 def _numeric(answer: Mapping) -> float | None:
