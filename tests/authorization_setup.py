@@ -31,6 +31,47 @@ RFA_CODES = ["64635", "64636"]
 RFA = {"procedure_id": "rfa_lumbar", "cpt_codes": RFA_CODES, "side": "bilateral", "levels": LEVELS, "place_of_service": "22"}
 
 
+# Published valid NPIs (check digit holds): the CMS documentation example, and two from the NPPES
+# public registry's format examples. Tests never need a payer to accept them, only our check to pass.
+CLINIC_NPI = "1245319599"
+CLINICIAN_NPI = "1234567893"
+
+
+@pytest.fixture
+def npis(db, clinic, staff) -> dict[str, str]:  # noqa: ANN001
+    """The clinic and its clinician with NPIs, as an administrator would have entered them."""
+    from painpath.core.auth.models import User
+    from painpath.core.tenancy import Clinic
+
+    with db.session() as session:
+        session.get(Clinic, clinic.id).npi = CLINIC_NPI
+        session.get(User, staff["clinician"].id).npi = CLINICIAN_NPI
+    return {"clinic": CLINIC_NPI, "clinician": CLINICIAN_NPI}
+
+
+def eligible_rfa_case(client_for, patient_payload: dict, staff: dict) -> dict:  # noqa: ANN001
+    """J6's lumbar RFA case under Medicare, eligible now (blocks of 85% and 82%, 15 days apart), as the API answered."""
+    clinician = client_for("clinician")
+    episode_id = facet_episode(client_for("coordinator"), clinician, patient_payload, responsible_clinician_id=staff["clinician"].id)
+    record_block(clinician, episode_id, "2026-10-01", 85)
+    record_block(clinician, episode_id, "2026-10-16", 82)
+    return open_case(client_for("coordinator"), episode_id, **RFA)
+
+
+def payer_contact(ctx, monkeypatch, payer_id: str = "medicare_noridian_jf", **values) -> None:  # noqa: ANN001, ANN003
+    """Give a payer in the directory its prior-authorization contact (fax, portal_url, pas_endpoint), as a
+    clinic's payer pack would, for this test only."""
+    import dataclasses
+    from types import MappingProxyType
+
+    from painpath.knowledge.schemas.payers import PriorAuthContact
+
+    payer = ctx.knowledge.payers[payer_id]
+    contact = PriorAuthContact(source="payer's provider manual", evidence="K", verified=False, **values)
+    payers = MappingProxyType({**ctx.knowledge.payers, payer_id: payer.model_copy(update={"prior_auth": contact})})
+    monkeypatch.setattr(ctx, "knowledge", dataclasses.replace(ctx.knowledge, payers=payers))
+
+
 def frozen_clock(moment: datetime, *, tick: bool = False) -> Callable:
     """A `clock` fixture that travels to `moment` (standing still unless `tick`): `clock = frozen_clock(NOW)`."""
 

@@ -16,7 +16,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from authorization_setup import MONDAY_7_DEC_2026, RFA, facet_episode, frozen_clock, open_case, record_block
+from authorization_setup import MONDAY_7_DEC_2026, RFA, facet_episode, frozen_clock, npis, open_case, record_block  # noqa: F401
 from painpath.authorizations.models import CaseDocument
 from painpath.worklist.models import Task
 from pas_endpoint import pas_endpoint  # noqa: F401  (fixture)
@@ -43,7 +43,7 @@ def _episode(client_for, patient_payload, staff, second_block_relief: float) -> 
 
 
 @pytest.fixture
-def case(client_for, patient_payload, staff, clock) -> dict:
+def case(client_for, patient_payload, staff, clock, npis) -> dict:
     """An eligible lumbar RFA case (blocks of 85% and 82%, 15 days apart) under Medicare."""
     episode_id = _episode(client_for, patient_payload, staff, 82)
     opened = open_case(client_for("coordinator"), episode_id, **RFA)
@@ -160,7 +160,7 @@ def test_an_unreachable_endpoint_leaves_the_case_unsubmitted_and_a_retry_goes_th
 
     assert failed.status_code == 502, failed.text
     body = failed.json()
-    assert "Could not reach the payer's PAS endpoint" in body["errors"][0]["message"]
+    assert "electronic prior-authorization line did not answer" in body["errors"][0]["message"]
     assert "Nothing was recorded as submitted" in body["errors"][0]["message"]
     assert body["case"]["state"] == "preparing" and body["case"]["version"] == case["version"]
     assert body["case"]["submitted_at"] is None
@@ -214,7 +214,7 @@ def test_a_fax_needs_the_payers_fax_number(client_for, case, smtp_relay):  # noq
     assert smtp_relay.messages == []
 
 
-def test_an_ineligible_case_is_refused_before_anything_is_sent(client_for, patient_payload, staff, clock, pas_url, pas_endpoint):  # noqa: F811
+def test_an_ineligible_case_is_refused_before_anything_is_sent(client_for, patient_payload, staff, clock, npis, pas_url, pas_endpoint):  # noqa: F811
     episode_id = _episode(client_for, patient_payload, staff, 78)  # 78% is under Medicare's 80%
     coordinator = client_for("coordinator")
     opened = open_case(coordinator, episode_id, **RFA)

@@ -55,6 +55,9 @@ ROUTES = {
     ("POST", "/admin/users/password"): NO_PATIENT_DATA,
     ("POST", "/admin/users/role"): NO_PATIENT_DATA,
     ("POST", "/admin/users/unlock"): NO_PATIENT_DATA,
+    ("POST", "/admin/users/npi"): NO_PATIENT_DATA,
+    ("GET", "/admin/clinic"): NO_PATIENT_DATA,
+    ("POST", "/admin/clinic"): NO_PATIENT_DATA,
     # The audit log names patients across the clinic: only the audit roles (manager, admin) read it.
     ("GET", "/audit"): CASELOAD_LIST,
     ("GET", "/api/audit"): CASELOAD_LIST,
@@ -257,6 +260,8 @@ ROUTES = {
     ("POST", "/authorizations/{case_id}/step"): CLINICAL,
     ("POST", "/authorizations/{case_id}/planned-date"): CLINICAL,
     ("POST", "/authorizations/{case_id}/documents"): CLINICAL,
+    ("GET", "/authorizations/{case_id}/packet"): CLINICAL,
+    ("POST", "/authorizations/{case_id}/submit-electronically"): CLINICAL,
     ("POST", "/episodes/{episode_id}/authorizations"): CLINICAL,
     ("POST", "/episodes/{episode_id}/plans"): CLINICAL,
     ("POST", "/plan-steps/{step_row_id}/confirm"): CLINICAL,

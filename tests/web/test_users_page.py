@@ -91,5 +91,5 @@ def test_the_users_routes_declare_user_admin(app):
     from painpath.web.deps import permission_of
 
     routes = [r for r in app.routes if getattr(r, "path", "").startswith("/admin/users")]
-    assert len(routes) == 7
+    assert len(routes) == 8  # list, create, disable, enable, password, role, unlock, npi
     assert all(permission_of(r) == [Permission.USER_ADMIN] for r in routes)

@@ -147,6 +147,9 @@ class PacketContent:
     blocks: tuple[BlockRow, ...]
     attached: tuple[AttachedDocument, ...]  # appended after the cover, in this order
     on_file: tuple[AttachedDocument, ...]  # listed, not attached (no PDF content)
+    # The requester's NPIs from Clinic settings and the users page; a packet sent to a payer has both.
+    clinic_npi: str | None = None
+    clinician_npi: str | None = None
 
 
 def packet_content(
@@ -170,6 +173,8 @@ def packet_content(
     instrument_names: Mapping[str, str],
     clinician_name: str | None,
     documents: Sequence[AttachedDocument] = (),
+    clinic_npi: str | None = None,
+    clinician_npi: str | None = None,
 ) -> PacketContent:
     """Everything the cover letter says, from the case, the decision and the facts. Pure."""
     codes = tuple(f"{code} {code_meanings[code]}" if code in code_meanings else code for code in case.cpt_codes)
@@ -198,6 +203,8 @@ def packet_content(
         diagnosis_codes=facts.diagnosis_codes,
         problem_summary=problem_summary,
         clinician_name=clinician_name,
+        clinic_npi=clinic_npi,
+        clinician_npi=clinician_npi,
         rationale=_rationale(decision, payer_name, procedure_name, patient_name),
         criteria=tuple(_criterion_line(c) for c in decision.criteria) if decision else (),
         warnings=decision.warnings if decision else (),

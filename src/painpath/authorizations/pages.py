@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from painpath.documents.uploads import clean_filename, is_readable_pdf, size_limit_words
-from painpath.authorizations import clocks, lifecycle, service
+from painpath.authorizations import clocks, lifecycle, service, submission
 from painpath.authorizations.criteria_words import PLACE_OF_SERVICE_WORDS
 from painpath.authorizations.models import AuthorizationCase, CaseEvent
 from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitIn
@@ -34,6 +34,7 @@ from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError, FieldProblem, NotFound
 from painpath.core.validation import DbId, SafeText
 from painpath.orders import pages as imaging_pages
+from painpath.interop.pas import SubmitterSettings
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Patient
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -66,6 +67,7 @@ ACTION_WORDS = {
     "approve": "Approved", "partially_approve": "Partially approved", "deny": "Denied", "mark_ready": "Marked ready",
     "reopen": "Back to preparing", "schedule_peer_to_peer": "Peer-to-peer scheduled", "appeal": "Appeal filed",
     "expire": "Approval expired", "withdraw": "Withdrawn", "document": "Document added", "planned_date": "Procedure date changed",
+    "submit_failed": "Sending failed (not submitted)", "payer_answer": "Payer answered",
 }
 CHANNELS = [("fax", "Fax"), ("portal", "Payer portal"), ("pas", "Electronic (Da Vinci PAS)"), ("phone", "Phone"), ("mail", "Mail")]
 OUTCOMES = [("approve", "Approved"), ("partially_approve", "Partially approved"), ("deny", "Denied")]
@@ -86,6 +88,8 @@ DECISION_LABELS = {"outcome": "Payer's answer", "decided_at": "Answered at", "au
 PEND_LABELS = {"request": "What the payer asks for", "due_at": "Answer due by"}
 STEP_LABELS = {"note": "Note", "at": "When"}
 PLANNED_LABELS = {"planned_on": "Procedure date"}
+SEND_LABELS = {"submitter": "Send by", "fax": "Payer's fax", "clinic_npi": "Clinic NPI", "pas_request": "Electronic request",
+               "version": "Version"}
 DOCUMENT_LABELS = {"kind": "Kind", "title": "Title", "document_date": "Dated", "value": "Value", "result": "Result", "content": "PDF",
                    "modality": "Study (for an imaging report)", "concordant": "Concordant with the diagnosis"}
 
@@ -316,11 +320,28 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
         channels=CHANNELS, outcomes=OUTCOMES, document_kinds=_document_kinds(ctx.knowledge),
         which=state.get("which"), form=state.get("form", {}), problems=problems, errors=errors_by_field(problems),
         labels={"submit": SUBMIT_LABELS, "decision": DECISION_LABELS, "pend": PEND_LABELS, "step": STEP_LABELS,
-                "planned": PLANNED_LABELS, "document": DOCUMENT_LABELS},
+                "planned": PLANNED_LABELS, "document": DOCUMENT_LABELS, "send": SEND_LABELS},
         imaging_modalities=imaging_pages.MODALITIES, imaging_concordant=imaging_pages.CONCORDANT,
+        contact=_payer_contact(ctx.knowledge, case), send_ways=_send_ways(ctx.knowledge, case),
         days_to_submission=(item.case.submitted_at and item.case.eligible_on_at_submission
                             and (ctx.calendar.local_date(item.case.submitted_at) - item.case.eligible_on_at_submission).days),
     )
+
+
+def _payer_contact(knowledge: Any, case: AuthorizationCase) -> Any:  # noqa: ANN401
+    payer = knowledge.payers.get(case.payer_id)
+    return payer.prior_auth if payer else None
+
+
+def _send_ways(knowledge: Any, case: AuthorizationCase) -> list[tuple[str, str]]:  # noqa: ANN401
+    """How this case can go out: electronically when a PAS endpoint is known (the payer's or the clinic's
+    default), and always as the packet by fax or on paper."""
+    contact = _payer_contact(knowledge, case)
+    ways = []
+    if (contact and contact.pas_endpoint) or SubmitterSettings().pas_base_url:
+        ways.append(("pas_http", "Electronically to the payer (Da Vinci PAS)"))
+    ways += [("packet_fax", "Fax the packet"), ("packet_print", "Print the packet to mail")]
+    return ways
 
 
 @router.get("/authorizations/{case_id}")
@@ -354,6 +375,10 @@ def _act(request: Request, ctx: AppContext, session: Session, caller: Caller, ca
     try:
         change()
         ctx.reconcile(session, [episode_id])
+    except submission.SubmissionFailed as exc:
+        # Not rolled back: the failed attempt stays in the history while the case is left as it was.
+        state = {"which": which, "form": dict(form), "problems": exc.problems}
+        return render_case_page(request, ctx, session, caller, case_id, state=state, status_code=exc.status_code)
     except (ValidationError, DomainError) as exc:
         session.rollback()
         if isinstance(exc, NotFound):
@@ -375,6 +400,29 @@ def submit_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession
         data = _versioned(SubmitIn, form, SUBMIT_LABELS)
         service.submit(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=case_id, data=data)
     return _act(request, ctx, session, caller, case_id, "submit", form, change)
+
+
+@router.get("/authorizations/{case_id}/packet")
+def packet_download(case_id: DbId, ctx: AppCtx, session: DbSession,
+                    caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
+    """The packet PDF as it would be sent today (cover letter with the criteria, then the kit's PDFs)."""
+    pdf = submission.render_packet(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=case_id)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="prior-authorization-PA-{case_id}.pdf"'})
+
+
+@router.post("/authorizations/{case_id}/submit-electronically")
+def send_form(case_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+              caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
+    """Send the case to the payer. A send that did not get through keeps its history entry (the
+    transaction commits) while the case stays as it was, and the page says what happens next."""
+    version = form.get("version", "")
+    if not version.isdigit() or len(version) > 9:
+        state = {"which": "send", "form": dict(form), "problems": [FieldProblem("version", "integer", "Reload the page and try again")]}
+        return render_case_page(request, ctx, session, caller, case_id, state=state, status_code=422)
+    return _act(request, ctx, session, caller, case_id, "send", form, lambda: submission.submit_electronically(
+        session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, settings=SubmitterSettings(),
+        case_id=case_id, version=int(version), submitter_name=form.get("submitter", ""), fax=form.get("fax") or None))
 
 
 @router.post("/authorizations/{case_id}/decision")

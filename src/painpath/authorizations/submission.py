@@ -54,12 +54,10 @@ from painpath.interop.pas import (
 )
 from painpath.patients import service as patients
 
-# There is no NPI field on the clinic or on users yet. PAS requires the requester's NPI (the clinic's,
-# and the requesting clinician's), so these clearly fake values stand in until the clinic settings and
-# the staff directory carry real ones. 1234567893 is the CMS documentation example NPI (valid check
-# digit): a payer will reject it, which is what should happen before the real one is configured.
-PLACEHOLDER_CLINIC_NPI = "1234567893"
-PLACEHOLDER_CLINICIAN_NPI = "1234567893"
+# What staff read when a submission is refused for a missing NPI: who fixes it, and where.
+CLINIC_NPI_MISSING = "The clinic's NPI is missing: an administrator enters it on Clinic settings"
+CLINICIAN_NPI_MISSING = ("The requesting clinician's NPI is missing: an administrator enters it on the Users page, "
+                         "next to the clinician's account")
 
 # The submission channel recorded on the case for each submitter plugin.
 CHANNEL_OF_SUBMITTER = {"pas_http": "pas", "packet_fax": "fax", "packet_print": "mail"}
@@ -149,6 +147,7 @@ def _build_packet(session: Session, *, knowledge, calendar: BusinessCalendar, ca
         instrument_names={i.id: f"{i.name} ({i.title})" for i in knowledge.instruments.values()},
         clinician_name=_display_name(parties.clinician),
         documents=_kit_documents(session, case),
+        clinic_npi=parties.clinic.npi, clinician_npi=parties.clinician.npi if parties.clinician else None,
     )
     return render_packet_pdf(content)
 
@@ -174,6 +173,10 @@ def pas_request_for(case: AuthorizationCase, patient, coverage, clinic: Clinic, 
         raise PasBuildError("coverage: the patient has no primary coverage in effect; add it before submitting")
     if clinician is None:
         raise PasBuildError("clinician: the episode has no responsible clinician to name as the requester; assign one")
+    if not clinic.npi:
+        raise PasBuildError(f"clinic_npi: {CLINIC_NPI_MISSING}")
+    if not clinician.npi:
+        raise PasBuildError(f"practitioner_npi: {CLINICIAN_NPI_MISSING}")
     family, given = _split_name(clinician.display_name)
     gender = patient.sex if patient.sex in ("male", "female", "other", "unknown") else "unknown"
     lines = tuple(
@@ -182,8 +185,8 @@ def pas_request_for(case: AuthorizationCase, patient, coverage, clinic: Clinic, 
         for code in case.cpt_codes
     )
     return PasRequest(
-        clinic_name=clinic.name, clinic_npi=PLACEHOLDER_CLINIC_NPI, clinic_phone=clinic.phone,
-        practitioner_family=family, practitioner_given=given, practitioner_npi=PLACEHOLDER_CLINICIAN_NPI,
+        clinic_name=clinic.name, clinic_npi=clinic.npi or "", clinic_phone=clinic.phone,
+        practitioner_family=family, practitioner_given=given, practitioner_npi=clinician.npi or "",
         patient=Person(family=patient.family_name, given=(patient.given_name,), birth_date=patient.birth_date, gender=gender),
         member_id=coverage.member_id, coverage_group=coverage.group_number,
         payer_name=payer_name or coverage.payer_id, payer_id=coverage.payer_id,
@@ -208,15 +211,19 @@ def submit_electronically(session: Session, *, actor: Actor, knowledge, calendar
     SubmissionFailed (nothing recorded as submitted, the attempt kept in the history) when the request
     did not get through."""
     case = service.get_case(session, actor=actor, case_id=case_id)
-    try:
-        submitter = submitter_for(submitter_name, settings)
-    except UnknownSubmitter as exc:
-        raise InvalidInput(FieldProblem("submitter", "known_submitter", str(exc))) from None
+    submitter = _submitter(submitter_name, settings)  # an unknown name is refused before anything else
     channel = CHANNEL_OF_SUBMITTER.get(submitter_name, "portal")
-    if submitter_name == "packet_fax" and not fax:
-        raise InvalidInput(FieldProblem("fax", "required", f"Give {case.payer_id}'s prior-authorization fax number"))
     payer = knowledge.payers.get(case.payer_id)
     payer_name = payer.name if payer else case.payer_id
+    _refuse_without_npis(session, case)
+    contact = payer.prior_auth if payer else None
+    fax = fax or (contact.fax if contact else None)
+    if submitter_name == "packet_fax" and not fax:
+        raise InvalidInput(FieldProblem("fax", "required", f"Give {payer_name}'s prior-authorization fax number"))
+    if submitter_name == "pas_http" and contact and contact.pas_endpoint:
+        # The payer's own endpoint from the payer directory wins over the clinic-wide default.
+        settings = (settings or SubmitterSettings()).model_copy(update={"pas_base_url": contact.pas_endpoint})
+        submitter = _submitter(submitter_name, settings)
     reference = f"PA-{case.id}"
     try:
         with session.begin_nested():
@@ -242,6 +249,20 @@ def submit_electronically(session: Session, *, actor: Actor, knowledge, calendar
                                 packet_document_id=document.id, decision=result.decision)
 
 
+def _submitter(name: str, settings: SubmitterSettings | None):  # noqa: ANN202
+    try:
+        return submitter_for(name, settings)
+    except UnknownSubmitter as exc:
+        raise InvalidInput(FieldProblem("submitter", "known_submitter", str(exc))) from None
+
+
+def _refuse_without_npis(session: Session, case: AuthorizationCase) -> None:
+    """A payer identifies the requester by NPI; without the real ones nothing is sent (never a stand-in number)."""
+    clinic = session.get(Clinic, case.clinic_id)
+    if clinic is None or not clinic.npi:
+        raise Conflict(FieldProblem("clinic_npi", "required", CLINIC_NPI_MISSING))
+
+
 def _bundle(session: Session, knowledge, calendar: BusinessCalendar, case: AuthorizationCase, today: date,  # noqa: ANN001
             packet: bytes, payer_name: str, bundle_id: str) -> dict:
     parties = _parties(session, case, today)
@@ -255,20 +276,28 @@ def _bundle(session: Session, knowledge, calendar: BusinessCalendar, case: Autho
 
 
 def _failure_words(result: SubmissionResult) -> str:
+    """What went wrong and what happens next, in words a coordinator acts on (the technical detail stays in
+    the history event's detail and the log)."""
     decision = result.decision
     if decision is not None and decision.outcome == "error":
         errors = "; ".join(f"{e.code} {e.description}" + (f" ({e.follow_up})" if e.follow_up else "") for e in decision.errors)
         why = f"The payer could not process the request: {errors or decision.summary}"
+    elif result.http_status is not None:
+        why = f"The payer's system turned the request away (it answered {result.http_status})"
+    elif result.submitter == "pas_http":
+        why = "The payer's electronic prior-authorization line did not answer, so the request did not reach them"
     else:
-        why = result.detail
-    return f"{why}. Nothing was recorded as submitted; fix the cause and submit again."
+        why = "The packet could not be handed to the fax or print service, so it was not sent"
+    return (f"{why}. Nothing was recorded as submitted and the case stays as it was: submit again in a few minutes, "
+            "or send the packet another way; if it keeps failing, tell the clinic's administrator.")
 
 
 def _record_failure(session: Session, actor: Actor, case: AuthorizationCase, submitter_name: str, result: SubmissionResult) -> None:
     """Keep the failed attempt in the case history and the audit log (no state change, no PHI)."""
     errors = [e.code for e in result.decision.errors] if result.decision is not None else []
     service.record_event(session, actor, case, "submit_failed", case.state, note=_failure_words(result),
-                   detail={"submitter": submitter_name, "http_status": result.http_status, "payer_errors": errors})
+                   detail={"submitter": submitter_name, "http_status": result.http_status, "payer_errors": errors,
+                         "technical": result.detail})
 
 
 # The payer's answer ------------------------------------------------------------------------------
@@ -351,6 +380,6 @@ def _pend(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar,
 
 
 __all__ = [
-    "CHANNEL_OF_SUBMITTER", "PLACEHOLDER_CLINICIAN_NPI", "PLACEHOLDER_CLINIC_NPI", "ElectronicSubmission", "SubmissionFailed",
+    "CHANNEL_OF_SUBMITTER", "CLINICIAN_NPI_MISSING", "CLINIC_NPI_MISSING", "ElectronicSubmission", "SubmissionFailed",
     "pas_request_for", "render_packet", "submit_electronically",
 ]

@@ -5,16 +5,19 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from painpath.core.db import Base, TimestampMixin
+from painpath.core.db import Base, TimestampMixin, VersionedMixin
 
 
-class Clinic(Base, TimestampMixin):
+class Clinic(Base, TimestampMixin, VersionedMixin):
     __tablename__ = "clinic"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     return_fax: Mapped[str | None] = mapped_column(String(40))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # The clinic's organisation NPI (type 2), named as the requester on prior authorizations. Empty
+    # until an administrator enters it on Clinic settings; submissions refuse rather than invent one.
+    npi: Mapped[str | None] = mapped_column(String(10))
 
 
 class ClinicScopedMixin:

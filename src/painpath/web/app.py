@@ -23,9 +23,10 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def _routers():  # noqa: ANN202
     # Imported here so building the app is the only place that pulls in every slice's routes.
-    from painpath.web import account, admin_alerts, audit_log, users
+    from painpath.web import account, admin_alerts, audit_log, clinic_settings, users
 
-    return [account.router, admin_alerts.router, audit_log.router, users.router] + [m.router for part in ("views", "pages") for m in slice_modules(part)]
+    return [account.router, admin_alerts.router, audit_log.router, clinic_settings.router, users.router] + [
+        m.router for part in ("views", "pages") for m in slice_modules(part)]
 
 
 def create_app(context: AppContext) -> FastAPI:

@@ -24,12 +24,12 @@ router = APIRouter(tags=["users"], include_in_schema=False)
 Admin = Annotated[Caller, requires(Permission.USER_ADMIN)]
 
 ROLE_WORDS = {role.value: role.value.replace("_", " ").capitalize() for role in Role}
-LABELS = {"username": "Username", "display_name": "Name", "role": "Role", "password": "Password", "user_id": "User"}
+LABELS = {"username": "Username", "display_name": "Name", "role": "Role", "password": "Password", "user_id": "User", "npi": "NPI"}
 # What the page says after each action; keyed so no text from the URL is ever shown.
 DONE_WORDS = {
     "created": "Account created.", "disabled": "Account disabled; its sessions were ended.", "enabled": "Account enabled.",
     "password": "Password reset; the user's sessions were ended.", "role": "Role changed; the user signs in again.",
-    "unlocked": "Account unlocked.",
+    "unlocked": "Account unlocked.", "npi": "NPI saved.",
 }
 
 
@@ -102,3 +102,9 @@ def change_role(request: Request, session: DbSession, caller: Admin, form: FormF
 @router.post("/admin/users/unlock")
 def unlock(request: Request, session: DbSession, caller: Admin, form: FormFields) -> Response:
     return _act(request, session, caller, {}, "unlocked", lambda: user_admin.unlock(session, actor=caller.actor, user_id=_user_id(form)))
+
+
+@router.post("/admin/users/npi")
+def set_npi(request: Request, session: DbSession, caller: Admin, form: FormFields) -> Response:
+    return _act(request, session, caller, dict(form), "npi",
+                lambda: user_admin.set_npi(session, actor=caller.actor, user_id=_user_id(form), npi=form.get("npi", "")))

@@ -70,6 +70,9 @@ def test_the_cli_files_a_bundle_refuses_a_bad_file_with_exit_code_2_and_files_no
     assert f"Filed from {BOSCO.name}: {types.count('Condition')} conditions, {types.count('MedicationRequest')} medications," in said
     assert "Refused broken.json: broken.json is not valid JSON: Expecting value at line 3, column 13." in said
     assert "1 of 2 imports refused" in said and "import #1" in said
+    # What was not filed is named by type and reason (Synthea files carry encounters and claims).
+    assert f"{types.count('Encounter')} Encounter (not a kind of record the clinic files)" in said
+    assert f"{types.count('Claim')} Claim (not a kind of record the clinic files)" in said
     imports, facts, audit_rows = counts(cli_db["db"])
     assert imports == 1 and facts == sum(types.count(t) for t in (
         "Condition", "MedicationRequest", "Procedure", "DiagnosticReport", "ImagingStudy", "Observation"))
@@ -81,3 +84,11 @@ def test_the_cli_files_a_bundle_refuses_a_bad_file_with_exit_code_2_and_files_no
     assert again.returncode == 0, again.stdout + again.stderr
     assert "already imported onto this episode" in " ".join(again.stdout.split())
     assert counts(cli_db["db"]) == (imports, facts, audit_rows)
+
+
+def test_the_cli_scores_a_questionnaire_response_and_reports_it(cli_db):
+    response = external("questionnaires") / "mii-proms" / "QuestionnaireResponse-mii-exa-pro-phq-9-response.json"
+    result = painpath("import", "records", str(response), "--episode", str(cli_db["episode_id"]), url=cli_db["url"])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 questionnaire response scored" in " ".join(result.stdout.split())

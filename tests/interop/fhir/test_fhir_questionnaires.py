@@ -97,8 +97,10 @@ def test_the_mii_example_response_imports_and_scores_to_the_score_it_carries(kno
 def test_an_answer_code_nobody_defines_is_refused_with_field_and_rule(knowledge):
     instrument = knowledge.instrument("phq9")
     response = _load(MII / "QuestionnaireResponse-mii-exa-pro-phq-9-response.json")
+    for item in response["item"][:9]:
+        item["answer"] = [{"valueCoding": {"system": "http://loinc.org", "code": "LA9999-9"}}]  # in no pack and no ValueSet
     with pytest.raises(InvalidInput) as refused:
-        fq.import_response(instrument, response)  # no ValueSet: LA6571-9 cannot be read
+        fq.import_response(instrument, response)
     assert {(p.field, p.rule) for p in refused.value.problems} == {(f"answers.{i}", "allowed_value") for i in instrument.scored_items}
 
 
@@ -159,3 +161,30 @@ def test_an_ordinal_only_answer_from_elsewhere_maps_by_points(knowledge):
     }
     imported = fq.import_response(instrument, response)
     assert scoring.score(instrument, imported.answers).total == 7
+
+
+def test_loinc_answer_codes_are_read_from_the_pack_without_a_value_set(knowledge):
+    instrument = knowledge.instrument("phq9")
+    response = _load(MII / "QuestionnaireResponse-mii-exa-pro-phq-9-response.json")  # bare LA6571-9 codes, no system
+    imported = fq.import_response(instrument, response)
+    assert imported.answers == {item: 3 for item in instrument.scored_items}
+    response["item"][0]["answer"] = [{"valueCoding": {"system": "http://loinc.org", "code": "LA6568-5"}}]
+    assert fq.import_response(instrument, response).answers["phq9_1"] == 0
+
+
+def test_a_questionnaire_with_a_conformance_fault_warns_instead_of_refusing(knowledge):
+    instrument = knowledge.instrument("phq9")
+    questionnaire = _load(MII / "Questionnaire-mii-qst-pro-phq-9.json")
+    del questionnaire["item"][0]["type"]
+    imported = fq.import_response(instrument, _load(MII / "QuestionnaireResponse-mii-exa-pro-phq-9-response.json"),
+                                  questionnaire=questionnaire, value_sets=_mii_value_sets())
+    assert sorted(imported.answers) == sorted(instrument.scored_items)
+    assert len(imported.warnings) == 1 and "does not conform" in imported.warnings[0]
+
+
+def test_the_instrument_is_told_from_the_response_and_a_form_that_is_none_of_ours_is_not_guessed(knowledge):
+    ours = list(knowledge.instruments.values())
+    phq9 = _load(MII / "QuestionnaireResponse-mii-exa-pro-phq-9-response.json")
+    assert fq.detect_instrument(ours, phq9).id == "phq9"
+    oxygen = _load(EXTERNAL / "davinci-dtr-ig-2.0.1-examples" / "QuestionnaireResponse-home-o2-questionnaireresponse.json")
+    assert fq.detect_instrument(ours, oxygen) is None

@@ -27,7 +27,7 @@ def sample_request(**changes: Any) -> PasRequest:  # noqa: ANN401
         "clinic_phone": "555-010-0100",
         "practitioner_family": "Reyes",
         "practitioner_given": ("Ana",),
-        "practitioner_npi": "1987654320",
+        "practitioner_npi": "1245319599",
         "patient": PATIENT,
         "member_id": "XKW123456789",
         "payer_name": "Acme Commercial",

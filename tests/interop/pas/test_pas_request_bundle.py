@@ -216,7 +216,7 @@ def test_the_patient_coverage_and_payer_carry_the_member_and_payer_ids():
     assert provider["identifier"] == [{"system": c.NPI, "value": "1234567893"}]
     role = resources[claim["careTeam"][0]["provider"]["reference"]]
     practitioner = resources[role["practitioner"]["reference"]]
-    assert practitioner["identifier"] == [{"system": c.NPI, "value": "1987654320"}]
+    assert practitioner["identifier"] == [{"system": c.NPI, "value": "1245319599"}]
 
 
 def test_a_dependent_is_the_beneficiary_and_the_subscriber_is_sent_too():
@@ -240,6 +240,7 @@ def test_the_same_request_builds_the_same_bundle():
     ("changes", "field"),
     [
         ({"clinic_npi": "12345"}, "clinic_npi"),
+        ({"clinic_npi": "1234567890"}, "clinic_npi"),  # ten digits, wrong check digit
         ({"practitioner_npi": ""}, "practitioner_npi"),
         ({"diagnosis_codes": ("54.16",)}, "diagnosis_codes"),
         ({"diagnosis_codes": ()}, "diagnosis_codes"),

@@ -115,10 +115,13 @@ def import_fhir_response(
     data = AdministrationIn(
         instrument_id=instrument.id, answers=imported.answers, administered_at=imported.authored, encounter_id=encounter_id,
     )
-    return administer(
+    row = administer(
         session, actor=actor, knowledge=knowledge, calendar=calendar, episode_id=episode_id, data=data,
         source="fhir_import", external_ref=imported.reference,
     )
+    # Not stored: what the importer tells the person who sent the file (a Questionnaire's small faults).
+    row.import_warnings = imported.warnings
+    return row
 
 
 def _get(session: Session, actor: Actor, administration_id: int) -> InstrumentAdministration:

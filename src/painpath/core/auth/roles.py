@@ -44,6 +44,7 @@ class Permission(StrEnum):
     AUTHORIZATION_WORK = "authorization:work"  # open prior-authorization cases, submit, record payer answers, kit documents
     PLAN_WRITE = "plan:write"  # start a care plan, confirm a step's outcome, pivot to another pathway (clinical decisions)
     USER_ADMIN = "user:admin"
+    CLINIC_SETTINGS = "clinic:settings"  # the clinic's own name, phone, fax and NPI (the requester on authorizations)
     AUDIT_READ = "audit:read"
 
 
@@ -88,9 +89,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Billing works authorizations and claims: the case with its criteria and packet, not the rest of the clinical chart.
     Role.BILLING: frozenset(_STAFF_CORE | {Permission.AUTHORIZATION_WORK, Permission.AUTHORIZATION_READ}),
     # Records escalations land with the manager, who must be able to act on them.
-    Role.MANAGER: frozenset(_STAFF_CORE | _CLINICAL | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ, Permission.RECORDS_REQUEST}),
+    Role.MANAGER: frozenset(_STAFF_CORE | _CLINICAL | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ, Permission.RECORDS_REQUEST,
+                                                        Permission.CLINIC_SETTINGS}),
     # Admin runs the system (users, audit) and does not read charts.
-    Role.ADMIN: frozenset({Permission.AUTHENTICATED, Permission.USER_ADMIN, Permission.AUDIT_READ, Permission.KNOWLEDGE_READ}),
+    Role.ADMIN: frozenset({Permission.AUTHENTICATED, Permission.USER_ADMIN, Permission.AUDIT_READ, Permission.KNOWLEDGE_READ,
+                           Permission.CLINIC_SETTINGS}),
     # The patient portal arrives with later slices; until then a patient may only sign in and out.
     Role.PATIENT: frozenset({Permission.AUTHENTICATED}),
 }

@@ -17,6 +17,7 @@ from painpath.core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from painpath.core.auth.roles import Role
 from painpath.core.clock import utcnow
 from painpath.core.errors import FieldProblem, InvalidInput, NotFound
+from painpath.core.npi import npi_problem
 
 
 def list_users(session: Session, *, clinic_id: int) -> list[User]:
@@ -81,4 +82,19 @@ def unlock(session: Session, *, actor: Actor, user_id: int) -> User:
     user.failed_logins = 0
     user.locked_until = None
     audit.record(session, actor, "user.unlock", object_type="user", object_id=user.id)
+    return user
+
+
+def set_npi(session: Session, *, actor: Actor, user_id: int, npi: str) -> User:
+    """Record (or clear, with an empty value) a clinician's individual NPI, refused unless its check digit holds."""
+    user = _user(session, actor, user_id)
+    cleaned = npi.replace(" ", "").replace("-", "")
+    if cleaned:
+        problem = npi_problem(cleaned)
+        if problem:
+            raise InvalidInput(FieldProblem("npi", "npi_check_digit", problem))
+    value = cleaned or None
+    if value != user.npi:
+        user.npi = value
+        audit.record(session, actor, "user.npi_change", object_type="user", object_id=user.id, detail={"cleared": value is None})
     return user

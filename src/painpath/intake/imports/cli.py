@@ -99,7 +99,9 @@ def records(
             try:
                 with context.db.session() as session:
                     source = paths[0] if len(paths) == 1 else paths
-                    summary = import_records(session, actor=actor, episode_id=episode, path_or_bytes=source, filename=label, progress=report)
+                    summary = import_records(session, actor=actor, episode_id=episode, path_or_bytes=source, filename=label, progress=report,
+                                             knowledge=context.knowledge, calendar=context.calendar)
+                    context.reconcile(session, [episode])
             except DomainError as exc:
                 failures += 1
                 message = "; ".join(p.message for p in exc.problems)

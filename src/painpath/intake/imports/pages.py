@@ -50,7 +50,8 @@ def imported_page(
 ) -> Response:
     notice = None
     if imported is not None:
-        notice = "This file was already imported onto this episode; nothing was filed twice." if again else "The records were imported."
+        notice = "This file was already imported onto this episode; nothing was filed twice." if again else \
+            f"The records were imported. {service.import_message(session, episode_id=episode_id, import_id=imported) or ''}".strip()
     return _page(request, ctx, session, caller, episode_id, notice=notice)
 
 
@@ -65,8 +66,9 @@ async def import_from_page(
             raise no_file()
         summary = await run_in_threadpool(
             service.import_records, session, actor=caller.actor, episode_id=episode_id, path_or_bytes=sources,
-            filename=sources[0].name if len(sources) == 1 else None,
+            filename=sources[0].name if len(sources) == 1 else None, knowledge=ctx.knowledge, calendar=ctx.calendar,
         )
+        await run_in_threadpool(ctx.reconcile, session, [episode_id])
     except DomainError as exc:
         if exc.status_code == 404:
             raise

@@ -22,6 +22,8 @@ from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.interop import fhir
 from painpath.interop.fhir.sources import SourceInput
 from painpath.intake.imports.models import ImportedFact, RecordImport
+from painpath.intake.imports.responses import FiledResponses, file_responses
+from painpath.intake.imports.skipped import skipped_phrase, skipped_resources
 from painpath.patients.models import Episode, Patient
 
 Progress = Callable[[str, int, int], None]
@@ -59,11 +61,16 @@ class ImportSummary:
         if self.already_imported:
             return (f"{self.filename} was already imported onto this episode ({self.imported_at:%Y-%m-%d %H:%M} UTC); "
                     "nothing was filed twice.")
-        text = f"Filed from {self.filename}: {fhir.count_phrase(self.counts)}."
+        text = f"Filed from {self.filename}: {fhir.count_phrase(self.counts)}"
+        answered = self.counts.get("questionnaire_responses", 0)
+        if answered:
+            text += f", {answered} questionnaire response{'s' if answered != 1 else ''} scored"
+        text += "."
         others = self.skipped.get("other_patients", 0)
         if others:
             text += (f" {self.skipped.get('other_patient_resources', 0)} resources of {others} other "
                      f"patient{'s' if others != 1 else ''} in the file were not filed.")
+        text += skipped_phrase(self.skipped.get("resources", []), self.skipped.get("warnings", []))
         return text
 
     def as_dict(self) -> dict:
@@ -115,6 +122,8 @@ def import_records(
     path_or_bytes: SourceInput,
     filename: str | None = None,
     progress: Progress | None = None,
+    knowledge=None,  # noqa: ANN001
+    calendar=None,  # noqa: ANN001
 ) -> ImportSummary:
     """File a FHIR Bundle or Bulk Data NDJSON (a file, a folder, several files, or bytes) onto an episode.
 
@@ -134,7 +143,12 @@ def import_records(
     chart = fhir.ChartPatient(family_name=patient.family_name, given_name=patient.given_name, birth_date=patient.birth_date, mrn=patient.mrn)
     try:
         records = fhir.read_records(sources, progress)
-        match = fhir.match_patient(chart, {key: model for key, (_raw, model) in records.patients.items()})
+        if records.answers_only:
+            # A questionnaire response uploaded on the episode: the person who chose the episode named
+            # the patient, so no Patient resource is needed (its subject, if any, points elsewhere).
+            match = fhir.PatientMatch(matched=(), others=())
+        else:
+            match = fhir.match_patient(chart, {key: model for key, (_raw, model) in records.patients.items()})
         extracted = fhir.extract_facts(records, match.keys, progress)
     except fhir.FhirImportError as exc:
         raise RecordsRefused(exc) from exc
@@ -158,6 +172,10 @@ def import_records(
         session.flush()
     except IntegrityError as exc:  # the same file, imported onto this episode by someone else a moment ago
         raise Conflict(FieldProblem("file", "not_imported_twice", f"{label} was just imported onto this episode by someone else; nothing was filed twice.")) from exc
+    answered = _file_questionnaires(session, actor, knowledge, calendar, episode.id, records, match.keys)
+    row.counts = {**extracted.counts, **({"questionnaire_responses": answered.filed} if answered.filed else {})}
+    row.skipped = {**skipped, "resources": skipped_resources(records, match.keys, answered.skipped),
+                   "warnings": answered.warnings}
     if extracted.facts:
         # Core executemany on the table: one batched INSERT, not the ORM's per-row-shape groups.
         session.execute(insert(ImportedFact.__table__), [_fact_row(fact, row) for fact in extracted.facts])
@@ -172,6 +190,17 @@ def import_records(
         },
     )
     return _summary(row, already_imported=False)
+
+
+def _file_questionnaires(session: Session, actor: Actor, knowledge, calendar, episode_id: int,  # noqa: ANN001
+                         records: fhir.RecordSet, patient_keys) -> FiledResponses:  # noqa: ANN001
+    if knowledge is None or calendar is None:  # a caller without the instruments: say so per response
+        found = records.questionnaire_parts.get("QuestionnaireResponse", [])
+        return FiledResponses(skipped=[{"type": "QuestionnaireResponse", "reason": "questionnaires are not read by this import"}
+                                       for _ in found])
+    return file_responses(session, actor=actor, knowledge=knowledge, calendar=calendar, episode_id=episode_id,
+                          records=records, patient_keys=patient_keys, on_this_episode=records.answers_only)
+
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -210,6 +239,14 @@ def read_imported(
     audit_access.note_shown(session, actor, patient_id=patient.id, object_type="episode", object_id=episode.id,
                             view=f"imported_facts:{category}" if category else "imported_facts")
     return ImportedChart(patient=patient, episode=episode, imports=imports, facts=facts, total=total)
+
+
+def import_message(session: Session, *, episode_id: int, import_id: int) -> str | None:
+    """What one import filed and what it did not (by type and reason), for the page after the upload."""
+    row = session.get(RecordImport, import_id)
+    if row is None or row.episode_id != episode_id:
+        return None
+    return _summary(row, already_imported=False).message
 
 
 def imports_for_episode(session: Session, *, episode_id: int) -> list[RecordImport]:

@@ -13,7 +13,7 @@ from painpath.core.validation import DbId, Offset, SafeText
 from painpath.intake.imports import service
 from painpath.intake.imports.schemas import ImportedFactOut, RecordImportOut
 from painpath.intake.imports.upload import no_file, read_upload
-from painpath.web.deps import Caller, DbSession, requires
+from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
 router = APIRouter(prefix="/api", tags=["records import"])
 
@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api", tags=["records import"])
 async def import_records(
     episode_id: DbId,
     request: Request,
+    ctx: AppCtx,
     session: DbSession,
     # Receiving records is intake work: the same people who take the calls file what arrives.
     caller: Annotated[Caller, requires(Permission.INTAKE)],
@@ -35,8 +36,9 @@ async def import_records(
         raise no_file()
     summary = await run_in_threadpool(
         service.import_records, session, actor=caller.actor, episode_id=episode_id, path_or_bytes=sources,
-        filename=filename or (sources[0].name if len(sources) == 1 else None),
+        filename=filename or (sources[0].name if len(sources) == 1 else None), knowledge=ctx.knowledge, calendar=ctx.calendar,
     )
+    await run_in_threadpool(ctx.reconcile, session, [episode_id])  # a questionnaire's safety alert opens its task at once
     return JSONResponse(summary.as_dict(), status_code=200 if summary.already_imported else 201)
 
 

@@ -165,6 +165,9 @@ class ImportedResponse:
     carried_total: float | None  # a score the source wrote into the response, for comparison only
     authored: datetime | None
     reference: str | None
+    # Faults in the source Questionnaire we read past (a Questionnaire only guides the mapping; the
+    # answers are in the response, so a small conformance fault there warns rather than refuses).
+    warnings: tuple[str, ...] = ()
 
 
 def _walk(items: Sequence[dict]) -> list[dict]:
@@ -291,6 +294,11 @@ def answer_value(instrument: Instrument, item_id: str, answer: Mapping, index: _
         if system == answer_system(instrument, item.answers) and code is not None:
             hit = [o for o in options if str(o.value) == code]
             return hit[0].value if hit else None
+        if code is not None and system in (LOINC, None):
+            # A LOINC answer code (LA6568-5 "Not at all"), read from our pack without needing a ValueSet.
+            by_loinc = [o for o in options if o.loinc == code]
+            if by_loinc:
+                return by_loinc[0].value
         ordinal = _ordinal_of(coding)
         if ordinal is None and code is not None and index is not None:
             ordinal = index.lookup(system, code)
@@ -342,8 +350,13 @@ def import_response(
     for a resource that is not a valid R4 QuestionnaireResponse, one not completed, two answers to one
     of our items, or an answer we cannot read. Scoring is the caller's (our engine's) business."""
     _validate(response, "QuestionnaireResponse", "resource")
+    warnings: list[str] = []
     if questionnaire is not None:
-        _validate(questionnaire, "Questionnaire", "questionnaire")
+        try:
+            _validate(questionnaire, "Questionnaire", "questionnaire")
+        except InvalidInput as fault:
+            warnings.extend(f"The questionnaire definition does not conform to FHIR R4 (at {_where(p.field)}: {p.message}); "
+                            "its answers were read anyway" for p in fault.problems)
     if response.get("status") not in ("completed", "amended"):
         raise InvalidInput(FieldProblem("resource.status", "completed", f"Only a completed response can be imported (status {response.get('status')!r})"))
     index = _AnswerIndex()
@@ -392,7 +405,15 @@ def import_response(
         raise InvalidInput(problems)
     authored = _parse_datetime(response.get("authored"))
     reference = f"QuestionnaireResponse/{response['id']}" if response.get("id") else ((response.get("identifier") or {}).get("value"))
-    return ImportedResponse(answers, tuple(matches), tuple(ignored), carried, authored, reference)
+    return ImportedResponse(answers, tuple(matches), tuple(ignored), carried, authored, reference, tuple(warnings))
+
+
+def _where(field_name: str) -> str:
+    """"questionnaire.item.0.type" -> "item 1, type": a place a person can find in the form."""
+    parts = field_name.split(".")[1:]
+    words = [f"{parts[i - 1]} {int(p) + 1}" if p.isdigit() and i else p for i, p in enumerate(parts)]
+    kept = [w for i, w in enumerate(words) if not (i + 1 < len(parts) and parts[i + 1].isdigit())]
+    return ", ".join(kept) or "the definition"
 
 
 def _numeric(answer: Mapping) -> float | None:
@@ -419,3 +440,41 @@ def _parse_datetime(text: str | None) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+def detect_instrument(instruments: Sequence[Instrument], response: Mapping, questionnaire: Mapping | None = None) -> Instrument | None:
+    """Which of our instruments a response answers: our own canonical when it names one, else the
+    instrument most of whose scored items the response's items map onto (at least half of them, and
+    no tie). None when it is none of ours (a home-oxygen order form, say)."""
+    canonical = response.get("questionnaire") or ""
+    for instrument in instruments:
+        if canonical == questionnaire_url(instrument):
+            return instrument
+    definitions = {q["linkId"]: q for q in _walk((questionnaire or {}).get("item", ())) if isinstance(q, dict) and q.get("linkId")}
+    best: list[tuple[int, Instrument]] = []
+    for instrument in instruments:
+        found = set()
+        for ritem in _walk(response.get("item", ())):
+            if not isinstance(ritem, dict) or not ritem.get("linkId") or not ritem.get("answer"):
+                continue
+            qitem = definitions.get(ritem["linkId"])
+            match = match_item(instrument, ritem["linkId"], codes=_codes(qitem), text=ritem.get("text") or (qitem or {}).get("text"))
+            if match is not None:
+                found.add(match.item_id)
+        if len(found) * 2 >= len(instrument.scored_items) and found:
+            best.append((len(found), instrument))
+    best.sort(key=lambda pair: -pair[0])
+    if not best or (len(best) > 1 and best[0][0] == best[1][0]):
+        return None
+    return best[0][1]
+
+
+def questionnaire_for(response: Mapping, questionnaires: Sequence[Mapping]) -> Mapping | None:
+    """The Questionnaire a response names (canonical url, or Questionnaire/id), among those at hand."""
+    wanted = (response.get("questionnaire") or "").split("|")[0]
+    if not wanted:
+        return None
+    for questionnaire in questionnaires:
+        if wanted in (questionnaire.get("url"), f"Questionnaire/{questionnaire.get('id')}"):
+            return questionnaire
+    return None

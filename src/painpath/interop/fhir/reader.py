@@ -34,6 +34,9 @@ CATEGORY_OF = {
 }
 # Resources read because facts point at them.
 LOOKUP_TYPES = ("Patient", "Medication")
+# Questionnaire answers are filed as instrument administrations (scored by our engine), with the
+# Questionnaires and ValueSets in the same file used only to read them.
+QUESTIONNAIRE_TYPES = ("QuestionnaireResponse", "Questionnaire", "ValueSet")
 BUNDLE_TYPES = ("transaction", "batch", "collection", "searchset", "document")
 
 Progress = Callable[[str, int, int], None]
@@ -68,6 +71,7 @@ class RecordSet:
     patients: dict[str, tuple[RawResource, Any]] = field(default_factory=dict)  # key -> (raw, R4B Patient)
     lookups: dict[str, RawResource] = field(default_factory=dict)  # key -> Medication and the like
     ignored: Counter = field(default_factory=Counter)  # resource type -> count, not filed
+    questionnaire_parts: dict[str, list[RawResource]] = field(default_factory=dict)  # QUESTIONNAIRE_TYPES -> resources
     skipped_sources: list[str] = field(default_factory=list)  # files in a set that hold no FHIR
     duplicates: int = 0
     total: int = 0
@@ -93,8 +97,16 @@ class RecordSet:
             self.patients[key or f"Patient#{len(self.patients)}"] = (raw, validate(raw))
         elif raw.resource_type in LOOKUP_TYPES and key is not None:
             self.lookups[key] = raw
+        elif raw.resource_type in QUESTIONNAIRE_TYPES:
+            self.questionnaire_parts.setdefault(raw.resource_type, []).append(raw)
         else:
             self.ignored[raw.resource_type] += 1
+
+    @property
+    def answers_only(self) -> bool:
+        """Questionnaire answers alone (with their Questionnaires and ValueSets): no Patient, no other records."""
+        return (not self.patients and not self.clinical and not self.ignored
+                and bool(self.questionnaire_parts.get("QuestionnaireResponse")))
 
     def subject_key(self, raw: RawResource) -> str | None:
         """The key of the Patient a clinical resource is about, if that Patient is in this set."""
@@ -205,6 +217,8 @@ def _parse(source: Source) -> tuple[str, Any]:
         return "bundle", document
     if "\n" not in text.strip():
         return "ndjson", text  # one resource on one line is NDJSON of one
+    if resource_type == "QuestionnaireResponse":
+        return "ndjson", json.dumps(document)  # answers uploaded alone on an episode: a set of one
     raise FhirImportError(
         "not_bundle",
         f"{source.name} holds a single FHIR {resource_type} resource, not a Bundle. Send the patient's records as a "
@@ -295,7 +309,7 @@ def read_records(sources: Sequence[Source], progress: Progress | None = None) ->
             progress("read", done, len(sources))
     if not records.formats and refused:
         raise refused[0]
-    if not records.patients:
+    if not records.patients and not records.answers_only:  # answers alone are filed on the episode they were uploaded on
         what = "these files have" if several else f"{sources[0].name} has"
         raise FhirImportError(
             "no_patient",

@@ -25,6 +25,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from painpath.core.npi import npi_problem
 from painpath.interop.pas import codes as c
 
 Gender = Literal["male", "female", "other", "unknown"]
@@ -47,7 +48,6 @@ SERVICE_TYPES = {
 }
 _ICD10 = re.compile(r"^([A-TV-Z][0-9][0-9AB])\.?([0-9A-TV-Z]{1,4})?$")
 _PROCEDURE_CODE = re.compile(r"^(?:[0-9]{4}[0-9FTU]|[A-V][0-9]{4})$")
-_NPI = re.compile(r"^[0-9]{10}$")
 _POS = re.compile(r"^[0-9]{2}$")
 
 
@@ -175,8 +175,10 @@ def _address(address: Address) -> dict[str, Any]:
 
 
 def _npi(value: str, field_name: str) -> str:
-    if not _NPI.match(value or ""):
-        raise PasBuildError(f"{field_name}: {value!r} is not a 10-digit NPI")
+    # The check digit too: a payer rejects a mistyped NPI days later; we refuse it before sending.
+    problem = npi_problem(value or "")
+    if problem:
+        raise PasBuildError(f"{field_name}: {value!r} is not an NPI ({problem})")
     return value
 
 

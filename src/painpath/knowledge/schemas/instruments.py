@@ -18,6 +18,8 @@ MissingRule = Literal["none", "prorate"]
 Direction = Literal["lower_is_better", "higher_is_better"]
 Sex = Literal["female", "male"]
 LoincCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,7}-[0-9]$")]
+# A LOINC answer code (LA...): how other systems send an answer without our own code system.
+LoincAnswerStr = Annotated[str, StringConstraints(pattern=r"^LA[0-9]{1,7}-[0-9]$")]
 Points = StrictInt | float
 
 
@@ -36,6 +38,7 @@ class AnswerOption(Strict):
     value: StrictInt
     label: NonEmptyStr
     points: Points | None = None
+    loinc: LoincAnswerStr | None = None  # the answer's LOINC code, from the instrument's LOINC answer list
 
     @property
     def scored(self) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, StrictBool, model_validator
 
@@ -41,6 +42,44 @@ class BusinessCalendar(Strict):
     reason: NonEmptyStr
 
 
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _web_address(value: str, what: str) -> str:
+    """An https address (plain http only on this machine's loopback, where test and sandbox endpoints run)."""
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.netloc:
+        return value
+    if parts.scheme == "http" and (parts.hostname or "") in {h.strip("[]") for h in _LOOPBACK_HOSTS}:
+        return value
+    raise ValueError(f"{what} must be an https:// address, got {value!r}")
+
+
+class PriorAuthContact(Strict):
+    """How a payer takes prior-authorization requests: a fax line, a web portal, a Da Vinci PAS endpoint.
+
+    Each value is the payer's own published contact, so it carries where it was read (`source`)."""
+
+    fax: Annotated[str, Field(pattern=r"^\+?1?[ .-]?\(?[2-9][0-9]{2}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}$")] | None = None
+    portal_url: NonEmptyStr | None = None
+    pas_endpoint: NonEmptyStr | None = None  # the PAS FHIR base; Claim/$submit is appended
+    source: NonEmptyStr
+    evidence: Evidence
+    verified: StrictBool
+
+    @model_validator(mode="after")
+    def _checked(self) -> PriorAuthContact:
+        if not (self.fax or self.portal_url or self.pas_endpoint):
+            raise ValueError("a prior_auth contact needs at least one of fax, portal_url, pas_endpoint")
+        if self.portal_url:
+            _web_address(self.portal_url, "portal_url")
+        if self.pas_endpoint:
+            _web_address(self.pas_endpoint, "pas_endpoint")
+        if self.evidence == "K" and self.verified:
+            raise ValueError("evidence K (unconfirmed background knowledge) must have verified: false")
+        return self
+
+
 class Payer(Strict):
     id: Slug
     name: NonEmptyStr
@@ -48,6 +87,7 @@ class Payer(Strict):
     decision_clock: DecisionClock
     business_calendar: BusinessCalendar
     notes: NonEmptyStr | None = None
+    prior_auth: PriorAuthContact | None = None
 
 
 class PayerDirectory(Pack):
