@@ -91,12 +91,12 @@ def trial_plan_item_done(item_id: DbId, request: Request, ctx: AppCtx, session: 
                    save=lambda d: trial_plan_service.mark_item_done(session, actor=caller.actor, item_id=item_id, data=d))
 
 
-@router.get("/medication-trial-plans/{plan_id}/schedule.pdf")
-def trial_plan_schedule(plan_id: DbId, ctx: AppCtx, session: DbSession,
+@router.get("/medication-trial-plans/{trial_plan_id}/schedule.pdf")
+def trial_plan_schedule(trial_plan_id: DbId, ctx: AppCtx, session: DbSession,
                         caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
-    plan = session.get(TrialPlan, plan_id)
+    plan = session.get(TrialPlan, trial_plan_id)
     drug = service.pack(ctx.knowledge).drugs.get(plan.drug_key) if plan is not None else None
     today: date = service.today(ctx.calendar)
-    pdf = trial_plan_print.schedule_pdf(session, actor=caller.actor, plan_id=plan_id, today=today, drug_name=getattr(drug, "name", None))
-    headers = {"Content-Disposition": f'inline; filename="medication-schedule-{plan_id}.pdf"', "Cache-Control": "no-store"}
+    pdf = trial_plan_print.schedule_pdf(session, actor=caller.actor, plan_id=trial_plan_id, today=today, drug_name=getattr(drug, "name", None))
+    headers = {"Content-Disposition": f'inline; filename="medication-schedule-{trial_plan_id}.pdf"', "Cache-Control": "no-store"}
     return Response(pdf, media_type="application/pdf", headers=headers)
