@@ -15,7 +15,7 @@ down_revision = "0020_merge_issue_11"
 branch_labels = None
 depends_on = None
 
-FK = "fk_pt_authorization_extension_progress_report_id_pt_progress_report"
+FK = "fk_pt_authorization_extension_report"  # the naming convention's name is over PostgreSQL's 63 characters
 
 
 def upgrade() -> None:
