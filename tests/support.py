@@ -87,3 +87,25 @@ def small_pdf(title: str = "Scanned document") -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def page_form_post(client: TestClient, url: str, data: dict):  # noqa: ANN201
+    """A browser-style form post: the CSRF token in the form body, not the header, redirects not followed."""
+    headers = {k: v for k, v in client.headers.items() if k.lower() != "x-csrf-token"}
+    return client.post(url, data={**data, "csrf_token": client.headers["x-csrf-token"]}, headers=headers, follow_redirects=False)
+
+
+def page_section(html: str, section_id: str) -> str:
+    """One <section id=...> of a page (a panel), to check what it says apart from the rest."""
+    import re
+
+    match = re.search(rf'<section[^>]*id="{section_id}".*?</section>', html, re.S)
+    assert match, f"no #{section_id} on the page"
+    return match.group(0)
+
+
+def page_text(html: str) -> str:
+    """The words of some HTML, tags dropped and spaces collapsed."""
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

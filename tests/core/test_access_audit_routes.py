@@ -24,7 +24,7 @@ from painpath.core.auth.models import User
 from painpath.demo import demo_password, load_demo
 from painpath.intake.models import IntakeCall
 from painpath.intake.records.models import RecordsDocument, RecordsRequest
-from painpath.medications.plan_models import TaperPlan
+from painpath.medications.plan_models import TaperPlan, TrialPlan
 from painpath.patients.models import Episode, Patient
 from painpath.therapy.models import PtCourse
 from painpath.web.app import create_app
@@ -40,6 +40,7 @@ ID_SOURCES = {
     "case_id": (AuthorizationCase.id, AuthorizationCase.patient_id),
     "course_id": (PtCourse.id, PtCourse.patient_id),
     "taper_id": (TaperPlan.id, TaperPlan.patient_id),
+    "trial_plan_id": (TrialPlan.id, TrialPlan.patient_id),
     "request_id": (RecordsRequest.id, RecordsRequest.patient_id),
     "document_id": (RecordsDocument.id, Episode.patient_id),
     "call_id": (IntakeCall.id, IntakeCall.patient_id),
@@ -79,6 +80,9 @@ def _add_pt_course_and_taper(ctx, coordinator, clinician):  # noqa: ANN001, ANN2
         "prescriptions": [{"drug": "oxycodone", "strength": 10, "times_per_day": 4}], "target_mme": 15,
         "percent_per_month": 18.75, "faster_reason": "agreed four-month plan"})
     assert taper.status_code == 201, taper.text
+    plan = clinician.post(f"/api/episodes/{episode_id}/medication-trials/plan", json={
+        "drug_name": "gabapentin", "override_reason": "walked by the audit test", "target": {"daily_mg": 900, "success": "sleep"}})
+    assert plan.status_code == 201, plan.text
 
 
 def _add_records(ctx, client):  # noqa: ANN001, ANN202

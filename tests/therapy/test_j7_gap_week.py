@@ -119,7 +119,7 @@ def test_the_gap_week_opens_before_visit_7_and_the_extension_goes_out_in_time(cl
         "visit_type": "follow_up", "provider_type": "physician", "start_at": "2026-11-24T09:00:00", "reason": "PT progress review"})
     assert booked.status_code == 201, booked.text
     auth = read["authorizations"][0]
-    requested = coordinator.post(f"/api/pt-authorizations/{auth['id']}/extension-request", json={"version": 1})
+    requested = coordinator.post(f"/api/pt-authorizations/{auth['id']}/extension-request", json={"version": 1, "reason": "progress report faxed separately"})
     assert requested.status_code == 200, requested.text
     with db.session() as session:
         states = {t.kind: t.status for t in session.scalars(select(Task).where(Task.episode_id == episode_id))}
@@ -143,7 +143,7 @@ def test_without_an_answer_the_coordinator_is_told_two_business_days_before_visi
     episode_id = course["episode_id"]
     _visits_through(clock, client_for, course, date(2026, 11, 19))
     auth_id = course["authorizations"][0]["id"]
-    assert client_for("coordinator").post(f"/api/pt-authorizations/{auth_id}/extension-request", json={"version": 1}).status_code == 200
+    assert client_for("coordinator").post(f"/api/pt-authorizations/{auth_id}/extension-request", json={"version": 1, "reason": "progress report faxed separately"}).status_code == 200
     _visits_through(clock, client_for, course, date(2026, 11, 23))
     clock.move_to(morning(date(2026, 11, 24)))
     _sweep(ctx, db)

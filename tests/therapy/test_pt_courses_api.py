@@ -110,9 +110,9 @@ def test_extension_request_and_answer_are_versioned_and_recorded_once(client_for
     coordinator = client_for("coordinator")
     auth_id = coordinator.post(f"/api/pt-courses/{course['id']}/authorizations", json={
         "visits_approved": 8, "window_from": "2026-11-02", "window_to": "2026-12-31"}).json()["authorizations"][0]["id"]
-    assert coordinator.post(f"/api/pt-authorizations/{auth_id}/extension-request", json={"version": 2}).status_code == 409
-    assert coordinator.post(f"/api/pt-authorizations/{auth_id}/extension-request", json={"version": 1}).status_code == 200
-    assert coordinator.post(f"/api/pt-authorizations/{auth_id}/extension-request", json={"version": 2}).status_code == 409
+    assert coordinator.post(f"/api/pt-authorizations/{auth_id}/extension-request", json={"version": 2, "reason": "progress report faxed separately"}).status_code == 409
+    assert coordinator.post(f"/api/pt-authorizations/{auth_id}/extension-request", json={"version": 1, "reason": "progress report faxed separately"}).status_code == 200
+    assert coordinator.post(f"/api/pt-authorizations/{auth_id}/extension-request", json={"version": 2, "reason": "progress report faxed separately"}).status_code == 409
     incomplete = coordinator.post(f"/api/pt-authorizations/{auth_id}/extension-answer", json={"version": 2, "outcome": "approved"})
     assert incomplete.status_code == 422 and incomplete.json()["errors"][0]["field"] == "visits_approved"
     answered = coordinator.post(f"/api/pt-authorizations/{auth_id}/extension-answer", json={

@@ -116,8 +116,10 @@ def test_extension_request_and_answer_through_the_forms(client_for, staff, episo
     assert stale.status_code == 409 and "changed by someone else" in _section(stale, "physical-therapy")
     assert _one(db, PtAuthorization).extension_requested_at is None
 
-    sent = coordinator.post(f"/pt-authorizations/{authorization.id}/extension-request", data={"version": str(authorization.version)},
-                            follow_redirects=False)
+    no_reason = coordinator.post(f"/pt-authorizations/{authorization.id}/extension-request", data={"version": str(authorization.version)})
+    assert no_reason.status_code == 422 and "Reason there is no progress report" in _section(no_reason, "physical-therapy")
+    sent = coordinator.post(f"/pt-authorizations/{authorization.id}/extension-request",
+                            data={"version": str(authorization.version), "reason": "the report is on the way by fax"}, follow_redirects=False)
     assert sent.status_code == 303
     authorization = _one(db, PtAuthorization)
     assert authorization.extension_requested_at is not None

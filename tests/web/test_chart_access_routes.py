@@ -252,6 +252,10 @@ ROUTES = {
     ("POST", "/episodes/{episode_id}/naloxone-offers"): CLINICAL,
     ("POST", "/tapers/{taper_id}/pause"): CLINICAL,
     ("POST", "/tapers/{taper_id}/resume"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/tapers"): CLINICAL,
+    ("POST", "/taper-steps/{step_id}/done"): CLINICAL,
+    ("POST", "/trial-plan-items/{item_id}/done"): CLINICAL,
+    ("GET", "/medication-trial-plans/{trial_plan_id}/schedule.pdf"): CLINICAL,
     ("GET", "/authorizations"): CASELOAD_LIST,
     ("GET", "/authorizations/{case_id}"): CLINICAL,
     ("POST", "/authorizations/{case_id}/submit"): CLINICAL,
@@ -270,6 +274,9 @@ ROUTES = {
     ("POST", "/pt-courses/{course_id}/authorizations"): CLINICAL,
     ("POST", "/pt-authorizations/{authorization_id}/extension-request"): CLINICAL,
     ("POST", "/pt-authorizations/{authorization_id}/extension-answer"): CLINICAL,
+    ("POST", "/pt-courses/{course_id}/progress-reports"): CLINICAL,
+    ("POST", "/pt-courses/{course_id}/certifications"): CLINICAL,
+    ("POST", "/pt-courses/{course_id}/prescription/send"): CLINICAL,
 }
 
 # Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name.

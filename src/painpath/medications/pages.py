@@ -77,8 +77,18 @@ def _trials_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Episo
         "known_drugs": sorted(d.name for d in trials.drugs.values()),
         "plan_labels": trial_plan_form.PLAN_LABELS,
         "plannable_drugs": sorted(d.name for d in trials.drugs.values() if d.titration is not None),
+        "plans": _plans(asked), "kind_words": PLAN_ITEM_WORDS,
     }
     return [patient_pages.EpisodePanel("medications/episode_trials.html", context, slot="main")]
+
+
+PLAN_ITEM_WORDS = {"titration": "Dose step", "check": "Check", "evaluation": "Review"}
+
+
+def _plans(asked: patient_pages.PanelRequest) -> dict[int, dict[str, Any]]:
+    """Each planned trial's dated items (steps, checks, the review), keyed by the trial they plan."""
+    plans = trial_plan_service.plans_for_episode(asked.session, actor=asked.caller.actor, episode_id=asked.episode.id)
+    return {p.trial_id: {"plan": p, "items": trial_plan_service.plan_items(asked.session, p.id)} for p in plans}
 
 
 def _values(form: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
@@ -142,3 +152,6 @@ def plan_trial(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSessi
 from painpath.medications.safety_pages import router as _safety_router  # noqa: E402 - prescriptions, opioid safety, taper panels
 
 router.include_router(_safety_router)
+from painpath.medications.taper_pages import router as _taper_router  # noqa: E402 - start a taper, steps and plan items done
+
+router.include_router(_taper_router)

@@ -196,7 +196,7 @@ def _medication_panels(asked: patient_pages.PanelRequest) -> list[patient_pages.
     safety = _safety_panel(asked, clinicians)
     if safety is not None:
         panels.append(safety)
-    taper = _taper_panel(asked)
+    taper = _taper_panel(asked, listed)
     if taper is not None:
         panels.append(taper)
     return panels
@@ -248,16 +248,22 @@ def taper_rows(steps: list, today: date, paused: bool) -> list[ScheduleRow]:
     return rows
 
 
-def _taper_panel(asked: patient_pages.PanelRequest) -> patient_pages.EpisodePanel | None:
+def _taper_panel(asked: patient_pages.PanelRequest, listed: rx_service.PrescriptionList) -> patient_pages.EpisodePanel | None:
+    """The running (or last) taper; with none, the form to start one from the current oral opioids."""
+    from painpath.medications import taper_pages  # imported here: taper_pages reuses this module's form handling
+
     plans = taper_service.tapers_for_episode(asked.session, actor=asked.caller.actor, episode_id=asked.episode.id)
-    if not plans:
+    plan = next((p for p in reversed(plans) if p.status in (taper_service.ACTIVE, taper_service.PAUSED)), plans[-1] if plans else None)
+    startable = taper_pages.taperable(listed) if plan is None or plan.status == taper_service.COMPLETED else []
+    if plan is None and not startable:
         return None
-    plan = next((p for p in reversed(plans) if p.status in (taper_service.ACTIVE, taper_service.PAUSED)), plans[-1])
     today = rx_service.calendar_today(asked.ctx.calendar)
-    steps = taper_service.steps_of(asked.session, plan.id)
+    steps = taper_service.steps_of(asked.session, plan.id) if plan is not None else []
     return patient_pages.EpisodePanel("medications/episode_taper.html", {
-        "plan": plan, "rows": taper_rows(steps, today, plan.status == taper_service.PAUSED), "today": today,
-        "pause_labels": PAUSE_LABELS, "resume_labels": RESUME_LABELS, **_state(asked, "taper"),
+        "plan": plan, "rows": taper_rows(steps, today, plan is not None and plan.status == taper_service.PAUSED), "today": today,
+        "pause_labels": PAUSE_LABELS, "resume_labels": RESUME_LABELS, "taper_labels": taper_pages.TAPER_LABELS,
+        "done_labels": taper_pages.DONE_LABELS, "rates": taper_pages.RATES, "startable": startable, "sig_words": sig_words,
+        **_state(asked, "taper"),
     }, slot="main")
 
 

@@ -59,6 +59,10 @@ class PtAuthorization(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     extension_requested_at: Mapped[datetime | None] = mapped_column()
     extension_answered_at: Mapped[datetime | None] = mapped_column()
     extension_outcome: Mapped[str | None] = mapped_column(String(12))  # approved | denied | partial
+    # The request cites the progress report that supports it; without one, the reason there is none.
+    extension_progress_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pt_progress_report.id", ondelete="SET NULL", name="fk_pt_authorization_extension_report"))  # convention's name: > 63 chars
+    extension_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ProgressReport(Base, ClinicScopedMixin):

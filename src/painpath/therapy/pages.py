@@ -44,6 +44,11 @@ COURSE_LABELS = {
 }
 AUTHORIZATION_LABELS = {"visits_approved": "Visits approved", "window_from": "From", "window_to": "To",
                         "authorization_number": "Authorization number"}
+REQUEST_LABELS = {"progress_report_id": "Progress report sent with it", "reason": "Reason there is no progress report"}
+REPORT_LABELS = {"written_on": "Written on", "summary": "Progress summary"}
+CERTIFICATION_LABELS = {"certified_on": "Certified on", "role": "Who certifies"}
+SEND_LABELS = {"transport": "How to send", "practice_fax": "Practice fax"}
+TRANSPORTS = [("fax", "Fax it to the practice"), ("print", "I printed it (hand it to the patient)")]
 ANSWER_LABELS = {"outcome": "Payer's answer", **AUTHORIZATION_LABELS, "window_from": "New window from", "window_to": "New window to"}
 PRACTICE_KINDS = [("onsite", "At this clinic"), ("partner", "A partner practice")]
 ANSWER_OUTCOMES = [("approved", "Approved"), ("partial", "Partly approved"), ("denied", "Denied")]
@@ -108,6 +113,7 @@ def _course_views(ctx: AppContext, session: Any, episode: Episode, today: date) 
         return []
     rows = {a.id: a for a in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_([c.id for c in courses])))}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_({c.therapist_id for c in courses}))).all())
+    reports = service.progress_reports(session, course_ids=[c.id for c in courses])
     found = []
     for course in courses:
         view = service.evaluate(session, course=course, calendar=ctx.calendar, settings=ctx.settings)
@@ -119,6 +125,9 @@ def _course_views(ctx: AppContext, session: Any, episode: Episode, today: date) 
             "next_visit": next((v for v in view.visits if not v.recorded and v.on >= today), None),
             "authorizations": [_authorization_view(s, rows.get(s.authorization.id), today) for s in reversed(view.authorizations)],
             "obligations": [f for f in view.findings if isinstance(f, Obligation)],
+            "reports": [r for r in reports if r.course_id == course.id],
+            "report_choices": [(str(r.id), f"{_short(r.written_on, today)}: {r.summary[:60]}") for r in reports if r.course_id == course.id],
+            "certifications": sorted(c.on for c in view.facts.certifications),
         })
     return found
 
@@ -139,6 +148,9 @@ def _therapy_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Epis
         "courses": _course_views(ctx, session, episode, today), "today": today, "short": _short,
         "form": state.get("form", {}), "which": state.get("which"), "problems": problems, "errors": errors_by_field(problems),
         "course_labels": COURSE_LABELS, "authorization_labels": AUTHORIZATION_LABELS, "answer_labels": ANSWER_LABELS,
+        "request_labels": REQUEST_LABELS, "report_labels": REPORT_LABELS, "certification_labels": CERTIFICATION_LABELS,
+        "send_labels": SEND_LABELS, "transports": TRANSPORTS,
+        "can_report": caller.can(Permission.NOTE_WRITE), "can_certify": caller.can(Permission.NOTE_SIGN),
         "practice_kinds": PRACTICE_KINDS, "answer_outcomes": ANSWER_OUTCOMES,
         "can_prescribe": caller.can(Permission.EPISODE_WRITE), "can_authorize": caller.can(Permission.AUTHORIZATION_WORK),
     }
@@ -216,7 +228,7 @@ def extension_requested_form(authorization_id: DbId, request: Request, ctx: AppC
                              caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     episode_id = _authorization(session, caller, authorization_id).episode_id
     try:
-        data = ExtensionRequestedIn.model_validate(_values(form, {"version": "Version"}))
+        data = ExtensionRequestedIn.model_validate(_values(form, {"version": "Version", **REQUEST_LABELS}))
         service.record_extension_requested(session, actor=caller.actor, authorization_id=authorization_id, data=data)
         return _done(ctx, session, episode_id, f"pt-authorization-{authorization_id}")
     except (ValidationError, DomainError) as exc:
@@ -233,3 +245,8 @@ def extension_answer_form(authorization_id: DbId, request: Request, ctx: AppCtx,
         return _done(ctx, session, episode_id, f"pt-authorization-{authorization_id}")
     except (ValidationError, DomainError) as exc:
         return _refused(request, ctx, session, caller, episode_id, f"answer-{authorization_id}", form, exc)
+
+
+from painpath.therapy.report_pages import router as _report_router  # noqa: E402 - progress reports, certifications, sending the prescription
+
+router.include_router(_report_router)

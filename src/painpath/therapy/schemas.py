@@ -35,6 +35,9 @@ class AuthorizationIn(_Input):
 class ExtensionRequestedIn(_Input):
     version: Version
     requested_at: PlausibleDateTime | None = Field(default=None, description="Defaults to now")
+    # The progress report sent with the request (one of the course's); without one, `reason` says why.
+    progress_report_id: DbId | None = None
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class ExtensionAnswerIn(_Input):

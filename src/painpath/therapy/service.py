@@ -147,9 +147,19 @@ def record_extension_requested(session: Session, *, actor: Actor, authorization_
     _check_version(row, data.version)
     if row.extension_requested_at is not None:
         raise Conflict(FieldProblem("extension_requested_at", "not_yet_requested", "The extension was already requested"))
+    reason = (data.reason or "").strip() or None
+    if data.progress_report_id is not None:
+        report = session.get(ProgressReport, data.progress_report_id)
+        if report is None or report.course_id != course.id:
+            raise InvalidInput(FieldProblem("progress_report_id", "same_course", "Choose a progress report written for this PT course"))
+    elif reason is None:
+        raise InvalidInput(FieldProblem("reason", "required_without_progress_report",
+                                        "Choose the progress report sent with the request, or say why there is none"))
     row.extension_requested_at = data.requested_at or utcnow()
+    row.extension_progress_report_id, row.extension_reason = data.progress_report_id, reason
     session.flush()
-    _audit(session, actor, "pt_authorization.extension_requested", course, authorization_id=row.id)
+    _audit(session, actor, "pt_authorization.extension_requested", course, authorization_id=row.id,
+           progress_report_id=data.progress_report_id, with_reason=reason is not None)
     return row
 
 
