@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
@@ -31,10 +32,11 @@ class Crawl:
     refused: dict[str, tuple[str, int]] = field(default_factory=dict)  # url -> (the page that linked it, status)
 
 
-def crawl(client: TestClient, *, start: str = "/", limit: int = 3000) -> Crawl:
+def crawl(client: TestClient, *, start: str = "/", limit: int = 3000, same: Callable[[str], str] = str) -> Crawl:
+    """`same` names the links that lead to the same page (by default only identical ones): one of them is walked."""
     result = Crawl()
     queue: deque[tuple[str, str]] = deque([(start, "(start)")])
-    seen = {start}
+    seen = {same(start)}
     while queue and len(result.pages) + len(result.refused) < limit:
         url, source = queue.popleft()
         response = client.get(url, follow_redirects=True)
@@ -46,8 +48,8 @@ def crawl(client: TestClient, *, start: str = "/", limit: int = 3000) -> Crawl:
         result.pages[url] = response.text
         for href in HREF.findall(response.text):
             href = unescape(href)
-            if href not in seen and not SKIP.match(href):
-                seen.add(href)
+            if same(href) not in seen and not SKIP.match(href):
+                seen.add(same(href))
                 queue.append((href, url))
     return result
 
