@@ -5,7 +5,8 @@ submitted once with bad input: a marker typed into each free-text field, "abc" i
 in date fields, other required fields left empty. The answer must be the form again (422, or 409 when the
 form carries a stale version) as an HTML page that names a field with a message and still shows each marker.
 Forms whose only inputs are buttons, hidden values, choices or files have nothing typed to keep; they are
-listed for the record and skipped.
+listed for the record and skipped. Forms the demo clinic never shows (no record in the state that offers
+them) are not reached by the walk.
 """
 
 from __future__ import annotations
