@@ -107,3 +107,16 @@ def test_a_report_outside_every_window_meets_no_check(client_for, episode_id, db
 
 def test_front_desk_may_not_record_a_procedure(client_for, episode_id):
     assert _record(client_for("front_desk"), episode_id).status_code == 403
+
+
+def test_a_stimulator_trial_asks_where_it_was_done_and_keeps_the_region_chosen(client_for, episode_id, db):
+    """A procedure the catalogue allows on any region (the stimulator trial) needs the Region field of the form."""
+    clinician = client_for("clinician")
+    trial = {"procedure_key": "scs_trial", "cpt_codes": "63650", "side": "none", "levels": "", "performed_on": DONE_ON.isoformat()}
+    refused = clinician.post(f"/episodes/{episode_id}/procedures", data=trial, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Say where the spinal cord stimulator trial was done" in refused.text
+    saved = clinician.post(f"/episodes/{episode_id}/procedures", data={**trial, "region": "lumbar"}, follow_redirects=False)
+    assert saved.status_code == 303
+    with db.session() as session:
+        assert session.scalars(select(PerformedProcedure)).one().region == "lumbar"

@@ -114,3 +114,141 @@ def worklist_row(page: Page, title: str):  # noqa: ANN201
 
 def episode(page: Page, episode_id: int) -> None:
     page.goto(f"/episodes/{episode_id}")
+
+
+# --- Episode page steps (J5, J10) -------------------------------------------------------------------------
+
+def attend_first_visit(page: Page, episode_id: int) -> None:
+    """The front desk checks the patient in and completes the booked visit from the episode's Visits panel."""
+    episode(page, episode_id)
+    page.locator("button[id$='-check-in']").first.click()
+    page.locator("button[id$='-complete']").first.click()
+    expect(page.locator("table.appointments")).to_contain_text("Completed")
+
+
+def add_care(page: Page, *, kind: str, what: str, started: str, source: str = "reported", drug_class: str = "",
+             helped: str = "unknown") -> None:
+    """One line of conservative care from the episode page's panel."""
+    panel = page.locator("#conservative-care")
+    panel.get_by_text("Add conservative care").click()
+    form = page.locator("#care-form")
+    form.get_by_label("Kind of care").select_option(kind)
+    form.get_by_label("What was done").fill(what)
+    form.get_by_label("Started").fill(started)
+    form.get_by_label("Source").select_option(source)
+    if drug_class:
+        form.get_by_label("Drug class").fill(drug_class)
+    form.get_by_label("Did it help").select_option(helped)
+    form.get_by_role("button", name="Add care").click()
+    expect(page.locator("#conservative-care")).to_contain_text(what)
+
+
+def record_study_with_report(page: Page, *, modality: str, region: str, study: str, on: str, summary: str) -> None:
+    """An outside study whose report is on file and supports the diagnosis, from the Imaging panel."""
+    page.locator("#imaging").get_by_text("Record a study").click()
+    form = page.locator("#study-form")
+    form.get_by_label("Modality").select_option(modality)
+    form.locator("#study-region").select_option(region)
+    form.get_by_label("Study", exact=True).fill(study)
+    form.get_by_label("Date of the study").fill(on)
+    form.locator("#study-report_on_file").check()
+    form.locator("#study-concordant").select_option("yes")
+    form.locator("#study-summary").fill(summary)
+    form.get_by_role("button", name="Record study").click()
+    expect(page.locator("#imaging article.study")).to_contain_text(study)
+
+
+def start_plan(page: Page, pathway_id: str, *, goal: str) -> None:
+    """The clinician builds the plan from a pathway on the episode page's Care plan panel."""
+    build = page.locator("#plan-build")
+    build.get_by_label("Pathway").select_option(pathway_id)
+    build.get_by_label("Goal 1 in words").fill(goal)
+    build.get_by_role("button", name="Start the plan").click()
+    expect(page.locator("#plan-current-step")).to_be_visible()
+
+
+def open_authorization(page: Page, procedure_id: str, *, side: str = "none") -> int:
+    """Opens a case from the episode page's Authorizations panel, then its case page; returns its id."""
+    page.locator("#authorizations").get_by_text("Open an authorization").click()
+    form = page.locator("#open-authorization")
+    form.locator("#f-auth-procedure").select_option(procedure_id)
+    form.locator("#f-auth-side").select_option(side)
+    form.get_by_role("button", name="Open authorization").click()
+    expect(page).to_have_url(re.compile(r"#authorization-\d+$"))
+    case_id = int(page.url.rsplit("-", 1)[1])
+    page.locator(f"#authorization-{case_id}").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/authorizations/{case_id}$"))
+    return case_id
+
+
+def record_procedure(page: Page, procedure_id: str, *, cpt: str, side: str, on: str, pain_before: int,
+                     region: str = "", levels: str = "") -> None:
+    """A performed procedure from the episode page's Procedures panel (`region` only for one done anywhere)."""
+    page.locator("#procedures").get_by_text("Record a performed procedure").click()
+    form = page.locator("#procedure-form")
+    form.get_by_label("Procedure").select_option(procedure_id)
+    form.get_by_label("CPT codes").fill(cpt)
+    if region:
+        form.get_by_label("Region").select_option(region)
+    form.get_by_label("Side").select_option(side)
+    form.get_by_label("Levels").fill(levels)
+    form.get_by_label("Date performed").fill(on)
+    form.get_by_label("Pain just before").fill(str(pain_before))
+    form.get_by_label("Pain scale").select_option("nrs")
+    form.get_by_role("button", name="Record procedure").click()
+    expect(page.locator("#procedure-errors")).to_have_count(0)
+    expect(page.locator("#procedures article.procedure")).not_to_have_count(0)
+
+
+def criterion(page: Page, criterion_id: str):  # noqa: ANN201
+    """A payer criterion's row on the case page."""
+    return page.locator(f"#criterion-{criterion_id}")
+
+
+def give_questionnaire(page: Page, episode_id: int, instrument_id: str, answers: list[int]) -> None:
+    """A questionnaire from the episode page's Questionnaires panel, item n answered answers[n-1]."""
+    episode(page, episode_id)
+    panel = page.locator("#questionnaires")
+    panel.get_by_text("Start a questionnaire").click()
+    panel.locator(f"a[href$='/instruments/{instrument_id}']").click()
+    for number, value in enumerate(answers, 1):
+        page.locator(f"#q-{instrument_id}_{number}-{value}").check()
+    page.get_by_role("button", name="Save answers").click()
+    expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}#administration-\d+$"))
+
+
+def add_case_document(page: Page, case_id: int, *, kind: str, title: str, on: str, result: str = "") -> None:
+    """A document placed in an authorization's kit from its case page."""
+    page.goto(f"/authorizations/{case_id}")
+    page.locator("#add-document").get_by_text("Add a document").click()
+    form = page.locator("#add-document")
+    form.locator("#f-doc-kind").select_option(kind)
+    form.locator("#f-doc-title").fill(title)
+    form.locator("#f-doc-date").fill(on)
+    if result:
+        form.locator("#f-doc-result").fill(result)
+    form.get_by_role("button", name="Add document").click()
+    expect(page.locator("#documents .auth-documents")).to_contain_text(title)
+
+
+def add_relief_report(page: Page, procedure_row: int, *, on: str, pain_now: int, hours_after: int, lasted_days: int,
+                      function: str, regained: str) -> None:
+    """A relief report on a performed procedure, from the episode page's Procedures panel."""
+    article = page.locator(f"#procedure-{procedure_row}")
+    article.get_by_text("Add a relief report").click()
+    form = page.locator(f"#relief-form-{procedure_row}")
+    form.get_by_label("Date of the report").fill(on)
+    form.get_by_label("Pain score now").fill(str(pain_now))
+    form.get_by_label("Hours after the procedure").fill(str(hours_after))
+    form.locator(f"#f-lasted_days-{procedure_row}").fill(str(lasted_days))
+    form.get_by_label("Function").select_option(function)
+    form.get_by_label("What the patient could do again").fill(regained)
+    form.get_by_role("button", name="Save relief report").click()
+    expect(page.locator(f"#procedure-{procedure_row} .reliefs")).to_contain_text(regained)
+
+
+def confirm_plan_step(page: Page) -> None:
+    """The clinician confirms the plan's proposal on the Care plan panel, which starts the next step."""
+    confirm = page.locator("#plan-confirm")
+    confirm.get_by_role("button", name="Confirm and start the next step").click()
+    expect(page.locator("#plan-current-step")).to_be_visible()
