@@ -98,3 +98,94 @@ def test_j2_lumbar_stenosis_taper_and_two_epidurals(page: Page, ctx, staff, serv
     safety = page.locator("#opioid-safety")
     expect(safety).to_contain_text(re.compile(r"Urine drug test\s*Last 07 Jan 2027; next due \d\d \w\w\w 2027"))
     page.screenshot(path=f"{SHOTS}/j2-opioid-safety.png", full_page=True)
+
+    # The taper, from the medication page: 60 to 15 MME/day in four months is 45/60/4 = 18.75% of the starting
+    # dose a month, faster than the 10% default, so it needs the clinician's reason.
+    start = open_details(page, "#start-taper")
+    start.get_by_label(re.compile(r"^Target \(MME a day\)")).fill("15")
+    start.get_by_label(re.compile(r"^Lower by")).fill(str((60 - 15) / 60 / 4 * 100))
+    start.get_by_label(re.compile(r"^Reason for a faster pace")).fill("Agreed four-month plan with the patient; walker and PT started")
+    start.get_by_role("button", name="Start the taper").click()
+    taper = page.locator("#taper")
+    expect(taper).to_contain_text("From 60 to 15 MME/day")
+    rows = _taper_rows(page)
+    _assert_schedule(rows, start=VISIT_DAY, strengths=_strengths(ctx))
+    schedule = taper.get_by_role("link", name=re.compile("Printable schedule"))
+    pdf = page.request.get(schedule.get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"].startswith("application/pdf")
+    assert pdf.body().startswith(b"%PDF")
+    _mark_due_rows(page, VISIT_DAY)
+    expect(page.locator("#taper .taper-row").first).to_contain_text("Done")
+    page.screenshot(path=f"{SHOTS}/j2-taper.png", full_page=True)
+
+    # 1 Feb: the first epidural, recorded on the procedures panel with the pain just before it.
+    server_clock.move_to(_chicago(FIRST_EPIDURAL, 13))
+    page.goto(f"/episodes/{episode_id}")
+    record_procedure(page, procedure=EPIDURAL, cpt="62323", levels="L4-5", on=FIRST_EPIDURAL.isoformat(), baseline_pain="7")
+    first = page.locator("#procedures article.procedure")
+    expect(first).to_have_count(1)
+    expect(first).to_contain_text("Done 01 Feb 2027")
+
+    # 4 Feb, 72 hours after: 70% relief. The coordinator opens the authorization for the second epidural; the
+    # payer's repeat rule (at least 50% lasting at least 2 weeks) cannot be met before 15 Feb.
+    server_clock.move_to(_chicago(date(2027, 2, 4), 13))
+    page.goto(f"/episodes/{episode_id}")
+    add_relief(page, page.locator("#procedures article.procedure").first, on="2027-02-04", percent="70", hours_after="72",
+               lasted_days="3")
+    expect(page.locator("#procedures .reliefs")).to_contain_text("04 Feb 2027")
+    as_role(page, "coordinator")
+    page.goto(f"/episodes/{episode_id}")
+    open_authorization(page, procedure=EPIDURAL, cpt="62323", levels="L4-5", planned_on="2027-02-22")
+    page.locator("#authorizations").get_by_role("link", name=EPIDURAL).click()
+    case_url = page.url
+    repeat = page.locator("#criterion-repeat_response")
+    expect(repeat).to_contain_text("Not yet (met on 15 Feb 2027)")
+    expect(repeat).to_contain_text("50%")
+    page.screenshot(path=f"{SHOTS}/j2-second-epidural-not-yet.png", full_page=True)
+
+    # 8 Feb: the monthly follow-up and the second taper step, recorded as they happen.
+    server_clock.move_to(_chicago(date(2027, 2, 8), 10))
+    as_role(page, "clinician")
+    page.goto(f"/episodes/{episode_id}")
+    _mark_due_rows(page, date(2027, 2, 8))
+
+    # 16 Feb: 60% relief that has lasted 15 days, function better: the payer's required benefit. The second
+    # epidural's authorization is eligible on that criterion, and the frequency limit counts one of four.
+    server_clock.move_to(_chicago(TWO_WEEKS_AFTER, 10))
+    add_relief(page, page.locator("#procedures article.procedure").first, on=TWO_WEEKS_AFTER.isoformat(), percent="60",
+               lasted_days="15", function="Better")
+    expect(page.locator("#procedures .reliefs li")).to_have_count(2)
+    page.goto(case_url)
+    expect(page.locator("#criterion-repeat_response")).to_contain_text("Met")
+    expect(page.locator("#criterion-repeat_response")).to_contain_text("lasted")
+    expect(page.locator("#criterion-frequency_12_months")).to_contain_text("Met")
+    page.screenshot(path=f"{SHOTS}/j2-second-epidural-eligible.png", full_page=True)
+
+
+def _assert_schedule(rows: list[tuple[date, str, str]], *, start: date, strengths: set[float]) -> None:
+    """Dated rows, dose steps in real oxycodone tablet strengths, MME never rising and ending at 15 within four
+    months, with no gap of more than a month between rows (at least monthly follow-up)."""
+    steps = [(on, what, float(mme)) for on, what, mme in rows if what.startswith("Step")]
+    assert steps and steps[0][0] == start
+    for _on, what, _mme in steps:
+        given = [float(s) for s in re.findall(r"([\d.]+) mg (?:once|twice|three times|four times) a day", what)]
+        assert given and set(given) <= strengths, what
+    levels = [mme for _on, _what, mme in steps]
+    assert levels == sorted(levels, reverse=True) and levels[0] < 60 and levels[-1] == 15
+    assert steps[-1][0] <= start + timedelta(days=4 * 31)
+    dates = [start] + [on for on, _what, _mme in rows]
+    assert dates == sorted(dates)
+    assert max((b - a).days for a, b in zip(dates, dates[1:])) <= 31
+    assert dates[-1] >= steps[-1][0]  # a follow-up after the last step
+
+
+def _mark_due_rows(page: Page, today: date) -> None:
+    """Every taper row dated today or earlier recorded (dose step made, follow-up visit held), one click each."""
+    while True:
+        due = [row for row in page.locator("#taper .taper-row").all()
+               if row.locator("button").count() and datetime.strptime(row.locator("td").first.inner_text().strip(), "%d %b %Y").date() <= today]
+        if not due:
+            return
+        left = page.locator("#taper .taper-row button").count()
+        due[0].locator("button").click()
+        expect(page.locator("#taper .taper-row button")).to_have_count(left - 1)
