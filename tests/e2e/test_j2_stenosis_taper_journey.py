@@ -161,6 +161,15 @@ def test_j2_lumbar_stenosis_taper_and_two_epidurals(page: Page, ctx, staff, serv
     expect(page.locator("#criterion-frequency_12_months")).to_contain_text("Met")
     page.screenshot(path=f"{SHOTS}/j2-second-epidural-eligible.png", full_page=True)
 
+    # The rest of the taper, month by month: each row is recorded on its day, none is missed.
+    as_role(page, "clinician")
+    for day in (date(2027, 3, 8), date(2027, 4, 7), date(2027, 5, 7)):
+        server_clock.move_to(_chicago(day, 10))
+        page.goto(f"/episodes/{episode_id}")
+        _mark_due_rows(page, day)
+    states = page.locator("#taper .taper-row td[data-label=State]").all_inner_texts()
+    assert states and all(s.strip() == "Done" for s in states), states
+
 
 def _assert_schedule(rows: list[tuple[date, str, str]], *, start: date, strengths: set[float]) -> None:
     """Dated rows, dose steps in real oxycodone tablet strengths, MME never rising and ending at 15 within four
