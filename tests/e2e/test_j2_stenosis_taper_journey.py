@@ -42,6 +42,11 @@ def _strengths(ctx) -> set[float]:  # noqa: ANN001
     return set(ctx.knowledge.tablet_products["oxycodone_ir"].strengths_mg)
 
 
+def _payer_rule(ctx, criterion_id: str):  # noqa: ANN001, ANN202
+    """One criterion of Aetna commercial's interlaminar epidural policy, from the policy pack."""
+    return next(c for c in ctx.knowledge.policies["typical_ilesi"].criteria if c.id == criterion_id)
+
+
 def _taper_rows(page: Page) -> list[tuple[date, str, str]]:
     rows = []
     for row in page.locator("#taper .taper-row").all():
@@ -138,9 +143,11 @@ def test_j2_lumbar_stenosis_taper_and_two_epidurals(page: Page, ctx, staff, serv
     open_authorization(page, procedure=EPIDURAL, cpt="62323", levels="L4-5", planned_on="2027-02-22")
     page.locator("#authorizations").get_by_role("link", name=EPIDURAL).click()
     case_url = page.url
+    rule = _payer_rule(ctx, "repeat_response")
+    lasting_until = rule.min_lasting.after(FIRST_EPIDURAL)
     repeat = page.locator("#criterion-repeat_response")
-    expect(repeat).to_contain_text("Not yet (met on 15 Feb 2027)")
-    expect(repeat).to_contain_text("50%")
+    expect(repeat).to_contain_text(f"Not yet (met on {lasting_until:%d %b %Y})")
+    expect(repeat).to_contain_text(f"at least {rule.min_relief_percent:g}% relief")
     page.screenshot(path=f"{SHOTS}/j2-second-epidural-not-yet.png", full_page=True)
 
     # 8 Feb: the monthly follow-up and the second taper step, recorded as they happen.
@@ -152,13 +159,18 @@ def test_j2_lumbar_stenosis_taper_and_two_epidurals(page: Page, ctx, staff, serv
     # 16 Feb: 60% relief that has lasted 15 days, function better: the payer's required benefit. The second
     # epidural's authorization is eligible on that criterion, and the frequency limit counts one of four.
     server_clock.move_to(_chicago(TWO_WEEKS_AFTER, 10))
-    add_relief(page, page.locator("#procedures article.procedure").first, on=TWO_WEEKS_AFTER.isoformat(), percent="60",
-               lasted_days="15", function="Better")
+    assert lasting_until < TWO_WEEKS_AFTER
+    add_relief(page, page.locator("#procedures article.procedure").first, on=TWO_WEEKS_AFTER.isoformat(),
+               percent=f"{rule.min_relief_percent + 10:g}", lasted_days=str((TWO_WEEKS_AFTER - FIRST_EPIDURAL).days), function="Better")
     expect(page.locator("#procedures .reliefs li")).to_have_count(2)
     page.goto(case_url)
     expect(page.locator("#criterion-repeat_response")).to_contain_text("Met")
     expect(page.locator("#criterion-repeat_response")).to_contain_text("lasted")
+    year = _payer_rule(ctx, "frequency_12_months")
     expect(page.locator("#criterion-frequency_12_months")).to_contain_text("Met")
+    expect(page.locator("#criterion-frequency_12_months")).to_contain_text(
+        f"1 session in the last {year.window_days} days (1 Feb 2027); this one would be the 2nd, and this payer allows at most {year.max_sessions}")
+    expect(page.locator("#criteria .auth-outcome")).to_have_text("Eligible now")
     page.screenshot(path=f"{SHOTS}/j2-second-epidural-eligible.png", full_page=True)
 
     # The rest of the taper, month by month: each row is recorded on its day, none is missed.
