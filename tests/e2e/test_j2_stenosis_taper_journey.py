@@ -57,6 +57,9 @@ def _taper_rows(page: Page) -> list[tuple[date, str, str]]:
 
 def test_j2_lumbar_stenosis_taper_and_two_epidurals(page: Page, ctx, staff, server_clock):
     ctx.settings.session_hours = 24 * 200
+    # The first episode page of a fresh server compiles every panel's template; on a busy machine that alone
+    # passed the 10 s default once (PostgreSQL, load ~20), so navigations get more room than clicks.
+    page.set_default_navigation_timeout(30_000)
     server_clock.move_to(_chicago(CALL_DAY, 9))
 
     # The phone call: routine, the first visit booked for Thursday.
