@@ -252,3 +252,69 @@ def confirm_plan_step(page: Page) -> None:
     confirm = page.locator("#plan-confirm")
     confirm.get_by_role("button", name="Confirm and start the next step").click()
     expect(page.locator("#plan-current-step")).to_be_visible()
+
+def attend_visit(page: Page, *, when: str) -> None:
+    """The booked visit shown as `when` (like "Thu 07 Jan 2027 09:00") is checked in, then completed."""
+    row = page.locator("table.appointments tbody tr", has_text=when)
+    row.get_by_role("button", name="Check in").click()
+    page.locator("table.appointments tbody tr", has_text=when).get_by_role("button", name="Complete visit").click()
+    expect(page.locator("table.appointments tbody tr", has_text=when)).to_contain_text("Completed")
+
+
+def open_details(page: Page, selector: str):  # noqa: ANN201
+    """A folded form (<details>) opened, like a person clicking its summary; returns it."""
+    box = page.locator(selector)
+    if box.get_attribute("open") is None:
+        box.locator("summary").first.click()
+    return box
+
+
+def record_prescription(page: Page, *, drug: str, strength: str, times: str, days: str = "30") -> None:
+    """A tablet prescription (mg, one tablet a dose, by mouth) from the medications panel of the episode page."""
+    add = open_details(page, "#add-prescription")
+    add.get_by_label("Drug", exact=True).fill(drug)
+    add.get_by_label("Strength", exact=True).fill(strength)
+    add.get_by_label("Unit", exact=True).select_option("mg")
+    add.get_by_label("Units per dose").fill("1")
+    add.get_by_label(re.compile(r"^Times a day")).fill(times)
+    add.get_by_label("Form", exact=True).select_option("oral")
+    add.get_by_label("Days supply").fill(days)
+    add.get_by_role("button", name="Save prescription").click()
+
+
+def record_procedure_by_name(page: Page, *, procedure: str, cpt: str, levels: str, on: str, baseline_pain: str) -> None:
+    """A performed procedure from the procedures panel of the episode page; `procedure` is the choice's words."""
+    box = open_details(page, "#procedures > details")
+    box.get_by_label(re.compile("^Procedure")).first.select_option(label=procedure)
+    page.locator("#proc-cpt_codes").fill(cpt)
+    page.locator("#proc-levels").fill(levels)
+    page.locator("#proc-performed_on").fill(on)
+    page.locator("#proc-baseline_pain").fill(baseline_pain)
+    page.locator("#proc-baseline_scale").select_option("nrs")
+    page.get_by_role("button", name="Record procedure").click()
+
+
+def add_relief(page: Page, procedure, *, on: str, percent: str, hours_after: str = "", lasted_days: str = "",  # noqa: ANN001
+               function: str = "") -> None:
+    """A relief report on one performed procedure (its <article> on the procedures panel)."""
+    procedure.locator("summary", has_text="Add a relief report").click()
+    form = procedure.locator("form[id^=relief-form]")
+    form.locator("input[name=measured_on]").fill(on)
+    form.locator("input[name=percent]").fill(percent)
+    if hours_after:
+        form.locator("input[name=hours_after]").fill(hours_after)
+    if lasted_days:
+        form.locator("input[name=lasted_days]").fill(lasted_days)
+    if function:
+        form.locator("select[name=function_change]").select_option(label=function)
+    form.get_by_role("button", name="Save relief report").click()
+
+
+def open_authorization_by_name(page: Page, *, procedure: str, cpt: str, levels: str, planned_on: str) -> None:
+    """An authorization opened from the episode page's authorizations panel; the case page follows."""
+    box = open_details(page, "#open-authorization")
+    box.locator("#f-auth-procedure").select_option(label=procedure)
+    box.locator("#f-auth-cpt").fill(cpt)
+    box.locator("#f-auth-levels").fill(levels)
+    box.locator("#f-auth-planned").fill(planned_on)
+    box.get_by_role("button", name="Open authorization").click()
