@@ -1,0 +1,101 @@
+"""Journey J6 in a real browser, from the phone call (the clinic scenarios, journey J6): facet-mediated low
+back pain under Medicare (Noridian JF). Two medial branch blocks, then radiofrequency ablation.
+
+Each patient is a new call at the front desk; the first visit is attended; the workup Medicare asks for
+(failed PT, a lumbar MRI, a baseline ODI) is entered on the episode's panels and the questionnaire page;
+the blocks and their relief go on the procedures panel; the coordinator opens the ablation request from the
+episode page and reads the case page. The thresholds checked (80% after each block, 14 days between) are
+read from the payer's policy pack, never typed here. The live server's clock is moved (`server_clock`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from journey_pages import (add_conservative_care, add_relief, as_role, attend_first_visit, book_visit, episode,
+                           give_questionnaire, new_call, open_authorization, record_imaging_study, record_procedure,
+                           routine_triage, worklist_row)
+from support import SCREENSHOTS
+
+pytestmark = pytest.mark.e2e
+
+PAYER = "medicare_noridian_jf"
+LEVELS = "L4-5, L5-S1"
+INTAKE = datetime(2026, 9, 8, 15, 0, tzinfo=timezone.utc)  # Tue 8 Sep 2026, 10:00 in Chicago
+FIRST_VISIT = datetime(2026, 9, 15, 15, 0, tzinfo=timezone.utc)  # Tue 15 Sep
+BLOCK_1 = datetime(2026, 10, 5, 15, 0, tzinfo=timezone.utc)  # Mon 5 Oct
+
+
+def _at(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+def _block_rule(ctx) -> tuple[float, int]:  # noqa: ANN001
+    """The Medicare lumbar ablation policy's block rule: (least relief after each block, least days between)."""
+    plan_type = ctx.knowledge.payers[PAYER].plan_type
+    for policy in ctx.knowledge.policies.values():
+        if "rfa_lumbar" in policy.procedures and (PAYER in policy.payers or plan_type in policy.plan_types):
+            for criterion in policy.criteria:
+                if criterion.type == "diagnostic_blocks":
+                    return criterion.min_relief_percent, criterion.min_days_between
+    raise AssertionError("no Medicare ablation block rule in the packs")
+
+
+def _facet_patient(page: Page, server_clock, *, given: str, family: str, member_id: str) -> int:  # noqa: ANN001
+    """The call, the first visit attended and the workup on pages; returns the episode's id."""
+    server_clock.move_to(INTAKE)
+    as_role(page, "front_desk")
+    new_call(page, caller=f"{given} {family}", given=given, family=family, born="1958-05-20", sex="female",
+             reason="Low back pain for six months, worse leaning back, no leg pain", where="low back, both sides",
+             payer=PAYER, member_id=member_id, weeks="28")
+    episode_id = routine_triage(page, age=68, onset_days=190)
+    book_visit(page, "2026-09-15T10:00")
+    expect(page.locator("table.appointments")).to_contain_text("15 Sep 2026")
+
+    server_clock.move_to(FIRST_VISIT)  # the front desk checks her in and out; the clinician charts
+    episode(page, episode_id)
+    attend_first_visit(page)
+    as_role(page, "clinician")
+    episode(page, episode_id)
+    add_conservative_care(page, kind="physical_therapy", description="PT, core stabilization, 10 weeks",
+                          start="2026-06-01", end="2026-08-15", failed="yes")
+    record_imaging_study(page, modality="mri", study="MRI lumbar spine without contrast", performed_on="2026-09-01",
+                         concordant="yes", summary="Facet arthropathy L4-5, L5-S1; no stenosis", region="lumbar")
+    give_questionnaire(page, episode_id, "odi", {f"odi_{i}": 3 for i in range(1, 11)})
+    return episode_id
+
+
+def _block(page: Page, server_clock, episode_id: int, on: datetime, relief: float, exception: str | None = None) -> int:  # noqa: ANN001
+    """A lumbar medial branch block on `on` (pain 7 before) and its relief 4 hours later, on the procedures panel."""
+    server_clock.move_to(on)
+    episode(page, episode_id)
+    block = record_procedure(page, key="mbb_lumbar", cpt="64493, 64494", side="bilateral", levels=LEVELS, on=_at(on),
+                             baseline=7, exception=exception)
+    add_relief(page, block, on=_at(on), percent=relief, hours_after=4)
+    return block
+
+
+def _ablation_case(page: Page, episode_id: int) -> int:
+    as_role(page, "coordinator")
+    episode(page, episode_id)
+    return open_authorization(page, procedure="rfa_lumbar", cpt="64635, 64636", side="bilateral", levels=LEVELS, place="22")
+
+
+def test_j6_a_78_percent_block_ten_days_after_the_first_makes_ablation_not_eligible(page: Page, ctx, staff, server_clock):
+    ctx.settings.session_hours = 24 * 200
+    least_relief, least_days = _block_rule(ctx)
+    episode_id = _facet_patient(page, server_clock, given="Nora", family="Lindqvist", member_id="1EG4TE5MK73")
+    _block(page, server_clock, episode_id, BLOCK_1, 85)
+    _block(page, server_clock, episode_id, BLOCK_1 + timedelta(days=10), 78)
+
+    _ablation_case(page, episode_id)
+    expect(page.locator("#criteria .auth-outcome")).to_have_text("Not eligible")
+    blocks = page.locator("#criterion-diagnostic_blocks")
+    expect(blocks).to_contain_text(f"Block 2 gave 78% relief; this payer needs at least {least_relief:g}% after each block")
+    expect(blocks).to_contain_text("blocks 10 days apart")
+    expect(blocks).to_contain_text(f"at least {least_days} days after the one before, unless an exception reason is documented")
+    page.screenshot(path=f"{SCREENSHOTS}/j6-not-eligible-case.png", full_page=True)
