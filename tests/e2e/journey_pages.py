@@ -218,3 +218,11 @@ def open_authorization(page: Page, *, procedure: str, cpt: str, side: str, level
     link.click()
     expect(page).to_have_url(re.compile(rf"/authorizations/{case_id}$"))
     return case_id
+
+
+def record_onset(page: Page, onset: str) -> None:
+    """On the episode page: the date the pain started, from the care team form (the call gave only weeks)."""
+    page.locator("#care-team").get_by_text("Assign the clinician and coordinator, or edit the summary and onset").click()
+    page.locator("#care-team").get_by_label("Onset date").fill(onset)
+    page.locator("#care-team").get_by_role("button", name="Save").click()
+    expect(page.locator("section[aria-labelledby=summary-heading]")).not_to_contain_text("Not recorded")

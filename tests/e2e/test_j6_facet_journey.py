@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from journey_pages import (add_conservative_care, add_relief, as_role, attend_first_visit, book_visit, episode,
-                           give_questionnaire, new_call, open_authorization, record_imaging_study, record_procedure,
+                           give_questionnaire, new_call, open_authorization, record_imaging_study, record_onset, record_procedure,
                            routine_triage, worklist_row)
 from support import SCREENSHOTS
 
@@ -61,6 +61,7 @@ def _facet_patient(page: Page, server_clock, *, given: str, family: str, member_
     attend_first_visit(page)
     as_role(page, "clinician")
     episode(page, episode_id)
+    record_onset(page, "2026-03-01")
     add_conservative_care(page, kind="physical_therapy", description="PT, core stabilization, 10 weeks",
                           start="2026-06-01", end="2026-08-15", failed="yes")
     record_imaging_study(page, modality="mri", study="MRI lumbar spine without contrast", performed_on="2026-09-01",
@@ -99,3 +100,80 @@ def test_j6_a_78_percent_block_ten_days_after_the_first_makes_ablation_not_eligi
     expect(blocks).to_contain_text("blocks 10 days apart")
     expect(blocks).to_contain_text(f"at least {least_days} days after the one before, unless an exception reason is documented")
     page.screenshot(path=f"{SCREENSHOTS}/j6-not-eligible-case.png", full_page=True)
+
+
+def test_j6_blocks_ten_days_apart_pass_when_the_exception_reason_is_recorded(page: Page, ctx, staff, server_clock):
+    ctx.settings.session_hours = 24 * 200
+    episode_id = _facet_patient(page, server_clock, given="Elsa", family="Marwick", member_id="2FH5UF6NL84")
+    _block(page, server_clock, episode_id, BLOCK_1, 85)
+    reason = "Travelling to her daughter's wedding for three weeks; the second block was moved earlier"
+    _block(page, server_clock, episode_id, BLOCK_1 + timedelta(days=10), 82, exception=reason)
+
+    _ablation_case(page, episode_id)
+    blocks = page.locator("#criterion-diagnostic_blocks")
+    expect(blocks).to_contain_text("Met")
+    expect(page.locator("#criteria .auth-warnings")).to_contain_text(f"Blocks 10 days apart (5 Oct 2026 and 15 Oct 2026): accepted because an exception is documented: {reason}")
+    expect(page.locator("#criteria .auth-outcome")).to_have_text("Eligible now")
+
+
+def _relief_windows(ctx, performed_on: datetime) -> list[tuple[str, datetime, datetime]]:  # noqa: ANN001
+    """The ablation's relief checks as its pack gives them: (name, window opens, window closes)."""
+    checks = ctx.knowledge.procedures["rfa_lumbar"].relief_checks
+    return [(c.name, performed_on + timedelta(days=c.days()[0]), performed_on + timedelta(days=c.days()[1])) for c in checks]
+
+
+def test_j6_blocks_of_85_and_82_percent_15_days_apart_lead_to_ablation_and_its_3_and_6_month_checks(
+        page: Page, ctx, staff, server_clock):
+    ctx.settings.session_hours = 24 * 400
+    episode_id = _facet_patient(page, server_clock, given="Ingrid", family="Halvorsen", member_id="3GJ6VG7PM95")
+    _block(page, server_clock, episode_id, BLOCK_1, 85)
+    second = BLOCK_1 + timedelta(days=15)
+    _block(page, server_clock, episode_id, second, 82)
+
+    # The same day, the coordinator opens the request: eligible now; it goes to Noridian by fax and is approved.
+    _ablation_case(page, episode_id)
+    expect(page.locator("#criteria .auth-outcome")).to_have_text("Eligible now")
+    expect(page.locator("#criterion-diagnostic_blocks")).to_contain_text("Met")
+    page.screenshot(path=f"{SCREENSHOTS}/j6-eligible-case.png", full_page=True)
+    page.locator("#form-submit summary").click()
+    page.locator("#f-submit-channel").select_option("fax")
+    page.locator("#f-submit-reference").fill("FAX-20261020-1")
+    page.locator("#form-submit").get_by_role("button", name="Record submission").click()
+    expect(page.locator("#case-state")).to_have_text(re.compile("Submitted", re.I))
+    page.locator("#form-decision summary").click()
+    page.locator("#f-decision-outcome").select_option("approve")
+    page.locator("#f-decision-number").fill("UTN-J6-7781")
+    page.locator("#f-decision-units").fill("2")
+    page.locator("#f-decision-from").fill("2026-10-21")
+    page.locator("#f-decision-to").fill("2027-01-18")
+    page.locator("#form-decision").get_by_role("button", name="Record answer").click()
+    expect(page.locator("#case-state")).to_have_text(re.compile("Approved", re.I))
+
+    # Mon 2 Nov: the ablation, recorded on the procedures panel; its relief checks come from the pack.
+    ablation_day = datetime(2026, 11, 2, 16, 0, tzinfo=timezone.utc)
+    server_clock.move_to(ablation_day)
+    as_role(page, "clinician")
+    episode(page, episode_id)
+    ablation = record_procedure(page, key="rfa_lumbar", cpt="64635, 64636", side="bilateral", levels=LEVELS,
+                                on=_at(ablation_day), baseline=7)
+    windows = _relief_windows(ctx, ablation_day)
+    assert [name for name, *_ in windows] == ["3 months after", "6 months after"]
+    expect(page.locator(f"#procedure-{ablation} .relief-checks li")).to_have_count(2)
+
+    # Each check is the nurse's on the worklist, due at the close of its window, and met by a relief report.
+    for number, (name, opens, closes) in enumerate(windows, start=1):
+        server_clock.move_to(opens)
+        as_role(page, "nurse")
+        row = worklist_row(page, f"Relief check {number} due: {name}")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Halvorsen, Ingrid")
+        expect(row).to_contain_text(closes.strftime("%a %d %b %Y"))
+        if number == 1:
+            page.screenshot(path=f"{SCREENSHOTS}/j6-relief-check-worklist.png", full_page=True)
+        as_role(page, "clinician")
+        episode(page, episode_id)
+        add_relief(page, ablation, on=_at(opens), percent=70)
+        expect(page.locator(f"#procedure-{ablation} .relief-checks li").nth(number - 1)).to_contain_text(
+            f"reported {opens.strftime('%d %b %Y')}")
+        as_role(page, "nurse")
+        expect(worklist_row(page, f"Relief check {number} due: {name}")).to_have_count(0)
