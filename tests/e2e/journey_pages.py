@@ -213,6 +213,57 @@ def give_questionnaire(page: Page, episode_id: int, instrument_id: str, answers:
     panel.locator(f"a[href$='/instruments/{instrument_id}']").click()
     for number, value in enumerate(answers, 1):
         page.locator(f"#q-{instrument_id}_{number}-{value}").check()
+
+# --- Charting on the episode page (procedures, relief, workup, authorizations) ---------------------------
+
+
+def attend_first_visit_from_episode(page: Page) -> None:
+    """On the episode page, by the front desk: the booked first visit checked in, then completed (attendance meets it)."""
+    visits = page.locator("#visits")
+    visits.get_by_role("button", name="Check in").first.click()
+    page.locator("#visits").get_by_role("button", name="Complete visit").first.click()
+    expect(page.locator("#visits").get_by_role("button", name="Complete visit")).to_have_count(0)
+
+
+def add_conservative_care(page: Page, *, kind: str, description: str, start: str, end: str | None = None,
+                          failed: str = "unknown", source: str = "reported") -> None:
+    """The conservative care panel's form; `failed` is yes (it failed), no or unknown as the form offers."""
+    panel = page.locator("#conservative-care")
+    panel.get_by_text("Add conservative care").click()
+    form = page.locator("#care-form")
+    form.get_by_label("Kind", exact=False).first.select_option(kind)
+    page.locator("#care-description").fill(description)
+    page.locator("#care-start_date").fill(start)
+    if end:
+        page.locator("#care-end_date").fill(end)
+    page.locator("#care-source").select_option(source)
+    page.locator("#care-failed").select_option(failed)
+    form.get_by_role("button", name="Add care").click()
+    expect(page.locator("#conservative-care")).to_contain_text(description)
+
+
+def record_imaging_study(page: Page, *, modality: str, study: str, performed_on: str, concordant: str = "unknown",
+                         summary: str = "", region: str | None = None) -> None:
+    """The imaging panel's form, with the report on file when a `summary` is given."""
+    page.locator("#imaging").get_by_text("Record a study").click()
+    page.locator("#study-modality").select_option(modality)
+    if region:
+        page.locator("#study-region").select_option(region)
+    page.locator("#study-study").fill(study)
+    page.locator("#study-performed_on").fill(performed_on)
+    if summary:
+        page.locator("#study-report_on_file").check()
+        page.locator("#study-summary").fill(summary)
+    page.locator("#study-concordant").select_option(concordant)
+    page.locator("#study-form").get_by_role("button", name="Record study").click()
+    expect(page.locator("#imaging article.study").filter(has_text=study)).to_have_count(1)
+
+
+def give_questionnaire_by_item(page: Page, episode_id: int, instrument_id: str, answers: dict[str, int]) -> None:
+    """The questionnaire page, each item answered by its value, saved; back on the episode page."""
+    page.goto(f"/episodes/{episode_id}/instruments/{instrument_id}")
+    for item, value in answers.items():
+        page.locator(f"#q-{item}-{value}").check()
     page.get_by_role("button", name="Save answers").click()
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}#administration-\d+$"))
 
@@ -318,3 +369,60 @@ def open_authorization_by_name(page: Page, *, procedure: str, cpt: str, levels: 
     box.locator("#f-auth-levels").fill(levels)
     box.locator("#f-auth-planned").fill(planned_on)
     box.get_by_role("button", name="Open authorization").click()
+
+def record_procedure_returning_id(page: Page, *, key: str, cpt: str, side: str, levels: str, on: str, baseline: float,
+                     scale: str = "nrs", exception: str | None = None) -> int:
+    """The procedures panel's form; returns the recorded procedure's id (the newest article)."""
+    page.locator("#procedures").get_by_text("Record a performed procedure").click()
+    page.locator("#proc-procedure_key").select_option(key)
+    page.locator("#proc-cpt_codes").fill(cpt)
+    page.locator("#proc-side").select_option(side)
+    page.locator("#proc-levels").fill(levels)
+    page.locator("#proc-performed_on").fill(on)
+    page.locator("#proc-baseline_pain").fill(str(baseline))
+    page.locator("#proc-baseline_scale").select_option(scale)
+    if exception:
+        page.locator("#proc-spacing_exception").fill(exception)
+    before = set(page.locator("#procedures article.procedure").evaluate_all("els => els.map(e => e.id)"))
+    page.locator("#procedure-form").get_by_role("button", name="Record procedure").click()
+    articles = page.locator("#procedures article.procedure")
+    expect(articles).to_have_count(len(before) + 1)
+    (new,) = set(articles.evaluate_all("els => els.map(e => e.id)")) - before
+    return int(new.removeprefix("procedure-"))
+
+
+def add_relief_by_id(page: Page, procedure_id: int, *, on: str, percent: float, hours_after: float | None = None,
+               scale: str = "nrs") -> None:
+    """A relief report on a procedure, as a percent of the pain before it."""
+    page.locator(f"#procedure-{procedure_id}").get_by_text("Add a relief report").click()
+    page.locator(f"#f-measured_on-{procedure_id}").fill(on)
+    page.locator(f"#f-percent-{procedure_id}").fill(f"{percent:g}")
+    page.locator(f"#f-scale-{procedure_id}").select_option(scale)
+    if hours_after is not None:
+        page.locator(f"#f-hours_after-{procedure_id}").fill(f"{hours_after:g}")
+    page.locator(f"#relief-form-{procedure_id}").get_by_role("button", name="Save relief report").click()
+    expect(page.locator(f"#procedure-{procedure_id} .reliefs")).to_contain_text(f"{percent:g}%")
+
+
+def open_authorization_returning_id(page: Page, *, procedure: str, cpt: str, side: str, levels: str, place: str) -> int:
+    """The episode page's "Open an authorization" form; follows the new case's link to its page; its id."""
+    page.locator("#authorizations").get_by_text("Open an authorization").click()
+    page.locator("#f-auth-procedure").select_option(procedure)
+    page.locator("#f-auth-cpt").fill(cpt)
+    page.locator("#f-auth-side").select_option(side)
+    page.locator("#f-auth-levels").fill(levels)
+    page.locator("#f-auth-pos").select_option(place)
+    page.locator("#authorizations").get_by_role("button", name="Open authorization").click()
+    link = page.locator("#authorizations .auth-lines li a").last
+    case_id = int(link.get_attribute("href").rsplit("/", 1)[1])
+    link.click()
+    expect(page).to_have_url(re.compile(rf"/authorizations/{case_id}$"))
+    return case_id
+
+
+def record_onset(page: Page, onset: str) -> None:
+    """On the episode page: the date the pain started, from the care team form (the call gave only weeks)."""
+    page.locator("#care-team").get_by_text("Assign the clinician and coordinator, or edit the summary and onset").click()
+    page.locator("#care-team").get_by_label("Onset date").fill(onset)
+    page.locator("#care-team").get_by_role("button", name="Save").click()
+    expect(page.locator("section[aria-labelledby=summary-heading]")).not_to_contain_text("Not recorded")

@@ -100,3 +100,21 @@ def test_add_diagnoses_refuses_codes_that_are_not_billable_icd10(db, staff, clie
             service.add_diagnoses(session, actor=actor, episode_id=episode_id, codes=["M54", "XYZ.9"], source="test")
     assert [p.rule for p in refused.value.problems] == ["icd10_cm_billable", "icd10_cm_exists"]
     assert _row(db, episode_id).icd10_codes == ["M54.12"]
+
+
+def test_the_onset_date_is_recorded_on_the_episode_page_and_an_older_form_keeps_it(client_for, db, patient_payload, episode_payload):
+    clinician = client_for("clinician")
+    episode_id = _episode(client_for("coordinator"), patient_payload, {**episode_payload, "onset_date": None})
+    page = clinician.get(f"/episodes/{episode_id}").text
+    assert 'name="onset_date"' in page and "Not recorded" in page
+    form = {"problem_summary": episode_payload["problem_summary"], "onset_date": "2026-03-01", "version": "1"}
+    saved = clinician.post(f"/episodes/{episode_id}/care-team", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert str(_row(db, episode_id).onset_date) == "2026-03-01"
+    # A form without the field (sent before the field existed) leaves the date alone.
+    again = clinician.post(f"/episodes/{episode_id}/care-team", data={"problem_summary": "Neck pain", "version": "2"}, follow_redirects=False)
+    assert again.status_code == 303, again.text
+    assert str(_row(db, episode_id).onset_date) == "2026-03-01"
+    # Not a date: the form comes back naming the field.
+    refused = clinician.post(f"/episodes/{episode_id}/care-team", data={**form, "onset_date": "March", "version": "3"})
+    assert refused.status_code == 422 and "Onset date" in refused.text

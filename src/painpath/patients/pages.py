@@ -412,6 +412,7 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
     care_problems = care.get("problems", [])
     care_form = care.get("form") or {
         "problem_summary": episode.problem_summary, "version": episode.version,
+        "onset_date": episode.onset_date.isoformat() if episode.onset_date else "",
         "responsible_clinician_id": episode.responsible_clinician_id or "", "coordinator_id": episode.coordinator_id or "",
     }
     return _page(
@@ -434,7 +435,9 @@ def episode_page(
     return render_episode_page(request, ctx, session, caller, episode_id)
 
 
-CARE_TEAM_FIELDS = ("problem_summary", "responsible_clinician_id", "coordinator_id")
+# The onset date is here too: an intake call gives only "for how long", and payers' duration rules
+# (pain for at least 3 months) need the date the clinician records at the first visit.
+CARE_TEAM_FIELDS = ("problem_summary", "onset_date", "responsible_clinician_id", "coordinator_id")
 
 
 @router.post("/episodes/{episode_id}/care-team")
@@ -442,11 +445,13 @@ def edit_care_team(
     episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)],
 ) -> Response:
-    """Assign or reassign the responsible clinician and coordinator, and edit the problem summary; the
+    """Assign or reassign the responsible clinician and coordinator, edit the problem summary and onset date; the
     episode's other facts are sent back as they are, so the same EpisodeUpdate rules as the API apply."""
     _patient, episode = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
     current = EpisodeUpdate.model_construct(**{name: getattr(episode, name) for name in EpisodeUpdate.model_fields if name != "version"})
-    values = {**current.model_dump(), **{name: form.get(name) or None for name in CARE_TEAM_FIELDS}, "version": form.get("version") or None}
+    # A field the form did not send keeps its value (an older form without the onset date clears nothing).
+    sent = {name: form.get(name) or None for name in CARE_TEAM_FIELDS if name in form}
+    values = {**current.model_dump(), **sent, "version": form.get("version") or None}
     try:
         service.update_episode(session, actor=caller.actor, episode_id=episode_id, data=EpisodeUpdate.model_validate(values))
         ctx.reconcile(session, [episode_id])
