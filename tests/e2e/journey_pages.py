@@ -114,3 +114,47 @@ def worklist_row(page: Page, title: str):  # noqa: ANN201
 
 def episode(page: Page, episode_id: int) -> None:
     page.goto(f"/episodes/{episode_id}")
+
+
+def new_patient(page: Page, *, mrn: str, given: str, family: str, born: str, sex: str, phone: str,
+                payer: str | None = None, member_id: str = "", effective_from: str = "") -> None:
+    """The New patient form (Patients > New patient), with the insurance card when there is one; ends on the patient page."""
+    nav(page, "Patients")
+    page.get_by_role("link", name="New patient").click()
+    page.get_by_label("Given name").fill(given)
+    page.get_by_label("Family name").fill(family)
+    page.get_by_label("Date of birth").fill(born)
+    page.get_by_label("Sex").select_option(sex)
+    page.get_by_label("MRN").fill(mrn)
+    page.get_by_label("Phone").fill(phone)
+    if payer:
+        page.get_by_label("Payer").select_option(payer)
+        page.get_by_label("Member ID").fill(member_id)
+        page.get_by_label("Effective from").fill(effective_from)
+    page.get_by_role("button", name="Save patient").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(family)
+
+
+def request_records(page: Page, *, provider: str, kind: str, fax: str, items: list[str], release: str, clinician: str,
+                    transport: str = "print") -> None:
+    """On the episode's records tracker: the prior provider listed, then one request for `items` (their labels) sent."""
+    adding = page.locator("form[action$='/records/providers']")
+    adding.get_by_label("Name").fill(provider)
+    adding.get_by_label("Kind").select_option(kind)
+    adding.get_by_label("Fax").fill(fax)
+    adding.get_by_role("button", name="Add provider").click()
+    form = page.locator("#new-request")
+    form.get_by_label("Provider").select_option(label=provider)
+    form.get_by_label("Send by").select_option(transport)
+    for item in items:
+        form.get_by_label(item, exact=True).check()
+    form.get_by_label("Patient's signed release").fill(release)
+    form.get_by_label("Requesting clinician").select_option(label=clinician)
+    form.get_by_role("button", name="Create and send request").click()
+
+
+def check_in_visit(page: Page, when: str) -> None:
+    """The Visits panel of the episode page at hand: the visit at `when` (as the panel shows it) checked in."""
+    row = page.locator("table.appointments tbody tr", has_text=when)
+    row.get_by_role("button", name="Check in").click()
+    expect(page.locator("table.appointments tbody tr", has_text=when)).to_contain_text("Checked in")
