@@ -158,3 +158,46 @@ def check_in_visit(page: Page, when: str) -> None:
     row = page.locator("table.appointments tbody tr", has_text=when)
     row.get_by_role("button", name="Check in").click()
     expect(page.locator("table.appointments tbody tr", has_text=when)).to_contain_text("Checked in")
+
+
+def clinic_jobs_run(ctx) -> None:  # noqa: ANN001
+    """What the clinic's background job does every minute on the moved clock: every open episode reconciled, so
+    obligations that only the date opens (an escalation, a recertification) reach the worklist."""
+    with ctx.db.session() as session:
+        ctx.reconcile(session)
+
+
+def pt_panel(page: Page):  # noqa: ANN201
+    return page.locator("#physical-therapy")
+
+
+def start_pt_course(page: Page, *, protocol: str, practice: str, per_week: str, weeks: str, starts: str) -> None:
+    """On the episode page's PT panel: a course from a protocol, with the clinic's first therapist."""
+    panel = pt_panel(page)
+    panel.get_by_text("Start a PT course from a protocol").click()
+    panel.get_by_label("Protocol").select_option(protocol)
+    panel.get_by_label("Therapist").select_option(index=1)
+    panel.get_by_label("Practice", exact=True).fill(practice)
+    panel.get_by_label("Visits a week").fill(per_week)
+    panel.get_by_label("Weeks").fill(weeks)
+    panel.get_by_label("Starts on").fill(starts)
+    panel.get_by_role("button", name="Start the PT course").click()
+
+
+def record_pt_authorization(page: Page, *, visits: str, window_from: str, window_to: str, number: str) -> None:
+    panel = pt_panel(page)
+    panel.get_by_text("Record a visit authorization").click()
+    panel.get_by_label("Visits approved").fill(visits)
+    panel.get_by_label("From", exact=True).fill(window_from)
+    panel.get_by_label("To", exact=True).fill(window_to)
+    panel.get_by_label("Authorization number").fill(number)
+    panel.get_by_role("button", name="Record the authorization").click()
+
+
+def record_pt_visit_note(page: Page, episode_id: int) -> None:
+    """The therapist starts today's PT visit note on the episode page (visits used are counted from these notes)."""
+    episode(page, episode_id)
+    form = page.locator("#new-note")
+    form.get_by_label("Visit type", exact=True).select_option("pt_visit")
+    form.get_by_role("button", name="Start note").click()
+    expect(page).to_have_url(re.compile(r"/encounters/\d+$"))
