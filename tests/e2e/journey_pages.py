@@ -47,10 +47,7 @@ def new_call(page: Page, *, caller: str, given: str, family: str, born: str, sex
     page.get_by_label("Caller's phone").fill(phone)
     page.get_by_label("Caller is").select_option(relation)
     page.get_by_label("Patient's phone").fill(phone)
-    page.get_by_label("Given name").fill(given)
-    page.get_by_label("Family name").fill(family)
-    page.get_by_label("Date of birth").fill(born)
-    page.get_by_label("Sex").select_option(sex)
+    fill_person(page, given=given, family=family, born=born, sex=sex)
     page.get_by_label("Referring provider").fill("Dr. Amy Chen (PCP)")
     page.get_by_label("Payer").select_option(payer)
     page.get_by_label("Member ID").fill(member_id)  # with a payer, the card's member id makes the coverage
@@ -121,10 +118,7 @@ def new_patient(page: Page, *, mrn: str, given: str, family: str, born: str, sex
     """The New patient form (Patients > New patient), with the insurance card when there is one; ends on the patient page."""
     nav(page, "Patients")
     page.get_by_role("link", name="New patient").click()
-    page.get_by_label("Given name").fill(given)
-    page.get_by_label("Family name").fill(family)
-    page.get_by_label("Date of birth").fill(born)
-    page.get_by_label("Sex").select_option(sex)
+    fill_person(page, given=given, family=family, born=born, sex=sex)
     page.get_by_label("MRN").fill(mrn)
     page.get_by_label("Phone").fill(phone)
     if payer:
@@ -201,3 +195,20 @@ def record_pt_visit_note(page: Page, episode_id: int) -> None:
     form.get_by_label("Visit type", exact=True).select_option("pt_visit")
     form.get_by_role("button", name="Start note").click()
     expect(page).to_have_url(re.compile(r"/encounters/\d+$"))
+
+
+def fill_person(page: Page, *, given: str, family: str, born: str, sex: str) -> None:
+    """Who the patient is, as the new-call and new-patient forms both ask it."""
+    page.get_by_label("Given name").fill(given)
+    page.get_by_label("Family name").fill(family)
+    page.get_by_label("Date of birth").fill(born)
+    page.get_by_label("Sex").select_option(sex)
+
+
+def record_pt_progress_report(page: Page, summary: str) -> None:
+    """On the PT panel of the episode page at hand, the therapist's progress report written today."""
+    panel = pt_panel(page)
+    panel.get_by_text("Record a progress report").click()
+    panel.get_by_label("Progress summary").fill(summary)
+    panel.get_by_role("button", name="Save the progress report").click()
+    expect(pt_panel(page)).to_contain_text(summary[:20])

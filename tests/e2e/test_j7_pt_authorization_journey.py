@@ -16,7 +16,6 @@ clinic's background job (`clinic_jobs_run`), as they would every minute in the c
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -24,7 +23,7 @@ from playwright.sync_api import Page, expect
 
 from journey_pages import (
     as_role, book_visit, check_in_visit, clinic_jobs_run, episode, new_call, pt_panel, record_pt_authorization,
-    record_pt_visit_note, routine_triage, start_pt_course, worklist_row,
+    record_pt_progress_report, record_pt_visit_note, routine_triage, start_pt_course, worklist_row,
 )
 from support import SCREENSHOTS
 
@@ -104,11 +103,7 @@ def test_j7_the_extension_goes_out_with_the_progress_note_and_visit_9_is_not_blo
     # Visit 6 (Thu 19 Nov): the therapist writes the progress report on the PT panel.
     _therapist_records(page, server_clock, episode_id, PLAN[5:6])
     episode(page, episode_id)
-    panel = pt_panel(page)
-    panel.get_by_text("Record a progress report").click()
-    panel.get_by_label("Progress summary").fill("Sitting 40 min (was 15); ODI 38 -> 26; holds of 10 s pain-free")
-    panel.get_by_role("button", name="Save the progress report").click()
-    expect(pt_panel(page)).to_contain_text("ODI 38 -> 26")
+    record_pt_progress_report(page, "Sitting 40 min (was 15); ODI 38 -> 26; holds of 10 s pain-free")
     expect(worklist_row(page, "Write the PT progress note")).to_have_count(0)
 
     # The coordinator sees the two other gap-week tasks, due the same Friday.
@@ -201,10 +196,7 @@ def test_j7_medicare_progress_every_10_treatment_days_and_recertification_every_
     expect(due).to_contain_text("Thu 03 Dec 2026")
     _therapist_records(page, server_clock, episode_id, days[7:])
     episode(page, episode_id)
-    panel = pt_panel(page)
-    panel.get_by_text("Record a progress report").click()
-    panel.get_by_label("Progress summary").fill("10 treatment days: walks 30 min, ODI 40 -> 30")
-    panel.get_by_role("button", name="Save the progress report").click()
+    record_pt_progress_report(page, "10 treatment days: walks 30 min, ODI 40 -> 30")
     expect(worklist_row(page, "Medicare PT progress report due by treatment day 10")).to_have_count(0)
 
     # 90 days from Thu 29 Oct is Tue 26 Jan 2027 (day 1 the certification day); the course runs to late February.
