@@ -11,10 +11,9 @@ from datetime import datetime, timezone
 import pytest
 from playwright.sync_api import Page, expect
 
-from painpath.core.auth.service import actor_for
-from painpath.patients import service as patients
-from painpath.patients.schemas import PatientIn
-from journey_pages import answer_all_no, decision, new_call, question, sign_in, sign_out, worklist_row
+from journey_pages import (
+    answer_all_no, check_in_visit, decision, new_call, new_patient, question, request_records, sign_in, sign_out, worklist_row,
+)
 from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +40,8 @@ def test_j8_emergent_cauda_equina_is_a_hard_stop_until_a_clinician_acknowledges(
     page.wait_for_load_state("load")
     question(page, re.compile("^Any new trouble passing urine")).get_by_label("Yes", exact=True).check()
     expect(decision(page)).to_contain_text("Emergent")
+    # The answer alone, before anything is saved, already alerts a clinician.
+    expect(page.locator("#clinician-alerted")).to_contain_text("A clinician has been alerted")
     question(page, re.compile("^Any new numbness or pins and needles between your legs")).get_by_label("Yes", exact=True).check()
     expect(decision(page)).to_contain_text("saddle numbness")
     expect(decision(page)).to_contain_text("Tell the caller now")
@@ -87,7 +88,7 @@ def test_j8_emergent_cauda_equina_is_a_hard_stop_until_a_clinician_acknowledges(
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}$"))
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.locator("#ack-errors")).to_contain_text("What was done")
-    page.get_by_label("What was done").fill("Spoke with the patient; on the way to the ED. ED charge nurse notified.")
+    page.locator("#acknowledge").get_by_label("What was done").fill("Spoke with the patient; on the way to the ED. ED charge nurse notified.")
     page.get_by_role("button", name="Acknowledge").click()
     acknowledged = page.locator("#acknowledged")
     expect(acknowledged).to_contain_text("Acknowledged by Clinician User on Mon 07 Dec 2026")
@@ -108,13 +109,10 @@ def test_j8_emergent_cauda_equina_is_a_hard_stop_until_a_clinician_acknowledges(
 def test_j8_urgent_fever_in_a_person_who_injects_drugs_is_seen_by_the_next_business_day(page: Page, ctx, staff, server_clock):
     ctx.settings.session_hours = 24 * 30
     server_clock.move_to(MONDAY_MORNING)
-    with ctx.db.session() as session:
-        patient = patients.create_patient(session, actor=actor_for(staff["front_desk"]), data=PatientIn(
-            mrn="MRN-3003", given_name="Jon", family_name="Reyes", birth_date="1990-02-03", sex="male", phone="555-0190",
-        ))
-        patient_id = patient.id
     sign_in(page, "front_desk")
-    page.goto(f"/patients/{patient_id}")
+    new_patient(page, mrn="MRN-3003", given="Jon", family="Reyes", born="1990-02-03", sex="male", phone="555-0190",
+                payer="aetna_commercial", member_id="W330300190", effective_from="2026-01-01")
+    expect(page.locator("#coverage")).to_contain_text("W330300190")
     page.get_by_role("link", name="New intake call").click()
     expect(page.locator(".known-patient")).to_contain_text("Reyes, Jon")
     page.get_by_label("Caller's name").fill("Jon Reyes")
@@ -224,6 +222,15 @@ def test_j8_routine_callback_first_visit_with_an_app_and_records_the_same_day(pa
     expect(page.get_by_label("Visit type")).to_have_value("new_patient")
     expect(page.get_by_label("Provider")).to_have_value("app")
     page.screenshot(path=f"{SHOTS}/intake-routine-routing.png", full_page=True)
+
+    # The same day, from the records tracker the call links to: the PCP's records are requested.
+    records.click()
+    request_records(page, provider="Dr. Amy Chen (PCP)", kind="physician", fax="555-010-0140",
+                    items=["Office notes", "MRI reports"], release="Release signed by phone at intake", clinician="Clinician User")
+    request = page.locator("#requests tbody tr", has_text="Dr. Amy Chen (PCP)")
+    expect(request).to_contain_text("Sent Mon 07 Dec 2026 · today")
+    expect(request).to_contain_text("Office notes")
+    page.screenshot(path=f"{SHOTS}/intake-routine-records.png", full_page=True)
     sign_out(page)
 
     sign_in(page, "coordinator")
@@ -239,6 +246,24 @@ def test_j8_routine_callback_first_visit_with_an_app_and_records_the_same_day(pa
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}$"))
     expect(page.locator("table.appointments")).to_contain_text("Tue 15 Dec 2026 09:30")
     expect(page.locator("table.appointments")).to_contain_text("Advanced practice provider")
-    expect(page.get_by_role("region", name="Open tasks")).not_to_contain_text("Book the first visit")
+    # Booking alone does not meet the first-visit duty: it becomes checking the patient in on that day.
+    tasks = page.get_by_role("region", name="Open tasks")
+    expect(tasks).not_to_contain_text("Book the first visit")
+    expect(tasks).to_contain_text("Check the patient in at the first visit")
     page.screenshot(path=f"{SHOTS}/intake-routine-booked.png", full_page=True)
     expect(worklist_row(page, "Book the first visit")).to_have_count(0)
+    sign_out(page)
+
+    # Tue 15 Dec, 09:25 in Chicago: the front desk sees the check-in due today and checks the patient in.
+    server_clock.move_to(datetime(2026, 12, 15, 15, 25, tzinfo=timezone.utc))
+    sign_in(page, "front_desk")
+    row = worklist_row(page, "Check the patient in at the first visit")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Tue 15 Dec 2026")
+    row.get_by_role("link", name="Lindqvist, Rosa", exact=True).click()
+    check_in_visit(page, "Tue 15 Dec 2026 09:30")
+    expect(page.get_by_role("region", name="Open tasks")).not_to_contain_text("first visit")
+    expect(worklist_row(page, "Check the patient in at the first visit")).to_have_count(0)
+    page.wait_for_load_state("load")
+    page.get_by_label("Status").select_option("met")
+    expect(page.locator("#worklist-table tbody tr", has_text="Check the patient in at the first visit")).to_contain_text("First visit attended Tue 15 Dec 2026")

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from painpath.worklist.models import Task
-from test_intake_journeys import _new_call, _question, _sign_in
+from journey_pages import new_call as _new_call, question as _question, sign_in as _sign_in
 
 pytestmark = pytest.mark.e2e
 
