@@ -413,6 +413,7 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
     care_form = care.get("form") or {
         "problem_summary": episode.problem_summary, "version": episode.version,
         "responsible_clinician_id": episode.responsible_clinician_id or "", "coordinator_id": episode.coordinator_id or "",
+        "onset_date": episode.onset_date.isoformat() if episode.onset_date else "",
     }
     return _page(
         request, "patients/episode.html", ctx, caller, status_code=status_code,
@@ -435,6 +436,9 @@ def episode_page(
 
 
 CARE_TEAM_FIELDS = ("problem_summary", "responsible_clinician_id", "coordinator_id")
+# Asked after the episode was opened (a payer's pain-duration rule needs it); taken only when the form
+# carries the field, so a post without it leaves the recorded onset as it is.
+ONSET_FIELD = "onset_date"
 
 
 @router.post("/episodes/{episode_id}/care-team")
@@ -442,11 +446,12 @@ def edit_care_team(
     episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
     caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)],
 ) -> Response:
-    """Assign or reassign the responsible clinician and coordinator, and edit the problem summary; the
+    """Assign or reassign the responsible clinician and coordinator, edit the problem summary and the onset date; the
     episode's other facts are sent back as they are, so the same EpisodeUpdate rules as the API apply."""
     _patient, episode = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
     current = EpisodeUpdate.model_construct(**{name: getattr(episode, name) for name in EpisodeUpdate.model_fields if name != "version"})
-    values = {**current.model_dump(), **{name: form.get(name) or None for name in CARE_TEAM_FIELDS}, "version": form.get("version") or None}
+    fields = (*CARE_TEAM_FIELDS, ONSET_FIELD) if ONSET_FIELD in form else CARE_TEAM_FIELDS
+    values = {**current.model_dump(), **{name: form.get(name) or None for name in fields}, "version": form.get("version") or None}
     try:
         service.update_episode(session, actor=caller.actor, episode_id=episode_id, data=EpisodeUpdate.model_validate(values))
         ctx.reconcile(session, [episode_id])
