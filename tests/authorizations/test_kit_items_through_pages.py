@@ -56,6 +56,7 @@ class Episode:
     episode_id: int = 0
     case_id: int = 0
     levels: list[str] = field(default_factory=list)
+    performed: dict[int, date] = field(default_factory=dict)  # procedures recorded by the steps, by id
 
     @property
     def region(self) -> str:
@@ -67,6 +68,14 @@ class Episode:
         assert page.status_code == 200, page.text
         rows = re.findall(r'<tr class="criterion criterion-(\w+)" id="criterion-([\w-]+)"', page.text)
         return {criterion_id: status for status, criterion_id in rows}
+
+    def why(self, criterion_id: str) -> str:
+        """The criteria table's row for one criterion, in words (for a failure message)."""
+        from support import page_text
+
+        page = self.coordinator.get(f"/authorizations/{self.case_id}").text
+        row = re.search(rf'<tr[^>]*id="criterion-{criterion_id}".*?</tr>', page, re.S)
+        return page_text(row.group(0)) if row else "(no row)"
 
     def latest_procedure_id(self) -> int:
         page = self.clinician.get(f"/episodes/{self.episode_id}").text
@@ -148,14 +157,16 @@ def score_on_its_page(ep: Episode, criterion) -> None:  # noqa: ANN001
     posted(page_form_post(ep.clinician, url, answers))
 
 
-def _procedure(ep: Episode, key: str, on: date, levels: list[str]) -> int:
+def _procedure(ep: Episode, key: str, on: date, levels: list[str], *, diagnostic: bool = False) -> int:
     """The episode page's Procedures panel: a performed procedure with its pain just before."""
     procedure = KNOWLEDGE.procedures[key]
     posted(page_form_post(ep.clinician, f"/episodes/{ep.episode_id}/procedures", {
         "procedure_key": key, "cpt_codes": procedure.codes[0].code, "side": "left", "levels": ", ".join(levels),
-        "performed_on": on.isoformat(), "baseline_pain": "8", "baseline_scale": "nrs",
+        "performed_on": on.isoformat(), "baseline_pain": "8", "baseline_scale": "nrs", **({"diagnostic": "true"} if diagnostic else {}),
         **({"region": ep.region} if procedure.region == "any" else {})}))
-    return ep.latest_procedure_id()
+    procedure_id = ep.latest_procedure_id()
+    ep.performed[procedure_id] = on
+    return procedure_id
 
 
 def _relief(ep: Episode, procedure_id: int, on: date, percent: int, lasted_days: int | None = None) -> None:
@@ -174,7 +185,7 @@ def blocks_with_relief(ep: Episode, criterion) -> None:  # noqa: ANN001
     key = _same_region(ep, criterion.procedures)
     for n in range(criterion.count):
         on = date(2026, 6, 15) + timedelta(days=16 * n)
-        _relief(ep, _procedure(ep, key, on, ep.levels), on, 90)
+        _relief(ep, _procedure(ep, key, on, ep.levels, diagnostic=True), on, 90)
 
 
 def injection_first(ep: Episode, criterion) -> None:  # noqa: ANN001
@@ -183,11 +194,11 @@ def injection_first(ep: Episode, criterion) -> None:  # noqa: ANN001
 
 def relief_that_lasted(ep: Episode, criterion) -> None:  # noqa: ANN001
     """A relief report, with how long it lasted, on the latest of the procedures (one done first if none)."""
-    page = ep.clinician.get(f"/episodes/{ep.episode_id}").text
-    if not re.search(r'id="procedure-(\d+)"', page):
+    if not ep.performed:
         _procedure(ep, _same_region(ep, criterion.procedures), date(2026, 5, 1), ep.levels)
-    procedure_id = ep.latest_procedure_id()
-    _relief(ep, procedure_id, TODAY - timedelta(days=1), 90, lasted_days=(TODAY - timedelta(days=1) - date(2026, 5, 1)).days)
+    procedure_id = max(ep.performed)
+    measured = TODAY - timedelta(days=1)
+    _relief(ep, procedure_id, measured, 90, lasted_days=(measured - ep.performed[procedure_id]).days)
 
 
 def document_in_the_kit(kind: str, **extra: str) -> Callable:
@@ -294,16 +305,18 @@ def _gatherable(policy, applies: tuple[str, ...]) -> list:  # noqa: ANN001
 def _satisfy(ep: Episode, criteria: list) -> list[str]:
     """Each criterion in turn: not met on the case page, its page steps run, then met. Returns the failures."""
     failures = []
+    shown = ep.statuses()
     for criterion in criteria:
-        before = ep.statuses().get(criterion.id)
+        before = shown.get(criterion.id)
         if before in ("met", "not_applicable", None):
             failures.append(f"{criterion.id} ({criterion.type}) was {before} before its step")
             continue
         for kind in kit_kinds(criterion):
             PAGE_STEPS[kind](ep, criterion)
-        after = ep.statuses().get(criterion.id)
+        shown = ep.statuses()  # after this step, and before the next one
+        after = shown.get(criterion.id)
         if after != "met":
-            failures.append(f"{criterion.id} ({criterion.type}) was {before} and is {after} after its step")
+            failures.append(f"{criterion.id} ({criterion.type}) was {before} and is {after} after its step: {ep.why(criterion.id)}")
     return failures
 
 

@@ -28,10 +28,13 @@ router = APIRouter()
 STATE_KEY = "procedures"
 SIDES = [("none", "Not sided"), ("left", "Left"), ("right", "Right"), ("bilateral", "Bilateral")]
 SCALES = [("nrs", "Numeric rating (0-10)"), ("vas", "Visual analogue (0-10)")]
+# Where a procedure the pack places anywhere (a stimulator trial) was done; others take the pack's region.
+REGIONS = [(r, r.capitalize()) for r in ("cervical", "thoracic", "lumbar", "sacral", "sacroiliac", "knee", "hip", "shoulder", "other")]
 FUNCTION_CHANGES = [("better", "Better"), ("same", "No change"), ("worse", "Worse")]
-LABELS = {"procedure_key": "Procedure", "cpt_codes": "CPT codes", "side": "Side", "levels": "Levels",
+LABELS = {"procedure_key": "Procedure", "cpt_codes": "CPT codes", "region": "Region", "side": "Side", "levels": "Levels",
           "performed_on": "Date performed", "performed_by_id": "Performed by", "baseline_pain": "Pain just before",
           "baseline_scale": "Pain scale", "spacing_exception": "Why a spacing rule does not apply",
+          "diagnostic": "Given as a diagnostic block",
           "measured_on": "Date of the report", "percent": "Percent relief", "pain_score": "Pain score now",
           "scale": "Pain scale", "hours_after": "Hours after the procedure", "lasted_days": "Relief lasted (days)",
           "function_change": "Function", "regained": "What the patient could do again"}
@@ -76,7 +79,7 @@ def _procedures_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.E
     context = {
         **panel_forms.state_of(asked, STATE_KEY), "labels": LABELS,
         "procedures": [_view(ctx.knowledge, p, r, names) for p, r in reversed(found)],
-        "choices": _choices(ctx.knowledge), "sides": SIDES, "scales": SCALES, "function_changes": FUNCTION_CHANGES,
+        "choices": _choices(ctx.knowledge), "regions": REGIONS, "sides": SIDES, "scales": SCALES, "function_changes": FUNCTION_CHANGES,
         "clinicians": clinicians, "can_write": caller.can(Permission.NOTE_WRITE),
         "today": ctx.calendar.local_date(utcnow()),
         "default_performer": str(caller.user.id) if caller.user.role == Role.CLINICIAN.value else "",
@@ -89,10 +92,12 @@ def record_procedure_form(episode_id: DbId, request: Request, ctx: AppCtx, sessi
                           caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> Response:
     values = {
         "procedure_key": form.get("procedure_key", ""), "cpt_codes": panel_forms.codes(form.get("cpt_codes")),
+        "region": panel_forms.optional(form, "region"),
         "side": form.get("side") or "none", "levels": panel_forms.codes(form.get("levels")),
         "performed_on": panel_forms.optional(form, "performed_on"), "performed_by_id": panel_forms.optional(form, "performed_by_id"),
         "baseline_pain": panel_forms.optional(form, "baseline_pain"), "baseline_scale": panel_forms.optional(form, "baseline_scale"),
         "spacing_exception": panel_forms.optional(form, "spacing_exception"),
+        "diagnostic": form.get("diagnostic") == "true",
     }
 
     def act(data: ProcedureIn) -> object:
