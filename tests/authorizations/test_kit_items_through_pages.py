@@ -11,7 +11,10 @@ their pages, the case page's criteria table read before (not met) and after (met
 
 Not kit items: frequency_limit and min_interval count procedures already done (nothing to gather:
 they are met unless sessions are too many or too close), and levels_per_session is the request's own
-levels, typed when the case is opened. They are still checked to be met on the case page at the end.
+levels, typed when the case is opened.
+
+Criteria that apply to a repeat only are reached by recording an earlier one of the same procedure
+(the request then is a repeat), after the first-request items.
 """
 
 from __future__ import annotations
