@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from html.parser import HTMLParser
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -109,3 +110,62 @@ def page_text(html: str) -> str:
     import re
 
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# A browser's view of a form ------------------------------------------------------------------------
+
+class _FormReader(HTMLParser):
+    """The values a browser would submit from one form, plus each control's attributes."""
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside, self.values, self.attrs = form_id, False, {}, {}
+        self._select: str | None = None
+        self._first_option: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):  # noqa: ANN001, ANN201
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            self.attrs[name] = a
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in a:
+                    self.values[name] = a.get("value", "on")
+            else:
+                self.values[name] = a.get("value", "")
+        elif tag == "select" and name:
+            self.attrs[name], self._select, self._first_option = a, name, None
+        elif tag == "option" and self._select:
+            if self._first_option is None:
+                self._first_option = a.get("value", "")
+            if "selected" in a:
+                self.values[self._select] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self.attrs[name], self._textarea = a, name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):  # noqa: ANN001, ANN201
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self._select:
+            self.values.setdefault(self._select, self._first_option or "")
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):  # noqa: ANN001, ANN201
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def read_form(html: str, form_id: str) -> tuple[dict[str, str], dict[str, dict]]:
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    assert reader.values, f"no form #{form_id} on the page"
+    return reader.values, reader.attrs

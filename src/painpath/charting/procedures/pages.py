@@ -29,10 +29,13 @@ router = APIRouter()
 STATE_KEY = "procedures"
 SIDES = [("none", "Not sided"), ("left", "Left"), ("right", "Right"), ("bilateral", "Bilateral")]
 SCALES = [("nrs", "Numeric rating (0-10)"), ("vas", "Visual analogue (0-10)")]
+# Where a procedure the pack places anywhere (a stimulator trial) was done; others take the pack's region.
+REGIONS = [(r, r.capitalize()) for r in ("cervical", "thoracic", "lumbar", "sacral", "sacroiliac", "knee", "hip", "shoulder", "other")]
 FUNCTION_CHANGES = [("better", "Better"), ("same", "No change"), ("worse", "Worse")]
 LABELS = {"procedure_key": "Procedure", "cpt_codes": "CPT codes", "region": "Region", "side": "Side", "levels": "Levels",
           "performed_on": "Date performed", "performed_by_id": "Performed by", "baseline_pain": "Pain just before",
           "baseline_scale": "Pain scale", "spacing_exception": "Why a spacing rule does not apply",
+          "diagnostic": "Given as a diagnostic block",
           "measured_on": "Date of the report", "percent": "Percent relief", "pain_score": "Pain score now",
           "scale": "Pain scale", "hours_after": "Hours after the procedure", "lasted_days": "Relief lasted (days)",
           "function_change": "Function", "regained": "What the patient could do again"}
@@ -94,6 +97,7 @@ def record_procedure_form(episode_id: DbId, request: Request, ctx: AppCtx, sessi
         "performed_on": panel_forms.optional(form, "performed_on"), "performed_by_id": panel_forms.optional(form, "performed_by_id"),
         "baseline_pain": panel_forms.optional(form, "baseline_pain"), "baseline_scale": panel_forms.optional(form, "baseline_scale"),
         "spacing_exception": panel_forms.optional(form, "spacing_exception"),
+        "diagnostic": form.get("diagnostic") == "true",
     }
 
     def act(data: ProcedureIn) -> object:

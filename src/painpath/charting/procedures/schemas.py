@@ -33,6 +33,9 @@ class ProcedureIn(_Input):
     baseline_scale: ScaleName | None = None
     encounter_id: DbId | None = None
     spacing_exception: str | None = Field(default=None, max_length=1000)
+    # An injection given as a diagnostic block (an SI joint injection with anesthetic to confirm the pain
+    # source): payers count it among the diagnostic blocks. Procedures the pack calls diagnostic always are.
+    diagnostic: bool = False
     performed_by_id: DbId | None = Field(default=None, description="The clinician who did the procedure")
 
 

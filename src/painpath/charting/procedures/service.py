@@ -74,7 +74,7 @@ def record_procedure(session: Session, *, actor: Actor, knowledge, calendar: Bus
         procedure_key=procedure.id, procedure_name=procedure.name, cpt_codes=list(data.cpt_codes),
         region=procedure.region if procedure.region != "any" else data.region, side=data.side,
         levels=[rules.canonical_level(level) for level in data.levels], performed_on=data.performed_on,
-        diagnostic=procedure.diagnostic, baseline_pain=data.baseline_pain, baseline_scale=data.baseline_scale,
+        diagnostic=procedure.diagnostic or data.diagnostic, baseline_pain=data.baseline_pain, baseline_scale=data.baseline_scale,
         encounter_id=data.encounter_id, spacing_exception=data.spacing_exception or None,
         performed_by_id=data.performed_by_id, recorded_by_id=actor.user_id, recorded_at=utcnow(),
     )
