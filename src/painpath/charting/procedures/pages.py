@@ -30,7 +30,6 @@ STATE_KEY = "procedures"
 SIDES = [("none", "Not sided"), ("left", "Left"), ("right", "Right"), ("bilateral", "Bilateral")]
 SCALES = [("nrs", "Numeric rating (0-10)"), ("vas", "Visual analogue (0-10)")]
 # Where a procedure the pack places anywhere (a stimulator trial) was done; others take the pack's region.
-REGIONS = [(r, r.capitalize()) for r in ("cervical", "thoracic", "lumbar", "sacral", "sacroiliac", "knee", "hip", "shoulder", "other")]
 FUNCTION_CHANGES = [("better", "Better"), ("same", "No change"), ("worse", "Worse")]
 LABELS = {"procedure_key": "Procedure", "cpt_codes": "CPT codes", "region": "Region", "side": "Side", "levels": "Levels",
           "performed_on": "Date performed", "performed_by_id": "Performed by", "baseline_pain": "Pain just before",
