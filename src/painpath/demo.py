@@ -765,14 +765,14 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
     if index % 8 == 2:
         demo_facts.taper(session, ctx, clinician, episode.id, today)
         counts["tapers"] += 1
-    if index % 8 == 5:
+    if index % 8 == 1:
         demo_facts.trial_plan(session, ctx, clinician, episode.id, today)
         counts["trial_plans"] += 1
     if index % 5 == 0:
         therapist = users["therapist"]
         counts["pt_courses"] += demo_facts.pt_course(session, ctx, (coordinator, actor_for(therapist), clinician), therapist.id, episode, today,
                                                      certify=index % 10 == 0)
-    counts["follow_ups"] += len(demo_facts.next_visit(session, coordinator, episode, location_id, now, index))
+    counts["follow_ups"] += len(demo_facts.next_visits(session, coordinator, episode, location_id, now, index))
 
 
 # Referrals from the last few days still sit in the callback queue.

@@ -88,7 +88,7 @@ def procedure_with_relief(session: Session, ctx: AppContext, clinician: Actor, c
     for after, percent in reports:
         procedure_service.add_relief(session, actor=clinician, calendar=ctx.calendar, procedure_id=row.id, data=ReliefIn(
             measured_on=done_on + timedelta(days=after), percent=percent, scale="nrs", hours_after=24.0 * after,
-            lasted_days=after, function_change="better", regained="Walks to the mailbox and back without stopping"))
+            lasted_days=after if after > 2 else None, function_change="better", regained="Walks to the mailbox and back without stopping"))
 
 
 # Imaging and conservative care -----------------------------------------------------------------
@@ -134,18 +134,24 @@ def taper(session: Session, ctx: AppContext, clinician: Actor, episode_id: int, 
     for step in taper_service.steps_of(session, plan.id):
         if step.due_on < today - timedelta(days=3) and plan.status == "active":
             taper_service.mark_step_done(session, actor=clinician, step_id=step.id, data=DoneIn(note="Made as planned"))
-            step.done_at = datetime.combine(step.due_on, datetime.min.time()) + timedelta(hours=16)  # when it was made, not now
+            step.done_at = _on_the_day(step.due_on)
 
 
 def trial_plan(session: Session, ctx: AppContext, clinician: Actor, episode_id: int, today: date) -> None:
-    """Gabapentin titrated to 900 mg a day, started nine days ago; the first dose step done."""
+    """Gabapentin titrated to 900 mg a day, started nine days ago; the steps and checks due before today done."""
     plan = trial_plan_service.start_planned_trial(
         session, actor=clinician, knowledge_trials=trial_service.pack(ctx.knowledge), calendar=ctx.calendar, episode_id=episode_id,
         data=TrialPlanIn(drug_key="gabapentin", start_date=today - timedelta(days=9),
                          target=TargetIn(daily_mg=900, success="Night pain under 4 out of 10")))
-    items = trial_plan_service.plan_items(session, plan.id)
-    first = min(items, key=lambda item: item.due_on)
-    trial_plan_service.mark_item_done(session, actor=clinician, item_id=first.id, data=DoneIn(note="Started at night"))
+    for item in trial_plan_service.plan_items(session, plan.id):
+        if item.due_on < today - timedelta(days=3):
+            trial_plan_service.mark_item_done(session, actor=clinician, item_id=item.id, data=DoneIn(note="Done at the visit"))
+            item.done_at = _on_the_day(item.due_on)
+
+
+def _on_the_day(day: date) -> datetime:
+    """A done mark stamped on the day it was due (the services stamp the real clock, not the demo's)."""
+    return datetime.combine(day, datetime.min.time()) + timedelta(hours=16)
 
 
 # Physical therapy ------------------------------------------------------------------------------
@@ -194,35 +200,41 @@ def visit_of_note(session: Session, episode: Episode, start_at: datetime, locati
     return visit.id
 
 
-# The next follow-up of a charted episode, by index: each lifecycle state appears.
-VISIT_STATES = ("booked", "checked_in", "no_show", "cancelled", "rescheduled", "booked")
+# Follow-ups of a charted episode, by index: every lifecycle state shows even in a small demo (3 charted
+# episodes): a missed visit and the next one booked; one cancelled and today's checked in; one moved.
+VISIT_STATES = (("no_show", "booked"), ("cancelled", "checked_in"), ("rescheduled",))
+_WHEN_DAYS = {"no_show": -2, "cancelled": 2, "checked_in": 0}  # days from now; others a week or two ahead
 
 
-def next_visit(session: Session, actor: Actor, episode: Episode, location_id: int, now: datetime, index: int) -> list[Appointment]:
-    """Write the follow-up as the scheduler keeps it (the booking services refuse times already past) and
-    audit each change of state, as the visit pages would."""
-    state = VISIT_STATES[index % len(VISIT_STATES)]
-    when = {"checked_in": now - timedelta(minutes=20), "no_show": now - timedelta(days=2)}.get(state, now + timedelta(days=5 + index % 7))
-    visit = Appointment(clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=episode.patient_id, visit_type="follow_up",
-                        provider_type="physician", provider_id=episode.responsible_clinician_id, location_id=location_id,
-                        start_at=when, modality="in_person", status=state, booked_at=when - timedelta(days=14),
-                        reason="Follow-up after the first visit")
-    stamps = {"checked_in": "checked_in_at", "no_show": "no_show_at", "cancelled": "cancelled_at"}
-    if state in stamps:
-        setattr(visit, stamps[state], min(now, when + timedelta(hours=1)) if state == "no_show" else min(now, when))
-    if state == "cancelled":
-        visit.cancel_reason, visit.cancelled_at = "Patient is travelling that week", now - timedelta(days=1)
-    rows = [visit]
-    if state == "rescheduled":
-        rows.append(Appointment(clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=episode.patient_id, visit_type="follow_up",
-                                provider_type="physician", provider_id=episode.responsible_clinician_id, location_id=location_id,
-                                start_at=when + timedelta(days=7), modality="in_person", status="booked", booked_at=now - timedelta(days=1),
-                                reason=visit.reason))
+def next_visits(session: Session, actor: Actor, episode: Episode, location_id: int, now: datetime, index: int) -> list[Appointment]:
+    """Write the follow-ups as the scheduler keeps them (the booking services refuse times already past) and
+    audit each one's state, as the visit pages would."""
+    rows = []
+    for state in VISIT_STATES[index % len(VISIT_STATES)]:
+        when = now + timedelta(days=_WHEN_DAYS.get(state, 5 + index % 7))
+        if state == "checked_in":
+            when = now - timedelta(minutes=20)
+        visit = _follow_up(episode, location_id, when, state, booked_at=min(now, when) - timedelta(days=14))
+        visit.checked_in_at = now - timedelta(minutes=15) if state == "checked_in" else None
+        visit.no_show_at = when + timedelta(hours=1) if state == "no_show" else None
+        if state == "cancelled":
+            visit.cancelled_at, visit.cancel_reason = now - timedelta(days=1), "Patient is travelling that week"
+        rows.append(visit)
+        if state == "rescheduled":
+            rows.append(_follow_up(episode, location_id, when + timedelta(days=7), "booked", booked_at=now - timedelta(days=1)))
     session.add_all(rows)
     session.flush()
-    if state == "rescheduled":
-        visit.rescheduled_to_id = rows[1].id
+    for old, new in zip(rows, rows[1:]):
+        if old.status == "rescheduled":
+            old.rescheduled_to_id = new.id
     for row in rows:
         audit.record(session, actor, f"appointment.{'book' if row.status == 'booked' else row.status}", object_type="appointment",
                      object_id=row.id, patient_id=row.patient_id, detail={"status": row.status})
     return rows
+
+
+def _follow_up(episode: Episode, location_id: int, start_at: datetime, status: str, *, booked_at: datetime) -> Appointment:
+    return Appointment(clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=episode.patient_id, visit_type="follow_up",
+                       provider_type="physician", provider_id=episode.responsible_clinician_id, location_id=location_id,
+                       start_at=start_at, modality="in_person", status=status, booked_at=booked_at,
+                       reason="Follow-up after the first visit")
