@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import simple_icd_10_cm as icd
+import time_machine
 from sqlalchemy import func, select
 
 from painpath.charting import service as charting_service
@@ -26,6 +27,15 @@ from painpath.authorizations.models import AuthorizationCase
 from painpath.patients.models import Coverage, Episode, Location, Patient
 from painpath.plans.models import CarePlan, PlanStep
 from painpath.worklist.models import Task
+from painpath.worklist.schemas import WorklistFilter
+from painpath.worklist.service import page_tasks
+from painpath.charting.conservative_care.models import CareEntry
+from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
+from painpath.core.npi import is_valid_npi
+from painpath.intake.models import Appointment
+from painpath.medications.plan_models import TaperPlan, TaperStep, TrialPlan
+from painpath.orders.models import ImagingStudy
+from painpath.therapy.models import PlanOfCareCertification, ProgressReport, PtCourse
 
 # Friday 20 Nov 2026, 4 pm in Chicago: a fixed moment, so the worklist's shape is known.
 NOW = datetime(2026, 11, 20, 22, 0)
@@ -290,3 +300,63 @@ def test_charted_episodes_follow_a_care_plan_linked_to_their_authorization(ctx):
         assert all(cases[s.authorization_case_id].episode_id == s.episode_id for s in linked)
         started = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "plan.start"))
         assert started == 40
+
+
+def test_the_demo_shows_each_fact_staff_now_enter_on_pages(ctx):
+    """Issue 12: a newcomer finds coverages, procedures with relief, imaging, care, tapers, visits in every
+    state, PT reports and NPIs in the demo, and the coordinator's worklist pages past its first page."""
+    summary = load_demo(ctx, now=NOW)
+    with ctx.db.session() as session:
+        coverages = list(session.scalars(select(Coverage)))
+        assert summary.facts["coverages"] == len(coverages)
+        assert sum(c.priority == 2 for c in coverages) >= 10
+        assert {c.subscriber_relationship for c in coverages if c.priority == 2} == {"spouse"}
+        ended = [c for c in coverages if c.effective_to is not None and c.effective_to < NOW.date()]
+        assert len(ended) >= 10
+
+        procedures = list(session.scalars(select(PerformedProcedure)))
+        assert len(procedures) == summary.facts["procedures"] >= 6
+        assert all(p.performed_by_id is not None and p.levels for p in procedures)
+        assert _count(session, ProcedureRelief) >= 6
+        # Relief checks: open where a report is still owed, none left where every report came in (met).
+        open_checks = session.scalars(select(Task.episode_id).where(Task.kind == "procedures.relief_check", Task.status == "open")).all()
+        reports = dict(session.execute(select(ProcedureRelief.procedure_id, func.count()).group_by(ProcedureRelief.procedure_id)).all())
+        assert open_checks and {p.episode_id for p in procedures if reports.get(p.id, 0) < 2} >= set(open_checks)
+        assert {p.episode_id for p in procedures if reports.get(p.id, 0) == 2} - set(open_checks)
+
+        studies = list(session.scalars(select(ImagingStudy)))
+        assert {s.origin for s in studies if s.report_on_file} == {"clinic", "outside"}
+        assert any(not s.report_on_file for s in studies)
+        assert {c.kind for c in session.scalars(select(CareEntry))} >= {
+            "physical_therapy", "home_exercise", "medication", "chiropractic", "behavioral_therapy"}
+
+        tapers = list(session.scalars(select(TaperPlan)))
+        assert len(tapers) == summary.facts["tapers"] >= 3
+        steps = list(session.scalars(select(TaperStep)))
+        assert any(s.done_at is not None for s in steps) and any(s.done_at is None for s in steps)
+        assert _count(session, TrialPlan) == summary.facts["trial_plans"] >= 3
+
+        states = dict(session.execute(select(Appointment.status, func.count()).group_by(Appointment.status)).all())
+        assert set(states) == {"booked", "checked_in", "completed", "no_show", "cancelled", "rescheduled"}
+        assert all(states[s] >= 3 for s in states)
+        rescheduled = session.scalars(select(Appointment).where(Appointment.status == "rescheduled")).all()
+        assert all(session.get(Appointment, a.rescheduled_to_id).status == "booked" for a in rescheduled)
+        notes = list(session.scalars(select(Encounter)))
+        assert notes and all(n.appointment_id is not None for n in notes)
+        assert all(session.get(Appointment, n.appointment_id).status == "completed" for n in notes)
+
+        assert _count(session, PtCourse) == summary.facts["pt_courses"] >= 4
+        assert _count(session, ProgressReport) == summary.facts["pt_courses"]
+        assert _count(session, PlanOfCareCertification) >= 2
+
+        clinic = session.scalar(select(Clinic))
+        assert is_valid_npi(clinic.npi)
+        clinicians = session.scalars(select(User).where(User.role == "clinician")).all()
+        assert len(clinicians) == 2 and all(is_valid_npi(u.npi) for u in clinicians)
+
+        coordinator = session.scalar(select(User).where(User.username == "coordinator"))
+        with time_machine.travel(NOW, tick=False):
+            first = page_tasks(session, user=coordinator, f=WorklistFilter(mine=True))
+            assert first.next_cursor is not None and len(first.tasks) == WorklistFilter().limit
+            second = page_tasks(session, user=coordinator, f=WorklistFilter(mine=True, after=first.next_cursor))
+        assert second.tasks and not {t.id for t in second.tasks} & {t.id for t in first.tasks}

@@ -39,6 +39,7 @@ from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError
 from painpath.core.tenancy import Clinic
+from painpath import demo_facts
 from painpath.intake.models import Appointment, IntakeCall
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
@@ -234,6 +235,7 @@ class DemoSummary:
     charted_episodes: int = 0  # episodes in treatment with signed notes, measures and questionnaires
     authorization_cases: int = 0  # prior-authorization cases opened for charted episodes
     care_plans: int = 0  # charted episodes following a pathway's care plan
+    facts: dict[str, int] = field(default_factory=dict)  # issue 12's facts: coverages, procedures, tapers, ...
 
 
 def demo_password(role: str) -> str:
@@ -594,7 +596,7 @@ def _create_staff(session: Session, actor: Actor, clinic_id: int) -> tuple[dict[
             raise ValueError(f"demo password for {role.value} is shorter than {MIN_PASSWORD_LENGTH} characters")
         user = User(
             clinic_id=clinic_id, username=username, display_name=display_name, role=role.value,
-            password_hash=_password_hash(password),
+            password_hash=_password_hash(password), npi=demo_facts.CLINICIAN_NPIS.get(username),
         )
         session.add(user)
         session.flush()
@@ -634,18 +636,21 @@ def _open_planned_episode(
     return episode
 
 
-def _record_visits(session: Session, ctx: AppContext, clinician: Actor, episode_id: int, visits: list[_Visit],
-                   exam: ExamIn | None = None) -> None:
-    """Each visit as the clinician records it: a note, its measures, the questionnaires (scored by the
-    engine from the answers), then the signature. Validated and audited like any visit."""
+def _record_visits(session: Session, ctx: AppContext, clinician: Actor, episode: Episode, visits: list[_Visit],
+                   exam: ExamIn | None = None, *, location_id: int) -> None:
+    """Each visit as the clinician records it: a note on its attended visit, its measures, the
+    questionnaires (scored by the engine from the answers), then the signature. Validated and audited."""
     real_now = utcnow()
+    episode_id = episode.id
     for visit in visits:
         at = datetime.combine(visit.day, visit.at)  # the clinic's wall clock
         if ctx.calendar.to_utc(at) > real_now:  # a demo anchored in the future: the services refuse it
             continue
         narrative = f"{ENCOUNTER_WORDS[visit.encounter_type]}. Function today: {measures_summary(visit.measures)}."
+        appointment_id = demo_facts.visit_of_note(session, episode, _local_to_utc(ctx.calendar, visit.day, visit.at), location_id,
+                                                  first=visit is visits[0])
         note = charting_service.create_encounter(session, actor=clinician, episode_id=episode_id, data=EncounterIn(
-            encounter_type=visit.encounter_type, date_of_service=visit.day, narrative=narrative,
+            encounter_type=visit.encounter_type, date_of_service=visit.day, narrative=narrative, appointment_id=appointment_id,
         ))
         charting_service.record_measures(session, actor=clinician, encounter_id=note.id, data=MeasuresIn(**visit.measures))
         if exam is not None and visit is visits[0]:  # the neurological exam of the first visit
@@ -741,6 +746,35 @@ def _demo_plan(session: Session, ctx: AppContext, clinician: Actor, episode: Epi
     return True
 
 
+def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episode: Episode, plan: _EpisodePlan,
+                location_id: int, now: datetime, index: int, counts: dict[str, int]) -> None:
+    """The facts staff enter on a charted episode's pages (demo_facts.py), spread by the episode's index so
+    each state shows. Skipped for a demo anchored in the future: the services refuse dates after today."""
+    if now > utcnow():
+        return
+    today = ctx.calendar.local_date(now)
+    clinician_user = session.get(User, episode.responsible_clinician_id)
+    clinician, coordinator = actor_for(clinician_user), actor_for(users["coordinator"])
+    first_visit = plan.visits[0].day
+    demo_facts.imaging(session, ctx, clinician, episode, first_visit, has_report=_has_workup(index))
+    demo_facts.more_care(session, ctx, coordinator, episode.id, first_visit, index)
+    procedure_id = DEMO_PROCEDURES.get(episode.body_region)
+    if procedure_id is not None and index % 3 == 1:
+        demo_facts.procedure_with_relief(session, ctx, clinician, clinician_user.id, episode, procedure_id, today, index // 3)
+        counts["procedures"] += 1
+    if index % 8 == 2:
+        demo_facts.taper(session, ctx, clinician, episode.id, today)
+        counts["tapers"] += 1
+    if index % 8 == 1:
+        demo_facts.trial_plan(session, ctx, clinician, episode.id, today)
+        counts["trial_plans"] += 1
+    if index % 5 == 0:
+        therapist = users["therapist"]
+        counts["pt_courses"] += demo_facts.pt_course(session, ctx, (coordinator, actor_for(therapist), clinician), therapist.id, episode, today,
+                                                     certify=index % 10 == 0)
+    counts["follow_ups"] += len(demo_facts.next_visits(session, coordinator, episode, location_id, now, index))
+
+
 # Referrals from the last few days still sit in the callback queue.
 CALLBACK_QUEUE_DAYS = 3
 
@@ -775,7 +809,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
     with ctx.db.session() as session:
         if session.scalar(select(Clinic.id).limit(1)) is not None:
             raise DemoRefused("The database already has a clinic; the demo loads only into an empty database.")
-        clinic = Clinic(name=CLINIC_NAME, return_fax=CLINIC_FAX, phone=CLINIC_PHONE)
+        clinic = Clinic(name=CLINIC_NAME, return_fax=CLINIC_FAX, phone=CLINIC_PHONE, npi=demo_facts.CLINIC_NPI)
         session.add(clinic)
         session.flush()
         actor = Actor.system("demo", clinic.id)
@@ -792,12 +826,14 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         coordinators = [u for u in users.values() if u.role == Role.COORDINATOR.value]
 
         episodes = booked = discharged = calls = charted = authorizations = care_plans = 0
+        facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups"), 0)
         for plan in plans:
             location_id = locations[plan.location].id
             patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
             patient_service.add_coverage(
                 session, actor=actor, knowledge=ctx.knowledge, patient_id=patient.id, data=CoverageIn(**plan.coverage)
             )
+            facts["coverages"] += 1 + demo_facts.extra_coverages(session, ctx, actor, patient.id, plan.coverage, episodes)
             for episode_plan in plan.episodes:
                 episode = _open_planned_episode(
                     session, actor, patient.id, episode_plan, location_id=location_id,
@@ -809,10 +845,11 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                 if episode_plan.visits:
                     clinician = actor_for(clinicians[episode_plan.clinician])
                     exam = RADICULAR_EXAM.get(episode.body_region) if _has_workup(charted) else None
-                    _record_visits(session, ctx, clinician, episode.id, episode_plan.visits, exam)
+                    _record_visits(session, ctx, clinician, episode, episode_plan.visits, exam, location_id=location_id)
                     if _demo_authorization(session, ctx, actor_for(coordinators[0]), clinician, episode, episode_plan.visits[0].day, charted):
                         authorizations += 1
                     care_plans += _demo_plan(session, ctx, clinician, episode)
+                    _demo_facts(session, ctx, users, episode, episode_plan, location_id, now, charted, facts)
                     charted += 1
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
@@ -838,4 +875,5 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
             charted_episodes=charted,
             authorization_cases=authorizations,
             care_plans=care_plans,
+            facts=facts,
         )

@@ -153,6 +153,8 @@ def _therapy_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Epis
         "can_report": caller.can(Permission.NOTE_WRITE), "can_certify": caller.can(Permission.NOTE_SIGN),
         "practice_kinds": PRACTICE_KINDS, "answer_outcomes": ANSWER_OUTCOMES,
         "can_prescribe": caller.can(Permission.EPISODE_WRITE), "can_authorize": caller.can(Permission.AUTHORIZATION_WORK),
+        # The prescription PDF is chart content: a role that sees the panel without reading charts gets no dead link.
+        "can_read_chart": caller.can(Permission.CHART_READ),
     }
     if context["can_prescribe"]:
         context["protocols"] = protocol_choices(ctx.knowledge, episode)

@@ -36,7 +36,7 @@ def therapy_entries(session: Session, episode: Episode, calendar: BusinessCalend
     entries = []
     for c in courses:
         entries.append(TimelineEntry(c.created_at, "pt_course.created",
-                                     f"PT course prescribed: {c.protocol_id}, {c.frequency_per_week}x/week for {c.duration_weeks} weeks "
+                                     f"PT course prescribed: {c.protocol_id.replace('_', ' ')}, {c.frequency_per_week}x/week for {c.duration_weeks} weeks "
                                      f"with {names.get(c.therapist_id, 'a therapist')} ({c.practice_name})", "therapy"))
     for a in auths:
         entries.append(TimelineEntry(a.created_at, "pt_authorization.recorded",
