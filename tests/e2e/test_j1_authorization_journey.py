@@ -39,7 +39,8 @@ INTAKE = _chicago(1, 5, 9)  # Mon 5 Jan, 09:00
 REPORT_ARRIVES = _chicago(1, 7, 11)  # Wed 7 Jan
 FIRST_VISIT = _chicago(1, 8, 8, 30)  # Thu 8 Jan, before the 09:00 visit
 ELIGIBLE_DAY = _chicago(2, 19, 9)  # Thu 19 Feb
-DECISION = _chicago(2, 20, 22, 5)  # Fri 20 Feb, just after the payer's answer at 22:00
+SUBMITTED = _chicago(2, 19, 10)
+DECISION = _chicago(2, 20, 22, 5)  # Fri 20 Feb, just after the payer's answer at 22:00, 36 hours after 10:00 on the 19th
 # NDI answers (0-5 per item, 10 items, out of 50): 21 at the first visit, 19 on 19 Feb (journey J1).
 NDI_FIRST = [3, 2, 2, 2, 2, 2, 2, 2, 2, 2]
 NDI_SIX_WEEKS = [2, 2, 2, 2, 2, 2, 2, 2, 2, 1]
@@ -101,6 +102,58 @@ def _mri_report_filed(page: Page, episode_id: int) -> None:
     expect(study).to_contain_text("Report on file: supports the working diagnosis. Moderate right C5-6 foraminal stenosis")
 
 
+def _kit_item(page: Page, label: str):  # noqa: ANN202
+    return page.locator("#kit .auth-item", has_text=label)
+
+
+def _kit_progress(page: Page) -> tuple[int, int]:
+    """("N of M kit items ready") as the case page says it."""
+    found = re.search(r"(\d+) of (\d+) kit items ready", page.locator("#kit-progress").inner_text())
+    assert found, page.locator("#kit-progress").inner_text()
+    return int(found.group(1)), int(found.group(2))
+
+
+def _first_visit_note(page: Page, episode_id: int) -> None:
+    """Thu 8 Jan: checked in, NDI given, the note started from the visit: pain 7/10 and the exam."""
+    episode(page, episode_id)
+    visit_button(page, "Thu 08 Jan 2026 09:00", "Check in")
+    as_role(page, "clinician")
+    give_questionnaire(page, episode_id, "ndi", NDI_FIRST)
+    expect(page.locator("#questionnaires .q-admin").last.locator(".q-score")).to_contain_text("21")
+    visit_button(page, "Thu 08 Jan 2026 09:00", "Start the visit note")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Initial visit note")
+    page.locator("#f-narrative").fill("Neck and right arm pain since a ladder slip 3 weeks ago, numb right thumb.")
+    page.get_by_label("Pain now (0-10)").fill("7")
+    page.get_by_label("Average pain (0-10)").fill("7")
+    page.get_by_label("Worst pain (0-10)").fill("8")
+    page.get_by_role("group", name="Spurling, left").get_by_label("Negative").check()
+    page.get_by_role("group", name="Spurling, right").get_by_label("Positive").check()
+    page.locator("#f-sensory_deficits-0-dermatome").fill("C6")
+    page.locator("#f-sensory_deficits-0-side").select_option("right")
+    page.locator("#f-sensory_deficits-0-finding").select_option("diminished")
+    page.locator("#f-diagnosis_codes").fill("M54.12")
+    page.locator("#f-reasoning").fill("Right C6 radiculopathy concordant with C5-6 foraminal stenosis")
+    page.locator("#save-note").click()
+    expect(page.locator("#note-notice")).to_have_text("Note saved.")
+
+
+def _plan_started(page: Page, episode_id: int) -> str:
+    """The plan builder: the cervical radiculopathy pathway; its if-then step opens the block's
+    authorization. Returns the case page's address."""
+    episode(page, episode_id)
+    build = page.locator("#plan-build")
+    build.get_by_label("Pathway").select_option("cervical_radiculopathy")
+    build.get_by_label("Goal 1 in words").fill("Back to ladder work")
+    build.get_by_label("Goal 1 measure").select_option("ndi")
+    build.get_by_label("Goal 1 target").fill("10")
+    build.get_by_role("button", name="Start the plan").click()
+    step = page.locator("#plan-current-step")
+    expect(step).to_contain_text("the trial ends Thu 19 Feb 2026")
+    readiness = page.locator("#plan-authorization-readiness")
+    expect(readiness).to_contain_text(BLOCK)
+    return readiness.get_by_role("link").first.get_attribute("href")
+
+
 def test_j1_cervical_block_authorization_submitted_on_the_eligibility_day(page: Page, ctx, staff, server_clock):
     ctx.settings.session_hours = 24 * 200
     server_clock.move_to(INTAKE)
@@ -113,4 +166,124 @@ def test_j1_cervical_block_authorization_submitted_on_the_eligibility_day(page: 
     server_clock.move_to(REPORT_ARRIVES)
     _mri_report_filed(page, episode_id)
 
-    page.screenshot(path=f"{SHOTS}/j1-episode-before-visit.png", full_page=True)
+
+    server_clock.move_to(FIRST_VISIT)
+    _first_visit_note(page, episode_id)
+    case_url = _plan_started(page, episode_id)
+    page.goto(case_url)
+    case_id = int(case_url.rsplit("/", 1)[1])
+    # Opened in preparing, with its kit: the MRI report, the exam and the baseline NDI are ready; the
+    # programme is not recorded yet and the home exercise handout is not on file, each with its owner.
+    expect(page.locator("#case-state")).to_have_text("Preparing")
+    expect(page.locator("#criteria .auth-outcome")).to_have_text("Information missing")
+    for ready in ("Baseline Neck Disability Index", "MRI or CT within 24 months", "Radiculopathy with a concordant exam"):
+        expect(_kit_item(page, ready)).to_contain_text("Ready")
+    expect(_kit_item(page, "Pain for at least 4 weeks")).to_contain_text("Until Mon 12 Jan 2026")
+    program = _kit_item(page, "At least 6 weeks of a structured conservative program")
+    expect(program).to_contain_text("Missing")
+    expect(program).to_contain_text("(coordinator)")
+    handout = _kit_item(page, "Home exercise program given to the patient")
+    expect(handout).to_contain_text("Missing")
+    expect(handout).to_contain_text("Record put on file: home exercise program (coordinator)")
+    page.screenshot(path=f"{SHOTS}/j1-case-preparing.png", full_page=True)
+
+    # The programme: PT twice a week and home traction, both from today.
+    episode(page, episode_id)
+    add_conservative_care(page, kind="Physical therapy", description="PT twice a week: cervical traction and nerve glides",
+                          start="2026-01-08", source="Given at this clinic")
+    add_conservative_care(page, kind="Home exercise program", description="Home traction and nerve glides",
+                          start="2026-01-08", source="Given at this clinic")
+
+    # The missing handout is the coordinator's task; she files it in the kit from the case page.
+    as_role(page, "coordinator")
+    kit_task = worklist_row(page, "Kit for").filter(has_text="put on file: home exercise program")
+    expect(kit_task).to_have_count(1)
+    expect(kit_task).to_contain_text("Coordinator")
+    page.goto(case_url)
+    open_details(page.locator("#documents"), "Add a document")
+    add = page.locator("#add-document")
+    add.get_by_label("Kind").select_option(label="Home exercise program")
+    add.get_by_label("Title").fill("Home traction and nerve glide program")
+    add.get_by_label("Dated").fill("2026-01-08")
+    add.get_by_role("button", name="Add document").click()
+    expect(page.locator("#documents .auth-documents")).to_contain_text("Home traction and nerve glide program")
+    expect(_kit_item(page, "Home exercise program given to the patient")).to_contain_text("Ready")
+    # Eligible on Thu 19 Feb from the payer's pack: 4 weeks of pain (12 Jan) and 6 weeks of PT (19 Feb) to wait.
+    expect(page.locator("#criteria .auth-outcome")).to_have_text("Eligible on a later date")
+    expect(page.locator("#decision-summary")).to_contain_text("Thursday 19 February 2026")
+    expect(_kit_item(page, "Pain for at least 4 weeks")).to_contain_text("Until Mon 12 Jan 2026")
+    expect(_kit_item(page, "At least 6 weeks of a structured conservative program")).to_contain_text("Until Thu 19 Feb 2026")
+    ready, items = _kit_progress(page)
+    assert ready == items - 2
+    expect(worklist_row(page, "Kit for")).to_have_count(0)
+
+    # The worklist: "Submit authorization" due Thu 19 Feb, for the coordinator.
+    submit = worklist_row(page, "Submit authorization")
+    expect(submit).to_have_count(1)
+    expect(submit).to_contain_text("Reyes, Marco")
+    expect(submit).to_contain_text("Thu 19 Feb 2026")
+    expect(submit).to_contain_text("Coordinator")
+
+    # Thu 19 Feb: NDI 19/50 (less than the minimal important change) and pain 6/10 at the six-week check.
+    server_clock.move_to(ELIGIBLE_DAY)
+    as_role(page, "clinician")
+    give_questionnaire(page, episode_id, "ndi", NDI_SIX_WEEKS)
+    expect(page.locator("#questionnaires .q-admin").last.locator(".q-score")).to_contain_text("19")
+    notes = page.locator("#visit-notes")
+    notes.get_by_label("Visit type").select_option("follow_up")
+    notes.get_by_role("button", name="Start note").click()
+    page.locator("#f-narrative").fill("Six weeks of PT and home traction: arm pain a little better, still limiting work.")
+    page.get_by_label("Pain now (0-10)").fill("6")
+    page.get_by_label("Average pain (0-10)").fill("6")
+    page.locator("#save-note").click()
+    expect(page.locator("#note-notice")).to_have_text("Note saved.")
+
+    # The coordinator sees it due today; the kit is complete and the request goes out that day.
+    as_role(page, "coordinator")
+    expect(worklist_row(page, "Submit authorization")).to_contain_text("Due today")
+    page.screenshot(path=f"{SHOTS}/j1-worklist.png", full_page=True)
+    page.goto(case_url)
+    expect(page.locator("#criteria .auth-outcome")).to_have_text("Eligible now")
+    ready, items = _kit_progress(page)
+    assert ready == items > 0
+    expect(page.locator("#kit .auth-item-missing, #kit .auth-item-pending")).to_have_count(0)
+    server_clock.move_to(SUBMITTED + timedelta(minutes=20))
+    open_details(page.locator("#actions"), "Record submission")
+    form = page.locator("#form-submit")
+    form.get_by_label("Sent by").select_option("portal")
+    form.get_by_label("Reference").fill("BCBS-PA-7731")
+    form.get_by_label("Sent at").fill("2026-02-19T10:00")
+    form.get_by_role("button", name="Record submission").click()
+    expect(page.locator("#case-state")).to_have_text("Submitted")
+    expect(page.locator(".facts")).to_contain_text("0 days after the patient became eligible")
+    expect(worklist_row(page, "Submit authorization")).to_have_count(0)
+    expect(worklist_row(page, "Follow up with BCBS commercial")).to_have_count(1)
+
+    # 36 hours later the payer approves: 1 unit, 20 Feb to 20 May.
+    server_clock.move_to(DECISION)
+    page.goto(case_url)
+    open_details(page.locator("#actions"), "Record the payer's answer")
+    answer = page.locator("#form-decision")
+    answer.get_by_label("Payer's answer").select_option("approve")
+    answer.get_by_label("Answered at").fill("2026-02-20T22:00")
+    answer.get_by_label("Authorization number").fill("BCBS-A-55120")
+    answer.get_by_label("Units approved").fill("1")
+    answer.get_by_label("Approved from").fill("2026-02-20")
+    answer.get_by_label("Approved to").fill("2026-05-20")
+    answer.get_by_role("button", name="Record answer").click()
+    expect(page.locator("#case-state")).to_have_text("Approved")
+    expect(page.locator(".facts")).to_contain_text("BCBS-A-55120")
+    case = page.request.get(f"/api/authorizations/{case_id}").json()
+    assert case["hours_to_decision"] == 36.0 and case["hours_to_decision"] / 24 == 1.5
+    assert case["days_from_eligibility_to_submission"] == 0
+    expect(worklist_row(page, "Book the approved")).to_have_count(1)
+
+    # Booked inside the window: the worklist no longer asks, and no "approval ends first" warning opens.
+    page.goto(case_url)
+    open_details(page.locator("#actions"), "Procedure date")
+    page.locator("#form-planned").get_by_label("Procedure date").fill("2026-02-26")
+    page.locator("#form-planned").get_by_role("button", name="Save date").click()
+    expect(page.locator(".facts")).to_contain_text("26 Feb 2026")
+    page.screenshot(path=f"{SHOTS}/j1-case-approved.png", full_page=True)
+    expect(worklist_row(page, "Book the approved")).to_have_count(0)
+    expect(page.locator("#worklist-table")).not_to_contain_text(re.compile("Approval ends before"))
