@@ -451,6 +451,28 @@ def request_records(page: Page, *, provider: str, kind: str, fax: str, items: li
     form = page.locator("#new-request")
     form.get_by_label("Provider").select_option(label=provider)
     form.get_by_label("Send by").select_option(transport)
+
+def open_details_box(scope, summary: str) -> None:  # noqa: ANN001
+    """Opens a <details> by its summary text unless it is open already."""
+    details = scope.locator("details", has=scope.page.locator("summary", has_text=summary)).first
+    if details.get_attribute("open") is None:
+        details.locator("summary").first.click()
+
+
+def add_prior_provider(page: Page, *, name: str, kind: str, fax: str) -> None:
+    """On the episode's records tracker: a prior provider whose records the clinic will ask for."""
+    form = page.locator("form[action$='/records/providers']")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Kind").select_option(kind)
+    form.get_by_label("Fax").fill(fax)
+    form.get_by_role("button", name="Add provider").click()
+    expect(page.locator("#providers")).to_contain_text(name)
+
+
+def request_records_from(page: Page, *, provider: str, items: list[str], release: str, clinician: str = "Clinician User") -> None:
+    """On the records tracker: a request to one provider for the ticked records, sent by fax."""
+    form = page.locator("#new-request")
+    form.get_by_label("Provider").select_option(label=provider)
     for item in items:
         form.get_by_label(item, exact=True).check()
     form.get_by_label("Patient's signed release").fill(release)
@@ -523,3 +545,54 @@ def record_pt_progress_report(page: Page, summary: str) -> None:
     panel.get_by_label("Progress summary").fill(summary)
     panel.get_by_role("button", name="Save the progress report").click()
     expect(pt_panel(page)).to_contain_text(summary[:20])
+
+    expect(page.locator("#requests")).to_contain_text(provider)
+
+
+def add_conservative_care_entry(page: Page, *, kind: str, description: str, start: str, end: str = "", source: str = "",
+                          drug_class: str = "", helped: str = "") -> None:
+    """The episode page's conservative care panel; `kind`, `source` and `helped` are the words on the form."""
+    panel = page.locator("#conservative-care")
+    open_details_box(panel, "Add conservative care")
+    form = panel.locator("#care-form")
+    form.get_by_label("Kind of care").select_option(label=kind)
+    form.get_by_label("What was done").fill(description)
+    form.get_by_label("Started").fill(start)
+    form.get_by_label("Ended").fill(end)
+    if source:
+        form.get_by_label("Source").select_option(label=source)
+    form.get_by_label("Drug class").fill(drug_class)
+    if helped:
+        form.get_by_label("Did it help").select_option(label=helped)
+    form.get_by_role("button", name="Add care").click()
+    expect(page.locator("#conservative-care .care-entries")).to_contain_text(description)
+
+
+def record_outside_study(page: Page, *, modality: str, study: str, performed_on: str) -> None:
+    """The episode page's imaging panel: a study done elsewhere whose report is not here yet."""
+    panel = page.locator("#imaging")
+    open_details_box(panel, "Record a study")
+    form = panel.locator("#study-form")
+    form.get_by_label("Modality").select_option(label=modality)
+    form.get_by_label("Study", exact=True).fill(study)
+    form.get_by_label("Where it was done").select_option("outside")
+    form.get_by_label("Date of the study").fill(performed_on)
+    form.get_by_role("button", name="Record study").click()
+    expect(page.locator("#imaging article.study", has_text=study)).to_contain_text("Report not on file yet")
+
+
+def give_questionnaire_answers(page: Page, episode_id: int, instrument_id: str, answers: list[int]) -> None:
+    """From the episode page's questionnaire list: each answer by its value, then saved."""
+    episode(page, episode_id)
+    panel = page.locator("#questionnaires")
+    open_details_box(panel, "Start a questionnaire")
+    panel.locator(f"a[href$='/instruments/{instrument_id}']").click()
+    for number, value in enumerate(answers, 1):
+        page.locator(f"#q-{instrument_id}_{number}-{value}").check()
+    page.locator(".qform-submit").click()
+    expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}"))
+
+
+def visit_button(page: Page, when: str, name: str) -> None:
+    """A next-step button on the Visits panel's row for the visit at `when` (as the row shows it)."""
+    page.locator("#visits table.appointments tbody tr", has_text=when).get_by_role("button", name=name).click()

@@ -102,6 +102,7 @@ class CaseFacts:
     appealed_at: datetime | None
     decision: object | None  # criteria.PolicyDecision while preparing/ready; None afterwards
     checklist: tuple[ChecklistItem, ...] = ()
+    eligible_since: date | None = None  # eligible now: the day it became so (service.eligible_since)
 
 
 def _key(facts: CaseFacts, what: str) -> str:
@@ -138,12 +139,13 @@ def case_findings(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -
 
 def _eligible_day(facts: CaseFacts, calendar: BusinessCalendar) -> date | None:
     """The day the patient is (or became) eligible: the policy's date, never before the case opened.
-    Eligible with no date means eligible since the case opened: a dated fact, so the due time stays put."""
+    Eligible now: since the day it became so (never before the opening), a dated fact, so the due time stays put."""
     decision = facts.decision
     if decision is None or decision.outcome == "not_eligible":
         return None
     opened = calendar.local_date(facts.opened_at)
-    return max(decision.eligible_on, opened) if decision.eligible_on else opened
+    since = decision.eligible_on or facts.eligible_since
+    return max(since, opened) if since else opened
 
 
 def _review_due(facts: CaseFacts, calendar: BusinessCalendar) -> datetime:

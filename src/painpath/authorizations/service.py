@@ -238,12 +238,13 @@ def evaluate_case(session: Session, *, knowledge, calendar: BusinessCalendar, ca
     return evaluate_cases(session, knowledge=knowledge, calendar=calendar, cases=[case], today=today or _today(calendar))[0]
 
 
-def eligible_since(knowledge, case: AuthorizationCase, facts: EpisodeFacts, today: date) -> date:  # noqa: ANN001
+def eligible_since(knowledge, case: AuthorizationCase, facts: EpisodeFacts, today: date,  # noqa: ANN001
+                   not_before: date | None = None) -> date:
     """The first day of the unbroken run of "eligible now" that ends today: the day the patient became eligible."""
     day = today
     for _ in range(ELIGIBILITY_LOOKBACK_DAYS):
         earlier = day - timedelta(days=1)
-        if decide(knowledge, case, facts, earlier).outcome != "eligible_now":
+        if (not_before is not None and earlier < not_before) or decide(knowledge, case, facts, earlier).outcome != "eligible_now":
             break
         day = earlier
     return day
@@ -440,6 +441,17 @@ def case_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episo
             decided_at=case.decided_at, approved_from=case.approved_from, approved_to=case.approved_to,
             approved_units=case.approved_units, units_used=item.units_used, planned_on=case.planned_on,
             peer_to_peer_at=case.peer_to_peer_at, appealed_at=case.appealed_at, decision=item.decision,
-            checklist=item.checklist,
+            checklist=item.checklist, eligible_since=_eligible_since_opening(session, knowledge, calendar, item, now),
         ))
     return found
+
+
+def _eligible_since_opening(session: Session, knowledge, calendar: BusinessCalendar, item: Evaluated,  # noqa: ANN001
+                            now: datetime) -> date | None:
+    """While preparing, an "eligible now" case's submit task stays due on the day the patient became
+    eligible (19 Feb in J1), not on the day the case opened; looked for only back to the opening."""
+    if item.decision is None or item.decision.outcome != "eligible_now" or item.case.state not in (lifecycle.PREPARING, lifecycle.READY):
+        return None
+    today = calendar.local_date(now)
+    facts = facts_for_case(session, knowledge=knowledge, calendar=calendar, case=item.case, today=today)
+    return eligible_since(knowledge, item.case, facts, today, not_before=calendar.local_date(item.case.opened_at))

@@ -4,7 +4,7 @@ the clinician's acknowledgement of an emergent case, and appointments."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,6 +38,12 @@ def _audit(session: Session, actor: Actor, action: str, row, patient_id: int, **
 
 # First contact -------------------------------------------------------------------------------
 
+def _onset_from_duration(called_on: date, weeks: int | None) -> date | None:
+    """"Pain for 3 weeks" on the call dates the onset 3 weeks before it: the payers' "pain for at least N
+    weeks" rules read the episode's onset date, and the call is where the clinic first hears it."""
+    return called_on - timedelta(weeks=weeks) if weeks is not None else None
+
+
 def record_call(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, data: CallIn) -> IntakeCall:  # noqa: ANN001
     """A call or referral comes in: register the person if new and open the episode at first contact."""
     if data.payer_id is not None and data.payer_id not in knowledge.payers:
@@ -58,6 +64,7 @@ def record_call(session: Session, *, actor: Actor, knowledge, calendar: Business
         patient_id = patient.id
     episode = patients.open_episode(session, actor=actor, patient_id=patient_id, opened_at=received_at, data=EpisodeIn(
         problem_summary=data.reason, body_region=data.body_region, laterality=data.laterality,
+        onset_date=_onset_from_duration(calendar.local_date(received_at), data.pain_duration_weeks),
     ))
     if data.payer_id is not None:
         patients.coverage_from_intake(session, actor=actor, knowledge=knowledge, patient_id=patient_id, payer_id=data.payer_id,

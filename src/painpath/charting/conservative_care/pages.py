@@ -22,8 +22,9 @@ from painpath.web.forms import FormFields
 router = APIRouter()
 STATE_KEY = "conservative_care"
 SOURCES = [("reported", "Reported (by the patient or a prior provider)"), ("clinic", "Given at this clinic")]
-HELPED = [("unknown", "Not yet known"), ("no", "It did not help (failed)"), ("yes", "It helped")]
-HELPED_WORDS = {"yes": "helped", "no": "did not help", "unknown": ""}
+# The stored field is "failed": yes means the care did not help (rules.failed_flag), so the words follow it.
+HELPED = [("unknown", "Not yet known"), ("yes", "It did not help (failed)"), ("no", "It helped")]
+HELPED_WORDS = {"yes": "did not help", "no": "helped", "unknown": ""}
 LABELS = {"kind": "Kind of care", "start_date": "Started", "end_date": "Ended", "description": "What was done",
           "source": "Source", "drug_class": "Drug class", "failed": "Did it help", "version": "Version"}
 
