@@ -210,6 +210,8 @@ def give_questionnaire(page: Page, episode_id: int, instrument_id: str, answers:
     panel.locator(f"a[href$='/instruments/{instrument_id}']").click()
     for number, value in enumerate(answers, 1):
         page.locator(f"#q-{instrument_id}_{number}-{value}").check()
+    page.get_by_role("button", name="Save answers").click()
+    expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}#administration-\d+$"))
 
 # --- Charting on the episode page (procedures, relief, workup, authorizations) ---------------------------
 
@@ -451,6 +453,11 @@ def request_records(page: Page, *, provider: str, kind: str, fax: str, items: li
     form = page.locator("#new-request")
     form.get_by_label("Provider").select_option(label=provider)
     form.get_by_label("Send by").select_option(transport)
+    for item in items:
+        form.get_by_label(item, exact=True).check()
+    form.get_by_label("Patient's signed release").fill(release)
+    form.get_by_label("Requesting clinician").select_option(label=clinician)
+    form.get_by_role("button", name="Create and send request").click()
 
 def open_details_box(scope, summary: str) -> None:  # noqa: ANN001
     """Opens a <details> by its summary text unless it is open already."""
@@ -478,6 +485,7 @@ def request_records_from(page: Page, *, provider: str, items: list[str], release
     form.get_by_label("Patient's signed release").fill(release)
     form.get_by_label("Requesting clinician").select_option(label=clinician)
     form.get_by_role("button", name="Create and send request").click()
+    expect(page.locator("#requests")).to_contain_text(provider)
 
 
 def check_in_visit(page: Page, when: str) -> None:
@@ -545,8 +553,6 @@ def record_pt_progress_report(page: Page, summary: str) -> None:
     panel.get_by_label("Progress summary").fill(summary)
     panel.get_by_role("button", name="Save the progress report").click()
     expect(pt_panel(page)).to_contain_text(summary[:20])
-
-    expect(page.locator("#requests")).to_contain_text(provider)
 
 
 def add_conservative_care_entry(page: Page, *, kind: str, description: str, start: str, end: str = "", source: str = "",

@@ -77,17 +77,19 @@ def test_coordinator_books_the_first_visit_and_the_task_closes(page: Page, ctx, 
     page.get_by_label("Date and time").fill(f"{visit_day}T09:30")
     page.get_by_role("button", name="Book visit").click()
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}$"))
-    expect(page.get_by_role("region", name="Open tasks")).to_contain_text("No open tasks for this episode")
+    # A booking is not a visit: the duty passes to the front desk until the patient attends.
+    expect(page.get_by_role("region", name="Open tasks")).to_contain_text("Check the patient in at the first visit")
     expect(page.get_by_role("region", name="Timeline")).to_contain_text("First visit booked")
     expect(page.get_by_role("region", name="Visits")).to_contain_text("New patient")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Worklist").click()
     expect(page.locator("#worklist-results")).to_contain_text("No open tasks match")
-    page.wait_for_load_state("load")
-    page.get_by_label("Status").select_option("met")
-    met = page.locator("#worklist-table tbody tr", has_text="Book the first visit")
-    expect(met).to_have_count(1)
-    expect(met).to_contain_text("Met")
+
+    # The patient arrives and is checked in: the first-visit duty is met.
+    page.goto(f"/episodes/{episode_id}")
+    page.locator("table.appointments tbody tr", has_text="New patient").get_by_role("button", name="Check in").click()
+    expect(page.locator("table.appointments")).to_contain_text("Checked in")
+    expect(page.get_by_role("region", name="Open tasks")).to_contain_text("No open tasks for this episode")
     page.screenshot(path=f"{SHOTS}/worklist-met.png", full_page=True)
 
 

@@ -79,7 +79,7 @@ def j1(client_for, patient_payload, staff, db, ctx) -> dict:
             "duration_minutes": 30, "reason": "Recheck right C5-6 radiculopathy before the block"}), 201)
         cancelled = _ok(coordinator.post(f"/api/episodes/{episode_id}/appointments", json={
             "visit_type": "follow_up", "provider_type": "app", "start_at": "2026-01-22T14:00:00"}), 201)
-        _ok(coordinator.post(f"/api/appointments/{cancelled['id']}/cancel", json={"version": cancelled["version"]}))
+        _ok(coordinator.post(f"/api/appointments/{cancelled['id']}/cancel", json={"version": cancelled["version"], "reason": "Patient asked to move it"}))
         yield {"clock": clock, "episode_id": episode_id, "plan": plan, "course": course, "follow_up": follow_up,
                "cancelled": cancelled, "coordinator": coordinator, "patient_id": patient_id}
 

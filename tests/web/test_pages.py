@@ -343,12 +343,12 @@ def test_booking_the_first_visit_closes_the_task(chart):
     assert booked.status_code == 303 and booked.headers["location"] == episode_url
     html = client.get(episode_url).text
     assert "Thu 10 Jun 2027 09:30" in html  # shown back in clinic time
-    assert "No open tasks for this episode" in html
+    assert "Check the patient in at the first visit" in html  # a booking is not yet a visit
     assert "First visit booked" in html  # on the timeline
 
     assert "Book the first visit" not in client.get("/worklist", params={"mine": "true"}).text
-    met = client.get("/worklist", params={"status": "met"}).text
-    assert "Book the first visit" in met and "badge-met" in met
+    handed_on = client.get("/worklist", params={"status": "open"}).text
+    assert "Check the patient in at the first visit" in handed_on and "Front desk" in handed_on
 
 
 def test_visit_time_is_stored_as_utc(chart, ctx):

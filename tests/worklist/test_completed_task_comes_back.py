@@ -57,9 +57,12 @@ def test_completed_task_comes_back_after_the_grace_period(client_for, ctx, db, p
         page = client.get(f"/tasks/{new.id}")
         assert "Came back" in page.text
 
-        # Booking the visit meets the returned task.
+        # The patient attends the first visit: the returned task is met.
         booked = client.post(f"/api/episodes/{new.episode_id}/appointments", json={"visit_type": "new_patient", "start_at": "2026-01-14T15:00:00"})
         assert booked.status_code == 201, booked.text
+        clock.move_to(datetime(2026, 1, 14, 15, 5))
+        arrived = client.post(f"/api/appointments/{booked.json()['id']}/check-in", json={"version": booked.json()["version"]})
+        assert arrived.status_code == 200, arrived.text
         assert [t.status for t in _tasks(db)] == ["done", "met"]
 
 

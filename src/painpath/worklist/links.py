@@ -58,6 +58,9 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
     "medication_plans": _medication_plan,
     "charting.instruments": _instrument,
     "worklist": _episode(None, "Open the episode"),
+    "visits": _episode("visits", "Open the episode's visits"),
+    "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
+                                              "Record the relief report"),
 }
 
 
