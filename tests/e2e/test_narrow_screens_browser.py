@@ -82,7 +82,7 @@ def test_main_pages_fit_a_375_px_screen(page: Page, ctx, staff):
             too_wide[path] = (width, page.evaluate(WIDEST, WIDTH))
             page.screenshot(path=f"{SCREENSHOTS}/narrow-{len(too_wide)}.png", full_page=True)
         if len(seen_shapes) <= main_pages:  # the main pages' links too: pages added later are checked as well
-            links = page.eval_on_selector_all("a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
+            links = page.eval_on_selector_all("a[href^='/']:not([download])", "els => els.map(e => e.getAttribute('href'))")
             queue += [h.split("#")[0] for h in links if not SKIP.search(h)]
     assert too_wide == {}
     assert len(seen_shapes) > main_pages
