@@ -96,6 +96,11 @@ def pattern(action: str) -> str:
 REFUSED_AT_FIELD = re.compile(r'class="field has-error|class="field-error"|id="error-summary"')
 
 
+# Forms where a typed reason stands in for a choice left unmade: an extension request without its progress
+# report is valid with a stated reason, so the bad post leaves the reason empty too.
+TEXT_ALONE_IS_VALID = {"/pt-authorizations/{id}/extension-request"}
+
+
 def _required_choice(control: dict[str, str]) -> bool:
     return "required" in control and control["type"] in ("select", "radio", "file")
 
@@ -103,14 +108,15 @@ def _required_choice(control: dict[str, str]) -> bool:
 def bad_input(form: Form, marker: str) -> tuple[dict[str, str], list[str]]:
     """The posted values and the markers typed: a marker in each free-text field, nonsense in number and date
     fields, choices left unmade. When nothing else in the form is wrong, its required free-text fields are
-    the ones left empty (a marker there would be a valid answer)."""
+    the ones left empty (a marker there would be a valid answer), and so are all of a form's free-text
+    fields where typed words alone are a valid answer (TEXT_ALONE_IS_VALID)."""
     named = [f for f in form.fields if f.get("name")]
     other_fault = any(f["type"] in BAD_VALUE or _required_choice(f) for f in named)
     data: dict[str, str] = {}
     markers: list[str] = []
     for i, control in enumerate(named):
         name, kind = control["name"], control["type"]
-        if kind in FREE_TEXT and (other_fault or "required" not in control):
+        if kind in FREE_TEXT and (other_fault or "required" not in control) and pattern(form.action) not in TEXT_ALONE_IS_VALID:
             data[name] = f"{marker}{i}"
             markers.append(data[name])
         elif kind in FREE_TEXT:
