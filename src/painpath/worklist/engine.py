@@ -18,6 +18,7 @@ DONE = "done"  # a person completed it
 MET = "met"  # a fact met it
 CANCELLED = "cancelled"  # no longer required (episode discharged, plan changed)
 TASK_STATES = (OPEN, DONE, MET, CANCELLED)
+TITLE_MAX = 200  # task.title's column length
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,13 @@ class Obligation:
     owner_role: str
     reason: str
     evidence: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A title names the work on one worklist line; one built from long pack words (a procedure's full
+        # name and a criterion's label) is shortened here, so every database stores the same words and a
+        # second pass compares equal to what the first one wrote.
+        if len(self.title) > TITLE_MAX:
+            object.__setattr__(self, "title", self.title[: TITLE_MAX - 1].rstrip() + "…")
 
 
 @dataclass(frozen=True)
