@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from painpath.core.clock import BusinessCalendar
+from painpath.core.clock import BusinessCalendar, iso_utc
 from painpath.worklist.engine import Cancellation, Finding, Fulfillment, Obligation
 
 FIRST_VISIT_PROVIDER = "first_visit"
@@ -103,7 +103,7 @@ def first_visit_findings(facts: FirstVisitFacts, calendar: BusinessCalendar, tar
             due_at=calendar.end_of_local_day_utc(calendar.local_date(visit.start_at)),
             reason=(f"First visit booked for {_day(calendar, visit.start_at)}; the first-visit duty is met when the patient "
                     "attends. Check them in, or record a no-show."),
-            evidence={"appointment_id": visit.appointment_id, "start_at": visit.start_at.isoformat()},
+            evidence={"appointment_id": visit.appointment_id, "start_at": iso_utc(visit.start_at)},
         )]
     due = calendar.due_after_business_days(facts.opened_at, target_business_days)
     opened_local = calendar.local_date(facts.opened_at)
@@ -137,6 +137,6 @@ def no_show_findings(facts: FirstVisitFacts, calendar: BusinessCalendar) -> list
             owner_role="front_desk", due_at=calendar.due_after_business_days(visit.start_at, 1),
             reason=(f"{ordinal(number)} no-show in this episode: the patient missed the visit of "
                     f"{_day(calendar, visit.start_at)}. Call them and book a new visit."),
-            evidence={"appointment_id": visit.appointment_id, "no_shows": number, "missed": visit.start_at.isoformat()},
+            evidence={"appointment_id": visit.appointment_id, "no_shows": number, "missed": iso_utc(visit.start_at)},
         ))
     return found
