@@ -21,7 +21,7 @@ from painpath.medications.models import MedicationTrial
 from painpath.medications.plan_models import TaperPlan, TaperStep, TrialPlan, TrialPlanItem
 from painpath.medications.taper import FOLLOW_UP_SOURCE
 from painpath.worklist.engine import Cancellation, EngineContext, Finding, Fulfillment, Obligation, register_provider
-from painpath.web.wording import citation  # pack sources as public citations, never our file paths
+from painpath.knowledge.citations import with_citation  # pack sources as public citations, never our file paths
 
 PROVIDER = "medication_plans"
 _TRIAL_KINDS = {  # item kind -> (task kind, owner)
@@ -71,7 +71,7 @@ def _trial_findings(session: Session, episode_ids: Sequence[int] | None, context
         found.append(Obligation(
             key=key, kind=kind, provider=PROVIDER, clinic_id=item.clinic_id, episode_id=item.episode_id, patient_id=item.patient_id,
             title=_trial_title(item), due_at=context.calendar.end_of_local_day_utc(item.due_on), owner_role=owner,
-            reason=f"{item.text} (source: {citation(item.source)})" if citation(item.source) else item.text,
+            reason=with_citation(item.text, item.source, " (source: {})"),
             evidence={"plan_id": plan.id, "trial_id": plan.trial_id, "due_on": item.due_on.isoformat()},
         ))
     return found
@@ -109,7 +109,7 @@ def _taper_findings(session: Session, episode_ids: Sequence[int] | None, context
             found.append(Obligation(
                 key=taper_key(row), kind="taper_step", title=f"Taper step {row.number}: {row.daily_mme:g} MME/day from {row.due_on.isoformat()}",
                 due_at=context.calendar.end_of_local_day_utc(row.due_on), owner_role="clinician",
-                reason=f"Taper to {plan.target_mme:g} MME/day ({plan.rate_words}): {row.regimen_words}." + (f" Source: {citation(plan.rate_source)}" if citation(plan.rate_source) else ""),
+                reason=with_citation(f"Taper to {plan.target_mme:g} MME/day ({plan.rate_words}): {row.regimen_words}.", plan.rate_source),
                 evidence=evidence, **common))
             if today > row.due_on:
                 found.append(Obligation(
@@ -122,7 +122,7 @@ def _taper_findings(session: Session, episode_ids: Sequence[int] | None, context
             found.append(Obligation(
                 key=taper_key(row), kind="taper_follow_up", title=f"Taper follow-up visit due {row.due_on.isoformat()}",
                 due_at=context.calendar.end_of_local_day_utc(row.due_on), owner_role="clinician",
-                reason=f"Follow up at least monthly during a taper. Source: {citation(FOLLOW_UP_SOURCE)}", evidence=evidence, **common))
+                reason=with_citation("Follow up at least monthly during a taper.", FOLLOW_UP_SOURCE), evidence=evidence, **common))
     return _one_cancellation_per_plan(found)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from painpath.core.clock import BusinessCalendar
+from painpath.knowledge.citations import with_citation
 from painpath.worklist.engine import Finding, Fulfillment, Obligation
 
 PROVIDER = "opioid_safety"
@@ -264,7 +265,7 @@ class _Builder:
         return Obligation(
             key=self.key(what), kind=f"opioid_safety.{what.split(':')[0]}", provider=PROVIDER, clinic_id=f.clinic_id,
             episode_id=f.episode_id, patient_id=f.patient_id, title=title, due_at=due_at, owner_role=owner,
-            reason=f"{reason} Source: {source}", evidence={k: v for k, v in evidence.items() if v is not None},
+            reason=with_citation(reason, source), evidence={k: v for k, v in evidence.items() if v is not None},
         )
 
     def met(self, what: str, met_by: str, met_at: datetime) -> Fulfillment:

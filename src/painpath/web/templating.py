@@ -9,7 +9,8 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from painpath.slices import template_dirs
 from painpath.interop.transports.wording import send_failure
-from painpath.web.wording import citation, measure_name, plain_words, recorded_in
+from painpath.knowledge.citations import citation
+from painpath.web.wording import measure_name, plain_words, recorded_in
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = [PACKAGE_ROOT / "web" / "templates", *template_dirs()]

@@ -1,37 +1,13 @@
-"""Words for staff: pack sources as public citations, internal keys as plain words.
+"""Words for staff: internal keys as plain words, refusals and framework errors in the clinic's language.
 
-Pack sources record where a number came from for the people who maintain the packs (project research
-notes, section numbers, evidence grades). Staff see only the public part: titles, policy numbers and URLs.
+Pack sources as public citations live in knowledge/citations.py, next to the packs they read.
 """
 
 from __future__ import annotations
 
 import re
 
-# A parenthesis that points into the project's research notes, e.g. "(research section 2, Frequency)".
-_RESEARCH_ASIDE = re.compile(r"\s*\([^()]*\bresearch\b[^()]*\)", re.I)
-# From a research-file reference to the end of its part: "research/clinical.md 2.1 licence column".
-_RESEARCH_FILE = re.compile(r",?\s*\bresearch/\S+.*$", re.I)
-# Evidence grades the pack maintainers use: "[V]", "[S]", "(S6)", "(public domain, R)".
-_GRADE = re.compile(r"\s*\[[A-Z]\]|\s*\([A-Z]\d*\)")
-# Internal references with no public meaning: a source file ("generate.py", "journeys.md"), the project's
-# research notes or issues, "Composite for journey J1", a bare note number ("6. item 6").
-_INTERNAL_PART = re.compile(
-    r"\.(py|php|cql|md|ya?ml)\b|\bresearch (section|notes?)\b|^issue\b|^composite for journey\b|^\d+\.\s*item\b", re.I
-)
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-
-
-def citation(source: str | None) -> str:
-    """The public citation in a pack `source:` (empty when it names only internal notes)."""
-    if not source:
-        return ""
-    kept = []
-    for part in _RESEARCH_ASIDE.sub("", str(source)).split(";"):
-        part = _GRADE.sub("", _RESEARCH_FILE.sub("", part)).strip(" ,")
-        if part and not _INTERNAL_PART.search(part):
-            kept.append(part)
-    return "; ".join(kept)
 
 
 def plain_words(value: object) -> str:
