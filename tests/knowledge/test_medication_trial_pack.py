@@ -262,3 +262,16 @@ def test_unknown_key_is_refused(tmp_path: Path) -> None:
     write(tmp_path, "clinic.yaml", [drug(min_weeks=4)])
     err = refused(tmp_path)
     assert err.path == "drugs[0].min_weeks"
+
+
+def test_a_clinic_drug_takes_the_shipped_target_limits_and_a_set_without_any_is_refused(tmp_path: Path) -> None:
+    from painpath.knowledge.loader import _with_target_limits  # the merge step, on a pack set with no limits at all
+
+    write(tmp_path, "clinic.yaml", [drug()])
+    trials = load_knowledge(extra_dirs=[tmp_path]).medication_trials
+    assert trials is not None
+    shipped, added = trials.drugs["gabapentin"], trials.drug("999999901")
+    assert added is not None and added.limits == shipped.limits and shipped.limits is not None
+    assert shipped.limits.max_titration_steps.value == 40 and shipped.limits.max_titration_steps.verified is False
+    with pytest.raises(PackError, match="target_limits"):
+        _with_target_limits([], {"test_drug": added.model_copy(update={"limits": None})})

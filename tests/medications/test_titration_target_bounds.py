@@ -83,7 +83,7 @@ def test_a_target_within_the_range_needs_no_reason_and_keeps_none(client_for, ep
 def test_every_shipped_drug_plans_within_the_step_bound_up_to_its_ceiling():
     for drug in load_knowledge([]).medication_trials.drugs.values():
         ceiling = target_bounds.ceiling_mg(drug)
-        assert target_bounds.step_count(drug, ceiling) <= target_bounds.MAX_TITRATION_STEPS, drug.id
+        assert target_bounds.step_count(drug, ceiling) <= target_bounds.limits(drug).max_titration_steps.value, drug.id
         assert not [p for p in target_bounds.target_problems(drug, target_daily_mg=ceiling, above_max_reason="why")
                     if p.rule != "required_above_pack_max"], drug.id
 

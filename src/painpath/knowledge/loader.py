@@ -274,7 +274,17 @@ def _medication_trials(
                     )
                 override_seen[(payer_id, drug_id)] = file
                 overrides.setdefault(payer_id, {})[drug_id] = rule
-    return MedicationTrials(drugs=dict(drugs), payer_overrides=overrides)
+    return MedicationTrials(drugs=_with_target_limits(trial_packs, drugs), payer_overrides=overrides)
+
+
+def _with_target_limits(trial_packs: Sequence[tuple[MedicationTrialPack, Path]], drugs: Mapping[str, Any]) -> dict[str, Any]:
+    """Each drug with its target limits: its own, or the last pack's that gives them (a set of drugs has some)."""
+    limits = next((pack.target_limits for pack, _ in reversed(trial_packs) if pack.target_limits is not None), None)
+    if limits is None and any(drug.limits is None for drug in drugs.values()):
+        file = trial_packs[0][1] if trial_packs else Path("medication_trials")
+        raise PackError(file, "target_limits",
+                        "no medication-trial pack gives target_limits (target ceiling and most titration steps)")
+    return {key: drug if drug.limits is not None else drug.model_copy(update={"limits": limits}) for key, drug in drugs.items()}
 
 
 def _pack_files(dirs: Sequence[Path]) -> Iterator[Path]:

@@ -4,8 +4,9 @@ A target above the top of the pack's reference range (`reference_dose.high_mg`, 
 maximum) can be right for one patient, so it is allowed with the clinician's stated reason, which the
 service keeps on the plan and audits. No reason makes a target of many times the maximum safe, and such
 a number is nearly always a typing error (100,000,000 mg/day once built steps for six minutes and
-3.6 GB), so above the ceiling a target is refused outright. The checks use arithmetic only: they run
-before any step is built.
+3.6 GB), so above the ceiling a target is refused outright. The ceiling and the most steps a plan may have
+are the pack's `target_limits`, with their sources. The checks use arithmetic only: they run before any
+step is built.
 """
 
 from __future__ import annotations
@@ -14,23 +15,17 @@ import math
 
 from painpath.core.errors import FieldProblem
 from painpath.knowledge.schemas import TrialDrug
-
-# Twice the top of the pack's range. In the shipped pack that is at or above every drug's labelled
-# daily maximum (gabapentin 7,200 against 3,600; ibuprofen 4,800 against 3,200; duloxetine 240 against
-# 120), so a reasoned high-dose target fits and a slipped digit (ten times) does not.
-CEILING_TIMES_PACK_MAX = 2
-
-# With no mg figure in the pack at all (patches, creams), only this applies: 10 g a day is above the daily
-# maximum of any oral analgesic (acetaminophen 4 g), so only a typing error reaches it.
-ABSOLUTE_CEILING_MG = 10_000.0
-
-# The longest schedule the shipped pack makes up to its ceiling is 30 steps (amitriptyline, 10 mg to
-# 300 mg by 10 mg); a clinic pack with smaller steps still gets a plan a person can follow, and never an
-# unbounded one.
-MAX_TITRATION_STEPS = 40
+from painpath.knowledge.schemas.medication_trials import TargetLimits
 
 FIELD_TARGET = "target.daily_mg"
 FIELD_REASON = "target.above_max_reason"
+
+
+def limits(drug: TrialDrug) -> TargetLimits:
+    """The drug's target limits from its pack (the loader gives every drug some)."""
+    if drug.limits is None:
+        raise ValueError(f"{drug.id} has no target limits: the medication-trial packs must give target_limits")
+    return drug.limits
 
 
 def pack_max_mg(drug: TrialDrug) -> float | None:
@@ -44,7 +39,9 @@ def ceiling_mg(drug: TrialDrug) -> float:
                drug.adequate_trial.min_daily_mg.value if drug.adequate_trial.min_daily_mg else None,
                drug.titration.start_dose_mg if drug.titration else None]
     known = [f for f in figures if f is not None]
-    return min(CEILING_TIMES_PACK_MAX * max(known), ABSOLUTE_CEILING_MG) if known else ABSOLUTE_CEILING_MG
+    bounds = limits(drug)
+    absolute = bounds.absolute_ceiling_mg.value
+    return min(bounds.ceiling_times_range_top.value * max(known), absolute) if known else absolute
 
 
 def step_count(drug: TrialDrug, target_daily_mg: float) -> int:
@@ -62,7 +59,7 @@ def target_problems(drug: TrialDrug, *, target_daily_mg: float, above_max_reason
         return [FieldProblem(
             FIELD_TARGET, "hard_ceiling",
             f"A target of {target_daily_mg:g} mg a day is more than {ceiling:g} mg a day, the most a plan of {drug.name} "
-            f"may aim for ({CEILING_TIMES_PACK_MAX} times the top of the pack's range); check the number")]
+            f"may aim for ({limits(drug).ceiling_times_range_top.value:g} times the top of the pack's range); check the number")]
     problems: list[FieldProblem] = []
     maximum = pack_max_mg(drug)
     if maximum is not None and target_daily_mg > maximum and not (above_max_reason or "").strip():
@@ -70,10 +67,10 @@ def target_problems(drug: TrialDrug, *, target_daily_mg: float, above_max_reason
             FIELD_REASON, "required_above_pack_max",
             f"{target_daily_mg:g} mg a day is above {maximum:g} mg a day, the top of the usual range for {drug.name}; "
             "give the clinical reason for going higher, or lower the target"))
-    steps = step_count(drug, target_daily_mg)
-    if steps > MAX_TITRATION_STEPS:
+    steps, most = step_count(drug, target_daily_mg), limits(drug).max_titration_steps.value
+    if steps > most:
         problems.append(FieldProblem(
             FIELD_TARGET, "max_steps",
             f"Reaching {target_daily_mg:g} mg a day would take {steps} titration steps; a plan has at most "
-            f"{MAX_TITRATION_STEPS}. Aim lower, and plan a further increase once this target is reached"))
+            f"{most}. Aim lower, and plan a further increase once this target is reached"))
     return problems

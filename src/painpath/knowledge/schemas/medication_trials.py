@@ -27,6 +27,23 @@ class SourcedDays(Sourced):
     value: PositiveInt  # whole days: a trial is counted in calendar days
 
 
+class SourcedCount(Sourced):
+    value: PositiveInt
+
+
+class TargetLimits(Strict):
+    """How high a planned trial's target may go, checked before any titration step is built.
+
+    Above `ceiling_times_range_top` times the largest daily figure the pack gives for a drug (capped at
+    `absolute_ceiling_mg`, which alone applies to a drug with no mg figure) a target is refused as a typing
+    error; a plan has at most `max_titration_steps` steps.
+    """
+
+    ceiling_times_range_top: SourcedNumber
+    absolute_ceiling_mg: SourcedNumber
+    max_titration_steps: SourcedCount
+
+
 class RxNormCode(Sourced):
     code: RxCui  # RxNorm ingredient RxCUI, a string of digits ("25480")
 
@@ -111,6 +128,8 @@ class TrialDrug(Strict):
     # Added for planned trials (issue 7): both optional, so a pack without them still loads.
     titration: Titration | None = None  # None: no titration in the packs; the trial starts at its target
     monitoring: tuple[MonitoringCheck, ...] = ()
+    # A drug's own limits, or (set by the loader) its pack set's `target_limits`.
+    limits: TargetLimits | None = None
 
     @model_validator(mode="after")
     def _monitoring_ids_unique(self) -> TrialDrug:
@@ -144,6 +163,7 @@ class MedicationTrialPack(Pack):
 
     collection: ClassVar[str] = "drugs"
     drugs: list[TrialDrug]
+    target_limits: TargetLimits | None = None  # one pack of the set gives them; a later pack's replace them
     payer_overrides: dict[Slug, dict[Slug, PayerTrialRule]] = Field(default_factory=dict)
 
     def reference_problems(self) -> list[tuple[str, str]]:
