@@ -10,13 +10,13 @@ nothing is saved.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from painpath.context import AppContext
@@ -202,6 +202,17 @@ def _done(ctx: AppCtx, session: DbSession, episode_id: DbId, anchor: str) -> Res
     return RedirectResponse(f"/episodes/{episode_id}#{anchor}", status_code=303)
 
 
+def _submit(request: Request, ctx: AppCtx, session: DbSession, caller: Caller, *, episode_id: DbId, which: str, anchor: str,
+            form: Mapping[str, str], schema: type[BaseModel], labels: Mapping[str, str], act: Callable[[Any], object]) -> Response:
+    """Validate the form with the API's `schema`, run `act(data)` (the API's service) and go back to the panel at
+    `anchor`; or show the episode page again with the form as typed and its problems (`which` names the form)."""
+    try:
+        act(schema.model_validate(_values(form, labels)))
+    except (ValidationError, DomainError) as exc:
+        return _refused(request, ctx, session, caller, episode_id, which, form, exc)
+    return _done(ctx, session, episode_id, anchor)
+
+
 @router.post("/episodes/{episode_id}/pt-courses")
 def start_course_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                       caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> Response:
@@ -217,36 +228,27 @@ def start_course_form(episode_id: DbId, request: Request, ctx: AppCtx, session: 
 def record_authorization_form(course_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                               caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     episode_id = _course(session, caller, course_id).episode_id
-    try:
-        data = AuthorizationIn.model_validate(_values(form, AUTHORIZATION_LABELS))
-        service.record_authorization(session, actor=caller.actor, course_id=course_id, data=data)
-        return _done(ctx, session, episode_id, f"pt-course-{course_id}")
-    except (ValidationError, DomainError) as exc:
-        return _refused(request, ctx, session, caller, episode_id, f"authorize-{course_id}", form, exc)
+    return _submit(request, ctx, session, caller, episode_id=episode_id, which=f"authorize-{course_id}",
+                   anchor=f"pt-course-{course_id}", form=form, schema=AuthorizationIn, labels=AUTHORIZATION_LABELS,
+                   act=lambda data: service.record_authorization(session, actor=caller.actor, course_id=course_id, data=data))
 
 
 @router.post("/pt-authorizations/{authorization_id}/extension-request")
 def extension_requested_form(authorization_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                              caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     episode_id = _authorization(session, caller, authorization_id).episode_id
-    try:
-        data = ExtensionRequestedIn.model_validate(_values(form, {"version": "Version", **REQUEST_LABELS}))
-        service.record_extension_requested(session, actor=caller.actor, authorization_id=authorization_id, data=data)
-        return _done(ctx, session, episode_id, f"pt-authorization-{authorization_id}")
-    except (ValidationError, DomainError) as exc:
-        return _refused(request, ctx, session, caller, episode_id, f"request-{authorization_id}", form, exc)
+    return _submit(request, ctx, session, caller, episode_id=episode_id, which=f"request-{authorization_id}",
+                   anchor=f"pt-authorization-{authorization_id}", form=form, schema=ExtensionRequestedIn, labels={"version": "Version", **REQUEST_LABELS},
+                   act=lambda data: service.record_extension_requested(session, actor=caller.actor, authorization_id=authorization_id, data=data))
 
 
 @router.post("/pt-authorizations/{authorization_id}/extension-answer")
 def extension_answer_form(authorization_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                           caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
     episode_id = _authorization(session, caller, authorization_id).episode_id
-    try:
-        data = ExtensionAnswerIn.model_validate(_values(form, {"version": "Version", **ANSWER_LABELS}))
-        service.record_extension_answer(session, actor=caller.actor, authorization_id=authorization_id, data=data)
-        return _done(ctx, session, episode_id, f"pt-authorization-{authorization_id}")
-    except (ValidationError, DomainError) as exc:
-        return _refused(request, ctx, session, caller, episode_id, f"answer-{authorization_id}", form, exc)
+    return _submit(request, ctx, session, caller, episode_id=episode_id, which=f"answer-{authorization_id}",
+                   anchor=f"pt-authorization-{authorization_id}", form=form, schema=ExtensionAnswerIn, labels={"version": "Version", **ANSWER_LABELS},
+                   act=lambda data: service.record_extension_answer(session, actor=caller.actor, authorization_id=authorization_id, data=data))
 
 
 from painpath.therapy.report_pages import router as _report_router  # noqa: E402 - progress reports, certifications, sending the prescription
