@@ -115,11 +115,13 @@ def episode(page: Page, episode_id: int) -> None:
 
 # --- Episode page steps (J5, J10) -------------------------------------------------------------------------
 
-def attend_first_visit(page: Page, episode_id: int) -> None:
-    """The front desk checks the patient in and completes the booked visit from the episode's Visits panel."""
-    episode(page, episode_id)
-    page.locator("button[id$='-check-in']").first.click()
-    page.locator("button[id$='-complete']").first.click()
+def attend_first_visit(page: Page, episode_id: int | None = None) -> None:
+    """The front desk checks the patient in and completes the booked visit from the episode's Visits panel (the
+    episode page at hand, or `episode_id`'s)."""
+    if episode_id is not None:
+        episode(page, episode_id)
+    page.locator("#visits").get_by_role("button", name="Check in").first.click()
+    page.locator("#visits").get_by_role("button", name="Complete visit").first.click()
     expect(page.locator("table.appointments")).to_contain_text("Completed")
 
 
@@ -216,14 +218,6 @@ def give_questionnaire(page: Page, episode_id: int, instrument_id: str, answers:
 # --- Charting on the episode page (procedures, relief, workup, authorizations) ---------------------------
 
 
-def attend_first_visit_from_episode(page: Page) -> None:
-    """On the episode page, by the front desk: the booked first visit checked in, then completed (attendance meets it)."""
-    visits = page.locator("#visits")
-    visits.get_by_role("button", name="Check in").first.click()
-    page.locator("#visits").get_by_role("button", name="Complete visit").first.click()
-    expect(page.locator("#visits").get_by_role("button", name="Complete visit")).to_have_count(0)
-
-
 def add_conservative_care(page: Page, *, kind: str, description: str, start: str, end: str | None = None,
                           failed: str = "unknown", source: str = "reported") -> None:
     """The conservative care panel's form; `failed` is yes (it failed), no or unknown as the form offers."""
@@ -256,15 +250,6 @@ def record_imaging_study(page: Page, *, modality: str, study: str, performed_on:
     page.locator("#study-concordant").select_option(concordant)
     page.locator("#study-form").get_by_role("button", name="Record study").click()
     expect(page.locator("#imaging article.study").filter(has_text=study)).to_have_count(1)
-
-
-def give_questionnaire_by_item(page: Page, episode_id: int, instrument_id: str, answers: dict[str, int]) -> None:
-    """The questionnaire page, each item answered by its value, saved; back on the episode page."""
-    page.goto(f"/episodes/{episode_id}/instruments/{instrument_id}")
-    for item, value in answers.items():
-        page.locator(f"#q-{item}-{value}").check()
-    page.get_by_role("button", name="Save answers").click()
-    expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}#administration-\d+$"))
 
 
 def add_case_document(page: Page, case_id: int, *, kind: str, title: str, on: str, result: str = "") -> None:
@@ -311,12 +296,16 @@ def attend_visit(page: Page, *, when: str) -> None:
     expect(page.locator("table.appointments tbody tr", has_text=when)).to_contain_text("Completed")
 
 
+def _opened(details):  # noqa: ANN001, ANN202
+    """A folded form (<details>) opened, like a person clicking its summary, unless it is open already."""
+    if details.get_attribute("open") is None:
+        details.locator("summary").first.click()
+    return details
+
+
 def open_details(page: Page, selector: str):  # noqa: ANN201
-    """A folded form (<details>) opened, like a person clicking its summary; returns it."""
-    box = page.locator(selector)
-    if box.get_attribute("open") is None:
-        box.locator("summary").first.click()
-    return box
+    """The <details> at `selector`, opened; returns it."""
+    return _opened(page.locator(selector))
 
 
 def record_prescription(page: Page, *, drug: str, strength: str, times: str, days: str = "30") -> None:
@@ -445,25 +434,12 @@ def new_patient(page: Page, *, mrn: str, given: str, family: str, born: str, sex
 def request_records(page: Page, *, provider: str, kind: str, fax: str, items: list[str], release: str, clinician: str,
                     transport: str = "print") -> None:
     """On the episode's records tracker: the prior provider listed, then one request for `items` (their labels) sent."""
-    adding = page.locator("form[action$='/records/providers']")
-    adding.get_by_label("Name").fill(provider)
-    adding.get_by_label("Kind").select_option(kind)
-    adding.get_by_label("Fax").fill(fax)
-    adding.get_by_role("button", name="Add provider").click()
-    form = page.locator("#new-request")
-    form.get_by_label("Provider").select_option(label=provider)
-    form.get_by_label("Send by").select_option(transport)
-    for item in items:
-        form.get_by_label(item, exact=True).check()
-    form.get_by_label("Patient's signed release").fill(release)
-    form.get_by_label("Requesting clinician").select_option(label=clinician)
-    form.get_by_role("button", name="Create and send request").click()
+    add_prior_provider(page, name=provider, kind=kind, fax=fax)
+    request_records_from(page, provider=provider, items=items, release=release, clinician=clinician, transport=transport)
 
 def open_details_box(scope, summary: str) -> None:  # noqa: ANN001
-    """Opens a <details> by its summary text unless it is open already."""
-    details = scope.locator("details", has=scope.page.locator("summary", has_text=summary)).first
-    if details.get_attribute("open") is None:
-        details.locator("summary").first.click()
+    """The <details> in `scope` whose summary says `summary`, opened."""
+    _opened(scope.locator("details", has=scope.page.locator("summary", has_text=summary)).first)
 
 
 def add_prior_provider(page: Page, *, name: str, kind: str, fax: str) -> None:
@@ -476,10 +452,13 @@ def add_prior_provider(page: Page, *, name: str, kind: str, fax: str) -> None:
     expect(page.locator("#providers")).to_contain_text(name)
 
 
-def request_records_from(page: Page, *, provider: str, items: list[str], release: str, clinician: str = "Clinician User") -> None:
-    """On the records tracker: a request to one provider for the ticked records, sent by fax."""
+def request_records_from(page: Page, *, provider: str, items: list[str], release: str, clinician: str = "Clinician User",
+                         transport: str | None = None) -> None:
+    """On the records tracker: a request to one listed provider for the ticked records (sent by fax unless `transport`)."""
     form = page.locator("#new-request")
     form.get_by_label("Provider").select_option(label=provider)
+    if transport:
+        form.get_by_label("Send by").select_option(transport)
     for item in items:
         form.get_by_label(item, exact=True).check()
     form.get_by_label("Patient's signed release").fill(release)
@@ -585,18 +564,6 @@ def record_outside_study(page: Page, *, modality: str, study: str, performed_on:
     form.get_by_label("Date of the study").fill(performed_on)
     form.get_by_role("button", name="Record study").click()
     expect(page.locator("#imaging article.study", has_text=study)).to_contain_text("Report not on file yet")
-
-
-def give_questionnaire_answers(page: Page, episode_id: int, instrument_id: str, answers: list[int]) -> None:
-    """From the episode page's questionnaire list: each answer by its value, then saved."""
-    episode(page, episode_id)
-    panel = page.locator("#questionnaires")
-    open_details_box(panel, "Start a questionnaire")
-    panel.locator(f"a[href$='/instruments/{instrument_id}']").click()
-    for number, value in enumerate(answers, 1):
-        page.locator(f"#q-{instrument_id}_{number}-{value}").check()
-    page.locator(".qform-submit").click()
-    expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}"))
 
 
 def visit_button(page: Page, when: str, name: str) -> None:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import Page, expect
 
-from journey_pages import (add_conservative_care_entry, add_prior_provider, as_role, book_visit, episode, give_questionnaire_answers,
+from journey_pages import (add_conservative_care_entry, add_prior_provider, as_role, book_visit, episode, give_questionnaire,
                            new_call, open_details_box, record_outside_study, request_records_from, routine_triage, visit_button,
                            worklist_row)
 from support import SCREENSHOTS, small_pdf
@@ -118,7 +118,7 @@ def _first_visit_note(page: Page, episode_id: int) -> None:
     episode(page, episode_id)
     visit_button(page, "Thu 08 Jan 2026 09:00", "Check in")
     as_role(page, "clinician")
-    give_questionnaire_answers(page, episode_id, "ndi", NDI_FIRST)
+    give_questionnaire(page, episode_id, "ndi", NDI_FIRST)
     expect(page.locator("#questionnaires .q-admin").last.locator(".q-score")).to_contain_text("21")
     visit_button(page, "Thu 08 Jan 2026 09:00", "Start the visit note")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Initial visit note")
@@ -227,7 +227,7 @@ def test_j1_cervical_block_authorization_submitted_on_the_eligibility_day(page: 
     # Thu 19 Feb: NDI 19/50 (less than the minimal important change) and pain 6/10 at the six-week check.
     server_clock.move_to(ELIGIBLE_DAY)
     as_role(page, "clinician")
-    give_questionnaire_answers(page, episode_id, "ndi", NDI_SIX_WEEKS)
+    give_questionnaire(page, episode_id, "ndi", NDI_SIX_WEEKS)
     expect(page.locator("#questionnaires .q-admin").last.locator(".q-score")).to_contain_text("19")
     notes = page.locator("#visit-notes")
     notes.get_by_label("Visit type").select_option("follow_up")

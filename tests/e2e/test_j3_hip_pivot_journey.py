@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import Page, expect
 
-from journey_pages import (add_relief_by_id, as_role, attend_first_visit_from_episode, book_visit, episode, new_call, record_procedure_returning_id,
+from journey_pages import (add_relief_by_id, as_role, attend_first_visit, book_visit, episode, new_call, record_procedure_returning_id,
                            routine_triage)
 from support import SCREENSHOTS
 
@@ -42,7 +42,7 @@ def test_j3_no_relief_after_the_epidural_and_a_positive_fadir_pivot_the_plan_to_
     # The first visit: attended; the clinician starts the lumbar radicular plan at its epidural step.
     server_clock.move_to(FIRST_VISIT)
     episode(page, episode_id)
-    attend_first_visit_from_episode(page)
+    attend_first_visit(page)
     as_role(page, "clinician")
     episode(page, episode_id)
     build = page.locator("#plan-build")

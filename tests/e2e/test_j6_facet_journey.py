@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import Page, expect
 
-from journey_pages import (add_conservative_care, add_relief_by_id, as_role, attend_first_visit_from_episode, book_visit, episode,
-                           give_questionnaire_by_item, new_call, open_authorization_returning_id, record_imaging_study, record_onset, record_procedure_returning_id,
+from journey_pages import (add_conservative_care, add_relief_by_id, as_role, attend_first_visit, book_visit, episode,
+                           give_questionnaire, new_call, open_authorization_returning_id, record_imaging_study, record_onset, record_procedure_returning_id,
                            routine_triage, worklist_row)
 from support import SCREENSHOTS
 
@@ -58,7 +58,7 @@ def _facet_patient(page: Page, server_clock, *, given: str, family: str, member_
 
     server_clock.move_to(FIRST_VISIT)  # the front desk checks her in and out; the clinician charts
     episode(page, episode_id)
-    attend_first_visit_from_episode(page)
+    attend_first_visit(page)
     as_role(page, "clinician")
     episode(page, episode_id)
     record_onset(page, "2026-03-01")
@@ -66,7 +66,7 @@ def _facet_patient(page: Page, server_clock, *, given: str, family: str, member_
                           start="2026-06-01", end="2026-08-15", failed="yes")
     record_imaging_study(page, modality="mri", study="MRI lumbar spine without contrast", performed_on="2026-09-01",
                          concordant="yes", summary="Facet arthropathy L4-5, L5-S1; no stenosis", region="lumbar")
-    give_questionnaire_by_item(page, episode_id, "odi", {f"odi_{i}": 3 for i in range(1, 11)})
+    give_questionnaire(page, episode_id, "odi", [3] * 10)
     return episode_id
 
 
