@@ -9,9 +9,9 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
+from authorization_setup import frozen_clock, plain_episode
 from painpath.core.audit import AuditEvent
 from painpath.medications.plan_models import TaperPlan, TaperStep, TrialPlanItem
 from support import page_form_post as post_form
@@ -22,18 +22,8 @@ OXYCODONE = {"drug": "oxycodone", "strength": "10", "strength_unit": "mg", "dose
              "form": "oral", "start_date": "2026-03-02", "days_supply": "30"}
 
 
-@pytest.fixture
-def clock():  # noqa: ANN201
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def episode_id(clock, client_for, ctx, patient_payload, episode_payload) -> int:
-    ctx.settings.session_hours = 24 * 400
-    coordinator = client_for("coordinator")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    return coordinator.post(f"/api/patients/{patient_id}/episodes", json=episode_payload).json()["id"]
+clock = frozen_clock(MONDAY)
+episode_id = plain_episode()
 
 
 def _actions(db, prefix: str) -> list[str]:  # noqa: ANN001

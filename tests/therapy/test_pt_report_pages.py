@@ -9,9 +9,9 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
+from authorization_setup import frozen_clock, new_episode
 from painpath.core.audit import AuditEvent
 from painpath.therapy.models import PlanOfCareCertification, ProgressReport, PtAuthorization, PtCourse
 from support import page_form_post as post_form
@@ -23,18 +23,13 @@ STENOSIS = {"problem_summary": "Neurogenic claudication, worse walking downhill"
             "onset_date": "2026-05-01", "icd10_codes": ["M48.062"]}
 
 
-@pytest.fixture(autouse=True)
-def clock():  # noqa: ANN201
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(NOW)
 
 
 @pytest.fixture
-def course(client_for, staff, patient_payload, db) -> PtCourse:
+def course(clock, client_for, staff, patient_payload, db) -> PtCourse:
     coordinator = client_for("coordinator")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    assert coordinator.post(f"/api/patients/{patient_id}/coverages", json=COVERAGE).status_code == 201
-    episode_id = coordinator.post(f"/api/patients/{patient_id}/episodes", json=STENOSIS).json()["id"]
+    episode_id = new_episode(coordinator, patient_payload, STENOSIS, COVERAGE)
     started = coordinator.post(f"/api/episodes/{episode_id}/pt-courses", json={
         "protocol_id": "lumbar_stenosis_flexion", "therapist_id": staff["therapist"].id, "practice_name": "Lakeside Physical Therapy",
         "practice_kind": "partner", "practice_fax": "(555) 010-0199", "start_date": "2026-11-02"})
