@@ -100,6 +100,9 @@ def test_an_emergent_answer_alerts_a_clinician_before_the_screen_is_saved(client
         assert alarm.json()["emergent"] is True
         (alert,) = _tasks(db, "intake.emergent_answer")
         assert (alert.status, alert.owner_role) == ("open", "clinician") and "saddle" in alert.reason.lower()
+        # The clinician's task leads to the call: its answers, and the caller's number to call back.
+        task_page = client_for("clinician").get(f"/tasks/{alert.id}").text
+        assert f'href="/intake/calls/{call["id"]}"' in task_page
 
         # Changed back before saving: the alert closes, saying why.
         desk.post(f"/api/intake/calls/{call['id']}/triage/answers", json={"answers": {"bladder_dysfunction": False, "saddle_numbness": False}})
