@@ -43,6 +43,7 @@ class Evaluated:
     checklist: tuple[rules.ChecklistItem, ...]
     units_used: int
     submitted_on: date | None = None  # the clinic's calendar day of the submission
+    facts: EpisodeFacts | None = None  # what the decision was made on (with the kit's documents)
 
     @property
     def kit_progress(self) -> tuple[int, int]:
@@ -207,12 +208,13 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
     out = []
     for case in cases:
         episode_facts = facts.get(case.episode_id)
-        decision = None
+        decision, decided_on = None, None
         if episode_facts is not None and case.policy_id in knowledge.policies and case.state in (lifecycle.PREPARING, lifecycle.READY):
-            decision = decide(knowledge, case, _with_documents(episode_facts, docs.get(case.episode_id, [])), today)
+            decided_on = _with_documents(episode_facts, docs.get(case.episode_id, []))
+            decision = decide(knowledge, case, decided_on, today)
         items = tuple(rules.checklist(decision)) if decision is not None else ()
         submitted_on = calendar.local_date(case.submitted_at) if case.submitted_at else None
-        out.append(Evaluated(case, decision, items, _units_used(case, episode_facts), submitted_on))
+        out.append(Evaluated(case, decision, items, _units_used(case, episode_facts), submitted_on, decided_on))
     return out
 
 
@@ -441,17 +443,15 @@ def case_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episo
             decided_at=case.decided_at, approved_from=case.approved_from, approved_to=case.approved_to,
             approved_units=case.approved_units, units_used=item.units_used, planned_on=case.planned_on,
             peer_to_peer_at=case.peer_to_peer_at, appealed_at=case.appealed_at, decision=item.decision,
-            checklist=item.checklist, eligible_since=_eligible_since_opening(session, knowledge, calendar, item, now),
+            checklist=item.checklist, eligible_since=_eligible_since_opening(knowledge, calendar, item, now),
         ))
     return found
 
 
-def _eligible_since_opening(session: Session, knowledge, calendar: BusinessCalendar, item: Evaluated,  # noqa: ANN001
-                            now: datetime) -> date | None:
+def _eligible_since_opening(knowledge, calendar: BusinessCalendar, item: Evaluated, now: datetime) -> date | None:  # noqa: ANN001
     """While preparing, an "eligible now" case's submit task stays due on the day the patient became
-    eligible (19 Feb in J1), not on the day the case opened; looked for only back to the opening."""
-    if item.decision is None or item.decision.outcome != "eligible_now" or item.case.state not in (lifecycle.PREPARING, lifecycle.READY):
+    eligible (19 Feb in J1), not on the day the case opened; looked for only back to the opening, on the facts
+    the evaluation already gathered (no gathering per case in the reconcile pass)."""
+    if item.decision is None or item.decision.outcome != "eligible_now" or item.facts is None:
         return None
-    today = calendar.local_date(now)
-    facts = facts_for_case(session, knowledge=knowledge, calendar=calendar, case=item.case, today=today)
-    return eligible_since(knowledge, item.case, facts, today, not_before=calendar.local_date(item.case.opened_at))
+    return eligible_since(knowledge, item.case, item.facts, calendar.local_date(now), not_before=calendar.local_date(item.case.opened_at))
