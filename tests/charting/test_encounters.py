@@ -119,8 +119,11 @@ def test_who_may_write_and_sign(traveller, client_for, db, staff, patient_payloa
     assert therapist.post(f"/api/encounters/{pt['id']}/sign", json={"version": 1}).json()["status"] == "signed"
     # The service checks the permission as well as the route.
     actor = Actor(user_id=staff["nurse"].id, label="user:nurse", clinic_id=staff["nurse"].clinic_id, role="nurse")
-    with db.session() as session, pytest.raises(Forbidden):
+    with db.session() as session, pytest.raises(Forbidden) as refused:
         service.sign_encounter(session, actor=actor, encounter_id=note["id"], version=1)
+    # In plain words for the person at the page, never the permission's key ("note:sign").
+    assert refused.value.problems[0].message == (
+        "Your role cannot sign visit notes. Ask a colleague whose role can, or your administrator.")
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Encounter).where(Encounter.status == "signed")) == 1
 

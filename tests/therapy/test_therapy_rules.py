@@ -76,7 +76,7 @@ def test_the_gap_week_opens_on_visit_5_and_is_due_before_visit_7():
     assert "visit 7 of 8" in found["pt_progress_note"].title
     assert found["pt_progress_note"].owner_role == "therapist"
     assert found["pt_extension_request"].owner_role == "coordinator"
-    assert "research/prior-auth.md section 8" in found["pt_progress_note"].reason
+    assert "eviCore and Cohere" in found["pt_progress_note"].reason
     assert "visit 9 on Mon 30 Nov 2026 is unauthorized" in found["pt_extension_request"].reason
 
 
@@ -147,7 +147,7 @@ def test_medicare_progress_report_is_due_by_the_tenth_treatment_day():
     found = open_kinds(replace(MEDICARE, visit_dates=tuple(M_PLAN[:7])), M_PLAN[6])  # treatment day 7 opens it
     report = found["pt_medicare_progress_report"]
     assert report.due_at == CAL.end_of_local_day_utc(tenth) and "treatment day 10" in report.title
-    assert "every 10 treatment days" in report.reason and "research/prior-auth.md section 8" in report.reason
+    assert "every 10 treatment days" in report.reason and "Medicare Benefit Policy Manual, chapter 15" in report.reason
 
 
 def test_a_medicare_progress_report_starts_the_next_period():

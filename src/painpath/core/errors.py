@@ -60,7 +60,9 @@ class Forbidden(DomainError):
     status_code = 403
 
     def __init__(self, permission: str):
-        super().__init__(FieldProblem("permission", permission, f"Your role does not allow {permission}"))
+        from painpath.core.auth.roles import permission_refusal  # roles knows the words; imported here to keep errors import-light
+
+        super().__init__(FieldProblem("permission", permission, permission_refusal(permission)))
 
 
 def error_body(problems: list[FieldProblem]) -> dict:

@@ -7,7 +7,7 @@ typed) and these functions say when each visit falls and what the worklist owes.
 The gap week (journey J7): with 8 visits approved, the progress note is due before visit 7, the
 provider follow-up is booked in visit 7's week and the extension request goes out with the note, so
 visit 9 is not blocked; when no answer has come 2 business days before visit 9, the coordinator is told.
-Each obligation's reason names its source (research/prior-auth.md section 8, or the clinic default).
+Each obligation's reason names its public source (payer policies, the Medicare manual), or says it is a clinic rule.
 """
 
 from __future__ import annotations
@@ -45,7 +45,10 @@ MEDICARE_CERTIFICATION_DAYS = 90
 MEDICARE_FIRST_CERTIFICATION_DAYS = 30
 RECERTIFICATION_LEAD_DAYS = 14  # [K] clinic default
 
-SOURCE_PA8 = "research/prior-auth.md section 8"
+# Public sources the reasons cite (staff pages show citations, never our research notes).
+PAYER_PT_POLICIES = "eviCore and Cohere musculoskeletal therapy guidelines"
+MEDICARE_PT_MANUAL = "CMS Medicare Benefit Policy Manual, chapter 15, section 220.3"
+MEDICARE_CERTIFICATION_RULE = "42 CFR 424.24(c)"
 
 
 @dataclass(frozen=True)
@@ -280,7 +283,7 @@ def gap_week_findings(facts: CourseFacts, status: AuthorizationStatus, calendar:
             title=f"Write the PT progress note before {mark_words}",
             reason=(f"{approved} visits are authorized and visit {unauthorized.number} is planned for {unauthorized.on:%d %b}. "
                     f"Payers ask for a progress note with functional outcomes (ODI, LEFS, PROMIS) with each re-authorization "
-                    f"({SOURCE_PA8}); the clinic wants it before the last {approved - n + 1} authorized visits so the "
+                    f"({PAYER_PT_POLICIES}); the clinic wants it before the last {approved - n + 1} authorized visits so the "
                     "extension request can go out with it (setting pt_progress_note_visits_before_end)."),
             visit=n, visit_on=mark.on))
     if follow_up is not None:
@@ -291,8 +294,8 @@ def gap_week_findings(facts: CourseFacts, status: AuthorizationStatus, calendar:
             facts, calendar, key=f"{prefix}:provider_follow_up", kind="pt_provider_follow_up", owner_role="coordinator", due_on=due,
             title=f"Book the provider follow-up in the week of {monday:%d %b} (PT {mark_words})",
             reason=("The provider sees the patient in the week of the progress note, so the re-authorization carries the "
-                    "physician's plan next to the therapist's findings (journey J7; the payer wants the treatment plan, the "
-                    f"initial evaluation and the progress notes with the extension request, {SOURCE_PA8})."),
+                    "physician's plan next to the therapist's findings (clinic rule; the payer wants the treatment plan, the "
+                    f"initial evaluation and the progress notes with the extension request, {PAYER_PT_POLICIES})."),
             week_of=monday))
     if auth.extension_requested_at is not None:
         found.append(_met(f"{prefix}:extension_request", "extension requested", auth.extension_requested_at))
@@ -302,7 +305,7 @@ def gap_week_findings(facts: CourseFacts, status: AuthorizationStatus, calendar:
             title=f"Send the PT extension request with the progress note (before {mark_words})",
             reason=(f"Without an extension, {unauthorized.words}. Extension requests go with the treatment plan, the initial "
                     f"evaluation and the progress notes, at least a week before the last covered visit for some payers "
-                    f"({SOURCE_PA8}, BCBS MA [V])."),
+                    f"({PAYER_PT_POLICIES}; Blue Cross Blue Shield of Massachusetts)."),
             first_unauthorized_visit=unauthorized.number, first_unauthorized_on=unauthorized.on))
     escalate_on = status.escalate_on
     assert escalate_on is not None
@@ -318,8 +321,8 @@ def gap_week_findings(facts: CourseFacts, status: AuthorizationStatus, calendar:
             due_on=escalate_on,
             title=f"No payer answer on the PT extension: visit {unauthorized.number} is on {unauthorized.on:%a %d %b}",
             reason=(f"{asked} and no answer has come {ESCALATE_BUSINESS_DAYS_BEFORE} business days before the first "
-                    f"unauthorized visit; call the payer or move the visit (clinic rule, journey J7; real-time approvals and "
-                    f"60-90 day request spans vary by payer, {SOURCE_PA8})."),
+                    f"unauthorized visit; call the payer or move the visit (clinic rule; real-time approvals and "
+                    f"60-90 day request spans vary by payer, {PAYER_PT_POLICIES})."),
             first_unauthorized_visit=unauthorized.number, first_unauthorized_on=unauthorized.on))
     return found
 
@@ -340,7 +343,7 @@ def expiry_findings(facts: CourseFacts, status: AuthorizationStatus, calendar: B
         title=f"PT authorization ends {auth.window_to:%d %b} with {left} planned visit{'s' if left != 1 else ''} after it",
         reason=(f"{status.used} of {auth.visits_approved} visits are used, but the approval window ends on "
                 f"{auth.window_to:%d %b %Y}; ask the payer to extend the dates before then (approvals span about 60-90 days, "
-                f"{SOURCE_PA8})."),
+                f"{PAYER_PT_POLICIES})."),
         window_to=auth.window_to)]
 
 
@@ -366,8 +369,7 @@ def medicare_progress_findings(facts: CourseFacts, visits: list[Visit], calendar
             due_on=due_on,
             title=f"Medicare PT progress report due by treatment day {due_index} ({due_on:%a %d %b})",
             reason=(f"Medicare asks for a progress report at least once every {MEDICARE_PROGRESS_TREATMENT_DAYS} treatment days; "
-                    f"the period starts on day 1 of the episode and the evaluation counts ({SOURCE_PA8}, MBPM Ch.15 "
-                    "section 220.3 [V])."),
+                    f"the period starts on day 1 of the episode and the evaluation counts ({MEDICARE_PT_MANUAL})."),
             treatment_day=due_index))
     return found
 
@@ -393,7 +395,7 @@ def medicare_certification_findings(facts: CourseFacts, visits: list[Visit], cal
             facts, calendar, key=f"{prefix}:poc_certification", kind="pt_poc_certification", owner_role="clinician", due_on=due_on,
             title=f"Certify the PT plan of care by {due_on:%d %b}",
             reason=(f"Medicare: the physician or NPP signs and dates the plan of care within {MEDICARE_FIRST_CERTIFICATION_DAYS} "
-                    f"days of the first treatment ({SOURCE_PA8}, 42 CFR 424.24 [V])."))]
+                    f"days of the first treatment ({MEDICARE_CERTIFICATION_RULE})."))]
     found: list[Finding] = [_met(f"{prefix}:poc_certification", "plan of care certified", _on(certs[0].on))]
     for earlier, later in zip(certs, certs[1:]):
         found.append(_met(f"{prefix}:poc_recertification:certification:{earlier.id}", "plan of care recertified", _on(later.on)))
@@ -408,7 +410,7 @@ def medicare_certification_findings(facts: CourseFacts, visits: list[Visit], cal
             title=f"Recertify the PT plan of care by {due_on:%d %b} (day {MEDICARE_CERTIFICATION_DAYS})",
             reason=(f"Medicare: a certification covers the plan's duration or {MEDICARE_CERTIFICATION_DAYS} calendar days, "
                     f"whichever is less, and recertification is needed at least every {MEDICARE_CERTIFICATION_DAYS} days; "
-                    f"certified on {last.on:%d %b %Y}, visits are planned until {last_visit:%d %b %Y} ({SOURCE_PA8} [V])."),
+                    f"certified on {last.on:%d %b %Y}, visits are planned until {last_visit:%d %b %Y} ({MEDICARE_PT_MANUAL})."),
             certified_on=last.on))
     return found
 

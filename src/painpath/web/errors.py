@@ -18,7 +18,8 @@ from painpath.core.logging import get_logger
 from painpath.web.deps import SESSION_COOKIE, Caller, CsrfRejected, NotSignedIn, PermissionDenied
 from painpath.web.forms import plain_message
 from painpath.web.templating import templates
-from painpath.web.wording import HTTP_WORDS, refusal
+from painpath.core.auth.roles import permission_refusal
+from painpath.web.wording import HTTP_WORDS
 
 
 log = get_logger("painpath.web.errors")
@@ -109,7 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PermissionDenied)
     async def _denied(request: Request, exc: PermissionDenied) -> Response:
-        problem = FieldProblem("permission", exc.permission.value, refusal(exc.permission.value))
+        problem = FieldProblem("permission", exc.permission.value, permission_refusal(exc.permission.value))
         return _problem_response(request, 403, [problem])
 
     @app.exception_handler(CsrfRejected)

@@ -35,24 +35,6 @@ def recorded_in(source: str) -> str:
 
 
 
-# What each permission lets a person do, for the refusal page ("Your role cannot open the clinical chart").
-PERMISSION_WORDS = {
-    "authenticated": "use this page", "patient:search": "search for patients", "patient:write": "register or change patients",
-    "chart:read": "open the clinical chart", "chart:summary": "see patients' details",
-    "authorization:read": "open prior-authorization cases", "episode:write": "change episodes", "visit:book": "book visits",
-    "intake:work": "take intake calls", "triage:acknowledge": "acknowledge triage decisions",
-    "records:request": "request or file outside records", "note:write": "write visit notes", "note:sign": "sign visit notes",
-    "medication:write": "record medication trials", "worklist:read": "see the worklist", "worklist:work": "work on tasks",
-    "worklist:assign": "reassign tasks", "knowledge:read": "read the clinic's rules", "instrument:administer": "record questionnaire answers",
-    "authorization:work": "work prior-authorization cases", "plan:write": "make care-plan decisions", "user:admin": "manage users",
-    "audit:read": "read the audit log",
-}
-
-
-def refusal(permission: str) -> str:
-    return f"Your role cannot {PERMISSION_WORDS.get(permission, 'do this')}. Ask a colleague whose role can, or your administrator."
-
-
 # What a framework refusal means for a person at a page (the API keeps the framework's own words).
 HTTP_WORDS = {
     404: "There is no page at this address. Check the link, or start again from the start page.",

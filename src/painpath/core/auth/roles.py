@@ -105,3 +105,21 @@ def role_allows(role: Role | str, permission: Permission) -> bool:
     if permission is Permission.PUBLIC:
         return True
     return permission in ROLE_PERMISSIONS[Role(role)]
+
+
+# What each permission lets a person do, for the refusal page ("Your role cannot open the clinical chart").
+PERMISSION_WORDS = {
+    "authenticated": "use this page", "patient:search": "search for patients", "patient:write": "register or change patients",
+    "chart:read": "open the clinical chart", "chart:summary": "see patients' details",
+    "authorization:read": "open prior-authorization cases", "episode:write": "change episodes", "visit:book": "book visits",
+    "intake:work": "take intake calls", "triage:acknowledge": "acknowledge triage decisions",
+    "records:request": "request or file outside records", "note:write": "write visit notes", "note:sign": "sign visit notes",
+    "medication:write": "record medication trials", "worklist:read": "see the worklist", "worklist:work": "work on tasks",
+    "worklist:assign": "reassign tasks", "knowledge:read": "read the clinic's rules", "instrument:administer": "record questionnaire answers",
+    "authorization:work": "work prior-authorization cases", "plan:write": "make care-plan decisions", "user:admin": "manage users",
+    "audit:read": "read the audit log",
+}
+
+
+def permission_refusal(permission: str) -> str:
+    return f"Your role cannot {PERMISSION_WORDS.get(permission, 'do this')}. Ask a colleague whose role can, or your administrator."
