@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from painpath.context import AppContext
@@ -27,6 +28,18 @@ def _routers():  # noqa: ANN202
 
     return [account.router, admin_alerts.router, audit_log.router, clinic_settings.router, users.router] + [
         m.router for part in ("views", "pages") for m in slice_modules(part)]
+
+
+@cache
+def _route_table() -> tuple:
+    """Every slice's routes, each saying it may refuse with the one error shape (the OpenAPI document says so),
+    built once per process. Including a router makes FastAPI analyse each route's signature and models (about a
+    second for some 700 routes); the routes hold nothing of one app (they reach the clinic's context through
+    request.app.state), so every app built in this process (the test suite builds one per test) shares them."""
+    table = APIRouter()
+    for router in _routers():
+        table.include_router(router, responses=ERROR_RESPONSES)
+    return tuple(table.routes)
 
 
 def create_app(context: AppContext) -> FastAPI:
@@ -65,8 +78,6 @@ def create_app(context: AppContext) -> FastAPI:
             response.headers.setdefault("cache-control", "no-store")
         return response
 
-    for router in _routers():
-        # Every route may refuse with the one error shape; the OpenAPI document says so for each.
-        app.include_router(router, responses=ERROR_RESPONSES)
+    app.router.routes.extend(_route_table())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
