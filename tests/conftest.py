@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from painpath.context import AppContext, build_context, load_models
 from painpath.core.auth.models import User
-from painpath.core.auth.passwords import hash_password
 from painpath.core.auth.roles import Role
 from painpath.core.config import Settings
 from painpath.core.db import Base, Database
@@ -102,9 +102,12 @@ _HASHES: dict[str, str] = {}
 
 
 def _hash(role: str) -> str:
-    # argon2 is slow on purpose; hash each role's password once per test run.
+    """The role's password as an argon2id hash with small parameters. Verifying reads the parameters from the
+    hash, so each sign-in in the suite costs a millisecond rather than production's deliberate cost (thousands
+    of sign-ins per run). Passwords set through the app are hashed with production's parameters, which
+    tests/core/test_auth.py checks."""
     if role not in _HASHES:
-        _HASHES[role] = hash_password(password_for(role))
+        _HASHES[role] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password_for(role))
     return _HASHES[role]
 
 

@@ -1,5 +1,6 @@
 """Sign-in: argon2 hashes, lockout after repeated failures, sessions, CSRF."""
 
+import re
 from datetime import timedelta
 
 import time_machine
@@ -26,7 +27,6 @@ def _attempt(app, username, password):  # noqa: ANN001, ANN202
 
 
 def _error_text(page: str) -> str:
-    import re
 
     found = re.search(r'<p class="error">(.*?)</p>', page, re.S)
     assert found, page
@@ -37,6 +37,10 @@ def test_passwords_are_stored_as_argon2_hashes(db, clinic):
     with db.session() as session:
         user = create_user(session, clinic_id=clinic.id, username="new.nurse", display_name="New Nurse", role="nurse", password="correct horse battery", actor=Actor.system("test", clinic.id))
         assert user.password_hash.startswith("$argon2id$")
+        # OWASP's floor for argon2id is 19 MiB of memory and 2 passes; pwdlib's recommended profile is above it.
+        # (The suite's own staff are hashed with small parameters, tests/conftest.py; production never is.)
+        memory, passes = (int(v) for v in re.search(r"\$m=(\d+),t=(\d+),", user.password_hash).groups())
+        assert memory >= 19 * 1024 and passes >= 2
         assert "correct horse" not in user.password_hash
 
 
