@@ -49,5 +49,7 @@ def summary_out(found: safety_rules.SafetySummary, facts: safety_rules.EpisodeSa
         next_drug_test_due=found.next_drug_test_due, drug_test_every_months=found.drug_test_every_months,
         drug_test_schedule_basis=found.drug_test_schedule_basis, ort_band=facts.ort_band if facts else None,
         naloxone_reasons=found.naloxone_reasons, last_naloxone_offer_on=offer[0] if offer else None,
-        last_naloxone_outcome=offer[1] if offer else None,
+        last_naloxone_outcome=offer[1] if offer else None, mme_label=found.mme_label,
+        mme_excluded=[f"{name}: {reason}" for name, reason in found.mme_excluded],
+        coprescribing=found.coprescribing, overlaps=found.overlaps,
     )
