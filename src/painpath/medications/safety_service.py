@@ -187,8 +187,15 @@ def rx_fact(line: prescriptions.PrescriptionLine, knowledge) -> safety_rules.RxF
         depressant_class=prescriptions.depressant_class(rx, knowledge), previous_id=rx.previous_id,
         daily_mme=result.daily_mme if result is not None else None,
         mme_status=result.status if result is not None else ("unknown" if rx.is_opioid else "not_opioid"),
-        mme_reason=result.reason if result is not None else None,
+        mme_reason=_exclusion_reason(knowledge, rx.drug_key) if result is not None and result.status == "excluded" else None,
     )
+
+
+def _exclusion_reason(knowledge, drug_key: str) -> str | None:  # noqa: ANN001
+    """The opioid pack's words for why an opioid is left out of the MME total (buprenorphine), as staff read them."""
+    lookup = prescriptions.factor_lookup(knowledge)
+    entry = next((o for o in (lookup.vocabulary if lookup else ()) if o.id == drug_key and o.excluded is not None), None)
+    return entry.excluded.reason if entry is not None else None
 
 
 def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None,  # noqa: ANN001
