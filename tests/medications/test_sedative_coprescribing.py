@@ -144,6 +144,18 @@ def test_opioid_and_benzodiazepine_warn_cite_rec_11_and_offer_naloxone(clinician
     assert safety(clinician, episode_id)["naloxone_reasons"] == ["a benzodiazepine at the same time (alprazolam)"]
 
 
+def test_the_clinician_records_the_review_decision_and_recomputing_keeps_it_done(clinician, episode_id, ctx, db):
+    oxy = prescribe(clinician, episode_id, rx("oxycodone", 5, 2, "2026-03-02"))
+    benzo = prescribe(clinician, episode_id, rx("diazepam", 5, 1, "2026-03-02"))
+    review = open_tasks(db, episode_id)[f"opioid:coprescribing:{oxy['id']}:{benzo['id']}"]
+    done = clinician.post(f"/api/tasks/{review.id}/complete", json={"version": review.version, "note": "Both needed; diazepam for 2 weeks, naloxone given"})
+    assert done.status_code == 200, done.text
+    with db.session() as session:
+        ctx.reconcile(session, [episode_id])
+        assert session.get(Task, review.id).status == "done"
+    assert f"opioid:coprescribing:{oxy['id']}:{benzo['id']}" not in open_tasks(db, episode_id)
+
+
 def test_opioid_and_carisoprodol_warn_with_its_own_words(clinician, episode_id):
     prescribe(clinician, episode_id, rx("oxycodone", 5, 2, "2026-03-02"))
     prescribe(clinician, episode_id, rx("Soma", 350, 3, "2026-03-02"))
