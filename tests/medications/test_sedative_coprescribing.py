@@ -110,6 +110,8 @@ def test_buprenorphine_is_named_as_excluded_on_the_safety_panel_not_zero(clinici
     assert "no MME total: buprenorphine excluded from the MME total today" in panel
     assert "buprenorphine: excluded from the MME total. Not included in MME" in panel
     assert not re.search(r"(?<![\d.])0(\.0)? MME/day", panel)  # never "0 MME/day" (the threshold "50 MME/day" may show)
+    meds = section_text(clinician.get(f"/episodes/{episode_id}").text, "medications")
+    assert "Total: no MME total: buprenorphine excluded from the MME total" in meds
     prescribe(clinician, episode_id, rx("oxycodone", 10, 4, "2026-03-02"))
     assert safety(clinician, episode_id)["mme_label"] == "60 MME/day, not counting buprenorphine (excluded from the MME total)"
 

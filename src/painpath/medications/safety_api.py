@@ -27,6 +27,8 @@ def prescription_out(line: PrescriptionLine) -> PrescriptionOut:
 def total_out(listed: PrescriptionList) -> TotalMmeOut:
     total = listed.total
     label = f"{total.total:g} MME/day" if total.complete else f"at least {total.total:g} MME/day (incomplete: an opioid's MME is unknown)"
+    if total.complete and total.total == 0 and total.excluded:  # buprenorphine alone: name it, never "0 MME/day"
+        label = f"no MME total: {', '.join(r.drug for r in total.excluded)} excluded from the MME total"
     return TotalMmeOut(total=total.total, complete=total.complete, label=label, excluded=[r.drug for r in total.excluded],
                        unknown=[r.drug for r in total.unknown], as_of=listed.as_of)
 
