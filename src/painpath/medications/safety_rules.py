@@ -4,6 +4,8 @@ Facts in (prescriptions with their computed MME, agreements, PDMP checks, drug t
 visits, the latest ORT band, the episode's diagnoses), decisions out. No database, no wall clock: the
 service loads an `EpisodeSafetyFacts`, the provider passes `now` and the calendar.
 
+Which drugs are sedatives or other CNS depressants, what each class means with an opioid, and whether a
+class is by itself a reason to offer naloxone come from the `cns_depressants` pack (`policy.depressants`).
 The numbers (and the ICD-10-CM prefixes of the diagnoses that call for naloxone) come from the
 `opioid_thresholds` pack (research/clinical.md 1.4), each with its source and evidence tag, and every
 obligation's reason ends with that source.
@@ -122,7 +124,7 @@ class RxFact:
     previous_id: int | None = None
     daily_mme: float | None = None
     mme_status: str = "not_opioid"  # counted | excluded | unknown | not_opioid
-    mme_reason: str | None = None  # the MME engine's words: why it is excluded or unknown
+    mme_reason: str | None = None  # why the MME total leaves it out (the opioid pack's words for buprenorphine)
 
     def active_on(self, day: date) -> bool:
         if day < self.start_date or (self.stopped_on is not None and day >= self.stopped_on):
