@@ -147,7 +147,7 @@ def test_benzodiazepine_from_a_clinic_pack_warns_and_asks_for_naloxone_and_stopp
         assert (benzo["is_benzodiazepine"], benzo["is_opioid"], benzo["mme"]["status"]) == (True, False, "not_opioid")
         open_now = tasks(db, episode_id)
         warning = open_now[f"opioid:coprescribing:{oxy['id']}:{benzo['id']}"]
-        assert warning.title == "Warning: oxycodone with alprazolam (benzodiazepine)" and "CDC 2022 Rec 11" in warning.reason
+        assert warning.title == "Review co-prescribing: oxycodone with alprazolam (benzodiazepine)" and "CDC 2022 Rec 11" in warning.reason
         (naloxone,) = [t for k, t in open_now.items() if k.startswith("opioid:naloxone")]
         assert "a benzodiazepine at the same time (alprazolam)" in naloxone.reason
         stopped = clinician.post(f"/api/prescriptions/{benzo['id']}/stop", json={"stopped_on": "2026-03-02", "version": benzo["version"]})
@@ -163,7 +163,7 @@ def test_gabapentin_with_an_opioid_is_a_warning(chart, db):
         assert gaba["is_gabapentinoid"] is True
         assert not any(k.startswith("opioid:") for k in tasks(db, episode_id))  # no opioid: nothing owed
         oxy = clinician.post(f"/api/episodes/{episode_id}/prescriptions", json=rx("oxycodone", 5, 2, "2026-03-02")).json()
-        assert tasks(db, episode_id)[f"opioid:coprescribing:{oxy['id']}:{gaba['id']}"].title == "Warning: oxycodone with gabapentin (gabapentinoid)"
+        assert tasks(db, episode_id)[f"opioid:coprescribing:{oxy['id']}:{gaba['id']}"].title == "Review co-prescribing: oxycodone with gabapentin (gabapentinoid)"
 
 
 # ---- PDMP ----------------------------------------------------------------------------------------------

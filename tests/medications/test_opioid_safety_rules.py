@@ -18,7 +18,8 @@ TODAY = date(2026, 3, 2)
 
 @pytest.fixture(scope="module")
 def policy() -> r.SafetyPolicy:
-    return r.policy_from(load_knowledge().opioids.thresholds)
+    knowledge = load_knowledge()
+    return r.policy_from(knowledge.opioids.thresholds, knowledge.depressant_classes)
 
 
 def oxy(id_: int = 1, start: date = TODAY, mme: float | None = 60.0, **more) -> r.RxFact:  # noqa: ANN003
@@ -80,7 +81,7 @@ def test_naloxone_reasons_at_50_and_with_each_risk(policy):
     assert r.naloxone_reasons(facts(low, icd10_codes=("t40.2x1a",)), policy, TODAY) == ["a past overdose (T40.2X1A)"]
     assert r.naloxone_reasons(facts(low, icd10_codes=("F11.20",)), policy, TODAY) == ["a substance use disorder (F11.20)"]
     assert r.naloxone_reasons(facts(low, icd10_codes=("F17.210", "G47.30")), policy, TODAY) == []  # nicotine; central apnea code differs
-    benzo = r.RxFact(9, "alprazolam", "alprazolam", TODAY, None, None, NOW, is_benzodiazepine=True)
+    benzo = r.RxFact(9, "alprazolam", "alprazolam", TODAY, None, None, NOW, depressant_class="benzodiazepine")
     assert r.naloxone_reasons(facts(low, benzo), policy, TODAY) == ["a benzodiazepine at the same time (alprazolam)"]
 
 
@@ -91,7 +92,7 @@ def test_drug_test_interval_by_ort_band_and_without_one(policy):
 
 
 def test_nothing_is_owed_without_an_opioid_today(policy):
-    gaba = r.RxFact(1, "gabapentin", "gabapentin", TODAY, None, None, NOW, is_gabapentinoid=True)
+    gaba = r.RxFact(1, "gabapentin", "gabapentin", TODAY, None, None, NOW, depressant_class="gabapentinoid")
     assert r.episode_findings(facts(gaba), policy, CAL, NOW) == []
     assert r.episode_findings(facts(oxy(stopped_on=TODAY)), policy, CAL, NOW) == []
 
@@ -141,9 +142,9 @@ def test_methadone_follow_up_is_three_days(policy):
 
 
 def test_coprescribing_warning_names_both_drugs_and_cites_rec_11(policy):
-    gaba = r.RxFact(2, "pregabalin", "pregabalin", TODAY, None, None, NOW, is_gabapentinoid=True)
+    gaba = r.RxFact(2, "pregabalin", "pregabalin", TODAY, None, None, NOW, depressant_class="gabapentinoid")
     warning = found(policy, facts(oxy(mme=20.0), gaba))["opioid:coprescribing:1:2"]
-    assert warning.title == "Warning: oxycodone with pregabalin (gabapentinoid)" and "CDC 2022 Rec 11" in warning.reason
+    assert warning.title == "Review co-prescribing: oxycodone with pregabalin (gabapentinoid)" and "CDC 2022 Rec 11" in warning.reason
 
 
 def test_summary_shows_the_schedule(policy):

@@ -24,6 +24,7 @@ from painpath.knowledge.schemas import PROCEDURE_REFERENCING_CRITERIA, Authoriza
 from painpath.knowledge.schemas import Pathway, PathwayPack, pathway_references
 from painpath.knowledge.schemas import PtProtocol
 from painpath.knowledge.schemas import OpioidKnowledge, build_opioid_knowledge
+from painpath.knowledge.schemas import DepressantClass
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -64,6 +65,8 @@ class Knowledge:
     tablet_products: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     # MME factor sets (kind `opioid_factors`) and opioid safety thresholds (kind `opioid_thresholds`).
     opioids: OpioidKnowledge | None = None
+    # Sedatives and other CNS depressants (kind `cns_depressants`), by class id: warnings with opioids.
+    depressant_classes: Mapping[str, DepressantClass] = field(default_factory=lambda: MappingProxyType({}))
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -118,6 +121,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
 
     _check_policies(policy_packs, collections)
     _check_pathways(pathway_packs, collections)
+    _check_depressants(collections, first_seen)
 
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
@@ -132,6 +136,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         pt_protocols=MappingProxyType(collections.get("pt_protocols", {})),
         tablet_products=MappingProxyType(collections.get("tablet_products", {})),
         opioids=_opioids(collections, singles, first_seen),
+        depressant_classes=MappingProxyType(collections.get("depressant_classes", {})),
     )
 
 
@@ -149,6 +154,28 @@ def _opioids(
     ort = collections.get("instruments", {}).get("ort")
     ort_bands = {band.label for band in ort.bands.ranges} if ort is not None and ort.bands is not None else None
     return build_opioid_knowledge(sets, thresholds, ort_bands)  # type: ignore[arg-type]
+
+
+def _check_depressants(collections: Mapping[str, Mapping[str, Any]], first_seen: Mapping[tuple[str, str], tuple[Path, str]]) -> None:
+    """A sedative must not answer to an opioid's name or code (the opioid would win, silently), and a drug
+    the medication-trial packs also list must be of the same class there (its stored class decides)."""
+    opioid_keys = {
+        key: opioid.id
+        for factor_set in collections.get("factor_sets", {}).values()
+        for opioid in factor_set.opioids
+        for key in (opioid.rxnorm, *opioid.names())
+    }
+    trial_drugs = collections.get("drugs", {})
+    for class_id, cls in collections.get("depressant_classes", {}).items():
+        file, where = _where(first_seen[("depressant_classes", class_id)])
+        for index, drug in enumerate(cls.drugs):
+            path = f"{where}.drugs[{index}]"
+            for key in (*drug.names(), *((drug.rxnorm.code,) if drug.rxnorm else ())):
+                if key in opioid_keys:
+                    raise PackError(file, path, f"{key!r} is the opioid {opioid_keys[key]}'s; a drug is either an opioid or a sedative")
+            listed = trial_drugs.get(drug.id)
+            if listed is not None and listed.drug_class != cls.id:
+                raise PackError(file, f"{path}.id", f"{drug.id} is a {listed.drug_class} in the medication-trial packs, not a {cls.id}")
 
 
 def _where(seen: tuple[Path, str]) -> tuple[Path, str]:

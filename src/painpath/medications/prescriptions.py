@@ -1,7 +1,8 @@
 """Prescription use cases: record (validated against the packs), stop, and list with MME computed on read.
 
-A drug is known when the opioid pack or the medication-trial pack defines it; its class flags (opioid,
-benzodiazepine, gabapentinoid) come from those packs, never from what was typed. An opioid the packs
+A drug is known when the opioid pack, the medication-trial pack or the cns_depressants pack defines it;
+its class (opioid, benzodiazepine, gabapentinoid, z-drug, ...) comes from those packs, never from what was
+typed. An opioid the packs
 know but cannot convert (no factor for that form) is recorded, and its MME is "unknown": the total then
 says "incomplete" and is never a smaller number presented as complete.
 """
@@ -20,6 +21,7 @@ from painpath.core.auth.models import User
 from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.knowledge.schemas import find_depressant
 from painpath.medications import mme
 from painpath.medications.safety_models import MedicationPrescription
 from painpath.medications.safety_schemas import PrescriptionIn, PrescriptionStop
@@ -67,7 +69,25 @@ def identify(knowledge, *, drug: str | None, rxnorm_code: str | None) -> DrugIde
                 found.id, found.name, found.rxnorm.code if found.rxnorm else None, found.drug_class,
                 found.drug_class == "opioid", found.drug_class == "benzodiazepine", found.drug_class == "gabapentinoid",
             )
+    depressant = find_depressant(getattr(knowledge, "depressant_classes", {}), wanted)
+    if depressant is not None:
+        cls, drug = depressant
+        return DrugIdentity(drug.id, drug.name, drug.rxnorm.code if drug.rxnorm else None, cls.id, False,
+                            cls.id == "benzodiazepine", cls.id == "gabapentinoid")
     return None
+
+
+def depressant_class(rx: MedicationPrescription, knowledge) -> str | None:  # noqa: ANN001
+    """The cns_depressants class of a prescription with today's packs (its drug's, else its stored class);
+    None for an opioid or a drug of no such class. Read on each use, so a pack that adds a class warns
+    about prescriptions recorded before it."""
+    classes = getattr(knowledge, "depressant_classes", {})
+    if rx.is_opioid or not classes:
+        return None
+    found = find_depressant(classes, [rx.drug_key, rx.rxnorm_code or ""])
+    if found is not None:
+        return found[0].id
+    return rx.drug_class if rx.drug_class in classes else None
 
 
 def validate(values: dict, identity: DrugIdentity | None) -> list[FieldProblem]:

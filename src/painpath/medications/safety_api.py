@@ -27,6 +27,8 @@ def prescription_out(line: PrescriptionLine) -> PrescriptionOut:
 def total_out(listed: PrescriptionList) -> TotalMmeOut:
     total = listed.total
     label = f"{total.total:g} MME/day" if total.complete else f"at least {total.total:g} MME/day (incomplete: an opioid's MME is unknown)"
+    if total.complete and total.total == 0 and total.excluded:  # buprenorphine alone: name it, never "0 MME/day"
+        label = f"no MME total: {', '.join(r.drug for r in total.excluded)} excluded from the MME total"
     return TotalMmeOut(total=total.total, complete=total.complete, label=label, excluded=[r.drug for r in total.excluded],
                        unknown=[r.drug for r in total.unknown], as_of=listed.as_of)
 
@@ -49,5 +51,7 @@ def summary_out(found: safety_rules.SafetySummary, facts: safety_rules.EpisodeSa
         next_drug_test_due=found.next_drug_test_due, drug_test_every_months=found.drug_test_every_months,
         drug_test_schedule_basis=found.drug_test_schedule_basis, ort_band=facts.ort_band if facts else None,
         naloxone_reasons=found.naloxone_reasons, last_naloxone_offer_on=offer[0] if offer else None,
-        last_naloxone_outcome=offer[1] if offer else None,
+        last_naloxone_outcome=offer[1] if offer else None, mme_label=found.mme_label,
+        mme_excluded=[f"{name}: {reason}" for name, reason in found.mme_excluded],
+        coprescribing=found.coprescribing, overlaps=found.overlaps,
     )

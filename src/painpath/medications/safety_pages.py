@@ -90,16 +90,17 @@ def mme_words(line: rx_service.PrescriptionLine) -> tuple[str, str]:
     return "not an opioid", "not_opioid"
 
 
-def coprescribing_warnings(listed: rx_service.PrescriptionList) -> list[str]:
-    """An opioid active together with a benzodiazepine or a gabapentinoid (CDC 2022 Rec 11)."""
-    active = [line.prescription for line in listed.lines if line.active]
-    warnings = []
-    for opioid in (rx for rx in active if rx.is_opioid):
-        for other in (rx for rx in active if rx.is_benzodiazepine or rx.is_gabapentinoid):
-            kind = "a benzodiazepine" if other.is_benzodiazepine else "a gabapentinoid"
-            warnings.append(f"{opioid.drug_name} with {other.drug_name} ({kind}): the combination raises the risk of "
-                            "respiratory depression and overdose. Review whether both are needed and offer naloxone.")
-    return warnings
+def medication_warnings(listed: rx_service.PrescriptionList, knowledge) -> dict[str, list[str]]:  # noqa: ANN001
+    """What the list warns about, computed by the safety rules: an opioid taken with a sedative or other CNS
+    depressant (CDC 2022 Rec 11, classes from the cns_depressants pack), and opioids that overlap."""
+    policy = safety_service.policy(knowledge)
+    if policy is None:
+        return {"coprescribing": [], "overlaps": []}
+    facts = [safety_service.rx_fact(line, knowledge) for line in listed.lines]
+    return {
+        "coprescribing": [pair.warning for pair in safety_rules.coprescriptions(facts, policy, listed.as_of)],
+        "overlaps": [overlap.warning for overlap in safety_rules.overlapping_opioids(facts, listed.as_of)],
+    }
 
 
 def _clinicians(session: Session, clinic_id: DbId) -> list[tuple[str, str]]:
@@ -112,6 +113,7 @@ def _known_drugs(knowledge) -> list[str]:  # noqa: ANN001
     names = {o.name for o in (lookup.vocabulary if lookup is not None else ())}
     if knowledge.medication_trials is not None:
         names |= {d.name for d in knowledge.medication_trials.drugs.values()}
+    names |= {d.name for cls in getattr(knowledge, "depressant_classes", {}).values() for d in cls.drugs}
     return sorted(names, key=str.lower)
 
 
@@ -188,7 +190,7 @@ def _medication_panels(asked: patient_pages.PanelRequest) -> list[patient_pages.
     current = [line for line in listed.lines if line.active or line.prescription.start_date > listed.as_of and line.prescription.stopped_on is None]
     past = [line for line in listed.lines if line not in current]
     panels = [patient_pages.EpisodePanel("medications/episode_medications.html", {
-        "current": current, "past": past, "total": safety_api.total_out(listed), "warnings": coprescribing_warnings(listed),
+        "current": current, "past": past, "total": safety_api.total_out(listed), "warnings": medication_warnings(listed, ctx.knowledge),
         "sig_words": sig_words, "mme_words": mme_words, "today": listed.as_of, "clinicians": clinicians,
         "known_drugs": _known_drugs(ctx.knowledge), "labels": RX_LABELS, "stop_labels": STOP_LABELS, "units": UNITS, "forms": FORMS,
         **_state(asked, "medications"),

@@ -4,6 +4,8 @@ Facts in (prescriptions with their computed MME, agreements, PDMP checks, drug t
 visits, the latest ORT band, the episode's diagnoses), decisions out. No database, no wall clock: the
 service loads an `EpisodeSafetyFacts`, the provider passes `now` and the calendar.
 
+Which drugs are sedatives or other CNS depressants, what each class means with an opioid, and whether a
+class is by itself a reason to offer naloxone come from the `cns_depressants` pack (`policy.depressants`).
 The numbers (and the ICD-10-CM prefixes of the diagnoses that call for naloxone) come from the
 `opioid_thresholds` pack (research/clinical.md 1.4), each with its source and evidence tag, and every
 obligation's reason ends with that source.
@@ -17,7 +19,7 @@ not dates, so two facts recorded for the same day can never give one key twice (
 from __future__ import annotations
 
 import calendar as _months
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -27,8 +29,29 @@ from painpath.worklist.engine import Finding, Fulfillment, Obligation
 
 PROVIDER = "opioid_safety"
 
-# The one rule here without a number, so not in the opioid_thresholds pack:
-COPRESCRIBING_SOURCE = "CDC 2022 Rec 11: extreme caution with opioids and benzodiazepines; also consider gabapentin and pregabalin (research/clinical.md 1.4) [R]"
+@dataclass(frozen=True)
+class DepressantRule:
+    """One class of the cns_depressants pack as the rules read it: what it means with an opioid, and
+    whether it is by itself a reason to offer naloxone (`naloxone_words` None: it is not)."""
+
+    name: str  # "benzodiazepine"
+    with_opioid: str
+    source: str
+    naloxone_words: str | None = None
+    naloxone_source: str | None = None
+    drug_notes: Mapping[str, str] = field(default_factory=dict)  # drug id -> what to add for that drug (carisoprodol)
+
+
+def depressant_rules(classes: Mapping) -> dict[str, DepressantRule]:  # noqa: ANN001 - class id -> knowledge.schemas.DepressantClass
+    return {
+        class_id: DepressantRule(
+            name=cls.name, with_opioid=cls.with_opioid, source=cls.source,
+            naloxone_words=cls.naloxone_reason.words if cls.naloxone_reason else None,
+            naloxone_source=cls.naloxone_reason.source if cls.naloxone_reason else None,
+            drug_notes={d.id: d.with_opioid for d in cls.drugs if d.with_opioid},
+        )
+        for class_id, cls in classes.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -59,9 +82,10 @@ class SafetyPolicy:
     overdose_prefixes: tuple[str, ...]
     sud_prefixes: tuple[str, ...]
     icd_source: str
+    depressants: Mapping[str, DepressantRule] = field(default_factory=dict)  # class id -> rule (cns_depressants pack)
 
 
-def policy_from(thresholds) -> SafetyPolicy:  # noqa: ANN001 - knowledge.schemas.OpioidThresholds
+def policy_from(thresholds, depressant_classes: Mapping | None = None) -> SafetyPolicy:  # noqa: ANN001 - knowledge.schemas.OpioidThresholds
     t = thresholds
     fu = t.follow_up_after_start_or_increase
     dx = t.naloxone_risk_diagnoses
@@ -80,6 +104,7 @@ def policy_from(thresholds) -> SafetyPolicy:  # noqa: ANN001 - knowledge.schemas
         therapy_gap_days=t.therapy_course_max_gap_days.value, notice_days=t.recurring_duty_notice_days.value,
         sleep_apnea_prefixes=tuple(dx.sleep_apnea), overdose_prefixes=tuple(dx.past_overdose),
         sud_prefixes=tuple(dx.substance_use_disorder), icd_source=dx.source,
+        depressants=depressant_rules(depressant_classes or {}),
     )
 
 
@@ -95,11 +120,11 @@ class RxFact:
     stopped_on: date | None
     recorded_at: datetime
     is_opioid: bool = False
-    is_benzodiazepine: bool = False
-    is_gabapentinoid: bool = False
+    depressant_class: str | None = None  # the cns_depressants pack's class id (benzodiazepine, gabapentinoid, ...)
     previous_id: int | None = None
     daily_mme: float | None = None
     mme_status: str = "not_opioid"  # counted | excluded | unknown | not_opioid
+    mme_reason: str | None = None  # why the MME total leaves it out (the opioid pack's words for buprenorphine)
 
     def active_on(self, day: date) -> bool:
         if day < self.start_date or (self.stopped_on is not None and day >= self.stopped_on):
@@ -224,9 +249,10 @@ def naloxone_reasons(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: dat
     mme = total_mme_on(facts.prescriptions, today)
     if mme.total >= policy.naloxone_mme:
         reasons.append(f"{mme.total:g} MME/day{'' if mme.complete else ' or more'} (at or over {policy.naloxone_mme:g})")
-    benzos = [rx.drug_name for rx in facts.prescriptions if rx.is_benzodiazepine and rx.active_on(today)]
-    if benzos:
-        reasons.append(f"a benzodiazepine at the same time ({', '.join(benzos)})")
+    for class_id, rule in policy.depressants.items():  # the classes the pack names as a reason (benzodiazepines)
+        taken = [rx.drug_name for rx in facts.prescriptions if rx.depressant_class == class_id and rx.active_on(today)]
+        if taken and rule.naloxone_words:
+            reasons.append(f"{rule.naloxone_words} ({', '.join(taken)})")
     codes = [c.upper() for c in facts.icd10_codes]
     for prefixes, words in ((policy.sleep_apnea_prefixes, "sleep apnea"), (policy.overdose_prefixes, "a past overdose"),
                             (policy.sud_prefixes, "a substance use disorder")):
@@ -234,6 +260,67 @@ def naloxone_reasons(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: dat
         if found:
             reasons.append(f"{words} ({', '.join(found)})")
     return reasons
+
+
+@dataclass(frozen=True)
+class Coprescription:
+    """An opioid and a sedative or other CNS depressant taken on the same day (CDC 2022 Rec 11)."""
+
+    opioid: RxFact
+    other: RxFact
+    rule: DepressantRule
+
+    @property
+    def advice(self) -> str:
+        """What the combination means and what to do: the class's words, then the drug's own (carisoprodol)."""
+        note = self.rule.drug_notes.get(self.other.drug_key)
+        return self.rule.with_opioid + (f" {note}" if note else "")
+
+    @property
+    def warning(self) -> str:
+        """The warning in words: "oxycodone with alprazolam (a benzodiazepine): ..."."""
+        return f"{self.opioid.drug_name} with {self.other.drug_name} (a {self.rule.name}): {self.advice}"
+
+
+def coprescriptions(prescriptions: Sequence[RxFact], policy: SafetyPolicy, day: date) -> list[Coprescription]:
+    """Every opioid active on `day` paired with every drug of a cns_depressants class active on it."""
+    active = [rx for rx in prescriptions if rx.active_on(day)]
+    return [
+        Coprescription(opioid, other, policy.depressants[other.depressant_class])
+        for opioid in active if opioid.is_opioid
+        for other in active if other.depressant_class in policy.depressants
+    ]
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """A second opioid prescribed while another was still being taken (not a dose change of it)."""
+
+    earlier: RxFact
+    later: RxFact
+    total_from: MmeTotal  # the total MME/day from the day the later one starts
+
+    @property
+    def warning(self) -> str:
+        total = f"{self.total_from.total:g} MME/day" + ("" if self.total_from.complete else " or more (incomplete)")
+        return (f"{self.later.drug_name} from {_day(self.later.start_date)} overlaps {self.earlier.drug_name} "
+                f"(from {_day(self.earlier.start_date)}): the total is {total} while both are taken. "
+                "Check the PDMP before this prescription and review whether both are needed.")
+
+
+def overlapping_opioids(prescriptions: Sequence[RxFact], today: date) -> list[Overlap]:
+    """Pairs of opioid prescriptions taken together, both current (or written to start later).
+
+    A dose change names the prescription it replaces and stops it the day it starts, so it never
+    overlaps; two prescriptions that do are two opioids at once (or an early refill): the total rises.
+    """
+    current = sorted((rx for rx in prescriptions if rx.is_opioid and rx.current_or_upcoming(today)), key=lambda rx: (rx.start_date, rx.id))
+    found = []
+    for index, later in enumerate(current):
+        for earlier in current[:index]:
+            if later.previous_id != earlier.id and earlier.active_on(later.start_date):
+                found.append(Overlap(earlier, later, total_mme_on(prescriptions, later.start_date)))
+    return found
 
 
 def udt_months(policy: SafetyPolicy, band: str | None) -> tuple[int, str]:
@@ -336,6 +423,7 @@ def _agreement(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
 def _pdmp(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
     found: list[Finding] = []
     checks = sorted(b.facts.pdmp_checks, key=lambda c: (c.checked_at, c.id))
+    overlaps = {o.later.id: o for o in overlapping_opioids(b.facts.prescriptions, b.today)}
     for rx in b.facts.prescriptions:
         if not (rx.is_opioid and rx.current_or_upcoming(b.today)):
             continue
@@ -345,11 +433,16 @@ def _pdmp(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
         if check is not None:
             found.append(b.met(what, f"PDMP checked on {_day(check.checked_on)}", check.checked_at))
         else:
+            overlap = overlaps.get(rx.id)
             found.append(b.owe(
-                what, f"Check the PDMP: {rx.drug_name} prescribed {_day(rx.start_date)}", rx.recorded_at,
+                what, f"Check the PDMP: {rx.drug_name} prescribed {_day(rx.start_date)}"
+                      + (f" (overlaps {overlap.earlier.drug_name})" if overlap else ""), rx.recorded_at,
                 f"No PDMP check recorded in the {policy.pdmp_before_rx_days} days before this opioid prescription "
-                f"({rx.drug_name}, from {_day(rx.start_date)}). Check the PDMP before each opioid prescription.",
+                f"({rx.drug_name}, from {_day(rx.start_date)}). " + (f"{overlap.warning} " if overlap else "")
+                + "Check the PDMP before each opioid prescription.",
                 policy.pdmp_source, prescription_id=rx.id,
+                overlaps_prescription_id=overlap.earlier.id if overlap else None,
+                total_mme_from=overlap.total_from.total if overlap else None,
             ))
     if checks:  # the first check is owed per prescription above; after it, at least every N months
         found += _recurring(
@@ -401,45 +494,71 @@ def _naloxone(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
 
 
 def _coprescribing(b: _Builder) -> list[Finding]:
-    active = [rx for rx in b.facts.prescriptions if rx.active_on(b.today)]
-    found: list[Finding] = []
-    for opioid in (rx for rx in active if rx.is_opioid):
-        for other in (rx for rx in active if rx.is_benzodiazepine or rx.is_gabapentinoid):
-            kind = "benzodiazepine" if other.is_benzodiazepine else "gabapentinoid"
-            found.append(b.owe(
-                f"coprescribing:{opioid.id}:{other.id}", f"Warning: {opioid.drug_name} with {other.drug_name} ({kind})",
-                b.due(max(opioid.start_date, other.start_date)),
-                f"{opioid.drug_name} and {other.drug_name} are prescribed together: the combination raises the risk of "
-                "respiratory depression and overdose. Review whether both are needed, offer naloxone, and record the decision.",
-                COPRESCRIBING_SOURCE, opioid_prescription_id=opioid.id, other_prescription_id=other.id,
-            ))
-    return found
+    """A clinician's review of each opioid taken with a sedative or other CNS depressant, due the day the
+    later of the two started; it closes when either stops (the review is no longer owed)."""
+    return [
+        b.owe(
+            f"coprescribing:{pair.opioid.id}:{pair.other.id}",
+            f"Review co-prescribing: {pair.opioid.drug_name} with {pair.other.drug_name} ({pair.rule.name})",
+            b.due(max(pair.opioid.start_date, pair.other.start_date)),
+            f"{pair.opioid.drug_name} and {pair.other.drug_name} are prescribed together. {pair.advice}",
+            pair.rule.source, opioid_prescription_id=pair.opioid.id, other_prescription_id=pair.other.id,
+            drug_class=pair.other.depressant_class,
+        )
+        for pair in coprescriptions(b.facts.prescriptions, b.policy, b.today)
+    ]
+
+
+def follow_up_groups(prescriptions: Sequence[RxFact], visits: Sequence[Dated], since: date) -> list[list[RxFact]]:
+    """The starts and raises of this course, grouped so that one follow-up visit reviews each group.
+
+    A start or raise made before the visit owed for an earlier one (no visit after the earlier one's
+    start, up to this one's) joins the earlier group: the patient owes one visit, not one per
+    prescription, and that visit must come after the last of them. Its key stays the first one's.
+    """
+    by_id = {rx.id: rx for rx in prescriptions}
+    raises = sorted((rx for rx in prescriptions if rx.start_date >= since and raises_dose(rx, by_id)), key=lambda rx: (rx.start_date, rx.id))
+    groups: list[list[RxFact]] = []
+    for rx in raises:
+        if groups and not any(groups[-1][0].start_date < v.on <= rx.start_date for v in visits):
+            groups[-1].append(rx)
+        else:
+            groups.append([rx])
+    return groups
+
+
+def _follow_up_due(rx: RxFact, policy: SafetyPolicy) -> tuple[date, str, str]:
+    """When the visit after this start or raise is due, the window in words, and its source."""
+    if rx.is_methadone:
+        days = policy.methadone_follow_up_days
+        return rx.start_date + timedelta(days=days), f"{days} days", policy.methadone_source
+    low, high = policy.follow_up_weeks
+    return rx.start_date + timedelta(weeks=high), f"{low} to {high} weeks", policy.follow_up_source
 
 
 def _follow_up(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
     found: list[Finding] = []
     visits = sorted(b.facts.visits)
-    by_id = {rx.id: rx for rx in b.facts.prescriptions}
-    for rx in b.facts.prescriptions:
-        if rx.start_date < since or not raises_dose(rx, by_id):
-            continue
-        what = f"follow_up:rx:{rx.id}"
-        after = next((v.on for v in visits if v.on > rx.start_date), None)
+    for group in follow_up_groups(b.facts.prescriptions, visits, since):
+        first, last = group[0], group[-1]
+        what = f"follow_up:rx:{first.id}"
+        after = next((v.on for v in visits if v.on > last.start_date), None)
         if after is not None:
             found.append(b.met(what, f"Seen on {_day(after)}", b.moment(after)))
             continue
-        if not rx.current_or_upcoming(b.today):
+        if not any(rx.current_or_upcoming(b.today) for rx in group):
             continue
-        if rx.is_methadone:
-            due_day, window, source = rx.start_date + timedelta(days=policy.methadone_follow_up_days), f"{policy.methadone_follow_up_days} days", policy.methadone_source
-        else:
-            low, high = policy.follow_up_weeks
-            due_day, window, source = rx.start_date + timedelta(weeks=high), f"{low} to {high} weeks", policy.follow_up_source
-        started = "started" if rx.previous_id is None else "raised"
+        due_day, window, source = min((_follow_up_due(rx, policy) for rx in group), key=lambda d: d[0])
+        changes = [f"{rx.drug_name} {'started' if rx.previous_id is None else 'raised'} on {_day(rx.start_date)}" for rx in group]
+        total = total_mme_on(b.facts.prescriptions, last.start_date)
+        now_total = f" (total {total.total:g} MME/day{'' if total.complete else ' or more'})" if len(group) > 1 else ""
         found.append(b.owe(
-            what, f"Follow-up visit after {rx.drug_name} was {started}", b.due(due_day),
-            f"{rx.drug_name} {started} on {_day(rx.start_date)}: see the patient within {window} to review benefit and harm.",
-            source, prescription_id=rx.id, due_date=due_day.isoformat(),
+            what, f"Follow-up visit after {first.drug_name} was {'started' if first.previous_id is None else 'raised'}"
+                  + (f" and {len(group) - 1} later change{'s' if len(group) > 2 else ''}" if len(group) > 1 else ""),
+            b.due(due_day),
+            f"{'; '.join(changes)}{now_total}: see the patient within {window} to review benefit and harm.",
+            source, prescription_id=first.id, prescription_ids=[rx.id for rx in group] if len(group) > 1 else None,
+            due_date=due_day.isoformat(),
         ))
     anchors = [course_start(b.facts.prescriptions, since)] + [v for v in visits if v.on > since]
     found += _recurring(
@@ -469,6 +588,27 @@ class SafetySummary:
     drug_test_schedule_basis: str
     naloxone_reasons: list[str] = field(default_factory=list)
     last_naloxone_offer: tuple[date, str] | None = None
+    # Opioids taken today that the total leaves out (buprenorphine), each with the reason in words.
+    mme_excluded: list[tuple[str, str]] = field(default_factory=list)
+    coprescribing: list[str] = field(default_factory=list)  # opioid with a sedative or other CNS depressant
+    overlaps: list[str] = field(default_factory=list)  # a second opioid taken with the first
+
+    @property
+    def mme_label(self) -> str:
+        """The total in words, never "0 MME/day" for an opioid the total leaves out."""
+        counted = f"{self.mme_total:g} MME/day" + ("" if self.mme_complete else " or more (incomplete)")
+        if not self.mme_excluded:
+            return counted
+        names = ", ".join(name for name, _reason in self.mme_excluded)
+        if self.mme_total == 0 and self.mme_complete:
+            return f"no MME total: {names} excluded from the MME total"
+        return f"{counted}, not counting {names} (excluded from the MME total)"
+
+
+def excluded_from_total(prescriptions: Sequence[RxFact], day: date) -> list[tuple[str, str]]:
+    """Active opioids the MME total leaves out (CDC 2022: buprenorphine for pain is not counted), with why."""
+    return [(rx.drug_name, rx.mme_reason or "not counted in MME") for rx in prescriptions
+            if rx.is_opioid and rx.mme_status == "excluded" and rx.active_on(day)]
 
 
 def summary(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: date) -> SafetySummary:
@@ -486,4 +626,7 @@ def summary(facts: EpisodeSafetyFacts, policy: SafetyPolicy, today: date) -> Saf
         last_pdmp_on=last_pdmp, next_pdmp_due=add_months(last_pdmp, policy.pdmp_every_months) if last_pdmp else since,
         last_drug_test_on=last_test, next_drug_test_due=next_test, drug_test_every_months=months, drug_test_schedule_basis=why,
         naloxone_reasons=naloxone_reasons(facts, policy, today) if since else [], last_naloxone_offer=offer,
+        mme_excluded=excluded_from_total(facts.prescriptions, today),
+        coprescribing=[pair.warning for pair in coprescriptions(facts.prescriptions, policy, today)],
+        overlaps=[overlap.warning for overlap in overlapping_opioids(facts.prescriptions, today)],
     )

@@ -198,3 +198,7 @@ class SafetySummaryOut(BaseModel):
     naloxone_reasons: list[str]
     last_naloxone_offer_on: date | None
     last_naloxone_outcome: str | None
+    mme_label: str  # "60 MME/day", or "no MME total: buprenorphine excluded from the MME total"
+    mme_excluded: list[str]  # opioids taken today that the total leaves out (buprenorphine), with the reason
+    coprescribing: list[str]  # opioid with a sedative or other CNS depressant (CDC 2022 Rec 11)
+    overlaps: list[str]  # a second opioid taken with the first, with the total while both are taken

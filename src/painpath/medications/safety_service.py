@@ -29,7 +29,9 @@ ORT = "ort"
 def policy(knowledge) -> safety_rules.SafetyPolicy | None:  # noqa: ANN001
     """The rules' numbers from the opioid_thresholds pack; None when no opioid pack is loaded."""
     opioids = getattr(knowledge, "opioids", None)
-    return safety_rules.policy_from(opioids.thresholds) if opioids is not None else None
+    if opioids is None:
+        return None
+    return safety_rules.policy_from(opioids.thresholds, getattr(knowledge, "depressant_classes", {}))
 
 
 def _today(calendar: BusinessCalendar) -> date:
@@ -177,15 +179,23 @@ def _latest_ort(session: Session, knowledge, episode_ids: list[int], calendar: B
     return found
 
 
-def rx_fact(line: prescriptions.PrescriptionLine) -> safety_rules.RxFact:
+def rx_fact(line: prescriptions.PrescriptionLine, knowledge) -> safety_rules.RxFact:  # noqa: ANN001
     rx, result = line.prescription, line.mme
     return safety_rules.RxFact(
         id=rx.id, drug_key=rx.drug_key, drug_name=rx.drug_name, start_date=rx.start_date, end_date=rx.end_date,
-        stopped_on=rx.stopped_on, recorded_at=rx.recorded_at, is_opioid=rx.is_opioid, is_benzodiazepine=rx.is_benzodiazepine,
-        is_gabapentinoid=rx.is_gabapentinoid, previous_id=rx.previous_id,
+        stopped_on=rx.stopped_on, recorded_at=rx.recorded_at, is_opioid=rx.is_opioid,
+        depressant_class=prescriptions.depressant_class(rx, knowledge), previous_id=rx.previous_id,
         daily_mme=result.daily_mme if result is not None else None,
         mme_status=result.status if result is not None else ("unknown" if rx.is_opioid else "not_opioid"),
+        mme_reason=_exclusion_reason(knowledge, rx.drug_key) if result is not None and result.status == "excluded" else None,
     )
+
+
+def _exclusion_reason(knowledge, drug_key: str) -> str | None:  # noqa: ANN001
+    """The opioid pack's words for why an opioid is left out of the MME total (buprenorphine), as staff read them."""
+    lookup = prescriptions.factor_lookup(knowledge)
+    entry = next((o for o in (lookup.vocabulary if lookup else ()) if o.id == drug_key and o.excluded is not None), None)
+    return entry.excluded.reason if entry is not None else None
 
 
 def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None,  # noqa: ANN001
@@ -215,7 +225,7 @@ def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epi
         band, band_on = orts.get(episode_id, (None, None))
         found.append(safety_rules.EpisodeSafetyFacts(
             clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=episode.patient_id,
-            icd10_codes=tuple(episode.icd10_codes or ()), prescriptions=tuple(rx_fact(line) for line in listed.lines),
+            icd10_codes=tuple(episode.icd10_codes or ()), prescriptions=tuple(rx_fact(line, knowledge) for line in listed.lines),
             agreements=tuple(safety_rules.Dated(a.signed_on, a.id, "agreement") for a in agreements.get(episode_id, [])),
             pdmp_checks=tuple(safety_rules.PdmpFact(c.id, calendar.local_date(c.checked_at), c.checked_at, tuple(c.findings or ()))
                               for c in checks.get(episode_id, [])),
