@@ -33,7 +33,8 @@ from painpath.charting.conservative_care.models import CareEntry
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
 from painpath.core.npi import is_valid_npi
 from painpath.intake.models import Appointment
-from painpath.medications.plan_models import TaperPlan, TaperStep, TrialPlan
+from painpath.medications.tapers.models import TaperPlan, TaperStep
+from painpath.medications.trials.models import TrialPlan
 from painpath.orders.models import ImagingStudy
 from painpath.therapy.models import PlanOfCareCertification, ProgressReport, PtCourse
 

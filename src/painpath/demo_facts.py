@@ -24,9 +24,12 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.npi import check_digit
 from painpath.intake.models import Appointment
-from painpath.medications import taper_service, trial_plan_service
-from painpath.medications import service as trial_service
-from painpath.medications.plan_schemas import DoneIn, TargetIn, TaperIn, TaperRxIn, TrialPlanIn
+from painpath.medications.tapers import service as taper_service
+from painpath.medications.trials import plan_service as trial_plan_service
+from painpath.medications.trials import service as trial_service
+from painpath.medications.shared import DoneIn
+from painpath.medications.trials.schemas import TargetIn, TrialPlanIn
+from painpath.medications.tapers.schemas import TaperIn, TaperRxIn
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
 from painpath.patients import service as patient_service

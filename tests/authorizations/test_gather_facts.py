@@ -27,8 +27,8 @@ from painpath.core.audit import AuditEvent
 from painpath.core.auth.service import actor_for
 from painpath.intake import service as intake
 from painpath.intake.schemas import CallIn
-from painpath.medications import service as medications
-from painpath.medications.schemas import TrialIn
+from painpath.medications.trials import service as medications
+from painpath.medications.trials.schemas import TrialIn
 from painpath.orders import service as orders
 from painpath.orders.schemas import StudyIn
 from painpath.patients import service as patients

@@ -24,7 +24,8 @@ from painpath.core.auth.models import User
 from painpath.demo import demo_password, load_demo
 from painpath.intake.models import IntakeCall
 from painpath.intake.records.models import RecordsDocument, RecordsRequest
-from painpath.medications.plan_models import TaperPlan, TrialPlan
+from painpath.medications.tapers.models import TaperPlan
+from painpath.medications.trials.models import TrialPlan
 from painpath.patients.models import Episode, Patient
 from painpath.therapy.models import PtCourse
 from painpath.web.app import create_app

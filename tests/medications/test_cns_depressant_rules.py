@@ -13,7 +13,7 @@ import pytest
 from painpath.core.clock import BusinessCalendar
 from painpath.knowledge.citations import citation
 from painpath.knowledge.loader import load_knowledge
-from painpath.medications import safety_rules as r
+from painpath.medications.opioids import rules as r
 from painpath.worklist.engine import Fulfillment, Obligation
 
 CAL = BusinessCalendar(country="US", timezone_name="America/Chicago")

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from painpath.medications.safety_models import MedicationPrescription, NaloxoneOffer, PdmpCheck
+from painpath.medications.opioids.models import MedicationPrescription, NaloxoneOffer, PdmpCheck
 
 MONDAY = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # 09:00 in Chicago
 OXYCODONE_FORM = {"drug": "oxycodone", "strength": "10", "strength_unit": "mg", "dose_units": "1", "times_per_day": "4",

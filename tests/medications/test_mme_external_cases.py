@@ -17,7 +17,7 @@ import pytest
 
 from painpath.knowledge import load_knowledge
 from painpath.knowledge.schemas import OpioidKnowledge
-from painpath.medications.mme import NON_OPIOID_PARTNERS, RxInput, RxMme, prescription_mme, total_mme
+from painpath.medications.opioids.mme import NON_OPIOID_PARTNERS, RxInput, RxMme, prescription_mme, total_mme
 from external_data import external
 
 EXTERNAL = external("opioid-mme")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from painpath.knowledge import load_knowledge
 from painpath.knowledge.schemas import FactorLookup
-from painpath.medications.mme import RxInput, prescription_mme, total_mme
+from painpath.medications.opioids.mme import RxInput, prescription_mme, total_mme
 
 LOOKUP: FactorLookup = load_knowledge().opioids.factor_set()  # type: ignore[union-attr]
 # Opioids with a single oral factor in the 2022 set (methadone's 4.7 is single in 2022 too).

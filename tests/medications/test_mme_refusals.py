@@ -6,8 +6,8 @@ import pytest
 
 from painpath.knowledge import load_knowledge
 from painpath.knowledge.schemas import FactorLookup
-from painpath.medications.mme import MmeRefusal, RxInput, prescription_mme, prescription_mme_or_unknown, total_mme
-from painpath.medications.sig import parse_sig
+from painpath.medications.opioids.mme import MmeRefusal, RxInput, prescription_mme, prescription_mme_or_unknown, total_mme
+from painpath.medications.opioids.sig import parse_sig
 
 LOOKUP: FactorLookup = load_knowledge().opioids.factor_set()  # type: ignore[union-attr]
 OXY = RxInput(drug="oxycodone", strength=10, times_per_day=4)  # 60 MME/day

@@ -6,7 +6,7 @@ import pytest
 
 from painpath.knowledge import load_knowledge
 from painpath.knowledge.schemas import OpioidKnowledge
-from painpath.medications.mme import RxInput, prescription_mme, total_mme
+from painpath.medications.opioids.mme import RxInput, prescription_mme, total_mme
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from authorization_setup import frozen_clock, plain_episode
 from painpath.core.audit import AuditEvent
 from painpath.knowledge.loader import load_knowledge
-from painpath.medications.models import MedicationTrial
-from painpath.medications.plan_models import TrialPlan
-from painpath.medications.titration import titration_schedule
+from painpath.medications.trials.models import MedicationTrial
+from painpath.medications.trials.models import TrialPlan
+from painpath.medications.trials.titration import titration_schedule
 
 # Monday 7 Dec 2026, 10:00 in Chicago: the clinic's today is 7 Dec.
 NOW = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)

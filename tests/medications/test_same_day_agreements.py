@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import time_machine
 from sqlalchemy import select
 
-from painpath.medications.safety_models import OpioidAgreement
+from painpath.medications.opioids.models import OpioidAgreement
 from painpath.worklist.models import Task
 
 MONDAY = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from authorization_setup import frozen_clock, plain_episode
 from painpath.core.audit import AuditEvent
-from painpath.medications.plan_models import TaperPlan, TaperStep, TrialPlanItem
+from painpath.medications.tapers.models import TaperPlan, TaperStep
+from painpath.medications.trials.models import TrialPlanItem
 from support import page_form_post as post_form
 from support import page_section, page_text
 

@@ -10,8 +10,8 @@ import pytest
 
 from painpath.core.errors import InvalidInput
 from painpath.knowledge.loader import load_knowledge
-from painpath.medications.mme import RxInput
-from painpath.medications.taper import (
+from painpath.medications.opioids.mme import RxInput
+from painpath.medications.tapers.rules import (
     TaperRate, add_months, current_line, engine_daily_mme, pause, plan_taper,
 )
 

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from authorization_setup import frozen_clock, plain_episode
 from painpath.core.audit import AuditEvent
 from painpath.knowledge.loader import load_knowledge
-from painpath.medications import target_bounds
-from painpath.medications.plan_models import TrialPlan, TrialPlanItem
+from painpath.medications.trials import target_bounds
+from painpath.medications.trials.models import TrialPlan, TrialPlanItem
 
 NOW = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)  # Monday 7 Dec 2026, 10:00 in Chicago
 clock = frozen_clock(NOW)

@@ -27,8 +27,8 @@ from painpath.charting.instruments import service as instruments
 from painpath.charting.procedures import service as procedures
 from painpath.core.clock import BusinessCalendar
 from painpath.intake import service as intake
-from painpath.medications import service as medications
-from painpath.medications.timeline import describe as describe_trial
+from painpath.medications.trials import service as medications
+from painpath.medications.trials.timeline import describe as describe_trial
 from painpath.orders import rules as order_rules
 from painpath.orders import service as orders
 from painpath.patients import service as patients

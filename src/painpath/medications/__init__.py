@@ -1,1 +1,2 @@
-"""Medications: history and trials (adequacy from the medication-trials pack); opioid safety comes later."""
+"""Medications, in three sub-slices: trials/ (history, adequacy from the medication-trials pack, planned
+trials), opioids/ (prescriptions, MME, opioid safety) and tapers/ (opioid tapers)."""

@@ -1,16 +1,6 @@
-"""Which of this slice's ids reach a chart, for the chart-access policy (core/auth/chart_access.py):
-each collection below is the path segment before the id in this slice's routes."""
+"""Which of this slice's ids reach a chart, for the chart-access policy (core/auth/chart_access.py): each
+sub-slice registers its own collections (opioids/access.py, trials/access.py, tapers/access.py)."""
 
-from __future__ import annotations
-
-from painpath.core.auth import chart_access
-from painpath.medications.models import MedicationTrial
-from painpath.medications.plan_models import TaperPlan, TaperStep, TrialPlan, TrialPlanItem
-from painpath.medications.safety_models import MedicationPrescription
-
-chart_access.register_collection("medication-trials", MedicationTrial)
-chart_access.register_collection("prescriptions", MedicationPrescription)
-chart_access.register_collection("trial-plan-items", TrialPlanItem)
-chart_access.register_collection("tapers", TaperPlan)
-chart_access.register_collection("taper-steps", TaperStep)
-chart_access.register_collection("medication-trial-plans", TrialPlan)
+from painpath.medications.opioids import access as opioid_access  # noqa: F401
+from painpath.medications.tapers import access as taper_access  # noqa: F401
+from painpath.medications.trials import access as trial_access  # noqa: F401

@@ -27,7 +27,7 @@ from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.knowledge.schemas.pathways import TERMINAL_NEXT, Pathway, PathwayStep
-from painpath.medications import service as medications
+from painpath.medications.trials import service as medications
 from painpath.patients import service as patients
 from painpath.plans import rules
 from painpath.plans.models import CarePlan, PlanStep

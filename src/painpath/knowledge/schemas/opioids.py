@@ -5,7 +5,7 @@ Three CDC factor sets exist and must never be mixed silently (clinical.md 1.1), 
 and every factor carries its own source and evidence tag. A set may name a `fallback` set for opioids
 it does not cover (the 2022 clinical table falls back to the 2018 analytic file for levorphanol,
 buccal fentanyl and the like); a factor found that way says so (`analytic_only`), and the MME engine
-(painpath.medications.mme) reports which set each number came from.
+(painpath.medications.opioids.mme) reports which set each number came from.
 
 Two rules the schema enforces because a mistake here is silent at the bedside:
 - a factor is a positive number: a factor of 0 would count an opioid as nothing, which is exactly what

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from painpath.medications import safety_rules, safety_service
+from painpath.medications.opioids import rules as safety_rules
+from painpath.medications.opioids import service as safety_service
 from painpath.worklist.engine import EngineContext, Finding, register_provider
 
 

@@ -27,10 +27,13 @@ from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, NotFound
 from painpath.core.validation import DbId
 from painpath.interop.pdmp.base import FINDING_FLAGS
-from painpath.medications import prescriptions as rx_service
-from painpath.medications import safety_api, safety_rules, safety_service, taper_service
-from painpath.medications.plan_schemas import PauseIn, ResumeIn
-from painpath.medications.safety_schemas import (
+from painpath.medications.opioids import prescriptions as rx_service
+from painpath.medications.opioids import views as safety_api
+from painpath.medications.opioids import rules as safety_rules
+from painpath.medications.opioids import service as safety_service
+from painpath.medications.tapers import service as taper_service
+from painpath.medications.tapers.schemas import PauseIn, ResumeIn
+from painpath.medications.opioids.schemas import (
     AgreementIn, DrugTestIn, NaloxoneOfferIn, PdmpCheckIn, PrescriptionIn, PrescriptionStop,
 )
 from painpath.patients import pages as patient_pages
@@ -252,7 +255,7 @@ def taper_rows(steps: list, today: date, paused: bool) -> list[ScheduleRow]:
 
 def _taper_panel(asked: patient_pages.PanelRequest, listed: rx_service.PrescriptionList) -> patient_pages.EpisodePanel | None:
     """The running (or last) taper; with none, the form to start one from the current oral opioids."""
-    from painpath.medications import taper_pages  # imported here: taper_pages reuses this module's form handling
+    from painpath.medications.tapers import pages as taper_pages  # imported here: taper_pages reuses this module's form handling
 
     plans = taper_service.tapers_for_episode(asked.session, actor=asked.caller.actor, episode_id=asked.episode.id)
     plan = next((p for p in reversed(plans) if p.status in (taper_service.ACTIVE, taper_service.PAUSED)), plans[-1] if plans else None)

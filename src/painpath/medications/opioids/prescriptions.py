@@ -22,9 +22,9 @@ from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.knowledge.schemas import find_depressant
-from painpath.medications import mme
-from painpath.medications.safety_models import MedicationPrescription
-from painpath.medications.safety_schemas import PrescriptionIn, PrescriptionStop
+from painpath.medications.opioids import mme
+from painpath.medications.opioids.models import MedicationPrescription
+from painpath.medications.opioids.schemas import PrescriptionIn, PrescriptionStop
 from painpath.patients import service as patients
 
 # Sanity bounds that catch a slipped decimal or a unit mix-up, not clinical limits.

@@ -17,9 +17,10 @@ from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import FieldProblem, InvalidInput
 from painpath.interop.pdmp import Attestation, PdmpClinician, PdmpError, PdmpPatient, pdmp_for
-from painpath.medications import prescriptions, safety_rules
-from painpath.medications.safety_models import MedicationPrescription, NaloxoneOffer, OpioidAgreement, PdmpCheck, UrineDrugTest
-from painpath.medications.safety_schemas import AgreementIn, DrugTestIn, NaloxoneOfferIn, PdmpCheckIn
+from painpath.medications.opioids import prescriptions
+from painpath.medications.opioids import rules as safety_rules
+from painpath.medications.opioids.models import MedicationPrescription, NaloxoneOffer, OpioidAgreement, PdmpCheck, UrineDrugTest
+from painpath.medications.opioids.schemas import AgreementIn, DrugTestIn, NaloxoneOfferIn, PdmpCheckIn
 from painpath.patients import service as patients
 from painpath.patients.models import Episode
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from painpath.medications.mme import MmeRefusal, RxInput
+from painpath.medications.opioids.mme import MmeRefusal, RxInput
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "half": "0.5"}

@@ -17,51 +17,6 @@ from painpath.core.db import Base, JSONType, TimestampMixin, VersionedMixin
 from painpath.core.tenancy import ClinicScopedMixin
 
 
-class TrialPlan(Base, ClinicScopedMixin, TimestampMixin):
-    """The target of a trial started in this clinic: what dose, by when, and what success means."""
-
-    __tablename__ = "medication_trial_plan"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    trial_id: Mapped[int] = mapped_column(ForeignKey("medication_trial.id", ondelete="CASCADE"), unique=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
-    drug_key: Mapped[str] = mapped_column(String(60))
-    target_daily_mg: Mapped[float] = mapped_column(Float)
-    target_dose_words: Mapped[str] = mapped_column(String(200))  # "300 mg three times a day (900 mg a day)"
-    target_reached_on: Mapped[date] = mapped_column()
-    evaluation_on: Mapped[date] = mapped_column()
-    interval_days: Mapped[int | None] = mapped_column(Integer)
-    success_text: Mapped[str] = mapped_column(Text)  # "night pain under 4/10 and sleep over 6 hours"
-    success_measures: Mapped[list] = mapped_column(JSONType, default=list)  # [{"measure", "comparison", "value", "unit"}]
-    override_reason: Mapped[str | None] = mapped_column(Text)  # why a second trial started while one was running
-    above_max_reason: Mapped[str | None] = mapped_column(Text)  # why the target is above the pack's maximum
-    overridden_trial_ids: Mapped[list] = mapped_column(JSONType, default=list)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-
-
-class TrialPlanItem(Base, ClinicScopedMixin, TimestampMixin):
-    """One dated item of a planned trial: a titration step, a monitoring check, or the evaluation."""
-
-    __tablename__ = "medication_trial_plan_item"
-    __table_args__ = (Index("ix_trial_plan_item_plan_due", "plan_id", "due_on"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("medication_trial_plan.id", ondelete="CASCADE"))
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(12))  # titration | check | evaluation
-    number: Mapped[int] = mapped_column(Integer)  # step number, or order among checks
-    due_on: Mapped[date] = mapped_column()
-    text: Mapped[str] = mapped_column(Text)
-    daily_mg: Mapped[float | None] = mapped_column(Float)
-    check_id: Mapped[str | None] = mapped_column(String(60))
-    source: Mapped[str | None] = mapped_column(Text)
-    done_at: Mapped[datetime | None] = mapped_column()
-    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    note: Mapped[str | None] = mapped_column(Text)
-
-
 class TaperPlan(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     """An opioid taper: from the regimen at the start to a target MME/day at a chosen rate."""
 

@@ -1,12 +1,10 @@
-"""Forms on the episode page for what the JSON API already does with tapers and planned trials: start an
-opioid taper from the episode's current oral opioid prescriptions, record a taper step (or its follow-up
-visit) as done, record a planned trial's step, check or evaluation as done, and print the trial's
-schedule. Same schemas and services as the API; a refused form is the episode page again with each
+"""Forms on the episode page for what the JSON API already does with tapers: start an opioid taper from
+the episode's current oral opioid prescriptions and record a taper step (or its follow-up visit) as done
+(a planned trial's items done and its printed schedule are in trials/pages.py). Same schemas and services as the API; a refused form is the episode page again with each
 problem by its field (422, or 409 when the record changed or was already done)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -16,11 +14,12 @@ from sqlalchemy.orm import Session
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import NotFound
 from painpath.core.validation import DbId
-from painpath.medications import prescriptions as rx_service
-from painpath.medications import service, taper_service, trial_plan_print, trial_plan_service
-from painpath.medications.plan_models import TaperStep, TrialPlan, TrialPlanItem
-from painpath.medications.plan_schemas import DoneIn, TaperIn
-from painpath.medications.safety_pages import _record
+from painpath.medications.opioids import prescriptions as rx_service
+from painpath.medications.tapers import service as taper_service
+from painpath.medications.tapers.models import TaperStep
+from painpath.medications.shared import DoneIn
+from painpath.medications.tapers.schemas import TaperIn
+from painpath.medications.opioids.pages import _record
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields
 
@@ -77,26 +76,3 @@ def taper_step_done(step_id: DbId, request: Request, ctx: AppCtx, session: DbSes
     return _record(request, ctx, session, caller, episode_id, panel="taper", which=f"step-{step_id}", form=form, schema=DoneIn,
                    data={"note": form.get("note") or None}, anchor="taper",
                    save=lambda d: taper_service.mark_step_done(session, actor=caller.actor, step_id=step_id, data=d))
-
-
-@router.post("/trial-plan-items/{item_id}/done")
-def trial_plan_item_done(item_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
-                         caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
-    item = session.get(TrialPlanItem, item_id)
-    if item is None or item.clinic_id != caller.user.clinic_id:
-        raise NotFound("trial_plan_item", item_id)
-    episode_id = item.episode_id
-    return _record(request, ctx, session, caller, episode_id, panel="medication_trials", which=f"item-{item_id}", form=form,
-                   schema=DoneIn, data={"note": form.get("note") or None}, anchor=f"plan-item-{item_id}",
-                   save=lambda d: trial_plan_service.mark_item_done(session, actor=caller.actor, item_id=item_id, data=d))
-
-
-@router.get("/medication-trial-plans/{trial_plan_id}/schedule.pdf")
-def trial_plan_schedule(trial_plan_id: DbId, ctx: AppCtx, session: DbSession,
-                        caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
-    plan = session.get(TrialPlan, trial_plan_id)
-    drug = service.pack(ctx.knowledge).drugs.get(plan.drug_key) if plan is not None else None
-    today: date = service.today(ctx.calendar)
-    pdf = trial_plan_print.schedule_pdf(session, actor=caller.actor, plan_id=trial_plan_id, today=today, drug_name=getattr(drug, "name", None))
-    headers = {"Content-Disposition": f'inline; filename="medication-schedule-{trial_plan_id}.pdf"', "Cache-Control": "no-store"}
-    return Response(pdf, media_type="application/pdf", headers=headers)

@@ -16,7 +16,7 @@ Rules (research/clinical.md section 1.5):
 - MME never rises from one step to the next; follow-ups are at least monthly during the taper and one
   month after the last step; a pause moves every later date by its length.
 
-The MME of a regimen comes from the MME engine (painpath.medications.mme), passed in as `daily_mme`, so
+The MME of a regimen comes from the MME engine (painpath.medications.opioids.mme), passed in as `daily_mme`, so
 this module stays free of factor tables and the engine's choice of factor set is the only one used.
 """
 
@@ -327,7 +327,7 @@ def engine_daily_mme(factors) -> DailyMme:  # noqa: ANN001 - a knowledge.schemas
     A line the engine cannot count (excluded or unknown factor) is refused: a taper's MME must never be a
     silent 0 (issue 7), and buprenorphine is not tapered by MME.
     """
-    from painpath.medications.mme import RxInput, prescription_mme
+    from painpath.medications.opioids.mme import RxInput, prescription_mme
 
     def daily_mme(doses: Sequence[TabletDose]) -> float:
         total = 0.0

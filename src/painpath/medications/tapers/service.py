@@ -14,10 +14,11 @@ from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.documents.render import render_html, render_pdf
-from painpath.medications import taper
-from painpath.medications.mme import MmeRefusal, RxInput
-from painpath.medications.plan_models import TaperPlan, TaperStep
-from painpath.medications.plan_schemas import DoneIn, PauseIn, ResumeIn, TaperIn
+from painpath.medications.tapers import rules as taper
+from painpath.medications.opioids.mme import MmeRefusal, RxInput
+from painpath.medications.tapers.models import TaperPlan, TaperStep
+from painpath.medications.shared import DoneIn
+from painpath.medications.tapers.schemas import PauseIn, ResumeIn, TaperIn
 from painpath.patients import service as patients
 
 ACTIVE, PAUSED, COMPLETED = "active", "paused", "completed"

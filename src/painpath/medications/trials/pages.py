@@ -14,11 +14,12 @@ from pydantic import ValidationError
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, NotFound
 from painpath.core.validation import DbId
-from painpath.medications import service
-from painpath.medications.schemas import REASON_WORDS, ROUTE_WORDS, StopIn, TrialIn
-from painpath.medications.timeline import describe, dose_words
-from painpath.medications import trial_plan_form, trial_plan_service
-from painpath.medications.plan_schemas import TrialPlanIn
+from painpath.medications.trials import service
+from painpath.medications.trials.schemas import REASON_WORDS, ROUTE_WORDS, StopIn, TrialIn
+from painpath.medications.trials.timeline import describe, dose_words
+from painpath.medications.trials import plan_form as trial_plan_form
+from painpath.medications.trials import plan_service as trial_plan_service
+from painpath.medications.trials.schemas import TrialPlanIn
 from painpath.patients import pages as patient_pages
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, errors_by_field, validation_problems
@@ -149,9 +150,31 @@ def plan_trial(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSessi
     return RedirectResponse(f"/episodes/{episode_id}#trial-{plan.trial_id}", status_code=303)
 
 
-from painpath.medications.safety_pages import router as _safety_router  # noqa: E402 - prescriptions, opioid safety, taper panels
+# ---- A planned trial's items done, and its printed schedule (forms beside the taper's, same handling) ----
+from painpath.medications.opioids.pages import _record  # noqa: E402
+from painpath.medications.shared import DoneIn  # noqa: E402
+from painpath.medications.trials import plan_print as trial_plan_print  # noqa: E402
+from painpath.medications.trials.models import TrialPlan, TrialPlanItem  # noqa: E402
 
-router.include_router(_safety_router)
-from painpath.medications.taper_pages import router as _taper_router  # noqa: E402 - start a taper, steps and plan items done
 
-router.include_router(_taper_router)
+@router.post("/trial-plan-items/{item_id}/done")
+def trial_plan_item_done(item_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                         caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    item = session.get(TrialPlanItem, item_id)
+    if item is None or item.clinic_id != caller.user.clinic_id:
+        raise NotFound("trial_plan_item", item_id)
+    episode_id = item.episode_id
+    return _record(request, ctx, session, caller, episode_id, panel="medication_trials", which=f"item-{item_id}", form=form,
+                   schema=DoneIn, data={"note": form.get("note") or None}, anchor=f"plan-item-{item_id}",
+                   save=lambda d: trial_plan_service.mark_item_done(session, actor=caller.actor, item_id=item_id, data=d))
+
+
+@router.get("/medication-trial-plans/{trial_plan_id}/schedule.pdf")
+def trial_plan_schedule(trial_plan_id: DbId, ctx: AppCtx, session: DbSession,
+                        caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+    plan = session.get(TrialPlan, trial_plan_id)
+    drug = service.pack(ctx.knowledge).drugs.get(plan.drug_key) if plan is not None else None
+    today: date = service.today(ctx.calendar)
+    pdf = trial_plan_print.schedule_pdf(session, actor=caller.actor, plan_id=trial_plan_id, today=today, drug_name=getattr(drug, "name", None))
+    headers = {"Content-Disposition": f'inline; filename="medication-schedule-{trial_plan_id}.pdf"', "Cache-Control": "no-store"}
+    return Response(pdf, media_type="application/pdf", headers=headers)

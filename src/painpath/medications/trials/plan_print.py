@@ -13,10 +13,10 @@ from painpath.core.audit import Actor
 from painpath.core.errors import NotFound
 from painpath.core.tenancy import Clinic
 from painpath.documents.render import render_pdf
-from painpath.medications import trial_plan_service
-from painpath.medications.models import MedicationTrial
-from painpath.medications.plan_models import TrialPlan
-from painpath.medications.timeline import describe
+from painpath.medications.trials import plan_service as trial_plan_service
+from painpath.medications.trials.models import MedicationTrial
+from painpath.medications.trials.models import TrialPlan
+from painpath.medications.trials.timeline import describe
 from painpath.patients import service as patients
 from painpath.patients.models import Patient
 

@@ -11,11 +11,15 @@ from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.knowledge.schemas import MedicationTrials
-from painpath.medications import service, target_bounds, titration, trial_rules
-from painpath.medications.models import MedicationTrial
-from painpath.medications.plan_models import TrialPlan, TrialPlanItem
-from painpath.medications.plan_schemas import DoneIn, TrialPlanIn
-from painpath.medications.schemas import TrialIn
+from painpath.medications.trials import service
+from painpath.medications.trials import target_bounds
+from painpath.medications.trials import titration
+from painpath.medications.trials import rules as trial_rules
+from painpath.medications.trials.models import MedicationTrial
+from painpath.medications.trials.models import TrialPlan, TrialPlanItem
+from painpath.medications.shared import DoneIn
+from painpath.medications.trials.schemas import TrialPlanIn
+from painpath.medications.trials.schemas import TrialIn
 from painpath.patients import service as patients
 
 _CHECK_KIND = "check"

@@ -98,3 +98,65 @@ class TrialOut(BaseModel):
     recorded_at: UtcDateTime
     version: int
     assessment: AssessmentOut | None = None
+
+
+class MeasureIn(_Input):
+    """One measurable part of success: "night pain" below 4 "/10"."""
+
+    measure: str = Field(min_length=1, max_length=120)
+    comparison: Literal["below", "above", "at_most", "at_least"]
+    value: float = Field(allow_inf_nan=False)
+    unit: str = Field(default="", max_length=30)
+
+
+class TargetIn(_Input):
+    daily_mg: float = Field(allow_inf_nan=False)  # the daily total to reach
+    reach_by: PlausibleDate | None = None  # optional: refused when the pack's steps cannot get there by then
+    interval_days: DbInt | None = None  # days between steps, within the pack's range (its lower end by default)
+    success: str = Field(min_length=1, max_length=1000)  # what success means, in words
+    measures: list[MeasureIn] = Field(default_factory=list, max_length=10)
+    # Needed when daily_mg is above the top of the pack's range (medications/target_bounds.py).
+    above_max_reason: str | None = Field(default=None, max_length=2000)
+
+
+class TrialPlanIn(_Input):
+    drug_key: str | None = Field(default=None, max_length=60)
+    rxnorm_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]+$")
+    drug_name: str | None = Field(default=None, max_length=200)
+    start_date: PlausibleDate | None = None  # default: the clinic's today
+    target: TargetIn
+    override_reason: str | None = Field(default=None, max_length=2000)  # needed when another trial is running
+
+
+class PlanItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    number: int
+    due_on: date
+    text: str
+    daily_mg: float | None
+    check_id: str | None
+    source: str | None
+    done_at: UtcDateTime | None
+
+
+class TrialPlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    trial_id: int
+    episode_id: int
+    drug_key: str
+    target_daily_mg: float
+    target_dose_words: str
+    target_reached_on: date
+    evaluation_on: date
+    interval_days: int | None
+    success_text: str
+    success_measures: list[dict]
+    override_reason: str | None
+    above_max_reason: str | None
+    overridden_trial_ids: list[int]
+    items: list[PlanItemOut] = []

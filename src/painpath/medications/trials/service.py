@@ -19,8 +19,8 @@ from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.knowledge.schemas import MedicationTrials, TrialDrug
-from painpath.medications.models import MedicationTrial
-from painpath.medications.schemas import StopIn, TrialIn, TrialUpdate
+from painpath.medications.trials.models import MedicationTrial
+from painpath.medications.trials.schemas import StopIn, TrialIn, TrialUpdate
 from painpath.patients import service as patients
 from painpath.patients.models import Episode, Patient
 

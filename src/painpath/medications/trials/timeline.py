@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.core.clock import BusinessCalendar
-from painpath.medications.models import MedicationTrial
-from painpath.medications.schemas import REASON_WORDS
+from painpath.medications.trials.models import MedicationTrial
+from painpath.medications.trials.schemas import REASON_WORDS
 from painpath.patients.models import Episode
 from painpath.patients.timeline import TimelineEntry, register_source
 

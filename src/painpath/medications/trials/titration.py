@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from painpath.core.errors import FieldProblem
 from painpath.knowledge.schemas import TrialDrug
-from painpath.medications import target_bounds
+from painpath.medications.trials import target_bounds
 
 _TIMES_WORDS = {1: "once a day", 2: "twice a day", 3: "three times a day", 4: "four times a day"}
 

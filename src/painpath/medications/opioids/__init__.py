@@ -1,0 +1,1 @@
+"""Opioids: prescriptions with MME, and the opioid-safety facts (agreement, PDMP, drug tests, naloxone)."""

@@ -1,0 +1,1 @@
+"""Opioid tapers: dated steps from the episode's prescriptions, pause and resume, the printed schedule."""
