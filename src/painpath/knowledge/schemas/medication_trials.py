@@ -84,7 +84,7 @@ class AdequateTrial(Strict):
 
 
 class Titration(Sourced):
-    """How a new trial of the drug starts and goes up (medications/titration.py turns it into dated steps).
+    """How a new trial of the drug starts and goes up (medications/trials/titration.py turns it into dated steps).
 
     The first step is `start_dose_mg` once a day on the start date; each later step adds `step_daily_mg`
     to the daily total, `interval_days_min` to `interval_days_max` days after the previous one, until the

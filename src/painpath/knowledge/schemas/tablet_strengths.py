@@ -1,5 +1,5 @@
 """Tablet strengths (kind `tablet_strengths`): the strengths a product really comes in, so a taper step is
-a dose a pharmacy can dispense (medications/taper.py rounds to these)."""
+a dose a pharmacy can dispense (medications/tapers/rules.py rounds to these)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Planned medication trials (target, titration schedule, checks, evaluation) and opioid tapers (dated steps).
+"""Opioid tapers (dated steps); planned trials' tables are in medications/trials/models.py.
 
-The schedules are generated once, from the packs, when the plan is made (medications/titration.py and
-medications/taper.py) and stored as dated rows, so a pack changed later never moves a date the patient
-was given; a pause moves the rows that are still ahead. Whether an item is due, overdue or missed is
-computed on read by the obligation provider (medications/plan_obligations.py).
+The schedules are generated once, from the packs, when the plan is made (medications/tapers/rules.py) and
+stored as dated rows, so a pack changed later never moves a date the patient was given; a pause moves the
+rows that are still ahead. Whether a step is due, overdue or missed is computed on read by the obligation
+provider (medications/obligations.py, with tapers/obligations.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Forms on the episode page for what the JSON API already does with tapers: start an opioid taper from
-the episode's current oral opioid prescriptions and record a taper step (or its follow-up visit) as done
-(a planned trial's items done and its printed schedule are in trials/pages.py). Same schemas and services as the API; a refused form is the episode page again with each
-problem by its field (422, or 409 when the record changed or was already done)."""
+the episode's current oral opioid prescriptions, and record a taper step (or its follow-up visit) as done.
+A planned trial's items done and its printed schedule are in trials/pages.py. Same schemas and services
+as the API; a refused form is the episode page again with each problem by its field (422, or 409 when the
+record changed or was already done)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Opioid tapers: create (plan with medications/taper.py, store the dated steps), pause, resume, mark a
+"""Opioid tapers: create (plan with medications/tapers/rules.py, store the dated steps), pause, resume, mark a
 step done, and the patient's printable schedule. Every change is audited."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Medication history: one row per drug at one dose over a span of days (a dose change is a new trial).
+"""Medication history: one row per drug at one dose over a span of days (a dose change is a new trial);
+and planned trials (a target, its titration schedule, checks and evaluation as dated items).
 
 The adequacy label (adequate, inadequate, not tolerated, in progress, unknown drug) is never stored: it
 is computed on read by painpath.charting.trials from these facts, the packs and today's date.

@@ -1,4 +1,4 @@
-"""The shape of the "Plan a trial to a target" form (medications/pages.py): the drug, the daily target, the
+"""The shape of the "Plan a trial to a target" form (medications/trials/pages.py): the drug, the daily target, the
 step interval and date to reach it, what success means, and the reasons the rules may ask for (a target
 above the pack's maximum, a second trial while one runs). The form's inputs are flat; the service's
 input and problems are nested ("target.daily_mg"), so this module translates both ways."""

@@ -1,5 +1,5 @@
 """Starting a planned trial: target, titration schedule from the pack, checks, evaluation day, and the
-one-trial-at-a-time rule (medications/trial_rules.py) with its audited override."""
+one-trial-at-a-time rule (medications/trials/rules.py) with its audited override."""
 
 from __future__ import annotations
 

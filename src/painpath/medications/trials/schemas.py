@@ -115,7 +115,7 @@ class TargetIn(_Input):
     interval_days: DbInt | None = None  # days between steps, within the pack's range (its lower end by default)
     success: str = Field(min_length=1, max_length=1000)  # what success means, in words
     measures: list[MeasureIn] = Field(default_factory=list, max_length=10)
-    # Needed when daily_mg is above the top of the pack's range (medications/target_bounds.py).
+    # Needed when daily_mg is above the top of the pack's range (medications/trials/target_bounds.py).
     above_max_reason: str | None = Field(default=None, max_length=2000)
 
 
