@@ -93,6 +93,8 @@ def stop_other(session: Session, *, actor: Actor, other_id: int, data: OtherMedi
 def chosen_code(knowledge, codes: tuple[str, ...]) -> str | None:  # noqa: ANN001
     """The code to keep of the several a sender may give: a product the pack maps (it brings the strength),
     else one that names a drug the packs know, else the first."""
+    if knowledge is None:  # an import run without the packs (a caller that reads no clinical knowledge)
+        return codes[0] if codes else None
     return (next((c for c in codes if products.product(knowledge, c) is not None), None)
             or next((c for c in codes if identify(knowledge, drug=None, rxnorm_code=c) is not None), None)
             or (codes[0] if codes else None))
