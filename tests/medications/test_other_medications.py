@@ -116,3 +116,14 @@ def test_a_prescription_coded_with_an_scd_reads_its_strength_and_computes_mme(cl
         "drug": "morphine", "rxnorm_code": "1049683", "times_per_day": 4, "start_date": "2026-03-02"})
     assert clash.status_code == 422
     assert ("rxnorm_code", "drug_and_code_disagree") in {(e["field"], e["rule"]) for e in clash.json()["errors"]}
+
+
+def test_the_prescription_form_takes_a_branded_drug_code_for_the_strength(clinician, episode_id):
+    # RxNorm 836397 is acetaminophen 325 MG / tramadol hydrochloride 37.5 MG Oral Tablet [Ultracet] (CDC CDS test file);
+    # 2 tablets 4 times a day: 300 mg tramadol x 0.2 (CDC 2022) = 60 MME/day.
+    saved = post_form(clinician, f"/episodes/{episode_id}/prescriptions", {
+        "rxnorm_code": "836397", "dose_units": "2", "times_per_day": "4", "form": "oral", "start_date": "2026-03-02", "days_supply": "7"})
+    assert saved.status_code == 303, saved.text
+    panel = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.search(r'<section[^>]*id="medications".*?</section>',
+                                                                 clinician.get(f"/episodes/{episode_id}").text, re.S).group(0)))
+    assert "tramadol 37.5 mg, 2 oral 4 times a day" in panel and "60 MME/day" in panel
