@@ -5,7 +5,6 @@ here from the files, so a wrong entry in the pack fails."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import yaml
 
 from painpath.knowledge import load_knowledge
 from painpath.knowledge.errors import PackError
-from external_data import external
+from external_data import every_object, external, read_json
 
 OPIOID_MME = external("opioid-mme")
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -24,23 +23,8 @@ _PART = re.compile(r"([A-Za-z][A-Za-z ]*?)\s+(\d+(?:\.\d+)?)\s*(MG/HR|MG/ML|MG|M
 _SALTS = {"hydrochloride", "sulfate", "bitartrate", "tartrate", "citrate"}
 
 
-def read_json(file: Path) -> Any:  # noqa: ANN401
-    # The CDS Hooks requests carry a stray trailing "}" (SOURCES.md): read the first JSON value only.
-    text = file.read_text(encoding="utf-8").strip()
-    return json.JSONDecoder().raw_decode(text)[0] if text else {}
-
-
 def rxnorm_codings(value: Any) -> list[dict]:  # noqa: ANN401
-    found: list[dict] = []
-    if isinstance(value, dict):
-        if value.get("system") == RXNORM and value.get("code"):
-            found.append(value)
-        for child in value.values():
-            found += rxnorm_codings(child)
-    elif isinstance(value, list):
-        for child in value:
-            found += rxnorm_codings(child)
-    return found
+    return [found for found in every_object(value) if found.get("system") == RXNORM and found.get("code")]
 
 
 def product_codings() -> dict[str, str]:

@@ -8,7 +8,6 @@ Expected values are the files' own: the GuidanceResponse TotalMME of each MME ca
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +20,7 @@ from painpath.interop.fhir.medication_orders import MedicationOrder, to_order
 from painpath.knowledge import load_knowledge
 from painpath.medications import other_rules
 from painpath.medications.other_service import chosen_code
-from external_data import external
+from external_data import external, read_json, resources_of
 
 EXTERNAL = external("opioid-mme")
 MME_CASES = EXTERNAL / "mme-calculator-tests"
@@ -33,22 +32,8 @@ def knowledge():  # noqa: ANN201
     return load_knowledge()
 
 
-def read_json(file: Path) -> Any:  # noqa: ANN401
-    text = file.read_text(encoding="utf-8").strip()  # CDS Hooks requests end with a stray "}" (SOURCES.md)
-    return json.JSONDecoder().raw_decode(text)[0] if text else {}
-
-
 def medication_requests(value: Any) -> list[dict]:  # noqa: ANN401
-    found: list[dict] = []
-    if isinstance(value, dict):
-        if value.get("resourceType") == "MedicationRequest":
-            found.append(value)
-        for child in value.values():
-            found += medication_requests(child)
-    elif isinstance(value, list):
-        for child in value:
-            found += medication_requests(child)
-    return found
+    return resources_of(value, "MedicationRequest")
 
 
 def orders(path: Path) -> list[MedicationOrder]:
