@@ -121,7 +121,9 @@ def file_imported(session: Session, *, actor: Actor, knowledge, episode_id: int,
         session.add(row)
         found = other_rules.assess(row, knowledge) if knowledge is not None else other_rules.OtherAssessment("not_assessed", other_rules.NOT_ASSESSED)
         report["filed"] += 1
-        entry = {"name": row.name, "words": found.words}
+        # `why`: what stopped painpath from assessing it, for the import's report ("" for a drug no pack holds).
+        why = found.words.removeprefix(other_rules.NOT_ASSESSED).strip(" ()") if found.status != "counted" else ""
+        entry = {"name": row.name, "words": found.words, "why": why}
         report["counted" if found.status == "counted" else "not_assessed"].append(entry)
     session.flush()
     return report

@@ -68,7 +68,7 @@ def test_an_scd_order_computes_mme_and_an_unknown_drug_is_filed_and_reported(cli
     assert [m["name"] for m in report["counted"]] == ["Acetaminophen 325 MG / oxyCODONE Hydrochloride 5 MG Oral Tablet"]
     assert [m["name"] for m in report["not_assessed"]] == ["Nitroglycerin 0.4 MG/ACTUAT Mucosal Spray"]
     assert "1 with MME computed" in body["message"] and f"{expected_mme():g} MME/day" in body["message"]
-    assert "1 not assessed by painpath (Nitroglycerin 0.4 MG/ACTUAT Mucosal Spray" in body["message"]
+    assert body["message"].endswith("1 not assessed by painpath (Nitroglycerin 0.4 MG/ACTUAT Mucosal Spray).")
 
     listed = {m["rxnorm_code"]: m for m in clinician.get(f"/api/episodes/{episode_id}/other-medications").json()}
     oxycodone, nitroglycerin = listed["1049221"], listed["705129"]

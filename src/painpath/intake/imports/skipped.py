@@ -61,5 +61,6 @@ def medications_phrase(report: dict | None) -> str:
     if counted:
         parts.append(f"{len(counted)} with MME computed (" + "; ".join(f"{m['name']}: {m['words']}" for m in counted) + ")")
     if not_assessed:
-        parts.append(f"{len(not_assessed)} not assessed by painpath (" + "; ".join(f"{m['name']}: {m['words']}" for m in not_assessed) + ")")
+        named = [m["name"] + (f": {m['why']}" if m.get("why") else "") for m in not_assessed]
+        parts.append(f"{len(not_assessed)} not assessed by painpath (" + "; ".join(named) + ")")
     return f" Added to the medication list as other medications: {'; '.join(parts)}."
