@@ -42,3 +42,5 @@ class MedicationTrial(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
 from painpath.medications import safety_models  # noqa: E402,F401
 # Planned trials and opioid tapers (issue 7 items 1 and 4): their own module, imported so the tables are registered.
 from painpath.medications import plan_models  # noqa: E402,F401
+# Other medications (issue 13 item 2): drugs outside the packs, entered or imported; their own module.
+from painpath.medications import other_models  # noqa: E402,F401

@@ -155,3 +155,6 @@ router.include_router(_safety_router)
 from painpath.medications.taper_pages import router as _taper_router  # noqa: E402 - start a taper, steps and plan items done
 
 router.include_router(_taper_router)
+from painpath.medications.other_pages import router as _other_router  # noqa: E402 - other medications (issue 13 item 2)
+
+router.include_router(_other_router)
