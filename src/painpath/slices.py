@@ -24,6 +24,7 @@ SLICES = (
     "medications.trials",
     "medications.opioids",
     "medications.tapers",
+    "medications.other",
     "charting.procedures",
     "charting.conservative_care",
     "orders",

@@ -8,7 +8,6 @@ methadone tiers), the test asserts the 2022 value and keeps the upstream value n
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from painpath.knowledge import load_knowledge
 from painpath.knowledge.schemas import OpioidKnowledge
 from painpath.medications.opioids.mme import NON_OPIOID_PARTNERS, RxInput, RxMme, prescription_mme, total_mme
-from external_data import external
+from external_data import external, read_json, resources_of
 
 EXTERNAL = external("opioid-mme")
 MME_CASES = EXTERNAL / "mme-calculator-tests"
@@ -36,23 +35,8 @@ def opioids() -> OpioidKnowledge:
 # --- Reading the upstream files ---------------------------------------------------------------------------
 
 
-def read_json(file: Path) -> Any:
-    # Upstream CDS Hooks requests carry a stray trailing "}" (SOURCES.md): read the first JSON value only.
-    text = file.read_text(encoding="utf-8").strip()
-    return json.JSONDecoder().raw_decode(text)[0] if text else {}
-
-
-def medication_requests(value: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(value, dict):
-        if value.get("resourceType") == "MedicationRequest":
-            found.append(value)
-        for child in value.values():
-            found += medication_requests(child)
-    elif isinstance(value, list):
-        for child in value:
-            found += medication_requests(child)
-    return found
+def medication_requests(value: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+    return resources_of(value, "MedicationRequest")
 
 
 def expected_total(case: Path) -> float | None:

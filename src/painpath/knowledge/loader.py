@@ -63,6 +63,8 @@ class Knowledge:
     pt_protocols: Mapping[str, PtProtocol] = field(default_factory=lambda: MappingProxyType({}))
     # Tablet strengths of oral products (kind `tablet_strengths`), by product id: the taper planner rounds to them.
     tablet_products: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # RxNorm clinical and branded drug codes (kind `rxnorm_products`), by RxCUI: product -> ingredient and strength.
+    rxnorm_products: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     # MME factor sets (kind `opioid_factors`) and opioid safety thresholds (kind `opioid_thresholds`).
     opioids: OpioidKnowledge | None = None
     # Sedatives and other CNS depressants (kind `cns_depressants`), by class id: warnings with opioids.
@@ -135,6 +137,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         pathway_versions=MappingProxyType({pw.id: pack.pack.version for pack, _file in pathway_packs for pw in pack.pathways}),
         pt_protocols=MappingProxyType(collections.get("pt_protocols", {})),
         tablet_products=MappingProxyType(collections.get("tablet_products", {})),
+        rxnorm_products=MappingProxyType(collections.get("rxnorm_products", {})),
         opioids=_opioids(collections, singles, first_seen),
         depressant_classes=MappingProxyType(collections.get("depressant_classes", {})),
     )

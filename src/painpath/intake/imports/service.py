@@ -20,10 +20,12 @@ from painpath.core.audit import Actor
 from painpath.core.clock import iso_utc, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.interop import fhir
+from painpath.interop.fhir.medication_orders import medication_orders
 from painpath.interop.fhir.sources import SourceInput
 from painpath.intake.imports.models import ImportedFact, RecordImport
 from painpath.intake.imports.responses import FiledResponses, file_responses
-from painpath.intake.imports.skipped import skipped_phrase, skipped_resources
+from painpath.intake.imports.skipped import medications_phrase, skipped_phrase, skipped_resources
+from painpath.medications.other import service as other_medications
 from painpath.patients.models import Episode, Patient
 
 Progress = Callable[[str, int, int], None]
@@ -71,6 +73,7 @@ class ImportSummary:
             text += (f" {self.skipped.get('other_patient_resources', 0)} resources of {others} other "
                      f"patient{'s' if others != 1 else ''} in the file were not filed.")
         text += skipped_phrase(self.skipped.get("resources", []), self.skipped.get("warnings", []))
+        text += medications_phrase(self.skipped.get("medications"))
         return text
 
     def as_dict(self) -> dict:
@@ -173,9 +176,13 @@ def import_records(
     except IntegrityError as exc:  # the same file, imported onto this episode by someone else a moment ago
         raise Conflict(FieldProblem("file", "not_imported_twice", f"{label} was just imported onto this episode by someone else; nothing was filed twice.")) from exc
     answered = _file_questionnaires(session, actor, knowledge, calendar, episode.id, records, match.keys)
+    # Every MedicationRequest/MedicationStatement joins the medication list (MME where its code and dose allow).
+    medications = other_medications.file_imported(
+        session, actor=actor, knowledge=knowledge, episode_id=episode.id, patient_id=patient.id, clinic_id=episode.clinic_id,
+        record_import_id=row.id, orders=medication_orders(records, match.keys))
     row.counts = {**extracted.counts, **({"questionnaire_responses": answered.filed} if answered.filed else {})}
     row.skipped = {**skipped, "resources": skipped_resources(records, match.keys, answered.skipped),
-                   "warnings": answered.warnings}
+                   "warnings": answered.warnings, "medications": medications}
     if extracted.facts:
         # Core executemany on the table: one batched INSERT, not the ORM's per-row-shape groups.
         session.execute(insert(ImportedFact.__table__), [_fact_row(fact, row) for fact in extracted.facts])

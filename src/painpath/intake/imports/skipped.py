@@ -47,3 +47,20 @@ def skipped_phrase(resources: Sequence[dict], warnings: Sequence[str] = ()) -> s
     if warnings:
         text += " Warnings: " + "; ".join(dict.fromkeys(warnings)) + "."
     return text
+
+
+def medications_phrase(report: dict | None) -> str:
+    """' Medication list: 1 with MME computed (oxycodone ...: 30 MME/day ...); 2 not assessed by painpath (...)'.
+
+    Each imported medication joins the episode's other medications; the phrase says which painpath could
+    read (an opioid whose code and dose it knows) and which it could not, by name, so none is lost unseen."""
+    if not report or not report.get("filed"):
+        return ""
+    parts = []
+    counted, not_assessed = report.get("counted", []), report.get("not_assessed", [])
+    if counted:
+        parts.append(f"{len(counted)} with MME computed (" + "; ".join(f"{m['name']}: {m['words']}" for m in counted) + ")")
+    if not_assessed:
+        named = [m["name"] + (f": {m['why']}" if m.get("why") else "") for m in not_assessed]
+        parts.append(f"{len(not_assessed)} not assessed by painpath (" + "; ".join(named) + ")")
+    return f" Added to the medication list as other medications: {'; '.join(parts)}."

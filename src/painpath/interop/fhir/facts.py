@@ -192,21 +192,31 @@ def _condition(model: Any, _records: RecordSet) -> _Mapped:  # noqa: ANN401
     return _Mapped(_coding(model.code), status, _first_date(model, "onsetDateTime", "onsetPeriod", "onsetString", "recordedDate"))
 
 
-def _medication_concept(model: Any, records: RecordSet) -> tuple[str | None, str | None, str | None]:  # noqa: ANN401
+def medication_codeable(model: Any, records: RecordSet) -> Any:  # noqa: ANN401
+    """The CodeableConcept naming a MedicationRequest's or MedicationStatement's drug: inline, or on the
+    Medication it references (contained or in the file); None when neither codes it."""
     if model.medicationCodeableConcept is not None:
-        return _coding(model.medicationCodeableConcept)
+        return model.medicationCodeableConcept
     reference = model.medicationReference
     target = reference.reference if reference is not None else None
     if target and target.startswith("#"):
         for contained in model.contained or []:
             if getattr(contained, "id", None) == target[1:] and getattr(contained, "code", None) is not None:
-                return _coding(contained.code)
+                return contained.code
     elif target:
         key = records.index.resolve(target)
         if key in records.lookups:
             medication = validate(records.lookups[key])
             if medication.code is not None:
-                return _coding(medication.code)
+                return medication.code
+    return None
+
+
+def _medication_concept(model: Any, records: RecordSet) -> tuple[str | None, str | None, str | None]:  # noqa: ANN401
+    concept = medication_codeable(model, records)
+    if concept is not None:
+        return _coding(concept)
+    reference = model.medicationReference
     return None, None, reference.display if reference is not None else None
 
 

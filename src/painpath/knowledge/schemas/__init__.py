@@ -13,6 +13,7 @@ from painpath.knowledge.schemas.pt_protocols import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import URGENCY_RANK  # noqa: F401
 from painpath.knowledge.schemas.tablet_strengths import *  # noqa: F403
+from painpath.knowledge.schemas.rxnorm_products import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -28,4 +29,5 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "pathway": PathwayPack,
     "tablet_strengths": TabletStrengthPack,
     "cns_depressants": DepressantPack,
+    "rxnorm_products": RxNormProductPack,
 }

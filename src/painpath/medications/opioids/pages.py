@@ -45,7 +45,7 @@ router = APIRouter()
 # ---- Words for the forms and the lists -----------------------------------------------------------------
 
 RX_LABELS = {
-    "drug": "Drug", "strength": "Strength", "strength_unit": "Unit", "dose_units": "Units per dose",
+    "drug": "Drug", "rxnorm_code": "RxNorm code", "strength": "Strength", "strength_unit": "Unit", "dose_units": "Units per dose",
     "times_per_day": "Times a day", "interval_hours": "Or every N hours", "as_needed": "As needed",
     "prn_max_per_day": "At most a day (as needed)", "form": "Form", "start_date": "Starts on", "days_supply": "Days supply",
     "quantity": "Quantity", "prescriber_id": "Prescriber",

@@ -23,6 +23,7 @@ from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.knowledge.schemas import find_depressant
 from painpath.medications.opioids import mme
+from painpath.medications.opioids import products
 from painpath.medications.opioids.models import MedicationPrescription
 from painpath.medications.opioids.schemas import PrescriptionIn, PrescriptionStop
 from painpath.patients import service as patients
@@ -56,6 +57,7 @@ def factor_lookup(knowledge):  # noqa: ANN001, ANN201 - the point-of-care factor
 
 def identify(knowledge, *, drug: str | None, rxnorm_code: str | None) -> DrugIdentity | None:  # noqa: ANN001
     """The drug as the packs know it (opioid pack first), or None when no pack defines it."""
+    drug, rxnorm_code = products.as_ingredient(knowledge, drug=drug, rxnorm_code=rxnorm_code)  # an SCD/SBD code reads as its ingredient
     wanted = [k.strip().lower() for k in (drug, rxnorm_code) if k and k.strip()]
     lookup = factor_lookup(knowledge)
     for opioid in (lookup.vocabulary if lookup is not None else ()):
@@ -101,10 +103,12 @@ def validate(values: dict, identity: DrugIdentity | None) -> list[FieldProblem]:
         bad("drug", "required", "Name the drug (or give its RxNorm code)")
     elif identity is None:
         bad("drug", "known_drug", f"{values.get('drug') or 'RxNorm ' + str(values.get('rxnorm_code'))} is not in the clinic's "
-            "drug packs; check the spelling or ask for the drug to be added to a pack")
+            "drug packs; check the spelling, or record it under Other medications (listed as not assessed by painpath)")
     unit, form = values["strength_unit"], values["form"]
     strength = values["strength"]
-    if strength <= 0:
+    if strength is None:
+        bad("strength", "required", "Give the strength of one tablet, patch or spray (or an RxNorm clinical drug code that states it)")
+    elif strength <= 0:
         bad("strength", "positive", "The strength must be more than 0")
     elif strength > MAX_STRENGTH[unit]:
         bad("strength", "max_strength", f"{strength:g} {unit} per unit is not plausible; check the units")
@@ -126,6 +130,27 @@ def validate(values: dict, identity: DrugIdentity | None) -> list[FieldProblem]:
     if end is not None and end < values["start_date"]:
         bad("end_date", "after_start", "The end date cannot be before the start date")
     return problems
+
+
+def with_product_strength(knowledge, values: dict) -> dict:  # noqa: ANN001
+    """An RxNorm clinical or branded drug code states the strength and form: use them when none was typed."""
+    found = products.product(knowledge, values.get("rxnorm_code"))
+    if values.get("strength") is not None or found is None or found.unit not in MAX_STRENGTH:
+        return values
+    return {**values, "strength": found.strength, "strength_unit": found.unit, "form": found.form}
+
+
+def _product_problems(knowledge, values: dict) -> list[FieldProblem]:  # noqa: ANN001
+    """A product code for one drug with another drug's name is refused: which of the two was meant?"""
+    found = products.product(knowledge, values.get("rxnorm_code"))
+    named = values.get("drug")
+    if found is None or not (named and named.strip()):
+        return []
+    by_name = identify(knowledge, drug=named, rxnorm_code=None)
+    by_code = identify(knowledge, drug=found.ingredient, rxnorm_code=None)
+    if by_name is not None and by_code is not None and by_name.key != by_code.key:
+        return [FieldProblem("rxnorm_code", "drug_and_code_disagree", f"RxNorm {found.rxcui} is {found.name}, but the drug is {named!r}")]
+    return []
 
 
 def _validate_frequency(values: dict, bad) -> None:  # noqa: ANN001
@@ -171,9 +196,9 @@ def _audit(session: Session, actor: Actor, action: str, rx: MedicationPrescripti
 def record_prescription(session: Session, *, actor: Actor, knowledge, episode_id: int, data: PrescriptionIn) -> MedicationPrescription:  # noqa: ANN001
     """Record a prescription on an episode; a dose change (`previous_id`) stops the earlier one the day this starts."""
     patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
-    values = data.model_dump()
+    values = with_product_strength(knowledge, data.model_dump())
     identity = identify(knowledge, drug=values["drug"], rxnorm_code=values["rxnorm_code"])
-    problems = validate(values, identity)
+    problems = validate(values, identity) + _product_problems(knowledge, values)
     previous = _previous(session, actor, episode.id, values, problems)
     if problems:
         raise InvalidInput(problems)

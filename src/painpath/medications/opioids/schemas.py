@@ -27,7 +27,7 @@ class PrescriptionIn(_Input):
 
     drug: str | None = Field(default=None, max_length=200)
     rxnorm_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]+$")
-    strength: float = Field(allow_inf_nan=False)
+    strength: float | None = Field(default=None, allow_inf_nan=False)  # None: the RxNorm product code's strength
     strength_unit: StrengthUnit = "mg"
     dose_units: float = Field(default=1, allow_inf_nan=False)
     times_per_day: float | None = Field(default=None, allow_inf_nan=False)
