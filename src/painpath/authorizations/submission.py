@@ -222,7 +222,7 @@ def submit_electronically(session: Session, *, actor: Actor, knowledge, calendar
     did not get through."""
     case = service.get_case(session, actor=actor, case_id=case_id)
     submitter = _submitter(submitter_name, settings)  # an unknown name is refused before anything else
-    channel = CHANNEL_OF_SUBMITTER.get(submitter_name, "portal")
+    channel = CHANNEL_OF_SUBMITTER.get(submitter_name) or ("pas" if submitter.sends_pas_bundle else "portal")
     payer = knowledge.payers.get(case.payer_id)
     payer_name = payer.name if payer else case.payer_id
     _refuse_without_npis(session, case)
@@ -242,7 +242,7 @@ def submit_electronically(session: Session, *, actor: Actor, knowledge, calendar
                            data=SubmitIn(version=version, channel=channel, reference=bundle_id if channel == "pas" else reference))
             today = calendar.local_date(case.submitted_at)
             packet = _build_packet(session, knowledge=knowledge, calendar=calendar, case=case, today=today)
-            bundle = _bundle(session, knowledge, calendar, case, today, packet, payer_name, bundle_id) if submitter_name == "pas_http" else None
+            bundle = _bundle(session, knowledge, calendar, case, today, packet, payer_name, bundle_id) if submitter.sends_pas_bundle else None
             result = submitter.submit(PayerSubmission(reference=reference, payer_name=payer_name, bundle=bundle, packet=packet,
                                                       packet_filename=f"prior-authorization-{reference}.pdf", fax=fax))
             if not result.ok or (result.decision is not None and result.decision.outcome == "error"):

@@ -80,6 +80,7 @@ class SubmissionResult:
 
 class PayerSubmitter(ABC):
     name: str = ""
+    sends_pas_bundle: bool = False  # True: the caller builds the PAS request Bundle for it (PAS over HTTP, a clearinghouse)
 
     @abstractmethod
     def submit(self, submission: PayerSubmission) -> SubmissionResult:
@@ -123,6 +124,7 @@ class PasHttpSubmitter(PayerSubmitter):
     """Da Vinci PAS: POST the request Bundle to [base]/Claim/$submit and read the ClaimResponse Bundle."""
 
     name = "pas_http"
+    sends_pas_bundle = True
 
     def __init__(self, base_url: str | None, *, timeout: float = 30.0, headers: dict[str, str] | None = None):
         self.base_url = (base_url or "").rstrip("/")
