@@ -289,7 +289,9 @@ def _failure_words(result: SubmissionResult) -> str:
     """What went wrong and what happens next, in words a coordinator acts on (the technical detail stays in
     the history event's detail and the log)."""
     decision = result.decision
-    if decision is not None and decision.outcome == "error":
+    if result.extra.get("request_refused"):
+        why = f"The PAS request was not sent because it is not valid ({result.extra['request_refused']})"
+    elif decision is not None and decision.outcome == "error":
         errors = "; ".join(f"{e.code} {e.description}" + (f" ({e.follow_up})" if e.follow_up else "") for e in decision.errors)
         why = f"The payer could not process the request: {errors or decision.summary}"
     elif result.http_status is not None:
