@@ -168,7 +168,8 @@ def test_an_id_only_notification_pends_the_case_instead_of_check_with_the_payer(
     body = _feed(client_for("coordinator"), sent["case"]["id"], notification).json()
     assert body["state"] == "pended"
     assert body["pend_request"].startswith("Pended: the payer sent a notification without a final decision")
-    assert _tasks(db, sent["case"]["episode_id"], "Answer ")[0].status == "open"
+    (follow_up,) = _tasks(db, sent["case"]["episode_id"], "Answer ")
+    assert follow_up.status == "open" and "notification without a final decision" in follow_up.reason
 
 
 def test_the_igs_notification_of_a_decision_is_accepted_when_it_answers_our_request(client_for, sent):

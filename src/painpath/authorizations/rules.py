@@ -135,6 +135,7 @@ class CaseFacts:
     checklist: tuple[ChecklistItem, ...] = ()
     eligible_since: date | None = None  # eligible now: the day it became so (service.eligible_since)
     refusals: tuple[Refusal, ...] = ()  # refused payer answers and requests (rules.refusals)
+    pend_request: str | None = None  # what the payer's pend said, in words
 
 
 def _key(facts: CaseFacts, what: str) -> str:
@@ -249,9 +250,14 @@ def _decision_follow_up(facts: CaseFacts) -> list[Finding]:
 
 def _pend(facts: CaseFacts) -> list[Finding]:
     if facts.state == lifecycle.PENDED and facts.pend_due_at is not None:
+        # A pend that asks for nothing (queued, or a notification without a decision) is still followed up on
+        # the payer's clock; the reason quotes the pend so the coordinator knows which kind it is.
+        said = f"{facts.pend_request.rstrip('.')}. " if facts.pend_request else ""
         return [_obligation(
             facts, "pend", f"Answer {facts.payer_name}'s request for information ({facts.procedure_name})",
-            facts.pend_due_at, "coordinator", "The payer pended the request and asked for more information; answer by this deadline.",
+            facts.pend_due_at, "coordinator",
+            f"{said}The payer pended the request; send what it asks for by this deadline, or, when it asks for nothing, "
+            "follow up with the payer by then.",
         )]
     if facts.state not in (lifecycle.PENDED,) and facts.pend_due_at is not None:
         return [_met(facts, "pend", "Information sent to the payer", facts.decided_at or facts.pend_due_at)]

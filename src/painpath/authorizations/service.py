@@ -445,7 +445,7 @@ def case_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episo
             approved_units=case.approved_units, units_used=item.units_used, planned_on=case.planned_on,
             peer_to_peer_at=case.peer_to_peer_at, appealed_at=case.appealed_at, decision=item.decision,
             checklist=item.checklist, eligible_since=_eligible_since_opening(knowledge, calendar, item, now),
-            refusals=tuple(refused.get(case.id, ())),
+            refusals=tuple(refused.get(case.id, ())), pend_request=case.pend_request,
         ))
     return found
 
