@@ -49,6 +49,18 @@ def npis(db, clinic, staff) -> dict[str, str]:  # noqa: ANN001
     return {"clinic": CLINIC_NPI, "clinician": CLINICIAN_NPI}
 
 
+@pytest.fixture
+def pas_url(pas_endpoint, monkeypatch) -> str:  # noqa: ANN001
+    """The clinic's default PAS endpoint is the loopback one (tests/pas_endpoint.py); its FHIR base."""
+    monkeypatch.setenv("PAINPATH_PAS_BASE_URL", pas_endpoint.base_url)
+    return pas_endpoint.base_url
+
+
+def submit_electronically(client, case: dict, submitter: str = "pas_http", **extra):  # noqa: ANN001, ANN003, ANN201
+    return client.post(f"/api/authorizations/{case['id']}/submit-electronically",
+                       json={"version": case["version"], "submitter": submitter, **extra})
+
+
 def eligible_rfa_case(client_for, patient_payload: dict, staff: dict) -> dict:  # noqa: ANN001
     """J6's lumbar RFA case under Medicare, eligible now (blocks of 85% and 82%, 15 days apart), as the API answered."""
     clinician = client_for("clinician")

@@ -12,16 +12,25 @@ Claim's first item (`endpoint.answers`, default `endpoint.default`):
     error         Bundle-ErrorResponseBundleExample   (outcome error, X12 reject reasons 04 and T4)
     server_error  HTTP 500 with a plain-text body
     slow          sleeps `endpoint.delay` seconds, then answers approved (for client timeouts)
+    invalid_request  HTTP 400 with OperationOutcome-InvalidRequestResponse
+
+Like a payer, the endpoint answers *the request it received* (`echo`, on by default): the example's
+ClaimResponse is pointed at the Claim, patient and requestor we sent, the example's Patient (and Claim)
+entries are replaced by the ones we sent, keeping our fullUrls (PAS spec-33), and the Bundle identifier
+echoes ours. With `echo = False` the example goes out byte for byte, as the IG publishes it: an answer
+about the IG's own patient and Claim, which our reader must refuse. `rewrite`, when set, changes the
+answer just before it is sent (a test's way to send a malformed one).
 
 Test modules import from here by name (tests/ is on sys.path through the root conftest).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -53,6 +62,8 @@ class PasEndpoint:
     answers: dict[str, str] = field(default_factory=dict)  # first item's code -> outcome name
     default: str = "approved"
     delay: float = 2.0
+    echo: bool = True
+    rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     received: list[Received] = field(default_factory=list)
 
     def outcome_for(self, bundle: dict[str, Any]) -> str:
@@ -63,6 +74,24 @@ class PasEndpoint:
 
 def _example(name: str) -> bytes:
     return (IG_EXAMPLES / name).read_bytes()
+
+
+def echo_request(response: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """The IG example `response` made into an answer to `request`, the way a payer builds one."""
+    answer = copy.deepcopy(response)
+    claim = request["entry"][0]["resource"]
+    patient_ref = claim["patient"]["reference"]
+    ours = [e for e in request["entry"] if f"{e['resource']['resourceType']}/{e['resource'].get('id')}" == patient_ref]
+    if "identifier" in request:
+        answer["identifier"] = request["identifier"]
+    claim_response = answer["entry"][0]["resource"]
+    claim_response["patient"] = {"reference": patient_ref}
+    claim_response["request"] = {"reference": f"Claim/{claim['id']}"}
+    if "requestor" in claim_response:
+        claim_response["requestor"] = {"reference": claim["provider"]["reference"]}
+    kept = [e for e in answer["entry"] if e["resource"]["resourceType"] not in ("Patient", "Claim")]
+    answer["entry"] = kept + copy.deepcopy(ours)
+    return answer
 
 
 def _request_problem(bundle: Any, content_type: str) -> str | None:  # noqa: ANN401
@@ -104,10 +133,19 @@ def _handler(endpoint: PasEndpoint) -> type[BaseHTTPRequestHandler]:
             outcome = endpoint.outcome_for(bundle)
             if outcome == "server_error":
                 return self._send(500, b"Internal Server Error", "text/plain")
+            if outcome == "invalid_request":
+                return self._send(400, _example(INVALID_REQUEST_FILE))
             if outcome == "slow":
                 time.sleep(endpoint.delay)
                 outcome = "approved"
-            return self._send(200, _example(RESPONSE_FILES[outcome]))
+            if not endpoint.echo and endpoint.rewrite is None:
+                return self._send(200, _example(RESPONSE_FILES[outcome]))
+            answer = json.loads(_example(RESPONSE_FILES[outcome]))
+            if endpoint.echo:
+                answer = echo_request(answer, bundle)
+            if endpoint.rewrite is not None:
+                answer = endpoint.rewrite(answer)
+            return self._send(200, json.dumps(answer).encode("utf-8"))
 
     return Handler
 

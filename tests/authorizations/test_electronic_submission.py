@@ -16,7 +16,9 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from authorization_setup import MONDAY_7_DEC_2026, RFA, facet_episode, frozen_clock, npis, open_case, record_block  # noqa: F401
+from authorization_setup import (  # noqa: F401  (fixtures)
+    MONDAY_7_DEC_2026, RFA, facet_episode, frozen_clock, npis, open_case, pas_url, record_block, submit_electronically,
+)
 from painpath.authorizations.models import CaseDocument
 from painpath.worklist.models import Task
 from pas_endpoint import pas_endpoint  # noqa: F401  (fixture)
@@ -25,12 +27,6 @@ from smtp_relay import closed_port, smtp_relay  # noqa: F401  (fixtures)
 NOW = MONDAY_7_DEC_2026
 # Ticking: the payer's answer comes after the submission, so hours-to-decision is a real measure.
 clock = frozen_clock(NOW, tick=True)
-
-
-@pytest.fixture
-def pas_url(pas_endpoint, monkeypatch) -> str:  # noqa: F811
-    monkeypatch.setenv("PAINPATH_PAS_BASE_URL", pas_endpoint.base_url)
-    return pas_endpoint.base_url
 
 
 def _episode(client_for, patient_payload, staff, second_block_relief: float) -> int:  # noqa: ANN001
@@ -51,11 +47,6 @@ def case(client_for, patient_payload, staff, clock, npis) -> dict:
     return opened
 
 
-def _submit(client, case: dict, submitter: str = "pas_http", **extra):  # noqa: ANN001, ANN003, ANN201
-    return client.post(f"/api/authorizations/{case['id']}/submit-electronically",
-                       json={"version": case["version"], "submitter": submitter, **extra})
-
-
 def _tasks(db, episode_id: int) -> dict[str, Task]:  # noqa: ANN001
     with db.session() as session:
         return {t.title: t for t in session.scalars(select(Task).where(Task.episode_id == episode_id))}
@@ -67,7 +58,7 @@ def _packets(db, case_id: int) -> list[CaseDocument]:  # noqa: ANN001
 
 
 def test_an_approval_lands_on_the_case_with_its_number_and_dates(client_for, case, pas_url, pas_endpoint, db):  # noqa: F811
-    answer = _submit(client_for("coordinator"), case)
+    answer = submit_electronically(client_for("coordinator"), case)
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -92,7 +83,7 @@ def test_an_approval_lands_on_the_case_with_its_number_and_dates(client_for, cas
 
 
 def test_the_pas_bundle_we_send_parses_and_carries_the_case(client_for, case, pas_url, pas_endpoint, db):  # noqa: F811
-    assert _submit(client_for("coordinator"), case).status_code == 200
+    assert submit_electronically(client_for("coordinator"), case).status_code == 200
 
     (received,) = pas_endpoint.received
     assert received.path == "/Claim/$submit" and received.content_type.startswith("application/fhir+json")
@@ -125,7 +116,7 @@ def test_the_pas_bundle_we_send_parses_and_carries_the_case(client_for, case, pa
 
 def test_a_pend_puts_the_request_for_information_on_the_worklist(client_for, case, pas_url, pas_endpoint, db):  # noqa: F811
     pas_endpoint.answers["64635"] = "pended"
-    answer = _submit(client_for("coordinator"), case)
+    answer = submit_electronically(client_for("coordinator"), case)
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -141,7 +132,7 @@ def test_a_pend_puts_the_request_for_information_on_the_worklist(client_for, cas
 
 def test_a_denial_records_the_reason_and_asks_a_clinician_for_the_peer_to_peer_packet(client_for, case, pas_url, pas_endpoint, db):  # noqa: F811
     pas_endpoint.answers["64635"] = "denied"
-    answer = _submit(client_for("coordinator"), case)
+    answer = submit_electronically(client_for("coordinator"), case)
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -156,7 +147,7 @@ def test_an_unreachable_endpoint_leaves_the_case_unsubmitted_and_a_retry_goes_th
         client_for, case, pas_endpoint, closed_port, monkeypatch, db):  # noqa: F811
     coordinator = client_for("coordinator")
     monkeypatch.setenv("PAINPATH_PAS_BASE_URL", f"http://127.0.0.1:{closed_port}")
-    failed = _submit(coordinator, case)
+    failed = submit_electronically(coordinator, case)
 
     assert failed.status_code == 502, failed.text
     body = failed.json()
@@ -171,14 +162,14 @@ def test_an_unreachable_endpoint_leaves_the_case_unsubmitted_and_a_retry_goes_th
     assert submit_task.status == "open"
 
     monkeypatch.setenv("PAINPATH_PAS_BASE_URL", pas_endpoint.base_url)
-    retried = _submit(coordinator, case)  # the same version: nothing changed the case
+    retried = submit_electronically(coordinator, case)  # the same version: nothing changed the case
     assert retried.status_code == 200, retried.text
     assert retried.json()["state"] == "approved"
 
 
 def test_a_pas_error_answer_is_not_a_submission(client_for, case, pas_url, pas_endpoint, db):  # noqa: F811
     pas_endpoint.answers["64635"] = "error"
-    failed = _submit(client_for("coordinator"), case)
+    failed = submit_electronically(client_for("coordinator"), case)
 
     assert failed.status_code == 502, failed.text
     message = failed.json()["errors"][0]["message"]
@@ -188,7 +179,7 @@ def test_a_pas_error_answer_is_not_a_submission(client_for, case, pas_url, pas_e
 
 
 def test_the_packet_goes_by_fax_through_the_relay_and_waits_for_the_payer(client_for, case, smtp_relay, db):  # noqa: F811
-    answer = _submit(client_for("coordinator"), case, "packet_fax", fax="(555) 010-0199")
+    answer = submit_electronically(client_for("coordinator"), case, "packet_fax", fax="(555) 010-0199")
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -209,7 +200,7 @@ def test_the_packet_goes_by_fax_through_the_relay_and_waits_for_the_payer(client
 
 
 def test_a_fax_needs_the_payers_fax_number(client_for, case, smtp_relay):  # noqa: F811
-    refused = _submit(client_for("coordinator"), case, "packet_fax")
+    refused = submit_electronically(client_for("coordinator"), case, "packet_fax")
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "fax"
     assert smtp_relay.messages == []
 
@@ -219,7 +210,7 @@ def test_an_ineligible_case_is_refused_before_anything_is_sent(client_for, patie
     coordinator = client_for("coordinator")
     opened = open_case(coordinator, episode_id, **RFA)
 
-    refused = _submit(coordinator, opened)
+    refused = submit_electronically(coordinator, opened)
     assert refused.status_code == 409, refused.text
     assert any("78%" in e["message"] for e in refused.json()["errors"])
     assert pas_endpoint.received == []
@@ -227,5 +218,5 @@ def test_an_ineligible_case_is_refused_before_anything_is_sent(client_for, patie
 
 
 def test_an_unknown_submitter_is_refused(client_for, case):
-    refused = _submit(client_for("coordinator"), case, "carrier_pigeon")
+    refused = submit_electronically(client_for("coordinator"), case, "carrier_pigeon")
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "submitter"

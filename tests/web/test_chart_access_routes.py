@@ -174,6 +174,7 @@ ROUTES = {
     ("POST", "/api/authorizations/{case_id}/documents"): CLINICAL,
     ("GET", "/api/authorizations/{case_id}/packet.pdf"): CLINICAL,
     ("POST", "/api/authorizations/{case_id}/submit-electronically"): CLINICAL,
+    ("POST", "/api/authorizations/{case_id}/payer-answers"): CLINICAL,
     ("POST", "/api/episodes/{episode_id}/plans"): CLINICAL,
     ("GET", "/api/episodes/{episode_id}/plan"): CLINICAL,
     ("POST", "/api/plan-steps/{step_id}/confirm"): CLINICAL,

@@ -68,6 +68,7 @@ ACTION_WORDS = {
     "reopen": "Back to preparing", "schedule_peer_to_peer": "Peer-to-peer scheduled", "appeal": "Appeal filed",
     "expire": "Approval expired", "withdraw": "Withdrawn", "document": "Document added", "planned_date": "Procedure date changed",
     "submit_failed": "Sending failed (not submitted)", "payer_answer": "Payer answered",
+    "answer_refused": "Payer answer refused (not applied)", "request_refused": "PAS request refused (not sent)",
 }
 CHANNELS = [("fax", "Fax"), ("portal", "Payer portal"), ("pas", "Electronic (Da Vinci PAS)"), ("phone", "Phone"), ("mail", "Mail")]
 OUTCOMES = [("approve", "Approved"), ("partially_approve", "Partially approved"), ("deny", "Denied")]
@@ -302,6 +303,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
     words = Words(ctx.knowledge, ctx.calendar, today)
     item = service.evaluate_case(session, knowledge=ctx.knowledge, calendar=ctx.calendar, case=case, today=today)
     events = service.history(session, case_id=case.id)
+    refused = [r for r in service.refusals_by_case(session, [case.id]).get(case.id, []) if r.settled_at is None]
     documents = service.documents(session, case_id=case.id)
     procedure = ctx.knowledge.procedures.get(case.procedure_id)
     state = state or {}
@@ -314,7 +316,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
         policy=ctx.knowledge.policies.get(case.policy_id) if case.policy_id else None,
         place_words=PLACE_OF_SERVICE_WORDS.get(case.place_of_service, f"place of service {case.place_of_service}"),
         waits_for=waits_for(item, words, with_payer=True), kit=_kit_words(item),
-        events=events, documents=documents, people=_user_names(session, [e.actor_id for e in events]),
+        events=events, refused=refused, documents=documents, people=_user_names(session, [e.actor_id for e in events]),
         moves={m.action: m for m in lifecycle.available(case.state)}, state_words=lifecycle.STATE_WORDS,
         status_words=STATUS_WORDS, item_words=ITEM_WORDS, outcome_words=OUTCOME_WORDS, action_words=ACTION_WORDS,
         channels=CHANNELS, outcomes=OUTCOMES, document_kinds=_document_kinds(ctx.knowledge),

@@ -7,6 +7,7 @@ procedures) and these functions say what the worklist must show.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,6 +29,36 @@ BOOK_AFTER_APPROVAL_BUSINESS_DAYS = 2
 # A request the policy says is not eligible is reviewed by the clinician this soon after the case opened.
 # [K] clinic default: due from the dated fact (the case's opening), never from "now", so it does not slide.
 NOT_ELIGIBLE_REVIEW_BUSINESS_DAYS = 1
+# A payer answer we refused (or a PAS request we would not send) is looked at this soon.
+# [K] clinic default: the payer's decision is unknown until someone checks, so next business day at the latest.
+REFUSAL_REVIEW_BUSINESS_DAYS = 1
+# Case history actions that record a refused exchange with the payer (authorizations/submission.py).
+ANSWER_REFUSED = "answer_refused"
+REQUEST_REFUSED = "request_refused"
+REFUSAL_ACTIONS = frozenset({ANSWER_REFUSED, REQUEST_REFUSED})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A payer answer we did not apply (or a request we did not send), and why, from the case history."""
+
+    event_id: int
+    at: datetime
+    action: str  # answer_refused | request_refused
+    reason: str
+    settled_at: datetime | None = None  # when a later move of the case (a decision recorded, a resubmission) settled it
+
+
+def refusals(events: Sequence[tuple[int, datetime, str, str | None]]) -> list[Refusal]:
+    """Each refused exchange among the case's history events (id, at, action, note), settled by the first
+    later move of the case: the coordinator recorded the payer's decision, resubmitted or withdrew."""
+    moves = sorted((event_id, at) for event_id, at, action, _note in events if action in lifecycle.ACTIONS)
+    found = []
+    for event_id, at, action, note in sorted(events):
+        if action in REFUSAL_ACTIONS:
+            settled = next((move_at for move_id, move_at in moves if move_id > event_id), None)
+            found.append(Refusal(event_id, at, action, note or "", settled))
+    return found
 
 
 @dataclass(frozen=True)
@@ -103,6 +134,8 @@ class CaseFacts:
     decision: object | None  # criteria.PolicyDecision while preparing/ready; None afterwards
     checklist: tuple[ChecklistItem, ...] = ()
     eligible_since: date | None = None  # eligible now: the day it became so (service.eligible_since)
+    refusals: tuple[Refusal, ...] = ()  # refused payer answers and requests (rules.refusals)
+    pend_request: str | None = None  # what the payer's pend said, in words
 
 
 def _key(facts: CaseFacts, what: str) -> str:
@@ -134,6 +167,7 @@ def case_findings(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -
     found.extend(_pend(facts))
     found.extend(_peer_to_peer(facts, calendar))
     found.extend(_approval(facts, calendar))
+    found.extend(_refused_exchanges(facts, calendar))
     return found
 
 
@@ -216,9 +250,14 @@ def _decision_follow_up(facts: CaseFacts) -> list[Finding]:
 
 def _pend(facts: CaseFacts) -> list[Finding]:
     if facts.state == lifecycle.PENDED and facts.pend_due_at is not None:
+        # A pend that asks for nothing (queued, or a notification without a decision) is still followed up on
+        # the payer's clock; the reason quotes the pend so the coordinator knows which kind it is.
+        said = f"{facts.pend_request.rstrip('.')}. " if facts.pend_request else ""
         return [_obligation(
             facts, "pend", f"Answer {facts.payer_name}'s request for information ({facts.procedure_name})",
-            facts.pend_due_at, "coordinator", "The payer pended the request and asked for more information; answer by this deadline.",
+            facts.pend_due_at, "coordinator",
+            f"{said}The payer pended the request; send what it asks for by this deadline, or, when it asks for nothing, "
+            "follow up with the payer by then.",
         )]
     if facts.state not in (lifecycle.PENDED,) and facts.pend_due_at is not None:
         return [_met(facts, "pend", "Information sent to the payer", facts.decided_at or facts.pend_due_at)]
@@ -258,6 +297,29 @@ def _approval(facts: CaseFacts, calendar: BusinessCalendar) -> list[Finding]:
         ))
     else:
         found.append(_met(facts, "book", f"Booked for {_day(facts.planned_on)}", facts.decided_at))
+    return found
+
+
+def _refused_exchanges(facts: CaseFacts, calendar: BusinessCalendar) -> list[Finding]:
+    """A refused payer answer leaves the case as it was and the payer's real decision unknown: the
+    coordinator checks with the payer and records it. A request we would not send is fixed and sent again."""
+    found: list[Finding] = []
+    for refusal in facts.refusals:
+        what = f"{refusal.action.replace('_', '-')}:{refusal.event_id}"
+        if refusal.settled_at is not None:
+            found.append(_met(facts, what, "The case moved on after the refusal", refusal.settled_at))
+            continue
+        if refusal.action == ANSWER_REFUSED:
+            title = f"Payer answer not applied: check with {facts.payer_name} ({facts.procedure_name})"
+            then = (f"The case was not changed. Check the request's status with {facts.payer_name} and record their "
+                    "decision on the authorization case page.")
+        else:
+            title = f"PAS request not sent: fix it and send again ({facts.procedure_name})"
+            then = "Nothing was sent and the case was not changed. Fix what it names and send again, or send the packet by fax."
+        found.append(_obligation(
+            facts, what, title, calendar.due_after_business_days(refusal.at, REFUSAL_REVIEW_BUSINESS_DAYS), "coordinator",
+            f"{refusal.reason} {then}", refused_at=refusal.at.isoformat(),
+        ))
     return found
 
 

@@ -426,6 +426,7 @@ def case_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episo
     if not cases:
         return []
     found = []
+    refused = refusals_by_case(session, [c.id for c in cases])
     for item in evaluate_cases(session, knowledge=knowledge, calendar=calendar, cases=cases, today=calendar.local_date(now)):
         case = item.case
         payer = knowledge.payers.get(case.payer_id)
@@ -444,8 +445,25 @@ def case_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episo
             approved_units=case.approved_units, units_used=item.units_used, planned_on=case.planned_on,
             peer_to_peer_at=case.peer_to_peer_at, appealed_at=case.appealed_at, decision=item.decision,
             checklist=item.checklist, eligible_since=_eligible_since_opening(knowledge, calendar, item, now),
+            refusals=tuple(refused.get(case.id, ())), pend_request=case.pend_request,
         ))
     return found
+
+
+def refusals_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, list[rules.Refusal]]:
+    """The refused payer exchanges of the cases, each with the later move that settled it (two queries;
+    the second only for the few cases that have a refusal)."""
+    refused_rows = session.execute(select(CaseEvent.case_id).where(
+        CaseEvent.case_id.in_(list(case_ids)), CaseEvent.action.in_(list(rules.REFUSAL_ACTIONS))).distinct()).all()
+    with_refusals = sorted({row.case_id for row in refused_rows})
+    if not with_refusals:
+        return {}
+    events: dict[int, list[tuple[int, datetime, str, str | None]]] = {}
+    rows = session.execute(select(CaseEvent.case_id, CaseEvent.id, CaseEvent.at, CaseEvent.action, CaseEvent.note).where(
+        CaseEvent.case_id.in_(with_refusals), CaseEvent.action.in_([*rules.REFUSAL_ACTIONS, *lifecycle.ACTIONS])))
+    for row in rows:
+        events.setdefault(row.case_id, []).append((row.id, row.at, row.action, row.note))
+    return {case_id: rules.refusals(found) for case_id, found in events.items()}
 
 
 def _eligible_since_opening(knowledge, calendar: BusinessCalendar, item: Evaluated, now: datetime) -> date | None:  # noqa: ANN001

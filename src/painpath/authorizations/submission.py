@@ -17,6 +17,14 @@ never received would start the decision clock on the worklist, mark the submit t
 
 The payer's answer is applied after the submission is kept: an answer we cannot apply automatically
 (an approval without dates, say) leaves the case submitted with a history note, for staff to record.
+
+An answer is only believed when it is an answer to what we sent (interop/pas/trust.py: the ClaimResponse
+first, references that resolve, our patient's member id, our Claim). Anything else is refused: the case
+is not changed, the refusal and its reason go into the case history and the audit log
+("answer_refused"), and the worklist opens a coordinator task on the case page until a later move
+settles it (rules._refused_exchanges). A PAS request that fails our own validation is not sent at all
+("request_refused", same task). Answers that arrive later (a Subscription notification, an $inquire
+result) come in through `receive_answer` and are matched against the request the case sent.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from datetime import date, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.authorizations import clocks, service
+from painpath.authorizations import clocks, lifecycle, rules, service
 from painpath.authorizations.criteria import PolicyDecision
 from painpath.authorizations.facts import EpisodeFacts
 from painpath.authorizations.models import AuthorizationCase, CaseDocument
@@ -50,6 +58,7 @@ from painpath.interop.pas import (
     SupportingDocument,
     UnknownSubmitter,
     build_request_bundle,
+    read_claim_response_bundle,
     submitter_for,
 )
 from painpath.patients import service as patients
@@ -79,6 +88,7 @@ class ElectronicSubmission:
     channel: str
     detail: str  # what happened, in words, no PHI
     # approved | partially_approved | denied | pended: the payer's answer was applied;
+    # refused: the answer was not about the request we sent (or not shaped as PAS says) and was not applied;
     # awaiting_answer: fax or print, staff record the answer when it comes;
     # needs_manual_entry: the payer answered but not in a shape we can apply (see the case history).
     outcome: str
@@ -212,7 +222,7 @@ def submit_electronically(session: Session, *, actor: Actor, knowledge, calendar
     did not get through."""
     case = service.get_case(session, actor=actor, case_id=case_id)
     submitter = _submitter(submitter_name, settings)  # an unknown name is refused before anything else
-    channel = CHANNEL_OF_SUBMITTER.get(submitter_name, "portal")
+    channel = CHANNEL_OF_SUBMITTER.get(submitter_name) or ("pas" if submitter.sends_pas_bundle else "portal")
     payer = knowledge.payers.get(case.payer_id)
     payer_name = payer.name if payer else case.payer_id
     _refuse_without_npis(session, case)
@@ -232,7 +242,7 @@ def submit_electronically(session: Session, *, actor: Actor, knowledge, calendar
                            data=SubmitIn(version=version, channel=channel, reference=bundle_id if channel == "pas" else reference))
             today = calendar.local_date(case.submitted_at)
             packet = _build_packet(session, knowledge=knowledge, calendar=calendar, case=case, today=today)
-            bundle = _bundle(session, knowledge, calendar, case, today, packet, payer_name, bundle_id) if submitter_name == "pas_http" else None
+            bundle = _bundle(session, knowledge, calendar, case, today, packet, payer_name, bundle_id) if submitter.sends_pas_bundle else None
             result = submitter.submit(PayerSubmission(reference=reference, payer_name=payer_name, bundle=bundle, packet=packet,
                                                       packet_filename=f"prior-authorization-{reference}.pdf", fax=fax))
             if not result.ok or (result.decision is not None and result.decision.outcome == "error"):
@@ -279,7 +289,9 @@ def _failure_words(result: SubmissionResult) -> str:
     """What went wrong and what happens next, in words a coordinator acts on (the technical detail stays in
     the history event's detail and the log)."""
     decision = result.decision
-    if decision is not None and decision.outcome == "error":
+    if result.extra.get("request_refused"):
+        why = f"The PAS request was not sent because it is not valid ({result.extra['request_refused']})"
+    elif decision is not None and decision.outcome == "error":
         errors = "; ".join(f"{e.code} {e.description}" + (f" ({e.follow_up})" if e.follow_up else "") for e in decision.errors)
         why = f"The payer could not process the request: {errors or decision.summary}"
     elif result.http_status is not None:
@@ -293,8 +305,14 @@ def _failure_words(result: SubmissionResult) -> str:
 
 
 def _record_failure(session: Session, actor: Actor, case: AuthorizationCase, submitter_name: str, result: SubmissionResult) -> None:
-    """Keep the failed attempt in the case history and the audit log (no state change, no PHI)."""
+    """Keep the failed attempt in the case history and the audit log (no state change, no PHI). A request our
+    own validation refused is recorded as such: it opens a coordinator task (rules._refused_exchanges)."""
     errors = [e.code for e in result.decision.errors] if result.decision is not None else []
+    if result.extra.get("request_refused"):
+        service.record_event(session, actor, case, rules.REQUEST_REFUSED, case.state,
+                             note=f"The PAS request was not sent: {result.extra['request_refused']}.",
+                             detail={"submitter": submitter_name})
+        return
     service.record_event(session, actor, case, "submit_failed", case.state, note=_failure_words(result),
                    detail={"submitter": submitter_name, "http_status": result.http_status, "payer_errors": errors,
                          "technical": result.detail})
@@ -307,6 +325,18 @@ def _apply_answer(session: Session, *, actor: Actor, knowledge, calendar: Busine
     decision = result.decision
     if decision is None:
         return "awaiting_answer"
+    return _apply_decision(session, actor=actor, knowledge=knowledge, calendar=calendar, case=case, decision=decision)
+
+
+def _apply_decision(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, case: AuthorizationCase,  # noqa: ANN001
+                    decision: PasDecision) -> str:
+    if decision.outcome == "refused":
+        _refuse(session, actor, case, decision)
+        return "refused"
+    if decision.outcome == "pended" and case.state == lifecycle.PENDED:
+        # Already pended: the payer's clock and the follow-up task stand; the news goes into the history.
+        service.record_event(session, actor, case, "payer_answer", case.state, note=decision.summary)
+        return "pended"
     try:
         with session.begin_nested():
             if decision.outcome in ("approved", "partially_approved"):
@@ -324,6 +354,49 @@ def _apply_answer(session: Session, *, actor: Actor, knowledge, calendar: Busine
                        note=f"The payer answered ({decision.summary}) but it could not be applied: {exc}. Record the decision by hand.")
         return "needs_manual_entry"
     return decision.outcome
+
+
+def _refuse(session: Session, actor: Actor, case: AuthorizationCase, decision: PasDecision) -> None:
+    """The answer is not applied; the history and the audit log say why (the reasons carry no other
+    patient's identifiers, trust.py), and the worklist opens the coordinator's task from this event."""
+    service.record_event(session, actor, case, rules.ANSWER_REFUSED, case.state,
+                         note=f"The payer's answer was not applied: {'; '.join(decision.refusals)}.",
+                         detail={"reasons": list(decision.refusals)})
+
+
+@dataclass(frozen=True)
+class ReceivedAnswer:
+    case: AuthorizationCase
+    outcome: str  # as ElectronicSubmission.outcome
+    decision: PasDecision
+
+
+def receive_answer(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, case_id: int,  # noqa: ANN001
+                   answer: dict) -> ReceivedAnswer:
+    """A payer answer that arrives after the submission (a Subscription notification, an $inquire result),
+    matched against the PAS request this case sent and applied only when it is an answer to it."""
+    case = service.get_case(session, actor=actor, case_id=case_id)
+    sent = _sent_request(session, knowledge, calendar, case)
+    if isinstance(sent, str):
+        decision = PasDecision(outcome="refused", summary=f"The payer's answer was refused and not applied: {sent}", refusals=(sent,))
+    else:
+        decision = read_claim_response_bundle(answer, request_bundle=sent)
+    outcome = _apply_decision(session, actor=actor, knowledge=knowledge, calendar=calendar, case=case, decision=decision)
+    return ReceivedAnswer(case=case, outcome=outcome, decision=decision)
+
+
+def _sent_request(session: Session, knowledge, calendar: BusinessCalendar, case: AuthorizationCase) -> dict | str:  # noqa: ANN001
+    """The PAS request bundle the case sent, built again (its ids derive from the bundle id kept as the
+    submission reference; the packet and timestamps, which no answer refers to, are left out), or why
+    there is none."""
+    if case.submission_channel != "pas" or not case.submission_reference or case.submitted_at is None:
+        return "this case was not sent to the payer electronically (Da Vinci PAS), so there is no request to match the answer to"
+    payer = knowledge.payers.get(case.payer_id)
+    try:
+        return _bundle(session, knowledge, calendar, case, calendar.local_date(case.submitted_at), b"",
+                       payer.name if payer else case.payer_id, case.submission_reference)
+    except Conflict as exc:
+        return f"the request this case sent cannot be rebuilt to match the answer against ({exc.problems[0].message})"
 
 
 def _approve(session: Session, actor: Actor, calendar: BusinessCalendar, case: AuthorizationCase, decision: PasDecision) -> None:
@@ -380,6 +453,6 @@ def _pend(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar,
 
 
 __all__ = [
-    "CHANNEL_OF_SUBMITTER", "CLINICIAN_NPI_MISSING", "CLINIC_NPI_MISSING", "ElectronicSubmission", "SubmissionFailed",
-    "pas_request_for", "render_packet", "submit_electronically",
+    "CHANNEL_OF_SUBMITTER", "CLINICIAN_NPI_MISSING", "CLINIC_NPI_MISSING", "ElectronicSubmission", "ReceivedAnswer",
+    "SubmissionFailed", "pas_request_for", "receive_answer", "render_packet", "submit_electronically",
 ]

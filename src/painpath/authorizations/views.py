@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -157,4 +157,18 @@ def submit_electronically(case_id: DbId, data: SubmitElectronicallyIn, ctx: AppC
     out = _answer(ctx, session, sent.case)
     out["submission"] = {"submitter": sent.submitter, "channel": sent.channel, "outcome": sent.outcome, "detail": sent.detail,
                          "packet_document_id": sent.packet_document_id}
+    return out
+
+
+@router.post("/authorizations/{case_id}/payer-answers")
+def payer_answer(case_id: DbId, answer: Annotated[dict, Body(description="The payer's PAS answer as FHIR JSON: a response "
+                                                                   "Bundle, a Subscription notification or $inquire Parameters")],
+                 ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> dict:
+    """A payer answer that arrives after the submission. Applied only when it answers the request this case
+    sent; otherwise refused (outcome "refused", with the reasons), the case left as it was and a coordinator
+    task opened. Either way the answer is received (200) and the refusal is kept in the case history."""
+    received = submission.receive_answer(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar,
+                                         case_id=case_id, answer=answer)
+    out = _answer(ctx, session, received.case)
+    out["answer"] = {"outcome": received.outcome, "summary": received.decision.summary, "refusals": list(received.decision.refusals)}
     return out

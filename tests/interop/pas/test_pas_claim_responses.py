@@ -16,6 +16,7 @@ import pytest
 
 from painpath.interop.pas import Period, ServiceLine, build_request_bundle, read_claim_response_bundle
 from painpath.interop.pas import codes as c
+from pas_endpoint import echo_request
 from pas_samples import PAS_EXAMPLES, example, sample_request
 
 
@@ -179,13 +180,15 @@ def _sent_for_units(units: int) -> dict:
 
 
 def test_fewer_units_than_requested_is_a_partial_approval():
-    decision = read_claim_response_bundle(_approved_with(("A1", 8)), request_bundle=_sent_for_units(12))
+    sent = _sent_for_units(12)
+    decision = read_claim_response_bundle(echo_request(_approved_with(("A1", 8)), sent), request_bundle=sent)
     assert decision.outcome == "partially_approved"
     (item,) = decision.items
     assert (item.requested_units, item.authorized_units, item.units_reduced) == (12.0, 8.0, True)
     assert "8 of 12 units" in decision.summary
     # The same answer for the units we asked for is a plain approval.
-    assert read_claim_response_bundle(_approved_with(("A1", 8)), request_bundle=_sent_for_units(8)).outcome == "approved"
+    sent = _sent_for_units(8)
+    assert read_claim_response_bundle(echo_request(_approved_with(("A1", 8)), sent), request_bundle=sent).outcome == "approved"
 
 
 def test_one_line_approved_and_one_denied_is_a_partial_approval():

@@ -92,9 +92,8 @@ def test_a_dead_endpoint_is_a_failure_naming_it(closed_port):
 
 
 def test_a_request_the_payer_refuses_carries_its_operation_outcome(pas_endpoint):
-    refused = submission()
-    refused.bundle["entry"][0]["resource"]["use"] = "claim"
-    result = submitter(pas_endpoint).submit(refused)
+    pas_endpoint.answers["64483"] = "invalid_request"
+    result = submitter(pas_endpoint).submit(submission())
     assert not result.ok and result.http_status == 400
     assert result.decision.outcome == "error"
     assert result.detail == "The payer's PAS endpoint answered 400: The payer refused the request: The input request is not of the desired format."

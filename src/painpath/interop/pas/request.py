@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from painpath.core.npi import npi_problem
 from painpath.interop.pas import codes as c
+from painpath.interop.pas import references as refs
 
 Gender = Literal["male", "female", "other", "unknown"]
 Relationship = Literal["self", "spouse", "child", "other"]
@@ -471,7 +472,21 @@ def _questionnaire_response(answers: dict[str, Any], entries: _Entries) -> dict[
 
 
 def validate_bundle(bundle: dict[str, Any]) -> None:
-    """Parse the bundle and each entry with the FHIR R4B models; PasBuildError names the bad entry."""
+    """Check a PAS request Bundle before it leaves: it has entries, the Claim comes first (the PAS
+    ClaimFirst invariant), every reference resolves to an entry (a payer cannot follow a reference to
+    our system), and the bundle and each entry parse with the FHIR R4B models. PasBuildError names the
+    first problem."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise PasBuildError("bundle: a PAS request is a Bundle")
+    if not refs.entries(bundle):
+        raise PasBuildError("entry: the request bundle is empty; it must hold the Claim and every resource the Claim points at")
+    first = refs.entries(bundle)[0]["resource"]
+    if first.get("resourceType") != "Claim" or first.get("use") != "preauthorization":
+        raise PasBuildError(f"entry[0]: the first entry is {first.get('resourceType')}; a PAS request starts with its Claim (use = preauthorization)")
+    missing = refs.dangling(bundle)
+    if missing:
+        shown = "; ".join(f"{r.path} -> {r.target}" for r in missing[:3])
+        raise PasBuildError(f"references: {len(missing)} reference(s) point at nothing in the bundle ({shown})")
     for n, entry in enumerate(bundle.get("entry", [])):
         resource = entry["resource"]
         try:

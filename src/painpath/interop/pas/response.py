@@ -28,8 +28,11 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from painpath.interop.pas import codes as c
+from painpath.interop.pas import trust
 
-Outcome = Literal["approved", "partially_approved", "pended", "denied", "error"]
+# "refused": the answer is not trusted (not shaped as PAS says, or not about the request we sent);
+# nothing in it is applied, and `refusals` says why (trust.py).
+Outcome = Literal["approved", "partially_approved", "pended", "denied", "error", "refused"]
 ItemOutcome = Literal["approved", "partially_approved", "pended", "denied", "cancelled", "not_required", "contact_payer", "unknown"]
 
 # X12 306 review action code -> what it means for one service line.
@@ -102,6 +105,7 @@ class PasDecision:
     errors: tuple[PasError, ...] = ()
     notes: tuple[str, ...] = ()
     disposition: str | None = None
+    refusals: tuple[str, ...] = ()  # why the answer was refused, in words (outcome "refused")
 
     @property
     def authorized_period(self) -> Period | None:
@@ -113,28 +117,44 @@ class PasDecision:
 
 def read_claim_response_bundle(bundle: dict[str, Any], *, request_bundle: dict[str, Any] | None = None) -> PasDecision:
     """The payer's decision in `bundle`. Never raises for a payer's content: an answer we cannot read is
-    an "error" decision that says why. `request_bundle` (what we sent) gives the requested units when
-    the response bundle does not carry our Claim."""
+    an "error" decision that says why, and an answer we must not believe is a "refused" decision that
+    says why. Only the Bundle's first entry is the answer (PAS ClaimResponseFirst). With
+    `request_bundle` (what we sent) the answer must also be about that request and its patient
+    (trust.py); it also gives the requested units when the response does not carry our Claim."""
     if not isinstance(bundle, dict):
         return _unreadable("the answer is not a JSON object")
-    bundle = _unwrap(bundle)
+    bundle, notification = _unwrap(bundle)
     kind = bundle.get("resourceType")
     if kind == "OperationOutcome":
         return read_operation_outcome(bundle)
     resources = _resources(bundle) if kind == "Bundle" else [bundle]
-    claim_response = next((r for r in resources if r.get("resourceType") == "ClaimResponse"), None)
-    if claim_response is None:
+    if not resources:
+        return _unreadable(f"the answer ({kind or 'no resourceType'}) is empty")
+    claim_responses = [n for n, r in enumerate(resources) if r.get("resourceType") == "ClaimResponse"]
+    if not claim_responses:
         outcome = next((r for r in resources if r.get("resourceType") == "OperationOutcome"), None)
         if outcome is not None:
             return read_operation_outcome(outcome)
+        if notification:
+            return _notified_without_decision()
         return _unreadable(f"the answer ({kind or 'no resourceType'}) holds no ClaimResponse")
+    if claim_responses[0] != 0:
+        return _refused(f"the answer's first entry is a {resources[0].get('resourceType')}, not the ClaimResponse "
+                        f"(it is entry {claim_responses[0] + 1}); a PAS response starts with the payer's ClaimResponse")
+    if len(claim_responses) > 1:
+        return _refused(f"the answer holds {len(claim_responses)} ClaimResponses; a PAS response answers one request with one")
+    claim_response = resources[0]
     problem = _invalid(claim_response)
     if problem:
         return _unreadable(f"the ClaimResponse is not valid FHIR R4: {problem}")
+    if request_bundle is not None:
+        problems = trust.answer_problems(bundle, claim_response, request_bundle)
+        if problems:
+            return _refused(*problems)
     claim = next((r for r in resources if r.get("resourceType") == "Claim"), None)
     if claim is None and request_bundle is not None:
         claim = next((r for r in _resources(request_bundle) if r.get("resourceType") == "Claim"), None)
-    return _decide(claim_response, resources, _requested_units(claim))
+    return _decide(claim_response, resources, _requested_units(claim), notification=notification)
 
 
 def read_operation_outcome(outcome: dict[str, Any]) -> PasDecision:
@@ -155,19 +175,27 @@ def read_operation_outcome(outcome: dict[str, Any]) -> PasDecision:
 
 # Reading -----------------------------------------------------------------------------------------
 
-def _unwrap(answer: dict[str, Any]) -> dict[str, Any]:
-    """The response Bundle inside a wrapper: a Subscription notification (a history Bundle carrying the
-    response Bundle of a pend that was decided) or the Parameters of a $inquire answer."""
+def _is_notification(answer: dict[str, Any]) -> bool:
+    """A Subscription notification: a history Bundle whose first entry is the SubscriptionStatus Parameters."""
+    resources = _resources(answer)
+    return answer.get("type") == "history" and bool(resources) and resources[0].get("resourceType") == "Parameters"
+
+
+def _unwrap(answer: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """(the response Bundle inside a wrapper, whether the wrapper was a Subscription notification): a
+    notification is a history Bundle carrying the response Bundle of a pend (full-resource), or only
+    the event (id-only); $inquire answers come as Parameters."""
+    notification = answer.get("resourceType") == "Bundle" and _is_notification(answer)
     if answer.get("resourceType") == "Parameters":
         inner = [p["resource"] for p in answer.get("parameter") or [] if isinstance(p.get("resource"), dict)]
     elif answer.get("resourceType") == "Bundle" and not any(r.get("resourceType") == "ClaimResponse" for r in _resources(answer)):
         inner = [r for r in _resources(answer) if r.get("resourceType") == "Bundle"]
     else:
-        return answer
+        return answer, notification
     for candidate in inner:
         if candidate.get("resourceType") == "ClaimResponse" or any(r.get("resourceType") == "ClaimResponse" for r in _resources(candidate)):
-            return candidate
-    return answer
+            return candidate, notification
+    return answer, notification
 
 
 def _resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
@@ -188,7 +216,19 @@ def _unreadable(why: str) -> PasDecision:
     return PasDecision(outcome="error", summary=f"The payer's answer could not be read: {why}", errors=(error,))
 
 
-def _decide(response: dict[str, Any], resources: list[dict[str, Any]], requested: dict[int, float]) -> PasDecision:
+def _refused(*why: str) -> PasDecision:
+    reasons = "; ".join(why)
+    return PasDecision(outcome="refused", summary=f"The payer's answer was refused and not applied: {reasons}", refusals=tuple(why))
+
+
+def _notified_without_decision() -> PasDecision:
+    """An id-only notification (or one whose payload holds no ClaimResponse): the payer says the request
+    changed but gives no decision, so the request is still with them."""
+    return PasDecision(outcome="pended", summary="Pended: the payer sent a notification without a final decision")
+
+
+def _decide(response: dict[str, Any], resources: list[dict[str, Any]], requested: dict[int, float], *,
+            notification: bool = False) -> PasDecision:
     notes = tuple(n["text"] for n in response.get("processNote") or [] if n.get("text"))
     notes_by_number = {n.get("number"): n["text"] for n in response.get("processNote") or [] if n.get("text")}
     items = [_item(i, notes_by_number, requested, added=False) for i in response.get("item") or []]
@@ -202,7 +242,7 @@ def _decide(response: dict[str, Any], resources: list[dict[str, Any]], requested
     requests = tuple(_information_requests(response, resources)) + tuple(
         InformationRequest(source="processNote", description=text) for text in notes if _any_pended(items)
     )
-    outcome = _overall(response.get("outcome"), items, errors)
+    outcome = _overall(response.get("outcome"), items, errors, notification=notification)
     number = next((i.authorization_number for i in items if i.authorization_number and i.outcome in ("approved", "partially_approved")), None)
     number = number or (response.get("preAuthRef") if outcome in ("approved", "partially_approved") else None)
     decision = PasDecision(
@@ -345,13 +385,19 @@ def _task_requests(task: dict[str, Any]) -> Iterable[InformationRequest]:
         )
 
 
-def _overall(status: str | None, items: list[ItemDecision], errors: tuple[PasError, ...]) -> Outcome:
+# Item outcomes that are the payer's final word on a line.
+_FINAL = frozenset({"approved", "partially_approved", "denied", "cancelled", "not_required"})
+
+
+def _overall(status: str | None, items: list[ItemDecision], errors: tuple[PasError, ...], *, notification: bool = False) -> Outcome:
     if status == "error" or errors:
         return "error"
     kinds = [i.outcome for i in items]
+    if not any(k in _FINAL for k in kinds) and (status in ("queued", "partial") or notification):
+        # Queued, or a notification, with nothing decided yet: the payer is still working on it.
+        return "pended"
     if not kinds:
-        # Queued / partial with nothing decided yet: the payer is still working on it.
-        return "pended" if status in ("queued", "partial") else "error"
+        return "error"
     if any(k in ("pended", "contact_payer") for k in kinds):
         return "pended"
     granted = [k for k in kinds if k in ("approved", "not_required", "partially_approved")]

@@ -29,6 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from painpath.core.clock import utcnow
 from painpath.core.logging import get_logger
+from painpath.interop.pas.request import PasBuildError, validate_bundle
 from painpath.interop.pas.response import PasDecision, read_claim_response_bundle
 from painpath.interop.transports import OutboundDocument, TransportError, TransportReceipt, TransportSettings, transport_for
 
@@ -79,6 +80,7 @@ class SubmissionResult:
 
 class PayerSubmitter(ABC):
     name: str = ""
+    sends_pas_bundle: bool = False  # True: the caller builds the PAS request Bundle for it (PAS over HTTP, a clearinghouse)
 
     @abstractmethod
     def submit(self, submission: PayerSubmission) -> SubmissionResult:
@@ -122,6 +124,7 @@ class PasHttpSubmitter(PayerSubmitter):
     """Da Vinci PAS: POST the request Bundle to [base]/Claim/$submit and read the ClaimResponse Bundle."""
 
     name = "pas_http"
+    sends_pas_bundle = True
 
     def __init__(self, base_url: str | None, *, timeout: float = 30.0, headers: dict[str, str] | None = None):
         self.base_url = (base_url or "").rstrip("/")
@@ -135,8 +138,15 @@ class PasHttpSubmitter(PayerSubmitter):
     def submit(self, submission: PayerSubmission) -> SubmissionResult:
         if not self.base_url:
             return self.failed("PAS over HTTP has no payer endpoint configured (PAINPATH_PAS_BASE_URL or the payer pack)")
-        if not submission.bundle:
+        if submission.bundle is None:
             return self.failed(f"{submission.reference}: there is no PAS request bundle to send")
+        try:
+            # Checked here too, not only when we build it: a plugin or a caller may hand over a bundle we did
+            # not build, and an empty bundle or a dangling reference is ours to catch, not the payer's.
+            validate_bundle(submission.bundle)
+        except PasBuildError as exc:
+            return self.failed(f"{submission.reference}: the PAS request was not sent because it is not valid: {exc}",
+                               extra={"request_refused": str(exc)})
         bundle_id = submission.bundle.get("id")
         started = time.monotonic()
         try:
