@@ -48,7 +48,7 @@ POLICY: dict[str, Any] = {
             "id": "zoster",
             "label": "herpes zoster",
             "waives": ["pain_6_weeks"],
-            "when": {"diagnosis_code_prefixes": ["B02"]},
+            "when": {"diagnoses": {"codes": ["B02.9"], "source": "Acme policy 12 section 5", "evidence": "V", "verified": True}},
             "source": "Acme policy 12 section 5",
             "evidence": "V",
             "verified": True,
