@@ -401,16 +401,20 @@ def _normalized(code: str) -> str:
     return code.upper().replace(".", "").strip()
 
 
+def _is_sequela_encounter(normalized: str) -> bool:
+    return len(normalized) == 7 and normalized.endswith("S")
+
+
 class DiagnosisCodes(SourcedRule):
     """The diagnoses an exception names, matched exactly, with where the list comes from.
 
     `codes`: billable ICD-10-CM codes, matched exactly ("B02.9" is acute zoster without complications;
     B02.29, postherpetic nerve involvement, is a different code and does not match). `prefixes`:
     subcategories ("M54.1"), each matching the codes under it except those `excluding` names (exact codes
-    or narrower prefixes). A 3-character category is refused, and so is a prefix without `excluding`:
-    a family like S32 holds sequela encounters (S32.010S) and unrelated conditions, so whoever writes a
-    prefix must look at what is under it and say what does not belong. Every code is checked against
-    the ICD-10-CM tabular list at load.
+    or narrower prefixes), and never a sequela encounter (S32.010S). A 3-character category is refused,
+    and so is a prefix without `excluding`: a family like S32 holds sequelae and unrelated conditions,
+    so whoever writes a prefix must look at what is under it and say what does not belong. Every code
+    is checked against the ICD-10-CM tabular list at load.
     """
 
     codes: list[IcdCode] = []
@@ -437,10 +441,16 @@ class DiagnosisCodes(SourcedRule):
         return self
 
     def matches(self, code: str) -> bool:
-        """Whether a recorded code ("b02.9", "B029") is one of these; dots and case do not matter."""
+        """Whether a recorded code ("b02.9", "B029") is one of these; dots and case do not matter.
+
+        A prefix never matches a sequela encounter (a 7-character code ending in S, S32.010S: in
+        ICD-10-CM every such code is a sequela): the late effect of an injury is not the injury.
+        """
         given = _normalized(code)
         if given in {_normalized(c) for c in self.codes}:
             return True
+        if _is_sequela_encounter(given):
+            return False
         under = any(given.startswith(_normalized(p)) for p in self.prefixes)
         return under and not any(given.startswith(_normalized(e)) for e in self.excluding)
 
