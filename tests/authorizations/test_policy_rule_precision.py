@@ -240,6 +240,14 @@ def test_the_case_page_words_say_how_recent(key: tuple[str, str]) -> None:
 # --- exceptions --------------------------------------------------------------------------------------
 
 
+def exception_row(key: tuple[str, str], kind: type) -> tuple:
+    """The expected row (of `kind`), the policy and its exception, for one shipped exception."""
+    expected = EXCEPTIONS[key]
+    assert isinstance(expected, kind)
+    policy, waiver = shipped_exceptions()[key]
+    return expected, policy, waiver
+
+
 def waived_statuses(policy: Policy, waiver: Waiver, facts: EpisodeFacts, today: date) -> set[str]:
     decision = evaluate(policy, facts, planned_for(policy), today, KNOWLEDGE.procedures)
     return {decision.criterion(c).status for c in waiver.waives}
@@ -255,9 +263,7 @@ CODE_EXCEPTIONS = sorted(k for k, v in EXCEPTIONS.items() if isinstance(v, Codes
 
 @pytest.mark.parametrize("key", CODE_EXCEPTIONS, ids="/".join)
 def test_a_diagnosis_exception_names_exact_codes(key: tuple[str, str]) -> None:
-    expected = EXCEPTIONS[key]
-    assert isinstance(expected, Codes)
-    _, waiver = shipped_exceptions()[key]
+    expected, _, waiver = exception_row(key, Codes)
     diagnoses = waiver.when.diagnoses
     assert diagnoses is not None
     assert tuple(diagnoses.codes) == expected.codes and diagnoses.prefixes == [] and diagnoses.excluding == []
@@ -266,9 +272,7 @@ def test_a_diagnosis_exception_names_exact_codes(key: tuple[str, str]) -> None:
 
 @pytest.mark.parametrize("key", CODE_EXCEPTIONS, ids="/".join)
 def test_a_diagnosis_exception_waives_on_its_codes_and_no_other_of_the_family(key: tuple[str, str]) -> None:
-    expected = EXCEPTIONS[key]
-    assert isinstance(expected, Codes)
-    policy, waiver = shipped_exceptions()[key]
+    expected, policy, waiver = exception_row(key, Codes)
     onset = TODAY - timedelta(days=3)  # the waived duration rule is not met yet on its own
     assert "waived" not in waived_statuses(policy, waiver, episode(onset), TODAY)
     for code in expected.codes:
@@ -289,9 +293,7 @@ FINDING_EXCEPTIONS = sorted(k for k, v in EXCEPTIONS.items() if isinstance(v, Fi
 
 @pytest.mark.parametrize("key", FINDING_EXCEPTIONS, ids="/".join)
 def test_an_imaging_finding_exception_states_its_recency(key: tuple[str, str]) -> None:
-    expected = EXCEPTIONS[key]
-    assert isinstance(expected, Finding)
-    _, waiver = shipped_exceptions()[key]
+    expected, _, waiver = exception_row(key, Finding)
     findings = waiver.when.imaging_findings
     assert findings is not None and findings.findings == [expected.finding]
     recency = findings.recency
@@ -303,9 +305,7 @@ def test_an_imaging_finding_exception_states_its_recency(key: tuple[str, str]) -
 
 @pytest.mark.parametrize("key", FINDING_EXCEPTIONS, ids="/".join)
 def test_an_imaging_finding_waives_only_on_a_study_of_this_episode(key: tuple[str, str]) -> None:
-    expected = EXCEPTIONS[key]
-    assert isinstance(expected, Finding)
-    policy, waiver = shipped_exceptions()[key]
+    expected, policy, waiver = exception_row(key, Finding)
     onset = TODAY - timedelta(days=5)
     planned = planned_for(policy)
 
