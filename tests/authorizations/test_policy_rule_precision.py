@@ -331,3 +331,10 @@ def test_a_red_flag_exception_waives_on_this_episodes_triage(key: tuple[str, str
     assert "waived" not in waived_statuses(policy, waiver, episode(onset), TODAY)
     flagged = episode(onset, red_flags=frozenset({"RF-CES"}))
     assert waived_statuses(policy, waiver, flagged, TODAY) == {"waived"}
+
+
+@pytest.mark.parametrize("key", sorted(k for k, r in STUDY_RULES.items() if r.assumed), ids="/".join)
+def test_an_assumed_recency_leaves_the_rule_pending_clinical_review(key: tuple[str, str]) -> None:
+    policy, criterion = shipped_study_rules()[key]
+    decision = evaluate(policy, episode(TODAY - timedelta(days=100)), planned_for(policy), TODAY, KNOWLEDGE.procedures)
+    assert decision.criterion(criterion.id).verified is False

@@ -188,7 +188,7 @@ def _results(
                 explanation=check.explanation,
                 source=criterion.source,
                 evidence=criterion.evidence,
-                verified=criterion.verified,
+                verified=_verified(criterion),
                 met_on=check.met_on,
                 to_record=check.to_record,
                 waived_by=_waived_by(criterion.id, policy, waivers),
@@ -208,6 +208,13 @@ def _check_one(criterion: Criterion, ctx: Context, repeat: bool, policy: Policy,
     if waived_by is not None:
         return Check("waived", f"Waived: {waived_by}.")
     return CHECKS[criterion.type](criterion, ctx)
+
+
+def _verified(criterion: Criterion) -> bool:
+    """A rule is only as confirmed as its least confirmed part: an assumed recency makes it pending review."""
+    if criterion.type == "imaging":
+        return criterion.verified and criterion.recency.verified
+    return criterion.verified
 
 
 def _requirement(criterion: Criterion, planned: PlannedProcedure) -> str | None:
