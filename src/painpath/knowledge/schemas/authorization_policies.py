@@ -211,7 +211,7 @@ class StudyRecency(SourcedRule):
         return self.within is None or performed_on >= self.within.before(on)
 
     def words(self) -> str:
-        """"within the last 24 months", "taken since this problem began", both, or "of any age"."""
+        """In plain words: "within the last 24 months", "taken since this problem began", both, or "of any age"."""
         if self.any_age:
             return "of any age"
         parts = [f"within the last {self.within.words()}"] if self.within else []
