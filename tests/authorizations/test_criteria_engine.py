@@ -180,7 +180,11 @@ def test_concurrent_active_rehab_must_still_be_going_on() -> None:
 
 # --- imaging -------------------------------------------------------------------------------------------
 
-MRI_24_MONTHS = policy({"type": "imaging", "modalities": ["mri", "ct"], "within": {"months": 24}, "concordant": True})
+def recency(**fields: Any) -> dict[str, Any]:
+    return {"since_onset": False, **fields, **SOURCE}
+
+
+MRI_24_MONTHS = policy({"type": "imaging", "modalities": ["mri", "ct"], "recency": recency(within={"months": 24}), "concordant": True})
 
 
 def mri(on: date, **more: Any) -> ImagingStudy:
@@ -207,16 +211,24 @@ def test_imaging_of_another_region_or_none_is_missing() -> None:
     neck = facts(imaging=(mri(date(2025, 12, 1), region="cervical"),))
     result = status(MRI_24_MONTHS, neck)
     assert result.status == "missing_evidence"
-    assert result.to_record == "record the MRI or CT report of the lumbar/sacral region, or order the study"
+    assert result.to_record == "record the MRI or CT report of the lumbar/sacral region (within the last 24 months), or order the study"
     # Sacral imaging counts for a lumbar procedure (one region, as payers count it).
     assert status(MRI_24_MONTHS, facts(imaging=(mri(date(2025, 12, 1), region="sacral"),))).status == "met"
 
 
 def test_imaging_taken_before_the_symptoms_does_not_count_when_the_payer_says_so() -> None:
-    this_episode = policy({"type": "imaging", "modalities": ["xray"], "regions": ["knee"], "after_onset": True})
+    this_episode = policy({"type": "imaging", "modalities": ["xray"], "regions": ["knee"], "recency": recency(since_onset=True)})
     old_xray = ImagingStudy("xray", "knee", date(2025, 6, 1), True)
     knee = PlannedProcedure(kind="mri_knee", cpt_codes=("73721",), region="knee")
-    assert status(this_episode, facts(imaging=(old_xray,)), planned=knee).status == "missing_evidence"
+    before = status(this_episode, facts(imaging=(old_xray,)), planned=knee)
+    assert before.status == "not_met"
+    assert before.explanation == (
+        "The X-ray of 1 Jun 2025 was taken before this problem began (1 Oct 2025); this payer needs X-ray of the "
+        "knee region, taken since this problem began (a new study is needed)."
+    )
+    # Without an onset date nobody can tell whether the film is of this problem: ask for the date.
+    unknown = status(this_episode, facts(onset_date=None, imaging=(old_xray,)), planned=knee)
+    assert unknown.status == "missing_evidence" and unknown.to_record == "record when the pain started (the onset date)"
     assert status(this_episode, facts(imaging=(replace(old_xray, performed_on=date(2025, 10, 2)),)), planned=knee).status == "met"
 
 
@@ -417,10 +429,10 @@ def test_initial_and_repeat_criteria() -> None:
     assert after_ilesi.is_repeat and [c.status for c in after_ilesi.criteria] == ["not_applicable", "met"]
 
 
-def test_waiver_by_diagnosis_prefix_ignores_dots_and_case() -> None:
+def test_waiver_by_diagnosis_code_ignores_dots_and_case() -> None:
     pol = policy(
         {"id": "pain", "type": "pain_duration", "min": {"weeks": 4}},
-        exceptions=[{"id": "zoster", "label": "herpes zoster", "waives": ["pain"], "when": {"diagnosis_code_prefixes": ["B02.2"]}, **SOURCE}],
+        exceptions=[{"id": "zoster", "label": "herpes zoster", "waives": ["pain"], "when": {"diagnoses": {"codes": ["B02.29"], **SOURCE}}, **SOURCE}],
     )
     recent = facts(onset_date=TODAY - timedelta(days=3))
     assert run(pol, replace(recent, diagnosis_codes=("b0229",))).criteria[0].status == "waived"
@@ -506,12 +518,12 @@ def test_a_projected_date_used_as_today_is_met(
 def test_what_lapses_before_the_projected_day_is_said_today() -> None:
     pol = policy(
         {"id": "pain", "type": "pain_duration", "min": {"weeks": 6}},
-        {"id": "mri", "type": "imaging", "modalities": ["mri"], "within": {"months": 24}},
+        {"id": "mri", "type": "imaging", "modalities": ["mri"], "recency": recency(within={"months": 24})},
     )
     decision = run(pol, facts(onset_date=TODAY - timedelta(weeks=2), imaging=(mri(date(2024, 1, 20)),)))
     assert decision.outcome == "eligible_on" and decision.eligible_on == TODAY + timedelta(weeks=4)
     assert decision.criterion("mri").status == "met"
     assert decision.warnings == (
         "By 5 Feb 2026 this will no longer hold (imaging): The MRI of 20 Jan 2024 is 24 months old; this payer needs "
-        "MRI of the lumbar/sacral region from the last 24 months (a new study is needed).",
+        "MRI of the lumbar/sacral region, within the last 24 months (a new study is needed).",
     )

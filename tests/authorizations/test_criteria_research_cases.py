@@ -284,12 +284,15 @@ def test_request_at_3_weeks_of_radicular_pain(knowledge: Knowledge) -> None:
 
 def test_herpes_zoster_waives_the_medicare_esi_duration_rule(knowledge: Knowledge) -> None:
     onset = date(2025, 9, 1)
-    facts = esi_facts(onset, diagnosis_codes=("B02.29",))
+    facts = esi_facts(onset, diagnosis_codes=("B02.9",))
     decision = decide(knowledge, MEDICARE, facts, tfesi_plan(), onset + timedelta(days=10))
     duration = decision.criterion("pain_4_weeks")
     assert duration.status == "waived"
-    assert duration.waived_by == "acute herpes zoster is exempt from the 4-week rule (diagnosis B02.29 on the episode)"
+    assert duration.waived_by == "acute herpes zoster is exempt from the 4-week rule (diagnosis B02.9 on the episode)"
     assert decision.outcome == "eligible_now"
+    # Postherpetic nerve involvement (B02.29) is the sequela, in the same B02 family: it does not waive.
+    sequela = decide(knowledge, MEDICARE, esi_facts(onset, diagnosis_codes=("B02.29",)), tfesi_plan(), onset + timedelta(days=10))
+    assert sequela.criterion("pain_4_weeks").status == "not_yet"
 
 
 def test_acute_disc_injury_on_imaging_waives_the_loose_two_week_rule(knowledge: Knowledge) -> None:

@@ -119,7 +119,17 @@ def care_on_the_care_panel(ep: Episode, criterion) -> None:  # noqa: ANN001
 
 
 def study_on_the_imaging_panel(ep: Episode, criterion) -> None:  # noqa: ANN001
-    """The episode page's Imaging panel: an outside study with its report, concordant."""
+    """The episode page's Imaging panel: an outside study with its report, concordant.
+
+    Before it, the case page says how recent the study must be, in plain words, on the criterion's row
+    and on its kit line ("..., within the last 24 months").
+    """
+    says_recency = re.compile(r"Counts: [^<]*, " + re.escape(criterion.recency.words()) + "<")
+    page = ep.coordinator.get(f"/authorizations/{ep.case_id}").text
+    row = re.search(rf'<tr[^>]*id="criterion-{criterion.id}".*?</tr>', page, re.S)
+    kit = re.search(r'<ul class="auth-checklist">.*?</ul>', page, re.S)
+    assert row is not None and says_recency.search(row.group(0)), ep.why(criterion.id)
+    assert kit is not None and says_recency.search(kit.group(0)), f"the kit does not say {says_recency.pattern!r}"
     region = (criterion.regions or [ep.region])[0]
     posted(page_form_post(ep.clinician, f"/episodes/{ep.episode_id}/imaging-studies", {
         "modality": criterion.modalities[0], "region": region, "study": f"{criterion.modalities[0].upper()} {region}",

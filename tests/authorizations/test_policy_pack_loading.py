@@ -48,7 +48,7 @@ POLICY: dict[str, Any] = {
             "id": "zoster",
             "label": "herpes zoster",
             "waives": ["pain_6_weeks"],
-            "when": {"diagnosis_code_prefixes": ["B02"]},
+            "when": {"diagnoses": {"codes": ["B02.9"], "source": "Acme policy 12 section 5", "evidence": "V", "verified": True}},
             "source": "Acme policy 12 section 5",
             "evidence": "V",
             "verified": True,
@@ -267,3 +267,100 @@ def test_a_clinic_policy_cannot_silently_compete_with_a_shipped_one(tmp_path: Pa
     err = refused(tmp_path)
     assert err.path == "policies[0]"
     assert "'typical_tfesi' (commercial_typical.yaml at policies[3])" in err.message
+
+
+# --- prior studies say how recent; exceptions name exact codes ---------------------------------------
+
+IMAGING = {
+    "id": "mri", "type": "imaging", "label": "MRI", "modalities": ["mri"],
+    "recency": {"within": {"months": 12}, "since_onset": True, "source": "Acme policy 12 section 6", "evidence": "V", "verified": True},
+    "source": "Acme policy 12 section 6", "evidence": "V", "verified": True,
+}
+
+
+def with_imaging(**recency_changes: Any) -> dict[str, Any]:
+    bad = policy()
+    criterion = copy.deepcopy(IMAGING)
+    criterion["recency"].update(recency_changes)
+    criterion["recency"] = {k: v for k, v in criterion["recency"].items() if v is not None}
+    bad["criteria"].append(criterion)
+    return bad
+
+
+def with_diagnoses(**diagnoses: Any) -> dict[str, Any]:
+    bad = policy()
+    bad["exceptions"][0]["when"] = {"diagnoses": {**diagnoses, "source": "Acme policy 12 section 5", "evidence": "V", "verified": True}}
+    return bad
+
+
+def test_a_clinic_imaging_rule_with_its_recency_loads(tmp_path: Path) -> None:
+    write(tmp_path, with_imaging())
+    loaded = load_knowledge(extra_dirs=[tmp_path]).policies["acme_lumbar_tfesi"].criteria[2]
+    assert loaded.recency.words() == "within the last 12 months and taken since this problem began"
+
+
+def test_a_prior_study_rule_without_a_recency_is_refused(tmp_path: Path) -> None:
+    bad = with_imaging()
+    del bad["criteria"][2]["recency"]
+    write(tmp_path, bad)
+    err = refused(tmp_path)
+    assert err.path == "policies[0].criteria[2].imaging.recency"
+    assert "Field required" in err.message
+
+
+def test_a_recency_that_says_nothing_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, with_imaging(within=None, since_onset=False))
+    err = refused(tmp_path)
+    assert err.path == "policies[0].criteria[2].imaging.recency"
+    assert "say how recent the study must be" in err.message
+
+
+def test_any_age_cannot_be_mixed_with_a_window(tmp_path: Path) -> None:
+    write(tmp_path, with_imaging(any_age=True))
+    assert "any_age excludes within and since_onset" in refused(tmp_path).message
+
+
+def test_the_old_loose_recency_keys_say_where_they_went(tmp_path: Path) -> None:
+    bad = with_imaging()
+    bad["criteria"][2]["within"] = {"months": 24}
+    write(tmp_path, bad)
+    err = refused(tmp_path)
+    assert err.path == "policies[0].criteria[2].imaging"
+    assert "now go in recency" in err.message
+
+
+def test_a_bare_code_family_is_refused(tmp_path: Path) -> None:
+    bad = policy()
+    bad["exceptions"][0]["when"] = {"diagnosis_code_prefixes": ["B02"]}
+    write(tmp_path, bad)
+    err = refused(tmp_path)
+    assert err.path == "policies[0].exceptions[0].when"
+    assert "B02.29" in err.message and "diagnoses" in err.message
+
+
+@pytest.mark.parametrize(
+    ("diagnoses", "words"),
+    [
+        ({"prefixes": ["S32"], "excluding": ["S32.1"]}, "String should match pattern"),  # a whole category
+        ({"prefixes": ["S32.0"]}, "need excluding"),  # open-ended: nothing said about what is under it
+        ({"prefixes": ["S32.0"], "excluding": ["S33.0"]}, "under none of the prefixes"),
+        ({"codes": ["B02.99"]}, "B02.99 is not an ICD-10-CM code"),
+        ({"codes": ["B02.2"]}, "B02.2 is a category, not a billable code"),
+        ({}, "give codes"),
+    ],
+    ids=["category", "prefix-without-exclusions", "stray-exclusion", "unknown-code", "non-billable", "empty"],
+)
+def test_diagnosis_exceptions_must_be_exact_or_narrow(tmp_path: Path, diagnoses: dict[str, Any], words: str) -> None:
+    write(tmp_path, with_diagnoses(**diagnoses))
+    err = refused(tmp_path)
+    assert err.path.startswith("policies[0].exceptions[0].when.diagnoses"), err.path
+    assert words in err.message, err.message
+
+
+def test_a_narrow_prefix_matches_its_codes_but_not_exclusions_or_sequelae(tmp_path: Path) -> None:
+    write(tmp_path, with_diagnoses(prefixes=["S32.0"], excluding=["S32.05"]))
+    diagnoses = load_knowledge(extra_dirs=[tmp_path]).policies["acme_lumbar_tfesi"].exceptions[0].when.diagnoses
+    assert diagnoses.matches("S32.010A") and diagnoses.matches("s32010a")
+    assert not diagnoses.matches("S32.010S")  # the sequela encounter of the same fracture
+    assert not diagnoses.matches("S32.051A")  # excluded
+    assert not diagnoses.matches("S32.10XA")  # another subcategory of the family

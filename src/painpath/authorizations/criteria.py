@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from painpath.authorizations.criteria_checks import CHECKS, Check, Context, Status, region_group
+from painpath.authorizations.criteria_checks import CHECKS, Check, Context, Status, imaging_requirement, region_group
 from painpath.authorizations.criteria_words import day, join, long_day, place_words, sentence
 from painpath.authorizations.facts import EpisodeFacts, PlannedProcedure
 from painpath.knowledge.schemas import Criterion, Policy, Procedure, Waiver
@@ -59,6 +59,9 @@ class CriterionResult:
     to_record: str | None = None  # missing_evidence: what to record
     waived_by: str | None = None  # waived: the exception's label
     by_then: str | None = None  # not_yet: what will be true by then, said to the patient
+    # The rule in plain words where the payer's label leaves out what counts ("MRI or CT of the
+    # lumbar/sacral region, within the last 24 months"): shown with the label on the case page and kit.
+    requirement: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,11 +188,12 @@ def _results(
                 explanation=check.explanation,
                 source=criterion.source,
                 evidence=criterion.evidence,
-                verified=criterion.verified,
+                verified=_verified(criterion),
                 met_on=check.met_on,
                 to_record=check.to_record,
                 waived_by=_waived_by(criterion.id, policy, waivers),
                 by_then=check.by_then,
+                requirement=_requirement(criterion, planned),
             )
         )
     return results, warnings
@@ -204,6 +208,19 @@ def _check_one(criterion: Criterion, ctx: Context, repeat: bool, policy: Policy,
     if waived_by is not None:
         return Check("waived", f"Waived: {waived_by}.")
     return CHECKS[criterion.type](criterion, ctx)
+
+
+def _verified(criterion: Criterion) -> bool:
+    """A rule is only as confirmed as its least confirmed part: an assumed recency makes it pending review."""
+    if criterion.type == "imaging":
+        return criterion.verified and criterion.recency.verified
+    return criterion.verified
+
+
+def _requirement(criterion: Criterion, planned: PlannedProcedure) -> str | None:
+    if criterion.type == "imaging":
+        return imaging_requirement(criterion, planned.region)
+    return None
 
 
 def _waived_by(criterion_id: str, policy: Policy, waivers: Mapping[str, str]) -> str | None:
@@ -221,15 +238,17 @@ def _waiver_holds(waiver: Waiver, facts: EpisodeFacts, today: date) -> str | Non
     named = sorted(set(when.red_flags) & facts.red_flags)
     if named:
         return f"red flag {join(named)} at triage"
-    codes = list(facts.diagnosis_codes) + (list(facts.exam.diagnosis_codes) if facts.exam else [])
-    for code in codes:
-        normalized = code.upper().replace(".", "")
-        if any(normalized.startswith(prefix.replace(".", "")) for prefix in when.diagnosis_code_prefixes):
-            return f"diagnosis {code} on the episode"
-    for study in facts.imaging:
-        found = sorted(set(when.imaging_findings) & set(study.findings))
-        if found and study.performed_on <= today:
-            return f"{join(f.replace('_', ' ') for f in found)} on the imaging of {day(study.performed_on)}"
+    if when.diagnoses is not None:
+        codes = list(facts.diagnosis_codes) + (list(facts.exam.diagnosis_codes) if facts.exam else [])
+        matched = next((code for code in codes if when.diagnoses.matches(code)), None)
+        if matched is not None:
+            return f"diagnosis {matched} on the episode"
+    if when.imaging_findings is not None:
+        wanted = when.imaging_findings
+        for study in sorted(facts.imaging, key=lambda s: s.performed_on, reverse=True):
+            found = sorted(set(wanted.findings) & set(study.findings))
+            if found and wanted.recency.counts(study.performed_on, facts.onset_date, today):
+                return f"{join(f.replace('_', ' ') for f in found)} on the imaging of {day(study.performed_on)}"
     return None
 
 

@@ -298,15 +298,19 @@ def _first_day_care_is_met(c: ConservativeCareCriterion, care: Sequence[CareComp
 # --- imaging ------------------------------------------------------------------------------------------
 
 
+def imaging_requirement(c: ImagingCriterion, region: str) -> str:
+    """The imaging a payer asks for, in plain words with its recency: "MRI or CT of the lumbar/sacral region, within the last 24 months"."""
+    regions = {region_group(r) for r in c.regions} if c.regions else {region_group(region)}
+    modalities = join((MODALITY_WORDS[m] for m in c.modalities), last="or")
+    where = join(sorted(region_group_words(r) for r in regions), last="or")
+    return f"{modalities} of the {where} region, {c.recency.words()}"
+
+
 def imaging(c: ImagingCriterion, ctx: Context) -> Check:
     regions = {region_group(r) for r in c.regions} if c.regions else {ctx.group}
     modalities = join((MODALITY_WORDS[m] for m in c.modalities), last="or")
     where = join(sorted(region_group_words(r) for r in regions), last="or")
-    needs = f"this payer needs {modalities} of the {where} region"
-    if c.within:
-        needs += f" from the last {c.within.words()}"
-    if c.after_onset:
-        needs += " taken since the symptoms began"
+    needs = f"this payer needs {imaging_requirement(c, ctx.planned.region)}"
     onset = ctx.facts.onset_date
     studies = sorted(
         (
@@ -316,25 +320,36 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
         ),
         key=lambda s: s.performed_on,
     )
-    if c.after_onset and onset is not None:
-        studies = [s for s in studies if s.performed_on >= onset]
     if not studies:
         return Check(
             "missing_evidence",
             f"No {modalities} of the {where} region is on record; {needs}.",
-            to_record=f"record the {modalities} report of the {where} region, or order the study",
+            to_record=f"record the {modalities} report of the {where} region ({c.recency.words()}), or order the study",
         )
-    study = studies[-1]
+    if c.recency.since_onset and onset is None:
+        # Whether the study is of this problem cannot be told without the day it began.
+        return Check(
+            "missing_evidence",
+            f"No onset date is recorded, so it cannot be told whether the imaging is of this problem; {needs}.",
+            to_record="record when the pain started (the onset date)",
+        )
+    counted = [s for s in studies if c.recency.counts(s.performed_on, onset, ctx.today)]
+    if not counted:
+        latest = studies[-1]
+        name = f"the {MODALITY_WORDS[latest.modality]} of {day(latest.performed_on)}"
+        if c.recency.since_onset and onset is not None and latest.performed_on < onset:
+            why = f"{sentence(name)} was taken before this problem began ({day(onset)})"
+        else:
+            why = f"{sentence(name)} is {elapsed((ctx.today - latest.performed_on).days)} old"
+        return Check("not_met", f"{why}; {needs} (a new study is needed).")
+    study = counted[-1]
     name = f"the {MODALITY_WORDS[study.modality]} of {day(study.performed_on)}"
     warnings: tuple[str, ...] = ()
-    if c.within:
-        valid_until = c.within.after(study.performed_on)
-        if ctx.today > valid_until:
-            age = elapsed((ctx.today - study.performed_on).days)
-            return Check("not_met", f"{sentence(name)} is {age} old; {needs} (a new study is needed).")
+    if c.recency.within:
+        valid_until = c.recency.within.after(study.performed_on)
         booked = ctx.planned.planned_on
         if booked is not None and booked > valid_until:
-            warnings = (f"{sentence(name)} will be older than {c.within.words()} on the booked date {day(booked)}.",)
+            warnings = (f"{sentence(name)} will be older than {c.recency.within.words()} on the booked date {day(booked)}.",)
     if c.report_on_file and not study.report_on_file:
         return Check(
             "missing_evidence",

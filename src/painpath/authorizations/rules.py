@@ -72,6 +72,7 @@ class ChecklistItem:
     pending_until: date | None = None
     to_record: str | None = None
     owner_role: str = "coordinator"
+    requirement: str | None = None  # what counts, in plain words with its recency ("..., within the last 12 months")
 
     @property
     def counts(self) -> bool:
@@ -99,6 +100,7 @@ def checklist(decision) -> list[ChecklistItem]:  # noqa: ANN001 - a criteria.Pol
             pending_until=result.met_on if status == "pending" else None,
             to_record=result.to_record if status == "missing" else None,
             owner_role="clinician" if result.type in CLINICIAN_CRITERIA else "coordinator",
+            requirement=result.requirement,
         ))
     return items
 

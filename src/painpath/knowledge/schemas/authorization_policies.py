@@ -18,6 +18,7 @@ import calendar
 from datetime import date, timedelta
 from typing import Annotated, ClassVar, Literal, Union
 
+import simple_icd_10_cm as icd
 from pydantic import Field, StrictBool, StringConstraints, model_validator
 
 from painpath.knowledge.schemas.common import (
@@ -38,10 +39,12 @@ __all__ = [
     "ConservativeCareCriterion",
     "Criterion",
     "DiagnosticBlocksCriterion",
+    "DiagnosisCodes",
     "DocumentsCriterion",
     "ExamFindingCriterion",
     "FrequencyLimitCriterion",
     "ImagingCriterion",
+    "ImagingFindings",
     "LevelsPerSessionCriterion",
     "MinIntervalCriterion",
     "NicotineTestCriterion",
@@ -56,6 +59,7 @@ __all__ = [
     "ScoreRequiredCriterion",
     "Span",
     "SteroidInjectionFirstCriterion",
+    "StudyRecency",
     "Waiver",
     "WaiverWhen",
     "add_months",
@@ -64,7 +68,10 @@ __all__ = [
 Count = Annotated[int, Field(gt=0, strict=True)]
 Percent = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
 PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]  # CMS POS code: "11", "22"
-CodePrefix = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9A-Z.]{0,7}$")]  # ICD-10-CM prefix: "B02"
+# A dotted ICD-10-CM code ("B02.9", "S32.010S"), or a subcategory prefix ("M54.1"): never a bare
+# 3-character category, which names a whole family with its unrelated sequelae ("S32" is every lumbar
+# and pelvic fracture, sequela encounters included).
+IcdCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4}$")]
 # Initial: the episode has no performed procedure of the same id (or repeat group) in the region yet.
 AppliesTo = Literal["initial", "repeat", "always"]
 # Conservative-care components and imaging modalities, as in authorizations/facts.py.
@@ -169,16 +176,67 @@ class ConservativeCareCriterion(CriterionBase):
     concurrent_active_rehab: StrictBool = False
 
 
+class StudyRecency(SourcedRule):
+    """How recent a prior study must be to count, with where that rule comes from.
+
+    `within`: taken no longer than this before the day the request is judged (the request date).
+    `since_onset`: taken on or after the episode's onset date, so a study of an earlier problem (an
+    X-ray from years before this pain began) never counts for this one. `any_age`: the policy itself
+    says a study of any age will do; it excludes the other two.
+
+    Required on every prior-study rule: a rule that does not say how recent its study must be is
+    refused at load. Where the payer's text gives no recency the pack says so: `verified: false`, and
+    the source names the clinic's conservative assumption.
+    """
+
+    within: Span | None = None
+    since_onset: StrictBool
+    any_age: StrictBool = False
+
+    @model_validator(mode="after")
+    def _says_how_recent(self) -> StudyRecency:
+        if self.any_age and (self.within is not None or self.since_onset):
+            raise ValueError("any_age excludes within and since_onset")
+        if not self.any_age and self.within is None and not self.since_onset:
+            raise ValueError(
+                "say how recent the study must be: within (e.g. {months: 12}), since_onset: true, or both "
+                "(any_age: true only when the policy says a study of any age will do)"
+            )
+        return self
+
+    def counts(self, performed_on: date, onset: date | None, on: date) -> bool:
+        """Whether a study taken on `performed_on` counts on `on`; with since_onset, an unknown onset counts nothing."""
+        if performed_on > on or (self.since_onset and (onset is None or performed_on < onset)):
+            return False
+        return self.within is None or performed_on >= self.within.before(on)
+
+    def words(self) -> str:
+        """In plain words: "within the last 24 months", "taken since this problem began", both, or "of any age"."""
+        if self.any_age:
+            return "of any age"
+        parts = [f"within the last {self.within.words()}"] if self.within else []
+        if self.since_onset:
+            parts.append("taken since this problem began")
+        return " and ".join(parts)
+
+
 class ImagingCriterion(CriterionBase):
-    """A study of one of `modalities` of the region (the planned one's when `regions` is omitted)."""
+    """A study of one of `modalities` of the region (the planned one's when `regions` is omitted), as recent as `recency` says."""
 
     type: Literal["imaging"]
     modalities: Annotated[list[Modality], Field(min_length=1)]
     regions: list[ImagingRegion] | None = None
-    within: Span | None = None  # counted back from the request date
+    recency: StudyRecency
     report_on_file: StrictBool = True
     concordant: StrictBool = False  # the report must support the working diagnosis
-    after_onset: StrictBool = False  # taken during the current symptom episode (plain films before MRI)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recency_in_one_place(cls, data: object) -> object:
+        # The recency used to be two loose keys; a pack still written that way must say where they went.
+        if isinstance(data, dict) and ({"within", "after_onset"} & data.keys()):
+            raise ValueError("within and after_onset now go in recency: {within: ..., since_onset: ..., source: ...}")
+        return data
 
 
 class DiagnosticBlocksCriterion(CriterionBase):
@@ -333,18 +391,107 @@ PROCEDURE_REFERENCING_CRITERIA = (
 )
 
 
+def _icd_problem(code: str) -> str | None:
+    if not icd.is_valid_item(code):
+        return f"{code} is not an ICD-10-CM code"
+    return None
+
+
+def _normalized(code: str) -> str:
+    return code.upper().replace(".", "").strip()
+
+
+def _is_sequela_encounter(normalized: str) -> bool:
+    return len(normalized) == 7 and normalized.endswith("S")
+
+
+class DiagnosisCodes(SourcedRule):
+    """The diagnoses an exception names, matched exactly, with where the list comes from.
+
+    `codes`: billable ICD-10-CM codes, matched exactly ("B02.9" is acute zoster without complications;
+    B02.29, postherpetic nerve involvement, is a different code and does not match). `prefixes`:
+    subcategories ("M54.1"), each matching the codes under it except those `excluding` names (exact codes
+    or narrower prefixes), and never a sequela encounter (S32.010S). A 3-character category is refused,
+    and so is a prefix without `excluding`: a family like S32 holds sequelae and unrelated conditions,
+    so whoever writes a prefix must look at what is under it and say what does not belong. Every code
+    is checked against the ICD-10-CM tabular list at load.
+    """
+
+    codes: list[IcdCode] = []
+    prefixes: list[IcdCode] = []
+    excluding: list[IcdCode] = []
+
+    @model_validator(mode="after")
+    def _exact_or_narrow(self) -> DiagnosisCodes:
+        if not self.codes and not self.prefixes:
+            raise ValueError("give codes (exact ICD-10-CM codes) or prefixes with excluding")
+        problems = [p for c in (*self.codes, *self.prefixes, *self.excluding) if (p := _icd_problem(c))]
+        problems += [f"{c} is a category, not a billable code: list its codes, or give it as a prefix with excluding"
+                     for c in self.codes if icd.is_valid_item(c) and not icd.is_leaf(c)]
+        if self.prefixes and not self.excluding:
+            problems.append(
+                f"prefixes {', '.join(self.prefixes)} need excluding: the codes under them that must not match "
+                "(sequelae, unrelated conditions); list exact codes instead when nothing is to be excluded"
+            )
+        stray = [e for e in self.excluding if not any(_normalized(e).startswith(_normalized(p)) for p in self.prefixes)]
+        if stray:
+            problems.append(f"excluding {', '.join(stray)} is under none of the prefixes")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def matches(self, code: str) -> bool:
+        """Whether a recorded code ("b02.9", "B029") is one of these; dots and case do not matter.
+
+        A prefix never matches a sequela encounter (a 7-character code ending in S, S32.010S: in
+        ICD-10-CM every such code is a sequela): the late effect of an injury is not the injury.
+        """
+        given = _normalized(code)
+        if given in {_normalized(c) for c in self.codes}:
+            return True
+        if _is_sequela_encounter(given):
+            return False
+        under = any(given.startswith(_normalized(p)) for p in self.prefixes)
+        return under and not any(given.startswith(_normalized(e)) for e in self.excluding)
+
+    def words(self) -> str:
+        parts = list(self.codes) + [f"{p}* except {', '.join(self.excluding)}" for p in self.prefixes]
+        return ", ".join(parts)
+
+
+class ImagingFindings(Strict):
+    """A finding recorded on a study ("acute_disc_injury"), on a study as recent as `recency` says."""
+
+    findings: Annotated[list[Slug], Field(min_length=1)]
+    recency: StudyRecency
+
+
 class WaiverWhen(Strict):
-    """When an exception holds: any one of the conditions given is enough."""
+    """When an exception holds: any one of the conditions given is enough.
+
+    Red flags are the ones answered at this episode's triage; diagnoses are the episode's codes and its
+    working diagnosis; a finding counts only on a study as recent as its `recency` says.
+    """
 
     any_red_flag: StrictBool = False
     red_flags: list[NonEmptyStr] = []  # red-flag ids of the intake screen ("RF-CES")
-    diagnosis_code_prefixes: list[CodePrefix] = []  # "B02" matches B02.29 (acute herpes zoster)
-    imaging_findings: list[Slug] = []  # a finding recorded on a study ("acute_disc_injury")
+    diagnoses: DiagnosisCodes | None = None
+    imaging_findings: ImagingFindings | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bare_prefixes(cls, data: object) -> object:
+        if isinstance(data, dict) and "diagnosis_code_prefixes" in data:
+            raise ValueError(
+                "diagnosis_code_prefixes matched whole code families (B02 also matches postherpetic B02.29); "
+                "use diagnoses: {codes: [exact codes], source: ..., evidence: ..., verified: ...}"
+            )
+        return data
 
     @model_validator(mode="after")
     def _some_condition(self) -> WaiverWhen:
-        if not (self.any_red_flag or self.red_flags or self.diagnosis_code_prefixes or self.imaging_findings):
-            raise ValueError("give at least one of any_red_flag, red_flags, diagnosis_code_prefixes, imaging_findings")
+        if not (self.any_red_flag or self.red_flags or self.diagnoses or self.imaging_findings):
+            raise ValueError("give at least one of any_red_flag, red_flags, diagnoses, imaging_findings")
         return self
 
 
