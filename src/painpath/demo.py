@@ -793,7 +793,7 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
         demo_states.phq9_to_review(session, ctx, actor_for(users["nurse"]), episode.id, today)
         counts["safety_reviews_owed"] += 1
     if demo_states.chosen(demo_states.OUTSIDE_CT_AWAITED, index) and demo_states.outside_ct_awaited(
-            session, ctx, clinician, episode.id, episode.body_region, today):
+            session, ctx, clinician, episode.id, episode.body_region, today) and demo_states.chosen(demo_states.CT_REPORT_REQUESTED, index):
         send_later.append(episode.id)
 
 

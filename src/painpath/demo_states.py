@@ -53,7 +53,8 @@ PAUSED_TAPER = (1, 8)  # index % 8: a taper paused during a flare (resume)
 DRAFT_NOTE_ON_CHECK_IN = True  # today's checked-in visit (demo_facts.VISIT_STATES) has its note started, unsigned
 PHQ9_TO_REVIEW = (0, 6)  # index % 6: item 9 answered "several days", no safety assessment yet
 PT_EXTENSION_AWAITED = (1, 5)  # index % 5: a second PT course, its extension requested and not yet answered
-OUTSIDE_CT_AWAITED = (2, 4)  # index % 4: an emergency-department CT, its report requested from two places
+OUTSIDE_CT_AWAITED = (2, 4)  # index % 4: an emergency-department CT, its report not yet on file
+CT_REPORT_REQUESTED = (2, 20)  # index % 20: ... and requested from two places (each request renders a PDF letter)
 
 
 def chosen(rule: tuple[int, int], index: int) -> bool:

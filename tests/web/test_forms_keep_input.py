@@ -41,9 +41,15 @@ ID_IN_PATH = re.compile(r"/(\d+|[0-9a-f]{8}-[0-9a-f-]{27,})(?=/|$)")
 DOWNLOAD = re.compile(r"\.(pdf|ics|csv|json)$")
 
 
+# Kinds of page whose forms depend on each record's state, walked for every record: a visit note offers its
+# edit, sign and complete-the-visit forms only while it is a draft, and an episode has several signed notes.
+EVERY_RECORD = {"/encounters/{id}"}
+
+
 class SamePage:
     """Which links the walk may treat as one page when looking for forms: other filters or pages of one list,
-    other downloads, and past the first few, other records of one kind (their forms are the same forms)."""
+    other downloads, and past the first few, other records of one kind (their forms are the same forms), except
+    the kinds in EVERY_RECORD."""
 
     def __init__(self, records_per_kind: int = 3) -> None:
         self.records_per_kind = records_per_kind
@@ -55,7 +61,8 @@ class SamePage:
         if path not in self.keys:
             kind = "(download)" if DOWNLOAD.search(path) else pattern(path)
             self.walked[kind] += 1
-            self.keys[path] = path if self.walked[kind] <= self.records_per_kind else kind
+            alone = self.walked[kind] <= self.records_per_kind or kind in EVERY_RECORD
+            self.keys[path] = path if alone else kind
         return self.keys[path]
 
 
@@ -137,6 +144,8 @@ EXEMPT = {
 
 
 REFUSED_AT_FIELD = re.compile(r'class="field has-error|class="field-error"|id="error-summary"')
+# A stale version is no one field's fault: the form's error summary says someone else changed the record first.
+REFUSED_AS_STALE = re.compile(r'class="alert alert-error" role="alert"')
 
 
 # Forms where a typed reason stands in for a choice left unmade: an extension request without its progress
@@ -184,7 +193,7 @@ def _refusal_problem(response, markers: list[str]) -> str | None:  # noqa: ANN00
         return f"answered {response.status_code}"
     if not kind.startswith("text/html"):
         return f"answered {kind}, not a page"
-    if not REFUSED_AT_FIELD.search(response.text):
+    if not (REFUSED_AT_FIELD if response.status_code == 422 else REFUSED_AS_STALE).search(response.text):
         return "names no field"
     lost = [m for m in markers if m not in response.text]
     return f"lost what was typed: {lost}" if lost else None
