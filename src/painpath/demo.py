@@ -799,16 +799,16 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
 
 def _waiting_referral_call(session: Session, ctx: AppContext, users: dict[str, User], episode: Episode, person: dict,
                            plan: _EpisodePlan, waiting: int) -> bool:
-    """Of the referrals past the callback queue and still unbooked, the first of every four is one the desk could
+    """Of the referrals past the callback queue and still unbooked, the first of every ten is one the desk could
     not reach (a letter is owed) and the second one whose screen found an emergent red flag no clinician has
-    acknowledged yet. Returns whether a call was added."""
-    if waiting % 4 not in (0, 1):
+    acknowledged yet (no visit can be booked until one does). Returns whether a call was added."""
+    if waiting % 10 not in (0, 1):
         return False
     call = _intake_call(episode, person, plan)
     session.add(call)
     session.flush()
     desk = actor_for(users["front_desk"])
-    if waiting % 4 == 0:
+    if waiting % 10 == 0:
         demo_states.unreachable_call(session, desk, call, ctx.settings.failed_attempts_before_letter)
     else:
         demo_states.emergent_screen(session, ctx, desk, call)
