@@ -5,7 +5,7 @@ for some referrals still waiting for their first visit, and for two staff accoun
 clinic meets every week: a draft note on today's checked-in visit, a patient on a long-term opioid with
 the safety checks around it, a taper paused during a flare, a PHQ-9 whose item 9 a clinician has not yet
 reviewed, a PT extension awaiting the payer's answer, an outside CT whose report is requested (one request
-printed and sent, one refused by the fax gateway for a wrong number), a referral the desk could not reach,
+printed and sent, one faxed while the clinic's mail relay was down), a referral the desk could not reach,
 an emergent red flag waiting for a clinician, a colleague's account disabled and one paused after too many
 wrong passwords. Facts go in through the slices' services, so they are validated and audited; where a
 service stamps the wall clock, the stamp is moved to the day the demo says it happened.
@@ -50,7 +50,6 @@ from painpath.therapy.schemas import ExtensionRequestedIn
 # Which charted episodes (by index) show each state; a 12-patient demo charts three (indexes 0, 1, 2).
 OPIOID_CARE = (0, 8)  # index % 8: on a long-term opioid, agreement and PDMP on file (the safety panel's forms)
 PAUSED_TAPER = (1, 8)  # index % 8: a taper paused during a flare (resume)
-DRAFT_NOTE_ON_CHECK_IN = True  # today's checked-in visit (demo_facts.VISIT_STATES) has its note started, unsigned
 PHQ9_TO_REVIEW = (0, 6)  # index % 6: item 9 answered "several days", no safety assessment yet
 PT_EXTENSION_AWAITED = (1, 5)  # index % 5: a second PT course, its extension requested and not yet answered
 OUTSIDE_CT_AWAITED = (2, 4)  # index % 4: an emergency-department CT, its report not yet on file
@@ -58,6 +57,7 @@ CT_REPORT_REQUESTED = (2, 20)  # index % 20: ... and requested from two places (
 
 
 def chosen(rule: tuple[int, int], index: int) -> bool:
+    """Whether the charted episode at `index` shows the state of `rule` (remainder, every)."""
     remainder, every = rule
     return index % every == remainder
 
@@ -109,7 +109,7 @@ def opioid_care(session: Session, ctx: AppContext, clinician: Actor, episode_id:
     rx = rx_service.record_prescription(session, actor=clinician, knowledge=ctx.knowledge, episode_id=episode_id, data=PrescriptionIn(
         drug="oxycodone", strength=5, interval_hours=6, as_needed=True, prn_max_per_day=4, start_date=today - timedelta(weeks=10)))
     safety_service.record_agreement(session, actor=clinician, calendar=ctx.calendar, episode_id=episode_id,
-                                    data=AgreementIn(signed_on=today - timedelta(weeks=10), note="Reviewed with the patient and his wife"))
+                                    data=AgreementIn(signed_on=today - timedelta(weeks=10), note="Reviewed with the patient; a copy given"))
     safety_service.record_pdmp_check(session, actor=clinician, calendar=ctx.calendar, episode_id=episode_id, data=PdmpCheckIn(
         state="IL", checked_at=at_clinic(today - timedelta(weeks=10)), summary="One prescriber, one pharmacy; matches the history"))
     return rx.id
