@@ -261,7 +261,7 @@ def test_a_fifth_of_the_patients_are_in_treatment_with_charted_function(ctx):
 
             # ODI for the low back, NDI for the neck, PEG for everyone: at every visit, scored by the engine.
             given = [(row, change) for row, change in instrument_service.administrations(session, knowledge=ctx.knowledge, episode_id=episode_id)
-                     if row.instrument_id != "phq9"]  # a PHQ-9 given at check-in today (demo_states) is not a visit's
+                     if row.instrument_id != "phq9"]  # a PHQ-9 given on a call (demo_states) is no visit's
             expected = {"lumbar": "odi", "cervical": "ndi"}[episode.body_region]
             assert sorted({row.instrument_id for row, _ in given}) == sorted({expected, "peg"})
             for instrument_id in (expected, "peg"):

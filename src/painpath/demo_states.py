@@ -131,9 +131,11 @@ PHQ9_ANSWERS = {"phq9_1": 2, "phq9_2": 2, "phq9_3": 2, "phq9_4": 1, "phq9_5": 1,
 
 
 def phq9_to_review(session: Session, ctx: AppContext, nurse: Actor, episode_id: int, today: date) -> int:
-    """A PHQ-9 given at check-in this morning: item 9 is positive, the clinician's safety assessment still owed."""
+    """A PHQ-9 the nurse gave on yesterday afternoon's check-in call (yesterday: the demo may load before nine in the
+    morning, and no questionnaire is given in the future): item 9 is positive, the safety assessment still owed."""
     row = instrument_service.administer(session, actor=nurse, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id,
-                                        data=AdministrationIn(instrument_id="phq9", answers=PHQ9_ANSWERS, administered_at=at_clinic(today, 9)))
+                                        data=AdministrationIn(instrument_id="phq9", answers=PHQ9_ANSWERS,
+                                                              administered_at=at_clinic(today - timedelta(days=1), 15)))
     return row.id
 
 
