@@ -34,12 +34,12 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
-from painpath.core.auth.service import actor_for
+from painpath.core.auth.service import AuthPolicy, actor_for
 from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError
 from painpath.core.tenancy import Clinic
-from painpath import demo_facts
+from painpath import demo_facts, demo_states
 from painpath.intake.models import Appointment, IntakeCall
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
@@ -588,9 +588,11 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 
 def _create_staff(session: Session, actor: Actor, clinic_id: int) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
-    """Staff accounts as auth.create_user makes them (row plus audit), with cached hashes."""
+    """Staff accounts as auth.create_user makes them (row plus audit), with cached hashes; also the accounts
+    demo_states.RESTING_STAFF disables or locks (with their role's password, so no hash is computed twice)."""
     users = {}
-    for username, role, display_name in STAFF:
+    resting = tuple((username, Role(role), name) for username, role, name, _state in demo_states.RESTING_STAFF)
+    for username, role, display_name in STAFF + resting:
         password = demo_password(role.value)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"demo password for {role.value} is shorter than {MIN_PASSWORD_LENGTH} characters")
@@ -747,9 +749,11 @@ def _demo_plan(session: Session, ctx: AppContext, clinician: Actor, episode: Epi
 
 
 def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episode: Episode, plan: _EpisodePlan,
-                location_id: int, now: datetime, index: int, counts: dict[str, int]) -> None:
-    """The facts staff enter on a charted episode's pages (demo_facts.py), spread by the episode's index so
-    each state shows. Skipped for a demo anchored in the future: the services refuse dates after today."""
+                location_id: int, now: datetime, index: int, counts: dict[str, int], send_later: list[int]) -> None:
+    """The facts staff enter on a charted episode's pages (demo_facts.py), and the records in the states that
+    offer their forms (demo_states.py), spread by the episode's index so each state shows. Skipped for a demo
+    anchored in the future: the services refuse dates after today. Episodes whose records requests are to be
+    sent (sending commits) are added to `send_later`."""
     if now > utcnow():
         return
     today = ctx.calendar.local_date(now)
@@ -768,11 +772,47 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
     if index % 8 == 1:
         demo_facts.trial_plan(session, ctx, clinician, episode.id, today)
         counts["trial_plans"] += 1
-    if index % 5 == 0:
-        therapist = users["therapist"]
-        counts["pt_courses"] += demo_facts.pt_course(session, ctx, (coordinator, actor_for(therapist), clinician), therapist.id, episode, today,
-                                                     certify=index % 10 == 0)
-    counts["follow_ups"] += len(demo_facts.next_visits(session, coordinator, episode, location_id, now, index))
+    if index % 5 == 0 or demo_states.chosen(demo_states.PT_EXTENSION_AWAITED, index):
+        therapist = actor_for(users["therapist"])
+        course_id = demo_facts.pt_course(session, ctx, (coordinator, therapist, clinician), users["therapist"].id, episode, today,
+                                         certify=index % 10 == 0)
+        counts["pt_courses"] += course_id is not None
+        if course_id is not None and demo_states.chosen(demo_states.PT_EXTENSION_AWAITED, index):
+            demo_states.pt_extension_awaited(session, therapist, course_id, today)
+            counts["pt_extensions_awaited"] += 1
+    visits = demo_facts.next_visits(session, coordinator, episode, location_id, now, index)
+    counts["follow_ups"] += len(visits)
+    counts["draft_notes"] += demo_states.draft_note(session, clinician, episode.id, visits, today) is not None
+    if demo_states.chosen(demo_states.OPIOID_CARE, index):
+        demo_states.opioid_care(session, ctx, clinician, episode.id, today)
+        counts["opioid_prescriptions"] += 1
+    if demo_states.chosen(demo_states.PAUSED_TAPER, index):
+        demo_states.paused_taper(session, ctx, clinician, episode.id, today)
+        counts["tapers"] += 1
+    if demo_states.chosen(demo_states.PHQ9_TO_REVIEW, index):
+        demo_states.phq9_to_review(session, ctx, actor_for(users["nurse"]), episode.id, today)
+        counts["safety_reviews_owed"] += 1
+    if demo_states.chosen(demo_states.OUTSIDE_CT_AWAITED, index) and demo_states.outside_ct_awaited(
+            session, ctx, clinician, episode.id, episode.body_region, today) and demo_states.chosen(demo_states.CT_REPORT_REQUESTED, index):
+        send_later.append(episode.id)
+
+
+def _waiting_referral_call(session: Session, ctx: AppContext, users: dict[str, User], episode: Episode, person: dict,
+                           plan: _EpisodePlan, waiting: int) -> bool:
+    """Of the referrals past the callback queue and still unbooked, the first of every ten is one the desk could
+    not reach (a letter is owed) and the second one whose screen found an emergent red flag no clinician has
+    acknowledged yet (no visit can be booked until one does). Returns whether a call was added."""
+    if waiting % 10 not in (0, 1):
+        return False
+    call = _intake_call(episode, person, plan)
+    session.add(call)
+    session.flush()
+    desk = actor_for(users["front_desk"])
+    if waiting % 10 == 0:
+        demo_states.unreachable_call(session, desk, call, ctx.settings.failed_attempts_before_letter)
+    else:
+        demo_states.emergent_screen(session, ctx, desk, call)
+    return True
 
 
 # Referrals from the last few days still sit in the callback queue.
@@ -822,11 +862,15 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
             audit.record(session, actor, "location.create", object_type="location", object_id=location.id)
             locations.append(location)
         users, logins = _create_staff(session, actor, clinic.id)
+        policy = AuthPolicy(lockout_failures=ctx.settings.lockout_failures, lockout_minutes=ctx.settings.lockout_minutes)
+        demo_states.resting_staff(session, actor_for(users["admin"]), users, policy)
         clinicians = [u for u in users.values() if u.role == Role.CLINICIAN.value]
         coordinators = [u for u in users.values() if u.role == Role.COORDINATOR.value]
 
-        episodes = booked = discharged = calls = charted = authorizations = care_plans = 0
-        facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups"), 0)
+        episodes = booked = discharged = calls = charted = authorizations = care_plans = waiting = 0
+        facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups", "draft_notes",
+                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests"), 0)
+        send_later: list[int] = []
         for plan in plans:
             location_id = locations[plan.location].id
             patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
@@ -842,6 +886,9 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                 if _is_fresh_referral(episode_plan, now):
                     session.add(_intake_call(episode, plan.patient, episode_plan))
                     calls += 1
+                elif episode_plan.first_visit_at is None and episode_plan.discharged_at is None:
+                    calls += _waiting_referral_call(session, ctx, users, episode, plan.patient, episode_plan, waiting)
+                    waiting += 1
                 if episode_plan.visits:
                     clinician = actor_for(clinicians[episode_plan.clinician])
                     exam = RADICULAR_EXAM.get(episode.body_region) if _has_workup(charted) else None
@@ -849,12 +896,15 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                     if _demo_authorization(session, ctx, actor_for(coordinators[0]), clinician, episode, episode_plan.visits[0].day, charted):
                         authorizations += 1
                     care_plans += _demo_plan(session, ctx, clinician, episode)
-                    _demo_facts(session, ctx, users, episode, episode_plan, location_id, now, charted, facts)
+                    _demo_facts(session, ctx, users, episode, episode_plan, location_id, now, charted, facts, send_later)
                     charted += 1
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
                 discharged += episode_plan.discharged_at is not None
 
+        for episode_id in send_later:  # last: sending commits what is written so far
+            demo_states.request_ct_report(session, ctx, actor_for(users["coordinator"]), episode_id, ctx.calendar.local_date(now))
+            facts["records_requests"] += len(demo_states.CT_SOURCES)
         ctx.reconcile(session, now=now)
         open_due = list(session.scalars(select(Task.due_at).where(Task.clinic_id == clinic.id, Task.status == OPEN)))
         return DemoSummary(

@@ -163,12 +163,12 @@ PT_PROTOCOLS = {"lumbar": "lumbar_stenosis_flexion", "cervical": "cervical_tract
 
 
 def pt_course(session: Session, ctx: AppContext, staff: tuple[Actor, Actor, Actor], therapist_id: int, episode: Episode,
-              today: date, certify: bool) -> bool:
+              today: date, certify: bool) -> int | None:
     """A course started five weeks ago with its authorization, a progress report last week and (for some)
-    the clinician's certification of the plan of care."""
+    the clinician's certification of the plan of care. Returns the course's id (None: no protocol for the region)."""
     protocol = PT_PROTOCOLS.get(episode.body_region)
     if protocol is None:
-        return False
+        return None
     coordinator, therapist, clinician = staff  # the coordinator starts the course; then it is on the therapist's caseload
     start = today - timedelta(weeks=5)
     course = therapy_service.create_course(session, actor=coordinator, knowledge=ctx.knowledge, episode_id=episode.id, data=CourseIn(
@@ -181,7 +181,7 @@ def pt_course(session: Session, ctx: AppContext, staff: tuple[Actor, Actor, Acto
     if certify:
         therapy_service.record_certification(session, actor=clinician, course_id=course.id,
                                              data=CertificationIn(certified_on=start + timedelta(days=3)))
-    return True
+    return course.id
 
 
 # Visits ----------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def test_phq9_item_9_opens_an_immediate_clinician_task_met_by_a_safety_assessmen
 
         (task,) = _tasks(db, "instruments.safety_review")
         assert (task.status, task.owner_role, task.due_at) == ("open", "clinician", datetime(2026, 11, 24, 15, 0))
-        assert "item phq9_9 answered 1" in task.reason and "whatever the total score" in task.reason
+        assert "item 9 answered 1" in task.reason and "phq9_9" not in task.title + task.reason and "whatever the total score" in task.reason
         assert task.evidence["instrument"] == "PHQ-9" and task.evidence["alerts"][0]["item"] == "phq9_9"
         assert task.evidence["administration_id"] == administration["id"]
 

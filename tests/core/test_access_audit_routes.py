@@ -87,7 +87,7 @@ def _add_pt_course_and_taper(ctx, coordinator, clinician):  # noqa: ANN001, ANN2
 
 
 def _add_records(ctx, client):  # noqa: ANN001, ANN202
-    """The demo sends no records requests: ask one provider for records and file what comes back."""
+    """The demo files no records that came back: ask one provider for records and file what comes back."""
     with ctx.db.session() as session:
         episode_id = session.scalars(select(Episode.id).where(Episode.status == "open").order_by(Episode.id)).first()
     provider = client.post(f"/api/episodes/{episode_id}/records/providers", json={"name": "Lakeside Imaging", "kind": "imaging_center"})

@@ -1,12 +1,20 @@
 """Every form on the staff pages refuses bad input with a message at the field and keeps what was typed.
 
-The demo clinic is walked as each staff role (tests/page_crawl.py); every POST form found on a page is
-submitted once with bad input: a marker typed into each free-text field, "abc" in number fields, 30 February
-in date fields, other required fields left empty. The answer must be the form again (422, or 409 when the
-form carries a stale version) as an HTML page that names a field with a message and still shows each marker.
-Forms whose only inputs are buttons, hidden values, choices or files have nothing typed to keep; they are
-listed for the record and skipped. Forms the demo clinic never shows (no record in the state that offers
-them) are not reached by the walk.
+The demo clinic is walked as each staff role (tests/page_crawl.py), and signed out for the sign-in page; every
+POST form found on a page is submitted once with bad input: a marker typed into each free-text field, "abc" in
+number fields, 30 February in date fields, other required fields left empty. The answer must be the form again
+(422, or 409 when the form carries a stale version) as an HTML page that names a field with a message and still
+shows each marker. Forms whose only inputs are buttons, hidden values, choices or files have nothing typed to
+keep; they are listed for the record and skipped.
+
+An element other than a form that posts its controls with htmx (hx-post: the red-flag screen's live decision)
+counts as a form of those controls. Its answer is a fragment swapped into another element, so the controls,
+and what was typed in them, stay on the page: the answer must be a 2xx fragment (htmx swaps only those) that
+says what is wrong and does not replace the controls.
+
+The walk must reach every POST page route of the app (every route not under /api that answers with a page):
+the demo clinic shows each record in the state that offers its forms. A route it never reaches fails the test
+by name, unless EXEMPT says why no page shows it and which test covers it.
 """
 
 from __future__ import annotations
@@ -18,11 +26,12 @@ from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
 
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from painpath.core.auth.roles import STAFF_ROLES
 from painpath.demo import demo_password
-from page_crawl import crawl, demo_app  # noqa: F401 - demo_app is a fixture
+from page_crawl import Crawl, crawl, demo_app  # noqa: F401 - demo_app is a fixture
 from support import sign_in
 
 FREE_TEXT = {"text", "textarea", "search", "email", "tel", "url"}
@@ -32,9 +41,15 @@ ID_IN_PATH = re.compile(r"/(\d+|[0-9a-f]{8}-[0-9a-f-]{27,})(?=/|$)")
 DOWNLOAD = re.compile(r"\.(pdf|ics|csv|json)$")
 
 
+# Kinds of page whose forms depend on each record's state, walked for every record: a visit note offers its
+# edit, sign and complete-the-visit forms only while it is a draft, and an episode has several signed notes.
+EVERY_RECORD = {"/encounters/{id}"}
+
+
 class SamePage:
     """Which links the walk may treat as one page when looking for forms: other filters or pages of one list,
-    other downloads, and past the first few, other records of one kind (their forms are the same forms)."""
+    other downloads, and past the first few, other records of one kind (their forms are the same forms), except
+    the kinds in EVERY_RECORD."""
 
     def __init__(self, records_per_kind: int = 3) -> None:
         self.records_per_kind = records_per_kind
@@ -46,7 +61,8 @@ class SamePage:
         if path not in self.keys:
             kind = "(download)" if DOWNLOAD.search(path) else pattern(path)
             self.walked[kind] += 1
-            self.keys[path] = path if self.walked[kind] <= self.records_per_kind else kind
+            alone = self.walked[kind] <= self.records_per_kind or kind in EVERY_RECORD
+            self.keys[path] = path if alone else kind
         return self.keys[path]
 
 
@@ -54,6 +70,7 @@ class SamePage:
 class Form:
     action: str
     fields: list[dict[str, str]] = field(default_factory=list)  # one dict of attributes per control
+    hx: bool = False  # an element that posts its controls with htmx and swaps the answer elsewhere
 
     @property
     def typed(self) -> list[dict[str, str]]:
@@ -61,26 +78,37 @@ class Form:
 
 
 class _Forms(HTMLParser):
-    """The POST forms of one page, each with its named controls (input, textarea, select)."""
+    """The POST forms of one page, each with its named controls (input, textarea, select), and the elements
+    that post their controls with hx-post (their controls count for them and for the form around them)."""
 
     def __init__(self, page_url: str) -> None:
         super().__init__()
         self.page_url = page_url
         self.forms: list[Form] = []
-        self._open: Form | None = None
+        self._open: list[tuple[str, int, Form]] = []  # (tag, depth of that tag when opened, form), innermost last
+        self._depth: Counter[str] = Counter()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("method", "get").lower() == "post":
-            self._open = Form(unescape(a.get("action") or self.page_url.split("?")[0]))
-            self.forms.append(self._open)
-        elif self._open is not None and tag in ("input", "textarea", "select"):
+        if tag in ("input", "textarea", "select"):
             kind = {"input": a.get("type", "text").lower()}.get(tag, tag)
-            self._open.fields.append({**a, "type": kind})
+            for _, _, form in self._open:
+                form.fields.append({**a, "type": kind})
+            return
+        self._depth[tag] += 1
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            self._opened(tag, Form(unescape(a.get("action") or self.page_url.split("?")[0])))
+        elif tag != "form" and a.get("hx-post"):
+            self._opened(tag, Form(unescape(a["hx-post"]), hx=True))
+
+    def _opened(self, tag: str, form: Form) -> None:
+        self.forms.append(form)
+        self._open.append((tag, self._depth[tag], form))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._open = None
+        if self._open and self._open[-1][:2] == (tag, self._depth[tag]):
+            self._open.pop()
+        self._depth[tag] -= 1
 
 
 def forms_on(url: str, html: str) -> list[Form]:
@@ -90,15 +118,43 @@ def forms_on(url: str, html: str) -> list[Form]:
 
 
 def pattern(action: str) -> str:
-    return ID_IN_PATH.sub("/{id}", action.split("?")[0])
+    """A page's address with its ids replaced, so the walk treats other records of one kind as one page."""
+    return ID_IN_PATH.sub("/{id}", action.split("#")[0].split("?")[0])
+
+
+def page_routes(app) -> list[APIRoute]:  # noqa: ANN001
+    """The routes a form may post to: POST, not under /api, answering with a page (no JSON response model)."""
+    return [r for r in app.routes if isinstance(r, APIRoute) and "POST" in r.methods and not r.path.startswith("/api/")
+            and r.response_model is None]
+
+
+def route_of(routes: list[APIRoute], action: str) -> str:
+    """The route path a form's action reaches ("/episodes/{episode_id}/instruments/{instrument_id}"), matched
+    as the app matches it; the action itself when no page route takes it."""
+    path = action.split("#")[0].split("?")[0]
+    return next((r.path for r in routes if r.path_regex.match(path)), path)
+
+
+# POST page routes no page of the demo clinic posts to, each with why and the test that covers it.
+EXEMPT = {
+    "/intake/calls/{call_id}/triage/preview": "the red-flag screen's live decision posts to .../triage/answers, which also saves "
+    "the answers; this route previews without saving, for callers of its own (tests/intake/test_intake_pages.py::"
+    "test_preview_fragment_shows_the_decision_and_why covers its bad input)",
+}
 
 
 REFUSED_AT_FIELD = re.compile(r'class="field has-error|class="field-error"|id="error-summary"')
+# A stale version is no one field's fault: the form's error summary says someone else changed the record first.
+REFUSED_AS_STALE = re.compile(r'class="alert alert-error" role="alert"')
 
 
 # Forms where a typed reason stands in for a choice left unmade: an extension request without its progress
 # report is valid with a stated reason, so the bad post leaves the reason empty too.
 TEXT_ALONE_IS_VALID = {"/pt-authorizations/{id}/extension-request"}
+# Forms where any words typed are a valid answer and nothing else can be wrong (filing an arrived imaging report:
+# its summary and concordance are both optional): the fault posted is a version someone else changed first, and
+# the answer (409) must still show what was typed.
+ONLY_A_STALE_VERSION_IS_WRONG = {"/imaging-studies/{id}/report"}
 
 
 def _required_choice(control: dict[str, str]) -> bool:
@@ -125,6 +181,8 @@ def bad_input(form: Form, marker: str) -> tuple[dict[str, str], list[str]]:
             data[name] = BAD_VALUE[kind]
         elif kind not in ("select", "checkbox", "radio", "submit", "button", "file", "password"):
             data[name] = control.get("value", "")  # hidden values: the CSRF token, the version read
+    if pattern(form.action) in ONLY_A_STALE_VERSION_IS_WRONG:
+        data["version"] = str(int(data["version"]) + 1)
     return data, markers
 
 
@@ -135,37 +193,63 @@ def _refusal_problem(response, markers: list[str]) -> str | None:  # noqa: ANN00
         return f"answered {response.status_code}"
     if not kind.startswith("text/html"):
         return f"answered {kind}, not a page"
-    if not REFUSED_AT_FIELD.search(response.text):
+    if not (REFUSED_AT_FIELD if response.status_code == 422 else REFUSED_AS_STALE).search(response.text):
         return "names no field"
     lost = [m for m in markers if m not in response.text]
     return f"lost what was typed: {lost}" if lost else None
 
 
+def _fragment_problem(response, form: Form) -> str | None:  # noqa: ANN001
+    """Why an htmx answer is not a fragment that says what is wrong and leaves the typed controls alone."""
+    if not 200 <= response.status_code < 300:
+        return f"answered {response.status_code}: htmx swaps only 2xx answers, so the message would not show"
+    if not response.headers.get("content-type", "").startswith("text/html") or "<html" in response.text:
+        return "answered with no fragment"
+    if 'role="alert"' not in response.text:
+        return "says nothing about the bad input"
+    replaced = [f["name"] for f in form.typed if f'name="{f["name"]}"' in response.text]
+    return f"replaces the controls typed in: {replaced}" if replaced else None
+
+
+@dataclass
+class Walk:
+    """What the walk found: routes posted to with bad input, routes whose forms take nothing typed, failures."""
+
+    routes: list[APIRoute]
+    checked: set[str] = field(default_factory=set)
+    nothing_typed: set[str] = field(default_factory=set)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def post_bad_input(self, client: TestClient, found: Crawl, who: str) -> None:
+        for url, html in found.pages.items():
+            for form in forms_on(url, html):
+                route = route_of(self.routes, form.action)
+                if route in self.checked:
+                    continue
+                if not form.typed:  # a later form of the same route may still have something typed
+                    self.nothing_typed.add(route)
+                    continue
+                self.checked.add(route)
+                data, markers = bad_input(form, "Typed-by-" + who + "-")
+                response = client.post(form.action.split("#")[0], data=data, follow_redirects=False,
+                                       headers={"HX-Request": "true"} if form.hx else {})
+                problem = _fragment_problem(response, form) if form.hx else _refusal_problem(response, markers)
+                if problem:
+                    self.failures[f"{route} (as {who}, from {url})"] = problem
+
+
 def test_every_form_refuses_bad_input_at_the_field_and_keeps_what_was_typed(demo_app):
     started = time.monotonic()
-    seen: set[str] = set()
-    checked: list[str] = []
-    nothing_typed: list[str] = []
-    failures: dict[str, str] = {}
+    walk = Walk(page_routes(demo_app))
+    with TestClient(demo_app) as client:
+        walk.post_bad_input(client, crawl(client, start="/login", same=SamePage()), "signed-out")
     for role in [r.value for r in STAFF_ROLES]:
         with TestClient(demo_app) as client:
             sign_in(client, role, demo_password(role))
-            for url, html in crawl(client, same=SamePage()).pages.items():
-                for form in forms_on(url, html):
-                    key = pattern(form.action)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    if not form.typed:
-                        nothing_typed.append(key)
-                        continue
-                    data, markers = bad_input(form, "Typed-by-" + role + "-")
-                    response = client.post(form.action.split("#")[0], data=data, follow_redirects=False)
-                    checked.append(key)
-                    problem = _refusal_problem(response, markers)
-                    if problem:
-                        failures[f"{key} (as {role}, from {url})"] = problem
-    print(f"\n{len(checked)} forms refused bad input; {len(nothing_typed)} take nothing typed: {sorted(nothing_typed)}"
-          f" ({time.monotonic() - started:.1f}s)")
-    assert len(checked) >= 30
-    assert failures == {}
+            walk.post_bad_input(client, crawl(client, same=SamePage()), role)
+    print(f"\n{len(walk.checked)} forms refused bad input; {len(walk.nothing_typed - walk.checked)} take nothing typed: "
+          f"{sorted(walk.nothing_typed - walk.checked)} ({time.monotonic() - started:.1f}s)")
+    assert walk.failures == {}
+    never_reached = {r.path for r in walk.routes} - walk.checked - walk.nothing_typed - set(EXEMPT)
+    assert not never_reached, f"no page of the demo clinic posts to these routes: {sorted(never_reached)}"
+    assert not set(EXEMPT) & (walk.checked | walk.nothing_typed), "an exempt route is reached now: drop its exemption"

@@ -11,6 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from painpath.core.auth.models import User
 from painpath.core.auth.roles import Role
 
 PAGES = ["/worklist", "/tasks/1", "/patients", "/patients/new", "/patients/1", "/episodes/1"]
@@ -112,6 +113,20 @@ def test_login_page_and_wrong_password(app, staff):
     wrong = client.post("/login", data={"username": "nurse", "password": "nope", "login_csrf": token, "next": "/"})
     assert wrong.status_code == 401
     assert 'role="alert"' in wrong.text and 'value="nurse"' in wrong.text
+
+
+def test_a_sign_in_without_a_field_is_refused_at_that_field_and_counts_no_failure(app, db, staff):
+    client = TestClient(app)
+    client.get("/login")
+    token = client.cookies.get("painpath_login_csrf")
+    no_password = client.post("/login", data={"username": "nurse", "login_csrf": token})
+    assert no_password.status_code == 422
+    assert 'id="password-error">Enter your password<' in no_password.text and 'value="nurse"' in no_password.text
+    assert "Enter your username" not in no_password.text
+    no_username = client.post("/login", data={"username": "  ", "password": "typed", "login_csrf": client.cookies.get("painpath_login_csrf")})
+    assert no_username.status_code == 422 and 'id="username-error">Enter your username<' in no_username.text
+    with db.session() as session:
+        assert session.get(User, staff["nurse"].id).failed_logins == 0
 
 
 @pytest.mark.parametrize("asset", ["/static/css/app.css", "/static/js/htmx.min.js", "/static/js/app.js", "/static/img/favicon.svg"])

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from painpath.demo import demo_password, load_demo
 from painpath.worklist.engine import registered_providers
-from painpath.worklist.links import LINKS
+from painpath.core.auth.roles import role_allows
+from painpath.worklist.links import LINKS, work_link
 from painpath.worklist.models import Task
 from support import sign_in
 
@@ -24,6 +25,14 @@ NOW = datetime(2026, 3, 4, 15, 0)
 
 def test_every_registered_provider_has_a_work_link():
     assert {p.name for p in registered_providers()} <= set(LINKS)
+
+
+def test_a_reader_who_may_not_open_the_work_page_is_linked_to_the_episode():
+    """The front desk may read an authorization task (it is on the episode) but not the case page: its link is the
+    episode; the coordinator who does the work goes to the case."""
+    task = Task(provider="authorizations", kind="authorizations.decision", key="auth:decision:case:3", evidence={"case_id": 3}, episode_id=14)
+    assert work_link(task, lambda p: role_allows("coordinator", p)).href == "/authorizations/3"
+    assert work_link(task, lambda p: role_allows("front_desk", p)).href == "/episodes/14"
 
 
 def test_every_demo_task_kind_links_to_a_page_that_opens(ctx, app):

@@ -46,16 +46,37 @@ def login_form(request: Request, next: SafeText | None = None) -> Response:
     return response
 
 
+# What a sign-in without one of its fields is told, next to that field.
+MISSING = {"username": "Enter your username", "password": "Enter your password"}
+
+
+def _login_page(request: Request, next: str, username: str, status: int, *, error: str | None = None,
+                missing: dict[str, str] | None = None) -> Response:
+    """The sign-in form again with a fresh CSRF token, the username as typed and why it was refused."""
+    token = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(
+        request, "login.html",
+        {"next": _safe_next(next), "login_csrf": token, "error": error, "missing": missing or {}, "username": username, "caller": None},
+        status_code=status,
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
 @router.post("/login", dependencies=[public()])
 def login(
     request: Request,
     ctx: AppCtx,
     session: DbSession,
-    username: Annotated[SafeText, Form()],
-    password: Annotated[str, Form()],
     login_csrf: Annotated[str, Form()],
+    username: Annotated[SafeText, Form()] = "",
+    password: Annotated[str, Form()] = "",
     next: Annotated[SafeText, Form()] = "/",
 ) -> Response:
+    # An empty field is a typing slip, not a failed sign-in: said at the field, and nothing is counted.
+    missing = {name: message for name, message in MISSING.items() if not {"username": username.strip(), "password": password}[name]}
+    if missing:
+        return _login_page(request, next, username, 422, missing=missing)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     # Compared as bytes: compare_digest refuses non-ASCII text, and a forged token may be anything.
     policy = _policy(ctx)
@@ -72,16 +93,9 @@ def login(
             error = exc.problems[0].message
             throttle.record_failure(session, address)
     if error is not None:
-        token = secrets.token_urlsafe(24)
         # The failed-attempt counter must persist even though we answer with an error page.
         session.commit()
-        response = templates.TemplateResponse(
-            request, "login.html",
-            {"next": _safe_next(next), "login_csrf": token, "error": error, "username": username, "caller": None},
-            status_code=status,
-        )
-        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
-        return response
+        return _login_page(request, next, username, status, error=error)
     token, _row = auth_service.open_session(session, user, policy)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(

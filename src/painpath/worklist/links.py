@@ -8,11 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from painpath.core.auth.roles import Permission
+
 
 @dataclass(frozen=True)
 class WorkLink:
     href: str
     label: str
+    needs: Permission | None = None  # what the page asks beyond reading the episode (a task page may be read by others)
 
 
 def _episode(section: str | None, label: str) -> Callable[[Any], WorkLink]:  # noqa: ANN401
@@ -33,7 +36,7 @@ def _authorization(task: Any) -> WorkLink:  # noqa: ANN401
     case_id = (task.evidence or {}).get("case_id")
     if case_id is None:
         return WorkLink(f"/episodes/{task.episode_id}#authorizations", "Open the episode's authorizations")
-    return WorkLink(f"/authorizations/{case_id}", "Open the authorization case")
+    return WorkLink(f"/authorizations/{case_id}", "Open the authorization case", Permission.AUTHORIZATION_READ)
 
 
 def _medication_plan(task: Any) -> WorkLink:  # noqa: ANN401
@@ -65,6 +68,10 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
 }
 
 
-def work_link(task: Any) -> WorkLink:  # noqa: ANN401 - a Task or TaskOut-like row with provider, kind, key, evidence
+def work_link(task: Any, can: Callable[[Permission], bool] | None = None) -> WorkLink:  # noqa: ANN401 - a Task or TaskOut-like row
+    """The page where `task` is done; for a reader who may not open it (`can` says no to what it needs), the episode."""
     make = LINKS.get(task.provider)
-    return make(task) if make else WorkLink(f"/episodes/{task.episode_id}", "Open the episode")
+    link = make(task) if make else WorkLink(f"/episodes/{task.episode_id}", "Open the episode")
+    if link.needs is not None and can is not None and not can(link.needs):
+        return WorkLink(f"/episodes/{task.episode_id}", "Open the episode")
+    return link

@@ -132,7 +132,7 @@ def _task_page(
     names = {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(people)))}
     problems = problems or []
     context = {
-        "caller": caller, "task": service.task_out(task, utcnow()), "patient": patient, "names": names, "work": work_link(task),
+        "caller": caller, "task": service.task_out(task, utcnow()), "patient": patient, "names": names, "work": work_link(task, caller.can),
         "closed_by": names.get(task.closed_by_id) if task.closed_by_id else None,
         "comments": service.comments(session, task=task),
         "action": action, "form": form or {}, "problems": problems, "errors": errors_by_field(problems), "labels": ACTION_LABELS,

@@ -91,7 +91,7 @@ class AlertFacts:
     patient_id: int
     instrument_name: str
     administered_at: datetime
-    alerts: tuple[dict, ...]  # [{kind, item, value, message}], safety kinds only
+    alerts: tuple[dict, ...]  # [{kind, item, item_number, value, message}], safety kinds only
     reviewed_at: datetime | None
     reviewed_by: str | None
 
@@ -108,11 +108,11 @@ def safety_findings(fact: AlertFacts, calendar: BusinessCalendar) -> list[Findin
     if fact.reviewed_at is not None:
         return [Fulfillment(key, PROVIDER, f"Safety assessment recorded by {fact.reviewed_by or 'a clinician'} {_day(calendar, fact.reviewed_at)}", fact.reviewed_at)]
     first = fact.alerts[0]
-    items = ", ".join(f"item {a['item']} answered {a['value']}" for a in fact.alerts)
+    items = ", ".join(f"{_item(a)} answered {a['value']}" for a in fact.alerts)
     return [Obligation(
         key=key, kind="instruments.safety_review", provider=PROVIDER, clinic_id=fact.clinic_id,
         episode_id=fact.episode_id, patient_id=fact.patient_id,
-        title=f"Suicide-risk assessment now: {fact.instrument_name} {first['item']} positive" if first["kind"] == "suicide_risk"
+        title=f"Suicide-risk assessment now: {fact.instrument_name} {_item(first)} positive" if first["kind"] == "suicide_risk"
         else f"Safety assessment now: {fact.instrument_name} alert",
         due_at=fact.administered_at, owner_role="clinician",
         reason=(f"{fact.instrument_name} given {_day(calendar, fact.administered_at)}: {items}. {first['message']} "
@@ -120,6 +120,11 @@ def safety_findings(fact: AlertFacts, calendar: BusinessCalendar) -> list[Findin
         evidence={"administration_id": fact.administration_id, "instrument": fact.instrument_name,
                   "alerts": [dict(a) for a in fact.alerts]},
     )]
+
+
+def _item(alert: dict) -> str:
+    """The alerting item as staff number it on the form ("item 9"); the pack's item key is not for staff."""
+    return f"item {alert['item_number']}" if alert.get("item_number") else "a safety item"
 
 
 def _day(calendar: BusinessCalendar, at: datetime) -> str:

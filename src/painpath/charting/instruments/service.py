@@ -194,6 +194,9 @@ def alert_facts(session: Session, *, knowledge, episode_ids: list[int] | None) -
         if not alerts:
             continue
         instrument = knowledge.instruments.get(row.instrument_id)
+        if instrument is not None:  # staff read "item 9", never the pack's item key
+            numbers = {item.id: position for position, item in enumerate(instrument.items, 1)}
+            alerts = [{**a, "item_number": numbers[a["item"]]} if a.get("item") in numbers else a for a in alerts]
         found.append(rules.AlertFacts(
             administration_id=row.id, clinic_id=row.clinic_id, episode_id=row.episode_id, patient_id=row.patient_id,
             instrument_name=instrument.name if instrument else row.instrument_id, administered_at=row.administered_at,

@@ -28,7 +28,7 @@ def instrument_entries(session: Session, episode: Episode, calendar: BusinessCal
         for alert in rules.safety_alerts(row.alerts):
             entries.append(TimelineEntry(
                 row.administered_at, f"instrument.alert.{alert['kind']}",
-                f"Safety alert: {name} {alert['item']} answered {alert['value']}; clinician assessment required now", "charting",
+                f"Safety alert: {alert['message']} Answered {alert['value']}; clinician assessment required now", "charting",
             ))
         if row.safety_reviewed_at is not None:
             entries.append(TimelineEntry(row.safety_reviewed_at, "instrument.safety_review", f"Safety assessment recorded after the {name} alert", "charting"))
