@@ -61,7 +61,7 @@ def evaluate(answers: Mapping[str, Answer], pack: RedFlagPack) -> TriageDecision
 
     questions = {q.id: q for q in pack.questions}
     position = {q.id: i for i, q in enumerate(pack.questions)}
-    missing = tuple(q.id for q in pack.questions if q.required and answers.get(q.id) is None and _asked(q, answers))
+    missing = tuple(q.id for q in pack.questions if q.required and answers.get(q.id) is None and is_asked(q, answers))
 
     hits: list[FlagHit] = []
     for flag in pack.flags:
@@ -106,7 +106,7 @@ def evaluate(answers: Mapping[str, Answer], pack: RedFlagPack) -> TriageDecision
         count = f"{len(missing)} required question{'s' if len(missing) != 1 else ''}"
         reasons.append(f"Incomplete — {count} not yet answered: {labels}")
     elif not hits:
-        answered = sum(1 for q in pack.questions if q.required and _asked(q, answers))
+        answered = sum(1 for q in pack.questions if q.required and is_asked(q, answers))
         reasons.append(f"Routine — no red flags: none of the answers to the {answered} red-flag questions raised one")
 
     yellow = tuple(
@@ -123,7 +123,7 @@ def evaluate(answers: Mapping[str, Answer], pack: RedFlagPack) -> TriageDecision
     )
 
 
-def _asked(question: Question, answers: Mapping[str, Answer]) -> bool:
+def is_asked(question: Question, answers: Mapping[str, Answer]) -> bool:
     """A follow-up is asked only once the answer it follows makes it apply; every other question always is."""
     return question.ask_if is None or _holds(question.ask_if, answers)[0]
 
