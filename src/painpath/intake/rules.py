@@ -244,7 +244,7 @@ def _urgent_slot(triage: TriageFacts, calendar: BusinessCalendar, base: dict, wh
     return [Obligation(
         key=key, kind="intake.urgent_slot", title="Book a same-day or next-business-day visit", owner_role="coordinator",
         due_at=due,
-        reason=f"Urgent at triage {_day(calendar, triage.decided_at)}: {why}. Book a same-day or next-business-day slot.{late}",
+        reason=f"Urgent at triage {_day(calendar, triage.decided_at)}: {why}. Book a slot today if the clinic has one, otherwise the next business day at the latest.{late}",
         evidence={"urgency": "urgent", "reasons": list(triage.reasons)},
         **base,
     )]
