@@ -83,13 +83,20 @@ def reach_caller(page: Page) -> None:
     page.wait_for_load_state("load")
 
 
-def routine_triage(page: Page, *, age: int, onset_days: int, injury: str = "No injury") -> int:
-    """No red flags: the screen answered, saved as routine; returns the episode the call opened."""
+def routine_triage(page: Page, *, age: int, onset_days: int, injury: str = "No injury", injury_days: int | None = None,
+                   imaged: str | None = None) -> int:
+    """No red flags: the screen answered, saved as routine; returns the episode the call opened. After an
+    injury the screen also asks how many days ago it happened and whether it was already imaged."""
     reach_caller(page)
     page.locator("#question-age input").fill(str(age))
     page.locator("#question-pain_onset_days input").fill(str(onset_days))
     answer_all_no(page)
     page.locator("#question-injury").get_by_label(injury).check()
+    if injury_days is not None:
+        page.locator("#question-injury_days_ago input").fill(str(injury_days))
+        page.locator("#question-injury_days_ago input").dispatch_event("change")
+    if imaged is not None:
+        page.locator("#question-injury_imaged").get_by_label(imaged).check()
     expect(decision(page)).to_contain_text("Routine")
     page.get_by_role("button", name="Save triage").click()
     expect(page.locator("#triage-outcome")).to_contain_text("Book the first visit")

@@ -127,7 +127,7 @@ def test_j8_urgent_fever_in_a_person_who_injects_drugs_is_seen_by_the_next_busin
     page.locator("#question-pain_onset_days input").fill("5")
     answer_all_no(page, except_ids={"fever", "injects_drugs"})
     page.locator("#question-injury").get_by_label("No injury").check()
-    expect(decision(page)).to_contain_text("24 of 26")
+    expect(decision(page)).to_contain_text("28 of 30")
     question(page, re.compile("^Have you had a fever")).get_by_label("Yes", exact=True).check()
     question(page, re.compile("^Do you inject drugs")).get_by_label("Yes", exact=True).check()
     expect(decision(page)).to_contain_text("Urgent")
@@ -198,7 +198,7 @@ def test_j8_routine_callback_first_visit_with_an_app_and_records_the_same_day(pa
     page.locator("#question-age input").fill("56")
     page.locator("#question-pain_onset_days input").fill("90")
     answer_all_no(page, except_ids={"foot_drop"})
-    expect(decision(page)).to_contain_text("24 of 26")
+    expect(decision(page)).to_contain_text("28 of 30")
     response = page.request.post(f"{call_url}/triage", form={
         "csrf_token": page.locator('meta[name="csrf-token"]').get_attribute("content"), "q-age": "56",
     })

@@ -53,8 +53,10 @@ def _intake_call(page: Page) -> int:
     new_call(page, caller="Marco Reyes", given="Marco", family="Reyes", born="1981-09-14", sex="male", phone="555-0117",
              reason="Neck and right arm pain since slipping off the bottom rungs of a ladder, thumb numbness",
              where="neck, right arm, right thumb", payer="bcbs_commercial", member_id="XBM884211907", region="cervical")
-    # A slip from the bottom rungs is a fall from about standing height: the screen's "minor" injury.
-    return routine_triage(page, age=44, onset_days=21, injury="Minor: a fall from standing height, lifting or twisting")
+    # A ladder fall three weeks ago that his PCP has already imaged (the MRI shows foraminal stenosis, nothing
+    # broken): an injury imaged and cleared does not escalate on its own, so the caller stays routine.
+    return routine_triage(page, age=44, onset_days=21, injury="Major: a vehicle crash or a fall from a height", injury_days=21,
+                          imaged="Yes, and told nothing was broken")
 
 
 def _records_requested(page: Page, episode_id: int) -> None:

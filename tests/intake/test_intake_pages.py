@@ -39,12 +39,13 @@ def csrf_of(html: str) -> str:
 
 
 def all_no(ctx, **overrides: str) -> dict[str, str]:  # noqa: ANN001
-    """A complete screen with no red flag: every yes/no a no, numbers that raise nothing, no injury."""
+    """A complete screen with no red flag: every yes/no a no, numbers that raise nothing, no injury (so the
+    injury's follow-ups are not asked)."""
     answers = {}
     for q in ctx.knowledge.red_flags.questions:
         if q.kind == "yes_no":
             answers[f"q-{q.id}"] = "no"
-        elif q.kind == "choice":
+        elif q.kind == "choice" and q.ask_if is None:
             answers[f"q-{q.id}"] = "none"
     answers.update({"q-age": "44", "q-pain_onset_days": "90"})
     answers.update({f"q-{k}": v for k, v in overrides.items()})
@@ -208,10 +209,17 @@ def test_preview_fragment_shows_the_decision_and_why(desk, call, ctx):
     assert "formnovalidate" in emergent.text  # an emergent screen is saved without the rest
 
     incomplete = desk.post(url, data={"csrf_token": token, "q-fever": "no"}, headers=headers)
-    assert "Not decided yet" in incomplete.text and "1 of 26" in incomplete.text
+    assert "Not decided yet" in incomplete.text and "1 of 30" in incomplete.text
 
     urgent = desk.post(url, data={"csrf_token": token, **all_no(ctx, fever="yes", injects_drugs="yes")}, headers=headers)
     assert "Urgent" in urgent.text and "injects drugs" in urgent.text and "Spinal infection" in urgent.text
+
+    review = desk.post(url, data={"csrf_token": token, **all_no(ctx, night_pain="yes")}, headers=headers)
+    assert "Clinician review: book the first visit as usual" in review.text and "Spinal malignancy" in review.text
+    assert "RF-" not in review.text and 'data-urgency="review"' in review.text  # plain words, no pack ids
+
+    injured = desk.post(url, data={"csrf_token": token, **all_no(ctx, injury="major")}, headers=headers)
+    assert "Not decided yet" in injured.text and "30 of 32" in injured.text  # the two follow-ups now apply
 
     routine = desk.post(url, data={"csrf_token": token, **all_no(ctx, compensation_claim="yes")}, headers=headers)
     assert "Routine" in routine.text and "No red flags" in routine.text and "Compensation" in routine.text
@@ -259,6 +267,64 @@ def test_an_urgent_call_presets_an_urgent_visit(desk, call, ctx):
     html = desk.get(url).text
     assert "Book a same-day or next-business-day visit" in html
     assert re.search(r'<option value="urgent" selected', html)
+
+
+ASAS_YES = {"ibp_onset_before_40": "yes", "ibp_insidious_onset": "yes", "ibp_better_with_exercise": "yes",
+            "ibp_not_better_with_rest": "yes"}
+
+
+def test_the_screen_asks_the_injury_follow_ups_and_the_asas_questions(desk, call):
+    html = desk.get(f"/intake/calls/{call['id']}").text
+    for text in ("How many days ago did the injury happen?", "Has the injury already had an X-ray, CT or MRI scan?",
+                 "Yes, and told nothing was broken", "Did your back pain first start before you were 40 years old?",
+                 "Does the back pain wake you at night and then get better once you get up and move about?"):
+        assert text in html, text
+    # The follow-ups are not marked required in the browser: they apply only after an injury.
+    imaged = html.split('id="question-injury_imaged"')[1].split('id="question-')[0]
+    assert " required" not in imaged
+    assert ">Inflammatory back pain</h3>" in html
+
+
+def test_an_injury_already_imaged_and_cleared_is_routine(desk, call, ctx):
+    url = f"/intake/calls/{call['id']}"
+    token = csrf_of(desk.get(url).text)
+    answers = all_no(ctx, injury="major", injury_days_ago="21", injury_imaged="cleared")
+    saved = desk.post(f"{url}/triage", data={"csrf_token": token, **answers}, follow_redirects=False)
+    assert saved.status_code == 303
+    html = desk.get(url).text
+    assert "Book the first visit" in html and "Clinician review" not in html
+    assert "Yes, and told nothing was broken" in html  # the answers given, in words
+
+
+def test_the_asas_pattern_routes_to_rheumatology_and_a_clinician_records_the_review(desk, client_for, call, ctx):
+    url = f"/intake/calls/{call['id']}"
+    token = csrf_of(desk.get(url).text)
+    saved = desk.post(f"{url}/triage", data={"csrf_token": token, **all_no(ctx, **ASAS_YES)}, follow_redirects=False)
+    assert saved.status_code == 303
+    html = desk.get(url).text
+    assert 'id="triage-outcome"' in html and "Clinician review" in html and "Book the first visit" in html
+    assert "Refer to rheumatology." in html and "Not a cancer work-up" in html
+    assert "Spinal malignancy" not in html and "RF-" not in html
+    assert 'id="waiting-review"' in html and 'id="record-review"' not in html  # the front desk does not review
+    assert re.search(r'<option value="new_patient" selected', html)  # the routine booking stands
+
+    clinician = form_client(client_for("clinician"))
+    page = clinician.get(url).text
+    assert 'id="record-review"' in page and "Record the clinician review" in page
+    action = re.search(r'action="(/triage/\d+/acknowledge)"', page).group(1)
+    done = clinician.post(action, data={"csrf_token": csrf_of(page), "note": "Referral to rheumatology sent", "next": url},
+                          follow_redirects=False)
+    assert done.status_code == 303
+    html = desk.get(url).text
+    assert 'id="reviewed"' in html and "Referral to rheumatology sent" in html and 'id="record-review"' not in html
+
+
+def test_a_routine_decision_has_nothing_to_review(desk, client_for, call, ctx):
+    url = f"/intake/calls/{call['id']}"
+    token = csrf_of(desk.get(url).text)
+    desk.post(f"{url}/triage", data={"csrf_token": token, **all_no(ctx)})
+    clinician = form_client(client_for("clinician"))
+    assert 'id="record-review"' not in clinician.get(url).text
 
 
 # Emergent: the hard stop -----------------------------------------------------------------------

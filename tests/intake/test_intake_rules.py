@@ -1,4 +1,5 @@
-"""Pure intake rules with plain data: callback, triage deadline, letter, emergent acknowledgement, urgent slot."""
+"""Pure intake rules with plain data: callback, triage deadline, letter, emergent acknowledgement, urgent slot,
+clinician review and referral."""
 
 from datetime import datetime
 
@@ -116,6 +117,32 @@ def test_urgent_opens_a_clinician_review_due_the_same_business_day():
 
 def test_routine_owes_nothing_here():
     assert triage_findings(triage(urgency="routine"), CAL) == []
+
+
+def test_a_review_owes_a_clinician_look_by_the_end_of_the_next_business_day_and_no_slot():
+    """Decided Wed 23 Dec: the review is due at the end of Thu 24 Dec in Chicago; no urgent slot is owed."""
+    (review,) = triage_findings(triage(urgency="review", reasons=("Clinician review — ...: age 75",)), CAL)
+    assert isinstance(review, Obligation) and review.kind == "intake.clinician_review" and review.owner_role == "clinician"
+    assert review.due_at == datetime(2026, 12, 25, 5, 59, 59)
+    assert "not urgent" in review.reason and "age 75" in review.reason
+    (two_days,) = triage_findings(triage(urgency="review"), CAL, review_business_days=2)
+    assert two_days.due_at == datetime(2026, 12, 29, 5, 59, 59)  # Thu 24, then Mon 28 (Christmas is closed)
+    (done,) = triage_findings(triage(urgency="review", acknowledged_at=datetime(2026, 12, 23, 22), acknowledged_by="Dr. Raman"), CAL)
+    assert isinstance(done, Fulfillment) and done.met_by.startswith("Reviewed by Dr. Raman")
+    (seen,) = triage_findings(triage(urgency="review", attended_after=datetime(2026, 12, 24, 15)), CAL)
+    assert isinstance(seen, Fulfillment) and seen.met_by.startswith("Patient seen")
+
+
+def test_a_referral_is_owed_alongside_the_review_and_met_by_the_recorded_review():
+    review, referral = triage_findings(triage(urgency="review", referrals=("rheumatology",)), CAL)
+    assert review.kind == "intake.clinician_review"
+    assert isinstance(referral, Obligation) and (referral.kind, referral.title) == ("intake.referral", "Refer to rheumatology")
+    assert referral.key == "intake:referral:5:rheumatology" and referral.owner_role == "clinician"
+    reviewed = triage(urgency="review", referrals=("rheumatology",), acknowledged_at=datetime(2026, 12, 23, 22), acknowledged_by="Dr. Raman")
+    assert all(isinstance(f, Fulfillment) for f in triage_findings(reviewed, CAL))
+    # An urgent decision with the same pattern owes its slot, its same-day review and the referral.
+    kinds = {f.key.split(":")[1] for f in triage_findings(triage(urgency="urgent", referrals=("rheumatology",)), CAL)}
+    assert kinds == {"urgent-review", "urgent-slot", "referral"}
 
 
 def test_records_are_due_the_same_business_day_or_the_next_one_after_a_weekend():

@@ -88,6 +88,42 @@ def test_urgent_triage_opens_a_clinician_task_due_the_same_business_day(client_f
         assert review.due_at == ctx.calendar.end_of_local_day_utc(ctx.calendar.local_date(MONDAY.replace(tzinfo=None)))
 
 
+def test_a_low_specificity_flag_opens_a_clinician_review_and_keeps_the_first_visit(client_for, ctx, db):
+    """Issue 13: age over 70 alone is a review, not an urgent slot. The ASAS pattern adds a rheumatology referral."""
+    ctx.settings.session_hours = 24 * 30
+    with time_machine.travel(MONDAY, tick=False):
+        desk = client_for("front_desk")
+        call = desk.post("/api/intake/calls", json=CALL).json()
+        from test_journey_j8 import safe_answers
+
+        asas = {k: True for k in ("ibp_onset_before_40", "ibp_insidious_onset", "ibp_better_with_exercise", "ibp_not_better_with_rest")}
+        saved = desk.post(f"/api/intake/calls/{call['id']}/triage", json={"answers": {**safe_answers(ctx), "age": 75, **asas}})
+        assert saved.json()["urgency"] == "review", saved.text
+        assert _tasks(db, "intake.urgent_slot") == [] and _tasks(db, "intake.urgent_review") == []
+        (review,) = _tasks(db, "intake.clinician_review")
+        (referral,) = _tasks(db, "intake.referral")
+        assert (review.status, review.owner_role, referral.title) == ("open", "clinician", "Refer to rheumatology")
+        assert review.due_at == ctx.calendar.due_after_business_days(MONDAY.replace(tzinfo=None), 1)
+        assert [t.status for t in _tasks(db, "first_visit.book")] == ["open"]  # the routine booking stands
+
+        assert desk.post(f"/api/triage/{saved.json()['id']}/acknowledge", json={"note": "Front desk cannot"}).status_code == 403
+        done = client_for("clinician").post(f"/api/triage/{saved.json()['id']}/acknowledge", json={"note": "Rheumatology referral sent"})
+        assert done.status_code == 200, done.text
+        assert [t.status for t in _tasks(db, "intake.clinician_review") + _tasks(db, "intake.referral")] == ["met", "met"]
+
+
+def test_a_routine_or_urgent_decision_without_a_referral_has_nothing_to_record(client_for, ctx, db):
+    with time_machine.travel(MONDAY, tick=False):
+        desk = client_for("front_desk")
+        call = desk.post("/api/intake/calls", json=CALL).json()
+        from test_journey_j8 import safe_answers
+
+        saved = desk.post(f"/api/intake/calls/{call['id']}/triage", json={"answers": safe_answers(ctx)})
+        assert saved.json()["urgency"] == "routine"
+        refused = client_for("clinician").post(f"/api/triage/{saved.json()['id']}/acknowledge", json={"note": "Nothing to do"})
+        assert refused.status_code == 409
+
+
 def test_an_emergent_answer_alerts_a_clinician_before_the_screen_is_saved(client_for, ctx, db):
     with time_machine.travel(MONDAY, tick=False):
         desk = client_for("front_desk")

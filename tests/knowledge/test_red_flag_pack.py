@@ -1,4 +1,5 @@
-"""The shipped red-flag pack loads, carries table 3.1 and 3.2 with their sources, and a bad one is refused."""
+"""The shipped red-flag pack loads, carries table 3.1 and 3.2 with their sources and the calibration of
+wave2.md (every rule sourced), and a bad one is refused."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ TABLE_3_1 = {
     "RF-INFECT": "urgent",
     "RF-FX": "urgent",
     "RF-VASC": "emergent",
-    "RF-INFLAM": "routine",
+    "RF-INFLAM": "review",  # table "ROUTINE (rheumatology)": a clinician review that makes the referral
 }
-UNSOURCED_ROWS = {"RF-MSCC", "RF-VASC", "RF-INFLAM"}  # tagged [K] in the table
+UNSOURCED_ROWS = {"RF-MSCC", "RF-VASC"}  # tagged [K] in the table; RF-INFLAM now cites ASAS (Sieper 2009) [V]
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +51,10 @@ def _sourced_items(pack: RedFlagPack) -> list[tuple[str, Any]]:
     for flag in pack.flags:
         items.append((flag.id, flag))
         for i, rule in enumerate(flag.rules):
-            if rule.source is not None:
-                items.append((f"{flag.id}.rules[{i}]", rule))
+            items.append((f"{flag.id}.rules[{i}]", rule))
             items += [(f"{flag.id}.rules[{i}].{leaf.question}", leaf) for leaf in _leaves(rule.when) if leaf.source]
     items += [(f"yellow {y.code}", y) for y in pack.yellow_flags]
-    items += [(f"routing.{u}", pack.routing.for_urgency(u)) for u in ("emergent", "urgent", "routine", "incomplete")]
+    items += [(f"routing.{u}", pack.routing.for_urgency(u)) for u in ("emergent", "urgent", "review", "routine", "incomplete")]
     return items
 
 
@@ -74,7 +74,25 @@ def test_every_row_of_table_3_1_is_a_flag_with_a_source(pack: RedFlagPack) -> No
         assert flag.source.strip() and flag.action.strip() and flag.rules, flag.id
     assert "bestpractice.bmj.com/topics/en-gb/3000164" in pack.flag("RF-CES").source
     assert "NBK52120/table/A34364" in pack.flag("RF-INFECT").source
+    assert "Sieper" in pack.flag("RF-INFLAM").source and pack.flag("RF-INFLAM").referral_to == "rheumatology"
 
+
+def test_every_rule_cites_its_source(pack: RedFlagPack) -> None:
+    for flag in pack.flags:
+        for i, rule in enumerate(flag.rules):
+            assert rule.source.strip() and rule.evidence, f"{flag.id}.rules[{i}]"
+            assert rule.verified == (rule.evidence in ("R", "V")), f"{flag.id}.rules[{i}]: only R and V are verified"
+
+
+def test_the_calibration_sources_are_cited(pack: RedFlagPack) -> None:
+    """The single-flag review rules cite the accuracy studies; the combinations cite the guidance."""
+    sources = " ".join(rule.source for flag in pack.flags for rule in flag.rules)
+    for reference in ("Henschke", "Downie", "BMJ 2013", "Chou R", "Sieper"):
+        assert reference in sources, reference
+    for flag in pack.flags:
+        for rule in flag.rules:
+            if rule.urgency == "review" and flag.id != "RF-INFLAM":
+                assert "Downie" in rule.source, flag.id
 
 def test_unconfirmed_items_are_not_marked_verified(pack: RedFlagPack) -> None:
     items = _sourced_items(pack)
@@ -95,15 +113,35 @@ def test_every_numeric_threshold_carries_its_source(pack: RedFlagPack) -> None:
     assert {(flag_id, leaf.question, leaf.at_least, leaf.at_most) for flag_id, leaf in thresholds} == {
         ("RF-MALIG", "age", 51, None),  # age > 50
         ("RF-MALIG", "pain_onset_days", None, 13),  # new: < 14 days
+        ("RF-MALIG", "pain_onset_days", None, 90),  # known cancer with new pain: not yet chronic
         ("RF-FX", "age", 71, None),  # age > 70
-        ("RF-INFLAM", "age", None, 44),  # age < 45
+        ("RF-FX", "injury_days_ago", None, 13),  # a recent injury: < 14 days
     }
     assert all(leaf.source and leaf.evidence for _, leaf in thresholds)
+    # Numbers without a confirmed public source are not marked verified.
+    assert not any(leaf.verified for _, leaf in thresholds if leaf.at_most in (13, 90))
+
+
+def _counts(condition: Condition) -> Iterator[Condition]:
+    if condition.operator == "min_count":
+        yield condition
+    for child in condition.children:
+        yield from _counts(child)
+
+
+def test_every_count_carries_its_source(pack: RedFlagPack) -> None:
+    counts = {(flag.id, c.min_count, len(c.of or [])): c for flag in pack.flags for rule in flag.rules for c in _counts(rule.when)}
+    assert set(counts) == {("RF-MALIG", 3, 4), ("RF-INFLAM", 4, 5)}
+    asas = counts[("RF-INFLAM", 4, 5)]
+    assert "Sieper" in (asas.source or "") and asas.verified  # ASAS >= 4 of 5 [V]
+    assert not counts[("RF-MALIG", 3, 4)].verified  # "multiple risk factors" as three: our reading [K]
 
 
 def test_every_question_a_rule_uses_exists_and_is_required(pack: RedFlagPack) -> None:
     used = {leaf.question for flag in pack.flags for rule in flag.rules for leaf in _leaves(rule.when)}
     assert all(pack.question(qid).required for qid in used)
+    # The injury follow-ups are required once there is an injury, and only then.
+    assert {q.id for q in pack.questions if q.ask_if is not None} == {"injury_days_ago", "injury_imaged"}
     # The optional questions are the yellow-flag ones, and no red flag depends on them.
     optional = {q.id for q in pack.questions if not q.required}
     assert optional == {qid for y in pack.yellow_flags for qid in y.questions}
@@ -117,7 +155,8 @@ def test_questions_follow_the_phone_call(pack: RedFlagPack) -> None:
             sections.append(q.section)
     # Each section is asked in one go, the emergencies (bladder, bowel, nerves) before the rest.
     assert sections == [
-        "About the pain", "Bladder and bowel", "Nerves", "Cancer", "Infection", "Injury", "Other", "Work and recovery"
+        "About the pain", "Bladder and bowel", "Nerves", "Cancer", "Infection", "Injury", "Other", "Inflammatory back pain",
+        "Work and recovery",
     ]
     assert pack.questions[0].id == "age"
     bladder = pack.question("bladder_dysfunction")
@@ -131,10 +170,13 @@ def test_the_issue_needs_these_questions(pack: RedFlagPack) -> None:
         "age", "pain_onset_days", "bladder_dysfunction", "bowel_incontinence", "saddle_numbness", "both_legs",
         "sexual_dysfunction", "weakness_getting_worse", "foot_drop", "cancer_history", "weight_loss", "night_pain",
         "no_improvement", "fever", "injects_drugs", "immunosuppressed", "recent_infection", "recent_spinal_procedure",
-        "injury", "osteoporosis", "long_term_steroids", "tearing_pain", "abdominal_pulsing_lump", "morning_stiffness",
+        "injury", "injury_days_ago", "injury_imaged", "osteoporosis", "long_term_steroids", "tearing_pain",
+        "abdominal_pulsing_lump", "ibp_onset_before_40", "ibp_insidious_onset", "ibp_better_with_exercise",
+        "ibp_not_better_with_rest", "ibp_night_pain_eases_on_rising",
     } <= ids
     assert pack.question("age").kind == "number" and (pack.question("age").min, pack.question("age").max) == (0, 120)
     assert [o.value for o in pack.question("injury").options or []] == ["none", "minor", "major"]
+    assert [o.value for o in pack.question("injury_imaged").options or []] == ["not_imaged", "cleared", "fracture"]
 
 
 def test_yellow_flags_are_table_3_2(pack: RedFlagPack) -> None:
@@ -145,14 +187,18 @@ def test_yellow_flags_are_table_3_2(pack: RedFlagPack) -> None:
 
 
 def test_routing_per_urgency(pack: RedFlagPack) -> None:
-    emergent, urgent, routine = pack.routing.emergent, pack.routing.urgent, pack.routing.routine
+    emergent, urgent, routine, review = pack.routing.emergent, pack.routing.urgent, pack.routing.routine, pack.routing.review
     assert emergent.hard_stop and emergent.clinician_acknowledgement and not emergent.offer_booking
     assert "emergency department now" in emergent.instruction
     assert urgent.due_within is not None
     assert (urgent.due_within.amount, urgent.due_within.unit) == (1, "business_days")
+    assert "today if the clinic has a slot" in urgent.label and "today if the clinic has one" in urgent.instruction
     assert routine.first_visit_with == "advanced practice provider" and routine.offer_booking
+    # A review keeps the routine booking: never a hard stop, never an urgent slot.
+    assert review.offer_booking and not review.hard_stop and review.first_visit_with == "advanced practice provider"
+    assert review.due_within is not None and (review.due_within.amount, review.due_within.unit) == (1, "business_days")
     assert not pack.routing.incomplete.offer_booking
-    assert all(pack.routing.for_urgency(u).source for u in ("emergent", "urgent", "routine", "incomplete"))
+    assert all(pack.routing.for_urgency(u).source for u in ("emergent", "urgent", "review", "routine", "incomplete"))
 
 
 # --- bad packs: refused with the file and the path inside it
@@ -205,8 +251,8 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ),
     (
         "K threshold marked verified",
-        lambda d: _flag(d, "RF-MALIG")["rules"][0]["when"]["any_of"][4]["all_of"][1].update(verified=True),
-        "flags[3].rules[0].when.any_of[4].all_of[1]",
+        lambda d: _flag(d, "RF-MALIG")["rules"][2]["when"]["any_of"][4]["all_of"][1].update(verified=True),
+        "flags[3].rules[2].when.any_of[4].all_of[1]",
         "evidence K",
     ),
     (
@@ -221,7 +267,7 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "unknown urgency",
         lambda d: _flag(d, "RF-VASC")["rules"][0].update(urgency="soon"),
         "flags[6].rules[0].urgency",
-        "'emergent', 'urgent' or 'routine'",
+        "'emergent', 'urgent', 'review' or 'routine'",
     ),
     (
         "headline urgency no rule has",
@@ -256,27 +302,63 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ),
     (
         "threshold without a source",
-        lambda d: _flag(d, "RF-INFLAM")["rules"][0]["when"]["all_of"][0].pop("source"),
-        "flags[7].rules[0].when.all_of[0]",
+        lambda d: _flag(d, "RF-FX")["rules"][0]["when"]["all_of"][2].pop("source"),
+        "flags[5].rules[0].when.all_of[2]",
         "needs its source",
     ),
     (
         "threshold on a yes/no question",
-        lambda d: _flag(d, "RF-INFLAM")["rules"][0]["when"]["all_of"][0].update(question="fever"),
-        "flags[7].rules[0].when.all_of[0].at_most",
+        lambda d: _flag(d, "RF-FX")["rules"][0]["when"]["all_of"][2].update(question="fever"),
+        "flags[5].rules[0].when.all_of[2].at_most",
         "'fever' is a yes_no question",
     ),
     (
         "threshold outside the question's range",
-        lambda d: _flag(d, "RF-INFLAM")["rules"][0]["when"]["all_of"][0].update(at_most=400),
-        "flags[7].rules[0].when.all_of[0].at_most",
-        "0 to 120",
+        lambda d: _flag(d, "RF-FX")["rules"][0]["when"]["all_of"][2].update(at_most=40000),
+        "flags[5].rules[0].when.all_of[2].at_most",
+        "0 to 36500",
     ),
     (
         "choice option that does not exist",
-        lambda d: _flag(d, "RF-FX")["rules"][0]["when"].update({"is": "catastrophic"}),
-        "flags[5].rules[0].when.is",
+        lambda d: _flag(d, "RF-FX")["rules"][0]["when"]["all_of"][0].update({"is": "catastrophic"}),
+        "flags[5].rules[0].when.all_of[0].is",
         "not an option of 'injury'",
+    ),
+    (
+        "count larger than its list",
+        lambda d: _flag(d, "RF-INFLAM")["rules"][0]["when"].update(min_count=6),
+        "flags[7].rules[0].when",
+        "more than the 5 conditions",
+    ),
+    (
+        "count without a source",
+        lambda d: _flag(d, "RF-INFLAM")["rules"][0]["when"].pop("source"),
+        "flags[7].rules[0].when",
+        "needs its source",
+    ),
+    (
+        "count without its list",
+        lambda d: _flag(d, "RF-INFLAM")["rules"][0]["when"].pop("of"),
+        "flags[7].rules[0].when",
+        "min_count and of go together",
+    ),
+    (
+        "rule without a source",
+        lambda d: _flag(d, "RF-VASC")["rules"][0].pop("source"),
+        "flags[6].rules[0].source",
+        "Field required",
+    ),
+    (
+        "follow-up asked before the answer it follows",
+        lambda d: _question(d, "injury_imaged").update(ask_if={"question": "osteoporosis", "is": True}),
+        "questions[22].ask_if.question",
+        "must be asked before 'injury_imaged'",
+    ),
+    (
+        "review routing that stops the booking",
+        lambda d: d["routing"]["review"].update(offer_booking=False),
+        "routing",
+        "review routing keeps the routine booking",
     ),
     (
         "condition with two operators",

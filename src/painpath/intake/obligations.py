@@ -25,8 +25,10 @@ class IntakeProvider:
         found: list[Finding] = []
         for call in service.call_facts(session, episode_ids=ids):
             found.extend(rules.call_findings(call, targets, context.calendar))
+        review = context.knowledge.red_flags.routing.review.due_within
+        review_days = review.amount if review is not None and review.unit == "business_days" else 1
         for decision in service.triage_facts(session, episode_ids=ids):
-            found.extend(rules.triage_findings(decision, context.calendar))
+            found.extend(rules.triage_findings(decision, context.calendar, review_days))
         for screen in partial_screen.partial_facts(session, episode_ids=ids):
             found.extend(rules.partial_screen_findings(screen, context.calendar))
         return found

@@ -30,7 +30,7 @@ from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
 from painpath.core.validation import DbId
-from painpath.intake import partial_screen, rules, service, visit_rules
+from painpath.intake import partial_screen, rules, service, triage, visit_rules
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.schemas import AcknowledgeIn, AppointmentIn, AttemptIn, CallIn, LetterIn
 from painpath.patients import pages as patient_pages
@@ -97,6 +97,7 @@ STATUS_WORDS = {
 URGENCY_WORDS = {
     "emergent": "Emergent",
     "urgent": "Urgent",
+    "review": "Clinician review",
     "routine": "Routine",
     "incomplete": "Not decided yet",
 }
@@ -104,6 +105,7 @@ URGENCY_WORDS = {
 BOOKING_PRESETS = {
     "emergent": {"visit_type": "urgent", "provider_type": "physician"},
     "urgent": {"visit_type": "urgent", "provider_type": "physician"},
+    "review": {"visit_type": "new_patient", "provider_type": "app"},  # a review keeps the routine booking
     "routine": {"visit_type": "new_patient", "provider_type": "app"},
 }
 
@@ -352,7 +354,8 @@ def _decide(knowledge, answers: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN0
     pack = knowledge.red_flags
     return {
         "decision": decision, "answer_problems": problems, "preset": BOOKING_PRESETS.get(decision.urgency),
-        "total_required": sum(1 for q in pack.questions if q.required), "yellow_defs": _yellow_defs(knowledge),
+        "total_required": sum(1 for q in pack.questions if q.required and triage.is_asked(q, answers)),
+        "yellow_defs": _yellow_defs(knowledge),
     }
 
 
@@ -429,6 +432,9 @@ def _triage_context(session: Session, ctx: AppContext, episode, latest: Triage |
         "outcome": {
             "due": _routing_due(ctx, routing, latest.decided_at),
             "t": latest, "stop": stop, "booked": booked, "episode_id": episode.id, "call_href": call_href,
+            # A clinician records the review of a low-specificity flag, and any referral, with a note.
+            "review_open": latest.urgency != "emergent" and service.needs_clinician_record(latest) and latest.acknowledged_at is None,
+            "referrals": service.referrals_of(latest),
             "people": _user_names(session, [latest.decided_by_id, latest.acknowledged_by_id]),
             "routing": routing,
             "yellow_defs": _yellow_defs(ctx.knowledge),

@@ -54,6 +54,8 @@ class TriageFacts:
     first_booking_after: tuple[datetime, datetime] | None
     # When the patient first attended a visit (checked in) after the decision.
     attended_after: datetime | None = None
+    # Specialties the raised flags route to ("rheumatology"), in flag order.
+    referrals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,10 +152,13 @@ def _records_findings(call: CallFacts, calendar: BusinessCalendar, base: dict) -
     )]
 
 
-def triage_findings(triage: TriageFacts, calendar: BusinessCalendar) -> list[Finding]:
-    """Routing owes work: an emergent decision needs a clinician's acknowledgement; an urgent one a slot by next business day."""
+def triage_findings(triage: TriageFacts, calendar: BusinessCalendar, review_business_days: int = 1) -> list[Finding]:
+    """Routing owes work: an emergent decision needs a clinician's acknowledgement; an urgent one a clinician today
+    and a slot by the next business day; a review a clinician's look within `review_business_days` (the pack's
+    review routing); a referral the clinician's referral in the same window."""
     base = dict(provider=PROVIDER, clinic_id=triage.clinic_id, episode_id=triage.episode_id, patient_id=triage.patient_id)
     why = "; ".join(triage.reasons)
+    referrals = [_referral(triage, calendar, base, why, to, review_business_days) for to in triage.referrals]
     if triage.urgency == "emergent":
         key = f"intake:emergent-ack:{triage.triage_id}"
         if triage.acknowledged_at is not None:
@@ -166,8 +171,50 @@ def triage_findings(triage: TriageFacts, calendar: BusinessCalendar) -> list[Fin
             **base,
         )]
     if triage.urgency == "urgent":
-        return [_urgent_review(triage, calendar, base, why), *_urgent_slot(triage, calendar, base, why)]
-    return []
+        return [_urgent_review(triage, calendar, base, why), *_urgent_slot(triage, calendar, base, why), *referrals]
+    if triage.urgency == "review":
+        return [_clinician_review(triage, calendar, base, why, review_business_days), *referrals]
+    return referrals
+
+
+def _reviewed(triage: TriageFacts, calendar: BusinessCalendar, key: str) -> Fulfillment | None:
+    """A clinician's recorded review (the triage's acknowledgement, with its note) meets the review and its referrals."""
+    if triage.acknowledged_at is None:
+        return None
+    return Fulfillment(key, PROVIDER, f"Reviewed by {triage.acknowledged_by} {_day(calendar, triage.acknowledged_at)}", triage.acknowledged_at)
+
+
+def _clinician_review(triage: TriageFacts, calendar: BusinessCalendar, base: dict, why: str, business_days: int) -> Finding:
+    """A low-specificity red flag: the routine booking stands and a clinician looks at the answers."""
+    key = f"intake:clinician-review:{triage.triage_id}"
+    met = _reviewed(triage, calendar, key)
+    if met is not None:
+        return met
+    if triage.attended_after is not None:
+        return Fulfillment(key, PROVIDER, f"Patient seen {_day(calendar, triage.attended_after)}", triage.attended_after)
+    return Obligation(
+        key=key, kind="intake.clinician_review", title="Review the red-flag answers", owner_role="clinician",
+        due_at=calendar.due_after_business_days(triage.decided_at, business_days),
+        reason=(f"Clinician review at triage {_day(calendar, triage.decided_at)}: {why}. On its own this is not urgent; "
+                "a clinician reviews the answers and decides whether anything more is needed."),
+        evidence={"urgency": "review", "reasons": list(triage.reasons)},
+        **base,
+    )
+
+
+def _referral(triage: TriageFacts, calendar: BusinessCalendar, base: dict, why: str, to: str, business_days: int) -> Finding:
+    """A flag that routes to a specialty: the clinician makes the referral (recorded with the review note)."""
+    key = f"intake:referral:{triage.triage_id}:{to}"
+    met = _reviewed(triage, calendar, key)
+    if met is not None:
+        return met
+    return Obligation(
+        key=key, kind="intake.referral", title=f"Refer to {to}", owner_role="clinician",
+        due_at=calendar.due_after_business_days(triage.decided_at, business_days),
+        reason=f"At triage {_day(calendar, triage.decided_at)}: {why}. Make the {to} referral and record it in the review note.",
+        evidence={"referral_to": to, "reasons": list(triage.reasons)},
+        **base,
+    )
 
 
 def _urgent_review(triage: TriageFacts, calendar: BusinessCalendar, base: dict, why: str) -> Finding:
@@ -197,7 +244,7 @@ def _urgent_slot(triage: TriageFacts, calendar: BusinessCalendar, base: dict, wh
     return [Obligation(
         key=key, kind="intake.urgent_slot", title="Book a same-day or next-business-day visit", owner_role="coordinator",
         due_at=due,
-        reason=f"Urgent at triage {_day(calendar, triage.decided_at)}: {why}. Book a same-day or next-business-day slot.{late}",
+        reason=f"Urgent at triage {_day(calendar, triage.decided_at)}: {why}. Book a slot today if the clinic has one, otherwise the next business day at the latest.{late}",
         evidence={"urgency": "urgent", "reasons": list(triage.reasons)},
         **base,
     )]

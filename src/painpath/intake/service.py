@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from painpath.core import audit
@@ -190,20 +190,32 @@ def latest_triage(session: Session, *, episode_id: int) -> Triage | None:
     return session.scalars(select(Triage).where(Triage.episode_id == episode_id).order_by(Triage.decided_at.desc(), Triage.id.desc())).first()
 
 
+def referrals_of(row: Triage) -> tuple[str, ...]:
+    """The specialties a saved decision's flags route to ("rheumatology"), in flag order."""
+    return tuple(dict.fromkeys(hit["referral_to"] for hit in row.hits or () if hit.get("referral_to")))
+
+
+def needs_clinician_record(row: Triage) -> bool:
+    """Whether a clinician records something on this decision: the emergent acknowledgement, or the review of a
+    low-specificity flag and any referral it routes to."""
+    return row.urgency in ("emergent", "review") or bool(referrals_of(row))
+
+
 def acknowledge_emergent(session: Session, *, actor: Actor, triage_id: int, note: str) -> Triage:
-    """A clinician confirms they have acted on an emergent decision (who and when are recorded)."""
+    """A clinician confirms they have acted on an emergent decision, or records the review of a clinician-review
+    decision and its referral (who, when and the note are recorded)."""
     row = session.get(Triage, triage_id)
     if row is None or row.clinic_id != actor.clinic_id:
         raise NotFound("triage", triage_id)
-    if row.urgency != "emergent":
-        raise Conflict(FieldProblem("urgency", "emergent", "Only an emergent decision needs acknowledgement"))
+    if not needs_clinician_record(row):
+        raise Conflict(FieldProblem("urgency", "emergent", "Only an emergent decision, a clinician review or a referral needs a clinician's record"))
     if row.acknowledged_at is not None:
         raise Conflict(FieldProblem("acknowledged_at", "not_yet", "Already acknowledged"))
     row.acknowledged_at = utcnow()
     row.acknowledged_by_id = actor.user_id
     row.acknowledgement_note = note
     session.flush()
-    _audit(session, actor, "intake.emergent_acknowledged", row, row.patient_id)
+    _audit(session, actor, "intake.emergent_acknowledged" if row.urgency == "emergent" else "intake.review_recorded", row, row.patient_id)
     return row
 
 
@@ -283,11 +295,13 @@ def call_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules
 
 
 def triage_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules.TriageFacts]:
-    query = select(Triage, User.display_name).outerjoin(User, User.id == Triage.acknowledged_by_id).where(Triage.urgency.in_(("emergent", "urgent")))
+    query = (select(Triage, User.display_name).outerjoin(User, User.id == Triage.acknowledged_by_id)
+             .where(Triage.urgency.in_(("emergent", "urgent", "review"))))
     if episode_ids is not None:
         query = query.where(Triage.episode_id.in_(episode_ids))
     else:
-        query = query.where(Triage.acknowledged_at.is_(None))
+        # An urgent decision owes its slot whether or not a clinician recorded a review of it.
+        query = query.where(or_(Triage.acknowledged_at.is_(None), Triage.urgency == "urgent"))
     rows = list(session.execute(query))
     if not rows:
         return []
@@ -311,6 +325,7 @@ def triage_facts(session: Session, *, episode_ids: list[int] | None) -> list[rul
             triage_id=row.id, episode_id=row.episode_id, patient_id=row.patient_id, clinic_id=row.clinic_id,
             urgency=row.urgency, decided_at=row.decided_at, reasons=tuple(row.reasons),
             acknowledged_at=row.acknowledged_at, acknowledged_by=acknowledged_by, first_booking_after=after, attended_after=seen,
+            referrals=referrals_of(row),
         ))
     return found
 

@@ -26,7 +26,8 @@ def intake_entries(session: Session, episode: Episode, calendar: BusinessCalenda
         why = "; ".join(row.reasons) if row.reasons else "no red flags"
         entries.append(TimelineEntry(row.decided_at, f"triage.{row.urgency}", f"Triage {row.urgency}: {why}", "intake"))
         if row.acknowledged_at:
-            entries.append(TimelineEntry(row.acknowledged_at, "triage.acknowledged", f"Emergent decision acknowledged: {row.acknowledgement_note}", "intake"))
+            what = "Emergent decision acknowledged" if row.urgency == "emergent" else "Clinician review recorded"
+            entries.append(TimelineEntry(row.acknowledged_at, "triage.acknowledged", f"{what}: {row.acknowledgement_note}", "intake"))
     for visit in session.scalars(select(Appointment).where(Appointment.episode_id == episode.id)):
         when = f"{calendar.to_local(visit.start_at):%a %d %b %Y %H:%M}"
         entries.append(TimelineEntry(visit.booked_at, "appointment.booked", f"{visit.visit_type.replace('_', ' ').title()} visit booked for {when} ({visit.provider_type.upper() if visit.provider_type == 'app' else visit.provider_type}, {visit.modality.replace('_', ' ')})", "intake"))

@@ -18,7 +18,9 @@ from painpath.core.errors import FieldProblem, InvalidInput
 from painpath.knowledge.schemas import URGENCY_RANK, Condition, Question, RedFlagPack, Routing, Urgency
 
 Answer = bool | int | str | None  # None: not answered yet
-DecisionUrgency = Literal["emergent", "urgent", "routine", "incomplete"]
+DecisionUrgency = Literal["emergent", "urgent", "review", "routine", "incomplete"]
+# How each urgency opens a reason, in the words staff read ("Clinician review — possible spinal cancer: ...").
+URGENCY_WORDS: dict[str, str] = {"emergent": "Emergent", "urgent": "Urgent", "review": "Clinician review", "routine": "Routine"}
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,10 @@ class FlagHit:
     condition: str
     urgency: Urgency
     action: str
-    source: str
+    source: str  # the source of the rule that decided the urgency
     drivers: tuple[str, ...]  # question ids whose answers raised it, in question order
     reason: str
+    referral_to: str | None = None  # a specialty the flag routes to ("rheumatology")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class TriageDecision:
     missing: tuple[str, ...]  # required questions not answered, in question order
     yellow_flags: tuple[str, ...]  # codes (C, D, F, ...) to carry forward; they never change urgency
     routing: Routing
+    referrals: tuple[str, ...] = ()  # specialties the raised flags route to, in flag order
 
 
 def evaluate(answers: Mapping[str, Answer], pack: RedFlagPack) -> TriageDecision:
@@ -57,7 +61,7 @@ def evaluate(answers: Mapping[str, Answer], pack: RedFlagPack) -> TriageDecision
 
     questions = {q.id: q for q in pack.questions}
     position = {q.id: i for i, q in enumerate(pack.questions)}
-    missing = tuple(q.id for q in pack.questions if q.required and answers.get(q.id) is None)
+    missing = tuple(q.id for q in pack.questions if q.required and answers.get(q.id) is None and is_asked(q, answers))
 
     hits: list[FlagHit] = []
     for flag in pack.flags:
@@ -79,10 +83,10 @@ def evaluate(answers: Mapping[str, Answer], pack: RedFlagPack) -> TriageDecision
                 condition=flag.condition,
                 urgency=top.urgency,
                 action=flag.action,
-                # A rule whose urgency is our reading of the table says so next to the flag's source.
-                source=f"{flag.source} Urgency: {top.source}" if top.source else flag.source,
+                source=top.source,
                 drivers=ordered,
-                reason=f"{top.urgency.capitalize()} — {top.reason.format(drivers=findings)}",
+                reason=f"{URGENCY_WORDS[top.urgency]} — {top.reason.format(drivers=findings)}",
+                referral_to=flag.referral_to,
             )
         )
     hits.sort(key=lambda h: -URGENCY_RANK[h.urgency])  # stable: pack order among equals
@@ -102,7 +106,7 @@ def evaluate(answers: Mapping[str, Answer], pack: RedFlagPack) -> TriageDecision
         count = f"{len(missing)} required question{'s' if len(missing) != 1 else ''}"
         reasons.append(f"Incomplete — {count} not yet answered: {labels}")
     elif not hits:
-        answered = sum(1 for q in pack.questions if q.required)
+        answered = sum(1 for q in pack.questions if q.required and is_asked(q, answers))
         reasons.append(f"Routine — no red flags: none of the answers to the {answered} red-flag questions raised one")
 
     yellow = tuple(
@@ -115,7 +119,13 @@ def evaluate(answers: Mapping[str, Answer], pack: RedFlagPack) -> TriageDecision
         missing=missing,
         yellow_flags=yellow,
         routing=pack.routing.for_urgency(urgency),
+        referrals=tuple(dict.fromkeys(h.referral_to for h in hits if h.referral_to)),
     )
+
+
+def is_asked(question: Question, answers: Mapping[str, Answer]) -> bool:
+    """A follow-up is asked only once the answer it follows makes it apply; every other question always is."""
+    return question.ask_if is None or _holds(question.ask_if, answers)[0]
 
 
 def validate_answers(answers: Mapping[str, Answer], pack: RedFlagPack) -> list[FieldProblem]:
@@ -174,9 +184,10 @@ def _holds(condition: Condition, answers: Mapping[str, Answer]) -> tuple[bool, s
             holds = isinstance(value, int) and condition.at_most is not None and value <= condition.at_most
         return holds, ({condition.question} if holds else set())
     results = [_holds(child, answers) for child in condition.children]
-    if condition.any_of is not None:
+    if condition.any_of is not None or condition.min_count is not None:
         held = [used for ok, used in results if ok]
-        return bool(held), set().union(*held)
+        enough = len(held) >= (condition.min_count or 1)
+        return enough, set().union(*held) if enough else set()
     if all(ok for ok, _ in results):
         return True, set().union(*(used for _, used in results))
     return False, set()

@@ -76,6 +76,7 @@ def preview_triage(data: TriageIn, ctx: AppCtx, caller: Annotated[Caller, requir
     return {
         "urgency": decision.urgency, "reasons": list(decision.reasons), "missing": list(decision.missing),
         "yellow_flags": list(decision.yellow_flags), "flags": [hit.flag_id for hit in decision.hits],
+        "referrals": list(decision.referrals),
     }
 
 

@@ -9,13 +9,15 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from painpath.knowledge.schemas.common import ClinicalEvidence, DurationUnit, NonEmptyStr, Pack, Slug, Sourced, Strict, _refuse_verified_unconfirmed
 
-Urgency = Literal["emergent", "urgent", "routine"]
+# review: a feature that alone predicts little (Henschke 2009; Downie 2013): a clinician looks at the answers,
+# the caller keeps the routine booking. It is never an urgent slot nor the emergency department.
+Urgency = Literal["emergent", "urgent", "review", "routine"]
 QuestionKind = Literal["yes_no", "number", "choice"]
 FlagId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")]  # RF-CES
 YellowCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]  # ABCDEFW
 
 # Most severe last; the triage rules compare urgencies through this.
-URGENCY_RANK: dict[str, int] = {"routine": 0, "urgent": 1, "emergent": 2}
+URGENCY_RANK: dict[str, int] = {"routine": 0, "review": 1, "urgent": 2, "emergent": 3}
 
 
 def _placeholders(template: str) -> set[str]:
@@ -49,6 +51,9 @@ class Question(Strict):
     min: StrictInt | None = None
     max: StrictInt | None = None
     unit: NonEmptyStr | None = None
+    # A follow-up question: asked, and required, only when an earlier answer makes it apply ("when did the
+    # injury happen" only after an injury). Until then it is neither missing nor a problem.
+    ask_if: Condition | None = None
 
     @model_validator(mode="after")
     def _fields_fit_the_kind(self) -> Question:
@@ -90,6 +95,8 @@ class Condition(Strict):
         {question: injury, is: major}         an option of a choice question
         {question: age, at_least: 51, ...}    a number at or past a threshold, with the threshold's source
         {any_of: [...]} / {all_of: [...]}
+        {min_count: 4, of: [...], source: ...}  at least that many of the conditions (ASAS: 4 of 5),
+                                                a number, so it carries its source like a threshold
 
     A rule fires on a yes, a chosen option or a number past a threshold, never on a "no": so adding
     a yes can only raise the urgency, and an unanswered question never satisfies a rule.
@@ -99,6 +106,8 @@ class Condition(Strict):
 
     any_of: Annotated[list[Condition], Field(min_length=1)] | None = None
     all_of: Annotated[list[Condition], Field(min_length=1)] | None = None
+    of: Annotated[list[Condition], Field(min_length=2)] | None = None
+    min_count: Annotated[int, Field(ge=1, strict=True)] | None = None
     question: Slug | None = None
     is_: StrictBool | Slug | None = Field(default=None, alias="is")
     at_least: StrictInt | None = None
@@ -107,42 +116,44 @@ class Condition(Strict):
     evidence: ClinicalEvidence | None = None
     verified: StrictBool | None = None
 
+    def _operators(self) -> tuple[tuple[str, object], ...]:
+        return (
+            ("any_of", self.any_of),
+            ("all_of", self.all_of),
+            ("min_count", self.min_count),
+            ("is", self.is_),
+            ("at_least", self.at_least),
+            ("at_most", self.at_most),
+        )
+
     @property
     def operator(self) -> str:
         return next(
             name
-            for name, value in (
-                ("any_of", self.any_of),
-                ("all_of", self.all_of),
-                ("is", self.is_),
-                ("at_least", self.at_least),
-                ("at_most", self.at_most),
-            )
+            for name, value in self._operators()
             if value is not None
         )
 
     @property
     def children(self) -> list[Condition]:
-        return self.any_of or self.all_of or []
+        return self.any_of or self.all_of or self.of or []
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
         given = [
             name
-            for name, value in (
-                ("any_of", self.any_of),
-                ("all_of", self.all_of),
-                ("is", self.is_),
-                ("at_least", self.at_least),
-                ("at_most", self.at_most),
-            )
+            for name, value in self._operators()
             if value is not None
         ]
         if len(given) != 1:
             got = ", ".join(given) or "none"
-            raise ValueError(f"a condition needs exactly one of any_of, all_of, is, at_least, at_most (got {got})")
+            raise ValueError(f"a condition needs exactly one of any_of, all_of, min_count, is, at_least, at_most (got {got})")
         op = given[0]
-        if op in ("any_of", "all_of"):
+        if (op == "min_count") != (self.of is not None):
+            raise ValueError("min_count and of go together: at least min_count of the conditions listed in of")
+        if op == "min_count" and self.min_count is not None and self.of is not None and self.min_count > len(self.of):
+            raise ValueError(f"min_count {self.min_count} is more than the {len(self.of)} conditions in of")
+        if op in ("any_of", "all_of", "min_count"):
             if self.question is not None:
                 raise ValueError(f"{op} combines conditions; put question: inside each of them")
         elif self.question is None:
@@ -153,38 +164,34 @@ class Condition(Strict):
                 "the urgency and an unanswered question could look like a no"
             )
         trio = (self.source, self.evidence, self.verified)
-        if op in ("at_least", "at_most"):
+        if op in ("at_least", "at_most", "min_count"):
             if None in trio:
                 raise ValueError(f"a threshold ({op}) needs its source, evidence and verified")
         elif any(x is not None for x in trio):
-            raise ValueError("source, evidence and verified belong on a numeric threshold; the flag carries the rest")
+            raise ValueError("source, evidence and verified belong on a number (a threshold or a count); the rule carries the rest")
         _refuse_verified_unconfirmed(self.evidence, self.verified)
         return self
 
 
-class FlagRule(Strict):
+Question.model_rebuild()  # its ask_if is a Condition, defined after it
+
+
+class FlagRule(Sourced):
     """When the answers satisfy `when`, the flag is raised at `urgency`.
 
     `reason` is plain words with {drivers}, which becomes the driving answers ("fever and injects
-    drugs"). A rule whose urgency is a reading of the table rather than the flag's own source says
-    so with its own source, evidence and verified.
+    drugs"). Every rule cites the source for its urgency: the published evidence where the urgency is
+    the source's own, or our reading of it (evidence K, verified: false) where it is not.
     """
 
     when: Condition
     urgency: Urgency
     reason: NonEmptyStr
-    source: NonEmptyStr | None = None
-    evidence: ClinicalEvidence | None = None
-    verified: StrictBool | None = None
 
     @model_validator(mode="after")
     def _reason_names_its_drivers(self) -> FlagRule:
         if _placeholders(self.reason) != {"drivers"}:
             raise ValueError("reason must name the driving answers with {drivers} and use no other placeholder")
-        trio = (self.source, self.evidence, self.verified)
-        if any(x is not None for x in trio) and None in trio:
-            raise ValueError("a rule's own source needs all of source, evidence and verified (or none of them)")
-        _refuse_verified_unconfirmed(self.evidence, self.verified)
         return self
 
 
@@ -193,9 +200,12 @@ class RedFlag(Sourced):
 
     id: FlagId
     condition: NonEmptyStr
-    urgency: Urgency  # the table's headline urgency; a rule may escalate above it
+    urgency: Urgency  # the headline urgency; a rule may escalate above it or stay below it
     action: NonEmptyStr
     rules: Annotated[list[FlagRule], Field(min_length=1)]
+    # A specialty the flag routes to ("rheumatology"): a clinician makes the referral; the flag is
+    # not a work-up for the conditions the other flags suspect.
+    referral_to: NonEmptyStr | None = None
 
     @model_validator(mode="after")
     def _headline_matches_a_rule(self) -> RedFlag:
@@ -243,6 +253,7 @@ class Routing(Sourced):
 class RoutingTable(Strict):
     emergent: Routing
     urgent: Routing
+    review: Routing
     routine: Routing
     incomplete: Routing
 
@@ -252,10 +263,13 @@ class RoutingTable(Strict):
         # pathway with a hard stop and needs clinician acknowledgement. A pack may not relax it.
         if not (self.emergent.hard_stop and self.emergent.clinician_acknowledgement):
             raise ValueError("emergent routing must be a hard stop with clinician_acknowledgement: true")
+        # A review is the answer to a low-specificity feature: it must never stop the routine booking.
+        if self.review.hard_stop or not self.review.offer_booking:
+            raise ValueError("review routing keeps the routine booking: hard_stop: false and offer_booking: true")
         return self
 
     def for_urgency(self, urgency: str) -> Routing:
-        if urgency not in ("emergent", "urgent", "routine", "incomplete"):
+        if urgency not in ("emergent", "urgent", "review", "routine", "incomplete"):
             raise ValueError(f"unknown urgency {urgency!r}")
         return getattr(self, urgency)
 
@@ -314,6 +328,16 @@ class RedFlagPack(Pack):
                         problems.append((f"{path}.{problem[0]}", problem[1]))
                     elif leaf.question is not None:
                         must_be_required.setdefault(leaf.question, flag.id)
+        for qi, question in enumerate(self.questions):
+            if question.ask_if is None:
+                continue
+            for path, leaf in _leaves(question.ask_if, f"questions[{qi}].ask_if"):
+                problem = self._leaf_problem(leaf, index, known)
+                if problem is not None:
+                    problems.append((f"{path}.{problem[0]}", problem[1]))
+                elif index[leaf.question or ""] >= qi:
+                    # The screen is read top to bottom: a follow-up comes after the answer it follows.
+                    problems.append((f"{path}.question", f"{leaf.question!r} must be asked before {question.id!r}, which it decides"))
         for qid, flag_id in must_be_required.items():
             if not self.questions[index[qid]].required:
                 problems.append(
@@ -365,5 +389,5 @@ def _leaves(condition: Condition, path: str) -> list[tuple[str, Condition]]:
     """Every answer test under `condition`, with its path in the pack."""
     if condition.question is not None:
         return [(path, condition)]
-    op = condition.operator
-    return [leaf for i, child in enumerate(condition.children) for leaf in _leaves(child, f"{path}.{op}[{i}]")]
+    key = "of" if condition.operator == "min_count" else condition.operator
+    return [leaf for i, child in enumerate(condition.children) for leaf in _leaves(child, f"{path}.{key}[{i}]")]
