@@ -40,7 +40,7 @@ from painpath.therapy.models import PlanOfCareCertification, ProgressReport, PtA
 from painpath.core.clock import utcnow
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.records.models import RecordsRequest
-from painpath.medications.safety_models import MedicationPrescription, OpioidAgreement, PdmpCheck
+from painpath.medications.opioids.models import MedicationPrescription, OpioidAgreement, PdmpCheck
 
 # Friday 20 Nov 2026, 4 pm in Chicago: a fixed moment, so the worklist's shape is known.
 NOW = datetime(2026, 11, 20, 22, 0)

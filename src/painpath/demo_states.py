@@ -37,10 +37,11 @@ from painpath.intake.records import service as records_service
 from painpath.intake.records.schemas import ProviderIn, RecordsRequestIn, RequestedItemIn
 from painpath.interop.transports.registry import transport_for
 from painpath.interop.transports.settings import TransportSettings
-from painpath.medications import prescriptions as rx_service
-from painpath.medications import safety_service, taper_service
-from painpath.medications.plan_schemas import PauseIn, TaperIn, TaperRxIn
-from painpath.medications.safety_schemas import AgreementIn, PdmpCheckIn, PrescriptionIn
+from painpath.medications.opioids import prescriptions as rx_service
+from painpath.medications.opioids import service as safety_service
+from painpath.medications.opioids.schemas import AgreementIn, PdmpCheckIn, PrescriptionIn
+from painpath.medications.tapers import service as taper_service
+from painpath.medications.tapers.schemas import PauseIn, TaperIn, TaperRxIn
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
 from painpath.therapy import service as therapy_service
