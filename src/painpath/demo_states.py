@@ -40,6 +40,8 @@ from painpath.interop.transports.settings import TransportSettings
 from painpath.medications.opioids import prescriptions as rx_service
 from painpath.medications.opioids import service as safety_service
 from painpath.medications.opioids.schemas import AgreementIn, PdmpCheckIn, PrescriptionIn
+from painpath.medications.other import service as other_service
+from painpath.medications.other.schemas import OtherMedicationIn
 from painpath.medications.tapers import service as taper_service
 from painpath.medications.tapers.schemas import PauseIn, TaperIn, TaperRxIn
 from painpath.orders import service as order_service
@@ -113,6 +115,9 @@ def opioid_care(session: Session, ctx: AppContext, clinician: Actor, episode_id:
                                     data=AgreementIn(signed_on=today - timedelta(weeks=10), note="Reviewed with the patient; a copy given"))
     safety_service.record_pdmp_check(session, actor=clinician, calendar=ctx.calendar, episode_id=episode_id, data=PdmpCheckIn(
         state="IL", checked_at=at_clinic(today - timedelta(weeks=10)), summary="One prescriber, one pharmacy; matches the history"))
+    # What else the patient takes, from primary care: outside our packs, so recorded as "not assessed by painpath".
+    other_service.record_other(session, actor=clinician, knowledge=ctx.knowledge, episode_id=episode_id, data=OtherMedicationIn(
+        name="Lisinopril", dose="10 mg tablet", sig="One tablet every morning", start_date=today - timedelta(days=400)))
     return rx.id
 
 
