@@ -29,6 +29,21 @@ from painpath.web.app import create_app
 from pack_writing import payer, write_pack  # noqa: F401 - fixtures for the knowledge tests
 from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_pg_database, password_for, sign_in, small_pdf  # noqa: F401
 
+def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
+    """The PostgreSQL pass runs the tests that reach a database: those using a migrated database (database_url,
+    directly or through ctx, db, app, client_for...) or marked `storage`. The others (rules, packs, parsers,
+    PDFs) never touch the database, so a second pass over them proves nothing the SQLite pass did not."""
+    if TEST_DB != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_storage = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("storage")
+        (keep if uses_storage else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Iterator[str]:
     """A database migrated to head once per run: a SQLite file to copy, or a PostgreSQL database."""

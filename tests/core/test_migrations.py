@@ -1,5 +1,6 @@
 """Migrations build the whole schema from empty, on whichever database this run uses."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -10,6 +11,8 @@ from painpath.core.migrate import alembic_config, upgrade
 from alembic import command
 
 from support import TEST_DB, create_pg_database, drop_pg_database
+
+pytestmark = pytest.mark.storage  # each test makes its own database
 
 
 def _fresh_url(tmp_path) -> str:
