@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 
 import pytest
@@ -41,9 +42,34 @@ from painpath.core.clock import utcnow
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.records.models import RecordsRequest
 from painpath.medications.opioids.models import MedicationPrescription, OpioidAgreement, PdmpCheck
+from support import SECRET, TEST_DB, create_pg_database, drop_pg_database
+
+pytestmark = pytest.mark.storage  # the whole-clinic tests reach their own database (whole_demo), not database_url
 
 # Friday 20 Nov 2026, 4 pm in Chicago: a fixed moment, so the worklist's shape is known.
 NOW = datetime(2026, 11, 20, 22, 0)
+
+
+@pytest.fixture(scope="module")
+def whole_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
+    """The default demo clinic in a database of its own, loaded once for the tests that only read it (a whole
+    clinic's load is the slowest step here). Returns the context and the load's summary."""
+    if TEST_DB == "postgresql":
+        url = create_pg_database()
+        upgrade(url)
+    else:
+        path = tmp_path_factory.mktemp("whole_demo") / "demo.sqlite3"
+        shutil.copy(migrated_template, path)
+        url = f"sqlite:///{path}"
+    settings = Settings(database_url=url, secret_key=SECRET, demo_mode=False,
+                        queue_url=f"sqlite:///{tmp_path_factory.mktemp('whole_demo_queue') / 'queue.sqlite3'}")
+    context = build_context(settings, Database(url))
+    assert database_is_empty(context)
+    summary = load_demo(context, now=NOW)
+    yield context, summary
+    context.db.dispose()
+    if TEST_DB == "postgresql":
+        drop_pg_database(url)
 
 
 def _count(session, model) -> int:  # noqa: ANN001
@@ -57,9 +83,8 @@ def test_every_catalog_code_is_a_billable_icd10_cm_code():
         assert icd.is_leaf(code), f"{code} is a category, not billable"
 
 
-def test_demo_loads_a_whole_clinic(ctx):
-    assert database_is_empty(ctx)
-    summary = load_demo(ctx, now=NOW)
+def test_demo_loads_a_whole_clinic(whole_demo):
+    ctx, summary = whole_demo
     assert not database_is_empty(ctx)
 
     assert summary.patients == 200
@@ -235,8 +260,8 @@ def _charted(session) -> dict[int, list[Encounter]]:  # noqa: ANN001
     return notes
 
 
-def test_a_fifth_of_the_patients_are_in_treatment_with_charted_function(ctx):
-    summary = load_demo(ctx, now=NOW)
+def test_a_fifth_of_the_patients_are_in_treatment_with_charted_function(whole_demo):
+    ctx, summary = whole_demo
     assert summary.charted_episodes == 40
     with ctx.db.session() as session:
         notes = _charted(session)
@@ -295,10 +320,10 @@ def test_a_small_demo_still_has_charted_spine_episodes(ctx):
         assert len(set(odi_or_ndi)) >= 1
 
 
-def test_charted_episodes_follow_a_care_plan_linked_to_their_authorization(ctx):
+def test_charted_episodes_follow_a_care_plan_linked_to_their_authorization(whole_demo):
     """A newcomer sees the plan builder, the plan PDF and the calendar with content: every charted spine
     episode follows its region's pathway, started through the plans service, its procedure step's case linked."""
-    summary = load_demo(ctx, now=NOW)
+    ctx, summary = whole_demo
     assert summary.care_plans == summary.charted_episodes == 40
     with ctx.db.session() as session:
         plans = list(session.scalars(select(CarePlan)))
@@ -316,10 +341,10 @@ def test_charted_episodes_follow_a_care_plan_linked_to_their_authorization(ctx):
         assert started == 40
 
 
-def test_the_demo_shows_each_fact_staff_now_enter_on_pages(ctx):
+def test_the_demo_shows_each_fact_staff_now_enter_on_pages(whole_demo):
     """Issue 12: a newcomer finds coverages, procedures with relief, imaging, care, tapers, visits in every
     state, PT reports and NPIs in the demo, and the coordinator's worklist pages past its first page."""
-    summary = load_demo(ctx, now=NOW)
+    ctx, summary = whole_demo
     with ctx.db.session() as session:
         coverages = list(session.scalars(select(Coverage)))
         assert summary.facts["coverages"] == len(coverages)
