@@ -446,7 +446,7 @@ def _pdmp(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
             ))
     if checks:  # the first check is owed per prescription above; after it, at least every N months
         found += _recurring(
-            b, "pdmp", [Dated(c.checked_on, c.id, "pdmp_check") for c in checks], policy.pdmp_every_months, "Check the PDMP (at least every 3 months on opioids)",
+            b, "pdmp", [Dated(c.checked_on, c.id, "pdmp_check") for c in checks], policy.pdmp_every_months, f"Check the PDMP (at least every {policy.pdmp_every_months} months on opioids)",
             lambda last, due: f"Last PDMP check {_day(last)}; on long-term opioids check at least every "
                               f"{policy.pdmp_every_months} months, next by {_day(due)}.",
             policy.pdmp_source, "PDMP checked",
@@ -562,7 +562,7 @@ def _follow_up(b: _Builder, policy: SafetyPolicy, since: date) -> list[Finding]:
         ))
     anchors = [course_start(b.facts.prescriptions, since)] + [v for v in visits if v.on > since]
     found += _recurring(
-        b, "follow_up", anchors, policy.reassess_months, "Opioid follow-up visit (at least every 3 months)",
+        b, "follow_up", anchors, policy.reassess_months, f"Opioid follow-up visit (at least every {policy.reassess_months} months)",
         lambda last, due: f"On opioids since {_day(since)}; last visit {_day(last) if last != since else 'none since the start'}. "
                           f"Reassess at least every {policy.reassess_months} months, next by {_day(due)}.",
         policy.reassess_source, "Seen",
