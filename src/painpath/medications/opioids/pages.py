@@ -32,7 +32,6 @@ from painpath.medications.opioids import views as safety_api
 from painpath.medications.opioids import rules as safety_rules
 from painpath.medications.opioids import service as safety_service
 from painpath.medications.tapers import service as taper_service
-from painpath.medications.tapers.schemas import PauseIn, ResumeIn
 from painpath.medications.opioids.schemas import (
     AgreementIn, DrugTestIn, NaloxoneOfferIn, PdmpCheckIn, PrescriptionIn, PrescriptionStop,
 )
@@ -55,8 +54,6 @@ AGREEMENT_LABELS = {"signed_on": "Signed on", "clinician_id": "Clinician", "note
 PDMP_LABELS = {"state": "State", "summary": "What the report showed", "findings": "Findings", "checked_at": "Checked at"}
 UDT_LABELS = {"collected_on": "Collected on", "result": "Result", "unexpected_findings": "What was unexpected"}
 NALOXONE_LABELS = {"offered_on": "Offered on", "outcome": "Outcome", "note": "Note"}
-PAUSE_LABELS = {"paused_on": "Paused from", "reason": "Why pause"}
-RESUME_LABELS = {"resumed_on": "Resume on"}
 
 UNITS = [("mg", "mg"), ("mcg", "mcg"), ("mcg/hr", "mcg/hr (patch)")]
 FORMS = [("oral", "Oral"), ("transdermal_patch", "Patch"), ("buccal", "Buccal"), ("buccal_film", "Buccal film"), ("nasal", "Nasal"),
@@ -266,7 +263,7 @@ def _taper_panel(asked: patient_pages.PanelRequest, listed: rx_service.Prescript
     steps = taper_service.steps_of(asked.session, plan.id) if plan is not None else []
     return patient_pages.EpisodePanel("medications/episode_taper.html", {
         "plan": plan, "rows": taper_rows(steps, today, plan is not None and plan.status == taper_service.PAUSED), "today": today,
-        "pause_labels": PAUSE_LABELS, "resume_labels": RESUME_LABELS, "taper_labels": taper_pages.TAPER_LABELS,
+        "pause_labels": taper_pages.PAUSE_LABELS, "resume_labels": taper_pages.RESUME_LABELS, "taper_labels": taper_pages.TAPER_LABELS,
         "done_labels": taper_pages.DONE_LABELS, "rates": taper_pages.RATES, "startable": startable, "sig_words": sig_words,
         **_state(asked, "taper"),
     }, slot="main")
@@ -356,21 +353,3 @@ def record_naloxone_offer(episode_id: DbId, request: Request, ctx: AppCtx, sessi
     return _record(request, ctx, session, caller, episode_id, panel="opioid_safety", which="naloxone", form=form, schema=NaloxoneOfferIn,
                    data=_values(form, NALOXONE_LABELS), anchor="opioid-safety",
                    save=lambda d: safety_service.record_naloxone_offer(session, actor=caller.actor, calendar=ctx.calendar, episode_id=episode_id, data=d))
-
-
-@router.post("/tapers/{taper_id}/pause")
-def pause_taper(taper_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
-                caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
-    plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
-    data = {**_values(form, PAUSE_LABELS), **({"version": form["version"]} if form.get("version") else {})}
-    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which="pause", form=form, schema=PauseIn, data=data,
-                   anchor="taper", save=lambda d: taper_service.pause_taper(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))
-
-
-@router.post("/tapers/{taper_id}/resume")
-def resume_taper(taper_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
-                 caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
-    plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
-    data = {**_values(form, RESUME_LABELS), **({"version": form["version"]} if form.get("version") else {})}
-    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which="resume", form=form, schema=ResumeIn, data=data,
-                   anchor="taper", save=lambda d: taper_service.resume_taper(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))

@@ -19,12 +19,15 @@ from painpath.medications.opioids import prescriptions as rx_service
 from painpath.medications.tapers import service as taper_service
 from painpath.medications.tapers.models import TaperStep
 from painpath.medications.shared import DoneIn
-from painpath.medications.tapers.schemas import TaperIn
-from painpath.medications.opioids.pages import _record
+from painpath.medications.tapers.schemas import PauseIn, ResumeIn, TaperIn
+from painpath.medications.opioids.pages import _record, _values
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields
 
 router = APIRouter()
+
+PAUSE_LABELS = {"paused_on": "Paused from", "reason": "Why pause"}
+RESUME_LABELS = {"resumed_on": "Resume on"}
 
 TAPER_LABELS = {
     "prescriptions": "Prescriptions to taper", "target_mme": "Target (MME a day)", "start_date": "First step on",
@@ -77,3 +80,21 @@ def taper_step_done(step_id: DbId, request: Request, ctx: AppCtx, session: DbSes
     return _record(request, ctx, session, caller, episode_id, panel="taper", which=f"step-{step_id}", form=form, schema=DoneIn,
                    data={"note": form.get("note") or None}, anchor="taper",
                    save=lambda d: taper_service.mark_step_done(session, actor=caller.actor, step_id=step_id, data=d))
+
+
+@router.post("/tapers/{taper_id}/pause")
+def pause_taper(taper_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
+    data = {**_values(form, PAUSE_LABELS), **({"version": form["version"]} if form.get("version") else {})}
+    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which="pause", form=form, schema=PauseIn, data=data,
+                   anchor="taper", save=lambda d: taper_service.pause_taper(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))
+
+
+@router.post("/tapers/{taper_id}/resume")
+def resume_taper(taper_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                 caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
+    data = {**_values(form, RESUME_LABELS), **({"version": form["version"]} if form.get("version") else {})}
+    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which="resume", form=form, schema=ResumeIn, data=data,
+                   anchor="taper", save=lambda d: taper_service.resume_taper(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))
