@@ -67,7 +67,21 @@ class Cancellation:
     reason: str
 
 
-Finding = Obligation | Fulfillment | Cancellation
+@dataclass(frozen=True)
+class NextChange:
+    """The instant at which this provider's answer for the episode would next change with the clock alone
+    (a follow-up window opening, an eligibility date arriving, a grace period ending), the facts staying as
+    they are. Obligations are a step function of time: between now and `at` a recompute finds the same
+    things, so periodic work can leave the episode alone until then. A provider whose answer for an
+    episode never changes with the clock alone emits none for it."""
+
+    provider: str
+    episode_id: int
+    at: datetime
+    why: str = ""  # for people reading a trace: which window or date, in plain words
+
+
+Finding = Obligation | Fulfillment | Cancellation | NextChange
 GENERIC_OBSOLETE_REASON = "No longer required by the episode's current facts"
 
 
@@ -140,6 +154,8 @@ def plan_reconciliation(
     seen: set[str] = set()
     cancellations: list[Cancellation] = []
     for finding in findings:
+        if isinstance(finding, NextChange):
+            continue
         if isinstance(finding, Cancellation):
             cancellations.append(finding)
             continue
@@ -162,6 +178,26 @@ def plan_reconciliation(
         if task.key not in seen and task.provider in providers_evaluated:
             actions.append(CloseObsolete(task.id, _obsolete_reason(task.key, cancellations)))
     return actions
+
+
+def next_review(findings: Iterable[Finding], now: datetime) -> dict[int, datetime]:
+    """The earliest instant after `now` at which each episode's obligations would change with the clock alone.
+
+    Episodes with no such instant are absent: nothing but a new fact changes them. An instant at or before
+    `now` is ignored: the findings were computed at `now`, so they already reflect it.
+    """
+    earliest: dict[int, datetime] = {}
+    for finding in findings:
+        if isinstance(finding, NextChange) and finding.at > now:
+            current = earliest.get(finding.episode_id)
+            if current is None or finding.at < current:
+                earliest[finding.episode_id] = finding.at
+    return earliest
+
+
+def keyed(findings: Iterable[Finding]) -> list[Obligation | Fulfillment]:
+    """The findings that carry a task key (obligations and fulfillments)."""
+    return [f for f in findings if isinstance(f, (Obligation, Fulfillment))]
 
 
 def _obsolete_reason(key: str, cancellations: Sequence[Cancellation]) -> str:

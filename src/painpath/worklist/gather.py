@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from painpath.core.logging import get_logger
 from painpath.patients.models import Episode
-from painpath.worklist.engine import OPEN, Cancellation, EngineContext, Finding, ObligationProvider
+from painpath.worklist.engine import OPEN, EngineContext, Finding, ObligationProvider, keyed
 from painpath.worklist.models import Task
 
 log = get_logger("painpath.worklist")
@@ -83,7 +83,7 @@ def _attempt(session: Session, provider: ObligationProvider, context: EngineCont
              keys: set[str]) -> list[Finding]:
     with session.begin_nested():
         found = provider.findings(session, episode_ids=None if scope is None else list(scope), context=context)
-    new_keys = [f.key for f in found if not isinstance(f, Cancellation)]
+    new_keys = [f.key for f in keyed(found)]
     if len(set(new_keys)) != len(new_keys) or not keys.isdisjoint(new_keys):
         raise DuplicateKey()
     keys.update(new_keys)

@@ -18,7 +18,6 @@ from painpath.core.audit import Actor
 from painpath.worklist.engine import (
     CANCELLED,
     DONE,
-    Cancellation,
     MET,
     OPEN,
     CloseMet,
@@ -27,6 +26,7 @@ from painpath.worklist.engine import (
     Open,
     Refresh,
     StoredTask,
+    keyed,
     plan_reconciliation,
     registered_providers,
 )
@@ -52,7 +52,7 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
     providers = registered_providers()
     gathered = gather(session, providers, context, episode_ids)
     findings = gathered.findings
-    tasks = _stored_tasks(session, episode_ids, {f.key for f in findings if not isinstance(f, Cancellation)})
+    tasks = _stored_tasks(session, episode_ids, {f.key for f in keyed(findings)})
     # A failing provider's tasks of that episode are hidden from the plan, so none of them is closed as obsolete.
     stored = [
         StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, notes.provider_reason(t), t.closed_at)
