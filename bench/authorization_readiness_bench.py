@@ -47,7 +47,7 @@ from painpath.authorizations.models import AuthorizationCase
 from painpath.charting.conservative_care.models import CareEntry
 from painpath.charting.instruments.models import InstrumentAdministration
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
-from painpath.context import load_models
+from painpath.context import load_models, load_providers
 from painpath.core.clock import BusinessCalendar
 from painpath.core.db import Database
 from painpath.core.migrate import upgrade
@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         args.episodes, args.iterations, args.warmup, args.chunk = 200, 1, 0, 50
 
     load_models()
+    load_providers()
     knowledge = load_knowledge()
     calendar = BusinessCalendar(timezone_name="America/Chicago")
     with tempfile.TemporaryDirectory() as folder, scratch_database(args.postgres, args.admin_url, Path(folder) / "readiness.sqlite3") as url:

@@ -28,8 +28,10 @@ def load_models() -> None:
 
 
 def load_providers() -> None:
-    """Obligation providers, timeline sources and chart-access collections register themselves on import."""
+    """Obligation providers, timeline sources, chart-access collections and episode-fact readers register
+    themselves on import."""
     slice_modules("access")
+    slice_modules("episode_facts")
     slice_modules("obligations")
     slice_modules("timeline")
 

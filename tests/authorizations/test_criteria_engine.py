@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from painpath.authorizations.criteria import evaluate
-from painpath.authorizations.facts import (
+from painpath.facts.vocabulary import (
     CareComponent,
     DocumentFact,
     EpisodeFacts,

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 
 from painpath.authorizations.criteria import PolicyDecision, evaluate, find_policy
-from painpath.authorizations.facts import (
+from painpath.facts.vocabulary import (
     CareComponent,
     DocumentFact,
     EpisodeFacts,

@@ -13,8 +13,6 @@ import pytest
 import time_machine
 from sqlalchemy import event, func, select
 
-from painpath.authorizations.facts import CareComponent, DocumentFact, ImagingStudy, MeasureFact, ReliefReport, ScoreFact
-from painpath.authorizations.gather import gather_facts
 from painpath.charting import service as charting
 from painpath.charting.conservative_care import service as conservative_care
 from painpath.charting.conservative_care.schemas import CareIn
@@ -25,6 +23,8 @@ from painpath.charting.procedures.schemas import ProcedureIn, ReliefIn
 from painpath.charting.schemas import EncounterIn, ExamIn, MeasuresIn
 from painpath.core.audit import AuditEvent
 from painpath.core.auth.service import actor_for
+from painpath.facts.gather import gather_facts
+from painpath.facts.vocabulary import CareComponent, DocumentFact, ImagingStudy, MeasureFact, ReliefReport, ScoreFact
 from painpath.intake import service as intake
 from painpath.intake.schemas import CallIn
 from painpath.medications.trials import service as medications
@@ -245,4 +245,4 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_episodes(ctx, db
     ids = [build_episode(ctx, db, staff, n) for n in range(30)]
     few, many = _statements(ctx, db, ids[:3]), _statements(ctx, db, ids)
     assert few == many
-    assert many <= 10  # one per source: episodes with coverage, triage, care, trials, PT visits, imaging, procedures, scores, measures, exams
+    assert many <= 11  # one per source (episodes with coverage, triage, care, trials, PT visits, imaging, scores, measures, exams), two for procedures and their relief

@@ -28,7 +28,7 @@ import pytest
 import simple_icd_10_cm as icd
 
 from painpath.authorizations.criteria import evaluate
-from painpath.authorizations.facts import EpisodeFacts, ExamFact, ImagingStudy, PlannedProcedure
+from painpath.facts.vocabulary import EpisodeFacts, ExamFact, ImagingStudy, PlannedProcedure
 from painpath.knowledge import load_knowledge
 from painpath.knowledge.schemas import ImagingCriterion, Policy, Waiver, add_months
 

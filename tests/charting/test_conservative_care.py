@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from authorization_setup import frozen_clock, plain_episode
-from painpath.authorizations.facts import CareKind
 from painpath.charting.conservative_care import rules
 from painpath.charting.conservative_care.models import CareEntry
 from painpath.core.audit import AuditEvent
+from painpath.facts.vocabulary import CareKind
 
 # Monday 7 Dec 2026, 10:00 in Chicago: the clinic's today is 7 Dec.
 NOW = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from painpath.authorizations.facts import (
+from painpath.facts.vocabulary import (
     DocumentFact, EpisodeFacts, ImagingStudy, MeasureFact, ProcedureFact, ReliefReport, ScoreFact,
 )
 from painpath.core.clock import BusinessCalendar

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal
 
 from painpath.authorizations.criteria_checks import CHECKS, Check, Context, Status, imaging_requirement, region_group
 from painpath.authorizations.criteria_words import day, join, long_day, place_words, sentence
-from painpath.authorizations.facts import EpisodeFacts, PlannedProcedure
+from painpath.facts.vocabulary import EpisodeFacts, PlannedProcedure
 from painpath.knowledge.schemas import Criterion, Policy, Procedure, Waiver
 
 if TYPE_CHECKING:

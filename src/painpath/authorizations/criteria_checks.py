@@ -32,7 +32,7 @@ from painpath.authorizations.criteria_words import (
     procedure_words,
     sentence,
 )
-from painpath.authorizations.facts import CareComponent, EpisodeFacts, PlannedProcedure, ProcedureFact
+from painpath.facts.vocabulary import CareComponent, EpisodeFacts, PlannedProcedure, ProcedureFact
 from painpath.knowledge.schemas import (
     ConservativeCareCriterion,
     DiagnosticBlocksCriterion,

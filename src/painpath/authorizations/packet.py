@@ -22,9 +22,9 @@ from datetime import date
 from pypdf import PdfReader, PdfWriter
 
 from painpath.authorizations.criteria import CriterionResult, PolicyDecision
-from painpath.authorizations.facts import CareComponent, EpisodeFacts, ExamFact, ImagingStudy, ProcedureFact
 from painpath.authorizations.models import AuthorizationCase
 from painpath.documents.render import render_html, render_pdf
+from painpath.facts.vocabulary import CareComponent, EpisodeFacts, ExamFact, ImagingStudy, ProcedureFact
 
 TEMPLATE = "documents/authorization_packet.html"
 PDF = "application/pdf"

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.authorizations import clocks, criteria, lifecycle, rules
-from painpath.authorizations.facts import DocumentFact, EpisodeFacts, PlannedProcedure
-from painpath.authorizations.gather import gather_facts
 from painpath.authorizations.models import AuthorizationCase, CaseDocument, CaseEvent
 from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitIn
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.facts.gather import gather_facts
+from painpath.facts.vocabulary import DocumentFact, EpisodeFacts, PlannedProcedure
 from painpath.orders import rules as order_rules
 from painpath.orders import service as orders
 from painpath.orders.schemas import StudyIn

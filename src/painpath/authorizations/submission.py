@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 
 from painpath.authorizations import clocks, lifecycle, rules, service
 from painpath.authorizations.criteria import PolicyDecision
-from painpath.authorizations.facts import EpisodeFacts
 from painpath.authorizations.models import AuthorizationCase, CaseDocument
 from painpath.authorizations.packet import PDF, AttachedDocument, packet_content, render_packet_pdf
 from painpath.authorizations.schemas import DecisionIn, DocumentIn, PendIn, SubmitIn
@@ -46,6 +45,7 @@ from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, DomainError, FieldProblem, InvalidInput
 from painpath.core.tenancy import Clinic
+from painpath.facts.vocabulary import EpisodeFacts
 from painpath.interop.pas import (
     PasBuildError,
     PasDecision,

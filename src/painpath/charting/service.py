@@ -363,9 +363,9 @@ def encounter_for(session: Session, *, actor: Actor, encounter_id: int) -> Encou
     return _encounter(session, actor.clinic_id, encounter_id)
 
 
-# ---- Batch reads for the authorization facts gatherer (authorizations/gather.py) ---------------------
-# One query per kind of fact for any number of episodes; not audited: the criteria engine reads facts,
-# no person reads a chart.
+# ---- Batch reads for other slices' rules (therapy's PT visits, plans' work status) -------------------
+# One query per kind of fact for any number of episodes; not audited: rules read facts, no person reads a
+# chart. The episode facts the criteria read come from episode_facts.py.
 
 def pt_visit_dates_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[date]]:
     """The dates of each episode's PT visit notes (signed or not, addenda apart), oldest first."""
@@ -381,20 +381,6 @@ def pt_visit_dates_for_episodes(session: Session, episode_ids: list[int]) -> dic
     return found
 
 
-def numeric_measures_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[tuple[str, date, float]]]:
-    """Each episode's numeric functional measures as (measure, date of service, value), oldest first."""
-    found: dict[int, list[tuple[str, date, float]]] = {}
-    if episode_ids:
-        rows = session.execute(
-            select(FunctionalMeasure.episode_id, FunctionalMeasure.measure, FunctionalMeasure.date_of_service, FunctionalMeasure.value_number)
-            .where(FunctionalMeasure.episode_id.in_(episode_ids), FunctionalMeasure.value_number.is_not(None))
-            .order_by(FunctionalMeasure.episode_id, FunctionalMeasure.date_of_service, FunctionalMeasure.recorded_at, FunctionalMeasure.id)
-        )
-        for episode_id, measure, on, value in rows:
-            found.setdefault(episode_id, []).append((measure, on, value))
-    return found
-
-
 def work_status_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[tuple[date, str]]]:
     """Each episode's recorded work status as (date of service, status), oldest first."""
     found: dict[int, list[tuple[date, str]]] = {}
@@ -406,18 +392,4 @@ def work_status_for_episodes(session: Session, episode_ids: list[int]) -> dict[i
         )
         for episode_id, on, status in rows:
             found.setdefault(episode_id, []).append((on, str(status)))
-    return found
-
-
-def latest_exams_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, tuple[date, ExamFindings]]:
-    """Each episode's latest structured exam (signed or not) with its encounter's date of service."""
-    found: dict[int, tuple[date, ExamFindings]] = {}
-    if episode_ids:
-        rows = session.execute(
-            select(ExamFindings, Encounter.date_of_service).join(Encounter, Encounter.id == ExamFindings.encounter_id)
-            .where(ExamFindings.episode_id.in_(episode_ids))
-            .order_by(ExamFindings.episode_id, Encounter.date_of_service, Encounter.created_at, Encounter.id)
-        )
-        for exam, on in rows:  # oldest first: the latest exam of each episode wins
-            found[exam.episode_id] = (on, exam)
     return found

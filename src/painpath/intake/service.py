@@ -15,8 +15,8 @@ from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.intake import rules, triage, visit_rules
-from painpath.intake.records import service as records
 from painpath.intake.models import Appointment, CallAttempt, IntakeCall, Triage
+from painpath.intake.records import service as records
 from painpath.intake.schemas import AppointmentIn, CallIn
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
@@ -327,20 +327,4 @@ def triage_facts(session: Session, *, episode_ids: list[int] | None) -> list[rul
             acknowledged_at=row.acknowledged_at, acknowledged_by=acknowledged_by, first_booking_after=after, attended_after=seen,
             referrals=referrals_of(row),
         ))
-    return found
-
-
-# ---- Batch reads for the authorization facts gatherer (authorizations/gather.py) ---------------------
-# One query for any number of episodes; not audited: the criteria engine reads facts, no person reads a chart.
-
-def red_flags_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, frozenset[str]]:
-    """The red-flag ids (pack ids, "RF-CES") raised by each episode's latest triage."""
-    found: dict[int, frozenset[str]] = {}
-    if episode_ids:
-        rows = session.execute(
-            select(Triage.episode_id, Triage.hits).where(Triage.episode_id.in_(episode_ids))
-            .order_by(Triage.episode_id, Triage.decided_at, Triage.id)
-        )
-        for episode_id, hits in rows:  # oldest first: the latest triage of each episode wins
-            found[episode_id] = frozenset(hit["flag_id"] for hit in hits or ())
     return found

@@ -19,7 +19,7 @@ class ImagingStudy(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
     modality: Mapped[str] = mapped_column(String(20))  # mri | ct | xray | emg_ncs | ultrasound | mri_arthrogram | other
-    region: Mapped[str] = mapped_column(String(20))  # a Region of authorizations.facts
+    region: Mapped[str] = mapped_column(String(20))  # a Region of facts.vocabulary
     study: Mapped[str] = mapped_column(String(200))  # "MRI lumbar spine without contrast"
     origin: Mapped[str] = mapped_column(String(10))  # clinic (ordered here) | outside
     performed_on: Mapped[date] = mapped_column()

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import get_args, get_type_hints
 
-from painpath.authorizations.facts import ImagingStudy as ImagingFact
-from painpath.authorizations.facts import Region
 from painpath.core.errors import FieldProblem
+from painpath.facts.vocabulary import ImagingStudy as ImagingFact
+from painpath.facts.vocabulary import Region
 
 # The facts contract's own vocabulary (its annotations are strings: resolve them once here).
 MODALITIES: tuple[str, ...] = get_args(get_type_hints(ImagingFact)["modality"])

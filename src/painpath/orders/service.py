@@ -3,7 +3,6 @@ and read them in bulk for the criteria engine. Every write is audited in the sam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -84,20 +83,6 @@ def list_studies(session: Session, *, actor: Actor, episode_id: int) -> list[Ima
     _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
     return list(session.scalars(select(ImagingStudy).where(ImagingStudy.episode_id == episode.id)
                                 .order_by(ImagingStudy.performed_on, ImagingStudy.id)))
-
-
-# ---- Batch reads for the criteria engine ----------------------------------------------------------
-# Not audited: the engine reads facts to compute obligations, no person is looking at a chart.
-
-def studies_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[int, list[ImagingStudy]]:
-    """Every study of these episodes, oldest first: one query for all."""
-    found: dict[int, list[ImagingStudy]] = {}
-    if episode_ids:
-        rows = session.scalars(select(ImagingStudy).where(ImagingStudy.episode_id.in_(list(episode_ids)))
-                               .order_by(ImagingStudy.episode_id, ImagingStudy.performed_on, ImagingStudy.id))
-        for row in rows:
-            found.setdefault(row.episode_id, []).append(row)
-    return found
 
 
 def file_report(session: Session, *, actor: Actor, calendar: BusinessCalendar, episode_id: int, data: StudyIn) -> ImagingStudy:

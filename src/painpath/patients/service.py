@@ -409,8 +409,8 @@ def list_locations(session: Session, *, clinic_id: int) -> list[Location]:
     return list(session.scalars(select(Location).where(Location.clinic_id == clinic_id).order_by(Location.name)))
 
 
-# ---- Batch read for the authorization facts gatherer (authorizations/gather.py) ----------------------
-# One query for any number of episodes; not audited: the criteria engine reads facts, no person reads a chart.
+# ---- Batch read for the authorization packet (authorizations/submission.py) --------------------------
+# One query for any number of episodes; not audited: the caller audits what a person is shown.
 
 def episodes_with_primary_coverage(session: Session, *, episode_ids: list[int], on: date) -> list[tuple[Episode, Coverage | None]]:
     """Each episode with the primary coverage (priority 1) in effect on `on`, or None; the oldest such

@@ -2,7 +2,7 @@
 the step owes the worklist.
 
 Everything here reads plain data: a pathway step from the packs, the episode's `EpisodeFacts` (as
-`authorizations.gather` builds them) and dates. Each measure is explained in plain words with its
+`facts.gather` builds them) and dates. Each measure is explained in plain words with its
 numbers ("NDI 21 -> 19: improved 2, needs 5 (its minimal important change)"), so the clinician who
 confirms a proposal sees why it was made.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from painpath.authorizations.facts import EpisodeFacts
+from painpath.facts.vocabulary import EpisodeFacts
 from painpath.knowledge.schemas.pathways import (
     TERMINAL_NEXT, DocumentOnFile, FunctionalTarget, ImagingOnFile, InstrumentChange, MedicationUse, PainAtMost, Pathway,
     PathwayStep, ProcedureDone, ReliefPercent, ReturnToWork,

@@ -17,8 +17,6 @@ from sqlalchemy.orm import Session
 
 from painpath.authorizations import lifecycle
 from painpath.authorizations import service as authorizations
-from painpath.authorizations.facts import EpisodeFacts
-from painpath.authorizations.gather import gather_facts
 from painpath.authorizations.models import AuthorizationCase
 from painpath.authorizations.schemas import CaseOpenIn, StepIn
 from painpath.charting import service as charting
@@ -26,6 +24,8 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.facts.gather import gather_facts
+from painpath.facts.vocabulary import EpisodeFacts
 from painpath.knowledge.schemas.pathways import TERMINAL_NEXT, Pathway, PathwayStep
 from painpath.medications.trials import service as medications
 from painpath.patients import service as patients

@@ -22,7 +22,7 @@ class CareEntry(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     id: Mapped[int] = mapped_column(primary_key=True)
     episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # a CareKind of authorizations.facts
+    kind: Mapped[str] = mapped_column(String(30))  # a CareKind of facts.vocabulary
     start_date: Mapped[date] = mapped_column()
     end_date: Mapped[date | None] = mapped_column()  # None while ongoing
     description: Mapped[str] = mapped_column(Text)

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import get_args
 
-from painpath.authorizations.facts import CareKind
 from painpath.core.errors import FieldProblem
+from painpath.facts.vocabulary import CareKind
 
 KINDS: tuple[str, ...] = get_args(CareKind)
 KIND_WORDS = {

@@ -3,7 +3,6 @@ and read them in bulk for the criteria engine. Every write is audited in the sam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -72,17 +71,3 @@ def list_entries(session: Session, *, actor: Actor, episode_id: int) -> list[Car
     """An episode's entries, oldest first; audited as a chart read."""
     _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
     return list(session.scalars(select(CareEntry).where(CareEntry.episode_id == episode.id).order_by(CareEntry.start_date, CareEntry.id)))
-
-
-# ---- Batch reads for the criteria engine ----------------------------------------------------------
-# Not audited: the engine reads facts to compute obligations, no person is looking at a chart.
-
-def entries_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[int, list[CareEntry]]:
-    """Every entry of these episodes, oldest first: one query for all."""
-    found: dict[int, list[CareEntry]] = {}
-    if episode_ids:
-        rows = session.scalars(select(CareEntry).where(CareEntry.episode_id.in_(list(episode_ids)))
-                               .order_by(CareEntry.episode_id, CareEntry.start_date, CareEntry.id))
-        for row in rows:
-            found.setdefault(row.episode_id, []).append(row)
-    return found

@@ -224,8 +224,8 @@ def user_names(session: Session, user_ids: Sequence[int | None]) -> dict[int, st
     return {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))}
 
 
-# ---- Batch reads for the authorization facts gatherer (authorizations/gather.py) ---------------------
-# One query for any number of episodes; not audited: the criteria engine reads facts, no person reads a chart.
+# ---- Batch reads for other slices' rules (opioid safety's scores) ----------------------------------
+# One query for any number of episodes; not audited: rules read facts, no person reads a chart.
 
 
 def scores_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[tuple[str, datetime, float]]]:

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import get_args
 
-from painpath.authorizations.facts import Region
 from painpath.core.errors import FieldProblem
+from painpath.facts.vocabulary import Region
 from painpath.knowledge.schemas import Procedure
 
 VERTEBRAE = (

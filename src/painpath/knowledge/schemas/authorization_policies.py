@@ -30,6 +30,7 @@ from painpath.knowledge.schemas.common import (
     Strict,
     _refuse_verified_unconfirmed,
 )
+from painpath.knowledge.terms import CareKind, Modality, Region
 
 __all__ = [
     "AppliesTo",
@@ -74,13 +75,6 @@ PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]  # CMS
 IcdCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4}$")]
 # Initial: the episode has no performed procedure of the same id (or repeat group) in the region yet.
 AppliesTo = Literal["initial", "repeat", "always"]
-# Conservative-care components and imaging modalities, as in authorizations/facts.py.
-CareKind = Literal[
-    "physical_therapy", "home_exercise", "medication", "chiropractic", "activity_modification", "bracing",
-    "weight_loss", "injection", "behavioral_therapy", "other",
-]
-Modality = Literal["mri", "ct", "xray", "emg_ncs", "ultrasound", "mri_arthrogram", "other"]
-ImagingRegion = Literal["cervical", "thoracic", "lumbar", "sacral", "sacroiliac", "knee", "hip", "shoulder", "other"]
 Sign = Literal["radicular", "facet_loading"]
 
 
@@ -225,7 +219,7 @@ class ImagingCriterion(CriterionBase):
 
     type: Literal["imaging"]
     modalities: Annotated[list[Modality], Field(min_length=1)]
-    regions: list[ImagingRegion] | None = None
+    regions: list[Region] | None = None
     recency: StudyRecency
     report_on_file: StrictBool = True
     concordant: StrictBool = False  # the report must support the working diagnosis

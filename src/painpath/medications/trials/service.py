@@ -239,8 +239,8 @@ def assessed_one(session: Session, *, actor: Actor, knowledge_trials: Medication
     return assess_trial(trial, knowledge_trials, payer_id=payer_id, as_of=as_of)
 
 
-# ---- Batch reads for the authorization facts gatherer (authorizations/gather.py) ---------------------
-# One query for any number of episodes; not audited: the criteria engine reads facts, no person reads a chart.
+# ---- Batch reads for the episode facts (episode_facts.py) and the plans slice ----------------------
+# One query for any number of episodes; not audited: rules read facts, no person reads a chart.
 
 def trials_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, list[MedicationTrial]]:
     """Each episode's medication trials, oldest first."""

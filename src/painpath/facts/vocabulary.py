@@ -1,9 +1,14 @@
-"""What a payer policy is evaluated against: an episode's facts at a moment, as plain frozen data.
+"""What payer policies and care pathways are evaluated against: an episode's facts at a moment, as plain
+frozen data.
 
-This is the contract between the slices that record facts (intake, charting, orders, medications,
-therapy) and the pure criteria engine (`authorizations.criteria`). The service gathers an
-`EpisodeFacts` through the other slices' services; the engine never touches the database or the
-wall clock, so every criterion is tested with plain data.
+This is the contract between the slices that record facts (patients, intake, charting, orders,
+medications) and the pure rules that read them (`authorizations.criteria`, `plans.rules`, the obligation
+providers). `painpath.facts.gather` builds `EpisodeFacts` from the readers the slices register; the rules
+never touch the database or the wall clock, so every criterion is tested with plain data.
+
+It sits below the slices and above knowledge: the words it is typed with (regions, sides, care kinds,
+modalities) are the packs' own, from `painpath.knowledge.terms`, so a pack and a fact can never disagree
+on a spelling. Nothing here imports a slice.
 
 Dates are the clinic's local calendar dates (what a payer counts), never datetimes.
 """
@@ -12,17 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
-# Spine regions as payers count them for frequency limits ("per region": cervical/thoracic vs
-# lumbar/sacral, research/prior-auth.md "Counting conventions"), plus the joints we inject.
-Region = Literal["cervical", "thoracic", "lumbar", "sacral", "sacroiliac", "knee", "hip", "shoulder", "other"]
-Side = Literal["left", "right", "bilateral", "none"]
+from painpath.knowledge.terms import CareKind, Modality, Region, Side
 
-# Conservative-care components a payer may name ("PT, home exercise program, medications").
-CareKind = Literal[
-    "physical_therapy", "home_exercise", "medication", "chiropractic", "activity_modification", "bracing",
-    "weight_loss", "injection", "behavioral_therapy", "other",
+__all__ = [
+    "CareComponent", "CareKind", "DocumentFact", "EpisodeFacts", "ExamFact", "ImagingStudy", "MeasureFact", "Modality",
+    "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact", "Side",
 ]
 
 
@@ -43,7 +43,7 @@ class CareComponent:
 
 @dataclass(frozen=True)
 class ImagingStudy:
-    modality: Literal["mri", "ct", "xray", "emg_ncs", "ultrasound", "mri_arthrogram", "other"]
+    modality: Modality
     region: Region
     performed_on: date
     report_on_file: bool

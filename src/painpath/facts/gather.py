@@ -1,0 +1,102 @@
+"""Gather each episode's `EpisodeFacts` (vocabulary.py) from the fact readers the slices register.
+
+This package sits below the slices, so it never imports one. A slice that records facts the rules read
+registers a reader here instead, in its `episode_facts.py` (imported at start-up by
+`context.load_providers`, like obligation providers and timeline sources): a function from a batch of
+episode ids to each episode's share of the facts, as a few `EpisodeFacts` fields. The shares merge into
+one `EpisodeFacts` per episode.
+
+Every reader reads all the episodes asked about in one query (or a fixed few), never one per episode: the
+readiness benchmark gathers 20,000 episodes, and a test proves the number of statements does not grow
+with the episodes. Readers select the columns they need and build the plain facts straight from the rows
+(no ORM entities, so no identity-map work per row).
+
+Gathering is not audited as a chart read. The audit trail answers "who looked at whose chart": the
+criteria engine reading facts to compute eligibility and obligations is no person looking, and one
+audit row per episode per sweep would bury the reads that matter. What a person then sees (the case
+page, the kit) is audited where it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from painpath.core.clock import BusinessCalendar
+from painpath.facts.vocabulary import EpisodeFacts
+
+
+@dataclass(frozen=True)
+class FactQuery:
+    """What every reader is told besides the episode ids: the packs, the clinic's calendar and its today."""
+
+    knowledge: Any
+    calendar: BusinessCalendar
+    today: date
+
+
+Share = dict[str, Any]  # some of one episode's EpisodeFacts fields, by name
+FactReader = Callable[[Session, list[int], FactQuery], Mapping[int, Share]]
+
+# Fields that several readers add to: their values are joined. `care` comes from conservative-care
+# entries, medication trials and PT visits, and is ordered by start date once joined.
+JOINED = ("care",)
+# The episode's own fields: an episode with none of them is unknown, and left out of the answer.
+EPISODE_FIELDS = ("payer_id", "plan_type", "body_region", "laterality", "onset_date", "diagnosis_codes")
+
+_readers: dict[str, FactReader] = {}
+
+
+def register_reader(name: str) -> Callable[[FactReader], FactReader]:
+    """Register a slice's fact reader under a name (called at import, like obligation providers).
+
+    Readers run in the order of their names, so a joined field comes out the same whatever order the
+    slices were imported in."""
+
+    def register(reader: FactReader) -> FactReader:
+        _readers[name] = reader
+        return reader
+
+    return register
+
+
+def registered_readers() -> list[str]:
+    return sorted(_readers)
+
+
+def gather_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int],  # noqa: ANN001
+                 today: date) -> dict[int, EpisodeFacts]:
+    """The facts of each episode asked about (unknown ids are left out), as of the clinic's `today`."""
+    ids = sorted(set(episode_ids))
+    if not ids:
+        return {}
+    if not _readers:
+        raise RuntimeError("no fact readers are registered: call painpath.context.load_providers() at start-up")
+    query = FactQuery(knowledge=knowledge, calendar=calendar, today=today)
+    shares: dict[int, Share] = {}
+    for name in sorted(_readers):
+        for episode_id, share in _readers[name](session, ids, query).items():
+            _merge(shares.setdefault(episode_id, {}), share, name)
+    return {episode_id: _facts(episode_id, share) for episode_id, share in sorted(shares.items()) if "body_region" in share}
+
+
+def _merge(into: Share, share: Share, reader: str) -> None:
+    for field, value in share.items():
+        if field in JOINED:
+            into[field] = (*into.get(field, ()), *value)
+        elif field in into:
+            raise ValueError(f"fact reader {reader!r} gives {field!r}, which another reader already gave")
+        else:
+            into[field] = value
+
+
+def _facts(episode_id: int, share: Share) -> EpisodeFacts:
+    exam = share.get("exam")
+    # The episode's codes, then the working diagnosis of its latest exam, each once.
+    codes = tuple(dict.fromkeys((*share.get("diagnosis_codes", ()), *(exam.diagnosis_codes if exam else ()))))
+    care = tuple(sorted(share.get("care", ()), key=lambda c: (c.start, c.kind)))
+    return EpisodeFacts(episode_id=episode_id, **{**share, "diagnosis_codes": codes, "care": care})

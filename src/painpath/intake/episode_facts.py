@@ -1,0 +1,22 @@
+"""The intake slice's fact reader (`painpath.facts.gather`): the red flags raised at triage. Not audited:
+the rules read facts, no person reads a chart."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.intake.models import Triage
+
+
+@register_reader("red_flags")
+def red_flag_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:  # noqa: ARG001
+    """The red-flag ids (pack ids, "RF-CES") raised by each episode's latest triage."""
+    found: dict[int, Share] = {}
+    rows = session.execute(
+        select(Triage.episode_id, Triage.hits).where(Triage.episode_id.in_(episode_ids)).order_by(Triage.episode_id, Triage.decided_at, Triage.id)
+    )
+    for episode_id, hits in rows:  # oldest first: the latest triage of each episode wins
+        found[episode_id] = {"red_flags": frozenset(hit["flag_id"] for hit in hits or ())}
+    return found
