@@ -13,12 +13,15 @@ blocks with relief (some under 80%, some too close together). Each episode has o
 
 What is timed, round-robin, each pass over all open cases in chunks of --chunk episodes:
 
-- readiness: `service.open_cases` + `service.evaluate_cases` per chunk: gather each chunk's facts (one query
-  per fact source), evaluate the payer policy, derive the kit checklist and the units used.
-- floor:     the same loop with `criteria.evaluate` replaced by a stub returning one fixed decision: the
-  database reads, the fact assembly and the checklist without the criteria engine.
+- readiness: `service.open_cases` + `service.evaluate_cases` per chunk: gather each chunk's facts (the
+  readers of painpath.facts.gather, one query per fact source), evaluate the payer policy, derive the kit
+  checklist and the units used.
+- criteria_stubbed: the same loop with `criteria.evaluate` replaced by a stub returning one fixed decision:
+  what the criteria engine costs, by difference.
+- floor: the raw-SQL floor: the same open cases and the same fact rows, chunk by chunk, fetched with the
+  driver's cursor (psycopg or sqlite3) as plain tuples, with nothing built from them.
 
-Prints episodes per second for both and their ratio; writes bench/results/authorization-readiness-<ts>.json.
+Prints episodes per second for each and readiness's ratio to the floor; writes bench/results/authorization-readiness-<ts>.json.
 Before timing it checks that every case got a decision and prints the outcomes, so the work is real.
 """
 
@@ -230,6 +233,64 @@ def readiness_pass(db: Database, knowledge, calendar: BusinessCalendar, chunk: i
     return evaluated
 
 
+# The fact rows readiness reads, as the readers select them (painpath/*/episode_facts.py and
+# authorizations.service.kit_documents_for_episodes), one statement per source for a chunk of episodes.
+# {ids} becomes the dialect's list of bound episode ids.
+RAW_FACT_QUERIES = {
+    "episodes": "SELECT e.id, e.body_region, e.laterality, e.onset_date, e.icd10_codes, c.payer_id, c.plan_type FROM episode e "
+                "LEFT OUTER JOIN coverage c ON c.patient_id = e.patient_id AND c.priority = 1 AND c.effective_from <= {today} "
+                "AND (c.effective_to IS NULL OR c.effective_to >= {today}) WHERE e.id {ids} ORDER BY e.id, c.id",
+    "red_flags": "SELECT episode_id, hits FROM triage WHERE episode_id {ids} ORDER BY episode_id, decided_at, id",
+    "conservative_care": "SELECT episode_id, kind, start_date, end_date, description, source, drug_class, failed FROM conservative_care "
+                         "WHERE episode_id {ids} ORDER BY episode_id, start_date, id",
+    "medication_trials": "SELECT * FROM medication_trial WHERE episode_id {ids} ORDER BY episode_id, start_date, id",
+    "pt_visits": "SELECT episode_id, date_of_service FROM encounter WHERE episode_id {ids} AND encounter_type = 'pt_visit' "
+                 "AND addendum_of_id IS NULL ORDER BY episode_id, date_of_service",
+    "measures": "SELECT episode_id, measure, date_of_service, value_number FROM functional_measure WHERE episode_id {ids} "
+                "AND value_number IS NOT NULL ORDER BY episode_id, date_of_service, recorded_at, id",
+    "exam": "SELECT x.episode_id, n.date_of_service, x.findings, x.diagnosis_codes, x.reasoning FROM exam_findings x "
+            "JOIN encounter n ON n.id = x.encounter_id WHERE x.episode_id {ids} ORDER BY x.episode_id, n.date_of_service, n.created_at, n.id",
+    "imaging": "SELECT episode_id, id, modality, region, performed_on, report_on_file, concordant, summary, study, records_request_id "
+               "FROM imaging_study WHERE episode_id {ids} ORDER BY episode_id, performed_on, id",
+    "relief": "SELECT procedure_id, measured_on, percent, scale, hours_after, lasted_days FROM procedure_relief WHERE episode_id {ids} "
+              "ORDER BY measured_on, id",
+    "procedures": "SELECT id, episode_id, procedure_key, cpt_codes, region, side, levels, performed_on, diagnostic, baseline_pain, "
+                  "baseline_scale, spacing_exception FROM performed_procedure WHERE episode_id {ids} ORDER BY episode_id, performed_on, id",
+    "scores": "SELECT episode_id, instrument_id, administered_at, total FROM instrument_administration WHERE episode_id {ids} "
+              "ORDER BY episode_id, administered_at, id",
+    "kit_documents": "SELECT episode_id, id, kind, document_date, value, result FROM authorization_case_document WHERE episode_id {ids} "
+                     "AND kind NOT IN ('imaging_report', 'mri_report')",
+}
+OPEN_CASES_SQL = "SELECT * FROM authorization_case WHERE state NOT IN ('withdrawn', 'expired') ORDER BY id"
+
+
+def raw_floor_pass(db: Database, chunk: int) -> Counter:
+    """The true floor: the same rows readiness reads, fetched with the driver's own cursor (psycopg on
+    PostgreSQL, sqlite3 on SQLite) as plain tuples, in the same chunks. No ORM, no facts built, no criteria:
+    what reading the data costs at the least. Returns the rows fetched, per source."""
+    postgres = db.engine.dialect.name == "postgresql"
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(OPEN_CASES_SQL)
+        cases = cursor.fetchall()
+        episode_column = [column[0] for column in cursor.description].index("episode_id")
+        fetched = Counter(cases=len(cases))
+        for start in range(0, len(cases), chunk):
+            ids = sorted({case[episode_column] for case in cases[start:start + chunk]})
+            for source, sql in RAW_FACT_QUERIES.items():
+                if postgres:  # one bound array, as core.db.ids_in does on PostgreSQL
+                    cursor.execute(sql.format(ids="= ANY(%(ids)s)", today="%(today)s"), {"ids": ids, "today": TODAY})
+                else:
+                    cursor.execute(sql.format(ids=f"IN ({', '.join('?' * len(ids))})", today="?"),
+                                   [*([TODAY.isoformat()] * sql.count("{today}")), *ids])
+                fetched[source] += len(cursor.fetchall())
+        connection.rollback()
+    finally:
+        connection.close()
+    return fetched
+
+
 @contextmanager
 def criteria_stubbed(decision: criteria.PolicyDecision) -> Iterator[None]:
     """`criteria.evaluate` answers one fixed decision: the floor's loop does everything else the same."""
@@ -287,14 +348,20 @@ def main(argv: list[str] | None = None) -> int:
             if not verification["all_decided"]:
                 print("FAILED: not every open case got a decision")
                 return 1
+            raw_rows = raw_floor_pass(db, args.chunk)
+            print(f"raw floor rows: {dict(raw_rows)}")
+            if raw_rows["cases"] != args.episodes or raw_rows["episodes"] < args.episodes:
+                print("FAILED: the raw floor did not read every open case and its episode")
+                return 1
             fixed = next(e.decision for e in real if e.decision is not None)
 
-            def floor() -> object:
+            def criteria_stub() -> object:
                 with criteria_stubbed(fixed):
                     return readiness_pass(db, knowledge, calendar, args.chunk)
 
             timings = harness.compare(
-                {"readiness": lambda: readiness_pass(db, knowledge, calendar, args.chunk), "floor": floor},
+                {"readiness": lambda: readiness_pass(db, knowledge, calendar, args.chunk), "criteria_stubbed": criteria_stub,
+                 "floor": lambda: raw_floor_pass(db, args.chunk)},
                 iterations=args.iterations, warmup=args.warmup,
             )
             with db.session() as session:
@@ -303,14 +370,15 @@ def main(argv: list[str] | None = None) -> int:
             db.engine.dispose()
         rates = {name: round(args.episodes / (t.p50 / 1000), 1) for name, t in timings.items()}
         harness.print_table(timings, floor="floor", title=f"Readiness of {args.episodes:,} open episodes ({db.engine.dialect.name})")
-        print(f"episodes/s  readiness {rates['readiness']:,.0f}   floor (criteria stubbed) {rates['floor']:,.0f}   "
+        print(f"episodes/s  readiness {rates['readiness']:,.0f}   criteria stubbed {rates['criteria_stubbed']:,.0f}   "
+              f"floor (raw SQL rows) {rates['floor']:,.0f}   "
               f"readiness/floor time ratio {harness.ratio(timings['readiness'].p50, timings['floor'].p50):.2f}")
         result = {
             "benchmark": "authorization-readiness",
             "params": {"episodes": args.episodes, "chunk": args.chunk, "iterations": args.iterations, "warmup": args.warmup,
                        "database": db.engine.dialect.name},
             "dataset": {**counts, "open_cases": open_cases},
-            "verification": verification,
+            "verification": {**verification, "raw_floor_rows": dict(raw_rows)},
             "timings": timings,
             "episodes_per_second": rates,
             "ratio_p50": harness.ratio(timings["readiness"].p50, timings["floor"].p50),

@@ -30,8 +30,11 @@ def test_readiness_benchmark_small_mode_decides_every_open_case(tmp_path):
     assert len(verification["outcomes"]) >= 3, verification["outcomes"]
     assert sum(verification["outcomes"].values()) == 200
     assert verification["checklist_items"] > 200
-    for name in ("readiness", "floor"):
+    # The raw-SQL floor read every open case and its episode's row, and the fact rows besides.
+    raw = verification["raw_floor_rows"]
+    assert raw["cases"] == 200 and raw["episodes"] >= 200 and raw["imaging"] > 0 and raw["conservative_care"] > 0
+    for name in ("readiness", "criteria_stubbed", "floor"):
         assert result["timings"][name]["n"] == 1
         assert result["episodes_per_second"][name] > 0
     assert result["ratio_p50"] > 0
-    assert "episodes/s" in done.stdout and "floor (criteria stubbed)" in done.stdout
+    assert "episodes/s" in done.stdout and "floor (raw SQL rows)" in done.stdout

@@ -22,6 +22,7 @@ from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, 
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.facts.gather import gather_facts
 from painpath.facts.vocabulary import DocumentFact, EpisodeFacts, PlannedProcedure
@@ -173,11 +174,14 @@ def _file_imaging_report(session: Session, actor: Actor, calendar: BusinessCalen
 def kit_documents_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[int, list[DocumentFact]]:
     """Documents filed in the episodes' authorization kits, as facts (one query for any number of episodes)."""
     found: dict[int, list[DocumentFact]] = {}
-    rows = session.scalars(select(CaseDocument).where(CaseDocument.episode_id.in_(list(episode_ids)),
-                                                      CaseDocument.kind.not_in(list(IMAGING_KINDS))))
-    for row in rows:
-        found.setdefault(row.episode_id, []).append(DocumentFact(
-            kind=row.kind, on=row.document_date, reference=f"case_document:{row.id}", value=row.value, result=row.result,
+    rows = session.execute(
+        select(CaseDocument.episode_id, CaseDocument.id, CaseDocument.kind, CaseDocument.document_date, CaseDocument.value,
+               CaseDocument.result)
+        .where(ids_in(session, CaseDocument.episode_id, episode_ids), CaseDocument.kind.not_in(list(IMAGING_KINDS)))
+    )
+    for episode_id, document_id, kind, on, value, result in rows:
+        found.setdefault(episode_id, []).append(DocumentFact(
+            kind=kind, on=on, reference=f"case_document:{document_id}", value=value, result=result,
         ))
     return found
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from painpath.charting import rules
 from painpath.charting.models import Encounter, ExamFindings, FunctionalMeasure
+from painpath.core.db import ids_in
 from painpath.facts.gather import FactQuery, Share, register_reader
 from painpath.facts.vocabulary import CareComponent, ExamFact, MeasureFact
 
@@ -24,7 +25,7 @@ def pt_course_facts(session: Session, episode_ids: list[int], query: FactQuery) 
     visits: dict[int, list[date]] = {}
     rows = session.execute(
         select(Encounter.episode_id, Encounter.date_of_service)
-        .where(Encounter.episode_id.in_(episode_ids), Encounter.encounter_type == "pt_visit", Encounter.addendum_of_id.is_(None))
+        .where(ids_in(session, Encounter.episode_id, episode_ids), Encounter.encounter_type == "pt_visit", Encounter.addendum_of_id.is_(None))
         .order_by(Encounter.episode_id, Encounter.date_of_service)
     )
     for episode_id, on in rows:
@@ -47,7 +48,7 @@ def measure_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
     found: dict[int, list[MeasureFact]] = {}
     rows = session.execute(
         select(FunctionalMeasure.episode_id, FunctionalMeasure.measure, FunctionalMeasure.date_of_service, FunctionalMeasure.value_number)
-        .where(FunctionalMeasure.episode_id.in_(episode_ids), FunctionalMeasure.value_number.is_not(None))
+        .where(ids_in(session, FunctionalMeasure.episode_id, episode_ids), FunctionalMeasure.value_number.is_not(None))
         .order_by(FunctionalMeasure.episode_id, FunctionalMeasure.date_of_service, FunctionalMeasure.recorded_at, FunctionalMeasure.id)
     )
     for episode_id, measure, on, value in rows:
@@ -62,7 +63,7 @@ def exam_facts(session: Session, episode_ids: list[int], query: FactQuery) -> di
     rows = session.execute(
         select(ExamFindings.episode_id, Encounter.date_of_service, ExamFindings.findings, ExamFindings.diagnosis_codes,
                ExamFindings.reasoning)
-        .join(Encounter, Encounter.id == ExamFindings.encounter_id).where(ExamFindings.episode_id.in_(episode_ids))
+        .join(Encounter, Encounter.id == ExamFindings.encounter_id).where(ids_in(session, ExamFindings.episode_id, episode_ids))
         .order_by(ExamFindings.episode_id, Encounter.date_of_service, Encounter.created_at, Encounter.id)
     )
     for episode_id, *exam in rows:  # oldest first: the latest exam of each episode wins

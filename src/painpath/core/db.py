@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, ColumnElement, DateTime, Integer, MetaData, any_, create_engine, event, literal
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 
@@ -25,6 +25,15 @@ NAMING_CONVENTION = {
 
 # Portable JSON: JSONB on PostgreSQL, JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def ids_in(session: Session, column: ColumnElement[int], ids: Iterable[int]) -> ColumnElement[bool]:
+    """`column IN ids` for a batch read of many ids. On PostgreSQL it is `column = ANY(array)`: one bound
+    array instead of one parameter per id, so a 500-id batch is not 500 placeholders to render and parse
+    on every query. Elsewhere (SQLite) a plain IN list."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(list(ids))
 
 
 class Base(DeclarativeBase):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.facts.gather import FactQuery, Share, register_reader
 from painpath.intake.models import Triage
 
@@ -15,7 +16,7 @@ def red_flag_facts(session: Session, episode_ids: list[int], query: FactQuery) -
     """The red-flag ids (pack ids, "RF-CES") raised by each episode's latest triage."""
     found: dict[int, Share] = {}
     rows = session.execute(
-        select(Triage.episode_id, Triage.hits).where(Triage.episode_id.in_(episode_ids)).order_by(Triage.episode_id, Triage.decided_at, Triage.id)
+        select(Triage.episode_id, Triage.hits).where(ids_in(session, Triage.episode_id, episode_ids)).order_by(Triage.episode_id, Triage.decided_at, Triage.id)
     )
     for episode_id, hits in rows:  # oldest first: the latest triage of each episode wins
         found[episode_id] = {"red_flags": frozenset(hit["flag_id"] for hit in hits or ())}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.facts.gather import FactQuery, Share, register_reader
 from painpath.facts.vocabulary import DocumentFact, ImagingStudy as ImagingFact
 from painpath.orders import rules
@@ -21,7 +22,7 @@ def imaging_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
         select(ImagingStudy.episode_id, ImagingStudy.id, ImagingStudy.modality, ImagingStudy.region, ImagingStudy.performed_on,
                ImagingStudy.report_on_file, ImagingStudy.concordant, ImagingStudy.summary, ImagingStudy.study,
                ImagingStudy.records_request_id)
-        .where(ImagingStudy.episode_id.in_(episode_ids)).order_by(ImagingStudy.episode_id, ImagingStudy.performed_on, ImagingStudy.id)
+        .where(ids_in(session, ImagingStudy.episode_id, episode_ids)).order_by(ImagingStudy.episode_id, ImagingStudy.performed_on, ImagingStudy.id)
     )
     for episode_id, study_id, modality, region, performed_on, report_on_file, concordant, summary, study, request_id in rows:
         studies.setdefault(episode_id, []).append(ImagingFact(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.facts.gather import FactQuery, Share, register_reader
 from painpath.patients.models import Coverage, Episode
 
@@ -22,7 +23,7 @@ def episode_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
     rows = session.execute(
         select(Episode.id, Episode.body_region, Episode.laterality, Episode.onset_date, Episode.icd10_codes,
                Coverage.payer_id, Coverage.plan_type)
-        .outerjoin(Coverage, in_effect).where(Episode.id.in_(episode_ids)).order_by(Episode.id, Coverage.id)
+        .outerjoin(Coverage, in_effect).where(ids_in(session, Episode.id, episode_ids)).order_by(Episode.id, Coverage.id)
     )
     found: dict[int, Share] = {}
     for episode_id, body_region, laterality, onset_date, codes, payer_id, plan_type in rows:

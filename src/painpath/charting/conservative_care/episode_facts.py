@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from painpath.charting.conservative_care import rules
 from painpath.charting.conservative_care.models import CareEntry
+from painpath.core.db import ids_in
 from painpath.facts.gather import FactQuery, Share, register_reader
 from painpath.facts.vocabulary import CareComponent
 
@@ -20,7 +21,7 @@ def care_facts(session: Session, episode_ids: list[int], query: FactQuery) -> di
     rows = session.execute(
         select(CareEntry.episode_id, CareEntry.kind, CareEntry.start_date, CareEntry.end_date, CareEntry.description,
                CareEntry.source, CareEntry.drug_class, CareEntry.failed)
-        .where(CareEntry.episode_id.in_(episode_ids)).order_by(CareEntry.episode_id, CareEntry.start_date, CareEntry.id)
+        .where(ids_in(session, CareEntry.episode_id, episode_ids)).order_by(CareEntry.episode_id, CareEntry.start_date, CareEntry.id)
     )
     for episode_id, kind, start, end, description, source, drug_class, failed in rows:
         found.setdefault(episode_id, []).append(CareComponent(

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.instruments.models import InstrumentAdministration
+from painpath.core.db import ids_in
 from painpath.facts.gather import FactQuery, Share, register_reader
 from painpath.facts.vocabulary import ScoreFact
 
@@ -18,7 +19,7 @@ def score_facts(session: Session, episode_ids: list[int], query: FactQuery) -> d
     rows = session.execute(
         select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id,
                InstrumentAdministration.administered_at, InstrumentAdministration.total)
-        .where(InstrumentAdministration.episode_id.in_(episode_ids))
+        .where(ids_in(session, InstrumentAdministration.episode_id, episode_ids))
         .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)
     )
     local_date = query.calendar.local_date

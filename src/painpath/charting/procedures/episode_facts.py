@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
+from painpath.core.db import ids_in
 from painpath.facts.gather import FactQuery, Share, register_reader
 from painpath.facts.vocabulary import ProcedureFact, ReliefReport
 
@@ -19,7 +20,7 @@ def procedure_facts(session: Session, episode_ids: list[int], query: FactQuery) 
     for procedure_id, measured_on, percent, scale, hours_after, lasted_days in session.execute(
         select(ProcedureRelief.procedure_id, ProcedureRelief.measured_on, ProcedureRelief.percent, ProcedureRelief.scale,
                ProcedureRelief.hours_after, ProcedureRelief.lasted_days)
-        .where(ProcedureRelief.episode_id.in_(episode_ids)).order_by(ProcedureRelief.measured_on, ProcedureRelief.id)
+        .where(ids_in(session, ProcedureRelief.episode_id, episode_ids)).order_by(ProcedureRelief.measured_on, ProcedureRelief.id)
     ):
         reliefs.setdefault(procedure_id, []).append(ReliefReport(
             measured_on=measured_on, percent=percent, scale=scale, hours_after=hours_after, lasted_days=lasted_days,
@@ -31,7 +32,7 @@ def procedure_facts(session: Session, episode_ids: list[int], query: FactQuery) 
                PerformedProcedure.region, PerformedProcedure.side, PerformedProcedure.levels, PerformedProcedure.performed_on,
                PerformedProcedure.diagnostic, PerformedProcedure.baseline_pain, PerformedProcedure.baseline_scale,
                PerformedProcedure.spacing_exception)
-        .where(PerformedProcedure.episode_id.in_(episode_ids))
+        .where(ids_in(session, PerformedProcedure.episode_id, episode_ids))
         .order_by(PerformedProcedure.episode_id, PerformedProcedure.performed_on, PerformedProcedure.id)
     ):
         found.setdefault(episode_id, []).append(ProcedureFact(
