@@ -1,22 +1,29 @@
 """Imports point downward, and no module imports itself through others (DESIGN.md "Layers").
 
-Pure: every module under src/painpath is parsed with `ast`, nothing is imported or run. Every import
+Pure: every module under src/painpath is parsed with `ast`; nothing is imported or run. Every import
 counts, wherever it stands: at module level, inside a function, or under `if TYPE_CHECKING:`. An import
-inside a function is still a dependency (it only runs later), and a function-level import used to
-break a circle hides the circle instead of removing it, so the rules make no exception for it.
+inside a function is still a dependency (it only runs later), and a function-level import used to break a
+circle hides the circle instead of removing it, so the rules make no exception for it. (Discovery by name,
+`slices.slice_modules`, is not an import: it is how the application finds the slices' parts.)
 
 The layers, lowest first:
 
-    core (and painpath.slices, the plain list of slices)
+    core, and painpath.slices (the plain lists of slices)
     knowledge, interop, documents          (may import core)
-    facts                                  (episode facts: may import the two layers below)
-    the slices, in `painpath.slices.SLICES` order (a slice may import a slice listed before it)
-    web, cli.py, jobs.py, context.py, demo*.py   (the application: may import anything)
+    facts                                  (the episode facts: may import the layers below)
+    the slices, in `painpath.slices.LAYERS` order: a slice may import only slices listed before it,
+      with the route support every slice's pages and views stand on: painpath.context and the web
+      toolkit (web/deps, forms, templating, ...), which import no slice but worklist (a request's writes
+      end with a reconcile)
+    web/app.py and the web's own routers, cli.py, jobs.py, demo*.py   (the application: may import anything)
 
-One allowance between slices: a parent package aggregating its own sub-slices (`medications/models.py`
-importing `medications.opioids.models` so that `medications` brings its tables along) may import from
-the sub-slices below it in the package tree, wherever they stand in SLICES. Sub-slices themselves
-follow the SLICES order like any slice.
+One allowance between slices: a parent package aggregating its sub-slices (`medications/models.py`
+importing `medications.opioids.models` so that `medications` brings its tables along; the same for
+access.py and obligations.py) may import them wherever they stand in LAYERS. Any other import of a
+sub-slice by its parent follows LAYERS like any slice.
+
+KNOWN lists the violations not fixed yet, each with its reason; it can only shrink: a new violation fails,
+and so does a listed one that is gone (take it off the list).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from painpath.slices import SLICES
+from painpath.slices import LAYERS, SLICES
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "painpath"
@@ -34,8 +41,22 @@ PACKAGE = SRC / "painpath"
 FOUNDATION = ("core", "slices")
 BELOW_FACTS = ("knowledge", "interop", "documents")
 FACTS = ("facts",)
-APPLICATION = ("web", "cli", "jobs", "context", "demo", "demo_facts", "demo_states", "__init__")
+# What every slice's routes stand on: the app context and the web toolkit (not the web's own routers).
+ROUTE_SUPPORT = ("painpath.context", "painpath.web", "painpath.web.deps", "painpath.web.forms", "painpath.web.templating",
+                 "painpath.web.wording", "painpath.web.errors", "painpath.web.error_responses", "painpath.web.retry",
+                 "painpath.web.security_headers")
+ROUTE_SUPPORT_SLICES = ("worklist",)  # the only slice route support imports: a request's writes end with a reconcile
+APPLICATION = ("web", "cli", "jobs", "demo", "demo_facts", "demo_states", "__init__")
+AGGREGATING = ("__init__", "models", "access", "obligations")  # a parent's modules that bring its sub-slices along
 LAYER_NAMES = {0: "core", 1: "knowledge/interop/documents", 2: "facts", 3: "slices", 4: "application"}
+
+# (importing module, imported module): violations not fixed yet, with why.
+KNOWN = {
+    ("painpath.intake.service", "painpath.intake.records.service"):
+        "triage facts read when records were first requested; intake.records stands above intake (it files imaging "
+        "reports through orders, which reads charting, which reads intake's visits). The read belongs in the "
+        "triage provider's own query, whose file another change is editing now.",
+}
 
 
 @dataclass(frozen=True)
@@ -104,6 +125,8 @@ def slice_of(module: str) -> str | None:
 def layer(module: str) -> int:
     rest = module.removeprefix("painpath").lstrip(".") or "__init__"
     top = rest.split(".")[0]
+    if module in ROUTE_SUPPORT:
+        return 3
     if top in FOUNDATION:
         return 0
     if top in BELOW_FACTS:
@@ -122,26 +145,33 @@ def test_every_module_has_a_layer():
         layer(module)
 
 
-def test_lower_layers_do_not_import_higher_ones():
-    known = modules()
-    wrong = [f"{i} ({LAYER_NAMES[layer(i.source)]} below {LAYER_NAMES[layer(i.target)]})"
-             for i in imports(known) if layer(i.target) > layer(i.source)]
-    assert not wrong, "imports that point upward:\n" + "\n".join(wrong)
+def violations(known: dict[str, Path]) -> dict[tuple[str, str], str]:
+    """Every import that breaks a rule of the module docstring, with the rule it breaks."""
+    rank = {name: index for index, name in enumerate(LAYERS)}
+    found: dict[tuple[str, str], str] = {}
+    for i in imports(known):
+        source, target = slice_of(i.source), slice_of(i.target)
+        if layer(i.target) > layer(i.source):
+            found.setdefault((i.source, i.target), f"{i} ({LAYER_NAMES[layer(i.source)]} below {LAYER_NAMES[layer(i.target)]})")
+        elif i.source in ROUTE_SUPPORT and target is not None and target not in ROUTE_SUPPORT_SLICES:
+            found.setdefault((i.source, i.target), f"{i} (route support imports no slice but {', '.join(ROUTE_SUPPORT_SLICES)})")
+        elif source is not None and target is not None and source != target:
+            aggregating = target.startswith(source + ".") and i.source.rpartition(".")[2] in AGGREGATING
+            if not aggregating and rank[target] > rank[source]:
+                found.setdefault((i.source, i.target), f"{i} (slice {source} is listed before {target} in LAYERS)")
+    return found
 
 
-def test_slices_import_only_slices_listed_before_them():
-    known = modules()
-    rank = {name: index for index, name in enumerate(SLICES)}
-    wrong = []
-    for found in imports(known):
-        source, target = slice_of(found.source), slice_of(found.target)
-        if source is None or target is None or source == target:
-            continue
-        if target.startswith(source + "."):
-            continue  # a parent package aggregating its own sub-slices (see the module docstring)
-        if rank[target] > rank[source]:
-            wrong.append(f"{found} (slice {source} is listed before {target} in SLICES)")
-    assert not wrong, "slices importing a slice listed after them:\n" + "\n".join(wrong)
+def test_every_slice_is_a_layer():
+    assert sorted(LAYERS) == sorted(SLICES) and len(set(LAYERS)) == len(LAYERS)
+
+
+def test_imports_point_downward():
+    found = violations(modules())
+    new = [why for pair, why in sorted(found.items()) if pair not in KNOWN]
+    gone = [f"{a} -> {b}" for a, b in KNOWN if (a, b) not in found]
+    assert not new, "imports that point upward:\n" + "\n".join(new)
+    assert not gone, "fixed, take them off KNOWN:\n" + "\n".join(gone)
 
 
 def test_no_import_cycles():

@@ -9,22 +9,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="painpath: the pain clinic's coordination engine", no_args_is_help=True)
+from painpath.intake.imports.cli import app as import_app
+
+# Sub-commands that live in their slice (`painpath import records`) get the context builder below as the
+# click context's obj: they call it, and never import this module back.
+app = typer.Typer(help="painpath: the pain clinic's coordination engine", no_args_is_help=True,
+                  context_settings={"obj": lambda: _context()})
 db_app = typer.Typer(help="Database commands")
 packs_app = typer.Typer(help="Knowledge pack commands")
 users_app = typer.Typer(help="User accounts")
 app.add_typer(db_app, name="db")
 app.add_typer(packs_app, name="packs")
 app.add_typer(users_app, name="users")
-
-
-def _add_import_commands() -> None:
-    from painpath.intake.imports.cli import app as import_app
-
-    app.add_typer(import_app, name="import")
-
-
-_add_import_commands()
+app.add_typer(import_app, name="import")
 console = Console()
 
 

@@ -81,6 +81,7 @@ def reconcile_task() -> dict:
     return reconcile_all_once()
 
 
-# Slices with background work of their own (a `scheduled.py` with `register(huey)`) add it here.
+# Slices with background work of their own (a `scheduled.py` with `register(huey, context)`) add it here,
+# with the way their tasks get the app context: they never import this module.
 for _module in slice_modules("scheduled"):
-    _module.register(huey)
+    _module.register(huey, _context)

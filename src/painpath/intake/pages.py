@@ -702,9 +702,3 @@ def _episode_panels(asked: patient_pages.PanelRequest) -> list[patient_pages.Epi
     }
     panels.append(patient_pages.EpisodePanel("intake/episode_visits.html", context, slot="side"))
     return panels
-
-
-# The visit lifecycle's page actions live in their own module; their routes join this router.
-from painpath.intake import visit_pages  # noqa: E402
-
-router.include_router(visit_pages.router)

@@ -3,6 +3,7 @@ and read them in bulk for the criteria engine. Every write is audited in the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -12,7 +13,6 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
-from painpath.intake.records import service as records
 from painpath.orders import rules
 from painpath.orders.models import ImagingStudy
 from painpath.orders.schemas import ReportIn, StudyIn
@@ -34,11 +34,24 @@ def get_study(session: Session, *, clinic_id: int | None, study_id: int) -> Imag
     return found
 
 
+# Which records requests an episode has is the records sub-slice's to say. It sits above this slice (its
+# pages file imaging reports through this service), so it registers its reader here instead of being
+# imported: intake/records/service.py. With none registered every reference is refused.
+EpisodeRequestIds = Callable[[Session, int, int], set[int]]  # (session, clinic id, episode id) -> request ids
+_request_id_readers: list[EpisodeRequestIds] = []
+
+
+def register_request_ids(reader: EpisodeRequestIds) -> EpisodeRequestIds:
+    if reader not in _request_id_readers:
+        _request_id_readers.append(reader)
+    return reader
+
+
 def _reference_problems(session: Session, *, clinic_id: int, episode_id: int, request_id: int | None) -> list[FieldProblem]:
     """A report reference must be one of this episode's records requests."""
     if request_id is None:
         return []
-    if request_id not in {r.id for r in records.list_requests(session, clinic_id=clinic_id, episode_id=episode_id)}:
+    if not any(request_id in reader(session, clinic_id, episode_id) for reader in _request_id_readers):
         return [FieldProblem("records_request_id", "episode_request", f"Records request {request_id} is not one of this episode's")]
     return []
 

@@ -36,8 +36,6 @@ from painpath.patients.schemas import BodyRegion, ContactMethod, CoverageEnd, Co
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, is_htmx, validation_problems
 from painpath.web.templating import templates
-from painpath.worklist import service as worklist_service
-from painpath.worklist.schemas import WorklistFilter
 
 router = APIRouter()
 
@@ -357,11 +355,12 @@ class PanelRequest:
 @dataclass(frozen=True)
 class EpisodePanel:
     """A template another slice renders on the episode page. `slot`: "top" (full width, above the
-    columns: alerts), "main" (left column) or "side" (right column, above the timeline)."""
+    columns: alerts), "main" (left column), "end" (left column, after every main panel: the open tasks)
+    or "side" (right column, above the timeline)."""
 
     template: str
     context: Mapping[str, Any]
-    slot: Literal["top", "main", "side"] = "side"
+    slot: Literal["top", "main", "end", "side"] = "side"
 
 
 PanelProvider = Callable[[PanelRequest], list[EpisodePanel]]
@@ -392,9 +391,6 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
                         state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     """The episode page; a slice whose form on it was refused passes `state` so its panel shows why."""
     patient, episode = service.read_episode(session, actor=caller.actor, episode_id=episode_id)
-    tasks = []
-    if caller.can(Permission.WORKLIST_READ):
-        tasks = worklist_service.list_tasks(session, user=caller.user, f=WorklistFilter(episode_id=episode.id))
     location = None
     if episode.location_id is not None:
         location = next((loc.name for loc in service.list_locations(session, clinic_id=episode.clinic_id) if loc.id == episode.location_id), None)
@@ -406,7 +402,7 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
               "patient": patient, "episode": episode, "now": utcnow()}
     rendered = {
         slot: [Markup(templates.env.get_template(p.template).render({**common, **p.context})) for p in panels if p.slot == slot]
-        for slot in ("top", "main", "side")
+        for slot in ("top", "main", "end", "side")
     }
     care = dict((state or {}).get("care_team") or {})
     care_problems = care.get("problems", [])
@@ -420,7 +416,7 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
         care_form=care_form, care_problems=care_problems, care_errors=errors_by_field(care_problems), care_labels=EPISODE_LABELS,
         clinicians=[(u.id, u.display_name) for u in _staff(session, episode.clinic_id, "clinician")] if caller.can(Permission.EPISODE_WRITE) else [],
         coordinators=[(u.id, u.display_name) for u in _staff(session, episode.clinic_id, "coordinator")] if caller.can(Permission.EPISODE_WRITE) else [],
-        patient=patient, episode=episode, tasks=tasks, location=location,
+        patient=patient, episode=episode, location=location,
         codes=[(code, _describe_code(code)) for code in episode.icd10_codes or []],
         people=_user_names(session, [episode.responsible_clinician_id, episode.coordinator_id]),
         entries=timeline.for_episode(session, episode, ctx.calendar) if clinical else [], clinical=clinical, now=utcnow(), panels=rendered,

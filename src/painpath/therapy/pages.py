@@ -249,8 +249,3 @@ def extension_answer_form(authorization_id: DbId, request: Request, ctx: AppCtx,
     return _submit(request, ctx, session, caller, episode_id=episode_id, which=f"answer-{authorization_id}",
                    anchor=f"pt-authorization-{authorization_id}", form=form, schema=ExtensionAnswerIn, labels={"version": "Version", **ANSWER_LABELS},
                    act=lambda data: service.record_extension_answer(session, actor=caller.actor, authorization_id=authorization_id, data=data))
-
-
-from painpath.therapy.report_pages import router as _report_router  # noqa: E402 - progress reports, certifications, sending the prescription
-
-router.include_router(_report_router)

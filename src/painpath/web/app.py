@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from painpath.context import AppContext
 from painpath.core.context import accepted_request_id, request_id_var
 from painpath.core.logging import get_logger
-from painpath.slices import slice_modules
+from painpath.slices import page_modules, slice_modules
 from painpath.web.error_responses import ERROR_RESPONSES
 from painpath.web.errors import install_error_handlers
 from painpath.web.retry import RetryWriteConflicts
@@ -27,7 +27,7 @@ def _routers():  # noqa: ANN202
     from painpath.web import account, admin_alerts, audit_log, clinic_settings, users
 
     return [account.router, admin_alerts.router, audit_log.router, clinic_settings.router, users.router] + [
-        m.router for part in ("views", "pages") for m in slice_modules(part)]
+        m.router for m in (*slice_modules("views"), *page_modules())]
 
 
 @cache

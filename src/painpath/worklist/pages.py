@@ -26,6 +26,7 @@ from painpath.core.auth.roles import Permission, Role, role_allows
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput
 from painpath.core.validation import DbId
+from painpath.patients import pages as patient_pages
 from painpath.patients.models import Patient
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, is_htmx, validation_problems
@@ -35,6 +36,14 @@ from painpath.worklist.links import work_link
 from painpath.worklist.schemas import ClaimTask, CommentIn, CompleteTask, ReassignTask, WorklistFilter
 
 router = APIRouter()
+
+
+@patient_pages.episode_panel(needs=Permission.WORKLIST_READ)
+def _episode_tasks(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
+    """The episode's open tasks, below every other panel of the episode page's main column."""
+    tasks = service.list_tasks(asked.session, user=asked.caller.user, f=WorklistFilter(episode_id=asked.episode.id))
+    return [patient_pages.EpisodePanel("worklist/episode_tasks.html", {"tasks": tasks}, slot="end")]
+
 
 FILTER_LABELS = {
     "mine": "Only mine",

@@ -23,8 +23,8 @@ def test_the_retry_job_is_a_periodic_task_on_the_apps_queue(ctx):
 
 def test_a_queued_retry_pass_sends_the_failed_request_and_closes_its_task(ctx, db, make_episode, smtp_relay, tmp_path):
     huey = jobs.make_huey(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    scheduled.register(huey)
-    scheduled.register(huey)  # idempotent: registering twice is harmless
+    scheduled.register(huey, jobs._context)
+    scheduled.register(huey, jobs._context)  # idempotent: registering twice is harmless
     jobs.use_context(ctx)
     try:
         with time_machine.travel(datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc), tick=False) as clock:

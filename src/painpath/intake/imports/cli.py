@@ -3,6 +3,10 @@
 Each FHIR Bundle is one import. NDJSON files named together (or a folder of them: a Bulk Data export) are
 one import, since a Condition file means nothing without the Patient file beside it. Each import is its
 own transaction. Exit code 2 when any file is refused; the message says why.
+
+The painpath command line (`painpath/cli.py`) adds these commands under `import` and hands them its way
+of building the app context as the click context's `obj`, so this module never imports the command line
+above it.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ def _units(files: list[Path]) -> list[tuple[str, list[Path]]]:
 
 @app.command("records")
 def records(
+    cli: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="FHIR R4 Bundle (.json) or NDJSON files, or a Bulk Data export folder")],
     episode: Annotated[int, typer.Option("--episode", help="Episode to file the records onto")],
     user: Annotated[str | None, typer.Option("--user", help="Username to record as the importer (default: system:cli)")] = None,
@@ -56,7 +61,6 @@ def records(
     """File the records of the episode's patient; a file for anyone else is refused."""
     from sqlalchemy import select
 
-    from painpath.cli import _context
     from painpath.core.audit import Actor
     from painpath.core.auth.models import User
     from painpath.core.auth.service import actor_for
@@ -64,7 +68,7 @@ def records(
     from painpath.intake.imports.service import import_records
     from painpath.patients.models import Episode
 
-    context = _context()
+    context = cli.obj()  # painpath.cli's context builder: it reports a bad configuration or pack and exits
     with context.db.session() as session:
         clinic_id = session.scalar(select(Episode.clinic_id).where(Episode.id == episode))
         if clinic_id is None:

@@ -1,12 +1,13 @@
 """Background work for records: resend failed requests with backoff (and any a crash left behind).
 
-`retry_failed_once` is the job; `register(huey)` puts it on a queue as a periodic task. The app's
-queue lives in painpath.jobs, which imports the app context; it is imported lazily here so that
-loading this slice never creates an import cycle.
+`retry_failed_once` is the job; `register(huey, context)` puts it on a queue as a periodic task. The
+app's queue lives in painpath.jobs, above the slices: it registers this job with the way it gets the app
+context (the web app's shared one, or the worker's own), so this module never imports it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from huey import crontab
@@ -23,14 +24,9 @@ log = get_logger("painpath.records.jobs")
 RETRY_TASK_NAME = "records_retry_failed"
 
 
-def retry_failed_once(context: "AppContext | None" = None) -> int:
+def retry_failed_once(context: "AppContext") -> int:
     """One pass of the retry job; returns how many requests it tried to send."""
     from painpath.intake.records import service
-
-    if context is None:
-        from painpath import jobs
-
-        context = jobs._context()  # the web app's shared context, or the worker's own
 
     def reconcile(session, episode_ids):  # noqa: ANN001, ANN202
         return context.reconcile(session, episode_ids)
@@ -41,13 +37,14 @@ def retry_failed_once(context: "AppContext | None" = None) -> int:
     return attempted
 
 
-def register(huey: "Huey") -> None:
-    """Add the periodic retry to `huey` (once); it runs every minute and backs off per request."""
+def register(huey: "Huey", context: Callable[[], "AppContext"]) -> None:
+    """Add the periodic retry to `huey` (once); it runs every minute and backs off per request. `context`
+    gives the app context when the task runs."""
+
+    def run() -> int:
+        return retry_failed_once(context())
+
     try:
-        huey.periodic_task(crontab(minute="*"), name=RETRY_TASK_NAME)(_run)
+        huey.periodic_task(crontab(minute="*"), name=RETRY_TASK_NAME)(run)
     except ValueError:
         pass  # huey refuses a second task with the same name: it is already on this queue
-
-
-def _run() -> int:
-    return retry_failed_once()

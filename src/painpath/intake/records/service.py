@@ -37,6 +37,7 @@ from painpath.intake.records.sending import (  # noqa: F401  (re-exported: the s
     transport_problems,
 )
 from painpath.interop.transports import TransportSettings, transport_for
+from painpath.orders import service as orders
 from painpath.patients import service as patients_service
 from painpath.patients.models import Episode, Patient
 
@@ -325,6 +326,12 @@ def list_requests(session: Session, *, clinic_id: int, episode_id: int) -> list[
     return list(session.scalars(
         select(RecordsRequest).where(RecordsRequest.clinic_id == clinic_id, RecordsRequest.episode_id == episode_id).order_by(RecordsRequest.id)
     ))
+
+
+@orders.register_request_ids
+def _episode_request_ids(session: Session, clinic_id: int, episode_id: int) -> set[int]:
+    """The records requests an imaging report filed on the episode may name (orders checks with it)."""
+    return set(session.scalars(select(RecordsRequest.id).where(RecordsRequest.clinic_id == clinic_id, RecordsRequest.episode_id == episode_id)))
 
 
 def first_request_times(session: Session, *, episode_ids: Sequence[int]) -> dict[int, datetime]:

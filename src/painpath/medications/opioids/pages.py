@@ -31,7 +31,6 @@ from painpath.medications.opioids import prescriptions as rx_service
 from painpath.medications.opioids import views as safety_api
 from painpath.medications.opioids import rules as safety_rules
 from painpath.medications.opioids import service as safety_service
-from painpath.medications.tapers import service as taper_service
 from painpath.medications.opioids.schemas import (
     AgreementIn, DrugTestIn, NaloxoneOfferIn, PdmpCheckIn, PrescriptionIn, PrescriptionStop,
 )
@@ -198,10 +197,7 @@ def _medication_panels(asked: patient_pages.PanelRequest) -> list[patient_pages.
     safety = _safety_panel(asked, clinicians)
     if safety is not None:
         panels.append(safety)
-    taper = _taper_panel(asked, listed)
-    if taper is not None:
-        panels.append(taper)
-    return panels
+    return panels  # the taper panel follows, from medications/tapers/pages.py
 
 
 def _safety_panel(asked: patient_pages.PanelRequest, clinicians: list[tuple[str, str]]) -> patient_pages.EpisodePanel | None:
@@ -224,49 +220,6 @@ def _safety_panel(asked: patient_pages.PanelRequest, clinicians: list[tuple[str,
         "agreement_labels": AGREEMENT_LABELS, "pdmp_labels": PDMP_LABELS, "udt_labels": UDT_LABELS, "naloxone_labels": NALOXONE_LABELS,
         **_state(asked, "opioid_safety"),
     }, slot="side")
-
-
-@dataclass(frozen=True)
-class ScheduleRow:
-    step: Any  # plan_models.TaperStep
-    status: str  # done | missed | next | later | paused
-
-
-def taper_rows(steps: list, today: date, paused: bool) -> list[ScheduleRow]:
-    """Each dated row with its state: done, missed (its day passed undone), next (the first still ahead), later."""
-    rows, next_given = [], False
-    for step in steps:
-        if step.done_at is not None:
-            status = "done"
-        elif paused:
-            status = "paused"
-        elif step.due_on < today:
-            status = "missed"
-        elif not next_given:
-            status, next_given = "next", True
-        else:
-            status = "later"
-        rows.append(ScheduleRow(step, status))
-    return rows
-
-
-def _taper_panel(asked: patient_pages.PanelRequest, listed: rx_service.PrescriptionList) -> patient_pages.EpisodePanel | None:
-    """The running (or last) taper; with none, the form to start one from the current oral opioids."""
-    from painpath.medications.tapers import pages as taper_pages  # imported here: taper_pages reuses this module's form handling
-
-    plans = taper_service.tapers_for_episode(asked.session, actor=asked.caller.actor, episode_id=asked.episode.id)
-    plan = next((p for p in reversed(plans) if p.status in (taper_service.ACTIVE, taper_service.PAUSED)), plans[-1] if plans else None)
-    startable = taper_pages.taperable(listed) if plan is None or plan.status == taper_service.COMPLETED else []
-    if plan is None and not startable:
-        return None
-    today = rx_service.calendar_today(asked.ctx.calendar)
-    steps = taper_service.steps_of(asked.session, plan.id) if plan is not None else []
-    return patient_pages.EpisodePanel("medications/episode_taper.html", {
-        "plan": plan, "rows": taper_rows(steps, today, plan is not None and plan.status == taper_service.PAUSED), "today": today,
-        "pause_labels": taper_pages.PAUSE_LABELS, "resume_labels": taper_pages.RESUME_LABELS, "taper_labels": taper_pages.TAPER_LABELS,
-        "done_labels": taper_pages.DONE_LABELS, "rates": taper_pages.RATES, "startable": startable, "sig_words": sig_words,
-        **_state(asked, "taper"),
-    }, slot="main")
 
 
 # ---- Form handling -----------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ record changed or was already done)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -16,11 +18,12 @@ from painpath.core.auth.roles import Permission
 from painpath.core.errors import NotFound
 from painpath.core.validation import DbId
 from painpath.medications.opioids import prescriptions as rx_service
+from painpath.medications.opioids.pages import _record, _state, _values, sig_words
+from painpath.medications.shared import DoneIn
 from painpath.medications.tapers import service as taper_service
 from painpath.medications.tapers.models import TaperStep
-from painpath.medications.shared import DoneIn
 from painpath.medications.tapers.schemas import PauseIn, ResumeIn, TaperIn
-from painpath.medications.opioids.pages import _record, _values
+from painpath.patients import pages as patient_pages
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields
 
@@ -53,6 +56,54 @@ def taper_input(form: dict[str, str], chosen: list[Any]) -> dict[str, Any]:
         if form.get(name):
             values[name] = form[name]
     return values
+
+
+# ---- The taper panel on the episode page ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    step: Any  # plan_models.TaperStep
+    status: str  # done | missed | next | later | paused
+
+
+def taper_rows(steps: list, today: date, paused: bool) -> list[ScheduleRow]:
+    """Each dated row with its state: done, missed (its day passed undone), next (the first still ahead), later."""
+    rows, next_given = [], False
+    for step in steps:
+        if step.done_at is not None:
+            status = "done"
+        elif paused:
+            status = "paused"
+        elif step.due_on < today:
+            status = "missed"
+        elif not next_given:
+            status, next_given = "next", True
+        else:
+            status = "later"
+        rows.append(ScheduleRow(step, status))
+    return rows
+
+
+@patient_pages.episode_panel
+def _taper_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.EpisodePanel]:
+    """The running (or last) taper; with none, the form to start one from the current oral opioids. It
+    follows the medication panels of opioids/pages.py (registered before it, as SLICES lists them)."""
+    listed = rx_service.list_prescriptions(asked.session, actor=asked.caller.actor, knowledge=asked.ctx.knowledge,
+                                           calendar=asked.ctx.calendar, episode_id=asked.episode.id)
+    plans = taper_service.tapers_for_episode(asked.session, actor=asked.caller.actor, episode_id=asked.episode.id)
+    plan = next((p for p in reversed(plans) if p.status in (taper_service.ACTIVE, taper_service.PAUSED)), plans[-1] if plans else None)
+    startable = taperable(listed) if plan is None or plan.status == taper_service.COMPLETED else []
+    if plan is None and not startable:
+        return []
+    today = rx_service.calendar_today(asked.ctx.calendar)
+    steps = taper_service.steps_of(asked.session, plan.id) if plan is not None else []
+    return [patient_pages.EpisodePanel("medications/episode_taper.html", {
+        "plan": plan, "rows": taper_rows(steps, today, plan is not None and plan.status == taper_service.PAUSED), "today": today,
+        "pause_labels": PAUSE_LABELS, "resume_labels": RESUME_LABELS, "taper_labels": TAPER_LABELS,
+        "done_labels": DONE_LABELS, "rates": RATES, "startable": startable, "sig_words": sig_words,
+        **_state(asked, "taper"),
+    }, slot="main")]
+
 
 
 def _episode_of_step(session: Session, caller: Caller, step_id: int) -> int:
