@@ -304,3 +304,81 @@ def _vacuum_analyze(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in ("clinic", "location", "app_user", "patient", "episode", "task"):
             conn.execute(text(f'VACUUM (ANALYZE) "{table}"'))
+
+
+# Portable facts for the reconcile benchmark ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClinicFacts:
+    clinic_id: int
+    patients: int
+    episodes: int
+    intake_calls: int
+    seconds: float
+
+
+def seed_clinic_facts(url: str, episodes: int, *, now: datetime, seed_value: int = 20_261_129, batch: int = 5_000) -> ClinicFacts:
+    """One clinic with `episodes` open episodes (one patient each) and the first contact that started each one
+    (an intake call), on SQLite or PostgreSQL, with SQLAlchemy Core executemany in batches: facts the real
+    providers work on. About 80% of episodes have a first visit booked (the first-visit provider owes the
+    rest a booking); the calls are awaiting a callback, reached or triaged, and half say there are no
+    outside records (the intake provider owes the others a records request, the untriaged a triage)."""
+    from painpath.intake.models import IntakeCall
+    from painpath.patients.models import Episode, Patient
+
+    load_models()
+    started = time.perf_counter()
+    rng = random.Random(seed_value)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            clinic_id = conn.execute(insert(Clinic).returning(Clinic.id),
+                                     {"name": "Benchmark Pain & Spine", "return_fax": "555-0100", "phone": "555-0101"}).scalar_one()
+            location_id = conn.execute(insert(Location).returning(Location.id),
+                                       {"clinic_id": clinic_id, "name": "Main", "address": "1 River Rd", "phone": "555-0102"}).scalar_one()
+        for first in range(1, episodes + 1, batch):
+            ids = range(first, min(first + batch, episodes + 1))
+            patients, episode_rows, calls = [], [], []
+            for n in ids:
+                opened = now - timedelta(days=rng.randint(1, 120), seconds=rng.randint(0, 86_399))
+                region, icd = rng.choice(REGIONS)
+                patients.append({
+                    "id": n, "mrn": f"B{n:08d}", "given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY),
+                    "birth_date": date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65)), "sex": rng.choice(("female", "male")),
+                    "phone": f"555-{rng.randint(0, 9999):04d}", "preferred_contact": "phone", "home_location_id": location_id,
+                    "clinic_id": clinic_id, "created_at": opened, "updated_at": opened, "version": 1,
+                })
+                booked = opened + timedelta(days=rng.randint(1, 10)) if rng.random() < 0.8 else None
+                booked = booked if booked is not None and booked < now else None
+                episode_rows.append({
+                    "id": n, "patient_id": n, "problem_summary": f"{region.title()} pain", "body_region": region,
+                    "laterality": rng.choice(LATERALITY), "icd10_codes": [icd], "status": "open", "opened_at": opened,
+                    "location_id": location_id, "first_visit_booked_at": booked,
+                    "first_visit_at": booked + timedelta(days=7) if booked else None,
+                    "clinic_id": clinic_id, "created_at": opened, "updated_at": opened, "version": 1,
+                })
+                status = rng.choices(("awaiting_callback", "reached", "triaged"), (0.3, 0.5, 0.2))[0]
+                calls.append({
+                    "id": n, "patient_id": n, "episode_id": n, "source": "phone", "caller_name": "Caller",
+                    "caller_phone": "555-0199", "caller_relation": "self", "reason": "Pain", "pain_location": region,
+                    "received_at": opened, "status": status, "reached_at": opened + timedelta(hours=2) if status != "awaiting_callback" else None,
+                    "no_prior_records_at": opened if rng.random() < 0.5 else None,
+                    "clinic_id": clinic_id, "created_at": opened, "updated_at": opened, "version": 1,
+                })
+            with engine.begin() as conn:
+                conn.execute(insert(Patient), patients)
+                conn.execute(insert(Episode), episode_rows)
+                conn.execute(insert(IntakeCall), calls)
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                for table in ("patient", "episode", "intake_call"):
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {episodes})"))
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in ("patient", "episode", "intake_call"):
+                    conn.execute(text(f'VACUUM (ANALYZE) "{table}"'))
+        else:
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+    return ClinicFacts(clinic_id, episodes, episodes, episodes, round(time.perf_counter() - started, 2))

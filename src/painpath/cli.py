@@ -1,4 +1,4 @@
-"""The painpath command line: serve, worker, db upgrade, demo, packs check, users create."""
+"""The painpath command line: serve, worker, reconcile, db upgrade, demo, packs check, users create."""
 
 from __future__ import annotations
 
@@ -128,11 +128,42 @@ def users_create(
 
 
 @app.command()
+def reconcile(
+    full: Annotated[bool, typer.Option("--full", help="Reconcile every open episode, not only those that came due")] = False,
+) -> None:
+    """Bring the worklist in line with the facts: the due episodes (as the periodic pass does), or all of them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from painpath.worklist.review import full_recompute, review_due
+
+    context = _context()
+    if full:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            bar = progress.add_task("Episodes", total=None)
+            result = full_recompute(context, progress=lambda done, total: progress.update(bar, completed=done, total=total))
+    else:
+        result = review_due(context)
+    console.print(
+        f"Reconciled {result.reviewed} episode{'s' if result.reviewed != 1 else ''} in {result.chunks} "
+        f"transaction{'s' if result.chunks != 1 else ''}: {result.opened} opened, {result.refreshed} refreshed, "
+        f"{result.met} met, {result.cancelled} cancelled, {result.failed} provider failures."
+    )
+
+
+def _mark_all_for_review(context) -> None:  # noqa: ANN001
+    # New code or new knowledge packs may owe different work: every open episode is looked at again.
+    from painpath.worklist.review import mark_all_at_start_up
+
+    mark_all_at_start_up(context)
+
+
+@app.command()
 def worker() -> None:
     """Run a background consumer: the deadline sweeper, reconciliation and outbound work."""
     from painpath.jobs import huey
 
-    _context()  # fail fast on bad settings or packs
+    _mark_all_for_review(_context())  # and fail fast on bad settings or packs
     consumer = huey.create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.run()
 
@@ -151,6 +182,7 @@ def serve(
 
     configure_logging()
     context = _context()
+    _mark_all_for_review(context)
     consumer = None
     if with_worker:
         from painpath import jobs

@@ -1,4 +1,4 @@
-"""Background work on huey: the deadline sweeper and the periodic re-reconciliation.
+"""Background work on huey: the deadline sweeper and the periodic review pass (worklist/review.py).
 
 Embedded installs queue in a SQLite file; production points PAINPATH_QUEUE_URL at Redis.
 `painpath worker` runs a consumer; `painpath serve` starts one inside the web process.
@@ -17,6 +17,7 @@ from painpath.core.clock import utcnow
 from painpath.core.config import QueueSettings, get_settings
 from painpath.core.logging import get_logger
 from painpath.slices import slice_modules
+from painpath.worklist.review import full_recompute, review_due
 from painpath.worklist.sweeper import sweep_overdue
 
 log = get_logger("painpath.jobs")
@@ -61,13 +62,23 @@ def sweep_once() -> int:
 
 
 def reconcile_all_once() -> dict:
-    context = _context()
-    with context.db.session() as session:
-        result = context.reconcile(session)
+    """A full recompute of every open episode, in chunks of short transactions (`painpath reconcile --full`)."""
+    result = full_recompute(_context())
+    log.info("reconciled open episodes", reviewed=result.reviewed, opened=result.opened, met=result.met,
+             cancelled=result.cancelled, failed=result.failed)
+    return result.summary()
+
+
+def review_once() -> dict:
+    """Reconcile the episodes that came due (their next change passed, or facts changed outside a request),
+    in chunks of short transactions; with nothing due it is one indexed SELECT."""
+    result = review_due(_context())
     # A provider failing for some episodes does not stop this pass (worklist/gather.py): it counts them here,
     # logs each by provider and episode id, and opens an admin task for each.
-    log.info("reconciled open episodes", opened=result.opened, met=result.met, cancelled=result.cancelled, failed=result.failed)
-    return result.__dict__
+    if result.reviewed or result.failed:
+        log.info("reviewed due episodes", reviewed=result.reviewed, opened=result.opened, met=result.met,
+                 cancelled=result.cancelled, failed=result.failed)
+    return result.summary()
 
 
 @huey.periodic_task(crontab(minute="*"), name="sweep_overdue")
@@ -75,10 +86,11 @@ def sweep_task() -> int:
     return sweep_once()
 
 
-@huey.periodic_task(crontab(minute="*/5"), name="reconcile_all")
+@huey.periodic_task(crontab(minute="*"), name="reconcile_all")
 def reconcile_task() -> dict:
-    # Time alone can create obligations (a follow-up window opens); facts changes reconcile at once.
-    return reconcile_all_once()
+    # Time alone can create obligations (a follow-up window opens): each episode says when, and this pass
+    # takes the ones whose moment came. Facts written in a request reconcile at once.
+    return review_once()
 
 
 # Slices with background work of their own (a `scheduled.py` with `register(huey, context)`) add it here,

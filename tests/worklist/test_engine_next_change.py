@@ -35,3 +35,15 @@ def test_next_change_is_not_work_for_the_planner() -> None:
     actions = plan_reconciliation([], findings, {"p"})
     assert [type(a).__name__ for a in actions] == ["Open"]
     assert [f.key for f in keyed(findings)] == ["a"]
+
+
+def test_a_completed_task_still_owed_comes_back_when_its_grace_ends_so_that_end_is_a_next_change() -> None:
+    from painpath.worklist.engine import DONE, StoredTask, grace_period_ends
+
+    closed = NOW - timedelta(days=1)
+    done = StoredTask(7, "a", "p", DONE, NOW, "coordinator", "Call the patient", "r", closed_at=closed)
+    ends = grace_period_ends([done], [_obligation("a"), _obligation("b")], lambda at: at + timedelta(days=3))
+    assert [(c.episode_id, c.at) for c in ends] == [(1, closed + timedelta(days=3))]
+    assert next_review(ends, NOW) == {1: closed + timedelta(days=3)}
+    # Not owed any more, or open again: nothing comes back, so no next change.
+    assert grace_period_ends([done], [_obligation("b")], lambda at: at + timedelta(days=3)) == []

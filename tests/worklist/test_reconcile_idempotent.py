@@ -41,7 +41,7 @@ def test_second_pass_over_unchanged_facts_writes_no_task_row(ctx):
         versions = dict(session.execute(select(Task.id, Task.version)).all())
         dues = dict(session.execute(select(Task.id, Task.due_at).where(Task.status == "open")).all())
     assert versions, "the demo clinic should have tasks"
-    for later in (NOW + timedelta(minutes=5), NOW + timedelta(hours=3)):
+    for later in (NOW, NOW + timedelta(minutes=5), NOW + timedelta(hours=3)):
         writes, result = _task_writes(ctx, later)
         assert writes == [], writes[:5]
         assert result.refreshed == 0 and result.opened == 0

@@ -7,6 +7,7 @@ and close. Nothing here does I/O or reads the wall clock.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -98,6 +99,8 @@ class StoredTask:
     title: str
     reason: str
     closed_at: datetime | None = None
+    # The provider's evidence as stored (the reconciler's note left out); None: not compared.
+    evidence: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Open:
 
 @dataclass(frozen=True)
 class Refresh:
-    """An open task whose due time, title or reason changed with the facts; claims are kept."""
+    """An open task whose due time, title, reason, owner or evidence changed with the facts; claims are kept."""
 
     task_id: int
     obligation: Obligation
@@ -180,6 +183,28 @@ def plan_reconciliation(
     return actions
 
 
+def grace_period_ends(
+    stored: Sequence[StoredTask], findings: Iterable[Finding], grace_end: Callable[[datetime], datetime],
+) -> list[NextChange]:
+    """The reconciler's own clock dependence: a person-completed task whose key the facts still owe (and that
+    has no open task) comes back when its grace period ends (see plan_reconciliation), so that end is a next
+    change of the episode too. `grace_end(closed_at)` is the instant `grace_over` turns true."""
+    open_keys = {t.key for t in stored if t.status == OPEN}
+    latest_done: dict[str, StoredTask] = {}
+    for task in stored:
+        if task.status == DONE and task.closed_at is not None:
+            latest = latest_done.get(task.key)
+            if latest is None or task.closed_at > (latest.closed_at or datetime.min):
+                latest_done[task.key] = task
+    ends: list[NextChange] = []
+    for finding in findings:
+        if isinstance(finding, Obligation) and finding.key not in open_keys and finding.key in latest_done:
+            closed_at = latest_done[finding.key].closed_at
+            assert closed_at is not None
+            ends.append(NextChange("reconciler", finding.episode_id, grace_end(closed_at), "a completed task's grace period ends"))
+    return ends
+
+
 def next_review(findings: Iterable[Finding], now: datetime) -> dict[int, datetime]:
     """The earliest instant after `now` at which each episode's obligations would change with the clock alone.
 
@@ -214,7 +239,14 @@ def _changed(task: StoredTask, obligation: Obligation) -> bool:
         or task.owner_role != obligation.owner_role
         or task.title != obligation.title
         or task.reason != obligation.reason
+        or (task.evidence is not None and task.evidence != as_stored(obligation.evidence))
     )
+
+
+def as_stored(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Evidence as a JSON column gives it back (tuples become lists), so a comparison with a stored row
+    sees only real differences."""
+    return json.loads(json.dumps(evidence))
 
 
 class ObligationProvider(Protocol):

@@ -1,10 +1,11 @@
-"""Tasks: the stored side of obligations, with who claimed them and what was said."""
+"""Tasks: the stored side of obligations, with who claimed them and what was said; and when each episode's
+obligations next need a look (episode_review)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.core.db import Base, JSONType, VersionedMixin
@@ -57,3 +58,21 @@ class TaskComment(Base, ClinicScopedMixin):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     at: Mapped[datetime] = mapped_column()
     body: Mapped[str] = mapped_column(Text)
+
+
+class EpisodeReview(Base):
+    """When the reconciler must look at an episode again: the earliest instant its obligations change with the
+    clock alone (worklist/review_state.py), or now when facts changed outside a request.
+
+    A table of its own, not a column on episode: episode's `version` guards staff edit forms, and a
+    reconciler bumping it every few minutes would make their saves fail as "changed by someone else".
+    `version` here is the review pass's compare-and-set: a claim succeeds only on the version it read."""
+
+    __tablename__ = "episode_review"
+
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"))
+    # NULL: nothing but a new fact changes this episode's obligations.
+    next_review_at: Mapped[datetime | None] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    reviewed_at: Mapped[datetime | None] = mapped_column()

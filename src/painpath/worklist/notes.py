@@ -30,6 +30,11 @@ def provider_reason(task: Task) -> str:
     return task.reason.removesuffix(f" {note}") if note else task.reason
 
 
+def provider_evidence(task: Task) -> dict:
+    """The stored evidence without the reconciler's note: what the provider gave."""
+    return {k: v for k, v in (task.evidence or {}).items() if k != NOTE_KEY}
+
+
 def with_note(reason: str, note: str | None) -> str:
     return f"{reason} {note}" if note else reason
 

@@ -2,12 +2,18 @@
 
 A provider that fails for an episode (worklist/gather.py) leaves that provider's tasks of that episode as
 they were, and an admin task says so (worklist/provider_alerts.py); everything else is reconciled.
+
+A refresh writes only what really changed (title, reason, owner, evidence, due time): a pass over unchanged
+facts sends no UPDATE to the task table. Every reconcile also stores, per evaluated episode, when its
+obligations next change with the clock alone (worklist/review_state.py), so the periodic pass
+(worklist/review.py) looks only at episodes whose moment came.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,16 +32,22 @@ from painpath.worklist.engine import (
     Open,
     Refresh,
     StoredTask,
+    as_stored,
+    grace_period_ends,
     keyed,
+    next_review,
     plan_reconciliation,
     registered_providers,
 )
+from painpath.patients.models import Episode
 from painpath.worklist.gather import gather
 from painpath.worklist.models import Task
-from painpath.worklist import notes, provider_alerts
+from painpath.worklist import notes, provider_alerts, review_state
 
 RECONCILER = Actor.system("reconciler")
 _KEY_CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
+# A provider that failed for an episode said nothing about its clock: look again after this long.
+FAILED_RETRY = timedelta(minutes=15)
 
 
 @dataclass
@@ -45,6 +57,8 @@ class ReconcileResult:
     met: int = 0
     cancelled: int = 0
     failed: int = 0  # (provider, episode) pairs left as they were because the provider failed there
+    # When each evaluated episode must be looked at again (None: only a new fact changes it).
+    next_review: dict[int, datetime | None] = field(default_factory=dict, repr=False)
 
 
 def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence[int] | None = None) -> ReconcileResult:
@@ -55,7 +69,8 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
     tasks = _stored_tasks(session, episode_ids, {f.key for f in keyed(findings)})
     # A failing provider's tasks of that episode are hidden from the plan, so none of them is closed as obsolete.
     stored = [
-        StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, notes.provider_reason(t), t.closed_at)
+        StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, notes.provider_reason(t), t.closed_at,
+                   notes.provider_evidence(t))
         for t in tasks.values() if not gathered.failed(t.provider, t.episode_id)
     ]
     grace = notes.grace_business_days(context.settings)
@@ -65,8 +80,11 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
         _close(session, task, MET, provider_alerts.RECOVERED, now)
     for alert in provider_alerts.alerts_to_open(session, gathered.failures, now):
         result.opened += _open(session, alert, now)
-    def grace_over(closed_at) -> bool:  # noqa: ANN001
-        return context.calendar.due_after_business_days(closed_at, grace) <= now
+    def grace_end(closed_at: datetime) -> datetime:
+        return context.calendar.due_after_business_days(closed_at, grace)
+
+    def grace_over(closed_at: datetime) -> bool:
+        return grace_end(closed_at) <= now
 
     for action in plan_reconciliation(stored, findings, {p.name for p in providers}, grace_over):
         if isinstance(action, Open):
@@ -74,8 +92,7 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
             note = notes.opening_note(session, action.obligation, context, came_back, grace)
             result.opened += _open(session, action.obligation, now, note)
         elif isinstance(action, Refresh):
-            _refresh(tasks[action.task_id], action.obligation, now)
-            result.refreshed += 1
+            result.refreshed += _refresh(tasks[action.task_id], action.obligation, now)
         elif isinstance(action, CloseMet):
             _close(session, tasks[action.task_id], MET, action.fulfillment.met_by, action.fulfillment.met_at)
             result.met += 1
@@ -83,7 +100,27 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
             _close(session, tasks[action.task_id], CANCELLED, action.reason, now)
             result.cancelled += 1
     session.flush()
+    result.next_review = _next_reviews(session, episode_ids, findings + grace_period_ends(stored, findings, grace_end),
+                                       {f.episode_id for f in gathered.failures}, now)
+    review_state.record(session, result.next_review, now)
     return result
+
+
+def _next_reviews(session: Session, episode_ids: Sequence[int] | None, findings, failed: set[int],  # noqa: ANN001
+                  now: datetime) -> dict[int, datetime | None]:
+    """Every evaluated episode's next review instant: the given episodes, or (whole-clinic runs) the open ones
+    and any that a finding names."""
+    found = next_review(findings, now)
+    if episode_ids is not None:
+        evaluated = set(episode_ids)
+    else:
+        evaluated = set(session.scalars(select(Episode.id).where(Episode.status == "open"))) | set(found)
+    reviews: dict[int, datetime | None] = {episode_id: found.get(episode_id) for episode_id in evaluated}
+    for episode_id in failed & evaluated:
+        retry = now + FAILED_RETRY
+        current = reviews[episode_id]
+        reviews[episode_id] = retry if current is None or retry < current else current
+    return reviews
 
 
 def _stored_tasks(session: Session, episode_ids: Sequence[int] | None, finding_keys: set[str]) -> dict[int, Task]:
@@ -132,15 +169,24 @@ def _open(session: Session, ob, now, note: str | None = None) -> int:  # noqa: A
     return 1
 
 
-def _refresh(task: Task, ob, now) -> None:  # noqa: ANN001
+def _refresh(task: Task, ob, now) -> int:  # noqa: ANN001
+    """Assign only the columns whose value differs (an equal assignment could still mark the row dirty);
+    returns 1 when something changed."""
     note = notes.note_of(task)
-    task.title = ob.title
-    task.reason, task.evidence = notes.with_note(ob.reason, note), notes.evidence_with_note(ob.evidence, note)
-    task.owner_role = ob.owner_role
+    wanted = {
+        "title": ob.title,
+        "reason": notes.with_note(ob.reason, note),
+        "evidence": as_stored(notes.evidence_with_note(ob.evidence, note)),
+        "owner_role": ob.owner_role,
+    }
+    changed = {name: value for name, value in wanted.items() if getattr(task, name) != value}
     if task.due_at != ob.due_at:
-        task.due_at = ob.due_at
-        if ob.due_at > now:
-            task.overdue_flagged_at = None  # a later deadline means it is no longer overdue
+        changed["due_at"] = ob.due_at
+        if ob.due_at > now and task.overdue_flagged_at is not None:
+            changed["overdue_flagged_at"] = None  # a later deadline means it is no longer overdue
+    for name, value in changed.items():
+        setattr(task, name, value)
+    return 1 if changed else 0
 
 
 def _close(session: Session, task: Task, status: str, resolution: str, at) -> None:  # noqa: ANN001

@@ -5,6 +5,10 @@ open an obligation. Rather than trusting every route to remember to reconcile, t
 episode of every row it flushes, and the request's unit of work reconciles those episodes before it
 commits (web/deps.py). Worklist rows and audit rows are not facts: reconciling writes tasks, and every
 read writes audit rows, and neither should start another round.
+
+A unit of work that commits facts without reconciling them (a background job, an import, a script) does
+not lose them either: at commit, the episodes still noted here are marked due for review
+(worklist/review_state.py), and the next review pass (worklist/review.py) reconciles them.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from painpath.core.clock import utcnow
+from painpath.worklist.review_state import mark_for_review
+
 _KEY = "painpath.touched_episodes"
-NOT_FACTS = frozenset({"task", "task_comment", "audit_event", "user_session", "app_user"})
+NOT_FACTS = frozenset({"task", "task_comment", "audit_event", "user_session", "app_user", "episode_review"})
 
 
 def _episode_of(row: object) -> int | None:
@@ -33,6 +40,15 @@ def _note_flushed(session: Session, _flush_context) -> None:  # noqa: ANN001
         episode_id = _episode_of(row)
         if isinstance(episode_id, int):
             touched.add(episode_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _mark_unreconciled(session: Session) -> None:
+    # Flush first: commit flushes after this hook, and what it would flush may touch episodes too.
+    session.flush()
+    pending = session.info.pop(_KEY, None)
+    if pending:
+        mark_for_review(session, pending, utcnow())
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,0 +1,91 @@
+"""The episode_review rows: when the reconciler must look at each episode again.
+
+Three writers, one rule each:
+- `record`: a reconcile stores, for every episode it evaluated, the earliest instant its obligations change
+  with the clock alone (NULL when only a new fact changes them);
+- `mark_for_review`: whoever writes facts without reconciling them in the same unit of work (a job, an
+  import) makes the episode due now; worklist/touched.py does it for every such commit;
+- `mark_all_for_review`: start-up (new code, new knowledge packs) makes every open episode due.
+
+Each write bumps `version`, so a review pass's compare-and-set claim (worklist/review.py) made on an older
+version fails. Statements are Core, not ORM: no identity map work, and nothing here is a fact that
+worklist/touched.py should follow. The upserts use ON CONFLICT, which SQLite and PostgreSQL both speak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import exists, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from painpath.patients.models import Episode
+from painpath.worklist.models import EpisodeReview
+
+_CHUNK = 500  # keeps IN (...) lists and executemany batches well under every driver's parameter limit
+
+
+def _upsert(session: Session):  # noqa: ANN202 - the dialect's insert construct
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(EpisodeReview)
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def record(session: Session, next_at: Mapping[int, datetime | None], reviewed_at: datetime) -> None:
+    """Store each evaluated episode's next review instant (None: no clock dependence), creating rows as needed."""
+    ids = sorted(next_at)
+    for chunk in _chunks(ids):
+        clinics = dict(session.execute(select(Episode.id, Episode.clinic_id).where(Episode.id.in_(chunk))).all())
+        rows = [
+            {"episode_id": eid, "clinic_id": clinics[eid], "next_review_at": next_at[eid], "version": 1, "reviewed_at": reviewed_at}
+            for eid in chunk if eid in clinics  # an episode deleted meanwhile has nothing to review
+        ]
+        if not rows:
+            continue
+        stmt = _upsert(session)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[EpisodeReview.episode_id],
+            set_={
+                "next_review_at": stmt.excluded.next_review_at,
+                "reviewed_at": stmt.excluded.reviewed_at,
+                "version": EpisodeReview.version + 1,
+            },
+        ), rows)
+
+
+def mark_for_review(session: Session, episode_ids: Iterable[int], now: datetime) -> None:
+    """These episodes' facts changed and nobody reconciled them: the next review pass takes them."""
+    ids = sorted(set(episode_ids))
+    for chunk in _chunks(ids):
+        stmt = _upsert(session)
+        source = select(Episode.id, Episode.clinic_id, _literal(now), _literal(1)).where(Episode.id.in_(chunk))
+        session.execute(stmt.from_select(["episode_id", "clinic_id", "next_review_at", "version"], source).on_conflict_do_update(
+            index_elements=[EpisodeReview.episode_id],
+            set_={"next_review_at": stmt.excluded.next_review_at, "version": EpisodeReview.version + 1},
+        ))
+
+
+def mark_all_for_review(session: Session, now: datetime) -> int:
+    """Every open episode is due now (one INSERT for episodes without a row, one UPDATE); returns how many."""
+    is_open = Episode.status == "open"
+    missing = select(Episode.id, Episode.clinic_id, _literal(now), _literal(1)).where(
+        is_open, ~exists().where(EpisodeReview.episode_id == Episode.id)
+    )
+    session.execute(insert(EpisodeReview).from_select(["episode_id", "clinic_id", "next_review_at", "version"], missing))
+    marked = session.execute(
+        update(EpisodeReview)
+        .where(EpisodeReview.episode_id.in_(select(Episode.id).where(is_open)))
+        .values(next_review_at=now, version=EpisodeReview.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return marked.rowcount
+
+
+def _literal(value: object):  # noqa: ANN202 - a bound value in an INSERT ... SELECT
+    return literal(value)
