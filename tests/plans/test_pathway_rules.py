@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -15,7 +15,7 @@ from painpath.knowledge.loader import load_knowledge
 from painpath.knowledge.schemas.pathways import PathwayStep
 from painpath.plans import rules
 from painpath.plans.rules import MEDICATION_USE, WORK_STATUS, MedicationDose, StepFacts
-from painpath.worklist.engine import Cancellation, Fulfillment, Obligation
+from painpath.worklist.engine import Cancellation, Fulfillment, NextChange, Obligation
 
 KNOWLEDGE = load_knowledge()
 INSTRUMENTS = KNOWLEDGE.instruments
@@ -267,8 +267,9 @@ def step_facts(**kw) -> StepFacts:  # noqa: ANN003
 
 
 def test_an_active_step_owes_a_clinician_review_when_its_trial_ends():
-    (found,) = rules.step_findings(step_facts(), CALENDAR, NOW)
+    found, change = rules.step_findings(step_facts(), CALENDAR, NOW)
     assert isinstance(found, Obligation)
+    assert isinstance(change, NextChange) and CALENDAR.local_date(change.at) == TRIAL_END  # the proposal judges it then
     assert found.key == "plans:step-review:step:7" and found.owner_role == "clinician"
     assert found.title == "Review Six-week structured program: trial ends 19 Feb"
     assert CALENDAR.local_date(found.due_at) == TRIAL_END
@@ -280,8 +281,9 @@ def test_a_decided_step_meets_its_review_and_an_abandoned_one_cancels_its_work_w
     assert isinstance(met, Fulfillment) and met.key == "plans:step-review:step:7"
     abandoned = rules.step_findings(step_facts(status="abandoned", decided_at=decided, outcome_note="hip, not spine",
                                                authorization_case_ids=(5,)), CALENDAR, decided)
-    assert abandoned == [Cancellation("plans:*:step:7", "plans", "Plan changed: hip, not spine"),
-                         Cancellation("auth:*:case:5", "plans", "Plan changed: hip, not spine")]
+    assert abandoned[:2] == [Cancellation("plans:*:step:7", "plans", "Plan changed: hip, not spine"),
+                             Cancellation("auth:*:case:5", "plans", "Plan changed: hip, not spine")]
+    assert isinstance(abandoned[2], NextChange) and abandoned[2].at > decided + timedelta(days=rules.CANCELLATION_DAYS)
 
 
 @pytest.mark.parametrize("pathway_id", sorted(KNOWLEDGE.pathways))

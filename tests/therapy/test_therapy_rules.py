@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from painpath.core.clock import BusinessCalendar
 from painpath.therapy import rules
-from painpath.worklist.engine import Fulfillment, Obligation
+from painpath.worklist.engine import Fulfillment, Obligation, keyed
 
 CAL = BusinessCalendar(country="US", timezone_name="America/Chicago")
 START = date(2026, 11, 2)  # a Monday; Thanksgiving is Thursday 26 November
@@ -192,6 +192,6 @@ def test_a_short_medicare_course_needs_no_recertification():
 def test_two_certifications_of_one_day_give_each_key_once():
     """Issue 11: facts recorded twice for one day must never give one key twice."""
     twice = replace(MEDICARE, certifications=(rules.Certification(START, 2), rules.Certification(START, 1)))
-    keys = [f.key for f in rules.course_findings(twice, CAL, at(date(2027, 1, 20)))]
+    keys = [f.key for f in keyed(rules.course_findings(twice, CAL, at(date(2027, 1, 20))))]
     assert len(keys) == len(set(keys))
     assert "therapy:pt_course:3:poc_recertification:certification:2" in keys  # the recertification after the later id

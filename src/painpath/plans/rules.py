@@ -19,7 +19,7 @@ from painpath.knowledge.schemas.pathways import (
     TERMINAL_NEXT, DocumentOnFile, FunctionalTarget, ImagingOnFile, InstrumentChange, MedicationUse, PainAtMost, Pathway,
     PathwayStep, ProcedureDone, ReliefPercent, ReturnToWork,
 )
-from painpath.worklist.engine import Cancellation, Finding, Fulfillment, Obligation
+from painpath.worklist.engine import Cancellation, Finding, Fulfillment, NextChange, Obligation
 
 PROVIDER = "plans"
 # Extra facts the plans service adds to EpisodeFacts.extra (gather does not collect them yet).
@@ -459,10 +459,17 @@ def step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  
         if facts.decided_at is None or now - facts.decided_at > timedelta(days=CANCELLATION_DAYS):
             return []
         reason = f"Plan changed: {facts.outcome_note or 'step abandoned'}"
+        # The pivot's words stop being said the first instant after the cancellation window.
+        lapses = NextChange(PROVIDER, facts.episode_id, facts.decided_at + timedelta(days=CANCELLATION_DAYS, microseconds=1),
+                            f"step {facts.step_row_id}: the pivot's cancellation window closes")
         return [Cancellation(f"plans:*:step:{facts.step_row_id}", PROVIDER, reason),
-                *(Cancellation(f"auth:*:case:{case_id}", PROVIDER, reason) for case_id in facts.authorization_case_ids)]
+                *(Cancellation(f"auth:*:case:{case_id}", PROVIDER, reason) for case_id in facts.authorization_case_ids), lapses]
     if facts.status != "active" or facts.trial_ends_on is None:
         return []
+    changes: list[Finding] = []
+    if calendar.local_date(now) < facts.trial_ends_on:  # the proposal judges the trial from its last day on
+        changes.append(NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(facts.trial_ends_on),
+                                  f"step {facts.step_row_id}: the trial ends"))
     words = [f"{facts.pathway_name}: {facts.step_name} started {_day(facts.started_on)}; its trial ends {_day(facts.trial_ends_on)}."]
     if facts.evaluation is not None:
         words.append(facts.evaluation.explanation)
@@ -474,4 +481,4 @@ def step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  
         due_at=calendar.end_of_local_day_utc(facts.trial_ends_on), owner_role="clinician", reason=" ".join(words),
         evidence={"plan_id": facts.plan_id, "step_row_id": facts.step_row_id,
                   "status": facts.evaluation.status if facts.evaluation else None},
-    )]
+    ), *changes]
