@@ -293,3 +293,30 @@ def test_every_pathway_step_evaluates_on_empty_facts_without_error(pathway_id):
         evaluation = evaluate(s, facts())
         assert evaluation.status in ("not_measurable", "no_measure", "met")
         assert rules.propose(pathway, s, evaluation).words
+
+
+def test_a_failing_step_is_judged_from_the_first_moment_of_its_trial_end_day():
+    """The review's words hold while the trial runs and change at 00:00 of its last day in the clinic's time."""
+    from time_steps import assert_steps_at
+
+    pathway = KNOWLEDGE.pathways["cervical_radiculopathy"]
+    program = pathway.step("structured_program")
+    f = facts(scores=(ScoreFact("ndi", START, 21), ScoreFact("ndi", date(2026, 1, 29), 20)),
+              measures=(MeasureFact("pain_average", date(2026, 1, 29), 6),))
+
+    def findings_at(moment: datetime):  # noqa: ANN202 - the service's evaluation for the clinic's date, then the rule
+        evaluation = evaluate(program, f, as_of=CALENDAR.local_date(moment))
+        return rules.step_findings(step_facts(evaluation=evaluation, proposal=rules.propose(pathway, program, evaluation)),
+                                   CALENDAR, moment)
+
+    instant = assert_steps_at(findings_at, datetime(2026, 1, 30, 16, 0))
+    assert instant == CALENDAR.start_of_local_day_utc(TRIAL_END)
+
+
+def test_a_pivots_cancellations_lapse_the_instant_after_their_window():
+    from time_steps import assert_steps_at
+
+    decided = datetime(2026, 2, 19, 17, 0)
+    abandoned = step_facts(status="abandoned", decided_at=decided, outcome_note="hip, not spine", authorization_case_ids=(5,))
+    instant = assert_steps_at(lambda moment: rules.step_findings(abandoned, CALENDAR, moment), decided)
+    assert instant == decided + timedelta(days=rules.CANCELLATION_DAYS, microseconds=1)

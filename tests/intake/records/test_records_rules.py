@@ -165,3 +165,12 @@ def test_records_that_arrive_despite_a_failed_send_meet_the_fix_it_task():
     came_anyway = replace(BASE, status="received", sent_at=None, failed_at=datetime(2026, 1, 5, 16, 0), received_at=datetime(2026, 1, 6, 15, 0))
     found = _by_key(rules.request_findings(came_anyway, CAL, datetime(2026, 1, 6, 15, 0)))
     assert found["send_failed"].met_by == "Records received on Tue 06 Jan 2026"
+
+
+def test_the_follow_up_appears_exactly_when_its_next_change_says():
+    from time_steps import assert_steps_at
+
+    at = assert_steps_at(lambda moment: rules.request_findings(BASE, CAL, moment), MON_5_JAN)
+    assert at == datetime(2026, 1, 12, 6, 0)  # Mon 12 Jan 00:00 in Chicago, the fifth business day
+    acked = replace(BASE, status="acknowledged", acknowledged_at=datetime(2026, 1, 8, 15, 0))
+    assert assert_steps_at(lambda moment: rules.request_findings(acked, CAL, moment), datetime(2026, 1, 9, 15, 0)) == datetime(2026, 1, 15, 6, 0)
