@@ -34,3 +34,16 @@ def assert_steps_at(findings_at: Callable[[datetime], Sequence[Finding]], now: d
     assert answer(findings_at(at - TICK)) == answer(first), "the answer changed before the emitted instant"
     assert answer(findings_at(at)) != answer(first), "the answer did not change at the emitted instant"
     return at
+
+
+def provider_findings_at(ctx, provider_name: str, episode_id: int) -> Callable[[datetime], list[Finding]]:  # noqa: ANN001
+    """One registered provider's findings for one episode at a moment, read from the database as the engine does."""
+    from painpath.worklist.engine import registered_providers
+
+    provider = next(p for p in registered_providers() if p.name == provider_name)
+
+    def findings_at(moment: datetime) -> list[Finding]:
+        with ctx.db.session() as session:
+            return provider.findings(session, episode_ids=[episode_id], context=ctx.engine_context(moment))
+
+    return findings_at
