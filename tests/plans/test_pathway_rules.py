@@ -320,3 +320,25 @@ def test_a_pivots_cancellations_lapse_the_instant_after_their_window():
     abandoned = step_facts(status="abandoned", decided_at=decided, outcome_note="hip, not spine", authorization_case_ids=(5,))
     instant = assert_steps_at(lambda moment: rules.step_findings(abandoned, CALENDAR, moment), decided)
     assert instant == decided + timedelta(days=rules.CANCELLATION_DAYS, microseconds=1)
+
+
+def test_relief_that_must_last_is_judged_again_the_day_it_would_have_lasted():
+    """A procedure's relief 'so far' becomes 'not met' on the day it should have lasted to: a NextChange
+    names that day, even though the trial ends later."""
+    from time_steps import assert_steps_at
+
+    s = custom_step({"type": "relief_percent", "at_least": 50, "lasting_days": 30, "procedure_id": "ilesi_lumbar", **SOURCED})
+    done = ProcedureFact("ilesi_lumbar", ("62323",), "lumbar", "none", (), date(2026, 1, 20), False,
+                         relief=(ReliefReport(date(2026, 2, 3), 70, "nrs", lasted_days=14),))
+    f = facts(procedures=(done,))
+    pathway = KNOWLEDGE.pathways["cervical_radiculopathy"]
+
+    def findings_at(moment: datetime):  # noqa: ANN202 - what plans.service.step_facts gives the rule for that day
+        today = CALENDAR.local_date(moment)
+        evaluation = evaluate(s, f, as_of=today)
+        return rules.step_findings(step_facts(trial_ends_on=date(2026, 4, 8), evaluation=evaluation,
+                                              proposal=rules.propose(pathway, pathway.steps[0], evaluation),
+                                              evaluation_changes_on=rules.evaluation_change_days(s, f, today)), CALENDAR, moment)
+
+    instant = assert_steps_at(findings_at, datetime(2026, 2, 10, 16, 0))
+    assert CALENDAR.local_date(instant) == date(2026, 2, 19)  # 20 Jan + 30 days

@@ -157,6 +157,20 @@ def evaluate_step(step: PathwayStep, facts: EpisodeFacts, *, started_on: date, a
     return StepEvaluation(step.id, _combine(step.success.combine, results), step.success.combine, results, started_on, ends, as_of)
 
 
+def evaluation_change_days(step: PathwayStep, facts: EpisodeFacts, today: date) -> tuple[date, ...]:
+    """The days after `today` on which the step's evaluation can change with the clock alone: a fact dated
+    ahead comes inside the window on its day, a medicine starts or ends, and a procedure's relief reaches
+    the days a measure asks it to last. Between two of them the evaluation reads the same facts the same way."""
+    days = [s.on for s in facts.scores] + [m.on for m in facts.measures] + [on for on, _status in facts.extra.get(WORK_STATUS, ())]
+    lasting = [m.lasting_days for m in (step.success.measures if step.success else ()) if isinstance(m, ReliefPercent) and m.lasting_days]
+    for procedure in facts.procedures:
+        days += [procedure.performed_on, *(r.measured_on for r in procedure.relief),
+                 *(procedure.performed_on + timedelta(days=n) for n in lasting)]
+    for dose in medication_doses(facts):
+        days += [dose.start, *((dose.end + timedelta(days=1),) if dose.end else ())]
+    return tuple(sorted({d for d in days if d > today}))
+
+
 def _combine(combine: str, results: Sequence[MeasureResult]) -> Status:
     statuses = [r.status for r in results]
     if combine == "all":
@@ -442,6 +456,7 @@ class StepFacts:
     authorization_case_ids: tuple[int, ...] = ()
     evaluation: StepEvaluation | None = None
     proposal: Proposal | None = None
+    evaluation_changes_on: tuple[date, ...] = ()  # evaluation_change_days, for an active step
 
 
 def review_key(step_row_id: int) -> str:
@@ -466,10 +481,11 @@ def step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  
                 *(Cancellation(f"auth:*:case:{case_id}", PROVIDER, reason) for case_id in facts.authorization_case_ids), lapses]
     if facts.status != "active" or facts.trial_ends_on is None:
         return []
-    changes: list[Finding] = []
-    if calendar.local_date(now) < facts.trial_ends_on:  # the proposal judges the trial from its last day on
-        changes.append(NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(facts.trial_ends_on),
-                                  f"step {facts.step_row_id}: the trial ends"))
+    # The proposal judges the trial from its last day on; the evaluation reads the facts up to the clinic's date.
+    today = calendar.local_date(now)
+    later = [d for d in (facts.trial_ends_on, *facts.evaluation_changes_on) if d > today]
+    changes: list[Finding] = [NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(min(later)),
+                                         f"step {facts.step_row_id}: the trial ends or a dated fact comes into its window")] if later else []
     words = [f"{facts.pathway_name}: {facts.step_name} started {_day(facts.started_on)}; its trial ends {_day(facts.trial_ends_on)}."]
     if facts.evaluation is not None:
         words.append(facts.evaluation.explanation)
