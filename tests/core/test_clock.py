@@ -70,3 +70,16 @@ def test_a_ticking_settable_clock_moves_on_from_where_it_was_set():
     first = clock.now()
     assert timedelta(0) <= first - datetime(2026, 1, 5, 15, 0) < timedelta(seconds=5)
     assert clock.now() >= first
+
+
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)))
+def test_a_local_day_starts_the_instant_after_the_previous_one_ends_even_across_daylight_saving(day):
+    start = CAL.start_of_local_day_utc(day)
+    assert CAL.local_date(start) == day
+    assert CAL.local_date(start - timedelta(microseconds=1)) == day - timedelta(days=1)
+    assert start - CAL.end_of_local_day_utc(day - timedelta(days=1)) == timedelta(seconds=1)  # the day ends at 23:59:59
+
+
+def test_the_local_day_starts_at_midnight_in_chicago():
+    assert CAL.start_of_local_day_utc(date(2026, 1, 12)) == datetime(2026, 1, 12, 6, 0)  # CST
+    assert CAL.start_of_local_day_utc(date(2026, 7, 1)) == datetime(2026, 7, 1, 5, 0)  # CDT

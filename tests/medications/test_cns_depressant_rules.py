@@ -14,7 +14,7 @@ from painpath.core.clock import BusinessCalendar
 from painpath.knowledge.citations import citation
 from painpath.knowledge.loader import load_knowledge
 from painpath.medications.opioids import rules as r
-from painpath.worklist.engine import Fulfillment, Obligation
+from painpath.worklist.engine import Fulfillment, Obligation, keyed
 
 CAL = BusinessCalendar(country="US", timezone_name="America/Chicago")
 NOW = datetime(2026, 3, 2, 15, 0)  # naive UTC, 09:00 in Chicago
@@ -51,7 +51,7 @@ def facts(*prescriptions: r.RxFact, **more) -> r.EpisodeSafetyFacts:  # noqa: AN
 
 
 def found(policy: r.SafetyPolicy, f: r.EpisodeSafetyFacts, now: datetime = NOW) -> dict[str, Obligation | Fulfillment]:
-    return {x.key.split(":episode:")[0]: x for x in r.episode_findings(f, policy, CAL, now)}
+    return {x.key.split(":episode:")[0]: x for x in keyed(r.episode_findings(f, policy, CAL, now))}
 
 
 # ---- Part 1: each class, with and without an opioid ------------------------------------------------------

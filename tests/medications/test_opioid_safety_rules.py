@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from painpath.core.clock import BusinessCalendar
 from painpath.knowledge.loader import load_knowledge
 from painpath.medications.opioids import rules as r
-from painpath.worklist.engine import Fulfillment, Obligation
+from painpath.worklist.engine import Fulfillment, Obligation, keyed
 
 CAL = BusinessCalendar(country="US", timezone_name="America/Chicago")
 NOW = datetime(2026, 3, 2, 15, 0)  # naive UTC, 09:00 in Chicago
@@ -33,7 +33,7 @@ def facts(*prescriptions: r.RxFact, **more) -> r.EpisodeSafetyFacts:  # noqa: AN
 
 
 def found(policy: r.SafetyPolicy, f: r.EpisodeSafetyFacts, now: datetime = NOW) -> dict[str, Obligation | Fulfillment]:
-    return {x.key.split(":episode:")[0]: x for x in r.episode_findings(f, policy, CAL, now)}
+    return {x.key.split(":episode:")[0]: x for x in keyed(r.episode_findings(f, policy, CAL, now))}
 
 
 def test_policy_reads_the_pack_numbers(policy):
@@ -169,3 +169,28 @@ def test_two_facts_of_one_day_give_each_key_once_and_the_later_id_is_the_anchor(
     assert isinstance(got["opioid:agreement:after:agreement:3"], Fulfillment)  # met by its same-day twin
     assert isinstance(got["opioid:agreement:after:agreement:8"], Obligation)  # the renewal is owed once
     assert isinstance(got["opioid:pdmp:after:pdmp_check:6"], Obligation) and isinstance(got["opioid:follow_up:after:visit:11"], Obligation)
+
+
+def test_the_answer_holds_until_the_prescription_ends_and_changes_the_next_day(policy):
+    from time_steps import assert_steps_at
+
+    short = facts(oxy(start=date(2026, 2, 20), end_date=date(2026, 3, 6)))
+    instant = assert_steps_at(lambda moment: r.episode_findings(short, policy, CAL, moment), NOW)
+    assert CAL.local_date(instant) == date(2026, 3, 7) and keyed(r.episode_findings(short, policy, CAL, instant)) == []
+
+
+def test_a_recurring_pdmp_check_appears_when_its_notice_window_opens(policy):
+    from time_steps import assert_steps_at
+
+    checked = facts(oxy(start=date(2025, 12, 1)), pdmp_checks=(r.PdmpFact(5, date(2026, 1, 5), datetime(2026, 1, 5, 16, 0)),))
+    instant = assert_steps_at(lambda moment: r.episode_findings(checked, policy, CAL, moment), NOW)
+    assert CAL.local_date(instant) == r.add_months(date(2026, 1, 5), policy.pdmp_every_months) - timedelta(days=policy.notice_days)
+    assert "opioid:pdmp:after:pdmp_check:5" in found(policy, checked, instant)
+
+
+def test_a_prescription_written_to_start_later_is_a_next_change(policy):
+    from time_steps import assert_steps_at
+
+    later = facts(oxy(start=date(2026, 3, 10)))
+    instant = assert_steps_at(lambda moment: r.episode_findings(later, policy, CAL, moment), NOW)
+    assert CAL.local_date(instant) == date(2026, 3, 10)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -15,7 +15,7 @@ from painpath.knowledge.loader import load_knowledge
 from painpath.knowledge.schemas.pathways import PathwayStep
 from painpath.plans import rules
 from painpath.plans.rules import MEDICATION_USE, WORK_STATUS, MedicationDose, StepFacts
-from painpath.worklist.engine import Cancellation, Fulfillment, Obligation
+from painpath.worklist.engine import Cancellation, Fulfillment, NextChange, Obligation
 
 KNOWLEDGE = load_knowledge()
 INSTRUMENTS = KNOWLEDGE.instruments
@@ -267,8 +267,9 @@ def step_facts(**kw) -> StepFacts:  # noqa: ANN003
 
 
 def test_an_active_step_owes_a_clinician_review_when_its_trial_ends():
-    (found,) = rules.step_findings(step_facts(), CALENDAR, NOW)
+    found, change = rules.step_findings(step_facts(), CALENDAR, NOW)
     assert isinstance(found, Obligation)
+    assert isinstance(change, NextChange) and CALENDAR.local_date(change.at) == TRIAL_END  # the proposal judges it then
     assert found.key == "plans:step-review:step:7" and found.owner_role == "clinician"
     assert found.title == "Review Six-week structured program: trial ends 19 Feb"
     assert CALENDAR.local_date(found.due_at) == TRIAL_END
@@ -280,8 +281,9 @@ def test_a_decided_step_meets_its_review_and_an_abandoned_one_cancels_its_work_w
     assert isinstance(met, Fulfillment) and met.key == "plans:step-review:step:7"
     abandoned = rules.step_findings(step_facts(status="abandoned", decided_at=decided, outcome_note="hip, not spine",
                                                authorization_case_ids=(5,)), CALENDAR, decided)
-    assert abandoned == [Cancellation("plans:*:step:7", "plans", "Plan changed: hip, not spine"),
-                         Cancellation("auth:*:case:5", "plans", "Plan changed: hip, not spine")]
+    assert abandoned[:2] == [Cancellation("plans:*:step:7", "plans", "Plan changed: hip, not spine"),
+                             Cancellation("auth:*:case:5", "plans", "Plan changed: hip, not spine")]
+    assert isinstance(abandoned[2], NextChange) and abandoned[2].at > decided + timedelta(days=rules.CANCELLATION_DAYS)
 
 
 @pytest.mark.parametrize("pathway_id", sorted(KNOWLEDGE.pathways))
@@ -291,3 +293,52 @@ def test_every_pathway_step_evaluates_on_empty_facts_without_error(pathway_id):
         evaluation = evaluate(s, facts())
         assert evaluation.status in ("not_measurable", "no_measure", "met")
         assert rules.propose(pathway, s, evaluation).words
+
+
+def test_a_failing_step_is_judged_from_the_first_moment_of_its_trial_end_day():
+    """The review's words hold while the trial runs and change at 00:00 of its last day in the clinic's time."""
+    from time_steps import assert_steps_at
+
+    pathway = KNOWLEDGE.pathways["cervical_radiculopathy"]
+    program = pathway.step("structured_program")
+    f = facts(scores=(ScoreFact("ndi", START, 21), ScoreFact("ndi", date(2026, 1, 29), 20)),
+              measures=(MeasureFact("pain_average", date(2026, 1, 29), 6),))
+
+    def findings_at(moment: datetime):  # noqa: ANN202 - the service's evaluation for the clinic's date, then the rule
+        evaluation = evaluate(program, f, as_of=CALENDAR.local_date(moment))
+        return rules.step_findings(step_facts(evaluation=evaluation, proposal=rules.propose(pathway, program, evaluation)),
+                                   CALENDAR, moment)
+
+    instant = assert_steps_at(findings_at, datetime(2026, 1, 30, 16, 0))
+    assert instant == CALENDAR.start_of_local_day_utc(TRIAL_END)
+
+
+def test_a_pivots_cancellations_lapse_the_instant_after_their_window():
+    from time_steps import assert_steps_at
+
+    decided = datetime(2026, 2, 19, 17, 0)
+    abandoned = step_facts(status="abandoned", decided_at=decided, outcome_note="hip, not spine", authorization_case_ids=(5,))
+    instant = assert_steps_at(lambda moment: rules.step_findings(abandoned, CALENDAR, moment), decided)
+    assert instant == decided + timedelta(days=rules.CANCELLATION_DAYS, microseconds=1)
+
+
+def test_relief_that_must_last_is_judged_again_the_day_it_would_have_lasted():
+    """A procedure's relief 'so far' becomes 'not met' on the day it should have lasted to: a NextChange
+    names that day, even though the trial ends later."""
+    from time_steps import assert_steps_at
+
+    s = custom_step({"type": "relief_percent", "at_least": 50, "lasting_days": 30, "procedure_id": "ilesi_lumbar", **SOURCED})
+    done = ProcedureFact("ilesi_lumbar", ("62323",), "lumbar", "none", (), date(2026, 1, 20), False,
+                         relief=(ReliefReport(date(2026, 2, 3), 70, "nrs", lasted_days=14),))
+    f = facts(procedures=(done,))
+    pathway = KNOWLEDGE.pathways["cervical_radiculopathy"]
+
+    def findings_at(moment: datetime):  # noqa: ANN202 - what plans.service.step_facts gives the rule for that day
+        today = CALENDAR.local_date(moment)
+        evaluation = evaluate(s, f, as_of=today)
+        return rules.step_findings(step_facts(trial_ends_on=date(2026, 4, 8), evaluation=evaluation,
+                                              proposal=rules.propose(pathway, pathway.steps[0], evaluation),
+                                              evaluation_changes_on=rules.evaluation_change_days(s, f, today)), CALENDAR, moment)
+
+    instant = assert_steps_at(findings_at, datetime(2026, 2, 10, 16, 0))
+    assert CALENDAR.local_date(instant) == date(2026, 2, 19)  # 20 Jan + 30 days

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from painpath.core.clock import BusinessCalendar
 from painpath.therapy import rules
-from painpath.worklist.engine import Fulfillment, Obligation
+from painpath.worklist.engine import Fulfillment, Obligation, keyed
 
 CAL = BusinessCalendar(country="US", timezone_name="America/Chicago")
 START = date(2026, 11, 2)  # a Monday; Thanksgiving is Thursday 26 November
@@ -192,6 +192,32 @@ def test_a_short_medicare_course_needs_no_recertification():
 def test_two_certifications_of_one_day_give_each_key_once():
     """Issue 11: facts recorded twice for one day must never give one key twice."""
     twice = replace(MEDICARE, certifications=(rules.Certification(START, 2), rules.Certification(START, 1)))
-    keys = [f.key for f in rules.course_findings(twice, CAL, at(date(2027, 1, 20)))]
+    keys = [f.key for f in keyed(rules.course_findings(twice, CAL, at(date(2027, 1, 20))))]
     assert len(keys) == len(set(keys))
     assert "therapy:pt_course:3:poc_recertification:certification:2" in keys  # the recertification after the later id
+
+
+def test_a_missed_visit_moves_the_projection_the_next_day():
+    from time_steps import assert_steps_at
+
+    missed = replace(COURSE, visit_dates=tuple(d for d in PLAN if d < date(2026, 11, 23)))  # Mon 23 Nov not charted
+    instant = assert_steps_at(lambda m: rules.course_findings(missed, CAL, m), at(date(2026, 11, 23)))
+    assert CAL.local_date(instant) == date(2026, 11, 24)
+
+
+def test_the_gap_week_opens_on_its_day():
+    from time_steps import assert_steps_at
+
+    charted = visited_until(date(2026, 11, 13))  # four of eight visits charted; visit 5 on Mon 16 Nov opens the gap week
+    instant = assert_steps_at(lambda m: rules.course_findings(charted, CAL, m), at(date(2026, 11, 13)))
+    assert CAL.local_date(instant) == date(2026, 11, 16)
+
+
+def test_the_expiry_warning_opens_on_its_day():
+    from time_steps import assert_steps_at
+
+    short = replace(AUTH, visits_approved=20, window_to=date(2026, 11, 30))  # planned visits run into December
+    course = replace(COURSE, authorizations=(short,), visit_dates=tuple(d for d in PLAN if d <= date(2026, 11, 10)))
+    instant = assert_steps_at(lambda m: rules.course_findings(course, CAL, m), at(date(2026, 11, 10)))
+    assert CAL.local_date(instant) == date(2026, 11, 13)  # ten business days before the window ends
+    assert "pt_authorization_expiry" in open_kinds(course, date(2026, 11, 13))

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from painpath.authorizations import lifecycle
 from painpath.core.clock import BusinessCalendar
-from painpath.worklist.engine import Finding, Fulfillment, Obligation
+from painpath.worklist.engine import Finding, Fulfillment, NextChange, Obligation
 
 PROVIDER = "authorizations"
 
@@ -170,7 +170,20 @@ def case_findings(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -
     found.extend(_peer_to_peer(facts, calendar))
     found.extend(_approval(facts, calendar))
     found.extend(_refused_exchanges(facts, calendar))
+    found.extend(_next_change(facts, calendar, now))
     return found
+
+
+def _next_change(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
+    """A case being prepared is judged against the payer's criteria on the clinic's date: eligibility dates
+    arrive, imaging and tests grow old, care durations grow, and the checklist's words say so in days.
+    Its answer can change at every local midnight, and at no other instant; the other states' duties are
+    dated by their facts alone."""
+    if facts.state not in (lifecycle.PREPARING, lifecycle.READY) or facts.decision is None:
+        return []
+    tomorrow = calendar.local_date(now) + timedelta(days=1)
+    return [NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(tomorrow),
+                       f"case {facts.case_id}: the payer's criteria are read on the clinic's date")]
 
 
 def _eligible_day(facts: CaseFacts, calendar: BusinessCalendar) -> date | None:
@@ -221,6 +234,9 @@ def _kit_items(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> l
         return []
     day = _eligible_day(facts, calendar)
     due = calendar.end_of_local_day_utc(day) if day is not None else _review_due(facts, calendar)
+    # An item is seen met on the clinic's date (its evidence carries no time of its own): the start of that
+    # day, never before the case opened, so the answer holds all day.
+    met_at = max(facts.opened_at, calendar.start_of_local_day_utc(calendar.local_date(now)))
     found: list[Finding] = []
     for item in facts.checklist:
         what = f"kit:{item.criterion_id}"
@@ -230,7 +246,7 @@ def _kit_items(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> l
                 f"{item.label}: {item.detail}", criterion=item.criterion_id,
             ))
         elif item.status in ("present", "waived", "not_applicable"):
-            found.append(_met(facts, what, f"{item.label}: {item.detail}", now))
+            found.append(_met(facts, what, f"{item.label}: {item.detail}", met_at))
     return found
 
 

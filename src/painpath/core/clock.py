@@ -140,6 +140,12 @@ class BusinessCalendar:
         local_end = datetime.combine(day, time(23, 59, 59), tzinfo=self.tz)
         return local_end.astimezone(timezone.utc).replace(tzinfo=None)
 
+    def start_of_local_day_utc(self, day: date) -> datetime:
+        """The first moment of `day` in the clinic's time zone, as naive UTC: when a rule that compares
+        the clinic's date with `day` (today >= day) flips."""
+        local_start = datetime.combine(day, time(0, 0), tzinfo=self.tz)
+        return local_start.astimezone(timezone.utc).replace(tzinfo=None)
+
     def due_after_business_days(self, start_utc: datetime, days: int) -> datetime:
         """Deadline at close of the local day that is `days` business days after `start_utc`."""
         return self.end_of_local_day_utc(self.add_business_days(self.local_date(start_utc), days))

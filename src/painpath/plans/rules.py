@@ -19,7 +19,7 @@ from painpath.knowledge.schemas.pathways import (
     TERMINAL_NEXT, DocumentOnFile, FunctionalTarget, ImagingOnFile, InstrumentChange, MedicationUse, PainAtMost, Pathway,
     PathwayStep, ProcedureDone, ReliefPercent, ReturnToWork,
 )
-from painpath.worklist.engine import Cancellation, Finding, Fulfillment, Obligation
+from painpath.worklist.engine import Cancellation, Finding, Fulfillment, NextChange, Obligation
 
 PROVIDER = "plans"
 # Extra facts the plans service adds to EpisodeFacts.extra (gather does not collect them yet).
@@ -155,6 +155,20 @@ def evaluate_step(step: PathwayStep, facts: EpisodeFacts, *, started_on: date, a
     window = _Window(started_on, as_of)
     results = tuple(_measure(m, step, facts, window, instruments, procedure_names or {}) for m in step.success.measures)
     return StepEvaluation(step.id, _combine(step.success.combine, results), step.success.combine, results, started_on, ends, as_of)
+
+
+def evaluation_change_days(step: PathwayStep, facts: EpisodeFacts, today: date) -> tuple[date, ...]:
+    """The days after `today` on which the step's evaluation can change with the clock alone: a fact dated
+    ahead comes inside the window on its day, a medicine starts or ends, and a procedure's relief reaches
+    the days a measure asks it to last. Between two of them the evaluation reads the same facts the same way."""
+    days = [s.on for s in facts.scores] + [m.on for m in facts.measures] + [on for on, _status in facts.extra.get(WORK_STATUS, ())]
+    lasting = [m.lasting_days for m in (step.success.measures if step.success else ()) if isinstance(m, ReliefPercent) and m.lasting_days]
+    for procedure in facts.procedures:
+        days += [procedure.performed_on, *(r.measured_on for r in procedure.relief),
+                 *(procedure.performed_on + timedelta(days=n) for n in lasting)]
+    for dose in medication_doses(facts):
+        days += [dose.start, *((dose.end + timedelta(days=1),) if dose.end else ())]
+    return tuple(sorted({d for d in days if d > today}))
 
 
 def _combine(combine: str, results: Sequence[MeasureResult]) -> Status:
@@ -442,6 +456,7 @@ class StepFacts:
     authorization_case_ids: tuple[int, ...] = ()
     evaluation: StepEvaluation | None = None
     proposal: Proposal | None = None
+    evaluation_changes_on: tuple[date, ...] = ()  # evaluation_change_days, for an active step
 
 
 def review_key(step_row_id: int) -> str:
@@ -459,10 +474,18 @@ def step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  
         if facts.decided_at is None or now - facts.decided_at > timedelta(days=CANCELLATION_DAYS):
             return []
         reason = f"Plan changed: {facts.outcome_note or 'step abandoned'}"
+        # The pivot's words stop being said the first instant after the cancellation window.
+        lapses = NextChange(PROVIDER, facts.episode_id, facts.decided_at + timedelta(days=CANCELLATION_DAYS, microseconds=1),
+                            f"step {facts.step_row_id}: the pivot's cancellation window closes")
         return [Cancellation(f"plans:*:step:{facts.step_row_id}", PROVIDER, reason),
-                *(Cancellation(f"auth:*:case:{case_id}", PROVIDER, reason) for case_id in facts.authorization_case_ids)]
+                *(Cancellation(f"auth:*:case:{case_id}", PROVIDER, reason) for case_id in facts.authorization_case_ids), lapses]
     if facts.status != "active" or facts.trial_ends_on is None:
         return []
+    # The proposal judges the trial from its last day on; the evaluation reads the facts up to the clinic's date.
+    today = calendar.local_date(now)
+    later = [d for d in (facts.trial_ends_on, *facts.evaluation_changes_on) if d > today]
+    changes: list[Finding] = [NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(min(later)),
+                                         f"step {facts.step_row_id}: the trial ends or a dated fact comes into its window")] if later else []
     words = [f"{facts.pathway_name}: {facts.step_name} started {_day(facts.started_on)}; its trial ends {_day(facts.trial_ends_on)}."]
     if facts.evaluation is not None:
         words.append(facts.evaluation.explanation)
@@ -474,4 +497,4 @@ def step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  
         due_at=calendar.end_of_local_day_utc(facts.trial_ends_on), owner_role="clinician", reason=" ".join(words),
         evidence={"plan_id": facts.plan_id, "step_row_id": facts.step_row_id,
                   "status": facts.evaluation.status if facts.evaluation else None},
-    )]
+    ), *changes]

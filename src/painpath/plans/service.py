@@ -348,5 +348,6 @@ def step_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episo
             trial_ends_on=row.trial_ends_on, decided_at=row.decided_at, outcome_note=row.outcome_note,
             authorization_case_ids=(row.authorization_case_id,) if row.authorization_case_id else (),
             evaluation=view.evaluation if view else None, proposal=view.proposal if view else None,
+            evaluation_changes_on=rules.evaluation_change_days(step, facts[row.episode_id], today) if view and step else (),
         ))
     return found

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from painpath.core.clock import BusinessCalendar
-from painpath.worklist.engine import Finding, Fulfillment, Obligation
+from painpath.worklist.engine import Finding, Fulfillment, NextChange, Obligation
 
 PROVIDER = "therapy"
 
@@ -358,11 +358,10 @@ def medicare_progress_findings(facts: CourseFacts, visits: list[Visit], calendar
         if covered >= period_start:
             found.append(_met(_medicare_key(facts, period_start), "progress report", _on(written)))
             period_start = covered + 1
-    due_index = period_start + MEDICARE_PROGRESS_TREATMENT_DAYS - 1
-    if len(days) < due_index:
+    window = _medicare_progress_window(days, period_start)
+    if window is None:
         return found  # the course ends before another report is owed
-    opens_on = days[due_index - 1 - MEDICARE_PROGRESS_LEAD_TREATMENT_DAYS]
-    due_on = days[due_index - 1]
+    due_index, opens_on, due_on = window
     if today >= opens_on:
         found.append(_obligation(
             facts, calendar, key=_medicare_key(facts, period_start), kind="pt_medicare_progress_report", owner_role="therapist",
@@ -372,6 +371,26 @@ def medicare_progress_findings(facts: CourseFacts, visits: list[Visit], calendar
                     f"the period starts on day 1 of the episode and the evaluation counts ({MEDICARE_PT_MANUAL})."),
             treatment_day=due_index))
     return found
+
+
+def _medicare_progress_window(days: list[date], period_start: int) -> tuple[int, date, date] | None:
+    """(treatment day the report is due by, the day its task appears, the day it is due), or None when the
+    course ends before another report is owed."""
+    due_index = period_start + MEDICARE_PROGRESS_TREATMENT_DAYS - 1
+    if len(days) < due_index:
+        return None
+    return due_index, days[due_index - 1 - MEDICARE_PROGRESS_LEAD_TREATMENT_DAYS], days[due_index - 1]
+
+
+def _medicare_period_start(facts: CourseFacts) -> int:
+    """The first treatment day not covered by a written progress report."""
+    recorded_days = sorted({d for d in facts.visit_dates if d >= facts.start_date})
+    period_start = 1
+    for written in sorted(facts.progress_reports):
+        covered = sum(1 for d in recorded_days if d <= written)
+        if covered >= period_start:
+            period_start = covered + 1
+    return period_start
 
 
 def _medicare_key(facts: CourseFacts, period_start: int) -> str:
@@ -430,4 +449,29 @@ def course_findings(facts: CourseFacts, calendar: BusinessCalendar, now: datetim
         visits = schedule(facts, calendar, today)
         found += medicare_progress_findings(facts, visits, calendar, today)
         found += medicare_certification_findings(facts, visits, calendar, today)
+    changes = change_days(facts, calendar, today, visits_before_end=visits_before_end)
+    if changes:
+        found.append(NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(min(changes)),
+                                f"PT course {facts.course_id}: a planned visit passes or a window opens"))
     return found
+
+
+def change_days(facts: CourseFacts, calendar: BusinessCalendar, today: date, *, visits_before_end: int = 2) -> list[date]:
+    """The days after today on which the course's answer can change with the clock alone: the day after
+    the next projected visit (an unrecorded visit day passing moves the projection and every date drawn
+    from it), and the days the gap week, the escalation, the expiry warning and Medicare's report and
+    recertification windows open. Each date holds until the projection moves, which is also in the list."""
+    visits = schedule(facts, calendar, today)
+    days = [v.on + timedelta(days=1) for v in visits if not v.recorded][:1]
+    authorization = current_authorization(facts)
+    if authorization is not None:
+        status = authorization_status(facts, authorization, calendar, today, visits_before_end=visits_before_end)
+        days += [d for d in (status.gap_week_opens_on, status.escalate_on, status.expiry_opens_on) if d is not None]
+    if facts.medicare:
+        treatment = treatment_days([v for v in visits if v.on >= facts.start_date])
+        window = _medicare_progress_window(treatment, _medicare_period_start(facts))
+        if window is not None:
+            days.append(window[1])
+        if facts.certifications:
+            days.append(recertification_due_on(max(facts.certifications).on) - timedelta(days=RECERTIFICATION_LEAD_DAYS))
+    return sorted(d for d in days if d > today)

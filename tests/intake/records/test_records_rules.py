@@ -10,7 +10,7 @@ import pytest
 from painpath.core.clock import BusinessCalendar
 from painpath.intake.records import rules
 from painpath.intake.records.rules import ChecklistFacts, RequestFacts
-from painpath.worklist.engine import Fulfillment, Obligation
+from painpath.worklist.engine import Fulfillment, NextChange, Obligation, keyed
 
 CAL = BusinessCalendar()
 MON_5_JAN = datetime(2026, 1, 5, 15, 0)  # 09:00 in Chicago
@@ -22,7 +22,7 @@ BASE = RequestFacts(
 
 
 def _by_key(findings):  # noqa: ANN001, ANN202
-    return {f.key.removeprefix("records:request:7:"): f for f in findings}
+    return {f.key.removeprefix("records:request:7:"): f for f in keyed(findings)}
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,8 @@ def test_checklist_says_per_provider_and_item_what_is_on_file():
 
 
 def test_silence_becomes_a_follow_up_on_the_fifth_business_day():
-    assert rules.request_findings(BASE, CAL, datetime(2026, 1, 9, 22, 0)) == []  # Fri evening: 4 business days
+    (waiting,) = rules.request_findings(BASE, CAL, datetime(2026, 1, 9, 22, 0))  # Fri evening: 4 business days
+    assert isinstance(waiting, NextChange) and waiting.at == datetime(2026, 1, 12, 6, 0)  # Mon 12 Jan, 00:00 Chicago
     (task,) = rules.request_findings(BASE, CAL, datetime(2026, 1, 12, 14, 0))  # Mon 12 Jan, 08:00 Chicago
     assert isinstance(task, Obligation)
     assert (task.key, task.kind, task.owner_role) == ("records:request:7:follow_up", "records.follow_up", "coordinator")
@@ -83,7 +84,7 @@ def test_silence_becomes_a_follow_up_on_the_fifth_business_day():
 
 def test_the_silence_window_skips_holidays():
     sent_tue = replace(BASE, sent_at=datetime(2026, 1, 13, 15, 0))
-    assert rules.request_findings(sent_tue, CAL, datetime(2026, 1, 20, 15, 0)) == []  # MLK Day (19 Jan) does not count
+    assert keyed(rules.request_findings(sent_tue, CAL, datetime(2026, 1, 20, 15, 0))) == []  # MLK Day (19 Jan) does not count
     (task,) = rules.request_findings(sent_tue, CAL, datetime(2026, 1, 21, 15, 0))
     assert task.due_at == datetime(2026, 1, 22, 5, 59, 59)
 
@@ -140,7 +141,7 @@ def test_a_failed_send_is_fixed_the_same_business_day_and_met_when_sent():
     # While a retry is in flight the task stays as it was, so a reconcile then does not close it.
     assert rules.request_findings(replace(failed, status="sending"), CAL, datetime(2026, 1, 10, 16, 5)) == [task]
     sent = replace(failed, status="sent", sent_at=datetime(2026, 1, 12, 15, 0), attempts=3)
-    (met,) = rules.request_findings(sent, CAL, datetime(2026, 1, 12, 15, 0))
+    (met,) = keyed(rules.request_findings(sent, CAL, datetime(2026, 1, 12, 15, 0)))
     assert met.key == task.key and met.met_by == "Sent by fax on Mon 12 Jan 2026 after 3 attempts"
 
 
@@ -164,3 +165,12 @@ def test_records_that_arrive_despite_a_failed_send_meet_the_fix_it_task():
     came_anyway = replace(BASE, status="received", sent_at=None, failed_at=datetime(2026, 1, 5, 16, 0), received_at=datetime(2026, 1, 6, 15, 0))
     found = _by_key(rules.request_findings(came_anyway, CAL, datetime(2026, 1, 6, 15, 0)))
     assert found["send_failed"].met_by == "Records received on Tue 06 Jan 2026"
+
+
+def test_the_follow_up_appears_exactly_when_its_next_change_says():
+    from time_steps import assert_steps_at
+
+    at = assert_steps_at(lambda moment: rules.request_findings(BASE, CAL, moment), MON_5_JAN)
+    assert at == datetime(2026, 1, 12, 6, 0)  # Mon 12 Jan 00:00 in Chicago, the fifth business day
+    acked = replace(BASE, status="acknowledged", acknowledged_at=datetime(2026, 1, 8, 15, 0))
+    assert assert_steps_at(lambda moment: rules.request_findings(acked, CAL, moment), datetime(2026, 1, 9, 15, 0)) == datetime(2026, 1, 15, 6, 0)

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from painpath.core.clock import BusinessCalendar
 from painpath.intake.records.schemas import FOLLOW_UP_LABELS, ITEM_LABELS, TRANSPORT_LABELS
 from painpath.interop.transports.wording import send_failure
-from painpath.worklist.engine import Finding, Fulfillment, Obligation
+from painpath.worklist.engine import Finding, Fulfillment, NextChange, Obligation
 
 RECORDS_PROVIDER = "records"
 SILENCE_BUSINESS_DAYS = 5  # a request with nothing back this long is followed up, then escalated
@@ -229,7 +229,17 @@ def request_findings(facts: RequestFacts, calendar: BusinessCalendar, now: datet
         owed = _window_obligation(facts, events[-1], calendar, now)
         if owed is not None:
             findings.append(owed)
+        elif (opens := _silence_ends_on(events[-1], calendar)) is not None:
+            findings.append(NextChange(RECORDS_PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(opens),
+                                       f"records request {facts.request_id}: the silence window runs out"))
     return findings
+
+
+def _silence_ends_on(event: _Event, calendar: BusinessCalendar) -> date | None:
+    """The business day a silence after `event` reaches its limit (none for a partial delivery, owed at once)."""
+    if event.kind == "partial":
+        return None
+    return calendar.add_business_days(calendar.local_date(event.at), SILENCE_BUSINESS_DAYS)
 
 
 def _send_failed(facts: RequestFacts, calendar: BusinessCalendar) -> Obligation:
@@ -272,7 +282,8 @@ def _window_obligation(facts: RequestFacts, event: _Event, calendar: BusinessCal
             evidence={"request_id": facts.request_id, "received": start_day.isoformat(), "missing": list(facts.missing)},
         )
     # The task appears on the business day the silence reaches its limit, due by the end of that day.
-    due_day = calendar.add_business_days(start_day, SILENCE_BUSINESS_DAYS)
+    due_day = _silence_ends_on(event, calendar)
+    assert due_day is not None
     if calendar.local_date(now) < due_day:
         return None
     due_at = calendar.end_of_local_day_utc(due_day)

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 from painpath.core.clock import BusinessCalendar
 from painpath.knowledge.citations import with_citation
-from painpath.worklist.engine import Finding, Fulfillment, Obligation
+from painpath.worklist.engine import Finding, Fulfillment, NextChange, Obligation
 
 PROVIDER = "opioid_safety"
 
@@ -340,6 +340,7 @@ class _Builder:
     def __init__(self, facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: BusinessCalendar, now: datetime):
         self.facts, self.policy, self.calendar, self.now = facts, policy, calendar, now
         self.today = calendar.local_date(now)
+        self.opening_days: list[date] = []  # days on which a duty's notice window opens (see upcoming)
 
     def key(self, what: str) -> str:
         return f"opioid:{what}:episode:{self.facts.episode_id}"
@@ -363,7 +364,23 @@ class _Builder:
         return self.due(day)
 
     def upcoming(self, due_day: date) -> bool:
-        return self.today >= due_day - timedelta(days=self.policy.notice_days)
+        opens = due_day - timedelta(days=self.policy.notice_days)
+        if self.today < opens:
+            self.opening_days.append(opens)
+        return self.today >= opens
+
+    def next_change(self) -> list[Finding]:
+        """When the answer next changes with the clock alone: a prescription starting, ending or stopping
+        (what is taken, the course, the MME total and every pairing are read on the clinic's date), or a
+        recurring duty's notice window opening."""
+        days = [*self.opening_days]
+        for rx in self.facts.prescriptions:
+            days += [rx.start_date, *(d for d in (rx.stopped_on, rx.end_date and rx.end_date + timedelta(days=1)) if d is not None)]
+        later = [d for d in days if d > self.today]
+        if not later:
+            return []
+        return [NextChange(PROVIDER, self.facts.episode_id, self.calendar.start_of_local_day_utc(min(later)),
+                           "a prescription's dates or a recurring check's notice window")]
 
 
 def episode_findings(facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
@@ -371,7 +388,7 @@ def episode_findings(facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: 
     b = _Builder(facts, policy, calendar, now)
     since = therapy_start(facts.prescriptions, b.today, policy.therapy_gap_days)
     if since is None:
-        return []  # no opioid today: nothing is owed, and open tasks close as no longer required
+        return b.next_change()  # no opioid today: nothing is owed, and open tasks close as no longer required
     found: list[Finding] = []
     found += _agreement(b, policy, since)
     found += _pdmp(b, policy, since)
@@ -379,7 +396,7 @@ def episode_findings(facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: 
     found += _naloxone(b, policy, since)
     found += _coprescribing(b)
     found += _follow_up(b, policy, since)
-    return found
+    return found + b.next_change()
 
 
 def _after(what: str, anchor: Dated) -> str:

@@ -19,7 +19,7 @@ from painpath.medications.shared import PLAN_PROVIDER as PROVIDER
 from painpath.medications.shared import scoped as _scoped
 from painpath.medications.tapers.models import TaperPlan, TaperStep
 from painpath.medications.tapers.rules import FOLLOW_UP_SOURCE
-from painpath.worklist.engine import Cancellation, EngineContext, Finding, Fulfillment, Obligation
+from painpath.worklist.engine import Cancellation, EngineContext, Finding, Fulfillment, NextChange, Obligation
 
 
 def taper_key(row: TaperStep) -> str:
@@ -56,7 +56,10 @@ def taper_findings(session: Session, episode_ids: Sequence[int] | None, context:
                 due_at=context.calendar.end_of_local_day_utc(row.due_on), owner_role="clinician",
                 reason=with_citation(f"Taper to {plan.target_mme:g} MME/day ({plan.rate_words}): {row.regimen_words}.", plan.rate_source),
                 evidence=evidence, **common))
-            if today > row.due_on:
+            if today <= row.due_on:  # the step is missed from the next day on
+                found.append(NextChange(PROVIDER, row.episode_id, context.calendar.start_of_local_day_utc(row.due_on + timedelta(days=1)),
+                                        f"taper {plan.id} step {row.number} is missed unless recorded by the end of its day"))
+            else:
                 found.append(Obligation(
                     key=missed_key(row), kind="taper_step_missed", title=f"Missed taper step {row.number} (due {row.due_on.isoformat()}): call the patient",
                     due_at=context.calendar.end_of_local_day_utc(row.due_on + timedelta(days=1)), owner_role="nurse",
