@@ -25,6 +25,7 @@ import hashlib
 import threading
 import uuid
 from collections.abc import Iterator
+from functools import lru_cache
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
@@ -114,12 +115,18 @@ class FileLock:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@lru_cache
+def _redis_client(url: str) -> redis.Redis:
+    # One client (and connection pool) per process, not one per job run.
+    return redis.Redis.from_url(url)
+
+
 def cluster_lock(engine: Engine, queue_url: str) -> ClusterLock:
     """The lock every process of one install agrees on (see the module docstring for why each)."""
     if engine.dialect.name == "postgresql":
         return PostgresAdvisoryLock(engine)
     if queue_url.startswith("redis://"):
-        return RedisLock(redis.Redis.from_url(queue_url))
+        return RedisLock(_redis_client(queue_url))
     database = engine.url.database
     if not database or database == ":memory:":
         raise ValueError("a cluster lock needs a SQLite database file (or PostgreSQL, or a Redis queue)")
