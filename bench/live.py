@@ -30,11 +30,12 @@ def free_port() -> int:
 
 @dataclass
 class ServerProcess:
-    """`painpath serve` against database_url; start() waits until /healthz answers."""
+    """`painpath serve` against database_url; start() waits until /healthz answers and every web process has started."""
 
     database_url: str
     workdir: Path
     port: int = field(default_factory=free_port)
+    workers: int = 1  # `serve --workers`: above 1, no background consumer runs inside the web processes
     process: subprocess.Popen | None = None
 
     @property
@@ -56,7 +57,8 @@ class ServerProcess:
     def start(self, *, timeout: float = 60.0) -> "ServerProcess":
         log = open(self.workdir / f"serve-{self.port}.log", "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "painpath.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "painpath.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(self.workers)],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
         )
         log.close()
@@ -65,13 +67,18 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"painpath serve exited with {self.process.returncode}: {self.log_tail()}")
             try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
+                answered = httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200
+                if answered and self.started_processes() >= self.workers:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"painpath serve did not answer within {timeout:.0f} s: {self.log_tail()}")
+
+    def started_processes(self) -> int:
+        """Web processes that finished starting, as uvicorn logs them (one line per process)."""
+        return self.log_tail(10**8).count("Application startup complete")
 
     def log_tail(self, chars: int = 3000) -> str:
         path = self.workdir / f"serve-{self.port}.log"

@@ -60,3 +60,20 @@ def test_periodic_jobs_are_registered():
 def test_unknown_queue_url_is_refused():
     with pytest.raises(ValueError, match="PAINPATH_QUEUE_URL"):
         jobs.make_huey("amqp://localhost")
+
+
+def test_periodic_jobs_skip_while_another_process_holds_their_lock(ctx):
+    """Each consumer schedules the periodic jobs; only the run holding the cluster lock does the work."""
+    from painpath.core.cluster_lock import cluster_lock
+
+    jobs.use_context(ctx)
+    lock = cluster_lock(ctx.db.engine, ctx.settings.queue_url)
+    try:
+        with lock.hold("sweep_overdue") as held, lock.hold("reconcile_all") as held_too:
+            assert held and held_too
+            assert jobs.sweep_task.call_local() is None
+            assert jobs.reconcile_task.call_local() is None
+        assert jobs.sweep_task.call_local() == 0
+        assert jobs.reconcile_task.call_local()["opened"] == 0
+    finally:
+        jobs._shared.clear()

@@ -160,7 +160,11 @@ def _mark_all_for_review(context) -> None:  # noqa: ANN001
 
 @app.command()
 def worker() -> None:
-    """Run a background consumer: the deadline sweeper, reconciliation and outbound work."""
+    """Run a background consumer: the deadline sweeper, reconciliation and outbound work.
+
+    Start as many as you need, on any machines that reach the database and the queue
+    (PAINPATH_QUEUE_URL=redis://...). Each periodic job still runs once per schedule across all of them.
+    """
     from painpath.jobs import huey
 
     _mark_all_for_review(_context())  # and fail fast on bad settings or packs
@@ -172,27 +176,54 @@ def worker() -> None:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    with_worker: Annotated[bool, typer.Option(help="Run a background consumer in this process")] = True,
+    workers: Annotated[int, typer.Option(min=1, help="Number of web processes. More than one needs `painpath worker` running beside them for background work.")] = 1,
+    with_worker: Annotated[bool | None, typer.Option(
+        help="Run a background consumer inside the web process. On by default with one web process; "
+        "not allowed with --workers above 1.",
+        show_default=False,
+    )] = None,
 ) -> None:
-    """Serve the web app (and, embedded, an in-process background consumer)."""
+    """Serve the web app. With one web process (the default) a background consumer runs inside it too."""
     import uvicorn
 
     from painpath.core.logging import configure_logging
-    from painpath.web.app import create_app
 
     configure_logging()
-    context = _context()
+    context = _context()  # fail fast on bad settings or packs, before any process starts
     _mark_all_for_review(context)
+    # uvicorn's access log would print query strings; our middleware logs each request by route template.
+    # Behind a proxy, uvicorn reads the client address from X-Forwarded-For only when the proxy's address
+    # is in FORWARDED_ALLOW_IPS (docs/operations.md).
+    options = {"host": host, "port": port, "log_level": "info", "access_log": False}
+    if workers > 1:
+        if with_worker:
+            console.print(
+                f"[red]Refused:[/red] --with-worker would start a background consumer in each of the {workers} web "
+                "processes. Run the web processes without it and start `painpath worker` beside them."
+            )
+            raise typer.Exit(2)
+        context.db.dispose()  # each web process builds its own
+        console.print(
+            f"Starting {workers} web processes with no background consumer inside them: "
+            "run `painpath worker` (one or more) against the same queue"
+            + (" on this machine, since the queue is a SQLite file." if context.settings.queue_url.startswith("sqlite") else ".")
+        )
+        from painpath.web.asgi import IMPORT_STRING
+
+        uvicorn.run(IMPORT_STRING, factory=True, workers=workers, **options)
+        return
+
+    from painpath.web.app import create_app
+
     consumer = None
-    if with_worker:
+    if with_worker is None or with_worker:
         from painpath import jobs
 
         jobs.use_context(context)
         consumer = jobs.huey.create_consumer(workers=1, worker_type="thread", periodic=True)
         consumer.start()
     try:
-        # Our middleware logs each request by route template; uvicorn's access log would print query strings.
-        uvicorn.run(create_app(context), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(create_app(context), **options)
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)

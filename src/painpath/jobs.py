@@ -6,13 +6,15 @@ Embedded installs queue in a SQLite file; production points PAINPATH_QUEUE_URL a
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
 from painpath.context import AppContext, build_context
+from painpath.core.cluster_lock import cluster_lock
 from painpath.core.clock import utcnow
 from painpath.core.config import QueueSettings, get_settings
 from painpath.core.logging import get_logger
@@ -81,12 +83,33 @@ def review_once() -> dict:
     return result.summary()
 
 
+def once_across_cluster(name: str) -> Callable[[Callable], Callable]:
+    """Every consumer schedules periodic jobs on its own; the run that gets the cluster lock does the work,
+    the others skip (return None) and log it. See core/cluster_lock.py."""
+
+    def wrap(job: Callable) -> Callable:
+        @wraps(job)
+        def run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            context = _context()
+            with cluster_lock(context.db.engine, context.settings.queue_url).hold(name) as held:
+                if not held:
+                    log.info("periodic job skipped: another process is running it", job=name)
+                    return None
+                return job(*args, **kwargs)
+
+        return run
+
+    return wrap
+
+
 @huey.periodic_task(crontab(minute="*"), name="sweep_overdue")
+@once_across_cluster("sweep_overdue")
 def sweep_task() -> int:
     return sweep_once()
 
 
 @huey.periodic_task(crontab(minute="*"), name="reconcile_all")
+@once_across_cluster("reconcile_all")
 def reconcile_task() -> dict:
     # Time alone can create obligations (a follow-up window opens): each episode says when, and this pass
     # takes the ones whose moment came. Facts written in a request reconcile at once.

@@ -91,3 +91,27 @@ def test_demo_loads_once_and_always_prints_the_logins(tmp_path):
     second = _run("demo", env_extra=env)
     assert second.returncode == 0 and "already has a clinic" in second.stdout
     assert "demo-coordinator-2026" in second.stdout
+
+
+def test_serve_refuses_several_web_processes_each_with_a_consumer(tmp_path):
+    env = {"PAINPATH_DEMO_MODE": "1", "PAINPATH_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "PAINPATH_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}"}
+    result = _run("serve", "--workers", "2", "--with-worker", env_extra=env)
+    assert result.returncode == 2
+    assert "painpath worker" in " ".join(result.stdout.split())
+
+
+def test_serve_runs_several_web_processes_without_a_consumer_inside(database_url, tmp_path):
+    import httpx
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.live import ServerProcess
+
+    server = ServerProcess(database_url, tmp_path, workers=2).start()
+    try:
+        assert httpx.get(f"{server.base_url}/healthz", timeout=10).status_code == 200
+        log = server.log_tail(10**8)
+        assert log.count("Started server process") == 2
+        assert "no background consumer" in " ".join(log.split())
+    finally:
+        server.stop()
