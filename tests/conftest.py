@@ -29,19 +29,50 @@ from painpath.web.app import create_app
 from pack_writing import payer, write_pack  # noqa: F401 - fixtures for the knowledge tests
 from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_pg_database, password_for, sign_in, small_pdf  # noqa: F401
 
+# `make test` (scripts/run-tests.sh) sets this: a skipped or xfailed test is a failure there, so a green run
+# means every collected test ran and passed. A test that belongs to one database carries a marker instead
+# (sqlite_only, postgresql_only) and the other pass deselects it, which is not a skip.
+FORBID_SKIPS = os.environ.get("PAINPATH_FORBID_SKIPS") == "1"
+OTHER_DATABASE_MARKER = {"sqlite": "postgresql_only", "postgresql": "sqlite_only"}
+
+
 def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
-    """The PostgreSQL pass runs the tests that reach a database: those using a migrated database (database_url,
-    directly or through ctx, db, app, client_for...) or marked `storage`. The others (rules, packs, parsers,
-    PDFs) never touch the database, so a second pass over them proves nothing the SQLite pass did not."""
-    if TEST_DB != "postgresql":
-        return
+    """Deselect the tests that belong to the other database. The PostgreSQL pass also runs only the tests that
+    reach a database: those using a migrated database (database_url, directly or through ctx, db, app,
+    client_for...) or marked `storage`. The others (rules, packs, parsers, PDFs) never touch the database, so a
+    second pass over them proves nothing the SQLite pass did not."""
+    other = OTHER_DATABASE_MARKER[TEST_DB]
     keep, drop = [], []
     for item in items:
         uses_storage = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("storage")
-        (keep if uses_storage else drop).append(item)
+        wanted = not item.get_closest_marker(other) and (TEST_DB != "postgresql" or uses_storage)
+        (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+    """Under PAINPATH_FORBID_SKIPS=1 a skip (or an xfail) is reported as a failure that says why it happened."""
+    outcome = yield
+    report = outcome.get_result()
+    if not FORBID_SKIPS or not (report.skipped or hasattr(report, "wasxfail")):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else getattr(report, "wasxfail", "") or str(report.longrepr)
+    if hasattr(report, "wasxfail"):
+        del report.wasxfail
+    report.outcome = "failed"
+    report.longrepr = f"{item.nodeid} was skipped or expected to fail, and `make test` runs every test to a pass (PAINPATH_FORBID_SKIPS=1): {reason}"
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
+    """The last guard: a skip reported anywhere else (a whole module skipped at collection) fails the run too."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if FORBID_SKIPS and skipped and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        reporter.write_line(f"{len(skipped)} skipped under PAINPATH_FORBID_SKIPS=1: failing the run", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
