@@ -27,7 +27,7 @@ from painpath.patients.models import Location
 from painpath.web.app import create_app
 
 from pack_writing import payer, write_pack  # noqa: F401 - fixtures for the knowledge tests
-from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_pg_database, password_for, sign_in, small_pdf  # noqa: F401
+from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_pg_database, migrated_pg_template, password_for, sign_in, small_pdf  # noqa: F401
 
 # `make test` (scripts/run-tests.sh) sets this: a skipped or xfailed test is a failure there, so a green run
 # means every collected test ran and passed. A test that belongs to one database carries a marker instead
@@ -77,11 +77,11 @@ def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Iterator[str]:
-    """A database migrated to head once per run: a SQLite file to copy, or a PostgreSQL database."""
+    """This worker's migrated database: on SQLite a file each test copies; on PostgreSQL a copy of the run's
+    migrated template (support.migrated_pg_template: migrated once, not once per worker) that each test empties."""
     load_models()
     if TEST_DB == "postgresql":
-        url = create_pg_database()
-        upgrade(url)
+        url = create_pg_database(template=migrated_pg_template())
         yield url
         drop_pg_database(url)
     else:
