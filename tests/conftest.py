@@ -83,6 +83,8 @@ def migrated_template(tmp_path_factory) -> Iterator[str]:
     if TEST_DB == "postgresql":
         url = create_pg_database(template=migrated_pg_template())
         yield url
+        if _PG_RESET:
+            _PG_RESET.pop().dispose()
         drop_pg_database(url)
     else:
         path = tmp_path_factory.mktemp("db") / "template.sqlite3"
@@ -90,12 +92,23 @@ def migrated_template(tmp_path_factory) -> Iterator[str]:
         yield str(path)
 
 
+# The PostgreSQL reset's engine, one per worker. Its connection stays open between tests: a new server
+# process starts with cold catalog caches, and a DELETE naming every table in one costs ten times more
+# there (~100 ms against ~10 ms a test on this machine).
+_PG_RESET: list = []
+
+
+def _pg_reset_engine(url: str):  # noqa: ANN202
+    if not _PG_RESET:
+        _PG_RESET.append(create_engine(url, pool_size=1))
+    return _PG_RESET[0]
+
+
 @pytest.fixture
 def database_url(migrated_template, tmp_path) -> str:
     """A clean, migrated database for one test."""
     if TEST_DB == "postgresql":
-        engine = create_engine(migrated_template)
-        with engine.begin() as conn:
+        with _pg_reset_engine(migrated_template).begin() as conn:
             # audit_event refuses deletes (migration 0019). Only this reset between tests may empty it:
             # as replica, this one transaction fires no ordinary triggers (the test database's owner is a superuser),
             # so the tables empty in any order. DELETE, not TRUNCATE: a test leaves most of the tables empty, and
@@ -105,7 +118,6 @@ def database_url(migrated_template, tmp_path) -> str:
             conn.execute(text(  # ids start at 1 again, as in a new database
                 "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 " WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
-        engine.dispose()
         return migrated_template
     path = tmp_path / "painpath.sqlite3"
     shutil.copy(migrated_template, path)
