@@ -4,6 +4,9 @@
 set -u
 cd "$(dirname "$0")/.."
 echo "== painpath tests on ${PAINPATH_TEST_DB:-sqlite}"
+# Every collected test must run: a skip or an xfail fails the run (tests/conftest.py). A test that belongs to
+# one database is deselected by the other pass (markers sqlite_only, postgresql_only), which is not a skip.
+export PAINPATH_FORBID_SKIPS=1
 # One worker per CPU (at most 4): each worker has its own migrated database, browser and live server,
 # so the tests do not share state. PAINPATH_TEST_WORKERS=0 runs them in this process.
 workers="${PAINPATH_TEST_WORKERS:-auto}"

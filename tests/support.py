@@ -6,6 +6,7 @@ whichever was loaded first, so a helper imported from it breaks depending on col
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from html.parser import HTMLParser
@@ -28,21 +29,79 @@ def password_for(role: str) -> str:
     return f"{role}-password-1"
 
 
-def create_pg_database() -> str:
-    name = f"painpath_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+def _admin():  # noqa: ANN202
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def pg_url(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def create_pg_database(template: str | None = None) -> str:
+    """A new, uniquely named database: empty, or a copy of `template` (see migrated_pg_template)."""
+    name = f"painpath_test_{uuid.uuid4().hex[:10]}"
+    admin = _admin()
+    with admin.connect() as conn:
+        if template is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        else:
+            # CREATE DATABASE ... TEMPLATE needs the template to have no other session, and another worker may
+            # be building it: the same lock as migrated_pg_template's.
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": TEMPLATE_LOCK})
+            try:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TEMPLATE_LOCK})
+    admin.dispose()
+    return pg_url(name)
 
 
 def drop_pg_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = _admin()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+# Migrating takes seconds; copying a migrated database takes a fraction of one. The first worker of a run
+# migrates a template database under this advisory lock, and every worker copies it. The template is named for
+# the migrations it holds (a hash of the migrations folder), so a later run on the same migrations reuses it
+# and a run on other migrations (another branch, a new migration) builds its own. It is kept on purpose: it
+# is what makes the next run fast; `painpath_tmpl_*` databases can be dropped at any time.
+TEMPLATE_LOCK = 7_401_000_001
+TEMPLATE_PREFIX = "painpath_tmpl_"
+
+
+def migrations_fingerprint() -> str:
+    from painpath.core.migrate import migrations_dir
+
+    digest = hashlib.sha256()
+    for file in sorted(migrations_dir().rglob("*.py")):
+        digest.update(file.relative_to(migrations_dir()).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def migrated_pg_template() -> str:
+    """The name of a PostgreSQL database migrated to head, marked as a template (built once, then reused)."""
+    from painpath.core.migrate import upgrade
+
+    name = TEMPLATE_PREFIX + migrations_fingerprint()
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": TEMPLATE_LOCK})
+        try:
+            # Complete = migrated and then marked a template; one left half-built by a killed run is built again.
+            found = conn.execute(text("SELECT datistemplate FROM pg_database WHERE datname = :name"), {"name": name}).first()
+            if found is None or not found.datistemplate:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                upgrade(pg_url(name))
+                conn.execute(text(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false'))
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TEMPLATE_LOCK})
+    admin.dispose()
+    return name
 
 
 def sign_in(client: TestClient, username: str, password: str) -> TestClient:

@@ -42,7 +42,7 @@ from painpath.core.clock import utcnow
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.records.models import RecordsRequest
 from painpath.medications.opioids.models import MedicationPrescription, OpioidAgreement, PdmpCheck
-from support import SECRET, TEST_DB, create_pg_database, drop_pg_database
+from support import SECRET, TEST_DB, create_pg_database, drop_pg_database, migrated_pg_template
 
 pytestmark = pytest.mark.storage  # the whole-clinic tests reach their own database (whole_demo), not database_url
 
@@ -55,8 +55,7 @@ def whole_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
     """The default demo clinic in a database of its own, loaded once for the tests that only read it (a whole
     clinic's load is the slowest step here). Returns the context and the load's summary."""
     if TEST_DB == "postgresql":
-        url = create_pg_database()
-        upgrade(url)
+        url = create_pg_database(template=migrated_pg_template())
     else:
         path = tmp_path_factory.mktemp("whole_demo") / "demo.sqlite3"
         shutil.copy(migrated_template, path)

@@ -56,9 +56,8 @@ def test_audit_rows_cannot_be_updated_or_deleted(client_for, db, patient_payload
         assert session.scalar(select(AuditEvent).where(AuditEvent.action == "tampered")) is None
 
 
+@pytest.mark.postgresql_only  # SQLite has no TRUNCATE; its DELETE FROM audit_event is refused above
 def test_audit_rows_cannot_be_truncated_on_postgresql(client_for, db, patient_payload):
-    if db.is_sqlite:
-        pytest.skip("SQLite has no TRUNCATE; its DELETE FROM audit_event is refused above")
     client_for("front_desk").post("/api/patients", json=patient_payload)
     for statement in ("TRUNCATE audit_event", "TRUNCATE clinic CASCADE"):  # CASCADE would reach audit_event through its clinic
         with pytest.raises(DatabaseError, match="append-only"):

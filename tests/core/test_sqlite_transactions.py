@@ -13,11 +13,10 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from support import TEST_DB
 from painpath.core.audit import AuditEvent
 from painpath.core.db import WriteConflict
 
-pytestmark = pytest.mark.skipif(TEST_DB != "sqlite", reason="SQLite's locking; PostgreSQL has row locks and MVCC")
+pytestmark = pytest.mark.sqlite_only  # SQLite's locking; PostgreSQL has row locks and MVCC
 
 
 def _count(db, table: str) -> int:  # noqa: ANN001

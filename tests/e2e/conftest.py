@@ -44,8 +44,9 @@ def server_clock():  # noqa: ANN201
 
 @pytest.fixture(scope="session")
 def browser():  # noqa: ANN201
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    if not CHROMIUM.exists():  # a failure, not a skip: a green run has driven the browser
+        pytest.fail(f"Debian's chromium is not at {CHROMIUM}: run scripts/ensure-chromium.sh "
+                    "(apt-get install -y chromium), or leave the browser tests out with -m 'not e2e'")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
