@@ -9,8 +9,8 @@ clock moves (often across several next changes) to t1, t2, ...; at each moment o
 remembered instant has come are reconciled (and their instants remembered anew); a full reconcile of every
 episode must then find nothing to do.
 
-The remembered instants live in a dict here; `due_episodes` is the one place that reads them, so the
-stored `episode_review.next_review_at` can take its place.
+The instants are the stored `episode_review.next_review_at` that every reconcile records, and the due
+episodes are reconciled by the periodic pass itself (`worklist.review.review_due`), chunks and claims included.
 """
 
 from __future__ import annotations
@@ -19,30 +19,16 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from episode_facts import KINDS, build
 from painpath.core.auth.service import actor_for
-from painpath.worklist.engine import next_review, registered_providers
-from painpath.worklist.gather import gather
+from painpath.worklist.models import EpisodeReview
+from painpath.worklist.review import review_due
 
 pytestmark = pytest.mark.storage
-
-
-def due_episodes(remembered: dict[int, datetime], now: datetime) -> list[int]:
-    """The episodes whose next change has come (swap for a query on episode_review.next_review_at)."""
-    return sorted(e for e, at in remembered.items() if at <= now)
-
-
-def remember(ctx, session, remembered: dict[int, datetime], episode_ids: list[int], now: datetime) -> None:  # noqa: ANN001
-    """Store each episode's next change as the providers say it at `now` (none: forgotten until a fact changes)."""
-    findings = gather(session, registered_providers(), ctx.engine_context(now), episode_ids).findings
-    upcoming = next_review(findings, now)
-    for episode_id in episode_ids:
-        remembered.pop(episode_id, None)
-        if episode_id in upcoming:
-            remembered[episode_id] = upcoming[episode_id]
 
 
 # --- The property --------------------------------------------------------------------------------
@@ -62,26 +48,23 @@ def test_reconciling_only_due_episodes_equals_a_full_recompute_at_any_moment(ctx
     ours = [build(ctx, actors, kind, t0 - timedelta(minutes=before), extra) for kind, before, extra in world]
     kinds = {e: kind for e, (kind, _b, _x) in zip(ours, world)}
 
-    remembered: dict[int, datetime] = {}
     with time_machine.travel(t0, tick=False), ctx.db.session() as session:
         ctx.reconcile(session, episode_ids=ours, now=t0)
-        remember(ctx, session, remembered, ours, t0)
 
     moment = t0
     for minutes in steps:
         moment += timedelta(minutes=minutes)
-        with time_machine.travel(moment, tick=False), ctx.db.session() as session:
-            due = due_episodes(remembered, moment)
-            if due:
-                done = ctx.reconcile(session, episode_ids=due, now=moment)
-                for episode_id in due:
-                    event(f"a {kinds[episode_id]} episode came due")
-                if done.opened + done.refreshed + done.met + done.cancelled:
-                    event("a due pass changed tasks")
-                remember(ctx, session, remembered, due, moment)
+        with time_machine.travel(moment, tick=False):
+            done = review_due(ctx, now=moment)
+        for episode_id in set(done.reviewed_ids) & set(ours):
+            event(f"a {kinds[episode_id]} episode came due")
+        if done.opened + done.refreshed + done.met + done.cancelled:
+            event("a due pass changed tasks")
         with time_machine.travel(moment, tick=False), ctx.db.session() as session:
             full = ctx.reconcile(session, episode_ids=ours, now=moment)
             session.rollback()  # a check, not a pass: what it would write is the answer
+            remembered = dict(session.execute(
+                select(EpisodeReview.episode_id, EpisodeReview.next_review_at).where(EpisodeReview.episode_id.in_(ours))).all())
         missed = (full.opened, full.refreshed, full.met, full.cancelled, full.failed)
         assert missed == (0, 0, 0, 0, 0), (
             f"at {moment} a full recompute still had work {missed}; kinds {kinds}, next changes {remembered}")
