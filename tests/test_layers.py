@@ -51,12 +51,7 @@ AGGREGATING = ("__init__", "models", "access", "obligations")  # a parent's modu
 LAYER_NAMES = {0: "core", 1: "knowledge/interop/documents", 2: "facts", 3: "slices", 4: "application"}
 
 # (importing module, imported module): violations not fixed yet, with why.
-KNOWN = {
-    ("painpath.intake.service", "painpath.intake.records.service"):
-        "triage facts read when records were first requested; intake.records stands above intake (it files imaging "
-        "reports through orders, which reads charting, which reads intake's visits). The read belongs in the "
-        "triage provider's own query, whose file another change is editing now.",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

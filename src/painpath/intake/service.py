@@ -3,6 +3,7 @@ the clinician's acknowledgement of an emergent case, and appointments."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
@@ -16,7 +17,6 @@ from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.intake import rules, triage, visit_rules
 from painpath.intake.models import Appointment, CallAttempt, IntakeCall, Triage
-from painpath.intake.records import service as records
 from painpath.intake.schemas import AppointmentIn, CallIn
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
@@ -281,7 +281,7 @@ def call_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules
     ):
         failed.setdefault(call_id, []).append(at)
     triaged = dict(session.execute(select(Triage.call_id, func.min(Triage.decided_at)).where(Triage.call_id.in_(ids)).group_by(Triage.call_id)).all())
-    requested = records.first_request_times(session, episode_ids=sorted({c.episode_id for c, _ in calls}))
+    requested = _first_records_request_times(session, sorted({c.episode_id for c, _ in calls}))
     return [
         rules.CallFacts(
             call_id=c.id, episode_id=c.episode_id, patient_id=c.patient_id, clinic_id=c.clinic_id,
@@ -292,6 +292,23 @@ def call_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules
         )
         for c, episode_status in calls
     ]
+
+
+# intake.records stands above intake (it files imaging reports through orders, which reads charting, which
+# reads intake's visits), so intake cannot import it. It tells intake at import how to read when each
+# episode's first records request was made, the date intake's same-day duty asks for.
+FirstRequestReader = Callable[[Session, Sequence[int]], dict[int, datetime]]
+_first_request_reader: list[FirstRequestReader] = []
+
+
+def read_first_records_requests_with(reader: FirstRequestReader) -> None:
+    _first_request_reader[:] = [reader]
+
+
+def _first_records_request_times(session: Session, episode_ids: Sequence[int]) -> dict[int, datetime]:
+    if not _first_request_reader:
+        raise RuntimeError("intake.records is not loaded, so the first records request of an episode cannot be read")
+    return _first_request_reader[0](session, episode_ids)
 
 
 def triage_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules.TriageFacts]:

@@ -24,6 +24,7 @@ from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound,
 from painpath.core.tenancy import Clinic
 from painpath.documents.uploads import clean_filename, is_readable_pdf, size_limit_words
 from painpath.documents.records_request import RecordsRequestLetter, RequestedItem, render_records_request
+from painpath.intake import service as intake_service
 from painpath.intake.records import rules
 from painpath.intake.records.models import PriorProvider, RecordsDocument, RecordsFile, RecordsRequest
 from painpath.intake.records.rules import ChecklistFacts, ChecklistItem, RequestFacts
@@ -346,6 +347,10 @@ def first_request_times(session: Session, *, episode_ids: Sequence[int]) -> dict
         )
         found.update({episode_id: at for episode_id, at in rows})
     return found
+
+
+intake_service.read_first_records_requests_with(
+    lambda session, episode_ids: first_request_times(session, episode_ids=episode_ids))
 
 
 def records_checklist(session: Session, episode_id: int) -> list[ChecklistItem]:
