@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
 
+import shutil
+
 import pytest
 from fastapi.testclient import TestClient
 
+from painpath.context import build_context
+from painpath.core.config import Settings
+from painpath.core.db import Database
 from painpath.demo import demo_password, load_demo
-from support import sign_in
+from painpath.web.app import create_app
+from support import SECRET, TEST_DB, create_pg_database, drop_pg_database, migrated_pg_template, sign_in
 
 HREF = re.compile(r'href="(/[^"#]*)(?:#[^"]*)?"')
 SKIP = re.compile(r"^/(static/|logout$|api/)")
@@ -61,8 +67,41 @@ def crawl_as(app, role: str, *, limit: int = 3000) -> Crawl:  # noqa: ANN001
         return crawl(client, limit=limit)
 
 
+@pytest.fixture(scope="module")
+def shared_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
+    """The demo clinic (12 patients) in a database of its own, loaded once per module (and worker) for tests that
+    only read pages: the crawls follow GET links, which change nothing a later test reads (signing in adds a
+    session and audit rows). Loading it per test was most of these tests' time. Returns (context, app)."""
+    if TEST_DB == "postgresql":
+        url = create_pg_database(template=migrated_pg_template())
+    else:
+        path = tmp_path_factory.mktemp("shared_demo") / "demo.sqlite3"
+        shutil.copy(migrated_template, path)
+        url = f"sqlite:///{path}"
+    settings = Settings(database_url=url, secret_key=SECRET, demo_mode=False, cookie_secure=False,
+                        queue_url=f"sqlite:///{tmp_path_factory.mktemp('shared_demo_queue') / 'queue.sqlite3'}")
+    context = build_context(settings, Database(url))
+    load_demo(context, patients=12, now=DEMO_NOW)
+    yield context, create_app(context)
+    context.db.dispose()
+    if TEST_DB == "postgresql":
+        drop_pg_database(url)
+
+
+@pytest.fixture(scope="module")
+def demo_app(shared_demo):  # noqa: ANN001, ANN201
+    """The app serving the shared, read-only demo clinic; import this fixture into a test module to use it."""
+    return shared_demo[1]
+
+
+@pytest.fixture(scope="module")
+def demo_ctx(shared_demo):  # noqa: ANN001, ANN201
+    """The context of the shared demo clinic (its database), for tests that read it directly."""
+    return shared_demo[0]
+
+
 @pytest.fixture
-def demo_app(ctx, app):  # noqa: ANN001, ANN201
-    """The app serving the demo clinic (12 patients); import this fixture into a test module to use it."""
+def fresh_demo_app(ctx, app):  # noqa: ANN001, ANN201
+    """The demo clinic loaded into this test's own database, for tests that post forms."""
     load_demo(ctx, patients=12, now=DEMO_NOW)
     return app

@@ -11,7 +11,9 @@ import time
 import pytest
 
 from painpath.core.auth.roles import STAFF_ROLES
-from page_crawl import crawl_as, demo_app  # noqa: F401 - demo_app is a fixture
+from page_crawl import crawl_as, demo_app, shared_demo  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.storage  # the shared demo has a database of its own, not database_url
 
 ROLES = [r.value for r in STAFF_ROLES]
 

@@ -31,7 +31,7 @@ from fastapi.testclient import TestClient
 
 from painpath.core.auth.roles import STAFF_ROLES
 from painpath.demo import demo_password
-from page_crawl import Crawl, crawl, demo_app  # noqa: F401 - demo_app is a fixture
+from page_crawl import Crawl, crawl, fresh_demo_app  # noqa: F401 - fresh_demo_app is a fixture
 from support import sign_in
 
 FREE_TEXT = {"text", "textarea", "search", "email", "tel", "url"}
@@ -238,7 +238,8 @@ class Walk:
                     self.failures[f"{route} (as {who}, from {url})"] = problem
 
 
-def test_every_form_refuses_bad_input_at_the_field_and_keeps_what_was_typed(demo_app):
+def test_every_form_refuses_bad_input_at_the_field_and_keeps_what_was_typed(fresh_demo_app):
+    demo_app = fresh_demo_app
     started = time.monotonic()
     walk = Walk(page_routes(demo_app))
     with TestClient(demo_app) as client:

@@ -7,31 +7,24 @@ a link they would be refused (a 403), and no link may lead to a missing page (40
 from __future__ import annotations
 
 import re
-from datetime import datetime
-
 import pytest
 from fastapi.testclient import TestClient
 
 from painpath.authorizations.models import AuthorizationCase
 from painpath.core.auth.roles import STAFF_ROLES, Role
-from painpath.demo import demo_password, load_demo
+from painpath.demo import demo_password
+from page_crawl import demo_app, demo_ctx, shared_demo  # noqa: F401 - fixtures: the demo clinic, loaded once
 from support import sign_in
 
-NOW = datetime(2026, 11, 16, 16, 0)
+pytestmark = pytest.mark.storage  # the shared demo has a database of its own, not database_url
 START_PAGES = ("/", "/worklist", "/authorizations", "/records", "/intake", "/episodes/{episode}", "/patients/{patient}")
 HREF = re.compile(r'href="(/[^"#?]*)[^"]*"')
 SKIP = re.compile(r"^/(static/|logout$)")
 
 
-@pytest.fixture
-def demo_app(ctx, app):  # noqa: ANN001, ANN201
-    load_demo(ctx, patients=12, now=NOW)
-    return app
-
-
 @pytest.mark.parametrize("role", [r.value for r in STAFF_ROLES if r is not Role.ADMIN])
-def test_every_link_on_the_main_pages_opens_for_the_role_that_sees_it(demo_app, ctx, role):
-    with ctx.db.session() as session:
+def test_every_link_on_the_main_pages_opens_for_the_role_that_sees_it(demo_app, demo_ctx, role):
+    with demo_ctx.db.session() as session:
         case = session.query(AuthorizationCase).first()
         episode, patient = case.episode_id, case.patient_id
     with TestClient(demo_app) as client:

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import STAFF_ROLES
-from page_crawl import crawl_as, demo_app  # noqa: F401 - demo_app is a fixture
+from page_crawl import crawl_as, demo_app, demo_ctx, shared_demo  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.storage  # the shared demo has a database of its own, not database_url
 
 
 # What a person reads: the text between tags, without scripts, styles or attribute values.
@@ -56,8 +58,8 @@ def test_the_scanner_catches_what_it_is_for():
 
 
 @pytest.mark.parametrize("role", [r.value for r in STAFF_ROLES])
-def test_no_page_shows_staff_internal_words(demo_app, ctx, role):
-    with ctx.db.session() as session:
+def test_no_page_shows_staff_internal_words(demo_app, demo_ctx, role):
+    with demo_ctx.db.session() as session:
         # Only a username shaped like a key ("front_desk") could be mistaken for one.
         usernames = frozenset(u for u in session.scalars(select(User.username)) if "_" in u)
     walked = crawl_as(demo_app, role)

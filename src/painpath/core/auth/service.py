@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -97,19 +97,24 @@ def authenticate(session: Session, username: str, password: str, policy: AuthPol
         audit.record(session, actor_for(user), "auth.login_refused_locked", object_type="user", object_id=user.id)
         raise refused
     if not verify_password(password, user.password_hash):
-        user.failed_logins += 1
-        detail = {"failures": user.failed_logins}
-        if user.failed_logins >= policy.lockout_failures:
-            user.locked_until = now + timedelta(minutes=policy.lockout_minutes)
-            user.failed_logins = 0
-            detail["locked_until"] = user.locked_until.isoformat()
-        audit.record(session, actor_for(user), "auth.login_failed", object_type="user", object_id=user.id, detail=detail)
+        count_failed_sign_in(session, user, policy, now)
         raise refused
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     audit.record(session, actor_for(user), "auth.login", object_type="user", object_id=user.id)
     return user
+
+
+def count_failed_sign_in(session: Session, user: User, policy: AuthPolicy, now: datetime) -> None:
+    """A wrong password for this account: count it, and lock the account after too many (audited)."""
+    user.failed_logins += 1
+    detail = {"failures": user.failed_logins}
+    if user.failed_logins >= policy.lockout_failures:
+        user.locked_until = now + timedelta(minutes=policy.lockout_minutes)
+        user.failed_logins = 0
+        detail["locked_until"] = user.locked_until.isoformat()
+    audit.record(session, actor_for(user), "auth.login_failed", object_type="user", object_id=user.id, detail=detail)
 
 
 def open_session(session: Session, user: User, policy: AuthPolicy) -> tuple[str, UserSession]:
