@@ -189,6 +189,12 @@ def serve(
     from painpath.core.logging import configure_logging
 
     configure_logging()
+    if workers > 1 and with_worker:
+        console.print(
+            f"[red]Refused:[/red] --with-worker would start a background consumer in each of the {workers} web "
+            "processes. Run the web processes without it and start `painpath worker` beside them."
+        )
+        raise typer.Exit(2)
     context = _context()  # fail fast on bad settings or packs, before any process starts
     _mark_all_for_review(context)
     # uvicorn's access log would print query strings; our middleware logs each request by route template.
@@ -196,12 +202,6 @@ def serve(
     # is in FORWARDED_ALLOW_IPS (docs/operations.md).
     options = {"host": host, "port": port, "log_level": "info", "access_log": False}
     if workers > 1:
-        if with_worker:
-            console.print(
-                f"[red]Refused:[/red] --with-worker would start a background consumer in each of the {workers} web "
-                "processes. Run the web processes without it and start `painpath worker` beside them."
-            )
-            raise typer.Exit(2)
         context.db.dispose()  # each web process builds its own
         console.print(
             f"Starting {workers} web processes with no background consumer inside them: "
