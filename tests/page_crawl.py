@@ -14,17 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
 
-import shutil
-
 import pytest
 from fastapi.testclient import TestClient
 
 from painpath.context import build_context
-from painpath.core.config import Settings
 from painpath.core.db import Database
 from painpath.demo import demo_password, load_demo
 from painpath.web.app import create_app
-from support import SECRET, TEST_DB, create_pg_database, drop_pg_database, migrated_pg_template, sign_in
+from support import own_database, sign_in
 
 HREF = re.compile(r'href="(/[^"#]*)(?:#[^"]*)?"')
 SKIP = re.compile(r"^/(static/|logout$|api/)")
@@ -72,20 +69,11 @@ def shared_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
     """The demo clinic (12 patients) in a database of its own, loaded once per module (and worker) for tests that
     only read pages: the crawls follow GET links, which change nothing a later test reads (signing in adds a
     session and audit rows). Loading it per test was most of these tests' time. Returns (context, app)."""
-    if TEST_DB == "postgresql":
-        url = create_pg_database(template=migrated_pg_template())
-    else:
-        path = tmp_path_factory.mktemp("shared_demo") / "demo.sqlite3"
-        shutil.copy(migrated_template, path)
-        url = f"sqlite:///{path}"
-    settings = Settings(database_url=url, secret_key=SECRET, demo_mode=False, cookie_secure=False,
-                        queue_url=f"sqlite:///{tmp_path_factory.mktemp('shared_demo_queue') / 'queue.sqlite3'}")
-    context = build_context(settings, Database(url))
-    load_demo(context, patients=12, now=DEMO_NOW)
-    yield context, create_app(context)
-    context.db.dispose()
-    if TEST_DB == "postgresql":
-        drop_pg_database(url)
+    with own_database(migrated_template, tmp_path_factory.mktemp("shared_demo")) as settings:
+        context = build_context(settings, Database(settings.database_url))
+        load_demo(context, patients=12, now=DEMO_NOW)
+        yield context, create_app(context)
+        context.db.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+
+from painpath.core.config import Settings
 
 # Screenshots the browser tests leave for a person to look at: inside the checkout (var/ is ignored by git),
 # so a clone anywhere writes them beside its own code. PAINPATH_SCREENSHOTS moves them.
@@ -102,6 +107,23 @@ def migrated_pg_template() -> str:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TEMPLATE_LOCK})
     admin.dispose()
     return name
+
+
+@contextmanager
+def own_database(migrated_template: str, folder: Path) -> Iterator[Settings]:
+    """Settings for a migrated database of its own (a copy of the run's template) with a queue file in `folder`,
+    for module-scoped fixtures that load a clinic once; the database is dropped afterwards on PostgreSQL."""
+    if TEST_DB == "postgresql":
+        url = create_pg_database(template=migrated_pg_template())
+    else:
+        shutil.copy(migrated_template, folder / "db.sqlite3")
+        url = f"sqlite:///{folder / 'db.sqlite3'}"
+    try:
+        yield Settings(database_url=url, secret_key=SECRET, demo_mode=False, cookie_secure=False,
+                       queue_url=f"sqlite:///{folder / 'queue.sqlite3'}")
+    finally:
+        if TEST_DB == "postgresql":
+            drop_pg_database(url)
 
 
 def sign_in(client: TestClient, username: str, password: str) -> TestClient:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta
 
 import pytest
@@ -42,7 +41,7 @@ from painpath.core.clock import utcnow
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.records.models import RecordsRequest
 from painpath.medications.opioids.models import MedicationPrescription, OpioidAgreement, PdmpCheck
-from support import SECRET, TEST_DB, create_pg_database, drop_pg_database, migrated_pg_template
+from support import own_database
 
 pytestmark = pytest.mark.storage  # the whole-clinic tests reach their own database (whole_demo), not database_url
 
@@ -54,21 +53,12 @@ NOW = datetime(2026, 11, 20, 22, 0)
 def whole_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
     """The default demo clinic in a database of its own, loaded once for the tests that only read it (a whole
     clinic's load is the slowest step here). Returns the context and the load's summary."""
-    if TEST_DB == "postgresql":
-        url = create_pg_database(template=migrated_pg_template())
-    else:
-        path = tmp_path_factory.mktemp("whole_demo") / "demo.sqlite3"
-        shutil.copy(migrated_template, path)
-        url = f"sqlite:///{path}"
-    settings = Settings(database_url=url, secret_key=SECRET, demo_mode=False,
-                        queue_url=f"sqlite:///{tmp_path_factory.mktemp('whole_demo_queue') / 'queue.sqlite3'}")
-    context = build_context(settings, Database(url))
-    assert database_is_empty(context)
-    summary = load_demo(context, now=NOW)
-    yield context, summary
-    context.db.dispose()
-    if TEST_DB == "postgresql":
-        drop_pg_database(url)
+    with own_database(migrated_template, tmp_path_factory.mktemp("whole_demo")) as settings:
+        context = build_context(settings, Database(settings.database_url))
+        assert database_is_empty(context)
+        summary = load_demo(context, now=NOW)
+        yield context, summary
+        context.db.dispose()
 
 
 def _count(session, model) -> int:  # noqa: ANN001
