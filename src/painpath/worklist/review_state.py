@@ -64,7 +64,7 @@ def mark_for_review(session: Session, episode_ids: Iterable[int], now: datetime)
     ids = sorted(set(episode_ids))
     for chunk in _chunks(ids):
         stmt = _upsert(session)
-        source = select(Episode.id, Episode.clinic_id, _literal(now), _literal(1)).where(Episode.id.in_(chunk))
+        source = select(Episode.id, Episode.clinic_id, literal(now), literal(1)).where(Episode.id.in_(chunk))
         session.execute(stmt.from_select(["episode_id", "clinic_id", "next_review_at", "version"], source).on_conflict_do_update(
             index_elements=[EpisodeReview.episode_id],
             set_={"next_review_at": stmt.excluded.next_review_at, "version": EpisodeReview.version + 1},
@@ -74,7 +74,7 @@ def mark_for_review(session: Session, episode_ids: Iterable[int], now: datetime)
 def mark_all_for_review(session: Session, now: datetime) -> int:
     """Every open episode is due now (one INSERT for episodes without a row, one UPDATE); returns how many."""
     is_open = Episode.status == "open"
-    missing = select(Episode.id, Episode.clinic_id, _literal(now), _literal(1)).where(
+    missing = select(Episode.id, Episode.clinic_id, literal(now), literal(1)).where(
         is_open, ~exists().where(EpisodeReview.episode_id == Episode.id)
     )
     session.execute(insert(EpisodeReview).from_select(["episode_id", "clinic_id", "next_review_at", "version"], missing))
@@ -85,7 +85,3 @@ def mark_all_for_review(session: Session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return marked.rowcount
-
-
-def _literal(value: object):  # noqa: ANN202 - a bound value in an INSERT ... SELECT
-    return literal(value)

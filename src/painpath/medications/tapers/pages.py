@@ -136,16 +136,21 @@ def taper_step_done(step_id: DbId, request: Request, ctx: AppCtx, session: DbSes
 @router.post("/tapers/{taper_id}/pause")
 def pause_taper(taper_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                 caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
-    plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
-    data = {**_values(form, PAUSE_LABELS), **({"version": form["version"]} if form.get("version") else {})}
-    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which="pause", form=form, schema=PauseIn, data=data,
-                   anchor="taper", save=lambda d: taper_service.pause_taper(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))
+    return _change_taper(request, ctx, session, caller, form, taper_id, which="pause", labels=PAUSE_LABELS,
+                         schema=PauseIn, change=taper_service.pause_taper)
 
 
 @router.post("/tapers/{taper_id}/resume")
 def resume_taper(taper_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  caller: Annotated[Caller, requires(Permission.MEDICATION_WRITE)]) -> Response:
+    return _change_taper(request, ctx, session, caller, form, taper_id, which="resume", labels=RESUME_LABELS,
+                         schema=ResumeIn, change=taper_service.resume_taper)
+
+
+def _change_taper(request: Request, ctx, session, caller: Caller, form, taper_id: int, *, which: str,  # noqa: ANN001
+                  labels: dict, schema, change) -> Response:  # noqa: ANN001
+    """Pause or resume: the form's fields (and the version it was read at) through the taper panel's form handling."""
     plan = taper_service.get_taper(session, actor=caller.actor, taper_id=taper_id)
-    data = {**_values(form, RESUME_LABELS), **({"version": form["version"]} if form.get("version") else {})}
-    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which="resume", form=form, schema=ResumeIn, data=data,
-                   anchor="taper", save=lambda d: taper_service.resume_taper(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))
+    data = {**_values(form, labels), **({"version": form["version"]} if form.get("version") else {})}
+    return _record(request, ctx, session, caller, plan.episode_id, panel="taper", which=which, form=form, schema=schema, data=data,
+                   anchor="taper", save=lambda d: change(session, actor=caller.actor, calendar=ctx.calendar, taper_id=taper_id, data=d))
