@@ -54,6 +54,7 @@ from painpath.context import load_models, load_providers
 from painpath.core.clock import BusinessCalendar
 from painpath.core.db import Database
 from painpath.core.migrate import upgrade
+from painpath.core.runtime import settle_after_start_up
 from painpath.core.tenancy import Clinic
 from painpath.knowledge.loader import load_knowledge
 from painpath.orders.models import ImagingStudy
@@ -335,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     load_models()
     load_providers()
     knowledge = load_knowledge()
+    settle_after_start_up()  # as a painpath process does once start-up is loaded (core/runtime.py)
     calendar = BusinessCalendar(timezone_name="America/Chicago")
     with tempfile.TemporaryDirectory() as folder, scratch_database(args.postgres, args.admin_url, Path(folder) / "readiness.sqlite3") as url:
         upgrade(url)

@@ -22,6 +22,7 @@ from painpath.core.auth.roles import Role
 from painpath.core.config import Settings
 from painpath.core.db import Base, Database
 from painpath.core.migrate import upgrade
+from painpath.core.runtime import settle_after_start_up
 from painpath.core.tenancy import Clinic
 from painpath.patients.models import Location
 from painpath.web.app import create_app
@@ -34,6 +35,12 @@ from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_
 # (sqlite_only, postgresql_only) and the other pass deselects it, which is not a skip.
 FORBID_SKIPS = os.environ.get("PAINPATH_FORBID_SKIPS") == "1"
 OTHER_DATABASE_MARKER = {"sqlite": "postgresql_only", "postgresql": "sqlite_only"}
+
+
+def pytest_configure(config) -> None:  # noqa: ANN001, ARG001
+    """Each test process tunes the collector as a painpath process does after start-up (core/runtime.py)."""
+    load_models()
+    settle_after_start_up()
 
 
 def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001

@@ -37,13 +37,16 @@ def _settings():  # noqa: ANN202
 
 def _context():  # noqa: ANN202
     from painpath.context import build_context
+    from painpath.core.runtime import settle_after_start_up
     from painpath.knowledge import PackError
 
     try:
-        return build_context(_settings())
+        context = build_context(_settings())
     except PackError as exc:
         console.print(f"[red]Knowledge pack refused:[/red] {exc}")
         raise typer.Exit(2) from exc
+    settle_after_start_up()
+    return context
 
 
 @db_app.command("upgrade")

@@ -18,6 +18,7 @@ from painpath.core.cluster_lock import cluster_lock
 from painpath.core.clock import utcnow
 from painpath.core.config import QueueSettings, get_settings
 from painpath.core.logging import get_logger
+from painpath.core.runtime import settle_after_start_up
 from painpath.slices import slice_modules
 from painpath.worklist.review import full_recompute, review_due
 from painpath.worklist.sweeper import sweep_overdue
@@ -41,7 +42,9 @@ huey = make_huey(QueueSettings().queue_url)
 @lru_cache
 def worker_context() -> AppContext:
     """Built once per worker process; the web process shares its own via use_context()."""
-    return build_context(get_settings())
+    context = build_context(get_settings())
+    settle_after_start_up()
+    return context
 
 
 _shared: dict[str, AppContext] = {}

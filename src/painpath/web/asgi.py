@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from painpath.context import build_context
 from painpath.core.config import get_settings
 from painpath.core.logging import configure_logging
+from painpath.core.runtime import settle_after_start_up
 from painpath.web.app import create_app
 
 IMPORT_STRING = "painpath.web.asgi:app_from_settings"
@@ -19,4 +20,6 @@ IMPORT_STRING = "painpath.web.asgi:app_from_settings"
 
 def app_from_settings() -> FastAPI:
     configure_logging()
-    return create_app(build_context(get_settings()))
+    context = build_context(get_settings())
+    settle_after_start_up()
+    return create_app(context)
