@@ -35,6 +35,8 @@ from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_
 # (sqlite_only, postgresql_only) and the other pass deselects it, which is not a skip.
 FORBID_SKIPS = os.environ.get("PAINPATH_FORBID_SKIPS") == "1"
 OTHER_DATABASE_MARKER = {"sqlite": "postgresql_only", "postgresql": "sqlite_only"}
+LONG_TESTS_FIRST = ("tests/e2e/", "tests/cli/", "tests/bench/", "tests/web/test_kill_durability.py",
+                    "tests/web/test_forms_keep_input.py", "tests/intake/imports/test_records_import_cli.py")
 
 
 def pytest_configure(config) -> None:  # noqa: ANN001, ARG001
@@ -56,7 +58,9 @@ def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
         (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # The long tests (browser journeys, real server processes, command-line subprocesses) go first, each module
+    # kept together: handed out last, one of them would keep a worker busy while the others sit idle.
+    items[:] = sorted(keep, key=lambda item: not item.nodeid.startswith(LONG_TESTS_FIRST))
 
 
 @pytest.hookimpl(hookwrapper=True)

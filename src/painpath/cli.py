@@ -78,7 +78,10 @@ def packs_check() -> None:
 
 
 @app.command()
-def demo(seed: Annotated[int, typer.Option(help="Random seed for the demo patients")] = 20261129) -> None:
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed for the demo patients")] = 20261129,
+    patients: Annotated[int, typer.Option(min=5, max=2000, help="How many demo patients (a smaller clinic loads faster)")] = 200,
+) -> None:
     """Load the demo clinic into an empty database and print the demo logins."""
     from painpath.demo import database_is_empty, demo_logins, load_demo
 
@@ -88,7 +91,7 @@ def demo(seed: Annotated[int, typer.Option(help="Random seed for the demo patien
         if context.settings.demo_mode:
             _print_logins(demo_logins())
         raise typer.Exit(0)
-    summary = load_demo(context, seed=seed)
+    summary = load_demo(context, seed=seed, patients=patients)
     console.print(
         f"Loaded {summary.clinic_name}: {summary.patients} patients, {summary.episodes} episodes, "
         f"{summary.open_tasks} open tasks ({summary.overdue_tasks} overdue)."

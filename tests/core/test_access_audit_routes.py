@@ -16,8 +16,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from support import sign_in
+from support import own_database, sign_in
 from painpath.authorizations.models import AuthorizationCase
+from painpath.context import build_context
+from painpath.core.db import Database
 from painpath.charting.models import Encounter
 from painpath.core.audit import AuditEvent
 from painpath.core.auth.models import User
@@ -57,15 +59,23 @@ LISTS = {"/patients": {"name": SEARCHED}, "/api/patients": {"q": SEARCHED}, "/wo
          "/api/intake/callbacks": {}, "/records": {}, "/api/records/outstanding": {}, "/authorizations": {}}
 
 
-@pytest.fixture
-def demo_client(ctx):  # noqa: ANN001, ANN201
-    load_demo(ctx, patients=12, now=NOW)
-    with TestClient(create_app(ctx)) as client:
-        signed_in = sign_in(client, "coordinator", demo_password("coordinator"))
-        _add_records(ctx, signed_in)
-        with TestClient(client.app) as other:
-            _add_pt_course_and_taper(ctx, signed_in, sign_in(other, "clinician", demo_password("clinician")))
-        yield signed_in
+pytestmark = pytest.mark.storage  # the demo below has a database of its own, not database_url
+
+
+@pytest.fixture(scope="module")
+def audited_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
+    """The demo clinic with the rows it lacks, loaded once per module: every test here only reads (GET) and
+    finds its own audit rows by request id. Returns (context, the coordinator's signed-in client)."""
+    with own_database(migrated_template, tmp_path_factory.mktemp("audited_demo")) as settings:
+        ctx = build_context(settings, Database(settings.database_url))
+        load_demo(ctx, patients=12, now=NOW)
+        with TestClient(create_app(ctx)) as client:
+            signed_in = sign_in(client, "coordinator", demo_password("coordinator"))
+            _add_records(ctx, signed_in)
+            with TestClient(client.app) as other:
+                _add_pt_course_and_taper(ctx, signed_in, sign_in(other, "clinician", demo_password("clinician")))
+            yield ctx, signed_in
+        ctx.db.dispose()
 
 
 def _add_pt_course_and_taper(ctx, coordinator, clinician):  # noqa: ANN001, ANN202
@@ -125,7 +135,9 @@ def _fill(path, param, value):  # noqa: ANN001, ANN202
     return path.replace("{" + param + "}", str(value))
 
 
-def test_every_route_that_shows_a_patient_audits_one_access_per_patient(ctx, db, demo_client):
+def test_every_route_that_shows_a_patient_audits_one_access_per_patient(audited_demo):
+    ctx, demo_client = audited_demo
+    db = ctx.db
     problems, checked, missing_data = [], [], []
     for path in _get_routes(demo_client.app):
         params = re.findall(r"\{([^}]+)\}", path)
@@ -161,7 +173,9 @@ def test_every_route_that_shows_a_patient_audits_one_access_per_patient(ctx, db,
 
 
 @pytest.mark.parametrize("path", sorted(LISTS))
-def test_every_list_of_patients_audits_the_patients_it_showed(db, demo_client, path):
+def test_every_list_of_patients_audits_the_patients_it_showed(audited_demo, path):
+    ctx, demo_client = audited_demo
+    db = ctx.db
     with db.session() as session:
         first = session.scalars(select(Patient).order_by(Patient.id)).first()
     params = {key: first.family_name if value == SEARCHED else value for key, value in LISTS[path].items()}

@@ -27,7 +27,6 @@ import re
 from datetime import date
 from typing import Annotated, Any, get_args
 
-import simple_icd_10_cm as icd
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
@@ -41,6 +40,7 @@ from painpath.charting.schemas import (
     AddendumIn, EncounterIn, EncounterUpdate, ExamIn, MeasuresIn, SensoryDeficit, SidedDegrees, SlrSide,
 )
 from painpath.context import AppContext
+from painpath.knowledge import icd10cm
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
@@ -412,10 +412,6 @@ def _user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
 
 
-def _describe_code(code: str) -> str:
-    return icd.get_description(code) if icd.is_valid_item(code) else "Not an ICD-10-CM code"
-
-
 def _measure_lines(measures: dict) -> list[tuple[str, str]]:
     """A recorded note's measures as (label, value) lines, in the form's order."""
     lines = []
@@ -463,7 +459,7 @@ def _exam_lines(row: ExamFindings | None) -> dict[str, Any] | None:
     return {
         "tests": tests, "si": si_tested, "si_positive": rules.si_positive_count(si), "reflexes": reflexes,
         "motor": f.get("motor_deficits") or [], "sensory": f.get("sensory_deficits") or [],
-        "codes": [(code, _describe_code(code)) for code in row.diagnosis_codes or []], "reasoning": row.reasoning,
+        "codes": [(code, icd10cm.describe(code)) for code in row.diagnosis_codes or []], "reasoning": row.reasoning,
     }
 
 
@@ -519,7 +515,7 @@ def _note_page(request: Request, ctx: AppContext, session: Session, caller: Call
         "numeric_measures": [(name, MEASURE_LABELS[name]) for name in rules.NUMERIC],
         "measure_lines": _measure_lines(measures_recorded), "goal_lines": _goal_lines(measures_recorded), "exam": _exam_lines(exam),
         "names": _user_names(session, {e.author_id for e in everyone} | {e.signed_by_id for e in everyone}),
-        "describe": _describe_code,
+        "describe": icd10cm.describe,
         "visit": visit_notes.visit_of(session, clinic_id=caller.user.clinic_id, appointment_id=note.appointment_id),
     }
     return templates.TemplateResponse(request, "charting/note.html", context, status_code=status_code)

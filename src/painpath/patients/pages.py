@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
-import simple_icd_10_cm as icd
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
@@ -23,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.context import AppContext
+from painpath.knowledge import icd10cm
 from painpath.core.auth.models import User
 from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
@@ -216,7 +216,7 @@ def _chart_page(request: Request, ctx: AppContext, session: Session, caller: Cal
         body_regions=_choices(BodyRegion), lateralities=_choices(Laterality),
         clinicians=[(u.id, u.display_name) for u in _staff(session, clinic_id, "clinician")],
         coordinators=[(u.id, u.display_name) for u in _staff(session, clinic_id, "coordinator")],
-        describe=_describe_code, cov=coverage or CoverageFormState(), cov_labels=COVERAGE_LABELS, today=ctx.calendar.local_date(utcnow()),
+        describe=icd10cm.describe, cov=coverage or CoverageFormState(), cov_labels=COVERAGE_LABELS, today=ctx.calendar.local_date(utcnow()),
         **_coverage_choices(ctx),
     )
 
@@ -383,10 +383,6 @@ def episode_panel(provider: PanelProvider | None = None, *,  # noqa: ANN201
     return register(provider) if provider is not None else register
 
 
-def _describe_code(code: str) -> str:
-    return icd.get_description(code) if icd.is_valid_item(code) else "Not an ICD-10-CM code"
-
-
 def render_episode_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: DbId, *,
                         state: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     """The episode page; a slice whose form on it was refused passes `state` so its panel shows why."""
@@ -417,7 +413,7 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
         clinicians=[(u.id, u.display_name) for u in _staff(session, episode.clinic_id, "clinician")] if caller.can(Permission.EPISODE_WRITE) else [],
         coordinators=[(u.id, u.display_name) for u in _staff(session, episode.clinic_id, "coordinator")] if caller.can(Permission.EPISODE_WRITE) else [],
         patient=patient, episode=episode, location=location,
-        codes=[(code, _describe_code(code)) for code in episode.icd10_codes or []],
+        codes=[(code, icd10cm.describe(code)) for code in episode.icd10_codes or []],
         people=_user_names(session, [episode.responsible_clinician_id, episode.coordinator_id]),
         entries=timeline.for_episode(session, episode, ctx.calendar) if clinical else [], clinical=clinical, now=utcnow(), panels=rendered,
     )

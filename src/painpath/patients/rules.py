@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import simple_icd_10_cm as icd
-
 from painpath.core.errors import FieldProblem
+from painpath.knowledge import icd10cm
 
 def icd10_problems(codes: list[str], field: str = "icd10_codes") -> list[FieldProblem]:
     """Each code must exist in ICD-10-CM and be billable (a leaf, not a category header)."""
@@ -16,11 +15,11 @@ def icd10_problems(codes: list[str], field: str = "icd10_codes") -> list[FieldPr
     for index, raw in enumerate(codes):
         code = raw.strip().upper()
         where = f"{field}[{index}]"
-        if not icd.is_valid_item(code):
+        if not icd10cm.is_code(code):
             problems.append(FieldProblem(where, "icd10_cm_exists", f"{raw!r} is not an ICD-10-CM code"))
-        elif not icd.is_leaf(code):
+        elif not icd10cm.is_billable(code):
             problems.append(
-                FieldProblem(where, "icd10_cm_billable", f"{code} ({icd.get_description(code)}) is a category; choose a more specific, billable code")
+                FieldProblem(where, "icd10_cm_billable", f"{code} ({icd10cm.description(code)}) is a category; choose a more specific, billable code")
             )
     seen = [c.strip().upper() for c in codes]
     if len(set(seen)) != len(seen):
@@ -44,7 +43,7 @@ def coverage_problems(*, payer_known: bool, payer_id: str, effective_from: date,
 
 def normalize_icd10(codes: list[str]) -> list[str]:
     """Codes in their dotted form (M5416 -> M54.16); call after icd10_problems found none."""
-    return [icd.add_dot(c.strip().upper()) for c in codes]
+    return [icd10cm.dotted(c.strip().upper()) for c in codes]
 
 
 @dataclass(frozen=True)

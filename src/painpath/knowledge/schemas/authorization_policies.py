@@ -18,9 +18,9 @@ import calendar
 from datetime import date, timedelta
 from typing import Annotated, ClassVar, Literal, Union
 
-import simple_icd_10_cm as icd
 from pydantic import Field, StrictBool, StringConstraints, model_validator
 
+from painpath.knowledge import icd10cm
 from painpath.knowledge.schemas.common import (
     Evidence,
     NonEmptyStr,
@@ -386,7 +386,7 @@ PROCEDURE_REFERENCING_CRITERIA = (
 
 
 def _icd_problem(code: str) -> str | None:
-    if not icd.is_valid_item(code):
+    if not icd10cm.is_code(code):
         return f"{code} is not an ICD-10-CM code"
     return None
 
@@ -421,7 +421,7 @@ class DiagnosisCodes(SourcedRule):
             raise ValueError("give codes (exact ICD-10-CM codes) or prefixes with excluding")
         problems = [p for c in (*self.codes, *self.prefixes, *self.excluding) if (p := _icd_problem(c))]
         problems += [f"{c} is a category, not a billable code: list its codes, or give it as a prefix with excluding"
-                     for c in self.codes if icd.is_valid_item(c) and not icd.is_leaf(c)]
+                     for c in self.codes if icd10cm.is_code(c) and not icd10cm.is_billable(c)]
         if self.prefixes and not self.excluding:
             problems.append(
                 f"prefixes {', '.join(self.prefixes)} need excluding: the codes under them that must not match "
