@@ -35,8 +35,9 @@ from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_
 # (sqlite_only, postgresql_only) and the other pass deselects it, which is not a skip.
 FORBID_SKIPS = os.environ.get("PAINPATH_FORBID_SKIPS") == "1"
 OTHER_DATABASE_MARKER = {"sqlite": "postgresql_only", "postgresql": "sqlite_only"}
-LONG_TESTS_FIRST = ("tests/e2e/", "tests/cli/", "tests/bench/", "tests/web/test_kill_durability.py",
-                    "tests/web/test_forms_keep_input.py", "tests/intake/imports/test_records_import_cli.py")
+LONG_TESTS_FIRST = ("tests/web/test_api_schema_fuzz.py", "tests/e2e/", "tests/cli/", "tests/bench/",
+                    "tests/web/test_kill_durability.py", "tests/web/test_forms_keep_input.py",
+                    "tests/authorizations/test_kit_items_through_pages.py", "tests/intake/imports/test_records_import_cli.py")
 
 
 def pytest_configure(config) -> None:  # noqa: ANN001, ARG001
@@ -60,7 +61,7 @@ def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
         config.hook.pytest_deselected(items=drop)
     # The long tests (browser journeys, real server processes, command-line subprocesses) go first, each module
     # kept together: handed out last, one of them would keep a worker busy while the others sit idle.
-    items[:] = sorted(keep, key=lambda item: not item.nodeid.startswith(LONG_TESTS_FIRST))
+    items[:] = sorted(keep, key=lambda item: next((i for i, p in enumerate(LONG_TESTS_FIRST) if item.nodeid.startswith(p)), len(LONG_TESTS_FIRST)))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from pwdlib import PasswordHash
 
 _hasher = PasswordHash.recommended()
@@ -17,5 +19,12 @@ def verify_password(password: str, password_hash: str) -> bool:
     return _hasher.verify(password, password_hash)
 
 
-# Verifying against this when the user does not exist keeps timing the same either way.
-DUMMY_HASH = _hasher.hash("painpath-timing-equalizer")
+def verify_against_nobody(password: str) -> None:
+    """The same work as a real check, for a username that does not exist: the answer takes as long either way."""
+    _hasher.verify(password, _dummy_hash())
+
+
+@cache
+def _dummy_hash() -> str:
+    # Made on first need, not at import: hashing costs a quarter of a second of every process's start-up.
+    return _hasher.hash("painpath-timing-equalizer")

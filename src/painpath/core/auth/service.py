@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User, UserSession
-from painpath.core.auth.passwords import DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, verify_password
+from painpath.core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_against_nobody, verify_password
 from painpath.core.auth.roles import Role
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput
@@ -90,7 +90,7 @@ def authenticate(session: Session, username: str, password: str, policy: AuthPol
         )
     )
     if user is None or not user.active:
-        verify_password(password, DUMMY_HASH)
+        verify_against_nobody(password)
         raise refused
     if user.locked_until and user.locked_until > now:
         verify_password(password, user.password_hash)
