@@ -16,11 +16,11 @@ def test_every_item_of_the_release_is_in_the_index_with_its_billable_flag_and_de
         assert icd10cm.is_code(code), code
         assert icd10cm.is_billable(code) == icd.is_leaf(code), code
         assert icd10cm.description(code) == icd.get_description(code), code
-    undotted = [code for code in codes if "." in code]
-    for code in undotted[::97]:
-        bare = code.replace(".", "")
-        assert icd10cm.is_code(bare) == icd.is_valid_item(bare), bare
-        assert icd10cm.dotted(bare) == icd.add_dot(bare) == code, bare
+    for code in codes:
+        if "." in code:  # written without its dot, a code is still found, and given back as CMS writes it
+            bare = code.replace(".", "")
+            assert icd10cm.is_code(bare) and icd.is_valid_item(bare), bare
+            assert icd10cm.dotted(bare) == code, bare
 
 
 @pytest.mark.parametrize(("code", "billable", "words"), [
