@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import JSON, ColumnElement, DateTime, Integer, MetaData, any_, create_engine, event, literal
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -13,6 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 
 from painpath.core.clock import utcnow
+
+T = TypeVar("T")
 
 # Stable constraint names so Alembic (batch mode on SQLite) can find them again.
 NAMING_CONVENTION = {
@@ -34,6 +37,35 @@ def ids_in(session: Session, column: ColumnElement[int], ids: Iterable[int]) -> 
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(ids), ARRAY(Integer)))
     return column.in_(list(ids))
+
+
+_READ_MEMO = "painpath.read_memo"  # session.info: answers of batch reads while nothing is written
+
+
+@contextmanager
+def read_memo(session: Session) -> Iterator[None]:
+    """A span of pure reads (the obligation providers gathering their facts): within it, `memoized` reads
+    answer a second ask for the same episodes from the first, instead of asking the database again. Only
+    for spans that write nothing, or the second answer would miss what was written in between."""
+    if _READ_MEMO in session.info:  # already inside one
+        yield
+        return
+    session.info[_READ_MEMO] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_READ_MEMO, None)
+
+
+def memoized(session: Session, key: tuple, read: Callable[[], list[T]]) -> list[T]:
+    """`read()`, or within a `read_memo` span its first answer for `key` (a new list each time: callers may
+    change theirs)."""
+    memo = session.info.get(_READ_MEMO)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return list(memo[key])
 
 
 class Base(DeclarativeBase):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in, memoized
 from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
@@ -393,7 +394,13 @@ def record_first_visit_booked(
 
 
 def episode_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules.EpisodeFacts]:
-    """Facts the first-visit rule needs, for the given episodes or every open one."""
+    """Facts the first-visit rule needs, for the given episodes or every open one (asked once per provider pass,
+    core.db.read_memo, though several providers ask)."""
+    key = ("patients.episode_facts", None if episode_ids is None else tuple(episode_ids))
+    return memoized(session, key, lambda: _episode_facts(session, episode_ids))
+
+
+def _episode_facts(session: Session, episode_ids: list[int] | None) -> list[rules.EpisodeFacts]:
     query = select(
         Episode.id, Episode.patient_id, Episode.clinic_id, Episode.status, Episode.opened_at,
         Episode.first_visit_booked_at, Episode.first_visit_at,
@@ -401,7 +408,7 @@ def episode_facts(session: Session, *, episode_ids: list[int] | None) -> list[ru
     if episode_ids is None:
         query = query.where(Episode.status == "open")
     else:
-        query = query.where(Episode.id.in_(episode_ids))
+        query = query.where(ids_in(session, Episode.id, episode_ids))
     return [rules.EpisodeFacts(*row) for row in session.execute(query)]
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.authorizations import lifecycle
 from painpath.authorizations import service as authorizations
 from painpath.authorizations.models import AuthorizationCase
@@ -328,7 +329,7 @@ def step_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episo
     query = select(PlanStep, CarePlan).join(CarePlan, CarePlan.id == PlanStep.plan_id).where(
         or_(PlanStep.status == "active", PlanStep.decided_at >= recent))
     if episode_ids is not None:
-        query = query.where(PlanStep.episode_id.in_(list(episode_ids)))
+        query = query.where(ids_in(session, PlanStep.episode_id, list(episode_ids)))
     rows = session.execute(query.order_by(PlanStep.id)).all()
     if not rows:
         return []

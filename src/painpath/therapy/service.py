@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.charting.models import Encounter
 from painpath.charting.service import pt_visit_dates_for_episodes
 from painpath.core import audit
@@ -222,7 +223,7 @@ def record_certification(session: Session, *, actor: Actor, course_id: int, data
 def progress_reports(session: Session, *, course_ids: Sequence[int]) -> list[ProgressReport]:
     if not course_ids:
         return []
-    return list(session.scalars(select(ProgressReport).where(ProgressReport.course_id.in_(course_ids))
+    return list(session.scalars(select(ProgressReport).where(ids_in(session, ProgressReport.course_id, course_ids))
                                 .order_by(ProgressReport.written_on, ProgressReport.id)))
 
 
@@ -236,7 +237,7 @@ def course_facts(session: Session, *, courses: Sequence[PtCourse], calendar: Bus
     episode_ids = sorted({c.episode_id for c in courses})
     visits = pt_visit_dates_for_episodes(session, episode_ids)
     auths: dict[int, list[rules.AuthorizationFacts]] = {}
-    for a in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_(course_ids)).order_by(PtAuthorization.id)):
+    for a in session.scalars(select(PtAuthorization).where(ids_in(session, PtAuthorization.course_id, course_ids)).order_by(PtAuthorization.id)):
         auths.setdefault(a.course_id, []).append(rules.AuthorizationFacts(
             id=a.id, visits_approved=a.visits_approved, window_from=a.window_from, window_to=a.window_to,
             authorization_number=a.authorization_number, extension_requested_at=a.extension_requested_at,
@@ -245,11 +246,11 @@ def course_facts(session: Session, *, courses: Sequence[PtCourse], calendar: Bus
     for r in progress_reports(session, course_ids=course_ids):
         reports.setdefault(r.course_id, []).append(r.written_on)
     certs: dict[int, list[rules.Certification]] = {}
-    for c in session.scalars(select(PlanOfCareCertification).where(PlanOfCareCertification.course_id.in_(course_ids))):
+    for c in session.scalars(select(PlanOfCareCertification).where(ids_in(session, PlanOfCareCertification.course_id, course_ids))):
         certs.setdefault(c.course_id, []).append(rules.Certification(c.certified_on, c.id))
     follow_ups: dict[int, list[tuple[date, object]]] = {}
     for appt in session.scalars(select(Appointment).where(
-            Appointment.episode_id.in_(episode_ids), Appointment.visit_type == "follow_up",
+            ids_in(session, Appointment.episode_id, episode_ids), Appointment.visit_type == "follow_up",
             Appointment.provider_type.in_(FOLLOW_UP_PROVIDER_TYPES), Appointment.status.in_(LIVE_APPOINTMENT_STATES))):
         follow_ups.setdefault(appt.episode_id, []).append((calendar.local_date(appt.start_at), appt.booked_at))
     return [
@@ -271,7 +272,7 @@ def active_courses(session: Session, *, episode_ids: Sequence[int] | None) -> li
     if episode_ids is not None:
         if not episode_ids:
             return []
-        query = query.where(PtCourse.episode_id.in_(list(episode_ids)))
+        query = query.where(ids_in(session, PtCourse.episode_id, list(episode_ids)))
     return list(session.scalars(query.order_by(PtCourse.id)))
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.charting import scoring
 from painpath.charting.instruments import rules
 from painpath.charting.instruments.models import InstrumentAdministration
@@ -185,7 +186,7 @@ def open_safety_alerts(session: Session, episode_id: int) -> list[dict]:
 def alert_facts(session: Session, *, knowledge, episode_ids: list[int] | None) -> list[rules.AlertFacts]:  # noqa: ANN001
     query = select(InstrumentAdministration, User.display_name).outerjoin(User, User.id == InstrumentAdministration.safety_reviewed_by_id)
     if episode_ids is not None:
-        query = query.where(InstrumentAdministration.episode_id.in_(episode_ids))
+        query = query.where(ids_in(session, InstrumentAdministration.episode_id, episode_ids))
     else:
         query = query.where(InstrumentAdministration.safety_reviewed_at.is_(None))
     found = []
@@ -235,7 +236,7 @@ def scores_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, l
         rows = session.execute(
             select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id,
                    InstrumentAdministration.administered_at, InstrumentAdministration.total)
-            .where(InstrumentAdministration.episode_id.in_(episode_ids))
+            .where(ids_in(session, InstrumentAdministration.episode_id, episode_ids))
             .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)
         )
         for episode_id, instrument_id, at, total in rows:

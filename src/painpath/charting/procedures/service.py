@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.charting import service as charting
 from painpath.charting.procedures import rules
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
@@ -154,7 +155,7 @@ def procedures_for_episodes(session: Session, episode_ids: Sequence[int]) -> dic
     query = (
         select(PerformedProcedure, ProcedureRelief)
         .outerjoin(ProcedureRelief, ProcedureRelief.procedure_id == PerformedProcedure.id)
-        .where(PerformedProcedure.episode_id.in_(list(episode_ids)))
+        .where(ids_in(session, PerformedProcedure.episode_id, list(episode_ids)))
         .order_by(PerformedProcedure.episode_id, PerformedProcedure.performed_on, PerformedProcedure.id,
                   ProcedureRelief.measured_on, ProcedureRelief.id)
     )

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
@@ -342,7 +343,7 @@ def first_request_times(session: Session, *, episode_ids: Sequence[int]) -> dict
     for start in range(0, len(ids), _CHUNK):
         rows = session.execute(
             select(RecordsRequest.episode_id, func.min(RecordsRequest.created_at))
-            .where(RecordsRequest.episode_id.in_(ids[start : start + _CHUNK]))
+            .where(ids_in(session, RecordsRequest.episode_id, ids[start : start + _CHUNK]))
             .group_by(RecordsRequest.episode_id)
         )
         found.update({episode_id: at for episode_id, at in rows})
@@ -469,7 +470,7 @@ def request_facts(session: Session, *, episode_ids: Sequence[int] | None) -> lis
         rows = session.execute(
             select(RecordsRequest, PriorProvider.name)
             .join(PriorProvider, PriorProvider.id == RecordsRequest.provider_id)
-            .where(RecordsRequest.episode_id.in_(ids[start : start + _CHUNK]))
+            .where(ids_in(session, RecordsRequest.episode_id, ids[start : start + _CHUNK]))
             .order_by(RecordsRequest.id)
         ).all()
         incomplete = [r.id for r, _name in rows if r.status == "incomplete"]

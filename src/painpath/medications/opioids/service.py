@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.charting.instruments import service as instruments
 from painpath.charting.models import Encounter
 from painpath.core import audit
@@ -153,7 +154,7 @@ def _visits(session: Session, episode_ids: list[int]) -> dict[int, list[safety_r
     found: dict[int, list[safety_rules.Dated]] = {}
     rows = session.execute(
         select(Encounter.episode_id, Encounter.date_of_service, Encounter.id)
-        .where(Encounter.episode_id.in_(episode_ids), Encounter.addendum_of_id.is_(None), Encounter.encounter_type != "pt_visit")
+        .where(ids_in(session, Encounter.episode_id, episode_ids), Encounter.addendum_of_id.is_(None), Encounter.encounter_type != "pt_visit")
         .order_by(Encounter.date_of_service, Encounter.id)
     )
     for episode_id, on, encounter_id in rows:
@@ -204,11 +205,11 @@ def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epi
     """Facts of every open episode (of those given) that has ever had an opioid prescribed."""
     query = select(MedicationPrescription.episode_id).where(MedicationPrescription.is_opioid.is_(True)).distinct()
     if episode_ids is not None:
-        query = query.where(MedicationPrescription.episode_id.in_(list(episode_ids)))
+        query = query.where(ids_in(session, MedicationPrescription.episode_id, list(episode_ids)))
     candidates = list(session.scalars(query))
     if not candidates:
         return []
-    episodes = {e.id: e for e in session.scalars(select(Episode).where(Episode.id.in_(candidates), Episode.status == "open"))}
+    episodes = {e.id: e for e in session.scalars(select(Episode).where(ids_in(session, Episode.id, candidates), Episode.status == "open"))}
     ids = sorted(episodes)
     if not ids:
         return []
