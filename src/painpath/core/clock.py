@@ -92,6 +92,11 @@ class BusinessCalendar:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone_name)
 
+    @cached_property
+    def _after_business_days(self) -> dict[tuple[date, int], date]:
+        # add_business_days' answers: the rules ask the same few (date, days) for every episode of a sweep.
+        return {}
+
     def is_business_day(self, day: date) -> bool:
         if day.weekday() >= 5:
             return False
@@ -104,6 +109,12 @@ class BusinessCalendar:
         """The date `days` business days after `start` (start itself is not counted)."""
         if days < 0:
             raise ValueError("days must be >= 0")
+        known = self._after_business_days.get((start, days))
+        if known is None:
+            known = self._after_business_days[(start, days)] = self._count_business_days(start, days)
+        return known
+
+    def _count_business_days(self, start: date, days: int) -> date:
         current = start
         remaining = days
         while remaining:
