@@ -7,6 +7,12 @@ A refresh writes only what really changed (title, reason, owner, evidence, due t
 facts sends no UPDATE to the task table. Every reconcile also stores, per evaluated episode, when its
 obligations next change with the clock alone (worklist/review_state.py), so the periodic pass
 (worklist/review.py) looks only at episodes whose moment came.
+
+A reconcile is two steps: `evaluate` (the providers read their facts and say what they find) and `apply`
+(compare with the stored tasks and write). A request runs both in its own transaction (`reconcile`); the
+review passes evaluate a chunk in a transaction that only reads, then apply it in a short write transaction
+after claiming its episodes (worklist/review.py), so no write transaction waits on the providers' reads.
+The comparison reads stored tasks as column values; only the tasks that change load as entities.
 """
 
 from __future__ import annotations
