@@ -18,7 +18,14 @@ from painpath.knowledge import Knowledge, load_knowledge
 from painpath.slices import CORE_MODEL_MODULES, slice_modules
 from painpath.worklist import touched
 from painpath.worklist.engine import EngineContext
-from painpath.worklist.reconcile import Evaluation, ReconcileResult, apply, evaluate, reconcile
+from painpath.worklist.reconcile import (
+    Evaluation,
+    ReconcileResult,
+    apply,
+    evaluate,
+    reconcile,
+)
+
 
 def load_models() -> None:
     """Import every module with tables, so metadata is complete for Alembic and tests."""

@@ -8,10 +8,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import JSON, ColumnElement, DateTime, Integer, MetaData, any_, create_engine, event, literal
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    any_,
+    create_engine,
+    event,
+    literal,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
 
 from painpath.core.clock import utcnow
 
@@ -102,7 +119,7 @@ class WriteConflict(Exception):
     this time holding the write lock from the start (web/retry.py does this for GET requests)."""
 
 
-def _is_write(statement: str, context) -> bool:  # noqa: ANN001
+def _is_write(statement: str, context) -> bool:
     if context is not None and (context.isinsert or context.isupdate or context.isdelete):
         return True
     # A savepoint opens only around a write; promoting inside one would lose it (COMMIT releases it).
@@ -121,7 +138,7 @@ def _configure_sqlite(engine: Engine) -> None:
     what it read may be stale and it raises WriteConflict, and the request runs again as a writer."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -132,7 +149,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # noqa: ANN001
+    def _on_begin(connection):
         connection.info.pop(_SNAPSHOT, None)
         connection.info.pop(_HAS_READ, None)
         if connection.get_execution_options().get(READS_FIRST):
@@ -144,7 +161,7 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _promote_before_first_write(conn, _cursor, statement, _parameters, context, _executemany):  # noqa: ANN001
+    def _promote_before_first_write(conn, _cursor, statement, _parameters, context, _executemany):
         snapshot = conn.info.get(_SNAPSHOT)
         if snapshot is None:
             return
@@ -161,7 +178,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _forget_snapshot(connection):  # noqa: ANN001
+    def _forget_snapshot(connection):
         connection.info.pop(_SNAPSHOT, None)
         connection.info.pop(_HAS_READ, None)
 

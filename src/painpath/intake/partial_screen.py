@@ -8,17 +8,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import Conflict, FieldProblem
 from painpath.intake import rules, triage
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.service import get_call
 
 
-def save_answers(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict[str, Any]) -> IntakeCall:  # noqa: ANN001
+def save_answers(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict[str, Any]) -> IntakeCall:
     """Merge these answers into the call's saved partial screen (an empty answer clears it) and decide again.
     Answers that do not fit their question are refused with the same words as the full screen."""
     call = get_call(session, actor.clinic_id, call_id)

@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.intake import rules, triage, visit_rules
 from painpath.intake.models import Appointment, CallAttempt, IntakeCall, Triage
@@ -33,7 +33,7 @@ def get_call(session: Session, clinic_id: int, call_id: int) -> IntakeCall:
     return call
 
 
-def _audit(session: Session, actor: Actor, action: str, row, patient_id: int, **detail) -> None:  # noqa: ANN001
+def _audit(session: Session, actor: Actor, action: str, row, patient_id: int, **detail) -> None:
     audit.record(session, actor, action, object_type=row.__tablename__, object_id=row.id, patient_id=patient_id, detail=detail)
 
 
@@ -45,7 +45,7 @@ def _onset_from_duration(called_on: date, weeks: int | None) -> date | None:
     return called_on - timedelta(weeks=weeks) if weeks is not None else None
 
 
-def record_call(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, data: CallIn) -> IntakeCall:  # noqa: ANN001
+def record_call(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, data: CallIn) -> IntakeCall:
     """A call or referral comes in: register the person if new and open the episode at first contact."""
     if data.payer_id is not None and data.payer_id not in knowledge.payers:
         raise InvalidInput(FieldProblem("payer_id", "known_payer", f"{data.payer_id!r} is not in the payer directory"))
@@ -147,16 +147,16 @@ def callback_queue(session: Session, *, clinic_id: int) -> list[tuple[IntakeCall
 
 # Triage and routing --------------------------------------------------------------------------
 
-def _red_flag_header(knowledge):  # noqa: ANN001, ANN202
+def _red_flag_header(knowledge):
     return next(p.header for p in knowledge.packs if p.header.kind == "red_flags")
 
 
-def preview(knowledge, answers: dict) -> triage.TriageDecision:  # noqa: ANN001
+def preview(knowledge, answers: dict) -> triage.TriageDecision:
     """The decision so far, while the screen is being filled in (nothing saved)."""
     return triage.evaluate(answers, knowledge.red_flags)
 
 
-def record_triage(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict) -> Triage:  # noqa: ANN001
+def record_triage(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict) -> Triage:
     """Save a completed red-flag screen. Every required question must be answered, unless an answer is already emergent."""
     call = get_call(session, actor.clinic_id, call_id)
     if session.scalar(select(Triage.id).where(Triage.call_id == call.id)) is not None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in, memoized
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in, memoized
 from painpath.core.errors import Conflict, FieldProblem, NotFound, StaleWrite
 from painpath.intake import service, visit_rules
 from painpath.intake.models import Appointment, Triage
@@ -36,7 +36,7 @@ def _move(session: Session, actor: Actor, appointment_id: int, version: int, act
     return appointment
 
 
-def _done(session: Session, actor: Actor, appointment: Appointment, action: str, **detail) -> Appointment:  # noqa: ANN003
+def _done(session: Session, actor: Actor, appointment: Appointment, action: str, **detail) -> Appointment:
     session.flush()
     audit.record(session, actor, f"appointment.{action}", object_type="appointment", object_id=appointment.id,
                  patient_id=appointment.patient_id, detail={"status": appointment.status, **detail})
@@ -76,7 +76,7 @@ def cancel(session: Session, *, actor: Actor, appointment_id: int, version: int,
 
 
 def reschedule(session: Session, *, actor: Actor, calendar: BusinessCalendar, appointment_id: int, version: int,
-               start_at) -> tuple[Appointment, Appointment]:  # noqa: ANN001
+               start_at) -> tuple[Appointment, Appointment]:
     """The old visit becomes rescheduled and points at a new booking of the same kind at `start_at`."""
     old = _move(session, actor, appointment_id, version, "reschedule")
     _release_first_visit(session, actor, old)  # the new booking records the first visit's new time

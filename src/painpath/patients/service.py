@@ -7,16 +7,24 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in, memoized
 from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
 from painpath.core.clock import utcnow
+from painpath.core.db import ids_in, memoized
 from painpath.core.errors import FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.patients import rules
 from painpath.patients.models import Coverage, Episode, Location, Patient
-from painpath.patients.schemas import CoverageEnd, CoverageIn, CoverageUpdate, EpisodeIn, EpisodeUpdate, PatientIn, PatientUpdate
+from painpath.patients.schemas import (
+    CoverageEnd,
+    CoverageIn,
+    CoverageUpdate,
+    EpisodeIn,
+    EpisodeUpdate,
+    PatientIn,
+    PatientUpdate,
+)
 
 
 def _patient(session: Session, clinic_id: int, patient_id: int) -> Patient:
@@ -117,7 +125,7 @@ def phone_digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def _phone_digits_column():  # noqa: ANN202
+def _phone_digits_column():
     """The stored phone with its punctuation taken out, in SQL both databases run (no regex functions)."""
     column = Patient.phone
     for mark in PHONE_PUNCTUATION:
@@ -125,7 +133,7 @@ def _phone_digits_column():  # noqa: ANN202
     return column
 
 
-def _on_caseload(query, viewer: Actor | None):  # noqa: ANN001, ANN202
+def _on_caseload(query, viewer: Actor | None):
     """Only patients with an episode on the viewer's caseload, when their role is narrowed (a therapist)."""
     if viewer is not None and chart_access.narrows(viewer):
         query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
@@ -211,7 +219,7 @@ def _check_chart_access(session: Session, actor: Actor, patient: Patient, episod
 
 # Coverages ----------------------------------------------------------------------------------
 
-def _checked_payer(knowledge, data: CoverageIn):  # noqa: ANN001, ANN202
+def _checked_payer(knowledge, data: CoverageIn):
     """The directory entry of the coverage's payer, after the cross-field rules pass."""
     payer = knowledge.payers.get(data.payer_id)
     problems = rules.coverage_problems(
@@ -230,7 +238,7 @@ def _coverage_values(data: CoverageIn) -> dict:
     return values
 
 
-def add_coverage(session: Session, *, actor: Actor, knowledge, patient_id: int, data: CoverageIn) -> Coverage:  # noqa: ANN001
+def add_coverage(session: Session, *, actor: Actor, knowledge, patient_id: int, data: CoverageIn) -> Coverage:
     """Attach insurance; the payer must be in the payer directory, which gives the plan type."""
     patient = _patient(session, actor.clinic_id, patient_id)
     payer = _checked_payer(knowledge, data)
@@ -248,7 +256,7 @@ def get_coverage(session: Session, *, clinic_id: int, coverage_id: int) -> Cover
     return coverage
 
 
-def update_coverage(session: Session, *, actor: Actor, knowledge, coverage_id: int, data: CoverageUpdate) -> Coverage:  # noqa: ANN001
+def update_coverage(session: Session, *, actor: Actor, knowledge, coverage_id: int, data: CoverageUpdate) -> Coverage:
     """Correct a coverage (a new member id, the group, the dates); a stale version is refused."""
     coverage = get_coverage(session, clinic_id=actor.clinic_id, coverage_id=coverage_id)
     _check_version("coverage", coverage, data.version)
@@ -273,7 +281,7 @@ def end_coverage(session: Session, *, actor: Actor, coverage_id: int, data: Cove
     return coverage
 
 
-def coverage_from_intake(session: Session, *, actor: Actor, knowledge, patient_id: int, payer_id: str, member_id: str,  # noqa: ANN001
+def coverage_from_intake(session: Session, *, actor: Actor, knowledge, patient_id: int, payer_id: str, member_id: str,
                          group_number: str | None, on: date) -> Coverage | None:
     """The payer named on an intake call becomes a coverage from the call's day, unless the patient already
     has that payer in effect. Primary when no primary is in effect that day, else secondary."""

@@ -14,7 +14,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
 from painpath.charting.models import Encounter
 from painpath.charting.service import pt_visit_dates_for_episodes
 from painpath.core import audit
@@ -22,15 +21,34 @@ from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
-from painpath.core.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.db import ids_in
+from painpath.core.errors import (
+    Conflict,
+    DomainError,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    StaleWrite,
+)
 from painpath.intake.models import Appointment
 from painpath.patients import service as patients
 from painpath.patients.models import Episode, Patient
 from painpath.therapy import rules
-from painpath.therapy.models import PlanOfCareCertification, ProgressReport, PtAuthorization, PtCourse
-from painpath.therapy.schemas import (
-    AuthorizationIn, CertificationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProgressReportIn,
+from painpath.therapy.models import (
+    PlanOfCareCertification,
+    ProgressReport,
+    PtAuthorization,
+    PtCourse,
 )
+from painpath.therapy.schemas import (
+    AuthorizationIn,
+    CertificationIn,
+    CourseIn,
+    ExtensionAnswerIn,
+    ExtensionRequestedIn,
+    ProgressReportIn,
+)
+
 
 class NotTheCertifier(DomainError):
     """Only a physician or NPP (role clinician) certifies a plan of care."""
@@ -82,14 +100,14 @@ def _check_window(window_from: date | None, window_to: date | None, prefix: str 
 
 # Courses -------------------------------------------------------------------------------------------
 
-def _is_medicare(session: Session, knowledge, episode: Episode, on: date) -> bool:  # noqa: ANN001
+def _is_medicare(session: Session, knowledge, episode: Episode, on: date) -> bool:
     """Traditional Medicare rules apply when the primary coverage on the start date is Medicare (Part B)."""
     payer_id = patients.primary_payer_id(session, patient_id=episode.patient_id, on=on)
     payer = knowledge.payers.get(payer_id) if payer_id else None
     return payer is not None and payer.plan_type == "medicare"
 
 
-def create_course(session: Session, *, actor: Actor, knowledge, episode_id: int, data: CourseIn) -> PtCourse:  # noqa: ANN001
+def create_course(session: Session, *, actor: Actor, knowledge, episode_id: int, data: CourseIn) -> PtCourse:
     """Prescribe a PT course from a protocol pack, given by a therapist at the clinic or a partner practice."""
     _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
     problems = []
@@ -287,7 +305,7 @@ class CourseView:
     findings: list
 
 
-def evaluate(session: Session, *, course: PtCourse, calendar: BusinessCalendar, settings, now=None) -> CourseView:  # noqa: ANN001
+def evaluate(session: Session, *, course: PtCourse, calendar: BusinessCalendar, settings, now=None) -> CourseView:
     now = now or utcnow()
     today = calendar.local_date(now)
     (facts,) = course_facts(session, courses=[course], calendar=calendar)

@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from painpath.core.db import read_memo
 from painpath.core.logging import get_logger
 from painpath.patients.models import Episode
-from painpath.worklist.engine import OPEN, EngineContext, Finding, ObligationProvider, keyed
+from painpath.worklist.engine import (
+    OPEN,
+    EngineContext,
+    Finding,
+    ObligationProvider,
+    keyed,
+)
 from painpath.worklist.models import Task
 
 log = get_logger("painpath.worklist")

@@ -28,14 +28,16 @@ from sqlalchemy.orm import Session
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.db import ids_in
+from painpath.patients.models import Episode
+from painpath.worklist import notes, provider_alerts, review_state
 from painpath.worklist.engine import (
     CANCELLED,
     DONE,
     MET,
     OPEN,
+    Action,
     CloseMet,
     CloseObsolete,
-    Action,
     EngineContext,
     NextChange,
     Obligation,
@@ -49,10 +51,8 @@ from painpath.worklist.engine import (
     plan_reconciliation,
     registered_providers,
 )
-from painpath.patients.models import Episode
 from painpath.worklist.gather import Gathered, gather
 from painpath.worklist.models import Task
-from painpath.worklist import notes, provider_alerts, review_state
 
 RECONCILER = Actor.system("reconciler")
 _KEY_CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
@@ -158,7 +158,7 @@ def apply(session: Session, context: EngineContext, evaluation: Evaluation,
     return result
 
 
-def _next_reviews(session: Session, episode_ids: Sequence[int] | None, findings, failed: set[int],  # noqa: ANN001
+def _next_reviews(session: Session, episode_ids: Sequence[int] | None, findings, failed: set[int],
                   now: datetime) -> dict[int, datetime | None]:
     """Every evaluated episode's next review instant: the given episodes, or (whole-clinic runs) the open ones
     and any that a finding names."""
@@ -207,7 +207,7 @@ def _entities(session: Session, task_ids: list[int]) -> dict[int, Task]:
     return found
 
 
-def _open(session: Session, ob, now, note: str | None = None) -> int:  # noqa: ANN001
+def _open(session: Session, ob, now, note: str | None = None) -> int:
     """Insert the task for a new obligation; 0 when a concurrent reconciler already did. `note` (born late,
     came back) is added to the provider's reason and kept there while the task is open."""
     task = Task(
@@ -239,7 +239,7 @@ def _open(session: Session, ob, now, note: str | None = None) -> int:  # noqa: A
     return 1
 
 
-def _refresh(task: Task, ob, now) -> int:  # noqa: ANN001
+def _refresh(task: Task, ob, now) -> int:
     """Assign only the columns whose value differs (an equal assignment could still mark the row dirty);
     returns 1 when something changed."""
     note = notes.note_of(task)
@@ -259,7 +259,7 @@ def _refresh(task: Task, ob, now) -> int:  # noqa: ANN001
     return 1 if changed else 0
 
 
-def _close(session: Session, task: Task, status: str, resolution: str, at) -> None:  # noqa: ANN001
+def _close(session: Session, task: Task, status: str, resolution: str, at) -> None:
     task.status = status
     task.resolution = resolution
     task.closed_at = at

@@ -42,10 +42,10 @@ from sqlalchemy.orm import Session
 from painpath.core.clock import utcnow
 from painpath.core.db import ids_in
 from painpath.patients.models import Episode
+from painpath.worklist import review_state
 from painpath.worklist.engine import OPEN
 from painpath.worklist.models import EpisodeReview, Task
 from painpath.worklist.reconcile import ReconcileResult
-from painpath.worklist import review_state
 
 CHUNK = 200
 LEASE = timedelta(minutes=10)
@@ -93,7 +93,7 @@ class ReviewResult:
         return {k: v for k, v in self.__dict__.items() if k not in {"reviewed_ids", "chunk_seconds"}}
 
 
-def review_due(context, *, now: datetime | None = None, chunk: int = CHUNK, lease: timedelta = LEASE,  # noqa: ANN001
+def review_due(context, *, now: datetime | None = None, chunk: int = CHUNK, lease: timedelta = LEASE,
                max_chunks: int | None = None) -> ReviewResult:
     """Reconcile every episode whose next_review_at is at or before `now`, chunk by chunk; `context` is the
     AppContext (its database and its reconcile)."""
@@ -124,7 +124,7 @@ def review_due(context, *, now: datetime | None = None, chunk: int = CHUNK, leas
     return result
 
 
-def _claim(session: Session, due: list, lease_until: datetime) -> dict[int, int]:  # noqa: ANN001
+def _claim(session: Session, due: list, lease_until: datetime) -> dict[int, int]:
     """Compare-and-set on each row's version; the episodes this worker now holds, with their clinic."""
     by_version: dict[int, list[int]] = {}
     for episode_id, version in due:
@@ -141,7 +141,7 @@ def _claim(session: Session, due: list, lease_until: datetime) -> dict[int, int]
     return claimed
 
 
-def full_recompute(context, *, now: datetime | None = None, chunk: int = CHUNK,  # noqa: ANN001
+def full_recompute(context, *, now: datetime | None = None, chunk: int = CHUNK,
                    progress: Callable[[int, int], object] | None = None) -> ReviewResult:
     """Reconcile every open episode, and every episode with open tasks, in chunks of short transactions;
     `progress(done, total)` after each chunk."""
@@ -179,7 +179,7 @@ def full_recompute(context, *, now: datetime | None = None, chunk: int = CHUNK, 
     return result
 
 
-def mark_all_at_start_up(context, *, now: datetime | None = None) -> int:  # noqa: ANN001
+def mark_all_at_start_up(context, *, now: datetime | None = None) -> int:
     """Start-up (new code, new knowledge packs) makes every open episode due: the next passes review them all."""
     with context.db.session() as session:
         return review_state.mark_all_for_review(session, now or utcnow())

@@ -28,7 +28,7 @@ from painpath.worklist.models import EpisodeReview
 _CHUNK = 500  # keeps IN (...) lists and executemany batches well under every driver's parameter limit
 
 
-def _upsert(session: Session):  # noqa: ANN202 - the dialect's insert construct
+def _upsert(session: Session):
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(EpisodeReview)
 

@@ -7,11 +7,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
 from painpath.charting.procedures import service
-from painpath.charting.procedures.relief_checks import PROVIDER, ReliefFacts, relief_findings
 from painpath.charting.procedures.models import PerformedProcedure
+from painpath.charting.procedures.relief_checks import (
+    PROVIDER,
+    ReliefFacts,
+    relief_findings,
+)
 from painpath.charting.procedures.timeline import describe
+from painpath.core.db import ids_in
 from painpath.patients.models import Episode
 from painpath.worklist.engine import EngineContext, Finding, register_provider
 

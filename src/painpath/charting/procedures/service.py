@@ -9,7 +9,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
 from painpath.charting import service as charting
 from painpath.charting.procedures import rules
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
@@ -18,6 +17,7 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import FieldProblem, InvalidInput, NotFound
 from painpath.patients import service as patients
 
@@ -58,7 +58,7 @@ def _performer_problems(session: Session, actor: Actor, performed_by_id: int | N
     return []
 
 
-def record_procedure(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar,  # noqa: ANN001
+def record_procedure(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar,
                      episode_id: int, data: ProcedureIn) -> PerformedProcedure:
     """Record a procedure done on the episode; everything is checked before anything is saved."""
     patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)

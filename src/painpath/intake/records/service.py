@@ -15,21 +15,42 @@ from datetime import datetime
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
 from painpath.core import audit, audit_access
 from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
-from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.db import ids_in
+from painpath.core.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    StaleWrite,
+)
 from painpath.core.tenancy import Clinic
+from painpath.documents.records_request import (
+    RecordsRequestLetter,
+    RequestedItem,
+    render_records_request,
+)
 from painpath.documents.uploads import clean_filename, is_readable_pdf, size_limit_words
-from painpath.documents.records_request import RecordsRequestLetter, RequestedItem, render_records_request
 from painpath.intake import service as intake_service
 from painpath.intake.records import rules
-from painpath.intake.records.models import PriorProvider, RecordsDocument, RecordsFile, RecordsRequest
+from painpath.intake.records.models import (
+    PriorProvider,
+    RecordsDocument,
+    RecordsFile,
+    RecordsRequest,
+)
 from painpath.intake.records.rules import ChecklistFacts, ChecklistItem, RequestFacts
-from painpath.intake.records.schemas import ITEM_LABELS, TRANSPORT_LABELS, ProviderIn, ProviderUpdate, RecordsRequestIn
+from painpath.intake.records.schemas import (
+    ITEM_LABELS,
+    TRANSPORT_LABELS,
+    ProviderIn,
+    ProviderUpdate,
+    RecordsRequestIn,
+)
 from painpath.intake.records.sending import (  # noqa: F401  (re-exported: the sending half of this service)
     TransportFactory,
     get_request,
