@@ -45,9 +45,12 @@ from painpath.patients.models import Episode
 from painpath.worklist import review_state
 from painpath.worklist.engine import OPEN
 from painpath.worklist.models import EpisodeReview, Task
-from painpath.worklist.reconcile import ReconcileResult
+from painpath.worklist.reconcile import Evaluation, ReconcileResult
 
 CHUNK = 200
+# A full recompute evaluates this many episodes per read-only transaction, then writes them CHUNK at a time:
+# the providers' per-query costs are paid once per batch, and the write transactions stay as short.
+EVALUATE_BATCH = 1000
 LEASE = timedelta(minutes=10)
 
 @contextmanager
@@ -152,31 +155,41 @@ def full_recompute(context, *, now: datetime | None = None, chunk: int = CHUNK,
             select(Episode.id).where(or_(Episode.status == "open", Episode.id.in_(has_open_tasks))).order_by(Episode.id)
         ))
     result = ReviewResult()
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
+    batch = max(chunk, EVALUATE_BATCH // chunk * chunk)
+    for start in range(0, len(ids), batch):
+        batch_ids = ids[start : start + batch]
         with context.db.session() as session:  # reads only
-            rows = session.execute(
-                select(EpisodeReview.episode_id, EpisodeReview.version).where(ids_in(session, EpisodeReview.episode_id, part))
+            versions = session.execute(
+                select(EpisodeReview.episode_id, EpisodeReview.version).where(ids_in(session, EpisodeReview.episode_id, batch_ids))
             ).all()
-            evaluation = context.evaluate(session, part, now=now)
-        started = perf_counter()
-        with _collector_paused(), context.db.session() as session:
-            clinics = _claim(session, rows, now + LEASE)
-            with_row = {episode_id for episode_id, _ in rows}
-            clinics |= review_state.claim_new(session, [i for i in part if i not in with_row], now + LEASE)
-            claimed = sorted(clinics)
-            if claimed:
-                result.add(context.apply(session, evaluation.only(claimed), now=now, clinics=clinics))
-            unclaimed = [episode_id for episode_id in part if episode_id not in clinics]
-            if unclaimed:  # facts written since the evaluation: evaluate again, here
-                result.add(context.reconcile(session, unclaimed, now=now))
-        result.chunk_seconds.append(perf_counter() - started)
-        result.reviewed += len(part)
-        result.reviewed_ids += part
-        result.chunks += 1
-        if progress is not None:
-            progress(result.reviewed, len(ids))
+            evaluation = context.evaluate(session, batch_ids, now=now)
+        for offset in range(0, len(batch_ids), chunk):
+            part = batch_ids[offset : offset + chunk]
+            in_part = set(part)
+            _write_chunk(context, result, part, [v for v in versions if v[0] in in_part], evaluation, now)
+            if progress is not None:
+                progress(result.reviewed, len(ids))
     return result
+
+
+def _write_chunk(context, result: ReviewResult, part: list[int], rows: list, evaluation: Evaluation,
+                 now: datetime) -> None:
+    """Claim the chunk's episodes and write what the evaluation found for those claimed, in one short transaction."""
+    started = perf_counter()
+    with _collector_paused(), context.db.session() as session:
+        clinics = _claim(session, rows, now + LEASE)
+        with_row = {episode_id for episode_id, _ in rows}
+        clinics |= review_state.claim_new(session, [i for i in part if i not in with_row], now + LEASE)
+        claimed = sorted(clinics)
+        if claimed:
+            result.add(context.apply(session, evaluation.only(claimed), now=now, clinics=clinics))
+        unclaimed = [episode_id for episode_id in part if episode_id not in clinics]
+        if unclaimed:  # facts written since the evaluation: evaluate again, here
+            result.add(context.reconcile(session, unclaimed, now=now))
+    result.chunk_seconds.append(perf_counter() - started)
+    result.reviewed += len(part)
+    result.reviewed_ids += part
+    result.chunks += 1
 
 
 def mark_all_at_start_up(context, *, now: datetime | None = None) -> int:
