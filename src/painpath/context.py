@@ -18,7 +18,14 @@ from painpath.knowledge import Knowledge, load_knowledge
 from painpath.slices import CORE_MODEL_MODULES, slice_modules
 from painpath.worklist import touched
 from painpath.worklist.engine import EngineContext
-from painpath.worklist.reconcile import ReconcileResult, reconcile
+from painpath.worklist.reconcile import (
+    Evaluation,
+    ReconcileResult,
+    apply,
+    evaluate,
+    reconcile,
+)
+
 
 def load_models() -> None:
     """Import every module with tables, so metadata is complete for Alembic and tests."""
@@ -51,6 +58,19 @@ class AppContext:
         session.flush()  # facts written so far count, and are noted as reconciled below
         result = reconcile(session, self.engine_context(now), episode_ids=episode_ids)
         touched.reconciled(session, episode_ids)
+        return result
+
+    def evaluate(self, session: Session, episode_ids: list[int], now: datetime | None = None) -> Evaluation:
+        """The reads of a reconcile of these episodes (worklist/review.py runs them before its write transaction),
+        in a session that has only read and may be rolled back."""
+        return evaluate(session, self.engine_context(now), episode_ids=episode_ids, reads_only=True)
+
+    def apply(self, session: Session, evaluation: Evaluation, now: datetime | None = None,
+              clinics: dict[int, int] | None = None) -> ReconcileResult:
+        """The writes of a reconcile: tasks brought in line with `evaluation`, in the caller's transaction."""
+        session.flush()
+        result = apply(session, self.engine_context(now), evaluation, clinics)
+        touched.reconciled(session, evaluation.episode_ids)
         return result
 
 

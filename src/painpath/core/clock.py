@@ -9,7 +9,7 @@ import time as _time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ class SystemClock:
     """The machine's clock (time-machine moves it in unit tests)."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc).replace(tzinfo=None)
+        return datetime.now(UTC).replace(tzinfo=None)
 
 
 class SettableClock:
@@ -36,7 +36,7 @@ class SettableClock:
 
     def move_to(self, moment: datetime) -> None:
         if moment.tzinfo is not None:
-            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
         self._anchor, self._set_at = moment, _time.monotonic()
 
     def advance(self, delta: timedelta) -> None:
@@ -70,7 +70,7 @@ def installed(clock: SettableClock) -> Iterator[SettableClock]:
 def iso_utc(moment: datetime) -> str:
     """A stored (naive UTC) time as ISO 8601 with its offset, for JSON readers outside the clinic."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()
 
 
@@ -92,6 +92,11 @@ class BusinessCalendar:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone_name)
 
+    @cached_property
+    def _after_business_days(self) -> dict[tuple[date, int], date]:
+        # add_business_days' answers: the rules ask the same few (date, days) for every episode of a sweep.
+        return {}
+
     def is_business_day(self, day: date) -> bool:
         if day.weekday() >= 5:
             return False
@@ -104,6 +109,12 @@ class BusinessCalendar:
         """The date `days` business days after `start` (start itself is not counted)."""
         if days < 0:
             raise ValueError("days must be >= 0")
+        known = self._after_business_days.get((start, days))
+        if known is None:
+            known = self._after_business_days[(start, days)] = self._count_business_days(start, days)
+        return known
+
+    def _count_business_days(self, start: date, days: int) -> date:
         current = start
         remaining = days
         while remaining:
@@ -123,28 +134,28 @@ class BusinessCalendar:
         return count
 
     def local_date(self, moment_utc: datetime) -> date:
-        return moment_utc.replace(tzinfo=timezone.utc).astimezone(self.tz).date()
+        return moment_utc.replace(tzinfo=UTC).astimezone(self.tz).date()
 
     def to_local(self, moment_utc: datetime) -> datetime:
         """A stored (naive UTC) time on the clinic's wall clock, for people to read."""
-        return moment_utc.replace(tzinfo=timezone.utc).astimezone(self.tz)
+        return moment_utc.replace(tzinfo=UTC).astimezone(self.tz)
 
     def to_utc(self, moment: datetime) -> datetime:
         """Naive UTC for storage; a naive input is read as the clinic's wall clock."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.tz)
-        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return moment.astimezone(UTC).replace(tzinfo=None)
 
     def end_of_local_day_utc(self, day: date) -> datetime:
         """The last moment of `day` in the clinic's time zone, as naive UTC: a task due that day."""
         local_end = datetime.combine(day, time(23, 59, 59), tzinfo=self.tz)
-        return local_end.astimezone(timezone.utc).replace(tzinfo=None)
+        return local_end.astimezone(UTC).replace(tzinfo=None)
 
     def start_of_local_day_utc(self, day: date) -> datetime:
         """The first moment of `day` in the clinic's time zone, as naive UTC: when a rule that compares
         the clinic's date with `day` (today >= day) flips."""
         local_start = datetime.combine(day, time(0, 0), tzinfo=self.tz)
-        return local_start.astimezone(timezone.utc).replace(tzinfo=None)
+        return local_start.astimezone(UTC).replace(tzinfo=None)
 
     def due_after_business_days(self, start_utc: datetime, days: int) -> datetime:
         """Deadline at close of the local day that is `days` business days after `start_utc`."""

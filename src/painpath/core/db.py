@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import JSON, ColumnElement, DateTime, Integer, MetaData, any_, create_engine, event, literal
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    any_,
+    create_engine,
+    event,
+    literal,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
 
 from painpath.core.clock import utcnow
+
+T = TypeVar("T")
 
 # Stable constraint names so Alembic (batch mode on SQLite) can find them again.
 NAMING_CONVENTION = {
@@ -34,6 +54,35 @@ def ids_in(session: Session, column: ColumnElement[int], ids: Iterable[int]) -> 
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(ids), ARRAY(Integer)))
     return column.in_(list(ids))
+
+
+_READ_MEMO = "painpath.read_memo"  # session.info: answers of batch reads while nothing is written
+
+
+@contextmanager
+def read_memo(session: Session) -> Iterator[None]:
+    """A span of pure reads (the obligation providers gathering their facts): within it, `memoized` reads
+    answer a second ask for the same episodes from the first, instead of asking the database again. Only
+    for spans that write nothing, or the second answer would miss what was written in between."""
+    if _READ_MEMO in session.info:  # already inside one
+        yield
+        return
+    session.info[_READ_MEMO] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_READ_MEMO, None)
+
+
+def memoized(session: Session, key: tuple, read: Callable[[], list[T]]) -> list[T]:
+    """`read()`, or within a `read_memo` span its first answer for `key` (a new list each time: callers may
+    change theirs)."""
+    memo = session.info.get(_READ_MEMO)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return list(memo[key])
 
 
 class Base(DeclarativeBase):
@@ -70,7 +119,7 @@ class WriteConflict(Exception):
     this time holding the write lock from the start (web/retry.py does this for GET requests)."""
 
 
-def _is_write(statement: str, context) -> bool:  # noqa: ANN001
+def _is_write(statement: str, context) -> bool:
     if context is not None and (context.isinsert or context.isupdate or context.isdelete):
         return True
     # A savepoint opens only around a write; promoting inside one would lose it (COMMIT releases it).
@@ -89,7 +138,7 @@ def _configure_sqlite(engine: Engine) -> None:
     what it read may be stale and it raises WriteConflict, and the request runs again as a writer."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -100,7 +149,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # noqa: ANN001
+    def _on_begin(connection):
         connection.info.pop(_SNAPSHOT, None)
         connection.info.pop(_HAS_READ, None)
         if connection.get_execution_options().get(READS_FIRST):
@@ -112,7 +161,7 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _promote_before_first_write(conn, _cursor, statement, _parameters, context, _executemany):  # noqa: ANN001
+    def _promote_before_first_write(conn, _cursor, statement, _parameters, context, _executemany):
         snapshot = conn.info.get(_SNAPSHOT)
         if snapshot is None:
             return
@@ -129,7 +178,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _forget_snapshot(connection):  # noqa: ANN001
+    def _forget_snapshot(connection):
         connection.info.pop(_SNAPSHOT, None)
         connection.info.pop(_HAS_READ, None)
 

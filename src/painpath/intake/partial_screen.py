@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import Conflict, FieldProblem
 from painpath.intake import rules, triage
 from painpath.intake.models import IntakeCall, Triage
 from painpath.intake.service import get_call
 
 
-def save_answers(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict[str, Any]) -> IntakeCall:  # noqa: ANN001
+def save_answers(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict[str, Any]) -> IntakeCall:
     """Merge these answers into the call's saved partial screen (an empty answer clears it) and decide again.
     Answers that do not fit their question are refused with the same words as the full screen."""
     call = get_call(session, actor.clinic_id, call_id)
@@ -41,14 +42,14 @@ def save_answers(session: Session, *, actor: Actor, knowledge, call_id: int, ans
 def partial_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules.PartialScreen]:
     query = select(IntakeCall).where(IntakeCall.partial_answers.is_not(None))
     if episode_ids is not None:
-        query = query.where(IntakeCall.episode_id.in_(episode_ids))
+        query = query.where(ids_in(session, IntakeCall.episode_id, episode_ids))
     else:
         query = query.where(IntakeCall.partial_emergent_at.is_not(None))
     calls = list(session.scalars(query))
     if not calls:
         return []
     triaged = dict(session.execute(select(Triage.call_id, func.min(Triage.decided_at))
-                                   .where(Triage.call_id.in_([c.id for c in calls])).group_by(Triage.call_id)).all())
+                                   .where(ids_in(session, Triage.call_id, [c.id for c in calls])).group_by(Triage.call_id)).all())
     return [rules.PartialScreen(
         call_id=c.id, episode_id=c.episode_id, patient_id=c.patient_id, clinic_id=c.clinic_id, emergent_at=c.partial_emergent_at,
         reasons=tuple((c.partial_answers or {}).get("reasons") or ()), triaged_at=triaged.get(c.id),

@@ -14,6 +14,7 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.intake import rules, triage, visit_rules
 from painpath.intake.models import Appointment, CallAttempt, IntakeCall, Triage
@@ -32,7 +33,7 @@ def get_call(session: Session, clinic_id: int, call_id: int) -> IntakeCall:
     return call
 
 
-def _audit(session: Session, actor: Actor, action: str, row, patient_id: int, **detail) -> None:  # noqa: ANN001
+def _audit(session: Session, actor: Actor, action: str, row, patient_id: int, **detail) -> None:
     audit.record(session, actor, action, object_type=row.__tablename__, object_id=row.id, patient_id=patient_id, detail=detail)
 
 
@@ -44,7 +45,7 @@ def _onset_from_duration(called_on: date, weeks: int | None) -> date | None:
     return called_on - timedelta(weeks=weeks) if weeks is not None else None
 
 
-def record_call(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, data: CallIn) -> IntakeCall:  # noqa: ANN001
+def record_call(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, data: CallIn) -> IntakeCall:
     """A call or referral comes in: register the person if new and open the episode at first contact."""
     if data.payer_id is not None and data.payer_id not in knowledge.payers:
         raise InvalidInput(FieldProblem("payer_id", "known_payer", f"{data.payer_id!r} is not in the payer directory"))
@@ -146,16 +147,16 @@ def callback_queue(session: Session, *, clinic_id: int) -> list[tuple[IntakeCall
 
 # Triage and routing --------------------------------------------------------------------------
 
-def _red_flag_header(knowledge):  # noqa: ANN001, ANN202
+def _red_flag_header(knowledge):
     return next(p.header for p in knowledge.packs if p.header.kind == "red_flags")
 
 
-def preview(knowledge, answers: dict) -> triage.TriageDecision:  # noqa: ANN001
+def preview(knowledge, answers: dict) -> triage.TriageDecision:
     """The decision so far, while the screen is being filled in (nothing saved)."""
     return triage.evaluate(answers, knowledge.red_flags)
 
 
-def record_triage(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict) -> Triage:  # noqa: ANN001
+def record_triage(session: Session, *, actor: Actor, knowledge, call_id: int, answers: dict) -> Triage:
     """Save a completed red-flag screen. Every required question must be answered, unless an answer is already emergent."""
     call = get_call(session, actor.clinic_id, call_id)
     if session.scalar(select(Triage.id).where(Triage.call_id == call.id)) is not None:
@@ -264,33 +265,38 @@ def appointments(session: Session, *, episode_id: int) -> list[Appointment]:
 def call_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules.CallFacts]:
     from painpath.patients.models import Episode  # facts join the episode's status
 
-    query = select(IntakeCall, Episode.status).join(Episode, Episode.id == IntakeCall.episode_id)
+    # Columns, not entities: the sweep reads every open episode's calls, and builds plain facts from them.
+    query = select(
+        IntakeCall.id, IntakeCall.episode_id, IntakeCall.patient_id, IntakeCall.clinic_id, IntakeCall.received_at,
+        IntakeCall.status, IntakeCall.reached_at, IntakeCall.letter_sent_at, IntakeCall.no_prior_records_at,
+        Episode.status.label("episode_status"),
+    ).join(Episode, Episode.id == IntakeCall.episode_id)
     if episode_ids is None:
         query = query.where(IntakeCall.status.in_(("awaiting_callback", "reached", "unreachable")))
     else:
-        query = query.where(IntakeCall.episode_id.in_(episode_ids))
+        query = query.where(ids_in(session, IntakeCall.episode_id, episode_ids))
     calls = list(session.execute(query))
     if not calls:
         return []
-    ids = [c.id for c, _ in calls]
+    ids = [c.id for c in calls]
     failed: dict[int, list[datetime]] = {}
     for call_id, at in session.execute(
         select(CallAttempt.call_id, CallAttempt.at)
-        .where(CallAttempt.call_id.in_(ids), CallAttempt.outcome.in_(rules.FAILED_OUTCOMES))
+        .where(ids_in(session, CallAttempt.call_id, ids), CallAttempt.outcome.in_(rules.FAILED_OUTCOMES))
         .order_by(CallAttempt.at)
     ):
         failed.setdefault(call_id, []).append(at)
-    triaged = dict(session.execute(select(Triage.call_id, func.min(Triage.decided_at)).where(Triage.call_id.in_(ids)).group_by(Triage.call_id)).all())
-    requested = _first_records_request_times(session, sorted({c.episode_id for c, _ in calls}))
+    triaged = dict(session.execute(select(Triage.call_id, func.min(Triage.decided_at)).where(ids_in(session, Triage.call_id, ids)).group_by(Triage.call_id)).all())
+    requested = _first_records_request_times(session, sorted({c.episode_id for c in calls}))
     return [
         rules.CallFacts(
             call_id=c.id, episode_id=c.episode_id, patient_id=c.patient_id, clinic_id=c.clinic_id,
             received_at=c.received_at, status=c.status, failed_attempts=tuple(failed.get(c.id, ())),
             reached_at=c.reached_at, letter_sent_at=c.letter_sent_at, triaged_at=triaged.get(c.id),
-            episode_open=episode_status == "open", records_requested_at=requested.get(c.episode_id),
+            episode_open=c.episode_status == "open", records_requested_at=requested.get(c.episode_id),
             no_prior_records_at=c.no_prior_records_at,
         )
-        for c, episode_status in calls
+        for c in calls
     ]
 
 
@@ -315,7 +321,7 @@ def triage_facts(session: Session, *, episode_ids: list[int] | None) -> list[rul
     query = (select(Triage, User.display_name).outerjoin(User, User.id == Triage.acknowledged_by_id)
              .where(Triage.urgency.in_(("emergent", "urgent", "review"))))
     if episode_ids is not None:
-        query = query.where(Triage.episode_id.in_(episode_ids))
+        query = query.where(ids_in(session, Triage.episode_id, episode_ids))
     else:
         # An urgent decision owes its slot whether or not a clinician recorded a review of it.
         query = query.where(or_(Triage.acknowledged_at.is_(None), Triage.urgency == "urgent"))
@@ -327,7 +333,7 @@ def triage_facts(session: Session, *, episode_ids: list[int] | None) -> list[rul
     attended: dict[int, list[datetime]] = {}
     for episode_id, booked_at, start_at, checked_in_at in session.execute(
         select(Appointment.episode_id, Appointment.booked_at, Appointment.start_at, Appointment.checked_in_at)
-        .where(Appointment.episode_id.in_(sorted({row.episode_id for row, _ in rows})),
+        .where(ids_in(session, Appointment.episode_id, sorted({row.episode_id for row, _ in rows})),
                Appointment.status.in_(("booked", *visit_rules.ATTENDED)))
         .order_by(Appointment.start_at)
     ):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in, memoized
 from painpath.core.errors import Conflict, FieldProblem, NotFound, StaleWrite
 from painpath.intake import service, visit_rules
 from painpath.intake.models import Appointment, Triage
@@ -35,7 +36,7 @@ def _move(session: Session, actor: Actor, appointment_id: int, version: int, act
     return appointment
 
 
-def _done(session: Session, actor: Actor, appointment: Appointment, action: str, **detail) -> Appointment:  # noqa: ANN003
+def _done(session: Session, actor: Actor, appointment: Appointment, action: str, **detail) -> Appointment:
     session.flush()
     audit.record(session, actor, f"appointment.{action}", object_type="appointment", object_id=appointment.id,
                  patient_id=appointment.patient_id, detail={"status": appointment.status, **detail})
@@ -75,7 +76,7 @@ def cancel(session: Session, *, actor: Actor, appointment_id: int, version: int,
 
 
 def reschedule(session: Session, *, actor: Actor, calendar: BusinessCalendar, appointment_id: int, version: int,
-               start_at) -> tuple[Appointment, Appointment]:  # noqa: ANN001
+               start_at) -> tuple[Appointment, Appointment]:
     """The old visit becomes rescheduled and points at a new booking of the same kind at `start_at`."""
     old = _move(session, actor, appointment_id, version, "reschedule")
     _release_first_visit(session, actor, old)  # the new booking records the first visit's new time
@@ -101,18 +102,27 @@ def _release_first_visit(session: Session, actor: Actor, appointment: Appointmen
 
 
 def first_visit_facts(session: Session, *, episode_ids: list[int] | None) -> list[visit_rules.FirstVisitFacts]:
-    """Each episode's visits and unacknowledged emergent decision, for the first-visit and no-show rules."""
+    """Each episode's visits and unacknowledged emergent decision, for the first-visit and no-show rules (read
+    once per provider pass, core.db.read_memo, though both providers ask)."""
+    key = ("intake.first_visit_facts", None if episode_ids is None else tuple(episode_ids))
+    return memoized(session, key, lambda: _first_visit_facts(session, episode_ids))
+
+
+def _first_visit_facts(session: Session, episode_ids: list[int] | None) -> list[visit_rules.FirstVisitFacts]:
     episodes = patients.episode_facts(session, episode_ids=episode_ids)
     if not episodes:
         return []
     ids = [e.episode_id for e in episodes]
     visits: dict[int, list[visit_rules.VisitFacts]] = {}
-    for a in session.scalars(select(Appointment).where(Appointment.episode_id.in_(ids))):
+    for a in session.execute(select(  # columns, not entities: plain facts for every episode of the sweep
+        Appointment.id, Appointment.episode_id, Appointment.visit_type, Appointment.status, Appointment.start_at,
+        Appointment.booked_at, Appointment.checked_in_at, Appointment.completed_at, Appointment.no_show_at,
+    ).where(ids_in(session, Appointment.episode_id, ids))):
         visits.setdefault(a.episode_id, []).append(visit_rules.VisitFacts(
             appointment_id=a.id, visit_type=a.visit_type, status=a.status, start_at=a.start_at, booked_at=a.booked_at,
             checked_in_at=a.checked_in_at, completed_at=a.completed_at, no_show_at=a.no_show_at))
     stops: dict[int, tuple] = {}
-    for row in session.scalars(select(Triage).where(Triage.episode_id.in_(ids), Triage.urgency == "emergent",
+    for row in session.scalars(select(Triage).where(ids_in(session, Triage.episode_id, ids), Triage.urgency == "emergent",
                                                     Triage.acknowledged_at.is_(None)).order_by(Triage.decided_at)):
         stops.setdefault(row.episode_id, (row.decided_at, "; ".join(row.reasons)))
     return [visit_rules.FirstVisitFacts(

@@ -12,10 +12,19 @@ from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
 from painpath.core.clock import utcnow
+from painpath.core.db import ids_in, memoized
 from painpath.core.errors import FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.patients import rules
 from painpath.patients.models import Coverage, Episode, Location, Patient
-from painpath.patients.schemas import CoverageEnd, CoverageIn, CoverageUpdate, EpisodeIn, EpisodeUpdate, PatientIn, PatientUpdate
+from painpath.patients.schemas import (
+    CoverageEnd,
+    CoverageIn,
+    CoverageUpdate,
+    EpisodeIn,
+    EpisodeUpdate,
+    PatientIn,
+    PatientUpdate,
+)
 
 
 def _patient(session: Session, clinic_id: int, patient_id: int) -> Patient:
@@ -116,7 +125,7 @@ def phone_digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def _phone_digits_column():  # noqa: ANN202
+def _phone_digits_column():
     """The stored phone with its punctuation taken out, in SQL both databases run (no regex functions)."""
     column = Patient.phone
     for mark in PHONE_PUNCTUATION:
@@ -124,7 +133,7 @@ def _phone_digits_column():  # noqa: ANN202
     return column
 
 
-def _on_caseload(query, viewer: Actor | None):  # noqa: ANN001, ANN202
+def _on_caseload(query, viewer: Actor | None):
     """Only patients with an episode on the viewer's caseload, when their role is narrowed (a therapist)."""
     if viewer is not None and chart_access.narrows(viewer):
         query = query.where(Patient.id.in_(select(Episode.patient_id).where(chart_access.caseload_filter(viewer, Episode.id))))
@@ -210,7 +219,7 @@ def _check_chart_access(session: Session, actor: Actor, patient: Patient, episod
 
 # Coverages ----------------------------------------------------------------------------------
 
-def _checked_payer(knowledge, data: CoverageIn):  # noqa: ANN001, ANN202
+def _checked_payer(knowledge, data: CoverageIn):
     """The directory entry of the coverage's payer, after the cross-field rules pass."""
     payer = knowledge.payers.get(data.payer_id)
     problems = rules.coverage_problems(
@@ -229,7 +238,7 @@ def _coverage_values(data: CoverageIn) -> dict:
     return values
 
 
-def add_coverage(session: Session, *, actor: Actor, knowledge, patient_id: int, data: CoverageIn) -> Coverage:  # noqa: ANN001
+def add_coverage(session: Session, *, actor: Actor, knowledge, patient_id: int, data: CoverageIn) -> Coverage:
     """Attach insurance; the payer must be in the payer directory, which gives the plan type."""
     patient = _patient(session, actor.clinic_id, patient_id)
     payer = _checked_payer(knowledge, data)
@@ -247,7 +256,7 @@ def get_coverage(session: Session, *, clinic_id: int, coverage_id: int) -> Cover
     return coverage
 
 
-def update_coverage(session: Session, *, actor: Actor, knowledge, coverage_id: int, data: CoverageUpdate) -> Coverage:  # noqa: ANN001
+def update_coverage(session: Session, *, actor: Actor, knowledge, coverage_id: int, data: CoverageUpdate) -> Coverage:
     """Correct a coverage (a new member id, the group, the dates); a stale version is refused."""
     coverage = get_coverage(session, clinic_id=actor.clinic_id, coverage_id=coverage_id)
     _check_version("coverage", coverage, data.version)
@@ -272,7 +281,7 @@ def end_coverage(session: Session, *, actor: Actor, coverage_id: int, data: Cove
     return coverage
 
 
-def coverage_from_intake(session: Session, *, actor: Actor, knowledge, patient_id: int, payer_id: str, member_id: str,  # noqa: ANN001
+def coverage_from_intake(session: Session, *, actor: Actor, knowledge, patient_id: int, payer_id: str, member_id: str,
                          group_number: str | None, on: date) -> Coverage | None:
     """The payer named on an intake call becomes a coverage from the call's day, unless the patient already
     has that payer in effect. Primary when no primary is in effect that day, else secondary."""
@@ -393,7 +402,13 @@ def record_first_visit_booked(
 
 
 def episode_facts(session: Session, *, episode_ids: list[int] | None) -> list[rules.EpisodeFacts]:
-    """Facts the first-visit rule needs, for the given episodes or every open one."""
+    """Facts the first-visit rule needs, for the given episodes or every open one (asked once per provider pass,
+    core.db.read_memo, though several providers ask)."""
+    key = ("patients.episode_facts", None if episode_ids is None else tuple(episode_ids))
+    return memoized(session, key, lambda: _episode_facts(session, episode_ids))
+
+
+def _episode_facts(session: Session, episode_ids: list[int] | None) -> list[rules.EpisodeFacts]:
     query = select(
         Episode.id, Episode.patient_id, Episode.clinic_id, Episode.status, Episode.opened_at,
         Episode.first_visit_booked_at, Episode.first_visit_at,
@@ -401,7 +416,7 @@ def episode_facts(session: Session, *, episode_ids: list[int] | None) -> list[ru
     if episode_ids is None:
         query = query.where(Episode.status == "open")
     else:
-        query = query.where(Episode.id.in_(episode_ids))
+        query = query.where(ids_in(session, Episode.id, episode_ids))
     return [rules.EpisodeFacts(*row) for row in session.execute(query)]
 
 

@@ -23,7 +23,14 @@ from painpath.charting import service as charting
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
-from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.db import ids_in
+from painpath.core.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    StaleWrite,
+)
 from painpath.facts.gather import gather_facts
 from painpath.facts.vocabulary import EpisodeFacts
 from painpath.knowledge.schemas.pathways import TERMINAL_NEXT, Pathway, PathwayStep
@@ -31,7 +38,13 @@ from painpath.medications.trials import service as medications
 from painpath.patients import service as patients
 from painpath.plans import rules
 from painpath.plans.models import CarePlan, PlanStep
-from painpath.plans.schemas import ConfirmIn, GoalIn, PivotIn, PlanStartIn, ProcedureDetailIn
+from painpath.plans.schemas import (
+    ConfirmIn,
+    GoalIn,
+    PivotIn,
+    PlanStartIn,
+    ProcedureDetailIn,
+)
 
 # A case still waiting for the payer (or not yet sent) is withdrawn when the plan moves away from it.
 PENDING_CASE_STATES = frozenset({lifecycle.PREPARING, lifecycle.READY, lifecycle.SUBMITTED, lifecycle.PENDED})
@@ -62,12 +75,12 @@ def _today(calendar: BusinessCalendar) -> date:
     return calendar.local_date(utcnow())
 
 
-def _audit(session: Session, actor: Actor, action: str, plan: CarePlan, **detail) -> None:  # noqa: ANN003
+def _audit(session: Session, actor: Actor, action: str, plan: CarePlan, **detail) -> None:
     audit.record(session, actor, f"plan.{action}", object_type="care_plan", object_id=plan.id, patient_id=plan.patient_id,
                  clinic_id=plan.clinic_id, detail=detail)
 
 
-def _pathway(knowledge, pathway_id: str, field: str = "pathway_id") -> Pathway:  # noqa: ANN001
+def _pathway(knowledge, pathway_id: str, field: str = "pathway_id") -> Pathway:
     found = knowledge.pathways.get(pathway_id)
     if found is None:
         known = ", ".join(sorted(knowledge.pathways))
@@ -111,7 +124,7 @@ def _plan(session: Session, actor: Actor, plan_id: int) -> CarePlan:
 
 # Facts ------------------------------------------------------------------------------------------------
 
-def episode_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int],  # noqa: ANN001
+def episode_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int],
                   today: date) -> dict[int, EpisodeFacts]:
     """The episodes' facts as gathered for authorizations, plus what pathway measures also read: documents
     filed in authorization kits (a psychological evaluation), medication doses and work status."""
@@ -131,7 +144,7 @@ def episode_facts(session: Session, *, knowledge, calendar: BusinessCalendar, ep
     return out
 
 
-def _dose(trial, trial_pack) -> rules.MedicationDose:  # noqa: ANN001
+def _dose(trial, trial_pack) -> rules.MedicationDose:
     drug = medications.resolve_drug(trial_pack, drug_key=trial.drug_key, rxnorm_code=trial.rxnorm_code, drug_name=None)
     daily = trial.daily_mg if trial.daily_mg is not None else (
         trial.dose_mg * trial.times_per_day if trial.dose_mg is not None and trial.times_per_day else None)
@@ -139,11 +152,11 @@ def _dose(trial, trial_pack) -> rules.MedicationDose:  # noqa: ANN001
                                 daily_mg=daily, start=trial.start_date, end=trial.stop_date)
 
 
-def _procedure_names(knowledge) -> dict[str, str]:  # noqa: ANN001
+def _procedure_names(knowledge) -> dict[str, str]:
     return {p.id: p.name for p in knowledge.procedures.values()}
 
 
-def step_view(knowledge, pathway: Pathway, row: PlanStep, facts: EpisodeFacts, today: date) -> StepView:  # noqa: ANN001
+def step_view(knowledge, pathway: Pathway, row: PlanStep, facts: EpisodeFacts, today: date) -> StepView:
     step = pathway.step(row.step_id)
     names = _procedure_names(knowledge)
     evaluation = rules.evaluate_step(step, facts, started_on=row.started_on, as_of=today, instruments=knowledge.instruments,
@@ -153,10 +166,10 @@ def step_view(knowledge, pathway: Pathway, row: PlanStep, facts: EpisodeFacts, t
 
 # Starting ---------------------------------------------------------------------------------------------
 
-def start_plan(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,  # noqa: ANN001
+def start_plan(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,
                data: PlanStartIn) -> CarePlan:
     """Start a plan on the episode from a pathway, with its goals; its first step starts today."""
-    patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
+    _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
     pathway = _pathway(knowledge, data.pathway_id)
     first = _first_step(pathway, data.first_step_id)
     if active_plan(session, episode_id=episode.id) is not None:
@@ -164,7 +177,7 @@ def start_plan(session: Session, *, actor: Actor, knowledge, calendar: BusinessC
     return _new_plan(session, actor, knowledge, calendar, episode, pathway, first, _goals(data.goals), data.procedure)
 
 
-def _new_plan(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar, episode, pathway: Pathway,  # noqa: ANN001
+def _new_plan(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar, episode, pathway: Pathway,
               first: PathwayStep, goals: list[dict], detail: ProcedureDetailIn | None) -> CarePlan:
     today = _today(calendar)
     plan = CarePlan(clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=episode.patient_id, pathway_id=pathway.id,
@@ -177,8 +190,8 @@ def _new_plan(session: Session, actor: Actor, knowledge, calendar: BusinessCalen
     return plan
 
 
-def _start_step(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar, plan: CarePlan, pathway: Pathway,  # noqa: ANN001
-                step: PathwayStep, today: date, detail: ProcedureDetailIn | None, episode) -> PlanStep:  # noqa: ANN001
+def _start_step(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar, plan: CarePlan, pathway: Pathway,
+                step: PathwayStep, today: date, detail: ProcedureDetailIn | None, episode) -> PlanStep:
     row = PlanStep(clinic_id=plan.clinic_id, plan_id=plan.id, episode_id=plan.episode_id, step_id=step.id, status="active",
                    started_on=today, trial_ends_on=rules.trial_ends_on(step, today))
     session.add(row)
@@ -190,8 +203,8 @@ def _start_step(session: Session, actor: Actor, knowledge, calendar: BusinessCal
     return row
 
 
-def _prepare_authorization(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar, pathway: Pathway,  # noqa: ANN001
-                           step: PathwayStep, detail: ProcedureDetailIn | None, episode) -> int | None:  # noqa: ANN001
+def _prepare_authorization(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar, pathway: Pathway,
+                           step: PathwayStep, detail: ProcedureDetailIn | None, episode) -> int | None:
     """Open the case for the first procedure ahead that has none yet; else link the open case of one ahead.
 
     With no active coverage there is no payer to ask: nothing is opened, and the plan shows it.
@@ -219,7 +232,7 @@ def _prepare_authorization(session: Session, actor: Actor, knowledge, calendar: 
 
 # Reading ----------------------------------------------------------------------------------------------
 
-def read_plan(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int) -> PlanView | None:  # noqa: ANN001
+def read_plan(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int) -> PlanView | None:
     """The episode's active plan (else its latest), with the current step's evaluation and the next step's authorization."""
     patients.read_episode(session, actor=actor, episode_id=episode_id)  # clinic check + chart-read audit
     plan = active_plan(session, episode_id=episode_id) or session.scalars(
@@ -229,7 +242,7 @@ def read_plan(session: Session, *, actor: Actor, knowledge, calendar: BusinessCa
     return view_of(session, knowledge=knowledge, calendar=calendar, plan=plan)
 
 
-def view_of(session: Session, *, knowledge, calendar: BusinessCalendar, plan: CarePlan) -> PlanView:  # noqa: ANN001
+def view_of(session: Session, *, knowledge, calendar: BusinessCalendar, plan: CarePlan) -> PlanView:
     today = _today(calendar)
     pathway = _pathway(knowledge, plan.pathway_id)
     row = _active_step(session, plan)
@@ -247,7 +260,7 @@ def view_of(session: Session, *, knowledge, calendar: BusinessCalendar, plan: Ca
 
 # Deciding ---------------------------------------------------------------------------------------------
 
-def confirm(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, step_row_id: int,  # noqa: ANN001
+def confirm(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, step_row_id: int,
             data: ConfirmIn) -> CarePlan:
     """A clinician records the active step's outcome (the proposal's unless they say otherwise) and the next step starts."""
     row = session.get(PlanStep, step_row_id)
@@ -281,7 +294,7 @@ def confirm(session: Session, *, actor: Actor, knowledge, calendar: BusinessCale
     return plan
 
 
-def pivot(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, plan_id: int, data: PivotIn) -> CarePlan:  # noqa: ANN001
+def pivot(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, plan_id: int, data: PivotIn) -> CarePlan:
     """Change pathway: the active step is abandoned with the reason, its pending case withdrawn with it,
     and a new plan starts on the new pathway."""
     plan = _plan(session, actor, plan_id)
@@ -308,7 +321,7 @@ def pivot(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalend
     return new
 
 
-def _withdraw_pending_case(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar, row: PlanStep,  # noqa: ANN001
+def _withdraw_pending_case(session: Session, actor: Actor, knowledge, calendar: BusinessCalendar, row: PlanStep,
                            reason: str) -> None:
     if row.authorization_case_id is None:
         return
@@ -321,14 +334,14 @@ def _withdraw_pending_case(session: Session, actor: Actor, knowledge, calendar: 
 
 # Obligations ------------------------------------------------------------------------------------------
 
-def step_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None,  # noqa: ANN001
+def step_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None,
                now: datetime) -> list[rules.StepFacts]:
     """Active steps (with today's evaluation) and steps decided recently (whose work is met or cancelled)."""
     recent = now - timedelta(days=rules.CANCELLATION_DAYS)
     query = select(PlanStep, CarePlan).join(CarePlan, CarePlan.id == PlanStep.plan_id).where(
         or_(PlanStep.status == "active", PlanStep.decided_at >= recent))
     if episode_ids is not None:
-        query = query.where(PlanStep.episode_id.in_(list(episode_ids)))
+        query = query.where(ids_in(session, PlanStep.episode_id, list(episode_ids)))
     rows = session.execute(query.order_by(PlanStep.id)).all()
     if not rows:
         return []

@@ -21,15 +21,34 @@ from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
-from painpath.core.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.db import ids_in
+from painpath.core.errors import (
+    Conflict,
+    DomainError,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    StaleWrite,
+)
 from painpath.intake.models import Appointment
 from painpath.patients import service as patients
 from painpath.patients.models import Episode, Patient
 from painpath.therapy import rules
-from painpath.therapy.models import PlanOfCareCertification, ProgressReport, PtAuthorization, PtCourse
-from painpath.therapy.schemas import (
-    AuthorizationIn, CertificationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProgressReportIn,
+from painpath.therapy.models import (
+    PlanOfCareCertification,
+    ProgressReport,
+    PtAuthorization,
+    PtCourse,
 )
+from painpath.therapy.schemas import (
+    AuthorizationIn,
+    CertificationIn,
+    CourseIn,
+    ExtensionAnswerIn,
+    ExtensionRequestedIn,
+    ProgressReportIn,
+)
+
 
 class NotTheCertifier(DomainError):
     """Only a physician or NPP (role clinician) certifies a plan of care."""
@@ -81,14 +100,14 @@ def _check_window(window_from: date | None, window_to: date | None, prefix: str 
 
 # Courses -------------------------------------------------------------------------------------------
 
-def _is_medicare(session: Session, knowledge, episode: Episode, on: date) -> bool:  # noqa: ANN001
+def _is_medicare(session: Session, knowledge, episode: Episode, on: date) -> bool:
     """Traditional Medicare rules apply when the primary coverage on the start date is Medicare (Part B)."""
     payer_id = patients.primary_payer_id(session, patient_id=episode.patient_id, on=on)
     payer = knowledge.payers.get(payer_id) if payer_id else None
     return payer is not None and payer.plan_type == "medicare"
 
 
-def create_course(session: Session, *, actor: Actor, knowledge, episode_id: int, data: CourseIn) -> PtCourse:  # noqa: ANN001
+def create_course(session: Session, *, actor: Actor, knowledge, episode_id: int, data: CourseIn) -> PtCourse:
     """Prescribe a PT course from a protocol pack, given by a therapist at the clinic or a partner practice."""
     _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
     problems = []
@@ -222,7 +241,7 @@ def record_certification(session: Session, *, actor: Actor, course_id: int, data
 def progress_reports(session: Session, *, course_ids: Sequence[int]) -> list[ProgressReport]:
     if not course_ids:
         return []
-    return list(session.scalars(select(ProgressReport).where(ProgressReport.course_id.in_(course_ids))
+    return list(session.scalars(select(ProgressReport).where(ids_in(session, ProgressReport.course_id, course_ids))
                                 .order_by(ProgressReport.written_on, ProgressReport.id)))
 
 
@@ -236,7 +255,7 @@ def course_facts(session: Session, *, courses: Sequence[PtCourse], calendar: Bus
     episode_ids = sorted({c.episode_id for c in courses})
     visits = pt_visit_dates_for_episodes(session, episode_ids)
     auths: dict[int, list[rules.AuthorizationFacts]] = {}
-    for a in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_(course_ids)).order_by(PtAuthorization.id)):
+    for a in session.scalars(select(PtAuthorization).where(ids_in(session, PtAuthorization.course_id, course_ids)).order_by(PtAuthorization.id)):
         auths.setdefault(a.course_id, []).append(rules.AuthorizationFacts(
             id=a.id, visits_approved=a.visits_approved, window_from=a.window_from, window_to=a.window_to,
             authorization_number=a.authorization_number, extension_requested_at=a.extension_requested_at,
@@ -245,11 +264,11 @@ def course_facts(session: Session, *, courses: Sequence[PtCourse], calendar: Bus
     for r in progress_reports(session, course_ids=course_ids):
         reports.setdefault(r.course_id, []).append(r.written_on)
     certs: dict[int, list[rules.Certification]] = {}
-    for c in session.scalars(select(PlanOfCareCertification).where(PlanOfCareCertification.course_id.in_(course_ids))):
+    for c in session.scalars(select(PlanOfCareCertification).where(ids_in(session, PlanOfCareCertification.course_id, course_ids))):
         certs.setdefault(c.course_id, []).append(rules.Certification(c.certified_on, c.id))
     follow_ups: dict[int, list[tuple[date, object]]] = {}
     for appt in session.scalars(select(Appointment).where(
-            Appointment.episode_id.in_(episode_ids), Appointment.visit_type == "follow_up",
+            ids_in(session, Appointment.episode_id, episode_ids), Appointment.visit_type == "follow_up",
             Appointment.provider_type.in_(FOLLOW_UP_PROVIDER_TYPES), Appointment.status.in_(LIVE_APPOINTMENT_STATES))):
         follow_ups.setdefault(appt.episode_id, []).append((calendar.local_date(appt.start_at), appt.booked_at))
     return [
@@ -271,7 +290,7 @@ def active_courses(session: Session, *, episode_ids: Sequence[int] | None) -> li
     if episode_ids is not None:
         if not episode_ids:
             return []
-        query = query.where(PtCourse.episode_id.in_(list(episode_ids)))
+        query = query.where(ids_in(session, PtCourse.episode_id, list(episode_ids)))
     return list(session.scalars(query.order_by(PtCourse.id)))
 
 
@@ -286,7 +305,7 @@ class CourseView:
     findings: list
 
 
-def evaluate(session: Session, *, course: PtCourse, calendar: BusinessCalendar, settings, now=None) -> CourseView:  # noqa: ANN001
+def evaluate(session: Session, *, course: PtCourse, calendar: BusinessCalendar, settings, now=None) -> CourseView:
     now = now or utcnow()
     today = calendar.local_date(now)
     (facts,) = course_facts(session, courses=[course], calendar=calendar)

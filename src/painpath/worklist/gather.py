@@ -19,9 +19,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from painpath.core.db import read_memo
 from painpath.core.logging import get_logger
 from painpath.patients.models import Episode
-from painpath.worklist.engine import OPEN, EngineContext, Finding, ObligationProvider, keyed
+from painpath.worklist.engine import (
+    OPEN,
+    EngineContext,
+    Finding,
+    ObligationProvider,
+    keyed,
+)
 from painpath.worklist.models import Task
 
 log = get_logger("painpath.worklist")
@@ -50,13 +57,39 @@ class Gathered:
 
 
 def gather(session: Session, providers: Sequence[ObligationProvider], context: EngineContext,
-           episode_ids: Sequence[int] | None) -> Gathered:
-    """Every provider's findings for the episodes (all when None), minus those of failing episodes."""
-    gathered = Gathered()
-    keys: set[str] = set()  # across providers too: the planner needs every key once
+           episode_ids: Sequence[int] | None, *, reads_only: bool = False) -> Gathered:
+    """Every provider's findings for the episodes (all when None), minus those of failing episodes.
+
+    Providers only read, so within one gathering a batch read that several of them make is made once
+    (core.db.read_memo). `reads_only`: the session's transaction has only read and nothing else rides on
+    it (a review pass's evaluation, worklist/review.py), so the providers first run without a savepoint
+    each (two statements per provider less); if one of them fails, that transaction is rolled back and
+    they all run again, each in its savepoint, as above."""
+    if reads_only:
+        try:
+            with read_memo(session):
+                return _all_at_once(session, providers, context, episode_ids)
+        except Exception:  # noqa: BLE001 - found again below, with each failure kept to its own episodes
+            session.rollback()
+    with read_memo(session):
+        gathered = Gathered()
+        keys: set[str] = set()  # across providers too: the planner needs every key once
+        for provider in providers:
+            gathered.findings += _isolated(session, provider, context, episode_ids, keys, gathered.failures)
+        return gathered
+
+
+def _all_at_once(session: Session, providers: Sequence[ObligationProvider], context: EngineContext,
+                 episode_ids: Sequence[int] | None) -> Gathered:
+    """Every provider's findings with no savepoint around each; raises at the first failure."""
+    found: list[Finding] = []
+    scope = None if episode_ids is None else list(episode_ids)
     for provider in providers:
-        gathered.findings += _isolated(session, provider, context, episode_ids, keys, gathered.failures)
-    return gathered
+        found += provider.findings(session, episode_ids=scope, context=context)
+    keys = [f.key for f in keyed(found)]
+    if len(set(keys)) != len(keys):
+        raise DuplicateKey()
+    return Gathered(findings=found)
 
 
 def _isolated(session: Session, provider: ObligationProvider, context: EngineContext, scope: Sequence[int] | None,

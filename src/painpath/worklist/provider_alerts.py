@@ -9,7 +9,7 @@ the patient, because they also reach the admin, who does not read charts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -68,10 +68,9 @@ def alerts_to_open(session: Session, failures: Sequence[ProviderFailure], now: d
     return found
 
 
-def recovered_alerts(session: Session, failures: Sequence[ProviderFailure], episode_ids: Sequence[int] | None) -> list[Task]:
-    """Open admin tasks whose provider ran for their episode without error this time."""
-    query = select(Task).where(Task.kind == KIND, Task.status == OPEN)
-    if episode_ids is not None:
-        query = query.where(Task.episode_id.in_(list(episode_ids)))
+def recovered_alerts(tasks: Iterable, failures: Sequence[ProviderFailure]) -> list:
+    """The open admin tasks among `tasks` (every stored task the reconcile loaded, as rows) whose provider ran for
+    their episode without error this time."""
     still_failing = {(f.provider, f.episode_id) for f in failures}
-    return [t for t in session.scalars(query) if ((t.evidence or {}).get("provider"), t.episode_id) not in still_failing]
+    return [t for t in tasks if t.kind == KIND and t.status == OPEN
+            and ((t.evidence or {}).get("provider"), t.episode_id) not in still_failing]

@@ -7,28 +7,40 @@ A refresh writes only what really changed (title, reason, owner, evidence, due t
 facts sends no UPDATE to the task table. Every reconcile also stores, per evaluated episode, when its
 obligations next change with the clock alone (worklist/review_state.py), so the periodic pass
 (worklist/review.py) looks only at episodes whose moment came.
+
+A reconcile is two steps: `evaluate` (the providers read their facts and say what they find) and `apply`
+(compare with the stored tasks and write). A request runs both in its own transaction (`reconcile`); the
+review passes evaluate a chunk in a transaction that only reads, then apply it in a short write transaction
+after claiming its episodes (worklist/review.py), so no write transaction waits on the providers' reads.
+The comparison reads stored tasks as column values; only the tasks that change load as entities.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painpath.core import audit
 from painpath.core.audit import Actor
+from painpath.core.db import ids_in
+from painpath.patients.models import Episode
+from painpath.worklist import notes, provider_alerts, review_state
 from painpath.worklist.engine import (
     CANCELLED,
     DONE,
     MET,
     OPEN,
+    Action,
     CloseMet,
     CloseObsolete,
     EngineContext,
+    NextChange,
+    Obligation,
     Open,
     Refresh,
     StoredTask,
@@ -39,10 +51,8 @@ from painpath.worklist.engine import (
     plan_reconciliation,
     registered_providers,
 )
-from painpath.patients.models import Episode
-from painpath.worklist.gather import gather
+from painpath.worklist.gather import Gathered, gather
 from painpath.worklist.models import Task
-from painpath.worklist import notes, provider_alerts, review_state
 
 RECONCILER = Actor.system("reconciler")
 _KEY_CHUNK = 500  # keeps IN (...) lists well under every driver's parameter limit
@@ -61,32 +71,74 @@ class ReconcileResult:
     next_review: dict[int, datetime | None] = field(default_factory=dict, repr=False)
 
 
+@dataclass
+class Evaluation:
+    """What the providers found for some episodes (all open ones when `episode_ids` is None): the reads of a
+    reconcile, which a full or periodic pass (worklist/review.py) makes before its write transaction opens."""
+
+    episode_ids: list[int] | None
+    providers: set[str]  # the providers that ran: the plan closes only their tasks as obsolete
+    gathered: Gathered
+
+    def only(self, episode_ids: Sequence[int]) -> Evaluation:
+        """The same evaluation narrowed to some of its episodes (those a pass managed to claim). Obligations,
+        next changes and failures name their episode; fulfillments and cancellations do not, and act only on
+        the stored tasks loaded for the claimed episodes, so they are kept."""
+        keep = set(episode_ids)
+        findings = [f for f in self.gathered.findings
+                    if not isinstance(f, (Obligation, NextChange)) or f.episode_id in keep]
+        failures = [f for f in self.gathered.failures if f.episode_id in keep]
+        return Evaluation(sorted(keep), self.providers, Gathered(findings, failures))
+
+
+def evaluate(session: Session, context: EngineContext, *, episode_ids: Sequence[int] | None = None,
+             reads_only: bool = False) -> Evaluation:
+    """Every provider's findings for the episodes (all open ones when None); reads only. `reads_only`: the
+    session's transaction has done nothing but read, and may be rolled back (worklist/gather.py)."""
+    providers = registered_providers()
+    ids = None if episode_ids is None else list(episode_ids)
+    return Evaluation(ids, {p.name for p in providers}, gather(session, providers, context, ids, reads_only=reads_only))
+
+
 def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence[int] | None = None) -> ReconcileResult:
     """Recompute every provider's obligations for the episodes (all open ones when None) and sync tasks."""
-    providers = registered_providers()
-    gathered = gather(session, providers, context, episode_ids)
+    return apply(session, context, evaluate(session, context, episode_ids=episode_ids))
+
+
+def apply(session: Session, context: EngineContext, evaluation: Evaluation,
+          clinics: Mapping[int, int] | None = None) -> ReconcileResult:
+    """Bring the tasks of the evaluated episodes in line with the evaluation, in the caller's transaction.
+    `clinics` (episode id -> clinic id, when the caller already read them) spares review_state a query."""
+    episode_ids = evaluation.episode_ids
+    gathered = evaluation.gathered
     findings = gathered.findings
-    tasks = _stored_tasks(session, episode_ids, {f.key for f in keyed(findings)})
+    rows = _stored_tasks(session, episode_ids, {f.key for f in keyed(findings)})
     # A failing provider's tasks of that episode are hidden from the plan, so none of them is closed as obsolete.
+    failing = {(f.provider, f.episode_id) for f in gathered.failures}
     stored = [
         StoredTask(t.id, t.key, t.provider, t.status, t.due_at, t.owner_role, t.title, notes.provider_reason(t), t.closed_at,
                    notes.provider_evidence(t))
-        for t in tasks.values() if not gathered.failed(t.provider, t.episode_id)
+        for t in rows.values() if (t.provider, t.episode_id) not in failing
     ]
     grace = notes.grace_business_days(context.settings)
     result = ReconcileResult(failed=len(gathered.failures))
     now = context.now
-    for task in provider_alerts.recovered_alerts(session, gathered.failures, episode_ids):
-        _close(session, task, MET, provider_alerts.RECOVERED, now)
-    for alert in provider_alerts.alerts_to_open(session, gathered.failures, now):
-        result.opened += _open(session, alert, now)
+
     def grace_end(closed_at: datetime) -> datetime:
         return context.calendar.due_after_business_days(closed_at, grace)
 
     def grace_over(closed_at: datetime) -> bool:
         return grace_end(closed_at) <= now
 
-    for action in plan_reconciliation(stored, findings, {p.name for p in providers}, grace_over):
+    actions = plan_reconciliation(stored, findings, evaluation.providers, grace_over)
+    recovered = provider_alerts.recovered_alerts(rows.values(), gathered.failures)
+    # The plan compares column values; only the tasks it changes (none over unchanged facts) load as entities.
+    tasks = _entities(session, [t.id for t in recovered] + [_task_of(a) for a in actions if _task_of(a) is not None])
+    for row in recovered:
+        _close(session, tasks[row.id], MET, provider_alerts.RECOVERED, now)
+    for alert in provider_alerts.alerts_to_open(session, gathered.failures, now):
+        result.opened += _open(session, alert, now)
+    for action in actions:
         if isinstance(action, Open):
             came_back = tasks[action.came_back_from] if action.came_back_from is not None else None
             note = notes.opening_note(session, action.obligation, context, came_back, grace)
@@ -102,11 +154,11 @@ def reconcile(session: Session, context: EngineContext, *, episode_ids: Sequence
     session.flush()
     result.next_review = _next_reviews(session, episode_ids, findings + grace_period_ends(stored, findings, grace_end),
                                        {f.episode_id for f in gathered.failures}, now)
-    review_state.record(session, result.next_review, now)
+    review_state.record(session, result.next_review, now, clinics=clinics)
     return result
 
 
-def _next_reviews(session: Session, episode_ids: Sequence[int] | None, findings, failed: set[int],  # noqa: ANN001
+def _next_reviews(session: Session, episode_ids: Sequence[int] | None, findings, failed: set[int],
                   now: datetime) -> dict[int, datetime | None]:
     """Every evaluated episode's next review instant: the given episodes, or (whole-clinic runs) the open ones
     and any that a finding names."""
@@ -123,21 +175,39 @@ def _next_reviews(session: Session, episode_ids: Sequence[int] | None, findings,
     return reviews
 
 
-def _stored_tasks(session: Session, episode_ids: Sequence[int] | None, finding_keys: set[str]) -> dict[int, Task]:
+# What the plan and the recovered-alert check read of a stored task: column values, not entities.
+_STORED_COLUMNS = (Task.id, Task.key, Task.provider, Task.kind, Task.status, Task.episode_id, Task.due_at, Task.owner_role,
+                   Task.title, Task.reason, Task.evidence, Task.closed_at)
+
+
+def _stored_tasks(session: Session, episode_ids: Sequence[int] | None, finding_keys: set[str]) -> dict[int, Row]:
     """Tasks the plan must see: every task of the given episodes, or (whole-clinic runs) the open
     tasks plus the person-completed tasks whose keys came up again, so old history is not loaded."""
     if episode_ids is not None:
-        return {t.id: t for t in session.scalars(select(Task).where(Task.episode_id.in_(episode_ids)))}
-    tasks = {t.id: t for t in session.scalars(select(Task).where(Task.status == OPEN))}
+        return {t.id: t for t in session.execute(select(*_STORED_COLUMNS).where(ids_in(session, Task.episode_id, episode_ids)))}
+    tasks = {t.id: t for t in session.execute(select(*_STORED_COLUMNS).where(Task.status == OPEN))}
     keys = sorted(finding_keys)
     for start in range(0, len(keys), _KEY_CHUNK):
         chunk = keys[start : start + _KEY_CHUNK]
-        for task in session.scalars(select(Task).where(Task.status == DONE, Task.key.in_(chunk))):
+        for task in session.execute(select(*_STORED_COLUMNS).where(Task.status == DONE, Task.key.in_(chunk))):
             tasks[task.id] = task
     return tasks
 
 
-def _open(session: Session, ob, now, note: str | None = None) -> int:  # noqa: ANN001
+def _task_of(action: Action) -> int | None:
+    """The stored task an action changes or (a task that comes back) reads."""
+    return action.came_back_from if isinstance(action, Open) else action.task_id
+
+
+def _entities(session: Session, task_ids: list[int]) -> dict[int, Task]:
+    ids = sorted(set(task_ids))
+    found: dict[int, Task] = {}
+    for start in range(0, len(ids), _KEY_CHUNK):
+        found.update((t.id, t) for t in session.scalars(select(Task).where(ids_in(session, Task.id, ids[start : start + _KEY_CHUNK]))))
+    return found
+
+
+def _open(session: Session, ob, now, note: str | None = None) -> int:
     """Insert the task for a new obligation; 0 when a concurrent reconciler already did. `note` (born late,
     came back) is added to the provider's reason and kept there while the task is open."""
     task = Task(
@@ -169,7 +239,7 @@ def _open(session: Session, ob, now, note: str | None = None) -> int:  # noqa: A
     return 1
 
 
-def _refresh(task: Task, ob, now) -> int:  # noqa: ANN001
+def _refresh(task: Task, ob, now) -> int:
     """Assign only the columns whose value differs (an equal assignment could still mark the row dirty);
     returns 1 when something changed."""
     note = notes.note_of(task)
@@ -189,7 +259,7 @@ def _refresh(task: Task, ob, now) -> int:  # noqa: ANN001
     return 1 if changed else 0
 
 
-def _close(session: Session, task: Task, status: str, resolution: str, at) -> None:  # noqa: ANN001
+def _close(session: Session, task: Task, status: str, resolution: str, at) -> None:
     task.status = status
     task.resolution = resolution
     task.closed_at = at

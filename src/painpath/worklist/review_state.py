@@ -17,17 +17,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import exists, insert, literal, select, update
+from sqlalchemy import exists, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from painpath.core.db import ids_in
 from painpath.patients.models import Episode
 from painpath.worklist.models import EpisodeReview
 
 _CHUNK = 500  # keeps IN (...) lists and executemany batches well under every driver's parameter limit
 
 
-def _upsert(session: Session):  # noqa: ANN202 - the dialect's insert construct
+def _upsert(session: Session):
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(EpisodeReview)
 
@@ -37,14 +38,21 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + _CHUNK]
 
 
-def record(session: Session, next_at: Mapping[int, datetime | None], reviewed_at: datetime) -> None:
-    """Store each evaluated episode's next review instant (None: no clock dependence), creating rows as needed."""
+def record(session: Session, next_at: Mapping[int, datetime | None], reviewed_at: datetime,
+           clinics: Mapping[int, int] | None = None) -> None:
+    """Store each evaluated episode's next review instant (None: no clock dependence), creating rows as needed.
+    `clinics` (episode id -> clinic id) comes from a caller that claimed the rows (worklist/review.py), so they
+    exist: on PostgreSQL one UPDATE from two arrays then, about half the cost of the upsert below."""
     ids = sorted(next_at)
+    if clinics is not None and all(eid in clinics for eid in ids) and session.get_bind().dialect.name == "postgresql":
+        _update_claimed(session, ids, next_at, reviewed_at)
+        return
     for chunk in _chunks(ids):
-        clinics = dict(session.execute(select(Episode.id, Episode.clinic_id).where(Episode.id.in_(chunk))).all())
+        known = clinics if clinics is not None and all(eid in clinics for eid in chunk) else dict(
+            session.execute(select(Episode.id, Episode.clinic_id).where(ids_in(session, Episode.id, chunk))).all())
         rows = [
-            {"episode_id": eid, "clinic_id": clinics[eid], "next_review_at": next_at[eid], "version": 1, "reviewed_at": reviewed_at}
-            for eid in chunk if eid in clinics  # an episode deleted meanwhile has nothing to review
+            {"episode_id": eid, "clinic_id": known[eid], "next_review_at": next_at[eid], "version": 1, "reviewed_at": reviewed_at}
+            for eid in chunk if eid in known  # an episode deleted meanwhile has nothing to review
         ]
         if not rows:
             continue
@@ -57,6 +65,34 @@ def record(session: Session, next_at: Mapping[int, datetime | None], reviewed_at
                 "version": EpisodeReview.version + 1,
             },
         ), rows)
+
+
+_UPDATE_FROM_ARRAYS = text(
+    "UPDATE episode_review SET next_review_at = v.next_review_at, reviewed_at = :reviewed_at, version = episode_review.version + 1 "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:next_review_at AS timestamp[])) AS v(episode_id, next_review_at) "
+    "WHERE episode_review.episode_id = v.episode_id"
+)
+
+
+def _update_claimed(session: Session, ids: list[int], next_at: Mapping[int, datetime | None], reviewed_at: datetime) -> None:
+    for chunk in _chunks(ids):
+        session.execute(_UPDATE_FROM_ARRAYS, {"ids": chunk, "next_review_at": [next_at[eid] for eid in chunk], "reviewed_at": reviewed_at})
+
+
+def claim_new(session: Session, episode_ids: Iterable[int], lease_until: datetime) -> dict[int, int]:
+    """Create the rows of episodes that have none yet, leased until `lease_until`; the episodes whose row this
+    created, with their clinic. The compare-and-set of an episode without a row (worklist/review.py): whoever
+    wrote a fact for it meanwhile created its row (mark_for_review), so the insert yields and it is not claimed."""
+    claimed: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(episode_ids))):
+        stmt = _upsert(session)
+        source = select(Episode.id, Episode.clinic_id, literal(lease_until), literal(1)).where(ids_in(session, Episode.id, chunk))
+        claimed.update(session.execute(
+            stmt.from_select(["episode_id", "clinic_id", "next_review_at", "version"], source)
+            .on_conflict_do_nothing(index_elements=[EpisodeReview.episode_id])
+            .returning(EpisodeReview.episode_id, EpisodeReview.clinic_id)
+        ).all())
+    return claimed
 
 
 def mark_for_review(session: Session, episode_ids: Iterable[int], now: datetime) -> None:

@@ -18,19 +18,20 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.knowledge.schemas import Instrument
 from painpath.patients import service as patients
 
 
-def instrument_for(knowledge, instrument_id: str) -> Instrument:  # noqa: ANN001
+def instrument_for(knowledge, instrument_id: str) -> Instrument:
     if instrument_id not in knowledge.instruments:
         known = ", ".join(sorted(knowledge.instruments)) or "(none)"
         raise InvalidInput(FieldProblem("instrument_id", "known_instrument", f"No instrument {instrument_id!r}; known: {known}"))
     return knowledge.instruments[instrument_id]
 
 
-def pack_of(knowledge, instrument_id: str) -> tuple[str, int]:  # noqa: ANN001
+def pack_of(knowledge, instrument_id: str) -> tuple[str, int]:
     """The id and version of the pack file that defines the instrument (one instrument per file)."""
     import yaml
 
@@ -72,7 +73,7 @@ def score_or_refuse(instrument: Instrument, answers: dict[str, int | None], *, s
 
 
 def administer(
-    session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,  # noqa: ANN001
+    session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,
     data: AdministrationIn, source: str | None = None, external_ref: str | None = None,
 ) -> InstrumentAdministration:
     """Score the answers from the pack and store them with the score; nothing is saved if refused."""
@@ -104,7 +105,7 @@ def administer(
 
 
 def import_fhir_response(
-    session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int, instrument_id: str,  # noqa: ANN001
+    session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int, instrument_id: str,
     response: dict, questionnaire: dict | None = None, value_sets: Sequence[dict] = (), encounter_id: int | None = None,
 ) -> InstrumentAdministration:
     """Import a FHIR QuestionnaireResponse for a pack instrument; scored by our engine like any other."""
@@ -146,7 +147,7 @@ def record_safety_review(session: Session, *, actor: Actor, administration_id: i
     return row
 
 
-def administrations(session: Session, *, knowledge, episode_id: int) -> list[tuple[InstrumentAdministration, rules.ChangeSinceBaseline | None]]:  # noqa: ANN001
+def administrations(session: Session, *, knowledge, episode_id: int) -> list[tuple[InstrumentAdministration, rules.ChangeSinceBaseline | None]]:
     """The episode's administrations in time order, each with its change since that instrument's baseline."""
     rows = list(session.scalars(
         select(InstrumentAdministration).where(InstrumentAdministration.episode_id == episode_id)
@@ -160,7 +161,7 @@ def administrations(session: Session, *, knowledge, episode_id: int) -> list[tup
     return [(r, changes.get(r.id)) for r in rows]
 
 
-def as_output(row: InstrumentAdministration, change: rules.ChangeSinceBaseline | None, knowledge) -> dict:  # noqa: ANN001
+def as_output(row: InstrumentAdministration, change: rules.ChangeSinceBaseline | None, knowledge) -> dict:
     instrument = knowledge.instruments.get(row.instrument_id)
     out = {c.key: getattr(row, c.key) for c in InstrumentAdministration.__table__.columns if c.key not in ("clinic_id", "created_at", "updated_at")}
     out["instrument_name"] = instrument.name if instrument else row.instrument_id
@@ -182,10 +183,10 @@ def open_safety_alerts(session: Session, episode_id: int) -> list[dict]:
     return found
 
 
-def alert_facts(session: Session, *, knowledge, episode_ids: list[int] | None) -> list[rules.AlertFacts]:  # noqa: ANN001
+def alert_facts(session: Session, *, knowledge, episode_ids: list[int] | None) -> list[rules.AlertFacts]:
     query = select(InstrumentAdministration, User.display_name).outerjoin(User, User.id == InstrumentAdministration.safety_reviewed_by_id)
     if episode_ids is not None:
-        query = query.where(InstrumentAdministration.episode_id.in_(episode_ids))
+        query = query.where(ids_in(session, InstrumentAdministration.episode_id, episode_ids))
     else:
         query = query.where(InstrumentAdministration.safety_reviewed_at.is_(None))
     found = []
@@ -235,7 +236,7 @@ def scores_for_episodes(session: Session, episode_ids: list[int]) -> dict[int, l
         rows = session.execute(
             select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id,
                    InstrumentAdministration.administered_at, InstrumentAdministration.total)
-            .where(InstrumentAdministration.episode_id.in_(episode_ids))
+            .where(ids_in(session, InstrumentAdministration.episode_id, episode_ids))
             .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)
         )
         for episode_id, instrument_id, at, total in rows:

@@ -8,9 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.procedures import service
-from painpath.charting.procedures.relief_checks import PROVIDER, ReliefFacts, relief_findings
 from painpath.charting.procedures.models import PerformedProcedure
+from painpath.charting.procedures.relief_checks import (
+    PROVIDER,
+    ReliefFacts,
+    relief_findings,
+)
 from painpath.charting.procedures.timeline import describe
+from painpath.core.db import ids_in
 from painpath.patients.models import Episode
 from painpath.worklist.engine import EngineContext, Finding, register_provider
 
@@ -20,7 +25,7 @@ def _open_episode_ids(session: Session, episode_ids: Sequence[int] | None) -> li
     query = (select(Episode.id).where(Episode.status == "open")
              .where(Episode.id.in_(select(PerformedProcedure.episode_id))))
     if episode_ids is not None:
-        query = query.where(Episode.id.in_(list(episode_ids)))
+        query = query.where(ids_in(session, Episode.id, list(episode_ids)))
     return list(session.scalars(query))
 
 

@@ -17,6 +17,7 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import FieldProblem, InvalidInput, NotFound
 from painpath.patients import service as patients
 
@@ -57,7 +58,7 @@ def _performer_problems(session: Session, actor: Actor, performed_by_id: int | N
     return []
 
 
-def record_procedure(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar,  # noqa: ANN001
+def record_procedure(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar,
                      episode_id: int, data: ProcedureIn) -> PerformedProcedure:
     """Record a procedure done on the episode; everything is checked before anything is saved."""
     patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
@@ -154,7 +155,7 @@ def procedures_for_episodes(session: Session, episode_ids: Sequence[int]) -> dic
     query = (
         select(PerformedProcedure, ProcedureRelief)
         .outerjoin(ProcedureRelief, ProcedureRelief.procedure_id == PerformedProcedure.id)
-        .where(PerformedProcedure.episode_id.in_(list(episode_ids)))
+        .where(ids_in(session, PerformedProcedure.episode_id, list(episode_ids)))
         .order_by(PerformedProcedure.episode_id, PerformedProcedure.performed_on, PerformedProcedure.id,
                   ProcedureRelief.measured_on, ProcedureRelief.id)
     )

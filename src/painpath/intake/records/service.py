@@ -20,15 +20,37 @@ from painpath.core.audit import Actor
 from painpath.core.auth import chart_access
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
-from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.db import ids_in
+from painpath.core.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    StaleWrite,
+)
 from painpath.core.tenancy import Clinic
+from painpath.documents.records_request import (
+    RecordsRequestLetter,
+    RequestedItem,
+    render_records_request,
+)
 from painpath.documents.uploads import clean_filename, is_readable_pdf, size_limit_words
-from painpath.documents.records_request import RecordsRequestLetter, RequestedItem, render_records_request
 from painpath.intake import service as intake_service
 from painpath.intake.records import rules
-from painpath.intake.records.models import PriorProvider, RecordsDocument, RecordsFile, RecordsRequest
+from painpath.intake.records.models import (
+    PriorProvider,
+    RecordsDocument,
+    RecordsFile,
+    RecordsRequest,
+)
 from painpath.intake.records.rules import ChecklistFacts, ChecklistItem, RequestFacts
-from painpath.intake.records.schemas import ITEM_LABELS, TRANSPORT_LABELS, ProviderIn, ProviderUpdate, RecordsRequestIn
+from painpath.intake.records.schemas import (
+    ITEM_LABELS,
+    TRANSPORT_LABELS,
+    ProviderIn,
+    ProviderUpdate,
+    RecordsRequestIn,
+)
 from painpath.intake.records.sending import (  # noqa: F401  (re-exported: the sending half of this service)
     TransportFactory,
     get_request,
@@ -342,7 +364,7 @@ def first_request_times(session: Session, *, episode_ids: Sequence[int]) -> dict
     for start in range(0, len(ids), _CHUNK):
         rows = session.execute(
             select(RecordsRequest.episode_id, func.min(RecordsRequest.created_at))
-            .where(RecordsRequest.episode_id.in_(ids[start : start + _CHUNK]))
+            .where(ids_in(session, RecordsRequest.episode_id, ids[start : start + _CHUNK]))
             .group_by(RecordsRequest.episode_id)
         )
         found.update({episode_id: at for episode_id, at in rows})
@@ -469,7 +491,7 @@ def request_facts(session: Session, *, episode_ids: Sequence[int] | None) -> lis
         rows = session.execute(
             select(RecordsRequest, PriorProvider.name)
             .join(PriorProvider, PriorProvider.id == RecordsRequest.provider_id)
-            .where(RecordsRequest.episode_id.in_(ids[start : start + _CHUNK]))
+            .where(ids_in(session, RecordsRequest.episode_id, ids[start : start + _CHUNK]))
             .order_by(RecordsRequest.id)
         ).all()
         incomplete = [r.id for r, _name in rows if r.status == "incomplete"]

@@ -15,19 +15,37 @@ from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.db import ids_in
 from painpath.core.errors import FieldProblem, InvalidInput
-from painpath.interop.pdmp import Attestation, PdmpClinician, PdmpError, PdmpPatient, pdmp_for
+from painpath.interop.pdmp import (
+    Attestation,
+    PdmpClinician,
+    PdmpError,
+    PdmpPatient,
+    pdmp_for,
+)
 from painpath.medications.opioids import prescriptions
 from painpath.medications.opioids import rules as safety_rules
-from painpath.medications.opioids.models import MedicationPrescription, NaloxoneOffer, OpioidAgreement, PdmpCheck, UrineDrugTest
-from painpath.medications.opioids.schemas import AgreementIn, DrugTestIn, NaloxoneOfferIn, PdmpCheckIn
+from painpath.medications.opioids.models import (
+    MedicationPrescription,
+    NaloxoneOffer,
+    OpioidAgreement,
+    PdmpCheck,
+    UrineDrugTest,
+)
+from painpath.medications.opioids.schemas import (
+    AgreementIn,
+    DrugTestIn,
+    NaloxoneOfferIn,
+    PdmpCheckIn,
+)
 from painpath.patients import service as patients
 from painpath.patients.models import Episode
 
 ORT = "ort"
 
 
-def policy(knowledge) -> safety_rules.SafetyPolicy | None:  # noqa: ANN001
+def policy(knowledge) -> safety_rules.SafetyPolicy | None:
     """The rules' numbers from the opioid_thresholds pack; None when no opioid pack is loaded."""
     opioids = getattr(knowledge, "opioids", None)
     if opioids is None:
@@ -44,7 +62,7 @@ def _not_future(field: str, day: date, calendar: BusinessCalendar, what: str) ->
         raise InvalidInput(FieldProblem(field, "not_future", f"{what} cannot be in the future; record it once it has happened"))
 
 
-def _audit(session: Session, actor: Actor, action: str, object_type: str, row, **detail) -> None:  # noqa: ANN001, ANN003
+def _audit(session: Session, actor: Actor, action: str, object_type: str, row, **detail) -> None:
     audit.record(session, actor, action, object_type=object_type, object_id=row.id, patient_id=row.patient_id, detail=detail)
 
 
@@ -137,7 +155,7 @@ def record_naloxone_offer(session: Session, *, actor: Actor, calendar: BusinessC
 
 # ---- Facts for the rules (not audited: the engine reads facts, no person reads a chart) ---------------
 
-def _by_episode(session: Session, model, episode_ids: list[int], order) -> dict[int, list]:  # noqa: ANN001
+def _by_episode(session: Session, model, episode_ids: list[int], order) -> dict[int, list]:
     found: dict[int, list] = {}
     for row in session.scalars(select(model).where(model.episode_id.in_(episode_ids)).order_by(order, model.id)):
         found.setdefault(row.episode_id, []).append(row)
@@ -153,7 +171,7 @@ def _visits(session: Session, episode_ids: list[int]) -> dict[int, list[safety_r
     found: dict[int, list[safety_rules.Dated]] = {}
     rows = session.execute(
         select(Encounter.episode_id, Encounter.date_of_service, Encounter.id)
-        .where(Encounter.episode_id.in_(episode_ids), Encounter.addendum_of_id.is_(None), Encounter.encounter_type != "pt_visit")
+        .where(ids_in(session, Encounter.episode_id, episode_ids), Encounter.addendum_of_id.is_(None), Encounter.encounter_type != "pt_visit")
         .order_by(Encounter.date_of_service, Encounter.id)
     )
     for episode_id, on, encounter_id in rows:
@@ -161,7 +179,7 @@ def _visits(session: Session, episode_ids: list[int]) -> dict[int, list[safety_r
     return found
 
 
-def ort_band(knowledge, total: float) -> str | None:  # noqa: ANN001
+def ort_band(knowledge, total: float) -> str | None:
     """The ORT pack's band label for a total ("moderate risk"); None without the ORT pack."""
     instrument = knowledge.instruments.get(ORT)
     if instrument is None or instrument.bands is None:
@@ -170,7 +188,7 @@ def ort_band(knowledge, total: float) -> str | None:  # noqa: ANN001
     return next((b.label for b in instrument.bands.ranges if b.min <= rounded <= b.max), None)
 
 
-def _latest_ort(session: Session, knowledge, episode_ids: list[int], calendar: BusinessCalendar) -> dict[int, tuple[str | None, date]]:  # noqa: ANN001
+def _latest_ort(session: Session, knowledge, episode_ids: list[int], calendar: BusinessCalendar) -> dict[int, tuple[str | None, date]]:
     found = {}
     for episode_id, scores in instruments.scores_for_episodes(session, episode_ids).items():
         ort = [(at, total) for instrument_id, at, total in scores if instrument_id == ORT]
@@ -180,7 +198,7 @@ def _latest_ort(session: Session, knowledge, episode_ids: list[int], calendar: B
     return found
 
 
-def rx_fact(line: prescriptions.PrescriptionLine, knowledge) -> safety_rules.RxFact:  # noqa: ANN001
+def rx_fact(line: prescriptions.PrescriptionLine, knowledge) -> safety_rules.RxFact:
     rx, result = line.prescription, line.mme
     return safety_rules.RxFact(
         id=rx.id, drug_key=rx.drug_key, drug_name=rx.drug_name, start_date=rx.start_date, end_date=rx.end_date,
@@ -192,23 +210,23 @@ def rx_fact(line: prescriptions.PrescriptionLine, knowledge) -> safety_rules.RxF
     )
 
 
-def _exclusion_reason(knowledge, drug_key: str) -> str | None:  # noqa: ANN001
+def _exclusion_reason(knowledge, drug_key: str) -> str | None:
     """The opioid pack's words for why an opioid is left out of the MME total (buprenorphine), as staff read them."""
     lookup = prescriptions.factor_lookup(knowledge)
     entry = next((o for o in (lookup.vocabulary if lookup else ()) if o.id == drug_key and o.excluded is not None), None)
     return entry.excluded.reason if entry is not None else None
 
 
-def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None,  # noqa: ANN001
+def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None,
                  today: date) -> list[safety_rules.EpisodeSafetyFacts]:
     """Facts of every open episode (of those given) that has ever had an opioid prescribed."""
     query = select(MedicationPrescription.episode_id).where(MedicationPrescription.is_opioid.is_(True)).distinct()
     if episode_ids is not None:
-        query = query.where(MedicationPrescription.episode_id.in_(list(episode_ids)))
+        query = query.where(ids_in(session, MedicationPrescription.episode_id, list(episode_ids)))
     candidates = list(session.scalars(query))
     if not candidates:
         return []
-    episodes = {e.id: e for e in session.scalars(select(Episode).where(Episode.id.in_(candidates), Episode.status == "open"))}
+    episodes = {e.id: e for e in session.scalars(select(Episode).where(ids_in(session, Episode.id, candidates), Episode.status == "open"))}
     ids = sorted(episodes)
     if not ids:
         return []
@@ -237,7 +255,7 @@ def safety_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epi
     return found
 
 
-def episode_safety(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,  # noqa: ANN001
+def episode_safety(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,
                    now: datetime | None = None) -> tuple[safety_rules.SafetySummary | None, safety_rules.EpisodeSafetyFacts | None]:
     """The safety summary of one episode (audited as a chart read), with the facts behind it."""
     _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
