@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Literal
 
 from painpath.authorizations.criteria_words import (
@@ -116,13 +117,9 @@ class Context:
 
     def performed(self, kinds: Iterable[str]) -> list[ProcedureFact]:
         """Performed procedures of `kinds` in the planned procedure's region, oldest first, up to today."""
-        wanted = set(kinds)
+        wanted, group, today = set(kinds), self.group, self.today
         return sorted(
-            (
-                p
-                for p in self.facts.procedures
-                if p.kind in wanted and region_group(p.region) == self.group and p.performed_on <= self.today
-            ),
+            (p for p in self.facts.procedures if p.kind in wanted and p.performed_on <= today and region_group(p.region) == group),
             key=lambda p: p.performed_on,
         )
 
@@ -442,6 +439,14 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
 # --- diagnostic blocks ------------------------------------------------------------------------------
 
 
+def _block_label(number_: int, block: ProcedureFact) -> str:
+    return f"block {number_} ({day(block.performed_on)})"
+
+
+def _said_all(phrases: Sequence[Callable[[], str]]) -> str:
+    return "; ".join(phrase() for phrase in phrases)
+
+
 def diagnostic_blocks(c: DiagnosticBlocksCriterion, ctx: Context) -> Check:
     done = [p for p in ctx.performed(c.procedures) if p.diagnostic]
 
@@ -461,50 +466,55 @@ def diagnostic_blocks(c: DiagnosticBlocksCriterion, ctx: Context) -> Check:
 
         return Check("not_met", too_few)
     blocks = done[-c.count :]
-    not_met: list[str] = []
-    missing: list[str] = []
-    to_record: list[str] = []
+    # What is wrong or missing, each phrase said only when read (the status needs only whether there are any).
+    not_met: list[Callable[[], str]] = []
+    missing: list[Callable[[], str]] = []
+    to_record: list[Callable[[], str]] = []
     warnings: list[str] = []
     scale = blocks[0].baseline_scale
     for number_, block in enumerate(blocks, start=1):
-        label = f"block {number_} ({day(block.performed_on)})"
         if block.baseline_pain is None or block.baseline_scale is None:
-            missing.append(f"no baseline pain is recorded for {label}")
-            to_record.append(f"record the baseline pain before block {number_}")
+            missing.append(lambda n=number_, b=block: f"no baseline pain is recorded for {_block_label(n, b)}")
+            to_record.append(lambda n=number_: f"record the baseline pain before block {n}")
             continue
         on_scale = [r for r in block.relief if r.scale == block.baseline_scale]
-        other_scales = sorted({r.scale for r in block.relief if r.scale != block.baseline_scale})
         if not on_scale:
+            other_scales = sorted({r.scale for r in block.relief if r.scale != block.baseline_scale})
             if other_scales:
                 missing.append(
-                    f"{label} has its baseline on {block.baseline_scale.upper()} but relief on {join(s.upper() for s in other_scales)}"
+                    lambda n=number_, b=block, others=other_scales: f"{_block_label(n, b)} has its baseline on "
+                    f"{b.baseline_scale.upper()} but relief on {join(s.upper() for s in others)}"
                 )
-                to_record.append(f"record the relief after block {number_} on the same scale as the baseline ({block.baseline_scale.upper()})")
+                to_record.append(
+                    lambda n=number_, b=block: f"record the relief after block {n} on the same scale as the baseline ({b.baseline_scale.upper()})"
+                )
             else:
-                missing.append(f"no relief is recorded after {label}")
-                to_record.append(f"record the relief after block {number_} on the same scale")
+                missing.append(lambda n=number_, b=block: f"no relief is recorded after {_block_label(n, b)}")
+                to_record.append(lambda n=number_: f"record the relief after block {n} on the same scale")
             continue
         if c.same_scale and scale is not None and block.baseline_scale != scale:
-            missing.append(f"block 1 was scored on {scale.upper()} and {label} on {block.baseline_scale.upper()}")
-            to_record.append(f"record block {number_}'s baseline and relief on the same scale as block 1 ({scale.upper()})")
+            missing.append(
+                lambda n=number_, b=block: f"block 1 was scored on {scale.upper()} and {_block_label(n, b)} on {b.baseline_scale.upper()}"
+            )
+            to_record.append(lambda n=number_: f"record block {n}'s baseline and relief on the same scale as block 1 ({scale.upper()})")
             continue
         relief = max(r.percent for r in on_scale)
         if relief < c.min_relief_percent:
             not_met.append(
-                f"block {number_} gave {percent(relief)} relief; this payer needs at least {percent(c.min_relief_percent)} after each block"
+                lambda n=number_, r=relief: f"block {n} gave {percent(r)} relief; this payer needs at least {percent(c.min_relief_percent)} after each block"
             )
     if c.same_levels and ctx.planned.levels:
         for number_, block in enumerate(blocks, start=1):
             if not block.levels:
-                missing.append(f"the levels of block {number_} are not recorded")
-                to_record.append(f"record the levels of block {number_}")
+                missing.append(lambda n=number_: f"the levels of block {n} are not recorded")
+                to_record.append(lambda n=number_: f"record the levels of block {n}")
             elif not set(ctx.planned.levels) <= set(block.levels):
                 not_met.append(
-                    f"block {number_} was at {join(block.levels)} but the {ctx.name(ctx.planned.kind)} is planned at "
+                    lambda n=number_, b=block: f"block {n} was at {join(b.levels)} but the {ctx.name(ctx.planned.kind)} is planned at "
                     f"{join(ctx.planned.levels)}; the blocks must be at the same levels"
                 )
     if c.min_days_between:
-        for first, second in zip(blocks, blocks[1:]):
+        for first, second in pairwise(blocks):
             gap = (second.performed_on - first.performed_on).days
             if gap >= c.min_days_between:
                 continue
@@ -513,16 +523,16 @@ def diagnostic_blocks(c: DiagnosticBlocksCriterion, ctx: Context) -> Check:
                 warnings.append(f"{sentence(apart)}: accepted because an exception is documented: {second.spacing_exception}.")
             else:
                 not_met.append(
-                    f"{apart}; this payer needs the next block at least {plural(c.min_days_between, 'day')} after the one before, "
-                    "unless an exception reason is documented"
+                    lambda apart=apart: f"{apart}; this payer needs the next block at least {plural(c.min_days_between, 'day')} "
+                    "after the one before, unless an exception reason is documented"
                 )
     if not_met:
-        return Check("not_met", f"{sentence('; '.join(not_met))}.", warnings=tuple(warnings))
+        return Check("not_met", lambda: f"{sentence(_said_all(not_met))}.", warnings=tuple(warnings))
     if missing:
         return Check(
             "missing_evidence",
-            lambda: f"{sentence('; '.join(missing))}; {needs()}.",
-            to_record="; ".join(to_record),
+            lambda: f"{sentence(_said_all(missing))}; {needs()}.",
+            to_record=lambda: _said_all(to_record),
             warnings=tuple(warnings),
         )
 
