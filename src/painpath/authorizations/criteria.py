@@ -330,6 +330,10 @@ def _plan(policy: Policy) -> tuple[_Plan, ...]:
     return found[1]
 
 
+_FIRST_ONLY = Check("not_applicable", "Applies to a first request only; this is a repeat.")
+_REPEAT_ONLY = Check("not_applicable", "Applies to a repeat only; this is a first request.")
+
+
 def _results(
     policy: Policy,
     facts: EpisodeFacts,
@@ -349,7 +353,15 @@ def _results(
         if only is not None and criterion.id not in only:
             continue
         waived_by = _waived_by(plan, waivers) if waivers else None
-        check = _check_one(plan, ctx, repeat, waived_by)
+        # Inline (not a helper call): this runs for every criterion of every open case.
+        if plan.applies_to == "initial" and repeat:
+            check = _FIRST_ONLY
+        elif plan.applies_to == "repeat" and not repeat:
+            check = _REPEAT_ONLY
+        elif waived_by is not None:
+            check = Check("waived", f"Waived: {waived_by}.")
+        else:
+            check = plan.check(criterion, ctx)
         if check.warnings:
             warnings += check.warnings
         results.append(_result(plan, check, waived_by, region))
@@ -367,20 +379,6 @@ def _result(plan: _Plan, check: Check, waived_by: str | None, region: str) -> Cr
     fields["check"] = check
     fields["planned_region"] = region
     return result
-
-
-_FIRST_ONLY = Check("not_applicable", "Applies to a first request only; this is a repeat.")
-_REPEAT_ONLY = Check("not_applicable", "Applies to a repeat only; this is a first request.")
-
-
-def _check_one(plan: _Plan, ctx: Context, repeat: bool, waived_by: str | None) -> Check:
-    if plan.applies_to == "initial" and repeat:
-        return _FIRST_ONLY
-    if plan.applies_to == "repeat" and not repeat:
-        return _REPEAT_ONLY
-    if waived_by is not None:
-        return Check("waived", f"Waived: {waived_by}.")
-    return plan.check(plan.criterion, ctx)
 
 
 def _verified(criterion: Criterion) -> bool:

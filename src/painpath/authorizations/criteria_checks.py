@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
+from operator import attrgetter
 from typing import Literal
 
 from painpath.authorizations.criteria_words import (
@@ -59,6 +60,7 @@ Status = Literal["met", "not_yet", "not_met", "missing_evidence", "waived", "not
 _REGION_GROUPS = {"cervical": "cervical", "thoracic": "cervical", "lumbar": "lumbar", "sacral": "lumbar"}
 _REGION_GROUP_WORDS = {"cervical": "cervical/thoracic", "lumbar": "lumbar/sacral"}
 _ACTIVE_REHAB = ("physical_therapy", "home_exercise")
+_PERFORMED_ON = attrgetter("performed_on")  # sort key for procedures and studies
 
 
 def region_group(region: str) -> str:
@@ -120,7 +122,7 @@ class Context:
         wanted, group, today = set(kinds), self.group, self.today
         return sorted(
             (p for p in self.facts.procedures if p.kind in wanted and p.performed_on <= today and region_group(p.region) == group),
-            key=lambda p: p.performed_on,
+            key=_PERFORMED_ON,
         )
 
     def name(self, kind: str) -> str:
@@ -372,7 +374,7 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
             for s in ctx.facts.imaging
             if s.modality in c.modalities and region_group(s.region) in regions and s.performed_on <= today
         ),
-        key=lambda s: s.performed_on,
+        key=_PERFORMED_ON,
     )
     if not studies:
         return Check(
