@@ -527,3 +527,21 @@ def test_what_lapses_before_the_projected_day_is_said_today() -> None:
         "By 5 Feb 2026 this will no longer hold (imaging): The MRI of 20 Jan 2024 is 24 months old; this payer needs "
         "MRI of the lumbar/sacral region, within the last 24 months (a new study is needed).",
     )
+
+
+# --- words said when read ------------------------------------------------------------------------
+
+
+def test_decisions_compare_by_their_words_which_are_said_when_read() -> None:
+    # Same status and dates, different words (the onset day is quoted): not the same decision.
+    earlier, later = run(PAIN_6_WEEKS, facts(onset_date=date(2025, 10, 1))), run(PAIN_6_WEEKS, facts(onset_date=date(2025, 10, 2)))
+    assert (earlier.outcome, earlier.criteria[0].status) == (later.outcome, later.criteria[0].status) == ("eligible_now", "met")
+    assert "explanation" not in vars(earlier.criteria[0])  # not said yet
+    assert earlier != later and earlier.criteria[0] != later.criteria[0]
+    assert earlier.criteria[0].explanation == "Pain since 1 Oct 2025 (3 months); this payer needs pain for at least 6 weeks."
+    again = run(PAIN_6_WEEKS, facts(onset_date=date(2025, 10, 1)))
+    assert again == earlier and hash(again) == hash(earlier) and again.summary == earlier.summary
+    assert list(earlier.criteria[0].as_dict()) == [
+        "criterion_id", "type", "label", "status", "explanation", "source", "evidence", "verified", "met_on", "to_record",
+        "waived_by", "by_then", "requirement",
+    ]

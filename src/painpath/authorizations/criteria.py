@@ -27,12 +27,13 @@ carries a warning quoting the reason so a reviewer sees it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from painpath.authorizations.criteria_checks import CHECKS, Check, Context, Status, imaging_requirement, region_group
+from painpath.authorizations.criteria_checks import CHECKS, Check, Context, Status, imaging_requirement, region_group, said
 from painpath.authorizations.criteria_words import day, join, long_day, place_words, sentence
 from painpath.facts.vocabulary import EpisodeFacts, PlannedProcedure
 from painpath.knowledge.schemas import Criterion, Policy, Procedure, Waiver
@@ -45,26 +46,97 @@ __all__ = ["CriterionResult", "Outcome", "PolicyDecision", "Status", "evaluate",
 Outcome = Literal["eligible_now", "eligible_on", "needs_information", "not_eligible"]
 
 
-@dataclass(frozen=True)
+# The words (explanations, the summary, the lapsing warnings) are built only when read: a batch pass over
+# every open case reads the outcomes and dates, a person reads the words of one case. Each result and
+# decision carries the means to say itself and caches what it said; equality compares the words too.
+
+
+@dataclass(frozen=True, eq=False, init=False)
 class CriterionResult:
     criterion_id: str
     type: str
     label: str  # the payer's requirement in its own language
     status: Status
-    explanation: str  # why, in plain words, quoting the numbers
     source: str
     evidence: str
     verified: bool
     met_on: date | None = None  # not_yet: the day it will be met if nothing changes
-    to_record: str | None = None  # missing_evidence: what to record
     waived_by: str | None = None  # waived: the exception's label
-    by_then: str | None = None  # not_yet: what will be true by then, said to the patient
-    # The rule in plain words where the payer's label leaves out what counts ("MRI or CT of the
-    # lumbar/sacral region, within the last 24 months"): shown with the label on the case page and kit.
-    requirement: str | None = None
+    check: Check | None = field(default=None, repr=False)  # the check's words, said when read
+    criterion: Criterion | None = field(default=None, repr=False)  # for the requirement, said when read
+    planned_region: str = field(default="", repr=False)
+
+    def __init__(
+        self,
+        criterion_id: str,
+        type: str,
+        label: str,
+        status: Status,
+        source: str,
+        evidence: str,
+        verified: bool,
+        met_on: date | None = None,
+        waived_by: str | None = None,
+        check: Check | None = None,
+        criterion: Criterion | None = None,
+        planned_region: str = "",
+    ) -> None:
+        # Frozen all the same: the fields are set here once, straight into the instance's dict (a third of
+        # the time object.__setattr__ per field takes; one result per criterion per case in a batch pass).
+        fields = self.__dict__
+        fields["criterion_id"] = criterion_id
+        fields["type"] = type
+        fields["label"] = label
+        fields["status"] = status
+        fields["source"] = source
+        fields["evidence"] = evidence
+        fields["verified"] = verified
+        fields["met_on"] = met_on
+        fields["waived_by"] = waived_by
+        fields["check"] = check
+        fields["criterion"] = criterion
+        fields["planned_region"] = planned_region
+
+    @cached_property
+    def explanation(self) -> str:
+        """Why, in plain words, quoting the numbers."""
+        return said(self.check.explanation) if self.check is not None else ""
+
+    @cached_property
+    def to_record(self) -> str | None:
+        """missing_evidence: what to record."""
+        return said(self.check.to_record) if self.check is not None else None
+
+    @cached_property
+    def by_then(self) -> str | None:
+        """not_yet: what will be true by then, said to the patient."""
+        return said(self.check.by_then) if self.check is not None else None
+
+    @cached_property
+    def requirement(self) -> str | None:
+        """The rule in plain words where the payer's label leaves out what counts ("MRI or CT of the
+        lumbar/sacral region, within the last 24 months"): shown with the label on the case page and kit."""
+        return _requirement(self.criterion, self.planned_region) if self.criterion is not None else None
+
+    def as_dict(self) -> dict:
+        """Every field a reader sees, in the order the API has always given them."""
+        return {
+            "criterion_id": self.criterion_id, "type": self.type, "label": self.label, "status": self.status,
+            "explanation": self.explanation, "source": self.source, "evidence": self.evidence, "verified": self.verified,
+            "met_on": self.met_on, "to_record": self.to_record, "waived_by": self.waived_by, "by_then": self.by_then,
+            "requirement": self.requirement,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CriterionResult):
+            return NotImplemented
+        return self.as_dict() == other.as_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.criterion_id, self.type, self.status, self.met_on))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, init=False)
 class PolicyDecision:
     policy_id: str
     policy_name: str
@@ -79,14 +151,69 @@ class PolicyDecision:
     authorization_note: str
     is_repeat: bool
     criteria: tuple[CriterionResult, ...]
-    warnings: tuple[str, ...]
-    summary: str
+    say_warnings: Callable[[], tuple[str, ...]] = field(default=tuple, repr=False)
+    say_summary: Callable[[PolicyDecision], str] = field(default=lambda _decision: "", repr=False)
+
+    def __init__(
+        self,
+        policy_id: str,
+        policy_name: str,
+        payer_name: str,
+        procedure_id: str,
+        place_of_service: str,
+        today: date,
+        outcome: Outcome,
+        eligible_on: date | None,
+        authorization_required: bool,
+        authorization_note: str,
+        is_repeat: bool,
+        criteria: tuple[CriterionResult, ...],
+        say_warnings: Callable[[], tuple[str, ...]] = tuple,
+        say_summary: Callable[[PolicyDecision], str] = lambda _decision: "",
+    ) -> None:
+        # Frozen all the same; set once here, straight into the instance's dict (see CriterionResult).
+        fields = self.__dict__
+        fields["policy_id"] = policy_id
+        fields["policy_name"] = policy_name
+        fields["payer_name"] = payer_name
+        fields["procedure_id"] = procedure_id
+        fields["place_of_service"] = place_of_service
+        fields["today"] = today
+        fields["outcome"] = outcome
+        fields["eligible_on"] = eligible_on
+        fields["authorization_required"] = authorization_required
+        fields["authorization_note"] = authorization_note
+        fields["is_repeat"] = is_repeat
+        fields["criteria"] = criteria
+        fields["say_warnings"] = say_warnings
+        fields["say_summary"] = say_summary
+
+    @cached_property
+    def warnings(self) -> tuple[str, ...]:
+        return self.say_warnings()
+
+    @cached_property
+    def summary(self) -> str:
+        return self.say_summary(self)
 
     def by_status(self, status: Status) -> list[CriterionResult]:
         return [c for c in self.criteria if c.status == status]
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.criterion_id == criterion_id)
+
+    def _key(self) -> tuple:
+        return (self.policy_id, self.policy_name, self.payer_name, self.procedure_id, self.place_of_service, self.today,
+                self.outcome, self.eligible_on, self.authorization_required, self.authorization_note, self.is_repeat,
+                self.criteria, self.warnings, self.summary)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PolicyDecision):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.policy_id, self.procedure_id, self.today, self.outcome, self.eligible_on))
 
 
 def find_policy(knowledge: Knowledge, payer_id: str, procedure_id: str, on: date) -> Policy | None:
@@ -121,19 +248,24 @@ def evaluate(
     payer_name: str | None = None,
 ) -> PolicyDecision:
     """Evaluate every criterion of `policy` for `planned` on `today`, and the overall answer."""
-    results, warnings = _results(policy, facts, planned, today, procedures)
+    repeat = is_repeat(policy, facts, planned, today)
+    results, check_warnings = _results(policy, facts, planned, today, procedures, repeat)
     required, note = _authorization(policy, planned)
     outcome, eligible_on = _overall(policy, results)
-    booked = planned.planned_on
-    if booked is not None and eligible_on is not None and booked < eligible_on:
-        warnings.append(f"The booked date {day(booked)} is before the eligible date {day(eligible_on)}.")
-    if eligible_on is not None:
-        warnings += _lapsing_by(eligible_on, results, policy, facts, planned, procedures)
-    payer_words = payer_name or policy.name
-    decision = PolicyDecision(
+
+    def say_warnings() -> tuple[str, ...]:
+        warnings = list(check_warnings)
+        booked = planned.planned_on
+        if booked is not None and eligible_on is not None and booked < eligible_on:
+            warnings.append(f"The booked date {day(booked)} is before the eligible date {day(eligible_on)}.")
+        if eligible_on is not None:
+            warnings += _lapsing_by(eligible_on, results, policy, facts, planned, procedures)
+        return tuple(warnings)
+
+    return PolicyDecision(
         policy_id=policy.id,
         policy_name=policy.name,
-        payer_name=payer_words,
+        payer_name=payer_name or policy.name,
         procedure_id=planned.kind,
         place_of_service=planned.place_of_service,
         today=today,
@@ -141,12 +273,11 @@ def evaluate(
         eligible_on=eligible_on,
         authorization_required=required,
         authorization_note=note,
-        is_repeat=is_repeat(policy, facts, planned, today),
+        is_repeat=repeat,
         criteria=tuple(results),
-        warnings=tuple(warnings),
-        summary="",
+        say_warnings=say_warnings,
+        say_summary=lambda decision: _summary(decision, policy),
     )
-    return _with_summary(decision, policy)
 
 
 def _lapsing_by(
@@ -159,55 +290,95 @@ def _lapsing_by(
 ) -> list[str]:
     """What holds today but will not on the projected day: imaging or a test growing too old, care
     sliding out of a "within the last N months" window. The date alone would mislead, so say it."""
-    later, _ = _results(policy, facts, planned, eligible_on, procedures)
     holding_now = {r.criterion_id for r in results if r.status in ("met", "not_yet", "waived")}
+    later, _ = _results(policy, facts, planned, eligible_on, procedures, is_repeat(policy, facts, planned, eligible_on),
+                        only=holding_now)
     return [
         f"By {day(eligible_on)} this will no longer hold ({r.label}): {r.explanation}"
         for r in later
-        if r.criterion_id in holding_now and r.status in ("not_met", "missing_evidence")
+        if r.status in ("not_met", "missing_evidence")
     ]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a policy's criteria need per case, worked out once per policy: the check, whether it applies to
+    first or repeat requests, how confirmed it is, and which exceptions waive it."""
+
+    criterion: Criterion
+    check: Callable[[Criterion, Context], Check]
+    applies_to: str
+    waivers: tuple[Waiver, ...]
+    fields: Mapping[str, object]  # the CriterionResult fields that do not depend on the case
+
+
+_PLANS: dict[int, tuple[Policy, tuple[_Plan, ...]]] = {}
+
+
+def _plan(policy: Policy) -> tuple[_Plan, ...]:
+    # Keyed by identity (the policy is held, so its id is not reused): knowledge is loaded once and not mutated.
+    found = _PLANS.get(id(policy))
+    if found is None or found[0] is not policy:
+        plan = tuple(
+            _Plan(c, CHECKS[c.type], c.applies_to, tuple(w for w in policy.exceptions if c.id in w.waives), {
+                "criterion_id": c.id, "type": c.type, "label": c.label, "source": c.source, "evidence": c.evidence,
+                "verified": _verified(c), "criterion": c if c.type == "imaging" else None,
+            })
+            for c in policy.criteria
+        )
+        found = _PLANS[id(policy)] = (policy, plan)
+    return found[1]
+
+
+_FIRST_ONLY = Check("not_applicable", "Applies to a first request only; this is a repeat.")
+_REPEAT_ONLY = Check("not_applicable", "Applies to a repeat only; this is a first request.")
+
+
 def _results(
-    policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure, today: date, procedures: Mapping[str, Procedure]
+    policy: Policy,
+    facts: EpisodeFacts,
+    planned: PlannedProcedure,
+    today: date,
+    procedures: Mapping[str, Procedure],
+    repeat: bool,
+    only: set[str] | None = None,
 ) -> tuple[list[CriterionResult], list[str]]:
     ctx = Context(facts=facts, planned=planned, today=today, catalogue=procedures)
-    repeat = is_repeat(policy, facts, planned, today)
-    waivers = {w.id: why for w in policy.exceptions if (why := _waiver_holds(w, facts, today)) is not None}
+    waivers = {w.id: why for w in policy.exceptions if (why := _waiver_holds(w, facts, today)) is not None} if policy.exceptions else {}
     results: list[CriterionResult] = []
     warnings: list[str] = []
-    for criterion in policy.criteria:
-        check = _check_one(criterion, ctx, repeat, policy, waivers)
-        warnings += check.warnings
-        results.append(
-            CriterionResult(
-                criterion_id=criterion.id,
-                type=criterion.type,
-                label=criterion.label,
-                status=check.status,
-                explanation=check.explanation,
-                source=criterion.source,
-                evidence=criterion.evidence,
-                verified=_verified(criterion),
-                met_on=check.met_on,
-                to_record=check.to_record,
-                waived_by=_waived_by(criterion.id, policy, waivers),
-                by_then=check.by_then,
-                requirement=_requirement(criterion, planned),
-            )
-        )
+    region = planned.region
+    for plan in _plan(policy):
+        criterion = plan.criterion
+        if only is not None and criterion.id not in only:
+            continue
+        waived_by = _waived_by(plan, waivers) if waivers else None
+        # Inline (not a helper call): this runs for every criterion of every open case.
+        if plan.applies_to == "initial" and repeat:
+            check = _FIRST_ONLY
+        elif plan.applies_to == "repeat" and not repeat:
+            check = _REPEAT_ONLY
+        elif waived_by is not None:
+            check = Check("waived", f"Waived: {waived_by}.")
+        else:
+            check = plan.check(criterion, ctx)
+        if check.warnings:
+            warnings += check.warnings
+        results.append(_result(plan, check, waived_by, region))
     return results, warnings
 
 
-def _check_one(criterion: Criterion, ctx: Context, repeat: bool, policy: Policy, waivers: Mapping[str, str]) -> Check:
-    if criterion.applies_to == "initial" and repeat:
-        return Check("not_applicable", "Applies to a first request only; this is a repeat.")
-    if criterion.applies_to == "repeat" and not repeat:
-        return Check("not_applicable", "Applies to a repeat only; this is a first request.")
-    waived_by = _waived_by(criterion.id, policy, waivers)
-    if waived_by is not None:
-        return Check("waived", f"Waived: {waived_by}.")
-    return CHECKS[criterion.type](criterion, ctx)
+def _result(plan: _Plan, check: Check, waived_by: str | None, region: str) -> CriterionResult:
+    """CriterionResult(**plan.fields, status=..., ...), without a call with twelve keywords per criterion per case."""
+    result = object.__new__(CriterionResult)
+    fields = result.__dict__
+    fields.update(plan.fields)
+    fields["status"] = check.status
+    fields["met_on"] = check.met_on
+    fields["waived_by"] = waived_by
+    fields["check"] = check
+    fields["planned_region"] = region
+    return result
 
 
 def _verified(criterion: Criterion) -> bool:
@@ -217,15 +388,15 @@ def _verified(criterion: Criterion) -> bool:
     return criterion.verified
 
 
-def _requirement(criterion: Criterion, planned: PlannedProcedure) -> str | None:
+def _requirement(criterion: Criterion, region: str) -> str | None:
     if criterion.type == "imaging":
-        return imaging_requirement(criterion, planned.region)
+        return imaging_requirement(criterion, region)
     return None
 
 
-def _waived_by(criterion_id: str, policy: Policy, waivers: Mapping[str, str]) -> str | None:
-    for waiver in policy.exceptions:
-        if waiver.id in waivers and criterion_id in waiver.waives:
+def _waived_by(plan: _Plan, waivers: Mapping[str, str]) -> str | None:
+    for waiver in plan.waivers:
+        if waiver.id in waivers:
             return f"{waiver.label} ({waivers[waiver.id]})"
     return None
 
@@ -263,19 +434,22 @@ def _authorization(policy: Policy, planned: PlannedProcedure) -> tuple[bool, str
 
 
 def _overall(policy: Policy, results: list[CriterionResult]) -> tuple[Outcome, date | None]:
-    if policy.not_covered is not None or any(r.status == "not_met" for r in results):
+    missing, latest = False, None
+    for r in results:  # one pass: this runs for every open case
+        status = r.status
+        if status == "not_met":
+            return "not_eligible", None
+        if status == "missing_evidence":
+            missing = True
+        elif status == "not_yet" and r.met_on is not None and (latest is None or r.met_on > latest):
+            latest = r.met_on
+    if policy.not_covered is not None:
         return "not_eligible", None
-    waits = [r.met_on for r in results if r.status == "not_yet" and r.met_on is not None]
-    latest = max(waits, default=None)
-    if any(r.status == "missing_evidence" for r in results):
+    if missing:
         return "needs_information", latest
     if latest is not None:
         return "eligible_on", latest
     return "eligible_now", None
-
-
-def _with_summary(decision: PolicyDecision, policy: Policy) -> PolicyDecision:
-    return replace(decision, summary=_summary(decision, policy))
 
 
 def _summary(decision: PolicyDecision, policy: Policy) -> str:

@@ -12,9 +12,11 @@ a rolling window looks back from the date of service. Dates are local calendar d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
+from operator import attrgetter
 from typing import Literal
 
 from painpath.authorizations.criteria_words import (
@@ -58,6 +60,7 @@ Status = Literal["met", "not_yet", "not_met", "missing_evidence", "waived", "not
 _REGION_GROUPS = {"cervical": "cervical", "thoracic": "cervical", "lumbar": "lumbar", "sacral": "lumbar"}
 _REGION_GROUP_WORDS = {"cervical": "cervical/thoracic", "lumbar": "lumbar/sacral"}
 _ACTIVE_REHAB = ("physical_therapy", "home_exercise")
+_PERFORMED_ON = attrgetter("performed_on")  # sort key for procedures and studies
 
 
 def region_group(region: str) -> str:
@@ -69,14 +72,38 @@ def region_group_words(region: str) -> str:
     return _REGION_GROUP_WORDS.get(group, group)
 
 
-@dataclass(frozen=True)
+# Words given as a zero-argument callable are built only when read (criteria.CriterionResult says them):
+# a batch pass over every open case never reads most of them.
+Words = str | Callable[[], str]
+
+
+def said(words: Words | None) -> str | None:
+    return words() if callable(words) else words
+
+
 class Check:
-    status: Status
-    explanation: str
-    met_on: date | None = None  # not_yet: the day it will be met if nothing changes
-    to_record: str | None = None  # missing_evidence: what staff should record
-    by_then: str | None = None  # not_yet: what will be true by then, for the patient ("you will have had ...")
-    warnings: tuple[str, ...] = ()
+    """A check's answer: the status and dates now, the words (explanation, to_record, by_then) when asked."""
+
+    __slots__ = ("by_then", "explanation", "met_on", "status", "to_record", "warnings")
+
+    def __init__(
+        self,
+        status: Status,
+        explanation: Words,
+        met_on: date | None = None,  # not_yet: the day it will be met if nothing changes
+        to_record: Words | None = None,  # missing_evidence: what staff should record
+        by_then: Words | None = None,  # not_yet: what will be true by then, for the patient ("you will have had ...")
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        self.status = status
+        self.explanation = explanation
+        self.met_on = met_on
+        self.to_record = to_record
+        self.by_then = by_then
+        self.warnings = warnings
+
+    def __repr__(self) -> str:
+        return f"Check({self.status!r}, met_on={self.met_on!r})"
 
 
 @dataclass(frozen=True)
@@ -92,14 +119,10 @@ class Context:
 
     def performed(self, kinds: Iterable[str]) -> list[ProcedureFact]:
         """Performed procedures of `kinds` in the planned procedure's region, oldest first, up to today."""
-        wanted = set(kinds)
+        wanted, group, today = set(kinds), self.group, self.today
         return sorted(
-            (
-                p
-                for p in self.facts.procedures
-                if p.kind in wanted and region_group(p.region) == self.group and p.performed_on <= self.today
-            ),
-            key=lambda p: p.performed_on,
+            (p for p in self.facts.procedures if p.kind in wanted and p.performed_on <= today and region_group(p.region) == group),
+            key=_PERFORMED_ON,
         )
 
     def name(self, kind: str) -> str:
@@ -117,19 +140,29 @@ class Context:
 
 
 def pain_duration(c: PainDurationCriterion, ctx: Context) -> Check:
-    onset = ctx.facts.onset_date
-    needs = f"this payer needs pain for at least {c.min.words()}"
+    onset, today = ctx.facts.onset_date, ctx.today
+
+    def needs() -> str:
+        return f"this payer needs pain for at least {c.min.words()}"
+
     if onset is None:
-        return Check("missing_evidence", f"No onset date is recorded; {needs}.", to_record="record when the pain started (the onset date)")
+        return Check(
+            "missing_evidence",
+            lambda: f"No onset date is recorded; {needs()}.",
+            to_record="record when the pain started (the onset date)",
+        )
     reached = c.min.after(onset)
-    so_far = elapsed(max(0, (ctx.today - onset).days))
-    if ctx.today >= reached:
-        return Check("met", f"Pain since {day(onset)} ({so_far}); {needs}.")
+
+    def so_far() -> str:
+        return elapsed(max(0, (today - onset).days))
+
+    if today >= reached:
+        return Check("met", lambda: f"Pain since {day(onset)} ({so_far()}); {needs()}.")
     return Check(
         "not_yet",
-        f"Pain since {day(onset)}, {so_far} so far; {needs}, reached on {day(reached)}.",
+        lambda: f"Pain since {day(onset)}, {so_far()} so far; {needs()}, reached on {day(reached)}.",
         met_on=reached,
-        by_then=f"your pain will have lasted {c.min.words()}",
+        by_then=lambda: f"your pain will have lasted {c.min.words()}",
     )
 
 
@@ -182,32 +215,39 @@ def _counted(c: ConservativeCareCriterion, care: Sequence[CareComponent]) -> lis
 
 def _care_shortfalls(c: ConservativeCareCriterion, care: Sequence[CareComponent], on: date) -> list[str]:
     """What is still short on day `on`, in words; empty when the criterion is met that day."""
+    return list(_care_gaps(c, care, on))
+
+
+def _care_met(c: ConservativeCareCriterion, care: Sequence[CareComponent], on: date) -> bool:
+    """Whether nothing is short on day `on` (stops at the first shortfall: this runs once per day searched)."""
+    return next(_care_gaps(c, care, on), None) is None
+
+
+def _care_gaps(c: ConservativeCareCriterion, care: Sequence[CareComponent], on: date) -> Iterator[str]:
     window_start = c.within.before(on) if c.within else None
     counted = [comp for comp in care if c.counts is None or comp.kind in c.counts]
-    short: list[str] = []
     if c.min is None:
         if not _present(counted, on, window_start):
-            short.append("no conservative care is on record")
+            yield "no conservative care is on record"
     else:
         spans = _spans(counted, on, window_start)
         covered, needed = _union_days(spans), _needed_days(c.min, spans, on)
         if covered < needed:
-            short.append(f"{elapsed(covered)} of conservative care")
+            yield f"{elapsed(covered)} of conservative care"
     for required in c.required:
         of_kind = [comp for comp in care if comp.kind == required.kind]
         words = CARE_WORDS[required.kind]
         if not _present(of_kind, on, window_start):
-            short.append(f"no {words} on record")
+            yield f"no {words} on record"
         elif required.min is not None:
             spans = _spans(of_kind, on, window_start)
             covered = _union_days(spans)
             if covered < _needed_days(required.min, spans, on):
-                short.append(f"{elapsed(covered)} of {words}")
+                yield f"{elapsed(covered)} of {words}"
     if c.concurrent_active_rehab and not any(
         comp.kind in _ACTIVE_REHAB and comp.start <= on and (comp.end is None or comp.end >= on) for comp in care
     ):
-        short.append("no active rehabilitation (physical therapy or a home exercise program) is going on now")
-    return short
+        yield "no active rehabilitation (physical therapy or a home exercise program) is going on now"
 
 
 def _care_requirement(c: ConservativeCareCriterion) -> str:
@@ -248,29 +288,38 @@ def _care_on_record(care: Sequence[CareComponent], on: date) -> str:
 
 
 def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
-    care = ctx.facts.care
-    needs = f"this payer needs {_care_requirement(c)}"
-    record = _care_on_record(_counted(c, care), ctx.today)
-    shortfalls = _care_shortfalls(c, care, ctx.today)
-    if not shortfalls:
-        return Check("met", f"Conservative care on record: {record}; {needs}.")
-    if not any(comp.start <= ctx.today for comp in _counted(c, care)):
+    care, today = ctx.facts.care, ctx.today
+
+    def needs() -> str:
+        return f"this payer needs {_care_requirement(c)}"
+
+    def record() -> str:
+        return _care_on_record(_counted(c, care), today)
+
+    if _care_met(c, care, today):
+        return Check("met", lambda: f"Conservative care on record: {record()}; {needs()}.")
+
+    def shortfalls() -> str:
+        return join(_care_shortfalls(c, care, today))
+
+    counted = _counted(c, care)
+    if not any(comp.start <= today for comp in counted):
         return Check(
             "missing_evidence",
-            f"No conservative care is on record; {needs}.",
+            lambda: f"No conservative care is on record; {needs()}.",
             to_record="record the conservative care tried so far (what, and from when to when), or start it",
         )
-    met_on = _first_day_care_is_met(c, care, ctx.today)
+    met_on = _first_day_care_is_met(c, care, today)
     if met_on is not None:
         return Check(
             "not_yet",
-            f"Conservative care on record: {record}. So far: {join(shortfalls)}; {needs}, reached on {day(met_on)} if care continues.",
+            lambda: f"Conservative care on record: {record()}. So far: {shortfalls()}; {needs()}, reached on {day(met_on)} if care continues.",
             met_on=met_on,
-            by_then=_care_by_then(c),
+            by_then=lambda: _care_by_then(c),
         )
-    ongoing = any(comp.start <= ctx.today and (comp.end is None or comp.end >= ctx.today) for comp in _counted(c, care))
+    ongoing = any(comp.start <= today and (comp.end is None or comp.end >= today) for comp in counted)
     why_never = "continuing the current care alone will not meet it" if ongoing else "none of it is going on now"
-    return Check("not_met", f"Conservative care on record: {record}. So far: {join(shortfalls)}; {needs}; {why_never}.")
+    return Check("not_met", lambda: f"Conservative care on record: {record()}. So far: {shortfalls()}; {needs()}; {why_never}.")
 
 
 def _first_day_care_is_met(c: ConservativeCareCriterion, care: Sequence[CareComponent], today: date) -> date | None:
@@ -280,7 +329,7 @@ def _first_day_care_is_met(c: ConservativeCareCriterion, care: Sequence[CareComp
     horizon = max(((s.after(today) - today).days for s in spans), default=0) + 1
 
     def met(offset: int) -> bool:
-        return not _care_shortfalls(c, care, today + timedelta(days=offset))
+        return _care_met(c, care, today + timedelta(days=offset))
 
     if c.within is None and not c.concurrent_active_rehab:
         # Without a sliding window or a "still going on" condition, care only accumulates: once met,
@@ -308,129 +357,166 @@ def imaging_requirement(c: ImagingCriterion, region: str) -> str:
 
 def imaging(c: ImagingCriterion, ctx: Context) -> Check:
     regions = {region_group(r) for r in c.regions} if c.regions else {ctx.group}
-    modalities = join((MODALITY_WORDS[m] for m in c.modalities), last="or")
-    where = join(sorted(region_group_words(r) for r in regions), last="or")
-    needs = f"this payer needs {imaging_requirement(c, ctx.planned.region)}"
-    onset = ctx.facts.onset_date
+    onset, today = ctx.facts.onset_date, ctx.today
+
+    def modalities() -> str:
+        return join((MODALITY_WORDS[m] for m in c.modalities), last="or")
+
+    def where() -> str:
+        return join(sorted(region_group_words(r) for r in regions), last="or")
+
+    def needs() -> str:
+        return f"this payer needs {imaging_requirement(c, ctx.planned.region)}"
+
     studies = sorted(
         (
             s
             for s in ctx.facts.imaging
-            if s.modality in c.modalities and region_group(s.region) in regions and s.performed_on <= ctx.today
+            if s.modality in c.modalities and region_group(s.region) in regions and s.performed_on <= today
         ),
-        key=lambda s: s.performed_on,
+        key=_PERFORMED_ON,
     )
     if not studies:
         return Check(
             "missing_evidence",
-            f"No {modalities} of the {where} region is on record; {needs}.",
-            to_record=f"record the {modalities} report of the {where} region ({c.recency.words()}), or order the study",
+            lambda: f"No {modalities()} of the {where()} region is on record; {needs()}.",
+            to_record=lambda: f"record the {modalities()} report of the {where()} region ({c.recency.words()}), or order the study",
         )
     if c.recency.since_onset and onset is None:
         # Whether the study is of this problem cannot be told without the day it began.
         return Check(
             "missing_evidence",
-            f"No onset date is recorded, so it cannot be told whether the imaging is of this problem; {needs}.",
+            lambda: f"No onset date is recorded, so it cannot be told whether the imaging is of this problem; {needs()}.",
             to_record="record when the pain started (the onset date)",
         )
-    counted = [s for s in studies if c.recency.counts(s.performed_on, onset, ctx.today)]
+    counted = [s for s in studies if c.recency.counts(s.performed_on, onset, today)]
     if not counted:
         latest = studies[-1]
-        name = f"the {MODALITY_WORDS[latest.modality]} of {day(latest.performed_on)}"
-        if c.recency.since_onset and onset is not None and latest.performed_on < onset:
-            why = f"{sentence(name)} was taken before this problem began ({day(onset)})"
-        else:
-            why = f"{sentence(name)} is {elapsed((ctx.today - latest.performed_on).days)} old"
-        return Check("not_met", f"{why}; {needs} (a new study is needed).")
+
+        def why() -> str:
+            name = f"the {MODALITY_WORDS[latest.modality]} of {day(latest.performed_on)}"
+            if c.recency.since_onset and onset is not None and latest.performed_on < onset:
+                return f"{sentence(name)} was taken before this problem began ({day(onset)})"
+            return f"{sentence(name)} is {elapsed((today - latest.performed_on).days)} old"
+
+        return Check("not_met", lambda: f"{why()}; {needs()} (a new study is needed).")
     study = counted[-1]
-    name = f"the {MODALITY_WORDS[study.modality]} of {day(study.performed_on)}"
+
+    def name() -> str:
+        return f"the {MODALITY_WORDS[study.modality]} of {day(study.performed_on)}"
+
     warnings: tuple[str, ...] = ()
     if c.recency.within:
         valid_until = c.recency.within.after(study.performed_on)
         booked = ctx.planned.planned_on
         if booked is not None and booked > valid_until:
-            warnings = (f"{sentence(name)} will be older than {c.recency.within.words()} on the booked date {day(booked)}.",)
+            warnings = (f"{sentence(name())} will be older than {c.recency.within.words()} on the booked date {day(booked)}.",)
     if c.report_on_file and not study.report_on_file:
         return Check(
             "missing_evidence",
-            f"The report of {name} is not on file; {needs}.",
-            to_record=f"get the report of {name} on file",
+            lambda: f"The report of {name()} is not on file; {needs()}.",
+            to_record=lambda: f"get the report of {name()} on file",
             warnings=warnings,
         )
     if c.concordant and study.concordant is None:
         return Check(
             "missing_evidence",
-            f"It is not recorded whether {name} supports the diagnosis; {needs}, supporting the diagnosis.",
-            to_record=f"record whether {name} supports the working diagnosis",
+            lambda: f"It is not recorded whether {name()} supports the diagnosis; {needs()}, supporting the diagnosis.",
+            to_record=lambda: f"record whether {name()} supports the working diagnosis",
             warnings=warnings,
         )
     if c.concordant and study.concordant is False:
-        return Check("not_met", f"{sentence(name)} does not support the working diagnosis; {needs}, supporting it.")
-    details = ["report on file"] if study.report_on_file else []
-    if study.concordant:
-        details.append("supports the diagnosis")
-    detail = f" ({join(details)})" if details else ""
-    return Check("met", f"{sentence(name)}{detail}; {needs}.", warnings=warnings)
+        return Check("not_met", lambda: f"{sentence(name())} does not support the working diagnosis; {needs()}, supporting it.")
+
+    def met() -> str:
+        details = ["report on file"] if study.report_on_file else []
+        if study.concordant:
+            details.append("supports the diagnosis")
+        detail = f" ({join(details)})" if details else ""
+        return f"{sentence(name())}{detail}; {needs()}."
+
+    return Check("met", met, warnings=warnings)
 
 
 # --- diagnostic blocks ------------------------------------------------------------------------------
 
 
+def _block_label(number_: int, block: ProcedureFact) -> str:
+    return f"block {number_} ({day(block.performed_on)})"
+
+
+def _said_all(phrases: Sequence[Callable[[], str]]) -> str:
+    return "; ".join(phrase() for phrase in phrases)
+
+
 def diagnostic_blocks(c: DiagnosticBlocksCriterion, ctx: Context) -> Check:
-    blocks = [p for p in ctx.performed(c.procedures) if p.diagnostic]
-    needs = f"this payer needs {plural(c.count, 'diagnostic block')} with at least {percent(c.min_relief_percent)} relief after each"
-    if c.min_days_between:
-        needs += f", at least {plural(c.min_days_between, 'day')} apart"
-    if len(blocks) < c.count:
-        done = f"{len(blocks)} of the {c.count} diagnostic blocks done" + (
-            f" ({join(day(b.performed_on) for b in blocks)})" if blocks else ""
-        )
-        return Check("not_met", f"{sentence(done)}; {needs}.")
-    blocks = blocks[-c.count :]
-    not_met: list[str] = []
-    missing: list[str] = []
-    to_record: list[str] = []
+    done = [p for p in ctx.performed(c.procedures) if p.diagnostic]
+
+    def needs() -> str:
+        text = f"this payer needs {plural(c.count, 'diagnostic block')} with at least {percent(c.min_relief_percent)} relief after each"
+        if c.min_days_between:
+            text += f", at least {plural(c.min_days_between, 'day')} apart"
+        return text
+
+    if len(done) < c.count:
+
+        def too_few() -> str:
+            text = f"{len(done)} of the {c.count} diagnostic blocks done" + (
+                f" ({join(day(b.performed_on) for b in done)})" if done else ""
+            )
+            return f"{sentence(text)}; {needs()}."
+
+        return Check("not_met", too_few)
+    blocks = done[-c.count :]
+    # What is wrong or missing, each phrase said only when read (the status needs only whether there are any).
+    not_met: list[Callable[[], str]] = []
+    missing: list[Callable[[], str]] = []
+    to_record: list[Callable[[], str]] = []
     warnings: list[str] = []
     scale = blocks[0].baseline_scale
     for number_, block in enumerate(blocks, start=1):
-        label = f"block {number_} ({day(block.performed_on)})"
         if block.baseline_pain is None or block.baseline_scale is None:
-            missing.append(f"no baseline pain is recorded for {label}")
-            to_record.append(f"record the baseline pain before block {number_}")
+            missing.append(lambda n=number_, b=block: f"no baseline pain is recorded for {_block_label(n, b)}")
+            to_record.append(lambda n=number_: f"record the baseline pain before block {n}")
             continue
         on_scale = [r for r in block.relief if r.scale == block.baseline_scale]
-        other_scales = sorted({r.scale for r in block.relief if r.scale != block.baseline_scale})
         if not on_scale:
+            other_scales = sorted({r.scale for r in block.relief if r.scale != block.baseline_scale})
             if other_scales:
                 missing.append(
-                    f"{label} has its baseline on {block.baseline_scale.upper()} but relief on {join(s.upper() for s in other_scales)}"
+                    lambda n=number_, b=block, others=other_scales: f"{_block_label(n, b)} has its baseline on "
+                    f"{b.baseline_scale.upper()} but relief on {join(s.upper() for s in others)}"
                 )
-                to_record.append(f"record the relief after block {number_} on the same scale as the baseline ({block.baseline_scale.upper()})")
+                to_record.append(
+                    lambda n=number_, b=block: f"record the relief after block {n} on the same scale as the baseline ({b.baseline_scale.upper()})"
+                )
             else:
-                missing.append(f"no relief is recorded after {label}")
-                to_record.append(f"record the relief after block {number_} on the same scale")
+                missing.append(lambda n=number_, b=block: f"no relief is recorded after {_block_label(n, b)}")
+                to_record.append(lambda n=number_: f"record the relief after block {n} on the same scale")
             continue
         if c.same_scale and scale is not None and block.baseline_scale != scale:
-            missing.append(f"block 1 was scored on {scale.upper()} and {label} on {block.baseline_scale.upper()}")
-            to_record.append(f"record block {number_}'s baseline and relief on the same scale as block 1 ({scale.upper()})")
+            missing.append(
+                lambda n=number_, b=block: f"block 1 was scored on {scale.upper()} and {_block_label(n, b)} on {b.baseline_scale.upper()}"
+            )
+            to_record.append(lambda n=number_: f"record block {n}'s baseline and relief on the same scale as block 1 ({scale.upper()})")
             continue
         relief = max(r.percent for r in on_scale)
         if relief < c.min_relief_percent:
             not_met.append(
-                f"block {number_} gave {percent(relief)} relief; this payer needs at least {percent(c.min_relief_percent)} after each block"
+                lambda n=number_, r=relief: f"block {n} gave {percent(r)} relief; this payer needs at least {percent(c.min_relief_percent)} after each block"
             )
     if c.same_levels and ctx.planned.levels:
         for number_, block in enumerate(blocks, start=1):
             if not block.levels:
-                missing.append(f"the levels of block {number_} are not recorded")
-                to_record.append(f"record the levels of block {number_}")
+                missing.append(lambda n=number_: f"the levels of block {n} are not recorded")
+                to_record.append(lambda n=number_: f"record the levels of block {n}")
             elif not set(ctx.planned.levels) <= set(block.levels):
                 not_met.append(
-                    f"block {number_} was at {join(block.levels)} but the {ctx.name(ctx.planned.kind)} is planned at "
+                    lambda n=number_, b=block: f"block {n} was at {join(b.levels)} but the {ctx.name(ctx.planned.kind)} is planned at "
                     f"{join(ctx.planned.levels)}; the blocks must be at the same levels"
                 )
     if c.min_days_between:
-        for first, second in zip(blocks, blocks[1:]):
+        for first, second in pairwise(blocks):
             gap = (second.performed_on - first.performed_on).days
             if gap >= c.min_days_between:
                 continue
@@ -439,22 +525,26 @@ def diagnostic_blocks(c: DiagnosticBlocksCriterion, ctx: Context) -> Check:
                 warnings.append(f"{sentence(apart)}: accepted because an exception is documented: {second.spacing_exception}.")
             else:
                 not_met.append(
-                    f"{apart}; this payer needs the next block at least {plural(c.min_days_between, 'day')} after the one before, "
-                    "unless an exception reason is documented"
+                    lambda apart=apart: f"{apart}; this payer needs the next block at least {plural(c.min_days_between, 'day')} "
+                    "after the one before, unless an exception reason is documented"
                 )
     if not_met:
-        return Check("not_met", f"{sentence('; '.join(not_met))}.", warnings=tuple(warnings))
+        return Check("not_met", lambda: f"{sentence(_said_all(not_met))}.", warnings=tuple(warnings))
     if missing:
         return Check(
             "missing_evidence",
-            f"{sentence('; '.join(missing))}; {needs}.",
-            to_record="; ".join(to_record),
+            lambda: f"{sentence(_said_all(missing))}; {needs()}.",
+            to_record=lambda: _said_all(to_record),
             warnings=tuple(warnings),
         )
-    reliefs = join(
-        f"{percent(max(r.percent for r in b.relief if r.scale == b.baseline_scale))} on {day(b.performed_on)}" for b in blocks
-    )
-    return Check("met", f"Diagnostic blocks gave {reliefs}; {needs}.", warnings=tuple(warnings))
+
+    def met() -> str:
+        reliefs = join(
+            f"{percent(max(r.percent for r in b.relief if r.scale == b.baseline_scale))} on {day(b.performed_on)}" for b in blocks
+        )
+        return f"Diagnostic blocks gave {reliefs}; {needs()}."
+
+    return Check("met", met, warnings=tuple(warnings))
 
 
 # --- frequency and spacing ------------------------------------------------------------------------
@@ -462,43 +552,56 @@ def diagnostic_blocks(c: DiagnosticBlocksCriterion, ctx: Context) -> Check:
 
 def frequency_limit(c: FrequencyLimitCriterion, ctx: Context) -> Check:
     window = timedelta(days=c.window_days)
-    dates = sorted({p.performed_on for p in ctx.performed(c.procedures) if ctx.today - p.performed_on < window})
-    limit = (
-        f"this payer allows at most {plural(c.max_sessions, 'session')} per {region_group_words(ctx.planned.region)} "
-        f"region in any {c.window_days} days"
-    )
-    so_far = f"{plural(len(dates), 'session')} in the last {c.window_days} days" + (
-        f" ({join(day(d) for d in dates)})" if dates else ""
-    )
+    today = ctx.today
+    dates = sorted({p.performed_on for p in ctx.performed(c.procedures) if today - p.performed_on < window})
+
+    def limit() -> str:
+        return (
+            f"this payer allows at most {plural(c.max_sessions, 'session')} per {region_group_words(ctx.planned.region)} "
+            f"region in any {c.window_days} days"
+        )
+
+    def so_far() -> str:
+        return f"{plural(len(dates), 'session')} in the last {c.window_days} days" + (
+            f" ({join(day(d) for d in dates)})" if dates else ""
+        )
+
     if len(dates) + 1 <= c.max_sessions:
-        return Check("met", f"{sentence(so_far)}; this one would be the {ordinal(len(dates) + 1)}, and {limit}.")
+        return Check("met", lambda: f"{sentence(so_far())}; this one would be the {ordinal(len(dates) + 1)}, and {limit()}.")
     # The oldest sessions leave the window one by one; the planned one fits once enough have left.
     must_leave = len(dates) + 1 - c.max_sessions
     frees_on = dates[must_leave - 1] + window
     return Check(
         "not_yet",
-        f"{sentence(so_far)}; {limit}, so a request now would be the {ordinal(len(dates) + 1)} and is refused. "
+        lambda: f"{sentence(so_far())}; {limit()}, so a request now would be the {ordinal(len(dates) + 1)} and is refused. "
         f"A slot frees on {day(frees_on)}.",
         met_on=frees_on,
-        by_then=f"a session slot frees up (at most {c.max_sessions} in any {c.window_days} days)",
+        by_then=lambda: f"a session slot frees up (at most {c.max_sessions} in any {c.window_days} days)",
     )
 
 
 def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
     earlier = ctx.performed(c.procedures)
-    needs = f"this payer needs at least {c.min.words()} between them"
+    today = ctx.today
+
+    def needs() -> str:
+        return f"this payer needs at least {c.min.words()} between them"
+
     if not earlier:
-        return Check("met", f"No earlier {ctx.group_name(c.procedures)} in this region.")
+        return Check("met", lambda: f"No earlier {ctx.group_name(c.procedures)} in this region.")
     last = earlier[-1]
     reached = c.min.after(last.performed_on)
-    since = f"The last {ctx.name(last.kind)} was on {day(last.performed_on)}"
-    if ctx.today >= reached:
-        return Check("met", f"{since} ({elapsed((ctx.today - last.performed_on).days)} ago); {needs}.")
+
+    def since() -> str:
+        return f"The last {ctx.name(last.kind)} was on {day(last.performed_on)}"
+
+    if today >= reached:
+        return Check("met", lambda: f"{since()} ({elapsed((today - last.performed_on).days)} ago); {needs()}.")
     return Check(
         "not_yet",
-        f"{since}; {needs}, reached on {day(reached)}.",
+        lambda: f"{since()}; {needs()}, reached on {day(reached)}.",
         met_on=reached,
-        by_then=f"{c.min.words()} will have passed since your last {ctx.name(last.kind)}",
+        by_then=lambda: f"{c.min.words()} will have passed since your last {ctx.name(last.kind)}",
     )
 
 
@@ -507,58 +610,72 @@ def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
 
 def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
     earlier = ctx.performed(c.procedures)
-    needs = f"this payer needs at least {percent(c.min_relief_percent)} relief from it"
-    if c.min_lasting:
-        needs += f" lasting at least {c.min_lasting.words()}"
+    min_lasting = c.min_lasting
+
+    def needs() -> str:
+        text = f"this payer needs at least {percent(c.min_relief_percent)} relief from it"
+        if min_lasting:
+            text += f" lasting at least {min_lasting.words()}"
+        return text
+
     if not earlier:
-        names = ctx.group_name(c.procedures)
         if c.required_first:
-            return Check("not_met", f"No {names} on record; {needs}, so it must come first.")
-        return Check("not_applicable", f"No earlier {names} to judge.")
+            return Check("not_met", lambda: f"No {ctx.group_name(c.procedures)} on record; {needs()}, so it must come first.")
+        return Check("not_applicable", lambda: f"No earlier {ctx.group_name(c.procedures)} to judge.")
     last = earlier[-1]
-    what = f"the last {ctx.name(last.kind)} ({day(last.performed_on)})"
+
+    def what() -> str:
+        return f"the last {ctx.name(last.kind)} ({day(last.performed_on)})"
+
     if not last.relief:
         return Check(
             "missing_evidence",
-            f"No relief is recorded after {what}; {needs}.",
-            to_record=f"record the relief after {what} and how long it lasted",
+            lambda: f"No relief is recorded after {what()}; {needs()}.",
+            to_record=lambda: f"record the relief after {what()} and how long it lasted",
         )
     good = [r for r in last.relief if r.percent >= c.min_relief_percent]
     if not good:
         best = max(r.percent for r in last.relief)
-        return Check("not_met", f"{sentence(what)} gave at most {percent(best)} relief; {needs}.")
-    if c.min_lasting is None:
-        return Check("met", f"{sentence(what)} gave {percent(max(r.percent for r in good))} relief; {needs}.")
-    needed_until = c.min_lasting.after(last.performed_on)
+        return Check("not_met", lambda: f"{sentence(what())} gave at most {percent(best)} relief; {needs()}.")
+    if min_lasting is None:
+        return Check("met", lambda: f"{sentence(what())} gave {percent(max(r.percent for r in good))} relief; {needs()}.")
+    needed_until = min_lasting.after(last.performed_on)
     lasted = [r for r in good if r.lasted_days is not None]
     if any(last.performed_on + timedelta(days=r.lasted_days or 0) >= needed_until for r in lasted):
-        best = max(lasted, key=lambda r: r.lasted_days or 0)
+        best_lasting = max(lasted, key=lambda r: r.lasted_days or 0)
         return Check(
             "met",
-            f"{sentence(what)} gave {percent(best.percent)} relief that lasted {elapsed(best.lasted_days or 0)}; {needs}.",
+            lambda: f"{sentence(what())} gave {percent(best_lasting.percent)} relief that lasted "
+            f"{elapsed(best_lasting.lasted_days or 0)}; {needs()}.",
         )
     if not lasted:
         return Check(
             "missing_evidence",
-            f"{sentence(what)} gave {percent(max(r.percent for r in good))} relief, but how long it lasted is not recorded; {needs}.",
-            to_record=f"record how long the relief after {what} lasted",
+            lambda: f"{sentence(what())} gave {percent(max(r.percent for r in good))} relief, but how long it lasted is not recorded; {needs()}.",
+            to_record=lambda: f"record how long the relief after {what()} lasted",
         )
     longest = max(lasted, key=lambda r: r.lasted_days or 0)
-    held = f"{sentence(what)} gave {percent(longest.percent)} relief, holding for {elapsed(longest.lasted_days or 0)} when last measured ({day(longest.measured_on)})"
+
+    def held() -> str:
+        return (
+            f"{sentence(what())} gave {percent(longest.percent)} relief, holding for {elapsed(longest.lasted_days or 0)} "
+            f"when last measured ({day(longest.measured_on)})"
+        )
+
     if ctx.today < needed_until:
         return Check(
             "not_yet",
-            f"{held}; {needs}, reached on {day(needed_until)} if the relief holds.",
+            lambda: f"{held()}; {needs()}, reached on {day(needed_until)} if the relief holds.",
             met_on=needed_until,
-            by_then=f"the relief from your last {ctx.name(last.kind)} will have lasted {c.min_lasting.words()}, if it holds",
+            by_then=lambda: f"the relief from your last {ctx.name(last.kind)} will have lasted {min_lasting.words()}, if it holds",
         )
     if longest.measured_on < needed_until:
         return Check(
             "missing_evidence",
-            f"{held}; {needs}, and it has not been measured since.",
-            to_record=f"record whether the relief after {what} lasted {c.min_lasting.words()}",
+            lambda: f"{held()}; {needs()}, and it has not been measured since.",
+            to_record=lambda: f"record whether the relief after {what()} lasted {min_lasting.words()}",
         )
-    return Check("not_met", f"{held}; {needs}.")
+    return Check("not_met", lambda: f"{held()}; {needs()}.")
 
 
 # --- the planned session --------------------------------------------------------------------------
@@ -567,38 +684,61 @@ def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
 def levels_per_session(c: LevelsPerSessionCriterion, ctx: Context) -> Check:
     planned = ctx.planned
     count = len(planned.levels) or len(planned.cpt_codes)
-    needs = f"this payer covers at most {plural(c.max_levels, 'level')} per session"
+
+    def needs() -> str:
+        return f"this payer covers at most {plural(c.max_levels, 'level')} per session"
+
     if count == 0:
-        return Check("missing_evidence", f"The planned levels are not recorded; {needs}.", to_record="record the levels planned")
-    shown = join(planned.levels) if planned.levels else " + ".join(planned.cpt_codes)
-    if count > c.max_levels:
-        return Check("not_met", f"{plural(count, 'level')} planned ({shown}); {needs}.")
-    return Check("met", f"{plural(count, 'level')} planned ({shown}); {needs}.")
+        return Check("missing_evidence", lambda: f"The planned levels are not recorded; {needs()}.", to_record="record the levels planned")
+
+    def said_plan() -> str:
+        shown = join(planned.levels) if planned.levels else " + ".join(planned.cpt_codes)
+        return f"{plural(count, 'level')} planned ({shown}); {needs()}."
+
+    return Check("not_met" if count > c.max_levels else "met", said_plan)
 
 
 # --- scores, exam, documents ----------------------------------------------------------------------
 
 
+def _record_name(is_score: bool, what: str) -> str:
+    return what.upper() if is_score else MEASURE_WORDS.get(what, kind_words(what))
+
+
 def score_required(c: ScoreRequiredCriterion, ctx: Context) -> Check:
-    records: list[tuple[date, float, str]] = [
-        (s.on, s.total, s.instrument_id.upper()) for s in ctx.facts.scores if s.instrument_id in c.instruments
+    today = ctx.today
+    # (day, value, a score (else a measure), its instrument or measure): named only when said.
+    records: list[tuple[date, float, bool, str]] = [
+        (s.on, s.total, True, s.instrument_id) for s in ctx.facts.scores if s.instrument_id in c.instruments
     ]
-    records += [(m.on, m.value, MEASURE_WORDS.get(m.measure, kind_words(m.measure))) for m in ctx.facts.measures if m.measure in c.measures]
-    records = [r for r in records if r[0] <= ctx.today]
+    records += [(m.on, m.value, False, m.measure) for m in ctx.facts.measures if m.measure in c.measures]
+    records = [r for r in records if r[0] <= today]
     if c.within_days:
-        records = [r for r in records if (ctx.today - r[0]).days <= c.within_days]
-    needs = f"this payer needs {c.what}"
-    if c.min_value is not None:
-        needs += f" of at least {number(c.min_value)}"
-    if c.within_days:
-        needs += f" from the last {plural(c.within_days, 'day')}"
+        records = [r for r in records if (today - r[0]).days <= c.within_days]
+
+    def needs() -> str:
+        text = f"this payer needs {c.what}"
+        if c.min_value is not None:
+            text += f" of at least {number(c.min_value)}"
+        if c.within_days:
+            text += f" from the last {plural(c.within_days, 'day')}"
+        return text
+
     if not records:
-        return Check("missing_evidence", f"No {c.what} is recorded; {needs}.", to_record=f"record {c.what}")
-    on, value, name = max(records, key=lambda r: r[0])
-    found = f"{name} {number(value)} on {day(on)}"
+        return Check("missing_evidence", lambda: f"No {c.what} is recorded; {needs()}.", to_record=lambda: f"record {c.what}")
+    on, value, is_score, what = max(records, key=lambda r: r[0])
+
+    def found() -> str:
+        return f"{_record_name(is_score, what)} {number(value)} on {day(on)}"
+
     if c.min_value is not None and value < c.min_value:
-        return Check("not_met", f"Latest {found}; {needs}.")
-    return Check("met", f"{found[0].upper()}{found[1:]}; {needs}.")
+        return Check("not_met", lambda: f"Latest {found()}; {needs()}.")
+
+    def met() -> str:
+        text = found()
+        return f"{text[0].upper()}{text[1:]}; {needs()}."
+
+    return Check("met", met)
 
 
 def _tested(result: object) -> bool:
@@ -635,23 +775,34 @@ def _radicular_signs(findings: Mapping) -> tuple[list[str], bool]:
 
 
 def exam_finding(c: ExamFindingCriterion, ctx: Context) -> Check:
-    exam = ctx.facts.exam
-    wants = []
-    if c.signs:
-        wants.append(join((("radicular signs" if s == "radicular" else "pain on facet loading") for s in c.signs), last="or"))
-    if c.min_si_provocation_tests:
-        wants.append(f"at least {c.min_si_provocation_tests} positive SI provocation tests")
-    needs = f"this payer needs a documented exam{' showing ' + join(wants) if wants else ''}"
-    if c.within_days:
-        needs += f" from the last {plural(c.within_days, 'day')}"
-    if exam is None or exam.on > ctx.today:
-        return Check("missing_evidence", f"No structured exam is recorded; {needs}.", to_record="record a structured exam")
-    when = f"the exam of {day(exam.on)}"
-    if c.within_days and (ctx.today - exam.on).days > c.within_days:
+    exam, today = ctx.facts.exam, ctx.today
+
+    def wants() -> list[str]:
+        found = []
+        if c.signs:
+            found.append(join((("radicular signs" if s == "radicular" else "pain on facet loading") for s in c.signs), last="or"))
+        if c.min_si_provocation_tests:
+            found.append(f"at least {c.min_si_provocation_tests} positive SI provocation tests")
+        return found
+
+    def needs() -> str:
+        wanted = wants()
+        text = f"this payer needs a documented exam{' showing ' + join(wanted) if wanted else ''}"
+        if c.within_days:
+            text += f" from the last {plural(c.within_days, 'day')}"
+        return text
+
+    if exam is None or exam.on > today:
+        return Check("missing_evidence", lambda: f"No structured exam is recorded; {needs()}.", to_record="record a structured exam")
+
+    def when() -> str:
+        return sentence(f"the exam of {day(exam.on)}")
+
+    if c.within_days and (today - exam.on).days > c.within_days:
         return Check(
             "missing_evidence",
-            f"{sentence(when)} is {elapsed((ctx.today - exam.on).days)} old; {needs}.",
-            to_record=f"record a new exam (within {plural(c.within_days, 'day')} of the request)",
+            lambda: f"{when()} is {elapsed((today - exam.on).days)} old; {needs()}.",
+            to_record=lambda: f"record a new exam (within {plural(c.within_days, 'day')} of the request)",
         )
     found: list[str] = []
     if c.signs:
@@ -667,27 +818,28 @@ def exam_finding(c: ExamFindingCriterion, ctx: Context) -> Check:
             if not examined:
                 return Check(
                     "missing_evidence",
-                    f"{sentence(when)} does not record the tests for {wants[0]}; {needs}.",
-                    to_record=f"record the exam tests for {wants[0]}",
+                    lambda: f"{when()} does not record the tests for {wants()[0]}; {needs()}.",
+                    to_record=lambda: f"record the exam tests for {wants()[0]}",
                 )
-            return Check("not_met", f"{sentence(when)} shows no {wants[0]}; {needs}.")
+            return Check("not_met", lambda: f"{when()} shows no {wants()[0]}; {needs()}.")
         found.append(join(signs))
     if c.min_si_provocation_tests:
         si_tests = exam.findings.get("si_tests") or {}
         tested = sum(1 for v in si_tests.values() if _tested(v))
-        if not tested and exam.si_positive_count == 0:
+        positive = exam.si_positive_count
+        if not tested and positive == 0:
             return Check(
                 "missing_evidence",
-                f"{sentence(when)} does not record the SI provocation tests; {needs}.",
+                lambda: f"{when()} does not record the SI provocation tests; {needs()}.",
                 to_record="record the SI provocation tests (distraction, thigh thrust, compression, sacral thrust, Gaenslen)",
             )
-        if exam.si_positive_count < c.min_si_provocation_tests:
+        if positive < c.min_si_provocation_tests:
             return Check(
                 "not_met",
-                f"{exam.si_positive_count} of {max(tested, exam.si_positive_count)} SI provocation tests done were positive on {day(exam.on)}; {needs}.",
+                lambda: f"{positive} of {max(tested, positive)} SI provocation tests done were positive on {day(exam.on)}; {needs()}.",
             )
-        found.append(f"{exam.si_positive_count} of {max(tested, exam.si_positive_count)} SI provocation tests done were positive")
-    return Check("met", f"{sentence(when)}{': ' + join(found) if found else ''}; {needs}.")
+        found.append(f"{positive} of {max(tested, positive)} SI provocation tests done were positive")
+    return Check("met", lambda: f"{when()}{': ' + join(found) if found else ''}; {needs()}.")
 
 
 def _documents_of(ctx: Context, kind: str, within_days: int | None):
@@ -697,78 +849,98 @@ def _documents_of(ctx: Context, kind: str, within_days: int | None):
     return sorted(docs, key=lambda d: d.on)
 
 
+def _window(within_days: int | None) -> str:
+    return f" from the last {plural(within_days, 'day')}" if within_days else ""
+
+
 def documents(c: DocumentsCriterion, ctx: Context) -> Check:
-    window = f" from the last {plural(c.within_days, 'day')}" if c.within_days else ""
-    needs = f"this payer needs on file: {join(kind_words(k) for k in c.kinds)}{window}"
     found, missing = [], []
     for kind in c.kinds:
         docs = _documents_of(ctx, kind, c.within_days)
         if docs:
-            found.append(f"{kind_words(kind)} ({day(docs[-1].on)})")
+            found.append((kind, docs[-1].on))
         else:
-            missing.append(kind_words(kind))
+            missing.append(kind)
+
     if missing:
+
+        def needs() -> str:
+            return f"this payer needs on file: {join(kind_words(k) for k in c.kinds)}{_window(c.within_days)}"
+
+        def absent() -> str:
+            return join(kind_words(k) for k in missing)
+
         return Check(
             "missing_evidence",
-            f"Not on file{window}: {join(missing)}; {needs}.",
-            to_record=f"put on file: {join(missing)}",
+            lambda: f"Not on file{_window(c.within_days)}: {absent()}; {needs()}.",
+            to_record=lambda: f"put on file: {absent()}",
         )
-    return Check("met", f"On file: {join(found)}.")
+    return Check("met", lambda: f"On file: {join(f'{kind_words(kind)} ({day(on)})' for kind, on in found)}.")
 
 
 def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
-    window = f" from the last {plural(c.within_days, 'day')}" if c.within_days else ""
-    needs = f"this payer needs a psychological evaluation{window} with a result of {join(c.acceptable_results, last='or')}"
+    window = _window(c.within_days)
+
+    def needs() -> str:
+        return f"this payer needs a psychological evaluation{window} with a result of {join(c.acceptable_results, last='or')}"
+
     docs = _documents_of(ctx, "psych_eval", c.within_days)
     if not docs:
         return Check(
             "missing_evidence",
-            f"No psychological evaluation is on file{window}; {needs}.",
+            lambda: f"No psychological evaluation is on file{window}; {needs()}.",
             to_record="record the psychological evaluation (by a psychiatrist, clinical psychologist or licensed clinical social worker)",
         )
     latest = docs[-1]
     if latest.result is None:
         return Check(
             "missing_evidence",
-            f"The psychological evaluation of {day(latest.on)} has no result recorded; {needs}.",
-            to_record=f"record the result of the psychological evaluation of {day(latest.on)}",
+            lambda: f"The psychological evaluation of {day(latest.on)} has no result recorded; {needs()}.",
+            to_record=lambda: f"record the result of the psychological evaluation of {day(latest.on)}",
         )
     if latest.result not in c.acceptable_results:
-        return Check("not_met", f"The psychological evaluation of {day(latest.on)} found: {latest.result}; {needs}.")
-    return Check("met", f"Psychological evaluation of {day(latest.on)}: {latest.result}.")
+        return Check("not_met", lambda: f"The psychological evaluation of {day(latest.on)} found: {latest.result}; {needs()}.")
+    return Check("met", lambda: f"Psychological evaluation of {day(latest.on)}: {latest.result}.")
 
 
 def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
-    needs = (
-        f"this payer needs a cotinine test from the last {plural(c.within_days, 'day')} "
-        f"of at most {number(c.max_ng_per_ml)} ng/mL"
-    )
-    all_tests = _documents_of(ctx, "nicotine_test", None)
+    today = ctx.today
+
+    def needs() -> str:
+        return (
+            f"this payer needs a cotinine test from the last {plural(c.within_days, 'day')} "
+            f"of at most {number(c.max_ng_per_ml)} ng/mL"
+        )
+
     recent = _documents_of(ctx, "nicotine_test", c.within_days)
     if not recent:
+        all_tests = _documents_of(ctx, "nicotine_test", None)
         if all_tests:
             last = all_tests[-1]
             return Check(
                 "missing_evidence",
-                f"The last cotinine test ({day(last.on)}) is {elapsed((ctx.today - last.on).days)} old; {needs}.",
+                lambda: f"The last cotinine test ({day(last.on)}) is {elapsed((today - last.on).days)} old; {needs()}.",
                 to_record="repeat the cotinine test",
             )
-        return Check("missing_evidence", f"No cotinine test is on file; {needs}.", to_record="record a cotinine (nicotine) test")
+        return Check("missing_evidence", lambda: f"No cotinine test is on file; {needs()}.", to_record="record a cotinine (nicotine) test")
     latest = recent[-1]
     if latest.value is None:
         return Check(
             "missing_evidence",
-            f"The cotinine test of {day(latest.on)} has no value recorded; {needs}.",
-            to_record=f"record the cotinine value of the test of {day(latest.on)}",
+            lambda: f"The cotinine test of {day(latest.on)} has no value recorded; {needs()}.",
+            to_record=lambda: f"record the cotinine value of the test of {day(latest.on)}",
         )
-    result = f"Cotinine {number(latest.value)} ng/mL on {day(latest.on)}"
+
+    def result() -> str:
+        return f"Cotinine {number(latest.value)} ng/mL on {day(latest.on)}; {needs()}."
+
     if latest.value > c.max_ng_per_ml:
-        return Check("not_met", f"{result}; {needs}.")
+        return Check("not_met", result)
     warnings: tuple[str, ...] = ()
     booked = ctx.planned.planned_on
     if booked is not None and (booked - latest.on).days > c.within_days:
         warnings = (f"The cotinine test of {day(latest.on)} will be older than {plural(c.within_days, 'day')} on the booked date {day(booked)}.",)
-    return Check("met", f"{result}; {needs}.", warnings=warnings)
+    return Check("met", result, warnings=warnings)
 
 
 def steroid_injection_first(c: SteroidInjectionFirstCriterion, ctx: Context) -> Check:
@@ -778,15 +950,14 @@ def steroid_injection_first(c: SteroidInjectionFirstCriterion, ctx: Context) -> 
         for p in ctx.performed(c.procedures)
         if side not in ("left", "right") or p.side in (side, "bilateral", "none")
     ]
-    names = ctx.group_name(c.procedures)
     if not done:
         return Check(
             "not_met",
-            f"No {names} on record{' on the ' + side + ' side' if side in ('left', 'right') else ''}; "
+            lambda: f"No {ctx.group_name(c.procedures)} on record{' on the ' + side + ' side' if side in ('left', 'right') else ''}; "
             "this payer wants one tried first.",
         )
     last = done[-1]
-    return Check("met", f"{sentence(ctx.name(last.kind))} on {day(last.performed_on)}; this payer wants one tried first.")
+    return Check("met", lambda: f"{sentence(ctx.name(last.kind))} on {day(last.performed_on)}; this payer wants one tried first.")
 
 
 CHECKS: dict[str, Callable[..., Check]] = {

@@ -8,7 +8,7 @@ procedures) and these functions say what the worklist must show.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from painpath.authorizations import lifecycle
@@ -61,23 +61,64 @@ def refusals(events: Sequence[tuple[int, datetime, str, str | None]]) -> list[Re
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, init=False)
 class ChecklistItem:
-    """One line of the kit: a criterion or a document, and where it stands."""
+    """One line of the kit: a criterion or a document, and where it stands. Its words come from the
+    criterion's result and are said only when read (a batch pass reads the statuses)."""
 
     criterion_id: str
     label: str
     status: str  # present | missing | pending | blocked | waived | not_applicable
-    detail: str  # the engine's plain-words explanation
     pending_until: date | None = None
-    to_record: str | None = None
     owner_role: str = "coordinator"
-    requirement: str | None = None  # what counts, in plain words with its recency ("..., within the last 12 months")
+    result: object = field(default=None, repr=False)  # the criteria.CriterionResult it derives from
+
+    def __init__(self, criterion_id: str, label: str, status: str, pending_until: date | None = None,
+                 owner_role: str = "coordinator", result: object = None) -> None:
+        # Frozen all the same: set once here, straight into the instance's dict (one item per criterion per
+        # case in a batch pass; object.__setattr__ per field takes three times as long).
+        fields = self.__dict__
+        fields["criterion_id"] = criterion_id
+        fields["label"] = label
+        fields["status"] = status
+        fields["pending_until"] = pending_until
+        fields["owner_role"] = owner_role
+        fields["result"] = result
+
+    @property
+    def detail(self) -> str:
+        """The engine's plain-words explanation."""
+        return self.result.explanation  # type: ignore[attr-defined]
+
+    @property
+    def to_record(self) -> str | None:
+        return self.result.to_record if self.status == "missing" else None  # type: ignore[attr-defined]
+
+    @property
+    def requirement(self) -> str | None:
+        """What counts, in plain words with its recency ("..., within the last 12 months")."""
+        return self.result.requirement  # type: ignore[attr-defined]
 
     @property
     def counts(self) -> bool:
         """Waived and not-applicable lines are shown but are not part of "5 of 7 items ready"."""
         return self.status not in ("waived", "not_applicable")
+
+    def as_dict(self) -> dict:
+        """Every field a reader sees, in the order the API has always given them."""
+        return {
+            "criterion_id": self.criterion_id, "label": self.label, "status": self.status, "detail": self.detail,
+            "pending_until": self.pending_until, "to_record": self.to_record, "owner_role": self.owner_role,
+            "requirement": self.requirement,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChecklistItem):
+            return NotImplemented
+        return self.as_dict() == other.as_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.criterion_id, self.status, self.pending_until))
 
 
 _ITEM_STATUS = {
@@ -96,11 +137,10 @@ def checklist(decision) -> list[ChecklistItem]:  # noqa: ANN001 - a criteria.Pol
     for result in decision.criteria:
         status = _ITEM_STATUS[result.status]
         items.append(ChecklistItem(
-            criterion_id=result.criterion_id, label=result.label, status=status, detail=result.explanation,
+            criterion_id=result.criterion_id, label=result.label, status=status,
             pending_until=result.met_on if status == "pending" else None,
-            to_record=result.to_record if status == "missing" else None,
             owner_role="clinician" if result.type in CLINICIAN_CRITERIA else "coordinator",
-            requirement=result.requirement,
+            result=result,
         ))
     return items
 

@@ -247,10 +247,14 @@ def evaluate_case(session: Session, *, knowledge, calendar: BusinessCalendar, ca
 def eligible_since(knowledge, case: AuthorizationCase, facts: EpisodeFacts, today: date,  # noqa: ANN001
                    not_before: date | None = None) -> date:
     """The first day of the unbroken run of "eligible now" that ends today: the day the patient became eligible."""
+    # Only the outcome is read, day after day: the policy and the planned procedure are looked up once.
+    policy, planned = knowledge.policies[case.policy_id], planned_of(case)
     day = today
     for _ in range(ELIGIBILITY_LOOKBACK_DAYS):
         earlier = day - timedelta(days=1)
-        if (not_before is not None and earlier < not_before) or decide(knowledge, case, facts, earlier).outcome != "eligible_now":
+        if (not_before is not None and earlier < not_before) or criteria.evaluate(
+            policy, facts, planned, earlier, knowledge.procedures
+        ).outcome != "eligible_now":
             break
         day = earlier
     return day

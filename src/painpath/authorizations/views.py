@@ -3,7 +3,6 @@ answers, attach documents. Each write reconciles the episode so the worklist fol
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
@@ -45,11 +44,11 @@ def case_out(evaluated: service.Evaluated) -> dict:
         "units_left": rules.units_left(case.approved_units, evaluated.units_used),
         "days_from_eligibility_to_submission": evaluated.days_from_eligibility_to_submission,
         "hours_to_decision": rules.hours_to_decision(case.submitted_at, case.decided_at),
-        "kit": {"ready": ready, "items": counted, "checklist": [asdict(i) for i in evaluated.checklist]},
+        "kit": {"ready": ready, "items": counted, "checklist": [i.as_dict() for i in evaluated.checklist]},
         "decision": None if decision is None else {
             "outcome": decision.outcome, "eligible_on": decision.eligible_on, "summary": decision.summary,
             "authorization_required": decision.authorization_required, "warnings": list(decision.warnings),
-            "criteria": [asdict(c) for c in decision.criteria],
+            "criteria": [c.as_dict() for c in decision.criteria],
         },
         "moves": [m.action for m in lifecycle.available(case.state)],
     })

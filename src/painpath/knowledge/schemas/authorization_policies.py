@@ -82,6 +82,8 @@ def add_months(day: date, months: int) -> date:
     """Calendar months later, clamped to the month's end (31 Jan + 1 month = 28 or 29 Feb)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if day.day <= 28:  # every month has the day: no need to look up the month's length (this runs per criterion per case)
+        return date(year, month, day.day)
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
