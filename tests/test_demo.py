@@ -200,7 +200,8 @@ def _snapshot(ctx) -> dict:  # noqa: ANN001
             ).all(),
             "coverages": session.execute(
                 select(Patient.mrn, Coverage.payer_id, Coverage.member_id, Coverage.effective_from, Coverage.effective_to)
-                .join(Patient, Patient.id == Coverage.patient_id).order_by(Patient.mrn)
+                .join(Patient, Patient.id == Coverage.patient_id)
+                .order_by(Patient.mrn, Coverage.priority, Coverage.payer_id)  # a patient may hold two coverages
             ).all(),
             "episodes": session.execute(
                 select(
