@@ -81,26 +81,16 @@ def said(words: Words | None) -> str | None:
     return words() if callable(words) else words
 
 
+@dataclass(slots=True, repr=False)
 class Check:
     """A check's answer: the status and dates now, the words (explanation, to_record, by_then) when asked."""
 
-    __slots__ = ("by_then", "explanation", "met_on", "status", "to_record", "warnings")
-
-    def __init__(
-        self,
-        status: Status,
-        explanation: Words,
-        met_on: date | None = None,  # not_yet: the day it will be met if nothing changes
-        to_record: Words | None = None,  # missing_evidence: what staff should record
-        by_then: Words | None = None,  # not_yet: what will be true by then, for the patient ("you will have had ...")
-        warnings: tuple[str, ...] = (),
-    ) -> None:
-        self.status = status
-        self.explanation = explanation
-        self.met_on = met_on
-        self.to_record = to_record
-        self.by_then = by_then
-        self.warnings = warnings
+    status: Status
+    explanation: Words
+    met_on: date | None = None  # not_yet: the day it will be met if nothing changes
+    to_record: Words | None = None  # missing_evidence: what staff should record
+    by_then: Words | None = None  # not_yet: what will be true by then, for the patient ("you will have had ...")
+    warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"Check({self.status!r}, met_on={self.met_on!r})"
