@@ -6,7 +6,7 @@ from __future__ import annotations
 from painpath.core.clock import utcnow
 from painpath.worklist.gather import ProviderFailure
 from painpath.worklist.provider_alerts import alerts_to_open
-from painpath.worklist.reconcile import _open
+from painpath.worklist.reconcile import _open_one
 
 
 def test_admin_sees_open_engine_alerts_and_others_are_refused(client_for, patient_payload, episode_payload, db):
@@ -16,7 +16,7 @@ def test_admin_sees_open_engine_alerts_and_others_are_refused(client_for, patien
     episode_id = coordinator.post(f"/api/patients/{patient_id}/episodes", json=episode_payload).json()["id"]
     with db.session() as session:
         for obligation in alerts_to_open(session, [ProviderFailure("imaging_rules", episode_id, "KeyError")], utcnow()):
-            assert _open(session, obligation, utcnow())
+            assert _open_one(session, obligation, utcnow(), None)
 
     page = admin.get("/admin/alerts")
     assert page.status_code == 200

@@ -18,6 +18,7 @@ The comparison reads stored tasks as column values; only the tasks that change l
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -136,13 +137,11 @@ def apply(session: Session, context: EngineContext, evaluation: Evaluation,
     tasks = _entities(session, [t.id for t in recovered] + [_task_of(a) for a in actions if _task_of(a) is not None])
     for row in recovered:
         _close(session, tasks[row.id], MET, provider_alerts.RECOVERED, now)
-    for alert in provider_alerts.alerts_to_open(session, gathered.failures, now):
-        result.opened += _open(session, alert, now)
+    openings = [(alert, None) for alert in provider_alerts.alerts_to_open(session, gathered.failures, now)]
     for action in actions:
         if isinstance(action, Open):
             came_back = tasks[action.came_back_from] if action.came_back_from is not None else None
-            note = notes.opening_note(session, action.obligation, context, came_back, grace)
-            result.opened += _open(session, action.obligation, now, note)
+            openings.append((action.obligation, notes.opening_note(session, action.obligation, context, came_back, grace)))
         elif isinstance(action, Refresh):
             result.refreshed += _refresh(tasks[action.task_id], action.obligation, now)
         elif isinstance(action, CloseMet):
@@ -151,6 +150,7 @@ def apply(session: Session, context: EngineContext, evaluation: Evaluation,
         elif isinstance(action, CloseObsolete):
             _close(session, tasks[action.task_id], CANCELLED, action.reason, now)
             result.cancelled += 1
+    result.opened += _open_all(session, openings, now)
     session.flush()
     result.next_review = _next_reviews(session, episode_ids, findings + grace_period_ends(stored, findings, grace_end),
                                        {f.episode_id for f in gathered.failures}, now)
@@ -207,10 +207,40 @@ def _entities(session: Session, task_ids: list[int]) -> dict[int, Task]:
     return found
 
 
-def _open(session: Session, ob, now, note: str | None = None) -> int:
-    """Insert the task for a new obligation; 0 when a concurrent reconciler already did. `note` (born late,
-    came back) is added to the provider's reason and kept there while the task is open."""
-    task = Task(
+def _open_all(session: Session, openings: list[tuple[Any, str | None]], now: datetime) -> int:
+    """Insert the tasks of new obligations; returns how many opened. `note` (born late, came back) is added
+    to the provider's reason and kept there while the task is open.
+
+    All in one savepoint, inserted together: a first pass opens tens of thousands of tasks, and a savepoint
+    each made every write transaction last a second. If a concurrent reconciler opened one of these keys
+    first, the unique index on open keys refuses the lot; then each is inserted in a savepoint of its own,
+    so only the one already open is left out."""
+    if not openings:
+        return 0
+    tasks = [_task(ob, now, note) for ob, note in openings]
+    try:
+        with session.begin_nested():
+            session.add_all(tasks)
+    except IntegrityError:
+        return sum(_open_one(session, ob, now, note) for ob, note in openings)
+    for task in tasks:
+        _audit_opened(session, task)
+    return len(tasks)
+
+
+def _open_one(session: Session, ob, now: datetime, note: str | None) -> int:  # noqa: ANN001
+    task = _task(ob, now, note)
+    try:
+        with session.begin_nested():
+            session.add(task)
+    except IntegrityError:
+        return 0
+    _audit_opened(session, task)
+    return 1
+
+
+def _task(ob, now: datetime, note: str | None) -> Task:  # noqa: ANN001
+    return Task(
         clinic_id=ob.clinic_id,
         key=ob.key,
         provider=ob.provider,
@@ -225,18 +255,13 @@ def _open(session: Session, ob, now, note: str | None = None) -> int:
         status=OPEN,
         opened_at=now,
     )
-    try:
-        # A savepoint: if a concurrent reconciler opened this key first, the unique index on open
-        # keys refuses ours and only this insert is undone, not the caller's transaction.
-        with session.begin_nested():
-            session.add(task)
-    except IntegrityError:
-        return 0
+
+
+def _audit_opened(session: Session, task: Task) -> None:
     audit.record(
-        session, RECONCILER, "task.open", object_type="task", object_id=task.id,
-        patient_id=ob.patient_id, clinic_id=ob.clinic_id, detail={"key": ob.key, "due_at": ob.due_at.isoformat()},
+        session, RECONCILER, "task.open", object_type="task", object_id=task.id, patient_id=task.patient_id,
+        clinic_id=task.clinic_id, detail={"key": task.key, "due_at": task.due_at.isoformat()},
     )
-    return 1
 
 
 def _refresh(task: Task, ob, now) -> int:
