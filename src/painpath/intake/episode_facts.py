@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.facts.gather import FactQuery, Share, fact_rows, register_reader
 from painpath.intake.models import Triage
 
 
@@ -15,9 +15,12 @@ from painpath.intake.models import Triage
 def red_flag_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:  # noqa: ARG001
     """The red-flag ids (pack ids, "RF-CES") raised by each episode's latest triage."""
     found: dict[int, Share] = {}
-    rows = session.execute(
-        select(Triage.episode_id, Triage.hits).where(ids_in(session, Triage.episode_id, episode_ids)).order_by(Triage.episode_id, Triage.decided_at, Triage.id)
-    )
+    triage = Triage.__table__.c
+    rows = fact_rows(session, select(triage.episode_id, triage.hits).where(ids_in(session, triage.episode_id, episode_ids))
+                     .order_by(triage.episode_id, triage.decided_at, triage.id))
+    latest = {}
     for episode_id, hits in rows:  # oldest first: the latest triage of each episode wins
-        found[episode_id] = {"red_flags": frozenset(hit["flag_id"] for hit in hits or ())}
+        latest[episode_id] = hits
+    for episode_id, hits in latest.items():
+        found[episode_id] = {"red_flags": frozenset([hit["flag_id"] for hit in hits]) if hits else frozenset()}
     return found

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.facts.gather import FactQuery, Share, fact_rows, register_reader
 from painpath.patients.models import Coverage, Episode
 
 
@@ -16,15 +16,15 @@ def episode_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
     """Each episode with its primary coverage (priority 1) in effect on `today`, or none; the oldest such
     coverage when a patient has two (as primary_payer_id picks)."""
     on = query.today
+    episode, coverage = Episode.__table__.c, Coverage.__table__.c
     in_effect = (
-        (Coverage.patient_id == Episode.patient_id) & (Coverage.priority == 1) & (Coverage.effective_from <= on)
-        & or_(Coverage.effective_to.is_(None), Coverage.effective_to >= on)
+        (coverage.patient_id == episode.patient_id) & (coverage.priority == 1) & (coverage.effective_from <= on)
+        & or_(coverage.effective_to.is_(None), coverage.effective_to >= on)
     )
-    rows = session.execute(
-        select(Episode.id, Episode.body_region, Episode.laterality, Episode.onset_date, Episode.icd10_codes,
-               Coverage.payer_id, Coverage.plan_type)
-        .outerjoin(Coverage, in_effect).where(ids_in(session, Episode.id, episode_ids)).order_by(Episode.id, Coverage.id)
-    )
+    rows = fact_rows(session, select(episode.id, episode.body_region, episode.laterality, episode.onset_date, episode.icd10_codes,
+                                     coverage.payer_id, coverage.plan_type)
+                     .select_from(Episode.__table__).outerjoin(Coverage.__table__, in_effect)
+                     .where(ids_in(session, episode.id, episode_ids)).order_by(episode.id, coverage.id))
     found: dict[int, Share] = {}
     for episode_id, body_region, laterality, onset_date, codes, payer_id, plan_type in rows:
         if episode_id not in found:  # the oldest primary coverage comes first

@@ -8,21 +8,24 @@ from sqlalchemy.orm import Session
 
 from painpath.charting.instruments.models import InstrumentAdministration
 from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.facts.gather import FactQuery, Share, fact_maker, fact_rows, register_reader
 from painpath.facts.vocabulary import ScoreFact
+
+_score = fact_maker(ScoreFact)
 
 
 @register_reader("scores")
 def score_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:
     """Each episode's scored administrations, oldest first, dated by the clinic's calendar."""
     found: dict[int, list[ScoreFact]] = {}
-    rows = session.execute(
-        select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id,
-               InstrumentAdministration.administered_at, InstrumentAdministration.total)
-        .where(ids_in(session, InstrumentAdministration.episode_id, episode_ids))
-        .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)
-    )
+    given = InstrumentAdministration.__table__.c
+    rows = fact_rows(session, select(given.episode_id, given.instrument_id, given.administered_at, given.total)
+                     .where(ids_in(session, given.episode_id, episode_ids)).order_by(given.episode_id, given.administered_at, given.id))
     local_date = query.calendar.local_date
     for episode_id, instrument_id, at, total in rows:
-        found.setdefault(episode_id, []).append(ScoreFact(instrument_id=instrument_id, on=local_date(at), total=total))
+        made = _score(instrument_id, local_date(at), total)
+        if (known := found.get(episode_id)) is None:
+            found[episode_id] = [made]
+        else:
+            known.append(made)
     return {episode_id: {"scores": tuple(scores)} for episode_id, scores in found.items()}
