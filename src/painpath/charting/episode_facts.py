@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from painpath.charting import rules
 from painpath.charting.models import Encounter, ExamFindings, FunctionalMeasure
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, fact_maker, fact_rows, register_reader
+from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
 from painpath.facts.vocabulary import CareComponent, ExamFact, MeasureFact
 
 # A PT course whose last visit is this recent is still going (the next visit is usually within two weeks).
@@ -20,16 +19,25 @@ PT_ONGOING_DAYS = 14
 
 _measure = fact_maker(MeasureFact)
 _exam_fact = fact_maker(ExamFact)
+_encounter, _measures, _exam_row = Encounter.__table__.c, FunctionalMeasure.__table__.c, ExamFindings.__table__.c
+_PT_VISITS = FactSelect(lambda episode_in: select(_encounter.episode_id, _encounter.date_of_service).where(
+    episode_in(_encounter.episode_id), _encounter.encounter_type == "pt_visit", _encounter.addendum_of_id.is_(None),
+).order_by(_encounter.episode_id, _encounter.date_of_service))
+_MEASURES = FactSelect(lambda episode_in: select(_measures.episode_id, _measures.measure, _measures.date_of_service, _measures.value_number)
+                       .where(episode_in(_measures.episode_id), _measures.value_number.is_not(None))
+                       .order_by(_measures.episode_id, _measures.date_of_service, _measures.recorded_at, _measures.id))
+_EXAMS = FactSelect(lambda episode_in: select(_exam_row.episode_id, _encounter.date_of_service, _exam_row.findings, _exam_row.diagnosis_codes,
+                                              _exam_row.reasoning)
+                    .join_from(ExamFindings.__table__, Encounter.__table__, _encounter.id == _exam_row.encounter_id)
+                    .where(episode_in(_exam_row.episode_id))
+                    .order_by(_exam_row.episode_id, _encounter.date_of_service, _encounter.created_at, _encounter.id))
 
 
 @register_reader("pt_visits")
 def pt_course_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:
     """PT visit notes (signed or not, addenda apart) as one course from the first to the last visit."""
     visits: dict[int, list[date]] = {}
-    encounter = Encounter.__table__.c
-    rows = fact_rows(session, select(encounter.episode_id, encounter.date_of_service).where(
-        ids_in(session, encounter.episode_id, episode_ids), encounter.encounter_type == "pt_visit", encounter.addendum_of_id.is_(None),
-    ).order_by(encounter.episode_id, encounter.date_of_service))
+    rows = _PT_VISITS.rows(session, episode_ids)
     for episode_id, on in rows:
         if (known := visits.get(episode_id)) is None:
             visits[episode_id] = [on]
@@ -51,10 +59,7 @@ def pt_course(visits: list[date], today: date) -> CareComponent:
 def measure_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:  # noqa: ARG001
     """Each episode's numeric functional measures, oldest first."""
     found: dict[int, list[MeasureFact]] = {}
-    measures = FunctionalMeasure.__table__.c
-    rows = fact_rows(session, select(measures.episode_id, measures.measure, measures.date_of_service, measures.value_number).where(
-        ids_in(session, measures.episode_id, episode_ids), measures.value_number.is_not(None),
-    ).order_by(measures.episode_id, measures.date_of_service, measures.recorded_at, measures.id))
+    rows = _MEASURES.rows(session, episode_ids)
     for episode_id, measure, on, value in rows:
         made = _measure(measure, on, value)
         if (known := found.get(episode_id)) is None:
@@ -68,13 +73,9 @@ def measure_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
 def exam_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:  # noqa: ARG001
     """Each episode's latest structured exam (signed or not), dated by its encounter."""
     latest: dict[int, tuple] = {}
-    exam, encounter = ExamFindings.__table__.c, Encounter.__table__.c
-    rows = fact_rows(session, select(exam.episode_id, encounter.date_of_service, exam.findings, exam.diagnosis_codes, exam.reasoning)
-                     .join_from(ExamFindings.__table__, Encounter.__table__, encounter.id == exam.encounter_id)
-                     .where(ids_in(session, exam.episode_id, episode_ids))
-                     .order_by(exam.episode_id, encounter.date_of_service, encounter.created_at, encounter.id))
-    for episode_id, *latest_exam in rows:  # oldest first: the latest exam of each episode wins
-        latest[episode_id] = latest_exam
+    rows = _EXAMS.rows(session, episode_ids)
+    for episode_id, *exam in rows:  # oldest first: the latest exam of each episode wins
+        latest[episode_id] = exam
     return {episode_id: {"exam": _exam(*exam)} for episode_id, exam in latest.items()}
 
 

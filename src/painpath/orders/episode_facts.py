@@ -6,14 +6,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, fact_maker, fact_rows, register_reader
+from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
 from painpath.facts.vocabulary import DocumentFact, ImagingStudy as ImagingFact
 from painpath.orders import rules
 from painpath.orders.models import ImagingStudy
 
 _study = fact_maker(ImagingFact)
 _document = fact_maker(DocumentFact)
+_imaging = ImagingStudy.__table__.c
+_STUDIES = FactSelect(lambda episode_in: select(
+    _imaging.episode_id, _imaging.id, _imaging.modality, _imaging.region, _imaging.performed_on, _imaging.report_on_file,
+    _imaging.concordant, _imaging.summary, _imaging.study, _imaging.records_request_id,
+).where(episode_in(_imaging.episode_id)).order_by(_imaging.episode_id, _imaging.performed_on, _imaging.id))
 
 
 @register_reader("imaging")
@@ -21,11 +25,7 @@ def imaging_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
     """Each episode's studies, oldest first, and the reports on file among them."""
     studies: dict[int, list[ImagingFact]] = {}
     reports: dict[int, list[DocumentFact]] = {}
-    imaging = ImagingStudy.__table__.c
-    rows = fact_rows(session, select(
-        imaging.episode_id, imaging.id, imaging.modality, imaging.region, imaging.performed_on, imaging.report_on_file,
-        imaging.concordant, imaging.summary, imaging.study, imaging.records_request_id,
-    ).where(ids_in(session, imaging.episode_id, episode_ids)).order_by(imaging.episode_id, imaging.performed_on, imaging.id))
+    rows = _STUDIES.rows(session, episode_ids)
     concordant_flag = rules.CONCORDANT_FLAGS.get  # rules.concordant_flag, without a call per row
     for episode_id, study_id, modality, region, performed_on, report_on_file, concordant, summary, study, request_id in rows:
         made = _study(modality, region, performed_on, report_on_file, concordant_flag(concordant), summary, ())

@@ -9,21 +9,21 @@ from sqlalchemy.orm import Session
 
 from painpath.charting.conservative_care import rules
 from painpath.charting.conservative_care.models import CareEntry
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, fact_maker, fact_rows, register_reader
+from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
 from painpath.facts.vocabulary import CareComponent
 
 _care = fact_maker(CareComponent)
+_entry = CareEntry.__table__.c
+_ENTRIES = FactSelect(lambda episode_in: select(
+    _entry.episode_id, _entry.kind, _entry.start_date, _entry.end_date, _entry.description, _entry.source, _entry.drug_class, _entry.failed,
+).where(episode_in(_entry.episode_id)).order_by(_entry.episode_id, _entry.start_date, _entry.id))
 
 
 @register_reader("conservative_care")
 def care_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:  # noqa: ARG001
     """Each episode's care entries, oldest first."""
     found: dict[int, list[CareComponent]] = {}
-    entry = CareEntry.__table__.c
-    rows = fact_rows(session, select(
-        entry.episode_id, entry.kind, entry.start_date, entry.end_date, entry.description, entry.source, entry.drug_class, entry.failed,
-    ).where(ids_in(session, entry.episode_id, episode_ids)).order_by(entry.episode_id, entry.start_date, entry.id))
+    rows = _ENTRIES.rows(session, episode_ids)
     failed_flag = rules.FAILED_FLAGS.get  # rules.failed_flag, without a call per row
     for episode_id, kind, start, end, description, source, drug_class, failed in rows:
         care = _care(kind, start, end, description, source, drug_class, failed_flag(failed))

@@ -7,20 +7,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.instruments.models import InstrumentAdministration
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, fact_maker, fact_rows, register_reader
+from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
 from painpath.facts.vocabulary import ScoreFact
 
 _score = fact_maker(ScoreFact)
+_given = InstrumentAdministration.__table__.c
+_SCORES = FactSelect(lambda episode_in: select(_given.episode_id, _given.instrument_id, _given.administered_at, _given.total)
+                     .where(episode_in(_given.episode_id)).order_by(_given.episode_id, _given.administered_at, _given.id))
 
 
 @register_reader("scores")
 def score_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:
     """Each episode's scored administrations, oldest first, dated by the clinic's calendar."""
     found: dict[int, list[ScoreFact]] = {}
-    given = InstrumentAdministration.__table__.c
-    rows = fact_rows(session, select(given.episode_id, given.instrument_id, given.administered_at, given.total)
-                     .where(ids_in(session, given.episode_id, episode_ids)).order_by(given.episode_id, given.administered_at, given.id))
+    rows = _SCORES.rows(session, episode_ids)
     local_date = query.calendar.local_date
     for episode_id, instrument_id, at, total in rows:
         made = _score(instrument_id, local_date(at), total)

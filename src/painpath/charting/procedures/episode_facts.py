@@ -7,12 +7,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, fact_maker, fact_rows, register_reader
+from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
 from painpath.facts.vocabulary import ProcedureFact, ReliefReport
 
 _relief = fact_maker(ReliefReport)
 _procedure = fact_maker(ProcedureFact)
+_relief_row, _done = ProcedureRelief.__table__.c, PerformedProcedure.__table__.c
+_RELIEFS = FactSelect(lambda episode_in: select(
+    _relief_row.procedure_id, _relief_row.measured_on, _relief_row.percent, _relief_row.scale, _relief_row.hours_after,
+    _relief_row.lasted_days,
+).where(episode_in(_relief_row.episode_id)).order_by(_relief_row.measured_on, _relief_row.id))
+_PROCEDURES = FactSelect(lambda episode_in: select(
+    _done.id, _done.episode_id, _done.procedure_key, _done.cpt_codes, _done.region, _done.side, _done.levels, _done.performed_on,
+    _done.diagnostic, _done.baseline_pain, _done.baseline_scale, _done.spacing_exception,
+).where(episode_in(_done.episode_id)).order_by(_done.episode_id, _done.performed_on, _done.id))
 
 
 @register_reader("procedures")
@@ -20,22 +28,15 @@ def procedure_facts(session: Session, episode_ids: list[int], query: FactQuery) 
     """Each episode's procedures, oldest first, each with its relief reports, oldest first (two queries:
     the reliefs by episode too, so neither query grows with the other's rows)."""
     reliefs: dict[int, list[ReliefReport]] = {}
-    relief = ProcedureRelief.__table__.c
-    for procedure_id, *report in fact_rows(session, select(
-        relief.procedure_id, relief.measured_on, relief.percent, relief.scale, relief.hours_after, relief.lasted_days,
-    ).where(ids_in(session, relief.episode_id, episode_ids)).order_by(relief.measured_on, relief.id)):
+    for procedure_id, *report in _RELIEFS.rows(session, episode_ids):
         made = _relief(*report)
         if (known := reliefs.get(procedure_id)) is None:
             reliefs[procedure_id] = [made]
         else:
             known.append(made)
     found: dict[int, list[ProcedureFact]] = {}
-    done = PerformedProcedure.__table__.c
     for (procedure_id, episode_id, key, cpt_codes, region, side, levels, performed_on, diagnostic, baseline_pain,
-         baseline_scale, spacing_exception) in fact_rows(session, select(
-            done.id, done.episode_id, done.procedure_key, done.cpt_codes, done.region, done.side, done.levels, done.performed_on,
-            done.diagnostic, done.baseline_pain, done.baseline_scale, done.spacing_exception,
-         ).where(ids_in(session, done.episode_id, episode_ids)).order_by(done.episode_id, done.performed_on, done.id)):
+         baseline_scale, spacing_exception) in _PROCEDURES.rows(session, episode_ids):
         made = _procedure(key, tuple(cpt_codes), region, side, tuple(levels), performed_on, diagnostic, baseline_pain, baseline_scale,
                           tuple(reliefs.get(procedure_id, ())), spacing_exception)
         if (known := found.get(episode_id)) is None:

@@ -6,14 +6,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, fact_maker, fact_rows, register_reader
+from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
 from painpath.facts.vocabulary import CareComponent
 from painpath.medications.trials import service
 from painpath.medications.trials.models import MedicationTrial
 from painpath.medications.trials.timeline import describe
 
 _care = fact_maker(CareComponent)
+_trial = MedicationTrial.__table__.c
+_TRIALS = FactSelect(lambda episode_in: select(
+    _trial.episode_id, _trial.drug_key, _trial.rxnorm_code, _trial.drug_name, _trial.dose_mg, _trial.times_per_day, _trial.daily_mg,
+    _trial.start_date, _trial.stop_date, _trial.reason_stopped,
+).where(episode_in(_trial.episode_id)).order_by(_trial.episode_id, _trial.start_date, _trial.id))
 
 
 @register_reader("medication_trials")
@@ -22,11 +26,7 @@ def trial_facts(session: Session, episode_ids: list[int], query: FactQuery) -> d
     still going, is not judged here (the criteria decide). Only the columns the words and the drug class
     need are read: `describe` reads a row by the trial's own attribute names as it reads a trial."""
     trial_pack = service.pack(query.knowledge)
-    trial = MedicationTrial.__table__.c
-    rows = fact_rows(session, select(
-        trial.episode_id, trial.drug_key, trial.rxnorm_code, trial.drug_name, trial.dose_mg, trial.times_per_day, trial.daily_mg,
-        trial.start_date, trial.stop_date, trial.reason_stopped,
-    ).where(ids_in(session, trial.episode_id, episode_ids)).order_by(trial.episode_id, trial.start_date, trial.id))
+    rows = _TRIALS.rows(session, episode_ids)
     drug_classes: dict[tuple, str | None] = {}  # a few drugs, many trials: each looked up in the pack once
     found: dict[int, list[CareComponent]] = {}
     for row in rows:
