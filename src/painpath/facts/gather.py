@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
+from operator import attrgetter
 from datetime import date
 from typing import Any
 
@@ -153,10 +154,7 @@ _EPISODE_DEFAULTS = {f.name: f.default for f in fields(EpisodeFacts) if f.defaul
 _EPISODE_REQUIRED = frozenset(f.name for f in fields(EpisodeFacts) if f.default is MISSING and f.default_factory is MISSING) - {"episode_id"}
 _EPISODE_FACT_NAMES = frozenset(f.name for f in fields(EpisodeFacts)) - {"episode_id"}
 _new = object.__new__
-
-
-def _by_start(care: Any) -> tuple:
-    return (care.start, care.kind)
+_by_start = attrgetter("start", "kind")  # care in order of start date
 
 
 def _facts(episode_id: int, share: Share) -> EpisodeFacts:
@@ -165,11 +163,9 @@ def _facts(episode_id: int, share: Share) -> EpisodeFacts:
     codes = share.get("diagnosis_codes", ())
     if exam is not None and exam.diagnosis_codes:
         codes = (*codes, *exam.diagnosis_codes)
-    if len(codes) > 1:
-        codes = tuple(dict.fromkeys(codes))
+    codes = tuple(dict.fromkeys(codes)) if len(codes) > 1 else tuple(codes)  # tuple() of a tuple is that tuple
     care = share.get("care", ())
-    if len(care) > 1:
-        care = tuple(sorted(care, key=_by_start))
+    care = tuple(sorted(care, key=_by_start)) if len(care) > 1 else tuple(care)
     # As EpisodeFacts(episode_id=..., **share) would build it, and refuse it (a frozen dataclass; see fact_maker).
     if not (_EPISODE_FACT_NAMES.issuperset(share) and _EPISODE_REQUIRED.issubset(share)):
         return EpisodeFacts(episode_id=episode_id, **{**share, "diagnosis_codes": codes, "care": care})  # raises TypeError
