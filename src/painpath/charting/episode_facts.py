@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from painpath.charting import rules
 from painpath.charting.models import Encounter, ExamFindings, FunctionalMeasure
-from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import CareComponent, ExamFact, MeasureFact
 
 # A PT course whose last visit is this recent is still going (the next visit is usually within two weeks).

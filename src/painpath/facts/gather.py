@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
-from operator import attrgetter
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, Row
@@ -86,7 +86,7 @@ class FactSelect:
         self._build = build
         self._statements: dict[str, Executable] = {}
 
-    def rows(self, session: Session, episode_ids: Sequence[int], **params: Any) -> Sequence[Row]:  # noqa: ANN401
+    def rows(self, session: Session, episode_ids: Sequence[int], **params: object) -> Sequence[Row]:
         if session.autoflush:  # as session.execute would: facts added but not yet flushed are read
             session.flush()
         connection = session.connection()

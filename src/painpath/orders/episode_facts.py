@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import DocumentFact, ImagingStudy as ImagingFact
 from painpath.orders import rules
 from painpath.orders.models import ImagingStudy

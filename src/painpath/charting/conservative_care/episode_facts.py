@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from painpath.charting.conservative_care import rules
 from painpath.charting.conservative_care.models import CareEntry
-from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import CareComponent
 
 _care = fact_maker(CareComponent)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
-from painpath.facts.gather import FactQuery, Share, FactSelect, fact_maker, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import ProcedureFact, ReliefReport
 
 _relief = fact_maker(ReliefReport)
