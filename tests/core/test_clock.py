@@ -1,6 +1,6 @@
 """Business-day arithmetic on the US federal calendar, checked against the published 2026 holidays."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -83,3 +83,20 @@ def test_a_local_day_starts_the_instant_after_the_previous_one_ends_even_across_
 def test_the_local_day_starts_at_midnight_in_chicago():
     assert CAL.start_of_local_day_utc(date(2026, 1, 12)) == datetime(2026, 1, 12, 6, 0)  # CST
     assert CAL.start_of_local_day_utc(date(2026, 7, 1)) == datetime(2026, 7, 1, 5, 0)  # CDT
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 12, 31)),
+       st.sampled_from(["America/Chicago", "America/Santiago", "Australia/Lord_Howe", "Asia/Kathmandu", "Europe/London"]))
+def test_local_date_is_the_date_of_the_moment_on_the_clinics_wall_clock(moment, zone):
+    calendar = BusinessCalendar(country="US", timezone_name=zone)
+    assert calendar.local_date(moment) == moment.replace(tzinfo=UTC).astimezone(calendar.tz).date()
+
+
+def test_local_date_across_the_chicago_dst_changes():
+    # 2026-03-08 02:00 CST -> CDT (08:00 UTC) and 2026-11-01 02:00 CDT -> CST (07:00 UTC).
+    for start in (datetime(2026, 3, 8, 4), datetime(2026, 11, 1, 3)):
+        for minutes in range(0, 8 * 60, 7):
+            moment = start + timedelta(minutes=minutes)
+            assert CAL.local_date(moment) == moment.replace(tzinfo=UTC).astimezone(CAL.tz).date()
+    assert CAL.local_date(datetime(2026, 11, 1, 4, 59)) == date(2026, 10, 31)  # 23:59 CDT
+    assert CAL.local_date(datetime(2026, 11, 1, 5, 0)) == date(2026, 11, 1)  # 00:00 CDT

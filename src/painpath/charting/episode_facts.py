@@ -11,25 +11,38 @@ from sqlalchemy.orm import Session
 
 from painpath.charting import rules
 from painpath.charting.models import Encounter, ExamFindings, FunctionalMeasure
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import CareComponent, ExamFact, MeasureFact
 
 # A PT course whose last visit is this recent is still going (the next visit is usually within two weeks).
 PT_ONGOING_DAYS = 14
+
+_measure = fact_maker(MeasureFact)
+_exam_fact = fact_maker(ExamFact)
+_encounter, _measures, _exam_row = Encounter.__table__.c, FunctionalMeasure.__table__.c, ExamFindings.__table__.c
+_PT_VISITS = FactSelect(lambda episode_in: select(_encounter.episode_id, _encounter.date_of_service).where(
+    episode_in(_encounter.episode_id), _encounter.encounter_type == "pt_visit", _encounter.addendum_of_id.is_(None),
+).order_by(_encounter.episode_id, _encounter.date_of_service))
+_MEASURES = FactSelect(lambda episode_in: select(_measures.episode_id, _measures.measure, _measures.date_of_service, _measures.value_number)
+                       .where(episode_in(_measures.episode_id), _measures.value_number.is_not(None))
+                       .order_by(_measures.episode_id, _measures.date_of_service, _measures.recorded_at, _measures.id))
+_EXAMS = FactSelect(lambda episode_in: select(_exam_row.episode_id, _encounter.date_of_service, _exam_row.findings, _exam_row.diagnosis_codes,
+                                              _exam_row.reasoning)
+                    .join_from(ExamFindings.__table__, Encounter.__table__, _encounter.id == _exam_row.encounter_id)
+                    .where(episode_in(_exam_row.episode_id))
+                    .order_by(_exam_row.episode_id, _encounter.date_of_service, _encounter.created_at, _encounter.id))
 
 
 @register_reader("pt_visits")
 def pt_course_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:
     """PT visit notes (signed or not, addenda apart) as one course from the first to the last visit."""
     visits: dict[int, list[date]] = {}
-    rows = session.execute(
-        select(Encounter.episode_id, Encounter.date_of_service)
-        .where(ids_in(session, Encounter.episode_id, episode_ids), Encounter.encounter_type == "pt_visit", Encounter.addendum_of_id.is_(None))
-        .order_by(Encounter.episode_id, Encounter.date_of_service)
-    )
+    rows = _PT_VISITS.rows(session, episode_ids)
     for episode_id, on in rows:
-        visits.setdefault(episode_id, []).append(on)
+        if (known := visits.get(episode_id)) is None:
+            visits[episode_id] = [on]
+        else:
+            known.append(on)
     return {episode_id: {"care": (pt_course(dates, query.today),)} for episode_id, dates in visits.items()}
 
 
@@ -46,13 +59,13 @@ def pt_course(visits: list[date], today: date) -> CareComponent:
 def measure_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:  # noqa: ARG001
     """Each episode's numeric functional measures, oldest first."""
     found: dict[int, list[MeasureFact]] = {}
-    rows = session.execute(
-        select(FunctionalMeasure.episode_id, FunctionalMeasure.measure, FunctionalMeasure.date_of_service, FunctionalMeasure.value_number)
-        .where(ids_in(session, FunctionalMeasure.episode_id, episode_ids), FunctionalMeasure.value_number.is_not(None))
-        .order_by(FunctionalMeasure.episode_id, FunctionalMeasure.date_of_service, FunctionalMeasure.recorded_at, FunctionalMeasure.id)
-    )
+    rows = _MEASURES.rows(session, episode_ids)
     for episode_id, measure, on, value in rows:
-        found.setdefault(episode_id, []).append(MeasureFact(measure=measure, on=on, value=value))
+        made = _measure(measure, on, value)
+        if (known := found.get(episode_id)) is None:
+            found[episode_id] = [made]
+        else:
+            known.append(made)
     return {episode_id: {"measures": tuple(measures)} for episode_id, measures in found.items()}
 
 
@@ -60,12 +73,7 @@ def measure_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
 def exam_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:  # noqa: ARG001
     """Each episode's latest structured exam (signed or not), dated by its encounter."""
     latest: dict[int, tuple] = {}
-    rows = session.execute(
-        select(ExamFindings.episode_id, Encounter.date_of_service, ExamFindings.findings, ExamFindings.diagnosis_codes,
-               ExamFindings.reasoning)
-        .join(Encounter, Encounter.id == ExamFindings.encounter_id).where(ids_in(session, ExamFindings.episode_id, episode_ids))
-        .order_by(ExamFindings.episode_id, Encounter.date_of_service, Encounter.created_at, Encounter.id)
-    )
+    rows = _EXAMS.rows(session, episode_ids)
     for episode_id, *exam in rows:  # oldest first: the latest exam of each episode wins
         latest[episode_id] = exam
     return {episode_id: {"exam": _exam(*exam)} for episode_id, exam in latest.items()}
@@ -73,5 +81,4 @@ def exam_facts(session: Session, episode_ids: list[int], query: FactQuery) -> di
 
 def _exam(on: date, findings: dict | None, codes: list | None, reasoning: str) -> ExamFact:
     findings = dict(findings or {})
-    return ExamFact(on=on, findings=findings, si_positive_count=rules.si_positive_count(findings.get("si_tests") or {}),
-                    diagnosis_codes=tuple(codes or ()), reasoning=reasoning)
+    return _exam_fact(on, findings, rules.si_positive_count(findings.get("si_tests") or {}), tuple(codes or ()), reasoning)

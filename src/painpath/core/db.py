@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     any_,
+    bindparam,
     create_engine,
     event,
     literal,
@@ -54,6 +55,15 @@ def ids_in(session: Session, column: ColumnElement[int], ids: Iterable[int]) -> 
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(ids), ARRAY(Integer)))
     return column.in_(list(ids))
+
+
+def ids_param(dialect_name: str, column: ColumnElement[int], name: str) -> ColumnElement[bool]:
+    """`ids_in` with the ids bound at execution (`{name: ids}`) rather than built into the statement, so a
+    statement built once per dialect serves every batch: building and cache-keying a select each time
+    costs more than running it on the driver, for a small batch read."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 _READ_MEMO = "painpath.read_memo"  # session.info: answers of batch reads while nothing is written

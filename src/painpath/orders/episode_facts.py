@@ -6,11 +6,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import DocumentFact, ImagingStudy as ImagingFact
 from painpath.orders import rules
 from painpath.orders.models import ImagingStudy
+
+_study = fact_maker(ImagingFact)
+_document = fact_maker(DocumentFact)
+_imaging = ImagingStudy.__table__.c
+_STUDIES = FactSelect(lambda episode_in: select(
+    _imaging.episode_id, _imaging.id, _imaging.modality, _imaging.region, _imaging.performed_on, _imaging.report_on_file,
+    _imaging.concordant, _imaging.summary, _imaging.study, _imaging.records_request_id,
+).where(episode_in(_imaging.episode_id)).order_by(_imaging.episode_id, _imaging.performed_on, _imaging.id))
 
 
 @register_reader("imaging")
@@ -18,18 +25,15 @@ def imaging_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
     """Each episode's studies, oldest first, and the reports on file among them."""
     studies: dict[int, list[ImagingFact]] = {}
     reports: dict[int, list[DocumentFact]] = {}
-    rows = session.execute(
-        select(ImagingStudy.episode_id, ImagingStudy.id, ImagingStudy.modality, ImagingStudy.region, ImagingStudy.performed_on,
-               ImagingStudy.report_on_file, ImagingStudy.concordant, ImagingStudy.summary, ImagingStudy.study,
-               ImagingStudy.records_request_id)
-        .where(ids_in(session, ImagingStudy.episode_id, episode_ids)).order_by(ImagingStudy.episode_id, ImagingStudy.performed_on, ImagingStudy.id)
-    )
+    rows = _STUDIES.rows(session, episode_ids)
+    concordant_flag = rules.CONCORDANT_FLAGS.get  # rules.concordant_flag, without a call per row
     for episode_id, study_id, modality, region, performed_on, report_on_file, concordant, summary, study, request_id in rows:
-        studies.setdefault(episode_id, []).append(ImagingFact(
-            modality=modality, region=region, performed_on=performed_on, report_on_file=report_on_file,
-            concordant=rules.concordant_flag(concordant), summary=summary,
-        ))
+        made = _study(modality, region, performed_on, report_on_file, concordant_flag(concordant), summary, ())
+        if (known := studies.get(episode_id)) is None:
+            studies[episode_id] = [made]
+        else:
+            known.append(made)
         if report_on_file:
             reference = f"records_request:{request_id}" if request_id else f"imaging_study:{study_id}"
-            reports.setdefault(episode_id, []).append(DocumentFact(kind="imaging_report", on=performed_on, reference=reference, result=study))
+            reports.setdefault(episode_id, []).append(_document("imaging_report", performed_on, reference, None, study))
     return {episode_id: {"imaging": tuple(found), "documents": tuple(reports.get(episode_id, ()))} for episode_id, found in studies.items()}

@@ -47,5 +47,8 @@ def report_problems(values: Mapping[str, object]) -> list[FieldProblem]:
     return problems
 
 
+CONCORDANT_FLAGS = {"yes": True, "no": False}  # yes/no/unknown -> True/False/None
+
+
 def concordant_flag(concordant: str) -> bool | None:
-    return {"yes": True, "no": False}.get(concordant)
+    return CONCORDANT_FLAGS.get(concordant)

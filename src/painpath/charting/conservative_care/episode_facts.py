@@ -9,23 +9,26 @@ from sqlalchemy.orm import Session
 
 from painpath.charting.conservative_care import rules
 from painpath.charting.conservative_care.models import CareEntry
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import CareComponent
+
+_care = fact_maker(CareComponent)
+_entry = CareEntry.__table__.c
+_ENTRIES = FactSelect(lambda episode_in: select(
+    _entry.episode_id, _entry.kind, _entry.start_date, _entry.end_date, _entry.description, _entry.source, _entry.drug_class, _entry.failed,
+).where(episode_in(_entry.episode_id)).order_by(_entry.episode_id, _entry.start_date, _entry.id))
 
 
 @register_reader("conservative_care")
 def care_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:  # noqa: ARG001
     """Each episode's care entries, oldest first."""
     found: dict[int, list[CareComponent]] = {}
-    rows = session.execute(
-        select(CareEntry.episode_id, CareEntry.kind, CareEntry.start_date, CareEntry.end_date, CareEntry.description,
-               CareEntry.source, CareEntry.drug_class, CareEntry.failed)
-        .where(ids_in(session, CareEntry.episode_id, episode_ids)).order_by(CareEntry.episode_id, CareEntry.start_date, CareEntry.id)
-    )
+    rows = _ENTRIES.rows(session, episode_ids)
+    failed_flag = rules.FAILED_FLAGS.get  # rules.failed_flag, without a call per row
     for episode_id, kind, start, end, description, source, drug_class, failed in rows:
-        found.setdefault(episode_id, []).append(CareComponent(
-            kind=kind, start=start, end=end, description=description, source=source, drug_class=drug_class,
-            failed=rules.failed_flag(failed),
-        ))
+        care = _care(kind, start, end, description, source, drug_class, failed_flag(failed))
+        if (known := found.get(episode_id)) is None:
+            found[episode_id] = [care]
+        else:
+            known.append(care)
     return {episode_id: {"care": tuple(care)} for episode_id, care in found.items()}

@@ -47,6 +47,9 @@ def care_problems(values: Mapping[str, object], *, today: date) -> list[FieldPro
     return problems
 
 
+FAILED_FLAGS = {"yes": True, "no": False}  # yes/no/unknown -> True/False/None
+
+
 def failed_flag(failed: str) -> bool | None:
     """yes/no/unknown as the facts contract says it: True (did not help enough), False (helped), None."""
-    return {"yes": True, "no": False}.get(failed)
+    return FAILED_FLAGS.get(failed)

@@ -7,22 +7,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.instruments.models import InstrumentAdministration
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import ScoreFact
+
+_score = fact_maker(ScoreFact)
+_given = InstrumentAdministration.__table__.c
+_SCORES = FactSelect(lambda episode_in: select(_given.episode_id, _given.instrument_id, _given.administered_at, _given.total)
+                     .where(episode_in(_given.episode_id)).order_by(_given.episode_id, _given.administered_at, _given.id))
 
 
 @register_reader("scores")
 def score_facts(session: Session, episode_ids: list[int], query: FactQuery) -> dict[int, Share]:
     """Each episode's scored administrations, oldest first, dated by the clinic's calendar."""
     found: dict[int, list[ScoreFact]] = {}
-    rows = session.execute(
-        select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id,
-               InstrumentAdministration.administered_at, InstrumentAdministration.total)
-        .where(ids_in(session, InstrumentAdministration.episode_id, episode_ids))
-        .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)
-    )
+    rows = _SCORES.rows(session, episode_ids)
     local_date = query.calendar.local_date
     for episode_id, instrument_id, at, total in rows:
-        found.setdefault(episode_id, []).append(ScoreFact(instrument_id=instrument_id, on=local_date(at), total=total))
+        made = _score(instrument_id, local_date(at), total)
+        if (known := found.get(episode_id)) is None:
+            found[episode_id] = [made]
+        else:
+            known.append(made)
     return {episode_id: {"scores": tuple(scores)} for episode_id, scores in found.items()}

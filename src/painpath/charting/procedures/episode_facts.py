@@ -7,9 +7,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
-from painpath.core.db import ids_in
-from painpath.facts.gather import FactQuery, Share, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
 from painpath.facts.vocabulary import ProcedureFact, ReliefReport
+
+_relief = fact_maker(ReliefReport)
+_procedure = fact_maker(ProcedureFact)
+_relief_row, _done = ProcedureRelief.__table__.c, PerformedProcedure.__table__.c
+_RELIEFS = FactSelect(lambda episode_in: select(
+    _relief_row.procedure_id, _relief_row.measured_on, _relief_row.percent, _relief_row.scale, _relief_row.hours_after,
+    _relief_row.lasted_days,
+).where(episode_in(_relief_row.episode_id)).order_by(_relief_row.measured_on, _relief_row.id))
+_PROCEDURES = FactSelect(lambda episode_in: select(
+    _done.id, _done.episode_id, _done.procedure_key, _done.cpt_codes, _done.region, _done.side, _done.levels, _done.performed_on,
+    _done.diagnostic, _done.baseline_pain, _done.baseline_scale, _done.spacing_exception,
+).where(episode_in(_done.episode_id)).order_by(_done.episode_id, _done.performed_on, _done.id))
 
 
 @register_reader("procedures")
@@ -17,27 +28,19 @@ def procedure_facts(session: Session, episode_ids: list[int], query: FactQuery) 
     """Each episode's procedures, oldest first, each with its relief reports, oldest first (two queries:
     the reliefs by episode too, so neither query grows with the other's rows)."""
     reliefs: dict[int, list[ReliefReport]] = {}
-    for procedure_id, measured_on, percent, scale, hours_after, lasted_days in session.execute(
-        select(ProcedureRelief.procedure_id, ProcedureRelief.measured_on, ProcedureRelief.percent, ProcedureRelief.scale,
-               ProcedureRelief.hours_after, ProcedureRelief.lasted_days)
-        .where(ids_in(session, ProcedureRelief.episode_id, episode_ids)).order_by(ProcedureRelief.measured_on, ProcedureRelief.id)
-    ):
-        reliefs.setdefault(procedure_id, []).append(ReliefReport(
-            measured_on=measured_on, percent=percent, scale=scale, hours_after=hours_after, lasted_days=lasted_days,
-        ))
+    for procedure_id, *report in _RELIEFS.rows(session, episode_ids):
+        made = _relief(*report)
+        if (known := reliefs.get(procedure_id)) is None:
+            reliefs[procedure_id] = [made]
+        else:
+            known.append(made)
     found: dict[int, list[ProcedureFact]] = {}
     for (procedure_id, episode_id, key, cpt_codes, region, side, levels, performed_on, diagnostic, baseline_pain,
-         baseline_scale, spacing_exception) in session.execute(
-        select(PerformedProcedure.id, PerformedProcedure.episode_id, PerformedProcedure.procedure_key, PerformedProcedure.cpt_codes,
-               PerformedProcedure.region, PerformedProcedure.side, PerformedProcedure.levels, PerformedProcedure.performed_on,
-               PerformedProcedure.diagnostic, PerformedProcedure.baseline_pain, PerformedProcedure.baseline_scale,
-               PerformedProcedure.spacing_exception)
-        .where(ids_in(session, PerformedProcedure.episode_id, episode_ids))
-        .order_by(PerformedProcedure.episode_id, PerformedProcedure.performed_on, PerformedProcedure.id)
-    ):
-        found.setdefault(episode_id, []).append(ProcedureFact(
-            kind=key, cpt_codes=tuple(cpt_codes), region=region, side=side, levels=tuple(levels), performed_on=performed_on,
-            diagnostic=diagnostic, baseline_pain=baseline_pain, baseline_scale=baseline_scale,
-            relief=tuple(reliefs.get(procedure_id, ())), spacing_exception=spacing_exception,
-        ))
+         baseline_scale, spacing_exception) in _PROCEDURES.rows(session, episode_ids):
+        made = _procedure(key, tuple(cpt_codes), region, side, tuple(levels), performed_on, diagnostic, baseline_pain, baseline_scale,
+                          tuple(reliefs.get(procedure_id, ())), spacing_exception)
+        if (known := found.get(episode_id)) is None:
+            found[episode_id] = [made]
+        else:
+            known.append(made)
     return {episode_id: {"procedures": tuple(procedures)} for episode_id, procedures in found.items()}
