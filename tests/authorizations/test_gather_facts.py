@@ -7,7 +7,6 @@ gatherer reads with one query per source, so gathering 3 or 30 episodes issues t
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime, timezone
 
 import pytest
@@ -24,7 +23,7 @@ from painpath.charting.procedures.schemas import ProcedureIn, ReliefIn
 from painpath.charting.schemas import EncounterIn, ExamIn, MeasuresIn
 from painpath.core.audit import AuditEvent
 from painpath.core.auth.service import actor_for
-from painpath.facts.gather import fact_maker, gather_facts
+from painpath.facts.gather import gather_facts
 from painpath.facts.vocabulary import CareComponent, DocumentFact, ImagingStudy, MeasureFact, ReliefReport, ScoreFact
 from painpath.intake import service as intake
 from painpath.intake.schemas import CallIn
@@ -247,29 +246,3 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_episodes(ctx, db
     few, many = _statements(ctx, db, ids[:3]), _statements(ctx, db, ids)
     assert few == many
     assert many <= 11  # one per source (episodes with coverage, triage, care, trials, PT visits, imaging, scores, measures, exams), two for procedures and their relief
-
-
-@pytest.mark.parametrize("fact", [
-    CareComponent(kind="medication", start=date(2026, 1, 5), end=None, description="Gabapentin 300 mg", source="medication_trial",
-                  drug_class="gabapentinoid", failed=True),
-    ImagingStudy(modality="mri", region="lumbar", performed_on=date(2026, 2, 1), report_on_file=True, concordant=None, summary="L4-5"),
-    ReliefReport(measured_on=date(2026, 3, 1), percent=80.0, scale="nrs", hours_after=None, lasted_days=None),
-])
-def test_a_fact_made_without_the_frozen_init_is_the_same_fact(fact):
-    made = fact_maker(type(fact))(*(getattr(fact, f.name) for f in dataclasses.fields(fact)))
-    assert made == fact and hash(made) == hash(fact) and repr(made) == repr(fact)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        made.source = "x"  # type: ignore[misc]
-
-
-def test_fact_maker_refuses_a_dataclass_whose_init_does_more_than_store_its_fields():
-    @dataclasses.dataclass(frozen=True)
-    class Checked:
-        value: int
-
-        def __post_init__(self) -> None:
-            if self.value < 0:
-                raise ValueError(self.value)
-
-    with pytest.raises(TypeError):
-        fact_maker(Checked)

@@ -11,14 +11,12 @@ from sqlalchemy.orm import Session
 
 from painpath.charting import rules
 from painpath.charting.models import Encounter, ExamFindings, FunctionalMeasure
-from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, register_reader
 from painpath.facts.vocabulary import CareComponent, ExamFact, MeasureFact
 
 # A PT course whose last visit is this recent is still going (the next visit is usually within two weeks).
 PT_ONGOING_DAYS = 14
 
-_measure = fact_maker(MeasureFact)
-_exam_fact = fact_maker(ExamFact)
 _encounter, _measures, _exam_row = Encounter.__table__.c, FunctionalMeasure.__table__.c, ExamFindings.__table__.c
 _PT_VISITS = FactSelect(lambda episode_in: select(_encounter.episode_id, _encounter.date_of_service).where(
     episode_in(_encounter.episode_id), _encounter.encounter_type == "pt_visit", _encounter.addendum_of_id.is_(None),
@@ -61,7 +59,7 @@ def measure_facts(session: Session, episode_ids: list[int], query: FactQuery) ->
     found: dict[int, list[MeasureFact]] = {}
     rows = _MEASURES.rows(session, episode_ids)
     for episode_id, measure, on, value in rows:
-        made = _measure(measure, on, value)
+        made = MeasureFact(measure, on, value)
         if (known := found.get(episode_id)) is None:
             found[episode_id] = [made]
         else:
@@ -81,4 +79,4 @@ def exam_facts(session: Session, episode_ids: list[int], query: FactQuery) -> di
 
 def _exam(on: date, findings: dict | None, codes: list | None, reasoning: str) -> ExamFact:
     findings = dict(findings or {})
-    return _exam_fact(on, findings, rules.si_positive_count(findings.get("si_tests") or {}), tuple(codes or ()), reasoning)
+    return ExamFact(on, findings, rules.si_positive_count(findings.get("si_tests") or {}), tuple(codes or ()), reasoning)

@@ -9,8 +9,8 @@ one `EpisodeFacts` per episode.
 Every reader reads all the episodes asked about in one query (or a fixed few), never one per episode: the
 readiness benchmark gathers 20,000 episodes, and a test proves the number of statements does not grow
 with the episodes. Readers select the table columns they need (`FactSelect`) and build the plain facts
-straight from the rows (`fact_maker`): no ORM entities, so no identity-map work per row, and little
-per-row Python, since gathering is most of what a readiness sweep costs.
+straight from the rows: no ORM entities, so no identity-map work per row, and little per-row Python, since
+gathering is most of what a readiness sweep costs.
 
 Gathering is not audited as a chart read. The audit trail answers "who looked at whose chart": the
 criteria engine reading facts to compute eligibility and obligations is no person looking, and one
@@ -21,9 +21,8 @@ page, the kit) is audited where it is shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from datetime import date
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, Row
@@ -100,23 +99,6 @@ class FactSelect:
 _EPISODE_IDS = "fact_episode_ids"
 
 
-def fact_maker(cls: type) -> Callable[..., Any]:
-    """A constructor of the frozen fact dataclass `cls` that takes every field, in order, positionally.
-
-    A frozen dataclass's own __init__ sets each field through object.__setattr__, which is about half the
-    cost of building tens of thousands of facts; this one fills the instance's __dict__ at once. The
-    result is the same object (equal, same hash, still frozen). Only for dataclasses whose __init__ does
-    nothing more than store its fields."""
-    names = [f.name for f in fields(cls)]
-    if hasattr(cls, "__post_init__") or any(not f.init for f in fields(cls)):
-        raise TypeError(f"{cls.__name__} does more in __init__ than store its fields")
-    body = "".join(f"    d[{name!r}] = {name}\n" for name in names)
-    source = f"def make({', '.join(names)}):\n    o = new(cls)\n    d = o.__dict__\n{body}    return o\n"
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    exec(source, namespace)  # noqa: S102 - the source is built from the dataclass's own field names
-    return namespace["make"]
-
-
 def gather_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int],  # noqa: ANN001
                  today: date) -> dict[int, EpisodeFacts]:
     """The facts of each episode asked about (unknown ids are left out), as of the clinic's `today`."""
@@ -149,32 +131,9 @@ def _merge(into: Share, share: Share, reader: str) -> None:
             into[field] = value
 
 
-# EpisodeFacts's fields with their defaults, so `_facts` can fill one without its keyword __init__.
-_EPISODE_DEFAULTS = {f.name: f.default for f in fields(EpisodeFacts) if f.default is not MISSING}
-_EPISODE_REQUIRED = frozenset(f.name for f in fields(EpisodeFacts) if f.default is MISSING and f.default_factory is MISSING) - {"episode_id"}
-_EPISODE_FACT_NAMES = frozenset(f.name for f in fields(EpisodeFacts)) - {"episode_id"}
-_new = object.__new__
-_by_start = attrgetter("start", "kind")  # care in order of start date
-
-
 def _facts(episode_id: int, share: Share) -> EpisodeFacts:
     exam = share.get("exam")
     # The episode's codes, then the working diagnosis of its latest exam, each once.
-    codes = share.get("diagnosis_codes", ())
-    if exam is not None and exam.diagnosis_codes:
-        codes = (*codes, *exam.diagnosis_codes)
-    codes = tuple(dict.fromkeys(codes)) if len(codes) > 1 else tuple(codes)  # tuple() of a tuple is that tuple
-    care = share.get("care", ())
-    care = tuple(sorted(care, key=_by_start)) if len(care) > 1 else tuple(care)
-    # As EpisodeFacts(episode_id=..., **share) would build it, and refuse it (a frozen dataclass; see fact_maker).
-    if not (_EPISODE_FACT_NAMES.issuperset(share) and _EPISODE_REQUIRED.issubset(share)):
-        return EpisodeFacts(episode_id=episode_id, **{**share, "diagnosis_codes": codes, "care": care})  # raises TypeError
-    facts = _new(EpisodeFacts)
-    values = facts.__dict__
-    values["episode_id"] = episode_id
-    values.update(_EPISODE_DEFAULTS)
-    values.update(share)
-    values["diagnosis_codes"], values["care"] = codes, care
-    if "extra" not in share:
-        values["extra"] = {}
-    return facts
+    codes = tuple(dict.fromkeys((*share.get("diagnosis_codes", ()), *(exam.diagnosis_codes if exam else ()))))
+    care = tuple(sorted(share.get("care", ()), key=lambda c: (c.start, c.kind)))
+    return EpisodeFacts(episode_id=episode_id, **{**share, "diagnosis_codes": codes, "care": care})

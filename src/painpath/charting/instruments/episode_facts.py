@@ -7,10 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.instruments.models import InstrumentAdministration
-from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, register_reader
 from painpath.facts.vocabulary import ScoreFact
 
-_score = fact_maker(ScoreFact)
 _given = InstrumentAdministration.__table__.c
 _SCORES = FactSelect(lambda episode_in: select(_given.episode_id, _given.instrument_id, _given.administered_at, _given.total)
                      .where(episode_in(_given.episode_id)).order_by(_given.episode_id, _given.administered_at, _given.id))
@@ -23,7 +22,7 @@ def score_facts(session: Session, episode_ids: list[int], query: FactQuery) -> d
     rows = _SCORES.rows(session, episode_ids)
     local_date = query.calendar.local_date
     for episode_id, instrument_id, at, total in rows:
-        made = _score(instrument_id, local_date(at), total)
+        made = ScoreFact(instrument_id, local_date(at), total)
         if (known := found.get(episode_id)) is None:
             found[episode_id] = [made]
         else:

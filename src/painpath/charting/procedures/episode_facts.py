@@ -7,11 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
-from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, register_reader
 from painpath.facts.vocabulary import ProcedureFact, ReliefReport
 
-_relief = fact_maker(ReliefReport)
-_procedure = fact_maker(ProcedureFact)
 _relief_row, _done = ProcedureRelief.__table__.c, PerformedProcedure.__table__.c
 _RELIEFS = FactSelect(lambda episode_in: select(
     _relief_row.procedure_id, _relief_row.measured_on, _relief_row.percent, _relief_row.scale, _relief_row.hours_after,
@@ -29,7 +27,7 @@ def procedure_facts(session: Session, episode_ids: list[int], query: FactQuery) 
     the reliefs by episode too, so neither query grows with the other's rows)."""
     reliefs: dict[int, list[ReliefReport]] = {}
     for procedure_id, *report in _RELIEFS.rows(session, episode_ids):
-        made = _relief(*report)
+        made = ReliefReport(*report)
         if (known := reliefs.get(procedure_id)) is None:
             reliefs[procedure_id] = [made]
         else:
@@ -37,7 +35,7 @@ def procedure_facts(session: Session, episode_ids: list[int], query: FactQuery) 
     found: dict[int, list[ProcedureFact]] = {}
     for (procedure_id, episode_id, key, cpt_codes, region, side, levels, performed_on, diagnostic, baseline_pain,
          baseline_scale, spacing_exception) in _PROCEDURES.rows(session, episode_ids):
-        made = _procedure(key, tuple(cpt_codes), region, side, tuple(levels), performed_on, diagnostic, baseline_pain, baseline_scale,
+        made = ProcedureFact(key, tuple(cpt_codes), region, side, tuple(levels), performed_on, diagnostic, baseline_pain, baseline_scale,
                           tuple(reliefs.get(procedure_id, ())), spacing_exception)
         if (known := found.get(episode_id)) is None:
             found[episode_id] = [made]

@@ -6,13 +6,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.facts.gather import FactQuery, FactSelect, Share, fact_maker, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, register_reader
 from painpath.facts.vocabulary import CareComponent
 from painpath.medications.trials import service
 from painpath.medications.trials.models import MedicationTrial
 from painpath.medications.trials.timeline import describe
 
-_care = fact_maker(CareComponent)
 _trial = MedicationTrial.__table__.c
 _TRIALS = FactSelect(lambda episode_in: select(
     _trial.episode_id, _trial.drug_key, _trial.rxnorm_code, _trial.drug_name, _trial.dose_mg, _trial.times_per_day, _trial.daily_mg,
@@ -34,7 +33,7 @@ def trial_facts(session: Session, episode_ids: list[int], query: FactQuery) -> d
         if drugs not in drug_classes:
             drug = service.resolve_drug(trial_pack, drug_key=row.drug_key, rxnorm_code=row.rxnorm_code, drug_name=None)
             drug_classes[drugs] = drug.drug_class if drug else None
-        care = _care("medication", row.start_date, row.stop_date, describe(row), "medication_trial", drug_classes[drugs],
+        care = CareComponent("medication", row.start_date, row.stop_date, describe(row), "medication_trial", drug_classes[drugs],
                      True if row.reason_stopped == "ineffective" else None)
         if (known := found.get(row.episode_id)) is None:
             found[row.episode_id] = [care]
