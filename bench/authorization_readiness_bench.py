@@ -223,15 +223,31 @@ def _fix_sequences(db: Database, rows: Rows) -> None:
 # --- the passes ---------------------------------------------------------------------------------------
 
 
-def readiness_pass(db: Database, knowledge, calendar: BusinessCalendar, chunk: int) -> list[service.Evaluated]:  # noqa: ANN001
-    """Every open case evaluated for TODAY, `chunk` episodes' worth of cases at a time."""
-    evaluated: list[service.Evaluated] = []
+def readiness_pass(db: Database, knowledge, calendar: BusinessCalendar, chunk: int) -> Counter:  # noqa: ANN001
+    """Every open case evaluated for TODAY, `chunk` episodes' worth of cases at a time. Like the floor, which
+    counts its rows, the pass tallies each chunk's answers and lets them go: holding 20,000 decisions to the
+    end would time the collector walking them, which no caller of readiness does."""
+    tally: Counter = Counter()
     with db.session() as session:
         cases = service.open_cases(session, episode_ids=None)
         for start in range(0, len(cases), chunk):
-            evaluated += service.evaluate_cases(session, knowledge=knowledge, calendar=calendar,
-                                                cases=cases[start:start + chunk], today=TODAY)
-    return evaluated
+            for evaluated in service.evaluate_cases(session, knowledge=knowledge, calendar=calendar,
+                                                    cases=cases[start:start + chunk], today=TODAY):
+                tally["cases"] += 1
+                tally["checklist_items"] += len(evaluated.checklist)
+                if evaluated.decision is not None:
+                    tally["decided"] += 1
+                    tally[f"outcome:{evaluated.decision.outcome}"] += 1
+    return tally
+
+
+def first_decision(db: Database, knowledge, calendar: BusinessCalendar) -> criteria.PolicyDecision:  # noqa: ANN001
+    """One real decision, for the stub to answer with."""
+    with db.session() as session:
+        case = service.open_cases(session, episode_ids=None)[0]
+        decision = service.evaluate_cases(session, knowledge=knowledge, calendar=calendar, cases=[case], today=TODAY)[0].decision
+    assert decision is not None
+    return decision
 
 
 # The fact rows readiness reads, as the readers select them (painpath/*/episode_facts.py and
@@ -303,15 +319,14 @@ def criteria_stubbed(decision: criteria.PolicyDecision) -> Iterator[None]:
         criteria.evaluate = real  # type: ignore[assignment]
 
 
-def verify(evaluated: list[service.Evaluated], expected_cases: int) -> dict:
-    decided = [e for e in evaluated if e.decision is not None]
-    outcomes = Counter(e.decision.outcome for e in decided)
+def verify(tally: Counter, expected_cases: int) -> dict:
+    outcomes = {key.removeprefix("outcome:"): n for key, n in tally.items() if key.startswith("outcome:")}
     return {
-        "cases": len(evaluated),
-        "decided": len(decided),
-        "all_decided": len(evaluated) == expected_cases == len(decided),
+        "cases": tally["cases"],
+        "decided": tally["decided"],
+        "all_decided": tally["cases"] == expected_cases == tally["decided"],
         "outcomes": dict(sorted(outcomes.items())),
-        "checklist_items": sum(len(e.checklist) for e in evaluated),
+        "checklist_items": tally["checklist_items"],
     }
 
 
@@ -355,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             if raw_rows["cases"] != args.episodes or raw_rows["episodes"] < args.episodes:
                 print("FAILED: the raw floor did not read every open case and its episode")
                 return 1
-            fixed = next(e.decision for e in real if e.decision is not None)
+            fixed = first_decision(db, knowledge, calendar)
 
             def criteria_stub() -> object:
                 with criteria_stubbed(fixed):
