@@ -19,7 +19,7 @@ from painpath.knowledge.schemas.pathways import (
     TERMINAL_NEXT, DocumentOnFile, FunctionalTarget, ImagingOnFile, InstrumentChange, MedicationUse, PainAtMost, Pathway,
     PathwayStep, ProcedureDone, ReliefPercent, ReturnToWork,
 )
-from painpath.worklist.engine import Cancellation, Finding, Fulfillment, NextChange, Obligation
+from painpath.worklist.engine import Cancellation, Finding, Fulfillment, NextChange, Obligation, next_change_on
 
 PROVIDER = "plans"
 # Extra facts the plans service adds to EpisodeFacts.extra (gather does not collect them yet).
@@ -483,9 +483,8 @@ def step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  
         return []
     # The proposal judges the trial from its last day on; the evaluation reads the facts up to the clinic's date.
     today = calendar.local_date(now)
-    later = [d for d in (facts.trial_ends_on, *facts.evaluation_changes_on) if d > today]
-    changes: list[Finding] = [NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(min(later)),
-                                         f"step {facts.step_row_id}: the trial ends or a dated fact comes into its window")] if later else []
+    changes = next_change_on(PROVIDER, facts.episode_id, (facts.trial_ends_on, *facts.evaluation_changes_on), today, calendar,
+                             f"step {facts.step_row_id}: the trial ends or a dated fact comes into its window")
     words = [f"{facts.pathway_name}: {facts.step_name} started {_day(facts.started_on)}; its trial ends {_day(facts.trial_ends_on)}."]
     if facts.evaluation is not None:
         words.append(facts.evaluation.explanation)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from painpath.core.clock import BusinessCalendar
-from painpath.worklist.engine import Finding, Fulfillment, NextChange, Obligation
+from painpath.worklist.engine import Finding, Fulfillment, Obligation, next_change_on
 
 PROVIDER = "therapy"
 
@@ -449,11 +449,8 @@ def course_findings(facts: CourseFacts, calendar: BusinessCalendar, now: datetim
         visits = schedule(facts, calendar, today)
         found += medicare_progress_findings(facts, visits, calendar, today)
         found += medicare_certification_findings(facts, visits, calendar, today)
-    changes = change_days(facts, calendar, today, visits_before_end=visits_before_end)
-    if changes:
-        found.append(NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(min(changes)),
-                                f"PT course {facts.course_id}: a planned visit passes or a window opens"))
-    return found
+    return found + next_change_on(PROVIDER, facts.episode_id, change_days(facts, calendar, today, visits_before_end=visits_before_end),
+                                  today, calendar, f"PT course {facts.course_id}: a planned visit passes or a window opens")
 
 
 def change_days(facts: CourseFacts, calendar: BusinessCalendar, today: date, *, visits_before_end: int = 2) -> list[date]:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 OPEN = "open"
@@ -83,6 +83,18 @@ class NextChange:
 
 
 Finding = Obligation | Fulfillment | Cancellation | NextChange
+
+
+class LocalDays(Protocol):
+    def start_of_local_day_utc(self, day: date) -> datetime: ...
+
+
+def next_change_on(provider: str, episode_id: int, days: Iterable[date], today: date, calendar: LocalDays,
+                   why: str) -> list[NextChange]:
+    """A provider whose answer turns on the clinic's date (today >= day) next changes at the start of the
+    first of `days` after `today`; none when no such day is ahead."""
+    later = [day for day in days if day > today]
+    return [NextChange(provider, episode_id, calendar.start_of_local_day_utc(min(later)), why)] if later else []
 GENERIC_OBSOLETE_REASON = "No longer required by the episode's current facts"
 
 

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 from painpath.core.clock import BusinessCalendar
 from painpath.knowledge.citations import with_citation
-from painpath.worklist.engine import Finding, Fulfillment, NextChange, Obligation
+from painpath.worklist.engine import Finding, Fulfillment, Obligation, next_change_on
 
 PROVIDER = "opioid_safety"
 
@@ -376,11 +376,8 @@ class _Builder:
         days = [*self.opening_days]
         for rx in self.facts.prescriptions:
             days += [rx.start_date, *(d for d in (rx.stopped_on, rx.end_date and rx.end_date + timedelta(days=1)) if d is not None)]
-        later = [d for d in days if d > self.today]
-        if not later:
-            return []
-        return [NextChange(PROVIDER, self.facts.episode_id, self.calendar.start_of_local_day_utc(min(later)),
-                           "a prescription's dates or a recurring check's notice window")]
+        return next_change_on(PROVIDER, self.facts.episode_id, days, self.today, self.calendar,
+                              "a prescription's dates or a recurring check's notice window")
 
 
 def episode_findings(facts: EpisodeSafetyFacts, policy: SafetyPolicy, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
