@@ -68,9 +68,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-Reconciler = Callable[[Session, list[int], datetime], ReconcileResult]
-
-
 @dataclass
 class ReviewResult:
     reviewed: int = 0  # episodes reconciled by this pass
