@@ -33,6 +33,13 @@ def _upsert(session: Session):
     return dialect.insert(EpisodeReview)
 
 
+def _new_rows(session: Session, episode_ids: list[int], next_review_at: datetime):  # noqa: ANN202
+    """INSERT ... FROM SELECT of a first row (version 1) for each of these episodes, with its clinic; the caller
+    says what happens to episodes that already have one."""
+    source = select(Episode.id, Episode.clinic_id, literal(next_review_at), literal(1)).where(ids_in(session, Episode.id, episode_ids))
+    return _upsert(session).from_select(["episode_id", "clinic_id", "next_review_at", "version"], source)
+
+
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
@@ -85,10 +92,8 @@ def claim_new(session: Session, episode_ids: Iterable[int], lease_until: datetim
     wrote a fact for it meanwhile created its row (mark_for_review), so the insert yields and it is not claimed."""
     claimed: dict[int, int] = {}
     for chunk in _chunks(sorted(set(episode_ids))):
-        stmt = _upsert(session)
-        source = select(Episode.id, Episode.clinic_id, literal(lease_until), literal(1)).where(ids_in(session, Episode.id, chunk))
         claimed.update(session.execute(
-            stmt.from_select(["episode_id", "clinic_id", "next_review_at", "version"], source)
+            _new_rows(session, chunk, lease_until)
             .on_conflict_do_nothing(index_elements=[EpisodeReview.episode_id])
             .returning(EpisodeReview.episode_id, EpisodeReview.clinic_id)
         ).all())
@@ -99,9 +104,8 @@ def mark_for_review(session: Session, episode_ids: Iterable[int], now: datetime)
     """These episodes' facts changed and nobody reconciled them: the next review pass takes them."""
     ids = sorted(set(episode_ids))
     for chunk in _chunks(ids):
-        stmt = _upsert(session)
-        source = select(Episode.id, Episode.clinic_id, literal(now), literal(1)).where(Episode.id.in_(chunk))
-        session.execute(stmt.from_select(["episode_id", "clinic_id", "next_review_at", "version"], source).on_conflict_do_update(
+        stmt = _new_rows(session, chunk, now)
+        session.execute(stmt.on_conflict_do_update(
             index_elements=[EpisodeReview.episode_id],
             set_={"next_review_at": stmt.excluded.next_review_at, "version": EpisodeReview.version + 1},
         ))
