@@ -61,7 +61,11 @@ def clock():  # noqa: ANN201
 def test_the_plan_says_why_these_exercises_on_the_panel_and_in_the_printed_plan(client_for, patient_payload):
     episode_id = _episode(client_for, patient_payload, STENOSIS)
     clinician = client_for("clinician")
-    _ok(clinician.post(f"/api/episodes/{episode_id}/plans", json={"pathway_id": "lumbar_stenosis"}), 201)
+    plan = _ok(clinician.post(f"/api/episodes/{episode_id}/plans", json={"pathway_id": "lumbar_stenosis"}), 201)
+    # The JSON API mirrors the page: the current step's reasons, focus and words.
+    assert [r["focus"] for r in plan["current_step"]["why_exercises"]] == [
+        "Flexion bias", "Walking tolerance first", "Hip mobility and endurance"]
+    assert plan["current_step"]["why_exercises"][0]["why"].startswith(FLEXION_WHY)
 
     panel = _panel(clinician.get(f"/episodes/{episode_id}"), "care-plan")
     assert "Why these exercises" in panel
@@ -79,7 +83,8 @@ def test_the_plan_says_why_these_exercises_on_the_panel_and_in_the_printed_plan(
 def test_a_step_without_a_pt_protocol_prints_no_reasons(client_for, patient_payload):
     episode_id = _episode(client_for, patient_payload, CRPS_FOOT)
     clinician = client_for("clinician")
-    _ok(clinician.post(f"/api/episodes/{episode_id}/plans", json={"pathway_id": "crps_lower_limb"}), 201)  # behavioral health first
+    plan = _ok(clinician.post(f"/api/episodes/{episode_id}/plans", json={"pathway_id": "crps_lower_limb"}), 201)  # behavioral health first
+    assert plan["current_step"]["why_exercises"] == []
     text = _pdf_text(_ok_pdf(client_for("coordinator").get(f"/episodes/{episode_id}/plan.pdf")))
     assert "Early behavioral health evaluation" in text and "Why these exercises" not in text
 
