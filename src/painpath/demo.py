@@ -899,7 +899,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                     authorizations += case is not None
                     care_plans += _demo_plan(session, ctx, clinician, episode)
                     _demo_facts(session, ctx, users, episode, episode_plan, location_id, now, charted, facts, send_later)
-                    if case is not None and charted % 6 == 2 and now <= utcnow():  # denied, the peer-to-peer booked
+                    if case is not None and charted == 2 and now <= utcnow():  # one case denied, its peer-to-peer booked
                         demo_patient_events.peer_to_peer_scheduled(session, ctx, actor_for(coordinators[0]), case, ctx.calendar.local_date(now))
                     charted += 1
                 episodes += 1
