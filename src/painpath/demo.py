@@ -873,6 +873,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups", "draft_notes",
                                "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests"), 0)
         send_later: list[int] = []
+        peer_to_peer_shown = False
         for plan in plans:
             location_id = locations[plan.location].id
             patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
@@ -899,8 +900,11 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                     authorizations += case is not None
                     care_plans += _demo_plan(session, ctx, clinician, episode)
                     _demo_facts(session, ctx, users, episode, episode_plan, location_id, now, charted, facts, send_later)
-                    if case is not None and charted == 2 and now <= utcnow():  # one case denied, its peer-to-peer booked
-                        demo_patient_events.peer_to_peer_scheduled(session, ctx, actor_for(coordinators[0]), case, ctx.calendar.local_date(now))
+                    # One submitted case denied, its peer-to-peer booked; past the first few, whose submitted case offers
+                    # the payer's-request form to the small demo.
+                    if case is not None and charted >= 5 and not peer_to_peer_shown and now <= utcnow():
+                        peer_to_peer_shown = demo_patient_events.peer_to_peer_scheduled(
+                            session, ctx, actor_for(coordinators[0]), case, ctx.calendar.local_date(now))
                     charted += 1
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
