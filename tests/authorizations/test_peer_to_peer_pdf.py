@@ -83,6 +83,8 @@ def test_only_those_who_read_authorizations_get_the_sheet(client_for, patient_pa
     assert client_for("front_desk").get(f"/authorizations/{case['id']}/peer-to-peer").status_code == 403
     assert client_for("billing").get(f"/authorizations/{case['id']}/peer-to-peer").status_code == 200
     assert client_for("coordinator").get("/authorizations/999999/peer-to-peer").status_code == 404
+    api = client_for("clinician").get(f"/api/authorizations/{case['id']}/peer-to-peer.pdf")
+    assert api.status_code == 200 and api.content.startswith(b"%PDF-") and "Peer-to-peer" in _text(api.content)
 
 
 def test_a_step_toward_a_criterion_not_yet_met_says_so_and_internal_notes_are_left_out():

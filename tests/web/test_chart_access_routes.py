@@ -173,6 +173,7 @@ ROUTES = {
     ("PUT", "/api/authorizations/{case_id}/planned-date"): CLINICAL,
     ("POST", "/api/authorizations/{case_id}/documents"): CLINICAL,
     ("GET", "/api/authorizations/{case_id}/packet.pdf"): CLINICAL,
+    ("GET", "/api/authorizations/{case_id}/peer-to-peer.pdf"): CLINICAL,
     ("POST", "/api/authorizations/{case_id}/submit-electronically"): CLINICAL,
     ("POST", "/api/authorizations/{case_id}/payer-answers"): CLINICAL,
     ("POST", "/api/episodes/{episode_id}/plans"): CLINICAL,

@@ -20,6 +20,7 @@ from datetime import date
 
 from painpath.authorizations.criteria import CriterionResult, PolicyDecision
 from painpath.authorizations.models import AuthorizationCase
+# The packet's own words for care, imaging and criteria, so the sheet and the packet never say a step two ways.
 from painpath.authorizations.packet import _STATUS_WORDS, CriterionLine, _care_line, _criterion_line, _imaging_line
 from painpath.documents.render import render_pdf
 from painpath.facts.vocabulary import CareComponent, EpisodeFacts, ImagingStudy, ProcedureFact
