@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from painpath.charting import panel_forms
 from painpath.charting.patient_events import rules, service
 from painpath.charting.patient_events.models import PatientEvent
-from painpath.charting.patient_events.schemas import EventIn, EventUpdate
+from painpath.charting.patient_events.schemas import EventIn, EventUpdate, RemoveIn
 from painpath.context import AppContext
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError, FieldProblem, NotFound
@@ -94,7 +94,7 @@ def event_page(event_id: DbId, request: Request, ctx: AppCtx, session: DbSession
 
 
 def _refused(request: Request, ctx: AppContext, session: Session, caller: Caller, event_id: int, which: str,
-             form: Mapping[str, str], exc: Exception) -> Response:
+             form: Mapping[str, str] | None, exc: Exception) -> Response:
     session.rollback()
     if isinstance(exc, ValidationError):
         return _event_page(request, ctx, session, caller, event_id, which=which, form=form, problems=validation_problems(exc), status_code=422)
@@ -120,12 +120,12 @@ def edit_event_form(event_id: DbId, request: Request, ctx: AppCtx, session: DbSe
 def remove_event_form(event_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                       caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> Response:
     try:
-        version = int(form.get("version") or 0)
-        episode_id = service.remove_event(session, actor=caller.actor, event_id=event_id, version=version)
+        data = RemoveIn.model_validate({"version": form.get("version") or None})
+        episode_id = service.remove_event(session, actor=caller.actor, event_id=event_id, version=data.version)
         ctx.reconcile(session, [episode_id])
-    except (ValueError, DomainError) as exc:
+    except (ValidationError, DomainError) as exc:
         if isinstance(exc, NotFound):
             raise
-        problem = exc if isinstance(exc, DomainError) else DomainError(FieldProblem("version", "integer", "Reload the page and try again"))
-        return _refused(request, ctx, session, caller, event_id, "remove", form, problem)
+        # Nothing was typed in the remove form: the page shows the event as it is now, to look at before removing.
+        return _refused(request, ctx, session, caller, event_id, "remove", None, exc)
     return RedirectResponse(f"/episodes/{episode_id}#timeline-heading", status_code=303)
