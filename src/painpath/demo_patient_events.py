@@ -19,27 +19,31 @@ from painpath.context import AppContext
 from painpath.core.audit import Actor
 from painpath.patients.models import Episode
 
-# Per body region: (kind, years before the first visit, month or None when the patient gave only the year, words).
+# Per body region: (kind, when between the onset and the first visit (0: at the onset), words). The first event
+# is dated by its year only, as patients tell it; the later ones by month.
 STORIES = {
-    "lumbar": [("injury", 6, None, "Lifting injury at work (warehouse), low back pain on and off since"),
-               ("surgery", 4, 3, "Lumbar microdiscectomy L4-5 at another hospital; leg pain better for about two years"),
-               ("work_change", 1, 9, "Moved to light duty, no lifting over 20 pounds")],
-    "cervical": [("injury", 5, None, "Rear-ended in a car accident; neck pain for months after"),
-                 ("imaging", 2, 6, "Cervical MRI elsewhere: disc bulges C5-6, C6-7"),
-                 ("work_change", 1, 2, "Started working from home: long hours at a laptop")],
-    "knee": [("injury", 12, None, "Twisted the knee playing football; arthroscopy for a torn meniscus the same year"),
-             ("procedure", 2, 4, "Steroid injection at the primary care office; helped about two months")],
-    "sacroiliac": [("onset", 3, 5, "Pain began late in pregnancy and never fully settled"),
-                   ("work_change", 1, None, "Changed to part-time work because of sitting intolerance")],
+    "lumbar": [("injury", 0.0, "Lifting injury at work (warehouse), low back pain on and off since"),
+               ("surgery", 0.5, "Lumbar microdiscectomy L4-5 at another hospital; leg pain better for a while"),
+               ("work_change", 0.8, "Moved to light duty, no lifting over 20 pounds")],
+    "cervical": [("injury", 0.0, "Rear-ended in a car accident; neck pain for months after"),
+                 ("imaging", 0.6, "Cervical MRI elsewhere: disc bulges C5-6, C6-7"),
+                 ("work_change", 0.8, "Started working from home: long hours at a laptop")],
+    "knee": [("injury", 0.0, "Twisted the knee playing football; arthroscopy for a torn meniscus"),
+             ("procedure", 0.7, "Steroid injection at the primary care office; helped about two months")],
+    "sacroiliac": [("onset", 0.0, "Pain began late in pregnancy and never fully settled"),
+                   ("work_change", 0.7, "Changed to part-time work because of sitting intolerance")],
 }
 
 
 def patient_story(session: Session, ctx: AppContext, staff: Actor, episode: Episode, first_visit: date) -> int:
-    """The events the patient told at the first visit, dated as the patient remembered them; how many."""
+    """The events the patient told at the first visit, between the onset and the visit; how many."""
     story = STORIES.get(episode.body_region, [])
-    for kind, years, month, words in story:
+    onset = episode.onset_date or first_visit - timedelta(days=730)
+    for kind, part, words in story:
+        on = onset + (first_visit - onset) * part
+        month = None if part == 0 else on.month
         event_service.record_event(session, actor=staff, calendar=ctx.calendar, episode_id=episode.id,
-                                   data=EventIn(kind=kind, year=first_visit.year - years, month=month, description=words))
+                                   data=EventIn(kind=kind, year=on.year, month=month, description=words))
     return len(story)
 
 
