@@ -39,7 +39,7 @@ from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError
 from painpath.core.tenancy import Clinic
-from painpath import demo_facts, demo_states
+from painpath import demo_facts, demo_patient_events, demo_states
 from painpath.intake.models import Appointment, IntakeCall
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
@@ -762,6 +762,8 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
     first_visit = plan.visits[0].day
     demo_facts.imaging(session, ctx, clinician, episode, first_visit, has_report=_has_workup(index))
     demo_facts.more_care(session, ctx, coordinator, episode.id, first_visit, index)
+    if index % 4 != 3:  # most patients bring a timeline of major events to the first visit
+        demo_patient_events.patient_story(session, ctx, coordinator, episode, first_visit)
     procedure_id = DEMO_PROCEDURES.get(episode.body_region)
     if procedure_id is not None and index % 3 == 1:
         demo_facts.procedure_with_relief(session, ctx, clinician, clinician_user.id, episode, procedure_id, today, index // 3)
@@ -871,6 +873,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups", "draft_notes",
                                "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests"), 0)
         send_later: list[int] = []
+        peer_to_peer_shown = False
         for plan in plans:
             location_id = locations[plan.location].id
             patient = patient_service.create_patient(session, actor=actor, data=PatientIn(**plan.patient, home_location_id=location_id))
@@ -893,10 +896,15 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                     clinician = actor_for(clinicians[episode_plan.clinician])
                     exam = RADICULAR_EXAM.get(episode.body_region) if _has_workup(charted) else None
                     _record_visits(session, ctx, clinician, episode, episode_plan.visits, exam, location_id=location_id)
-                    if _demo_authorization(session, ctx, actor_for(coordinators[0]), clinician, episode, episode_plan.visits[0].day, charted):
-                        authorizations += 1
+                    case = _demo_authorization(session, ctx, actor_for(coordinators[0]), clinician, episode, episode_plan.visits[0].day, charted)
+                    authorizations += case is not None
                     care_plans += _demo_plan(session, ctx, clinician, episode)
                     _demo_facts(session, ctx, users, episode, episode_plan, location_id, now, charted, facts, send_later)
+                    # One submitted case denied, its peer-to-peer booked; past the first few, whose submitted case offers
+                    # the payer's-request form to the small demo.
+                    if case is not None and charted >= 5 and not peer_to_peer_shown and now <= utcnow():
+                        peer_to_peer_shown = demo_patient_events.peer_to_peer_scheduled(
+                            session, ctx, actor_for(coordinators[0]), case, ctx.calendar.local_date(now))
                     charted += 1
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None

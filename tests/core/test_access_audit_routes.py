@@ -21,6 +21,7 @@ from painpath.authorizations.models import AuthorizationCase
 from painpath.context import build_context
 from painpath.core.db import Database
 from painpath.charting.models import Encounter
+from painpath.charting.patient_events.models import PatientEvent
 from painpath.core.audit import AuditEvent
 from painpath.core.auth.models import User
 from painpath.demo import demo_password, load_demo
@@ -48,6 +49,7 @@ ID_SOURCES = {
     "document_id": (RecordsDocument.id, Episode.patient_id),
     "call_id": (IntakeCall.id, IntakeCall.patient_id),
     "task_id": (Task.id, Task.patient_id),
+    "event_id": (PatientEvent.id, PatientEvent.patient_id),
 }
 FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
 # Routes that show no patient data (the new-patient and new-call forms, the instrument catalog, account pages).

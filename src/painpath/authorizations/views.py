@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from painpath.authorizations import lifecycle, rules, service, submission
+from painpath.authorizations import lifecycle, peer_to_peer_service, rules, service, submission
 from painpath.authorizations.models import AuthorizationCase
 from painpath.authorizations.schemas import (
     CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitElectronicallyIn, SubmitIn,
@@ -137,6 +137,15 @@ def packet_pdf(case_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated
     pdf = submission.render_packet(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=case_id)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="prior-authorization-PA-{case_id}.pdf"'})
+
+
+@router.get("/authorizations/{case_id}/peer-to-peer.pdf", response_class=Response)
+def peer_to_peer_pdf(case_id: DbId, ctx: AppCtx, session: DbSession,
+                     caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
+    """The peer-to-peer preparation sheet (authorizations/peer_to_peer.py), as the case page links it."""
+    pdf = peer_to_peer_service.render_peer_to_peer(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar,
+                                                   case_id=case_id)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="peer-to-peer-PA-{case_id}.pdf"'})
 
 
 @router.post("/authorizations/{case_id}/submit-electronically")

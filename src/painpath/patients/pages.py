@@ -355,12 +355,13 @@ class PanelRequest:
 @dataclass(frozen=True)
 class EpisodePanel:
     """A template another slice renders on the episode page. `slot`: "top" (full width, above the
-    columns: alerts), "main" (left column), "end" (left column, after every main panel: the open tasks)
-    or "side" (right column, above the timeline)."""
+    columns: alerts), "main" (left column), "end" (left column, after every main panel: the open tasks),
+    "side" (right column, above the timeline) or "timeline" (inside the timeline, above its entries: a
+    form that adds to it)."""
 
     template: str
     context: Mapping[str, Any]
-    slot: Literal["top", "main", "end", "side"] = "side"
+    slot: Literal["top", "main", "end", "side", "timeline"] = "side"
 
 
 PanelProvider = Callable[[PanelRequest], list[EpisodePanel]]
@@ -398,7 +399,7 @@ def render_episode_page(request: Request, ctx: AppContext, session: Session, cal
               "patient": patient, "episode": episode, "now": utcnow()}
     rendered = {
         slot: [Markup(templates.env.get_template(p.template).render({**common, **p.context})) for p in panels if p.slot == slot]
-        for slot in ("top", "main", "end", "side")
+        for slot in ("top", "main", "end", "side", "timeline")
     }
     care = dict((state or {}).get("care_team") or {})
     care_problems = care.get("problems", [])

@@ -1,4 +1,8 @@
-"""The episode timeline: facts in time order. Slices register a source; each adds its own facts."""
+"""The episode timeline: facts in time order. Slices register a source; each adds its own facts.
+
+Most entries are the clinic's own records, timed to the minute. An entry the patient told us about (a
+2019 injury, a surgery elsewhere) says so in `reported_by` and carries `when`, its date in words as
+precisely as it is known ("2019", "Mar 2021"), instead of a time of day."""
 
 from __future__ import annotations
 
@@ -18,9 +22,13 @@ class TimelineEntry:
     kind: str
     summary: str
     source: str
+    when: str | None = None  # the date in words when it is not a moment ("2019", "Mar 2021")
+    reported_by: str | None = None  # "reported by the patient": not one of the clinic's records
+    link: str | None = None  # where the entry is edited, for entries staff may correct
 
     def as_dict(self) -> dict:
-        return {"at": iso_utc(self.at) if isinstance(self.at, datetime) else self.at.isoformat(), "kind": self.kind, "summary": self.summary, "source": self.source}
+        return {"at": iso_utc(self.at) if isinstance(self.at, datetime) else self.at.isoformat(), "kind": self.kind, "summary": self.summary,
+                "source": self.source, "when": self.when, "reported_by": self.reported_by}
 
 
 # Sources write summaries for people, so they get the calendar to show times on the clinic's clock.

@@ -1,0 +1,1 @@
+"""The patient's own timeline of major events (onset, injuries, imaging, surgeries, work changes, ...)."""
