@@ -34,7 +34,7 @@ from painpath.authorizations.criteria_words import (
     procedure_words,
     sentence,
 )
-from painpath.facts.vocabulary import CareComponent, EpisodeFacts, PlannedProcedure, ProcedureFact
+from painpath.facts.vocabulary import CareComponent, DocumentFact, EpisodeFacts, PlannedProcedure, ProcedureFact
 from painpath.knowledge.schemas import (
     ConservativeCareCriterion,
     DiagnosticBlocksCriterion,
@@ -893,6 +893,17 @@ def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
     return Check("met", lambda: f"Psychological evaluation of {day(latest.on)}: {latest.result}.")
 
 
+def _cotinine_tests(ctx: Context, within_days: int | None) -> list[DocumentFact]:
+    """Cotinine tests on file (kit documents of kind nicotine_test) and the one recorded in the patient's
+    history, oldest first: a test counts the same wherever staff wrote it down."""
+    tests = _documents_of(ctx, "nicotine_test", within_days)
+    history, today = ctx.facts.history, ctx.today
+    if history is not None and history.cotinine_on is not None and history.cotinine_on <= today:
+        if not within_days or (today - history.cotinine_on).days <= within_days:
+            tests.append(DocumentFact("nicotine_test", history.cotinine_on, "patient_history", value=history.cotinine_ng_ml))
+    return sorted(tests, key=lambda d: d.on)
+
+
 def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
     today = ctx.today
 
@@ -902,9 +913,18 @@ def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
             f"of at most {number(c.max_ng_per_ml)} ng/mL"
         )
 
-    recent = _documents_of(ctx, "nicotine_test", c.within_days)
+    recent = _cotinine_tests(ctx, c.within_days)
+    history = ctx.facts.history
+    if not recent and history is not None and history.smoking_status == "current":
+        # The history says the patient smokes now: no test will come back nicotine-free until they stop.
+        def smoker() -> str:
+            packs = f" ({number(history.pack_years)} pack-years)" if history.pack_years is not None else ""
+            return (f"The patient's history says they smoke now{packs} and no recent cotinine test is on file; {needs()}. "
+                    "Once they have stopped, record a cotinine test (in the history or the kit).")
+
+        return Check("not_met", smoker, to_record="a cotinine test once the patient has stopped smoking")
     if not recent:
-        all_tests = _documents_of(ctx, "nicotine_test", None)
+        all_tests = _cotinine_tests(ctx, None)
         if all_tests:
             last = all_tests[-1]
             return Check(
