@@ -35,7 +35,7 @@ LABELS = {
     "occupation": "Occupation", "work_status": "Work status", "lifting_lb": "Heaviest routine lift (lb)",
     "sitting_hours": "Sitting (hours a day)", "driving_hours": "Driving (hours a day)", "shift_pattern": "Shifts",
     "work_notes": "Other physical demands", "sports": "Sports and activities", "surgeries": "Surgeries", "injuries": "Injuries",
-    "smoking_status": "Smoking", "pack_years": "Pack-years", "quit_year": "Year stopped smoking", "cotinine_ng_ml": "Cotinine (ng/mL)",
+    "smoking_status": "Smoking status", "pack_years": "Pack-years", "quit_year": "Year stopped smoking", "cotinine_ng_ml": "Cotinine (ng/mL)",
     "cotinine_on": "Cotinine test date", "alcohol_drinks_per_week": "Alcohol (drinks a week)", "substances": "Other substances",
     "sleep_hours": "Sleep (hours a night)", "prior_treatments": "Prior treatments", "version": "Version",
 }
