@@ -762,6 +762,7 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
     first_visit = plan.visits[0].day
     demo_facts.imaging(session, ctx, clinician, episode, first_visit, has_report=_has_workup(index))
     demo_facts.more_care(session, ctx, coordinator, episode.id, first_visit, index)
+    counts["histories"] += demo_facts.patient_history(session, ctx, clinician, episode, first_visit, index)
     procedure_id = DEMO_PROCEDURES.get(episode.body_region)
     if procedure_id is not None and index % 3 == 1:
         demo_facts.procedure_with_relief(session, ctx, clinician, clinician_user.id, episode, procedure_id, today, index // 3)
@@ -869,7 +870,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
 
         episodes = booked = discharged = calls = charted = authorizations = care_plans = waiting = 0
         facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups", "draft_notes",
-                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests"), 0)
+                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests", "histories"), 0)
         send_later: list[int] = []
         for plan in plans:
             location_id = locations[plan.location].id
