@@ -34,7 +34,7 @@ from painpath.authorizations.criteria_words import (
     procedure_words,
     sentence,
 )
-from painpath.facts.vocabulary import CareComponent, DocumentFact, EpisodeFacts, PlannedProcedure, ProcedureFact
+from painpath.facts.vocabulary import CareComponent, DocumentFact, EpisodeFacts, PlannedProcedure, ProcedureFact, SurgeryFact
 from painpath.knowledge.schemas import (
     ConservativeCareCriterion,
     DiagnosticBlocksCriterion,
@@ -252,6 +252,8 @@ def _care_requirement(c: ConservativeCareCriterion) -> str:
         text += f" in the last {c.within.words()}"
     if c.concurrent_active_rehab:
         text += ", with active rehabilitation going on"
+    if c.failed_surgery_counts:
+        text += " (a spine surgery that did not help counts)"
     return text
 
 
@@ -277,6 +279,22 @@ def _care_on_record(care: Sequence[CareComponent], on: date) -> str:
     return join(described) or "none"
 
 
+_SPINE = ("cervical", "thoracic", "lumbar", "sacral")
+_SURGERY_FAILED = ("no_relief", "worse")
+
+
+def _failed_spine_surgeries(ctx: Context) -> list[SurgeryFact]:
+    """Spine surgeries in the patient's history that did not relieve the pain (or made it worse), up to this year."""
+    history = ctx.facts.history
+    if history is None:
+        return []
+    return [s for s in history.surgeries if s.region in _SPINE and s.outcome in _SURGERY_FAILED and s.year <= ctx.today.year]
+
+
+def _surgery_words(surgeries: Sequence[SurgeryFact]) -> str:
+    return join(f"{s.procedure} ({s.year}, {'no relief' if s.outcome == 'no_relief' else 'pain worse'})" for s in surgeries)
+
+
 def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
     care, today = ctx.facts.care, ctx.today
 
@@ -286,8 +304,12 @@ def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
     def record() -> str:
         return _care_on_record(_counted(c, care), today)
 
+    surgeries = _failed_spine_surgeries(ctx) if c.failed_surgery_counts else []
     if _care_met(c, care, today):
-        return Check("met", lambda: f"Conservative care on record: {record()}; {needs()}.")
+        also = (lambda: f"; surgery that did not help: {_surgery_words(surgeries)}") if surgeries else (lambda: "")
+        return Check("met", lambda: f"Conservative care on record: {record()}{also()}; {needs()}.")
+    if surgeries:
+        return Check("met", lambda: f"Surgery that did not help, from the patient's history: {_surgery_words(surgeries)}; {needs()}.")
 
     def shortfalls() -> str:
         return join(_care_shortfalls(c, care, today))
