@@ -65,3 +65,16 @@ def test_a_stale_form_is_refused_with_409_and_the_newer_history_kept(client_for,
     assert stale.status_code == 409 and "changed by someone else" in stale.text and 'value="Forklift driver"' in stale.text
     kept = _history(db)
     assert (kept.occupation, kept.smoking_status, kept.version) == ("Warehouse picker", "former", 2)
+
+
+def test_the_visit_note_shows_the_history_read_only_with_a_way_to_edit_it(client_for, episode_id):
+    clinician = client_for("clinician")
+    note = clinician.post(f"/api/episodes/{episode_id}/encounters", json={"encounter_type": "initial", "date_of_service": "2026-12-07"})
+    assert note.status_code == 201, note.text
+    empty = page_text(page_section(clinician.get(f"/encounters/{note.json()['id']}").text, "patient-history"))
+    assert "No history recorded for this patient yet" in empty and "Record the history on the episode page" in empty
+    assert clinician.post(f"/episodes/{episode_id}/history", data=FORM, follow_redirects=False).status_code == 303
+    html = clinician.get(f"/encounters/{note.json()['id']}").text
+    shown = page_text(page_section(html, "patient-history"))
+    assert "L4-5 microdiscectomy (2019, low back (lumbar)): no relief" in shown and "Last changed by Clinician User" in shown
+    assert f'href="/episodes/{episode_id}#patient-history"' in html and 'id="history-form"' not in html

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 
-from painpath.charting import panel_forms
+from painpath.charting import note_panels, panel_forms
 from painpath.charting.history import rules, service
 from painpath.charting.history.models import PatientHistory
 from painpath.charting.history.schemas import HistoryIn
@@ -48,6 +48,8 @@ ROW_FIELDS = {
 ROW_FILLED_BY = {"sports": ("activity", "sessions_per_week"), "surgeries": ("procedure", "year", "region"), "injuries": ("what", "year", "region")}
 ROW_FIELD_WORDS = {"activity": "activity", "sessions_per_week": "times a week", "still_active": "still doing it", "procedure": "procedure",
                    "year": "year", "region": "region", "outcome": "outcome", "what": "what happened"}
+SUMMARY_WORDS = {"work": rules.WORK_STATUS_WORDS, "shift": rules.SHIFT_WORDS, "smoking": rules.SMOKING_WORDS,
+                 "outcome": rules.OUTCOME_WORDS, "region": rules.REGION_WORDS}
 BLANK_ROWS = 1  # empty rows offered under each list for a new entry
 SCALARS = tuple(name for name in HistoryIn.model_fields if name not in ROW_FIELDS)
 _ROW_KEY = re.compile(r"^(sports|surgeries|injuries)\.(\d{1,2})\.([a-z_]+)$")
@@ -147,10 +149,17 @@ def _history_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Epis
         "local": clinic_clock(asked.ctx.calendar), "can_write": asked.caller.can(Permission.NOTE_WRITE),
         "work_statuses": list(rules.WORK_STATUS_WORDS.items()), "shifts": list(rules.SHIFT_WORDS.items()),
         "smoking": list(rules.SMOKING_WORDS.items()), "outcomes": list(rules.OUTCOME_WORDS.items()),
-        "regions": list(rules.REGION_WORDS.items()), "words": {"work": rules.WORK_STATUS_WORDS, "shift": rules.SHIFT_WORDS,
-                                                                "smoking": rules.SMOKING_WORDS, "outcome": rules.OUTCOME_WORDS, "region": rules.REGION_WORDS},
+        "regions": list(rules.REGION_WORDS.items()), "words": SUMMARY_WORDS,
     }
     return [patient_pages.EpisodePanel("history/history_panel.html", context, slot="main")]
+
+
+@note_panels.note_panel
+def _history_beside_the_note(asked: note_panels.NotePanelRequest) -> list[note_panels.NotePanel]:
+    """The history, read-only, on the visit note: what the clinician writes the note against."""
+    history = service.history_of_shown_chart(asked.session, patient=asked.patient)
+    context = {"history": history, "words": SUMMARY_WORDS, "changed_by": _user_name(asked.session, history.updated_by_id) if history else None}
+    return [note_panels.NotePanel("history/note_history.html", context)]
 
 
 @router.post("/episodes/{episode_id}/history")

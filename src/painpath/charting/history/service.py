@@ -26,6 +26,11 @@ def _history(session: Session, patient: Patient) -> PatientHistory | None:
     return session.scalars(select(PatientHistory).where(PatientHistory.patient_id == patient.id)).one_or_none()
 
 
+def history_of_shown_chart(session: Session, *, patient: Patient) -> PatientHistory | None:
+    """The history of a patient whose chart the page already read (and audited): the visit-note page."""
+    return _history(session, patient)
+
+
 def read_history(session: Session, *, actor: Actor, patient_id: int) -> PatientHistory | None:
     """The patient's history, or None when nothing is recorded yet; audited as a chart read."""
     patient, _coverages, _episodes = patients.read_chart(session, actor=actor, patient_id=patient_id)
