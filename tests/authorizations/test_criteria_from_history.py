@@ -46,7 +46,7 @@ def modalities_failed(history: HistoryFact | None, care: tuple[CareComponent, ..
 
 def test_a_cotinine_in_the_history_within_30_days_meets_the_criterion() -> None:
     result = nicotine(HistoryFact("former", pack_years=15, cotinine_ng_ml=4, cotinine_on=TODAY - timedelta(days=20)))
-    assert result.status == "met" and result.explanation.startswith("Cotinine 4 ng/mL on 17 Nov 2026")
+    assert result.status == "met" and result.explanation.startswith("Cotinine 4 ng/mL on 17 Nov 2026 (in the patient's history); this payer needs")
 
 
 def test_a_high_cotinine_in_the_history_is_not_met_and_an_old_one_asks_for_a_repeat() -> None:

@@ -915,6 +915,9 @@ def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
     return Check("met", lambda: f"Psychological evaluation of {day(latest.on)}: {latest.result}.")
 
 
+HISTORY_REFERENCE = "patient_history"  # a fact from the patient's history rather than a document on file
+
+
 def _cotinine_tests(ctx: Context, within_days: int | None) -> list[DocumentFact]:
     """Cotinine tests on file (kit documents of kind nicotine_test) and the one recorded in the patient's
     history, oldest first: a test counts the same wherever staff wrote it down."""
@@ -922,7 +925,7 @@ def _cotinine_tests(ctx: Context, within_days: int | None) -> list[DocumentFact]
     history, today = ctx.facts.history, ctx.today
     if history is not None and history.cotinine_on is not None and history.cotinine_on <= today:
         if not within_days or (today - history.cotinine_on).days <= within_days:
-            tests.append(DocumentFact("nicotine_test", history.cotinine_on, "patient_history", value=history.cotinine_ng_ml))
+            tests.append(DocumentFact("nicotine_test", history.cotinine_on, HISTORY_REFERENCE, value=history.cotinine_ng_ml))
     return sorted(tests, key=lambda d: d.on)
 
 
@@ -964,7 +967,8 @@ def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
         )
 
     def result() -> str:
-        return f"Cotinine {number(latest.value)} ng/mL on {day(latest.on)}; {needs()}."
+        where = " (in the patient's history)" if latest.reference == HISTORY_REFERENCE else ""
+        return f"Cotinine {number(latest.value)} ng/mL on {day(latest.on)}{where}; {needs()}."
 
     if latest.value > c.max_ng_per_ml:
         return Check("not_met", result)
