@@ -30,6 +30,7 @@ from painpath.worklist.models import Task
 from painpath.worklist.schemas import WorklistFilter
 from painpath.worklist.service import page_tasks
 from painpath.charting.conservative_care.models import CareEntry
+from painpath.charting.history.models import PatientHistory
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
 from painpath.core.npi import is_valid_npi
 from painpath.intake.models import Appointment
@@ -365,6 +366,9 @@ def test_the_demo_shows_each_fact_staff_now_enter_on_pages(whole_demo):
         steps = list(session.scalars(select(TaperStep)))
         assert any(s.done_at is not None for s in steps) and any(s.done_at is None for s in steps)
         assert _count(session, TrialPlan) == summary.facts["trial_plans"] >= 3
+        histories = list(session.scalars(select(PatientHistory)))
+        assert len(histories) == summary.facts["histories"] >= 3
+        assert {h.smoking_status for h in histories} >= {"current", "former", "never"} and any(h.surgeries for h in histories)
 
         states = dict(session.execute(select(Appointment.status, func.count()).group_by(Appointment.status)).all())
         assert set(states) == {"booked", "checked_in", "completed", "no_show", "cancelled", "rescheduled"}

@@ -762,8 +762,12 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
     first_visit = plan.visits[0].day
     demo_facts.imaging(session, ctx, clinician, episode, first_visit, has_report=_has_workup(index))
     demo_facts.more_care(session, ctx, coordinator, episode.id, first_visit, index)
+<<<<<<< HEAD
     if index % 4 != 3:  # most patients bring a timeline of major events to the first visit
         demo_patient_events.patient_story(session, ctx, coordinator, episode, first_visit)
+=======
+    counts["histories"] += demo_facts.patient_history(session, ctx, clinician, episode, first_visit, index)
+>>>>>>> wt-history
     procedure_id = DEMO_PROCEDURES.get(episode.body_region)
     if procedure_id is not None and index % 3 == 1:
         demo_facts.procedure_with_relief(session, ctx, clinician, clinician_user.id, episode, procedure_id, today, index // 3)
@@ -871,7 +875,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
 
         episodes = booked = discharged = calls = charted = authorizations = care_plans = waiting = 0
         facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups", "draft_notes",
-                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests"), 0)
+                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests", "histories"), 0)
         send_later: list[int] = []
         peer_to_peer_shown = False
         for plan in plans:

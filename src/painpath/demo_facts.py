@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from painpath.charting.conservative_care import service as care_service
 from painpath.charting.conservative_care.schemas import CareIn
+from painpath.charting.history import service as history_service
+from painpath.charting.history.schemas import HistoryIn, InjuryIn, SportIn, SurgeryIn
 from painpath.charting.procedures import service as procedure_service
 from painpath.charting.procedures.schemas import ProcedureIn, ReliefIn
 from painpath.context import AppContext
@@ -125,6 +127,42 @@ def more_care(session: Session, ctx: AppContext, coordinator: Actor, episode_id:
                               description="Pain coping skills group, weekly"))
     for entry in entries:
         care_service.record_entry(session, actor=coordinator, calendar=ctx.calendar, episode_id=episode_id, data=entry)
+
+
+# The patient's history -----------------------------------------------------------------------------
+
+def _histories(first_visit: date) -> list[HistoryIn]:
+    """Four patients as a first visit meets them: a smoker heading for fusion, a failed back surgery, a driver, a nurse."""
+    return [
+        HistoryIn(occupation="Warehouse picker", work_status="modified_duty", lifting_lb=50, sitting_hours=1, shift_pattern="night",
+                  work_notes="Bends and twists all shift", smoking_status="current", pack_years=18,
+                  cotinine_ng_ml=160, cotinine_on=first_visit, alcohol_drinks_per_week=6, sleep_hours=5,
+                  injuries=[InjuryIn(what="Slipped on a loading dock", year=first_visit.year - 1, region="sacroiliac")],
+                  prior_treatments="Ibuprofen and heat; two chiropractic visits"),
+        HistoryIn(occupation="Accountant", work_status="working", sitting_hours=9, driving_hours=1, shift_pattern="day",
+                  sports=[SportIn(activity="Golf", sessions_per_week=1, still_active=False)],
+                  surgeries=[SurgeryIn(procedure="L4-5 laminectomy and fusion", year=first_visit.year - 4, region="lumbar", outcome="no_relief")],
+                  smoking_status="former", pack_years=10, quit_year=first_visit.year - 4, cotinine_ng_ml=2,
+                  cotinine_on=first_visit - timedelta(days=10), alcohol_drinks_per_week=2, sleep_hours=6,
+                  prior_treatments="Post-operative PT twice; a TENS unit"),
+        HistoryIn(occupation="Long-haul truck driver", work_status="working", lifting_lb=30, driving_hours=10, shift_pattern="rotating",
+                  smoking_status="never", alcohol_drinks_per_week=0, substances="None", sleep_hours=6.5,
+                  sports=[SportIn(activity="Walking", sessions_per_week=3)]),
+        HistoryIn(occupation="ICU nurse", work_status="working", lifting_lb=40, sitting_hours=1, shift_pattern="rotating",
+                  work_notes="Turns and lifts patients", sports=[SportIn(activity="Running", sessions_per_week=3, still_active=False)],
+                  surgeries=[SurgeryIn(procedure="Right knee arthroscopy", year=first_visit.year - 9, region="knee", outcome="helped")],
+                  smoking_status="never", alcohol_drinks_per_week=3, sleep_hours=5.5),
+    ]
+
+
+def patient_history(session: Session, ctx: AppContext, clinician: Actor, episode: Episode, first_visit: date, index: int) -> bool:
+    """Every fourth charted patient's history, recorded by the clinician at the first visit (once per patient)."""
+    if index % 4 != 0 or history_service.read_history(session, actor=clinician, patient_id=episode.patient_id) is not None:
+        return False
+    profiles = _histories(first_visit)
+    history_service.record_history(session, actor=clinician, calendar=ctx.calendar, patient_id=episode.patient_id,
+                                   data=profiles[(index // 4) % len(profiles)])
+    return True
 
 
 # Medications -----------------------------------------------------------------------------------

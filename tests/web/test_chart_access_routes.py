@@ -161,6 +161,10 @@ ROUTES = {
     ("POST", "/procedures/{procedure_id}/relief"): CLINICAL,
     ("POST", "/episodes/{episode_id}/conservative-care"): CLINICAL,
     ("POST", "/conservative-care/{entry_id}/end"): CLINICAL,
+    # The patient's history (work, sports, surgeries, habits): clinical, one row per patient.
+    ("GET", "/api/patients/{patient_id}/history"): CLINICAL,
+    ("PUT", "/api/patients/{patient_id}/history"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/history"): CLINICAL,
     ("POST", "/episodes/{episode_id}/imaging-studies"): CLINICAL,
     ("POST", "/imaging-studies/{study_id}/report"): CLINICAL,
     ("POST", "/api/episodes/{episode_id}/authorizations"): CLINICAL,

@@ -34,7 +34,7 @@ from painpath.authorizations.criteria_words import (
     procedure_words,
     sentence,
 )
-from painpath.facts.vocabulary import CareComponent, EpisodeFacts, PlannedProcedure, ProcedureFact
+from painpath.facts.vocabulary import CareComponent, DocumentFact, EpisodeFacts, PlannedProcedure, ProcedureFact, SurgeryFact
 from painpath.knowledge.schemas import (
     ConservativeCareCriterion,
     DiagnosticBlocksCriterion,
@@ -252,6 +252,8 @@ def _care_requirement(c: ConservativeCareCriterion) -> str:
         text += f" in the last {c.within.words()}"
     if c.concurrent_active_rehab:
         text += ", with active rehabilitation going on"
+    if c.failed_surgery_counts:
+        text += " (a spine surgery that did not help counts)"
     return text
 
 
@@ -277,6 +279,22 @@ def _care_on_record(care: Sequence[CareComponent], on: date) -> str:
     return join(described) or "none"
 
 
+_SPINE = ("cervical", "thoracic", "lumbar", "sacral")
+_SURGERY_FAILED = ("no_relief", "worse")
+
+
+def _failed_spine_surgeries(ctx: Context) -> list[SurgeryFact]:
+    """Spine surgeries in the patient's history that did not relieve the pain (or made it worse), up to this year."""
+    history = ctx.facts.history
+    if history is None:
+        return []
+    return [s for s in history.surgeries if s.region in _SPINE and s.outcome in _SURGERY_FAILED and s.year <= ctx.today.year]
+
+
+def _surgery_words(surgeries: Sequence[SurgeryFact]) -> str:
+    return join(f"{s.procedure} ({s.year}, {'no relief' if s.outcome == 'no_relief' else 'pain worse'})" for s in surgeries)
+
+
 def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
     care, today = ctx.facts.care, ctx.today
 
@@ -286,8 +304,12 @@ def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
     def record() -> str:
         return _care_on_record(_counted(c, care), today)
 
+    surgeries = _failed_spine_surgeries(ctx) if c.failed_surgery_counts else []
     if _care_met(c, care, today):
-        return Check("met", lambda: f"Conservative care on record: {record()}; {needs()}.")
+        also = (lambda: f"; surgery that did not help: {_surgery_words(surgeries)}") if surgeries else (lambda: "")
+        return Check("met", lambda: f"Conservative care on record: {record()}{also()}; {needs()}.")
+    if surgeries:
+        return Check("met", lambda: f"Surgery that did not help, from the patient's history: {_surgery_words(surgeries)}; {needs()}.")
 
     def shortfalls() -> str:
         return join(_care_shortfalls(c, care, today))
@@ -893,6 +915,20 @@ def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
     return Check("met", lambda: f"Psychological evaluation of {day(latest.on)}: {latest.result}.")
 
 
+HISTORY_REFERENCE = "patient_history"  # a fact from the patient's history rather than a document on file
+
+
+def _cotinine_tests(ctx: Context, within_days: int | None) -> list[DocumentFact]:
+    """Cotinine tests on file (kit documents of kind nicotine_test) and the one recorded in the patient's
+    history, oldest first: a test counts the same wherever staff wrote it down."""
+    tests = _documents_of(ctx, "nicotine_test", within_days)
+    history, today = ctx.facts.history, ctx.today
+    if history is not None and history.cotinine_on is not None and history.cotinine_on <= today:
+        if not within_days or (today - history.cotinine_on).days <= within_days:
+            tests.append(DocumentFact("nicotine_test", history.cotinine_on, HISTORY_REFERENCE, value=history.cotinine_ng_ml))
+    return sorted(tests, key=lambda d: d.on)
+
+
 def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
     today = ctx.today
 
@@ -902,9 +938,18 @@ def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
             f"of at most {number(c.max_ng_per_ml)} ng/mL"
         )
 
-    recent = _documents_of(ctx, "nicotine_test", c.within_days)
+    recent = _cotinine_tests(ctx, c.within_days)
+    history = ctx.facts.history
+    if not recent and history is not None and history.smoking_status == "current":
+        # The history says the patient smokes now: no test will come back nicotine-free until they stop.
+        def smoker() -> str:
+            packs = f" ({number(history.pack_years)} pack-years)" if history.pack_years is not None else ""
+            return (f"The patient's history says they smoke now{packs} and no recent cotinine test is on file; {needs()}. "
+                    "Once they have stopped, record a cotinine test (in the history or the kit).")
+
+        return Check("not_met", smoker, to_record="a cotinine test once the patient has stopped smoking")
     if not recent:
-        all_tests = _documents_of(ctx, "nicotine_test", None)
+        all_tests = _cotinine_tests(ctx, None)
         if all_tests:
             last = all_tests[-1]
             return Check(
@@ -922,7 +967,8 @@ def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
         )
 
     def result() -> str:
-        return f"Cotinine {number(latest.value)} ng/mL on {day(latest.on)}; {needs()}."
+        where = " (in the patient's history)" if latest.reference == HISTORY_REFERENCE else ""
+        return f"Cotinine {number(latest.value)} ng/mL on {day(latest.on)}{where}; {needs()}."
 
     if latest.value > c.max_ng_per_ml:
         return Check("not_met", result)

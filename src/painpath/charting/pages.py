@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from painpath.charting import rules, service, visit_notes
+from painpath.charting import note_panels, rules, service, visit_notes
 from painpath.charting.models import Encounter, ExamFindings
 from painpath.charting.schemas import (
     AddendumIn, EncounterIn, EncounterUpdate, ExamIn, MeasuresIn, SensoryDeficit, SidedDegrees, SlrSide,
@@ -518,6 +518,9 @@ def _note_page(request: Request, ctx: AppContext, session: Session, caller: Call
         "describe": icd10cm.describe,
         "visit": visit_notes.visit_of(session, clinic_id=caller.user.clinic_id, appointment_id=note.appointment_id),
     }
+    asked = note_panels.NotePanelRequest(session=session, ctx=ctx, caller=caller, patient=screen.patient, episode=screen.episode, note=note)
+    context["note_panels"] = note_panels.render(asked, {"request": request, "caller": caller, "local": context["local"],
+                                                        "patient": screen.patient, "episode": screen.episode, "note": note})
     return templates.TemplateResponse(request, "charting/note.html", context, status_code=status_code)
 
 

@@ -21,8 +21,8 @@ from datetime import date
 from painpath.knowledge.terms import CareKind, Modality, Region, Side
 
 __all__ = [
-    "CareComponent", "CareKind", "DocumentFact", "EpisodeFacts", "ExamFact", "ImagingStudy", "MeasureFact", "Modality",
-    "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact", "Side",
+    "CareComponent", "CareKind", "DocumentFact", "EpisodeFacts", "ExamFact", "HistoryFact", "ImagingStudy", "MeasureFact",
+    "Modality", "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact", "Side", "SurgeryFact",
 ]
 
 
@@ -122,6 +122,29 @@ class DocumentFact:
 
 
 @dataclass(frozen=True)
+class SurgeryFact:
+    """A surgery in the patient's history, as told at a visit: dated by year only."""
+
+    procedure: str  # as the clinician wrote it: "L4-5 laminectomy"
+    year: int
+    region: Region
+    outcome: str  # helped | partly_helped | no_relief | worse | unknown
+
+
+@dataclass(frozen=True)
+class HistoryFact:
+    """The patient's history (it belongs to the patient, so every episode of theirs reads the same), as far
+    as rules read it: habits a payer asks about, and surgeries."""
+
+    smoking_status: str  # never | former | current | unknown
+    pack_years: float | None = None
+    cotinine_ng_ml: float | None = None  # the latest cotinine recorded in the history, with its date
+    cotinine_on: date | None = None
+    surgeries: tuple[SurgeryFact, ...] = ()
+    changed_on: date | None = None  # the clinic's date of the last change
+
+
+@dataclass(frozen=True)
 class PlannedProcedure:
     """What the authorization is for."""
 
@@ -152,4 +175,5 @@ class EpisodeFacts:
     measures: tuple[MeasureFact, ...] = ()
     exam: ExamFact | None = None
     documents: tuple[DocumentFact, ...] = ()
+    history: HistoryFact | None = None  # None: no history recorded for the patient yet
     extra: dict = field(default_factory=dict)  # room for a criterion type added before its fact source

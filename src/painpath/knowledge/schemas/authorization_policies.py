@@ -170,6 +170,16 @@ class ConservativeCareCriterion(CriterionBase):
     required: list[RequiredCare] = []
     within: Span | None = None
     concurrent_active_rehab: StrictBool = False
+    # A spine surgery in the patient's history that did not relieve the pain counts as a failed modality, for
+    # payers that list surgery among the modalities tried (Medicare NCD 160.7 for stimulators). Only for the
+    # "documented failure" form: a surgery adds no weeks of care and is not a required component.
+    failed_surgery_counts: StrictBool = False
+
+    @model_validator(mode="after")
+    def _surgery_only_for_documented_failure(self) -> ConservativeCareCriterion:
+        if self.failed_surgery_counts and (self.min is not None or self.required or self.concurrent_active_rehab):
+            raise ValueError("failed_surgery_counts applies only without min, required and concurrent_active_rehab")
+        return self
 
 
 class StudyRecency(SourcedRule):

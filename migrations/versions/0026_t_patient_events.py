@@ -1,6 +1,6 @@
 """charting: patient_event, the patient's timeline of major events (dated to the day, month or year)
 
-Revision ID: 0025_t_patient_events
+Revision ID: 0026_t_patient_events
 Revises: 0024_r_episode_review
 Create Date: 2026-12-06 06:40:00
 """
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0025_t_patient_events"
-down_revision = "0024_r_episode_review"
+revision = "0026_t_patient_events"
+down_revision = "0025_h_patient_history"
 branch_labels = None
 depends_on = None
 
