@@ -1,7 +1,7 @@
 """charting: patient_event, the patient's timeline of major events (dated to the day, month or year)
 
 Revision ID: 0026_t_patient_events
-Revises: 0024_r_episode_review
+Revises: 0025_h_patient_history
 Create Date: 2026-12-06 06:40:00
 """
 from __future__ import annotations
