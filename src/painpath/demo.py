@@ -762,12 +762,9 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
     first_visit = plan.visits[0].day
     demo_facts.imaging(session, ctx, clinician, episode, first_visit, has_report=_has_workup(index))
     demo_facts.more_care(session, ctx, coordinator, episode.id, first_visit, index)
-<<<<<<< HEAD
     if index % 4 != 3:  # most patients bring a timeline of major events to the first visit
         demo_patient_events.patient_story(session, ctx, coordinator, episode, first_visit)
-=======
     counts["histories"] += demo_facts.patient_history(session, ctx, clinician, episode, first_visit, index)
->>>>>>> wt-history
     procedure_id = DEMO_PROCEDURES.get(episode.body_region)
     if procedure_id is not None and index % 3 == 1:
         demo_facts.procedure_with_relief(session, ctx, clinician, clinician_user.id, episode, procedure_id, today, index // 3)
