@@ -73,7 +73,7 @@ def test_an_opioid_with_each_class_warns_and_owes_a_review_citing_the_class_sour
     assert isinstance(review, Obligation) and review.owner_role == "clinician"
     assert review.title == f"Review co-prescribing: oxycodone with {drug} ({name})"
     assert review.due_at == CAL.end_of_local_day_utc(TODAY)  # due from the later prescription's start
-    assert review.reason.endswith(f"Source: {citation(knowledge.depressant_classes[class_id].source)}")
+    assert review.reason.endswith(f"Source: {citation(knowledge.depressant_classes[class_id].source).rstrip('.')}.")
     assert "research/" not in review.reason  # staff see the public citation only
     assert review.evidence["drug_class"] == class_id
     (warning,) = r.summary(facts(oxy(start=earlier), sedative(2, drug, class_id)), policy, TODAY).coprescribing

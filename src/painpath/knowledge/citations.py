@@ -35,7 +35,13 @@ def citation(source: str | None) -> str:
     return "; ".join(kept)
 
 
-def with_citation(text: str, source: str | None, form: str = " Source: {}") -> str:
-    """`text` followed by the public citation of `source` in `form`, or `text` alone when there is none."""
+def with_citation(text: str, source: str | None, form: str = " Source: {}.") -> str:
+    """`text` followed by the public citation of `source` in `form`, or `text` alone when there is none. The
+    default form is a sentence of its own, so whatever follows it (the reconciler's "Born late: ...") does
+    not run into the citation."""
     cited = citation(source)
-    return text + form.format(cited) if cited else text
+    if not cited:
+        return text
+    if form.endswith("."):
+        cited = cited.rstrip(".")  # "... Rec 10." is not said twice
+    return text + form.format(cited)
