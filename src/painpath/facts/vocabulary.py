@@ -22,7 +22,7 @@ from painpath.knowledge.terms import CareKind, Modality, Region, Side
 
 __all__ = [
     "CareComponent", "CareKind", "DocumentFact", "EpisodeFacts", "ExamFact", "ImagingStudy", "MeasureFact", "Modality",
-    "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact", "Side",
+    "PainDiagramFact", "PainMark", "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact", "Side",
 ]
 
 
@@ -122,6 +122,25 @@ class DocumentFact:
 
 
 @dataclass(frozen=True)
+class PainMark:
+    """One marked region of a pain diagram: a coded region of the body_regions pack (its side is in the
+    code), the kind of pain and its intensity on a 0-10 scale."""
+
+    region: str  # a body region id: "leg_lateral_left"
+    pain_type: str  # aching | burning | electric | numbness | pins_and_needles
+    intensity: int  # 0-10
+
+
+@dataclass(frozen=True)
+class PainDiagramFact:
+    """A pain diagram recorded at a visit (one per visit note), dated by the visit."""
+
+    on: date
+    marks: tuple[PainMark, ...]
+    reference: str  # "pain_diagram:12"
+
+
+@dataclass(frozen=True)
 class PlannedProcedure:
     """What the authorization is for."""
 
@@ -152,4 +171,5 @@ class EpisodeFacts:
     measures: tuple[MeasureFact, ...] = ()
     exam: ExamFact | None = None
     documents: tuple[DocumentFact, ...] = ()
+    pain_diagrams: tuple[PainDiagramFact, ...] = ()  # oldest first
     extra: dict = field(default_factory=dict)  # room for a criterion type added before its fact source
