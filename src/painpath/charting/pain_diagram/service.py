@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from painpath.charting import service as charting
 from painpath.charting.pain_diagram import rules
@@ -76,6 +77,7 @@ def record_diagram(session: Session, *, actor: Actor, regions: Mapping[str, obje
         # Touching the row gives the diagram its next version, so a form loaded before this save is refused.
         diagram.recorded_by_id, diagram.recorded_at = actor.user_id, utcnow()
         diagram.date_of_service = encounter.date_of_service
+        flag_modified(diagram, "recorded_at")  # even when the clock and the person are the same
         action = "pain_diagram.update"
     session.add_all(PainMarkRow(clinic_id=diagram.clinic_id, diagram_id=diagram.id, episode_id=diagram.episode_id,
                                 region=m.region, pain_type=m.pain_type, intensity=m.intensity) for m in marks)
