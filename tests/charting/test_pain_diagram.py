@@ -135,6 +135,7 @@ def test_the_page_records_a_diagram_keeps_typed_input_on_error_and_the_next_visi
     assert refused.status_code == 422
     errors = page_text(refused.text).replace(" :", ":")
     assert "Outer lower leg, left (L5 dermatome): Enter the intensity from 0 to 10" in errors
+    assert re.search(r'<span class="field-error" id="f-region-leg_lateral_left-intensity-error">Enter the intensity', refused.text)
     kept, _ = read_form(refused.text, "pain-diagram-form")
     assert kept["region.leg_lateral_left.type"] == "burning" and kept["region.low_back.intensity"] == "4"
     saved = page_form_post(clinician, url, {**kept, "region.leg_lateral_left.intensity": "6"})

@@ -33,7 +33,7 @@ from painpath.core.validation import DbId
 from painpath.documents import body_map
 from painpath.patients import pages as patient_pages
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
-from painpath.web.forms import FormFields, errors_by_field, validation_problems
+from painpath.web.forms import FormFields, validation_problems
 from painpath.web.templating import templates
 
 router = APIRouter()
@@ -145,7 +145,9 @@ def _page(request: Request, ctx: AppContext, session: Session, caller: Caller, e
     recorded = next((r for r in found if r.diagram.encounter_id == note.id), None)
     previous = service.previous_of(found, recorded.diagram.id if recorded else None, on=note.date_of_service)
     problems = problems or []
-    errors = errors_by_field(problems)
+    errors: dict[str, list[str]] = {}  # by the whole input name: "region.calf_left.intensity"
+    for p in problems:
+        errors.setdefault(p.field, []).append(p.message)
     rows = {"front": [], "back": []}
     for rid, region in regions.items():
         rows.setdefault(region.view, []).append((rid, region, words.region_words(rid, regions)))
