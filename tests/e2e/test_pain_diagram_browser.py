@@ -111,6 +111,9 @@ def test_a_pain_diagram_at_the_first_visit_fills_the_kit_prints_in_the_packet_an
     form.get_by_label("Outer lower leg, left (L5 dermatome)", exact=True).select_option("burning")
     form.get_by_role("button", name="Save pain diagram").click()
     expect(page.locator("#pain-notice")).to_have_text("Pain diagram saved.")
+    # Drawn as SVG (after the packet was rendered in this process too), not shown as the regions' names.
+    assert page.evaluate("[...document.querySelectorAll('.pain-map-wrap > svg')].every(m => m instanceof SVGSVGElement)")
+    assert page.locator(".pain-map-wrap > svg").count() == 3  # this visit's, the change map and the form's
     change = page.locator("#pain-change")
     expect(change.get_by_role("heading")).to_have_text("Since the diagram of 07 Dec 2026: 1 new region, 1 resolved, 1 better")
     lines = change.locator("#pain-change-lines")

@@ -92,3 +92,18 @@ def test_a_bad_clinic_region_is_refused_naming_the_path(tmp_path):
     assert err.path == "body_regions[1].name" and "already body_regions[0]" in err.message
     duplicate = "body_regions:\n  - {id: thumb_left, name: Thumb tip, view: front, side: left}\n"
     assert "thumb_left" in _refused(tmp_path, duplicate).message
+
+
+def test_the_map_is_plain_svg_whatever_another_library_registered_for_its_namespace():
+    """WeasyPrint (the packet) registers XML prefixes process-wide; the map must still print <svg>, not <ns0:svg>."""
+    import xml.etree.ElementTree as ET
+
+    saved = dict(ET._namespace_map)
+    try:
+        ET.register_namespace("s", body_map.SVG_NS)
+        markup = str(body_map.render({"low_back": "aching"}, labels={"low_back": "Low back"}))
+    finally:
+        ET._namespace_map.clear()
+        ET._namespace_map.update(saved)
+    assert markup.startswith("<svg ") and 'xmlns="http://www.w3.org/2000/svg"' in markup and ":svg" not in markup
+    assert '<title>Low back</title>' in markup and 'fill="#E69F00"' in markup

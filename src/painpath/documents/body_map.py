@@ -33,7 +33,6 @@ CHANGE_STROKES: dict[str, tuple[str, str, str | None]] = {  # what -> (colour, w
 }
 RESOLVED_FILL = "#E6E6E6"
 
-ET.register_namespace("", SVG_NS)
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +79,16 @@ def render(marks: Mapping[str, str], *, labels: Mapping[str, str] | None = None,
             classes.append(f"change-{what}")
         shape.set("class", " ".join(classes))
         if region in labels:
-            hint = ET.SubElement(shape, f"{{{SVG_NS}}}title")
+            hint = ET.SubElement(shape, "title")
             hint.text = labels[region]
-    return Markup(ET.tostring(root, encoding="unicode"))
+    return Markup(ET.tostring(_plain_names(root), encoding="unicode"))
+
+
+def _plain_names(root: ET.Element) -> ET.Element:
+    """Local tag names and the SVG namespace as a plain attribute, so the markup never depends on
+    ET.register_namespace: that registry is process-wide, and other libraries register prefixes in it, which
+    would print "ns0:svg" (not SVG to a browser)."""
+    for element in root.iter():
+        element.tag = element.tag.split("}", 1)[-1]
+    root.set("xmlns", SVG_NS)
+    return root
