@@ -39,7 +39,7 @@ from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError
 from painpath.core.tenancy import Clinic
-from painpath import demo_facts, demo_patient_events, demo_states
+from painpath import demo_facts, demo_pain_diagrams, demo_patient_events, demo_states
 from painpath.intake.models import Appointment, IntakeCall
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
@@ -662,6 +662,7 @@ def _record_visits(session: Session, ctx: AppContext, clinician: Actor, episode:
                 session, actor=clinician, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id,
                 data=AdministrationIn(instrument_id=instrument_id, answers=answers, administered_at=at, encounter_id=note.id),
             )
+        demo_pain_diagrams.record_at_visit(session, ctx, clinician, episode, note.id, visits.index(visit))
         charting_service.sign_encounter(session, actor=clinician, encounter_id=note.id, version=note.version)
 
 

@@ -214,6 +214,18 @@ def relief_that_lasted(ep: Episode, criterion) -> None:  # noqa: ANN001
     _relief(ep, procedure_id, measured, 90, lasted_days=(measured - ep.performed[procedure_id]).days)
 
 
+def diagram_on_a_visit_note(ep: Episode, _criterion) -> None:  # noqa: ANN001
+    """A visit note started from the episode page, and its Pain diagram page's list: two regions marked."""
+    start, _ = read_form(ep.clinician.get(f"/episodes/{ep.episode_id}").text, "new-note")
+    started = page_form_post(ep.clinician, f"/episodes/{ep.episode_id}/encounters", start)
+    posted(started)
+    diagram_url = started.headers["location"] + "/pain-diagram"
+    form, _ = read_form(ep.clinician.get(diagram_url).text, "pain-diagram-form")
+    posted(page_form_post(ep.clinician, diagram_url, {
+        **form, "region.leg_lateral_left.type": "burning", "region.leg_lateral_left.intensity": "6",
+        "region.low_back.type": "aching", "region.low_back.intensity": "4"}))
+
+
 def document_in_the_kit(kind: str, **extra: str) -> Callable:
     """The case page's "Add a document" form, with the document's kind chosen."""
 
@@ -235,6 +247,7 @@ PAGE_STEPS: dict[str, Callable] = {
     "diagnostic_blocks": blocks_with_relief,
     "steroid_injection_first": injection_first,
     "prior_response": relief_that_lasted,
+    "pain_diagram": diagram_on_a_visit_note,
     "psych_eval": document_in_the_kit("psych_eval", result="cleared"),
     "nicotine_test": document_in_the_kit("nicotine_test", value="0"),
     "documents:behavioral_evaluation": document_in_the_kit("behavioral_evaluation"),

@@ -45,6 +45,7 @@ from painpath.knowledge.schemas import (
     LevelsPerSessionCriterion,
     MinIntervalCriterion,
     NicotineTestCriterion,
+    PainDiagramCriterion,
     PainDurationCriterion,
     PriorResponseCriterion,
     Procedure,
@@ -996,6 +997,27 @@ def steroid_injection_first(c: SteroidInjectionFirstCriterion, ctx: Context) -> 
     return Check("met", lambda: f"{sentence(ctx.name(last.kind))} on {day(last.performed_on)}; this payer wants one tried first.")
 
 
+def pain_diagram(c: PainDiagramCriterion, ctx: Context) -> Check:
+    """The latest pain diagram charted at a visit (within the window), with at least one region marked."""
+    window = _window(c.within_days)
+    found = [d for d in ctx.facts.pain_diagrams if d.on <= ctx.today
+             and (not c.within_days or (ctx.today - d.on).days <= c.within_days)]
+    if not found:
+        return Check(
+            "missing_evidence",
+            lambda: f"No pain diagram recorded at a visit{window}; this payer needs one with the painful regions marked.",
+            to_record="record the pain diagram on a visit note (the note's Pain diagram page)",
+        )
+    latest = max(found, key=lambda d: d.on)
+    if not latest.marks:
+        return Check(
+            "missing_evidence",
+            lambda: f"The pain diagram of {day(latest.on)} marks no painful region; this payer needs the painful regions marked.",
+            to_record=lambda: f"mark the painful regions on the pain diagram of {day(latest.on)}, or record a new one",
+        )
+    return Check("met", lambda: f"Pain diagram of {day(latest.on)}: {plural(len(latest.marks), 'region')} marked.")
+
+
 CHECKS: dict[str, Callable[..., Check]] = {
     "pain_duration": pain_duration,
     "conservative_care": conservative_care,
@@ -1011,4 +1033,5 @@ CHECKS: dict[str, Callable[..., Check]] = {
     "psych_eval": psych_eval,
     "nicotine_test": nicotine_test,
     "steroid_injection_first": steroid_injection_first,
+    "pain_diagram": pain_diagram,
 }

@@ -23,8 +23,10 @@ from pypdf import PdfReader, PdfWriter
 
 from painpath.authorizations.criteria import CriterionResult, PolicyDecision
 from painpath.authorizations.models import AuthorizationCase
+from painpath.charting.pain_diagram.words import pain_words
+from painpath.documents import body_map
 from painpath.documents.render import render_html, render_pdf
-from painpath.facts.vocabulary import CareComponent, EpisodeFacts, ExamFact, ImagingStudy, ProcedureFact
+from painpath.facts.vocabulary import CareComponent, EpisodeFacts, ExamFact, ImagingStudy, PainDiagramFact, ProcedureFact
 
 TEMPLATE = "documents/authorization_packet.html"
 PDF = "application/pdf"
@@ -100,6 +102,17 @@ class BlockRow:
 
 
 @dataclass(frozen=True)
+class PainRegionRow:
+    """One marked region of the latest pain diagram, as the packet's table prints it."""
+
+    region: str  # "Outer lower leg"
+    side: str  # "Left", "Right", "Midline"
+    dermatome: str  # "L5", or "" where no single dermatome applies
+    pain: str  # "burning"
+    intensity: str  # "6/10"
+
+
+@dataclass(frozen=True)
 class AttachedDocument:
     """A document in the kit. `content` is the PDF appended after the cover; None: on file, not attached."""
 
@@ -150,6 +163,11 @@ class PacketContent:
     # The requester's NPIs from Clinic settings and the users page; a packet sent to a payer has both.
     clinic_npi: str | None = None
     clinician_npi: str | None = None
+    # The latest pain diagram charted at a visit: its date, each marked region, and region -> kind of pain
+    # for the body map the renderer draws.
+    pain_diagram_on: date | None = None
+    pain_regions: tuple[PainRegionRow, ...] = ()
+    pain_fills: tuple[tuple[str, str], ...] = ()
 
 
 def packet_content(
@@ -175,10 +193,12 @@ def packet_content(
     documents: Sequence[AttachedDocument] = (),
     clinic_npi: str | None = None,
     clinician_npi: str | None = None,
+    body_regions: Mapping[str, object] | None = None,
 ) -> PacketContent:
     """Everything the cover letter says, from the case, the decision and the facts. Pure."""
     codes = tuple(f"{code} {code_meanings[code]}" if code in code_meanings else code for code in case.cpt_codes)
     attached = tuple(d for d in documents if d.content)
+    diagram = latest_pain_diagram(facts, letter_date)
     return PacketContent(
         reference=f"PA-{case.id}",
         letter_date=letter_date,
@@ -218,7 +238,33 @@ def packet_content(
         blocks=block_rows(facts.procedures, procedure_names),
         attached=attached,
         on_file=tuple(d for d in documents if not d.content),
+        pain_diagram_on=diagram.on if diagram else None,
+        pain_regions=pain_region_rows(diagram, body_regions or {}) if diagram else (),
+        pain_fills=tuple((m.region, m.pain_type) for m in diagram.marks) if diagram else (),
     )
+
+
+def latest_pain_diagram(facts: EpisodeFacts, on: date) -> PainDiagramFact | None:
+    """The last diagram charted on or before the letter's date."""
+    found = [d for d in facts.pain_diagrams if d.on <= on]
+    return max(found, key=lambda d: d.on) if found else None
+
+
+def pain_region_rows(diagram: PainDiagramFact, regions: Mapping[str, object]) -> tuple[PainRegionRow, ...]:
+    """Each marked region in the region pack's order, with its side and dermatome, for a reviewer to read."""
+    order = {rid: index for index, rid in enumerate(regions)}
+    rows = []
+    for mark in sorted(diagram.marks, key=lambda m: (order.get(m.region, len(order)), m.region)):
+        region = regions.get(mark.region)
+        dermatome = getattr(region, "dermatome", None)
+        rows.append(PainRegionRow(
+            region=getattr(region, "name", mark.region.replace("_", " ")),
+            side=str(getattr(region, "side", "")).capitalize(),
+            dermatome=dermatome.words() if dermatome else "",
+            pain=pain_words(mark.pain_type),
+            intensity=f"{mark.intensity}/10",
+        ))
+    return tuple(rows)
 
 
 def _rationale(decision: PolicyDecision | None, payer_name: str, procedure_name: str, patient_name: str) -> str:
@@ -348,14 +394,20 @@ def _sided(found: dict) -> str:
 
 # Rendering ---------------------------------------------------------------------------------------
 
+def _pain_map(content: PacketContent) -> str:
+    if content.pain_diagram_on is None:
+        return ""
+    return body_map.render(dict(content.pain_fills), title=f"Pain diagram of {content.pain_diagram_on:%d %b %Y}")
+
+
 def packet_html(content: PacketContent) -> str:
-    return render_html(TEMPLATE, {"packet": content})
+    return render_html(TEMPLATE, {"packet": content, "pain_map": _pain_map(content)})
 
 
 def render_packet_pdf(content: PacketContent) -> bytes:
     """The cover letter, then every attached PDF in order. An attachment pypdf cannot read is refused
     with its title, so a broken upload is found before the payer finds it."""
-    cover = render_pdf(TEMPLATE, {"packet": content})
+    cover = render_pdf(TEMPLATE, {"packet": content, "pain_map": _pain_map(content)})
     if not content.attached:
         return cover
     writer = PdfWriter()

@@ -158,6 +158,7 @@ def _build_packet(session: Session, *, knowledge, calendar: BusinessCalendar, ca
         clinician_name=_display_name(parties.clinician),
         documents=_kit_documents(session, case),
         clinic_npi=parties.clinic.npi, clinician_npi=parties.clinician.npi if parties.clinician else None,
+        body_regions=knowledge.body_regions,
     )
     return render_packet_pdf(content)
 

@@ -22,7 +22,8 @@ from painpath.knowledge.terms import CareKind, Modality, Region, Side
 
 __all__ = [
     "CareComponent", "CareKind", "DocumentFact", "EpisodeFacts", "ExamFact", "HistoryFact", "ImagingStudy", "MeasureFact",
-    "Modality", "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact", "Side", "SurgeryFact",
+    "Modality", "PainDiagramFact", "PainMark", "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact",
+    "Side", "SurgeryFact",
 ]
 
 
@@ -145,6 +146,25 @@ class HistoryFact:
 
 
 @dataclass(frozen=True)
+class PainMark:
+    """One marked region of a pain diagram: a coded region of the body_regions pack (its side is in the
+    code), the kind of pain and its intensity on a 0-10 scale."""
+
+    region: str  # a body region id: "leg_lateral_left"
+    pain_type: str  # aching | burning | electric | numbness | pins_and_needles
+    intensity: int  # 0-10
+
+
+@dataclass(frozen=True)
+class PainDiagramFact:
+    """A pain diagram recorded at a visit (one per visit note), dated by the visit."""
+
+    on: date
+    marks: tuple[PainMark, ...]
+    reference: str  # "pain_diagram:12"
+
+
+@dataclass(frozen=True)
 class PlannedProcedure:
     """What the authorization is for."""
 
@@ -176,4 +196,5 @@ class EpisodeFacts:
     exam: ExamFact | None = None
     documents: tuple[DocumentFact, ...] = ()
     history: HistoryFact | None = None  # None: no history recorded for the patient yet
+    pain_diagrams: tuple[PainDiagramFact, ...] = ()  # oldest first
     extra: dict = field(default_factory=dict)  # room for a criterion type added before its fact source

@@ -24,7 +24,7 @@ from painpath.knowledge.schemas import PROCEDURE_REFERENCING_CRITERIA, Authoriza
 from painpath.knowledge.schemas import Pathway, PathwayPack, pathway_references
 from painpath.knowledge.schemas import PtProtocol
 from painpath.knowledge.schemas import OpioidKnowledge, build_opioid_knowledge
-from painpath.knowledge.schemas import DepressantClass
+from painpath.knowledge.schemas import BodyRegion, DepressantClass
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -69,6 +69,8 @@ class Knowledge:
     opioids: OpioidKnowledge | None = None
     # Sedatives and other CNS depressants (kind `cns_depressants`), by class id: warnings with opioids.
     depressant_classes: Mapping[str, DepressantClass] = field(default_factory=lambda: MappingProxyType({}))
+    # The pain diagram's coded body regions (kind `body_regions`), by region id, in the packs' order.
+    body_regions: Mapping[str, BodyRegion] = field(default_factory=lambda: MappingProxyType({}))
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -140,6 +142,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         rxnorm_products=MappingProxyType(collections.get("rxnorm_products", {})),
         opioids=_opioids(collections, singles, first_seen),
         depressant_classes=MappingProxyType(collections.get("depressant_classes", {})),
+        body_regions=MappingProxyType(collections.get("body_regions", {})),
     )
 
 

@@ -2,6 +2,7 @@
 
 from painpath.knowledge.schemas.common import *  # noqa: F403
 from painpath.knowledge.schemas.authorization_policies import *  # noqa: F403
+from painpath.knowledge.schemas.body_regions import *  # noqa: F403
 from painpath.knowledge.schemas.cns_depressants import *  # noqa: F403
 from painpath.knowledge.schemas.instruments import *  # noqa: F403
 from painpath.knowledge.schemas.medication_trials import *  # noqa: F403
@@ -30,4 +31,5 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "tablet_strengths": TabletStrengthPack,
     "cns_depressants": DepressantPack,
     "rxnorm_products": RxNormProductPack,
+    "body_regions": BodyRegionPack,
 }

@@ -51,6 +51,7 @@ __all__ = [
     "NicotineTestCriterion",
     "NotCovered",
     "PROCEDURE_REFERENCING_CRITERIA",
+    "PainDiagramCriterion",
     "PainDurationCriterion",
     "Policy",
     "PriorResponseCriterion",
@@ -359,6 +360,16 @@ class NicotineTestCriterion(CriterionBase):
     within_days: Count
 
 
+class PainDiagramCriterion(CriterionBase):
+    """A pain diagram recorded at a visit (within `within_days` if given) marking at least one region.
+
+    Met only by a diagram charted on a visit note (the episode facts' `pain_diagrams`), never by a document
+    filed in the kit: the payer reads the coded regions with their sides and dermatomes in the packet."""
+
+    type: Literal["pain_diagram"]
+    within_days: Count | None = None
+
+
 class SteroidInjectionFirstCriterion(CriterionBase):
     """One of `procedures` (a corticosteroid injection) already performed in the region, same side."""
 
@@ -382,13 +393,14 @@ Criterion = Annotated[
         PsychEvalCriterion,
         NicotineTestCriterion,
         SteroidInjectionFirstCriterion,
+        PainDiagramCriterion,
     ],
     Field(discriminator="type"),
 ]
 CRITERION_TYPES: tuple[str, ...] = (
     "pain_duration", "conservative_care", "imaging", "diagnostic_blocks", "frequency_limit", "min_interval",
     "prior_response", "levels_per_session", "score_required", "exam_finding", "documents", "psych_eval",
-    "nicotine_test", "steroid_injection_first",
+    "nicotine_test", "steroid_injection_first", "pain_diagram",
 )
 # Criteria that name procedures of the catalogue; the loader checks each id.
 PROCEDURE_REFERENCING_CRITERIA = (
