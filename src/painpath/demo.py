@@ -869,7 +869,8 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
 
         episodes = booked = discharged = calls = charted = authorizations = care_plans = waiting = 0
         facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups", "draft_notes",
-                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests"), 0)
+                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests",
+                               "shared_decisions"), 0)
         send_later: list[int] = []
         for plan in plans:
             location_id = locations[plan.location].id
@@ -898,6 +899,9 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                     care_plans += _demo_plan(session, ctx, clinician, episode)
                     _demo_facts(session, ctx, users, episode, episode_plan, location_id, now, charted, facts, send_later)
                     charted += 1
+                elif facts["shared_decisions"] == 0 and episode_plan.discharged_at is None:  # one knee patient's injection choice
+                    facts["shared_decisions"] += demo_facts.knee_decision(
+                        session, ctx, actor_for(clinicians[episode_plan.clinician]), episode, episode_plan.first_visit_at, now)
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
                 discharged += episode_plan.discharged_at is not None
