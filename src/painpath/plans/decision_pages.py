@@ -66,7 +66,9 @@ def _decisions_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Ep
                       "form": state["form"] if mine else _prefill(point, view, today.isoformat()),
                       "errors": state["errors"] if mine else {}, "problems": state["problems"] if mine else []})
     names = decisions.user_names(session, [v.row.recorded_by_id for v in recorded])
-    context = {"recorded": list(reversed(recorded)), "forms": forms, "labels": LABELS, "names": names, "undecided": UNDECIDED,
+    # A refusal for a step the panel shows no form for (an id typed by hand, a step that left the pack).
+    elsewhere = state["problems"] if state["which"] and not any(item["mine"] for item in forms) else []
+    context = {"recorded": list(reversed(recorded)), "forms": forms, "elsewhere": elsewhere, "labels": LABELS, "names": names, "undecided": UNDECIDED,
                "can_write": asked.caller.can(Permission.PLAN_WRITE), "today": today}
     return [patient_pages.EpisodePanel("plans/episode_decisions.html", context, slot="main")]
 

@@ -273,7 +273,9 @@ def decision_words(view: shared_decisions.DecisionView) -> DecisionWords:
     options = tuple(OptionWords(o.name, tuple(o.benefits), tuple(r.words for r in o.risks), tuple(o.patient_duties))
                     for o in view.discussed)
     chosen = view.chosen
-    choice = f"You chose: {_lower_first(chosen.name)}." if chosen is not None else "You have not decided yet. Take your time, and ask us anything."
+    # "A steroid injection now" -> "a steroid ...", but "MRI ..." stays as it is.
+    said = chosen.name if chosen is None or chosen.name[1:2].isupper() else chosen.name[:1].lower() + chosen.name[1:]
+    choice = f"You chose: {said}." if chosen is not None else "You have not decided yet. Take your time, and ask us anything."
     return DecisionWords(view.decision.question, view.row.discussed_on, options, choice)
 
 

@@ -58,7 +58,8 @@ class DecisionIn(_Input):
 
     pathway_id: str = Field(min_length=1, max_length=60)
     step_id: str = Field(min_length=1, max_length=60)
-    options_discussed: list[str] = Field(min_length=1, max_length=12, description="Option ids of the step's decision")
+    # At least one, checked by the rules with words a clinician acts on ("tick at least one option").
+    options_discussed: list[str] = Field(max_length=12, description="Option ids of the step's decision (at least one)")
     risks_discussed: dict[str, list[str]] = Field(default_factory=dict, description="Risk ids gone over, by option id")
     patient_questions: str | None = Field(default=None, max_length=4000)
     choice: str | None = Field(default=None, max_length=60, description="The option the patient chose; empty: not decided yet")
