@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 
 from painpath.authorizations.criteria import evaluate
+from painpath.authorizations.rules import checklist
 from painpath.facts.vocabulary import EpisodeFacts, PlannedProcedure, SharedDecisionFact
 from painpath.knowledge import load_knowledge
 
@@ -87,3 +88,12 @@ def test_every_stimulator_trial_policy_with_the_item_agrees():
         assert {c.criterion_id: c.status for c in decision.criteria}["risk_conversation"] == "missing_evidence"
         decision = evaluate(KNOWLEDGE.policies[policy_id], facts(talk()), TRIAL, TODAY, KNOWLEDGE.procedures, payer_name="Medicare")
         assert {c.criterion_id: c.status for c in decision.criteria}["risk_conversation"] == "met"
+
+
+def test_the_kit_item_is_the_clinicians_to_record():
+    """The conversation is the clinician's: the kit line (and its worklist task) goes to the clinician."""
+    decision = evaluate(POLICY, facts(), TRIAL, TODAY, KNOWLEDGE.procedures, payer_name="Aetna")
+    (line,) = [i for i in checklist(decision) if i.criterion_id == "risk_conversation"]
+    assert (line.status, line.owner_role) == ("missing", "clinician")
+    decision = evaluate(POLICY, facts(talk()), TRIAL, TODAY, KNOWLEDGE.procedures, payer_name="Aetna")
+    assert next(i for i in checklist(decision) if i.criterion_id == "risk_conversation").status == "present"
