@@ -55,7 +55,7 @@ def _decisions_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Ep
     recorded = decisions.list_decisions(session, actor=asked.caller.actor, knowledge=ctx.knowledge, episode_id=episode.id)
     plan = service.active_plan(session, episode_id=episode.id)
     points = decision_rules.decision_points(ctx.knowledge.pathways.values(), first=[plan.pathway_id] if plan else [],
-                                            body_region=episode.body_region)
+                                            body_region=episode.body_region, codes=episode.icd10_codes or [])
     by_step = {(v.pathway.id, v.step.id): v for v in recorded}
     state = panel_forms.state_of(asked, STATE_KEY)
     forms = []

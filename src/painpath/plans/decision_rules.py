@@ -28,13 +28,25 @@ class DecisionPoint:
         return f"{self.pathway.id}.{self.step.id}"
 
 
-def decision_points(pathways: Iterable[Pathway], *, first: Sequence[str] = (), body_region: str | None = None) -> list[DecisionPoint]:
-    """The steps with a decision, of the pathways named in `first` (in that order), then of the pathways for
-    the body region (by name); a pathway for neither is left out."""
+def fits(pathway: Pathway, body_region: str | None, codes: Sequence[str]) -> bool:
+    """The pathway is for the episode's region and, when both name diagnoses, one of its codes. An episode with
+    no code yet is not held to the pathway's diagnoses."""
+    if body_region not in pathway.applies_to.body_regions:
+        return False
+    prefixes = pathway.applies_to.icd10_prefixes
+    if not prefixes or not codes:
+        return True
+    wanted = [p.replace(".", "").upper() for p in prefixes]
+    return any(c.replace(".", "").upper().startswith(w) for c in codes for w in wanted)
+
+
+def decision_points(pathways: Iterable[Pathway], *, first: Sequence[str] = (), body_region: str | None = None,
+                    codes: Sequence[str] = ()) -> list[DecisionPoint]:
+    """The steps with a decision, of the pathways named in `first` (in that order: the active plan's), then of
+    the pathways that fit the episode (by name); a pathway for neither is left out."""
     by_id = {p.id: p for p in pathways}
     ordered = [by_id[p] for p in dict.fromkeys(first) if p in by_id]
-    ordered += sorted((p for p in by_id.values() if p.id not in first and body_region in p.applies_to.body_regions),
-                      key=lambda p: p.name)
+    ordered += sorted((p for p in by_id.values() if p.id not in first and fits(p, body_region, codes)), key=lambda p: p.name)
     return [DecisionPoint(p, s) for p in ordered for s in p.steps if s.decision is not None]
 
 
