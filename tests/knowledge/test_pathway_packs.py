@@ -15,6 +15,7 @@ from painpath.knowledge import PackError, load_knowledge
 SHIPPED = {
     "facet_low_back_pain", "lumbar_radicular_pain", "cervical_radiculopathy", "lumbar_stenosis", "knee_osteoarthritis",
     "si_joint_pain", "crps", "spinal_cord_stimulation", "hip_labral",
+    "crps_upper_limb", "crps_lower_limb", "hypermobility", "persistent_postsurgical_pain",  # issue 15
 }
 SRC = {"source": "test", "evidence": "R", "verified": True}
 GOOD: dict[str, Any] = {

@@ -1,5 +1,5 @@
-"""PT protocol packs (kind `pt_protocol`): the six shipped protocols say something specific, and a bad
-clinic protocol is refused at load with the file and the path inside it."""
+"""PT protocol packs (kind `pt_protocol`): the shipped protocols say something specific (and why, per
+emphasis), and a bad clinic protocol is refused at load with the file and the path inside it."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ from painpath.knowledge import PackError, load_knowledge
 SHIPPED = {
     "lumbar_stabilization", "lumbar_stenosis_flexion", "patellofemoral_hip_foot", "cervical_traction_glides",
     "rotator_cuff_isometric_start", "hip_labral_tear",
+    "graded_motor_imagery", "mirror_therapy", "hypermobility_joint_protection",  # issue 15
 }
+ISSUE_6 = SHIPPED - {"graded_motor_imagery", "mirror_therapy", "hypermobility_joint_protection"}
 TOY: dict[str, Any] = {
     "pack": {"id": "clinic.pt_toy", "kind": "pt_protocol", "version": 1, "effective_date": "2026-01-01", "last_verified": "2026-11-01"},
     "pt_protocols": [{
         "id": "toy_protocol", "name": "Toy protocol", "for": {"regions": ["lumbar"]}, "emphasis": "Walk more",
+        "emphases": [{"focus": "Walking", "why": "Walking feeds the discs.", "source": "clinic", "evidence": "K", "verified": False}],
         "phases": [{"name": "Only phase", "weeks": [1, 2], "exercises": ["Walk"], "progression": "Walk further"}],
         "precautions": ["Stop if it hurts"],
         "frequency_per_week": {"value": 2, "source": "clinic default", "evidence": "K", "verified": False},
@@ -42,7 +45,7 @@ def _toy(**changes: Any) -> dict[str, Any]:
     return data
 
 
-def test_the_six_protocols_of_issue_6_ship() -> None:
+def test_the_protocols_of_issues_6_and_15_ship() -> None:
     assert set(load_knowledge().pt_protocols) == SHIPPED
 
 
@@ -70,9 +73,10 @@ def test_each_protocol_has_its_specific_emphasis() -> None:
 
 
 def test_content_not_in_the_clinical_research_is_tagged_k_and_not_verified() -> None:
-    for protocol in load_knowledge().pt_protocols.values():
-        for source in protocol.sources:
-            assert (source.evidence, source.verified) == ("K", False), protocol.id
+    protocols = load_knowledge().pt_protocols
+    for protocol_id in ISSUE_6:
+        for source in protocols[protocol_id].sources:
+            assert (source.evidence, source.verified) == ("K", False), protocol_id
 
 
 def test_protocols_match_episodes_by_diagnosis_or_region() -> None:

@@ -26,7 +26,7 @@ from painpath.core.validation import DbId
 from painpath.knowledge.schemas.pathways import TERMINAL_NEXT, FunctionalMeasure, Pathway
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Episode
-from painpath.plans import rules, service
+from painpath.plans import patient_plan, rules, service
 from painpath.plans.models import CarePlan, PlanStep
 from painpath.plans.schemas import ConfirmIn, PivotIn, PlanStartIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -53,8 +53,10 @@ PROCEDURE_FIELDS = ("cpt_codes", "side", "levels", "place_of_service")
 # Choices ---------------------------------------------------------------------------------------
 
 def pathway_groups(knowledge: Any, episode: Episode) -> list[tuple[str, list[tuple[str, str]]]]:  # noqa: ANN401
-    """The pathways for the episode's body region first, then all the others (each group by name)."""
-    ordered = sorted(knowledge.pathways.values(), key=lambda p: p.name)
+    """The pathways for the episode's body region first, then all the others (each group by name); in the
+    region's group, those for the episode's diagnosis come first (CRPS of a leg before CRPS of an arm)."""
+    codes = list(episode.icd10_codes or [])
+    ordered = sorted(knowledge.pathways.values(), key=lambda p: (not p.applies_to.fits(region=episode.body_region, icd10_codes=codes), p.name))
     fits = [(p.id, p.name) for p in ordered if episode.body_region in p.applies_to.body_regions]
     others = [(p.id, p.name) for p in ordered if episode.body_region not in p.applies_to.body_regions]
     region = episode.body_region.replace("_", " ")
@@ -117,14 +119,13 @@ def _authorization_line(ctx: AppContext, evaluated: Any, today: date) -> dict[st
 def _plan_context(ctx: AppContext, session: Any, plan: CarePlan, today: date) -> dict[str, Any]:  # noqa: ANN401
     view = service.view_of(session, knowledge=ctx.knowledge, calendar=ctx.calendar, plan=plan)
     current = view.current
-    protocol = None
-    if current is not None and current.step.pt_protocol_id:
-        found = ctx.knowledge.pt_protocols.get(current.step.pt_protocol_id)
-        protocol = found.name if found else None
+    found = patient_plan.step_protocol(ctx.knowledge, current.step if current is not None else None)
+    protocol = found.name if found else None
     return {
         "view": view, "current": current, "trial": _trial_words(current.row, today) if current else None,
         "next_steps": _next_steps(view.pathway, current) if current else [],
         "authorization_line": _authorization_line(ctx, view.authorization, today), "protocol_name": protocol,
+        "protocol_reasons": found.emphases if found else (),
         "step_names": {s.id: s.name for s in view.pathway.steps},
         "outcome_choices": ([("succeeded", f"Succeeded: next, {rules.next_step_name(view.pathway, current.step.on_success).lower()}"),
                              ("failed", f"Did not work: next, {rules.next_step_name(view.pathway, current.step.on_failure).lower()}")]

@@ -1,7 +1,7 @@
 """The patient's plan: one printable page (or two) in plain language, in large type.
 
-It answers what a patient asks on the way out of the visit: what are we doing now and for how long, how
-will we know it is working, what comes next if it does not (and whether the insurance paperwork for it
+It answers what a patient asks on the way out of the visit: what are we doing now and for how long, why
+these exercises (the step's PT protocol, one plain reason per emphasis), how will we know it is working, what comes next if it does not (and whether the insurance paperwork for it
 is already under way), what are my goals, and when do I come back.
 
 `build_patient_plan` is pure: the plan's data, its pathway from the packs, the current step with its
@@ -31,6 +31,7 @@ from painpath.knowledge.schemas.pathways import (
     TERMINAL_NEXT, DocumentOnFile, FunctionalTarget, ImagingOnFile, InstrumentChange, MedicationUse, PainAtMost, Pathway,
     PathwayStep, ReliefPercent, ReturnToWork,
 )
+from painpath.knowledge.schemas.pt_protocols import PtProtocol
 from painpath.patients import service as patients
 from painpath.plans import calendar as plan_calendar
 from painpath.plans import decisions as shared_decisions
@@ -92,6 +93,14 @@ class NowSection(StepSection):
 
 
 @dataclass(frozen=True)
+class ExerciseReason:
+    """One thing the step's exercises emphasise and why, from the PT protocol pack."""
+
+    focus: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Appointment:
     day: date
     time: str  # "9:30 AM", or "" for a day without a set time
@@ -135,6 +144,7 @@ class PatientPlan:
     goals: tuple[str, ...]
     appointments: tuple[Appointment, ...]
     contact: str
+    why_exercises: tuple[ExerciseReason, ...] = ()  # empty when the current step names no PT protocol
     decisions: tuple[DecisionWords, ...] = ()
 
 
@@ -286,9 +296,12 @@ def build_patient_plan(*, pathway: Pathway, plan_status: str, goals: Sequence[Ma
                        evaluation: rules.StepEvaluation | None, authorization: tuple[str, str] | None,
                        follow_ups: Sequence[FollowUp], instruments: Mapping, procedure_names: Mapping[str, str],
                        baselines: Mapping[str, float], clinic_name: str, clinic_phone: str | None, patient_name: str,
-                       printed_on: date, decisions: Sequence[DecisionWords] = ()) -> PatientPlan:
+                       printed_on: date, pt_protocol: PtProtocol | None = None,
+                       decisions: Sequence[DecisionWords] = ()) -> PatientPlan:
     """The patient plan's content. `authorization` is (procedure id, state) of the case prepared for the
-    step ahead; `baselines` the questionnaire scores at the step's start (for a change counted in percent)."""
+    step ahead; `baselines` the questionnaire scores at the step's start (for a change counted in percent);
+    `pt_protocol` the current step's PT protocol, whose emphases say why these exercises; `decisions` the choices made
+    with the patient (shared decisions), each with the options discussed."""
     now = if_not = if_so = None
     working: tuple[str, ...] = ()
     intro = None
@@ -310,6 +323,7 @@ def build_patient_plan(*, pathway: Pathway, plan_status: str, goals: Sequence[Ma
         ended_words=ended, now=now, working_intro=intro, working=working, so_far=_so_far(evaluation), if_not=if_not, if_so=if_so,
         goals=tuple(w for w in (goal_words(g, instruments) for g in goals) if w),
         appointments=tuple(_appointment(f) for f in follow_ups), contact=contact_words(clinic_name, clinic_phone),
+        why_exercises=tuple(ExerciseReason(e.focus, e.why) for e in pt_protocol.emphases) if step is not None and pt_protocol else (),
         decisions=tuple(decisions),
     )
 
@@ -363,6 +377,13 @@ def _baselines(session: Session, knowledge, calendar: BusinessCalendar, view: se
     return found
 
 
+def step_protocol(knowledge, step: PathwayStep | None) -> PtProtocol | None:  # noqa: ANN001
+    """The PT protocol the step names, if any (the loader has checked the id exists)."""
+    if step is None or step.pt_protocol_id is None:
+        return None
+    return knowledge.pt_protocols.get(step.pt_protocol_id)
+
+
 def patient_plan_pdf(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int) -> bytes:  # noqa: ANN001
     """The episode's plan for the patient as a PDF: a chart read (audited), and the print itself audited."""
     now = utcnow()
@@ -378,6 +399,7 @@ def patient_plan_pdf(session: Session, *, actor: Actor, knowledge, calendar: Bus
         instruments=knowledge.instruments, procedure_names={p.id: p.name for p in knowledge.procedures.values()},
         baselines=_baselines(session, knowledge, calendar, view, today), clinic_name=material.clinic.name,
         clinic_phone=material.clinic.phone, patient_name=material.patient_name, printed_on=today,
+        pt_protocol=step_protocol(knowledge, current.step if current else None),
         decisions=[decision_words(v) for v in shared_decisions.views_of(
             knowledge, shared_decisions.episode_decisions(session, episode_id=episode_id))],
     )

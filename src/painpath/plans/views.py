@@ -39,7 +39,7 @@ def _authorization_out(evaluated) -> dict | None:  # noqa: ANN001
     }
 
 
-def plan_out(view: service.PlanView) -> dict:
+def plan_out(view: service.PlanView, knowledge) -> dict:  # noqa: ANN001
     plan, pathway, current = view.plan, view.pathway, view.current
     out = {
         "id": plan.id, "episode_id": plan.episode_id, "pathway_id": plan.pathway_id, "pathway_name": pathway.name,
@@ -55,6 +55,8 @@ def plan_out(view: service.PlanView) -> dict:
     out["current_step"] = {
         **_step_out(current.row), "name": step.name, "kind": step.kind, "what": step.what, "procedure_id": step.procedure_id,
         "pt_protocol_id": step.pt_protocol_id, "success_words": step.success.words if step.success else None,
+        # Why these exercises, as the patient's plan prints them (empty when the step names no PT protocol).
+        "why_exercises": [{"focus": r.focus, "why": r.why} for r in getattr(patient_plan.step_protocol(knowledge, step), "emphases", ())],
         "entry": {"met": current.entry.met, "words": current.entry.words, "explanation": current.entry.explanation,
                   "conditions": [asdict(r) for r in current.entry.results]},
         "on_success": {"id": step.on_success, "name": rules.next_step_name(pathway, step.on_success)},
@@ -74,7 +76,7 @@ def plan_out(view: service.PlanView) -> dict:
 
 def _answer(ctx: AppCtx, session: DbSession, plan) -> dict:  # noqa: ANN001
     ctx.reconcile(session, [plan.episode_id])
-    return plan_out(service.view_of(session, knowledge=ctx.knowledge, calendar=ctx.calendar, plan=plan))
+    return plan_out(service.view_of(session, knowledge=ctx.knowledge, calendar=ctx.calendar, plan=plan), ctx.knowledge)
 
 
 @router.post("/episodes/{episode_id}/plans", status_code=201)
@@ -87,7 +89,7 @@ def start_plan(episode_id: DbId, data: PlanStartIn, ctx: AppCtx, session: DbSess
 @router.get("/episodes/{episode_id}/plan")
 def read_plan(episode_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict | None:
     view = service.read_plan(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id)
-    return plan_out(view) if view is not None else None
+    return plan_out(view, ctx.knowledge) if view is not None else None
 
 
 @router.post("/plan-steps/{step_id}/confirm")

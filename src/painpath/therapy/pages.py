@@ -62,10 +62,16 @@ def _short(d: date, today: date) -> str:
 # What the panel shows ---------------------------------------------------------------------------
 
 def protocol_choices(knowledge: Any, episode: Episode) -> list[tuple[str, str]]:  # noqa: ANN401
-    """The protocols for the episode's body region first, then the others (each by name)."""
-    ordered = sorted(knowledge.pt_protocols.values(), key=lambda p: p.name)
-    fits = [p for p in ordered if episode.body_region in p.for_.regions]
-    return [(p.id, p.name) for p in fits + [p for p in ordered if p not in fits]]
+    """The protocols for the episode's diagnosis first, then those for its body region, then the others
+    (each by name): a CRPS episode on the "other" region sees graded motor imagery before hypermobility."""
+    codes = list(episode.icd10_codes or [])
+
+    def rank(p: Any) -> tuple[int, str]:  # noqa: ANN401
+        if p.for_.diagnoses and p.fits(region=episode.body_region, icd10_codes=codes):
+            return 0, p.name
+        return (1 if episode.body_region in p.for_.regions else 2), p.name
+
+    return [(p.id, p.name) for p in sorted(knowledge.pt_protocols.values(), key=rank)]
 
 
 def _warnings(status: rules.AuthorizationStatus, today: date) -> list[str]:

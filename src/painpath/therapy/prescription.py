@@ -32,6 +32,12 @@ class PhaseLine:
 
 
 @dataclass(frozen=True)
+class EmphasisLine:
+    focus: str
+    why: str  # in the patient's words: the therapist can read it to them
+
+
+@dataclass(frozen=True)
 class Prescription:
     reference: str  # no PHI: it goes into fax subjects and logs
     written_on: date
@@ -47,6 +53,7 @@ class Prescription:
     diagnosis: str
     protocol_name: str
     emphasis: str
+    why: tuple[EmphasisLine, ...]  # why these exercises, one line per emphasis of the protocol
     phases: tuple[PhaseLine, ...]
     precautions: tuple[str, ...]
     frequency_per_week: int
@@ -79,7 +86,7 @@ def build(session: Session, *, actor: Actor, knowledge, course_id: int) -> tuple
         practice_fax=course.practice_fax, patient_name=f"{patient.given_name} {patient.family_name}",
         patient_birth_date=patient.birth_date, patient_mrn=patient.mrn,
         diagnosis=f"{episode.problem_summary} ({codes})" if codes else episode.problem_summary,
-        protocol_name=protocol.name, emphasis=protocol.emphasis,
+        protocol_name=protocol.name, emphasis=protocol.emphasis, why=tuple(EmphasisLine(e.focus, e.why) for e in protocol.emphases),
         phases=tuple(PhaseLine(_weeks(p.weeks), p.name, tuple(p.exercises), p.progression) for p in protocol.phases),
         precautions=tuple(protocol.precautions), frequency_per_week=course.frequency_per_week, duration_weeks=course.duration_weeks,
         start_date=course.start_date, goals=goals, prescriber_name=prescriber.display_name if prescriber else actor.label,

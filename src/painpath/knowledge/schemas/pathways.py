@@ -237,6 +237,14 @@ class PathwayAudience(Strict):
     body_regions: Annotated[list[PathwayRegion], Field(min_length=1)]
     icd10_prefixes: list[IcdPrefix] = Field(default_factory=list)
 
+    def matches_diagnosis(self, icd10_codes: list[str]) -> bool:
+        """True when one of the episode's codes starts with one of the prefixes ("G90.521" under "G90.52")."""
+        return any(code.upper().startswith(prefix) for code in icd10_codes for prefix in self.icd10_prefixes)
+
+    def fits(self, *, region: str | None, icd10_codes: list[str]) -> bool:
+        """The episode's region is one of ours and, when we name diagnoses, one of its codes is among them."""
+        return region in self.body_regions and (not self.icd10_prefixes or self.matches_diagnosis(icd10_codes))
+
 
 class Pathway(Sourced):
     id: Slug
