@@ -124,6 +124,7 @@ def test_an_update_needs_the_version_loaded(knee, db):
             "pathway_id": "knee_osteoarthritis", "step_id": "steroid_injection", "options_discussed": ["steroid_injection", "no_injection"],
             "choice": "no_injection", "version": view["version"]}), 201)
         assert changed["version"] == 2 and changed["choice"] == "no_injection"
+        assert changed["recorded_at"] == "2026-03-10T15:00:00Z"  # stored naive UTC, said with its offset
         stale = page_form_post(knee["clinician"], URL.format(knee["episode_id"]), {**loaded, "patient_questions": "Typed on the old copy"})
         assert stale.status_code == 409
         assert "Typed on the old copy" in stale.text  # the form comes back as typed

@@ -5,6 +5,7 @@ so the worklist follows at once (a pivot's cancellations close the abandoned wor
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Response
@@ -114,7 +115,7 @@ def decision_out(view: decisions.DecisionView) -> dict:
         "id": row.id, "episode_id": row.episode_id, "pathway_id": row.pathway_id, "step_id": row.step_id, "question": view.decision.question,
         "pack_version": row.pack_version, "options_discussed": list(row.options_discussed or []),
         "risks_discussed": dict(row.risks_discussed or {}), "patient_questions": row.patient_questions, "choice": row.choice,
-        "discussed_on": row.discussed_on, "recorded_by_id": row.recorded_by_id, "recorded_at": row.recorded_at, "version": row.version,
+        "discussed_on": row.discussed_on, "recorded_by_id": row.recorded_by_id, "recorded_at": row.recorded_at.replace(tzinfo=timezone.utc), "version": row.version,
     }
 
 
