@@ -25,7 +25,7 @@ from painpath.demo import PROBLEMS, DemoRefused, database_is_empty, load_demo
 from painpath.authorizations.models import AuthorizationCase
 from painpath.knowledge import icd10cm
 from painpath.patients.models import Coverage, Episode, Location, Patient
-from painpath.plans.models import CarePlan, PlanStep
+from painpath.plans.models import CarePlan, PlanStep, SharedDecision
 from painpath.worklist.models import Task
 from painpath.worklist.schemas import WorklistFilter
 from painpath.worklist.service import page_tasks
@@ -385,6 +385,11 @@ def test_the_demo_shows_each_fact_staff_now_enter_on_pages(whole_demo):
         assert _count(session, PtCourse) == summary.facts["pt_courses"] >= 4
         assert _count(session, ProgressReport) == summary.facts["pt_courses"]
         assert _count(session, PlanOfCareCertification) >= 2
+        # A knee osteoarthritis patient had the injection options discussed at her first visit and chose one.
+        knee_decisions = list(session.scalars(select(SharedDecision)))
+        assert len(knee_decisions) == summary.facts["shared_decisions"] == 1
+        assert session.get(Episode, knee_decisions[0].episode_id).body_region == "knee"
+        assert {(d.pathway_id, d.step_id, d.choice) for d in knee_decisions} == {("knee_osteoarthritis", "steroid_injection", "steroid_injection")}
 
         clinic = session.scalar(select(Clinic))
         assert is_valid_npi(clinic.npi)

@@ -873,7 +873,8 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
 
         episodes = booked = discharged = calls = charted = authorizations = care_plans = waiting = 0
         facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups", "draft_notes",
-                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests", "histories"), 0)
+                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests", "histories",
+                               "shared_decisions"), 0)
         send_later: list[int] = []
         peer_to_peer_shown = False
         for plan in plans:
@@ -908,6 +909,9 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
                         peer_to_peer_shown = demo_patient_events.peer_to_peer_scheduled(
                             session, ctx, actor_for(coordinators[0]), case, ctx.calendar.local_date(now))
                     charted += 1
+                elif facts["shared_decisions"] == 0 and episode_plan.discharged_at is None:  # one knee patient's injection choice
+                    facts["shared_decisions"] += demo_facts.knee_decision(
+                        session, ctx, actor_for(clinicians[episode_plan.clinician]), episode, episode_plan.first_visit_at, now)
                 episodes += 1
                 booked += episode_plan.first_visit_at is not None
                 discharged += episode_plan.discharged_at is not None

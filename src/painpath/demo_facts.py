@@ -24,6 +24,7 @@ from painpath.charting.procedures.schemas import ProcedureIn, ReliefIn
 from painpath.context import AppContext
 from painpath.core import audit
 from painpath.core.audit import Actor
+from painpath.core.clock import utcnow
 from painpath.core.npi import check_digit
 from painpath.intake.models import Appointment
 from painpath.medications.tapers import service as taper_service
@@ -37,6 +38,8 @@ from painpath.orders.schemas import StudyIn
 from painpath.patients import service as patient_service
 from painpath.patients.schemas import CoverageIn
 from painpath.patients.models import Episode
+from painpath.plans import decisions as plan_decisions
+from painpath.plans.schemas import DecisionIn
 from painpath.therapy import service as therapy_service
 from painpath.therapy.schemas import AuthorizationIn, CertificationIn, CourseIn, ProgressReportIn
 
@@ -279,3 +282,23 @@ def _follow_up(episode: Episode, location_id: int, start_at: datetime, status: s
                        provider_type="physician", provider_id=episode.responsible_clinician_id, location_id=location_id,
                        start_at=start_at, modality="in_person", status=status, booked_at=booked_at,
                        reason="Follow-up after the first visit")
+
+
+def knee_decision(session: Session, ctx: AppContext, clinician: Actor, episode: Episode, first_visit_at: datetime | None,
+                  now: datetime) -> bool:
+    """At a knee osteoarthritis patient's first visit, the injection options (from the pathway pack) gone over
+    with her, her questions and her choice of a steroid injection: the episode page's Shared decisions panel
+    shows them. False (nothing recorded) for any other episode, or a first visit not yet held."""
+    if episode.body_region != "knee" or not any(c.startswith("M17") for c in episode.icd10_codes or []):
+        return False
+    if first_visit_at is None or first_visit_at > now or now > utcnow():
+        return False
+    decision = ctx.knowledge.pathways["knee_osteoarthritis"].step("steroid_injection").decision
+    plan_decisions.record_decision(session, actor=clinician, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode.id,
+                                   data=DecisionIn(
+                                       pathway_id="knee_osteoarthritis", step_id="steroid_injection",
+                                       options_discussed=[o.id for o in decision.options],
+                                       risks_discussed={o.id: [r.id for r in o.risks] for o in decision.options},
+                                       choice="steroid_injection", discussed_on=ctx.calendar.local_date(first_visit_at),
+                                       patient_questions="Will the shot raise my blood sugar? How soon can I garden again?"))
+    return True

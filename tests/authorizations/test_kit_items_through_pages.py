@@ -238,6 +238,18 @@ def document_in_the_kit(kind: str, **extra: str) -> Callable:
     return step
 
 
+def risk_conversation_on_the_episode(ep: Episode, criterion) -> None:  # noqa: ANN001
+    """The episode page's Shared decisions panel: the pathway step whose options lead to the planned procedure,
+    its options as the pack pre-ticks them, the risks the payer names ticked as gone over, the patient's choice."""
+    pathway, step = next((p, s) for p in KNOWLEDGE.pathways.values() for s in p.steps
+                         if s.decision and any(o.procedure_id == ep.procedure.id for o in s.decision.options))
+    option = next(o for o in step.decision.options if o.procedure_id == ep.procedure.id)
+    form_id = f"decision-{pathway.id}-{step.id}-form".replace("_", "-")
+    values, _ = read_form(ep.clinician.get(f"/episodes/{ep.episode_id}").text, form_id)
+    values.update({f"risk__{option.id}__{r.id}": "on" for r in criterion.risks}, choice=option.id)
+    posted(page_form_post(ep.clinician, f"/episodes/{ep.episode_id}/shared-decisions", values))
+
+
 PAGE_STEPS: dict[str, Callable] = {
     "pain_duration": onset_on_the_episode,
     "conservative_care": care_on_the_care_panel,
@@ -250,6 +262,7 @@ PAGE_STEPS: dict[str, Callable] = {
     "pain_diagram": diagram_on_a_visit_note,
     "psych_eval": document_in_the_kit("psych_eval", result="cleared"),
     "nicotine_test": document_in_the_kit("nicotine_test", value="0"),
+    "shared_decision": risk_conversation_on_the_episode,
     "documents:behavioral_evaluation": document_in_the_kit("behavioral_evaluation"),
     "documents:home_exercise_program": document_in_the_kit("home_exercise_program"),
     "documents:pt_plan_of_care": document_in_the_kit("pt_plan_of_care"),

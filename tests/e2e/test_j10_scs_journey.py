@@ -4,7 +4,9 @@ aetna_commercial under the typical SCS policies, pathway spinal_cord_stimulation
 The phone call, the first visit attended, a baseline ODI and the medicines she takes; the SCS plan starts
 with the psychological evaluation and prepares the trial's authorization. The psychologist's clearance filed
 in the trial's kit meets the payer's criterion and the plan's first step; the clinician confirms the trial
-step. The trial (a performed procedure) lasts 7 days; its relief report (pain 8 -> 3), an ODI no worse and
+step. Before the trial the clinician records the risk conversation (lead migration, infection, device
+maintenance and battery, MRI conditions) and her choice on the episode page, which completes the trial's kit
+item for it. The trial (a performed procedure) lasts 7 days; its relief report (pain 8 -> 3), an ODI no worse and
 the same medicines make the trial a success, and only then does the plan propose the permanent implant:
 confirmed, its authorization stands in preparing with the trial's relief meeting the payer's threshold.
 The thresholds are read from the pathway and policy packs; the live server's clock is `server_clock`.
@@ -19,7 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from journey_pages import (add_care, add_case_document, add_relief_report, as_role, attend_first_visit, book_visit,
-                           confirm_plan_step, criterion, episode, give_questionnaire, new_call, record_procedure,
+                           confirm_plan_step, criterion, episode, give_questionnaire, new_call, open_details, record_procedure,
                            routine_triage, start_plan)
 from support import SCREENSHOTS
 
@@ -48,6 +50,19 @@ def _relief_needed(ctx) -> float:  # noqa: ANN001
 def _case_link(page: Page, name: str) -> int:
     link = page.locator("#authorizations li", has_text=name).get_by_role("link")
     return int(link.get_attribute("href").rsplit("/", 1)[1])
+
+
+def _risk_conversation(page: Page) -> None:
+    """The episode page's Shared decisions panel: the stimulator trial's risks ticked as discussed, her choice."""
+    form = open_details(page, "#decision-spinal-cord-stimulation-stimulator-trial")
+    trial = form.locator("#decision-spinal-cord-stimulation-stimulator-trial-stimulator_trial")
+    for risk in ("Lead migration", "Infection", "Device maintenance and battery", "MRI conditions"):
+        trial.get_by_label(risk).check()
+    form.get_by_label("The patient's questions").fill("How often will the battery need changing?")
+    form.locator(".decision-choice").get_by_label("A spinal cord stimulator trial").check()
+    form.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#recorded-spinal_cord_stimulation-stimulator_trial")).to_contain_text(
+        "The patient's choice: A spinal cord stimulator trial")
 
 
 def test_j10_scs_trial_then_the_implant_only_after_a_successful_trial(page: Page, ctx, staff, server_clock):
@@ -84,6 +99,7 @@ def test_j10_scs_trial_then_the_implant_only_after_a_successful_trial(page: Page
     # The trial's case page asks for the psychological evaluation.
     page.goto(f"/authorizations/{trial_case}")
     expect(criterion(page, "psych_eval")).to_have_class(re.compile("criterion-missing_evidence"))
+    expect(criterion(page, "risk_conversation")).to_have_class(re.compile("criterion-missing_evidence"))
 
     # Tue 1 Dec: the psychologist clears her; the coordinator files it in the trial's kit.
     server_clock.move_to(PSYCH_CLEARED)
@@ -92,8 +108,14 @@ def test_j10_scs_trial_then_the_implant_only_after_a_successful_trial(page: Page
                       on="2026-12-01", result="cleared")
     expect(criterion(page, "psych_eval")).to_have_class(re.compile("criterion-met"))
 
-    # The plan's first step worked: the clinician confirms and the trial step starts.
+    # The candid conversation before the trial: its risks gone over, her questions, her choice.
     as_role(page, "clinician")
+    episode(page, episode_id)
+    _risk_conversation(page)
+    page.goto(f"/authorizations/{trial_case}")
+    expect(criterion(page, "risk_conversation")).to_have_class(re.compile("criterion-met"))
+
+    # The plan's first step worked: the clinician confirms and the trial step starts.
     episode(page, episode_id)
     expect(page.locator("#plan-proposal")).to_contain_text(TRIAL)
     confirm_plan_step(page)

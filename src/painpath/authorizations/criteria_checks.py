@@ -51,6 +51,7 @@ from painpath.knowledge.schemas import (
     Procedure,
     PsychEvalCriterion,
     ScoreRequiredCriterion,
+    SharedDecisionCriterion,
     Span,
     SteroidInjectionFirstCriterion,
 )
@@ -1018,6 +1019,35 @@ def pain_diagram(c: PainDiagramCriterion, ctx: Context) -> Check:
     return Check("met", lambda: f"Pain diagram of {day(latest.on)}: {plural(len(latest.marks), 'region')} marked.")
 
 
+def shared_decision(c: SharedDecisionCriterion, ctx: Context) -> Check:
+    """The latest shared decision about the planned procedure, with every risk the payer names discussed."""
+    procedure = ctx.name(ctx.planned.kind)
+    names = {r.id: r.name for r in c.risks}
+
+    def needs() -> str:
+        return f"this payer needs the risks of the {procedure} discussed with the patient: {join(names.values())}"
+
+    about = [d for d in ctx.facts.shared_decisions if d.on <= ctx.today and set(d.procedure_options(ctx.planned.kind)) & set(d.options_discussed)]
+    if not about:
+        return Check(
+            "missing_evidence",
+            lambda: f"No conversation about the {procedure} is recorded with the patient; {needs()}.",
+            to_record=lambda: f"record the shared decision about the {procedure} on the episode page, with the risks discussed",
+        )
+    latest = max(about, key=lambda d: d.on)
+    discussed = latest.risks_of(latest.procedure_options(ctx.planned.kind))
+    missing = [names[r.id] for r in c.risks if r.id not in discussed]
+    if missing:
+        return Check(
+            "missing_evidence",
+            lambda: f"The conversation of {day(latest.on)} did not cover: {join(missing)}; {needs()}.",
+            to_record=lambda: f"record that {join(missing)} {'was' if len(missing) == 1 else 'were'} discussed with the patient",
+        )
+    if latest.choice is not None and latest.choice not in latest.procedure_options(ctx.planned.kind):
+        return Check("not_met", lambda: f"On {day(latest.on)} the patient chose not to have the {procedure}; {needs()}.")
+    return Check("met", lambda: f"Risks discussed with the patient on {day(latest.on)}: {join(names.values())}.")
+
+
 CHECKS: dict[str, Callable[..., Check]] = {
     "pain_duration": pain_duration,
     "conservative_care": conservative_care,
@@ -1034,4 +1064,5 @@ CHECKS: dict[str, Callable[..., Check]] = {
     "nicotine_test": nicotine_test,
     "steroid_injection_first": steroid_injection_first,
     "pain_diagram": pain_diagram,
+    "shared_decision": shared_decision,
 }

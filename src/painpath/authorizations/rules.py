@@ -19,7 +19,9 @@ PROVIDER = "authorizations"
 
 # Who records what a criterion is missing: clinical findings belong to the clinician, everything a
 # coordinator can gather (documents, imaging reports, therapy notes) to the coordinator.
-CLINICIAN_CRITERIA = frozenset({"score_required", "exam_finding", "diagnostic_blocks", "prior_response", "pain_duration", "pain_diagram"})
+CLINICIAN_CRITERIA = frozenset({
+    "score_required", "exam_finding", "diagnostic_blocks", "prior_response", "pain_duration", "pain_diagram", "shared_decision",
+})
 
 # After a denial the clinician prepares the peer-to-peer packet within this many business days.
 # [K] clinic default, not a payer rule: payers set their own peer-to-peer windows; a clinic setting later.

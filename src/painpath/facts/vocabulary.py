@@ -23,7 +23,7 @@ from painpath.knowledge.terms import CareKind, Modality, Region, Side
 __all__ = [
     "CareComponent", "CareKind", "DocumentFact", "EpisodeFacts", "ExamFact", "HistoryFact", "ImagingStudy", "MeasureFact",
     "Modality", "PainDiagramFact", "PainMark", "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact",
-    "Side", "SurgeryFact",
+    "SharedDecisionFact", "Side", "SurgeryFact",
 ]
 
 
@@ -165,6 +165,28 @@ class PainDiagramFact:
 
 
 @dataclass(frozen=True)
+class SharedDecisionFact:
+    """A decision shared with the patient at a pathway step: the options discussed (ids of the step's
+    `decision` options), the risks gone over, and the patient's choice (None: not decided yet)."""
+
+    on: date
+    pathway_id: str
+    step_id: str
+    options_discussed: tuple[str, ...]
+    risks_discussed: tuple[tuple[str, str], ...]  # (option id, risk id) pairs
+    choice: str | None
+    option_procedures: tuple[tuple[str, str], ...] = ()  # (option id, procedure id) for options that are procedures
+
+    def procedure_options(self, procedure_id: str) -> tuple[str, ...]:
+        """The options of this decision that lead to the procedure."""
+        return tuple(option for option, procedure in self.option_procedures if procedure == procedure_id)
+
+    def risks_of(self, option_ids: tuple[str, ...]) -> frozenset[str]:
+        """The risks discussed for these options."""
+        return frozenset(risk for option, risk in self.risks_discussed if option in option_ids)
+
+
+@dataclass(frozen=True)
 class PlannedProcedure:
     """What the authorization is for."""
 
@@ -197,4 +219,5 @@ class EpisodeFacts:
     documents: tuple[DocumentFact, ...] = ()
     history: HistoryFact | None = None  # None: no history recorded for the patient yet
     pain_diagrams: tuple[PainDiagramFact, ...] = ()  # oldest first
+    shared_decisions: tuple[SharedDecisionFact, ...] = ()  # oldest first
     extra: dict = field(default_factory=dict)  # room for a criterion type added before its fact source

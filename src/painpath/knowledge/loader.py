@@ -20,7 +20,7 @@ from painpath.knowledge.errors import PackError
 from painpath.knowledge.schemas import PACK_KINDS, Pack, PackHeader, Payer, PlanType, RedFlagPack
 from painpath.knowledge.schemas import MedicationTrialPack, MedicationTrials
 from painpath.knowledge.schemas import Instrument, Procedure
-from painpath.knowledge.schemas import PROCEDURE_REFERENCING_CRITERIA, AuthorizationPolicyPack, Policy
+from painpath.knowledge.schemas import PROCEDURE_REFERENCING_CRITERIA, AuthorizationPolicyPack, Policy, SharedDecisionCriterion
 from painpath.knowledge.schemas import Pathway, PathwayPack, pathway_references
 from painpath.knowledge.schemas import PtProtocol
 from painpath.knowledge.schemas import OpioidKnowledge, build_opioid_knowledge
@@ -237,6 +237,9 @@ def _check_policies(
                     references += [
                         (f"{where}.criteria[{c_index}].procedures[{i}]", pid) for i, pid in enumerate(criterion.procedures)
                     ]
+            for c_index, criterion in enumerate(policy.criteria):
+                if isinstance(criterion, SharedDecisionCriterion):
+                    _check_decision_risks(criterion, policy, collections, file, f"{where}.criteria[{c_index}]")
             for path, procedure_id in references:
                 if procedure_id not in procedures:
                     raise PackError(file, path, f"unknown procedure id {procedure_id!r}; known procedure ids: {known(procedures)}")
@@ -253,6 +256,24 @@ def _check_policies(
                                 "(effective_to) or narrow its payers",
                             )
                     claimed.setdefault((target, procedure_id), []).append((policy, file, where))
+
+
+def _check_decision_risks(criterion: SharedDecisionCriterion, policy: Policy, collections: Mapping[str, Mapping[str, Any]],
+                          file: Path, where: str) -> None:
+    """A kit item asking for risks to be discussed names risks the pathway packs' decision options about one of
+    the policy's procedures carry: otherwise no recorded decision could ever meet it."""
+    offered = {
+        risk.id
+        for pathway in collections.get("pathways", {}).values()
+        for step in pathway.steps if step.decision is not None
+        for option in step.decision.options if option.procedure_id in policy.procedures
+        for risk in option.risks
+    }
+    for index, risk in enumerate(criterion.risks):
+        if risk.id not in offered:
+            known = ", ".join(sorted(offered)) or "(no pathway step offers a decision about these procedures)"
+            raise PackError(file, f"{where}.risks[{index}].id",
+                            f"no pathway decision option about {', '.join(policy.procedures)} has a risk {risk.id!r}; known: {known}")
 
 
 def _medication_trials(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.core.db import Base, JSONType, TimestampMixin, VersionedMixin
@@ -55,3 +55,26 @@ class PlanStep(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     decided_at: Mapped[datetime | None] = mapped_column()
     # The authorization case prepared while this step runs (its own procedure, or the one it leads to).
     authorization_case_id: Mapped[int | None] = mapped_column(ForeignKey("authorization_case.id", ondelete="SET NULL"))
+
+
+class SharedDecision(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
+    """A decision shared with the patient at a pathway step (the step's `decision` block in the pathway pack):
+    which options were discussed, which of their risks were gone over, the patient's questions and choice,
+    and who recorded it when. One per episode and step; recording again updates it (version-checked)."""
+
+    __tablename__ = "shared_decision"
+    __table_args__ = (UniqueConstraint("episode_id", "pathway_id", "step_id", name="uq_shared_decision_episode_step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    pathway_id: Mapped[str] = mapped_column(String(60))
+    step_id: Mapped[str] = mapped_column(String(60))
+    pack_version: Mapped[int] = mapped_column(Integer)  # the pathway pack's version the options were read from
+    options_discussed: Mapped[list] = mapped_column(JSONType, default=list)  # option ids
+    risks_discussed: Mapped[dict] = mapped_column(JSONType, default=dict)  # {option id: [risk ids]}
+    patient_questions: Mapped[str | None] = mapped_column(Text)
+    choice: Mapped[str | None] = mapped_column(String(60))  # an option id; None: not decided yet
+    discussed_on: Mapped[date] = mapped_column()
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column()

@@ -34,6 +34,7 @@ from painpath.knowledge.schemas.pathways import (
 from painpath.knowledge.schemas.pt_protocols import PtProtocol
 from painpath.patients import service as patients
 from painpath.plans import calendar as plan_calendar
+from painpath.plans import decisions as shared_decisions
 from painpath.plans import rules, service
 from painpath.plans.calendar import FollowUp
 
@@ -108,6 +109,25 @@ class Appointment:
 
 
 @dataclass(frozen=True)
+class OptionWords:
+    name: str
+    pros: tuple[str, ...]
+    cons: tuple[str, ...]
+    duties: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DecisionWords:
+    """A decision made with the patient, in plain words: what was decided, the options talked about with
+    their good and bad sides, and what the patient chose."""
+
+    question: str
+    on: date
+    options: tuple[OptionWords, ...]
+    choice: str  # "You chose: ..." or "You have not decided yet."
+
+
+@dataclass(frozen=True)
 class PatientPlan:
     clinic_name: str
     clinic_phone: str | None
@@ -125,6 +145,7 @@ class PatientPlan:
     appointments: tuple[Appointment, ...]
     contact: str
     why_exercises: tuple[ExerciseReason, ...] = ()  # empty when the current step names no PT protocol
+    decisions: tuple[DecisionWords, ...] = ()
 
 
 # --- Words ----------------------------------------------------------------------------------------
@@ -257,6 +278,17 @@ def contact_words(clinic_name: str, clinic_phone: str | None) -> str:
     return f"Questions, or need to change a date? Please {call}. If something changes suddenly, call us right away."
 
 
+def decision_words(view: shared_decisions.DecisionView) -> DecisionWords:
+    """A recorded decision for the patient: the options discussed, each with its benefits, risks and duties."""
+    options = tuple(OptionWords(o.name, tuple(o.benefits), tuple(r.words for r in o.risks), tuple(o.patient_duties))
+                    for o in view.discussed)
+    chosen = view.chosen
+    # "A steroid injection now" -> "a steroid ...", but "MRI ..." stays as it is.
+    said = chosen.name if chosen is None or chosen.name[1:2].isupper() else chosen.name[:1].lower() + chosen.name[1:]
+    choice = f"You chose: {said}." if chosen is not None else "You have not decided yet. Take your time, and ask us anything."
+    return DecisionWords(view.decision.question, view.row.discussed_on, options, choice)
+
+
 # --- The content (pure) ---------------------------------------------------------------------------
 
 def build_patient_plan(*, pathway: Pathway, plan_status: str, goals: Sequence[Mapping],
@@ -264,10 +296,12 @@ def build_patient_plan(*, pathway: Pathway, plan_status: str, goals: Sequence[Ma
                        evaluation: rules.StepEvaluation | None, authorization: tuple[str, str] | None,
                        follow_ups: Sequence[FollowUp], instruments: Mapping, procedure_names: Mapping[str, str],
                        baselines: Mapping[str, float], clinic_name: str, clinic_phone: str | None, patient_name: str,
-                       printed_on: date, pt_protocol: PtProtocol | None = None) -> PatientPlan:
+                       printed_on: date, pt_protocol: PtProtocol | None = None,
+                       decisions: Sequence[DecisionWords] = ()) -> PatientPlan:
     """The patient plan's content. `authorization` is (procedure id, state) of the case prepared for the
     step ahead; `baselines` the questionnaire scores at the step's start (for a change counted in percent);
-    `pt_protocol` the current step's PT protocol, whose emphases say why these exercises."""
+    `pt_protocol` the current step's PT protocol, whose emphases say why these exercises; `decisions` the choices made
+    with the patient (shared decisions), each with the options discussed."""
     now = if_not = if_so = None
     working: tuple[str, ...] = ()
     intro = None
@@ -290,6 +324,7 @@ def build_patient_plan(*, pathway: Pathway, plan_status: str, goals: Sequence[Ma
         goals=tuple(w for w in (goal_words(g, instruments) for g in goals) if w),
         appointments=tuple(_appointment(f) for f in follow_ups), contact=contact_words(clinic_name, clinic_phone),
         why_exercises=tuple(ExerciseReason(e.focus, e.why) for e in pt_protocol.emphases) if step is not None and pt_protocol else (),
+        decisions=tuple(decisions),
     )
 
 
@@ -365,6 +400,8 @@ def patient_plan_pdf(session: Session, *, actor: Actor, knowledge, calendar: Bus
         baselines=_baselines(session, knowledge, calendar, view, today), clinic_name=material.clinic.name,
         clinic_phone=material.clinic.phone, patient_name=material.patient_name, printed_on=today,
         pt_protocol=step_protocol(knowledge, current.step if current else None),
+        decisions=[decision_words(v) for v in shared_decisions.views_of(
+            knowledge, shared_decisions.episode_decisions(session, episode_id=episode_id))],
     )
     audit.record(session, actor, "plan.patient_plan_printed", object_type="care_plan", object_id=view.plan.id,
                  patient_id=view.plan.patient_id, clinic_id=view.plan.clinic_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -50,3 +51,17 @@ class PivotIn(_Input):
     goals: list[GoalIn] = Field(default_factory=list, max_length=12)
     first_step_id: str | None = Field(default=None, max_length=60)
     procedure: ProcedureDetailIn | None = None
+
+
+class DecisionIn(_Input):
+    """A decision shared with the patient at a pathway step (the step's options in the pathway pack)."""
+
+    pathway_id: str = Field(min_length=1, max_length=60)
+    step_id: str = Field(min_length=1, max_length=60)
+    # At least one, checked by the rules with words a clinician acts on ("tick at least one option").
+    options_discussed: list[str] = Field(max_length=12, description="Option ids of the step's decision (at least one)")
+    risks_discussed: dict[str, list[str]] = Field(default_factory=dict, description="Risk ids gone over, by option id")
+    patient_questions: str | None = Field(default=None, max_length=4000)
+    choice: str | None = Field(default=None, max_length=60, description="The option the patient chose; empty: not decided yet")
+    discussed_on: date | None = Field(default=None, description="Default: today")
+    version: Version | None = Field(default=None, description="The decision's version you loaded, when it is already recorded")

@@ -5,6 +5,7 @@ so the worklist follows at once (a pivot's cancellations close the abandoned wor
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Response
@@ -12,8 +13,8 @@ from fastapi import APIRouter, Response
 from painpath.authorizations import lifecycle
 from painpath.core.auth.roles import Permission
 from painpath.core.validation import DbId
-from painpath.plans import patient_plan, rules, service
-from painpath.plans.schemas import ConfirmIn, PivotIn, PlanStartIn
+from painpath.plans import decisions, patient_plan, rules, service
+from painpath.plans.schemas import ConfirmIn, DecisionIn, PivotIn, PlanStartIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
 router = APIRouter(prefix="/api", tags=["plans"])
@@ -104,6 +105,34 @@ def pivot(plan_id: DbId, data: PivotIn, ctx: AppCtx, session: DbSession,
           caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> dict:
     plan = service.pivot(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, plan_id=plan_id, data=data)
     return _answer(ctx, session, plan)
+
+
+# Shared decisions ---------------------------------------------------------------------------------------
+
+def decision_out(view: decisions.DecisionView) -> dict:
+    row = view.row
+    return {
+        "id": row.id, "episode_id": row.episode_id, "pathway_id": row.pathway_id, "step_id": row.step_id, "question": view.decision.question,
+        "pack_version": row.pack_version, "options_discussed": list(row.options_discussed or []),
+        "risks_discussed": dict(row.risks_discussed or {}), "patient_questions": row.patient_questions, "choice": row.choice,
+        "discussed_on": row.discussed_on, "recorded_by_id": row.recorded_by_id, "recorded_at": row.recorded_at.replace(tzinfo=timezone.utc), "version": row.version,
+    }
+
+
+@router.post("/episodes/{episode_id}/shared-decisions", status_code=201)
+def record_decision(episode_id: DbId, data: DecisionIn, ctx: AppCtx, session: DbSession,
+                    caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> dict:
+    row = decisions.record_decision(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id,
+                                    data=data)
+    ctx.reconcile(session, [row.episode_id])
+    (view,) = decisions.views_of(ctx.knowledge, [row])
+    return decision_out(view)
+
+
+@router.get("/episodes/{episode_id}/shared-decisions")
+def list_decisions(episode_id: DbId, ctx: AppCtx, session: DbSession,
+                   caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> list[dict]:
+    return [decision_out(v) for v in decisions.list_decisions(session, actor=caller.actor, knowledge=ctx.knowledge, episode_id=episode_id)]
 
 
 # The patient's plan (PDF) and calendar (.ics) -----------------------------------------------------------

@@ -59,6 +59,8 @@ __all__ = [
     "RequestedUnits",
     "RequiredCare",
     "ScoreRequiredCriterion",
+    "SharedDecisionCriterion",
+    "SharedDecisionRisk",
     "Span",
     "SteroidInjectionFirstCriterion",
     "StudyRecency",
@@ -377,6 +379,22 @@ class SteroidInjectionFirstCriterion(CriterionBase):
     procedures: Annotated[list[Slug], Field(min_length=1)]
 
 
+class SharedDecisionRisk(Strict):
+    """A risk the payer wants discussed, by the id it has in the pathway pack's decision options."""
+
+    id: Slug
+    name: NonEmptyStr  # how the kit says it: "lead migration"
+
+
+class SharedDecisionCriterion(CriterionBase):
+    """A shared decision about the planned procedure recorded on the episode (options from a pathway step's
+    `decision` block), in which each of `risks` was discussed with the patient. Met only by the recorded
+    decision, read through the episode facts: never ticked by hand."""
+
+    type: Literal["shared_decision"]
+    risks: Annotated[list[SharedDecisionRisk], Field(min_length=1)]
+
+
 Criterion = Annotated[
     Union[
         PainDurationCriterion,
@@ -394,13 +412,14 @@ Criterion = Annotated[
         NicotineTestCriterion,
         SteroidInjectionFirstCriterion,
         PainDiagramCriterion,
+        SharedDecisionCriterion,
     ],
     Field(discriminator="type"),
 ]
 CRITERION_TYPES: tuple[str, ...] = (
     "pain_duration", "conservative_care", "imaging", "diagnostic_blocks", "frequency_limit", "min_interval",
     "prior_response", "levels_per_session", "score_required", "exam_finding", "documents", "psych_eval",
-    "nicotine_test", "steroid_injection_first", "pain_diagram",
+    "nicotine_test", "steroid_injection_first", "pain_diagram", "shared_decision",
 )
 # Criteria that name procedures of the catalogue; the loader checks each id.
 PROCEDURE_REFERENCING_CRITERIA = (

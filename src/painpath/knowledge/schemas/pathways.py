@@ -157,6 +157,59 @@ class TrialLength(Sourced):
         return self
 
 
+# --- Shared decisions ------------------------------------------------------------------------------
+
+class DecisionRisk(Strict):
+    """One risk of an option, as it is said to the patient. `id` lets a payer's kit ask for it by name
+    (a stimulator trial's lead migration); `name` is the short form staff see on the kit."""
+
+    id: Slug
+    name: NonEmptyStr  # "lead migration"
+    words: NonEmptyStr  # "The wires can move out of place; a second procedure may be needed to fix them."
+
+
+class DecisionOption(Sourced):
+    """One choice the patient can make at a step, with what it offers, what it risks and what the patient
+    must do, each in plain words, and where those words come from (guideline, device or product label)."""
+
+    id: Slug
+    name: NonEmptyStr
+    procedure_id: Slug | None = None  # the procedures-pack id the option leads to, if it is a procedure
+    benefits: Annotated[list[NonEmptyStr], Field(min_length=1)]
+    risks: Annotated[list[DecisionRisk], Field(min_length=1)]
+    patient_duties: Annotated[list[NonEmptyStr], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _risk_ids_unique(self) -> DecisionOption:
+        seen = [r.id for r in self.risks]
+        doubled = sorted({r for r in seen if seen.count(r) > 1})
+        if doubled:
+            raise ValueError(f"duplicate risk id {', '.join(doubled)} in option {self.id!r}")
+        return self
+
+    def risk(self, risk_id: str) -> DecisionRisk | None:
+        return next((r for r in self.risks if r.id == risk_id), None)
+
+
+class StepDecision(Strict):
+    """A decision shared with the patient at this step: the question and the options, two at least (one of
+    them may be "not now"). The clinician records which were discussed, the patient's questions and choice."""
+
+    question: NonEmptyStr  # "Which knee injection, if any, to try now"
+    options: Annotated[list[DecisionOption], Field(min_length=2)]
+
+    @model_validator(mode="after")
+    def _option_ids_unique(self) -> StepDecision:
+        seen = [o.id for o in self.options]
+        doubled = sorted({o for o in seen if seen.count(o) > 1})
+        if doubled:
+            raise ValueError(f"duplicate option id {', '.join(doubled)}")
+        return self
+
+    def option(self, option_id: str) -> DecisionOption | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
 class PathwayStep(Strict):
     id: Slug
     name: NonEmptyStr
@@ -167,6 +220,7 @@ class PathwayStep(Strict):
     procedure_id: Slug | None = None  # a procedures-pack id; required for procedure steps
     pt_protocol_id: Slug | None = None  # a PT protocol pack id (checked at load against knowledge.pt_protocols)
     success: SuccessMeasure | None = None  # None: the clinician records the outcome
+    decision: StepDecision | None = None  # options shared with the patient at this step
     on_success: Slug
     on_failure: Slug
 
@@ -259,6 +313,10 @@ def pathway_references(pathway: Pathway, at: str) -> list[tuple[str, str, str]]:
                         refs.append((f"{path}.procedure_id", "procedure", measure.procedure_id))
                     elif step.procedure_id is None:
                         refs.append((f"{path}.procedure_id", "missing_procedure", ""))
+        if step.decision is not None:
+            for o, option in enumerate(step.decision.options):
+                if option.procedure_id is not None:
+                    refs.append((f"{where}.decision.options[{o}].procedure_id", "procedure", option.procedure_id))
         if step.entry is not None:
             for c, condition in enumerate(step.entry.conditions):
                 if isinstance(condition, ProcedureDone):
@@ -267,7 +325,7 @@ def pathway_references(pathway: Pathway, at: str) -> list[tuple[str, str, str]]:
 
 
 __all__ = [
-    "DocumentOnFile", "EntryCondition", "FunctionalTarget", "ImagingOnFile", "InstrumentChange", "MedicationUse", "Pathway",
+    "DecisionOption", "DecisionRisk", "DocumentOnFile", "EntryCondition", "FunctionalTarget", "ImagingOnFile", "InstrumentChange", "MedicationUse", "Pathway",
     "PathwayAudience", "PathwayPack", "PathwayStep", "PainAtMost", "ProcedureDone", "ReliefPercent", "ReturnToWork",
-    "SuccessMeasure", "TERMINAL_NEXT", "TrialLength", "pathway_references",
+    "StepDecision", "SuccessMeasure", "TERMINAL_NEXT", "TrialLength", "pathway_references",
 ]
