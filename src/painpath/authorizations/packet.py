@@ -31,7 +31,7 @@ from painpath.facts.vocabulary import CareComponent, EpisodeFacts, ExamFact, Ima
 TEMPLATE = "documents/authorization_packet.html"
 PDF = "application/pdf"
 
-_STATUS_WORDS = {
+STATUS_WORDS = {
     "met": "Met", "waived": "Waived", "not_applicable": "Not applicable", "not_yet": "Not yet met",
     "not_met": "Not met", "missing_evidence": "Evidence missing",
 }
@@ -226,15 +226,15 @@ def packet_content(
         clinic_npi=clinic_npi,
         clinician_npi=clinician_npi,
         rationale=_rationale(decision, payer_name, procedure_name, patient_name),
-        criteria=tuple(_criterion_line(c) for c in decision.criteria) if decision else (),
+        criteria=tuple(criterion_line(c) for c in decision.criteria) if decision else (),
         warnings=decision.warnings if decision else (),
         exam_on=facts.exam.on if facts.exam else None,
         exam_findings=exam_lines(facts.exam) if facts.exam else (),
         exam_reasoning=facts.exam.reasoning if facts.exam else "",
         scores=tuple(_score_line(s.instrument_id, s.total, s.on, instrument_names) for s in sorted(facts.scores, key=lambda s: (s.on, s.instrument_id))),
         functional_limits=functional_limits(facts),
-        care=tuple(_care_line(c) for c in sorted(facts.care, key=lambda c: (c.start, c.kind))),
-        imaging=tuple(_imaging_line(s) for s in sorted(facts.imaging, key=lambda s: s.performed_on)),
+        care=tuple(care_line(c) for c in sorted(facts.care, key=lambda c: (c.start, c.kind))),
+        imaging=tuple(imaging_line(s) for s in sorted(facts.imaging, key=lambda s: s.performed_on)),
         blocks=block_rows(facts.procedures, procedure_names),
         attached=attached,
         on_file=tuple(d for d in documents if not d.content),
@@ -277,8 +277,8 @@ def _rationale(decision: PolicyDecision | None, payer_name: str, procedure_name:
             f"{len(met)} {'is' if len(met) == 1 else 'are'} met as shown below, each with the evidence on file.")
 
 
-def _criterion_line(result: CriterionResult) -> CriterionLine:
-    status = _STATUS_WORDS.get(result.status, result.status)
+def criterion_line(result: CriterionResult) -> CriterionLine:
+    status = STATUS_WORDS.get(result.status, result.status)
     if result.status == "waived" and result.waived_by:
         status = f"Waived ({result.waived_by})"
     return CriterionLine(label=result.label, status=status, how=result.explanation, met_on=result.met_on)
@@ -308,14 +308,14 @@ def functional_limits(facts: EpisodeFacts) -> tuple[DatedLine, ...]:
     return tuple(lines)
 
 
-def _imaging_line(study: ImagingStudy) -> DatedLine:
+def imaging_line(study: ImagingStudy) -> DatedLine:
     summary = study.summary or "no summary recorded"
     if not study.report_on_file:
         summary += " (report not yet on file)"
     return DatedLine(f"{_MODALITY_WORDS.get(study.modality, study.modality)}, {study.region}", summary, study.performed_on)
 
 
-def _care_line(care: CareComponent) -> CareLine:
+def care_line(care: CareComponent) -> CareLine:
     if care.failed is True:
         outcome = "Did not give enough relief"
     elif care.failed is False:

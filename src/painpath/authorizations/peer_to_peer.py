@@ -21,7 +21,7 @@ from datetime import date
 from painpath.authorizations.criteria import CriterionResult, PolicyDecision
 from painpath.authorizations.models import AuthorizationCase
 # The packet's own words for care, imaging and criteria, so the sheet and the packet never say a step two ways.
-from painpath.authorizations.packet import _STATUS_WORDS, CriterionLine, _care_line, _criterion_line, _imaging_line
+from painpath.authorizations.packet import STATUS_WORDS, CriterionLine, care_line, criterion_line, imaging_line
 from painpath.documents.render import render_pdf
 from painpath.facts.vocabulary import CareComponent, EpisodeFacts, ImagingStudy, ProcedureFact
 from painpath.knowledge.citations import citation
@@ -82,7 +82,7 @@ def criterion_words(result: CriterionResult) -> str:
     named = f"{result.label} ({cited})" if cited else result.label
     if result.status in _FOLLOWED:
         return f"followed {named}"
-    return f"counts toward {named}: {_STATUS_WORDS.get(result.status, result.status).lower()}"
+    return f"counts toward {named}: {STATUS_WORDS.get(result.status, result.status).lower()}"
 
 
 def _care_matches(care: CareComponent, result: CriterionResult, rule: object | None) -> bool:
@@ -116,7 +116,7 @@ class _Policy:
 
 
 def _care_step(care: CareComponent, decision: _Policy) -> TimelineLine:
-    line = _care_line(care)
+    line = care_line(care)
     until = f" to {care.end:%d %b %Y}" if care.end else ", ongoing"
     where = "reported from before this clinic" if care.source == "reported" else "at this clinic"
     what = f"{line.kind} ({where}): {line.description}, {care.start:%d %b %Y}{until}; {line.outcome.lower()}"
@@ -124,7 +124,7 @@ def _care_step(care: CareComponent, decision: _Policy) -> TimelineLine:
 
 
 def _imaging_step(study: ImagingStudy, decision: _Policy) -> TimelineLine:
-    line = _imaging_line(study)
+    line = imaging_line(study)
     return TimelineLine(study.performed_on, f"{study.performed_on:%d %b %Y}", CLINIC, f"{line.label}: {line.value}",
                         decision.followed(lambda c, r: _imaging_matches(study, c, r)))
 
@@ -190,7 +190,7 @@ def peer_to_peer_content(
         patient_mrn=patient_mrn, procedure_name=procedure_name, problem_summary=problem_summary, clinician_name=clinician_name,
         denial=denial, peer_to_peer_at=peer_to_peer_at,
         timeline=timeline_lines(facts, policy, decision, reported, procedure_names),
-        criteria=tuple(_criterion_line(c) for c in decision.criteria if c.status != "not_applicable") if decision else (),
+        criteria=tuple(criterion_line(c) for c in decision.criteria if c.status != "not_applicable") if decision else (),
     )
 
 
