@@ -1,8 +1,10 @@
-"""The pain diagram in a real browser (issue 15 part 2): at the first visit the clinician marks two regions on
-the body map (clicking the map marks them in the list), the lumbar epidural kit's pain diagram item is met by
-it, and the packet PDF prints the diagram (read back from the PDF: the regions with their side, dermatome and
-intensity). At the second visit, five weeks on (the live server's clock is moved, nothing sleeps), a changed
-diagram is recorded from the list alone and the page says what changed, in words and on the map.
+"""The first visit as detective work, in a real browser: the clinician records the patient's history (work
+and its demands, a surgery, smoking), the patient's timeline of major events, and a pain diagram with two
+regions (clicking the body map marks them in the list). The lumbar epidural kit's pain diagram item is met by
+the diagram, and the packet PDF prints it (read back: the regions with their side, dermatome and intensity).
+At the second visit, five weeks on (the live server's clock is moved, nothing sleeps), the history and the
+timeline are there without retyping, a changed diagram is recorded from the list alone, and the page says
+what changed, in words and on the map.
 """
 
 from __future__ import annotations
@@ -53,7 +55,35 @@ def _pdf_text(content: bytes) -> str:
     return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_a_pain_diagram_at_the_first_visit_fills_the_kit_prints_in_the_packet_and_the_second_visit_shows_the_change(
+def _record_history(page: Page, episode_id: int) -> None:
+    page.goto(f"/episodes/{episode_id}")
+    panel = page.locator("#patient-history")
+    expect(panel).to_contain_text("No history recorded for this patient yet")
+    panel.get_by_text("Record history").click()
+    panel.get_by_label("Occupation").fill("Delivery driver")
+    panel.get_by_label("Heaviest routine lift (lb)").fill("40")
+    panel.get_by_label("Driving (hours a day)").fill("6")
+    panel.locator("#history-surgery-0-procedure").fill("Right knee arthroscopy")
+    panel.locator("#history-surgery-0-year").fill("2015")
+    panel.locator("#history-surgery-0-region").select_option("knee")
+    panel.locator("#history-surgery-0-outcome").select_option("helped")
+    panel.get_by_label("Smoking status").select_option("never")
+    panel.get_by_role("button", name="Save history").click()
+    expect(page.locator("#history-work")).to_contain_text("Delivery driver; work status not asked yet; lifts up to 40 lb; drives 6 h a day")
+
+
+def _add_event(page: Page, *, kind: str, year: str, month: str = "", description: str) -> None:
+    form = page.locator("#patient-event-form")
+    if not form.is_visible():
+        page.locator("#patient-events summary").click()
+    form.get_by_label("What happened").select_option(kind)
+    form.get_by_label("Year").fill(year)
+    form.get_by_label("Month").select_option(month)
+    form.get_by_label("Description").fill(description)
+    form.get_by_role("button", name="Add to the timeline").click()
+
+
+def test_the_first_visit_records_history_timeline_and_a_pain_diagram_that_fills_the_kit_and_the_second_visit_shows_the_change(
         page: Page, ctx, staff, server_clock):
     ctx.settings.session_hours = 24 * 60
     server_clock.move_to(FIRST_VISIT)
@@ -67,7 +97,16 @@ def test_a_pain_diagram_at_the_first_visit_fills_the_kit_prints_in_the_packet_an
     expect(row).to_contain_text("Pain diagram")
     expect(row).to_contain_text("No pain diagram recorded at a visit")
 
-    # First visit: the note's Pain diagram page; clicking the map marks the region in the list.
+    # First visit: the arc of the problem (history and the patient's timeline), then the pain diagram.
+    _record_history(page, episode_id)
+    _add_event(page, kind="injury", year="2024", month="6", description="Lifted a crate at work; back pain since")
+    _add_event(page, kind="work_change", year="2025", description="Moved to lighter routes")
+    reported = page.locator("li.timeline-reported")
+    expect(reported).to_have_count(2)
+    expect(reported.nth(0)).to_contain_text("Jun 2024")
+    expect(reported.nth(0)).to_contain_text("Lifted a crate at work; back pain since")
+
+    # The note's Pain diagram page; clicking the map marks the region in the list.
     note_id = _start_note(page, episode_id)
     page.locator("#note-pain-diagram-link").click()
     expect(page).to_have_url(re.compile(rf"/encounters/{note_id}/pain-diagram$"))
@@ -123,8 +162,12 @@ def test_a_pain_diagram_at_the_first_visit_fills_the_kit_prints_in_the_packet_an
     expect(change.locator('[data-region="foot_dorsum_left"]')).to_have_class(re.compile(r"\bchange-new\b"))
     expect(change.locator('[data-region="low_back"]')).to_have_class(re.compile(r"\bchange-resolved\b"))
 
-    # The episode page shows the latest diagram and the same change.
+    # The episode page shows the latest diagram and the same change, with the history and the patient's
+    # timeline as recorded at the first visit (nothing retyped).
     page.goto(f"/episodes/{episode_id}")
+    expect(page.locator("#history-work")).to_contain_text("Delivery driver; work status not asked yet; lifts up to 40 lb; drives 6 h a day")
+    expect(page.locator("#history-surgeries")).to_contain_text("Right knee arthroscopy (2015")
+    expect(page.locator("li.timeline-reported")).to_have_count(2)
     panel = page.locator("#pain-diagram")
     expect(panel.locator("#episode-pain-change-lines")).to_contain_text("Resolved: Low back: was aching, 4/10")
     expect(panel.locator("#episode-pain-lines")).to_contain_text("Top of the foot, left (L5 dermatome): pins and needles, 5/10")
