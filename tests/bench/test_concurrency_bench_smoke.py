@@ -22,7 +22,12 @@ from painpath.demo import load_demo  # noqa: E402
 
 CLIENTS = 8
 SECONDS = 4.0
+MAX_ROUNDS = 4
 SLOWEST_ACCEPTABLE_MS = 8000  # generous on a shared 2-CPU runner; the stall this guards against is 30 s+
+
+
+def _overlapped(summary: dict) -> bool:
+    return summary["writes"] >= 5 and summary["requests"] - summary["writes"] >= 20
 
 
 def test_eight_staff_at_once_get_every_answer_without_errors(ctx, database_url, tmp_path):
@@ -35,7 +40,13 @@ def test_eight_staff_at_once_get_every_answer_without_errors(ctx, database_url, 
         for client in clients:
             client.http.timeout = SLOWEST_ACCEPTABLE_MS / 1000 * 2
         catalog = bench.read_catalog(clients[0].http)
-        samples = bench.run_concurrent(clients, catalog, SECONDS, think=(0.02, 0.1))
+        # A busy runner answers fewer requests in the window: run further windows (at most MAX_ROUNDS) until
+        # reads and writes really overlapped, so the test is about errors and stalls, never throughput.
+        samples: list = []
+        for _ in range(MAX_ROUNDS):
+            samples += bench.run_concurrent(clients, catalog, SECONDS, think=(0.02, 0.1))
+            if _overlapped(bench.summarize(samples, SECONDS)):
+                break
     finally:
         for client in clients:
             client.http.close()
@@ -45,5 +56,5 @@ def test_eight_staff_at_once_get_every_answer_without_errors(ctx, database_url, 
     assert summary["errors"] == 0, (summary["error_statuses"], server.log_tail())
     assert summary["max_ms"] < SLOWEST_ACCEPTABLE_MS, summary
     # Both kinds of work really overlapped: reads and writes, from several roles.
-    assert summary["writes"] >= 5 and summary["requests"] - summary["writes"] >= 20, summary
+    assert _overlapped(summary), summary
     assert {"episode_page", "worklist_page", "intake_call", "task_comment"} <= set(summary["by_op"]), summary["by_op"].keys()

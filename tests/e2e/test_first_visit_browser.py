@@ -162,6 +162,10 @@ def test_the_first_visit_records_history_timeline_and_a_pain_diagram_that_fills_
     expect(change.locator('[data-region="foot_dorsum_left"]')).to_have_class(re.compile(r"\bchange-new\b"))
     expect(change.locator('[data-region="low_back"]')).to_have_class(re.compile(r"\bchange-resolved\b"))
 
+    # The note itself shows this visit's diagram and its change.
+    page.goto(f"/encounters/{second_id}")
+    expect(page.locator("#note-pain-diagram #note-pain-change-lines")).to_contain_text("Resolved: Low back: was aching, 4/10")
+
     # The episode page shows the latest diagram and the same change, with the history and the patient's
     # timeline as recorded at the first visit (nothing retyped).
     page.goto(f"/episodes/{episode_id}")

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from painpath.charting import note_panels
 from painpath.charting import rules as charting_rules
 from painpath.charting import service as charting
 from painpath.charting.pain_diagram import rules, service, words
@@ -227,3 +228,22 @@ def _pain_diagram_panel(asked: patient_pages.PanelRequest) -> list[patient_pages
         "type_words": charting_rules.ENCOUNTER_WORDS, "can_write": asked.caller.can(Permission.NOTE_WRITE),
     }
     return [patient_pages.EpisodePanel("pain_diagram/episode_panel.html", context, slot="main")]
+
+
+# The visit note's panel -----------------------------------------------------------------------------
+
+@note_panels.note_panel
+def _pain_diagram_on_the_note(asked: note_panels.NotePanelRequest) -> list[note_panels.NotePanel]:
+    """This visit's diagram on its note, with the change since the one before; or the way to record it."""
+    note = asked.note
+    if note.addendum_of_id is not None:
+        return []
+    regions = _regions(asked.ctx)
+    found = service.episode_diagrams(asked.session, episode_id=note.episode_id, order=list(regions))
+    recorded = next((r for r in found if r.diagram.encounter_id == note.id), None)
+    previous = service.previous_of(found, recorded.diagram.id if recorded else None, on=note.date_of_service)
+    context = {
+        "note": note, "view": diagram_view(recorded, previous, regions, element_id="note-pain-map"),
+        "can_record": note.status == "unsigned" and asked.caller.can(Permission.NOTE_WRITE),
+    }
+    return [note_panels.NotePanel("pain_diagram/note_panel.html", context)]
