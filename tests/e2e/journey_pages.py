@@ -576,3 +576,16 @@ def record_outside_study(page: Page, *, modality: str, study: str, performed_on:
 def visit_button(page: Page, when: str, name: str) -> None:
     """A next-step button on the Visits panel's row for the visit at `when` (as the row shows it)."""
     page.locator("#visits table.appointments tbody tr", has_text=when).get_by_role("button", name=name).click()
+
+
+def add_patient_event(page: Page, *, kind: str, year: str, month: str = "", day: str = "", description: str) -> None:
+    """On the episode page: one event of the patient's own timeline, through the Timeline panel's folded form."""
+    form = page.locator("#patient-event-form")
+    if not form.is_visible():
+        page.locator("#patient-events summary").click()
+    form.get_by_label("What happened").select_option(kind)
+    form.get_by_label("Year").fill(year)
+    form.get_by_label("Month").select_option(month)
+    form.get_by_label("Day").fill(day)
+    form.get_by_label("Description").fill(description)
+    form.get_by_role("button", name="Add to the timeline").click()

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from journey_pages import open_authorization, sign_in
+from journey_pages import add_patient_event, open_authorization, sign_in
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import CoverageIn, EpisodeIn, PatientIn
@@ -72,17 +72,6 @@ def _record_history(page: Page, episode_id: int) -> None:
     expect(page.locator("#history-work")).to_contain_text("Delivery driver; work status not asked yet; lifts up to 40 lb; drives 6 h a day")
 
 
-def _add_event(page: Page, *, kind: str, year: str, month: str = "", description: str) -> None:
-    form = page.locator("#patient-event-form")
-    if not form.is_visible():
-        page.locator("#patient-events summary").click()
-    form.get_by_label("What happened").select_option(kind)
-    form.get_by_label("Year").fill(year)
-    form.get_by_label("Month").select_option(month)
-    form.get_by_label("Description").fill(description)
-    form.get_by_role("button", name="Add to the timeline").click()
-
-
 def test_the_first_visit_records_history_timeline_and_a_pain_diagram_that_fills_the_kit_and_the_second_visit_shows_the_change(
         page: Page, ctx, staff, server_clock):
     ctx.settings.session_hours = 24 * 60
@@ -99,8 +88,8 @@ def test_the_first_visit_records_history_timeline_and_a_pain_diagram_that_fills_
 
     # First visit: the arc of the problem (history and the patient's timeline), then the pain diagram.
     _record_history(page, episode_id)
-    _add_event(page, kind="injury", year="2024", month="6", description="Lifted a crate at work; back pain since")
-    _add_event(page, kind="work_change", year="2025", description="Moved to lighter routes")
+    add_patient_event(page, kind="injury", year="2024", month="6", description="Lifted a crate at work; back pain since")
+    add_patient_event(page, kind="work_change", year="2025", description="Moved to lighter routes")
     reported = page.locator("li.timeline-reported")
     expect(reported).to_have_count(2)
     expect(reported.nth(0)).to_contain_text("Jun 2024")

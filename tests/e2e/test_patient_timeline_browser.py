@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from authorization_setup import MONDAY_7_DEC_2026, eligible_rfa_case
-from journey_pages import as_role, episode, open_details
+from journey_pages import add_patient_event, as_role, episode, open_details
 from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
@@ -28,18 +28,6 @@ pytestmark = pytest.mark.e2e
 
 def _pdf_text(data: bytes) -> str:
     return " ".join(" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(io.BytesIO(data)).pages)
-
-
-def _add_event(page: Page, *, kind: str, year: str, month: str = "", day: str = "", description: str) -> None:
-    form = page.locator("#patient-event-form")
-    if not form.is_visible():
-        page.locator("#patient-events summary").click()
-    form.get_by_label("What happened").select_option(kind)
-    form.get_by_label("Year").fill(year)
-    form.get_by_label("Month").select_option(month)
-    form.get_by_label("Day").fill(day)
-    form.get_by_label("Description").fill(description)
-    form.get_by_role("button", name="Add to the timeline").click()
 
 
 def test_a_first_visit_records_the_patients_events_and_the_peer_to_peer_sheet_prints_them(
@@ -55,16 +43,16 @@ def test_a_first_visit_records_the_patients_events_and_the_peer_to_peer_sheet_pr
     expect(timeline.get_by_role("heading", name="Timeline")).to_be_visible()
 
     # A half-remembered date: a day without its month is refused at the month, the words typed kept.
-    _add_event(page, kind="injury", year="2019", day="12", description="Lifting injury at work, low back pain since")
+    add_patient_event(page, kind="injury", year="2019", day="12", description="Lifting injury at work, low back pain since")
     errors = page.locator("#patient-event-errors")
     expect(errors).to_contain_text("Month")
     expect(errors).to_contain_text("A day needs its month")
     expect(page.locator("#f-description")).to_have_value("Lifting injury at work, low back pain since")
     expect(page.locator("#f-year")).to_have_value("2019")
 
-    _add_event(page, kind="injury", year="2019", description="Lifting injury at work, low back pain since")
+    add_patient_event(page, kind="injury", year="2019", description="Lifting injury at work, low back pain since")
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}#timeline-heading$"))
-    _add_event(page, kind="surgery", year="2021", month="3", description="Lumbar microdiscectomy L4-5 at another hospital")
+    add_patient_event(page, kind="surgery", year="2021", month="3", description="Lumbar microdiscectomy L4-5 at another hospital")
 
     reported = timeline.locator("li.timeline-reported")
     expect(reported).to_have_count(2)
