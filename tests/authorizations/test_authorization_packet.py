@@ -142,3 +142,24 @@ def _chart_reads(db, episode_id: int) -> int:  # noqa: ANN001
 def test_a_billing_user_reads_the_packet_but_another_clinic_cannot(client_for, rfa_case):
     assert client_for("billing").get(f"/api/authorizations/{rfa_case['case']['id']}/packet.pdf").status_code == 200
     assert client_for("coordinator").get("/api/authorizations/999999/packet.pdf").status_code == 404
+
+
+def test_the_history_criteria_read_is_printed_so_the_reviewer_sees_the_evidence(client_for, rfa_case):
+    """A criterion met from the patient's history (a cotinine for fusion, a failed surgery for stimulation)
+    must show its evidence on paper, as a kit document would; with no history, no History section."""
+    coordinator = client_for("coordinator")
+    case = rfa_case["case"]
+    assert "History" not in _pdf_text(_packet(coordinator, case["id"]))[1][0].split("Pain diagram")[0]
+    saved = client_for("nurse").put(f"/api/patients/{case['patient_id']}/history", json={
+        "smoking_status": "former", "pack_years": 12.5, "quit_year": 2025, "cotinine_ng_ml": 4, "cotinine_on": "2026-12-02",
+        "surgeries": [{"procedure": "L4-5 laminectomy", "year": 2019, "region": "lumbar", "outcome": "no_relief"},
+                      {"procedure": "Appendectomy", "year": 2004, "region": "other", "outcome": "helped"}],
+    })
+    assert saved.status_code == 200, saved.text
+
+    text, _pages = _pdf_text(_packet(coordinator, case["id"]))
+    assert "As recorded in the patient's history at this clinic" in text
+    assert "Smoking: Former smoker, 12.5 pack-years; cotinine 4 ng/mL on 2 December 2026" in text
+    assert "Surgery: Appendectomy (2004, elsewhere): helped" in text
+    assert "Surgery: L4-5 laminectomy (2019, low back (lumbar)): no relief" in text
+    assert text.index("Appendectomy") < text.index("L4-5 laminectomy")  # oldest first

@@ -23,10 +23,13 @@ from pypdf import PdfReader, PdfWriter
 
 from painpath.authorizations.criteria import CriterionResult, PolicyDecision
 from painpath.authorizations.models import AuthorizationCase
+from painpath.charting.history import rules as history_words
 from painpath.charting.pain_diagram.words import pain_words
 from painpath.documents import body_map
 from painpath.documents.render import render_html, render_pdf
-from painpath.facts.vocabulary import CareComponent, EpisodeFacts, ExamFact, ImagingStudy, PainDiagramFact, ProcedureFact
+from painpath.facts.vocabulary import (
+    CareComponent, EpisodeFacts, ExamFact, HistoryFact, ImagingStudy, PainDiagramFact, ProcedureFact,
+)
 
 TEMPLATE = "documents/authorization_packet.html"
 PDF = "application/pdf"
@@ -168,6 +171,10 @@ class PacketContent:
     pain_diagram_on: date | None = None
     pain_regions: tuple[PainRegionRow, ...] = ()
     pain_fills: tuple[tuple[str, str], ...] = ()
+    # From the patient's history, what criteria read (smoking and a cotinine for fusion, surgeries for
+    # stimulation): a criterion met from the history must show its evidence on paper like a kit document.
+    smoking: str | None = None
+    surgeries: tuple[str, ...] = ()
 
 
 def packet_content(
@@ -241,6 +248,31 @@ def packet_content(
         pain_diagram_on=diagram.on if diagram else None,
         pain_regions=pain_region_rows(diagram, body_regions or {}) if diagram else (),
         pain_fills=tuple((m.region, m.pain_type) for m in diagram.marks) if diagram else (),
+        smoking=smoking_line(facts.history),
+        surgeries=surgery_lines(facts.history),
+    )
+
+
+def smoking_line(history: HistoryFact | None) -> str | None:
+    """"Former smoker, 12.5 pack-years; cotinine 4 ng/mL on 2 December 2026", or None when nobody asked."""
+    if history is None or history.smoking_status == "unknown":
+        return None
+    line = history_words.SMOKING_WORDS[history.smoking_status]
+    if history.pack_years is not None:
+        line += f", {_number(history.pack_years)} pack-years"
+    if history.cotinine_on is not None and history.cotinine_ng_ml is not None:
+        line += f"; cotinine {_number(history.cotinine_ng_ml)} ng/mL on {history.cotinine_on.day} {history.cotinine_on:%B %Y}"
+    return line
+
+
+def surgery_lines(history: HistoryFact | None) -> tuple[str, ...]:
+    """Each surgery in the history: "L4-5 laminectomy (2019, low back (lumbar)): no relief"."""
+    if history is None:
+        return ()
+    return tuple(
+        f"{s.procedure} ({s.year}, {history_words.REGION_WORDS.get(s.region, s.region)}): "
+        f"{history_words.OUTCOME_WORDS.get(s.outcome, s.outcome)}"
+        for s in sorted(history.surgeries, key=lambda s: s.year)
     )
 
 
