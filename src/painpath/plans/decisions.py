@@ -7,6 +7,7 @@ Every write is audited in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
