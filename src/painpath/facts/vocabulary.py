@@ -18,13 +18,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from typing import Literal
+
 from painpath.knowledge.terms import CareKind, Modality, Region, Side
 
 __all__ = [
-    "CareComponent", "CareKind", "DocumentFact", "EpisodeFacts", "ExamFact", "HistoryFact", "ImagingStudy", "MeasureFact",
-    "Modality", "PainDiagramFact", "PainMark", "PlannedProcedure", "ProcedureFact", "Region", "ReliefReport", "ScoreFact",
-    "SharedDecisionFact", "Side", "SurgeryFact",
+    "BehaviouralOfferFact", "CareComponent", "CareKind", "DocumentFact", "EpisodeFacts", "ExamFact", "HistoryFact", "ImagingOrderFact",
+    "ImagingStudy", "MeasureFact", "Modality", "OrderStatus", "PainDiagramFact", "PainMark", "PlannedProcedure", "ProcedureFact",
+    "ReferralFact", "ReferralStatus", "Region", "ReliefReport", "ScoreFact", "SharedDecisionFact", "Side", "SurgeryFact", "Urgency",
 ]
+
+Urgency = Literal["routine", "urgent"]
+# An imaging order's loop: written, sent to the centre, a slot booked, the study done, the report back, the
+# report read by a clinician (the loop is closed). Cancelled ends it without a result.
+OrderStatus = Literal["drafted", "sent", "booked", "done", "reported", "reviewed", "cancelled"]
+# A referral's loop, as the issue names it; "closed" means the consult note was reviewed and the plan adjusted.
+ReferralStatus = Literal["drafted", "sent", "acknowledged", "scheduled", "seen", "consult_received", "closed", "cancelled"]
 
 
 @dataclass(frozen=True)
@@ -187,6 +196,66 @@ class SharedDecisionFact:
 
 
 @dataclass(frozen=True)
+class ImagingOrderFact:
+    """An imaging study ordered here and how far its loop has come. `plan_step_row_id` is the care-plan step
+    (a `care_plan_step` row) the order serves, when a pathway's imaging step opened it."""
+
+    order_id: int
+    modality: Modality
+    region: Region
+    side: Side
+    protocol: str  # "MR arthrogram, hip, with intra-articular contrast"
+    urgency: Urgency
+    status: OrderStatus
+    ordered_on: date
+    plan_step_row_id: int | None = None
+    sent_on: date | None = None
+    booked_for: date | None = None  # the day of the booked slot
+    performed_on: date | None = None
+    report_received_on: date | None = None
+    reviewed_on: date | None = None
+
+    @property
+    def loop_closed(self) -> bool:
+        """The report has been read by a clinician, or the order was cancelled."""
+        return self.status in ("reviewed", "cancelled")
+
+
+@dataclass(frozen=True)
+class ReferralFact:
+    """A referral to another practice and how far its loop has come. `plan_step_row_id` as for an order."""
+
+    referral_id: int
+    specialty: str  # an id of the referral specialties pack: "orthopedics", "pain_psychology", ...
+    urgency: Urgency
+    status: ReferralStatus
+    created_on: date
+    plan_step_row_id: int | None = None
+    sent_on: date | None = None
+    acknowledged_on: date | None = None
+    appointment_on: date | None = None
+    seen_on: date | None = None
+    consult_note_on: date | None = None
+    closed_on: date | None = None
+
+    @property
+    def loop_closed(self) -> bool:
+        """The consult note was reviewed and the plan adjusted, or the referral was cancelled."""
+        return self.status in ("closed", "cancelled")
+
+
+@dataclass(frozen=True)
+class BehaviouralOfferFact:
+    """A behavioural-health referral or programme offered to the patient after a score crossed its threshold,
+    and the patient's answer. A declined offer is revisited when a newer score crosses again."""
+
+    instrument: str  # instrument pack id: "pcs", "tsk17", "phq9", ...
+    score_on: date  # the date of the score that prompted the offer
+    offered_on: date
+    answer: Literal["accepted", "declined", "undecided"]
+
+
+@dataclass(frozen=True)
 class PlannedProcedure:
     """What the authorization is for."""
 
@@ -220,4 +289,7 @@ class EpisodeFacts:
     history: HistoryFact | None = None  # None: no history recorded for the patient yet
     pain_diagrams: tuple[PainDiagramFact, ...] = ()  # oldest first
     shared_decisions: tuple[SharedDecisionFact, ...] = ()  # oldest first
+    imaging_orders: tuple[ImagingOrderFact, ...] = ()  # oldest first
+    referrals: tuple[ReferralFact, ...] = ()  # oldest first
+    behavioural_offers: tuple[BehaviouralOfferFact, ...] = ()  # oldest first
     extra: dict = field(default_factory=dict)  # room for a criterion type added before its fact source
