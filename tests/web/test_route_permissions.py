@@ -33,6 +33,8 @@ EXPECTED_ROLES = {
     Permission.INSTRUMENT_ADMINISTER: {"front_desk", "nurse", "coordinator", "clinician", "therapist"},
     Permission.AUTHORIZATION_WORK: {"coordinator", "clinician", "billing"},
     Permission.PLAN_WRITE: {"clinician"},
+    Permission.ORDER_PLACE: {"clinician"},
+    Permission.ORDER_WORK: {"coordinator", "clinician"},
     Permission.USER_ADMIN: {"admin"},
     Permission.AUDIT_READ: {"manager", "admin"},
 }

@@ -46,6 +46,8 @@ class Permission(StrEnum):
     USER_ADMIN = "user:admin"
     CLINIC_SETTINGS = "clinic:settings"  # the clinic's own name, phone, fax and NPI (the requester on authorizations)
     AUDIT_READ = "audit:read"
+    ORDER_PLACE = "order:place"  # order imaging, write a referral, read its report or consult note and close the loop (clinical decisions)
+    ORDER_WORK = "order:work"  # send orders and referrals, book slots, record acknowledgements, appointments and results that arrive
 
 
 _STAFF_CORE = {
@@ -78,11 +80,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _CLINICAL
         | _INSTRUMENTS
         | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE,
-           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK}
+           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK, Permission.ORDER_WORK}
     ),
     Role.CLINICIAN: frozenset(
         _STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
-                       Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK, Permission.PLAN_WRITE}
+                       Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK, Permission.PLAN_WRITE,
+                       Permission.ORDER_PLACE, Permission.ORDER_WORK}
     ),
     # Therapists write and sign their own PT visit notes.
     Role.THERAPIST: frozenset(_STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),
@@ -117,7 +120,7 @@ PERMISSION_WORDS = {
     "medication:write": "record medication trials", "worklist:read": "see the worklist", "worklist:work": "work on tasks",
     "worklist:assign": "reassign tasks", "knowledge:read": "read the clinic's rules", "instrument:administer": "record questionnaire answers",
     "authorization:work": "work prior-authorization cases", "plan:write": "make care-plan decisions", "user:admin": "manage users",
-    "audit:read": "read the audit log",
+    "audit:read": "read the audit log", "order:place": "order imaging or write referrals", "order:work": "send and track orders and referrals",
 }
 
 
