@@ -36,6 +36,7 @@ SLICES = (
     "authorizations",
     "plans",
     "therapy",
+    "referrals",
 )
 # The same slices as layers, lowest first: a slice imports only slices listed before it here (and a parent
 # package its own sub-slices where it aggregates them: models, access, obligations). tests/test_layers.py
@@ -65,6 +66,7 @@ LAYERS = (
     "authorizations",
     "therapy",
     "plans",
+    "referrals",
 )
 # Core tables that are not a slice's.
 CORE_MODEL_MODULES = ("painpath.core.tenancy", "painpath.core.auth.models", "painpath.core.audit")

@@ -46,8 +46,9 @@ Share = dict[str, Any]  # some of one episode's EpisodeFacts fields, by name
 FactReader = Callable[[Session, list[int], FactQuery], Mapping[int, Share]]
 
 # Fields that several readers add to: their values are joined. `care` comes from conservative-care
-# entries, medication trials and PT visits, and is ordered by start date once joined.
-JOINED = ("care",)
+# entries, medication trials and PT visits, and is ordered by start date once joined; `documents` from
+# imaging reports and consult notes (referrals), ordered by date once joined.
+JOINED = ("care", "documents")
 # The episode's own fields: an episode with none of them is unknown, and left out of the answer.
 EPISODE_FIELDS = ("payer_id", "plan_type", "body_region", "laterality", "onset_date", "diagnosis_codes")
 
@@ -136,4 +137,5 @@ def _facts(episode_id: int, share: Share) -> EpisodeFacts:
     # The episode's codes, then the working diagnosis of its latest exam, each once.
     codes = tuple(dict.fromkeys((*share.get("diagnosis_codes", ()), *(exam.diagnosis_codes if exam else ()))))
     care = tuple(sorted(share.get("care", ()), key=lambda c: (c.start, c.kind)))
-    return EpisodeFacts(episode_id=episode_id, **{**share, "diagnosis_codes": codes, "care": care})
+    documents = tuple(sorted(share.get("documents", ()), key=lambda d: d.on))  # stable: each reader's order within a day
+    return EpisodeFacts(episode_id=episode_id, **{**share, "diagnosis_codes": codes, "care": care, "documents": documents})

@@ -25,6 +25,7 @@ from painpath.knowledge.schemas import Pathway, PathwayPack, pathway_references
 from painpath.knowledge.schemas import PtProtocol
 from painpath.knowledge.schemas import OpioidKnowledge, build_opioid_knowledge
 from painpath.knowledge.schemas import BodyRegion, DepressantClass
+from painpath.knowledge.schemas import ReferralLoopTimings, ReferralSpecialty, ReferralSpecialtyPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -71,6 +72,9 @@ class Knowledge:
     depressant_classes: Mapping[str, DepressantClass] = field(default_factory=lambda: MappingProxyType({}))
     # The pain diagram's coded body regions (kind `body_regions`), by region id, in the packs' order.
     body_regions: Mapping[str, BodyRegion] = field(default_factory=lambda: MappingProxyType({}))
+    # Referral specialties (kind `referral_specialties`), by id, and the referral loop's timings per urgency.
+    referral_specialties: Mapping[str, ReferralSpecialty] = field(default_factory=lambda: MappingProxyType({}))
+    referral_timings: ReferralLoopTimings | None = None
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -102,6 +106,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     trial_packs: list[tuple[MedicationTrialPack, Path]] = []  # payer overrides are checked after the loop
     policy_packs: list[tuple[AuthorizationPolicyPack, Path]] = []  # their references are checked after the loop
     pathway_packs: list[tuple[PathwayPack, Path]] = []  # so are theirs (procedures, instruments)
+    referral_timings: tuple[ReferralLoopTimings, Path] | None = None  # exactly one pack gives them
 
     for file in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]):
         pack = _read_pack(file)
@@ -122,6 +127,11 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
             policy_packs.append((pack, file))
         if isinstance(pack, PathwayPack):
             pathway_packs.append((pack, file))
+        if isinstance(pack, ReferralSpecialtyPack) and pack.loop_timings is not None:
+            if referral_timings is not None:
+                raise PackError(file, "loop_timings", f"the referral loop timings are already given in {referral_timings[1]}; "
+                                "a clinic adds specialties without timings, or replaces that file")
+            referral_timings = (pack.loop_timings, file)
 
     _check_policies(policy_packs, collections)
     _check_pathways(pathway_packs, collections)
@@ -143,6 +153,8 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         opioids=_opioids(collections, singles, first_seen),
         depressant_classes=MappingProxyType(collections.get("depressant_classes", {})),
         body_regions=MappingProxyType(collections.get("body_regions", {})),
+        referral_specialties=MappingProxyType(collections.get("referral_specialties", {})),
+        referral_timings=referral_timings[0] if referral_timings else None,
     )
 
 
