@@ -200,6 +200,22 @@ ROUTES = {
     ("POST", "/api/pt-courses/{course_id}/certifications"): CLINICAL,
     ("GET", "/api/pt-courses/{course_id}/prescription.pdf"): CLINICAL,
     ("POST", "/api/pt-courses/{course_id}/prescription/send"): CLINICAL,
+    # Referrals (clinical: a referral names the problem and the clinical question) and their practices directory.
+    ("POST", "/api/episodes/{episode_id}/referrals"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/referrals"): CLINICAL,
+    ("POST", "/api/referrals/{referral_id}/transition"): CLINICAL,
+    ("GET", "/api/referrals/{referral_id}/fhir"): CLINICAL,
+    ("GET", "/episodes/{episode_id}/referrals/new"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/referrals"): CLINICAL,
+    ("GET", "/referrals/{referral_id}"): CLINICAL,
+    ("POST", "/referrals/{referral_id}/transition"): CLINICAL,
+    ("POST", "/referrals/{referral_id}/send"): CLINICAL,
+    ("GET", "/referrals/{referral_id}/letter"): CLINICAL,
+    ("GET", "/referral-practices"): NO_PATIENT_DATA,
+    ("POST", "/referral-practices"): NO_PATIENT_DATA,
+    ("POST", "/referral-practices/{practice_id}"): NO_PATIENT_DATA,
+    # The open-loops board lists the clinic's outstanding orders and referrals; therapists are refused.
+    ("GET", "/loops"): CASELOAD_LIST,
     ("GET", "/patients"): CASELOAD_LIST,
     ("GET", "/patients/new"): NO_PATIENT_DATA,
     ("POST", "/patients/new"): NEW_PATIENT,
@@ -307,8 +323,8 @@ ROUTES = {
     ("POST", "/pt-courses/{course_id}/prescription/send"): CLINICAL,
 }
 
-# Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name.
-NOT_CHART_IDS = {"instrument_id": "odi", "measure": "sitting_minutes"}
+# Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name, a referral practice.
+NOT_CHART_IDS = {"instrument_id": "odi", "measure": "sitting_minutes", "practice_id": "1"}  # a practice of the directory, no patient
 # Front desk reads these with the chart summary (demographics, coverage, visits, records requests, tasks).
 OFF_CASELOAD_NAME = "Quillfeather"
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from painpath.referrals import rules, service
+from painpath.referrals import open_loops, rules, service  # noqa: F401 - open_loops registers the board source at start-up
 from painpath.worklist.engine import EngineContext, Finding, register_provider
 
 
