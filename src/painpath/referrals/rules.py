@@ -74,7 +74,7 @@ def transition_problems(current: Current, to: str, values: dict, *, today: date)
     if current.status not in allowed:
         if to in _FROM_CONFIRMED and current.status in _FROM_CONFIRMED[to]:
             bad("practice_confirmed", "needs_practice_word",
-                f"No appointment is recorded yet; record it first, or tick that the practice says the patient was seen")
+                "No appointment is recorded yet; record it first, or tick that the practice says the patient was seen")
         else:
             bad("to", "allowed_from", f"A referral that is {STATUS_WORDS[current.status].lower()} cannot be marked {to.replace('_', ' ')}")
         return problems
