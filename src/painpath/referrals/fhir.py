@@ -51,4 +51,4 @@ def referral_bundle(referral: Referral, practice: ReceivingPractice, *, specialt
     bundle = Bundle(type="collection", entry=[
         {"fullUrl": request_url, "resource": request}, {"fullUrl": task_url, "resource": task}, {"fullUrl": org_url, "resource": organization},
     ])
-    return json.loads(bundle.json())
+    return json.loads(bundle.model_dump_json())
