@@ -31,6 +31,7 @@ from painpath.medications.tapers.models import TaperPlan
 from painpath.medications.trials.models import TrialPlan
 from painpath.patients.models import Episode, Patient
 from painpath.therapy.models import PtCourse
+from painpath.referrals.models import Referral
 from painpath.web.app import create_app
 from painpath.worklist.models import Task
 
@@ -50,15 +51,18 @@ ID_SOURCES = {
     "call_id": (IntakeCall.id, IntakeCall.patient_id),
     "task_id": (Task.id, Task.patient_id),
     "event_id": (PatientEvent.id, PatientEvent.patient_id),
+    "referral_id": (Referral.id, Referral.patient_id),
 }
 FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
 # Routes that show no patient data (the new-patient and new-call forms, the instrument catalog, account pages).
 NO_PATIENT_DATA = {"/", "/account", "/api/me", "/api/openapi.json", "/healthz", "/login", "/patients/new", "/intake/new",
-                   "/api/instruments", "/audit", "/api/audit", "/admin/users", "/admin/alerts", "/admin/clinic"}
+                   "/api/instruments", "/audit", "/api/audit", "/admin/users", "/admin/alerts", "/admin/clinic",
+                   "/referral-practices"}
 # Lists that show patients without an id in the path: (path, query).
 SEARCHED = "<family name of the first patient>"
 LISTS = {"/patients": {"name": SEARCHED}, "/api/patients": {"q": SEARCHED}, "/worklist": {}, "/api/worklist": {}, "/intake": {},
-         "/api/intake/callbacks": {}, "/records": {}, "/api/records/outstanding": {}, "/authorizations": {}}
+         "/api/intake/callbacks": {}, "/records": {}, "/api/records/outstanding": {}, "/authorizations": {},
+         "/loops": {}}
 
 
 pytestmark = pytest.mark.storage  # the demo below has a database of its own, not database_url

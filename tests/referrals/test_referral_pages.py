@@ -107,7 +107,10 @@ def test_the_form_takes_its_prefill_from_the_link_and_a_refused_form_keeps_what_
     with ctx.db.session() as session:
         assert session.scalar(select(Referral.id)) is None
     # A coordinator sends and tracks referrals but does not write them; the front desk does neither.
-    assert client_for("coordinator").get(f"/episodes/{hip}/referrals/new").status_code == 403
+    seen_by_coordinator = client_for("coordinator").get(f"/episodes/{hip}/referrals/new")
+    assert seen_by_coordinator.status_code == 200 and 'id="referral-form"' not in seen_by_coordinator.text
+    assert "A clinician writes and signs referrals" in _text(seen_by_coordinator)
+    assert page_form_post(client_for("coordinator"), f"/episodes/{hip}/referrals", {"specialty": "orthopedics"}).status_code == 403
     assert client_for("front_desk").get(f"/episodes/{hip}/referrals/new").status_code == 403
 
 

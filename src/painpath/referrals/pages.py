@@ -104,15 +104,18 @@ def _form_page(request: Request, ctx: AppContext, session: Session, caller: Call
                        + ", ".join(service.specialty_name(ctx.knowledge, s) for s in p.specialties)) for p in practices],
         "documents": queries.documents_on_file(session, episode.id), "chosen": set(form.get("records", [])),
         "usual_records": specialty.records if specialty else [], "specialty_label": specialty.name if specialty else None,
+        "can_place": caller.can(Permission.ORDER_PLACE),
     }
     return templates.TemplateResponse(request, "referrals/referral_form.html", context, status_code=status_code)
 
 
 @router.get("/episodes/{episode_id}/referrals/new")
 def referral_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
-                  caller: Annotated[Caller, requires(Permission.ORDER_PLACE)], specialty: SafeText = "", reason: SafeText = "",
+                  caller: Annotated[Caller, requires(Permission.CHART_READ)], specialty: SafeText = "", reason: SafeText = "",
                   question: SafeText = "", urgency: SafeText = "routine", plan_step_row_id: SafeText = "") -> Response:
-    """The form, filled from the query: ?specialty=pain_psychology&reason=...&question=...&urgency=urgent&plan_step_row_id=12."""
+    """The form, filled from the query: ?specialty=pain_psychology&reason=...&question=...&urgency=urgent&plan_step_row_id=12.
+    Anyone on the care team may open it (a coordinator following a plan's link sees what is to be written); only a
+    clinician (ORDER_PLACE) gets the form that saves it."""
     form = {"specialty": specialty if specialty in ctx.knowledge.referral_specialties else "", "reason": reason[:2000],
             "question": question[:2000], "urgency": urgency if urgency in rules.URGENCIES else "routine",
             "plan_step_row_id": _int_or_none(plan_step_row_id) or ""}
