@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.service import actor_for
+from painpath.orders.models import ImagingStudy
 from painpath.patients.models import Episode
 from painpath.referrals import service
 from painpath.referrals.models import Referral
@@ -29,6 +30,7 @@ PRACTICES = (
     PracticeIn(name="Mindful Pain Psychology", specialties=["pain_psychology", "behavioural_health"], clinician_name="Dr Ana Ruiz, PhD",
                phone="(708) 555-0190", direct_address="intake@direct.mindfulpain.example"),
 )
+EPISODES = 3  # how many episodes share the referrals below
 # (state, specialty, practice index, urgency, days back it was written, reason, question)
 REFERRALS = (
     ("drafted", "pain_psychology", 3, "routine", 0, "High pain catastrophizing and fear of movement", "CBT-based pain coping programme?"),
@@ -51,8 +53,13 @@ def add_referrals(session: Session, ctx: AppContext, users: dict[str, User], cli
     """Add the practices and the referrals to the first open episodes; returns how many referrals."""
     coordinator, clinician = actor_for(users["coordinator"]), actor_for(users["clinician"])
     practices = [service.add_practice(session, actor=coordinator, knowledge=ctx.knowledge, data=p) for p in PRACTICES]
-    episodes = list(session.scalars(select(Episode.id).where(Episode.clinic_id == clinic_id, Episode.status == "open")
-                                    .order_by(Episode.id).limit(len(REFERRALS))))
+    # The episodes furthest into their work-up (the most imaging on file) are the ones a clinic refers out: three of
+    # them carry the referrals, so the pages that show referrals are the episodes that show the most else too.
+    studies = func.count(ImagingStudy.id)
+    episodes = list(session.scalars(
+        select(Episode.id).join(ImagingStudy, ImagingStudy.episode_id == Episode.id)
+        .where(Episode.clinic_id == clinic_id, Episode.status == "open")
+        .group_by(Episode.id).order_by(studies.desc(), Episode.id).limit(EPISODES)))
     if not episodes:
         return 0
     today = ctx.calendar.local_date(now)

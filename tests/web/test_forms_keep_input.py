@@ -43,8 +43,9 @@ DOWNLOAD = re.compile(r"\.(pdf|ics|csv|json)$")
 
 # Kinds of page whose forms depend on each record's state, walked for every record: a visit note offers its
 # edit, sign and complete-the-visit forms only while it is a draft, and an episode has several signed notes.
-# A note's pain diagram page offers its form only while the note is a draft, too.
-EVERY_RECORD = {"/encounters/{id}", "/encounters/{id}/pain-diagram"}
+# A note's pain diagram page offers its form only while the note is a draft, too. A referral's page offers the
+# actions of its state (send while drafted, the practice's answers after), and the demo has one in each state.
+EVERY_RECORD = {"/encounters/{id}", "/encounters/{id}/pain-diagram", "/referrals/{id}"}
 
 
 class SamePage:
