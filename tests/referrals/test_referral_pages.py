@@ -181,6 +181,25 @@ def test_the_loop_from_the_letter_to_the_plan_adjustment(client_for, ctx, hip, c
     assert _tasks(ctx, referral_id)[f"referral:{referral_id}:review"] == MET
     episode = clinician.get(f"/episodes/{hip}")
     assert "Closed: plan adjusted" in _text(episode) and "Switch PT to the hip protocol" in _text(episode)
+    timeline = [e["summary"] for e in clinician.get(f"/api/episodes/{hip}/timeline").json()]
+    reference = f"REF-{referral_id:06d}"
+    assert f"Orthopedics referral ({reference}) sent" in timeline
+    assert f"Orthopedics referral ({reference}): consult note: Labral tear; arthroscopy not advised now; hip PT for 8 weeks" in timeline
+    assert f"Orthopedics referral ({reference}) closed; plan: Switch PT to the hip protocol for 8 weeks" in timeline
+
+
+def test_the_json_api_writes_and_lists_referrals_like_the_pages(client_for, ctx, hip):
+    clinician = client_for("clinician")
+    body = {"specialty": "spine_surgery", "practice_id": _practice_id(ctx), "reason": "L5 weakness", "question": "Decompression?"}
+    created = clinician.post(f"/api/episodes/{hip}/referrals", json=body)
+    assert created.status_code == 201 and created.json()["status"] == "drafted"
+    refused = clinician.post(f"/api/episodes/{hip}/referrals", json={**body, "records": ["imaging_study:999"]})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "records"
+    assert [r["specialty"] for r in clinician.get(f"/api/episodes/{hip}/referrals").json()] == ["spine_surgery"]
+    cancel = client_for("coordinator").post(f"/api/referrals/{created.json()['id']}/transition",
+                                            json={"to": "cancelled", "version": created.json()["version"], "cancel_reason": "Patient declined"})
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
+    assert client_for("front_desk").get(f"/api/episodes/{hip}/referrals").status_code == 403
 
 
 def test_a_referral_nobody_answers_escalates_and_shows_stalled_on_the_board(client_for, ctx, hip, clock):
@@ -188,7 +207,7 @@ def test_a_referral_nobody_answers_escalates_and_shows_stalled_on_the_board(clie
     coordinator = client_for("coordinator")
     page_form_post(coordinator, f"/referrals/{referral_id}/send", {"transport": "print", "version": str(_referral(ctx, referral_id).version)})
     board = coordinator.get("/loops")
-    assert board.status_code == 200
+    assert board.status_code == 200 and '<a href="/loops" aria-current="page">Open loops</a>' in board.text
     row = re.search(rf'<tr class="loop" id="loop-referral-{referral_id}">(.*?)</tr>', board.text, re.S)
     assert row and "the receiving practice: to acknowledge" in row.group(1) and "since today" in row.group(1)
     # Receipt due Thu 5 Mar (3 business days after Monday), stalled 5 business days later: Thu 12 Mar.
