@@ -447,3 +447,19 @@ def test_a_small_demo_shows_each_record_in_the_state_that_offers_its_form(ctx):
         actions = set(session.scalars(select(AuditEvent.action)))
         assert {"user.disable", "auth.login_failed", "prescription.record", "pt_authorization.extension_requested",
                 "records_request.sent", "records_request.send_failed", "intake.attempt", "intake.triage"} <= actions
+
+
+def test_the_demo_has_referrals_in_every_state_and_one_stalled(whole_demo):
+    """Issue 16: the episode panel, the referral page's actions and the open-loops board all have something to show."""
+    from painpath.referrals.models import ReceivingPractice, Referral
+    from painpath.worklist.loops import open_loops
+
+    ctx, summary = whole_demo
+    with ctx.db.session() as session:
+        states = {r.status for r in session.scalars(select(Referral))}
+        assert states == {"drafted", "sent", "acknowledged", "scheduled", "seen", "consult_received", "closed", "cancelled"}
+        assert summary.facts["referrals"] == _count(session, Referral) and _count(session, ReceivingPractice) >= 2
+        loops = open_loops(session, summary.clinic_id)
+        assert [loop.kind for loop in loops if loop.stalled] == ["referral"]
+        review = session.scalar(select(Task).where(Task.kind == "referrals.review", Task.status == "open"))
+        assert review is not None and review.owner_role == "clinician"
