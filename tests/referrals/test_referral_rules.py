@@ -158,3 +158,16 @@ def test_a_stalled_review_escalates_to_the_manager():
 def test_a_cancelled_referral_cancels_its_work_with_its_reason():
     found = rules.referral_findings(replace(BASE, status="cancelled", cancel_reason="The patient declined"), ROUTINE, CAL, WRITTEN)
     assert found == [Cancellation("referral:7:*", rules.PROVIDER, "Referral cancelled: The patient declined")]
+
+
+@pytest.mark.parametrize(("status", "offered"), [
+    ("drafted", ["cancelled"]),  # sending has its own form
+    ("sent", ["acknowledged", "scheduled", "seen", "consult_received", "cancelled"]),
+    ("scheduled", ["scheduled", "seen", "consult_received", "cancelled"]),
+    ("seen", ["consult_received", "cancelled"]),
+    ("consult_received", ["closed", "cancelled"]),
+    ("closed", []),
+    ("cancelled", []),
+])
+def test_each_state_offers_the_steps_that_may_follow_it(status, offered):
+    assert rules.offered_steps(status) == offered

@@ -146,10 +146,9 @@ async def create_referral(episode_id: DbId, request: Request, ctx: AppCtx, sessi
 
 def _actions(status: str, caller: Caller) -> list[str]:
     """The steps the page offers in this state, to this person."""
-    offered = [to for to in rules.RECORDED if status in rules._FROM[to] or status in rules._FROM_CONFIRMED.get(to, ())]
     if not caller.can(Permission.ORDER_WORK):
         return []
-    return [to for to in offered if to != "closed" or caller.can(Permission.ORDER_PLACE)]
+    return [to for to in rules.offered_steps(status) if to != "closed" or caller.can(Permission.ORDER_PLACE)]
 
 
 def _referral_page(request: Request, ctx: AppContext, session: Session, caller: Caller, referral_id: int, *, which: str | None = None,

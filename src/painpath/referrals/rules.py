@@ -59,6 +59,11 @@ class Current:
     seen_on: date | None = None
 
 
+def offered_steps(status: str) -> list[str]:
+    """The steps the referral page offers in this state (with the practice's word, where that is needed)."""
+    return [to for to in RECORDED if status in _FROM[to] or status in _FROM_CONFIRMED.get(to, ())]
+
+
 def transition_problems(current: Current, to: str, values: dict, *, today: date) -> list[FieldProblem]:
     """Every problem with moving the referral to `to` with `values` (dates, summary, adjustment, reason)."""
     problems: list[FieldProblem] = []
