@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -58,6 +58,19 @@ STEP_FORMS: dict[str, tuple[str, list[tuple[str, str, str, str | None]]]] = {
         ("plan_adjustment", "textarea", STEP_LABELS["plan_adjustment"], "For example: switch PT to the hip protocol; no surgery for now")]),
     "cancelled": ("Cancel the referral", [("cancel_reason", "textarea", STEP_LABELS["cancel_reason"], None)]),
 }
+
+
+async def _posted_with_lists(request: Request) -> dict[str, Any]:
+    """The posted form as stripped strings, with the multi-choice fields (records, specialties) as lists. A
+    dependency, so the routes stay sync and their database work stays off the event loop."""
+    posted = await request.form()
+    form: dict[str, Any] = {k: v.strip() for k, v in posted.items() if isinstance(v, str) and k not in LIST_FIELDS}
+    form.update({name: [v for v in posted.getlist(name) if isinstance(v, str)] for name in LIST_FIELDS})
+    return form
+
+
+LIST_FIELDS = ("records", "specialties")
+PostedForm = Annotated[dict[str, Any], Depends(_posted_with_lists)]
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -123,11 +136,8 @@ def referral_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSe
 
 
 @router.post("/episodes/{episode_id}/referrals")
-async def create_referral(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
-                          caller: Annotated[Caller, requires(Permission.ORDER_PLACE)]) -> Response:
-    posted = await request.form()
-    form: dict[str, Any] = {k: v.strip() for k, v in posted.items() if isinstance(v, str) and k != "records"}
-    form["records"] = [v for v in posted.getlist("records") if isinstance(v, str)]
+def create_referral(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: PostedForm,
+                    caller: Annotated[Caller, requires(Permission.ORDER_PLACE)]) -> Response:
     values = {**{k: form.get(k) or None for k in ("specialty", "practice_id", "reason", "question", "urgency", "plan_step_row_id")},
               "records": form["records"]}
     values["specialty"], values["urgency"] = values["specialty"] or "", values["urgency"] or "routine"
@@ -226,13 +236,10 @@ def _practices_page(request: Request, ctx: AppContext, session: Session, caller:
     return templates.TemplateResponse(request, "referrals/practices.html", context, status_code=status_code)
 
 
-async def _practice_form(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
-    posted = await request.form()
-    form: dict[str, Any] = {k: v.strip() for k, v in posted.items() if isinstance(v, str) and k != "specialties"}
-    form["specialties"] = [v for v in posted.getlist("specialties") if isinstance(v, str)]
+def _practice_values(form: dict[str, Any]) -> dict[str, Any]:
     values = {name: form.get(name) or None for name in ("name", "clinician_name", "fax", "phone", "direct_address", "version")}
     values["name"], values["specialties"] = values["name"] or "", form["specialties"]
-    return form, values
+    return values
 
 
 @router.get("/referral-practices")
@@ -241,8 +248,9 @@ def practices_page(request: Request, ctx: AppCtx, session: DbSession, caller: An
 
 
 @router.post("/referral-practices")
-async def add_practice(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.ORDER_WORK)]) -> Response:
-    form, values = await _practice_form(request)
+def add_practice(request: Request, ctx: AppCtx, session: DbSession, form: PostedForm,
+                 caller: Annotated[Caller, requires(Permission.ORDER_WORK)]) -> Response:
+    values = _practice_values(form)
     values.pop("version")
     try:
         service.add_practice(session, actor=caller.actor, knowledge=ctx.knowledge, data=PracticeIn.model_validate(values))
@@ -254,9 +262,9 @@ async def add_practice(request: Request, ctx: AppCtx, session: DbSession, caller
 
 
 @router.post("/referral-practices/{practice_id}")
-async def update_practice(practice_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
-                          caller: Annotated[Caller, requires(Permission.ORDER_WORK)]) -> Response:
-    form, values = await _practice_form(request)
+def update_practice(practice_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: PostedForm,
+                    caller: Annotated[Caller, requires(Permission.ORDER_WORK)]) -> Response:
+    values = _practice_values(form)
     values["active"] = bool(form.get("active"))
     try:
         service.update_practice(session, actor=caller.actor, knowledge=ctx.knowledge, practice_id=practice_id,
