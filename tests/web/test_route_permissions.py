@@ -35,6 +35,8 @@ EXPECTED_ROLES = {
     Permission.PLAN_WRITE: {"clinician"},
     Permission.ORDER_PLACE: {"clinician"},
     Permission.ORDER_WORK: {"coordinator", "clinician"},
+    # The open-loops board names patients across the clinic: the people who chase and close loops, not therapists.
+    Permission.LOOPS_READ: {"coordinator", "clinician", "manager"},
     Permission.USER_ADMIN: {"admin"},
     Permission.AUDIT_READ: {"manager", "admin"},
 }

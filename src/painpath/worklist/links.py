@@ -63,8 +63,10 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
     "charting.instruments": _instrument,
     "worklist": _episode(None, "Open the episode"),
     "visits": _episode("visits", "Open the episode's visits"),
-    # A referral task (and its escalation) is done on the referral's page.
-    "referrals": lambda t: WorkLink(f"/referrals/{(t.evidence or {}).get('referral_id') or t.key.split(':')[1]}", "Open the referral"),
+    # A referral task (and its escalation) is done on the referral's page, part of the clinical chart (the front desk
+    # reading the task on the episode is linked to the episode).
+    "referrals": lambda t: WorkLink(f"/referrals/{(t.evidence or {}).get('referral_id') or t.key.split(':')[1]}", "Open the referral",
+                                    Permission.CHART_READ),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
                                               "Record the relief report"),
 }

@@ -3,8 +3,8 @@ waiting on, from the sources the slices register (worklist/loops.py): what it wa
 long, stalled ones first and marked, with filters by kind, by whom it waits on and stalled only. Each row
 links to the page where the loop is worked.
 
-For the people who chase and close loops: coordinators, clinicians and managers (a role that reads the
-clinical chart and either works orders or assigns work). The rows name patients, so the list is audited."""
+For the people who chase and close loops: coordinators, clinicians and managers (LOOPS_READ). The rows name
+patients, so the list is audited."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.validation import SafeText
 from painpath.patients.models import Episode
-from painpath.web.deps import AppCtx, Caller, DbSession, PermissionDenied, requires
+from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.templating import templates
 from painpath.worklist.loops import OpenLoop, open_loops
 
@@ -32,15 +32,9 @@ def waited_words(days: int) -> str:
     return "since today" if days <= 0 else f"{days} day{'' if days == 1 else 's'}"
 
 
-def may_see_board(caller: Caller) -> bool:
-    return caller.can(Permission.ORDER_WORK) or caller.can(Permission.WORKLIST_ASSIGN)
-
-
 @router.get("/loops")
-def loops_board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)],
+def loops_board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.LOOPS_READ)],
                 kind: SafeText = "", waiting: SafeText = "", stalled: SafeText = "") -> Response:
-    if not may_see_board(caller):
-        raise PermissionDenied(Permission.ORDER_WORK)
     every = open_loops(session, caller.user.clinic_id)
     shown: list[OpenLoop] = [loop for loop in every if (not kind or loop.kind == kind) and (not waiting or loop.waiting_on == waiting)
                              and (not stalled or loop.stalled)]

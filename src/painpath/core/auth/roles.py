@@ -48,6 +48,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     ORDER_PLACE = "order:place"  # order imaging, write a referral, read its report or consult note and close the loop (clinical decisions)
     ORDER_WORK = "order:work"  # send orders and referrals, book slots, record acknowledgements, appointments and results that arrive
+    LOOPS_READ = "loops:read"  # the clinic-wide open-loops board: every order and referral still out, waiting on whom and how long
 
 
 _STAFF_CORE = {
@@ -80,12 +81,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _CLINICAL
         | _INSTRUMENTS
         | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE,
-           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK, Permission.ORDER_WORK}
+           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK, Permission.ORDER_WORK, Permission.LOOPS_READ}
     ),
     Role.CLINICIAN: frozenset(
         _STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
                        Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK, Permission.PLAN_WRITE,
-                       Permission.ORDER_PLACE, Permission.ORDER_WORK}
+                       Permission.ORDER_PLACE, Permission.ORDER_WORK, Permission.LOOPS_READ}
     ),
     # Therapists write and sign their own PT visit notes.
     Role.THERAPIST: frozenset(_STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),
@@ -93,7 +94,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BILLING: frozenset(_STAFF_CORE | {Permission.AUTHORIZATION_WORK, Permission.AUTHORIZATION_READ}),
     # Records escalations land with the manager, who must be able to act on them.
     Role.MANAGER: frozenset(_STAFF_CORE | _CLINICAL | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ, Permission.RECORDS_REQUEST,
-                                                        Permission.CLINIC_SETTINGS}),
+                                                        Permission.CLINIC_SETTINGS, Permission.LOOPS_READ}),
     # Admin runs the system (users, audit) and does not read charts.
     Role.ADMIN: frozenset({Permission.AUTHENTICATED, Permission.USER_ADMIN, Permission.AUDIT_READ, Permission.KNOWLEDGE_READ,
                            Permission.CLINIC_SETTINGS}),
@@ -121,6 +122,7 @@ PERMISSION_WORDS = {
     "worklist:assign": "reassign tasks", "knowledge:read": "read the clinic's rules", "instrument:administer": "record questionnaire answers",
     "authorization:work": "work prior-authorization cases", "plan:write": "make care-plan decisions", "user:admin": "manage users",
     "audit:read": "read the audit log", "order:place": "order imaging or write referrals", "order:work": "send and track orders and referrals",
+    "loops:read": "see the clinic's open orders and referrals",
 }
 
 
