@@ -222,7 +222,10 @@ def test_a_referral_nobody_answers_escalates_and_shows_stalled_on_the_board(clie
     board = coordinator.get("/loops", params={"stalled": "1"})
     row = re.search(rf'<tr class="loop stalled" id="loop-referral-{referral_id}">(.*?)</tr>', board.text, re.S)
     assert row and "Stalled" in row.group(1) and "10 days" in row.group(1)
+    assert f"loop-referral-{referral_id}" in coordinator.get("/loops", params={"kind": "referral", "waiting": "the receiving practice: to acknowledge"}).text
+    assert f"loop-referral-{referral_id}" not in coordinator.get("/loops", params={"waiting": "our clinician: to review"}).text
     assert client_for("manager").get("/loops").status_code == 200
+    assert client_for("front_desk").get("/referral-practices").status_code == 403
     assert client_for("front_desk").get("/loops").status_code == 403
     assert client_for("therapist").get("/loops").status_code == 403
     # A cancelled referral leaves the board and cancels its tasks with its reason.
