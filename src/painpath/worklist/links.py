@@ -61,6 +61,7 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
     "opioid_safety": _episode("opioid-safety", "Open opioid safety"),
     "medication_plans": _medication_plan,
     "charting.instruments": _instrument,
+    "charting.behavioural": _episode("behavioural-health", "Record the behavioural-health offer"),
     "worklist": _episode(None, "Open the episode"),
     "visits": _episode("visits", "Open the episode's visits"),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",

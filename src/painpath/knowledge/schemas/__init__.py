@@ -2,6 +2,7 @@
 
 from painpath.knowledge.schemas.common import *  # noqa: F403
 from painpath.knowledge.schemas.authorization_policies import *  # noqa: F403
+from painpath.knowledge.schemas.behavioural_health import *  # noqa: F403
 from painpath.knowledge.schemas.body_regions import *  # noqa: F403
 from painpath.knowledge.schemas.cns_depressants import *  # noqa: F403
 from painpath.knowledge.schemas.instruments import *  # noqa: F403
@@ -32,4 +33,6 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "cns_depressants": DepressantPack,
     "rxnorm_products": RxNormProductPack,
     "body_regions": BodyRegionPack,
+    "behavioural_health": BehaviouralHealthPack,
+    "support_strategies": SupportStrategyPack,
 }
