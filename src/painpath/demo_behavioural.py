@@ -1,7 +1,7 @@
 """The demo clinic's behavioural health (issue 16 point 5): on every seventh charted episode, in turn, a PCS past
 Sullivan's cut-off with the offer still to discuss (the clinician's task open), one the patient declined, and a
 TSK-17 past its cut-off where the patient accepted a pain-psychology referral (the panel links to the referral
-form); that last episode's plan also carries paced breathing and sleep hygiene, printed on the patient's plan.
+form). The first one's plan also carries paced breathing and sleep hygiene, printed on the patient's plan.
 Scores are the published example answers (research/clinical.md 2.2), entered through the charting services."""
 
 from __future__ import annotations
@@ -38,11 +38,18 @@ def _offer(session: Session, ctx: AppContext, clinician: Actor, episode_id: int,
                                           offered_on=on, note=note))
 
 
+def _support(session: Session, ctx: AppContext, clinician: Actor, episode_id: int) -> None:
+    for strategy, note in (("paced_breathing", "Twice a day, and when the pain flares"), ("sleep_hygiene", None)):
+        support.add_item(session, actor=clinician, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id,
+                         data=support.SupportItemIn(strategy_id=strategy, note=note))
+
+
 def behavioural_health(session: Session, ctx: AppContext, clinician: Actor, nurse: Actor, episode_id: int, today: date, index: int) -> bool:
     """The episode's behavioural-health state by its index; whether it got one."""
     state = index % EVERY
     if state == OPEN:
         _give(session, ctx, nurse, episode_id, "pcs", PCS_ALL_4, today - timedelta(days=1))
+        _support(session, ctx, clinician, episode_id)
     elif state == DECLINED:
         given = _give(session, ctx, nurse, episode_id, "pcs", PCS_ALL_4, today - timedelta(days=14))
         _offer(session, ctx, clinician, episode_id, given, "declined", today - timedelta(days=14),
@@ -50,9 +57,6 @@ def behavioural_health(session: Session, ctx: AppContext, clinician: Actor, nurs
     elif state == ACCEPTED:
         given = _give(session, ctx, nurse, episode_id, "tsk17", TSK17_E1, today - timedelta(days=7))
         _offer(session, ctx, clinician, episode_id, given, "accepted", today - timedelta(days=7), "Keen to try; prefers afternoon sessions")
-        for strategy, note in (("paced_breathing", "Twice a day, and when the pain flares"), ("sleep_hygiene", None)):
-            support.add_item(session, actor=clinician, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id,
-                             data=support.SupportItemIn(strategy_id=strategy, note=note))
     else:
         return False
     return True
