@@ -151,4 +151,4 @@ def findings(facts: EpisodeBehaviour, pack: BehaviouralHealthPack | None, calend
 
 def threshold_evidence(threshold: ScoreThreshold) -> dict:
     return {"cut_off": threshold.cut_off, "comparison": "at_least" if threshold.at_least is not None else "above",
-            "subscale": threshold.subscale, "source": threshold.source}
+            "subscale": threshold.subscale, "source": threshold.cite}
