@@ -175,3 +175,19 @@ def test_a_refused_offer_names_the_field_keeps_the_input_and_a_stale_change_is_r
         assert stale.status_code == 409
         with db.session() as session:
             assert session.scalars(select(BehaviouralOfferRow.answer)).all() == ["accepted"]
+
+
+def test_the_json_api_records_and_lists_offers_like_the_panel(episode, db, client_for):
+    with time_machine.travel(NOW, tick=False):
+        given = _give(episode, "pcs", PCS_ALL_4, "2026-03-10T09:30:00")
+        url = f"/api/episodes/{episode['id']}/behavioural-offers"
+        body = {"administration_id": given["id"], "offer": "pain_psychology_referral", "answer": "accepted"}
+        assert episode["nurse"].post(url, json=body).status_code == 403  # offering is the clinician's decision
+        wrong = episode["clinician"].post(url, json={**body, "offer": "cbt_insomnia"})
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "offer"
+        made = _ok(episode["clinician"].post(url, json=body), 201)
+        assert (made["instrument_id"], made["score_total"], made["answer"], made["offered_on"]) == ("pcs", 52, "accepted", "2026-03-10")
+        assert made["referral_link"].startswith(f"/episodes/{episode['id']}/referrals/new?specialty=pain_psychology&")
+        assert _tasks(db)[0].status == "met"
+        assert [o["id"] for o in _ok(episode["nurse"].get(url))] == [made["id"]]
+        assert client_for("front_desk").get(url).status_code == 403

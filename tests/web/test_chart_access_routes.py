@@ -188,6 +188,8 @@ ROUTES = {
     ("POST", "/api/plans/{plan_id}/pivot"): CLINICAL,
     ("POST", "/api/episodes/{episode_id}/shared-decisions"): CLINICAL,
     ("GET", "/api/episodes/{episode_id}/shared-decisions"): CLINICAL,
+    ("POST", "/api/episodes/{episode_id}/behavioural-offers"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/behavioural-offers"): CLINICAL,
     ("GET", "/episodes/{episode_id}/plan.pdf"): CLINICAL,
     ("GET", "/episodes/{episode_id}/plan.ics"): CLINICAL,
     ("POST", "/api/episodes/{episode_id}/pt-courses"): CLINICAL,

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from painpath.charting import panel_forms
-from painpath.charting.behavioural import rules, service
-from painpath.charting.behavioural.models import BehaviouralOfferRow
+from painpath.charting.behavioural import referral, rules, service
 from painpath.charting.behavioural.schemas import OfferIn
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.validation import DbId
-from painpath.knowledge.schemas import BehaviouralHealthPack
 from painpath.patients import pages as patient_pages
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields
@@ -30,18 +27,6 @@ ANCHOR = "behavioural-health"
 LABELS = {"administration_id": "Score", "offer": "What was offered", "answer": "The patient's answer", "offered_on": "Offered on",
           "note": "Note", "version": "Version", "offer_id": "Offer"}
 ANSWERS = (("accepted", "Accepted"), ("declined", "Declined"), ("undecided", "Not decided yet"))
-
-
-def referral_link(pack: BehaviouralHealthPack, knowledge: Any, row: BehaviouralOfferRow) -> str | None:  # noqa: ANN401
-    """The referral form, prefilled, for an accepted offer that leads to a referral; None otherwise."""
-    offer = pack.offer(row.offer)
-    threshold = pack.threshold(row.instrument_id)
-    if row.answer != "accepted" or offer is None or offer.referral_specialty is None or threshold is None:
-        return None
-    reason = (f"{service.score_name(knowledge, threshold)} {rules.score_words(row.score_total)} on {row.score_on:%d %b %Y} is {threshold.words()} "
-              f"({threshold.meaning}; {threshold.cite}). The patient accepted {offer.words} on {row.offered_on:%d %b %Y}.")
-    query = {"specialty": offer.referral_specialty, "reason": reason, "urgency": "routine"}
-    return f"/episodes/{row.episode_id}/referrals/new?{urlencode(query)}"
 
 
 def _which(administration_id: object, offer_id: object) -> str:
@@ -71,7 +56,7 @@ def _behavioural_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.
         threshold = pack.threshold(row.instrument_id)
         entry = {"row": row, "offer": offer.name if offer else row.offer, "threshold": threshold,
                  "instrument": service.score_name(ctx.knowledge, threshold) if threshold else row.instrument_id,
-                 "referral": referral_link(pack, ctx.knowledge, row), "form": None}
+                 "referral": referral.referral_link(ctx.knowledge, row), "form": None}
         if row.answer == "undecided" and threshold is not None:  # the answer may still be given: the same form, version-checked
             which = _which(row.administration_id, row.id)
             mine = state["which"] == which

@@ -3,11 +3,12 @@ scores (a known offer for that instrument, a score of this episode, not before t
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from painpath.core.validation import DbId, InputModel, PastDate, SafeText, Version
+from painpath.core.validation import DbId, InputModel, PastDate, SafeText, UtcDateTime, Version
 
 Answer = Literal["accepted", "declined", "undecided"]
 
@@ -20,3 +21,20 @@ class OfferIn(InputModel):
     note: SafeText | None = Field(default=None, max_length=2000)
     version: Version | None = None  # given when changing a recorded offer
     offer_id: DbId | None = None  # the recorded offer being changed (an undecided answer becomes a decision)
+
+
+class OfferOut(BaseModel):
+    id: int
+    episode_id: int
+    instrument_id: str
+    administration_id: int | None
+    score_on: date
+    score_total: float
+    offer: str
+    offered_on: date
+    offered_by_id: int | None
+    answer: Answer
+    note: str | None
+    recorded_at: UtcDateTime
+    version: int
+    referral_link: str | None = None  # the referral form, prefilled, for an accepted offer that leads to a referral

@@ -103,6 +103,12 @@ def record_offer(session: Session, *, actor: Actor, knowledge, calendar: Busines
 
 # --- Reading ----------------------------------------------------------------------------------------
 
+def list_offers(session: Session, *, actor: Actor, episode_id: int) -> list[BehaviouralOfferRow]:
+    """An episode's offers for the API, oldest first; audited as a chart read."""
+    _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
+    return episode_offers(session, episode_id=episode.id)
+
+
 def episode_offers(session: Session, *, episode_id: int) -> list[BehaviouralOfferRow]:
     """An episode's offers, oldest first. Not audited: shown on the episode page, whose read is."""
     return list(session.scalars(select(BehaviouralOfferRow).where(BehaviouralOfferRow.episode_id == episode_id)
