@@ -91,7 +91,8 @@ def record_offer(session: Session, *, actor: Actor, knowledge, calendar: Busines
             raise StaleWrite("behavioural-health offer", data.version or 0, row.version)
         action = "behavioural.offer_updated"
     row.instrument_id, row.administration_id, row.score_on = given.instrument_id, given.id, score_on
-    row.score_total = value_of(threshold, given.total, given.subscales) or given.total
+    value = value_of(threshold, given.total, given.subscales)
+    row.score_total = given.total if value is None else value
     row.offer, row.answer, row.offered_on, row.note = data.offer, data.answer, offered_on, data.note or None
     row.offered_by_id, row.recorded_at = actor.user_id, utcnow()
     session.flush()
