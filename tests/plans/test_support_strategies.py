@@ -92,3 +92,19 @@ def test_an_unknown_or_repeated_strategy_is_refused_naming_the_field_and_keeping
         assert again.status_code == 422 and "Biofeedback is already on this plan" in unescape(again.text)
         with db.session() as session:
             assert session.scalars(select(PlanSupportItem.strategy_id)).all() == ["biofeedback"]
+
+
+def test_the_json_api_lists_adds_and_takes_off_strategies_like_the_panel(planned, client_for):
+    clinician, episode_id = planned["clinician"], planned["episode_id"]
+    url = f"/api/episodes/{episode_id}/support-items"
+    with time_machine.travel(NOW, tick=False):
+        assert client_for("nurse").post(url, json={"strategy_id": "biofeedback"}).status_code == 403  # the clinician's decision
+        refused = clinician.post(url, json={"strategy_id": "acupuncture"})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "strategy_id"
+        added = _ok(clinician.post(url, json={"strategy_id": "biofeedback", "note": "Weekly, with the therapist"}), 201)
+        assert (added["name"], added["note"], added["added_on"]) == ("Biofeedback", "Weekly, with the therapist", "2026-01-08")
+        assert [i["id"] for i in _ok(client_for("nurse").get(url))] == [added["id"]]
+        stale = clinician.post(f"{url}/remove", json={"item_id": added["id"], "version": added["version"] + 1})
+        assert stale.status_code == 409
+        _ok(clinician.post(f"{url}/remove", json={"item_id": added["id"], "version": added["version"]}))
+        assert _ok(clinician.get(url)) == []

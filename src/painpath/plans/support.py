@@ -53,6 +53,12 @@ def active_items(session: Session, *, episode_id: int) -> list[PlanSupportItem]:
                                 .order_by(PlanSupportItem.added_on, PlanSupportItem.id)))
 
 
+def list_items(session: Session, *, actor: Actor, episode_id: int) -> list[PlanSupportItem]:
+    """The strategies on the episode's plan for the API; audited as a chart read."""
+    _patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
+    return active_items(session, episode_id=episode.id)
+
+
 def add_item(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,  # noqa: ANN001
              data: SupportItemIn) -> PlanSupportItem:
     """Add a strategy to the plan; refused when the strategy is unknown or already on it."""

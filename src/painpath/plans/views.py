@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response
 from painpath.authorizations import lifecycle
 from painpath.core.auth.roles import Permission
 from painpath.core.validation import DbId
-from painpath.plans import decisions, patient_plan, rules, service
+from painpath.plans import decisions, patient_plan, rules, service, support_views
 from painpath.plans.schemas import ConfirmIn, DecisionIn, PivotIn, PlanStartIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
@@ -160,3 +160,4 @@ def patient_plan_calendar(episode_id: DbId, ctx: AppCtx, session: DbSession,
 
 
 router.routes.extend(downloads.routes)  # already complete paths: no /api prefix is added to them
+router.routes.extend(support_views.router.routes)  # support strategies on the plan (plans/support_views.py)
