@@ -75,7 +75,7 @@ def test_the_course_switches_to_the_hip_protocol_and_keeps_its_authorization(cli
     page = clinician.get(f"/episodes/{course.episode_id}")
     panel = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page.text)))
     hip_name = ctx.knowledge.pt_protocols["hip_labral_tear"].name
-    assert f"Protocol switched on" in panel and f"to {hip_name}: {REASON}" in panel
+    assert "Protocol switched on" in panel and f"to {hip_name}: {REASON}" in panel
     timeline = clinician.get(f"/api/episodes/{course.episode_id}/timeline").json()
     assert any(e["kind"] == "pt_course.protocol_switched" for e in timeline)
 
