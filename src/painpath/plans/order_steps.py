@@ -24,7 +24,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from painpath.facts.vocabulary import DocumentFact, EpisodeFacts, ImagingOrderFact, ImagingStudy, ReferralFact
-from painpath.knowledge.schemas.pathways import ImagingOrderPlan, PathwayStep, ReferralPlan
+from painpath.knowledge.schemas.pathways import DocumentOnFile, ImagingOrderPlan, PathwayStep, ReferralPlan
 from painpath.worklist.engine import Finding, Fulfillment, Obligation
 
 PROVIDER = "plans"
@@ -55,6 +55,9 @@ class StepLoop:
     form_url: str  # the prefilled order or referral form
     due_business_days: int
     question: str  # the block's question filled with the episode's region and side
+    # A closed pain-psychology referral counts as the psychologist's evaluation on file, unless the step
+    # asks what the evaluation says ("cleared"): that answer comes only from the document itself.
+    credits_evaluation: bool = False
 
     @property
     def is_order(self) -> bool:
@@ -115,7 +118,10 @@ def step_loop(step: PathwayStep, step_row_id: int, facts: EpisodeFacts, due_busi
     url = form_url(block, episode_id=facts.episode_id, step_row_id=step_row_id, region=facts.body_region, side=facts.laterality)
     days = DEFAULT_DUE_BUSINESS_DAYS if due_business_days is None else due_business_days
     region = (block.region if isinstance(block, ImagingOrderPlan) else None) or facts.body_region
-    return StepLoop(block, step_row_id, linked, url, days, fill(block.question, region=region, side=facts.laterality))
+    asks_a_result = any(isinstance(m, DocumentOnFile) and m.kind == "psych_eval" and m.result
+                        for m in (step.success.measures if step.success else ()))
+    credits = isinstance(block, ReferralPlan) and block.specialty in EVALUATION_SPECIALTIES and not asks_a_result
+    return StepLoop(block, step_row_id, linked, url, days, fill(block.question, region=region, side=facts.laterality), credits)
 
 
 def started_on(linked: Linked) -> date:
@@ -219,7 +225,7 @@ def credited(facts: EpisodeFacts, loop: StepLoop) -> EpisodeFacts:
             continue
         on = r.consult_note_on or closed_on(r)
         documents.append(DocumentFact("consult_note", on, f"referral:{r.referral_id}"))
-        if r.specialty in EVALUATION_SPECIALTIES:
+        if loop.credits_evaluation:
             documents.append(DocumentFact("psych_eval", on, f"referral:{r.referral_id}"))
     return replace(facts, documents=(*facts.documents, *documents))
 
