@@ -87,6 +87,9 @@ def test_a_lumbar_plans_referral_step_has_its_referral_task_120_days_in(client_f
     ctx.settings.session_hours = 24 * 150
     with time_machine.travel(STARTED, tick=False):
         episode_id, row_id = _plan(client_for, patient_payload, LUMBAR, "lumbar_radicular_pain", "spine_surgery_referral")
+        opens = _ok(client_for("clinician").get(f"/api/episodes/{episode_id}/plan"))["current_step"]["opens"]
+        assert (opens["kind"], opens["words"], opens["href"]) == ("referral", "Spine surgery referral: not written yet", None)
+        assert urlsplit(opens["form_url"]).path == f"/episodes/{episode_id}/referrals/new"
     tasks = _open_tasks(ctx, episode_id, STARTED + timedelta(days=120))
     task = tasks[f"plans:step-referral:step:{row_id}"]
     assert (task.kind, task.title) == ("plans.step_referral", "Write the spine surgery referral")

@@ -210,6 +210,18 @@ def loop_state(loop: StepLoop) -> LoopState:
     return LoopState("not_measurable", said, (f"{loop.what}: {back}",))
 
 
+def summary(loop: StepLoop) -> dict:
+    """The step's order or referral for a page or the API: its state in words with its own page, or (none
+    under way) the prefilled form and the words for the button."""
+    current = loop.current
+    out = {"kind": "imaging_order" if loop.is_order else "referral", "what": loop.what, "closed": bool(loop.closed),
+           "form_label": ("Order the " if loop.is_order else "Write the ") + loop.what, "form_url": None, "href": None,
+           "link_label": "Open the imaging order" if loop.is_order else "Open the referral"}
+    if current is None:
+        return {**out, "words": loop_state(loop).explanation, "form_url": loop.form_url}
+    return {**out, "words": words(loop, current), "href": href(current)}
+
+
 def credited(facts: EpisodeFacts, loop: StepLoop) -> EpisodeFacts:
     """The episode's facts with what the closed loop brought back, so the step's own measures (a study's
     report on file, a consult note on file) read the loop's result even before another slice files it."""
@@ -276,4 +288,5 @@ def review_title(step_name: str, loop: StepLoop, due_on: date) -> str:
     return f"Review {step_name}: {back} {_day(loop.closed_on or due_on)}; record the outcome and move to the next step"
 
 
-__all__ = ["LoopState", "StepLoop", "credited", "form_url", "href", "loop_state", "order_findings", "review_due_on", "step_loop", "words"]
+__all__ = ["LoopState", "StepLoop", "credited", "form_url", "href", "loop_state", "order_findings", "review_due_on", "step_loop", "summary",
+           "words"]

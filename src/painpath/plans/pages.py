@@ -119,16 +119,7 @@ def _authorization_line(ctx: AppContext, evaluated: Any, today: date) -> dict[st
 def _order_line(current: service.StepView | None) -> dict[str, Any] | None:
     """For a step that opens an order or referral: its state in words with a link to its page, or the
     prefilled form when none is under way."""
-    loop = current.loop if current is not None else None
-    if loop is None:
-        return None
-    linked = loop.current
-    label = ("Order the " if loop.is_order else "Write the ") + loop.what
-    if linked is None:
-        state = order_steps.loop_state(loop)
-        return {"words": state.explanation, "href": None, "form_url": loop.form_url, "form_label": label}
-    return {"words": order_steps.words(loop, linked), "href": order_steps.href(linked),
-            "link_label": "Open the imaging order" if loop.is_order else "Open the referral", "form_url": None, "form_label": label}
+    return order_steps.summary(current.loop) if current is not None and current.loop is not None else None
 
 
 def _plan_context(ctx: AppContext, session: Any, plan: CarePlan, today: date) -> dict[str, Any]:  # noqa: ANN401
