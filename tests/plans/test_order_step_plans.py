@@ -111,3 +111,23 @@ def test_the_panel_says_how_far_a_linked_order_has_come_and_links_to_it(ctx):
     line = pages._order_line(service.step_view(ctx.knowledge, pathway, row, facts, date(2026, 12, 5)))
     assert line["words"] == "MR arthrogram of the hip ordered 3 Dec, sent 3 Dec, booked for 4 Dec, report not back"
     assert line["href"] == "/imaging-orders/41" and line["form_url"] is None
+
+
+def test_recording_the_steps_outcome_without_its_order_closes_the_order_task_with_that_reason(client_for, patient_payload, ctx):
+    """The clinician decides the X-ray is not needed after all (films from elsewhere were enough): the order task goes
+    with the words of the recorded outcome, and the MR arthrogram step owes its own order."""
+    ctx.settings.session_hours = 24 * 30
+    with time_machine.travel(STARTED, tick=False):
+        episode_id, row_id = _plan(client_for, patient_payload, HIP, "hip_labral", "hip_xray")
+    later = STARTED + timedelta(days=3)
+    with time_machine.travel(later, tick=False):
+        clinician = client_for("clinician")
+        plan = _ok(clinician.get(f"/api/episodes/{episode_id}/plan"))
+        moved = _ok(clinician.post(f"/api/plan-steps/{row_id}/confirm", json={
+            "version": plan["current_step"]["version"], "outcome": "succeeded", "note": "Outside films enough"}))
+        assert moved["current_step"]["step_id"] == "mri_arthrogram"
+        with ctx.db.session() as session:
+            gone = session.scalars(select(Task).where(Task.key == f"plans:step-order:step:{row_id}")).one()
+            assert (gone.status, gone.resolution) == ("cancelled", "The step's outcome was recorded: succeeded")
+    tasks = _open_tasks(ctx, episode_id, later)
+    assert tasks[f"plans:step-order:step:{moved['current_step']['id']}"].title == "Order the MR arthrogram of the hip"
