@@ -2,7 +2,7 @@
 plans: care_plan_support_item (support strategies on the care plan)
 
 Revision ID: 0029_b_behavioural_health
-Revises: 0028_d_shared_decisions
+Revises: 0029_s_pt_protocol_switch
 Create Date: 2026-12-06 10:00:00
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0029_b_behavioural_health"
-down_revision = "0028_d_shared_decisions"
+down_revision = "0029_s_pt_protocol_switch"
 branch_labels = None
 depends_on = None
 
