@@ -277,6 +277,13 @@ RAW_FACT_QUERIES = {
               "ORDER BY episode_id, administered_at, id",
     "kit_documents": "SELECT episode_id, id, kind, document_date, value, result FROM authorization_case_document WHERE episode_id {ids} "
                      "AND kind NOT IN ('imaging_report', 'mri_report')",
+    "patient_history": "SELECT e.id, h.smoking_status, h.pack_years, h.cotinine_ng_ml, h.cotinine_on, h.surgeries, h.changed_at FROM episode e "
+                       "JOIN patient_history h ON h.patient_id = e.patient_id WHERE e.id {ids}",
+    "pain_diagrams": "SELECT d.episode_id, d.id, d.date_of_service, m.region, m.pain_type, m.intensity FROM pain_diagram d "
+                     "LEFT OUTER JOIN pain_diagram_mark m ON m.diagram_id = d.id WHERE d.episode_id {ids} "
+                     "ORDER BY d.episode_id, d.date_of_service, d.id, m.id",
+    "shared_decisions": "SELECT episode_id, discussed_on, pathway_id, step_id, options_discussed, risks_discussed, choice FROM shared_decision "
+                        "WHERE episode_id {ids} ORDER BY episode_id, discussed_on, id",
 }
 OPEN_CASES_SQL = "SELECT * FROM authorization_case WHERE state NOT IN ('withdrawn', 'expired') ORDER BY id"
 

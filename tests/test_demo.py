@@ -279,7 +279,8 @@ def test_a_fifth_of_the_patients_are_in_treatment_with_charted_function(whole_de
 
             # ODI for the low back, NDI for the neck, PEG for everyone: at every visit, scored by the engine.
             given = [(row, change) for row, change in instrument_service.administrations(session, knowledge=ctx.knowledge, episode_id=episode_id)
-                     if row.instrument_id != "phq9"]  # a PHQ-9 given on a call (demo_states) is no visit's
+                     # A PHQ-9 given on a call (demo_states) is no visit's, nor a PCS or TSK-17 (demo_behavioural).
+                     if row.instrument_id not in ("phq9", "pcs", "tsk17")]
             expected = {"lumbar": "odi", "cervical": "ndi"}[episode.body_region]
             assert sorted({row.instrument_id for row, _ in given}) == sorted({expected, "peg"})
             for instrument_id in (expected, "peg"):
@@ -299,7 +300,8 @@ def test_a_fifth_of_the_patients_are_in_treatment_with_charted_function(whole_de
         assert len(sign_events) == signed
         assert {e.actor_label for e in sign_events} <= {"user:clinician", "user:clinician2"}
         administered = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "instrument.administer"))
-        assert administered == session.scalar(select(func.count()).select_from(InstrumentAdministration)) == 2 * signed + summary.facts["safety_reviews_owed"]
+        assert administered == session.scalar(select(func.count()).select_from(InstrumentAdministration)) == (
+            2 * signed + summary.facts["safety_reviews_owed"] + summary.facts.get("behavioural_scores", 0))
 
 
 def test_a_small_demo_still_has_charted_spine_episodes(ctx):
@@ -463,3 +465,18 @@ def test_the_demo_has_referrals_in_every_state_and_one_stalled(whole_demo):
         assert [loop.kind for loop in loops if loop.stalled] == ["referral"]
         review = session.scalar(select(Task).where(Task.kind == "referrals.review", Task.status == "open"))
         assert review is not None and review.owner_role == "clinician"
+
+
+def test_the_demo_shows_behavioural_health_in_each_state(whole_demo):
+    """Issue 16: a PCS past its cut-off with the clinician's task open, a declined offer, an accepted referral,
+    and a plan with support strategies (demo_behavioural.py)."""
+    from painpath.charting.behavioural.models import BehaviouralOfferRow
+    from painpath.plans.models import PlanSupportItem
+
+    ctx, summary = whole_demo
+    with ctx.db.session() as session:
+        assert summary.facts["behavioural_scores"] >= 3
+        open_tasks = session.scalars(select(Task).where(Task.kind == "behavioural.offer", Task.status == "open")).all()
+        assert any(t.title == "Discuss a pain-psychology referral: PCS 52 (threshold 30)" for t in open_tasks)
+        assert {"declined", "accepted"} <= set(session.scalars(select(BehaviouralOfferRow.answer)))
+        assert {"paced_breathing", "sleep_hygiene"} <= set(session.scalars(select(PlanSupportItem.strategy_id)))

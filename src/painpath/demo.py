@@ -39,7 +39,7 @@ from painpath.core.auth.roles import Role
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError
 from painpath.core.tenancy import Clinic
-from painpath import demo_facts, demo_pain_diagrams, demo_patient_events, demo_referrals, demo_states
+from painpath import demo_behavioural, demo_facts, demo_pain_diagrams, demo_patient_events, demo_referrals, demo_states
 from painpath.intake.models import Appointment, IntakeCall
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
@@ -766,6 +766,7 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
     if index % 4 != 3:  # most patients bring a timeline of major events to the first visit
         demo_patient_events.patient_story(session, ctx, coordinator, episode, first_visit)
     counts["histories"] += demo_facts.patient_history(session, ctx, clinician, episode, first_visit, index)
+    counts["behavioural_scores"] = counts.get("behavioural_scores", 0) + demo_behavioural.behavioural_health(session, ctx, clinician, actor_for(users["nurse"]), episode.id, today, index)
     procedure_id = DEMO_PROCEDURES.get(episode.body_region)
     if procedure_id is not None and index % 3 == 1:
         demo_facts.procedure_with_relief(session, ctx, clinician, clinician_user.id, episode, procedure_id, today, index // 3)

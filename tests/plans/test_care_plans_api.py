@@ -188,7 +188,8 @@ def test_j3_pivot_to_the_hip_pathway_closes_the_abandoned_steps_work_with_the_re
         assert new["pathway_id"] == "hip_labral" and new["status"] == "active"
         assert new["current_step"]["step_id"] == "hip_xray" and new["current_step"]["kind"] == "imaging"
         assert new["authorization"] is None  # imaging steps here open no procedure case
-        assert new["evaluation"]["missing"] == ["xray of the hip report"]
+        # The X-ray step opens its order: it waits for it (and for the report it brings back).
+        assert new["evaluation"]["missing"] == ["hip X-ray", "xray of the hip report"]
 
         case = _ok(coordinator.get(f"/api/authorizations/{case_id}"))
         assert case["state"] == "withdrawn" and case["closed_reason"] == f"Plan changed: {PIVOT_REASON}"
@@ -207,12 +208,17 @@ def test_j3_pivot_to_the_hip_pathway_closes_the_abandoned_steps_work_with_the_re
             pivots = session.scalars(select(AuditEvent).where(AuditEvent.action == "plan.pivot")).all()
             assert len(pivots) == 1 and pivots[0].detail["authorization_case_id"] == case_id
 
-        # The hip X-ray report arrives: the step is met and proposes the MRI arthrogram.
+        # A hip X-ray report filed from outside arrives: the step still waits for its own order to be read
+        # (issue 16: an imaging step is met when its order's loop closes), and the clinician's order task stays.
+        # The lead's merge with the orders slice extends this: the order is placed, reviewed, and the step proposes
+        # the MRI arthrogram.
         _ok(coordinator.post(f"/api/episodes/{episode_id}/imaging-studies", json={
             "modality": "xray", "region": "hip", "study": "X-ray hip and pelvis", "performed_on": "2026-03-16",
             "report_on_file": True, "summary": "Cam morphology; no arthritis"}), 201)
         hip = _ok(coordinator.get(f"/api/episodes/{episode_id}/plan"))
-        assert hip["evaluation"]["status"] == "met" and hip["next_step"]["id"] == "mri_arthrogram"
+        assert hip["evaluation"]["status"] == "not_measurable" and hip["evaluation"]["missing"] == ["hip X-ray"]
+        order_task = _tasks(db, episode_id)[f"plans:step-order:step:{new['current_step']['id']}"]
+        assert (order_task.status, order_task.title) == ("open", "Order the hip X-ray")
 
 
 @pytest.mark.parametrize("role", ["nurse", "manager"])

@@ -277,8 +277,10 @@ def test_an_active_step_owes_a_clinician_review_when_its_trial_ends():
 
 def test_a_decided_step_meets_its_review_and_an_abandoned_one_cancels_its_work_with_the_reason():
     decided = datetime(2026, 2, 19, 17, 0, tzinfo=timezone.utc)
-    (met,) = rules.step_findings(step_facts(status="failed", decided_at=decided), CALENDAR, decided)
+    met, unowed = rules.step_findings(step_facts(status="failed", decided_at=decided), CALENDAR, decided)
     assert isinstance(met, Fulfillment) and met.key == "plans:step-review:step:7"
+    # An order or referral the step never got is not owed once its outcome is recorded, and the task says why.
+    assert unowed == Cancellation("plans:step-*:step:7", "plans", "The step's outcome was recorded: failed")
     abandoned = rules.step_findings(step_facts(status="abandoned", decided_at=decided, outcome_note="hip, not spine",
                                                authorization_case_ids=(5,)), CALENDAR, decided)
     assert abandoned[:2] == [Cancellation("plans:*:step:7", "plans", "Plan changed: hip, not spine"),

@@ -26,6 +26,7 @@ from painpath.knowledge.schemas import PtProtocol
 from painpath.knowledge.schemas import OpioidKnowledge, build_opioid_knowledge
 from painpath.knowledge.schemas import BodyRegion, DepressantClass
 from painpath.knowledge.schemas import ReferralLoopTimings, ReferralSpecialty, ReferralSpecialtyPack
+from painpath.knowledge.schemas import BehaviouralHealthPack, SupportStrategy
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -75,6 +76,10 @@ class Knowledge:
     # Referral specialties (kind `referral_specialties`), by id, and the referral loop's timings per urgency.
     referral_specialties: Mapping[str, ReferralSpecialty] = field(default_factory=lambda: MappingProxyType({}))
     referral_timings: ReferralLoopTimings | None = None
+    # Score thresholds that owe a behavioural-health offer (kind `behavioural_health`, at most one pack).
+    behavioural_health: BehaviouralHealthPack | None = None
+    # Strategies a clinician adds to a care plan (kind `support_strategies`), by id, in the packs' order.
+    support_strategies: Mapping[str, SupportStrategy] = field(default_factory=lambda: MappingProxyType({}))
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -136,6 +141,9 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     _check_policies(policy_packs, collections)
     _check_pathways(pathway_packs, collections)
     _check_depressants(collections, first_seen)
+    behavioural = singles.get("behavioural_health")
+    if behavioural is not None:
+        _check_behavioural(*behavioural, collections.get("instruments", {}))  # type: ignore[arg-type]
 
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
@@ -155,6 +163,8 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         body_regions=MappingProxyType(collections.get("body_regions", {})),
         referral_specialties=MappingProxyType(collections.get("referral_specialties", {})),
         referral_timings=referral_timings[0] if referral_timings else None,
+        behavioural_health=behavioural[0] if behavioural is not None else None,  # type: ignore[arg-type]
+        support_strategies=MappingProxyType(collections.get("support_strategies", {})),
     )
 
 
@@ -194,6 +204,31 @@ def _check_depressants(collections: Mapping[str, Mapping[str, Any]], first_seen:
             listed = trial_drugs.get(drug.id)
             if listed is not None and listed.drug_class != cls.id:
                 raise PackError(file, f"{path}.id", f"{drug.id} is a {listed.drug_class} in the medication-trial packs, not a {cls.id}")
+
+
+def _check_behavioural(pack: BehaviouralHealthPack, file: Path, instruments: Mapping[str, Instrument]) -> None:
+    """Each threshold names an instrument (and subscale) of the instrument packs, and its cut-off lies inside the
+    score's range: a cut-off no score can cross would silently never offer anything."""
+    for index, threshold in enumerate(pack.thresholds):
+        path = f"thresholds[{index}]"
+        instrument = instruments.get(threshold.instrument)
+        if instrument is None:
+            raise PackError(file, f"{path}.instrument", f"unknown instrument id {threshold.instrument!r}; known ids: {', '.join(sorted(instruments))}")
+        if threshold.subscale is None:
+            low, high = instrument.scoring.range.min, instrument.scoring.range.max
+        else:
+            subscale = next((s for s in instrument.subscales if s.id == threshold.subscale), None)
+            if subscale is None or subscale.method != "sum":
+                known = ", ".join(s.id for s in instrument.subscales if s.method == "sum") or "(none)"
+                raise PackError(file, f"{path}.subscale", f"{instrument.name} has no summed subscale {threshold.subscale!r}; known: {known}")
+            ranges = [instrument.item_points_range(item) for item in subscale.items]
+            low, high = sum(r[0] for r in ranges), sum(r[1] for r in ranges)
+        field_name = "at_least" if threshold.at_least is not None else "above"
+        # `above` the highest score, or `at_least` the lowest, could never (or would always) be crossed.
+        inside = low < threshold.cut_off <= high if threshold.at_least is not None else low <= threshold.cut_off < high
+        if not inside:
+            raise PackError(file, f"{path}.{field_name}", f"{instrument.name} scores {low:g} to {high:g}; a cut-off {threshold.words()} "
+                            "is outside that range")
 
 
 def _where(seen: tuple[Path, str]) -> tuple[Path, str]:

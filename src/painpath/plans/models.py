@@ -78,3 +78,21 @@ class SharedDecision(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     discussed_on: Mapped[date] = mapped_column()
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column()
+
+
+class PlanSupportItem(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
+    """A support strategy (support_strategies pack) the clinician added to the episode's care plan, with a note
+    for this patient. Removing it keeps the row (who and when), so the plan's history stays readable."""
+
+    __tablename__ = "care_plan_support_item"
+    __table_args__ = (Index("ix_care_plan_support_item_episode", "episode_id", "removed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    strategy_id: Mapped[str] = mapped_column(String(60))
+    note: Mapped[str | None] = mapped_column(Text)  # for this patient: "before bed", "twice a day"
+    added_on: Mapped[date] = mapped_column()
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -26,7 +26,7 @@ from painpath.core.validation import DbId
 from painpath.knowledge.schemas.pathways import TERMINAL_NEXT, FunctionalMeasure, Pathway
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Episode
-from painpath.plans import patient_plan, rules, service
+from painpath.plans import order_steps, patient_plan, rules, service
 from painpath.plans.models import CarePlan, PlanStep
 from painpath.plans.schemas import ConfirmIn, PivotIn, PlanStartIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -116,6 +116,12 @@ def _authorization_line(ctx: AppContext, evaluated: Any, today: date) -> dict[st
             "words": authorization_pages.waits_for(evaluated, words, with_payer=True)}
 
 
+def _order_line(current: service.StepView | None) -> dict[str, Any] | None:
+    """For a step that opens an order or referral: its state in words with a link to its page, or the
+    prefilled form when none is under way."""
+    return order_steps.summary(current.loop) if current is not None and current.loop is not None else None
+
+
 def _plan_context(ctx: AppContext, session: Any, plan: CarePlan, today: date) -> dict[str, Any]:  # noqa: ANN401
     view = service.view_of(session, knowledge=ctx.knowledge, calendar=ctx.calendar, plan=plan)
     current = view.current
@@ -123,6 +129,7 @@ def _plan_context(ctx: AppContext, session: Any, plan: CarePlan, today: date) ->
     protocol = found.name if found else None
     return {
         "view": view, "current": current, "trial": _trial_words(current.row, today) if current else None,
+        "order_line": _order_line(current),
         "next_steps": _next_steps(view.pathway, current) if current else [],
         "authorization_line": _authorization_line(ctx, view.authorization, today), "protocol_name": protocol,
         "protocol_reasons": found.emphases if found else (),
@@ -147,6 +154,7 @@ def _care_plan_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Ep
         "steps_by_pathway": _step_choices(ctx.knowledge), "measures": _measure_choices(ctx.knowledge), "goal_rows": GOAL_ROWS,
         "sides": authorization_pages.SIDES, "places": authorization_pages.PLACES, "measure_status_words": MEASURE_STATUS_WORDS,
         "step_status_words": STEP_STATUS_WORDS, "plan_status_words": PLAN_STATUS_WORDS, "can_write": asked.caller.can(Permission.PLAN_WRITE),
+        "can_order": asked.caller.can(Permission.ORDER_PLACE),
         "default_side": episode.laterality if episode.laterality in service.SIDES else "none",
     }
     if plan is not None:

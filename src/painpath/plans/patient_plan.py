@@ -36,6 +36,7 @@ from painpath.patients import service as patients
 from painpath.plans import calendar as plan_calendar
 from painpath.plans import decisions as shared_decisions
 from painpath.plans import rules, service
+from painpath.plans import support as plan_support
 from painpath.plans.calendar import FollowUp
 
 TEMPLATE = "documents/patient_plan.html"
@@ -146,6 +147,7 @@ class PatientPlan:
     contact: str
     why_exercises: tuple[ExerciseReason, ...] = ()  # empty when the current step names no PT protocol
     decisions: tuple[DecisionWords, ...] = ()
+    support: tuple[plan_support.SupportWords, ...] = ()  # support strategies the clinician added to the plan
 
 
 # --- Words ----------------------------------------------------------------------------------------
@@ -297,7 +299,7 @@ def build_patient_plan(*, pathway: Pathway, plan_status: str, goals: Sequence[Ma
                        follow_ups: Sequence[FollowUp], instruments: Mapping, procedure_names: Mapping[str, str],
                        baselines: Mapping[str, float], clinic_name: str, clinic_phone: str | None, patient_name: str,
                        printed_on: date, pt_protocol: PtProtocol | None = None,
-                       decisions: Sequence[DecisionWords] = ()) -> PatientPlan:
+                       decisions: Sequence[DecisionWords] = (), support: Sequence[plan_support.SupportWords] = ()) -> PatientPlan:
     """The patient plan's content. `authorization` is (procedure id, state) of the case prepared for the
     step ahead; `baselines` the questionnaire scores at the step's start (for a change counted in percent);
     `pt_protocol` the current step's PT protocol, whose emphases say why these exercises; `decisions` the choices made
@@ -324,7 +326,7 @@ def build_patient_plan(*, pathway: Pathway, plan_status: str, goals: Sequence[Ma
         goals=tuple(w for w in (goal_words(g, instruments) for g in goals) if w),
         appointments=tuple(_appointment(f) for f in follow_ups), contact=contact_words(clinic_name, clinic_phone),
         why_exercises=tuple(ExerciseReason(e.focus, e.why) for e in pt_protocol.emphases) if step is not None and pt_protocol else (),
-        decisions=tuple(decisions),
+        decisions=tuple(decisions), support=tuple(support),
     )
 
 
@@ -402,6 +404,7 @@ def patient_plan_pdf(session: Session, *, actor: Actor, knowledge, calendar: Bus
         pt_protocol=step_protocol(knowledge, current.step if current else None),
         decisions=[decision_words(v) for v in shared_decisions.views_of(
             knowledge, shared_decisions.episode_decisions(session, episode_id=episode_id))],
+        support=plan_support.plan_words(session, knowledge=knowledge, episode_id=episode_id),
     )
     audit.record(session, actor, "plan.patient_plan_printed", object_type="care_plan", object_id=view.plan.id,
                  patient_id=view.plan.patient_id, clinic_id=view.plan.clinic_id)

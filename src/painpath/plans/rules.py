@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from painpath.facts.vocabulary import EpisodeFacts
+from painpath.plans import order_steps
 from painpath.knowledge.schemas.pathways import (
     TERMINAL_NEXT, DocumentOnFile, FunctionalTarget, ImagingOnFile, InstrumentChange, MedicationUse, PainAtMost, Pathway,
     PathwayStep, ProcedureDone, ReliefPercent, ReturnToWork,
@@ -147,14 +148,36 @@ def check_entry(step: PathwayStep, facts: EpisodeFacts, procedure_names: Mapping
 # --- Success measures ------------------------------------------------------------------------------
 
 def evaluate_step(step: PathwayStep, facts: EpisodeFacts, *, started_on: date, as_of: date, instruments: Mapping,
-                  procedure_names: Mapping[str, str] | None = None, trial_end: date | None = None) -> StepEvaluation:
-    """Each success measure of the step against the facts recorded from `started_on` up to `as_of`."""
+                  procedure_names: Mapping[str, str] | None = None, trial_end: date | None = None,
+                  loop: order_steps.StepLoop | None = None) -> StepEvaluation:
+    """Each success measure of the step against the facts recorded from `started_on` up to `as_of`.
+
+    A step that opens an order or referral (`loop`) is measured first by that loop: until it closes the
+    step is not measurable, whatever else is on file; once it closes, the step's own measures read the
+    facts with what the loop brought back (order_steps.credited)."""
     ends = trial_end if trial_end is not None else trial_ends_on(step, started_on)
+    if loop is not None:
+        return _evaluate_with_loop(step, order_steps.credited(facts, loop), loop, started_on=started_on, as_of=as_of, ends=ends,
+                                   instruments=instruments, procedure_names=procedure_names or {})
     if step.success is None:
         return StepEvaluation(step.id, "no_measure", "all", (), started_on, ends, as_of)
     window = _Window(started_on, as_of)
     results = tuple(_measure(m, step, facts, window, instruments, procedure_names or {}) for m in step.success.measures)
     return StepEvaluation(step.id, _combine(step.success.combine, results), step.success.combine, results, started_on, ends, as_of)
+
+
+def _evaluate_with_loop(step: PathwayStep, facts: EpisodeFacts, loop: order_steps.StepLoop, *, started_on: date, as_of: date,
+                        ends: date | None, instruments: Mapping, procedure_names: Mapping[str, str]) -> StepEvaluation:
+    state = order_steps.loop_state(loop)
+    first = MeasureResult("loop_closed", state.status, state.explanation, state.missing)
+    window = _Window(started_on, as_of)
+    own = tuple(_measure(m, step, facts, window, instruments, procedure_names) for m in step.success.measures) if step.success else ()
+    combine = step.success.combine if step.success else "all"
+    if state.status != "met":
+        status: Status = "not_measurable"
+    else:
+        status = _combine(combine, own) if own else "met"
+    return StepEvaluation(step.id, status, combine, (first, *own), started_on, ends, as_of)
 
 
 def evaluation_change_days(step: PathwayStep, facts: EpisodeFacts, today: date) -> tuple[date, ...]:
@@ -457,6 +480,7 @@ class StepFacts:
     evaluation: StepEvaluation | None = None
     proposal: Proposal | None = None
     evaluation_changes_on: tuple[date, ...] = ()  # evaluation_change_days, for an active step
+    loop: order_steps.StepLoop | None = None  # the order or referral the step opens, for an active step
 
 
 def review_key(step_row_id: int) -> str:
@@ -468,8 +492,10 @@ def step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  
     step cancels its own work and its authorization cases' work with the pivot's reason."""
     key = review_key(facts.step_row_id)
     if facts.status in ("succeeded", "failed") and facts.decided_at is not None:
+        # An order the step never got is no longer owed once the clinician has recorded the outcome.
         return [Fulfillment(key, PROVIDER, f"Outcome recorded: {facts.status}", facts.decided_at,
-                            {"plan_id": facts.plan_id, "step": facts.step_name})]
+                            {"plan_id": facts.plan_id, "step": facts.step_name}),
+                Cancellation(f"plans:step-*:step:{facts.step_row_id}", PROVIDER, f"The step's outcome was recorded: {facts.status}")]
     if facts.status == "abandoned":
         if facts.decided_at is None or now - facts.decided_at > timedelta(days=CANCELLATION_DAYS):
             return []
@@ -479,21 +505,44 @@ def step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  
                             f"step {facts.step_row_id}: the pivot's cancellation window closes")
         return [Cancellation(f"plans:*:step:{facts.step_row_id}", PROVIDER, reason),
                 *(Cancellation(f"auth:*:case:{case_id}", PROVIDER, reason) for case_id in facts.authorization_case_ids), lapses]
+    if facts.status == "active" and facts.loop is not None:
+        return _order_step_findings(facts, calendar, now)
     if facts.status != "active" or facts.trial_ends_on is None:
         return []
+    return _review(facts, calendar, now, due_on=facts.trial_ends_on,
+                   title=f"Review {facts.step_name}: trial ends {_day(facts.trial_ends_on)}",
+                   said=f"{facts.pathway_name}: {facts.step_name} started {_day(facts.started_on)}; its trial ends {_day(facts.trial_ends_on)}.")
+
+
+def _order_step_findings(facts: StepFacts, calendar, now: datetime) -> list[Finding]:  # noqa: ANN001
+    """An order step owes its order (until one is linked) and, once the loop closes, the clinician's review."""
+    loop = facts.loop
+    found = order_steps.order_findings(loop, clinic_id=facts.clinic_id, episode_id=facts.episode_id, patient_id=facts.patient_id,
+                                       plan_id=facts.plan_id, pathway_name=facts.pathway_name, step_name=facts.step_name,
+                                       step_started_on=facts.started_on, calendar=calendar)
+    due_on = order_steps.review_due_on(loop, facts.trial_ends_on)
+    if due_on is None:
+        return found  # nothing changes with the clock until the loop moves (a fact, not a date)
+    said = f"{facts.pathway_name}: {facts.step_name} started {_day(facts.started_on)}; {order_steps.loop_state(loop).explanation}."
+    return [*found, *_review(facts, calendar, now, due_on=due_on, title=order_steps.review_title(facts.step_name, loop, due_on), said=said)]
+
+
+def _review(facts: StepFacts, calendar, now: datetime, *, due_on: date, title: str, said: str) -> list[Finding]:  # noqa: ANN001
+    """The clinician's step review due on `due_on`, with the evaluation and the proposal in its reason."""
     # The proposal judges the trial from its last day on; the evaluation reads the facts up to the clinic's date.
     today = calendar.local_date(now)
-    changes = next_change_on(PROVIDER, facts.episode_id, (facts.trial_ends_on, *facts.evaluation_changes_on), today, calendar,
+    ahead = (facts.trial_ends_on,) if facts.trial_ends_on else ()
+    changes = next_change_on(PROVIDER, facts.episode_id, (*ahead, *facts.evaluation_changes_on), today, calendar,
                              f"step {facts.step_row_id}: the trial ends or a dated fact comes into its window")
-    words = [f"{facts.pathway_name}: {facts.step_name} started {_day(facts.started_on)}; its trial ends {_day(facts.trial_ends_on)}."]
+    words = [said]
     if facts.evaluation is not None:
         words.append(facts.evaluation.explanation)
     if facts.proposal is not None:
         words.append(facts.proposal.words)
     return [Obligation(
-        key=key, kind="plans.step_review", provider=PROVIDER, clinic_id=facts.clinic_id, episode_id=facts.episode_id,
-        patient_id=facts.patient_id, title=f"Review {facts.step_name}: trial ends {_day(facts.trial_ends_on)}",
-        due_at=calendar.end_of_local_day_utc(facts.trial_ends_on), owner_role="clinician", reason=" ".join(words),
+        key=review_key(facts.step_row_id), kind="plans.step_review", provider=PROVIDER, clinic_id=facts.clinic_id,
+        episode_id=facts.episode_id, patient_id=facts.patient_id, title=title,
+        due_at=calendar.end_of_local_day_utc(due_on), owner_role="clinician", reason=" ".join(words),
         evidence={"plan_id": facts.plan_id, "step_row_id": facts.step_row_id,
                   "status": facts.evaluation.status if facts.evaluation else None},
     ), *changes]

@@ -36,7 +36,7 @@ from painpath.facts.vocabulary import EpisodeFacts
 from painpath.knowledge.schemas.pathways import TERMINAL_NEXT, Pathway, PathwayStep
 from painpath.medications.trials import service as medications
 from painpath.patients import service as patients
-from painpath.plans import rules
+from painpath.plans import order_steps, rules
 from painpath.plans.models import CarePlan, PlanStep
 from painpath.plans.schemas import (
     ConfirmIn,
@@ -60,6 +60,7 @@ class StepView:
     entry: rules.EntryCheck
     evaluation: rules.StepEvaluation
     proposal: rules.Proposal
+    loop: order_steps.StepLoop | None = None  # the order or referral the step opens, with what is linked to it
 
 
 @dataclass(frozen=True)
@@ -156,12 +157,18 @@ def _procedure_names(knowledge) -> dict[str, str]:
     return {p.id: p.name for p in knowledge.procedures.values()}
 
 
+def step_loop(pathway: Pathway, step: PathwayStep, row: PlanStep, facts: EpisodeFacts) -> order_steps.StepLoop | None:
+    due = pathway.order_due.business_days if pathway.order_due is not None else None
+    return order_steps.step_loop(step, row.id, facts, due)
+
+
 def step_view(knowledge, pathway: Pathway, row: PlanStep, facts: EpisodeFacts, today: date) -> StepView:
     step = pathway.step(row.step_id)
     names = _procedure_names(knowledge)
+    loop = step_loop(pathway, step, row, facts)
     evaluation = rules.evaluate_step(step, facts, started_on=row.started_on, as_of=today, instruments=knowledge.instruments,
-                                     procedure_names=names, trial_end=row.trial_ends_on)
-    return StepView(row, step, rules.check_entry(step, facts, names), evaluation, rules.propose(pathway, step, evaluation))
+                                     procedure_names=names, trial_end=row.trial_ends_on, loop=loop)
+    return StepView(row, step, rules.check_entry(step, facts, names), evaluation, rules.propose(pathway, step, evaluation), loop)
 
 
 # Starting ---------------------------------------------------------------------------------------------
@@ -362,5 +369,6 @@ def step_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episo
             authorization_case_ids=(row.authorization_case_id,) if row.authorization_case_id else (),
             evaluation=view.evaluation if view else None, proposal=view.proposal if view else None,
             evaluation_changes_on=rules.evaluation_change_days(step, facts[row.episode_id], today) if view and step else (),
+            loop=view.loop if view else None,
         ))
     return found

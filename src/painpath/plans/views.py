@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response
 from painpath.authorizations import lifecycle
 from painpath.core.auth.roles import Permission
 from painpath.core.validation import DbId
-from painpath.plans import decisions, patient_plan, rules, service
+from painpath.plans import decisions, order_steps, patient_plan, rules, service, support_views
 from painpath.plans.schemas import ConfirmIn, DecisionIn, PivotIn, PlanStartIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
@@ -62,6 +62,8 @@ def plan_out(view: service.PlanView, knowledge) -> dict:  # noqa: ANN001
                   "conditions": [asdict(r) for r in current.entry.results]},
         "on_success": {"id": step.on_success, "name": rules.next_step_name(pathway, step.on_success)},
         "on_failure": {"id": step.on_failure, "name": rules.next_step_name(pathway, step.on_failure)},
+        # The order or referral the step opens (None: it opens none), as the care plan panel shows it.
+        "opens": order_steps.summary(current.loop) if current.loop is not None else None,
     }
     evaluation = current.evaluation
     out["evaluation"] = {
@@ -160,3 +162,4 @@ def patient_plan_calendar(episode_id: DbId, ctx: AppCtx, session: DbSession,
 
 
 router.routes.extend(downloads.routes)  # already complete paths: no /api prefix is added to them
+router.routes.extend(support_views.router.routes)  # support strategies on the plan (plans/support_views.py)

@@ -91,3 +91,21 @@ class PlanOfCareCertification(Base, ClinicScopedMixin):
     certified_on: Mapped[date] = mapped_column()
     certified_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PtProtocolChange(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
+    """A course switched to another protocol (a pivot: lumbar to hip work). The course, its therapist and its
+    visit authorization carry on, since a payer authorizes PT visits, not a protocol; the prescription
+    names the new protocol and goes to the practice again."""
+
+    __tablename__ = "pt_protocol_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("pt_course.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
+    from_protocol_id: Mapped[str] = mapped_column(String(80))
+    to_protocol_id: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    changed_on: Mapped[date] = mapped_column()
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,9 +27,9 @@ from painpath.core.errors import DomainError, FieldProblem, NotFound
 from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Episode
-from painpath.therapy import rules, service
+from painpath.therapy import protocol_switch, rules, service
 from painpath.therapy.models import PtAuthorization, PtCourse
-from painpath.therapy.schemas import AuthorizationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn
+from painpath.therapy.schemas import AuthorizationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProtocolSwitchIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, errors_by_field, validation_problems
 from painpath.worklist.engine import Obligation
@@ -47,6 +47,7 @@ AUTHORIZATION_LABELS = {"visits_approved": "Visits approved", "window_from": "Fr
 REQUEST_LABELS = {"progress_report_id": "Progress report sent with it", "reason": "Reason there is no progress report"}
 REPORT_LABELS = {"written_on": "Written on", "summary": "Progress summary"}
 CERTIFICATION_LABELS = {"certified_on": "Certified on", "role": "Who certifies"}
+SWITCH_LABELS = {"protocol_id": "New protocol", "reason": "Why the protocol changes", "changed_on": "From"}
 SEND_LABELS = {"transport": "How to send", "practice_fax": "Practice fax"}
 TRANSPORTS = [("fax", "Fax it to the practice"), ("print", "I printed it (hand it to the patient)")]
 ANSWER_LABELS = {"outcome": "Payer's answer", **AUTHORIZATION_LABELS, "window_from": "New window from", "window_to": "New window to"}
@@ -120,12 +121,19 @@ def _course_views(ctx: AppContext, session: Any, episode: Episode, today: date) 
     rows = {a.id: a for a in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_([c.id for c in courses])))}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_({c.therapist_id for c in courses}))).all())
     reports = service.progress_reports(session, course_ids=[c.id for c in courses])
+    changes = protocol_switch.changes_for_courses(session, course_ids=[c.id for c in courses])
+
+    def protocol_name(protocol_id: str) -> str:
+        protocol = ctx.knowledge.pt_protocols.get(protocol_id)
+        return protocol.name if protocol else protocol_id
+
     found = []
     for course in courses:
         view = service.evaluate(session, course=course, calendar=ctx.calendar, settings=ctx.settings)
-        protocol = ctx.knowledge.pt_protocols.get(course.protocol_id)
         found.append({
-            "course": course, "protocol": protocol.name if protocol else course.protocol_id,
+            "course": course, "protocol": protocol_name(course.protocol_id),
+            "switches": [{"on": c.changed_on, "from": protocol_name(c.from_protocol_id), "to": protocol_name(c.to_protocol_id),
+                          "reason": c.reason} for c in changes.get(course.id, [])],
             "therapist": names.get(course.therapist_id, "a therapist"),
             "recorded": len(view.facts.visit_dates), "planned": view.facts.planned_visits,
             "next_visit": next((v for v in view.visits if not v.recorded and v.on >= today), None),
@@ -155,7 +163,7 @@ def _therapy_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Epis
         "form": state.get("form", {}), "which": state.get("which"), "problems": problems, "errors": errors_by_field(problems),
         "course_labels": COURSE_LABELS, "authorization_labels": AUTHORIZATION_LABELS, "answer_labels": ANSWER_LABELS,
         "request_labels": REQUEST_LABELS, "report_labels": REPORT_LABELS, "certification_labels": CERTIFICATION_LABELS,
-        "send_labels": SEND_LABELS, "transports": TRANSPORTS,
+        "send_labels": SEND_LABELS, "switch_labels": SWITCH_LABELS, "transports": TRANSPORTS,
         "can_report": caller.can(Permission.NOTE_WRITE), "can_certify": caller.can(Permission.NOTE_SIGN),
         "practice_kinds": PRACTICE_KINDS, "answer_outcomes": ANSWER_OUTCOMES,
         "can_prescribe": caller.can(Permission.EPISODE_WRITE), "can_authorize": caller.can(Permission.AUTHORIZATION_WORK),
@@ -228,6 +236,16 @@ def start_course_form(episode_id: DbId, request: Request, ctx: AppCtx, session: 
         return _done(ctx, session, episode_id, f"pt-course-{course.id}")
     except (ValidationError, DomainError) as exc:
         return _refused(request, ctx, session, caller, episode_id, "course", form, exc)
+
+
+@router.post("/pt-courses/{course_id}/protocol")
+def switch_protocol_form(course_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                         caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> Response:
+    episode_id = _course(session, caller, course_id).episode_id
+    return _submit(request, ctx, session, caller, episode_id=episode_id, which=f"switch-{course_id}",
+                   anchor=f"pt-course-{course_id}", form=form, schema=ProtocolSwitchIn, labels={"version": "Version", **SWITCH_LABELS},
+                   act=lambda data: protocol_switch.switch_protocol(session, actor=caller.actor, knowledge=ctx.knowledge,
+                                                                    course_id=course_id, data=data))
 
 
 @router.post("/pt-courses/{course_id}/authorizations")

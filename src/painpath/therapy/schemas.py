@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from painpath.core.validation import DbId, InputModel, PlausibleDate, PlausibleDateTime, Version
+from painpath.core.validation import DbId, InputModel, PastDate, PlausibleDate, PlausibleDateTime, Version
 
 
 class _Input(InputModel):
@@ -63,3 +63,12 @@ class CertificationIn(_Input):
 
 class SendPrescriptionIn(_Input):
     transport: Literal["fax", "print"] = "fax"
+
+
+class ProtocolSwitchIn(_Input):
+    """Switch an active course to another protocol: the plan pivoted (lumbar to hip work, say)."""
+
+    protocol_id: str = Field(min_length=1, max_length=80, description="The new PT protocol pack id")
+    reason: str = Field(min_length=5, max_length=2000, description="Why the protocol changes, in words the therapist reads")
+    changed_on: PastDate
+    version: Version

@@ -13,7 +13,7 @@ from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar
 from painpath.patients.models import Episode
 from painpath.patients.timeline import TimelineEntry, register_source
-from painpath.therapy.models import ProgressReport, PtAuthorization, PtCourse
+from painpath.therapy.models import ProgressReport, PtAuthorization, PtCourse, PtProtocolChange
 
 SUMMARY_CHARS = 300  # a timeline line, not the whole report
 
@@ -32,6 +32,7 @@ def therapy_entries(session: Session, episode: Episode, calendar: BusinessCalend
         return []
     reports = list(session.scalars(select(ProgressReport).where(ProgressReport.episode_id == episode.id)))
     auths = list(session.scalars(select(PtAuthorization).where(PtAuthorization.episode_id == episode.id)))
+    switches = list(session.scalars(select(PtProtocolChange).where(PtProtocolChange.episode_id == episode.id)))
     names = _names(session, {c.therapist_id for c in courses} | {r.author_id for r in reports})
     entries = []
     for c in courses:
@@ -46,6 +47,10 @@ def therapy_entries(session: Session, episode: Episode, calendar: BusinessCalend
         if a.extension_answered_at:
             entries.append(TimelineEntry(a.extension_answered_at, "pt_authorization.extension_answered",
                                          f"PT extension {a.extension_outcome}", "therapy"))
+    for change in switches:
+        entries.append(TimelineEntry(change.changed_at, "pt_course.protocol_switched",
+                                     f"PT protocol switched from {change.from_protocol_id.replace('_', ' ')} to "
+                                     f"{change.to_protocol_id.replace('_', ' ')}: {change.reason}", "therapy"))
     for r in reports:
         text = r.summary if len(r.summary) <= SUMMARY_CHARS else r.summary[: SUMMARY_CHARS - 1] + "…"
         at = r.recorded_at or datetime.combine(r.written_on, time(12))

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Response
 from painpath.core.auth.roles import Permission
 from painpath.core.validation import DbId
 from painpath.patients import service as patients
-from painpath.therapy import prescription, rules, service
+from painpath.therapy import prescription, protocol_switch, rules, service
 from painpath.therapy.models import PtCourse
 from painpath.therapy.schemas import (
-    AuthorizationIn, CertificationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProgressReportIn, SendPrescriptionIn,
+    AuthorizationIn, CertificationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProgressReportIn, ProtocolSwitchIn, SendPrescriptionIn,
 )
 from painpath.worklist.engine import Obligation
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -82,6 +82,13 @@ def list_courses(episode_id: DbId, ctx: AppCtx, session: DbSession, caller: Anno
 def read_course(course_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
     _patient, _episode, course = service.get_course(session, actor=caller.actor, course_id=course_id)
     return course_out(service.evaluate(session, course=course, calendar=ctx.calendar, settings=ctx.settings))
+
+
+@router.post("/pt-courses/{course_id}/protocol")
+def switch_protocol(course_id: DbId, data: ProtocolSwitchIn, ctx: AppCtx, session: DbSession,
+                    caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> dict:
+    change = protocol_switch.switch_protocol(session, actor=caller.actor, knowledge=ctx.knowledge, course_id=course_id, data=data)
+    return _answer(ctx, session, session.get(PtCourse, change.course_id))
 
 
 @router.post("/pt-courses/{course_id}/authorizations", status_code=201)

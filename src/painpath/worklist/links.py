@@ -51,16 +51,27 @@ def _instrument(task: Any) -> WorkLink:  # noqa: ANN401
                     "Record the safety assessment")
 
 
+def _plans(task: Any) -> WorkLink:  # noqa: ANN401
+    """A plan step's order or referral is written on its form, prefilled from the pathway (the link is in the
+    task's evidence); every other plan task is done on the care plan panel."""
+    link = (task.evidence or {}).get("link")
+    if task.kind in ("plans.step_order", "plans.step_referral") and link:
+        label = "Open the prefilled imaging order" if task.kind == "plans.step_order" else "Open the prefilled referral"
+        return WorkLink(link, label, Permission.ORDER_PLACE)
+    return WorkLink(f"/episodes/{task.episode_id}#care-plan", "Open the care plan")
+
+
 LINKS: dict[str, Callable[[Any], WorkLink]] = {
     "intake": _intake,
     "records": lambda t: WorkLink(f"/episodes/{t.episode_id}/records", "Open the records tracker"),
     "first_visit": _episode("visits", "Book the first visit"),
     "authorizations": _authorization,
     "therapy": _episode("physical-therapy", "Open the PT panel"),
-    "plans": _episode("care-plan", "Open the care plan"),
+    "plans": _plans,
     "opioid_safety": _episode("opioid-safety", "Open opioid safety"),
     "medication_plans": _medication_plan,
     "charting.instruments": _instrument,
+    "charting.behavioural": _episode("behavioural-health", "Record the behavioural-health offer"),
     "worklist": _episode(None, "Open the episode"),
     "visits": _episode("visits", "Open the episode's visits"),
     # A referral task (and its escalation) is done on the referral's page, part of the clinical chart (the front desk

@@ -2,6 +2,7 @@
 
 from painpath.knowledge.schemas.common import *  # noqa: F403
 from painpath.knowledge.schemas.authorization_policies import *  # noqa: F403
+from painpath.knowledge.schemas.behavioural_health import *  # noqa: F403
 from painpath.knowledge.schemas.body_regions import *  # noqa: F403
 from painpath.knowledge.schemas.cns_depressants import *  # noqa: F403
 from painpath.knowledge.schemas.instruments import *  # noqa: F403
@@ -34,4 +35,6 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "rxnorm_products": RxNormProductPack,
     "body_regions": BodyRegionPack,
     "referral_specialties": ReferralSpecialtyPack,
+    "behavioural_health": BehaviouralHealthPack,
+    "support_strategies": SupportStrategyPack,
 }

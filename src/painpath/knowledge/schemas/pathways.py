@@ -13,11 +13,13 @@ path of the reference.
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, StrictInt, StringConstraints, model_validator
 
 from painpath.knowledge.schemas.common import NonEmptyStr, Pack, Slug, Sourced, Strict
+from painpath.knowledge.terms import Modality, Region
 
 StepKind = Literal["conservative", "diagnostic", "procedure", "imaging", "referral", "behavioral", "device"]
 # Where a pathway ends instead of naming another step.
@@ -157,6 +159,83 @@ class TrialLength(Sourced):
         return self
 
 
+# --- Steps that are orders (an imaging order, a referral) --------------------------------------------
+
+Urgency = Literal["routine", "urgent"]
+Contrast = Literal["none", "iv", "intra_articular"]
+# The words a question or reason template may name; the plan fills them from the episode.
+TEMPLATE_FIELDS = frozenset({"region", "side"})
+# Which step kinds may carry which block, and which must: an imaging or referral step without its block
+# would create no work at all (the silent steps of issue 16). A diagnostic step may order imaging or ask a
+# specialist (a surgical reassessment); a behavioural step that is a visit with a pain psychologist is a
+# referral to one (the psychologist's evaluation comes back like any consult note).
+ORDER_KINDS = frozenset({"imaging", "diagnostic"})
+REFERRAL_KINDS = frozenset({"referral", "behavioral", "diagnostic"})
+
+
+def _template_problem(text: str, field_name: str) -> str | None:
+    try:
+        names = {name for _literal, name, _spec, _conv in Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        return f"{field_name}: {exc}"
+    unknown = sorted(names - TEMPLATE_FIELDS)
+    if unknown:
+        return f"{field_name} names {', '.join('{' + n + '}' for n in unknown)}; it may name only {{region}} and {{side}}"
+    return None
+
+
+class _Templated(Sourced):
+    def _check_templates(self, *field_names: str) -> None:
+        for field_name in field_names:
+            problem = _template_problem(getattr(self, field_name), field_name)
+            if problem:
+                raise ValueError(problem)
+
+
+class ImagingOrderPlan(_Templated):
+    """The imaging order an imaging step opens, as the requisition will say it: the modality, the protocol in
+    words, contrast, the region (None: the episode's), the clinical question and the urgency. `study` names
+    it on the task ("Order the {study}")."""
+
+    study: NonEmptyStr  # "hip X-ray", "MR arthrogram of the hip"
+    modality: Modality
+    protocol: NonEmptyStr  # "AP pelvis and lateral hip"
+    contrast: Contrast = "none"
+    region: Region | None = None
+    question: NonEmptyStr  # may name {region} and {side}
+    urgency: Urgency = "routine"
+
+    @model_validator(mode="after")
+    def _templates(self) -> ImagingOrderPlan:
+        self._check_templates("question")
+        return self
+
+
+class ReferralPlan(_Templated):
+    """The referral a referral step opens: the specialty (an id of the referral specialties), the reason and
+    the question for the specialist, the urgency."""
+
+    specialty: Slug  # "orthopedics", "spine_surgery", "pain_psychology", ...
+    reason: NonEmptyStr  # may name {region} and {side}
+    question: NonEmptyStr
+    urgency: Urgency = "routine"
+
+    @model_validator(mode="after")
+    def _templates(self) -> ReferralPlan:
+        self._check_templates("reason", "question")
+        return self
+
+    @property
+    def specialty_words(self) -> str:
+        return self.specialty.replace("_", " ")
+
+
+class OrderDue(Sourced):
+    """How many business days after an order step starts its order or referral should be written."""
+
+    business_days: Annotated[int, Field(ge=0, le=30, strict=True)]
+
+
 # --- Shared decisions ------------------------------------------------------------------------------
 
 class DecisionRisk(Strict):
@@ -221,6 +300,8 @@ class PathwayStep(Strict):
     pt_protocol_id: Slug | None = None  # a PT protocol pack id (checked at load against knowledge.pt_protocols)
     success: SuccessMeasure | None = None  # None: the clinician records the outcome
     decision: StepDecision | None = None  # options shared with the patient at this step
+    order: ImagingOrderPlan | None = None  # the imaging order the step opens (imaging steps must have one)
+    referral: ReferralPlan | None = None  # the referral the step opens (referral steps must have one)
     on_success: Slug
     on_failure: Slug
 
@@ -229,6 +310,25 @@ class PathwayStep(Strict):
         if self.kind == "procedure" and self.procedure_id is None:
             raise ValueError("a procedure step needs procedure_id (an id from the procedures pack)")
         return self
+
+    @model_validator(mode="after")
+    def _order_steps_say_what_they_order(self) -> PathwayStep:
+        if self.kind == "imaging" and self.order is None:
+            raise ValueError("an imaging step needs an order: block (modality, protocol, question), or it creates no work")
+        if self.kind == "referral" and self.referral is None:
+            raise ValueError("a referral step needs a referral: block (specialty, reason, question), or it creates no work")
+        if self.order is not None and self.kind not in ORDER_KINDS:
+            raise ValueError(f"an order: block belongs on an imaging or diagnostic step, not a {self.kind} step")
+        if self.referral is not None and self.kind not in REFERRAL_KINDS:
+            raise ValueError(f"a referral: block belongs on a referral, behavioral or diagnostic step, not a {self.kind} step")
+        if self.order is not None and self.referral is not None:
+            raise ValueError("a step opens one order or one referral, not both; split it into two steps")
+        return self
+
+    @property
+    def opens(self) -> ImagingOrderPlan | ReferralPlan | None:
+        """The order or referral this step opens, if any."""
+        return self.order or self.referral
 
 
 class PathwayAudience(Strict):
@@ -252,6 +352,7 @@ class Pathway(Sourced):
     summary: NonEmptyStr
     applies_to: PathwayAudience
     steps: Annotated[list[PathwayStep], Field(min_length=1)]
+    order_due: OrderDue | None = None  # when a step's order or referral is due (required when a step opens one)
 
     def step(self, step_id: str) -> PathwayStep:
         for s in self.steps:
@@ -273,6 +374,9 @@ class Pathway(Sourced):
             if s.id in first:
                 problems.append((f"{at}.steps[{i}].id", f"duplicate step id {s.id!r}, already at steps[{first[s.id]}]"))
             first.setdefault(s.id, i)
+        if self.order_due is None and any(s.opens is not None for s in self.steps):
+            problems.append((f"{at}.order_due", "a pathway with order or referral steps needs order_due "
+                                                "(business days from the step's start, with its source)"))
         known = ", ".join([*first, *TERMINAL_NEXT])
         for i, s in enumerate(self.steps):
             for field_name in ("on_success", "on_failure"):
@@ -325,7 +429,8 @@ def pathway_references(pathway: Pathway, at: str) -> list[tuple[str, str, str]]:
 
 
 __all__ = [
-    "DecisionOption", "DecisionRisk", "DocumentOnFile", "EntryCondition", "FunctionalTarget", "ImagingOnFile", "InstrumentChange", "MedicationUse", "Pathway",
+    "DecisionOption", "DecisionRisk", "DocumentOnFile", "EntryCondition", "FunctionalTarget", "ImagingOnFile", "ImagingOrderPlan",
+    "InstrumentChange", "MedicationUse", "OrderDue", "Pathway", "ReferralPlan",
     "PathwayAudience", "PathwayPack", "PathwayStep", "PainAtMost", "ProcedureDone", "ReliefPercent", "ReturnToWork",
     "StepDecision", "SuccessMeasure", "TERMINAL_NEXT", "TrialLength", "pathway_references",
 ]
