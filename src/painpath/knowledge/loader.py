@@ -25,6 +25,7 @@ from painpath.knowledge.schemas import Pathway, PathwayPack, pathway_references
 from painpath.knowledge.schemas import PtProtocol
 from painpath.knowledge.schemas import OpioidKnowledge, build_opioid_knowledge
 from painpath.knowledge.schemas import BodyRegion, DepressantClass
+from painpath.knowledge.schemas import ImagingCentre, ImagingRulesPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -71,6 +72,10 @@ class Knowledge:
     depressant_classes: Mapping[str, DepressantClass] = field(default_factory=lambda: MappingProxyType({}))
     # The pain diagram's coded body regions (kind `body_regions`), by region id, in the packs' order.
     body_regions: Mapping[str, BodyRegion] = field(default_factory=lambda: MappingProxyType({}))
+    # Imaging centres the clinic sends orders to (kind `imaging_centres`), by centre id, and the imaging
+    # rules with the order-loop timings (kind `imaging_rules`, one pack); None only when built by hand.
+    imaging_centres: Mapping[str, ImagingCentre] = field(default_factory=lambda: MappingProxyType({}))
+    imaging_rules: ImagingRulesPack | None = None
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -143,6 +148,8 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         opioids=_opioids(collections, singles, first_seen),
         depressant_classes=MappingProxyType(collections.get("depressant_classes", {})),
         body_regions=MappingProxyType(collections.get("body_regions", {})),
+        imaging_centres=MappingProxyType(collections.get("imaging_centres", {})),
+        imaging_rules=_optional_single(singles, "imaging_rules", ImagingRulesPack),
     )
 
 
@@ -386,6 +393,10 @@ def _claim_single(singles: dict[str, tuple[Pack, Path]], pack: Pack, file: Path)
             f"is already the {kind} pack (change that pack instead of adding another)",
         )
     singles[kind] = (pack, file)
+
+
+def _optional_single(singles: dict[str, tuple[Pack, Path]], kind: str, model: type[P]) -> P | None:
+    return _the_single(singles, kind, model) if kind in singles else None
 
 
 def _the_single(singles: dict[str, tuple[Pack, Path]], kind: str, model: type[P]) -> P:

@@ -1,4 +1,5 @@
-"""JSON API for imaging studies: record one, record that its report arrived, list an episode's.
+"""JSON API for imaging studies (record one, record that its report arrived, list an episode's) and the FHIR
+export of an imaging order.
 
 Writing needs EPISODE_WRITE: nurses, coordinators and clinicians all record that an outside MRI report
 came in (RECORDS_REQUEST leaves out clinicians and NOTE_WRITE leaves out coordinators)."""
@@ -11,7 +12,7 @@ from fastapi import APIRouter
 
 from painpath.core.auth.roles import Permission
 from painpath.core.validation import DbId
-from painpath.orders import service
+from painpath.orders import fhir_export, order_service, service
 from painpath.orders.schemas import ReportIn, StudyIn, StudyOut
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
@@ -32,3 +33,10 @@ def list_studies(episode_id: DbId, session: DbSession, caller: Annotated[Caller,
 @router.post("/imaging-studies/{study_id}/report", response_model=StudyOut)
 def record_report(study_id: DbId, data: ReportIn, session: DbSession, caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]):  # noqa: ANN201
     return service.record_report(session, actor=caller.actor, study_id=study_id, data=data)
+
+
+@router.get("/imaging-orders/{order_id}/fhir")
+def imaging_order_fhir(order_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> dict:
+    """The order as a FHIR R4B Bundle: its ServiceRequest and the Task that tracks its loop."""
+    order = order_service.read_order(session, actor=caller.actor, order_id=order_id)
+    return fhir_export.order_bundle(order, ctx.knowledge.imaging_centres.get(order.centre_id or ""))

@@ -15,6 +15,7 @@ from painpath.knowledge.schemas.red_flags import *  # noqa: F403
 from painpath.knowledge.schemas.red_flags import URGENCY_RANK  # noqa: F401
 from painpath.knowledge.schemas.tablet_strengths import *  # noqa: F403
 from painpath.knowledge.schemas.rxnorm_products import *  # noqa: F403
+from painpath.knowledge.schemas.imaging import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -32,4 +33,6 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "cns_depressants": DepressantPack,
     "rxnorm_products": RxNormProductPack,
     "body_regions": BodyRegionPack,
+    "imaging_centres": ImagingCentrePack,
+    "imaging_rules": ImagingRulesPack,
 }
