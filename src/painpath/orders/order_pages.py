@@ -65,7 +65,7 @@ def _verdicts(ctx: AppContext, session: Session, episode_id: int, values: Mappin
     facts = gather_facts(session, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_ids=[episode_id], today=today).get(episode_id)
     if facts is None:
         return []
-    names = {flag.id: flag.label for flag in ctx.knowledge.red_flags.flags}
+    names = {flag.id: flag.condition for flag in ctx.knowledge.red_flags.flags}
     draft = appropriateness.OrderDraft(values["modality"], values["region"], values.get("side") or "none")
     return appropriateness.verdicts(facts, draft, today, ctx.knowledge.imaging_rules.imaging_rules, names)
 
