@@ -114,13 +114,20 @@ def place_order(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSess
     """"Check" shows the rules' verdicts and the form again; "Place the order" places it."""
     if form.get("action") == "check":
         return _form_page(request, ctx, session, caller, episode_id, form, checked=True)
+    values = _order_values(form)
     try:
         order = order_service.place_order(session, actor=caller.actor, knowledge=ctx.knowledge, episode_id=episode_id,
-                                          data=OrderIn.model_validate(_order_values(form)))
+                                          data=OrderIn.model_validate(values))
         ctx.reconcile(session, [episode_id])
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        problems = validation_problems(exc) if isinstance(exc, ValidationError) else exc.problems
+        if isinstance(exc, ValidationError):
+            # Name every problem at once: the vocabulary checks too, for the fields the schema let through.
+            problems = validation_problems(exc)
+            flagged = {p.field for p in problems}
+            problems += [p for p in order_rules.order_problems(values, ctx.knowledge.imaging_centres) if p.field not in flagged]
+        else:
+            problems = exc.problems
         status = 422 if isinstance(exc, ValidationError) else exc.status_code
         return _form_page(request, ctx, session, caller, episode_id, form, problems=problems, checked=True, status_code=status)
     return RedirectResponse(f"/imaging-orders/{order.id}", status_code=303)
