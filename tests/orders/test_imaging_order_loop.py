@@ -198,7 +198,7 @@ def test_moves_out_of_order_stale_versions_and_bad_orders_are_refused_by_field(c
     assert [(p.field, p.rule) for p in bad.value.problems] == [("modality", "known_modality"), ("side", "joint_side"), ("centre_id", "known_centre")]
     order_id = _place(ctx, db, episode)
     with db.session() as session, pytest.raises(Conflict) as early:
-        order_service.review(session, actor=episode["clinician"], order_id=order_id, data=ReviewIn(version=1, note="Too early"))
+        order_service.review(session, actor=episode["clinician"], order_id=order_id, data=ReviewIn(version=1, concordant="unknown", note="Too early"))
     assert (early.value.problems[0].field, early.value.problems[0].rule) == ("status", "review_from")
     with db.session() as session, pytest.raises(StaleWrite):
         order_service.cancel(session, actor=episode["clinician"], order_id=order_id, data=CancelIn(version=7, reason="Stale form"))

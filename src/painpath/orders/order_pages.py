@@ -237,7 +237,7 @@ def review(order_id: DbId, request: Request, ctx: AppCtx, session: DbSession, fo
            caller: Annotated[Caller, requires(Permission.ORDER_PLACE)]) -> Response:
     return _act(request, ctx, session, caller, order_id, "review", form, lambda: order_service.review(
         session, actor=caller.actor, order_id=order_id,
-        data=ReviewIn.model_validate({"version": _version(form), "concordant": form.get("concordant") or "unknown",
+        data=ReviewIn.model_validate({"version": _version(form), "concordant": form.get("concordant") or None,
                                       "note": form.get("note") or ""})))
 
 

@@ -111,7 +111,7 @@ class OrderReportIn(_Versioned):
 
 
 class ReviewIn(_Versioned):
-    concordant: Concordant = "unknown"
+    concordant: Concordant = Field(description="Does the report support the working diagnosis (unknown: not judged)")
     note: str = Field(min_length=2, max_length=4000, description="What the report means for the plan")
 
 
