@@ -1,5 +1,5 @@
-"""The demo clinic's imaging orders (issue 16): one order in every state of its loop, each on its own charted
-episode, entered through the orders services as staff would, so the order page offers each state's form, the
+"""The demo clinic's imaging orders (issue 16): one order in every state of its loop, on two charted
+episodes, entered through the orders services as staff would, so the order page offers each state's form, the
 episode panels list them and the worklist and the open-loops board have work to show:
 
 placed and not sent; sent, not booked (urgent, so the standing-slot picker shows); booked into a standing urgent
@@ -48,7 +48,12 @@ def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: i
         Episode.responsible_clinician_id.is_not(None), Episode.body_region.in_(tuple(STUDIES))).order_by(Episode.id)))
     coordinator = actor_for(users["coordinator"])
     made = 0
-    for state, episode in zip(STATES, episodes[:: max(1, len(episodes) // len(STATES))]):
+    if not episodes:
+        return 0
+    # On two episodes, alternately: each then has an order with an open task (placed; sent; report back), and the
+    # order page lists its episode's other orders, so the worklist leads to every state.
+    for index, state in enumerate(STATES):
+        episode = episodes[index % min(2, len(episodes))]
         clinician = actor_for(session.get(User, episode.responsible_clinician_id))
         _as_of(_order_in_state(session, ctx, clinician, coordinator, episode, state), now)
         made += 1

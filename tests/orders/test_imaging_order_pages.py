@@ -150,7 +150,10 @@ def test_refused_forms_keep_what_was_typed_and_a_stale_form_gets_409(client_for,
     assert "Patient moved away" in _text(clinician.get(order_url))
 
 
-def test_front_desk_may_not_open_an_order_and_only_clinicians_place_one(client_for, episode_id):
+def test_front_desk_may_not_open_an_order_and_only_clinicians_place_one_a_coordinator_sees_the_rules(client_for, episode_id):
     order_url = _place(client_for("clinician"), episode_id)
     assert client_for("front_desk").get(order_url).status_code == 403
-    assert client_for("coordinator").get(f"/episodes/{episode_id}/imaging-orders/new").status_code == 403
+    coordinator = client_for("coordinator")
+    page = coordinator.get(f"/episodes/{episode_id}/imaging-orders/new?{PREFILL}")
+    assert page.status_code == 200 and 'id="order-form"' not in page.text and "No X-ray of the hip is on file" in _text(page)
+    assert page_form_post(coordinator, f"/episodes/{episode_id}/imaging-orders/new", {"modality": "xray", "action": "check"}).status_code == 403

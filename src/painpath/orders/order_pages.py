@@ -82,13 +82,15 @@ def _form_page(request: Request, ctx: AppContext, session: Session, caller: Call
     patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=episode_id)
     problems = problems or []
     context = {**_common(ctx, caller), "patient": patient, "episode": episode, "form": form, "problems": problems,
-               "errors": errors_by_field(problems), "checked": checked, "verdicts": _verdicts(ctx, session, episode.id, form)}
+               "errors": errors_by_field(problems), "checked": checked, "verdicts": _verdicts(ctx, session, episode.id, form),
+               "can_place": caller.can(Permission.ORDER_PLACE)}
     return templates.TemplateResponse(request, "orders/order_form.html", context, status_code=status_code)
 
 
 @router.get("/episodes/{episode_id}/imaging-orders/new")
 def order_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
-               caller: Annotated[Caller, requires(Permission.ORDER_PLACE)]) -> Response:
+               caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+    """Anyone who reads the chart sees what the rules say about a linked study; only a clinician gets the form."""
     given = request.query_params
     form = {"modality": given.get("modality") or "", "protocol": given.get("protocol") or "", "contrast": given.get("contrast") or "none",
             "region": given.get("region") or "", "side": given.get("side") or "none", "clinical_question": given.get("question") or "",
@@ -154,6 +156,7 @@ def _order_page(request: Request, ctx: AppContext, session: Session, caller: Cal
                "reference": requisition.reference_of(order), "today": ctx.calendar.local_date(now),
                "verdicts": _verdicts(ctx, session, order.episode_id, {"modality": order.modality, "region": order.region, "side": order.side})
                if order.status == "drafted" else [],
+               "siblings": [o for o in order_service.list_orders(session, actor=caller.actor, episode_id=order.episode_id) if o.id != order.id],
                "can_work": caller.can(Permission.ORDER_WORK), "can_place": caller.can(Permission.ORDER_PLACE),
                "moves": {move: order.status in starts for move, starts in order_rules.MOVES.items()}}
     return templates.TemplateResponse(request, "orders/order_page.html", context, status_code=status_code)
