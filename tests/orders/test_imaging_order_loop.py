@@ -221,3 +221,24 @@ def test_a_refused_fax_leaves_the_order_placed_with_the_reason_and_a_retry_sends
         order = session.get(ImagingOrder, order_id)
         assert (order.status, order.send_state, order.send_attempts) == ("sent", "sent", 2)
     assert len(smtp_relay.messages) == 1
+
+
+def test_the_open_loops_board_shows_whom_an_order_waits_on_and_stalls_it_once_its_work_is_overdue(ctx, db, episode, clock):
+    order_id = _place(ctx, db, episode, urgency="routine")
+    with db.session() as session:
+        clinic_id = episode_clinic(session, order_id)
+        (loop,) = loops_of(session, clinic_id, ctx.knowledge, ctx.calendar)
+    assert (loop.kind, loop.loop_id, loop.state, loop.waiting_on, loop.urgency, loop.stalled) == (
+        "imaging_order", order_id, "placed, not sent", "us (to send it)", "routine", False)
+    assert loop.what == "MR arthrogram, right hip" and loop.href == f"/imaging-orders/{order_id}" and loop.since == MONDAY.replace(tzinfo=None)
+    clock.move_to(datetime(2026, 12, 9, 15, 0, tzinfo=timezone.utc))  # Wed: the send was due by the end of Tuesday
+    with db.session() as session:
+        (loop,) = loops_of(session, clinic_id, ctx.knowledge, ctx.calendar)
+    assert loop.stalled
+
+
+def test_a_plan_step_of_another_episode_is_refused(ctx, db, episode):
+    with db.session() as session, pytest.raises(InvalidInput) as refused:
+        order_service.place_order(session, actor=episode["clinician"], knowledge=ctx.knowledge, episode_id=episode["id"],
+                                  data=OrderIn(**{**ARTHROGRAM, "plan_step_row_id": 424242}))
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("plan_step_row_id", "episode_step")]

@@ -131,6 +131,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     _check_policies(policy_packs, collections)
     _check_pathways(pathway_packs, collections)
     _check_depressants(collections, first_seen)
+    _check_imaging_rules(singles)
 
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
@@ -189,6 +190,19 @@ def _check_depressants(collections: Mapping[str, Mapping[str, Any]], first_seen:
             listed = trial_drugs.get(drug.id)
             if listed is not None and listed.drug_class != cls.id:
                 raise PackError(file, f"{path}.id", f"{drug.id} is a {listed.drug_class} in the medication-trial packs, not a {cls.id}")
+
+
+def _check_imaging_rules(singles: Mapping[str, tuple[Pack, Path]]) -> None:
+    """A rule waived by a red flag names a flag of the red-flag screen: a misspelt id would never waive it."""
+    if "imaging_rules" not in singles or "red_flags" not in singles:
+        return
+    (rules, file), (screen, _screen_file) = singles["imaging_rules"], singles["red_flags"]
+    known = {flag.id for flag in screen.flags}
+    for r_index, rule in enumerate(rules.imaging_rules):
+        for index, flag_id in enumerate(getattr(rule, "waived_by", ())):
+            if flag_id not in known:
+                raise PackError(file, f"imaging_rules[{r_index}].waived_by[{index}]",
+                                f"unknown red-flag id {flag_id!r}; known ids: {', '.join(sorted(known))}")
 
 
 def _where(seen: tuple[Path, str]) -> tuple[Path, str]:
