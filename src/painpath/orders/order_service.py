@@ -6,7 +6,7 @@ against the order's state, version-checked (409 on a stale form) and audited in 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -202,7 +202,3 @@ def order_loops(session: Session, *, knowledge: Knowledge, episode_ids: Sequence
     if episode_ids is not None:
         query = query.where(ImagingOrder.episode_id.in_(list(episode_ids)))
     return [loop_of(order, knowledge.imaging_centres) for order in session.scalars(query)]
-
-
-def today(calendar: BusinessCalendar) -> date:
-    return calendar.local_date(utcnow())
