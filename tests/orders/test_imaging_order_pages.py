@@ -157,3 +157,18 @@ def test_front_desk_may_not_open_an_order_and_only_clinicians_place_one_a_coordi
     page = coordinator.get(f"/episodes/{episode_id}/imaging-orders/new?{PREFILL}")
     assert page.status_code == 200 and 'id="order-form"' not in page.text and "No X-ray of the hip is on file" in _text(page)
     assert page_form_post(coordinator, f"/episodes/{episode_id}/imaging-orders/new", {"modality": "xray", "action": "check"}).status_code == 403
+
+
+def test_the_json_api_places_and_lists_orders_and_names_a_bad_field(client_for, episode_id):
+    clinician = client_for("clinician")
+    body = {"modality": "xray", "protocol": "X-ray of the right hip, AP pelvis and frog-leg lateral", "region": "hip", "side": "right",
+            "clinical_question": "Arthritis or impingement morphology?", "urgency": "routine"}
+    placed = clinician.post(f"/api/episodes/{episode_id}/imaging-orders", json=body)
+    assert placed.status_code == 201, placed.text
+    assert (placed.json()["status"], placed.json()["send_state"], placed.json()["version"]) == ("drafted", "none", 1)
+    (listed,) = client_for("manager").get(f"/api/episodes/{episode_id}/imaging-orders").json()
+    assert listed["clinical_question"] == "Arthritis or impingement morphology?"
+    assert client_for("manager").get(f"/api/imaging-orders/{listed['id']}").json()["protocol"].startswith("X-ray of the right hip")
+    bad = clinician.post(f"/api/episodes/{episode_id}/imaging-orders", json={**body, "side": "none"})
+    assert bad.status_code == 422 and [(e["field"], e["rule"]) for e in bad.json()["errors"]] == [("side", "joint_side")]
+    assert client_for("coordinator").post(f"/api/episodes/{episode_id}/imaging-orders", json=body).status_code == 403
