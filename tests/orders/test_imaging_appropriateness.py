@@ -91,3 +91,21 @@ def test_prior_authorization_is_likely_on_commercial_plans_not_on_traditional_me
     commercial = _verdict(knowledge, _facts(plan_type="commercial"), HIP_ARTHROGRAM, "advanced_imaging_prior_auth")
     medicare = _verdict(knowledge, _facts(plan_type="medicare"), HIP_ARTHROGRAM, "advanced_imaging_prior_auth")
     assert (commercial.outcome, medicare.outcome) == ("prior_auth_likely", "prior_auth_unlikely")
+
+
+def test_the_payers_own_policy_decides_prior_authorization_when_the_packs_have_one(knowledge):
+    from painpath.orders.appropriateness import payer_policy
+
+    aetna = _facts(payer_id="aetna_commercial", plan_type="commercial")
+    policy = payer_policy(knowledge, aetna, LUMBAR_MRI, TODAY)
+    assert policy is not None and policy.id == "typical_mri_lumbar"
+    names = {flag.id: flag.condition for flag in knowledge.red_flags.flags}
+    (said,) = [v for v in verdicts(aetna, LUMBAR_MRI, TODAY, knowledge.imaging_rules.imaging_rules, names, policy)
+               if v.rule_id == "advanced_imaging_prior_auth"]
+    assert said.outcome == "prior_auth_likely" and "radiology benefit manager" in said.words and "eviCore" in said.source
+    medicare = _facts(payer_id="medicare", plan_type="medicare")
+    (said,) = [v for v in verdicts(medicare, LUMBAR_MRI, TODAY, knowledge.imaging_rules.imaging_rules, names,
+                                   payer_policy(knowledge, medicare, LUMBAR_MRI, TODAY)) if v.rule_id == "advanced_imaging_prior_auth"]
+    assert said.outcome == "prior_auth_unlikely" and "Traditional Medicare does not require prior authorization" in said.words
+    # No policy pack covers an MR arthrogram: the plan-type rule of the imaging pack answers.
+    assert payer_policy(knowledge, aetna, HIP_ARTHROGRAM, TODAY) is None

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from painpath.facts.vocabulary import EpisodeFacts
-from painpath.knowledge.schemas import ConservativeCareFirst, ImagingRule, PlainFilmFirst, PriorAuthorization
+from painpath.knowledge.schemas import ConservativeCareFirst, ImagingRule, PlainFilmFirst, Policy, PriorAuthorization
 
 Outcome = Literal["met", "not_yet", "waived", "prior_auth_likely", "prior_auth_unlikely"]
 MODALITY_WORDS = {"mri": "MRI", "ct": "CT", "xray": "X-ray", "emg_ncs": "EMG/NCS", "ultrasound": "ultrasound",
@@ -42,9 +42,21 @@ class Verdict:
         return self.outcome == "not_yet"
 
 
+def payer_policy(knowledge: Any, facts: EpisodeFacts, draft: OrderDraft, today: date) -> Policy | None:  # noqa: ANN401
+    """The patient's payer's authorization policy for the study, when the policy packs have one: the procedure
+    named `<modality>_<region>` (mri_lumbar), a policy naming the payer beating one for its plan type."""
+    procedure_id = f"{draft.modality}_{draft.region}"
+    if procedure_id not in knowledge.procedures or facts.payer_id is None:
+        return None
+    in_force = [p for p in knowledge.policies.values() if procedure_id in p.procedures and p.in_effect_on(today)]
+    chosen = [p for p in in_force if facts.payer_id in p.payers] or [p for p in in_force if facts.plan_type in p.plan_types]
+    return max(chosen, key=lambda p: p.effective_from) if chosen else None
+
+
 def verdicts(facts: EpisodeFacts, draft: OrderDraft, today: date, rules: Iterable[ImagingRule],
-             red_flag_names: Mapping[str, str] | None = None) -> list[Verdict]:
-    """The verdict of every rule about the draft's study and region, in the pack's order."""
+             red_flag_names: Mapping[str, str] | None = None, policy: Policy | None = None) -> list[Verdict]:
+    """The verdict of every rule about the draft's study and region, in the pack's order; the payer's own
+    policy (`payer_policy`), when there is one, decides whether prior authorization is needed."""
     names = red_flag_names or {}
     found = []
     for rule in rules:
@@ -55,7 +67,7 @@ def verdicts(facts: EpisodeFacts, draft: OrderDraft, today: date, rules: Iterabl
         elif isinstance(rule, ConservativeCareFirst):
             found.append(_conservative_care_first(rule, facts, draft, today, names))
         elif isinstance(rule, PriorAuthorization):
-            found.append(_prior_authorization(rule, facts, draft))
+            found.append(_prior_authorization(rule, facts, draft) if policy is None else _policy_says(rule, policy, draft))
     return found
 
 
@@ -104,6 +116,15 @@ def _conservative_care_first(rule: ConservativeCareFirst, facts: EpisodeFacts, d
                    f"Not yet: {what} on {began:%d %b %Y}; the {_study(draft)} becomes appropriate on {ready_on:%d %b %Y} "
                    f"({rule.weeks} weeks), sooner if a red flag appears.",
                    rule.source, appropriate_on=ready_on)
+
+
+def _policy_says(rule: PriorAuthorization, policy: Policy, draft: OrderDraft) -> Verdict:
+    required = policy.authorization_required
+    if required.rule == "never":
+        return Verdict(rule.id, rule.label, "prior_auth_unlikely",
+                       f"The payer's policy ({policy.name}) needs no prior authorization for the {_study(draft)}: {required.note}", required.source)
+    return Verdict(rule.id, rule.label, "prior_auth_likely",
+                   f"The payer's policy ({policy.name}) needs prior authorization for the {_study(draft)}: {required.note}", required.source)
 
 
 def _prior_authorization(rule: PriorAuthorization, facts: EpisodeFacts, draft: OrderDraft) -> Verdict:

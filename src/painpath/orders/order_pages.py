@@ -67,7 +67,8 @@ def _verdicts(ctx: AppContext, session: Session, episode_id: int, values: Mappin
         return []
     names = {flag.id: flag.condition for flag in ctx.knowledge.red_flags.flags}
     draft = appropriateness.OrderDraft(values["modality"], values["region"], values.get("side") or "none")
-    return appropriateness.verdicts(facts, draft, today, ctx.knowledge.imaging_rules.imaging_rules, names)
+    policy = appropriateness.payer_policy(ctx.knowledge, facts, draft, today)
+    return appropriateness.verdicts(facts, draft, today, ctx.knowledge.imaging_rules.imaging_rules, names, policy)
 
 
 def _common(ctx: AppContext, caller: Caller) -> dict[str, Any]:
@@ -154,8 +155,7 @@ def _order_page(request: Request, ctx: AppContext, session: Session, caller: Cal
                "centre": ctx.knowledge.imaging_centres.get(order.centre_id or ""),
                "study": order_rules.describe(order.modality, order.region, order.side, order.contrast),
                "reference": requisition.reference_of(order), "today": ctx.calendar.local_date(now),
-               "verdicts": _verdicts(ctx, session, order.episode_id, {"modality": order.modality, "region": order.region, "side": order.side})
-               if order.status == "drafted" else [],
+               "verdicts": _verdicts(ctx, session, order.episode_id, {"modality": order.modality, "region": order.region, "side": order.side}),
                "siblings": [o for o in order_service.list_orders(session, actor=caller.actor, episode_id=order.episode_id) if o.id != order.id],
                "can_work": caller.can(Permission.ORDER_WORK), "can_place": caller.can(Permission.ORDER_PLACE),
                "moves": {move: order.status in starts for move, starts in order_rules.MOVES.items()}}
