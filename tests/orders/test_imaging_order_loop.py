@@ -213,7 +213,8 @@ def test_a_refused_fax_leaves_the_order_placed_with_the_reason_and_a_retry_sends
         s, actor=episode["coordinator"], knowledge=ctx.knowledge, calendar=ctx.calendar, order_id=order_id, data=SendIn(version=1)))
     assert (failed.status, failed.send_state, failed.send_attempts) == ("drafted", "failed", 1)
     assert failed.last_error and failed.next_attempt_at == datetime(2026, 12, 7, 16, 5)
-    assert _tasks(db)["send"].status == "open"
+    send = _tasks(db)["send"]
+    assert send.status == "open" and send.reason.endswith("The fax did not go: the order page says why; send it again or print it.")
     monkeypatch.setenv("PAINPATH_SMTP_PORT", str(smtp_relay.port))
     clock.move_to(MONDAY + timedelta(minutes=6))
     assert order_sending.retry_due(db, knowledge=ctx.knowledge, calendar=ctx.calendar) == 1

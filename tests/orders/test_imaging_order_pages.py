@@ -66,6 +66,9 @@ def test_the_prefilled_form_shows_the_imaging_rules_before_the_order_is_placed(c
     rules = _text(page)
     assert "No X-ray of the hip is on file: order the X-ray first" in rules
     assert "ACR Appropriateness Criteria" in rules and "imaging_rules" not in rules
+    first = re.search(r'<a href="([^"]+)">Order the X-ray first</a>', page.text).group(1)
+    xray = clinician.get(html.unescape(first))
+    assert re.search(r'<option value="xray" selected>', xray.text) and 'value="X-ray of the hip"' in xray.text and "Labral tear?" in xray.text
     # A lumbar MRI checked on the same form: the projected date from the onset (1 Sep + 6 weeks = 13 Oct has passed).
     checked = page_form_post(clinician, f"/episodes/{episode_id}/imaging-orders/new",
                              {"modality": "mri", "region": "lumbar", "protocol": "MRI lumbar spine", "action": "check"})

@@ -35,6 +35,7 @@ class Verdict:
     source: str  # the public source, in words
     appropriate_on: date | None = None  # not yet: the day it becomes appropriate, when known
     waived_by: tuple[str, ...] = ()  # the red flags (their names) that waive it
+    first: str | None = None  # not yet: the modality to order first (an X-ray of the joint)
 
     @property
     def holds_back(self) -> bool:
@@ -82,7 +83,7 @@ def _plain_film_first(rule: PlainFilmFirst, facts: EpisodeFacts, draft: OrderDra
         return Verdict(rule.id, rule.label, "met", f"An X-ray of the {draft.region} is on file ({films[-1]:%d %b %Y}).", rule.source)
     return Verdict(rule.id, rule.label, "not_yet",
                    f"No X-ray of the {draft.region} is on file: order the X-ray first; the {_study(draft)} follows if it does not answer the question.",
-                   rule.source)
+                   rule.source, first="xray")
 
 
 def care_started_on(facts: EpisodeFacts) -> tuple[date | None, str]:

@@ -43,6 +43,7 @@ class OrderLoop:
     report_received_at: datetime | None = None
     reviewed_at: datetime | None = None
     cancel_reason: str = ""
+    send_failed: bool = False  # the last fax did not go (the order page says why and when it is tried again)
 
 
 def key(order_id: int, step: str) -> str:
@@ -99,9 +100,10 @@ def order_findings(loop: OrderLoop, timings: OrderTimings, calendar: BusinessCal
     found: list[Finding] = []
     urgent = "urgent " if loop.urgency == "urgent" else ""
     if loop.status == "drafted":
+        failed = (" The fax did not go: the order page says why; send it again or print it." if loop.send_failed else "")
         found.append(owe("send", f"Send the {urgent}imaging order: {what}", current_due(loop, timings, calendar), "coordinator",
                          f"The clinician placed this {urgent}order on {calendar.local_date(loop.ordered_at):%d %b}; "
-                         "it goes to the imaging centre with its requisition."))
+                         "it goes to the imaging centre with its requisition." + failed))
         return found
     found.append(met("send", "the order was sent", loop.sent_at or loop.ordered_at))
     if loop.status == "sent":

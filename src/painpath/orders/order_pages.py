@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from urllib.parse import urlencode
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -71,6 +72,13 @@ def _verdicts(ctx: AppContext, session: Session, episode_id: int, values: Mappin
     return appropriateness.verdicts(facts, draft, today, ctx.knowledge.imaging_rules.imaging_rules, names, policy)
 
 
+def _first_link(episode_id: int, values: Mapping[str, Any]) -> str:
+    """The order form prefilled for the X-ray of the same joint, when a rule says it comes first."""
+    query = urlencode({"modality": "xray", "region": values.get("region") or "", "side": values.get("side") or "none",
+                       "protocol": f"X-ray of the {values.get('region')}", "question": values.get("clinical_question") or ""})
+    return f"/episodes/{episode_id}/imaging-orders/new?{query}"
+
+
 def _common(ctx: AppContext, caller: Caller) -> dict[str, Any]:
     return {"caller": caller, "local": clinic_clock(ctx.calendar), "labels": LABELS, "centres": _centres(ctx), **CHOICES,
             "outcome_words": OUTCOME_WORDS, "status_words": order_rules.STATUS_WORDS, "modality_words": MODALITY_WORDS}
@@ -84,7 +92,7 @@ def _form_page(request: Request, ctx: AppContext, session: Session, caller: Call
     problems = problems or []
     context = {**_common(ctx, caller), "patient": patient, "episode": episode, "form": form, "problems": problems,
                "errors": errors_by_field(problems), "checked": checked, "verdicts": _verdicts(ctx, session, episode.id, form),
-               "can_place": caller.can(Permission.ORDER_PLACE)}
+               "can_place": caller.can(Permission.ORDER_PLACE), "first_link": _first_link(episode.id, form)}
     return templates.TemplateResponse(request, "orders/order_form.html", context, status_code=status_code)
 
 
@@ -157,6 +165,8 @@ def _order_page(request: Request, ctx: AppContext, session: Session, caller: Cal
                "reference": requisition.reference_of(order), "today": ctx.calendar.local_date(now),
                "verdicts": _verdicts(ctx, session, order.episode_id, {"modality": order.modality, "region": order.region, "side": order.side}),
                "siblings": [o for o in order_service.list_orders(session, actor=caller.actor, episode_id=order.episode_id) if o.id != order.id],
+               "first_link": _first_link(order.episode_id, {"region": order.region, "side": order.side,
+                                                            "clinical_question": order.clinical_question}),
                "can_work": caller.can(Permission.ORDER_WORK), "can_place": caller.can(Permission.ORDER_PLACE),
                "moves": {move: order.status in starts for move, starts in order_rules.MOVES.items()}}
     return templates.TemplateResponse(request, "orders/order_page.html", context, status_code=status_code)

@@ -193,7 +193,8 @@ def loop_of(order: ImagingOrder, centres: Mapping[str, object]) -> OrderLoop:
     centre = centres.get(order.centre_id) if order.centre_id else None
     return OrderLoop(order.id, order.clinic_id, order.episode_id, order.patient_id, order.modality, order.region, order.side,
                      order.urgency, order.status, order.ordered_at, getattr(centre, "name", None), order.sent_at, order.booked_for,
-                     order.booked_at, order.performed_on, order.report_received_at, order.reviewed_at, order.cancel_reason)
+                     order.booked_at, order.performed_on, order.report_received_at, order.reviewed_at, order.cancel_reason,
+                     order.send_state == "failed")
 
 
 def order_loops(session: Session, *, knowledge: Knowledge, episode_ids: Sequence[int] | None) -> list[OrderLoop]:
