@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painpath.core import audit
@@ -121,7 +122,11 @@ def book(session: Session, *, actor: Actor, knowledge: Knowledge, calendar: Busi
     order.standing_slot_at = slot if data.standing else None
     order.booked_at = now
     _enter(order, "booked", now)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another coordinator booked the same standing slot a moment before
+        session.rollback()
+        raise InvalidInput([FieldProblem("booked_for", "slot_free", "Another order has just booked that slot; choose another")]) from exc
     _audit(session, actor, "book", order, centre_id=order.centre_id, booked_for=slot.isoformat(), standing=data.standing)
     return order
 
