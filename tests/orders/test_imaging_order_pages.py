@@ -43,6 +43,10 @@ def episode_id(client_for, patient_payload, clock) -> int:  # noqa: ARG001
     return made.json()["id"]
 
 
+def _pdf_text(response) -> str:  # noqa: ANN001
+    return " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.content)).pages).split())
+
+
 def _version(page) -> str:  # noqa: ANN001
     return re.search(r'name="version" value="(\d+)"', page.text).group(1)
 
@@ -93,6 +97,7 @@ def test_an_urgent_order_goes_round_its_loop_on_the_order_page(client_for, episo
     assert booked.status_code == 303, booked.text
     page = coordinator.get(order_url)
     assert "a standing urgent slot" in _text(page)
+    assert "Tue 8 Dec 2026 12:30 (60 minutes)" in _pdf_text(coordinator.get(f"{order_url}/requisition.pdf"))
     done = page_form_post(coordinator, f"{order_url}/done", {"version": _version(page), "performed_on": "2026-12-07"})
     assert done.status_code == 303, done.text
     page = coordinator.get(order_url)
@@ -120,7 +125,7 @@ def test_the_requisition_pdf_and_the_fhir_export_carry_the_order(client_for, epi
     order_url = _place(clinician, episode_id)
     pdf = clinician.get(f"{order_url}/requisition.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).split())
+    text = _pdf_text(pdf)
     for words in ("Imaging requisition: MR arthrogram, right hip", "MR arthrogram of the hip with intra-articular gadolinium", "with contrast",
                   "Labral tear? Groin pain, positive FADIR", "No hip surgery", "Urgent", "Lakeside Imaging Center (demo)", "To be booked by the centre"):
         assert words in text, words
