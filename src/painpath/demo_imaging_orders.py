@@ -25,11 +25,11 @@ from painpath.patients.models import Episode
 STATES = ("drafted", "sent", "booked", "done", "reported", "reviewed", "cancelled")
 # The study each region's patient is sent for: (modality, protocol, contrast, side, question, relevant history).
 STUDIES = {
-    "hip": ("mri_arthrogram", "MR arthrogram of the hip with intra-articular gadolinium", "with", "right",
+    "hip": ("mri_arthrogram", "MR arthrogram of the hip with intra-articular gadolinium", "intra_articular", "right",
             "Labral tear? Groin pain with clicking, positive FADIR", "Hip X-ray: no arthritis, normal joint space"),
     "knee": ("mri", "MRI knee without contrast", "none", "left", "Meniscal tear? Locking and medial joint-line pain",
              "Knee X-ray: mild medial joint-space narrowing"),
-    "shoulder": ("mri_arthrogram", "MR arthrogram of the shoulder", "with", "right", "Labral or rotator-cuff tear? Pain on overhead reach",
+    "shoulder": ("mri_arthrogram", "MR arthrogram of the shoulder", "intra_articular", "right", "Labral or rotator-cuff tear? Pain on overhead reach",
                  "Shoulder X-ray: no fracture"),
     "lumbar": ("mri", "MRI lumbar spine without contrast", "none", "none", "Disc herniation compressing L5 or S1? Leg pain below the knee",
                "Eight weeks of physical therapy and NSAIDs without improvement"),

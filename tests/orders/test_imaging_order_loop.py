@@ -30,7 +30,7 @@ from painpath.worklist.models import Task
 from smtp_relay import closed_port, smtp_relay  # noqa: F401  (fixtures)
 
 MONDAY = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)  # Mon 7 Dec 2026, 10:00 in Chicago
-ARTHROGRAM = {"modality": "mri_arthrogram", "protocol": "MR arthrogram of the hip with intra-articular gadolinium", "contrast": "with",
+ARTHROGRAM = {"modality": "mri_arthrogram", "protocol": "MR arthrogram of the hip with intra-articular gadolinium", "contrast": "intra_articular",
               "region": "hip", "side": "right", "clinical_question": "Labral tear? Groin pain and a positive FADIR test",
               "relevant_history": "Hip X-ray 30 Nov: no arthritis", "urgency": "urgent", "centre_id": "lakeside_imaging"}
 
@@ -92,7 +92,7 @@ def test_the_loop_opens_each_task_in_turn_and_closes_only_when_the_report_is_rev
         s, actor=episode["coordinator"], knowledge=ctx.knowledge, calendar=ctx.calendar, order_id=order_id, data=SendIn(version=1)))
     assert (sent.status, sent.send_state, sent.sent_to) == ("sent", "sent", "5550100199@fax.gateway.test")
     text = _fax_pdf_text(smtp_relay.messages[0])
-    for words in ("MR arthrogram of the hip with intra-articular gadolinium", "Labral tear? Groin pain", "with contrast", "Urgent", "right",
+    for words in ("MR arthrogram of the hip with intra-articular gadolinium", "Labral tear? Groin pain", "with intra-articular contrast", "Urgent", "right",
                   "Hip X-ray 30 Nov: no arthritis", "To be booked by the centre"):
         assert words in text
     tasks = _tasks(db)

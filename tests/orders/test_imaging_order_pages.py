@@ -19,7 +19,7 @@ from fhir.resources.R4B.bundle import Bundle
 from support import page_form_post
 
 MONDAY = datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)  # Mon 7 Dec 2026, 10:00 in Chicago
-PREFILL = ("modality=mri_arthrogram&protocol=MR+arthrogram+of+the+hip+with+intra-articular+gadolinium&contrast=with&region=hip"
+PREFILL = ("modality=mri_arthrogram&protocol=MR+arthrogram+of+the+hip+with+intra-articular+gadolinium&contrast=intra_articular&region=hip"
            "&side=right&question=Labral+tear%3F&urgency=urgent")
 
 
@@ -52,7 +52,7 @@ def _version(page) -> str:  # noqa: ANN001
 
 
 def _place(client, episode_id: int, **changes) -> str:  # noqa: ANN001, ANN003
-    form = {"modality": "mri_arthrogram", "protocol": "MR arthrogram of the hip with intra-articular gadolinium", "contrast": "with",
+    form = {"modality": "mri_arthrogram", "protocol": "MR arthrogram of the hip with intra-articular gadolinium", "contrast": "intra_articular",
             "region": "hip", "side": "right", "clinical_question": "Labral tear? Groin pain, positive FADIR",
             "relevant_history": "No hip surgery", "urgency": "urgent", "centre_id": "lakeside_imaging", "action": "place", **changes}
     placed = page_form_post(client, f"/episodes/{episode_id}/imaging-orders/new", form)
@@ -73,6 +73,9 @@ def test_the_prefilled_form_shows_the_imaging_rules_before_the_order_is_placed(c
     first = re.search(r'<a href="([^"]+)">Order the X-ray first</a>', page.text).group(1)
     xray = clinician.get(html.unescape(first))
     assert re.search(r'<option value="xray" selected>', xray.text) and 'value="X-ray of the hip"' in xray.text and "Labral tear?" in xray.text
+    # A care-plan step speaks the pathway packs' words (contrast "iv") and the episode's laterality ("midline").
+    spine = clinician.get(f"/episodes/{episode_id}/imaging-orders/new?modality=mri&region=lumbar&contrast=iv&side=midline&plan_step_row_id=")
+    assert re.search(r'<option value="with" selected>', spine.text) and re.search(r'<option value="none" selected>Not applicable', spine.text)
     # A lumbar MRI checked on the same form: the projected date from the onset (1 Sep + 6 weeks = 13 Oct has passed).
     checked = page_form_post(clinician, f"/episodes/{episode_id}/imaging-orders/new",
                              {"modality": "mri", "region": "lumbar", "protocol": "MRI lumbar spine", "action": "check"})
@@ -126,7 +129,7 @@ def test_the_requisition_pdf_and_the_fhir_export_carry_the_order(client_for, epi
     pdf = clinician.get(f"{order_url}/requisition.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = _pdf_text(pdf)
-    for words in ("Imaging requisition: MR arthrogram, right hip", "MR arthrogram of the hip with intra-articular gadolinium", "with contrast",
+    for words in ("Imaging requisition: MR arthrogram, right hip", "MR arthrogram of the hip with intra-articular gadolinium", "with intra-articular contrast",
                   "Labral tear? Groin pain, positive FADIR", "No hip surgery", "Urgent", "Lakeside Imaging Center (demo)", "To be booked by the centre"):
         assert words in text, words
     order_id = order_url.rsplit("/", 1)[1]

@@ -45,7 +45,8 @@ CHOICES = {
     "modalities": [(m, MODALITY_WORDS[m]) for m in MODALITIES if m != "other"],
     "regions": [(r, r.capitalize()) for r in REGIONS],
     "sides": [("none", "Not applicable (spine, midline)"), ("left", "Left"), ("right", "Right"), ("bilateral", "Both sides")],
-    "contrasts": [("none", "Without contrast"), ("with", "With contrast"), ("with_and_without", "Without and with contrast")],
+    "contrasts": [("none", "Without contrast"), ("with", "With IV contrast"), ("intra_articular", "With intra-articular contrast (arthrogram)"),
+                  ("with_and_without", "Without and with IV contrast")],
     "urgencies": [("routine", "Routine"), ("urgent", "Urgent (standing slot within 48 hours)")],
     "send_by": [("fax", "Fax to the centre"), ("print", "Print and send by hand")],
     "concordant": [("unknown", "Not judged"), ("yes", "Yes: supports the working diagnosis"), ("no", "No: does not support it")],
@@ -101,8 +102,10 @@ def order_form(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSessi
                caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     """Anyone who reads the chart sees what the rules say about a linked study; only a clinician gets the form."""
     given = request.query_params
-    form = {"modality": given.get("modality") or "", "protocol": given.get("protocol") or "", "contrast": given.get("contrast") or "none",
-            "region": given.get("region") or "", "side": given.get("side") or "none", "clinical_question": given.get("question") or "",
+    contrast, side = given.get("contrast") or "none", given.get("side") or "none"
+    form = {"modality": given.get("modality") or "", "protocol": given.get("protocol") or "",
+            "contrast": order_rules.CONTRAST_ALIASES.get(contrast, contrast), "region": given.get("region") or "",
+            "side": order_rules.SIDE_ALIASES.get(side, side), "clinical_question": given.get("question") or "",
             "urgency": given.get("urgency") or "routine", "plan_step_row_id": given.get("plan_step_row_id") or "", "relevant_history": "",
             "centre_id": ""}
     return _form_page(request, ctx, session, caller, episode_id, form, checked=bool(form["modality"] and form["region"]))

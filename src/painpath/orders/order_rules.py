@@ -13,7 +13,12 @@ from painpath.core.errors import FieldProblem
 from painpath.orders.rules import MODALITIES, MODALITY_WORDS, REGIONS
 
 SIDES = ("left", "right", "bilateral", "none")
-CONTRAST_WORDS = {"none": "without contrast", "with": "with contrast", "with_and_without": "without and with contrast"}
+CONTRAST_WORDS = {"none": "without contrast", "with": "with IV contrast", "intra_articular": "with intra-articular contrast",
+                  "with_and_without": "without and with IV contrast"}
+# The pathway packs' words for contrast (a care-plan step links to the order form with them) and the episode's
+# laterality, in this slice's words.
+CONTRAST_ALIASES = {"iv": "with"}
+SIDE_ALIASES = {"midline": "none"}
 STATUS_WORDS = {"drafted": "placed, not sent", "sent": "sent, not booked", "booked": "booked", "done": "study done, report not back",
                 "reported": "report back, not reviewed", "reviewed": "report reviewed", "cancelled": "cancelled"}
 # Which states each move starts from.

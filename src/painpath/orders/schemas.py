@@ -60,7 +60,7 @@ class StudyOut(BaseModel):
 
 # Imaging orders ------------------------------------------------------------------------------------
 
-Contrast = Literal["none", "with", "with_and_without"]
+Contrast = Literal["none", "with", "intra_articular", "with_and_without"]
 UrgencyIn = Literal["routine", "urgent"]
 SendBy = Literal["fax", "print"]
 
