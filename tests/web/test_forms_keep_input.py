@@ -43,8 +43,9 @@ DOWNLOAD = re.compile(r"\.(pdf|ics|csv|json)$")
 
 # Kinds of page whose forms depend on each record's state, walked for every record: a visit note offers its
 # edit, sign and complete-the-visit forms only while it is a draft, and an episode has several signed notes.
-# A note's pain diagram page offers its form only while the note is a draft, too.
-EVERY_RECORD = {"/encounters/{id}", "/encounters/{id}/pain-diagram"}
+# A note's pain diagram page offers its form only while the note is a draft, too. An imaging order offers the form
+# of its state (send, book, study done, report received, review), one state per demo order.
+EVERY_RECORD = {"/encounters/{id}", "/encounters/{id}/pain-diagram", "/imaging-orders/{id}"}
 
 
 class SamePage:

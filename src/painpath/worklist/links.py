@@ -74,6 +74,7 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
     "charting.behavioural": _episode("behavioural-health", "Record the behavioural-health offer"),
     "worklist": _episode(None, "Open the episode"),
     "visits": _episode("visits", "Open the episode's visits"),
+    "imaging_orders": lambda t: WorkLink(f"/imaging-orders/{(t.evidence or {}).get('order_id')}", "Open the imaging order"),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
                                               "Record the relief report"),
 }
