@@ -93,7 +93,7 @@ def test_an_urgent_order_goes_round_its_loop_on_the_order_page(client_for, episo
     picker = _text(page)
     assert "Standing urgent slots within 48 hours" in picker
     assert "at Lakeside Imaging Center (demo) (60 minutes)" in picker
-    slot = re.search(r'name="booked_for" value="([^"]+)">\s*<button type="submit">Book', page.text).group(1)
+    slot = re.search(r'name="booked_for" value="([^"]+)">\s*<p><strong>', page.text).group(1)
     assert slot == "2026-12-08T12:30"
     booked = page_form_post(coordinator, f"{order_url}/book", {"version": _version(page), "centre_id": "lakeside_imaging",
                                                                "standing": "true", "booked_for": slot})
