@@ -246,6 +246,6 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_episodes(ctx, db
     few, many = _statements(ctx, db, ids[:3]), _statements(ctx, db, ids)
     assert few == many
     # One per source (episodes with coverage, triage, care, trials, PT visits, imaging, scores, measures, exams, patient
-    # history, pain diagrams with their marks, shared decisions, behavioural-health offers, referrals with their consult
-    # notes), two for procedures and their relief.
-    assert many <= 16
+    # history, pain diagrams with their marks, shared decisions, behavioural-health offers, imaging orders, referrals with
+    # their consult notes), two for procedures and their relief.
+    assert many <= 17

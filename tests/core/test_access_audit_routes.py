@@ -28,6 +28,7 @@ from painpath.demo import demo_password, load_demo
 from painpath.intake.models import IntakeCall
 from painpath.intake.records.models import RecordsDocument, RecordsRequest
 from painpath.medications.tapers.models import TaperPlan
+from painpath.orders.models import ImagingOrder
 from painpath.medications.trials.models import TrialPlan
 from painpath.patients.models import Episode, Patient
 from painpath.therapy.models import PtCourse
@@ -52,6 +53,7 @@ ID_SOURCES = {
     "task_id": (Task.id, Task.patient_id),
     "event_id": (PatientEvent.id, PatientEvent.patient_id),
     "referral_id": (Referral.id, Referral.patient_id),
+    "order_id": (ImagingOrder.id, ImagingOrder.patient_id),
 }
 FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
 # Routes that show no patient data (the new-patient and new-call forms, the instrument catalog, account pages).

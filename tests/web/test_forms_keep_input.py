@@ -43,9 +43,10 @@ DOWNLOAD = re.compile(r"\.(pdf|ics|csv|json)$")
 
 # Kinds of page whose forms depend on each record's state, walked for every record: a visit note offers its
 # edit, sign and complete-the-visit forms only while it is a draft, and an episode has several signed notes.
-# A note's pain diagram page offers its form only while the note is a draft, too. A referral's page offers the
-# actions of its state (send while drafted, the practice's answers after), and the demo has one in each state.
-EVERY_RECORD = {"/encounters/{id}", "/encounters/{id}/pain-diagram", "/referrals/{id}"}
+# A note's pain diagram page offers its form only while the note is a draft, too. An imaging order offers the form
+# of its state (send, book, study done, report received, review), one state per demo order; so does a referral (send
+# while drafted, the practice's answers after), one per state in the demo.
+EVERY_RECORD = {"/encounters/{id}", "/encounters/{id}/pain-diagram", "/imaging-orders/{id}", "/referrals/{id}"}
 
 
 class SamePage:

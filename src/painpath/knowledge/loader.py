@@ -27,6 +27,7 @@ from painpath.knowledge.schemas import OpioidKnowledge, build_opioid_knowledge
 from painpath.knowledge.schemas import BodyRegion, DepressantClass
 from painpath.knowledge.schemas import ReferralLoopTimings, ReferralSpecialty, ReferralSpecialtyPack
 from painpath.knowledge.schemas import BehaviouralHealthPack, SupportStrategy
+from painpath.knowledge.schemas import ImagingCentre, ImagingRulesPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -80,6 +81,10 @@ class Knowledge:
     behavioural_health: BehaviouralHealthPack | None = None
     # Strategies a clinician adds to a care plan (kind `support_strategies`), by id, in the packs' order.
     support_strategies: Mapping[str, SupportStrategy] = field(default_factory=lambda: MappingProxyType({}))
+    # Imaging centres the clinic sends orders to (kind `imaging_centres`), by centre id, and the imaging
+    # rules with the order-loop timings (kind `imaging_rules`, one pack); None only when built by hand.
+    imaging_centres: Mapping[str, ImagingCentre] = field(default_factory=lambda: MappingProxyType({}))
+    imaging_rules: ImagingRulesPack | None = None
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -144,6 +149,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     behavioural = singles.get("behavioural_health")
     if behavioural is not None:
         _check_behavioural(*behavioural, collections.get("instruments", {}))  # type: ignore[arg-type]
+    _check_imaging_rules(singles)
 
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
@@ -165,6 +171,8 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         referral_timings=referral_timings[0] if referral_timings else None,
         behavioural_health=behavioural[0] if behavioural is not None else None,  # type: ignore[arg-type]
         support_strategies=MappingProxyType(collections.get("support_strategies", {})),
+        imaging_centres=MappingProxyType(collections.get("imaging_centres", {})),
+        imaging_rules=_optional_single(singles, "imaging_rules", ImagingRulesPack),
     )
 
 
@@ -229,6 +237,19 @@ def _check_behavioural(pack: BehaviouralHealthPack, file: Path, instruments: Map
         if not inside:
             raise PackError(file, f"{path}.{field_name}", f"{instrument.name} scores {low:g} to {high:g}; a cut-off {threshold.words()} "
                             "is outside that range")
+
+
+def _check_imaging_rules(singles: Mapping[str, tuple[Pack, Path]]) -> None:
+    """A rule waived by a red flag names a flag of the red-flag screen: a misspelt id would never waive it."""
+    if "imaging_rules" not in singles or "red_flags" not in singles:
+        return
+    (rules, file), (screen, _screen_file) = singles["imaging_rules"], singles["red_flags"]
+    known = {flag.id for flag in screen.flags}
+    for r_index, rule in enumerate(rules.imaging_rules):
+        for index, flag_id in enumerate(getattr(rule, "waived_by", ())):
+            if flag_id not in known:
+                raise PackError(file, f"imaging_rules[{r_index}].waived_by[{index}]",
+                                f"unknown red-flag id {flag_id!r}; known ids: {', '.join(sorted(known))}")
 
 
 def _where(seen: tuple[Path, str]) -> tuple[Path, str]:
@@ -433,6 +454,10 @@ def _claim_single(singles: dict[str, tuple[Pack, Path]], pack: Pack, file: Path)
             f"is already the {kind} pack (change that pack instead of adding another)",
         )
     singles[kind] = (pack, file)
+
+
+def _optional_single(singles: dict[str, tuple[Pack, Path]], kind: str, model: type[P]) -> P | None:
+    return _the_single(singles, kind, model) if kind in singles else None
 
 
 def _the_single(singles: dict[str, tuple[Pack, Path]], kind: str, model: type[P]) -> P:

@@ -4,6 +4,7 @@ each collection below is the path segment before the id in this slice's routes."
 from __future__ import annotations
 
 from painpath.core.auth import chart_access
-from painpath.orders.models import ImagingStudy
+from painpath.orders.models import ImagingOrder, ImagingStudy
 
 chart_access.register_collection("imaging-studies", ImagingStudy)
+chart_access.register_collection("imaging-orders", ImagingOrder)

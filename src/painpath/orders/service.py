@@ -117,3 +117,14 @@ def file_report(session: Session, *, actor: Actor, calendar: BusinessCalendar, e
         return record_report(session, actor=actor, study_id=same[0].id, data=report)
     return record_study(session, actor=actor, calendar=calendar, episode_id=episode_id,
                         data=data.model_copy(update={"report_on_file": True}))
+
+
+def judge_concordance(session: Session, *, actor: Actor, study_id: int, concordant: str) -> ImagingStudy:
+    """A clinician judged whether the study's report supports the working diagnosis (an order's review)."""
+    study = get_study(session, clinic_id=actor.clinic_id, study_id=study_id)
+    if not study.report_on_file:
+        raise Conflict(FieldProblem("concordant", "needs_report", "Concordance is read from the report; record the report first"))
+    study.concordant = concordant
+    session.flush()
+    _audit(session, actor, "imaging_study.concordance", study, concordant=concordant)
+    return study

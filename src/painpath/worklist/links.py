@@ -78,6 +78,7 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
     # reading the task on the episode is linked to the episode).
     "referrals": lambda t: WorkLink(f"/referrals/{(t.evidence or {}).get('referral_id') or t.key.split(':')[1]}", "Open the referral",
                                     Permission.CHART_READ),
+    "imaging_orders": lambda t: WorkLink(f"/imaging-orders/{(t.evidence or {}).get('order_id')}", "Open the imaging order"),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
                                               "Record the relief report"),
 }

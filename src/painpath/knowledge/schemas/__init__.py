@@ -17,6 +17,7 @@ from painpath.knowledge.schemas.red_flags import URGENCY_RANK  # noqa: F401
 from painpath.knowledge.schemas.tablet_strengths import *  # noqa: F403
 from painpath.knowledge.schemas.rxnorm_products import *  # noqa: F403
 from painpath.knowledge.schemas.referral_specialties import *  # noqa: F403
+from painpath.knowledge.schemas.imaging import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -37,4 +38,6 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "referral_specialties": ReferralSpecialtyPack,
     "behavioural_health": BehaviouralHealthPack,
     "support_strategies": SupportStrategyPack,
+    "imaging_centres": ImagingCentrePack,
+    "imaging_rules": ImagingRulesPack,
 }

@@ -1,7 +1,7 @@
 """referrals: receiving_practice (the clinic's directory of specialists) and referral, with a date per state of its loop
 
-Revision ID: 0029_r_referrals
-Revises: 0029_b_behavioural_health
+Revision ID: 0032_r_referrals
+Revises: 0031_i_imaging_orders
 Create Date: 2026-12-06 10:00:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = "0029_r_referrals"
-down_revision = "0029_b_behavioural_health"
+revision = "0032_r_referrals"
+down_revision = "0031_i_imaging_orders"
 branch_labels = None
 depends_on = None
 

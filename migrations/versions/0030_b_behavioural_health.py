@@ -1,7 +1,7 @@
 """charting.behavioural: behavioural_offer (an offer after a score crossed its threshold, and the answer);
 plans: care_plan_support_item (support strategies on the care plan)
 
-Revision ID: 0029_b_behavioural_health
+Revision ID: 0030_b_behavioural_health
 Revises: 0029_s_pt_protocol_switch
 Create Date: 2026-12-06 10:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0029_b_behavioural_health"
+revision = "0030_b_behavioural_health"
 down_revision = "0029_s_pt_protocol_switch"
 branch_labels = None
 depends_on = None
