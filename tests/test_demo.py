@@ -462,7 +462,7 @@ def test_the_demo_has_referrals_in_every_state_and_one_stalled(whole_demo):
         assert states == {"drafted", "sent", "acknowledged", "scheduled", "seen", "consult_received", "closed", "cancelled"}
         assert summary.facts["referrals"] == _count(session, Referral) and _count(session, ReceivingPractice) >= 2
         loops = open_loops(session, summary.clinic_id)
-        assert [loop.kind for loop in loops if loop.stalled] == ["referral"]
+        assert len([loop for loop in loops if loop.stalled and loop.kind == "referral"]) == 1
         review = session.scalar(select(Task).where(Task.kind == "referrals.review", Task.status == "open"))
         assert review is not None and review.owner_role == "clinician"
 

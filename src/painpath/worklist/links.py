@@ -78,7 +78,8 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
     # reading the task on the episode is linked to the episode).
     "referrals": lambda t: WorkLink(f"/referrals/{(t.evidence or {}).get('referral_id') or t.key.split(':')[1]}", "Open the referral",
                                     Permission.CHART_READ),
-    "imaging_orders": lambda t: WorkLink(f"/imaging-orders/{(t.evidence or {}).get('order_id')}", "Open the imaging order"),
+    "imaging_orders": lambda t: WorkLink(f"/imaging-orders/{(t.evidence or {}).get('order_id')}", "Open the imaging order",
+                                         Permission.CHART_READ),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
                                               "Record the relief report"),
 }
