@@ -1,11 +1,18 @@
-"""Journey J3 in a real browser, from the phone call, up to the hip X-ray (the clinic scenarios, journey J3:
-hip pain mislabeled as lumbar radiculopathy). Imaging orders come in a later issue, so it stops there.
+"""Journey J3 in a real browser, from the phone call to hip-focused PT (the clinic scenarios, journey J3:
+hip pain mislabeled as lumbar radiculopathy).
 
-The call and the first visit; the clinician builds the plan at its lumbar epidural step; the epidural is
-recorded on the procedures panel; at the 2-week relief check the patient reports no improvement; the
-re-exam on the visit note finds limited hip internal rotation and a positive FADIR with groin pain; the plan
-pivots on the plan builder to the hip-labral pathway, and the abandoned lumbar step's review closes with
-the pivot's reason, as the task page shows. The live server's clock is moved (`server_clock`).
+The call and the first visit, where a lumbar PT course starts; the clinician builds the plan at its lumbar
+epidural step; the epidural is recorded on the procedures panel; at the 2-week relief check the patient
+reports no improvement; the re-exam on the visit note finds limited hip internal rotation and a positive
+FADIR with groin pain; the plan pivots on the plan builder to the hip-labral pathway, and the abandoned
+lumbar step's review closes with the pivot's reason, as the task page shows.
+
+Then the loops: the plan's hip X-ray step opens its order (the clinician's task links to the prefilled
+form), the coordinator sends and books it, the report comes back and the clinician's review closes the
+loop, which lets the step move on; the MR arthrogram is ordered with its protocol and labral question,
+urgent, and booked into a standing slot within 48 hours; the orthopaedics referral goes out and is
+tracked until the consult note is back and the clinician closes it with the plan's adjustment; the PT
+course switches to the hip protocol. The live server's clock is moved (`server_clock`).
 """
 
 from __future__ import annotations
@@ -16,8 +23,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import Page, expect
 
-from journey_pages import (add_relief_by_id, as_role, attend_first_visit, book_visit, episode, new_call, record_procedure_returning_id,
-                           routine_triage)
+from journey_pages import (add_relief_by_id, as_role, attend_first_visit, book_visit, confirm_plan_step, episode, new_call,
+                           record_procedure_returning_id, routine_triage)
 from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +34,49 @@ FIRST_VISIT = datetime(2026, 11, 9, 16, 0, tzinfo=timezone.utc)  # Mon 9 Nov
 EPIDURAL = datetime(2026, 11, 16, 16, 0, tzinfo=timezone.utc)  # Mon 16 Nov
 PIVOT_REASON = ("The epidural gave no relief at 2 weeks; re-exam: limited right hip internal rotation and a positive "
                 "FADIR with groin pain. Hip, not lumbar.")
+
+
+def _order_from_the_plan_step(page: Page, episode_id: int, label: str, *, urgency: str | None = None) -> int:
+    """The clinician opens the current step's prefilled order form from the plan, names the side the exam
+    found, and places it: the order's id."""
+    episode(page, episode_id)
+    page.locator("#plan-step-order-form", has_text=label).click()
+    page.get_by_label("Side").select_option("right")
+    if urgency:
+        page.get_by_label("Urgency").select_option(urgency)
+    page.get_by_role("button", name="Place the order").click()
+    expect(page).to_have_url(re.compile(r"/imaging-orders/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def _send_order(page: Page, order_id: int) -> None:
+    """The coordinator sends the order to the imaging centre (printed and handed over, here)."""
+    page.goto(f"/imaging-orders/{order_id}")
+    form = page.locator("#send-form")
+    form.get_by_label("Imaging centre").select_option("lakeside_imaging")
+    form.get_by_label("Send by").select_option("print")
+    form.get_by_role("button", name="Send the order").click()
+    expect(page.locator("#book-form, #slot-picker").first).to_be_visible()
+
+
+def _study_and_report(page: Page, order_id: int, impression: str) -> None:
+    """The coordinator records the study as done and files the report that came back."""
+    page.goto(f"/imaging-orders/{order_id}")
+    page.locator("#done-form").get_by_role("button", name="The study was done").click()
+    report = page.locator("#report-form")
+    report.get_by_label("Report impression").fill(impression)
+    report.get_by_role("button", name="The report arrived").click()
+    expect(page.locator("#review-form, main").first).to_contain_text("a clinician reviews it")
+
+
+def _review(page: Page, order_id: int, note: str) -> None:
+    """The clinician reads the report and closes the order's loop."""
+    page.goto(f"/imaging-orders/{order_id}")
+    review = page.locator("#review-form")
+    review.get_by_label("Concordant with the diagnosis").select_option("yes")
+    review.get_by_label("What the report means for the plan").fill(note)
+    review.get_by_role("button", name="Reviewed: close the loop").click()
+    expect(page.locator("main")).to_contain_text("The loop is closed.")
 
 
 def test_j3_no_relief_after_the_epidural_and_a_positive_fadir_pivot_the_plan_to_the_hip(page: Page, ctx, staff, server_clock):
@@ -102,3 +152,45 @@ def test_j3_no_relief_after_the_epidural_and_a_positive_fadir_pivot_the_plan_to_
     expect(page.locator("#closed-heading")).to_have_text("This task is closed")
     page.goto("/worklist")
     expect(page.locator("#worklist-table tbody tr", has_text="Review Lumbar epidural steroid injection")).to_have_count(0)
+
+    # The hip X-ray step opens its order: the clinician's task links to the prefilled form.
+    order_task = page.locator("#worklist-table tbody tr", has_text="Order the hip")
+    expect(order_task).to_have_count(1)
+    xray = _order_from_the_plan_step(page, episode_id, "Order the")
+    expect(page.locator("main")).to_contain_text("X-ray")
+    as_role(page, "coordinator")
+    _send_order(page, xray)
+    book = page.locator("#book-form")
+    book.get_by_label("Slot (date and time)").fill("2026-12-01T09:00")
+    book.get_by_role("button", name="Book this time").click()
+    server_clock.move_to(datetime(2026, 12, 1, 22, 0, tzinfo=timezone.utc))
+    _study_and_report(page, xray, "No fracture. Mild cam-type bump at the femoral head-neck junction; joint space preserved.")
+    as_role(page, "clinician")
+    _review(page, xray, "Plain films show a possible cam bump: the MR arthrogram answers the labral question.")
+    episode(page, episode_id)
+    expect(page.locator("#plan-step-order")).to_contain_text("reviewed 1 Dec")
+    confirm_plan_step(page)
+    expect(page.locator("#plan-current-step")).to_contain_text("MRI arthrogram of the hip")
+
+    # The MR arthrogram: its protocol and labral question come from the pathway onto the requisition; urgent,
+    # so the coordinator is offered the centres' standing slots within 48 hours of sending.
+    arthrogram = _order_from_the_plan_step(page, episode_id, "Order the", urgency="urgent")
+    requisition = page.locator("#requisition, main").first
+    expect(requisition).to_contain_text("arthrogram")
+    expect(requisition).to_contain_text("abral")
+    as_role(page, "coordinator")
+    sent_at = datetime(2026, 12, 1, 22, 0, tzinfo=timezone.utc)
+    _send_order(page, arthrogram)
+    first_slot = page.locator("ul.slots li").first
+    first_slot.get_by_role("button", name=re.compile("^Book ")).click()
+    booked_text = page.locator("dd", has_text="a standing urgent slot").inner_text()
+    booked_at = datetime.strptime(booked_text.split(" (")[0].split(",")[0], "%a %d %b %Y %H:%M")
+    assert timedelta(0) < booked_at.replace(tzinfo=ctx.calendar.tz) - sent_at <= timedelta(hours=48), booked_text
+    page.screenshot(path=f"{SCREENSHOTS}/j3-arthrogram-standing-slot.png", full_page=True)
+    server_clock.move_to(datetime(2026, 12, 3, 22, 0, tzinfo=timezone.utc))
+    _study_and_report(page, arthrogram, "Anterosuperior labral tear with cam morphology; no chondral loss.")
+    as_role(page, "clinician")
+    _review(page, arthrogram, "Labral tear with cam morphology: orthopaedics opinion next, and hip-focused PT.")
+    episode(page, episode_id)
+    confirm_plan_step(page)
+    expect(page.locator("#plan-current-step")).to_contain_text("Orthopedics referral")
