@@ -36,6 +36,19 @@ PIVOT_REASON = ("The epidural gave no relief at 2 weeks; re-exam: limited right 
                 "FADIR with groin pain. Hip, not lumbar.")
 
 
+def _start_pt_course(page: Page, therapist_id: int) -> int:
+    """The clinician starts lumbar-stabilization PT on the episode's PT panel: the course's id."""
+    panel = page.locator("#physical-therapy")
+    panel.locator("#pt-start summary").click()
+    page.locator("#f-pt-protocol").select_option("lumbar_stabilization")
+    page.locator("#f-pt-therapist").select_option(str(therapist_id))
+    page.locator("#f-pt-practice").fill("The clinic's PT gym")
+    panel.get_by_role("button", name="Start the PT course").click()
+    course = page.locator(".pt-course").first
+    expect(course).to_contain_text("stabilization")
+    return int(course.get_attribute("id").rsplit("-", 1)[1])
+
+
 def _order_from_the_plan_step(page: Page, episode_id: int, label: str, *, urgency: str | None = None) -> int:
     """The clinician opens the current step's prefilled order form from the plan, names the side the exam
     found, and places it: the order's id."""
@@ -79,6 +92,17 @@ def _review(page: Page, order_id: int, note: str) -> None:
     expect(page.locator("main")).to_contain_text("The loop is closed.")
 
 
+def _referral_step(page: Page, referral_id: int, to: str, **fields: str) -> None:
+    """Record one step of a referral's loop on its page (`to` is the state it moves to)."""
+    page.goto(f"/referrals/{referral_id}")
+    section = page.locator(f"#step-{to}")
+    section.locator("summary").click()
+    for name, value in fields.items():
+        page.locator(f"#f-{name}-{to}").fill(value)
+    section.get_by_role("button", name="Record").click()
+    expect(page.locator("#referral-loop")).to_be_visible()
+
+
 def test_j3_no_relief_after_the_epidural_and_a_positive_fadir_pivot_the_plan_to_the_hip(page: Page, ctx, staff, server_clock):
     ctx.settings.session_hours = 24 * 200
     server_clock.move_to(INTAKE)
@@ -102,6 +126,7 @@ def test_j3_no_relief_after_the_epidural_and_a_positive_fadir_pivot_the_plan_to_
     build.get_by_role("button", name="Start the plan").click()
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}#care-plan$"))
     expect(page.locator("#plan-current-step")).to_contain_text("Lumbar epidural steroid injection")
+    pt_course = _start_pt_course(page, staff["therapist"].id)
 
     # The epidural, on the procedures panel; its 2-week relief check is on the worklist.
     server_clock.move_to(EPIDURAL)
@@ -194,3 +219,57 @@ def test_j3_no_relief_after_the_epidural_and_a_positive_fadir_pivot_the_plan_to_
     episode(page, episode_id)
     confirm_plan_step(page)
     expect(page.locator("#plan-current-step")).to_contain_text("Orthopedics referral")
+
+    # The orthopaedics referral: the coordinator keeps the receiving practice in the directory; the clinician
+    # writes the referral from the plan's step (the reason and question filled in); it is tracked through
+    # receipt, the appointment and the visit until the consult note is back.
+    as_role(page, "coordinator")
+    page.goto("/referral-practices")
+    add = page.locator("#add-practice-form")
+    add.get_by_label("Practice name").fill("Hip Preservation Orthopaedics")
+    add.get_by_label("Orthopedics", exact=False).first.check()
+    add.get_by_label("Clinician").fill("Dr. Ana Ortiz")
+    add.get_by_label("Fax").fill("(555) 010-0144")
+    add.get_by_role("button", name="Add the practice").click()
+    expect(page.locator(".practice", has_text="Hip Preservation Orthopaedics")).to_have_count(1)
+    as_role(page, "clinician")
+    episode(page, episode_id)
+    page.locator("#plan-step-order-form").click()
+    expect(page.locator("#referral-form")).to_be_visible()
+    practice = page.get_by_label("Receiving practice")
+    practice.select_option(practice.locator("option", has_text="Hip Preservation").get_attribute("value"))
+    page.get_by_role("button", name="Save the referral").click()
+    expect(page).to_have_url(re.compile(r"/referrals/\d+$"))
+    referral = int(page.url.rsplit("/", 1)[1])
+    expect(page.locator("#referral-details")).to_contain_text("Hip Preservation Orthopaedics")
+    as_role(page, "coordinator")
+    page.goto(f"/referrals/{referral}")
+    page.locator("#f-transport").select_option("print")
+    page.get_by_role("button", name="Send the letter").click()
+    server_clock.move_to(datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc))
+    _referral_step(page, referral, "acknowledged", acknowledged_on="2026-12-07")
+    _referral_step(page, referral, "scheduled", appointment_on="2026-12-14")
+    server_clock.move_to(datetime(2026, 12, 14, 22, 0, tzinfo=timezone.utc))
+    _referral_step(page, referral, "seen", seen_on="2026-12-14")
+    page.goto("/loops")
+    expect(page.locator("main")).to_contain_text("Hip Preservation Orthopaedics")
+    server_clock.move_to(datetime(2026, 12, 17, 16, 0, tzinfo=timezone.utc))
+    _referral_step(page, referral, "consult_received", consult_note_on="2026-12-16",
+                   consult_summary="Labral tear with cam morphology. Not a surgical candidate now: 8 weeks of hip-focused PT, then review.")
+    as_role(page, "clinician")
+    _referral_step(page, referral, "closed", plan_adjustment="Switch PT to the hip labral protocol; orthopaedic review after 8 weeks.")
+    expect(page.locator("#referral-loop")).to_contain_text("Closed")
+    episode(page, episode_id)
+    confirm_plan_step(page)
+    expect(page.locator("#plan-current-step")).to_contain_text("Hip-focused physical therapy")
+
+    # The PT course switches to the hip protocol, with the reason, on the PT panel.
+    course = page.locator(f"#pt-course-{pt_course}")
+    course.locator(f"#pt-switch-{pt_course} summary").click()
+    page.locator(f"#f-pt-switch-protocol-{pt_course}").select_option("hip_labral_tear")
+    page.locator(f"#f-pt-switch-reason-{pt_course}").fill("MR arthrogram: labral tear with cam morphology; orthopaedics advises hip-focused PT.")
+    course.get_by_role("button", name="Switch the protocol").click()
+    course = page.locator(f"#pt-course-{pt_course}")
+    expect(course.locator(".pt-course-head")).to_contain_text("Hip labral tear")
+    expect(course.locator(".pt-switch")).to_contain_text("labral tear with cam morphology")
+    page.screenshot(path=f"{SCREENSHOTS}/j3-hip-pt.png", full_page=True)
