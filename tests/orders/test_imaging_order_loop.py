@@ -230,7 +230,7 @@ def test_the_open_loops_board_shows_whom_an_order_waits_on_and_stalls_it_once_it
         clinic_id = episode_clinic(session, order_id)
         (loop,) = loops_of(session, clinic_id, ctx.knowledge, ctx.calendar)
     assert (loop.kind, loop.loop_id, loop.state, loop.waiting_on, loop.urgency, loop.stalled) == (
-        "imaging_order", order_id, "placed, not sent", "us (to send it)", "routine", False)
+        "imaging_order", order_id, "Placed, not sent", "us (to send it)", "routine", False)
     assert loop.what == "MR arthrogram, right hip" and loop.href == f"/imaging-orders/{order_id}" and loop.since == MONDAY.replace(tzinfo=None)
     clock.move_to(datetime(2026, 12, 9, 15, 0, tzinfo=timezone.utc))  # Wed: the send was due by the end of Tuesday
     with db.session() as session:

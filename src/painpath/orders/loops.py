@@ -30,7 +30,7 @@ def loops_of(session: Session, clinic_id: int, knowledge: Knowledge, calendar: B
     for order, given, family in rows:
         loop = loop_of(order, knowledge.imaging_centres)
         due = loop_rules.current_due(loop, knowledge.imaging_rules.timings, calendar) if knowledge.imaging_rules else None
-        state = order_rules.STATUS_WORDS[order.status] + (", the fax did not go" if order.send_state == "failed" else "")
+        state = order_rules.STATUS_WORDS[order.status].capitalize() + (", the fax did not go" if order.send_state == "failed" else "")
         found.append(OpenLoop("imaging_order", order.id, order.episode_id, f"{given} {family}",
                               order_rules.describe(order.modality, order.region, order.side), state, WAITING_ON[order.status],
                               order.status_changed_at, order.urgency, f"/imaging-orders/{order.id}", stalled=due is not None and due < now))
