@@ -146,3 +146,17 @@ def test_a_pathway_id_defined_twice_is_refused(tmp_path):
     with pytest.raises(PackError) as caught:
         load_knowledge([write(tmp_path, pack)])
     assert caught.value.path == "pathways[0].id" and "duplicate" in caught.value.message
+
+
+def test_an_unknown_referral_specialty_is_refused_at_its_path(tmp_path):
+    """A referral step names a specialty of the referral specialties pack: a misspelt one would open a form
+    with no specialty chosen, so the pack is refused."""
+    shipped = yaml.safe_load((Path(__file__).resolve().parents[2] / "src/painpath/knowledge/packs/pathways/hip_labral.yaml").read_text())
+    shipped["pack"]["id"] = "clinic.toy_pathway"
+    shipped["pathways"][0]["id"] = "toy_hip"
+    index = next(i for i, step in enumerate(shipped["pathways"][0]["steps"]) if step.get("referral"))
+    shipped["pathways"][0]["steps"][index]["referral"]["specialty"] = "orthopaedic_surgery"
+    with pytest.raises(PackError) as caught:
+        load_knowledge([write(tmp_path, shipped)])
+    assert caught.value.path == f"pathways[0].steps[{index}].referral.specialty"
+    assert "unknown referral_specialty id 'orthopaedic_surgery'" in caught.value.message and "orthopedics" in caught.value.message

@@ -258,10 +258,10 @@ def _where(seen: tuple[Path, str]) -> tuple[Path, str]:
 
 
 def _check_pathways(pathway_packs: Sequence[tuple[PathwayPack, Path]], collections: Mapping[str, Mapping[str, Any]]) -> None:
-    """A pathway names procedures, PT protocols and instruments of other packs (a clinic's own catalogue included), so
-    those ids are checked once everything is read, and reported at the reference's exact path."""
+    """A pathway names procedures, PT protocols, instruments and referral specialties of other packs (a clinic's own
+    catalogue included), so those ids are checked once everything is read, and reported at the reference's exact path."""
     known = {"procedure": collections.get("procedures", {}), "instrument": collections.get("instruments", {}),
-             "pt_protocol": collections.get("pt_protocols", {})}
+             "pt_protocol": collections.get("pt_protocols", {}), "referral_specialty": collections.get("referral_specialties", {})}
     for pack, file in pathway_packs:
         for p_index, pathway in enumerate(pack.pathways):
             for path, kind, ref in pathway_references(pathway, f"pathways[{p_index}]"):

@@ -36,7 +36,7 @@ DEFAULT_DUE_BUSINESS_DAYS = 2
 CLOSED_ORDER, CLOSED_REFERRAL = "reviewed", "closed"
 SIDE_WORDS = {"left": "left", "right": "right", "bilateral": "both sides", "none": "side not recorded"}
 # A closed pain-psychology referral's consult note is the psychologist's evaluation.
-EVALUATION_SPECIALTIES = frozenset({"pain_psychology", "behavioral_health"})
+EVALUATION_SPECIALTIES = frozenset({"pain_psychology", "behavioural_health"})
 
 Linked = ImagingOrderFact | ReferralFact
 

@@ -397,8 +397,8 @@ class PathwayPack(Pack):
 
 
 def pathway_references(pathway: Pathway, at: str) -> list[tuple[str, str, str]]:
-    """(path, kind, id) of each reference to another pack: procedures, PT protocols and instruments
-    (`instrument_mic` when its minimal important change is needed)."""
+    """(path, kind, id) of each reference to another pack: procedures, PT protocols, instruments
+    (`instrument_mic` when its minimal important change is needed) and referral specialties."""
     refs: list[tuple[str, str, str]] = []
     for i, step in enumerate(pathway.steps):
         where = f"{at}.steps[{i}]"
@@ -425,6 +425,8 @@ def pathway_references(pathway: Pathway, at: str) -> list[tuple[str, str, str]]:
             for c, condition in enumerate(step.entry.conditions):
                 if isinstance(condition, ProcedureDone):
                     refs.append((f"{where}.entry.conditions[{c}].procedure_id", "procedure", condition.procedure_id))
+        if step.referral is not None:
+            refs.append((f"{where}.referral.specialty", "referral_specialty", step.referral.specialty))
     return refs
 
 
