@@ -284,6 +284,13 @@ RAW_FACT_QUERIES = {
                      "ORDER BY d.episode_id, d.date_of_service, d.id, m.id",
     "shared_decisions": "SELECT episode_id, discussed_on, pathway_id, step_id, options_discussed, risks_discussed, choice FROM shared_decision "
                         "WHERE episode_id {ids} ORDER BY episode_id, discussed_on, id",
+    "imaging_orders": "SELECT episode_id, id, modality, region, side, protocol, urgency, status, ordered_at, plan_step_row_id, sent_at, "
+                      "booked_for, performed_on, report_received_at, reviewed_at FROM imaging_order WHERE episode_id {ids} "
+                      "ORDER BY episode_id, ordered_at, id",
+    "referrals": "SELECT episode_id, id, specialty, urgency, status, created_at, plan_step_row_id, sent_at, acknowledged_on, appointment_on, "
+                 "seen_on, consult_note_on, closed_at FROM referral WHERE episode_id {ids} ORDER BY episode_id, created_at, id",
+    "behavioural_offers": "SELECT episode_id, instrument_id, score_on, offered_on, answer FROM behavioural_offer WHERE episode_id {ids} "
+                          "ORDER BY episode_id, offered_on, recorded_at, id",
 }
 OPEN_CASES_SQL = "SELECT * FROM authorization_case WHERE state NOT IN ('withdrawn', 'expired') ORDER BY id"
 
