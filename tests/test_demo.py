@@ -25,6 +25,7 @@ from painpath.demo import PROBLEMS, DemoRefused, database_is_empty, load_demo
 from painpath.authorizations.models import AuthorizationCase
 from painpath.knowledge import icd10cm
 from painpath.patients.models import Coverage, Episode, Location, Patient
+from painpath.orders.models import ImagingOrder
 from painpath.plans.models import CarePlan, PlanStep, SharedDecision
 from painpath.worklist.models import Task
 from painpath.worklist.schemas import WorklistFilter
@@ -320,19 +321,34 @@ def test_charted_episodes_follow_a_care_plan_linked_to_their_authorization(whole
     ctx, summary = whole_demo
     assert summary.care_plans == summary.charted_episodes == 40
     with ctx.db.session() as session:
-        plans = list(session.scalars(select(CarePlan)))
+        plans = list(session.scalars(select(CarePlan).where(CarePlan.pathway_id != "hip_labral")))
         assert len(plans) == 40 and all(p.status == "active" and p.goals for p in plans)
         regions = {p.episode_id: session.get(Episode, p.episode_id).body_region for p in plans}
         assert {(regions[p.episode_id], p.pathway_id) for p in plans} == {
             ("lumbar", "lumbar_radicular_pain"), ("cervical", "cervical_radiculopathy")}
-        steps = list(session.scalars(select(PlanStep).where(PlanStep.status == "active")))
+        steps = list(session.scalars(select(PlanStep).where(PlanStep.status == "active", PlanStep.plan_id.in_([p.id for p in plans]))))
         assert len(steps) == 40
         cases = {c.id: c for c in session.scalars(select(AuthorizationCase))}
         linked = [s for s in steps if s.authorization_case_id is not None]
         assert len(linked) >= 30  # episodes with coverage today: the step points at the procedure's case
         assert all(cases[s.authorization_case_id].episode_id == s.episode_id for s in linked)
         started = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "plan.start"))
-        assert started == 40
+        assert started == 42  # and two hip patients' plans at their order steps (the next test)
+
+
+def test_two_hip_plans_sit_at_steps_that_are_orders(whole_demo):
+    """Issue 16: a newcomer sees a plan step that is an order (the MR arthrogram, urgent, placed from the step
+    and booked) and one whose referral is still to write, as journey J3 has them."""
+    ctx, _summary = whole_demo
+    with ctx.db.session() as session:
+        hips = {s.step_id: s for s in session.scalars(select(PlanStep).join(CarePlan, CarePlan.id == PlanStep.plan_id)
+                                                   .where(CarePlan.pathway_id == "hip_labral", PlanStep.status == "active"))}
+        assert set(hips) == {"mri_arthrogram", "orthopedics_referral"}
+        linked = session.scalars(select(ImagingOrder).where(ImagingOrder.plan_step_row_id == hips["mri_arthrogram"].id)).one()
+        assert (linked.status, linked.urgency, linked.booked_for is not None) == ("booked", "urgent", True)
+        tasks = {t.kind for t in session.scalars(select(Task).where(Task.episode_id == hips["orthopedics_referral"].episode_id,
+                                                                     Task.status == "open"))}
+        assert "plans.step_referral" in tasks
 
 
 def test_the_demo_shows_each_fact_staff_now_enter_on_pages(whole_demo):

@@ -21,6 +21,9 @@ from painpath.orders import order_sending, order_service, slots
 from painpath.orders.models import ImagingOrder
 from painpath.orders.schemas import BookIn, CancelIn, DoneIn, OrderIn, OrderReportIn, ReviewIn, SendIn
 from painpath.patients.models import Episode
+from painpath.plans import service as plan_service
+from painpath.plans.models import PlanStep
+from painpath.plans.schemas import GoalIn, PlanStartIn
 
 STATES = ("drafted", "sent", "booked", "done", "reported", "reviewed", "cancelled")
 # The study each region's patient is sent for: (modality, protocol, contrast, side, question, relevant history).
@@ -57,9 +60,41 @@ def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: i
         clinician = actor_for(session.get(User, episode.responsible_clinician_id))
         _as_of(_order_in_state(session, ctx, clinician, coordinator, episode, state), now)
         made += 1
-    ctx.reconcile(session, [e.id for e in episodes])
+    plan_episodes = _plan_steps_that_are_orders(session, ctx, coordinator, clinic_id, now)
+    ctx.reconcile(session, [e.id for e in episodes] + plan_episodes)
     session.commit()
     return made
+
+
+# Journey J3 on two hip patients: one whose plan is at its MR arthrogram step, the order placed from the step
+# and booked into a standing urgent slot; one at the orthopaedics referral step, not written yet (the plan
+# offers the prefilled referral form, and the clinician has the task).
+HIP_PLAN_STEPS = ("mri_arthrogram", "orthopedics_referral")
+HIP_GOALS = [GoalIn(text="Walk 30 minutes without groin pain", measure="walking_minutes", target=30)]
+
+
+def _plan_steps_that_are_orders(session: Session, ctx: AppContext, coordinator, clinic_id: int, now: datetime) -> list[int]:  # noqa: ANN001
+    """Hip-labral plans started at their order steps on charted hip episodes without a plan: their ids."""
+    hips = list(session.scalars(select(Episode).where(
+        Episode.clinic_id == clinic_id, Episode.status == "open", Episode.first_visit_at.is_not(None), Episode.body_region == "hip",
+        Episode.responsible_clinician_id.is_not(None), ~Episode.id.in_(select(ImagingOrder.episode_id)),
+        ~Episode.id.in_(select(PlanStep.episode_id))).order_by(Episode.id)))
+    for episode, step_id in zip(hips, HIP_PLAN_STEPS):
+        clinician = actor_for(session.get(User, episode.responsible_clinician_id))
+        plan = plan_service.start_plan(session, actor=clinician, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode.id,
+                                       data=PlanStartIn(pathway_id="hip_labral", goals=HIP_GOALS, first_step_id=step_id))
+        if step_id != "mri_arthrogram":
+            continue
+        row = session.scalars(select(PlanStep).where(PlanStep.plan_id == plan.id, PlanStep.status == "active")).one()
+        modality, protocol, contrast, side, question, history = STUDIES["hip"]
+        order = order_service.place_order(session, actor=clinician, knowledge=ctx.knowledge, episode_id=episode.id, data=OrderIn(
+            modality=modality, protocol=protocol, contrast=contrast, region="hip", side=side, clinical_question=question,
+            relevant_history=history, urgency="urgent", centre_id="lakeside_imaging", plan_step_row_id=row.id))
+        order = order_sending.send_order(session, actor=coordinator, knowledge=ctx.knowledge, calendar=ctx.calendar, order_id=order.id,
+                                         data=SendIn(version=order.version, send_by="print"))
+        _as_of(order_service.book(session, actor=coordinator, knowledge=ctx.knowledge, calendar=ctx.calendar, order_id=order.id,
+                                  data=_slot(session, ctx, order)), now)
+    return [e.id for e in hips[:len(HIP_PLAN_STEPS)]]
 
 
 def _order_in_state(session: Session, ctx: AppContext, clinician, coordinator, episode: Episode, state: str) -> ImagingOrder:  # noqa: ANN001

@@ -189,7 +189,7 @@ def test_j3_pivot_to_the_hip_pathway_closes_the_abandoned_steps_work_with_the_re
         assert new["current_step"]["step_id"] == "hip_xray" and new["current_step"]["kind"] == "imaging"
         assert new["authorization"] is None  # imaging steps here open no procedure case
         # The X-ray step opens its order: it waits for it (and for the report it brings back).
-        assert new["evaluation"]["missing"] == ["hip X-ray", "xray of the hip report"]
+        assert new["evaluation"]["missing"] == ["hip X-ray", "X-ray of the hip report"]
 
         case = _ok(coordinator.get(f"/api/authorizations/{case_id}"))
         assert case["state"] == "withdrawn" and case["closed_reason"] == f"Plan changed: {PIVOT_REASON}"

@@ -165,7 +165,7 @@ def test_return_to_work_reads_the_latest_work_status():
 def test_imaging_and_document_steps_are_done_when_the_report_is_on_file():
     xray = step("hip_labral", "hip_xray")
     pending = evaluate(xray, facts(imaging=(ImagingStudy("xray", "hip", START, report_on_file=False),)))
-    assert pending.status == "not_measurable" and pending.missing == ("xray of the hip report",)
+    assert pending.status == "not_measurable" and pending.missing == ("X-ray of the hip report",)
     read = evaluate(xray, facts(imaging=(ImagingStudy("xray", "hip", START, report_on_file=True),)))
     assert read.status == "met"
     assert rules.propose(KNOWLEDGE.pathways["hip_labral"], xray, read).next_step == "mri_arthrogram"

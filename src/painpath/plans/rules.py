@@ -389,16 +389,24 @@ def _return_to_work(measure: ReturnToWork, facts: EpisodeFacts, window: _Window)
     return MeasureResult("return_to_work", ok, f"Work status {status.replace('_', ' ')} on {_day(on)}, needs {wanted}")
 
 
+# How staff say each modality; `.capitalize()` would turn "MRI" into "Mri", so the words start as they are written.
+IMAGING_WORDS = {"mri": "MRI", "ct": "CT", "xray": "X-ray", "emg_ncs": "EMG/NCS", "ultrasound": "ultrasound", "mri_arthrogram": "MR arthrogram"}
+
+
+def _first_up(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
 def _imaging(measure: ImagingOnFile, facts: EpisodeFacts, on_or_after: date | None) -> MeasureResult:
-    label = f"{measure.modality.replace('_', ' ').upper() if measure.modality in ('mri', 'ct') else measure.modality.replace('_', ' ')}"
+    label = IMAGING_WORDS.get(measure.modality, measure.modality.replace("_", " "))
     label += f" of the {measure.region}" if measure.region else ""
     studies = [s for s in facts.imaging if s.modality == measure.modality and (measure.region is None or s.region == measure.region)]
     read = [s for s in studies if s.report_on_file]
     if read:
-        return MeasureResult("imaging_on_file", "met", f"{label.capitalize()}: report on file ({_day(read[-1].performed_on)})")
+        return MeasureResult("imaging_on_file", "met", f"{_first_up(label)}: report on file ({_day(read[-1].performed_on)})")
     if studies:
-        return MeasureResult("imaging_on_file", "not_measurable", f"{label.capitalize()} done, report not yet on file", (f"{label} report",))
-    return MeasureResult("imaging_on_file", "not_measurable", f"{label.capitalize()}: not done yet", (f"{label} report",))
+        return MeasureResult("imaging_on_file", "not_measurable", f"{_first_up(label)} done, report not yet on file", (f"{label} report",))
+    return MeasureResult("imaging_on_file", "not_measurable", f"{_first_up(label)}: not done yet", (f"{label} report",))
 
 
 def _document(measure: DocumentOnFile, facts: EpisodeFacts, on_or_after: date | None) -> MeasureResult:
