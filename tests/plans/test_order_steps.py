@@ -236,6 +236,19 @@ def test_a_crps_psychology_visit_is_met_by_the_closed_referral():
     assert CALENDAR.local_date(review.due_at) == date(2026, 12, 15)
 
 
+def test_a_cleared_psychological_evaluation_on_file_meets_the_stimulator_step_without_our_referral():
+    """J10: the patient saw a psychologist on their own referral; the cleared evaluation is what the step
+    asks for, so the step is met although no referral was written here. Without the answer it is not."""
+    p = pathway("spinal_cord_stimulation")
+    s = p.step("psych_evaluation")
+    cleared = DocumentFact("psych_eval", date(2026, 12, 8), "case_document:3", result="cleared")
+    for documents, expected in (((cleared,), "met"), ((), "not_measurable")):
+        f = facts(body_region="lumbar", documents=documents)
+        evaluation = rules.evaluate_step(s, f, started_on=START, as_of=date(2026, 12, 9), instruments=KNOWLEDGE.instruments,
+                                         loop=loop_of("spinal_cord_stimulation", "psych_evaluation", f))
+        assert evaluation.status == expected
+
+
 # --- Cancelled -----------------------------------------------------------------------------------------
 
 def test_a_cancelled_order_opens_the_order_task_again():

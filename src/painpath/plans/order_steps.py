@@ -58,6 +58,10 @@ class StepLoop:
     # A closed pain-psychology referral counts as the psychologist's evaluation on file, unless the step
     # asks what the evaluation says ("cleared"): that answer comes only from the document itself.
     credits_evaluation: bool = False
+    # When the step asks what the evaluation says ("cleared"), that answer on file meets the step whoever
+    # wrote it (an evaluation done on the patient's own referral, say): the referral is the way to get it,
+    # not a condition of its own.
+    result_suffices: bool = False
 
     @property
     def is_order(self) -> bool:
@@ -121,7 +125,8 @@ def step_loop(step: PathwayStep, step_row_id: int, facts: EpisodeFacts, due_busi
     asks_a_result = any(isinstance(m, DocumentOnFile) and m.kind == "psych_eval" and m.result
                         for m in (step.success.measures if step.success else ()))
     credits = isinstance(block, ReferralPlan) and block.specialty in EVALUATION_SPECIALTIES and not asks_a_result
-    return StepLoop(block, step_row_id, linked, url, days, fill(block.question, region=region, side=facts.laterality), credits)
+    suffices = isinstance(block, ReferralPlan) and block.specialty in EVALUATION_SPECIALTIES and asks_a_result
+    return StepLoop(block, step_row_id, linked, url, days, fill(block.question, region=region, side=facts.laterality), credits, suffices)
 
 
 def started_on(linked: Linked) -> date:

@@ -173,10 +173,13 @@ def _evaluate_with_loop(step: PathwayStep, facts: EpisodeFacts, loop: order_step
     window = _Window(started_on, as_of)
     own = tuple(_measure(m, step, facts, window, instruments, procedure_names) for m in step.success.measures) if step.success else ()
     combine = step.success.combine if step.success else "all"
-    if state.status != "met":
-        status: Status = "not_measurable"
+    if state.status == "met":
+        status: Status = _combine(combine, own) if own else "met"
+    elif loop.result_suffices and own and _combine(combine, own) == "met":
+        status = "met"  # the evaluation's answer is on file: the step asked for that, not for our referral
+        first = MeasureResult("loop_closed", "met", f"{state.explanation}; the evaluation's answer is on file, which the step asks for", ())
     else:
-        status = _combine(combine, own) if own else "met"
+        status = "not_measurable"
     return StepEvaluation(step.id, status, combine, (first, *own), started_on, ends, as_of)
 
 
