@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from huey import crontab
-
 from painpath.core.clock import utcnow
 from painpath.core.logging import get_logger
+from painpath.core.periodic import every_minute
 
 if TYPE_CHECKING:
     from huey.api import Huey
@@ -33,10 +32,4 @@ def retry_failed_once(context: "AppContext") -> int:
 def register(huey: "Huey", context: Callable[[], "AppContext"]) -> None:
     """Add the periodic retry to `huey` (once): every minute, each order backing off on its own."""
 
-    def run() -> int:
-        return retry_failed_once(context())
-
-    try:
-        huey.periodic_task(crontab(minute="*"), name=RETRY_TASK_NAME)(run)
-    except ValueError:
-        pass  # already on this queue
+    every_minute(huey, RETRY_TASK_NAME, lambda: retry_failed_once(context()))

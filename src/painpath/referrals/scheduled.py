@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from huey import crontab
-
 from painpath.core.clock import utcnow
+from painpath.core.periodic import every_minute
 
 if TYPE_CHECKING:
     from huey.api import Huey
@@ -27,10 +26,4 @@ def retry_failed_once(context: "AppContext") -> int:
 
 
 def register(huey: "Huey", context: Callable[[], "AppContext"]) -> None:
-    def run() -> int:
-        return retry_failed_once(context())
-
-    try:
-        huey.periodic_task(crontab(minute="*"), name=RETRY_TASK_NAME)(run)
-    except ValueError:
-        pass  # already on this queue
+    every_minute(huey, RETRY_TASK_NAME, lambda: retry_failed_once(context()))

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from huey import crontab
-
 from painpath.core.clock import utcnow
 from painpath.core.logging import get_logger
+from painpath.core.periodic import every_minute
 
 if TYPE_CHECKING:
     from huey.api import Huey
@@ -41,10 +40,4 @@ def register(huey: "Huey", context: Callable[[], "AppContext"]) -> None:
     """Add the periodic retry to `huey` (once); it runs every minute and backs off per request. `context`
     gives the app context when the task runs."""
 
-    def run() -> int:
-        return retry_failed_once(context())
-
-    try:
-        huey.periodic_task(crontab(minute="*"), name=RETRY_TASK_NAME)(run)
-    except ValueError:
-        pass  # huey refuses a second task with the same name: it is already on this queue
+    every_minute(huey, RETRY_TASK_NAME, lambda: retry_failed_once(context()))
