@@ -5,4 +5,4 @@ from __future__ import annotations
 from painpath.core.auth import chart_access
 from painpath.paperwork.form_models import FormRequest
 
-chart_access.register_collection("form_requests", FormRequest)
+chart_access.register_collection("form-requests", FormRequest)
