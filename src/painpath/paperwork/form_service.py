@@ -179,7 +179,8 @@ def queue(session: Session, *, clinic_id: int, include_done: bool = True) -> lis
 
 
 def queue_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None) -> list[form_rules.QueueFacts]:  # noqa: ANN001
-    query = select(FormRequest).join(Episode, Episode.id == FormRequest.episode_id).where(FormRequest.status.in_((*form_rules.OPEN_STATES, "cancelled")))
+    # Sent and closed ones too: their fulfillments close the tasks they met (rather than leave them obsolete).
+    query = select(FormRequest).join(Episode, Episode.id == FormRequest.episode_id)
     if episode_ids is not None:
         query = query.where(FormRequest.episode_id.in_(episode_ids))
     out = []
