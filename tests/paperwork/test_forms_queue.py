@@ -189,3 +189,19 @@ def test_transitions_follow_the_queue():
     assert form_rules.transition_problems("drafted", "signed") == []
     assert form_rules.transition_problems("sent", "cancelled")[0].field == "to"
     assert form_rules.turnaround_days(date(2026, 3, 2), date(2026, 3, 6)) == 4
+
+
+def test_the_short_term_disability_facts_sheet_says_what_the_chart_says(ctx, client_for, episode):  # noqa: ANN001
+    coordinator = client_for("coordinator")
+    request_id = _log(coordinator, episode, form_id="std_facts_sheet", requester_kind="insurer", requester_name="Harbor Mutual Claims",
+                      employee_receipt_on="")
+    logged = _request(ctx, request_id)
+    assert logged.deadline_on is None and logged.target_on == date(2026, 3, 6)  # no legal rule: the clinic's target only
+    pdf = coordinator.get(f"/form-requests/{request_id}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages))
+    assert "M54.16" in text and "3 November 2025" in text  # diagnosis and onset
+    assert "20 February 2026" in text  # the first visit
+    assert "Sitting tolerated for 20 minutes at a time (measured 20 February 2026)" in text
+    assert "Off work" in text and "Not known yet" in text  # no expected return given
+    assert "Completed from the chart on 2 March 2026" in text
