@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from painpath.context import AppContext
+from painpath.core import audit_access
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
@@ -122,9 +123,9 @@ def create_form_request(episode_id: DbId, request: Request, ctx: AppCtx, session
 
 # The form request page -------------------------------------------------------------------------------------
 
-def _request_page(request: Request, ctx: AppContext, session: Session, caller: Caller, request_id: int, *, which: str | None = None,
+def _request_page(request: Request, ctx: AppContext, session: Session, caller: Caller, form_request_id: int, *, which: str | None = None,
                   form: dict[str, Any] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200) -> Response:
-    found = form_service.read_request(session, actor=caller.actor, request_id=request_id)
+    found = form_service.read_request(session, actor=caller.actor, request_id=form_request_id)
     patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=found.episode_id)
     definition = form_service.definition(ctx.knowledge, found.form_id)
     now = utcnow()
@@ -145,30 +146,30 @@ def _request_page(request: Request, ctx: AppContext, session: Session, caller: C
     return templates.TemplateResponse(request, "paperwork/forms_request.html", context, status_code=status_code)
 
 
-@router.get("/form-requests/{request_id}")
-def form_request_page(request_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
+@router.get("/form-requests/{form_request_id}")
+def form_request_page(form_request_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
                       caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
-    return _request_page(request, ctx, session, caller, request_id)
+    return _request_page(request, ctx, session, caller, form_request_id)
 
 
-@router.post("/form-requests/{request_id}/draft")
-def draft_form(request_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+@router.post("/form-requests/{form_request_id}/draft")
+def draft_form(form_request_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                caller: Annotated[Caller, requires(Permission.ORDER_WORK)]) -> Response:
     values = {k: form.get(k) or None for k in ("version", "flare_times", "flare_per", "flare_duration", "flare_unit", "incapacity",
                                                 "expected_duration", "expected_return_on")}
     try:
-        done = form_service.draft(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, request_id=request_id,
+        done = form_service.draft(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, request_id=form_request_id,
                                   data=DraftIn.model_validate(values))
         ctx.reconcile(session, [done.episode_id])
     except (ValidationError, DomainError, StaleDataError) as exc:
         problems, status = _refused(exc)
         session.rollback()
-        return _request_page(request, ctx, session, caller, request_id, which="draft", form=form, problems=problems, status_code=status)
-    return RedirectResponse(f"/form-requests/{request_id}", status_code=303)
+        return _request_page(request, ctx, session, caller, form_request_id, which="draft", form=form, problems=problems, status_code=status)
+    return RedirectResponse(f"/form-requests/{form_request_id}", status_code=303)
 
 
-@router.post("/form-requests/{request_id}/step")
-def form_step(request_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+@router.post("/form-requests/{form_request_id}/step")
+def form_step(form_request_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
               caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     """Signing needs a clinician (NOTE_SIGN); sending, closing and cancelling a coordinator (ORDER_WORK)."""
     to = form.get("to") or ""
@@ -177,19 +178,19 @@ def form_step(request_id: DbId, request: Request, ctx: AppCtx, session: DbSessio
     try:
         if to != "signed" and not caller.can(Permission.ORDER_WORK):
             raise Forbidden(Permission.ORDER_WORK)
-        done = form_service.step(session, actor=caller.actor, request_id=request_id, data=StepIn.model_validate(values),
+        done = form_service.step(session, actor=caller.actor, request_id=form_request_id, data=StepIn.model_validate(values),
                                  may_sign=caller.can(Permission.NOTE_SIGN))
         ctx.reconcile(session, [done.episode_id])
     except (ValidationError, DomainError, StaleDataError) as exc:
         problems, status = _refused(exc)
         session.rollback()
-        return _request_page(request, ctx, session, caller, request_id, which=to, form=form, problems=problems, status_code=status)
-    return RedirectResponse(f"/form-requests/{request_id}", status_code=303)
+        return _request_page(request, ctx, session, caller, form_request_id, which=to, form=form, problems=problems, status_code=status)
+    return RedirectResponse(f"/form-requests/{form_request_id}", status_code=303)
 
 
-@router.get("/form-requests/{request_id}/pdf")
-def form_pdf(request_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
-    found = form_service.read_request(session, actor=caller.actor, request_id=request_id)
+@router.get("/form-requests/{form_request_id}/pdf")
+def form_pdf(form_request_id: DbId, ctx: AppCtx, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+    found = form_service.read_request(session, actor=caller.actor, request_id=form_request_id)
     pdf = form_service.filled_pdf(session, knowledge=ctx.knowledge, calendar=ctx.calendar, request=found, extra_dirs=ctx.settings.extra_pack_dirs)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{found.reference}.pdf"', "Cache-Control": "no-store"})
@@ -209,6 +210,7 @@ def forms_queue(request: Request, ctx: AppCtx, session: DbSession, caller: Annot
                      "turnaround": _turnaround(fr, ctx),
                      "overdue": fr.deadline_on is not None and fr.status in form_rules.OPEN_STATES and today > fr.deadline_on,
                      "late_for_target": fr.status in form_rules.OPEN_STATES and today > fr.target_on})
+    audit_access.note_listed(session, caller.actor, list_name="forms_queue", patient_ids=[r["fr"].patient_id for r in rows])
     sent = [r["turnaround"] for r in rows if r["turnaround"] is not None]
     context = {"caller": caller, "rows": rows, "status_words": form_rules.STATUS_WORDS,
                "median_turnaround": sorted(sent)[len(sent) // 2] if sent else None, "sent_count": len(sent)}
