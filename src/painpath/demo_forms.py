@@ -72,7 +72,8 @@ def _history(ctx: AppContext, r: FormRequest, state: str, received: date, step_d
     r.state_since = r.signed_at
     if state == "signed":
         return
-    r.status, r.sent_at, r.transport, r.sent_to = "sent", _at(ctx, received + timedelta(days=step_days)), "fax", r.requester_contact
+    r.status, r.sent_at, r.transport, r.sent_to = "sent", _at(ctx, received + timedelta(days=step_days)), "fax", "demo fax gateway"
+    r.transmission, r.attempts = "sent", 1
     r.state_since = r.sent_at
     if state == "closed":
         r.status, r.closed_at = "closed", _at(ctx, received + timedelta(days=step_days + 2))

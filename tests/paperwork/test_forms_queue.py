@@ -21,6 +21,7 @@ from painpath.paperwork import form_rules
 from painpath.paperwork.form_models import FormRequest
 from painpath.worklist.engine import MET, OPEN
 from painpath.worklist.models import Task
+from smtp_relay import smtp_relay  # noqa: F401 - fixture
 from support import page_form_post
 
 MONDAY = datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)  # Mon 2 Mar 2026, 10:00 in Chicago
@@ -79,7 +80,7 @@ def _step(client, ctx, request_id: int, to: str, **fields):  # noqa: ANN001, ANN
     return page_form_post(client, f"/form-requests/{request_id}/step", {"to": to, "version": str(_request(ctx, request_id).version), **fields})
 
 
-def test_a_wh380e_is_filled_from_the_chart_signed_sent_and_its_turnaround_measured(ctx, client_for, episode, clock):  # noqa: ANN001
+def test_a_wh380e_is_filled_from_the_chart_signed_sent_and_its_turnaround_measured(ctx, client_for, episode, clock, smtp_relay):  # noqa: ANN001, F811
     coordinator, clinician = client_for("coordinator"), client_for("clinician")
     request_id = _log(coordinator, episode)
     logged = _request(ctx, request_id)
@@ -131,9 +132,18 @@ def test_a_wh380e_is_filled_from_the_chart_signed_sent_and_its_turnaround_measur
     assert _step(coordinator, ctx, request_id, "sent").status_code == 422
     stale = page_form_post(coordinator, f"/form-requests/{request_id}/step", {"to": "sent", "transport": "fax", "version": "1"})
     assert stale.status_code == 409
+    # A refusing fax relay leaves it signed, the reason on the page and the send task open.
+    smtp_relay.refuse = "554 5.7.1 Fax number not allowed"
+    assert _step(coordinator, ctx, request_id, "sent", transport="fax").status_code == 303
+    failed = _request(ctx, request_id)
+    assert (failed.status, failed.transmission, failed.attempts) == ("signed", "failed", 1) and "554" in failed.last_error
+    assert _tasks(ctx, request_id)["send"][0] == OPEN and "The last attempt failed" in _text(coordinator.get(f"/form-requests/{request_id}"))
+    smtp_relay.refuse = None
     assert _step(coordinator, ctx, request_id, "sent", transport="fax").status_code == 303
     sent = _request(ctx, request_id)
-    assert sent.status == "sent" and sent.sent_to == "(708) 555-0190"
+    assert (sent.status, sent.transmission, sent.attempts) == ("sent", "sent", 2) and sent.sent_to.endswith("fax.gateway.test")
+    (message,) = smtp_relay.messages
+    assert message.rcpt_tos == ["7085550190@fax.gateway.test"] and f"FORM-{request_id:06d}.pdf".encode() in message.content
     tasks = _tasks(ctx, request_id)
     assert tasks["send"][0] == MET, tasks
     assert "overdue" not in tasks  # sent on 4 Mar, well before 14 Mar

@@ -48,6 +48,10 @@ class FormRequest(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     sent_at: Mapped[datetime | None] = mapped_column()
     transport: Mapped[str | None] = mapped_column(String(10))  # print | fax
+    # How the sending went (durable `sending` before the form leaves, as referrals do): none | sending | sent | failed.
+    transmission: Mapped[str] = mapped_column(String(10), default="none")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
     sent_to: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()

@@ -24,7 +24,7 @@ from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, Forbidden, NotFound
 from painpath.core.validation import DbId
-from painpath.paperwork import form_rules, form_service
+from painpath.paperwork import form_rules, form_sending, form_service
 from painpath.paperwork.form_schemas import DraftIn, FormRequestIn, StepIn
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients
@@ -178,8 +178,13 @@ def form_step(form_request_id: DbId, request: Request, ctx: AppCtx, session: DbS
     try:
         if to != "signed" and not caller.can(Permission.ORDER_WORK):
             raise Forbidden(Permission.ORDER_WORK)
-        done = form_service.step(session, actor=caller.actor, request_id=form_request_id, data=StepIn.model_validate(values),
-                                 may_sign=caller.can(Permission.NOTE_SIGN))
+        data = StepIn.model_validate(values)
+        if data.to == "sent":
+            done = form_sending.send_step(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar,
+                                          request_id=form_request_id, data=data, extra_dirs=ctx.settings.extra_pack_dirs)
+        else:
+            done = form_service.step(session, actor=caller.actor, request_id=form_request_id, data=data,
+                                     may_sign=caller.can(Permission.NOTE_SIGN))
         ctx.reconcile(session, [done.episode_id])
     except (ValidationError, DomainError, StaleDataError) as exc:
         problems, status = _refused(exc)

@@ -88,7 +88,7 @@ def create_request(session: Session, *, actor: Actor, knowledge, calendar: Busin
     return request
 
 
-def _check_version(request: FormRequest, version: int) -> None:
+def check_version(request: FormRequest, version: int) -> None:
     if request.version != version:
         raise StaleWrite("form request", version, request.version)
 
@@ -107,7 +107,7 @@ def chart_facts(session: Session, *, request: FormRequest, calendar: BusinessCal
 def draft(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, request_id: int, data: DraftIn) -> FormRequest:  # noqa: ANN001
     """Fill the form from the chart (and the estimates given here); the values are kept as drafted."""
     request = read_request(session, actor=actor, request_id=request_id)
-    _check_version(request, data.version)
+    check_version(request, data.version)
     flare = (data.flare_times, data.flare_per, data.flare_duration, data.flare_unit)
     if any(v is not None for v in flare) and not all(v is not None for v in flare):
         missing = [n for n, v in zip(("flare_times", "flare_per", "flare_duration", "flare_unit"), flare, strict=True) if v is None]
@@ -127,21 +127,19 @@ def draft(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalend
 
 
 def step(session: Session, *, actor: Actor, request_id: int, data: StepIn, may_sign: bool) -> FormRequest:
-    """The clinician's signature, sending (by print or fax), closing, or cancelling."""
+    """The clinician's signature, closing, or cancelling (sending is form_sending's flow)."""
     request = read_request(session, actor=actor, request_id=request_id)
-    _check_version(request, data.version)
+    check_version(request, data.version)
     if data.to == "signed" and not may_sign:
         raise InvalidInput([FieldProblem("to", "clinician_signs", "Only a clinician may review and sign the form")])
-    if data.to == "sent" and data.transport is None:
-        raise InvalidInput([FieldProblem("transport", "required", "Say how the form was sent: print or fax")])
+    if data.to == "sent":
+        raise InvalidInput([FieldProblem("to", "send_flow", "A form is sent from its page's send form")])
     if data.to == "cancelled" and not data.cancel_reason:
         raise InvalidInput([FieldProblem("cancel_reason", "required", "Say why the form request is cancelled")])
     now = utcnow()
     _move(request, data.to, now)
     if data.to == "signed":
         request.signed_at, request.signed_by_id = now, actor.user_id
-    elif data.to == "sent":
-        request.sent_at, request.transport, request.sent_to = now, data.transport, request.requester_contact
     elif data.to == "closed":
         request.closed_at = now
     else:
