@@ -114,6 +114,8 @@ def test_a_wh380e_is_filled_from_the_chart_signed_sent_and_its_turnaround_measur
     assert fields["txtDatesTreated"] == "02/20/2026"
     assert fields["txtDuration"] == "6 months"
     assert "M54.16" in fields["txtDescribeOtherFacts1"]
+    assert fields["txtDescribeOtherFacts2"] == "Work status: Off work"
+    assert fields["txtDescribeOtherFacts3"] in (None, "")  # no work restrictions written yet
     for attested in ("txtDateSigned", "txtExplain1", "chxEpisodic", "chxUnableToWork", "chxNecessaryAbsent"):
         assert fields[attested] in (None, "", "/Off"), attested
     assert fields["txtEmployerName"] in (None, "")  # Section I is the employer's

@@ -135,7 +135,7 @@ _SOURCES: dict[str, Callable[[FormFacts], str | None]] = {
     "treatment.schedule": _schedule,
     "treatment.nature": lambda f: "; ".join(f.treatments) or None,
     "incapacity.periods": lambda f: f.incapacity,
-    "restrictions.limits": lambda f: "; ".join(f.restrictions) or _limits(f),
+    "restrictions.limits": lambda f: "; ".join(f"Work restriction: {r}" for r in f.restrictions) or None,
     "function.limits": _limits,
     "flare_ups.times": _flare(lambda x: x.times),
     "flare_ups.per_weeks": _flare(lambda x: 1 if x.per == "week" else None),
@@ -143,7 +143,7 @@ _SOURCES: dict[str, Callable[[FormFacts], str | None]] = {
     "flare_ups.duration_hours": _flare(lambda x: x.duration if x.unit == "hours" else None),
     "flare_ups.duration_days": _flare(lambda x: x.duration if x.unit == "days" else None),
     "flare_ups.episodic": lambda f: None if f.flare_ups is None else "yes",
-    "work.unable": lambda f: f.work_status,
+    "work.unable": lambda f: None if f.work_status is None else f"Work status: {f.work_status}",
 }
 
 
