@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from painpath.core import audit
 from painpath.core.audit import Actor
-from painpath.core.clock import BusinessCalendar, utcnow
+from painpath.core.clock import BusinessCalendar
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput
 from painpath.core.tenancy import Clinic
 from painpath.interop.transports import OutboundDocument, Transport, TransportError, transport_for
