@@ -33,6 +33,7 @@ from painpath.medications.trials.models import TrialPlan
 from painpath.patients.models import Episode, Patient
 from painpath.therapy.models import PtCourse
 from painpath.referrals.models import Referral
+from painpath.paperwork.form_models import FormRequest
 from painpath.web.app import create_app
 from painpath.worklist.models import Task
 
@@ -54,6 +55,7 @@ ID_SOURCES = {
     "event_id": (PatientEvent.id, PatientEvent.patient_id),
     "referral_id": (Referral.id, Referral.patient_id),
     "order_id": (ImagingOrder.id, ImagingOrder.patient_id),
+    "form_request_id": (FormRequest.id, FormRequest.patient_id),
 }
 FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
 # Routes that show no patient data (the new-patient and new-call forms, the instrument catalog, account pages).
@@ -64,7 +66,7 @@ NO_PATIENT_DATA = {"/", "/account", "/api/me", "/api/openapi.json", "/healthz", 
 SEARCHED = "<family name of the first patient>"
 LISTS = {"/patients": {"name": SEARCHED}, "/api/patients": {"q": SEARCHED}, "/worklist": {}, "/api/worklist": {}, "/intake": {},
          "/api/intake/callbacks": {}, "/records": {}, "/api/records/outstanding": {}, "/authorizations": {},
-         "/loops": {}}
+         "/loops": {}, "/forms-queue": {}}
 
 
 pytestmark = pytest.mark.storage  # the demo below has a database of its own, not database_url

@@ -233,6 +233,16 @@ ROUTES = {
     ("GET", "/referral-practices"): NO_PATIENT_DATA,
     ("POST", "/referral-practices"): NO_PATIENT_DATA,
     ("POST", "/referral-practices/{practice_id}"): NO_PATIENT_DATA,
+    # The forms queue (paperwork): a form request names the patient's condition and functional limits.
+    ("POST", "/api/episodes/{episode_id}/form-requests"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/form-requests"): CLINICAL,
+    ("GET", "/episodes/{episode_id}/form-requests/new"): CLINICAL,
+    ("POST", "/episodes/{episode_id}/form-requests"): CLINICAL,
+    ("GET", "/form-requests/{form_request_id}"): CLINICAL,
+    ("POST", "/form-requests/{form_request_id}/draft"): CLINICAL,
+    ("POST", "/form-requests/{form_request_id}/step"): CLINICAL,
+    ("GET", "/form-requests/{form_request_id}/pdf"): CLINICAL,
+    ("GET", "/forms-queue"): CASELOAD_LIST,
     # The open-loops board lists the clinic's outstanding orders and referrals; therapists are refused.
     ("GET", "/loops"): CASELOAD_LIST,
     ("POST", "/api/pt-courses/{course_id}/protocol"): CLINICAL,

@@ -85,6 +85,8 @@ class Knowledge:
     # rules with the order-loop timings (kind `imaging_rules`, one pack); None only when built by hand.
     imaging_centres: Mapping[str, ImagingCentre] = field(default_factory=lambda: MappingProxyType({}))
     imaging_rules: ImagingRulesPack | None = None
+    # Forms the clinic fills from the chart (kind `form_definitions`), by form id.
+    form_definitions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -173,6 +175,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         support_strategies=MappingProxyType(collections.get("support_strategies", {})),
         imaging_centres=MappingProxyType(collections.get("imaging_centres", {})),
         imaging_rules=_optional_single(singles, "imaging_rules", ImagingRulesPack),
+        form_definitions=MappingProxyType(collections.get("form_definitions", {})),
     )
 
 

@@ -78,6 +78,9 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
     # reading the task on the episode is linked to the episode).
     "referrals": lambda t: WorkLink(f"/referrals/{(t.evidence or {}).get('referral_id') or t.key.split(':')[1]}", "Open the referral",
                                     Permission.CHART_READ),
+    # A form task (draft, sign, send, overdue) is done on the form request's page.
+    "forms": lambda t: WorkLink(f"/form-requests/{(t.evidence or {}).get('form_request_id') or t.key.split(':')[1]}", "Open the form",
+                                Permission.CHART_READ),
     "imaging_orders": lambda t: WorkLink(f"/imaging-orders/{(t.evidence or {}).get('order_id')}", "Open the imaging order",
                                          Permission.CHART_READ),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
