@@ -38,6 +38,7 @@ SLICES = (
     "plans",
     "therapy",
     "referrals",
+    "paperwork",
 )
 # The same slices as layers, lowest first: a slice imports only slices listed before it here (and a parent
 # package its own sub-slices where it aggregates them: models, access, obligations). tests/test_layers.py
@@ -68,6 +69,7 @@ LAYERS = (
     "authorizations",
     "therapy",
     "plans",
+    "paperwork",
     "referrals",
 )
 # Core tables that are not a slice's.
