@@ -28,6 +28,7 @@ from painpath.knowledge.schemas import BodyRegion, DepressantClass
 from painpath.knowledge.schemas import ReferralLoopTimings, ReferralSpecialty, ReferralSpecialtyPack
 from painpath.knowledge.schemas import BehaviouralHealthPack, SupportStrategy
 from painpath.knowledge.schemas import ImagingCentre, ImagingRulesPack
+from painpath.knowledge.schemas import WorkRestrictionsPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -85,6 +86,8 @@ class Knowledge:
     # rules with the order-loop timings (kind `imaging_rules`, one pack); None only when built by hand.
     imaging_centres: Mapping[str, ImagingCentre] = field(default_factory=lambda: MappingProxyType({}))
     imaging_rules: ImagingRulesPack | None = None
+    # Work restrictions' and return-to-work timings (kind `work_restrictions`, one pack); None only when built by hand.
+    work_restrictions: WorkRestrictionsPack | None = None
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -173,6 +176,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         support_strategies=MappingProxyType(collections.get("support_strategies", {})),
         imaging_centres=MappingProxyType(collections.get("imaging_centres", {})),
         imaging_rules=_optional_single(singles, "imaging_rules", ImagingRulesPack),
+        work_restrictions=_optional_single(singles, "work_restrictions", WorkRestrictionsPack),
     )
 
 

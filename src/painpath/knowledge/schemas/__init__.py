@@ -18,6 +18,7 @@ from painpath.knowledge.schemas.tablet_strengths import *  # noqa: F403
 from painpath.knowledge.schemas.rxnorm_products import *  # noqa: F403
 from painpath.knowledge.schemas.referral_specialties import *  # noqa: F403
 from painpath.knowledge.schemas.imaging import *  # noqa: F403
+from painpath.knowledge.schemas.work_restrictions import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -40,4 +41,5 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "support_strategies": SupportStrategyPack,
     "imaging_centres": ImagingCentrePack,
     "imaging_rules": ImagingRulesPack,
+    "work_restrictions": WorkRestrictionsPack,
 }
