@@ -33,6 +33,7 @@ from painpath.medications.trials.models import TrialPlan
 from painpath.patients.models import Episode, Patient
 from painpath.therapy.models import PtCourse
 from painpath.referrals.models import Referral
+from painpath.paperwork.models import WorkRestriction
 from painpath.web.app import create_app
 from painpath.worklist.models import Task
 
@@ -53,6 +54,7 @@ ID_SOURCES = {
     "task_id": (Task.id, Task.patient_id),
     "event_id": (PatientEvent.id, PatientEvent.patient_id),
     "referral_id": (Referral.id, Referral.patient_id),
+    "restriction_id": (WorkRestriction.id, WorkRestriction.patient_id),
     "order_id": (ImagingOrder.id, ImagingOrder.patient_id),
 }
 FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
