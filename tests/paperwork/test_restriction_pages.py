@@ -97,6 +97,16 @@ def test_j9_draft_sign_print_re_evaluate_and_extend(ctx, client_for, episode, cl
     first = _restriction(ctx, restriction_id)
     assert first.status == "draft" and first.based_on == {"lifting_limit_lb": "2026-11-20"}
 
+    # The draft is edited on its form at the version it was read at; a stale version is refused and keeps what was typed.
+    edit_form = clinician.get(f"/work-restrictions/{restriction_id}/edit")
+    assert edit_form.status_code == 200 and 'name="lifting_lb" type="number" value="15"' in edit_form.text
+    stale_edit = page_form_post(clinician, f"/work-restrictions/{restriction_id}", {**J9, "lifting_lb": "12", "version": str(first.version + 1)})
+    assert stale_edit.status_code == 409 and 'value="12"' in stale_edit.text
+    edited = page_form_post(clinician, f"/work-restrictions/{restriction_id}", {**J9, "lifting_lb": "12", "version": str(first.version)})
+    assert edited.status_code == 303
+    assert page_form_post(clinician, f"/work-restrictions/{restriction_id}", {**J9, "version": str(first.version + 1)}).status_code == 303
+    first = _restriction(ctx, restriction_id)
+    assert first.items[0]["value"] == 15 and first.version == 3
     assert page_form_post(coordinator, f"/work-restrictions/{restriction_id}/sign", {"version": str(first.version)}).status_code == 403
     assert page_form_post(clinician, f"/work-restrictions/{restriction_id}/sign", {"version": str(first.version)}).status_code == 303
     signed = _restriction(ctx, restriction_id)

@@ -242,6 +242,8 @@ ROUTES = {
     ("POST", "/episodes/{episode_id}/work-restrictions"): CLINICAL,
     ("GET", "/work-restrictions/{restriction_id}"): CLINICAL,
     ("POST", "/work-restrictions/{restriction_id}/sign"): CLINICAL,
+    ("GET", "/work-restrictions/{restriction_id}/edit"): CLINICAL,
+    ("POST", "/work-restrictions/{restriction_id}"): CLINICAL,
     ("GET", "/work-restrictions/{restriction_id}/letter"): CLINICAL,
     ("POST", "/episodes/{episode_id}/return-to-work-steps"): CLINICAL,
     ("POST", "/return-to-work-steps/{step_id}/record"): CLINICAL,

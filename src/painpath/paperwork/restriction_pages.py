@@ -108,9 +108,12 @@ def _restrictions_panel(asked: patient_pages.PanelRequest) -> list[patient_pages
 # The restriction form -------------------------------------------------------------------------------------
 
 def _form_page(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int, form: dict[str, Any], *,
-               sources: list[str] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200) -> Response:
+               sources: list[str] | None = None, problems: list[FieldProblem] | None = None, status_code: int = 200,
+               editing: int | None = None) -> Response:
+    """The form for a new restriction, or (`editing`: its id) for a draft's edit."""
     patient, episode = patients.read_episode(session, actor=caller.actor, episode_id=episode_id)
     context = {
+        "action": f"/work-restrictions/{editing}" if editing else f"/episodes/{episode_id}/work-restrictions", "editing": editing,
         "caller": caller, "patient": patient, "episode": episode, "form": form, "sources": sources or [], "problems": problems or [],
         "errors": errors_by_field(problems or []), "labels": LABELS, "duty_levels": list(restrictions_rules.DUTY_LEVELS.items()),
         "frequencies": [(k, v.capitalize()) for k, v in restrictions_rules.FREQUENCIES.items()],
@@ -156,6 +159,33 @@ def create_restriction(episode_id: DbId, request: Request, ctx: AppCtx, session:
         session.rollback()
         return _form_page(request, ctx, session, caller, episode_id, form, problems=problems, status_code=status)
     return RedirectResponse(f"/work-restrictions/{restriction.id}", status_code=303)
+
+
+@router.get("/work-restrictions/{restriction_id}/edit")
+def edit_form(restriction_id: DbId, request: Request, ctx: AppCtx, session: DbSession,
+              caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
+    restriction = restrictions_service.read_restriction(session, actor=caller.actor, restriction_id=restriction_id)
+    form = {**_form_values(restrictions_rules.limits_from(restriction.items)), "duty_level": restriction.duty_level, "notes": restriction.notes,
+            "issued_on": restriction.issued_on.isoformat(), "valid_until": restriction.valid_until.isoformat(),
+            "re_evaluate_on": restriction.re_evaluate_on.isoformat(), "version": restriction.version}
+    return _form_page(request, ctx, session, caller, restriction.episode_id, form, editing=restriction.id)
+
+
+@router.post("/work-restrictions/{restriction_id}")
+def update_restriction(restriction_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: PostedForm,
+                       caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> Response:
+    restriction = restrictions_service.read_restriction(session, actor=caller.actor, restriction_id=restriction_id)
+    episode_id = restriction.episode_id
+    try:
+        version = SignIn.model_validate({"version": form.get("version") or None}).version
+        restrictions_service.update_draft(session, actor=caller.actor, restriction_id=restriction_id, version=version,
+                                          data=RestrictionIn.model_validate(_restriction_values(form)))
+        ctx.reconcile(session, [episode_id])
+    except (ValidationError, DomainError, StaleDataError) as exc:
+        problems, status = _refused(exc)
+        session.rollback()
+        return _form_page(request, ctx, session, caller, episode_id, form, problems=problems, status_code=status, editing=restriction_id)
+    return RedirectResponse(f"/work-restrictions/{restriction_id}", status_code=303)
 
 
 # The restriction page -------------------------------------------------------------------------------------
