@@ -22,7 +22,7 @@ from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
-from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.errors import DomainError, FieldProblem
 from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients
@@ -31,7 +31,7 @@ from painpath.paperwork.restrictions_duties import STEP_KINDS
 from painpath.paperwork.restrictions_schemas import RestrictionIn, SignIn, StepIn, StepRecordIn
 from painpath.paperwork.restrictions_words import limits_in_words
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
-from painpath.web.forms import FormFields, errors_by_field, validation_problems
+from painpath.web.forms import FormFields, errors_by_field, refusal
 from painpath.web.templating import templates
 
 router = APIRouter()
@@ -61,17 +61,6 @@ async def _posted(request: Request) -> dict[str, Any]:
 
 
 PostedForm = Annotated[dict[str, Any], Depends(_posted)]
-
-
-def _refused(exc: Exception) -> tuple[list[FieldProblem], int]:
-    if isinstance(exc, ValidationError):
-        return validation_problems(exc), 422
-    if isinstance(exc, StaleDataError):
-        return [FieldProblem("version", "current_version", "Someone else changed this first; reload and try again")], 409
-    assert isinstance(exc, DomainError)
-    if isinstance(exc, NotFound):
-        raise exc
-    return exc.problems, exc.status_code
 
 
 def _restriction_values(form: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +144,7 @@ def create_restriction(episode_id: DbId, request: Request, ctx: AppCtx, session:
                                                               data=RestrictionIn.model_validate(_restriction_values(form)))
         ctx.reconcile(session, [episode_id])
     except (ValidationError, DomainError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _form_page(request, ctx, session, caller, episode_id, form, problems=problems, status_code=status)
     return RedirectResponse(f"/work-restrictions/{restriction.id}", status_code=303)
@@ -182,7 +171,7 @@ def update_restriction(restriction_id: DbId, request: Request, ctx: AppCtx, sess
                                           data=RestrictionIn.model_validate(_restriction_values(form)))
         ctx.reconcile(session, [episode_id])
     except (ValidationError, DomainError, StaleDataError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _form_page(request, ctx, session, caller, episode_id, form, problems=problems, status_code=status, editing=restriction_id)
     return RedirectResponse(f"/work-restrictions/{restriction_id}", status_code=303)
@@ -219,7 +208,7 @@ def sign_restriction(restriction_id: DbId, request: Request, ctx: AppCtx, sessio
         restriction = restrictions_service.sign_restriction(session, actor=caller.actor, restriction_id=restriction_id, version=data.version)
         ctx.reconcile(session, [restriction.episode_id])
     except (ValidationError, DomainError, StaleDataError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _restriction_page(request, ctx, session, caller, restriction_id, problems=problems, status_code=status)
     return RedirectResponse(f"/work-restrictions/{restriction_id}", status_code=303)
@@ -238,7 +227,7 @@ def restriction_letter(restriction_id: DbId, ctx: AppCtx, session: DbSession,
 
 def _episode_again(request: Request, ctx: AppContext, session: Session, caller: Caller, episode_id: int, which: str,
                    form: dict[str, Any], exc: Exception) -> Response:
-    problems, status = _refused(exc)
+    problems, status = refusal(exc)
     session.rollback()
     state = {"return_to_work": {"which": which, "form": form, "problems": problems}}
     return patient_pages.render_episode_page(request, ctx, session, caller, episode_id, state=state, status_code=status)
