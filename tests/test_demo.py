@@ -496,3 +496,20 @@ def test_the_demo_shows_behavioural_health_in_each_state(whole_demo):
         assert any(t.title == "Discuss a pain-psychology referral: PCS 52 (threshold 30)" for t in open_tasks)
         assert {"declined", "accepted"} <= set(session.scalars(select(BehaviouralOfferRow.answer)))
         assert {"paced_breathing", "sleep_hygiene"} <= set(session.scalars(select(PlanSupportItem.strategy_id)))
+
+
+def test_the_demo_has_work_restrictions_a_re_evaluation_due_and_a_return_to_work_plan(whole_demo):
+    """Issue 17 (J9): signed restrictions drafted from the chart, a draft amendment to sign, one about to expire with
+    its re-evaluation task open, and a return-to-work step under way with the employer's confirmation owed."""
+    from painpath.paperwork.models import ReturnToWorkStep, WorkRestriction
+
+    ctx, summary = whole_demo
+    with ctx.db.session() as session:
+        rows = list(session.scalars(select(WorkRestriction)))
+        assert summary.facts["work_restrictions"] == 2
+        assert sorted(r.status for r in rows) == ["draft", "signed", "signed"]
+        assert all(r.based_on for r in rows)  # each rests on the chart's functional measures
+        open_kinds = {t.kind: t.owner_role for t in session.scalars(select(Task).where(Task.provider == "work_restrictions", Task.status == "open"))}
+        assert open_kinds == {"work_restrictions.re_evaluate": "clinician", "return_to_work.confirm_employer": "coordinator",
+                              "return_to_work.clinician_check": "clinician"}
+        assert _count(session, ReturnToWorkStep) == 2

@@ -34,6 +34,7 @@ from painpath.patients.models import Episode, Patient
 from painpath.therapy.models import PtCourse
 from painpath.referrals.models import Referral
 from painpath.paperwork.form_models import FormRequest
+from painpath.paperwork.models import WorkRestriction
 from painpath.web.app import create_app
 from painpath.worklist.models import Task
 
@@ -54,6 +55,7 @@ ID_SOURCES = {
     "task_id": (Task.id, Task.patient_id),
     "event_id": (PatientEvent.id, PatientEvent.patient_id),
     "referral_id": (Referral.id, Referral.patient_id),
+    "restriction_id": (WorkRestriction.id, WorkRestriction.patient_id),
     "order_id": (ImagingOrder.id, ImagingOrder.patient_id),
     "form_request_id": (FormRequest.id, FormRequest.patient_id),
 }

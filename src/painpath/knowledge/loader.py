@@ -28,6 +28,7 @@ from painpath.knowledge.schemas import BodyRegion, DepressantClass
 from painpath.knowledge.schemas import ReferralLoopTimings, ReferralSpecialty, ReferralSpecialtyPack
 from painpath.knowledge.schemas import BehaviouralHealthPack, SupportStrategy
 from painpath.knowledge.schemas import ImagingCentre, ImagingRulesPack
+from painpath.knowledge.schemas import WorkRestrictionsPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -87,6 +88,8 @@ class Knowledge:
     imaging_rules: ImagingRulesPack | None = None
     # Forms the clinic fills from the chart (kind `form_definitions`), by form id.
     form_definitions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # Work restrictions' and return-to-work timings (kind `work_restrictions`, one pack); None only when built by hand.
+    work_restrictions: WorkRestrictionsPack | None = None
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -176,6 +179,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         imaging_centres=MappingProxyType(collections.get("imaging_centres", {})),
         imaging_rules=_optional_single(singles, "imaging_rules", ImagingRulesPack),
         form_definitions=MappingProxyType(collections.get("form_definitions", {})),
+        work_restrictions=_optional_single(singles, "work_restrictions", WorkRestrictionsPack),
     )
 
 

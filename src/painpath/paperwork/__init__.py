@@ -1,1 +1,2 @@
-"""Work and disability paperwork: forms filled from the chart and their queue, work restrictions, workers' compensation."""
+"""Work and disability paperwork: work restrictions with the graded return-to-work plan (restrictions*,
+return_to_work*), and the forms queue filled from the chart (form_*)."""

@@ -1,3 +1,5 @@
-"""The paperwork slice's obligation providers, gathered (each topic registers its own)."""
+"""The paperwork slice's obligation providers, registered at import (each topic registers its own)."""
 
-from painpath.paperwork import form_obligations  # noqa: F401
+from __future__ import annotations
+
+from painpath.paperwork import form_obligations, restrictions_obligations  # noqa: F401

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from pydantic import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 
 from painpath.core.clock import BusinessCalendar
-from painpath.core.errors import FieldProblem
+from painpath.core.errors import DomainError, FieldProblem, NotFound
 
 
 async def _form_fields(request: Request) -> dict[str, str]:
@@ -74,6 +75,19 @@ def validation_problems(exc: ValidationError) -> list[FieldProblem]:
         field = ".".join(str(part) for part in err.get("loc", ())) or "form"
         problems.append(FieldProblem(field, err.get("type", "invalid"), plain_message(err)))
     return problems
+
+
+def refusal(exc: Exception) -> tuple[list[FieldProblem], int]:
+    """Why a form was refused, and the status to answer with: a validation error (422), a version that moved under
+    the edit (409), or the service's own problems with its status. NotFound is raised again: there is no form to
+    show again for a row that is not there."""
+    if isinstance(exc, ValidationError):
+        return validation_problems(exc), 422
+    if isinstance(exc, StaleDataError):
+        return [FieldProblem("version", "current_version", "Someone else changed this first; reload and try again")], 409
+    if isinstance(exc, NotFound) or not isinstance(exc, DomainError):
+        raise exc
+    return exc.problems, exc.status_code
 
 
 def errors_by_field(problems: list[FieldProblem]) -> dict[str, list[str]]:

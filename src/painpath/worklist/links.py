@@ -83,6 +83,12 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
                                 Permission.CHART_READ),
     "imaging_orders": lambda t: WorkLink(f"/imaging-orders/{(t.evidence or {}).get('order_id')}", "Open the imaging order",
                                          Permission.CHART_READ),
+    # A re-evaluation is done on the restriction form drafted from the chart (the extension); return-to-work steps on
+    # the episode's work-restrictions panel.
+    "work_restrictions": lambda t: (WorkLink(f"/episodes/{t.episode_id}/work-restrictions/new?from_chart=true", "Re-evaluate and write the restrictions",
+                                             Permission.PLAN_WRITE)
+                                    if t.kind == "work_restrictions.re_evaluate" else WorkLink(f"/episodes/{t.episode_id}#return-to-work",
+                                                                                               "Open the return-to-work plan")),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
                                               "Record the relief report"),
 }
