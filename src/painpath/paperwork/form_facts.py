@@ -3,14 +3,12 @@ the responsible clinician and the clinic, the episode's onset and diagnoses, the
 planned (the care plan's calendar), the latest functional measures in words, and what the coordinator
 recorded on the request (flare-up estimate, incapacity periods). The caller has checked chart access.
 
-Work restrictions: the restrictions slice (paperwork/restrictions*.py, built alongside) will put its
-restrictions in words here through `restriction_words`; until it is merged the functional limits are read
-straight from the latest functional measures.
+Work restrictions: the one in force (the newest signed) goes onto the form in words, beside the functional
+limits read straight from the latest functional measures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -22,14 +20,16 @@ from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar
 from painpath.core.tenancy import Clinic
 from painpath.knowledge import icd10cm
+from painpath.paperwork import restrictions_service, restrictions_words
 from painpath.paperwork.form_models import FormRequest
 from painpath.paperwork.form_rules import FlareUps, FormFacts, FunctionalLimit
 from painpath.patients.models import Episode, Location, Patient
 from painpath.plans import calendar as plan_calendar
 
-# The hook for the work-restrictions slice: (session, episode_id) -> the current restrictions in words.
-# Left unset here so this module does not depend on it; the lead wires `limits_in_words` at merge.
-restriction_words: Callable[[Session, int], list[str]] | None = None
+def restriction_words(session: Session, episode_id: int) -> list[str]:
+    """The work restriction in force, in words ("Light duty", "No lifting over 15 pounds ..."); none signed: []."""
+    signed = restrictions_service.latest_signed(session, episode_id)
+    return restrictions_words.limits_in_words(signed) if signed is not None else []
 
 _TOLERANCE_WORDS = {"sitting_minutes": "Sitting", "standing_minutes": "Standing", "walking_minutes": "Walking"}
 _WORK_WORDS = {"full_duty": "Full duty", "modified_duty": "Modified duty", "off_work": "Off work", "not_working": "Not working",
@@ -90,5 +90,5 @@ def gather(session: Session, *, request: FormRequest, calendar: BusinessCalendar
         limits=tuple(limits_in_words(latest)), work_status=_WORK_WORDS.get(work) if work else None,
         flare_ups=flare, incapacity=request.incapacity, expected_duration=request.expected_duration,
         expected_return=request.expected_return_on,
-        restrictions=tuple(restriction_words(session, episode.id)) if restriction_words else (),
+        restrictions=tuple(restriction_words(session, episode.id)),
     )
