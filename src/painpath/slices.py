@@ -38,6 +38,8 @@ SLICES = (
     "plans",
     "therapy",
     "referrals",
+    "workcomp",
+    "workcomp.followup",
 )
 # The same slices as layers, lowest first: a slice imports only slices listed before it here (and a parent
 # package its own sub-slices where it aggregates them: models, access, obligations). tests/test_layers.py
@@ -65,10 +67,12 @@ LAYERS = (
     "intake.imports",
     "orders",
     "intake.records",
+    "workcomp",
     "authorizations",
     "therapy",
     "plans",
     "referrals",
+    "workcomp.followup",
 )
 # Core tables that are not a slice's.
 CORE_MODEL_MODULES = ("painpath.core.tenancy", "painpath.core.auth.models", "painpath.core.audit")

@@ -82,6 +82,8 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
                                          Permission.CHART_READ),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
                                               "Record the relief report"),
+    # Reconciling an IME, the progress report and the patient's coaching words are all on the claim's panel.
+    "workcomp": _episode("workers-comp", "Open the workers' compensation panel"),
 }
 
 
