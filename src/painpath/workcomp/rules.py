@@ -154,13 +154,17 @@ def report_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) -> lis
     return found
 
 
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
 def coaching_words(request: PendingRequest, carrier_name: str, calendar: Calendar) -> str:
     """What to tell the patient about the carrier's approval step, in plain words."""
     due = calendar.local_date(request.decision_due_at)
-    received = f" They count it as received on {request.received_on:%A %d %B}." if request.received_on else ""
+    received = f" They count it as received on {_day(request.received_on)}." if request.received_on else ""
     return (f"We sent your request for {request.procedure_name} to {carrier_name}, your workers' compensation carrier, on "
-            f"{calendar.local_date(request.submitted_at):%A %d %B}.{received} The carrier's reviewer has to decide by "
-            f"{due:%A %d %B}. You do not need to do anything now; we will call you as soon as we hear. If they approve, "
+            f"{_day(calendar.local_date(request.submitted_at))}.{received} The carrier's reviewer has to decide by "
+            f"{_day(due)}. You do not need to do anything now; we will call you as soon as we hear. If they approve, "
             "we book the appointment with you; if they say no, we will explain the next step and can ask for a review.")
 
 

@@ -21,7 +21,7 @@ from painpath.workcomp import service as claims
 from painpath.workcomp.followup import queries, service
 from painpath.workcomp.followup.schemas import ReportIn, SentIn
 from painpath.workcomp.schemas import ClaimIn, ClaimUpdate, ImeFindingsIn, ImeScheduleIn, RebuttalIn
-from painpath.web.deps import AppCtx, Caller, DbSession, requires
+from painpath.web.deps import AppCtx, Caller, DbSession, PermissionDenied, requires
 from painpath.web.forms import FormFields, clinic_clock
 
 router = APIRouter()
@@ -61,6 +61,13 @@ def _workcomp_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Epi
     return [patient_pages.EpisodePanel("workcomp/episode_workcomp.html", context, slot="main")]
 
 
+def _chart_reader(caller: Caller) -> None:
+    """The claim says how the injury happened and what it hurt: its keepers also read the clinical chart (the
+    coordinator does; the front desk, which keeps coverage, does not)."""
+    if not caller.can(Permission.CHART_READ):
+        raise PermissionDenied(Permission.CHART_READ)
+
+
 def _claim_values(form: dict) -> dict:
     return {name: panel_forms.optional(form, name) for name in (*CLAIM_FIELDS, "version")}
 
@@ -68,6 +75,7 @@ def _claim_values(form: dict) -> dict:
 @router.post("/episodes/{episode_id}/workcomp/claim")
 def save_claim(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)]) -> Response:
+    _chart_reader(caller)
     values = _claim_values(form)
     schema = ClaimUpdate if values.get("version") else ClaimIn
     if schema is ClaimIn:
@@ -83,6 +91,7 @@ def save_claim(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSessi
 @router.post("/episodes/{episode_id}/workcomp/imes")
 def schedule_ime(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  caller: Annotated[Caller, requires(Permission.PATIENT_WRITE)]) -> Response:
+    _chart_reader(caller)
     values = {name: panel_forms.optional(form, name) for name in ("scheduled_on", "examiner")}
 
     def act(data: ImeScheduleIn) -> object:
@@ -92,7 +101,7 @@ def schedule_ime(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSes
                               schema=ImeScheduleIn, values=values, act=act, anchor=ANCHOR)
 
 
-@router.post("/workcomp/imes/{ime_id}/findings")
+@router.post("/workcomp-imes/{ime_id}/findings")
 def record_findings(ime_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                     caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> Response:
     ime = claims.get_ime(session, actor=caller.actor, ime_id=ime_id)
@@ -105,7 +114,7 @@ def record_findings(ime_id: DbId, request: Request, ctx: AppCtx, session: DbSess
                               schema=ImeFindingsIn, values=values, act=act, anchor=ANCHOR, target=ime_id)
 
 
-@router.post("/workcomp/imes/{ime_id}/rebuttal")
+@router.post("/workcomp-imes/{ime_id}/rebuttal")
 def rebut(ime_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
           caller: Annotated[Caller, requires(Permission.PLAN_WRITE)]) -> Response:
     ime = claims.get_ime(session, actor=caller.actor, ime_id=ime_id)
@@ -122,7 +131,7 @@ def _pdf(content: bytes, name: str) -> Response:
     return Response(content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "no-store"})
 
 
-@router.get("/workcomp/imes/{ime_id}/rebuttal.pdf")
+@router.get("/workcomp-imes/{ime_id}/rebuttal/pdf")
 def rebuttal_pdf(ime_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     ime = claims.get_ime(session, actor=caller.actor, ime_id=ime_id)
     if ime.rebuttal_pdf is None:
@@ -143,13 +152,13 @@ def generate_report(episode_id: DbId, request: Request, ctx: AppCtx, session: Db
                               schema=ReportIn, values=values, act=act, anchor=ANCHOR)
 
 
-@router.get("/workcomp/reports/{report_id}.pdf")
+@router.get("/workcomp-reports/{report_id}/pdf")
 def report_pdf(report_id: DbId, session: DbSession, caller: Annotated[Caller, requires(Permission.CHART_READ)]) -> Response:
     row = service.get_report(session, actor=caller.actor, report_id=report_id)
     return _pdf(row.content, f"progress-report-{row.id}")
 
 
-@router.post("/workcomp/reports/{report_id}/sent")
+@router.post("/workcomp-reports/{report_id}/sent")
 def report_sent(report_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                 caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> Response:
     row = service.get_report(session, actor=caller.actor, report_id=report_id)
