@@ -90,6 +90,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('claim_id', sa.Integer(), nullable=False),
     sa.Column('episode_id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
     sa.Column('generated_at', sa.DateTime(), nullable=False),
     sa.Column('generated_by_id', sa.Integer(), nullable=True),
     sa.Column('content', sa.LargeBinary(), nullable=False),
@@ -102,6 +103,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['claim_id'], ['workcomp_claim.id'], name=op.f('fk_workcomp_progress_report_claim_id_workcomp_claim'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_workcomp_progress_report_clinic_id_clinic')),
     sa.ForeignKeyConstraint(['episode_id'], ['episode.id'], name=op.f('fk_workcomp_progress_report_episode_id_episode'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_workcomp_progress_report_patient_id_patient'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['generated_by_id'], ['app_user.id'], name=op.f('fk_workcomp_progress_report_generated_by_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workcomp_progress_report'))
     )
@@ -109,11 +111,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_workcomp_progress_report_claim_id'), ['claim_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_workcomp_progress_report_clinic_id'), ['clinic_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_workcomp_progress_report_episode_id'), ['episode_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workcomp_progress_report_patient_id'), ['patient_id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('workcomp_progress_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workcomp_progress_report_patient_id'))
         batch_op.drop_index(batch_op.f('ix_workcomp_progress_report_episode_id'))
         batch_op.drop_index(batch_op.f('ix_workcomp_progress_report_clinic_id'))
         batch_op.drop_index(batch_op.f('ix_workcomp_progress_report_claim_id'))

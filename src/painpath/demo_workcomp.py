@@ -1,7 +1,8 @@
 """The demo clinic's workers' compensation case (issue 17, J11): one lumbar episode becomes a California
 workers' compensation claim with its adjuster and nurse case manager, modified duty with a return-to-work
 date, an IME that disagreed with the plan (so the clinician's "Reconcile the plan with the IME" task is open),
-and the carrier's progress report coming due (entered 40 days ago on a 45-day cadence).
+and the carrier's progress report coming due (entered 40 days ago on a 45-day cadence), drafted and not sent
+yet; a second IME is booked, its findings to come.
 
 Written through the service (validated and audited like the panel's forms); the dates are then set in the
 past directly, since the demo's history did not happen in real time."""
@@ -19,6 +20,7 @@ from painpath.core.auth.service import actor_for
 from painpath.patients.models import Episode
 from painpath.plans.models import CarePlan
 from painpath.workcomp import service
+from painpath.workcomp.followup import service as followup
 from painpath.workcomp.schemas import ClaimIn, ImeFindingsIn, ImeScheduleIn
 
 
@@ -50,5 +52,11 @@ def add_claim(session: Session, ctx: AppContext, users: dict[str, User], clinic_
         version=ime.version, findings="Lumbar paraspinal tenderness; straight-leg raise negative both sides; strength and reflexes normal.",
         agreement="disagrees", disagreement="An epidural steroid injection is not indicated; six more weeks of physical therapy first"))
     ime.findings_recorded_at = now - timedelta(days=3)
+    # The carrier asked for a second look after the physical therapy: findings still to come.
+    service.schedule_ime(session, actor=coordinator, episode_id=episode.id,
+                         data=ImeScheduleIn(scheduled_on=today + timedelta(days=30), examiner="Dr Robert Castillo (carrier's IME)"))
+    # The clinician drafted this period's report; it still waits to be sent, so the report stays due.
+    followup.generate_report(session, actor=actor_for(users["clinician"]), knowledge=ctx.knowledge, calendar=ctx.calendar,
+                             episode_id=episode.id, next_visit=today + timedelta(days=14))
     session.flush()
     return 1

@@ -74,6 +74,7 @@ class ProgressReport(Base, ClinicScopedMixin, TimestampMixin):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("workcomp_claim.id", ondelete="CASCADE"), index=True)
     episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
     generated_at: Mapped[datetime] = mapped_column()
     generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -32,7 +32,7 @@ def generate_report(session: Session, *, actor: Actor, knowledge, calendar: Busi
     if claim is None:
         raise Conflict(FieldProblem("claim_number", "claim_first", "Enter the workers' compensation claim before a progress report"))
     contents = report.report_contents(session, knowledge=knowledge, calendar=calendar, claim=claim, next_visit=next_visit)
-    row = ProgressReport(clinic_id=claim.clinic_id, claim_id=claim.id, episode_id=episode_id, generated_at=utcnow(),
+    row = ProgressReport(clinic_id=claim.clinic_id, claim_id=claim.id, episode_id=episode_id, patient_id=claim.patient_id, generated_at=utcnow(),
                          generated_by_id=actor.user_id, content=report.render(contents), contents=contents)
     session.add(row)
     session.flush()
@@ -58,7 +58,7 @@ def mark_sent(session: Session, *, actor: Actor, report_id: int, sent_to: str) -
     row.sent_at, row.sent_to = utcnow(), sent_to.strip()[:200]
     session.flush()
     audit.record(session, actor, "workcomp_report.sent", object_type="workcomp_progress_report", object_id=row.id,
-                 patient_id=claims.episode_claim(session, episode_id=row.episode_id).patient_id, detail={"sent_to": row.sent_to})
+                 patient_id=row.patient_id, detail={"sent_to": row.sent_to})
     return row
 
 
