@@ -56,3 +56,16 @@ def test_the_claim_form_refuses_a_health_plan_as_carrier_and_dates_out_of_order(
     assert {p.field for p in problems} == {"carrier_payer_id", "return_to_work_on", "work_status"}
     ok = {"carrier_payer_id": "ca_workers_comp", "injury_date": date(2026, 3, 1), "return_to_work_on": date(2026, 3, 20), "work_status": "modified"}
     assert rules.claim_problems(ok, payers, today=date(2026, 3, 2)) == []
+
+
+def test_a_plan_pivot_owes_a_report_within_twenty_days_met_by_one_sent_after_it() -> None:
+    pivot = datetime(2026, 3, 12, 17, 0)
+    (due,) = rules.change_report_findings(_facts(plan_pivots=(pivot,), report_days_after_change=20), CAL)
+    assert isinstance(due, Obligation) and due.key == "workcomp:change_report:7:2026-03-12"
+    assert CAL.local_date(due.due_at) == date(2026, 4, 1)
+    before = datetime(2026, 3, 10, 15, 0)
+    (still,) = rules.change_report_findings(_facts(plan_pivots=(pivot,), report_days_after_change=20, reports_sent=(before,)), CAL)
+    assert isinstance(still, Obligation)  # a report sent before the change does not report it
+    after = datetime(2026, 3, 20, 15, 0)
+    (met,) = rules.change_report_findings(_facts(plan_pivots=(pivot,), report_days_after_change=20, reports_sent=(before, after)), CAL)
+    assert isinstance(met, Fulfillment) and met.met_at == after

@@ -92,6 +92,7 @@ class ClaimFacts:
     carrier_name: str
     report_every_days: int | None
     report_title: str | None
+    report_days_after_change: int | None = None  # a plan pivot owes a report within these days (California: 20)
     reports_sent: tuple[datetime, ...] = ()  # in order
     imes: tuple[ImeFacts, ...] = ()
     plan_pivots: tuple[datetime, ...] = ()  # when a care plan of the episode was pivoted
@@ -158,6 +159,27 @@ def _day(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
 
+def change_report_findings(facts: ClaimFacts, calendar: Calendar) -> list[Finding]:
+    """A significant change in the treatment plan (a pivot, as after an IME) owes a report within the carrier's
+    days (8 CCR 9785(f)(2)); a report sent after the pivot meets it."""
+    if facts.report_days_after_change is None:
+        return []
+    found: list[Finding] = []
+    for pivot in facts.plan_pivots:
+        key = f"workcomp:change_report:{facts.claim_id}:{calendar.local_date(pivot).isoformat()}"
+        after = [sent for sent in facts.reports_sent if sent >= pivot]
+        if after:
+            found.append(Fulfillment(key, PROVIDER, "progress report sent after the plan changed", after[0]))
+            continue
+        due_day = calendar.local_date(pivot) + timedelta(days=facts.report_days_after_change)
+        found.append(_obligation(
+            facts, key, "workcomp.change_report", "Progress report due: the plan changed", calendar.end_of_local_day_utc(due_day), "clinician",
+            f"The care plan changed on {calendar.local_date(pivot):%d %b %Y}; {facts.carrier_name} expects the "
+            f"{facts.report_title or 'progress report'} within {facts.report_days_after_change} days of a significant change in the "
+            "treatment plan. Generate it and send it to the adjuster."))
+    return found
+
+
 def coaching_words(request: PendingRequest, carrier_name: str, calendar: Calendar) -> str:
     """What to tell the patient about the carrier's approval step, in plain words."""
     due = calendar.local_date(request.decision_due_at)
@@ -182,4 +204,5 @@ def coaching_findings(facts: ClaimFacts, calendar: Calendar) -> list[Finding]:
 
 
 def claim_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) -> list[Finding]:
-    return [*reconcile_findings(facts, calendar), *report_findings(facts, calendar, now), *coaching_findings(facts, calendar)]
+    return [*reconcile_findings(facts, calendar), *report_findings(facts, calendar, now), *change_report_findings(facts, calendar),
+            *coaching_findings(facts, calendar)]

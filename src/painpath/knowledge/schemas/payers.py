@@ -54,6 +54,8 @@ class ProgressReporting(Strict):
     treatment continues (California PR-2: no later than 45 days after the last report)."""
 
     every_days: Annotated[int, Field(gt=0, strict=True)]
+    # A significant change in the treatment plan (a pivot) owes a report within this many days; None: only the cadence.
+    within_days_of_change: Annotated[int, Field(gt=0, strict=True)] | None = None
     form_title: NonEmptyStr
     source: NonEmptyStr
     evidence: Evidence
