@@ -232,6 +232,8 @@ ROUTES = {
     ("GET", "/referrals/{referral_id}/letter"): CLINICAL,
     # Workers' compensation: the claim says how the injury happened; the IME and the progress report are clinical.
     ("POST", "/episodes/{episode_id}/workcomp/claim"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/workcomp-claim"): CLINICAL,
+    ("PUT", "/api/episodes/{episode_id}/workcomp-claim"): CLINICAL,
     ("POST", "/episodes/{episode_id}/workcomp/imes"): CLINICAL,
     ("POST", "/workcomp-imes/{ime_id}/findings"): CLINICAL,
     ("POST", "/workcomp-imes/{ime_id}/rebuttal"): CLINICAL,

@@ -93,10 +93,18 @@ def test_the_claim_is_entered_checked_audited_and_read_only_for_clinicians(clien
     assert stale.status_code == 409
     with ctx.db.session() as session:
         actions = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.object_type == "workcomp_claim").order_by(AuditEvent.id))]
-    assert actions == ["workcomp_claim.create", "workcomp_claim.update"]
+    assert actions[:2] == ["workcomp_claim.create", "workcomp_claim.update"]
+
+    api = coordinator.get(f"/api/episodes/{episode_id}/workcomp-claim").json()
+    assert (api["claim_number"], api["adjuster_name"], api["injury_date"]) == ("WC-2026-0042", "Sam Whitfield Jr", "2026-01-20")
+    put = coordinator.put(f"/api/episodes/{episode_id}/workcomp-claim", json={**CLAIM, "work_status": "off_work", "version": api["version"]})
+    assert put.status_code == 200 and put.json()["work_status"] == "off_work"
+    assert coordinator.put(f"/api/episodes/{episode_id}/workcomp-claim", json={**CLAIM, "version": api["version"]}).status_code == 409
+    bad = coordinator.put(f"/api/episodes/{episode_id}/workcomp-claim", json={**CLAIM, "carrier_payer_id": "medicare_part_b", "version": put.json()["version"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "carrier_payer_id"
 
     panel = page_section(client_for("clinician").get(f"/episodes/{episode_id}").text, "workers-comp")
-    assert "WC-2026-0042" in panel and "Lena Park RN" in panel and "Modified duty" in panel
+    assert "WC-2026-0042" in panel and "Lena Park RN" in panel and "Off work" in panel
     assert 'id="workcomp-claim-form"' not in panel  # clinicians read the claim; the coordinator keeps it
     assert page_form_post(client_for("clinician"), f"/episodes/{episode_id}/workcomp/claim", CLAIM).status_code == 403
 
