@@ -125,6 +125,8 @@ def test_a_request_goes_to_the_carrier_under_its_clock_and_the_patient_is_told_w
     coach = next(iter(_tasks(ctx, "workcomp:coach:").values()))
     assert coach.status == OPEN and coach.owner_role == "coordinator"
     assert "Monday 16 March" in coach.reason and "Monday 9 March" in coach.reason
+    task_page = _text(coordinator.get(f"/tasks/{coach.id}"))
+    assert "Call the patient and say" in task_page and "has to decide by Monday 16 March" in task_page
     panel = page_section(coordinator.get(f"/episodes/{episode_id}").text, "workers-comp")
     assert "carrier&#39;s decision due Mon 16 Mar 2026" in panel or "carrier's decision due Mon 16 Mar 2026" in html.unescape(panel)
 
