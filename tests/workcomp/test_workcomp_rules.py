@@ -69,3 +69,14 @@ def test_a_plan_pivot_owes_a_report_within_twenty_days_met_by_one_sent_after_it(
     after = datetime(2026, 3, 20, 15, 0)
     (met,) = rules.change_report_findings(_facts(plan_pivots=(pivot,), report_days_after_change=20, reports_sent=(before, after)), CAL)
     assert isinstance(met, Fulfillment) and met.met_at == after
+
+
+def test_after_the_ime_date_the_coordinator_chases_the_findings_until_recorded() -> None:
+    booked = rules.ImeFacts(4, "Dr C", date(2026, 3, 9), None, None, None, None)
+    (wait,) = rules.ime_findings_findings(_facts(imes=(booked,)), CAL, datetime(2026, 3, 9, 15, 0))
+    assert isinstance(wait, NextChange) and CAL.local_date(wait.at) == date(2026, 3, 10)
+    (chase,) = rules.ime_findings_findings(_facts(imes=(booked,)), CAL, datetime(2026, 3, 10, 15, 0))
+    assert isinstance(chase, Obligation) and chase.owner_role == "coordinator" and CAL.local_date(chase.due_at) == date(2026, 3, 16)
+    recorded = rules.ImeFacts(4, "Dr C", date(2026, 3, 9), "agrees", None, datetime(2026, 3, 12, 15, 0), None)
+    (met,) = rules.ime_findings_findings(_facts(imes=(recorded,)), CAL, datetime(2026, 3, 12, 16, 0))
+    assert isinstance(met, Fulfillment) and met.key == "workcomp:ime_findings:4"

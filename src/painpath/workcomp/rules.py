@@ -127,6 +127,32 @@ def reconcile_findings(facts: ClaimFacts, calendar: Calendar) -> list[Finding]:
     return found
 
 
+# How long after the IME date the examiner's report usually takes to reach the clinic, before the coordinator
+# chases it (the clinic's own number, not a regulation).
+IME_REPORT_BUSINESS_DAYS = 5
+
+
+def ime_findings_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) -> list[Finding]:
+    """After the IME date, the coordinator gets the examiner's report and records what it found."""
+    found: list[Finding] = []
+    today = calendar.local_date(now)
+    for ime in facts.imes:
+        key = f"workcomp:ime_findings:{ime.ime_id}"
+        if ime.findings_recorded_at is not None:
+            found.append(Fulfillment(key, PROVIDER, "IME findings recorded", ime.findings_recorded_at, {"ime_id": ime.ime_id}))
+            continue
+        if today <= ime.scheduled_on:
+            found.append(NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(ime.scheduled_on + timedelta(days=1)),
+                                    "the IME takes place; its findings are to be recorded"))
+            continue
+        due = calendar.end_of_local_day_utc(calendar.add_business_days(ime.scheduled_on, IME_REPORT_BUSINESS_DAYS))
+        found.append(_obligation(
+            facts, key, "workcomp.ime_findings", "Record the IME findings", due, "coordinator",
+            f"The independent medical evaluation by {ime.examiner} took place on {ime.scheduled_on:%d %b %Y}. Ask the carrier for the "
+            "examiner's report and record what it found and whether it agrees with the plan.", ime_id=ime.ime_id))
+    return found
+
+
 def report_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) -> list[Finding]:
     """The carrier's progress report: due `report_every_days` after the last one sent (the first from when the
     claim was entered); each report sent meets the one that was due before it."""
@@ -204,5 +230,5 @@ def coaching_findings(facts: ClaimFacts, calendar: Calendar) -> list[Finding]:
 
 
 def claim_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) -> list[Finding]:
-    return [*reconcile_findings(facts, calendar), *report_findings(facts, calendar, now), *change_report_findings(facts, calendar),
+    return [*ime_findings_findings(facts, calendar, now), *reconcile_findings(facts, calendar), *report_findings(facts, calendar, now), *change_report_findings(facts, calendar),
             *coaching_findings(facts, calendar)]
