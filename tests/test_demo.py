@@ -483,6 +483,19 @@ def test_the_demo_has_referrals_in_every_state_and_one_stalled(whole_demo):
         assert review is not None and review.owner_role == "clinician"
 
 
+def test_the_demo_has_a_workers_comp_case_with_its_ime_task_and_report_due(whole_demo):
+    """Issue 17 (J11): a claim with the adjuster and case manager, an IME that disagreed and the clinician's reconcile
+    task open, the carrier's progress report coming due (demo_workcomp.py)."""
+    from painpath.workcomp.models import WorkCompClaim
+
+    ctx, summary = whole_demo
+    with ctx.db.session() as session:
+        claim = session.scalar(select(WorkCompClaim))
+        assert summary.facts["workcomp_claims"] == 1 and claim.nurse_case_manager_name and claim.adjuster_name
+        open_kinds = set(session.scalars(select(Task.kind).where(Task.episode_id == claim.episode_id, Task.status == "open")))
+        assert {"workcomp.ime_reconcile", "workcomp.progress_report"} <= open_kinds
+
+
 def test_the_demo_shows_behavioural_health_in_each_state(whole_demo):
     """Issue 16: a PCS past its cut-off with the clinician's task open, a declined offer, an accepted referral,
     and a plan with support strategies (demo_behavioural.py)."""

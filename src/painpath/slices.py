@@ -39,6 +39,8 @@ SLICES = (
     "therapy",
     "referrals",
     "paperwork",
+    "workcomp",
+    "workcomp.followup",
 )
 # The same slices as layers, lowest first: a slice imports only slices listed before it here (and a parent
 # package its own sub-slices where it aggregates them: models, access, obligations). tests/test_layers.py
@@ -66,11 +68,13 @@ LAYERS = (
     "intake.imports",
     "orders",
     "intake.records",
+    "workcomp",
     "authorizations",
     "therapy",
     "plans",
     "paperwork",
     "referrals",
+    "workcomp.followup",
 )
 # Core tables that are not a slice's.
 CORE_MODEL_MODULES = ("painpath.core.tenancy", "painpath.core.auth.models", "painpath.core.audit")

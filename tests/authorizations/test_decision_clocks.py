@@ -55,7 +55,9 @@ def test_workers_comp_five_business_days_across_new_year(payers):
 
 
 def test_a_late_evening_submission_counts_from_the_clinic_day_not_the_utc_day(payers):
-    payer = payers["ca_workers_comp"]
+    # A payer without a receipt cut-off (California's RFA one moves a fax after 5:30 pm Pacific to the next
+    # business day: tests/workcomp/test_carrier_clock.py).
+    payer = payers["generic_state_workers_comp"]
     # 8 pm Tue 24 Nov in Chicago is already Wed 25 Nov in UTC; the clinic's day is Tuesday.
     evening = _submitted(2026, 11, 24, hour=20)
     assert evening.date() == date(2026, 11, 25)

@@ -36,6 +36,7 @@ from painpath.referrals.models import Referral
 from painpath.paperwork.form_models import FormRequest
 from painpath.paperwork.models import WorkRestriction
 from painpath.web.app import create_app
+from painpath.workcomp.models import IndependentExam, ProgressReport
 from painpath.worklist.models import Task
 
 NOW = datetime(2026, 11, 20, 22, 0)
@@ -58,6 +59,8 @@ ID_SOURCES = {
     "restriction_id": (WorkRestriction.id, WorkRestriction.patient_id),
     "order_id": (ImagingOrder.id, ImagingOrder.patient_id),
     "form_request_id": (FormRequest.id, FormRequest.patient_id),
+    "ime_id": (IndependentExam.id, IndependentExam.patient_id),
+    "report_id": (ProgressReport.id, ProgressReport.patient_id),
 }
 FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
 # Routes that show no patient data (the new-patient and new-call forms, the instrument catalog, account pages).
@@ -84,6 +87,7 @@ def audited_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
         with TestClient(create_app(ctx)) as client:
             signed_in = sign_in(client, "coordinator", demo_password("coordinator"))
             _add_records(ctx, signed_in)
+            _add_ime_rebuttal(ctx)
             with TestClient(client.app) as other:
                 _add_pt_course_and_taper(ctx, signed_in, sign_in(other, "clinician", demo_password("clinician")))
             yield ctx, signed_in
@@ -106,6 +110,16 @@ def _add_pt_course_and_taper(ctx, coordinator, clinician):  # noqa: ANN001, ANN2
     plan = clinician.post(f"/api/episodes/{episode_id}/medication-trials/plan", json={
         "drug_name": "gabapentin", "override_reason": "walked by the audit test", "target": {"daily_mg": 900, "success": "sleep"}})
     assert plan.status_code == 201, plan.text
+
+
+def _add_ime_rebuttal(ctx):  # noqa: ANN001, ANN202
+    """The demo's IME that disagreed is still to reconcile: give it a rebuttal letter, so its PDF route is walked."""
+    from painpath.documents.render import html_to_pdf
+
+    with ctx.db.session() as session:
+        ime = session.scalars(select(IndependentExam).where(IndependentExam.agreement == "disagrees")).first()
+        ime.rebuttal_text, ime.rebuttal_at, ime.rebuttal_pdf = "Rebuttal", NOW, html_to_pdf("<p>Rebuttal</p>")
+        session.commit()
 
 
 def _add_records(ctx, client):  # noqa: ANN001, ANN202

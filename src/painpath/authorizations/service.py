@@ -30,6 +30,7 @@ from painpath.orders import rules as order_rules
 from painpath.orders import service as orders
 from painpath.orders.schemas import StudyIn
 from painpath.patients import service as patients
+from painpath.workcomp import service as workcomp
 
 # How far back to look for the day a patient became eligible, when a case is submitted after it.
 ELIGIBILITY_LOOKBACK_DAYS = 366
@@ -103,7 +104,9 @@ def open_case(session: Session, *, actor: Actor, knowledge, calendar: BusinessCa
     today = _today(calendar)
     if data.planned_on is not None and data.planned_on < today:
         problems.append(FieldProblem("planned_on", "not_past", "The planned procedure date cannot be in the past"))
-    payer_id = patients.primary_payer_id(session, patient_id=patient.id, on=today)
+    # A workers' compensation episode's requests go to the claim's carrier, under its clock, whatever the
+    # patient's own health coverage is.
+    payer_id = workcomp.carrier_payer_id(session, episode_id=episode.id) or patients.primary_payer_id(session, patient_id=patient.id, on=today)
     if payer_id is None:
         problems.append(FieldProblem("coverage", "required", "The patient has no active coverage; add the payer before opening an authorization"))
     if problems:

@@ -91,6 +91,8 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
                                                                                                "Open the return-to-work plan")),
     "charting.procedures": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#procedures",
                                               "Record the relief report"),
+    # Reconciling an IME, the progress report and the patient's coaching words are all on the claim's panel.
+    "workcomp": _episode("workers-comp", "Open the workers' compensation panel"),
 }
 
 

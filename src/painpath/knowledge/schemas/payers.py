@@ -31,9 +31,35 @@ class SourcedDuration(Strict):
         return self
 
 
+class ReceiptCutoff(Strict):
+    """When a standard request counts as received: one that arrives after `after_local_time` (the payer's own
+    time zone) or on a day the payer does not work counts as received the next business day, and the clock
+    counts from the day after receipt (California RFA, 8 CCR 9792.9.1(a))."""
+
+    after_local_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    timezone: NonEmptyStr
+    source: NonEmptyStr
+    evidence: Evidence
+    verified: StrictBool
+
+
 class DecisionClock(Strict):
     standard: SourcedDuration
     expedited: SourcedDuration
+    receipt_cutoff: ReceiptCutoff | None = None
+
+
+class ProgressReporting(Strict):
+    """How often a workers' compensation carrier expects the treating physician's progress report while
+    treatment continues (California PR-2: no later than 45 days after the last report)."""
+
+    every_days: Annotated[int, Field(gt=0, strict=True)]
+    # A significant change in the treatment plan (a pivot) owes a report within this many days; None: only the cadence.
+    within_days_of_change: Annotated[int, Field(gt=0, strict=True)] | None = None
+    form_title: NonEmptyStr
+    source: NonEmptyStr
+    evidence: Evidence
+    verified: StrictBool
 
 
 class BusinessCalendar(Strict):
@@ -88,6 +114,7 @@ class Payer(Strict):
     business_calendar: BusinessCalendar
     notes: NonEmptyStr | None = None
     prior_auth: PriorAuthContact | None = None
+    progress_reports: ProgressReporting | None = None  # workers' compensation carriers
 
 
 class PayerDirectory(Pack):
