@@ -217,3 +217,21 @@ def test_the_short_term_disability_facts_sheet_says_what_the_chart_says(ctx, cli
     assert "Sitting tolerated for 20 minutes at a time (measured 20 February 2026)" in text
     assert "Off work" in text and "Not known yet" in text  # no expected return given
     assert "Completed from the chart on 2 March 2026" in text
+
+
+def test_the_clinic_sets_its_own_turnaround_target_on_its_settings_page(ctx, client_for, episode):  # noqa: ANN001
+    """The seed clinic's 4 days is the default; a manager sets 2 on Clinic settings and the next form logged is
+    held to 2 days from its arrival. A target outside 1 to 30 days is refused at its field."""
+    manager = client_for("manager")
+    page = manager.get("/admin/clinic")
+    assert page.status_code == 200 and "Forms turnaround target (days)" in page.text
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+    settings = {"name": "Riverside Pain & Spine", "version": version}
+    refused = manager.post("/admin/clinic", data={**settings, "forms_turnaround_days": "45"}, follow_redirects=False)
+    assert refused.status_code == 422 and 'value="45"' in refused.text
+    before = _request(ctx, _log(client_for("coordinator"), episode))
+    assert (before.target_on - before.received_on).days == 4  # the form definition's default
+    assert manager.post("/admin/clinic", data={**settings, "forms_turnaround_days": "2"}, follow_redirects=False).status_code == 303
+    after = _request(ctx, _log(client_for("coordinator"), episode))
+    assert (after.target_on - after.received_on).days == 2
+    assert "2 days from its arrival" in _text(client_for("coordinator").get(f"/form-requests/{after.id}"))

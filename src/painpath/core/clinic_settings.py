@@ -1,5 +1,5 @@
-"""What an administrator or manager keeps about the clinic itself: its name, phone, return fax and
-organisation NPI. The NPI is what prior-authorization submissions name as the requester, so it is
+"""What an administrator or manager keeps about the clinic itself: its name, phone, return fax, organisation
+NPI and its turnaround target for disability and leave forms. The NPI is what prior-authorization submissions name as the requester, so it is
 checked (check digit) where it is typed; every change is audited."""
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class ClinicSettingsIn(BaseModel):
     phone: _Phone | None = None
     return_fax: _Phone | None = None
     npi: Npi | None = Field(default=None, description="The clinic's organisation (type 2) NPI")
+    forms_turnaround_days: int | None = Field(default=None, ge=1, le=30,
+                                              description="Calendar days from a form's arrival to sending it back; empty: each form's default")
 
 
 def get_clinic(session: Session, *, clinic_id: int) -> Clinic:
@@ -40,7 +42,7 @@ def update_clinic(session: Session, *, actor: Actor, data: ClinicSettingsIn) -> 
     clinic = get_clinic(session, clinic_id=actor.clinic_id)
     if clinic.version != data.version:
         raise StaleWrite("clinic's settings", data.version, clinic.version)
-    changed = [name for name in ("name", "phone", "return_fax", "npi") if getattr(clinic, name) != getattr(data, name)]
+    changed = [name for name in ("name", "phone", "return_fax", "npi", "forms_turnaround_days") if getattr(clinic, name) != getattr(data, name)]
     for name in changed:
         setattr(clinic, name, getattr(data, name))
     if changed:

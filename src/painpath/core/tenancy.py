@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from painpath.core.db import Base, TimestampMixin, VersionedMixin
@@ -18,6 +18,9 @@ class Clinic(Base, TimestampMixin, VersionedMixin):
     # The clinic's organisation NPI (type 2), named as the requester on prior authorizations. Empty
     # until an administrator enters it on Clinic settings; submissions refuse rather than invent one.
     npi: Mapped[str | None] = mapped_column(String(10))
+    # The clinic's own turnaround target for disability and leave forms, in calendar days from their arrival
+    # (the seed clinic's 4). None: each form definition's default target.
+    forms_turnaround_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class ClinicScopedMixin:

@@ -179,6 +179,15 @@ def due_on(rule: FormDeadline, *, received_on: date, employee_receipt_on: date |
     return start + timedelta(days=rule.amount)
 
 
+def clinic_target(default: FormDeadline, clinic_days: int | None) -> FormDeadline:
+    """The turnaround target a form is held to: the clinic's own (Clinic settings, calendar days from its
+    arrival) when it has set one, else the form definition's default."""
+    if clinic_days is None:
+        return default
+    return default.model_copy(update={"amount": clinic_days, "unit": "calendar_days", "counts_from": "received",
+                                      "source": "The clinic's own target (Clinic settings)"})
+
+
 def turnaround_days(received_on: date, sent_on: date | None) -> int | None:
     """Received to sent, in calendar days (a form sent the day it came has a turnaround of 0)."""
     return None if sent_on is None else (sent_on - received_on).days

@@ -16,6 +16,7 @@ from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.tenancy import Clinic
 from painpath.documents.render import render_pdf
 from painpath.paperwork import form_facts, form_filling, form_rules
 from painpath.paperwork.form_models import FormRequest
@@ -78,8 +79,9 @@ def create_request(session: Session, *, actor: Actor, knowledge, calendar: Busin
     if form.deadline is not None:
         deadline = form_rules.due_on(form.deadline, received_on=data.received_on, employee_receipt_on=data.employee_receipt_on,
                                      add_business_days=calendar.add_business_days)
-    target = form_rules.due_on(form.clinic_target, received_on=data.received_on, employee_receipt_on=None,
-                               add_business_days=calendar.add_business_days)
+    clinic_days = session.get(Clinic, episode.clinic_id).forms_turnaround_days
+    target = form_rules.due_on(form_rules.clinic_target(form.clinic_target, clinic_days), received_on=data.received_on,
+                               employee_receipt_on=None, add_business_days=calendar.add_business_days)
     request = FormRequest(clinic_id=episode.clinic_id, episode_id=episode.id, patient_id=patient.id, **data.model_dump(),
                           deadline_on=deadline, target_on=target, status="received", created_by_id=actor.user_id, state_since=utcnow())
     session.add(request)
@@ -182,6 +184,7 @@ def queue_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epis
     if episode_ids is not None:
         query = query.where(FormRequest.episode_id.in_(episode_ids))
     out = []
+    clinic_days = dict(session.execute(select(Clinic.id, Clinic.forms_turnaround_days)).all())
     for r in session.scalars(query):
         form = knowledge.form_definitions.get(r.form_id)
         if form is None:
@@ -189,7 +192,7 @@ def queue_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epis
         out.append(form_rules.QueueFacts(
             request_id=r.id, clinic_id=r.clinic_id, episode_id=r.episode_id, patient_id=r.patient_id, form_name=form.name,
             requester=r.requester_kind, status=r.status, received_on=r.received_on, target_on=r.target_on,
-            target_words=form.clinic_target.words(), legal_due_on=r.deadline_on,
+            target_words=form_rules.clinic_target(form.clinic_target, clinic_days.get(r.clinic_id)).words(), legal_due_on=r.deadline_on,
             legal_words=f"{form.deadline.words()}, {form.deadline.source}" if form.deadline else None,
             drafted_at=r.drafted_at, signed_at=r.signed_at, sent_at=r.sent_at, cancel_reason=r.cancel_reason))
     return out

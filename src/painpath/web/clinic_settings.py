@@ -18,7 +18,8 @@ from painpath.web.templating import templates
 
 router = APIRouter(tags=["clinic"], include_in_schema=False)
 Settings = Annotated[Caller, requires(Permission.CLINIC_SETTINGS)]
-LABELS = {"name": "Clinic name", "phone": "Phone", "return_fax": "Return fax", "npi": "Clinic NPI", "version": "Version"}
+LABELS = {"name": "Clinic name", "phone": "Phone", "return_fax": "Return fax", "npi": "Clinic NPI",
+          "forms_turnaround_days": "Forms turnaround target (days)", "version": "Version"}
 
 
 def _page(request: Request, session: DbSession, caller: Caller, *, form: dict | None = None, problems: list | None = None,
@@ -26,7 +27,7 @@ def _page(request: Request, session: DbSession, caller: Caller, *, form: dict | 
     clinic = clinic_settings.get_clinic(session, clinic_id=caller.user.clinic_id)
     if form is None:
         form = {"name": clinic.name, "phone": clinic.phone or "", "return_fax": clinic.return_fax or "", "npi": clinic.npi or "",
-                "version": str(clinic.version)}
+                "forms_turnaround_days": str(clinic.forms_turnaround_days or ""), "version": str(clinic.version)}
     context = {"caller": caller, "clinic": clinic, "form": form, "problems": problems or [], "labels": LABELS,
                "errors": errors_by_field(problems or []), "saved": saved}
     return templates.TemplateResponse(request, "clinic_settings.html", context, status_code=status_code)
