@@ -184,6 +184,13 @@ def test_the_progress_report_falls_due_on_the_carriers_cadence_and_is_met_when_s
     assert task.status == OPEN and task.title == "Progress report due"
     assert task.due_at.date() in (datetime(2026, 4, 16).date(), datetime(2026, 4, 17).date())  # end of 16 Apr in Chicago, in UTC
     clinician = client_for("clinician")
+    # The clinician signs work restrictions: the report lists them instead of the claim's one-line note.
+    written = page_form_post(clinician, f"/episodes/{episode_id}/work-restrictions", {
+        "duty_level": "light", "issued_on": "2026-04-07", "valid_until": "2026-05-05", "re_evaluate_on": "2026-05-04",
+        "lifting_lb": "15", "break_every_minutes": "45", "avoid": ["ladder_climbing"]})
+    assert written.status_code == 303, written.text
+    restriction = written.headers["location"].rsplit("/", 1)[1]
+    assert page_form_post(clinician, f"/work-restrictions/{restriction}/sign", {"version": "1"}).status_code == 303
 
     assert page_form_post(clinician, f"/episodes/{episode_id}/workcomp/reports", {"next_visit": "2026-04-21"}).status_code == 303
     panel = page_section(clinician.get(f"/episodes/{episode_id}").text, "workers-comp")
@@ -194,6 +201,7 @@ def test_the_progress_report_falls_due_on_the_carriers_cadence_and_is_met_when_s
     assert "Primary Treating Physician's Progress Report (PR-2)" in words
     assert "Lifted a 60 lb box of tiles" in words and "Work status: Modified duty" in words and "2026-03-09" in words
     assert "M54.16" in words and "WC-2026-0042" in words
+    assert "Work restrictions in force until 2026-05-05" in words and "No lifting over 15 pounds" in words and "No ladder climbing" in words
     assert _tasks(ctx, "workcomp:progress_report:")[task.key].status == OPEN  # generated, not yet sent
     assert page_form_post(clinician, f"/workcomp-reports/{report_id}/sent", {"sent_to": "(916) 555-0123"}).status_code == 303
     assert _tasks(ctx, "workcomp:progress_report:")[task.key].status == MET

@@ -16,6 +16,7 @@ from painpath.core.tenancy import Clinic
 from painpath.documents.render import render_pdf
 from painpath.facts.gather import gather_facts
 from painpath.facts.vocabulary import EpisodeFacts
+from painpath.paperwork import restrictions_service, restrictions_words
 from painpath.patients.models import Episode, Patient
 from painpath.plans import service as plans
 from painpath.workcomp import rules
@@ -87,9 +88,19 @@ def report_contents(session: Session, *, knowledge, calendar: BusinessCalendar, 
         "plan": _plan_lines(session, knowledge, claim.episode_id, claim),
         "work_status": rules.WORK_STATUS_WORDS.get(claim.work_status or "", "Not recorded"),
         "work_status_note": claim.work_status_note or "",
+        # The signed work restriction in force, item by item, when the clinic wrote one (paperwork slice).
+        "restrictions": _restrictions_in_force(session, claim.episode_id),
         "return_to_work_on": claim.return_to_work_on.isoformat() if claim.return_to_work_on else "",
         "next_visit": next_visit.isoformat() if next_visit else "",
     }
+
+
+def _restrictions_in_force(session: Session, episode_id: int) -> dict[str, Any] | None:
+    signed = restrictions_service.latest_signed(session, episode_id)
+    if signed is None:
+        return None
+    return {"lines": restrictions_words.limits_in_words(signed), "valid_until": signed.valid_until.isoformat(),
+            "re_evaluate_on": signed.re_evaluate_on.isoformat()}
 
 
 def render(contents: dict[str, Any]) -> bytes:
