@@ -159,6 +159,9 @@ def test_j11_the_carrier_decides_on_its_clock_an_ime_resets_the_plan_and_the_pr2
     page.goto(task_href)
     expect(page.locator("#closed-heading")).to_have_text("This task is closed")
     expect(worklist_row(page, "Reconcile the plan with the IME")).to_have_count(0)
+    episode(page, episode_id)  # the panel says so, and no longer offers a rebuttal
+    expect(page.locator("#workers-comp")).to_contain_text("Reconciled: the care plan was changed on")
+    expect(page.locator("#workers-comp").get_by_role("button", name="Record the rebuttal letter")).to_have_count(0)
 
     # The carrier's 45 days from the claim: the PR-2 task opens 10 days ahead, due Sat 18 Apr.
     server_clock.move_to(REPORT_TASK_OPENS)

@@ -7,7 +7,7 @@ step is while a request waits on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -105,6 +105,13 @@ def _obligation(facts: ClaimFacts, key: str, kind: str, title: str, due: datetim
                       evidence={"claim_id": facts.claim_id, **evidence})
 
 
+def pivoted_after(findings_recorded_at: datetime | None, plan_pivots: Sequence[datetime]) -> datetime | None:
+    """The first plan pivot on or after an IME's findings: the plan was reconciled with the IME then."""
+    if findings_recorded_at is None:
+        return None
+    return min((at for at in plan_pivots if at >= findings_recorded_at), default=None)
+
+
 def reconcile_findings(facts: ClaimFacts, calendar: Calendar) -> list[Finding]:
     """An IME that disagrees with the plan owes a reconciliation: a plan pivot after the findings, or a rebuttal."""
     found: list[Finding] = []
@@ -112,9 +119,9 @@ def reconcile_findings(facts: ClaimFacts, calendar: Calendar) -> list[Finding]:
         if ime.agreement != "disagrees" or ime.findings_recorded_at is None:
             continue
         key = f"workcomp:ime_reconcile:{ime.ime_id}"
-        pivots = [at for at in facts.plan_pivots if at >= ime.findings_recorded_at]
-        if pivots:
-            found.append(Fulfillment(key, PROVIDER, "plan pivoted after the IME", min(pivots), {"ime_id": ime.ime_id}))
+        pivoted_at = pivoted_after(ime.findings_recorded_at, facts.plan_pivots)
+        if pivoted_at is not None:
+            found.append(Fulfillment(key, PROVIDER, "plan pivoted after the IME", pivoted_at, {"ime_id": ime.ime_id}))
             continue
         if ime.rebuttal_at is not None:
             found.append(Fulfillment(key, PROVIDER, "rebuttal letter recorded", ime.rebuttal_at, {"ime_id": ime.ime_id}))

@@ -50,10 +50,14 @@ def _workcomp_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Epi
     state = panel_forms.state_of(asked, STATE_KEY)
     carriers = [(p.id, p.name) for p in ctx.knowledge.payers.values() if p.plan_type == "workers_comp"]
     carrier = ctx.knowledge.payers.get(claim.carrier_payer_id) if claim else None
+    imes = claims.episode_imes(session, episode_id=episode.id)
+    pivots = queries.plan_pivots(session, episode_ids=[episode.id]).get(episode.id, [])
     pending = queries.pending_requests(ctx.knowledge, ctx.calendar, authorizations.open_cases(session, episode_ids=[episode.id])) if claim else []
     context = {
         "claim": claim, "carrier": carrier, "claim_values": {name: getattr(claim, name) for name in CLAIM_FIELDS} if claim else {}, "carriers": carriers, "labels": LABELS, "status_words": rules.WORK_STATUS_WORDS,
-        "imes": claims.episode_imes(session, episode_id=episode.id), "reports": service.episode_reports(session, episode_id=episode.id),
+        "imes": imes, "reports": service.episode_reports(session, episode_id=episode.id),
+        # When the plan was pivoted after a disagreeing IME (what the reconcile task counts), per IME.
+        "pivoted": {ime.id: rules.pivoted_after(ime.findings_recorded_at, pivots) for ime in imes},
         "pending": [(p, rules.coaching_words(p, carrier.name if carrier else "", ctx.calendar)) for p in pending],
         "state": state, "local": clinic_clock(ctx.calendar), "today": ctx.calendar.local_date(utcnow()),
         "can_edit": can_edit, "can_episode": asked.caller.can(Permission.EPISODE_WRITE), "can_plan": asked.caller.can(Permission.PLAN_WRITE),

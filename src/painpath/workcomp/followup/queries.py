@@ -34,6 +34,16 @@ def pending_requests(knowledge, calendar: BusinessCalendar, cases) -> list[rules
     return found
 
 
+def plan_pivots(session: Session, *, episode_ids: Sequence[int]) -> dict[int, list[datetime]]:
+    """Each episode's plan pivots, as moments. A pivot closes the plan (status "pivoted"); its last update is the
+    moment of the pivot."""
+    pivots: dict[int, list[datetime]] = {}
+    for row in session.execute(select(CarePlan.episode_id, CarePlan.updated_at).where(CarePlan.episode_id.in_(list(episode_ids)),
+                                                                                   CarePlan.status == "pivoted")):
+        pivots.setdefault(row.episode_id, []).append(row.updated_at)
+    return pivots
+
+
 def claim_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None) -> list[rules.ClaimFacts]:  # noqa: ANN001
     query = select(WorkCompClaim).order_by(WorkCompClaim.id)
     if episode_ids is not None:
@@ -50,10 +60,7 @@ def claim_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epis
     for row in session.execute(select(ProgressReport.episode_id, ProgressReport.sent_at).where(
             ProgressReport.episode_id.in_(ids), ProgressReport.sent_at.is_not(None)).order_by(ProgressReport.sent_at)):
         sent.setdefault(row.episode_id, []).append(row.sent_at)
-    pivots: dict[int, list[datetime]] = {}
-    # A pivot closes the plan (status "pivoted"); its last update is the moment of the pivot.
-    for row in session.execute(select(CarePlan.episode_id, CarePlan.updated_at).where(CarePlan.episode_id.in_(ids), CarePlan.status == "pivoted")):
-        pivots.setdefault(row.episode_id, []).append(row.updated_at)
+    pivots = plan_pivots(session, episode_ids=ids)
     cases: dict[int, list] = {}
     for case in authorizations.open_cases(session, episode_ids=ids):
         cases.setdefault(case.episode_id, []).append(case)
