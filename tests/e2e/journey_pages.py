@@ -107,7 +107,7 @@ def book_visit(page: Page, when: str, *, how: str | None = None) -> None:
     """Books from the booking form on the page at hand (call page or episode page); `when` like 2026-01-08T09:00."""
     page.get_by_label("Date and time").fill(when)
     if how:
-        page.get_by_label("How").select_option(how)
+        page.get_by_label("How", exact=True).select_option(how)
     page.get_by_role("button", name="Book visit").click()
 
 

@@ -241,7 +241,7 @@ def test_j8_routine_callback_first_visit_with_an_app_and_records_the_same_day(pa
     row.get_by_role("link", name="Lindqvist, Rosa", exact=True).click()
     expect(page.get_by_label("Provider")).to_have_value("app")
     page.get_by_label("Date and time").fill("2026-12-15T09:30")
-    page.get_by_label("How").select_option("telehealth")
+    page.get_by_label("How", exact=True).select_option("telehealth")
     page.get_by_role("button", name="Book visit").click()
     expect(page).to_have_url(re.compile(rf"/episodes/{episode_id}$"))
     expect(page.locator("table.appointments")).to_contain_text("Tue 15 Dec 2026 09:30")
