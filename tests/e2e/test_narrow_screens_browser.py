@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 DEMO_NOW = datetime(2026, 11, 20, 22, 0)
 WIDTH = 375
-SKIP = re.compile(r"^/(static/|logout$|api/)|\.[a-z]{2,4}(\?|$)")  # files to download are not pages
+SKIP = re.compile(r"^/(static/|logout$|api/)|\.[a-z]{2,4}(\?|$)|/(letter|pdf)$")  # files to download (letters and forms as PDF) are not pages
 # The widest element of the page and its right edge, to say what overflows when something does.
 WIDEST = """(width) => {
   const wide = [];
