@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
-from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.errors import Conflict, FieldProblem, InvalidInput, StaleWrite
 from painpath.knowledge.loader import Knowledge
 from painpath.orders import order_rules, service as studies
 from painpath.orders.loop_rules import OrderLoop
@@ -30,10 +30,7 @@ def _audit(session: Session, actor: Actor, action: str, order: ImagingOrder, **d
 
 
 def get_order(session: Session, *, clinic_id: int | None, order_id: int) -> ImagingOrder:
-    found = session.get(ImagingOrder, order_id)
-    if found is None or found.clinic_id != clinic_id:
-        raise NotFound("imaging order", order_id)
-    return found
+    return patients.clinic_record(session, ImagingOrder, order_id, clinic_id=clinic_id, what="imaging order")
 
 
 def read_order(session: Session, *, actor: Actor, order_id: int) -> ImagingOrder:

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core import audit, audit_access
+from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.clock import BusinessCalendar, utcnow
@@ -39,18 +39,12 @@ def definition(knowledge, form_id: str):  # noqa: ANN001, ANN201
 
 
 def get_request(session: Session, *, clinic_id: int | None, request_id: int) -> FormRequest:
-    found = session.get(FormRequest, request_id)
-    if found is None or found.clinic_id != clinic_id:
-        raise NotFound("form request", request_id)
-    return found
+    return patients.clinic_record(session, FormRequest, request_id, clinic_id=clinic_id, what="form request")
 
 
 def read_request(session: Session, *, actor: Actor, request_id: int) -> FormRequest:
     """A form request for a person to see: chart access checked and the read audited (once per request)."""
-    request = get_request(session, clinic_id=actor.clinic_id, request_id=request_id)
-    patients.read_episode(session, actor=actor, episode_id=request.episode_id)
-    audit_access.note_shown(session, actor, patient_id=request.patient_id, object_type="form_request", object_id=request.id)
-    return request
+    return patients.read_record(session, FormRequest, request_id, actor=actor, what="form request", object_type="form_request")
 
 
 def episode_requests(session: Session, *, actor: Actor, episode_id: int) -> list[FormRequest]:

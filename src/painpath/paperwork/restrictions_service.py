@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting import service as charting
-from painpath.core import audit, audit_access
+from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import utcnow
-from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
+from painpath.core.errors import Conflict, FieldProblem, InvalidInput, StaleWrite
 from painpath.patients import service as patients
 from painpath.patients.models import Episode
 from painpath.paperwork import restrictions_rules as rules
@@ -30,18 +30,12 @@ def _audit(session: Session, actor: Actor, action: str, restriction: WorkRestric
 
 
 def get_restriction(session: Session, *, clinic_id: int | None, restriction_id: int) -> WorkRestriction:
-    found = session.get(WorkRestriction, restriction_id)
-    if found is None or found.clinic_id != clinic_id:
-        raise NotFound("work restriction", restriction_id)
-    return found
+    return patients.clinic_record(session, WorkRestriction, restriction_id, clinic_id=clinic_id, what="work restriction")
 
 
 def read_restriction(session: Session, *, actor: Actor, restriction_id: int) -> WorkRestriction:
     """A restriction for a person to see: chart access checked and the read audited (once per request)."""
-    restriction = get_restriction(session, clinic_id=actor.clinic_id, restriction_id=restriction_id)
-    patients.read_episode(session, actor=actor, episode_id=restriction.episode_id)
-    audit_access.note_shown(session, actor, patient_id=restriction.patient_id, object_type="work_restriction", object_id=restriction.id)
-    return restriction
+    return patients.read_record(session, WorkRestriction, restriction_id, actor=actor, what="work restriction", object_type="work_restriction")
 
 
 def episode_restrictions(session: Session, *, actor: Actor, episode_id: int) -> list[WorkRestriction]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,8 @@ from painpath.patients.schemas import (
     PatientIn,
     PatientUpdate,
 )
+
+T = TypeVar("T", bound=Any)  # a clinic-scoped row of an episode's record, with episode_id and patient_id
 
 
 def _patient(session: Session, clinic_id: int, patient_id: int) -> Patient:
@@ -202,6 +205,24 @@ def read_episode(session: Session, *, actor: Actor, episode_id: int) -> tuple[Pa
     _check_chart_access(session, actor, patient, [episode], object_type="episode", object_id=episode.id)
     audit_access.note_shown(session, actor, patient_id=patient.id, object_type="episode", object_id=episode.id)
     return patient, episode
+
+
+def clinic_record(session: Session, model: type[T], record_id: int, *, clinic_id: int | None, what: str) -> T:
+    """A row of an episode's record (an order, a referral, a form ...) by id, only in the caller's clinic:
+    another clinic's row is 'not found', never 'forbidden', so ids say nothing across clinics."""
+    found = session.get(model, record_id)
+    if found is None or found.clinic_id != clinic_id:
+        raise NotFound(what, record_id)
+    return found
+
+
+def read_record(session: Session, model: type[T], record_id: int, *, actor: Actor, what: str, object_type: str) -> T:
+    """Such a row for a person to see: its episode's chart-access policy checked, the read audited (once per
+    request). `model` has episode_id and patient_id."""
+    record = clinic_record(session, model, record_id, clinic_id=actor.clinic_id, what=what)
+    read_episode(session, actor=actor, episode_id=record.episode_id)
+    audit_access.note_shown(session, actor, patient_id=record.patient_id, object_type=object_type, object_id=record.id)
+    return record
 
 
 # Chart access -------------------------------------------------------------------------------

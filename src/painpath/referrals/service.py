@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.core import audit, audit_access
+from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound, StaleWrite
@@ -79,18 +79,12 @@ def update_practice(session: Session, *, actor: Actor, knowledge, practice_id: i
 # Referrals ----------------------------------------------------------------------------------------------
 
 def get_referral(session: Session, *, clinic_id: int | None, referral_id: int) -> Referral:
-    found = session.get(Referral, referral_id)
-    if found is None or found.clinic_id != clinic_id:
-        raise NotFound("referral", referral_id)
-    return found
+    return patients.clinic_record(session, Referral, referral_id, clinic_id=clinic_id, what="referral")
 
 
 def read_referral(session: Session, *, actor: Actor, referral_id: int) -> Referral:
     """A referral for a person to see: chart access checked and the read audited (once per request)."""
-    referral = get_referral(session, clinic_id=actor.clinic_id, referral_id=referral_id)
-    patients.read_episode(session, actor=actor, episode_id=referral.episode_id)
-    audit_access.note_shown(session, actor, patient_id=referral.patient_id, object_type="referral", object_id=referral.id)
-    return referral
+    return patients.read_record(session, Referral, referral_id, actor=actor, what="referral", object_type="referral")
 
 
 def episode_referrals(session: Session, *, actor: Actor, episode_id: int) -> list[Referral]:
