@@ -22,14 +22,14 @@ from painpath.core import audit_access
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
-from painpath.core.errors import DomainError, FieldProblem, Forbidden, NotFound
+from painpath.core.errors import DomainError, FieldProblem, Forbidden
 from painpath.core.validation import DbId
 from painpath.paperwork import form_rules, form_sending, form_service
 from painpath.paperwork.form_schemas import DraftIn, FormRequestIn, StepIn
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
-from painpath.web.forms import FormFields, clinic_clock, errors_by_field, validation_problems
+from painpath.web.forms import FormFields, clinic_clock, errors_by_field, refusal
 from painpath.web.templating import templates
 
 router = APIRouter()
@@ -44,17 +44,6 @@ LABELS = {"form_id": "Form", "requester_kind": "Requested by", "requester_name":
 REQUESTERS = [("employer", "Employer"), ("insurer", "Insurer")]
 TRANSPORTS = [("fax", "Fax"), ("print", "Print (hand or post it)")]
 STEP_WORDS = {"signed": "Reviewed and signed", "closed": "Close (the requester has it)", "cancelled": "Cancel the request"}
-
-
-def _refused(exc: Exception) -> tuple[list[FieldProblem], int]:
-    if isinstance(exc, ValidationError):
-        return validation_problems(exc), 422
-    if isinstance(exc, StaleDataError):
-        return [FieldProblem("version", "current_version", "Someone else changed this first; reload and try again")], 409
-    assert isinstance(exc, DomainError)
-    if isinstance(exc, NotFound):
-        raise exc
-    return exc.problems, exc.status_code
 
 
 def _coordinators(session: Session, clinic_id: int) -> list[tuple[int, str]]:
@@ -115,7 +104,7 @@ def create_form_request(episode_id: DbId, request: Request, ctx: AppCtx, session
                                               episode_id=episode_id, data=FormRequestIn.model_validate(values))
         ctx.reconcile(session, [episode_id])
     except (ValidationError, DomainError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _new_page(request, ctx, session, caller, episode_id, form, problems, status)
     return RedirectResponse(f"/form-requests/{created.id}", status_code=303)
@@ -162,7 +151,7 @@ def draft_form(form_request_id: DbId, request: Request, ctx: AppCtx, session: Db
                                   data=DraftIn.model_validate(values))
         ctx.reconcile(session, [done.episode_id])
     except (ValidationError, DomainError, StaleDataError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _request_page(request, ctx, session, caller, form_request_id, which="draft", form=form, problems=problems, status_code=status)
     return RedirectResponse(f"/form-requests/{form_request_id}", status_code=303)
@@ -187,7 +176,7 @@ def form_step(form_request_id: DbId, request: Request, ctx: AppCtx, session: DbS
                                      may_sign=caller.can(Permission.NOTE_SIGN))
         ctx.reconcile(session, [done.episode_id])
     except (ValidationError, DomainError, StaleDataError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _request_page(request, ctx, session, caller, form_request_id, which=to, form=form, problems=problems, status_code=status)
     return RedirectResponse(f"/form-requests/{form_request_id}", status_code=303)

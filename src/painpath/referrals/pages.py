@@ -20,14 +20,14 @@ from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
-from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.errors import DomainError, FieldProblem
 from painpath.core.validation import DbId, SafeText
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients
 from painpath.referrals import queries, rules, sending, service
 from painpath.referrals.schemas import PracticeIn, PracticeUpdate, ReferralIn, SendIn, TransitionIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
-from painpath.web.forms import FormFields, clinic_clock, errors_by_field, validation_problems
+from painpath.web.forms import FormFields, clinic_clock, errors_by_field, refusal
 from painpath.web.templating import templates
 
 router = APIRouter()
@@ -79,17 +79,6 @@ def _int_or_none(raw: str | None) -> int | None:
 
 def _specialties(ctx: AppContext) -> list[tuple[str, str]]:
     return [(s.id, s.name) for s in ctx.knowledge.referral_specialties.values()]
-
-
-def _refused(exc: Exception) -> tuple[list[FieldProblem], int]:
-    if isinstance(exc, ValidationError):
-        return validation_problems(exc), 422
-    if isinstance(exc, StaleDataError):
-        return [FieldProblem("version", "current_version", "Someone else changed this first; reload and try again")], 409
-    assert isinstance(exc, DomainError)
-    if isinstance(exc, NotFound):
-        raise exc
-    return exc.problems, exc.status_code
 
 
 # The episode panel ------------------------------------------------------------------------------------
@@ -146,7 +135,7 @@ def create_referral(episode_id: DbId, request: Request, ctx: AppCtx, session: Db
                                            data=ReferralIn.model_validate(values))
         ctx.reconcile(session, [episode_id])
     except (ValidationError, DomainError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _form_page(request, ctx, session, caller, episode_id, form, problems, status)
     return RedirectResponse(f"/referrals/{referral.id}", status_code=303)
@@ -195,7 +184,7 @@ def record_step(referral_id: DbId, request: Request, ctx: AppCtx, session: DbSes
                                              data=TransitionIn.model_validate(values), may_close=caller.can(Permission.ORDER_PLACE))
         ctx.reconcile(session, [referral.episode_id])
     except (ValidationError, DomainError, StaleDataError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _referral_page(request, ctx, session, caller, referral_id, which=to, form=form, problems=problems, status_code=status)
     return RedirectResponse(f"/referrals/{referral_id}", status_code=303)
@@ -210,7 +199,7 @@ def send_referral(referral_id: DbId, request: Request, ctx: AppCtx, session: DbS
                                          referral_id=referral_id, transport=data.transport, version=data.version)
         ctx.reconcile(session, [referral.episode_id])
     except (ValidationError, DomainError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _referral_page(request, ctx, session, caller, referral_id, which="send", form=form, problems=problems, status_code=status)
     return RedirectResponse(f"/referrals/{referral_id}", status_code=303)
@@ -255,7 +244,7 @@ def add_practice(request: Request, ctx: AppCtx, session: DbSession, form: Posted
     try:
         service.add_practice(session, actor=caller.actor, knowledge=ctx.knowledge, data=PracticeIn.model_validate(values))
     except (ValidationError, DomainError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _practices_page(request, ctx, session, caller, which="add", form=form, problems=problems, status_code=status)
     return RedirectResponse("/referral-practices", status_code=303)
@@ -270,7 +259,7 @@ def update_practice(practice_id: DbId, request: Request, ctx: AppCtx, session: D
         service.update_practice(session, actor=caller.actor, knowledge=ctx.knowledge, practice_id=practice_id,
                                 data=PracticeUpdate.model_validate(values))
     except (ValidationError, DomainError, StaleDataError) as exc:
-        problems, status = _refused(exc)
+        problems, status = refusal(exc)
         session.rollback()
         return _practices_page(request, ctx, session, caller, which="edit", target=practice_id, form=form, problems=problems,
                                status_code=status)
