@@ -41,6 +41,8 @@ SLICES = (
     "paperwork",
     "workcomp",
     "workcomp.followup",
+    "checkins",
+    "portal",
 )
 # The same slices as layers, lowest first: a slice imports only slices listed before it here (and a parent
 # package its own sub-slices where it aggregates them: models, access, obligations). tests/test_layers.py
@@ -75,6 +77,8 @@ LAYERS = (
     "paperwork",
     "referrals",
     "workcomp.followup",
+    "checkins",
+    "portal",
 )
 # Core tables that are not a slice's.
 CORE_MODEL_MODULES = ("painpath.core.tenancy", "painpath.core.auth.models", "painpath.core.audit")

@@ -49,6 +49,9 @@ class Permission(StrEnum):
     ORDER_PLACE = "order:place"  # order imaging, write a referral, read its report or consult note and close the loop (clinical decisions)
     ORDER_WORK = "order:work"  # send orders and referrals, book slots, record acknowledgements, appointments and results that arrive
     LOOPS_READ = "loops:read"  # the clinic-wide open-loops board: every order and referral still out, waiting on whom and how long
+    CHECKIN_RECORD = "checkin:record"  # write a check-in note (pain, function, side effects, red flags, next step) on a telehealth check-in
+    PORTAL_INVITE = "portal:invite"  # invite a patient to the portal, share documents with them, revoke their access
+    PORTAL_USE = "portal:use"  # the patient's own portal pages: their one record, in plain words
 
 
 _STAFF_CORE = {
@@ -68,25 +71,27 @@ _INSTRUMENTS = {Permission.INSTRUMENT_ADMINISTER}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Front desk registers, books and chases records: demographics, coverage and appointments, not the clinical chart.
-    Role.FRONT_DESK: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST}),
+    Role.FRONT_DESK: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST,
+                                                            Permission.PORTAL_INVITE}),
     Role.NURSE: frozenset(
         _STAFF_CORE
         | _CLINICAL
         | _INSTRUMENTS
         | {Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST, Permission.MEDICATION_WRITE,
-           Permission.NOTE_WRITE}
+           Permission.NOTE_WRITE, Permission.CHECKIN_RECORD, Permission.PORTAL_INVITE}
     ),
     Role.COORDINATOR: frozenset(
         _STAFF_CORE
         | _CLINICAL
         | _INSTRUMENTS
         | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE,
-           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK, Permission.ORDER_WORK, Permission.LOOPS_READ}
+           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK, Permission.ORDER_WORK, Permission.LOOPS_READ, Permission.PORTAL_INVITE}
     ),
     Role.CLINICIAN: frozenset(
         _STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
                        Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK, Permission.PLAN_WRITE,
-                       Permission.ORDER_PLACE, Permission.ORDER_WORK, Permission.LOOPS_READ}
+                       Permission.ORDER_PLACE, Permission.ORDER_WORK, Permission.LOOPS_READ, Permission.CHECKIN_RECORD,
+                       Permission.PORTAL_INVITE}
     ),
     # Therapists write and sign their own PT visit notes.
     Role.THERAPIST: frozenset(_STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),
@@ -98,8 +103,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Admin runs the system (users, audit) and does not read charts.
     Role.ADMIN: frozenset({Permission.AUTHENTICATED, Permission.USER_ADMIN, Permission.AUDIT_READ, Permission.KNOWLEDGE_READ,
                            Permission.CLINIC_SETTINGS}),
-    # The patient portal arrives with later slices; until then a patient may only sign in and out.
-    Role.PATIENT: frozenset({Permission.AUTHENTICATED}),
+    # A patient reaches the portal only: their own record (portal/access.py), never a staff page.
+    Role.PATIENT: frozenset({Permission.AUTHENTICATED, Permission.PORTAL_USE}),
 }
 
 STAFF_ROLES = tuple(r for r in Role if r is not Role.PATIENT)
@@ -122,7 +127,8 @@ PERMISSION_WORDS = {
     "worklist:assign": "reassign tasks", "knowledge:read": "read the clinic's rules", "instrument:administer": "record questionnaire answers",
     "authorization:work": "work prior-authorization cases", "plan:write": "make care-plan decisions", "user:admin": "manage users",
     "audit:read": "read the audit log", "order:place": "order imaging or write referrals", "order:work": "send and track orders and referrals",
-    "loops:read": "see the clinic's open orders and referrals",
+    "loops:read": "see the clinic's open orders and referrals", "checkin:record": "write check-in notes",
+    "portal:invite": "invite patients to the portal", "portal:use": "use the patient portal",
 }
 
 

@@ -1,0 +1,47 @@
+"""Patient accounts and the invitations that create them.
+
+A patient account ties one sign-in (`app_user` with the patient role) to exactly one patient record;
+everything the portal shows is read from that record alone (portal/access.py). Staff invite by e-mail:
+the invitation stores only a hash of its one-time token, expires, and is used once. Revoking access
+keeps the row (who, when) and ends the user's sessions; a new invitation re-opens the same account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from painpath.core.db import Base, TimestampMixin, VersionedMixin
+from painpath.core.tenancy import ClinicScopedMixin
+
+REMINDER_CHANNELS = ("email", "none", "sms")  # sms: a plugin base with no vendor yet (portal/reminders)
+
+
+class PatientAccount(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
+    __tablename__ = "patient_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # How the patient wants reminders: email | none | sms (the patient chooses on the portal).
+    reminder_channel: Mapped[str] = mapped_column(String(10), default="email")
+    activated_at: Mapped[datetime | None] = mapped_column()  # when the patient set a password
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+
+
+class PortalInvitation(Base, ClinicScopedMixin):
+    __tablename__ = "portal_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha-256 of the one-time token
+    created_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()  # a newer invitation or a revocation ends it
