@@ -18,3 +18,7 @@ class TransportSettings(BaseSettings):
     fax_gateway_domain: str = "fax.example.net"
     # Our Direct address: the sender of Direct messages and fax-gateway mail, and where replies go.
     direct_from: str = "records@painpath.example"
+    # Mail to patients (portal invitations and reminders) comes from this address, and its links point at
+    # the portal's public address (what patients type, behind the clinic's reverse proxy).
+    patient_mail_from: str = "portal@painpath.example"
+    portal_url: str = "http://127.0.0.1:8000"

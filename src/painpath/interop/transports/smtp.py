@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 import socket
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from painpath.core.clock import utcnow
 from painpath.interop.transports.base import OutboundDocument, Transport, TransportError, TransportReceipt
@@ -42,22 +42,31 @@ class SmtpTransport(Transport):
     def send(self, message: OutboundDocument) -> TransportReceipt:
         recipient = self.recipient(message)
         mail = self.build(message, recipient)
-        relay = f"{self.settings.smtp_host}:{self.settings.smtp_port}"
-        try:
-            with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=self.settings.smtp_timeout) as smtp:
-                smtp.send_message(mail, from_addr=self.settings.direct_from, to_addrs=[recipient])
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()), (0, b""))
-            raise TransportError(f"The mail relay {relay} refused the recipient {recipient}: {code} {_text(reply)}") from exc
-        except smtplib.SMTPResponseException as exc:  # sender refused, data refused (554), ...
-            raise TransportError(f"The mail relay {relay} refused the message: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
-        except (smtplib.SMTPException, OSError) as exc:  # refused connection, timeout, DNS, dropped line
-            reason = "timed out" if isinstance(exc, (socket.timeout, TimeoutError)) else (str(exc) or type(exc).__name__)
-            raise TransportError(f"Could not reach the mail relay at {relay}: {reason}") from exc
-        return TransportReceipt(
-            transport=self.name, recipient=recipient, sent_at=utcnow(), message_id=mail["Message-ID"],
-            detail=f"Accepted by the mail relay {relay}",
-        )
+        return deliver(self.settings, mail, recipient, transport=self.name)
+
+
+def deliver(settings: TransportSettings, mail: EmailMessage, recipient: str, *, transport: str) -> TransportReceipt:
+    """Hand `mail` to the relay for `recipient`, or raise TransportError saying why in words staff can act on."""
+    relay = f"{settings.smtp_host}:{settings.smtp_port}"
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
+            smtp.send_message(mail, from_addr=_address(mail["From"]), to_addrs=[recipient])
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reply = next(iter(exc.recipients.values()), (0, b""))
+        raise TransportError(f"The mail relay {relay} refused the recipient {recipient}: {code} {_text(reply)}") from exc
+    except smtplib.SMTPResponseException as exc:  # sender refused, data refused (554), ...
+        raise TransportError(f"The mail relay {relay} refused the message: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
+    except (smtplib.SMTPException, OSError) as exc:  # refused connection, timeout, DNS, dropped line
+        reason = "timed out" if isinstance(exc, (socket.timeout, TimeoutError)) else (str(exc) or type(exc).__name__)
+        raise TransportError(f"Could not reach the mail relay at {relay}: {reason}") from exc
+    return TransportReceipt(
+        transport=transport, recipient=recipient, sent_at=utcnow(), message_id=mail["Message-ID"],
+        detail=f"Accepted by the mail relay {relay}",
+    )
+
+
+def _address(header: str) -> str:
+    return parseaddr(header)[1]
 
 
 def _text(reply: bytes | str) -> str:
