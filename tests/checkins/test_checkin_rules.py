@@ -124,7 +124,7 @@ def test_an_open_pt_check_in_is_the_nurses_and_a_procedure_one_is_left_to_the_re
     due = [f for f in found if isinstance(f, Obligation)]
     assert [(o.key, o.owner_role, o.title) for o in due] == [("checkins:due:pt:5:1", "nurse", "Check-in due: PT block check-in 1 of 3")]
     assert due[0].due_at == CAL.end_of_local_day_utc(date(2026, 12, 23))
-    assert due[0].evidence["link"] == "/checkins/episodes/7/pt:5:1"
+    assert due[0].evidence["link"] == "/checkins/episodes/7?key=pt:5:1"
     wake = [f for f in found if isinstance(f, NextChange)]
     assert wake[0].at == CAL.start_of_local_day_utc(date(2026, 12, 24))  # the PT window closes
 

@@ -383,6 +383,13 @@ ROUTES = {
     ("POST", "/pt-courses/{course_id}/progress-reports"): CLINICAL,
     ("POST", "/pt-courses/{course_id}/certifications"): CLINICAL,
     ("POST", "/pt-courses/{course_id}/prescription/send"): CLINICAL,
+    # Check-ins: the episode's check-ins and one check-in's page (?key=), its note, booking, new day, cancellation.
+    ("GET", "/checkins/episodes/{episode_id}"): CLINICAL,
+    ("POST", "/checkins/episodes/{episode_id}/note"): CLINICAL,
+    ("POST", "/checkins/episodes/{episode_id}/book"): CLINICAL,
+    ("POST", "/checkins/episodes/{episode_id}/reschedule"): CLINICAL,
+    ("POST", "/checkins/episodes/{episode_id}/cancel"): CLINICAL,
+    ("POST", "/checkins/episodes/{episode_id}/red-flags-reviewed"): CLINICAL,
 }
 
 # Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name, a referral practice.

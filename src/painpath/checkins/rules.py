@@ -261,7 +261,7 @@ def schedule(facts: EpisodeFacts, pack, today: date) -> list[ScheduledCheckin]:
 # ---- the work they make -------------------------------------------------------------------------------
 
 def checkin_link(episode_id: int, key: str) -> str:
-    return f"/checkins/episodes/{episode_id}/{key}"
+    return f"/checkins/episodes/{episode_id}?key={key}"
 
 
 def _met_at(checkin: ScheduledCheckin, record: RecordFact | None, calendar) -> datetime:

@@ -93,6 +93,10 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
                                               "Record the relief report"),
     # Reconciling an IME, the progress report and the patient's coaching words are all on the claim's panel.
     "workcomp": _episode("workers-comp", "Open the workers' compensation panel"),
+    # A check-in is done, booked, moved or cancelled on its own page (the link is in the evidence); two missed
+    # check-ins are reviewed on the episode's check-ins panel.
+    "checkins": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#checkins",
+                                   "Open the check-in" if (t.evidence or {}).get("link", "").startswith("/checkins/") else "Open the check-ins"),
 }
 
 
