@@ -1,7 +1,7 @@
 """The demo clinic's check-ins (issue 18, part 3): the schedule is computed from the demo's own facts (its
 injections, PT blocks and plan steps measured by the NDI), so this module only adds what staff did. Past
 check-ins are done by a telehealth note (after an injection, with the relief reported, as the nurse would
-through the check-in page), except one, left missed so the coordinator's "Missed check-in" task shows; one
+through the check-in page; one reported a red flag, the clinician's task), except one, left missed so the coordinator's "Missed check-in" task shows; one
 upcoming PT check-in has a video time booked. The injection done in the last days keeps its open check-in, and
 the six-week programmes measured by the NDI show their weekly questionnaires.
 
@@ -42,6 +42,9 @@ def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: i
                                pain_now=3 + n % 3, function_words=FUNCTION[n % len(FUNCTION)], side_effects=None, red_flags=False,
                                next_step="Carry on with the plan; next check-in as scheduled", done_on=done_on, done_at=at,
                                done_by_id=nurse.id, created_at=at, updated_at=at)
+        if n == 0:  # the first note reported a red flag: the clinician's same-day task
+            record.red_flags, record.red_flags_words = True, "New numbness in the left foot since yesterday"
+            record.next_step = "Clinician to call back today"
         if c.kind == "after_procedure":
             relief = ProcedureRelief(clinic_id=c.clinic_id, procedure_id=int(c.key.split(":")[1]), episode_id=c.episode_id,
                                      measured_on=done_on, method="percent", percent=60.0 + 5 * (n % 4), scale="nrs",

@@ -143,6 +143,9 @@ EXEMPT = {
     "/intake/calls/{call_id}/triage/preview": "the red-flag screen's live decision posts to .../triage/answers, which also saves "
     "the answers; this route previews without saving, for callers of its own (tests/intake/test_intake_pages.py::"
     "test_preview_fragment_shows_the_decision_and_why covers its bad input)",
+    "/checkins/episodes/{episode_id}/red-flags-reviewed": "offered to a clinician only on the page of a check-in whose note "
+    "reported red flags, and the walk opens one check-in page per episode; its form is a button and a hidden version, nothing "
+    "typed (tests/checkins/test_checkin_pages.py::test_red_flags_at_a_check_in_are_the_clinicians_until_reviewed covers it)",
 }
 
 

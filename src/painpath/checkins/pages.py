@@ -23,7 +23,7 @@ from painpath.core.errors import DomainError, FieldProblem, NotFound
 from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients import service as patients
-from painpath.web.deps import AppCtx, Caller, DbSession, requires
+from painpath.web.deps import AppCtx, Caller, DbSession, PermissionDenied, requires
 from painpath.web.forms import FormFields, clinic_clock, errors_by_field, refusal
 from painpath.web.templating import templates
 
@@ -104,6 +104,13 @@ def _list_page(request: Request, ctx: AppContext, session: Session, caller: Call
     return templates.TemplateResponse(request, "checkins/episode_checkins_page.html", context)
 
 
+def _chart_reader(caller: Caller) -> None:
+    """Booking, moving and cancelling a check-in are done on its page, which shows the clinical reason for it: the
+    person who books reads the chart too (the coordinator does; the front desk, which books visits, does not)."""
+    if not caller.can(Permission.CHART_READ):
+        raise PermissionDenied(Permission.CHART_READ)
+
+
 def _version(form: dict[str, str]) -> int | None:
     value = form.get("version") or ""
     return int(value) if value.isdigit() else None
@@ -166,6 +173,7 @@ def write_note(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSessi
 @router.post("/checkins/episodes/{episode_id}/book")
 def book(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
          caller: Annotated[Caller, requires(Permission.VISIT_BOOK)]) -> Response:
+    _chart_reader(caller)
     key = _key(form)
     problems: list[FieldProblem] = []
     booked_at = None
@@ -182,6 +190,7 @@ def book(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, fo
 @router.post("/checkins/episodes/{episode_id}/reschedule")
 def reschedule(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                caller: Annotated[Caller, requires(Permission.VISIT_BOOK)]) -> Response:
+    _chart_reader(caller)
     key = _key(form)
     problems: list[FieldProblem] = []
     new_day = _date(form, "rescheduled_to", problems)
@@ -193,6 +202,7 @@ def reschedule(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSessi
 @router.post("/checkins/episodes/{episode_id}/cancel")
 def cancel(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
            caller: Annotated[Caller, requires(Permission.VISIT_BOOK)]) -> Response:
+    _chart_reader(caller)
     key = _key(form)
     return _act(request, ctx, session, caller, episode_id, key, "cancel", form, [], lambda: service.cancel(
         session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id, key=key,
