@@ -33,6 +33,7 @@ def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: i
                                        .order_by(Episode.id)))
     checkins = [c for found in service.schedule(session, clinic_id=clinic_id, episode_ids=episode_ids, knowledge=ctx.knowledge,
                                                 calendar=ctx.calendar, today=today).values() for c in found]
+    checkins.sort(key=lambda c: (c.episode_id, c.opens_on, c.key))  # the same clinic on every database
     missed = [c for c in checkins if c.status == "missed"]
     notes = 0
     for n, c in enumerate(missed[1:]):  # the first stays missed: its coordinator task shows on the worklist

@@ -40,7 +40,7 @@ def _open_episodes(session: Session, clinic_id: int, episode_ids: Sequence[int])
     if not episode_ids:
         return []
     return list(session.scalars(select(Episode).where(ids_in(session, Episode.id, list(episode_ids)))
-                                .where(Episode.clinic_id == clinic_id, Episode.status == "open")))
+                                .where(Episode.clinic_id == clinic_id, Episode.status == "open").order_by(Episode.id)))
 
 
 def _score_instruments(knowledge, pathway_id: str, step_id: str) -> list[tuple[str, str]]:
