@@ -58,3 +58,75 @@ def test_an_injection_and_an_8_week_pt_block_give_their_check_ins(ctx, client_fo
         assert all(c.patient_id == patient_id and c.episode_id == episode_id for c in mine)
         assert service.schedule(session, clinic_id=clinic.id + 1, episode_ids=[episode_id], knowledge=ctx.knowledge,
                                 calendar=ctx.calendar, today=date(2026, 12, 7)) == {}
+
+
+def test_j1_a_six_week_program_measured_by_the_ndi_owes_four_weekly_questionnaires_met_by_a_score(ctx, client_for, clinic, episode, db):
+    from painpath.plans.models import CarePlan, PlanStep
+
+    patient_id, episode_id = episode
+    with db.session() as session:
+        plan = CarePlan(clinic_id=clinic.id, episode_id=episode_id, patient_id=patient_id, pathway_id="cervical_radiculopathy",
+                        pack_version=1, goals=[], status="active", started_on=date(2026, 11, 30))
+        session.add(plan)
+        session.flush()
+        step = PlanStep(clinic_id=clinic.id, plan_id=plan.id, episode_id=episode_id, step_id="structured_program", status="active",
+                        started_on=date(2026, 11, 30), trial_ends_on=date(2027, 1, 11))
+        session.add(step)
+        session.flush()
+        step_id = step.id
+    answers = {f"ndi_{i}": 2 for i in range(1, 11)}
+    scored = client_for("nurse").post(f"/api/episodes/{episode_id}/instrument-administrations",
+                                      json={"instrument_id": "ndi", "answers": answers, "administered_at": "2026-12-07T09:00:00", "source": "patient"})
+    assert scored.status_code == 201, scored.text
+    with db.session() as session:
+        found = service.schedule(session, clinic_id=clinic.id, episode_ids=[episode_id], knowledge=ctx.knowledge,
+                                 calendar=ctx.calendar, today=date(2026, 12, 7))[episode_id]
+    ndi = [c for c in found if c.kind == "weekly_scores"]
+    assert [(c.key, c.opens_on, c.status, c.how, c.instrument_id) for c in ndi] == [
+        (f"scores:{step_id}:ndi:1", date(2026, 12, 7), "done", "questionnaire", "ndi"),
+        (f"scores:{step_id}:ndi:2", date(2026, 12, 14), "upcoming", "questionnaire", "ndi"),
+        (f"scores:{step_id}:ndi:3", date(2026, 12, 21), "upcoming", "questionnaire", "ndi"),
+        (f"scores:{step_id}:ndi:4", date(2026, 12, 28), "upcoming", "questionnaire", "ndi")]
+    assert ndi[0].done_how == "questionnaire" and {c.patient_title for c in ndi} == {"Weekly questionnaire"}
+
+
+def test_an_active_taper_owes_a_check_in_on_each_of_its_monthly_follow_ups(ctx, client_for, clinic, episode, db):
+    _patient_id, episode_id = episode
+    taper = client_for("clinician").post(f"/api/episodes/{episode_id}/tapers", json={
+        "prescriptions": [{"drug": "oxycodone", "strength": 10, "times_per_day": 4}], "target_mme": 15,
+        "percent_per_month": 10})
+    assert taper.status_code == 201, taper.text
+    from sqlalchemy import select
+
+    from painpath.medications.tapers.models import TaperStep
+    with db.session() as session:
+        follow_ups = list(session.scalars(select(TaperStep.due_on).where(TaperStep.kind == "follow_up").order_by(TaperStep.due_on)))
+        found = service.schedule(session, clinic_id=clinic.id, episode_ids=[episode_id], knowledge=ctx.knowledge,
+                                 calendar=ctx.calendar, today=date(2026, 12, 7))[episode_id]
+    tapers = [c for c in found if c.kind == "taper"]
+    assert follow_ups and [c.due_on for c in tapers] == follow_ups
+    assert all(c.key.startswith(f"taper:{taper.json()['id']}:") and c.how == "telehealth" for c in tapers)
+
+
+def test_two_missed_check_ins_are_the_clinicians_task_until_one_is_made_up(ctx, client_for, episode, db, clock):
+    from sqlalchemy import select
+
+    from painpath.worklist.models import Task
+    _patient_id, episode_id = episode
+    client_for("clinician").post(f"/api/episodes/{episode_id}/procedures", json=TFESI)
+    clock.move_to(datetime(2027, 1, 5, 16, 0, tzinfo=timezone.utc))  # both injection windows closed
+    with db.session() as session:
+        ctx.reconcile(session, [episode_id])
+        session.commit()
+    with db.session() as session:
+        tasks = {t.kind: t for t in session.scalars(select(Task).where(Task.provider == "checkins"))}
+        assert tasks["checkins.two_missed"].owner_role == "clinician" and tasks["checkins.two_missed"].status == "open"
+        assert tasks["checkins.two_missed"].evidence["link"] == f"/episodes/{episode_id}#checkins"
+        key = tasks["checkins.two_missed"].evidence["checkins"][0]
+    from support import page_form_post
+    coordinator = client_for("coordinator")
+    assert page_form_post(coordinator, f"/checkins/episodes/{episode_id}/cancel",
+                          {"key": key, "version": "0", "cancel_reason": "Patient on holiday; seen in clinic instead"}).status_code == 303
+    with db.session() as session:
+        two = session.scalars(select(Task).where(Task.kind == "checkins.two_missed")).one()
+        assert two.status == "cancelled"

@@ -61,3 +61,14 @@ def test_every_demo_task_kind_links_to_a_page_that_opens(ctx, app):
             assert target.status_code == 200, (provider, kind, href)
             if anchor:
                 assert f'id="{anchor}"' in target.text, (provider, kind, href)
+
+
+def test_a_check_in_task_links_to_its_check_in_and_two_missed_to_the_episodes_check_ins():
+    """Due, missed and red-flag check-in tasks open the check-in's own page (its note, booking, new day, cancellation);
+    two missed check-ins are reviewed on the episode's Check-ins panel."""
+    missed = Task(provider="checkins", kind="checkins.missed", key="checkins:missed:pt:5:1", episode_id=14,
+                  evidence={"link": "/checkins/episodes/14?key=pt:5:1"})
+    assert work_link(missed, lambda p: role_allows("coordinator", p)).href == "/checkins/episodes/14?key=pt:5:1"
+    two = Task(provider="checkins", kind="checkins.two_missed", key="checkins:two-missed:14:pt:5:2", episode_id=14,
+               evidence={"link": "/episodes/14#checkins"})
+    assert work_link(two, lambda p: role_allows("clinician", p)).href == "/episodes/14#checkins"
