@@ -73,6 +73,7 @@ def test_the_note_after_an_injection_records_the_relief_and_meets_the_check_in(c
     assert answer.status_code == 303, answer.text
     page = nurse.get(answer.headers["location"])
     assert "Done" in page.text and "Walking 20 minutes again" in page.text
+    assert "Check-in done by telehealth: pain 3/10; 70% relief" in nurse.get(f"/episodes/{episode_id}").text  # the timeline
     with db.session() as session:
         record = session.scalars(select(CheckinRecord)).one()
         assert (record.key, record.pain_now, record.relief_percent, record.done_on) == (key, 3, 70.0, date(2026, 12, 7))
@@ -110,6 +111,7 @@ def test_a_missed_check_in_is_the_coordinators_task_until_it_gets_a_new_day(clie
         assert task.evidence["link"] == f"/checkins/episodes/{episode_id}?key={key}"
     coordinator = client_for("coordinator")
     assert "Missed" in coordinator.get(f"/checkins/episodes/{episode_id}?key={key}").text
+    assert "Check-in missed: Check-in 24 to 72 hours after the" in coordinator.get(f"/episodes/{episode_id}").text  # the timeline
     moved = page_form_post(coordinator, f"/checkins/episodes/{episode_id}/reschedule",
                            {"key": key, "version": "0", "rescheduled_to": "2026-12-10"})
     assert moved.status_code == 303, moved.text
