@@ -58,6 +58,9 @@ def test_an_injection_and_an_8_week_pt_block_give_their_check_ins(ctx, client_fo
         assert all(c.patient_id == patient_id and c.episode_id == episode_id for c in mine)
         assert service.schedule(session, clinic_id=clinic.id + 1, episode_ids=[episode_id], knowledge=ctx.knowledge,
                                 calendar=ctx.calendar, today=date(2026, 12, 7)) == {}
+    listed = client_for("nurse").get(f"/api/episodes/{episode_id}/checkins").json()
+    assert [(c["key"], c["opens_on"], c["status"]) for c in listed] == [(c.key, c.opens_on.isoformat(), c.status) for c in found]
+    assert client_for("front_desk").get(f"/api/episodes/{episode_id}/checkins").status_code == 403
 
 
 def test_j1_a_six_week_program_measured_by_the_ndi_owes_four_weekly_questionnaires_met_by_a_score(ctx, client_for, clinic, episode, db):

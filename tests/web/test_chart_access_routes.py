@@ -385,6 +385,7 @@ ROUTES = {
     ("POST", "/pt-courses/{course_id}/prescription/send"): CLINICAL,
     # Check-ins: the episode's check-ins and one check-in's page (?key=), its note, booking, new day, cancellation.
     ("GET", "/checkins/episodes/{episode_id}"): CLINICAL,
+    ("GET", "/api/episodes/{episode_id}/checkins"): CLINICAL,
     ("POST", "/checkins/episodes/{episode_id}/note"): CLINICAL,
     ("POST", "/checkins/episodes/{episode_id}/book"): CLINICAL,
     ("POST", "/checkins/episodes/{episode_id}/reschedule"): CLINICAL,
