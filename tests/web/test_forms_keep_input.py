@@ -143,6 +143,16 @@ EXEMPT = {
     "/intake/calls/{call_id}/triage/preview": "the red-flag screen's live decision posts to .../triage/answers, which also saves "
     "the answers; this route previews without saving, for callers of its own (tests/intake/test_intake_pages.py::"
     "test_preview_fragment_shows_the_decision_and_why covers its bad input)",
+    # Portal invitations: resend and revoke are buttons alone (nothing typed to keep), shown only on a patient
+    # invited or using the portal; tests/portal/test_invitations.py walks both.
+    "/episodes/{episode_id}/portal/resend": "a button alone, on an invited patient's episode (tests/portal/test_invitations.py)",
+    "/episodes/{episode_id}/portal/revoke": "a button alone, on an invited or active patient's episode (tests/portal/test_invitations.py)",
+    # The patient's side is no staff page: the crawl walks as staff. tests/portal/test_invitations.py and
+    # tests/portal/test_portal_settings.py post bad input to each and check it is refused at the field and kept.
+    "/portal/invitation/{token}": "the public invitation link (tests/portal/test_invitations.py::test_the_password_rule_is_the_staff_rule)",
+    "/portal/settings/reminders": "the patient's own settings (tests/portal/test_portal_settings.py)",
+    "/portal/settings/password": "the patient's own settings (tests/portal/test_portal_settings.py)",
+    "/portal/settings/email": "the patient's own settings (tests/portal/test_portal_settings.py)",
 }
 
 
