@@ -170,6 +170,7 @@ def test_a_staff_page_tells_a_patient_where_their_own_pages_are(patient_a, two_p
     page = patient_a.get(f"/episodes/{two_patients['own_episode']}")
     assert page.status_code == 403
     assert "This page is not part of your portal" in page.text and 'href="/portal"' in page.text
+    assert 'href="/portal/settings"' in page.text  # the patient's own navigation stays
     assert "permission" not in page.text.lower()  # no staff jargon about roles and permissions
     api = patient_a.get(f"/api/patients/{two_patients['own']}")
     assert api.status_code == 403 and api.json()["errors"][0]["field"] == "permission"

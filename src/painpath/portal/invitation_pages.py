@@ -130,9 +130,11 @@ def _refusal_page(request: Request, session: Session, refused: invitations.Invit
     clinic_name, clinic_phone = invitations.clinic_phone_for_refusal(session, known)
     # An unknown link and an expired one read the same, with the same status: the page is no oracle.
     status = {"used": 410, "revoked": 410, "throttled": 429}.get(reason, 404)
-    return templates.TemplateResponse(request, "portal/invitation_refused.html",
-                                      {"caller": None, "reason": reason, "clinic_name": clinic_name, "clinic_phone": clinic_phone,
-                                       "throttled": throttled}, status_code=status)
+    response = templates.TemplateResponse(request, "portal/invitation_refused.html",
+                                          {"caller": None, "reason": reason, "clinic_name": clinic_name, "clinic_phone": clinic_phone,
+                                           "throttled": throttled}, status_code=status)
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 def _form_page(request: Request, token: str, invitation, *, problems: list[FieldProblem] | None = None, status: int = 200) -> Response:  # noqa: ANN001
@@ -145,6 +147,7 @@ def _form_page(request: Request, token: str, invitation, *, problems: list[Field
         status_code=status,
     )
     response.set_cookie(INVITE_CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/portal/invitation")
+    response.headers["cache-control"] = "no-store"  # a page reached by a one-time link: no copy in any cache
     return response
 
 

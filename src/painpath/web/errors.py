@@ -117,7 +117,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _denied(request: Request, exc: PermissionDenied) -> Response:
         if exc.role == "patient":
             problem = FieldProblem("permission", exc.permission.value, PATIENT_REFUSAL)
-            return _problem_response(request, 403, [problem], for_patient=True)
+            # The patient's own navigation stays on the page, so the way back to their portal is where it always is.
+            caller = None if wants_json(request) else await run_in_threadpool(_signed_in_caller, request)
+            return _problem_response(request, 403, [problem], caller, for_patient=True)
         problem = FieldProblem("permission", exc.permission.value, permission_refusal(exc.permission.value))
         return _problem_response(request, 403, [problem])
 
