@@ -54,7 +54,7 @@ def test_sweep_and_reconcile_run_as_queued_jobs(kind, tmp_path, ctx, client_for,
 
 def test_periodic_jobs_are_registered():
     names = {task.name for task in jobs.huey.read_periodic(datetime(2026, 1, 5, 15, 0))}
-    assert {"sweep_overdue", "reconcile_all", "records_retry_failed"} <= names
+    assert {"sweep_overdue", "reconcile_all", "records_retry_failed", "portal_invitations_retry_failed"} <= names
 
 
 def test_unknown_queue_url_is_refused():

@@ -66,7 +66,10 @@ FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
 # Routes that show no patient data (the new-patient and new-call forms, the instrument catalog, account pages).
 NO_PATIENT_DATA = {"/", "/account", "/api/me", "/api/openapi.json", "/healthz", "/login", "/patients/new", "/intake/new",
                    "/api/instruments", "/audit", "/api/audit", "/admin/users", "/admin/alerts", "/admin/clinic",
-                   "/referral-practices"}
+                   "/referral-practices",
+                   # The patient's own account settings (their e-mail address and reminder choice, no chart), and the
+                   # public invitation link (it shows only the address the invitation went to).
+                   "/portal/settings", "/portal/invitation/{token}"}
 # Lists that show patients without an id in the path: (path, query).
 SEARCHED = "<family name of the first patient>"
 LISTS = {"/patients": {"name": SEARCHED}, "/api/patients": {"q": SEARCHED}, "/worklist": {}, "/api/worklist": {}, "/intake": {},

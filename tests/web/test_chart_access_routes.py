@@ -391,10 +391,22 @@ ROUTES = {
     ("POST", "/checkins/episodes/{episode_id}/reschedule"): CLINICAL,
     ("POST", "/checkins/episodes/{episode_id}/cancel"): CLINICAL,
     ("POST", "/checkins/episodes/{episode_id}/red-flags-reviewed"): CLINICAL,
+    # Portal invitations (the staff side): desk work on the patient's account, under the episode.
+    ("POST", "/episodes/{episode_id}/portal/invite"): SUMMARY,
+    ("POST", "/episodes/{episode_id}/portal/resend"): SUMMARY,
+    ("POST", "/episodes/{episode_id}/portal/revoke"): SUMMARY,
+    # The public invitation link (a token, no id) and the patient's own settings (no id: their own account).
+    ("GET", "/portal/invitation/{token}"): NO_PATIENT_DATA,
+    ("POST", "/portal/invitation/{token}"): NO_PATIENT_DATA,
+    ("GET", "/portal/settings"): NO_PATIENT_DATA,
+    ("POST", "/portal/settings/reminders"): NO_PATIENT_DATA,
+    ("POST", "/portal/settings/password"): NO_PATIENT_DATA,
+    ("POST", "/portal/settings/email"): NO_PATIENT_DATA,
 }
 
 # Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name, a referral practice.
-NOT_CHART_IDS = {"instrument_id": "odi", "measure": "sitting_minutes", "practice_id": "1"}  # a practice of the directory, no patient
+NOT_CHART_IDS = {"instrument_id": "odi", "measure": "sitting_minutes", "practice_id": "1",  # a practice of the directory, no patient
+                 "token": "not-a-token"}  # a portal invitation's one-time token: public, it names no chart
 # Front desk reads these with the chart summary (demographics, coverage, visits, records requests, tasks).
 OFF_CASELOAD_NAME = "Quillfeather"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.core.db import Base, TimestampMixin, VersionedMixin
@@ -45,3 +45,11 @@ class PortalInvitation(Base, ClinicScopedMixin):
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()  # a newer invitation or a revocation ends it
+    # Sending, like referrals and records requests: durable as "sending" before the mail leaves, then
+    # "sent" or "failed" (with the relay's reason); the retry job resends a failed one after a backoff.
+    transmission: Mapped[str] = mapped_column(String(10), default="sending", server_default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(1000))

@@ -13,6 +13,8 @@ from painpath.core.auth import service as auth_service
 from painpath.core.auth import throttle
 from painpath.core.auth.roles import Permission
 from painpath.core.errors import DomainError
+from painpath.core.tenancy import Clinic
+from painpath.portal.access import NoPortalAccount, portal_patient
 from painpath.core.validation import SafeText
 from painpath.web.deps import SESSION_COOKIE, AppCtx, Caller, DbSession, public, requires
 from painpath.web.templating import templates
@@ -88,7 +90,9 @@ def login(
         error = "The sign-in form expired; please try again."
     else:
         try:
-            user = auth_service.authenticate(session, username.strip(), password, policy)
+            # A patient signs in with their e-mail address, stored lower-case: any capitalization works.
+            name = username.strip().lower() if "@" in username else username.strip()
+            user = auth_service.authenticate(session, name, password, policy)
         except DomainError as exc:
             error = exc.problems[0].message
             throttle.record_failure(session, address)
@@ -115,16 +119,36 @@ def logout(session: DbSession, caller: Annotated[Caller, requires(Permission.AUT
 
 
 @router.get("/")
-def home(caller: Annotated[Caller, requires(Permission.AUTHENTICATED)]) -> Response:
-    """Staff land on their worklist; others on the page their role allows."""
+def home(request: Request, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHENTICATED)]) -> Response:
+    """Staff land on their worklist; a patient on the portal (or a page saying their access is not active);
+    others on the page their role allows."""
     if caller.can(Permission.WORKLIST_READ):
         return RedirectResponse("/worklist?mine=true", status_code=303)
+    if caller.can(Permission.PORTAL_USE):
+        try:
+            portal_patient(session, caller.actor)
+        except NoPortalAccount:
+            return _access_not_active(request, session, caller)
+        return RedirectResponse("/portal", status_code=303)
     return RedirectResponse("/account", status_code=303)
 
 
+def _access_not_active(request: Request, session, caller: Caller) -> Response:  # noqa: ANN001
+    """A patient whose access was revoked (or never tied to a record): what happened and whom to call."""
+    clinic = session.get(Clinic, caller.user.clinic_id)
+    return templates.TemplateResponse(request, "portal/access_not_active.html", {"caller": caller, "clinic": clinic}, status_code=403)
+
+
 @router.get("/account")
-def account_page(request: Request, caller: Annotated[Caller, requires(Permission.AUTHENTICATED)]) -> Response:
-    return templates.TemplateResponse(request, "account.html", {"caller": caller})
+def account_page(request: Request, session: DbSession, caller: Annotated[Caller, requires(Permission.AUTHENTICATED)]) -> Response:
+    portal_active = False
+    if caller.can(Permission.PORTAL_USE):
+        try:
+            portal_patient(session, caller.actor)
+            portal_active = True
+        except NoPortalAccount:
+            return _access_not_active(request, session, caller)
+    return templates.TemplateResponse(request, "account.html", {"caller": caller, "portal_active": portal_active})
 
 
 @router.get("/healthz", dependencies=[public()])

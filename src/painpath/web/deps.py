@@ -35,8 +35,9 @@ class NotSignedIn(Exception):
 
 
 class PermissionDenied(Exception):
-    def __init__(self, permission: Permission):
+    def __init__(self, permission: Permission, role: str | None = None):
         self.permission = permission
+        self.role = role  # who was refused: a patient is told in a patient's words (web/errors.py)
 
 
 class CsrfRejected(Exception):
@@ -113,7 +114,7 @@ def requires(permission: Permission):
             raise NotSignedIn()
         user, session_row = resolved
         if not role_allows(user.role, permission):
-            raise PermissionDenied(permission)
+            raise PermissionDenied(permission, user.role)
         request.state.user = user
         return Caller(user=user, session_row=session_row, actor=auth_service.actor_for(user))
 

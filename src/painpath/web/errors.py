@@ -29,12 +29,17 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def _problem_response(request: Request, status: int, problems: list[FieldProblem], caller: Caller | None = None) -> Response:
+def _problem_response(request: Request, status: int, problems: list[FieldProblem], caller: Caller | None = None,
+                      *, for_patient: bool = False) -> Response:
     if wants_json(request):
         return JSONResponse(error_body(problems), status_code=status)
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "problems": problems, "caller": caller}, status_code=status
+        request, "error.html", {"status": status, "problems": problems, "caller": caller, "for_patient": for_patient}, status_code=status
     )
+
+
+# A patient who opens a staff page (an old bookmark, a link in a forwarded e-mail) is told where their own pages are.
+PATIENT_REFUSAL = "This page is for the clinic's staff. Your own care plan, visits and forms are in your patient portal."
 
 
 def _signed_in_caller(request: Request) -> Caller | None:
@@ -110,6 +115,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PermissionDenied)
     async def _denied(request: Request, exc: PermissionDenied) -> Response:
+        if exc.role == "patient":
+            problem = FieldProblem("permission", exc.permission.value, PATIENT_REFUSAL)
+            # The patient's own navigation stays on the page, so the way back to their portal is where it always is.
+            caller = None if wants_json(request) else await run_in_threadpool(_signed_in_caller, request)
+            return _problem_response(request, 403, [problem], caller, for_patient=True)
         problem = FieldProblem("permission", exc.permission.value, permission_refusal(exc.permission.value))
         return _problem_response(request, 403, [problem])
 
