@@ -45,3 +45,6 @@ class PortalInvitation(Base, ClinicScopedMixin):
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()  # a newer invitation or a revocation ends it
+
+
+from painpath.portal.document_models import PortalSharedDocument  # noqa: E402, F401  (documents shared on the portal)
