@@ -29,6 +29,7 @@ from painpath.knowledge.schemas import ReferralLoopTimings, ReferralSpecialty, R
 from painpath.knowledge.schemas import BehaviouralHealthPack, SupportStrategy
 from painpath.knowledge.schemas import ImagingCentre, ImagingRulesPack
 from painpath.knowledge.schemas import WorkRestrictionsPack
+from painpath.knowledge.schemas import CheckinsPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -90,6 +91,8 @@ class Knowledge:
     form_definitions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     # Work restrictions' and return-to-work timings (kind `work_restrictions`, one pack); None only when built by hand.
     work_restrictions: WorkRestrictionsPack | None = None
+    # Check-in cadences (kind `checkins`, one pack); None only when built by hand.
+    checkins: CheckinsPack | None = None
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -180,6 +183,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         imaging_rules=_optional_single(singles, "imaging_rules", ImagingRulesPack),
         form_definitions=MappingProxyType(collections.get("form_definitions", {})),
         work_restrictions=_optional_single(singles, "work_restrictions", WorkRestrictionsPack),
+        checkins=_optional_single(singles, "checkins", CheckinsPack),
     )
 
 

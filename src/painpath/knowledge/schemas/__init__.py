@@ -20,6 +20,7 @@ from painpath.knowledge.schemas.referral_specialties import *  # noqa: F403
 from painpath.knowledge.schemas.imaging import *  # noqa: F403
 from painpath.knowledge.schemas.form_definitions import *  # noqa: F403
 from painpath.knowledge.schemas.work_restrictions import *  # noqa: F403
+from painpath.knowledge.schemas.checkins import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -44,4 +45,5 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "imaging_rules": ImagingRulesPack,
     "form_definitions": FormDefinitionPack,
     "work_restrictions": WorkRestrictionsPack,
+    "checkins": CheckinsPack,
 }
