@@ -1,7 +1,7 @@
 """portal: portal_shared_document (documents the clinic shares with the patient: the plan, a taper schedule)
 
 Revision ID: 0038_d_portal_documents
-Revises: 0037_p_patient_portal
+Revises: 0038_k_checkins
 Create Date: 2026-12-06 13:10:00
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0038_d_portal_documents"
-down_revision = "0037_p_patient_portal"
+down_revision = "0038_k_checkins"  # after the check-ins (merged in this branch); the lead renumbers
 branch_labels = None
 depends_on = None
 

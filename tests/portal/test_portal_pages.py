@@ -103,7 +103,8 @@ def test_home_says_the_step_the_next_date_and_the_approval_in_plain_words(record
     assert "Hello, Dana" in text
     assert "What we are doing now" in text
     assert "Next: your plan check-in on Thursday 19 February" in text
-    assert "Thursday 19 February at 10:30 AM" in text and "Follow-up visit" in text
+    # The plan's weekly questionnaire (the checkins slice's schedule) comes before the booked visit.
+    assert "Your next date Thursday 15 January Weekly questionnaire" in text
     assert "We are getting the request to BCBS commercial ready" in text
     assert "Quillfeather" not in page.text and "Robin" not in text
     _no_jargon(text)
@@ -158,11 +159,14 @@ def test_visits_and_the_calendar_file_hold_the_dates_and_nothing_clinical(record
     text = _visible(dana.get("/portal/visits").text)
     assert "Thursday 19 February at 10:30 AM" in text and "Follow-up visit at" in text
     assert "Plan check-in: is it working?" in text
+    assert "Weekly questionnaire A few questions to answer on the portal, from home. Any day from Thursday 15 January to Saturday 17 January." in text
+    assert text.index("Thursday 15 January") < text.index("Thursday 19 February at 10:30 AM")
     response = dana.get("/portal/visits.ics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
     cal = Calendar.from_ical(response.content)
     summaries = [str(e["SUMMARY"]) for e in cal.walk("VEVENT")]
     assert any(s.startswith("Follow-up visit") for s in summaries) and "Plan check-in: is it working?" in summaries
+    assert summaries.count("Weekly questionnaire") == 4
     raw = response.content.decode()
     for word in ("radiculopathy", "C5-6", "nerve root", "block", "neck", "arm", "oxycodone", "M54", "64479", "Quillfeather"):
         assert word.lower() not in raw.lower(), word

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from painpath.checkins import service as checkins
 from painpath.checkins.schedule import ScheduledCheckin
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar
@@ -62,11 +63,7 @@ def checkin_follow_ups(items: Iterable[ScheduledCheckin], calendar: BusinessCale
 
 
 def _checkins(session: Session, *, knowledge, calendar: BusinessCalendar, clinic_id: int, patient_id: int, today) -> list[ScheduledCheckin]:  # noqa: ANN001
-    """The patient's scheduled check-ins from the checkins slice (none until that slice offers them)."""
-    try:
-        from painpath.checkins import service as checkins  # noqa: PLC0415 - the checkins slice's service, when present
-    except ImportError:
-        return []
+    """The patient's scheduled check-ins (checkins.service; its episodes are the ones the caller opened)."""
     return checkins.for_patient(session, clinic_id=clinic_id, patient_id=patient_id, knowledge=knowledge, calendar=calendar, today=today)
 
 
