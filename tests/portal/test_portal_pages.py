@@ -211,8 +211,11 @@ def test_a_shared_plan_downloads_fresh_and_another_patients_document_is_refused(
     dana = portal_client_for(records["dana"]["patient_id"])
     listed = _visible(dana.get("/portal/documents").text)
     assert "Your care plan" in listed and "Download (PDF)" in listed
-    download = dana.get(f"/portal/shared-documents/{dana_doc}")
+    download = dana.get(f"/portal/shared-documents/{dana_doc}", headers={"x-request-id": "portal-download"})
     assert download.status_code == 200 and download.content.startswith(b"%PDF-")
+    with db.session() as session:
+        reads = session.scalars(select(AuditEvent).where(AuditEvent.request_id == "portal-download", AuditEvent.action == "chart.read")).all()
+    assert [r.patient_id for r in reads] == [records["dana"]["patient_id"]]
     refused = dana.get(f"/portal/shared-documents/{robin_doc}")
     assert refused.status_code == 403
     assert "Quillfeather" not in refused.text
