@@ -1,6 +1,6 @@
 """The demo clinic's patient portal (issue 18): the demo `patient` login (password `demo-patient-2026`, printed
 with the staff logins) tied to a real demo patient whose open episode follows a care plan, has an insurance
-approval in flight and a signed work restriction (one is signed for it when the demo gave it none), with the plan shared on the portal (and the taper schedule,
+approval in flight and a signed work restriction, with the plan shared on the portal (and the taper schedule,
 when the episode has one).
 
 The patient is chosen from the records the demo already made, preferring an approval the payer is still
@@ -10,20 +10,21 @@ greets the right person. The share goes through the portal's service (audited li
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from painpath.authorizations import lifecycle
+from painpath.authorizations import service as authorization_service
 from painpath.authorizations.models import AuthorizationCase
+from painpath.authorizations.schemas import SubmitIn
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.service import actor_for
+from painpath.core.errors import DomainError
 from painpath.medications.tapers.models import TaperPlan
-from painpath.paperwork import restrictions_service
 from painpath.paperwork.models import WorkRestriction
-from painpath.paperwork.restrictions_schemas import RestrictionIn
 from painpath.patients.models import Episode, Patient
 from painpath.plans.models import CarePlan
 from painpath.portal import documents
@@ -34,8 +35,8 @@ _AWAITING = (lifecycle.SUBMITTED, lifecycle.PENDED, lifecycle.APPEALED)
 
 
 def _chosen_episode(session: Session, clinic_id: int) -> Episode | None:
-    """An open episode with an active plan and an open approval (one the payer is deciding first), preferring one with
-    a signed work restriction."""
+    """An open episode with an active plan and an open approval, preferring one with a signed work restriction (the
+    demo's restrictions, demo_restrictions.py), then one the payer is deciding."""
     waiting_first = case((AuthorizationCase.state.in_(_AWAITING), 0), else_=1)
     restricted_first = case((select(WorkRestriction.id).where(WorkRestriction.episode_id == Episode.id,
                                                                WorkRestriction.status == "signed").exists(), 0), else_=1)
@@ -44,20 +45,26 @@ def _chosen_episode(session: Session, clinic_id: int) -> Episode | None:
         .join(CarePlan, (CarePlan.episode_id == Episode.id) & (CarePlan.status == "active"))
         .join(AuthorizationCase, AuthorizationCase.episode_id == Episode.id)
         .where(Episode.clinic_id == clinic_id, Episode.status == "open", AuthorizationCase.state.not_in(list(lifecycle.TERMINAL)))
-        .order_by(waiting_first, restricted_first, Episode.id).limit(1)).first()
+        .order_by(restricted_first, waiting_first, Episode.id).limit(1)).first()
 
 
-def _restriction(session: Session, ctx: AppContext, users: dict[str, User], episode: Episode, now: datetime) -> None:
-    """A signed light-duty restriction, when the episode has none (drafted and signed through the service)."""
-    if restrictions_service.latest_signed(session, episode.id) is not None:
-        return
-    clinician = actor_for(users["clinician"])
-    today = ctx.calendar.local_date(now)
-    data = RestrictionIn(duty_level="light", issued_on=today - timedelta(days=7), valid_until=today + timedelta(days=21),
-                         re_evaluate_on=today + timedelta(days=19), lifting_lb=20, sitting_minutes=45, break_every_minutes=45,
-                         avoid=["ladder_climbing"])
-    restriction = restrictions_service.create_restriction(session, actor=clinician, episode_id=episode.id, data=data)
-    restrictions_service.sign_restriction(session, actor=clinician, restriction_id=restriction.id, version=restriction.version)
+def _submit_if_eligible(session: Session, ctx: AppContext, coordinator, episode: Episode, now: datetime) -> None:  # noqa: ANN001
+    """A case still in preparation goes to the payer two business days ago when its criteria are met, so the portal
+    explains a wait ("we asked on ..., they usually answer within ..."); one that is not eligible stays as it is."""
+    for row in session.scalars(select(AuthorizationCase).where(AuthorizationCase.episode_id == episode.id,
+                                                               AuthorizationCase.state.in_((lifecycle.PREPARING, lifecycle.READY)))):
+        day = ctx.calendar.local_date(now)
+        for _ in range(2):  # two business days back
+            day = day - timedelta(days=1)
+            while not ctx.calendar.is_business_day(day):
+                day = day - timedelta(days=1)
+        asked = datetime.combine(day, time(10, 30))
+        try:
+            with session.begin_nested():
+                authorization_service.submit(session, actor=coordinator, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=row.id,
+                                             data=SubmitIn(version=row.version, channel="portal", submitted_at=asked))
+        except DomainError:
+            continue
 
 
 def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: int, now: datetime) -> int:
@@ -67,11 +74,11 @@ def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: i
     if user is None or episode is None:
         return 0
     patient = session.get(Patient, episode.patient_id)
-    _restriction(session, ctx, users, episode, now)
     user.display_name = f"{patient.given_name} {patient.family_name}"
     session.add(PatientAccount(clinic_id=clinic_id, patient_id=patient.id, user_id=user.id, activated_at=now,
                                email=patient.email or f"{patient.given_name.lower()}.{patient.family_name.lower()}@example.org"))
     coordinator = actor_for(users["coordinator"])
+    _submit_if_eligible(session, ctx, coordinator, episode, now)
     plan_id = session.scalar(select(CarePlan.id).where(CarePlan.episode_id == episode.id, CarePlan.status == "active"))
     documents.share(session, actor=coordinator, episode_id=episode.id, kind="plan", reference=plan_id)
     shared = 1
