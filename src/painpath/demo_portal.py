@@ -1,28 +1,26 @@
 """The demo clinic's patient portal (issue 18): the demo `patient` login (password `demo-patient-2026`, printed
 with the staff logins) tied to a real demo patient whose open episode follows a care plan, has an insurance
-approval in flight and a signed work restriction, with the plan shared on the portal (and the taper schedule,
+approval open (in the 200-patient demo: being prepared, the one eligible case the forms walk submits; the
+portal says so) and a signed work restriction, with the plan shared on the portal (and the taper schedule,
 when the episode has one).
 
-The patient is chosen from the records the demo already made, preferring an approval the payer is still
-deciding (submitted or pended), then any open one; the sign-in user takes the patient's name so the portal
+The patient is chosen from the records the demo already made: an open episode with an active plan and an open
+approval, preferring one with a signed restriction (demo_restrictions.py), then an approval the payer is deciding; the sign-in user takes the patient's name so the portal
 greets the right person. The share goes through the portal's service (audited like one from the episode page).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from painpath.authorizations import lifecycle
-from painpath.authorizations import service as authorization_service
 from painpath.authorizations.models import AuthorizationCase
-from painpath.authorizations.schemas import SubmitIn
 from painpath.context import AppContext
 from painpath.core.auth.models import User
 from painpath.core.auth.service import actor_for
-from painpath.core.errors import DomainError
 from painpath.medications.tapers.models import TaperPlan
 from painpath.paperwork.models import WorkRestriction
 from painpath.patients.models import Episode, Patient
@@ -48,25 +46,6 @@ def _chosen_episode(session: Session, clinic_id: int) -> Episode | None:
         .order_by(restricted_first, waiting_first, Episode.id).limit(1)).first()
 
 
-def _submit_if_eligible(session: Session, ctx: AppContext, coordinator, episode: Episode, now: datetime) -> None:  # noqa: ANN001
-    """A case still in preparation goes to the payer two business days ago when its criteria are met, so the portal
-    explains a wait ("we asked on ..., they usually answer within ..."); one that is not eligible stays as it is."""
-    for row in session.scalars(select(AuthorizationCase).where(AuthorizationCase.episode_id == episode.id,
-                                                               AuthorizationCase.state.in_((lifecycle.PREPARING, lifecycle.READY)))):
-        day = ctx.calendar.local_date(now)
-        for _ in range(2):  # two business days back
-            day = day - timedelta(days=1)
-            while not ctx.calendar.is_business_day(day):
-                day = day - timedelta(days=1)
-        asked = datetime.combine(day, time(10, 30))
-        try:
-            with session.begin_nested():
-                authorization_service.submit(session, actor=coordinator, knowledge=ctx.knowledge, calendar=ctx.calendar, case_id=row.id,
-                                             data=SubmitIn(version=row.version, channel="portal", submitted_at=asked))
-        except DomainError:
-            continue
-
-
 def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: int, now: datetime) -> int:
     """Tie the demo patient login to a record and share its plan; returns how many documents were shared."""
     user = users.get(DEMO_PORTAL_USER)
@@ -78,7 +57,6 @@ def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: i
     session.add(PatientAccount(clinic_id=clinic_id, patient_id=patient.id, user_id=user.id, activated_at=now,
                                email=patient.email or f"{patient.given_name.lower()}.{patient.family_name.lower()}@example.org"))
     coordinator = actor_for(users["coordinator"])
-    _submit_if_eligible(session, ctx, coordinator, episode, now)
     plan_id = session.scalar(select(CarePlan.id).where(CarePlan.episode_id == episode.id, CarePlan.status == "active"))
     documents.share(session, actor=coordinator, episode_id=episode.id, kind="plan", reference=plan_id)
     shared = 1
