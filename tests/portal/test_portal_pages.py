@@ -239,3 +239,39 @@ def test_the_episode_page_offers_staff_to_share_the_plan(records):
 
 def test_staff_cannot_open_the_portal_pages(records):
     assert records["coordinator"].get("/portal").status_code == 403
+
+
+def test_a_taper_schedule_is_shared_and_downloads_and_a_wrong_reference_is_refused_with_the_reason(records, portal_client_for, db):
+    clinician, coordinator = records["clinician"], records["coordinator"]
+    episode_id = records["dana"]["episode_id"]
+    taper = clinician.post(f"/api/episodes/{episode_id}/tapers", json={
+        "prescriptions": [{"drug": "oxycodone", "strength": 10, "times_per_day": 4}], "target_mme": 15,
+        "percent_per_month": 18.75, "faster_reason": "agreed four-month plan"})
+    assert taper.status_code == 201, taper.text
+    page = coordinator.get(f"/episodes/{episode_id}")
+    assert "The taper schedule (started" in page.text
+    wrong = page_form_post(coordinator, f"/episodes/{episode_id}/portal-documents",
+                           {"kind": "plan", "reference": str(records["robin"]["plan"]["id"])})
+    assert wrong.status_code == 422 and "This episode has no such plan to share" in wrong.text
+    shared = page_form_post(coordinator, f"/episodes/{episode_id}/portal-documents", {"kind": "taper", "reference": str(taper.json()["id"])})
+    assert shared.status_code == 303
+    dana = portal_client_for(records["dana"]["patient_id"])
+    listed = _visible(dana.get("/portal/documents").text)
+    assert "Your medicine schedule" in listed
+    with db.session() as session:
+        doc_id = session.scalars(select(PortalSharedDocument.id).where(PortalSharedDocument.kind == "taper")).one()
+    download = dana.get(f"/portal/shared-documents/{doc_id}")
+    assert download.status_code == 200 and download.content.startswith(b"%PDF-")
+    assert download.headers["content-disposition"] == 'attachment; filename="medicine-schedule.pdf"'
+
+
+def test_portal_pages_have_no_tables_that_would_scroll_sideways_at_375_px():
+    from pathlib import Path
+
+    import painpath.portal
+
+    folder = Path(painpath.portal.__file__).parent / "templates" / "portal"
+    for template in folder.glob("*.html"):
+        if template.name == "share_panel.html":  # the staff panel on the episode page
+            continue
+        assert "<table" not in template.read_text(), template.name
