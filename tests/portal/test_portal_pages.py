@@ -275,3 +275,30 @@ def test_portal_pages_have_no_tables_that_would_scroll_sideways_at_375_px():
         if template.name == "share_panel.html":  # the staff panel on the episode page
             continue
         assert "<table" not in template.read_text(), template.name
+
+
+def test_front_desk_shares_the_plan_but_not_a_medicine_schedule(records, client_for):
+    desk = client_for("front_desk")
+    episode_id = records["dana"]["episode_id"]
+    taper = records["clinician"].post(f"/api/episodes/{episode_id}/tapers", json={
+        "prescriptions": [{"drug": "oxycodone", "strength": 10, "times_per_day": 4}], "target_mme": 15,
+        "percent_per_month": 18.75, "faster_reason": "agreed four-month plan"})
+    assert taper.status_code == 201, taper.text
+    assert page_form_post(desk, f"/episodes/{episode_id}/portal-documents",
+                          {"kind": "taper", "reference": str(taper.json()["id"])}).status_code == 403
+    assert page_form_post(desk, f"/episodes/{episode_id}/portal-documents",
+                          {"kind": "plan", "reference": str(records["dana"]["plan"]["id"])}).status_code == 303
+
+
+def test_a_revoked_account_reaches_nothing(records, portal_client_for, db):
+    from painpath.portal.models import PatientAccount
+
+    dana = portal_client_for(records["dana"]["patient_id"])
+    with db.session() as session:
+        session.execute(update(PatientAccount).where(PatientAccount.patient_id == records["dana"]["patient_id"])
+                        .values(revoked_at=datetime(2026, 1, 8, 15, 0)))
+        session.commit()
+    for path in ("/portal", "/portal/plan", "/portal/visits.ics", "/portal/documents"):
+        response = dana.get(path)
+        assert response.status_code in (303, 401, 403), (path, response.status_code)
+        assert "Okafor" not in response.text

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 
 from painpath.core.auth.roles import Permission
-from painpath.core.errors import DomainError, FieldProblem, NotFound
+from painpath.core.errors import DomainError, FieldProblem, Forbidden, NotFound
 from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.portal import documents
@@ -30,7 +30,10 @@ def _portal_documents_panel(asked: patient_pages.PanelRequest) -> list[patient_p
         return []
     state = asked.state.get("portal_documents", {})
     has_account = asked.session.scalar(_active_account_of(asked.episode.patient_id)) is not None
-    context = {"items": documents.shareable(asked.session, episode_id=asked.episode.id), "has_account": has_account,
+    items = documents.shareable(asked.session, episode_id=asked.episode.id)
+    if not asked.caller.can(Permission.CHART_READ):  # minimum necessary: a medicine schedule is the clinical chart's
+        items = [item for item in items if item.kind != "taper"]
+    context = {"items": items, "has_account": has_account,
                "problems": state.get("problems", []), "errors": errors_by_field(state.get("problems", [])), "labels": LABELS,
                "local": asked.ctx.calendar.local_date}
     return [patient_pages.EpisodePanel("portal/share_panel.html", context, slot="side")]
@@ -62,6 +65,8 @@ def _int(value: str | None, field: str, label: str) -> int:
 def share_document(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                    caller: Annotated[Caller, requires(Permission.PORTAL_INVITE)]) -> Response:
     """Share the episode's plan or a taper schedule with the patient on the portal."""
+    if form.get("kind") == "taper" and not caller.can(Permission.CHART_READ):
+        raise Forbidden(Permission.CHART_READ.value)
     try:
         row = documents.share(session, actor=caller.actor, episode_id=episode_id, kind=form.get("kind", ""),
                               reference=_int(form.get("reference"), "reference", LABELS["reference"]))
