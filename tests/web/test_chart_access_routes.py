@@ -9,6 +9,8 @@ The table below classifies every route of the app by hand; a route added without
 - CASELOAD_LIST: a list across patients; a therapist sees only their caseload's rows (or is refused).
 - NEW_PATIENT: registers someone new; no existing chart is reached.
 - NO_PATIENT_DATA: sign-in, account, catalogue and preview routes.
+- OWN_RECORD: a patient's portal page with no id: it reads the signed-in patient's own record only
+  (portal/access.py portal_patient); staff are refused by its permission (tests/portal walks them).
 
 For every CLINICAL and SUMMARY route, a therapist whose caseload does not include the patient is
 refused (403) for reads and writes, and nothing is written; for every CLINICAL route the front desk is
@@ -36,6 +38,7 @@ SUMMARY = "summary"
 CASELOAD_LIST = "caseload list"
 NEW_PATIENT = "new patient"
 NO_PATIENT_DATA = "no patient data"
+OWN_RECORD = "own record"
 
 ROUTES = {
     ("GET", "/login"): NO_PATIENT_DATA,
@@ -402,6 +405,19 @@ ROUTES = {
     ("POST", "/portal/settings/reminders"): NO_PATIENT_DATA,
     ("POST", "/portal/settings/password"): NO_PATIENT_DATA,
     ("POST", "/portal/settings/email"): NO_PATIENT_DATA,
+    # The patient's portal pages (portal/*_pages.py): their own record, no id in the path.
+    ("GET", "/portal"): OWN_RECORD,
+    ("GET", "/portal/plan"): OWN_RECORD,
+    ("GET", "/portal/authorization"): OWN_RECORD,
+    ("GET", "/portal/visits"): OWN_RECORD,
+    ("GET", "/portal/visits.ics"): OWN_RECORD,
+    ("GET", "/portal/paperwork"): OWN_RECORD,
+    ("GET", "/portal/documents"): OWN_RECORD,
+    # A shared document's download: the own-record caseload refuses another patient's id.
+    ("GET", "/portal/shared-documents/{shared_document_id}"): CLINICAL,
+    # Staff share the plan or a taper schedule with the patient (PORTAL_INVITE, front desk included).
+    ("POST", "/episodes/{episode_id}/portal-documents"): SUMMARY,
+    ("POST", "/shared-documents/{shared_document_id}/withdraw"): SUMMARY,
 }
 
 # Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name, a referral practice.

@@ -71,20 +71,23 @@ def test_role_permission_table_matches_the_written_matrix():
         assert granted == {r.value if isinstance(r, Role) else r for r in roles}, permission
 
 
+def _tie_to_a_record(client_for, user, db, clinic, patient_payload) -> None:  # noqa: ANN001
+    from painpath.portal.models import PatientAccount
+
+    patient_id = client_for("coordinator").post("/api/patients", json=patient_payload).json()["id"]
+    with db.session() as session:
+        session.add(PatientAccount(clinic_id=clinic.id, patient_id=patient_id, user_id=user.id, email="patient@example.org"))
+        session.commit()
+
+
 def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "999999", path)
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
-def test_each_role_reaches_exactly_the_routes_its_permissions_allow(app, client_for, role, db, staff, patient_payload):
-    if role == "patient":
-        # A patient's sign-in reaches the portal only while tied to a record (portal/access.py): tie it to one.
-        from painpath.portal.models import PatientAccount
-
-        patient_id = client_for("coordinator").post("/api/patients", json=patient_payload).json()["id"]
-        with db.session() as session:
-            session.add(PatientAccount(clinic_id=staff["patient"].clinic_id, patient_id=patient_id, user_id=staff["patient"].id,
-                                       email="patient@example.org"))
+def test_each_role_reaches_exactly_the_routes_its_permissions_allow(app, client_for, role, staff, db, clinic, patient_payload):
+    if role == "patient":  # a patient reaches the portal through an account tied to their record (portal/access.py)
+        _tie_to_a_record(client_for, staff["patient"], db, clinic, patient_payload)
     client = client_for(role)
     mismatches = []
     for route in _api_routes(app):

@@ -386,9 +386,11 @@ def step_protocol(knowledge, step: PathwayStep | None) -> PtProtocol | None:  # 
     return knowledge.pt_protocols.get(step.pt_protocol_id)
 
 
-def patient_plan_pdf(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int) -> bytes:  # noqa: ANN001
-    """The episode's plan for the patient as a PDF: a chart read (audited), and the print itself audited."""
-    now = utcnow()
+def patient_plan_content(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int,  # noqa: ANN001
+                         now: datetime | None = None) -> tuple[PatientPlan, Material]:
+    """The episode's plan in the patient's words (what the PDF prints and the portal shows): a chart read (audited
+    once per request); NotFound when the episode has no plan."""
+    now = now or utcnow()
     today = calendar.local_date(now)
     material = load(session, actor=actor, knowledge=knowledge, calendar=calendar, episode_id=episode_id, now=now)
     view, current = material.view, material.view.current
@@ -406,8 +408,15 @@ def patient_plan_pdf(session: Session, *, actor: Actor, knowledge, calendar: Bus
             knowledge, shared_decisions.episode_decisions(session, episode_id=episode_id))],
         support=plan_support.plan_words(session, knowledge=knowledge, episode_id=episode_id),
     )
-    audit.record(session, actor, "plan.patient_plan_printed", object_type="care_plan", object_id=view.plan.id,
-                 patient_id=view.plan.patient_id, clinic_id=view.plan.clinic_id)
+    return content, material
+
+
+def patient_plan_pdf(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, episode_id: int) -> bytes:  # noqa: ANN001
+    """The episode's plan for the patient as a PDF: a chart read (audited), and the print itself audited."""
+    content, material = patient_plan_content(session, actor=actor, knowledge=knowledge, calendar=calendar, episode_id=episode_id)
+    plan = material.view.plan
+    audit.record(session, actor, "plan.patient_plan_printed", object_type="care_plan", object_id=plan.id,
+                 patient_id=plan.patient_id, clinic_id=plan.clinic_id)
     return render(content)
 
 

@@ -64,3 +64,8 @@ def portal_patient(session: Session, actor: Actor) -> PortalPatient:
 
 
 chart_access.register_caseload(chart_access.Caseload("patient_own_record", patient_episodes, NOT_YOURS))
+
+# A shared document's id (the patient's download, staff's withdrawal) reaches the chart of its episode.
+from painpath.portal.document_models import PortalSharedDocument  # noqa: E402
+
+chart_access.register_collection("shared-documents", PortalSharedDocument)

@@ -53,3 +53,6 @@ class PortalInvitation(Base, ClinicScopedMixin):
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(1000))
+
+
+from painpath.portal.document_models import PortalSharedDocument  # noqa: E402, F401  (documents shared on the portal)
