@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from painpath.knowledge.schemas.common import NonEmptyStr, Pack, Sourced, Strict
+from painpath.knowledge.schemas.common import NonEmptyStr, Pack, Sourced
 
 __all__ = ["CrisisLine", "CrisisResourcesPack", "ReminderTiming", "RemindersPack"]
 
