@@ -14,6 +14,7 @@ import time_machine
 from sqlalchemy import select
 
 from painpath.charting.instruments.models import InstrumentAdministration
+from painpath.core.audit import AuditEvent
 from painpath.core.config import Settings
 from painpath.knowledge.loader import BUILTIN_PACKS_DIR
 from painpath.worklist.models import Task
@@ -73,8 +74,11 @@ def test_a_weekly_ndi_waits_on_the_portal_is_scored_by_the_pack_and_shows_in_the
 
     clock.move_to(FIRST_OPEN)
     sign_in(patient, f"pat-{patient_id}", password_for("patient"))  # a week on, the sign-in has expired
-    page = patient.get("/portal/questionnaires")
+    page = patient.get("/portal/questionnaires", headers={"x-request-id": "portal-list-read"})
     assert page.status_code == 200
+    with ctx.db.session() as session:  # the patient's read of their own record is audited like any chart read
+        reads = session.scalars(select(AuditEvent).where(AuditEvent.request_id == "portal-list-read", AuditEvent.action == "chart.read")).all()
+        assert [e.patient_id for e in reads] == [patient_id]
     listed = re.findall(r'href="(/portal/questionnaires/ndi\?checkin=[^"]+)"', page.text)
     assert len(listed) == 1, page.text
     assert "Neck Disability Index" in page_text(page.text) and "by Wed 16 Dec" in page_text(page.text)

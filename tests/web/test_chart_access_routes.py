@@ -9,6 +9,8 @@ The table below classifies every route of the app by hand; a route added without
 - CASELOAD_LIST: a list across patients; a therapist sees only their caseload's rows (or is refused).
 - NEW_PATIENT: registers someone new; no existing chart is reached.
 - NO_PATIENT_DATA: sign-in, account, catalogue and preview routes.
+- PATIENT_OWN: the patient portal's pages: no id in the path, the signed-in patient's own record only
+  (portal/access.py); staff are refused by the permission (tests/portal).
 
 For every CLINICAL and SUMMARY route, a therapist whose caseload does not include the patient is
 refused (403) for reads and writes, and nothing is written; for every CLINICAL route the front desk is
@@ -36,6 +38,7 @@ SUMMARY = "summary"
 CASELOAD_LIST = "caseload list"
 NEW_PATIENT = "new patient"
 NO_PATIENT_DATA = "no patient data"
+PATIENT_OWN = "the patient's own record"
 
 ROUTES = {
     ("GET", "/login"): NO_PATIENT_DATA,
@@ -57,6 +60,12 @@ ROUTES = {
     ("POST", "/admin/users/unlock"): NO_PATIENT_DATA,
     ("POST", "/admin/users/npi"): NO_PATIENT_DATA,
     ("GET", "/admin/clinic"): NO_PATIENT_DATA,
+    # The patient's questionnaires at home (portal/questionnaire_pages.py).
+    ("GET", "/portal/questionnaires"): PATIENT_OWN,
+    ("GET", "/portal/questionnaires/{instrument_id}"): PATIENT_OWN,
+    ("POST", "/portal/questionnaires/{instrument_id}"): PATIENT_OWN,
+    ("GET", "/portal/questionnaires/thank-you"): PATIENT_OWN,
+    ("GET", "/portal/questionnaires/support"): NO_PATIENT_DATA,  # the crisis lines and the clinic's phone
     ("POST", "/admin/clinic"): NO_PATIENT_DATA,
     # The audit log names patients across the clinic: only the audit roles (manager, admin) read it.
     ("GET", "/audit"): CASELOAD_LIST,

@@ -28,6 +28,7 @@ from painpath.charting import scoring
 from painpath.charting.instruments.pages import ANSWER_PREFIX, answers_from_form, plain_problems
 from painpath.checkins.schedule import ScheduledCheckin
 from painpath.context import AppContext
+from painpath.core import audit_access
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
 from painpath.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
@@ -51,6 +52,11 @@ def _day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b}"
 
 
+def _shown(session: Session, caller: Caller, who: PortalPatient, view: str) -> None:
+    """The patient read their own record: one access row per request, like any chart read."""
+    audit_access.note_shown(session, caller.actor, patient_id=who.patient_id, object_type="portal", object_id=who.account_id, view=view)
+
+
 def _clinic(session: Session, who: PortalPatient) -> Clinic | None:
     return session.get(Clinic, who.clinic_id)
 
@@ -59,6 +65,7 @@ def _clinic(session: Session, who: PortalPatient) -> Clinic | None:
 def questionnaires_page(request: Request, ctx: AppCtx, session: DbSession, caller: PortalCaller) -> Response:
     who = portal_patient(session, caller.actor)
     found = questionnaires.waiting(session, who=who, knowledge=ctx.knowledge, calendar=ctx.calendar, today=_today(ctx))
+    _shown(session, caller, who, "questionnaires")
     due = [{"checkin": c, "name": ctx.knowledge.instruments[c.instrument_id].title,
             "questions": len(ctx.knowledge.instruments[c.instrument_id].items), "until": _day(c.due_on)} for c in found.due]
     done = [{"checkin": c, "on": _day(c.done_on)} for c in found.done]
@@ -108,6 +115,7 @@ def questionnaire_form(instrument_id: str, request: Request, ctx: AppCtx, sessio
     who = portal_patient(session, caller.actor)
     found = questionnaires.waiting_checkin(session, who=who, knowledge=ctx.knowledge, calendar=ctx.calendar, today=_today(ctx),
                                            instrument_id=instrument_id, key=checkin)
+    _shown(session, caller, who, "questionnaire form")
     return _form_page(request, ctx, session, caller, found)
 
 
