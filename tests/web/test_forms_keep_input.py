@@ -143,6 +143,9 @@ EXEMPT = {
     "/intake/calls/{call_id}/triage/preview": "the red-flag screen's live decision posts to .../triage/answers, which also saves "
     "the answers; this route previews without saving, for callers of its own (tests/intake/test_intake_pages.py::"
     "test_preview_fragment_shows_the_decision_and_why covers its bad input)",
+    "/portal/questionnaires/{instrument_id}": "the patient's questionnaire at home: the walk signs in as staff, and the form "
+    "is there only for a signed-in patient with a questionnaire check-in open (tests/portal/test_portal_questionnaires.py::"
+    "test_a_weekly_ndi_waits_on_the_portal_is_scored_by_the_pack_and_shows_in_the_function_chart covers its bad input)",
 }
 
 
