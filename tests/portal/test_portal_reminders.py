@@ -167,3 +167,16 @@ def test_a_reminder_queued_before_the_patient_turned_reminders_off_is_not_sent(c
     [row] = _rows(db)
     assert row.state == "failed" and row.next_attempt_at is None and "changed" in row.last_error
     assert smtp_relay.messages == []
+
+
+def test_the_job_is_on_the_queue_and_runs_once_across_the_cluster(ctx, db, clinic, chart, smtp_relay, clock):  # noqa: F811
+    from painpath import jobs
+    from painpath.core.cluster_lock import cluster_lock
+
+    assert "portal_reminders" in {task.name for task in jobs.huey.read_periodic(datetime(2026, 1, 5, 15, 0))}
+    _account(db, clinic, chart["patient_id"])
+    with cluster_lock(ctx.db.engine, ctx.settings.queue_url).hold("portal_reminders") as held:
+        assert held
+        assert _run(ctx) is None  # another process is running it: this one skips
+    assert smtp_relay.messages == []
+    assert _run(ctx) == {"queued": 1, "tried": 1}
