@@ -60,6 +60,12 @@ ROUTES = {
     ("POST", "/admin/users/unlock"): NO_PATIENT_DATA,
     ("POST", "/admin/users/npi"): NO_PATIENT_DATA,
     ("GET", "/admin/clinic"): NO_PATIENT_DATA,
+    # The patient's questionnaires at home (portal/questionnaire_pages.py).
+    ("GET", "/portal/questionnaires"): OWN_RECORD,
+    ("GET", "/portal/questionnaires/{instrument_id}"): OWN_RECORD,
+    ("POST", "/portal/questionnaires/{instrument_id}"): OWN_RECORD,
+    ("GET", "/portal/questionnaires/thank-you"): OWN_RECORD,
+    ("GET", "/portal/questionnaires/support"): NO_PATIENT_DATA,  # the crisis lines and the clinic's phone
     ("POST", "/admin/clinic"): NO_PATIENT_DATA,
     # The audit log names patients across the clinic: only the audit roles (manager, admin) read it.
     ("GET", "/audit"): CASELOAD_LIST,

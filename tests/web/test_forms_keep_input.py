@@ -156,6 +156,9 @@ EXEMPT = {
     "/portal/settings/reminders": "the patient's own settings (tests/portal/test_portal_settings.py)",
     "/portal/settings/password": "the patient's own settings (tests/portal/test_portal_settings.py)",
     "/portal/settings/email": "the patient's own settings (tests/portal/test_portal_settings.py)",
+    "/portal/questionnaires/{instrument_id}": "the patient's questionnaire at home: the walk signs in as staff, and the form "
+    "is there only for a signed-in patient with a questionnaire check-in open (tests/portal/test_portal_questionnaires.py::"
+    "test_a_weekly_ndi_waits_on_the_portal_is_scored_by_the_pack_and_shows_in_the_function_chart covers its bad input)",
 }
 
 

@@ -30,6 +30,7 @@ from painpath.knowledge.schemas import BehaviouralHealthPack, SupportStrategy
 from painpath.knowledge.schemas import ImagingCentre, ImagingRulesPack
 from painpath.knowledge.schemas import WorkRestrictionsPack
 from painpath.knowledge.schemas import CheckinsPack
+from painpath.knowledge.schemas import CrisisResourcesPack, RemindersPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -93,6 +94,9 @@ class Knowledge:
     work_restrictions: WorkRestrictionsPack | None = None
     # Check-in cadences (kind `checkins`, one pack); None only when built by hand.
     checkins: CheckinsPack | None = None
+    # The portal's reminder timing and crisis lines (kinds `reminders`, `crisis_resources`); None only when built by hand.
+    reminders: RemindersPack | None = None
+    crisis_resources: CrisisResourcesPack | None = None
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -184,6 +188,8 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         form_definitions=MappingProxyType(collections.get("form_definitions", {})),
         work_restrictions=_optional_single(singles, "work_restrictions", WorkRestrictionsPack),
         checkins=_optional_single(singles, "checkins", CheckinsPack),
+        reminders=_optional_single(singles, "reminders", RemindersPack),
+        crisis_resources=_optional_single(singles, "crisis_resources", CrisisResourcesPack),
     )
 
 

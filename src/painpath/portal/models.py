@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.core.db import Base, TimestampMixin, VersionedMixin
@@ -53,6 +53,40 @@ class PortalInvitation(Base, ClinicScopedMixin):
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(1000))
+
+
+REMINDER_KINDS = ("checkin", "questionnaire")
+REMINDER_STATES = ("pending", "sending", "sent", "failed")
+
+
+class PortalReminder(Base, ClinicScopedMixin, TimestampMixin):
+    """One reminder to one patient about one check-in, sent once (portal/reminders.py).
+
+    The unique (account, check-in key, kind) is what makes "once" hold however often the job runs and on
+    however many workers. Subject and body are built when the reminder is queued and hold no clinical
+    detail (portal/reminder_rules.py); `last_error` is the relay's refusal with the address taken out.
+    """
+
+    __tablename__ = "portal_reminder"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "account_id", "checkin_key", "kind", name="uq_portal_reminder_once"),
+        Index("ix_portal_reminder_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("patient_account.id", ondelete="CASCADE"))
+    checkin_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # checkin | questionnaire
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms, as chosen when it was queued
+    due_at: Mapped[datetime] = mapped_column()
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()  # None once sent, or when people must act
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 from painpath.portal.document_models import PortalSharedDocument  # noqa: E402, F401  (documents shared on the portal)

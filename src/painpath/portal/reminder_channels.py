@@ -18,6 +18,7 @@ from sqlalchemy.orm import object_session
 
 from painpath.interop.transports.base import TransportError, TransportReceipt
 from painpath.interop.transports.patient_mail import PatientMail, send_patient_mail
+from painpath.interop.transports.settings import TransportSettings
 
 if TYPE_CHECKING:
     from painpath.portal.models import PatientAccount
@@ -37,8 +38,8 @@ class ReminderChannel(ABC):
         """Whether reminders can go this way in this installation."""
 
     @abstractmethod
-    def send(self, account: "PatientAccount", subject: str, body: str) -> TransportReceipt:
-        """Deliver one reminder, or raise TransportError saying why not."""
+    def send(self, account: "PatientAccount", subject: str, body: str, *, settings: TransportSettings | None = None) -> TransportReceipt:
+        """Deliver one reminder, or raise TransportError saying why not (`settings`: the relay; the environment's when None)."""
 
 
 class EmailChannel(ReminderChannel):
@@ -49,8 +50,8 @@ class EmailChannel(ReminderChannel):
     def available(self) -> bool:
         return True
 
-    def send(self, account: "PatientAccount", subject: str, body: str) -> TransportReceipt:
-        return send_patient_mail(PatientMail(to=account.email, subject=subject, body=body, sender_name=_clinic_name(account)))
+    def send(self, account: "PatientAccount", subject: str, body: str, *, settings: TransportSettings | None = None) -> TransportReceipt:
+        return send_patient_mail(PatientMail(to=account.email, subject=subject, body=body, sender_name=_clinic_name(account)), settings)
 
 
 class SmsChannel(ReminderChannel):
@@ -64,7 +65,7 @@ class SmsChannel(ReminderChannel):
     def available(self) -> bool:
         return False
 
-    def send(self, account: "PatientAccount", subject: str, body: str) -> TransportReceipt:
+    def send(self, account: "PatientAccount", subject: str, body: str, *, settings: TransportSettings | None = None) -> TransportReceipt:
         raise TransportError("Text messages are not available yet: no text-message service is set up for this clinic")
 
 

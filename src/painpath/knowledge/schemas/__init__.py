@@ -21,6 +21,7 @@ from painpath.knowledge.schemas.imaging import *  # noqa: F403
 from painpath.knowledge.schemas.form_definitions import *  # noqa: F403
 from painpath.knowledge.schemas.work_restrictions import *  # noqa: F403
 from painpath.knowledge.schemas.checkins import *  # noqa: F403
+from painpath.knowledge.schemas.portal import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -46,4 +47,6 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "form_definitions": FormDefinitionPack,
     "work_restrictions": WorkRestrictionsPack,
     "checkins": CheckinsPack,
+    "reminders": RemindersPack,
+    "crisis_resources": CrisisResourcesPack,
 }
