@@ -51,6 +51,14 @@ def _instrument(task: Any) -> WorkLink:  # noqa: ANN401
                     "Record the safety assessment")
 
 
+def _checkin(task: Any) -> WorkLink:  # noqa: ANN401
+    """A check-in's page shows its notes, so it asks the clinical chart; the episode's panel is the fallback."""
+    link = (task.evidence or {}).get("link") or ""
+    if link.startswith("/checkins/"):
+        return WorkLink(link, "Open the check-in", Permission.CHART_READ)
+    return WorkLink(f"/episodes/{task.episode_id}#checkins", "Open the check-ins")
+
+
 def _plans(task: Any) -> WorkLink:  # noqa: ANN401
     """A plan step's order or referral is written on its form, prefilled from the pathway (the link is in the
     task's evidence); every other plan task is done on the care plan panel."""
@@ -95,8 +103,7 @@ LINKS: dict[str, Callable[[Any], WorkLink]] = {
     "workcomp": _episode("workers-comp", "Open the workers' compensation panel"),
     # A check-in is done, booked, moved or cancelled on its own page (the link is in the evidence); two missed
     # check-ins are reviewed on the episode's check-ins panel.
-    "checkins": lambda t: WorkLink((t.evidence or {}).get("link") or f"/episodes/{t.episode_id}#checkins",
-                                   "Open the check-in" if (t.evidence or {}).get("link", "").startswith("/checkins/") else "Open the check-ins"),
+    "checkins": lambda t: _checkin(t),
 }
 
 
