@@ -93,7 +93,7 @@ def test_j1_a_six_week_program_measured_by_the_ndi_owes_four_weekly_questionnair
     assert ndi[0].done_how == "questionnaire" and {c.patient_title for c in ndi} == {"Weekly questionnaire"}
 
 
-def test_an_active_taper_owes_a_check_in_on_each_of_its_monthly_follow_ups(ctx, client_for, clinic, episode, db):
+def test_an_active_taper_owes_a_check_in_each_month_on_its_dose_steps_and_follow_ups(ctx, client_for, clinic, episode, db):
     _patient_id, episode_id = episode
     taper = client_for("clinician").post(f"/api/episodes/{episode_id}/tapers", json={
         "prescriptions": [{"drug": "oxycodone", "strength": 10, "times_per_day": 4}], "target_mme": 15,
@@ -103,11 +103,17 @@ def test_an_active_taper_owes_a_check_in_on_each_of_its_monthly_follow_ups(ctx, 
 
     from painpath.medications.tapers.models import TaperStep
     with db.session() as session:
-        follow_ups = list(session.scalars(select(TaperStep.due_on).where(TaperStep.kind == "follow_up").order_by(TaperStep.due_on)))
+        rows = session.execute(select(TaperStep.kind, TaperStep.due_on).order_by(TaperStep.due_on)).all()
         found = service.schedule(session, clinic_id=clinic.id, episode_ids=[episode_id], knowledge=ctx.knowledge,
                                  calendar=ctx.calendar, today=date(2026, 12, 7))[episode_id]
+    from painpath.medications.tapers.models import TaperPlan
+    with db.session() as session:
+        start = session.get(TaperPlan, taper.json()["id"]).start_date  # a contact on the start day is the visit itself
+    contacts = sorted({on for kind, on in rows if kind == "follow_up" or on > start})
     tapers = [c for c in found if c.kind == "taper"]
-    assert follow_ups and [c.due_on for c in tapers] == follow_ups
+    assert [c.due_on for c in tapers] == contacts
+    # Monthly through the taper (CDC 2022 Rec 5: follow up at least monthly): no gap between contacts over 31 days.
+    assert len(contacts) >= 3 and all((b - a).days <= 31 for a, b in zip([start, *contacts], contacts))
     assert all(c.key.startswith(f"taper:{taper.json()['id']}:") and c.how == "telehealth" for c in tapers)
 
 

@@ -62,7 +62,7 @@ class TaperFact:
     owner: Owner
     start_date: date
     last_step_on: date | None
-    follow_ups: Sequence[date]  # the taper's own dated follow-up rows
+    follow_ups: Sequence[date]  # the taper's own dated contacts after its start: dose steps and follow-ups
     status: str  # active | paused | completed
 
 
@@ -155,8 +155,8 @@ def plan_pt(fact: PtCourseFact, pack) -> list[Planned]:
 def plan_taper(fact: TaperFact, pack) -> list[Planned]:
     """Monthly during an active or paused taper.
 
-    The taper already owns dated monthly follow-ups (medications.tapers: at least monthly, through a month
-    after the last step, moved by pauses). A second monthly cadence on other days would call the patient
+    The taper already owns dated monthly contacts (medications.tapers: a dose step each month, and follow-ups
+    at least monthly through a month after the last step, moved by pauses). A second monthly cadence on other days would call the patient
     twice a month about the same taper, so when those follow-ups exist the check-ins fall on them (each
     window ends on the follow-up's day: the check-in is how that follow-up is done between visits). Only a
     taper without follow-up rows falls back to the pack's every-N-days from the start to the last step."""

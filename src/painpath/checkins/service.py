@@ -92,7 +92,9 @@ def episode_facts(session: Session, *, episodes: Sequence[Episode], knowledge, c
         dose_days = [s.due_on for s in rows if s.kind == "step"]
         parts[plan.episode_id]["tapers"].append(rules.TaperFact(
             id=plan.id, owner=owners[plan.episode_id], start_date=plan.start_date, last_step_on=max(dose_days) if dose_days else None,
-            follow_ups=[s.due_on for s in rows if s.kind == "follow_up"], status=plan.status))
+            # Every dated contact after the start: each monthly dose step is a call about the new dose, and the
+            # follow-up rows carry the month after the last step (tapers/rules.py _follow_ups: at least monthly).
+            follow_ups=sorted({s.due_on for s in rows if s.kind == "follow_up" or s.due_on > plan.start_date}), status=plan.status))
     step_rows = session.execute(select(PlanStep, CarePlan.pathway_id).join(CarePlan, CarePlan.id == PlanStep.plan_id)
                                 .where(ids_in(session, PlanStep.episode_id, ids)).order_by(PlanStep.id))
     for step, pathway_id in step_rows:
