@@ -110,7 +110,8 @@ def test_a_missed_check_in_is_the_coordinators_task_until_it_gets_a_new_day(clie
         assert (task.owner_role, task.status) == ("coordinator", "open")
         assert task.evidence["link"] == f"/checkins/episodes/{episode_id}?key={key}"
     coordinator = client_for("coordinator")
-    assert "Missed" in coordinator.get(f"/checkins/episodes/{episode_id}?key={key}").text
+    missed = coordinator.get(f"/checkins/episodes/{episode_id}?key={key}").text
+    assert "Missed" in missed and 'Reach the patient at <a href="tel:555-0142">555-0142</a>' in missed  # the task says reach them
     assert "Check-in missed: Check-in 24 to 72 hours after the" in coordinator.get(f"/episodes/{episode_id}").text  # the timeline
     moved = page_form_post(coordinator, f"/checkins/episodes/{episode_id}/reschedule",
                            {"key": key, "version": "0", "rescheduled_to": "2026-12-10"})
