@@ -43,6 +43,8 @@ SLICES = (
     "workcomp.followup",
     "checkins",
     "portal",
+    "costs",
+    "outcomes",
 )
 # The same slices as layers, lowest first: a slice imports only slices listed before it here (and a parent
 # package its own sub-slices where it aggregates them: models, access, obligations). tests/test_layers.py
@@ -79,6 +81,8 @@ LAYERS = (
     "workcomp.followup",
     "checkins",
     "portal",
+    "costs",
+    "outcomes",
 )
 # Core tables that are not a slice's.
 CORE_MODEL_MODULES = ("painpath.core.tenancy", "painpath.core.auth.models", "painpath.core.audit")

@@ -52,6 +52,8 @@ class Permission(StrEnum):
     CHECKIN_RECORD = "checkin:record"  # write a check-in note (pain, function, side effects, red flags, next step) on a telehealth check-in
     PORTAL_INVITE = "portal:invite"  # invite a patient to the portal, share documents with them, revoke their access
     PORTAL_USE = "portal:use"  # the patient's own portal pages: their one record, in plain words
+    OUTCOMES_READ = "outcomes:read"  # the clinic's outcomes dashboard: measures across patients, and the cases behind each figure
+    COST_ESTIMATE = "cost:estimate"  # record a patient's benefits and give cost estimates for planned procedures
 
 
 _STAFF_CORE = {
@@ -72,7 +74,7 @@ _INSTRUMENTS = {Permission.INSTRUMENT_ADMINISTER}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Front desk registers, books and chases records: demographics, coverage and appointments, not the clinical chart.
     Role.FRONT_DESK: frozenset(_STAFF_CORE | _INSTRUMENTS | {Permission.PATIENT_WRITE, Permission.VISIT_BOOK, Permission.INTAKE, Permission.RECORDS_REQUEST,
-                                                            Permission.PORTAL_INVITE}),
+                                                            Permission.PORTAL_INVITE, Permission.COST_ESTIMATE}),
     Role.NURSE: frozenset(
         _STAFF_CORE
         | _CLINICAL
@@ -85,21 +87,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _CLINICAL
         | _INSTRUMENTS
         | {Permission.PATIENT_WRITE, Permission.EPISODE_WRITE, Permission.VISIT_BOOK, Permission.WORKLIST_ASSIGN, Permission.INTAKE,
-           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK, Permission.ORDER_WORK, Permission.LOOPS_READ, Permission.PORTAL_INVITE}
+           Permission.RECORDS_REQUEST, Permission.AUTHORIZATION_WORK, Permission.ORDER_WORK, Permission.LOOPS_READ, Permission.PORTAL_INVITE,
+           Permission.COST_ESTIMATE}
     ),
     Role.CLINICIAN: frozenset(
         _STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.EPISODE_WRITE, Permission.INTAKE, Permission.TRIAGE_ACKNOWLEDGE, Permission.MEDICATION_WRITE,
                        Permission.NOTE_WRITE, Permission.NOTE_SIGN, Permission.AUTHORIZATION_WORK, Permission.PLAN_WRITE,
                        Permission.ORDER_PLACE, Permission.ORDER_WORK, Permission.LOOPS_READ, Permission.CHECKIN_RECORD,
-                       Permission.PORTAL_INVITE}
+                       Permission.PORTAL_INVITE, Permission.OUTCOMES_READ, Permission.COST_ESTIMATE}
     ),
     # Therapists write and sign their own PT visit notes.
     Role.THERAPIST: frozenset(_STAFF_CORE | _CLINICAL | _INSTRUMENTS | {Permission.NOTE_WRITE, Permission.NOTE_SIGN}),
     # Billing works authorizations and claims: the case with its criteria and packet, not the rest of the clinical chart.
-    Role.BILLING: frozenset(_STAFF_CORE | {Permission.AUTHORIZATION_WORK, Permission.AUTHORIZATION_READ}),
+    Role.BILLING: frozenset(_STAFF_CORE | {Permission.AUTHORIZATION_WORK, Permission.AUTHORIZATION_READ, Permission.COST_ESTIMATE}),
     # Records escalations land with the manager, who must be able to act on them.
     Role.MANAGER: frozenset(_STAFF_CORE | _CLINICAL | {Permission.WORKLIST_ASSIGN, Permission.AUDIT_READ, Permission.RECORDS_REQUEST,
-                                                        Permission.CLINIC_SETTINGS, Permission.LOOPS_READ}),
+                                                        Permission.CLINIC_SETTINGS, Permission.LOOPS_READ, Permission.OUTCOMES_READ,
+                                                        Permission.COST_ESTIMATE}),
     # Admin runs the system (users, audit) and does not read charts.
     Role.ADMIN: frozenset({Permission.AUTHENTICATED, Permission.USER_ADMIN, Permission.AUDIT_READ, Permission.KNOWLEDGE_READ,
                            Permission.CLINIC_SETTINGS}),
@@ -129,6 +133,7 @@ PERMISSION_WORDS = {
     "audit:read": "read the audit log", "order:place": "order imaging or write referrals", "order:work": "send and track orders and referrals",
     "loops:read": "see the clinic's open orders and referrals", "checkin:record": "write check-in notes",
     "portal:invite": "invite patients to the portal", "portal:use": "use the patient portal",
+    "outcomes:read": "see the clinic's outcomes", "cost:estimate": "give cost estimates",
 }
 
 
