@@ -17,14 +17,17 @@ invitation e-mail's words are checked here against a chart with a diagnosis and 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from email import message_from_bytes
 
 import pytest
 import time_machine
+from chart_rows import rows_for_every_collection
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, Numeric, func, select
+from smtp_relay import smtp_relay  # noqa: F401 - the relay fixture
+from sqlalchemy import func, select
+from support import page_form_post
 
 from painpath.core.audit import AuditEvent
 from painpath.core.auth import chart_access
@@ -32,8 +35,6 @@ from painpath.core.auth.models import SignInFailure, UserSession
 from painpath.core.auth.roles import Permission
 from painpath.core.db import Base
 from painpath.web.deps import permission_of
-from smtp_relay import smtp_relay  # noqa: F401 - the relay fixture
-from support import page_form_post
 
 NOW = datetime(2026, 11, 16, 16, 0, tzinfo=timezone.utc)
 OTHER_NAME = "Quillfeather"  # patient B's family name: never in anything patient A is shown
@@ -61,51 +62,6 @@ def _permissions(route: APIRoute) -> set[Permission]:
 
 # Two patients: A (signed in) and B (a row in every table a route reaches by id) -----------------------
 
-def _value(column, ids: dict[str, int]):  # noqa: ANN001, ANN202
-    for fk in column.foreign_keys:
-        return ids[fk.column.table.name]
-    kind = column.type
-    if isinstance(kind, DateTime):
-        return datetime(2026, 11, 2, 15, 0)
-    if isinstance(kind, Date):
-        return date(2026, 11, 2)
-    if isinstance(kind, Boolean):
-        return False
-    if isinstance(kind, LargeBinary):
-        return b"x"
-    if isinstance(kind, (Integer, Float, Numeric)):
-        return 1
-    if isinstance(kind, JSON) or isinstance(getattr(kind, "impl", None), JSON):
-        return {}
-    return "x"
-
-
-def _rows_for_every_collection(session, clinic_id: int, ids: dict[str, int]) -> dict[str, int]:  # noqa: ANN001
-    """One row per table behind a registered collection (and the tables they hang from), each on the episode
-    in `ids` (as tests/web/test_chart_access_routes.py makes them)."""
-    wanted = {model.__table__ for model in chart_access.collection_models().values()}
-    closure = set(wanted)
-    while True:
-        parents = {fk.column.table for t in closure for c in t.columns for fk in c.foreign_keys
-                   if not c.nullable and fk.column.table.name not in ids}
-        if parents <= closure:
-            break
-        closure |= parents
-    for table in Base.metadata.sorted_tables:
-        if table not in closure:
-            continue
-        values = {"clinic_id": clinic_id}
-        for column in table.columns:
-            if column.primary_key or column.name in values or column.name == "id":
-                continue
-            if column.foreign_keys and column.name in ("episode_id", "patient_id"):
-                values[column.name] = ids[next(iter(column.foreign_keys)).column.table.name]
-            elif not column.nullable and column.default is None and column.server_default is None:
-                values[column.name] = _value(column, ids)
-        ids[table.name] = session.execute(table.insert().values(**values)).inserted_primary_key[0]
-    return {name: ids[model.__tablename__] for name, model in chart_access.collection_models().items()}
-
-
 @pytest.fixture
 def two_patients(client_for, staff, db, clinic, patient_payload, episode_payload) -> dict:
     coordinator = client_for("coordinator")
@@ -115,7 +71,7 @@ def two_patients(client_for, staff, db, clinic, patient_payload, episode_payload
     other_episode = coordinator.post(f"/api/patients/{other}/episodes", json=episode_payload).json()["id"]
     with db.session() as session:
         ids = {"clinic": clinic.id, "app_user": staff["clinician"].id, "patient": other, "episode": other_episode}
-        found = _rows_for_every_collection(session, clinic.id, ids)
+        found = rows_for_every_collection(session, clinic.id, ids)
     coverage = coordinator.post(f"/api/patients/{other}/coverages",
                                 json={"payer_id": "bcbs_commercial", "member_id": "M-7001", "effective_from": "2026-01-01"})
     assert coverage.status_code == 201, coverage.text

@@ -19,12 +19,13 @@ refused (403). The rows those routes reach are plain rows of each registered tab
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 import time_machine
+from chart_rows import rows_for_every_collection
 from fastapi.routing import APIRoute
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, Numeric, func, select
+from sqlalchemy import func, select
 
 from painpath.core.audit import AuditEvent
 from painpath.core.auth import chart_access
@@ -466,52 +467,6 @@ def test_every_id_in_a_path_is_a_chart_id_or_named_as_not_one(app):
 
 # One patient off the therapist's caseload, with a row in every table a route reaches by id ---------------
 
-def _value(column, ids: dict[str, int]):  # noqa: ANN001, ANN202
-    """A plausible value for a required column: the parent row for a foreign key, else one by type."""
-    for fk in column.foreign_keys:
-        return ids[fk.column.table.name]
-    kind = column.type
-    if isinstance(kind, DateTime):
-        return datetime(2026, 11, 2, 15, 0)
-    if isinstance(kind, Date):
-        return date(2026, 11, 2)
-    if isinstance(kind, Boolean):
-        return False
-    if isinstance(kind, LargeBinary):
-        return b"x"
-    if isinstance(kind, (Integer, Float, Numeric)):
-        return 1
-    if isinstance(kind, JSON) or isinstance(getattr(kind, "impl", None), JSON):
-        return {}
-    return "x"
-
-
-def _rows_for_every_collection(session, clinic_id: int, ids: dict[str, int]) -> dict[str, int]:  # noqa: ANN001
-    """Insert one row per table behind a registered collection (and the tables they hang from), in
-    foreign-key order, each pointing at the episode in `ids`; return the id of each collection's row."""
-    wanted = {model.__table__ for model in chart_access.collection_models().values()}
-    closure = set(wanted)
-    while True:
-        parents = {fk.column.table for t in closure for c in t.columns for fk in c.foreign_keys
-                   if not c.nullable and fk.column.table.name not in ids}
-        if parents <= closure:
-            break
-        closure |= parents
-    for table in Base.metadata.sorted_tables:
-        if table not in closure:
-            continue
-        values = {"clinic_id": clinic_id}
-        for column in table.columns:
-            if column.primary_key or column.name in values or column.name == "id":
-                continue
-            if column.foreign_keys and column.name in ("episode_id", "patient_id"):
-                values[column.name] = ids[next(iter(column.foreign_keys)).column.table.name]
-            elif not column.nullable and column.default is None and column.server_default is None:
-                values[column.name] = _value(column, ids)
-        ids[table.name] = session.execute(table.insert().values(**values)).inserted_primary_key[0]
-    return {name: ids[model.__tablename__] for name, model in chart_access.collection_models().items()}
-
-
 @pytest.fixture
 def off_caseload(client_for, staff, db, clinic, patient_payload, episode_payload) -> dict[str, int]:
     """A patient whose PT course names another therapist, and the id to use for every chart collection."""
@@ -522,7 +477,7 @@ def off_caseload(client_for, staff, db, clinic, patient_payload, episode_payload
     episode_id = episode.json()["id"]
     with db.session() as session:
         ids = {"clinic": clinic.id, "app_user": staff["clinician"].id, "patient": patient_id, "episode": episode_id}
-        found = _rows_for_every_collection(session, clinic.id, ids)
+        found = rows_for_every_collection(session, clinic.id, ids)
     # A coverage hangs off the patient, not an episode: made through the API like the patient.
     coverage = coordinator.post(f"/api/patients/{patient_id}/coverages",
                                 json={"payer_id": "bcbs_commercial", "member_id": "M-7001", "effective_from": "2026-01-01"})

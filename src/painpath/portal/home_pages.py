@@ -10,9 +10,7 @@ from fastapi.responses import Response
 
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
-from painpath.plans import patient_plan
-from painpath.plans.calendar import review_day
-from painpath.portal import authorization_status, frame, record, visits
+from painpath.portal import authorization_status, frame, visits
 from painpath.portal.words import day_words
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
@@ -24,13 +22,7 @@ def portal_home(request: Request, ctx: AppCtx, session: DbSession, caller: Annot
     portal = frame.open_portal(session, caller)
     now = utcnow()
     today = ctx.calendar.local_date(now)
-    plan, review = None, None
-    episode = record.with_plan(session, portal.episodes)
-    if episode is not None:
-        plan, _material = patient_plan.patient_plan_content(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar,
-                                                            episode_id=episode.id, now=now)
-        if plan.now is not None and plan.now.until is not None:
-            review = review_day(plan.now.until, ctx.calendar)
+    plan, review = frame.current_plan(session, caller, portal, knowledge=ctx.knowledge, calendar=ctx.calendar, now=now)
     ahead = visits.upcoming(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar, episodes=portal.episodes,
                             clinic=portal.clinic, patient_id=portal.me.patient_id, now=now)
     approvals = authorization_status.for_episodes(session, knowledge=ctx.knowledge, calendar=ctx.calendar, episodes=portal.episodes,

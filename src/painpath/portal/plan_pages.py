@@ -11,9 +11,7 @@ from fastapi.responses import Response
 
 from painpath.core.auth.roles import Permission
 from painpath.core.clock import utcnow
-from painpath.plans import patient_plan
-from painpath.plans.calendar import review_day
-from painpath.portal import authorization_status, frame, record
+from painpath.portal import authorization_status, frame
 from painpath.portal.words import day_words
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 
@@ -25,13 +23,7 @@ def portal_plan(request: Request, ctx: AppCtx, session: DbSession, caller: Annot
     portal = frame.open_portal(session, caller)
     now = utcnow()
     today = ctx.calendar.local_date(now)
-    plan, review = None, None
-    episode = record.with_plan(session, portal.episodes)
-    if episode is not None:
-        plan, _material = patient_plan.patient_plan_content(session, actor=caller.actor, knowledge=ctx.knowledge, calendar=ctx.calendar,
-                                                            episode_id=episode.id, now=now)
-        if plan.now is not None and plan.now.until is not None:
-            review = review_day(plan.now.until, ctx.calendar)
+    plan, review = frame.current_plan(session, caller, portal, knowledge=ctx.knowledge, calendar=ctx.calendar, now=now)
     approvals = authorization_status.for_episodes(session, knowledge=ctx.knowledge, calendar=ctx.calendar, episodes=portal.episodes,
                                                   today=today)
     return frame.page(request, caller, portal, "portal/plan.html", plan=plan, review=review, approvals=approvals, day=day_words,
