@@ -171,7 +171,7 @@ def _measure_or_404(measure_id: str) -> Measure:
     load_measures()
     found = find_measure(measure_id)
     if found is None:
-        raise NotFound("That measure is not on the dashboard.")
+        raise NotFound("measure", measure_id)
     return found
 
 
