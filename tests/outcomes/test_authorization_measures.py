@@ -101,3 +101,25 @@ def test_an_empty_period_gives_an_empty_figure(ctx, clinic, built):
 
 def test_the_table_counts_every_case(built):
     assert len(CASES) == 5
+
+
+def test_the_demo_clinic_has_figures_on_the_default_dashboard(ctx):
+    from datetime import datetime
+
+    from painpath.core.clock import utcnow
+    from painpath.demo import load_demo
+
+    cache.clear()
+    summary = load_demo(ctx, patients=20, now=utcnow().replace(microsecond=0) - __import__("datetime").timedelta(days=1))
+    assert summary.facts["past_authorizations"] > 0 and isinstance(summary.clinic_id, int)
+    today = ctx.calendar.local_date(utcnow())
+    period = {"period_from": today - __import__("datetime").timedelta(days=90), "period_to": today}
+    with ctx.db.session() as session:
+        for item in (am.ELIGIBILITY_TO_SUBMISSION, am.SUBMISSION_TO_DECISION, am.DENIALS_AND_ESCALATIONS):
+            figure = item.compute(session, clinic_id=summary.clinic_id, filters=Filters(**period), knowledge=ctx.knowledge, calendar=ctx.calendar)
+            assert figure.rows, item.id
+        denials = {r.key: r for r in am.DENIALS_AND_ESCALATIONS.compute(
+            session, clinic_id=summary.clinic_id, filters=Filters(**period), knowledge=ctx.knowledge, calendar=ctx.calendar).rows}
+    total = denials.get("all") or next(iter(denials.values()))
+    assert total.cells[2] > 0 and total.cells[8] > 0 and total.cells[9] > 0  # denials, overturned and upheld
+    assert datetime  # noqa: B018

@@ -357,6 +357,10 @@ ROUTES = {
     ("POST", "/trial-plan-items/{item_id}/done"): CLINICAL,
     ("GET", "/medication-trial-plans/{trial_plan_id}/schedule.pdf"): CLINICAL,
     ("GET", "/authorizations"): CASELOAD_LIST,
+    # The outcomes dashboard (issue 19): aggregates and their CSV name no patient; the cases behind a row do.
+    ("GET", "/outcomes"): NO_PATIENT_DATA,
+    ("GET", "/outcomes/{measure_id}.csv"): NO_PATIENT_DATA,
+    ("GET", "/outcomes/{measure_id}/cases"): CASELOAD_LIST,
     ("GET", "/authorizations/{case_id}"): CLINICAL,
     ("POST", "/authorizations/{case_id}/submit"): CLINICAL,
     ("POST", "/authorizations/{case_id}/decision"): CLINICAL,
