@@ -82,14 +82,15 @@ class SubmissionToDecision:
 
     def compute(self, session: Session, *, clinic_id: int, filters: Filters, knowledge: Any, calendar: Any) -> Figure:  # noqa: ANN401
         cases = queries.cases_submitted_in(session, clinic_id=clinic_id, filters=filters, calendar=calendar)
-        history = queries.case_actions(session, clinic_id=clinic_id, filters=filters, calendar=calendar,
-                                       actions=queries.DECISION_ACTIONS)
-        decided = [(c, history[c.case_id][0][0]) for c in cases if c.case_id in history]
+        history = queries.case_actions(session, clinic_id=clinic_id, filters=filters, calendar=calendar)
+        firsts = {case_id: next((at for at, a in lines if a in queries.DECISION_ACTIONS), None) for case_id, lines in history.items()}
+        decided = [(c, firsts[c.case_id]) for c in cases if firsts.get(c.case_id) is not None]
         waiting = len(cases) - len(decided)
         rows, labels, medians = [], [], []
         first = {c.case_id: at for c, at in decided}
+        between = _business_days(calendar)
         for (payer_id, procedure_id), (payer, procedure), group in _by_payer_and_procedure([c for c, _ in decided], knowledge):
-            business = [calendar.business_days_between(calendar.local_date(c.submitted_at), calendar.local_date(first[c.case_id])) for c in group]
+            business = [between(c.submitted_at, first[c.case_id]) for c in group]
             hours = [max(0.0, (first[c.case_id] - c.submitted_at).total_seconds() / 3600) for c in group]
             rows.append(Row(key=f"{payer_id}|{procedure_id}",
                             cells=(payer, procedure, len(group), _one(median(business)), _one(mean(business)), _one(median(hours))),
@@ -103,6 +104,20 @@ class SubmissionToDecision:
         return Figure(self.id, self.title, self.definition,
                       ("Payer", "Procedure", "Decided", "Median business days", "Mean business days", "Median hours"),
                       tuple(rows), chart, notes)
+
+
+def _business_days(calendar: Any):  # noqa: ANN401, ANN202
+    """calendar.business_days_between of two moments' local days, remembered per pair of days: thousands of cases
+    share a few hundred pairs, and the calendar walks day by day."""
+    known: dict = {}
+    local = calendar.local_date
+
+    def between(start: Any, end: Any) -> int:  # noqa: ANN401
+        pair = (local(start), local(end))
+        if pair not in known:
+            known[pair] = calendar.business_days_between(*pair)
+        return known[pair]
+    return between
 
 
 def escalation_outcome(actions: list[tuple[Any, str]], state: str) -> str:
@@ -130,8 +145,7 @@ class DenialsAndEscalations:
 
     def compute(self, session: Session, *, clinic_id: int, filters: Filters, knowledge: Any, calendar: Any) -> Figure:  # noqa: ANN401
         cases = queries.cases_submitted_in(session, clinic_id=clinic_id, filters=filters, calendar=calendar)
-        history = queries.case_actions(session, clinic_id=clinic_id, filters=filters, calendar=calendar,
-                                       actions=queries.DECISION_ACTIONS + queries.ESCALATION_ACTIONS)
+        history = queries.case_actions(session, clinic_id=clinic_id, filters=filters, calendar=calendar)
         by_payer: dict[str, list] = defaultdict(list)
         for case in cases:
             actions = history.get(case.case_id, [])

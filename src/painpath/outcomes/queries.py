@@ -43,7 +43,7 @@ def utc_period(calendar, filters: Filters) -> tuple[datetime, datetime]:  # noqa
 
 
 @dataclass(frozen=True)
-class AuthFacts:
+class AuthFacts:  # the shape of the rows below (documentation and typing; the rows are SQLAlchemy Rows)
     case_id: int
     episode_id: int
     payer_id: str
@@ -63,16 +63,26 @@ def _case_conditions(clinic_id: int, filters: Filters) -> list[ColumnElement[boo
     return found
 
 
-_COLUMNS = (AuthorizationCase.id, AuthorizationCase.episode_id, AuthorizationCase.payer_id, AuthorizationCase.procedure_id,
-            AuthorizationCase.state, AuthorizationCase.eligible_on_at_submission, AuthorizationCase.submitted_at,
-            AuthorizationCase.decided_at)
+# Labelled as AuthFacts names them: the rows are returned as they come (attribute access, no object built each).
+_COLUMNS = (AuthorizationCase.id.label("case_id"), AuthorizationCase.episode_id, AuthorizationCase.payer_id,
+            AuthorizationCase.procedure_id, AuthorizationCase.state, AuthorizationCase.eligible_on_at_submission.label("eligible_on"),
+            AuthorizationCase.submitted_at, AuthorizationCase.decided_at)
+
+
+def _memo(session: Session, key: tuple, read):  # noqa: ANN001, ANN202
+    """One read per session for the same question: the dashboard's measures share the submitted cases and their
+    history instead of reading them once each. The session lives for one request, so nothing outlives its facts."""
+    memo = session.info.setdefault("outcomes_reads", {})
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 def cases_eligible_in(session: Session, *, clinic_id: int, filters: Filters) -> list[AuthFacts]:
     """Submitted cases whose eligibility day (as the engine gave it at submission) falls in the period."""
     query = select(*_COLUMNS).where(*_case_conditions(clinic_id, filters), AuthorizationCase.submitted_at.is_not(None),
                                     AuthorizationCase.eligible_on_at_submission.between(filters.period_from, filters.period_to))
-    return [AuthFacts(*row) for row in session.execute(query.order_by(AuthorizationCase.id))]
+    return list(session.execute(query.order_by(AuthorizationCase.id)))
 
 
 def cases_submitted_in(session: Session, *, clinic_id: int, filters: Filters, calendar) -> list[AuthFacts]:  # noqa: ANN001
@@ -80,13 +90,17 @@ def cases_submitted_in(session: Session, *, clinic_id: int, filters: Filters, ca
     start, end = utc_period(calendar, filters)
     query = select(*_COLUMNS).where(*_case_conditions(clinic_id, filters),
                                     and_(AuthorizationCase.submitted_at >= start, AuthorizationCase.submitted_at < end))
-    return [AuthFacts(*row) for row in session.execute(query.order_by(AuthorizationCase.id))]
+    return _memo(session, ("submitted", clinic_id, filters), lambda: list(session.execute(query.order_by(AuthorizationCase.id))))
 
 
-def case_actions(session: Session, *, clinic_id: int, filters: Filters, calendar,  # noqa: ANN001
-                 actions: tuple[str, ...]) -> dict[int, list[tuple[datetime, str]]]:
-    """The history lines of these actions, oldest first ({case id: [(at, action)]}), of the cases submitted in
-    the period: joined to the same case conditions, not an id list (a large clinic has thousands)."""
+def case_actions(session: Session, *, clinic_id: int, filters: Filters, calendar) -> dict[int, list[tuple[datetime, str]]]:  # noqa: ANN001
+    """The payer's answers, peer-to-peer calls and appeals, oldest first ({case id: [(at, action)]}), of the cases
+    submitted in the period: joined to the same case conditions, not an id list (a large clinic has thousands)."""
+    return _memo(session, ("history", clinic_id, filters), lambda: _case_actions(session, clinic_id, filters, calendar))
+
+
+def _case_actions(session: Session, clinic_id: int, filters: Filters, calendar) -> dict[int, list[tuple[datetime, str]]]:  # noqa: ANN001
+    actions = DECISION_ACTIONS + ESCALATION_ACTIONS
     start, end = utc_period(calendar, filters)
     query = (select(CaseEvent.case_id, CaseEvent.at, CaseEvent.action)
              .join(AuthorizationCase, AuthorizationCase.id == CaseEvent.case_id)
