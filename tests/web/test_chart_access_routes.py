@@ -432,7 +432,8 @@ ROUTES = {
 
 # Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name, a referral practice.
 NOT_CHART_IDS = {"instrument_id": "odi", "measure": "sitting_minutes", "practice_id": "1",  # a practice of the directory, no patient
-                 "token": "not-a-token"}  # a portal invitation's one-time token: public, it names no chart
+                 "token": "not-a-token",  # a portal invitation's one-time token: public, it names no chart
+                 "measure_id": "authorization_denials_and_escalations"}  # an outcomes measure: a figure of the clinic, no chart
 # Front desk reads these with the chart summary (demographics, coverage, visits, records requests, tasks).
 OFF_CASELOAD_NAME = "Quillfeather"
 

@@ -1,7 +1,7 @@
 """Read model of the outcomes dashboard: the facts the measures count, read straight from the owning slices'
 tables (authorizations, patients, plans) READ-ONLY, as DESIGN.md allows for dashboards. Nothing here writes.
 
-Queries return plain tuples (Core select, no ORM identity map): a 20,000-episode clinic is read in a few
+Queries return plain rows (Core selects run on the session's connection: no ORM result processing): a 20,000-episode clinic is read in a few
 statements, and the measures' Python does the per-case arithmetic the engine's own rules do.
 """
 
@@ -82,7 +82,7 @@ def cases_eligible_in(session: Session, *, clinic_id: int, filters: Filters) -> 
     """Submitted cases whose eligibility day (as the engine gave it at submission) falls in the period."""
     query = select(*_COLUMNS).where(*_case_conditions(clinic_id, filters), AuthorizationCase.submitted_at.is_not(None),
                                     AuthorizationCase.eligible_on_at_submission.between(filters.period_from, filters.period_to))
-    return list(session.execute(query.order_by(AuthorizationCase.id)))
+    return list(session.connection().execute(query.order_by(AuthorizationCase.id)))
 
 
 def cases_submitted_in(session: Session, *, clinic_id: int, filters: Filters, calendar) -> list[AuthFacts]:  # noqa: ANN001
@@ -90,7 +90,7 @@ def cases_submitted_in(session: Session, *, clinic_id: int, filters: Filters, ca
     start, end = utc_period(calendar, filters)
     query = select(*_COLUMNS).where(*_case_conditions(clinic_id, filters),
                                     and_(AuthorizationCase.submitted_at >= start, AuthorizationCase.submitted_at < end))
-    return _memo(session, ("submitted", clinic_id, filters), lambda: list(session.execute(query.order_by(AuthorizationCase.id))))
+    return _memo(session, ("submitted", clinic_id, filters), lambda: list(session.connection().execute(query.order_by(AuthorizationCase.id))))
 
 
 def case_actions(session: Session, *, clinic_id: int, filters: Filters, calendar) -> dict[int, list[tuple[datetime, str]]]:  # noqa: ANN001
@@ -108,6 +108,6 @@ def _case_actions(session: Session, clinic_id: int, filters: Filters, calendar) 
                     AuthorizationCase.submitted_at < end, CaseEvent.action.in_(actions))
              .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id))
     found: dict[int, list[tuple[datetime, str]]] = {}
-    for case_id, at, action in session.execute(query):
+    for case_id, at, action in session.connection().execute(query):
         found.setdefault(case_id, []).append((at, action))
     return found
