@@ -123,3 +123,13 @@ def test_the_demo_clinic_has_figures_on_the_default_dashboard(ctx):
     total = denials.get("all") or next(iter(denials.values()))
     assert total.cells[2] > 0 and total.cells[8] > 0 and total.cells[9] > 0  # denials, overturned and upheld
     assert datetime  # noqa: B018
+
+
+def test_local_days_remembered_by_quarter_hour_match_the_calendar(ctx):
+    from datetime import datetime, timedelta
+
+    day = am.local_days(ctx.calendar)
+    moment = datetime(2026, 3, 7, 0, 0)  # across the March daylight-saving change, every 7 minutes for two days
+    while moment < datetime(2026, 3, 10):
+        assert day(moment) == ctx.calendar.local_date(moment), moment
+        moment += timedelta(minutes=7)

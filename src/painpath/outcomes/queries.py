@@ -7,8 +7,8 @@ statements, and the measures' Python does the per-case arithmetic the engine's o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, exists, select, true
 from sqlalchemy.orm import Session
@@ -42,8 +42,9 @@ def utc_period(calendar, filters: Filters) -> tuple[datetime, datetime]:  # noqa
     return calendar.start_of_local_day_utc(filters.period_from), calendar.start_of_local_day_utc(filters.period_to + timedelta(days=1))
 
 
-@dataclass(frozen=True)
-class AuthFacts:  # the shape of the rows below (documentation and typing; the rows are SQLAlchemy Rows)
+class AuthFacts(NamedTuple):
+    """One authorization case as the measures read it (a named tuple: built from the row once, fast to read)."""
+
     case_id: int
     episode_id: int
     payer_id: str
@@ -63,10 +64,14 @@ def _case_conditions(clinic_id: int, filters: Filters) -> list[ColumnElement[boo
     return found
 
 
-# Labelled as AuthFacts names them: the rows are returned as they come (attribute access, no object built each).
 _COLUMNS = (AuthorizationCase.id.label("case_id"), AuthorizationCase.episode_id, AuthorizationCase.payer_id,
             AuthorizationCase.procedure_id, AuthorizationCase.state, AuthorizationCase.eligible_on_at_submission.label("eligible_on"),
             AuthorizationCase.submitted_at, AuthorizationCase.decided_at)
+
+
+def _facts(session: Session, query) -> list[AuthFacts]:  # noqa: ANN001
+    make = AuthFacts._make
+    return [make(row) for row in session.connection().execute(query.order_by(AuthorizationCase.id)).all()]
 
 
 def _memo(session: Session, key: tuple, read):  # noqa: ANN001, ANN202
@@ -82,7 +87,7 @@ def cases_eligible_in(session: Session, *, clinic_id: int, filters: Filters) -> 
     """Submitted cases whose eligibility day (as the engine gave it at submission) falls in the period."""
     query = select(*_COLUMNS).where(*_case_conditions(clinic_id, filters), AuthorizationCase.submitted_at.is_not(None),
                                     AuthorizationCase.eligible_on_at_submission.between(filters.period_from, filters.period_to))
-    return list(session.connection().execute(query.order_by(AuthorizationCase.id)))
+    return _facts(session, query)
 
 
 def cases_submitted_in(session: Session, *, clinic_id: int, filters: Filters, calendar) -> list[AuthFacts]:  # noqa: ANN001
@@ -90,7 +95,7 @@ def cases_submitted_in(session: Session, *, clinic_id: int, filters: Filters, ca
     start, end = utc_period(calendar, filters)
     query = select(*_COLUMNS).where(*_case_conditions(clinic_id, filters),
                                     and_(AuthorizationCase.submitted_at >= start, AuthorizationCase.submitted_at < end))
-    return _memo(session, ("submitted", clinic_id, filters), lambda: list(session.connection().execute(query.order_by(AuthorizationCase.id))))
+    return _memo(session, ("submitted", clinic_id, filters), lambda: _facts(session, query))
 
 
 def case_actions(session: Session, *, clinic_id: int, filters: Filters, calendar) -> dict[int, list[tuple[datetime, str]]]:  # noqa: ANN001
@@ -108,6 +113,6 @@ def _case_actions(session: Session, clinic_id: int, filters: Filters, calendar) 
                     AuthorizationCase.submitted_at < end, CaseEvent.action.in_(actions))
              .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id))
     found: dict[int, list[tuple[datetime, str]]] = {}
-    for case_id, at, action in session.connection().execute(query):
+    for case_id, at, action in session.connection().execute(query).all():
         found.setdefault(case_id, []).append((at, action))
     return found
