@@ -67,6 +67,8 @@ FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
 NO_PATIENT_DATA = {"/", "/account", "/api/me", "/api/openapi.json", "/healthz", "/login", "/patients/new", "/intake/new",
                    "/api/instruments", "/audit", "/api/audit", "/admin/users", "/admin/alerts", "/admin/clinic",
                    "/referral-practices",
+                   # The outcomes dashboard and a figure's CSV: counts, no patient (the cases behind a row: CASES_LISTS).
+                   "/outcomes", "/outcomes/{measure_id}.csv",
                    # The patient's own account settings (their e-mail address and reminder choice, no chart), and the
                    # public invitation link (it shows only the address the invitation went to).
                    "/portal/settings", "/portal/invitation/{token}"}
@@ -75,6 +77,8 @@ SEARCHED = "<family name of the first patient>"
 LISTS = {"/patients": {"name": SEARCHED}, "/api/patients": {"q": SEARCHED}, "/worklist": {}, "/api/worklist": {}, "/intake": {},
          "/api/intake/callbacks": {}, "/records": {}, "/api/records/outstanding": {}, "/authorizations": {},
          "/loops": {}, "/forms-queue": {}}
+# Lists of patients reached through a path that names no patient (a measure): template -> (path, query).
+CASES_LISTS = {"/outcomes/{measure_id}/cases": ("/outcomes/authorization_denials_and_escalations/cases", {"row": "all"})}
 
 
 pytestmark = pytest.mark.storage  # the demo below has a database of its own, not database_url
@@ -172,8 +176,8 @@ def test_every_route_that_shows_a_patient_audits_one_access_per_patient(audited_
         params = re.findall(r"\{([^}]+)\}", path)
         if path.startswith("/portal"):  # the patient's own pages: walked as the patient in tests/portal/test_portal_pages.py
             continue
-        if path in NO_PATIENT_DATA or path in LISTS or not params:
-            assert path in NO_PATIENT_DATA | set(LISTS), f"{path}: a new route without ids; say whether it shows patients"
+        if path in NO_PATIENT_DATA or path in LISTS or path in CASES_LISTS or not params:
+            assert path in NO_PATIENT_DATA | set(LISTS) | set(CASES_LISTS), f"{path}: a new route without ids; say whether it shows patients"
             continue
         (id_param,) = [p for p in params if p not in FIXED_VALUES]
         template = path
@@ -203,15 +207,20 @@ def test_every_route_that_shows_a_patient_audits_one_access_per_patient(audited_
     assert len(checked) >= 46
 
 
-@pytest.mark.parametrize("path", sorted(LISTS))
+@pytest.mark.parametrize("path", sorted(LISTS) + sorted(CASES_LISTS))
 def test_every_list_of_patients_audits_the_patients_it_showed(audited_demo, path):
     ctx, demo_client = audited_demo
     db = ctx.db
     with db.session() as session:
         first = session.scalars(select(Patient).order_by(Patient.id)).first()
-    params = {key: first.family_name if value == SEARCHED else value for key, value in LISTS[path].items()}
+    path, query = CASES_LISTS.get(path, (path, LISTS.get(path, {})))
+    params = {key: first.family_name if value == SEARCHED else value for key, value in query.items()}
     request_id = uuid.uuid4().hex
-    response = demo_client.get(path, params=params, headers={"x-request-id": request_id})
+    if path.startswith("/outcomes"):  # the dashboard is the manager's and clinician's, not the coordinator's
+        with TestClient(demo_client.app) as manager:
+            response = sign_in(manager, "manager", demo_password("manager")).get(path, params=params, headers={"x-request-id": request_id})
+    else:
+        response = demo_client.get(path, params=params, headers={"x-request-id": request_id})
     assert response.status_code == 200
     rows = _access_rows(db, request_id)
     assert rows, f"{path} showed patients and audited none"
@@ -219,5 +228,5 @@ def test_every_list_of_patients_audits_the_patients_it_showed(audited_demo, path
     assert all(n == 1 for n in per_patient.values()), per_patient
     assert None not in per_patient
     assert {row.action for row in rows} == {"patient.listed"}
-    if SEARCHED in LISTS[path].values():
+    if SEARCHED in query.values():
         assert first.id in per_patient

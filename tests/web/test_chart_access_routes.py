@@ -358,6 +358,10 @@ ROUTES = {
     ("POST", "/trial-plan-items/{item_id}/done"): CLINICAL,
     ("GET", "/medication-trial-plans/{trial_plan_id}/schedule.pdf"): CLINICAL,
     ("GET", "/authorizations"): CASELOAD_LIST,
+    # The outcomes dashboard (issue 19): aggregates and their CSV name no patient; the cases behind a row do.
+    ("GET", "/outcomes"): NO_PATIENT_DATA,
+    ("GET", "/outcomes/{measure_id}.csv"): NO_PATIENT_DATA,
+    ("GET", "/outcomes/{measure_id}/cases"): CASELOAD_LIST,
     ("GET", "/authorizations/{case_id}"): CLINICAL,
     ("POST", "/authorizations/{case_id}/submit"): CLINICAL,
     ("POST", "/authorizations/{case_id}/decision"): CLINICAL,
@@ -429,7 +433,8 @@ ROUTES = {
 
 # Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name, a referral practice.
 NOT_CHART_IDS = {"instrument_id": "odi", "measure": "sitting_minutes", "practice_id": "1",  # a practice of the directory, no patient
-                 "token": "not-a-token"}  # a portal invitation's one-time token: public, it names no chart
+                 "token": "not-a-token",  # a portal invitation's one-time token: public, it names no chart
+                 "measure_id": "authorization_denials_and_escalations"}  # an outcomes measure: a figure of the clinic, no chart
 # Front desk reads these with the chart summary (demographics, coverage, visits, records requests, tasks).
 OFF_CASELOAD_NAME = "Quillfeather"
 

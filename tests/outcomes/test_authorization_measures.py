@@ -1,0 +1,135 @@
+"""Each authorization measure on the hand-built clinic of outcomes_clinic.py, whose answers are worked out by
+hand there: eligibility to submission, submission to decision, denial / peer-to-peer / appeal rates and what
+followed; the filters; another clinic's case never counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from outcomes_clinic import CASES, HUMANA, MEDICARE, NOVEMBER, RFA, TFESI, build
+from painpath.outcomes import authorization_measures as am
+from painpath.outcomes import cache
+from painpath.outcomes.discovery import load_measures
+from painpath.outcomes.measures import Filters
+from painpath.patients.models import Episode, Location
+from painpath.plans.models import CarePlan
+
+
+@pytest.fixture
+def built(db, client_for, clinic):
+    cache.clear()
+    return build(db, client_for, clinic)
+
+
+def _figure(ctx, clinic, measure, **filters):  # noqa: ANN001, ANN202
+    with ctx.db.session() as session:
+        return measure.compute(session, clinic_id=clinic.id, filters=Filters(**{**NOVEMBER, **filters}),
+                               knowledge=ctx.knowledge, calendar=ctx.calendar)
+
+
+def _rows(figure) -> dict:  # noqa: ANN001
+    return {row.key: row for row in figure.rows}
+
+
+def test_discovery_finds_the_authorization_measures():
+    ids = {m.id for m in load_measures("operational")}
+    assert {am.ELIGIBILITY_TO_SUBMISSION.id, am.SUBMISSION_TO_DECISION.id, am.DENIALS_AND_ESCALATIONS.id} <= ids
+
+
+def test_days_from_eligibility_to_submission_by_payer_and_procedure(ctx, clinic, built):
+    rows = _rows(_figure(ctx, clinic, am.ELIGIBILITY_TO_SUBMISSION))
+    # D became eligible in October: not in November's figure. The other clinic's case is not counted.
+    assert set(rows) == {f"{MEDICARE}|{RFA}", f"{MEDICARE}|{TFESI}", f"{HUMANA}|{RFA}"}
+    assert rows[f"{MEDICARE}|{RFA}"].cells[2:] == (2, 2.0, 2.0, 1)  # A 0 days, B 4 days; one on the day
+    assert rows[f"{MEDICARE}|{TFESI}"].cells[2:] == (1, 1.0, 1.0, 0)
+    assert rows[f"{HUMANA}|{RFA}"].cells[2:] == (1, 3.0, 3.0, 0)
+    assert rows[f"{HUMANA}|{RFA}"].cells[0] == "Humana Medicare Advantage"
+    assert set(rows[f"{MEDICARE}|{RFA}"].episode_ids) == {built.episodes["A"], built.episodes["B"]}
+
+
+def test_time_from_submission_to_first_decision(ctx, clinic, built):
+    figure = _figure(ctx, clinic, am.SUBMISSION_TO_DECISION)
+    rows = _rows(figure)
+    # A: Mon 2 -> Wed 4 Nov, 2 business days, 48 h; B: Fri 6 -> Tue 10 (its first answer, the denial), 2, 96 h.
+    assert rows[f"{MEDICARE}|{RFA}"].cells[2:] == (2, 2.0, 2.0, 72.0)
+    assert rows[f"{HUMANA}|{RFA}"].cells[2:] == (1, 1.0, 1.0, 24.0)
+    assert rows[f"{MEDICARE}|{TFESI}"].cells[2:] == (1, 2.0, 2.0, 48.0)
+    assert figure.notes == ("1 case submitted in the period still waits for the payer's first decision.",)  # D
+    assert figure.chart.kind == "bar" and len(figure.chart.x) == 3
+
+
+def test_denial_peer_to_peer_and_appeal_rates_and_outcomes(ctx, clinic, built):
+    rows = _rows(_figure(ctx, clinic, am.DENIALS_AND_ESCALATIONS))
+    # decided, denied, denial %, p2p, p2p %, appealed, appeal %, overturned, upheld, waiting
+    assert rows[MEDICARE].cells[1:] == (3, 2, 66.7, 1, 50.0, 0, 0.0, 1, 0, 0)  # B denied then overturned, F partial
+    assert rows[HUMANA].cells[1:] == (1, 1, 100.0, 0, 0.0, 1, 100.0, 0, 1, 0)  # C appealed, denied again
+    assert rows["all"].cells[1:] == (4, 3, 75.0, 1, 33.3, 1, 33.3, 1, 1, 0)
+    assert built.episodes["D"] not in rows["all"].episode_ids  # no decision yet
+
+
+def test_payer_and_procedure_filters(ctx, clinic, built):
+    assert set(_rows(_figure(ctx, clinic, am.ELIGIBILITY_TO_SUBMISSION, payer_id=HUMANA))) == {f"{HUMANA}|{RFA}"}
+    assert set(_rows(_figure(ctx, clinic, am.SUBMISSION_TO_DECISION, procedure_id=TFESI))) == {f"{MEDICARE}|{TFESI}"}
+    assert set(_rows(_figure(ctx, clinic, am.DENIALS_AND_ESCALATIONS, payer_id=HUMANA))) == {HUMANA}
+
+
+def test_clinician_location_and_pathway_filters(ctx, clinic, built, staff, db):
+    with db.session() as session:
+        episode = session.get(Episode, built.episodes["A"])
+        episode.responsible_clinician_id = staff["clinician"].id
+        main, north = sorted(session.scalars(select(Location.id).where(Location.clinic_id == clinic.id)))
+        for name in CASES:
+            session.get(Episode, built.episodes[name]).location_id = main
+        session.get(Episode, built.episodes["B"]).location_id = north
+        session.add(CarePlan(clinic_id=clinic.id, episode_id=built.episodes["C"], patient_id=built.patients["C"],
+                             pathway_id="cervical_radiculopathy", pack_version=1, goals=[], started_on=date(2026, 11, 1)))
+    mine = _rows(_figure(ctx, clinic, am.ELIGIBILITY_TO_SUBMISSION, clinician_id=staff["clinician"].id))
+    assert list(mine) == [f"{MEDICARE}|{RFA}"] and mine[f"{MEDICARE}|{RFA}"].cells[2] == 1
+    north = _rows(_figure(ctx, clinic, am.ELIGIBILITY_TO_SUBMISSION, location_id=north))
+    assert list(north) == [f"{MEDICARE}|{RFA}"] and north[f"{MEDICARE}|{RFA}"].cells[2:4] == (1, 4.0)  # B alone
+    on_pathway = _rows(_figure(ctx, clinic, am.ELIGIBILITY_TO_SUBMISSION, pathway_id="cervical_radiculopathy"))
+    assert list(on_pathway) == [f"{HUMANA}|{RFA}"]
+
+
+def test_an_empty_period_gives_an_empty_figure(ctx, clinic, built):
+    figure = _figure(ctx, clinic, am.DENIALS_AND_ESCALATIONS, period_from=date(2025, 1, 1), period_to=date(2025, 1, 31))
+    assert figure.rows == () and figure.chart is None
+
+
+def test_the_table_counts_every_case(built):
+    assert len(CASES) == 5
+
+
+def test_the_demo_clinic_has_figures_on_the_default_dashboard(ctx):
+    from datetime import datetime
+
+    from painpath.core.clock import utcnow
+    from painpath.demo import load_demo
+
+    cache.clear()
+    summary = load_demo(ctx, patients=20, now=utcnow().replace(microsecond=0) - __import__("datetime").timedelta(days=1))
+    assert summary.facts["past_authorizations"] > 0 and isinstance(summary.clinic_id, int)
+    today = ctx.calendar.local_date(utcnow())
+    period = {"period_from": today - __import__("datetime").timedelta(days=90), "period_to": today}
+    with ctx.db.session() as session:
+        for item in (am.ELIGIBILITY_TO_SUBMISSION, am.SUBMISSION_TO_DECISION, am.DENIALS_AND_ESCALATIONS):
+            figure = item.compute(session, clinic_id=summary.clinic_id, filters=Filters(**period), knowledge=ctx.knowledge, calendar=ctx.calendar)
+            assert figure.rows, item.id
+        denials = {r.key: r for r in am.DENIALS_AND_ESCALATIONS.compute(
+            session, clinic_id=summary.clinic_id, filters=Filters(**period), knowledge=ctx.knowledge, calendar=ctx.calendar).rows}
+    total = denials.get("all") or next(iter(denials.values()))
+    assert total.cells[2] > 0 and total.cells[8] > 0 and total.cells[9] > 0  # denials, overturned and upheld
+    assert datetime  # noqa: B018
+
+
+def test_local_days_remembered_by_quarter_hour_match_the_calendar(ctx):
+    from datetime import datetime, timedelta
+
+    day = am.local_days(ctx.calendar)
+    moment = datetime(2026, 3, 7, 0, 0)  # across the March daylight-saving change, every 7 minutes for two days
+    while moment < datetime(2026, 3, 10):
+        assert day(moment) == ctx.calendar.local_date(moment), moment
+        moment += timedelta(minutes=7)
