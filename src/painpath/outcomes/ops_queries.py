@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy.orm import aliased
 
 from painpath.outcomes.measures import Chart, Filters, Series
 from painpath.patients.models import Coverage, Episode
@@ -32,16 +33,17 @@ def episode_conditions(filters: Filters, episode_id: ColumnElement[int], *, clin
     location (each None: no condition). The procedure filter is never applied here (a measure that has a
     procedure applies it itself). `ignore` names filters the measure does not apply."""
     skip = set(ignore)
-    on_episode = [Episode.id == episode_id, Episode.clinic_id == clinic_id]
+    ep = aliased(Episode)  # never correlated with an outer episode (a measure that selects from episode itself)
+    on_episode = [ep.id == episode_id, ep.clinic_id == clinic_id]
     if filters.clinician_id is not None and "clinician" not in skip:
-        on_episode.append(Episode.responsible_clinician_id == filters.clinician_id)
+        on_episode.append(ep.responsible_clinician_id == filters.clinician_id)
     if filters.location_id is not None and "location" not in skip:
-        on_episode.append(Episode.location_id == filters.location_id)
+        on_episode.append(ep.location_id == filters.location_id)
     if filters.payer_id is not None and "payer" not in skip:
         on_episode.append(exists(select(Coverage.id).where(
-            Coverage.patient_id == Episode.patient_id, Coverage.clinic_id == clinic_id, Coverage.priority == 1,
+            Coverage.patient_id == ep.patient_id, Coverage.clinic_id == clinic_id, Coverage.priority == 1,
             Coverage.payer_id == filters.payer_id)))
-    conditions: list[ColumnElement[bool]] = [exists(select(Episode.id).where(and_(*on_episode)))]
+    conditions: list[ColumnElement[bool]] = [exists(select(ep.id).where(and_(*on_episode)))]
     if filters.pathway_id is not None and "pathway" not in skip:
         conditions.append(exists(select(CarePlan.id).where(CarePlan.episode_id == episode_id,
                                                            CarePlan.pathway_id == filters.pathway_id)))
