@@ -53,3 +53,30 @@ def test_records_requested_to_received_by_provider_kind(db, clinic, ctx):
     assert figure.chart.x == ("Physician", "Imaging center", "Hospital")
     assert "censored" in figure.notes[0] and "censored" in figure.definition
     assert [r.cells[1:5] for r in aetna.rows] == [(2, 2, 1.2, 1.2), (1, 1, 2.0, 2.0), (1, 1, 0.5, 0.5)]
+
+
+def test_pathway_clinician_and_location_filters(db, clinic, staff, ctx):
+    from sqlalchemy import select
+
+    from painpath.patients.models import Location
+
+    with db.session() as session:
+        north = session.scalar(select(Location.id).where(Location.name == "Northgate"))
+        mine = episode(session, clinic.id, "Mine", pathway="lumbar_radicular", clinician_id=staff["clinician"].id, location_id=north)
+        other = episode(session, clinic.id, "Other", pathway="axial_low_back")
+        _request(session, mine, "physician", datetime(2026, 12, 1, 15), datetime(2026, 12, 2, 15), "received")
+        _request(session, other, "physician", datetime(2026, 12, 1, 15), datetime(2026, 12, 4, 15), "received")
+        mine_id, other_id = mine.id, other.id
+
+    def first_row(**chosen):  # noqa: ANN003, ANN202
+        with db.session() as session:
+            figure = RecordsTurnaround().compute(session, clinic_id=clinic.id, knowledge=ctx.knowledge, calendar=ctx.calendar,
+                                                 filters=Filters(DECEMBER.period_from, DECEMBER.period_to, **chosen))
+        return figure.rows[0].cells[1:4], figure.rows[0].episode_ids
+
+    assert first_row() == ((2, 2, 2.0), (mine_id, other_id))
+    assert first_row(pathway_id="lumbar_radicular") == ((1, 1, 1.0), (mine_id,))
+    assert first_row(pathway_id="axial_low_back") == ((1, 1, 3.0), (other_id,))
+    assert first_row(clinician_id=staff["clinician"].id) == ((1, 1, 1.0), (mine_id,))
+    assert first_row(location_id=north) == ((1, 1, 1.0), (mine_id,))
+    assert first_row(procedure_id="lumbar_tfesi") == ((2, 2, 2.0), (mine_id, other_id))  # ignored, as the definition says
