@@ -150,9 +150,12 @@ class PtGapDays:
                     .where(PtCourse.clinic_id == clinic_id, PtCourse.start_date >= filters.period_from,
                            PtCourse.start_date <= filters.period_to).order_by(PtAuthorization.id)):
                 windows.setdefault(course_id, []).append(Window(w_from, w_to, approved))
-        per_course = []
+        per_course, plans = [], {}
         for c in courses:
-            planned = planned_days(c.start_date, c.frequency_per_week, c.duration_weeks, calendar)
+            shape = (c.start_date, c.frequency_per_week, c.duration_weeks)  # many courses share one: plan it once
+            if shape not in plans:
+                plans[shape] = planned_days(*shape, calendar)
+            planned = plans[shape]
             gaps = gap_days(planned, windows.get(c.id, []))
             per_course.append((c, len(planned), gaps))
         total_gaps = sum(len(g) for _c, _p, g in per_course)
