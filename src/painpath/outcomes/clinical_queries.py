@@ -14,8 +14,8 @@ The period and the procedure filter are applied by each measure on its own ancho
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,16 @@ from painpath.outcomes.measures import Filters
 from painpath.patients.models import Coverage, Episode
 from painpath.plans.models import CarePlan, PlanStep
 from painpath.therapy.models import PtCourse
+
+
+def _episode_filtered(filters: Filters) -> bool:
+    return any(v is not None for v in (filters.clinician_id, filters.location_id, filters.payer_id, filters.pathway_id))
+
+
+def admitted(column, clinic_id: int, filters: Filters) -> tuple:  # noqa: ANN001
+    """The condition "this episode id column is one the episode filters admit"; none when no episode filter is set
+    (every row is already bounded by clinic_id, and the planner does better without a needless subquery)."""
+    return (column.in_(episode_ids_admitted(clinic_id, filters)),) if _episode_filtered(filters) else ()
 
 
 def episode_ids_admitted(clinic_id: int, filters: Filters):  # noqa: ANN201 - a Select of episode ids
@@ -49,16 +59,14 @@ def episode_ids_admitted(clinic_id: int, filters: Filters):  # noqa: ANN201 - a 
 
 # --- procedures and relief reports -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ProcedureFact:
+class ProcedureFact(NamedTuple):  # a tuple: tens of thousands are made per figure
     id: int
     episode_id: int
     procedure_key: str
     performed_on: date
 
 
-@dataclass(frozen=True)
-class ReliefFact:
+class ReliefFact(NamedTuple):  # a tuple: tens of thousands are made per figure
     measured_on: date
     percent: float
     lasted_days: int | None
@@ -69,25 +77,24 @@ def procedures_with_relief(session: Session, *, clinic_id: int, filters: Filters
     chosen = (select(PerformedProcedure.id)
               .where(PerformedProcedure.clinic_id == clinic_id,
                      PerformedProcedure.performed_on >= filters.period_from, PerformedProcedure.performed_on <= filters.period_to,
-                     PerformedProcedure.episode_id.in_(episode_ids_admitted(clinic_id, filters))))
+                     *admitted(PerformedProcedure.episode_id, clinic_id, filters)))
     if filters.procedure_id is not None:
         chosen = chosen.where(PerformedProcedure.procedure_key == filters.procedure_id)
     procedures = session.execute(
         select(PerformedProcedure.id, PerformedProcedure.episode_id, PerformedProcedure.procedure_key, PerformedProcedure.performed_on)
-        .where(PerformedProcedure.id.in_(chosen)).order_by(PerformedProcedure.id)).all()
+        .where(chosen.whereclause).order_by(PerformedProcedure.id)).all()
     reports: dict[int, list[ReliefFact]] = defaultdict(list)
     for procedure_id, measured_on, percent, lasted in session.execute(
             select(ProcedureRelief.procedure_id, ProcedureRelief.measured_on, ProcedureRelief.percent, ProcedureRelief.lasted_days)
             .where(ProcedureRelief.clinic_id == clinic_id, ProcedureRelief.procedure_id.in_(chosen))
             .order_by(ProcedureRelief.procedure_id, ProcedureRelief.measured_on, ProcedureRelief.id)):
-        reports[procedure_id].append(ReliefFact(measured_on, float(percent), lasted))
+        reports[procedure_id].append(ReliefFact(measured_on, percent, lasted))
     return [(ProcedureFact(*row), reports.get(row[0], [])) for row in procedures]
 
 
 # --- care plans, steps and instrument scores ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PlanFact:
+class PlanFact(NamedTuple):  # a tuple: tens of thousands are made per figure
     id: int
     episode_id: int
     pathway_id: str
@@ -95,8 +102,7 @@ class PlanFact:
     ended_on: date | None
 
 
-@dataclass(frozen=True)
-class StepFact:
+class StepFact(NamedTuple):  # a tuple: tens of thousands are made per figure
     plan_id: int
     episode_id: int
     step_id: str
@@ -104,8 +110,7 @@ class StepFact:
     decided_on: date | None  # the day the step's outcome was decided: the end of its window
 
 
-@dataclass(frozen=True)
-class ScoreFact:
+class ScoreFact(NamedTuple):  # a tuple: tens of thousands are made per figure
     episode_id: int
     instrument_id: str
     on: date
@@ -117,13 +122,14 @@ def plans_steps_scores(session: Session, *, clinic_id: int, filters: Filters, in
     """Care plans started in the period, their steps, and the episodes' scores on the given instruments."""
     chosen = (select(CarePlan.id).where(CarePlan.clinic_id == clinic_id, CarePlan.started_on >= filters.period_from,
                                         CarePlan.started_on <= filters.period_to,
-                                        CarePlan.episode_id.in_(episode_ids_admitted(clinic_id, filters))))
+                                        *admitted(CarePlan.episode_id, clinic_id, filters)))
     if filters.pathway_id is not None:
         chosen = chosen.where(CarePlan.pathway_id == filters.pathway_id)
     plans = [PlanFact(*row) for row in session.execute(
         select(CarePlan.id, CarePlan.episode_id, CarePlan.pathway_id, CarePlan.started_on, CarePlan.ended_on)
-        .where(CarePlan.id.in_(chosen)).order_by(CarePlan.id))]
-    steps = [StepFact(plan_id, episode_id, step_id, started_on, None if decided_at is None else calendar.local_date(decided_at))
+        .where(chosen.whereclause).order_by(CarePlan.id))]
+    cache: dict = {}
+    steps = [StepFact(plan_id, episode_id, step_id, started_on, None if decided_at is None else _local(calendar, decided_at, cache))
              for plan_id, episode_id, step_id, started_on, decided_at in session.execute(
                  select(PlanStep.plan_id, PlanStep.episode_id, PlanStep.step_id, PlanStep.started_on, PlanStep.decided_at)
                  .where(PlanStep.clinic_id == clinic_id, PlanStep.plan_id.in_(chosen)).order_by(PlanStep.id))]
@@ -133,6 +139,7 @@ def plans_steps_scores(session: Session, *, clinic_id: int, filters: Filters, in
 
 def _scores(session: Session, *, clinic_id: int, episodes, instrument_ids: tuple[str, ...], calendar) -> dict[int, list[ScoreFact]]:  # noqa: ANN001
     scores: dict[int, list[ScoreFact]] = defaultdict(list)
+    cache: dict = {}
     for episode_id, instrument_id, at, total in session.execute(
             select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id,
                    InstrumentAdministration.administered_at, InstrumentAdministration.total)
@@ -140,18 +147,22 @@ def _scores(session: Session, *, clinic_id: int, episodes, instrument_ids: tuple
                    InstrumentAdministration.episode_id.in_(episodes))
             .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)):
         if total is not None:
-            scores[episode_id].append(ScoreFact(episode_id, instrument_id, _local(calendar, at), float(total)))
+            scores[episode_id].append(ScoreFact(episode_id, instrument_id, _local(calendar, at, cache), float(total)))
     return scores
 
 
-def _local(calendar, at: datetime) -> date:  # noqa: ANN001
-    return calendar.local_date(at.replace(tzinfo=None))
+def _local(calendar, at: datetime, cache: dict) -> date:  # noqa: ANN001
+    """The clinic's local day of a stored UTC moment; moments in the same UTC minute share it (one zone lookup each)."""
+    key = (at.date(), at.hour, at.minute)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = calendar.local_date(at.replace(tzinfo=None))
+    return found
 
 
 # --- PT courses, visits and scores -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CourseFact:
+class CourseFact(NamedTuple):  # a tuple: tens of thousands are made per figure
     id: int
     episode_id: int
     protocol_id: str
@@ -163,10 +174,10 @@ def pt_courses_visits_scores(session: Session, *, clinic_id: int, filters: Filte
     """PT courses started in the period, the PT visit notes of their episodes (dates), and the episodes' scores."""
     chosen = (select(PtCourse.id).where(PtCourse.clinic_id == clinic_id, PtCourse.start_date >= filters.period_from,
                                         PtCourse.start_date <= filters.period_to, PtCourse.status != "cancelled",
-                                        PtCourse.episode_id.in_(episode_ids_admitted(clinic_id, filters))))
+                                        *admitted(PtCourse.episode_id, clinic_id, filters)))
     courses = [CourseFact(*row) for row in session.execute(
         select(PtCourse.id, PtCourse.episode_id, PtCourse.protocol_id, PtCourse.start_date)
-        .where(PtCourse.id.in_(chosen)).order_by(PtCourse.id))]
+        .where(chosen.whereclause).order_by(PtCourse.id))]
     episodes = select(PtCourse.episode_id).where(PtCourse.id.in_(chosen))
     visits: dict[int, list[date]] = defaultdict(list)
     for episode_id, on in session.execute(
@@ -180,8 +191,7 @@ def pt_courses_visits_scores(session: Session, *, clinic_id: int, filters: Filte
 
 # --- opioid tapers -----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class TaperFact:
+class TaperFact(NamedTuple):  # a tuple: tens of thousands are made per figure
     id: int
     episode_id: int
     start_date: date
@@ -194,14 +204,15 @@ def tapers_with_steps(session: Session, *, clinic_id: int, filters: Filters, cal
     """Taper plans started in the period, each with its dose steps (follow-ups left out)."""
     chosen = (select(TaperPlan.id).where(TaperPlan.clinic_id == clinic_id, TaperPlan.start_date >= filters.period_from,
                                          TaperPlan.start_date <= filters.period_to,
-                                         TaperPlan.episode_id.in_(episode_ids_admitted(clinic_id, filters))))
+                                         *admitted(TaperPlan.episode_id, clinic_id, filters)))
     steps: dict[int, list] = defaultdict(list)
+    cache: dict = {}
     for plan_id, number, due_on, mme, done_at in session.execute(
             select(TaperStep.plan_id, TaperStep.number, TaperStep.due_on, TaperStep.daily_mme, TaperStep.done_at)
             .where(TaperStep.clinic_id == clinic_id, TaperStep.kind == "step", TaperStep.plan_id.in_(chosen))
             .order_by(TaperStep.plan_id, TaperStep.number)):
-        steps[plan_id].append((number, due_on, None if mme is None else float(mme), None if done_at is None else _local(calendar, done_at)))
+        steps[plan_id].append((number, due_on, None if mme is None else float(mme), None if done_at is None else _local(calendar, done_at, cache)))
     return [TaperFact(pid, episode_id, start, float(original), status, tuple(steps.get(pid, ())))
             for pid, episode_id, start, original, status in session.execute(
                 select(TaperPlan.id, TaperPlan.episode_id, TaperPlan.start_date, TaperPlan.original_mme, TaperPlan.status)
-                .where(TaperPlan.id.in_(chosen)).order_by(TaperPlan.id))]
+                .where(chosen.whereclause).order_by(TaperPlan.id))]

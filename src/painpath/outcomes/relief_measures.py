@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
@@ -29,15 +30,13 @@ LOST_AFTER_DAYS = 90
 AT_RISK_DAYS = (30, 60, 90, 180)
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):  # the fields relief_duration reads (clinical_queries.ReliefFact has the same)
     measured_on: date
     percent: float
     lasted_days: int | None = None
 
 
-@dataclass(frozen=True)
-class Duration:
+class Duration(NamedTuple):
     days: float
     ended: bool  # the event: relief fell below the threshold
     lost: bool = False  # censored and with no report for LOST_AFTER_DAYS
@@ -52,9 +51,9 @@ def relief_duration(performed_on: date, reports: Sequence[Report], *, as_of: dat
     relief has its event at its first report. Without a report below the threshold the observation is censored at
     the last report (still relieved), and counts as lost to follow-up when that report is more than `lost_after`
     days before `as_of`."""
-    ordered = sorted(reports, key=lambda r: r.measured_on)
-    if not ordered:
+    if not reports:
         return None
+    ordered = reports if len(reports) == 1 else sorted(reports, key=lambda r: r.measured_on)
     for report in ordered:
         if report.percent < threshold:
             days = report.lasted_days if report.lasted_days is not None else (report.measured_on - performed_on).days
@@ -127,7 +126,7 @@ class ReliefDuration:
         by_key: dict[str, list[tuple[int, Duration]]] = defaultdict(list)
         unreported = 0
         for procedure, reports in facts:
-            found = relief_duration(procedure.performed_on, [Report(r.measured_on, r.percent, r.lasted_days) for r in reports], as_of=as_of)
+            found = relief_duration(procedure.performed_on, reports, as_of=as_of)
             if found is None:
                 unreported += 1
             else:
