@@ -30,6 +30,11 @@ from painpath.plans.models import CarePlan, PlanStep
 from painpath.therapy.models import PtCourse
 
 
+def _rows(session: Session, statement):  # noqa: ANN001, ANN202
+    """Plain rows through the session's connection: these reads need no ORM identity map or entity loading."""
+    return session.connection().execute(statement).all()
+
+
 def _episode_filtered(filters: Filters) -> bool:
     return any(v is not None for v in (filters.clinician_id, filters.location_id, filters.payer_id, filters.pathway_id))
 
@@ -80,11 +85,11 @@ def procedures_with_relief(session: Session, *, clinic_id: int, filters: Filters
                      *admitted(PerformedProcedure.episode_id, clinic_id, filters)))
     if filters.procedure_id is not None:
         chosen = chosen.where(PerformedProcedure.procedure_key == filters.procedure_id)
-    procedures = session.execute(
+    procedures = _rows(session,
         select(PerformedProcedure.id, PerformedProcedure.episode_id, PerformedProcedure.procedure_key, PerformedProcedure.performed_on)
-        .where(chosen.whereclause).order_by(PerformedProcedure.id)).all()
+        .where(chosen.whereclause).order_by(PerformedProcedure.id))
     reports: dict[int, list[ReliefFact]] = defaultdict(list)
-    for procedure_id, measured_on, percent, lasted in session.execute(
+    for procedure_id, measured_on, percent, lasted in _rows(session,
             select(ProcedureRelief.procedure_id, ProcedureRelief.measured_on, ProcedureRelief.percent, ProcedureRelief.lasted_days)
             .where(ProcedureRelief.clinic_id == clinic_id, ProcedureRelief.procedure_id.in_(chosen))
             .order_by(ProcedureRelief.procedure_id, ProcedureRelief.measured_on, ProcedureRelief.id)):
@@ -125,12 +130,12 @@ def plans_steps_scores(session: Session, *, clinic_id: int, filters: Filters, in
                                         *admitted(CarePlan.episode_id, clinic_id, filters)))
     if filters.pathway_id is not None:
         chosen = chosen.where(CarePlan.pathway_id == filters.pathway_id)
-    plans = [PlanFact(*row) for row in session.execute(
+    plans = [PlanFact(*row) for row in _rows(session,
         select(CarePlan.id, CarePlan.episode_id, CarePlan.pathway_id, CarePlan.started_on, CarePlan.ended_on)
         .where(chosen.whereclause).order_by(CarePlan.id))]
     cache: dict = {}
     steps = [StepFact(plan_id, episode_id, step_id, started_on, None if decided_at is None else _local(calendar, decided_at, cache))
-             for plan_id, episode_id, step_id, started_on, decided_at in session.execute(
+             for plan_id, episode_id, step_id, started_on, decided_at in _rows(session,
                  select(PlanStep.plan_id, PlanStep.episode_id, PlanStep.step_id, PlanStep.started_on, PlanStep.decided_at)
                  .where(PlanStep.clinic_id == clinic_id, PlanStep.plan_id.in_(chosen)).order_by(PlanStep.id))]
     episodes = select(CarePlan.episode_id).where(CarePlan.id.in_(chosen))
@@ -140,7 +145,7 @@ def plans_steps_scores(session: Session, *, clinic_id: int, filters: Filters, in
 def _scores(session: Session, *, clinic_id: int, episodes, instrument_ids: tuple[str, ...], calendar) -> dict[int, list[ScoreFact]]:  # noqa: ANN001
     scores: dict[int, list[ScoreFact]] = defaultdict(list)
     cache: dict = {}
-    for episode_id, instrument_id, at, total in session.execute(
+    for episode_id, instrument_id, at, total in _rows(session,
             select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id,
                    InstrumentAdministration.administered_at, InstrumentAdministration.total)
             .where(InstrumentAdministration.clinic_id == clinic_id, InstrumentAdministration.instrument_id.in_(instrument_ids),
@@ -175,12 +180,12 @@ def pt_courses_visits_scores(session: Session, *, clinic_id: int, filters: Filte
     chosen = (select(PtCourse.id).where(PtCourse.clinic_id == clinic_id, PtCourse.start_date >= filters.period_from,
                                         PtCourse.start_date <= filters.period_to, PtCourse.status != "cancelled",
                                         *admitted(PtCourse.episode_id, clinic_id, filters)))
-    courses = [CourseFact(*row) for row in session.execute(
+    courses = [CourseFact(*row) for row in _rows(session,
         select(PtCourse.id, PtCourse.episode_id, PtCourse.protocol_id, PtCourse.start_date)
         .where(chosen.whereclause).order_by(PtCourse.id))]
     episodes = select(PtCourse.episode_id).where(PtCourse.id.in_(chosen))
     visits: dict[int, list[date]] = defaultdict(list)
-    for episode_id, on in session.execute(
+    for episode_id, on in _rows(session,
             select(Encounter.episode_id, Encounter.date_of_service)
             .where(Encounter.clinic_id == clinic_id, Encounter.encounter_type == "pt_visit", Encounter.addendum_of_id.is_(None),
                    Encounter.episode_id.in_(episodes))
@@ -207,12 +212,12 @@ def tapers_with_steps(session: Session, *, clinic_id: int, filters: Filters, cal
                                          *admitted(TaperPlan.episode_id, clinic_id, filters)))
     steps: dict[int, list] = defaultdict(list)
     cache: dict = {}
-    for plan_id, number, due_on, mme, done_at in session.execute(
+    for plan_id, number, due_on, mme, done_at in _rows(session,
             select(TaperStep.plan_id, TaperStep.number, TaperStep.due_on, TaperStep.daily_mme, TaperStep.done_at)
             .where(TaperStep.clinic_id == clinic_id, TaperStep.kind == "step", TaperStep.plan_id.in_(chosen))
             .order_by(TaperStep.plan_id, TaperStep.number)):
         steps[plan_id].append((number, due_on, None if mme is None else float(mme), None if done_at is None else _local(calendar, done_at, cache)))
     return [TaperFact(pid, episode_id, start, float(original), status, tuple(steps.get(pid, ())))
-            for pid, episode_id, start, original, status in session.execute(
+            for pid, episode_id, start, original, status in _rows(session,
                 select(TaperPlan.id, TaperPlan.episode_id, TaperPlan.start_date, TaperPlan.original_mme, TaperPlan.status)
                 .where(chosen.whereclause).order_by(TaperPlan.id))]

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from painpath.charting import scoring
 from painpath.outcomes import clinical_queries
@@ -21,8 +22,7 @@ from painpath.outcomes.measures import Chart, Figure, Filters, Row, Series, regi
 INSTRUMENTS = ("odi", "ndi", "peg")
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     episode_id: int
     pathway_id: str
     step_id: str | None  # None: the whole plan
@@ -31,8 +31,8 @@ class Window:
 
 
 def baseline_and_latest(scores: Sequence[ScoreFact], window: Window) -> tuple[ScoreFact, ScoreFact] | None:
-    """The baseline and the latest score of one instrument for one window; None when there is no pair."""
-    ordered = sorted(scores, key=lambda s: s.on)
+    """The baseline and the latest score of one instrument for one window (scores in day order); None without a pair."""
+    ordered = scores  # by day (tally sorts them once per episode)
     before = [s for s in ordered if s.on <= window.started_on]
     during = [s for s in ordered if window.started_on < s.on and (window.ended_on is None or s.on <= window.ended_on)]
     if before:
@@ -54,21 +54,25 @@ class Tally:
 def tally(windows: Sequence[Window], scores: Mapping[int, Sequence[ScoreFact]], instruments: Mapping) -> dict[tuple[str, str | None, str], Tally]:
     """(pathway, step or None, instrument) -> the episodes measured, those reaching the MIC, those not measurable."""
     found: dict[tuple, dict[str, set[int]]] = defaultdict(lambda: {"measured": set(), "reached": set(), "none": set()})
+    wanted = {i: instruments[i] for i in INSTRUMENTS if i in instruments}
+    by_instrument: dict[int, dict[str, list[ScoreFact]]] = {}
     for window in windows:
-        episode_scores = scores.get(window.episode_id, ())
-        for instrument_id in INSTRUMENTS:
-            instrument = instruments.get(instrument_id)
-            own = [s for s in episode_scores if s.instrument_id == instrument_id]
-            if instrument is None or not own:
-                continue  # an instrument the episode never scored says nothing about this pathway
+        episode_id = window.episode_id
+        own_scores = by_instrument.get(episode_id)
+        if own_scores is None:  # once per episode: its scores by instrument, in day order
+            own_scores = by_instrument[episode_id] = defaultdict(list)
+            for score in sorted(scores.get(episode_id, ()), key=lambda s: s.on):
+                if score.instrument_id in wanted:
+                    own_scores[score.instrument_id].append(score)
+        for instrument_id, own in own_scores.items():  # an instrument never scored says nothing about the pathway
             cell = found[(window.pathway_id, window.step_id, instrument_id)]
             pair = baseline_and_latest(own, window)
             if pair is None:
-                cell["none"].add(window.episode_id)
+                cell["none"].add(episode_id)
                 continue
-            cell["measured"].add(window.episode_id)
-            if scoring.change(instrument, baseline=pair[0].total, current=pair[1].total).reached_mic:
-                cell["reached"].add(window.episode_id)
+            cell["measured"].add(episode_id)
+            if scoring.change(wanted[instrument_id], baseline=pair[0].total, current=pair[1].total).reached_mic:
+                cell["reached"].add(episode_id)
     return {k: Tally(tuple(sorted(v["measured"])), tuple(sorted(v["reached"])), tuple(sorted(v["none"] - v["measured"])))
             for k, v in found.items()}
 
