@@ -20,6 +20,7 @@ from painpath.outcomes.clinical_queries import ScoreFact
 from painpath.outcomes.measures import Chart, Figure, Filters, Row, Series, register_measure
 
 INSTRUMENTS = ("odi", "ndi", "peg")
+_UNKNOWN = object()
 
 
 class Window(NamedTuple):
@@ -56,6 +57,7 @@ def tally(windows: Sequence[Window], scores: Mapping[int, Sequence[ScoreFact]], 
     found: dict[tuple, dict[str, set[int]]] = defaultdict(lambda: {"measured": set(), "reached": set(), "none": set()})
     wanted = {i: instruments[i] for i in INSTRUMENTS if i in instruments}
     by_instrument: dict[int, dict[str, list[ScoreFact]]] = {}
+    answers: dict[tuple, bool | None] = {}  # None: no baseline and later score in that window
     for window in windows:
         episode_id = window.episode_id
         own_scores = by_instrument.get(episode_id)
@@ -66,12 +68,18 @@ def tally(windows: Sequence[Window], scores: Mapping[int, Sequence[ScoreFact]], 
                     own_scores[score.instrument_id].append(score)
         for instrument_id, own in own_scores.items():  # an instrument never scored says nothing about the pathway
             cell = found[(window.pathway_id, window.step_id, instrument_id)]
-            pair = baseline_and_latest(own, window)
-            if pair is None:
+            # A plan's first step usually spans the plan's own window: the answer is worked out once for both.
+            key = (episode_id, instrument_id, window.started_on, window.ended_on)
+            reached = answers.get(key, _UNKNOWN)
+            if reached is _UNKNOWN:
+                pair = baseline_and_latest(own, window)
+                reached = answers[key] = None if pair is None else scoring.change(
+                    wanted[instrument_id], baseline=pair[0].total, current=pair[1].total).reached_mic
+            if reached is None:
                 cell["none"].add(episode_id)
                 continue
             cell["measured"].add(episode_id)
-            if scoring.change(wanted[instrument_id], baseline=pair[0].total, current=pair[1].total).reached_mic:
+            if reached:
                 cell["reached"].add(episode_id)
     return {k: Tally(tuple(sorted(v["measured"])), tuple(sorted(v["reached"])), tuple(sorted(v["none"] - v["measured"])))
             for k, v in found.items()}
