@@ -117,7 +117,12 @@ def test_a_hand_built_clinic_gives_its_known_curve(client_for, patient_payload, 
                                                    knowledge=ctx.knowledge, calendar=ctx.calendar)
         outside = measure("relief_duration").compute(session, clinic_id=clinic.id, filters=Filters(date(2026, 4, 1), date(2026, 6, 30)),
                                                      knowledge=ctx.knowledge, calendar=ctx.calendar)
+        narrowed = [measure("relief_duration").compute(session, clinic_id=clinic.id, knowledge=ctx.knowledge, calendar=ctx.calendar,
+                                                       filters=Filters(date(2026, 1, 1), date(2026, 6, 30), **chosen))
+                    for chosen in ({"procedure_id": "mbb_lumbar"}, {"payer_id": "no_such_payer"}, {"clinician_id": 999_999},
+                                   {"pathway_id": "facet_low_back_pain"}, {"procedure_id": "rfa_lumbar", "location_id": None})]
     assert outside.rows == ()
+    assert [len(f.rows) for f in narrowed] == [0, 0, 0, 0, 1]  # no care plan: the pathway filter admits none
     (row,) = found.rows
     assert row.key == "rfa_lumbar" and row.episode_ids == tuple(sorted(episodes[:4]))
     # durations 90 (event), 120 (event), 200 (censored, still relieved), 30 (censored, lost to follow-up)
