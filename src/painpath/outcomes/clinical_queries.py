@@ -2,7 +2,8 @@
 
 DESIGN.md allows a dashboard to join other slices' tables read-only for display, in its own query module; these
 functions never write. Each loads one kind of fact for every episode a filter admits in one statement (no loop
-per episode), so the dashboard stays within a small factor of the raw SQL on a large clinic.
+per episode), so the dashboard stays within a small factor of the raw SQL on a large clinic. Rows come unordered where
+the measure orders what it needs itself (bench/clinical_outcomes_bench.py times them).
 
 The episode filters (payer, pathway, clinician, location) are applied the same way for every measure:
 - payer: the patient's primary coverage (priority 1) is with that payer;
@@ -87,12 +88,11 @@ def procedures_with_relief(session: Session, *, clinic_id: int, filters: Filters
         chosen = chosen.where(PerformedProcedure.procedure_key == filters.procedure_id)
     procedures = _rows(session,
         select(PerformedProcedure.id, PerformedProcedure.episode_id, PerformedProcedure.procedure_key, PerformedProcedure.performed_on)
-        .where(chosen.whereclause).order_by(PerformedProcedure.id))
+        .where(chosen.whereclause))
     reports: dict[int, list[ReliefFact]] = defaultdict(list)
     for procedure_id, measured_on, percent, lasted in _rows(session,
             select(ProcedureRelief.procedure_id, ProcedureRelief.measured_on, ProcedureRelief.percent, ProcedureRelief.lasted_days)
-            .where(ProcedureRelief.clinic_id == clinic_id, ProcedureRelief.procedure_id.in_(chosen))
-            .order_by(ProcedureRelief.procedure_id, ProcedureRelief.measured_on, ProcedureRelief.id)):
+            .where(ProcedureRelief.clinic_id == clinic_id, ProcedureRelief.procedure_id.in_(chosen))):
         reports[procedure_id].append(ReliefFact(measured_on, percent, lasted))
     return [(ProcedureFact(*row), reports.get(row[0], [])) for row in procedures]
 
@@ -132,12 +132,12 @@ def plans_steps_scores(session: Session, *, clinic_id: int, filters: Filters, in
         chosen = chosen.where(CarePlan.pathway_id == filters.pathway_id)
     plans = [PlanFact(*row) for row in _rows(session,
         select(CarePlan.id, CarePlan.episode_id, CarePlan.pathway_id, CarePlan.started_on, CarePlan.ended_on)
-        .where(chosen.whereclause).order_by(CarePlan.id))]
+        .where(chosen.whereclause))]
     cache: dict = {}
     steps = [StepFact(plan_id, episode_id, step_id, started_on, None if decided_at is None else _local(calendar, decided_at, cache))
              for plan_id, episode_id, step_id, started_on, decided_at in _rows(session,
                  select(PlanStep.plan_id, PlanStep.episode_id, PlanStep.step_id, PlanStep.started_on, PlanStep.decided_at)
-                 .where(PlanStep.clinic_id == clinic_id, PlanStep.plan_id.in_(chosen)).order_by(PlanStep.id))]
+                 .where(PlanStep.clinic_id == clinic_id, PlanStep.plan_id.in_(chosen)))]
     episodes = select(CarePlan.episode_id).where(CarePlan.id.in_(chosen))
     return plans, steps, _scores(session, clinic_id=clinic_id, episodes=episodes, instrument_ids=instrument_ids, calendar=calendar)
 
@@ -182,14 +182,13 @@ def pt_courses_visits_scores(session: Session, *, clinic_id: int, filters: Filte
                                         *admitted(PtCourse.episode_id, clinic_id, filters)))
     courses = [CourseFact(*row) for row in _rows(session,
         select(PtCourse.id, PtCourse.episode_id, PtCourse.protocol_id, PtCourse.start_date)
-        .where(chosen.whereclause).order_by(PtCourse.id))]
+        .where(chosen.whereclause))]
     episodes = select(PtCourse.episode_id).where(PtCourse.id.in_(chosen))
     visits: dict[int, list[date]] = defaultdict(list)
     for episode_id, on in _rows(session,
             select(Encounter.episode_id, Encounter.date_of_service)
             .where(Encounter.clinic_id == clinic_id, Encounter.encounter_type == "pt_visit", Encounter.addendum_of_id.is_(None),
-                   Encounter.episode_id.in_(episodes))
-            .order_by(Encounter.episode_id, Encounter.date_of_service)):
+                   Encounter.episode_id.in_(episodes))):
         visits[episode_id].append(on)
     return courses, visits, _scores(session, clinic_id=clinic_id, episodes=episodes, instrument_ids=instrument_ids, calendar=calendar)
 
@@ -214,10 +213,9 @@ def tapers_with_steps(session: Session, *, clinic_id: int, filters: Filters, cal
     cache: dict = {}
     for plan_id, number, due_on, mme, done_at in _rows(session,
             select(TaperStep.plan_id, TaperStep.number, TaperStep.due_on, TaperStep.daily_mme, TaperStep.done_at)
-            .where(TaperStep.clinic_id == clinic_id, TaperStep.kind == "step", TaperStep.plan_id.in_(chosen))
-            .order_by(TaperStep.plan_id, TaperStep.number)):
+            .where(TaperStep.clinic_id == clinic_id, TaperStep.kind == "step", TaperStep.plan_id.in_(chosen))):
         steps[plan_id].append((number, due_on, None if mme is None else float(mme), None if done_at is None else _local(calendar, done_at, cache)))
     return [TaperFact(pid, episode_id, start, float(original), status, tuple(steps.get(pid, ())))
             for pid, episode_id, start, original, status in _rows(session,
                 select(TaperPlan.id, TaperPlan.episode_id, TaperPlan.start_date, TaperPlan.original_mme, TaperPlan.status)
-                .where(chosen.whereclause).order_by(TaperPlan.id))]
+                .where(chosen.whereclause))]
