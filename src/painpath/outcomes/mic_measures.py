@@ -53,7 +53,8 @@ class Tally:
 
 
 def tally(windows: Sequence[Window], scores: Mapping[int, Sequence[ScoreFact]], instruments: Mapping) -> dict[tuple[str, str | None, str], Tally]:
-    """(pathway, step or None, instrument) -> the episodes measured, those reaching the MIC, those not measurable."""
+    """(pathway, step or None, instrument) -> the episodes measured, those reaching the MIC, those not measurable.
+    Each episode's scores come in time order (clinical_queries orders them by administration time)."""
     found: dict[tuple, dict[str, set[int]]] = defaultdict(lambda: {"measured": set(), "reached": set(), "none": set()})
     wanted = {i: instruments[i] for i in INSTRUMENTS if i in instruments}
     by_instrument: dict[int, dict[str, list[ScoreFact]]] = {}
@@ -61,9 +62,9 @@ def tally(windows: Sequence[Window], scores: Mapping[int, Sequence[ScoreFact]], 
     for window in windows:
         episode_id = window.episode_id
         own_scores = by_instrument.get(episode_id)
-        if own_scores is None:  # once per episode: its scores by instrument, in day order
+        if own_scores is None:  # once per episode: its scores by instrument, in day order (as the query gives them)
             own_scores = by_instrument[episode_id] = defaultdict(list)
-            for score in sorted(scores.get(episode_id, ()), key=lambda s: s.on):
+            for score in scores.get(episode_id, ()):
                 if score.instrument_id in wanted:
                     own_scores[score.instrument_id].append(score)
         for instrument_id, own in own_scores.items():  # an instrument never scored says nothing about the pathway
