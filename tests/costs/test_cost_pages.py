@@ -75,7 +75,7 @@ def test_estimate_at_three_sites_given_and_printed(client_for, episode, db):
         assert row.inputs["benefits"]["as_of"] == "2026-12-07"
         actions = set(session.scalars(select(AuditEvent.action)))
         assert {"costs.benefits_recorded", "costs.estimate_given"} <= actions
-    pdf = billing.get(f"/costs/estimates/{row.id}.pdf")
+    pdf = billing.get(f"/cost-estimates/{row.id}/pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "This is an estimate, not a bill" in text
@@ -84,4 +84,22 @@ def test_estimate_at_three_sites_given_and_printed(client_for, episode, db):
     assert "the procedure code to give them is 20610" in text
     assert "What this estimate assumes" in text and "in your plan's network" in text
     assert "Coinsurance 20%" in text
-    assert client_for("nurse").get(f"/costs/estimates/{row.id}.pdf").status_code == 403
+    assert client_for("nurse").get(f"/cost-estimates/{row.id}/pdf").status_code == 403
+
+
+def test_the_demo_records_benefits_and_gives_an_estimate(migrated_template, tmp_path):
+    from painpath.context import build_context
+    from painpath.core.db import Database
+    from painpath.demo import load_demo
+    from support import own_database
+
+    with own_database(migrated_template, tmp_path) as settings:
+        ctx = build_context(settings, Database(settings.database_url))
+        summary = load_demo(ctx, patients=12, now=datetime(2026, 11, 20, 22, 0))
+        assert summary.facts["cost_estimates"] == 1
+        with ctx.db.session() as session:
+            rows = session.scalars(select(CoverageBenefits)).all()
+            assert len(rows) >= 3 and any(r.oop_max_cents is None for r in rows)
+            given = session.scalar(select(CostEstimate))
+            assert given.results["sites"] and given.results["assumptions"]
+        ctx.db.dispose()

@@ -103,8 +103,7 @@ def test_missing_benefits_are_named():
     est = rules.estimate(THREE_SITES, empty)
     assert all(s.share is None for s in est.sites)
     assert est.missing == ("record the deductible and the amount met to estimate",
-                           "record the coinsurance percent (or the copay) to estimate",
-                           "record the out-of-pocket maximum and the amount met to estimate")
+                           "record the coinsurance percent (or the copay) to estimate")
     with pytest.raises(ValueError):
         rules.patient_share(100, empty)
     assert rules.estimate({}, None).missing[-1] == "no price is on file for this procedure at any site"
@@ -116,6 +115,13 @@ def test_merge_fees_sums_codes_and_keeps_the_latest_year():
     merged = rules.merge_fees([a, b])
     assert merged["office"]["professional"].cents == 1550 and merged["office"]["professional"].year == 2026
     assert "asc" not in merged
+
+
+def test_no_out_of_pocket_maximum_means_no_cap_original_medicare():
+    medicare = Benefits(deductible=28300, deductible_met=28300, coinsurance_percent=Decimal(20), copay=None, oop_max=None, oop_met=None)
+    assert rules.patient_share(10_000_000, medicare).total == 2_000_000 and not rules.patient_share(10_000_000, medicare).capped
+    half = Benefits(28300, 0, Decimal(20), None, 500000, None)
+    assert rules.missing_benefits(half) == ["record the out-of-pocket amount met to estimate"]
 
 
 def test_dollars():

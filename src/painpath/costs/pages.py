@@ -167,7 +167,7 @@ def give_estimate(episode_id: DbId, request: Request, ctx: AppCtx, session: DbSe
     return RedirectResponse(f"/costs/episodes/{episode_id}?given={row.id}#given", status_code=303)
 
 
-@router.get("/costs/estimates/{estimate_id}.pdf")
+@router.get("/cost-estimates/{estimate_id}/pdf")
 def estimate_pdf(estimate_id: DbId, ctx: AppCtx, session: DbSession,
                  caller: Annotated[Caller, requires(Permission.COST_ESTIMATE)]) -> Response:
     """The given estimate as a plain-language PDF for the patient."""

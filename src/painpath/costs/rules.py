@@ -29,7 +29,7 @@ class Benefits:
     deductible_met: int | None
     coinsurance_percent: Decimal | None
     copay: int | None  # per visit or procedure, if the plan uses one for this service
-    oop_max: int | None
+    oop_max: int | None  # None: the plan has no out-of-pocket maximum (original Medicare)
     oop_met: int | None
 
 
@@ -96,8 +96,8 @@ def missing_benefits(b: Benefits) -> list[str]:
         found.append("record the deductible and the amount met to estimate")
     if b.copay is None and b.coinsurance_percent is None:
         found.append("record the coinsurance percent (or the copay) to estimate")
-    if b.oop_max is None or b.oop_met is None:
-        found.append("record the out-of-pocket maximum and the amount met to estimate")
+    if b.oop_max is not None and b.oop_met is None:
+        found.append("record the out-of-pocket amount met to estimate")
     return found
 
 
@@ -105,9 +105,8 @@ def patient_share(allowed: int, b: Benefits) -> Share:
     """The patient's share of an allowed amount (cents) under the benefits; every benefit must be recorded."""
     if missing_benefits(b):
         raise ValueError("benefits incomplete: " + "; ".join(missing_benefits(b)))
-    assert b.deductible is not None and b.deductible_met is not None and b.oop_max is not None and b.oop_met is not None
+    assert b.deductible is not None and b.deductible_met is not None
     deductible_left = max(b.deductible - b.deductible_met, 0)
-    oop_left = max(b.oop_max - b.oop_met, 0)
     deductible_part = min(allowed, deductible_left)
     rest = allowed - deductible_part
     copay_part = coinsurance_part = 0
@@ -117,7 +116,8 @@ def patient_share(allowed: int, b: Benefits) -> Share:
         assert b.coinsurance_percent is not None
         coinsurance_part = int((Decimal(rest) * b.coinsurance_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     uncapped = deductible_part + copay_part + coinsurance_part
-    total = min(uncapped, oop_left)
+    # No out-of-pocket maximum recorded means the plan has none (original Medicare Part B).
+    total = uncapped if b.oop_max is None else min(uncapped, max(b.oop_max - (b.oop_met or 0), 0))
     return Share(allowed=allowed, deductible_part=deductible_part, copay_part=copay_part, coinsurance_part=coinsurance_part,
                  total=total, capped=total < uncapped)
 

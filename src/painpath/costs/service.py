@@ -99,6 +99,13 @@ def _check(data: BenefitsIn, today: date) -> list[FieldProblem]:
     for total, met, name in (("deductible_cents", "deductible_met_cents", "deductible"), ("oop_max_cents", "oop_met_cents", "out-of-pocket maximum")):
         if getattr(data, met) is not None and getattr(data, total) is not None and getattr(data, met) > getattr(data, total):
             problems.append(FieldProblem(met, "at_most", f"The amount met cannot be more than the {name}"))
+    if data.oop_met_cents is not None and data.oop_max_cents is None:
+        problems.append(FieldProblem("oop_max", "required", "Enter the out-of-pocket maximum the amount met counts toward, or leave both empty if the plan has none"))
+    if data.oop_max_cents is not None and data.oop_met_cents is None:
+        problems.append(FieldProblem("oop_met", "required", "Enter the out-of-pocket amount met so far (0 if none)"))
+    if data.deductible_cents is None or data.deductible_met_cents is None:
+        problems.append(FieldProblem("deductible_met" if data.deductible_cents is not None else "deductible", "required",
+                                     "Enter the deductible and the amount met so far (0 if none; 0 and 0 if the plan has no deductible)"))
     if data.coinsurance_hundredths is not None and not 0 <= data.coinsurance_hundredths <= 10000:
         problems.append(FieldProblem("coinsurance_percent", "range", "Coinsurance is a percent from 0 to 100"))
     return problems
@@ -248,6 +255,8 @@ def assumptions(view: EstimateView) -> list[str]:
                     f"({HOW_WORDS.get(b.verified_how, b.verified_how).lower()}), for plan year {b.plan_year}.")
         said.append("The clinic and the doctor are in your plan's network." if b.in_network
                     else "The clinic is NOT in your plan's network: out-of-network costs are usually higher than shown.")
+        if b.oop_max_cents is None:
+            said.append("Your plan has no out-of-pocket maximum, as recorded (original Medicare has none).")
         if b.copay_cents is not None:
             said.append("Your plan charges a copay for this service instead of coinsurance, once per visit.")
     said.append("The prices are the amounts the plan allows, from public Medicare national payment rates (before local "
