@@ -103,3 +103,12 @@ def test_the_demo_records_benefits_and_gives_an_estimate(migrated_template, tmp_
             given = session.scalar(select(CostEstimate))
             assert given.results["sites"] and given.results["assumptions"]
         ctx.db.dispose()
+
+
+def test_giving_an_incomplete_estimate_is_refused_and_says_why(client_for, episode, db):
+    billing = client_for("billing")
+    answer = page_form_post(billing, f"/costs/episodes/{episode}/estimates", {"procedure": "knee_steroid_injection"})
+    assert answer.status_code == 422
+    assert "The estimate cannot be given yet" in answer.text and "benefits" in answer.text
+    with db.session() as session:
+        assert session.scalar(select(CostEstimate)) is None
