@@ -87,6 +87,7 @@ def test_estimate_at_three_sites_given_and_printed(client_for, episode, db):
     assert client_for("nurse").get(f"/cost-estimates/{row.id}/pdf").status_code == 403
 
 
+@pytest.mark.storage  # a database of its own, not database_url
 def test_the_demo_records_benefits_and_gives_an_estimate(migrated_template, tmp_path):
     from painpath.context import build_context
     from painpath.core.db import Database
