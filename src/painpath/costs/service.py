@@ -36,7 +36,7 @@ class Planned:
     procedure_id: str | None
     words: str  # the procedure in plain words
     cpt_codes: tuple[str, ...]
-    from_what: str  # "the authorization request", "the care plan", "chosen here"
+    from_what: str  # "from the authorization request", "from the care plan", "chosen on this page"
 
 
 @dataclass
@@ -163,12 +163,12 @@ def planned_procedure(session: Session, *, knowledge, episode_id: int, chosen: s
         if chosen not in knowledge.procedures:
             raise NotFound("procedure", chosen)
         codes = _pack_codes(knowledge, chosen)
-        return Planned(chosen, _procedure_words(knowledge, chosen, codes), codes, "chosen here")
+        return Planned(chosen, _procedure_words(knowledge, chosen, codes), codes, "chosen on this page")
     case = session.scalar(select(AuthorizationCase).where(AuthorizationCase.episode_id == episode_id)
                           .order_by(AuthorizationCase.opened_at.desc(), AuthorizationCase.id.desc()).limit(1))
     if case is not None:
         codes = tuple(str(c) for c in case.cpt_codes or ())[:1] or _pack_codes(knowledge, case.procedure_id)
-        return Planned(case.procedure_id, _procedure_words(knowledge, case.procedure_id, codes), codes, "the authorization request")
+        return Planned(case.procedure_id, _procedure_words(knowledge, case.procedure_id, codes), codes, "from the authorization request")
     step = session.execute(select(PlanStep, CarePlan).join(CarePlan, CarePlan.id == PlanStep.plan_id)
                            .where(PlanStep.episode_id == episode_id, PlanStep.status == "active", CarePlan.status == "active")
                            .order_by(PlanStep.id.desc())).first()
@@ -177,7 +177,7 @@ def planned_procedure(session: Session, *, knowledge, episode_id: int, chosen: s
         found = next((s for s in (pathway.steps if pathway else ()) if s.id == step[0].step_id), None)
         if found is not None and found.procedure_id:
             codes = _pack_codes(knowledge, found.procedure_id)
-            return Planned(found.procedure_id, _procedure_words(knowledge, found.procedure_id, codes), codes, "the care plan")
+            return Planned(found.procedure_id, _procedure_words(knowledge, found.procedure_id, codes), codes, "from the care plan")
     return None
 
 
