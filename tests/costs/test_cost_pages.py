@@ -66,6 +66,9 @@ def test_estimate_at_three_sites_given_and_printed(client_for, episode, db):
     # 20610 (Medicare, deductible met, 20%): office 20% of 68.81; centre 20% of 43.99 + 38.94; hospital 20% of 43.99 + 313.60
     assert "$13.76" in page.text and "$16.59" in page.text and "$71.52" in page.text
     assert "(lower cost)" in page.text and "research/" not in page.text
+    # the knee pathway's decision offers hyaluronic acid (same injection code) and no injection for now
+    assert "Hyaluronic acid (lubricating gel) injections" in page.text and "No injection for now" in page.text
+    assert "a drug, gel or device is billed separately" in page.text
     given = page_form_post(billing, f"/costs/episodes/{episode}/estimates", {"procedure": "knee_steroid_injection"})
     assert given.status_code == 303
     with db.session() as session:
@@ -84,6 +87,7 @@ def test_estimate_at_three_sites_given_and_printed(client_for, episode, db):
     assert "the procedure code to give them is 20610" in text
     assert "What this estimate assumes" in text and "in your plan's network" in text
     assert "Coinsurance 20%" in text
+    assert "Other choices your care plan allows" in text and "No injection for now" in text
     assert client_for("nurse").get(f"/cost-estimates/{row.id}/pdf").status_code == 403
 
 

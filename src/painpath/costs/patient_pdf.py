@@ -62,7 +62,8 @@ def words(row: CostEstimate, *, clinic_name: str, clinic_phone: str | None, pati
     alternatives = []
     for a in results.get("alternatives", []):
         if a.get("share_cents") is not None:
-            alternatives.append(f"{a['name']}: about {rules.dollars(a['share_cents'])} for you ({SITE_PLAIN.get(a['site'], a['site']).lower()}).")
+            alternatives.append(f"{a['name']}: about {rules.dollars(a['share_cents'])} for you ({SITE_PLAIN.get(a['site'], a['site']).lower()}), "
+                                "for doing the procedure only; a drug, gel or device is billed separately.")
         else:
             alternatives.append(f"{a['name']}: ask us about the cost; we have no price for it.")
     b = inputs.get("benefits", {})

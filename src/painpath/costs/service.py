@@ -261,6 +261,8 @@ def assumptions(view: EstimateView) -> list[str]:
             said.append("Your plan charges a copay for this service instead of coinsurance, once per visit.")
     said.append("The prices are the amounts the plan allows, from public Medicare national payment rates (before local "
                 "adjustment) or the clinic's contract with your plan, for the year stated with each price.")
+    said.append("Only the fees for doing the procedure are included: a drug, gel or device billed separately, anaesthesia "
+                "by another provider, and other visits are not.")
     said.append("At a surgery centre or hospital you get two bills, the doctor's and the facility's; in the office, one.")
     if view.unpriced_codes:
         said.append("Not included (no price on file): procedure code " + ", ".join(view.unpriced_codes) + ".")
