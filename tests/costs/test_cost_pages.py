@@ -117,3 +117,17 @@ def test_giving_an_incomplete_estimate_is_refused_and_says_why(client_for, episo
     assert "The estimate cannot be given yet" in answer.text and "benefits" in answer.text
     with db.session() as session:
         assert session.scalar(select(CostEstimate)) is None
+
+
+def test_the_planned_procedure_comes_from_the_authorization_request(client_for, episode):
+    coordinator = client_for("coordinator")
+    case = coordinator.post(f"/api/episodes/{episode}/authorizations", json={"procedure_id": "tfesi_lumbar", "side": "left"})
+    assert case.status_code == 201, case.text
+    billing = client_for("billing")
+    assert page_form_post(billing, f"/costs/episodes/{episode}/benefits", BENEFITS).status_code == 303
+    page = billing.get(f"/costs/episodes/{episode}")
+    assert "From the authorization request" in page.text and "procedure code 64483" in page.text
+    # 64483: the office's fee only is public (20% of $236.13, the research's worked example); the centre's and
+    # hospital's facility fees were not found, so those sites say what is missing and are not compared
+    assert "$47.23" in page.text and "The facility&#39;s fee: no price on file" in page.text
+    assert "(lower cost)" not in page.text
