@@ -87,6 +87,7 @@ def test_estimate_at_three_sites_given_and_printed(client_for, episode, db):
     assert "the procedure code to give them is 20610" in text
     assert "What this estimate assumes" in text and "in your plan's network" in text
     assert "Coinsurance 20%" in text
+    assert "Prices of 2026." in text and "Prices of 2025 and 2026." in text  # the office's; the centre's and hospital's
     assert "Other choices your care plan allows" in text and "No injection for now" in text
     assert client_for("nurse").get(f"/cost-estimates/{row.id}/pdf").status_code == 403
 

@@ -32,6 +32,7 @@ class SiteLine:
     why_not: str | None
     lower_cost: bool
     bills: str  # "one bill (the doctor's)" | "two bills (the doctor's and the facility's)"
+    years: str  # the years of the prices used: "2025 and 2026"
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,12 @@ def words(row: CostEstimate, *, clinic_name: str, clinic_phone: str | None, pati
     for s in results.get("sites", []):
         missing = [rules.FEE_WORDS.get(k, k) for k in s.get("missing_fees", [])]
         two = s["site"] != "office"
+        years = sorted({str(f["year"]) for f in (inputs.get("fees", {}).get(s["site"]) or [])})
         sites.append(SiteLine(where=SITE_PLAIN.get(s["site"], s["site"]), cost=rules.dollars(s["share_cents"]) if s.get("share_cents") is not None else None,
                               why_not=("We could not estimate this: " + " and ".join(missing) + " is not known to us.") if missing else None,
                               lower_cost=bool(s.get("lower_cost")),
-                              bills="two bills (the doctor's and the facility's)" if two else "one bill (the doctor's)"))
+                              bills="two bills (the doctor's and the facility's)" if two else "one bill (the doctor's)",
+                              years=" and ".join(years)))
     alternatives = []
     for a in results.get("alternatives", []):
         if a.get("share_cents") is not None:
