@@ -20,6 +20,7 @@ from support import own_database, sign_in
 from painpath.authorizations.models import AuthorizationCase
 from painpath.context import build_context
 from painpath.core.db import Database
+from painpath.costs.models import CostEstimate
 from painpath.charting.models import Encounter
 from painpath.charting.patient_events.models import PatientEvent
 from painpath.core.audit import AuditEvent
@@ -61,6 +62,7 @@ ID_SOURCES = {
     "form_request_id": (FormRequest.id, FormRequest.patient_id),
     "ime_id": (IndependentExam.id, IndependentExam.patient_id),
     "report_id": (ProgressReport.id, ProgressReport.patient_id),
+    "estimate_id": (CostEstimate.id, CostEstimate.patient_id),
 }
 FIXED_VALUES = {"measure": "pain_now", "instrument_id": "odi"}
 # Routes that show no patient data (the new-patient and new-call forms, the instrument catalog, account pages).

@@ -405,6 +405,11 @@ ROUTES = {
     ("POST", "/checkins/episodes/{episode_id}/reschedule"): CLINICAL,
     ("POST", "/checkins/episodes/{episode_id}/cancel"): CLINICAL,
     ("POST", "/checkins/episodes/{episode_id}/red-flags-reviewed"): CLINICAL,
+    # Cost estimates (issue 19): the benefits of the episode's coverage and the estimate, desk and billing work.
+    ("GET", "/costs/episodes/{episode_id}"): SUMMARY,
+    ("POST", "/costs/episodes/{episode_id}/benefits"): SUMMARY,
+    ("POST", "/costs/episodes/{episode_id}/estimates"): SUMMARY,
+    ("GET", "/cost-estimates/{estimate_id}/pdf"): SUMMARY,
     # Portal invitations (the staff side): desk work on the patient's account, under the episode.
     ("POST", "/episodes/{episode_id}/portal/invite"): SUMMARY,
     ("POST", "/episodes/{episode_id}/portal/resend"): SUMMARY,

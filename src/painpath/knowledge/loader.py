@@ -31,6 +31,7 @@ from painpath.knowledge.schemas import ImagingCentre, ImagingRulesPack
 from painpath.knowledge.schemas import WorkRestrictionsPack
 from painpath.knowledge.schemas import CheckinsPack
 from painpath.knowledge.schemas import CrisisResourcesPack, RemindersPack
+from painpath.knowledge.schemas import PriceEntry
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -97,6 +98,16 @@ class Knowledge:
     # The portal's reminder timing and crisis lines (kinds `reminders`, `crisis_resources`); None only when built by hand.
     reminders: RemindersPack | None = None
     crisis_resources: CrisisResourcesPack | None = None
+    # Public allowed amounts per CPT and site (kind `prices`), by entry id, and a clinic's negotiated rates
+    # per payer (kind `negotiated_rates`), by entry id; `price_for` merges them.
+    prices: Mapping[str, PriceEntry] = field(default_factory=lambda: MappingProxyType({}))
+    negotiated_rates: Mapping[str, PriceEntry] = field(default_factory=lambda: MappingProxyType({}))
+
+    def price_entries(self, cpt: str, payer_id: str | None) -> tuple[PriceEntry | None, PriceEntry | None]:
+        """(the public price of a CPT code, the payer's negotiated rate for it), either None when absent."""
+        public = next((e for e in self.prices.values() if e.cpt == cpt), None)
+        negotiated = next((e for e in self.negotiated_rates.values() if e.cpt == cpt and payer_id and e.payer == payer_id), None)
+        return public, negotiated
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -162,6 +173,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     if behavioural is not None:
         _check_behavioural(*behavioural, collections.get("instruments", {}))  # type: ignore[arg-type]
     _check_imaging_rules(singles)
+    _check_prices(collections, first_seen)
 
     return Knowledge(
         payers=MappingProxyType(collections.get("payers", {})),
@@ -190,7 +202,26 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         checkins=_optional_single(singles, "checkins", CheckinsPack),
         reminders=_optional_single(singles, "reminders", RemindersPack),
         crisis_resources=_optional_single(singles, "crisis_resources", CrisisResourcesPack),
+        prices=MappingProxyType(collections.get("prices", {})),
+        negotiated_rates=MappingProxyType(collections.get("negotiated_rates", {})),
     )
+
+
+def _check_prices(collections: Mapping[str, Mapping[str, Any]], first_seen: Mapping[tuple[str, str], tuple[Path, str]]) -> None:
+    """One public price per CPT code and one negotiated rate per payer and code (two would make the estimate
+    depend on file order), and each negotiated rate names a payer of the directory."""
+    payers = collections.get("payers", {})
+    for kind in ("prices", "negotiated_rates"):
+        seen: dict[tuple[str | None, str], str] = {}
+        for entry_id, entry in collections.get(kind, {}).items():
+            file, where = _where(first_seen[(kind, entry_id)])
+            key = (entry.payer, entry.cpt)
+            if key in seen:
+                raise PackError(file, f"{where}.cpt", f"CPT {entry.cpt} is already priced by {seen[key]!r}"
+                                + (f" for payer {entry.payer}" if entry.payer else ""))
+            seen[key] = entry_id
+            if entry.payer is not None and entry.payer not in payers:
+                raise PackError(file, f"{where}.payer", f"unknown payer id {entry.payer!r}; known payer ids: {', '.join(sorted(payers))}")
 
 
 def _opioids(

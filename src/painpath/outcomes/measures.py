@@ -7,7 +7,7 @@ a table (columns and rows) that the page draws as a chart and shows as a table u
 Every row says which episodes stand behind it, so every number links to its cases.
 
 Measure modules register themselves (`register_measure`) at import, like obligation providers; the dashboard
-finds them through `painpath.slices` discovery of `outcomes` modules named `*_measures.py`.
+finds them through `outcomes.discovery`, which imports every `outcomes/*_measures.py`.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from painpath.knowledge.schemas.form_definitions import *  # noqa: F403
 from painpath.knowledge.schemas.work_restrictions import *  # noqa: F403
 from painpath.knowledge.schemas.checkins import *  # noqa: F403
 from painpath.knowledge.schemas.portal import *  # noqa: F403
+from painpath.knowledge.schemas.prices import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -49,4 +50,6 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "checkins": CheckinsPack,
     "reminders": RemindersPack,
     "crisis_resources": CrisisResourcesPack,
+    "prices": PricePack,
+    "negotiated_rates": NegotiatedRatePack,
 }
