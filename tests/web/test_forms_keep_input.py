@@ -146,10 +146,6 @@ EXEMPT = {
     "/checkins/episodes/{episode_id}/red-flags-reviewed": "offered to a clinician only on the page of a check-in whose note "
     "reported red flags, and the walk opens one check-in page per episode; its form is a button and a hidden version, nothing "
     "typed (tests/checkins/test_checkin_pages.py::test_red_flags_at_a_check_in_are_the_clinicians_until_reviewed covers it)",
-    "/costs/episodes/{episode_id}/estimates": "offered only once the estimate is complete (benefits recorded and a priced "
-    "planned procedure), which the walk's episodes need not be; its form is a button and a hidden procedure, nothing typed "
-    "(tests/costs/test_cost_pages.py::test_estimate_at_three_sites_given_and_printed covers it, and a refusal in "
-    "test_giving_an_incomplete_estimate_is_refused_and_says_why)",
     # Portal invitations: resend is a button alone (nothing typed to keep), shown only on a patient
     # invited and not yet using the portal (the demo patient already uses it); tests/portal/test_invitations.py walks it.
     "/episodes/{episode_id}/portal/resend": "a button alone, on an invited patient's episode (tests/portal/test_invitations.py)",

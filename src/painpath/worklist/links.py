@@ -26,7 +26,7 @@ def _intake(task: Any) -> WorkLink:  # noqa: ANN401
     """Call duties (an emergent answer given on the screen too: its answers and the caller's number are on the call)
     carry the call's id as the key's last part; triage routing duties are on the episode."""
     if task.kind in ("intake.callback", "intake.letter", "intake.triage", "intake.records", "intake.emergent_answer"):
-        return WorkLink(f"/intake/calls/{task.key.rsplit(':', 1)[1]}", "Open the intake call")
+        return WorkLink(f"/intake/calls/{task.key.rsplit(':', 1)[1]}", "Open the intake call", Permission.INTAKE)
     if task.kind == "intake.urgent_slot":
         return WorkLink(f"/episodes/{task.episode_id}#visits", "Book the visit on the episode")
     return WorkLink(f"/episodes/{task.episode_id}", "Open the episode's red-flag triage")
