@@ -11,7 +11,6 @@ plain typed SELECTs (no Python work); the ratio is measure time / floor time, p5
 
 from __future__ import annotations
 
-import argparse
 import platform
 import random
 import tempfile
@@ -123,18 +122,7 @@ def seed_outcomes(db: Database, clinic_id: int, episodes: int, seed: int) -> dic
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--episodes", type=int, default=20_000)
-    parser.add_argument("--iterations", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=19)
-    parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
-    parser.add_argument("--small", action="store_true", help="200 episodes, 1 iteration, no warmup")
-    parser.add_argument("--results-dir", type=Path, default=None)
-    args = parser.parse_args(argv)
-    if args.small:
-        args.episodes, args.iterations, args.warmup = 200, 1, 0
+    args = harness.dataset_arguments(__doc__.split("\n\n")[0], admin_url=DEFAULT_ADMIN_URL, argv=argv)
     load_models()
     settle_after_start_up()
     knowledge = load_knowledge()

@@ -7,6 +7,8 @@ machine; a ratio against a floor from the same run mostly does not.
 
 from __future__ import annotations
 
+import argparse
+
 import json
 import statistics
 import time
@@ -150,3 +152,22 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def dataset_arguments(description: str, *, admin_url: str, seed: int = 19, argv: list[str] | None = None) -> argparse.Namespace:
+    """The options the seeded-clinic benches share (size, repetitions, seed, database, where results go);
+    `--small` is the smoke test's size: 200 episodes, one iteration, no warmup."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--episodes", type=int, default=20_000)
+    parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--admin-url", default=admin_url)
+    parser.add_argument("--small", action="store_true", help="200 episodes, 1 iteration, no warmup: the smoke test's size")
+    parser.add_argument("--results-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.small:
+        args.episodes, args.iterations, args.warmup = 200, 1, 0
+    return args
+
