@@ -46,7 +46,8 @@ ROUTE_SUPPORT = ("painpath.context", "painpath.web", "painpath.web.deps", "painp
                  "painpath.web.wording", "painpath.web.errors", "painpath.web.error_responses", "painpath.web.retry",
                  "painpath.web.security_headers")
 ROUTE_SUPPORT_SLICES = ("worklist",)  # the only slice route support imports: a request's writes end with a reconcile
-APPLICATION = ("web", "cli", "jobs", "demo", "demo_facts", "demo_states", "__init__")
+# The simulator drives every slice's services against a throwaway database, as the application does.
+APPLICATION = ("web", "cli", "jobs", "demo", "demo_facts", "demo_states", "simulation", "__init__")
 AGGREGATING = ("__init__", "models", "access", "obligations")  # a parent's modules that bring its sub-slices along
 LAYER_NAMES = {0: "core", 1: "knowledge/interop/documents", 2: "facts", 3: "slices", 4: "application"}
 
