@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var COLORS = ["#1f5f99", "#b03a2e", "#1e7a45", "#9a6400", "#7d3c98", "#4a4f55", "#0f7c85"];
+  var COLORS = ["#6b7580", "#1f5f99", "#0f7c85", "#7d3c98", "#9a6400", "#4a6fa5", "#2e6b5e"];  // baseline grey first; no red or green, which would read as worse or better
   var TEXT_COLOR = "#3d4650";
   var GRID_COLOR = "#e3e6ea";
 

@@ -24,6 +24,9 @@ SHARE_TOLERANCE = 1e-6  # shares are written with two or three decimals; a sum o
 # minutes_per_day keys: the staffing roles a scenario counts, by the Role values the worklist assigns tasks to.
 STAFF_ROLES = {Role.COORDINATOR: "coordinators", Role.NURSE: "nurses", Role.CLINICIAN: "clinicians",
                Role.THERAPIST: "therapists", Role.FRONT_DESK: "front_desk"}
+# What a minutes_per_task key's task is, in the words the assumptions table uses.
+TASK_WORDS = {"default": "a worklist task", "authorizations": "a prior-authorization request", "intake": "an intake call",
+              "records": "a records request", "therapy": "a PT visit authorization", "forms": "a form"}
 OUTCOMES = ("success", "failure")  # a branch outcome: the step's on_success or on_failure (or a decision option id)
 
 
@@ -141,21 +144,49 @@ def _branch_problems(field: str, key: str, knowledge: Knowledge) -> list[Scenari
     return []
 
 
-def scenario_assumptions(scenario: Scenario) -> tuple[tuple[str, str], ...]:
-    """(what is assumed, its source) for every number the scenario assumes, in the file's order, for the report."""
+def _branch_words(key: str, knowledge: Knowledge) -> str:
+    pathway_id, step_id, outcome = key.split(".")
+    pathway = knowledge.pathways[pathway_id]
+    step = next(s for s in pathway.steps if s.id == step_id)
+    return f"{pathway.name}, {step.name.lower()}: {outcome.replace('_', ' ')}"
+
+
+def scenario_assumptions(scenario: Scenario, knowledge: Knowledge) -> tuple[tuple[str, str], ...]:
+    """(what is assumed, in words, its source) for every number a checked scenario assumes, for the report."""
     rows: list[tuple[str, str]] = []
-    days = ", ".join(f"{day} {rate:g}" for day, rate in scenario.arrivals.per_weekday.items())
-    rows.append((f"New referrals per weekday ({days})", scenario.arrivals.source))
+    days = ", ".join(f"{day.capitalize()} {rate:g}" for day, rate in scenario.arrivals.per_weekday.items())
+    rows.append((f"New referrals per weekday: {days}", scenario.arrivals.source))
     for task, minutes in scenario.staffing.minutes_per_task.items():
-        rows.append((f"Minutes per {'worklist task' if task == 'default' else task + ' task'}: {minutes.value:g}", minutes.source))
+        kind = TASK_WORDS.get(task, f"a {task.replace('_', ' ')} task")
+        rows.append((f"Minutes for {kind}: {minutes.value:g}", minutes.source))
     for payer_id, payer in scenario.payers.items():
-        rows.append((f"{payer_id}: {payer.denial_rate.value:.1%} of authorization requests denied", payer.denial_rate.source))
+        name = knowledge.payers[payer_id].name
+        rows.append((f"{name}: {payer.share:.0%} of patients, {payer.denial_rate.value:.1%} of authorization requests denied",
+                     payer.denial_rate.source))
         if payer.decision_business_days is not None:
-            rows.append((f"{payer_id}: decides in {payer.decision_business_days.value:g} business days", payer.decision_business_days.source))
+            rows.append((f"{name} decides in {payer.decision_business_days.value:g} business days", payer.decision_business_days.source))
     rows.append((f"Routine imaging wait: {scenario.imaging.routine_wait_business_days.value:g} business days",
                  scenario.imaging.routine_wait_business_days.source))
     for key, probability in scenario.journeys.branch_probabilities.items():
-        rows.append((f"{key}: probability {probability.value:g}", probability.source))
+        rows.append((f"{_branch_words(key, knowledge)}, probability {probability.value:g}", probability.source))
     rows.append((f"Missed visits: {scenario.journeys.missed_visit_rate.value:.0%}", scenario.journeys.missed_visit_rate.source))
     rows.append((f"Calls with a red flag: {scenario.journeys.red_flag_rate.value:.0%}", scenario.journeys.red_flag_rate.source))
     return tuple(rows)
+
+
+def with_baseline(paths: list[Path], knowledge: Knowledge) -> tuple[Scenario, list[Scenario]]:
+    """(the baseline, every scenario to run with the baseline first). The baseline is the first scenario given
+    when it stands alone, else the first one's `base`, read from beside it when it was not given."""
+    if not paths:
+        raise ScenarioError("", [ScenarioProblem("scenarios", "name at least one scenario file")])
+    scenarios = [open_scenario(path, knowledge) for path in paths]
+    ids = [s.id for s in scenarios]
+    doubled = sorted({i for i in ids if ids.count(i) > 1})
+    if doubled:
+        raise ScenarioError(paths[0], [ScenarioProblem("id", f"each scenario is named once (given twice: {', '.join(doubled)})")])
+    first = scenarios[0]
+    if first.base is None:
+        baseline = first
+    else:
+        baseline = next((s for s in scenarios if s.id == first.base), None) or open_scenario(paths[0].parent / f"{first.base}.yaml", knowledge)
+    return baseline, [baseline, *(s for s in scenarios if s is not baseline)]
