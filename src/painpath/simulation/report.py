@@ -88,6 +88,8 @@ def compare(these: list[float], base: list[float], unit: str) -> Comparison:
         return Comparison(diff, f"{size}: better ({interval})")
     if diff.low > 0:
         return Comparison(diff, f"{size}: worse ({interval})")
+    if round(abs(diff.mean), 1) == 0:
+        return Comparison(diff, f"no clear difference: about the same ({interval})")
     return Comparison(diff, f"no clear difference: {size}, but the {interval} includes no change")
 
 
