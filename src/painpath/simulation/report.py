@@ -68,6 +68,11 @@ def difference(these: list[float], base: list[float]) -> Estimate | None:
     return Estimate(centre, centre - half, centre + half, min(len(these), len(base)))
 
 
+def title(words: str, unit: str) -> str:
+    """A measure's heading with its unit, unless the words already name it ("Overdue tasks per day")."""
+    return words if unit in words else f"{words} ({unit})"
+
+
 def _number(value: float) -> str:
     return f"{value:.1f}"
 
@@ -161,7 +166,7 @@ def terminal_report(results: list[ScenarioResult], *, baseline_id: str) -> Group
         table.add_column("Cases", justify="right")
         table.add_column("Compared with the baseline", overflow="fold")
         for row in measure_rows(result, baseline):
-            table.add_row(f"{row.words} ({row.unit})", _estimate_text(row.found), str(row.found.n if row.found else 0),
+            table.add_row(title(row.words, row.unit), _estimate_text(row.found), str(row.found.n if row.found else 0),
                           "" if row.cases is None else str(row.cases),
                           "baseline" if row.comparison is None else row.comparison.words)
         parts.append(table)
@@ -224,7 +229,7 @@ def html_report(results: list[ScenarioResult], *, baseline_id: str, descriptions
         rows = [next(row for row in measure_rows(result, baseline) if row.key == key) for result in ordered]
         chart_id = f"chart-{key}"
         charts.append(_chart(chart_id, words, unit, names, [_dataset(words, [row.found for row in rows])]))
-        measures.append({"key": key, "words": words, "unit": unit, "chart_id": chart_id, "rows": rows})
+        measures.append({"key": key, "title": title(words, unit), "words": words, "unit": unit, "chart_id": chart_id, "rows": rows})
     role_list = roles(ordered)
     role_table = [(ROLE_WORDS.get(role, role.replace("_", " ").capitalize()),
                    [estimate(role_values(result, role)) for result in ordered]) for role in role_list]

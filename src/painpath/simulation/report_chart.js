@@ -29,6 +29,9 @@
           var bottom = y.getPixelForValue(low);
           var cap = Math.min(8, bar.width / 4);
           ctx.save();
+          ctx.beginPath();  // clip to the plot, so a whisker never runs over the axis labels
+          ctx.rect(chart.chartArea.left, chart.chartArea.top, chart.chartArea.width, chart.chartArea.height);
+          ctx.clip();
           ctx.strokeStyle = "#111";
           ctx.lineWidth = 1.5;
           ctx.beginPath();
@@ -53,9 +56,12 @@
       return { label: d.label, data: d.means, lows: d.lows, highs: d.highs, backgroundColor: colors, borderColor: colors,
                borderWidth: 1 };
     });
+    // The axis reaches every interval's ends: with few replications an interval can dip below zero.
     var highest = 0;
+    var lowest = 0;
     spec.datasets.forEach(function (d) {
       d.highs.forEach(function (h) { if (h !== null && h > highest) { highest = h; } });
+      d.lows.forEach(function (l) { if (l !== null && l < lowest) { lowest = l; } });
     });
     return {
       type: "bar",
@@ -67,7 +73,7 @@
         maintainAspectRatio: false,
         scales: {
           x: { grid: { color: GRID_COLOR }, ticks: { color: TEXT_COLOR } },
-          y: { beginAtZero: true, suggestedMax: highest * 1.05, grid: { color: GRID_COLOR }, ticks: { color: TEXT_COLOR },
+          y: { beginAtZero: true, suggestedMin: lowest, suggestedMax: highest * 1.05, grid: { color: GRID_COLOR }, ticks: { color: TEXT_COLOR },
                title: { display: true, text: spec.y_label, color: TEXT_COLOR } }
         },
         plugins: { legend: { display: !single, labels: { color: TEXT_COLOR } } }
