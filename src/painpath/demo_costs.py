@@ -3,6 +3,9 @@ as the billing office reads them (original Medicare's 2026 Part B deductible and
 out-of-pocket maximum; a commercial plan with its deductible partly met; another with its out-of-pocket maximum
 reached; a copay plan), and one estimate given on an episode whose authorization request plans a priced
 procedure (else the usual procedure for its region, as billing picks it on the page) (through the costs service, audited like one given from the page).
+The estimate shows the cheaper choices too: the episode's physical therapy at a community clinic (a course is
+ordered through the therapy service when the episode has none) and the generic of a brand drug it names (a past
+trial of Lyrica, stopped for its cost, is recorded through the medication-trials service when it names none).
 
 Episodes are chosen from the records the demo already made, in id order, so every database gets the same clinic."""
 
@@ -19,7 +22,11 @@ from painpath.core.auth.models import User
 from painpath.core.auth.service import actor_for
 from painpath.costs import service
 from painpath.patients import service as patients
+from painpath.medications.trials import service as trials
+from painpath.medications.trials.schemas import TrialIn
 from painpath.patients.models import Episode
+from painpath.therapy import service as therapy
+from painpath.therapy.schemas import CourseIn
 
 # (deductible, met, coinsurance % x 100, copay, out-of-pocket maximum, met), in cents.
 MEDICARE = (28300, 28300, 2000, None, None, None)
@@ -30,6 +37,22 @@ COMMERCIAL = ((150000, 90000, 2000, None, 500000, 120000),   # deductible partly
 
 # When the episode plans no priced procedure, the usual one for its region, as billing would pick it on the page.
 BY_REGION = {"knee": "knee_steroid_injection", "lumbar": "tfesi_lumbar"}
+PT_BY_REGION = {"knee": "patellofemoral_hip_foot", "cervical": "cervical_traction_glides", "shoulder": "rotator_cuff_isometric_start"}
+
+
+def _cheaper_choices(session: Session, ctx: AppContext, users: dict[str, User], episode: Episode, today) -> None:  # noqa: ANN001
+    """Give the estimated episode physical therapy and a brand drug when it has neither, so the demo shows both choices."""
+    if service.therapy_course(session, knowledge=ctx.knowledge, episode_id=episode.id) is None:
+        therapy.create_course(session, actor=actor_for(users["coordinator"]), knowledge=ctx.knowledge, episode_id=episode.id, data=CourseIn(
+            protocol_id=PT_BY_REGION.get(episode.body_region, "lumbar_stabilization"), therapist_id=users["therapist"].id,
+            practice_name="Riverside Hospital Outpatient Rehab", practice_kind="partner", practice_fax="(708) 555-0144",
+            frequency_per_week=2, duration_weeks=6, start_date=today + timedelta(days=7)))
+    if not service.generic_alternatives(session, knowledge=ctx.knowledge, episode_id=episode.id):
+        trials.record_trial(session, actor=actor_for(users["clinician"]), knowledge_trials=ctx.knowledge.medication_trials,
+                            calendar=ctx.calendar, episode_id=episode.id, data=TrialIn(
+                                drug_name="Lyrica", dose_mg=75, times_per_day=2, start_date=today - timedelta(days=60),
+                                stop_date=today - timedelta(days=40), reason_stopped="cost",
+                                response="Helped the burning a little; stopped for the price of the brand"))
 
 
 def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: int, now: datetime) -> int:
@@ -65,6 +88,7 @@ def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: i
                 break
             view = service.build(session, actor=billing, knowledge=ctx.knowledge, episode_id=episode.id, today=today, chosen=chosen)
             if view.planned is not None and view.estimate is not None and not view.estimate.missing and any(s.share for s in view.estimate.sites):
+                _cheaper_choices(session, ctx, users, episode, today)
                 service.give(session, actor=billing, knowledge=ctx.knowledge, episode_id=episode.id, today=today, chosen=chosen)
                 given += 1
     session.flush()
