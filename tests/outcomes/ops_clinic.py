@@ -43,6 +43,12 @@ def episode(session, desk: Desk, name: str, *, payer: str = "aetna_ma", pathway:
         plans.start_plan(session, actor=desk.actor("clinician"), knowledge=desk.ctx.knowledge, calendar=desk.ctx.calendar,
                          episode_id=found.id, data=PlanStartIn(pathway_id=pathway))
     if status != "open":
-        patients.update_episode(session, actor=coordinator, episode_id=found.id,
-                                data=EpisodeUpdate(**values, status=status, version=found.version))
+        set_status(session, desk, found, status)
     return found
+
+
+def set_status(session, desk: Desk, found: Episode, status: str) -> None:  # noqa: ANN001
+    """Put the episode on hold or discharge it, as the coordinator does on the episode page."""
+    values = {k: getattr(found, k) for k in ("problem_summary", "body_region", "laterality", "responsible_clinician_id", "location_id")}
+    patients.update_episode(session, actor=desk.actor("coordinator"), episode_id=found.id,
+                            data=EpisodeUpdate(**values, status=status, version=found.version))
