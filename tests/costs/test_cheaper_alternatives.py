@@ -116,7 +116,7 @@ def test_the_page_and_the_pdf_show_community_pt_and_the_generic(client_for, staf
         assert row.results["therapy"]["community"]["share_cents"] == 20340 and row.results["generics"][0]["generic"] == "pregabalin"
     pdf = billing.get(f"/cost-estimates/{row.id}/pdf")
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.content)).pages)
-    assert "Ways to pay less" in text and "about 12 visits" in text
+    assert "Ways to pay less" in text and "Your doctor ordered physical therapy: about 12 visits" in text
     assert "community physical therapy clinic" in text and "about $203.40 for you for all the visits" in text
     assert "costs you the same at a hospital department" in text
     assert "Lyrica (pregabalin 150 mg capsule" in text and "a generic version usually costs less" in text

@@ -59,7 +59,8 @@ def therapy_words(t: dict | None) -> list[str]:
     """The community physical therapy choice in the patient's words (from the stored result)."""
     if not t:
         return []
-    said = [f"Your care plan includes physical therapy: about {t['visits']} visits."]
+    ordered = t.get("visits_from") == "from the therapy order"
+    said = [f"{'Your doctor ordered' if ordered else 'Your care plan includes'} physical therapy: about {t['visits']} visits."]
     community, hospital = t.get("community") or {}, t.get("hospital") or {}
     if community.get("share_cents") is not None:
         said.append(f"At a community physical therapy clinic (a private practice, not a hospital): about "

@@ -342,7 +342,8 @@ def assumptions(view: EstimateView) -> list[str]:
 
 
 THERAPY_ASSUMPTION = ("Physical therapy is priced per typical treatment visit (exercise and hands-on therapy, about 45 minutes) "
-                      "from public Medicare rates; the first evaluation visit is not included.")
+                      "from public Medicare rates, and at a hospital under a plan other than original Medicare with what a study "
+                      "of private plans' claims found hospitals are paid more; the first evaluation visit is not included.")
 GENERIC_ASSUMPTION = ("Drug prices are an estimate from public pharmacy purchase prices for a month at a usual dose; "
                       "your plan's drug list decides what you pay.")
 
