@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -182,12 +183,19 @@ def criteria_by_id(case: dict) -> dict[str, dict]:
     return {c["criterion_id"]: c for c in case["decision"]["criteria"]}
 
 
+CLINIC_ZONE = "America/Chicago"  # the test clinic's time zone (conftest settings)
+
+
 def walk_case(client, episode_id: int, *, procedure_id: str, submitted_at: str, answers: Sequence[tuple[str, str]] = (),  # noqa: ANN001
               **request: object) -> dict:
     """A case opened, submitted at `submitted_at` and answered through the API, as staff record them: `answers` are
     (move, clinic wall-clock time), a move being approve, partially_approve, deny, schedule_peer_to_peer or appeal.
     The clock must stand after the last time. The case as the API last answered."""
-    case = open_case(client, episode_id, procedure_id=procedure_id, **request)
+    return submit_and_answer(client, open_case(client, episode_id, procedure_id=procedure_id, **request), submitted_at, answers)
+
+
+def submit_and_answer(client, case: dict, submitted_at: str, answers: Sequence[tuple[str, str]] = ()) -> dict:  # noqa: ANN001
+    """Submit an open case at `submitted_at` and record the payer's `answers` through the API (see walk_case)."""
     case = _answered(client.post(f"/api/authorizations/{case['id']}/submit",
                                  json={"version": case["version"], "channel": "fax", "submitted_at": submitted_at}))
     for move, at in answers:
@@ -199,8 +207,9 @@ def walk_case(client, episode_id: int, *, procedure_id: str, submitted_at: str, 
                 body.update(authorization_number=f"AUTH-{case['id']}-{at[:10]}", approved_units=1,
                             approved_from=at[:10], approved_to=f"{int(at[:4]) + 1}{at[4:10]}")
             case = _answered(client.post(f"/api/authorizations/{case['id']}/decision", json=body))
-        else:
-            case = _answered(client.post(f"/api/authorizations/{case['id']}/step", json={"version": case["version"], "action": move, "at": at}))
+        else:  # recorded at that moment, as staff record a call or an appeal when it happens
+            with time_machine.travel(datetime.fromisoformat(at).replace(tzinfo=ZoneInfo(CLINIC_ZONE)), tick=False):
+                case = _answered(client.post(f"/api/authorizations/{case['id']}/step", json={"version": case["version"], "action": move, "at": at}))
     return case
 
 
