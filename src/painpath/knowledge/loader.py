@@ -32,6 +32,7 @@ from painpath.knowledge.schemas import WorkRestrictionsPack
 from painpath.knowledge.schemas import CheckinsPack
 from painpath.knowledge.schemas import CrisisResourcesPack, RemindersPack
 from painpath.knowledge.schemas import PriceEntry
+from painpath.knowledge.schemas import DrugPrice, TherapyPricePack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -102,6 +103,11 @@ class Knowledge:
     # per payer (kind `negotiated_rates`), by entry id; `price_for` merges them.
     prices: Mapping[str, PriceEntry] = field(default_factory=lambda: MappingProxyType({}))
     negotiated_rates: Mapping[str, PriceEntry] = field(default_factory=lambda: MappingProxyType({}))
+    # The cheaper alternatives an estimate shows: PT prices at a community clinic and a hospital department
+    # (kind `therapy_prices`, one pack; None only when built by hand) and generic vs brand drug prices
+    # (kind `drug_prices`), by drug id.
+    therapy_prices: TherapyPricePack | None = None
+    drug_prices: Mapping[str, DrugPrice] = field(default_factory=lambda: MappingProxyType({}))
 
     def price_entries(self, cpt: str, payer_id: str | None) -> tuple[PriceEntry | None, PriceEntry | None]:
         """(the public price of a CPT code, the payer's negotiated rate for it), either None when absent."""
@@ -204,6 +210,8 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         crisis_resources=_optional_single(singles, "crisis_resources", CrisisResourcesPack),
         prices=MappingProxyType(collections.get("prices", {})),
         negotiated_rates=MappingProxyType(collections.get("negotiated_rates", {})),
+        therapy_prices=_optional_single(singles, "therapy_prices", TherapyPricePack),
+        drug_prices=MappingProxyType(collections.get("drug_prices", {})),
     )
 
 
