@@ -65,68 +65,41 @@ def _moment(day: date, rng: random.Random) -> datetime:
     return datetime.combine(day, dtime(14 + rng.randint(0, 6), rng.randint(0, 59)))
 
 
-def build_rows(n: int, seed: int, clinic_id: int) -> Rows:
-    rng = random.Random(seed)
-    rows = Rows(clinic_id)
-    for i in range(n):
-        payer = PAYERS[rng.randrange(len(PAYERS))]
-        procedure, region = PROCEDURES[rng.randrange(len(PROCEDURES))]
-        patient = rows.add(Patient, mrn=f"O{i:06d}", given_name=f"Given{i}", family_name=f"Family{i % 997}",
-                           birth_date=date(1950 + i % 50, 1 + i % 12, 1 + i % 28), sex="female" if i % 2 else "male",
-                           preferred_contact="phone")
-        eligible = TODAY - timedelta(days=rng.randint(10, 180))
-        episode = rows.add(Episode, patient_id=patient, problem_summary=f"{region} pain", body_region=region, laterality="right",
-                           icd10_codes=["M54.16"], status="open", opened_at=datetime.combine(eligible - timedelta(days=60), dtime(15)))
-        submitted = _moment(eligible + timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 6])), rng)
-        history = [("submit", submitted)]
-        first = submitted + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 5))
-        roll = rng.random()
-        if roll < 0.05:
-            state = "submitted"  # still waiting
-        elif roll < 0.75:
-            history.append(("approve", first))
+def add_case(rows: Rows, rng: random.Random, episode_id: int, patient_id: int) -> None:
+    """One episode's authorization case and its history lines, as the authorizations slice writes them."""
+    payer = PAYERS[rng.randrange(len(PAYERS))]
+    procedure, region = PROCEDURES[rng.randrange(len(PROCEDURES))]
+    eligible = TODAY - timedelta(days=rng.randint(10, 180))
+    submitted = _moment(eligible + timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 6])), rng)
+    history = [("submit", submitted)]
+    first = submitted + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 5))
+    roll = rng.random()
+    if roll < 0.05:
+        state = "submitted"  # still waiting
+    elif roll < 0.75:
+        history.append(("approve", first))
+        state = "approved"
+    else:
+        history.append(("deny", first))
+        escalation = rng.random()
+        if escalation < 0.35:
+            history += [("schedule_peer_to_peer", first + timedelta(days=2)), ("approve", first + timedelta(days=3))]
             state = "approved"
+        elif escalation < 0.65:
+            history += [("appeal", first + timedelta(days=3))]
+            outcome = rng.choice(["approve", "deny", None])
+            if outcome:
+                history.append((outcome, first + timedelta(days=20)))
+            state = {"approve": "approved", "deny": "denied", None: "appealed"}[outcome]
         else:
-            history.append(("deny", first))
-            escalation = rng.random()
-            if escalation < 0.35:
-                history += [("schedule_peer_to_peer", first + timedelta(days=2)), ("approve", first + timedelta(days=3))]
-                state = "approved"
-            elif escalation < 0.65:
-                history += [("appeal", first + timedelta(days=3))]
-                outcome = rng.choice(["approve", "deny", None])
-                if outcome:
-                    history.append((outcome, first + timedelta(days=20)))
-                state = {"approve": "approved", "deny": "denied", None: "appealed"}[outcome]
-            else:
-                state = "denied"
-        decided = [at for action, at in history if action in ("approve", "deny")]
-        case = rows.add(AuthorizationCase, episode_id=episode, patient_id=patient, state=state, procedure_id=procedure,
-                        cpt_codes=["64635"], region=region, side="right", levels=[], place_of_service="24", units_requested=1,
-                        priority="standard", payer_id=payer, opened_at=submitted - timedelta(days=10), submitted_at=submitted,
-                        eligible_on_at_submission=eligible, decided_at=decided[-1] if decided else None, version=1)
-        for action, at in history:
-            rows.add(CaseEvent, case_id=case, at=at, action=action, from_state=None, to_state=state)
-    return rows
-
-
-def seed(db: Database, n: int, seed_value: int) -> tuple[int, dict[str, int]]:
-    with db.session() as session:
-        clinic = Clinic(name="Outcomes bench clinic")
-        session.add(clinic)
-        session.flush()
-        clinic_id = clinic.id
-    rows = build_rows(n, seed_value, clinic_id)
-    with db.engine.begin() as conn:
-        for model in (Patient, Episode, AuthorizationCase, CaseEvent):
-            table_rows = _uniform(rows.tables.get(model, []))
-            for start in range(0, len(table_rows), BATCH):
-                conn.execute(insert(model.__table__), table_rows[start:start + BATCH])
-    if db.engine.dialect.name == "postgresql":
-        _fix_sequences(db, rows)
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-    return clinic_id, {model.__tablename__: len(found) for model, found in rows.tables.items()}
+            state = "denied"
+    decided = [at for action, at in history if action in ("approve", "deny")]
+    case = rows.add(AuthorizationCase, episode_id=episode_id, patient_id=patient_id, state=state, procedure_id=procedure,
+                    cpt_codes=["64635"], region=region, side="right", levels=[], place_of_service="24", units_requested=1,
+                    priority="standard", payer_id=payer, opened_at=submitted - timedelta(days=10), submitted_at=submitted,
+                    eligible_on_at_submission=eligible, decided_at=decided[-1] if decided else None, version=1)
+    for action, at in history:
+        rows.add(CaseEvent, case_id=case, at=at, action=action, from_state=None, to_state=state)
 
 
 # --- the passes ---------------------------------------------------------------------------------------
@@ -146,88 +119,7 @@ def cached_pass(db: Database, clinic_id: int, knowledge, calendar, measures) -> 
     return len(measures)
 
 
-RAW = {
-    "eligible": "SELECT payer_id, procedure_id, episode_id, eligible_on_at_submission, submitted_at FROM authorization_case "
-                "WHERE clinic_id = {p} AND submitted_at IS NOT NULL AND eligible_on_at_submission BETWEEN {p} AND {p}",
-    "submitted": "SELECT id, payer_id, procedure_id, episode_id, submitted_at FROM authorization_case "
-                 "WHERE clinic_id = {p} AND submitted_at >= {p} AND submitted_at < {p}",
-    "history": "SELECT e.case_id, e.at, e.action FROM authorization_case_event e JOIN authorization_case c ON c.id = e.case_id "
-               "WHERE c.clinic_id = {p} AND c.submitted_at >= {p} AND c.submitted_at < {p} "
-               "AND e.action IN ('approve', 'partially_approve', 'deny', 'schedule_peer_to_peer', 'appeal') ORDER BY e.case_id, e.at, e.id",
-}
-
-
-def _as_datetime(value) -> datetime:  # noqa: ANN001
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
-
-
-def _as_date(value) -> date:  # noqa: ANN001
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def raw_floor_pass(db: Database, clinic_id: int, calendar) -> dict:  # noqa: ANN001
-    """The same aggregates from the driver's cursor: rows as tuples, grouped with dicts, days from dates (no business
-    calendar: the floor does the least arithmetic), medians left out."""
-    postgres = db.engine.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
-    start, end = calendar.start_of_local_day_utc(PERIOD.period_from), calendar.start_of_local_day_utc(PERIOD.period_to + timedelta(days=1))
-    connection = db.engine.raw_connection()
-    out: dict = {}
-    try:
-        cursor = connection.cursor()
-        cursor.execute(RAW["eligible"].format(p=mark), (clinic_id, PERIOD.period_from, PERIOD.period_to))
-        groups: dict = defaultdict(lambda: [0, 0, set()])
-        for payer, procedure, episode, eligible, submitted in cursor.fetchall():
-            g = groups[(payer, procedure)]
-            g[0] += 1
-            g[1] += (_as_datetime(submitted).date() - _as_date(eligible)).days
-            g[2].add(episode)
-        out["eligible"] = {k: (n, total / n, len(eps)) for k, (n, total, eps) in groups.items()}
-        cursor.execute(RAW["submitted"].format(p=mark), (clinic_id, start, end))
-        cases = {row[0]: row for row in cursor.fetchall()}
-        cursor.execute(RAW["history"].format(p=mark), (clinic_id, start, end))
-        actions: dict = defaultdict(list)
-        for case_id, at, action in cursor.fetchall():
-            actions[case_id].append((at, action))
-        decisions: dict = defaultdict(lambda: [0, 0.0])
-        rates: Counter = Counter()
-        for case_id, (_, payer, procedure, _episode, submitted) in cases.items():
-            lines = actions.get(case_id)
-            if not lines:
-                continue
-            first_at, first = next((at, a) for at, a in lines if a in ("approve", "partially_approve", "deny"))
-            d = decisions[(payer, procedure)]
-            d[0] += 1
-            d[1] += (_as_datetime(first_at) - _as_datetime(submitted)).total_seconds() / 3600
-            rates[(payer, "decided")] += 1
-            if first != "approve":
-                rates[(payer, "denied")] += 1
-                done = {a for _, a in lines}
-                rates[(payer, "p2p")] += "schedule_peer_to_peer" in done
-                rates[(payer, "appeal")] += "appeal" in done
-        out["decision"] = {k: (n, hours / n) for k, (n, hours) in decisions.items()}
-        out["rates"] = dict(rates)
-        connection.rollback()
-    finally:
-        connection.close()
-    return out
-
-
-def verify(figures: dict, floor: dict) -> dict:
-    """The dashboard and the floor count the same cases."""
-    elig = figures[am.ELIGIBILITY_TO_SUBMISSION.id]
-    decided = figures[am.SUBMISSION_TO_DECISION.id]
-    denials = {r.key: r for r in figures[am.DENIALS_AND_ESCALATIONS.id].rows}
-    counts = {
-        "eligible_cases": (sum(r.cells[2] for r in elig.rows), sum(v[0] for v in floor["eligible"].values())),
-        "decided_cases": (sum(r.cells[2] for r in decided.rows), sum(v[0] for v in floor["decision"].values())),
-        "denied": (sum(r.cells[2] for k, r in denials.items() if k != "all"),
-                   sum(n for (_, what), n in floor["rates"].items() if what == "denied")),
-        "peer_to_peer": (sum(r.cells[4] for k, r in denials.items() if k != "all"),
-                         sum(n for (_, what), n in floor["rates"].items() if what == "p2p")),
-    }
-    return {"counts": counts, "agree": all(a == b and a > 0 for a, b in counts.values())}
-
+@@PASSES@@
 
 def main(argv: list[str] | None = None) -> int:
     args = harness.dataset_arguments(__doc__.split("\n\n")[0], admin_url=DEFAULT_ADMIN_URL, argv=argv)

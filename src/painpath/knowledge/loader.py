@@ -32,6 +32,7 @@ from painpath.knowledge.schemas import WorkRestrictionsPack
 from painpath.knowledge.schemas import CheckinsPack
 from painpath.knowledge.schemas import CrisisResourcesPack, RemindersPack
 from painpath.knowledge.schemas import PriceEntry
+from painpath.knowledge.schemas import OutcomeMeasuresPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -102,6 +103,8 @@ class Knowledge:
     # per payer (kind `negotiated_rates`), by entry id; `price_for` merges them.
     prices: Mapping[str, PriceEntry] = field(default_factory=lambda: MappingProxyType({}))
     negotiated_rates: Mapping[str, PriceEntry] = field(default_factory=lambda: MappingProxyType({}))
+    # The outcomes dashboard's clinical settings (kind `outcome_measures`, one pack); None only when built by hand.
+    outcome_measures: OutcomeMeasuresPack | None = None
 
     def price_entries(self, cpt: str, payer_id: str | None) -> tuple[PriceEntry | None, PriceEntry | None]:
         """(the public price of a CPT code, the payer's negotiated rate for it), either None when absent."""
@@ -204,6 +207,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         crisis_resources=_optional_single(singles, "crisis_resources", CrisisResourcesPack),
         prices=MappingProxyType(collections.get("prices", {})),
         negotiated_rates=MappingProxyType(collections.get("negotiated_rates", {})),
+        outcome_measures=_optional_single(singles, "outcome_measures", OutcomeMeasuresPack),
     )
 
 

@@ -23,6 +23,7 @@ from painpath.knowledge.schemas.work_restrictions import *  # noqa: F403
 from painpath.knowledge.schemas.checkins import *  # noqa: F403
 from painpath.knowledge.schemas.portal import *  # noqa: F403
 from painpath.knowledge.schemas.prices import *  # noqa: F403
+from painpath.knowledge.schemas.outcome_measures import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -52,4 +53,5 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "crisis_resources": CrisisResourcesPack,
     "prices": PricePack,
     "negotiated_rates": NegotiatedRatePack,
+    "outcome_measures": OutcomeMeasuresPack,
 }
