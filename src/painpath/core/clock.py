@@ -97,7 +97,19 @@ class BusinessCalendar:
         # add_business_days' answers: the rules ask the same few (date, days) for every episode of a sweep.
         return {}
 
+    @cached_property
+    def _business_day_answers(self) -> dict[date, bool]:
+        # is_business_day's answers: counting walks day by day, and a dashboard counts thousands of spans over the
+        # same few hundred days (a holiday lookup costs several times a dict probe).
+        return {}
+
     def is_business_day(self, day: date) -> bool:
+        known = self._business_day_answers.get(day)
+        if known is None:
+            known = self._business_day_answers[day] = self._is_business_day(day)
+        return known
+
+    def _is_business_day(self, day: date) -> bool:
         if day.weekday() >= 5:
             return False
         name = self._holidays.get(day)
