@@ -12,7 +12,7 @@ Facts are read from the other slices' tables read-only (checkins sits above them
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import Select, select
@@ -23,7 +23,7 @@ from painpath.charting.procedures.models import PerformedProcedure, ProcedureRel
 from painpath.charting.procedures.timeline import describe
 from painpath.checkins import rules
 from painpath.checkins.models import CheckinRecord
-from painpath.core.clock import BusinessCalendar
+from painpath.core.clock import BusinessCalendar, remembered_local_date
 from painpath.core.db import ids_in
 from painpath.medications.tapers.models import TaperPlan, TaperStep
 from painpath.patients.models import Episode
@@ -84,7 +84,7 @@ def read(session: Session, *, episodes: Select, knowledge, calendar: BusinessCal
             select(InstrumentAdministration.episode_id, InstrumentAdministration.instrument_id, InstrumentAdministration.administered_at)
             .where(InstrumentAdministration.episode_id.in_(wanted))
             .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)):
-        parts[episode_id]["scores"].append((instrument_id, local_day(calendar, at, days)))
+        parts[episode_id]["scores"].append((instrument_id, remembered_local_date(calendar, at, days)))
     c = CheckinRecord
     for row in run(select(c.episode_id, c.key, c.id, c.done_on, c.done_at, c.booked_at, c.rescheduled_to, c.cancelled_at, c.updated_at,
                           c.red_flags, c.red_flags_words, c.red_flags_reviewed_at).where(c.episode_id.in_(wanted))):
@@ -154,13 +154,4 @@ def score_instruments(knowledge, pathway_id: str, step_id: str) -> list[tuple[st
             name = instrument.name if instrument is not None else measure.instrument.upper()
             if (measure.instrument, name) not in found:
                 found.append((measure.instrument, name))
-    return found
-
-
-def local_day(calendar: BusinessCalendar, at: datetime, days: dict) -> date:
-    """The clinic's local day of a stored UTC moment; moments in the same UTC minute share it (one zone lookup each)."""
-    key = (at.date(), at.hour, at.minute)
-    found = days.get(key)
-    if found is None:
-        found = days[key] = calendar.local_date(at)
     return found
