@@ -53,8 +53,11 @@ def read(session: Session, *, episodes: Select, knowledge, calendar: BusinessCal
     seven statements whatever their number."""
     # The first read goes through the session, so what the caller added and not yet flushed is written first (the
     # provider runs inside the transaction that recorded a fact); the rest run on its connection as plain rows.
-    owners = {episode_id: rules.Owner(clinic_id, episode_id, patient_id) for episode_id, clinic_id, patient_id in session.execute(episodes)}
-    run = session.connection().execute
+    owners = {episode_id: rules.Owner(clinic_id, episode_id, patient_id) for episode_id, clinic_id, patient_id in session.execute(episodes).all()}
+    connection = session.connection()
+
+    def run(statement):  # noqa: ANN001, ANN202 - all rows in one fetch (iterating a result fetches row by row)
+        return connection.execute(statement).all()
     if not owners:
         return {}
     wanted = select(episodes.subquery().c[0])
