@@ -33,6 +33,7 @@ from painpath.knowledge.schemas import CheckinsPack
 from painpath.knowledge.schemas import CrisisResourcesPack, RemindersPack
 from painpath.knowledge.schemas import PriceEntry
 from painpath.knowledge.schemas import DrugPrice, TherapyPricePack
+from painpath.knowledge.schemas import OutcomeMeasuresPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -108,6 +109,8 @@ class Knowledge:
     # (kind `drug_prices`), by drug id.
     therapy_prices: TherapyPricePack | None = None
     drug_prices: Mapping[str, DrugPrice] = field(default_factory=lambda: MappingProxyType({}))
+    # The outcomes dashboard's clinical settings (kind `outcome_measures`, one pack); None only when built by hand.
+    outcome_measures: OutcomeMeasuresPack | None = None
 
     def price_entries(self, cpt: str, payer_id: str | None) -> tuple[PriceEntry | None, PriceEntry | None]:
         """(the public price of a CPT code, the payer's negotiated rate for it), either None when absent."""
@@ -212,6 +215,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         negotiated_rates=MappingProxyType(collections.get("negotiated_rates", {})),
         therapy_prices=_optional_single(singles, "therapy_prices", TherapyPricePack),
         drug_prices=MappingProxyType(collections.get("drug_prices", {})),
+        outcome_measures=_optional_single(singles, "outcome_measures", OutcomeMeasuresPack),
     )
 
 
