@@ -236,7 +236,7 @@ def facts_for_case(session: Session, *, knowledge, calendar: BusinessCalendar, c
 
 
 def decide(knowledge, case: AuthorizationCase, facts: EpisodeFacts, today: date) -> criteria.PolicyDecision:  # noqa: ANN001
-    policy = knowledge.policies[case.policy_id]
+    policy = knowledge.policy_on(case.policy_id, today)
     payer = knowledge.payers.get(case.payer_id)
     return criteria.evaluate(policy, facts, planned_of(case), today, knowledge.procedures,
                              payer_name=payer.name if payer else case.payer_id)
@@ -251,7 +251,7 @@ def eligible_since(knowledge, case: AuthorizationCase, facts: EpisodeFacts, toda
                    not_before: date | None = None) -> date:
     """The first day of the unbroken run of "eligible now" that ends today: the day the patient became eligible."""
     # Only the outcome is read, day after day: the policy and the planned procedure are looked up once.
-    policy, planned = knowledge.policies[case.policy_id], planned_of(case)
+    policy, planned = knowledge.policy_on(case.policy_id, today), planned_of(case)
     day = today
     for _ in range(ELIGIBILITY_LOOKBACK_DAYS):
         earlier = day - timedelta(days=1)
