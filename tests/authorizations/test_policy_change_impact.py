@@ -261,3 +261,50 @@ def test_packs_diff_names_the_field_of_a_bad_pack(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app, ["packs", "diff", str(old), str(new), "--no-cases"])
     assert result.exit_code == 2
     assert "policies[0].criteria[1]" in result.output and "exactly one of days, weeks, months" in result.output
+
+
+# A clinic's draft, previewed on the page ---------------------------------------------------------------------
+
+@pytest.fixture
+def only_the_current_version(clinic_packs: Path) -> None:
+    """The clinic has not loaded the 2027 version: it previews it as a draft."""
+    (clinic_packs / "acme_policies_2027.yaml").unlink()
+
+
+def _draft_text(policy: dict[str, Any]) -> bytes:
+    pack = {"pack": {**HEADER, "id": "clinic.acme_draft", "version": 2, "effective_date": "2027-01-01", "status": "draft"},
+            "policies": [policy]}
+    return yaml.safe_dump(pack, sort_keys=False).encode("utf-8")
+
+
+def test_a_draft_uploaded_on_the_page_is_previewed_kept_when_asked_and_never_decides(only_the_current_version, ctx, cases, client_for):  # noqa: ANN001
+    from painpath.authorizations.models import PayerPolicyDraft
+
+    ids = {name: case["id"] for name, case in cases.items()}
+    coordinator = client_for("coordinator")
+    bad = lengthened()
+    bad["criteria"][1]["min"] = {"weeks": 6, "days": 2}
+    with time_machine.travel(TODAY, tick=False):
+        refused = coordinator.post("/payer-policy-changes/preview", files={"draft": ("acme_2027.yaml", _draft_text(bad), "application/x-yaml")},
+                                   data={"keep": "true"})
+        assert refused.status_code == 422
+        said = page_text(refused.text)
+        assert "policies[0].criteria[1].conservative_care.min" in said and "exactly one of days, weeks, months" in said
+        with ctx.db.session() as session:
+            assert session.scalars(select(PayerPolicyDraft)).all() == []
+
+        shown = coordinator.post("/payer-policy-changes/preview", files={"draft": ("acme_2027.yaml", _draft_text(lengthened()), "application/x-yaml")},
+                                 data={"keep": "true"})
+        assert shown.status_code == 200, page_text(shown.text)[-2000:]
+        preview = shown.text.split("Coming and recent versions")[0]
+        assert {int(n) for n in re.findall(r'href="/authorizations/(\d+)"', preview)} == {ids["from_1_dec"], ids["from_20_nov"]}
+        assert "Tue 29 Dec 2026 → Tue 12 Jan 2027" in page_text(preview)
+
+        # Kept: colleagues see it on the page; it decides nothing (the case still reads the 4-week rule).
+        page = coordinator.get("/payer-policy-changes")
+        drafts = page.text.split("The clinic's drafts")[1]
+        assert {int(n) for n in re.findall(r'href="/authorizations/(\d+)"', drafts)} == {ids["from_1_dec"], ids["from_20_nov"]}
+        assert coordinator.get(f"/api/authorizations/{ids['from_1_dec']}").json()["decision"]["eligible_on"] == "2026-12-29"
+        with time_machine.travel(ON_THE_DAY, tick=False):
+            review_due(ctx)
+        assert _policy_change_tasks(ctx) == {}

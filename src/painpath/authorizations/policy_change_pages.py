@@ -7,7 +7,6 @@ The cases shown are the caller's caseload, and the listing is noted in the acces
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,7 +31,6 @@ from painpath.web.forms import FormFields, errors_by_field
 
 router = APIRouter()
 
-MAX_DRAFT_BYTES = 512 * 1024  # a policy pack is a few kilobytes; this is room for a whole payer's packs
 DRAFT_LABELS = {"draft": "Draft policy file"}
 
 
@@ -84,14 +82,32 @@ def _shown(ctx: AppContext, session: Session, caller: Caller, found: list[Policy
     return out
 
 
-def _drafts_in_directories(ctx: AppContext) -> list[PolicyChange]:
-    """The clinic's drafts (packs marked `status: draft` in its pack directories), each checked with the packs."""
-    found: list[PolicyChange] = []
-    for pack in ctx.knowledge.draft_packs:
-        if pack.header.kind != "authorization_policy":
+@dataclass(frozen=True)
+class StoredDraft:
+    id: int | None  # None: a draft file in the clinic's pack directories (removed there, not here)
+    name: str
+    shown: list[Shown]
+    problem: str | None  # the loader's words when the packs have since outgrown the draft
+
+
+def _drafts(ctx: AppContext, session: Session, caller: Caller, today: date) -> list[StoredDraft]:
+    """The clinic's drafts: those kept on this page, and packs marked `status: draft` in its pack directories."""
+    found: list[StoredDraft] = []
+    for draft in changes.stored_drafts(session, clinic_id=caller.user.clinic_id):
+        try:
+            previewed = changes.preview(ctx.knowledge, ctx.settings.extra_pack_dirs, draft.content.encode("utf-8"))
+        except DomainError as exc:
+            found.append(StoredDraft(draft.id, draft.name, [], "; ".join(p.message for p in exc.problems)))
             continue
-        _, policies = changes.read_draft(ctx.settings.extra_pack_dirs, pack.file)
-        found += changes.draft_changes(ctx.knowledge, policies)
+        found.append(StoredDraft(draft.id, draft.name, _shown(ctx, session, caller, previewed, today), None))
+    for pack in ctx.knowledge.draft_packs:
+        if pack.header.kind == "authorization_policy":
+            try:
+                _, policies = changes.read_draft(ctx.settings.extra_pack_dirs, pack.file)
+            except DomainError as exc:
+                found.append(StoredDraft(None, pack.file.name, [], "; ".join(p.message for p in exc.problems)))
+                continue
+            found.append(StoredDraft(None, pack.file.name, _shown(ctx, session, caller, changes.draft_changes(ctx.knowledge, policies), today), None))
     return found
 
 
@@ -101,7 +117,7 @@ def render(request: Request, ctx: AppContext, session: Session, caller: Caller, 
     recent = changes.version_changes(ctx.knowledge, starting_after=today - changes.RECENT)
     return _page(
         request, "authorizations/policy_changes.html", ctx, caller, status_code=status_code, today=today,
-        coming=_shown(ctx, session, caller, recent, today), drafts=_shown(ctx, session, caller, _drafts_in_directories(ctx), today),
+        coming=_shown(ctx, session, caller, recent, today), drafts=_drafts(ctx, session, caller, today),
         preview=_shown(ctx, session, caller, preview, today) if preview is not None else None, preview_name=preview_name,
         problems=problems or [], errors=errors_by_field(problems or []), labels=DRAFT_LABELS,
     )
@@ -123,32 +139,34 @@ async def _draft(request: Request) -> DraftUpload:
     posted = (await request.form()).get("draft")
     if posted is None or isinstance(posted, str) or not posted.filename:
         return DraftUpload(None, "")
-    return DraftUpload(await posted.read(MAX_DRAFT_BYTES + 1), posted.filename)
+    return DraftUpload(await posted.read(changes.MAX_DRAFT_BYTES + 1), posted.filename)
 
 
 @router.post("/payer-policy-changes/preview")
 def preview_form(request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  upload: Annotated[DraftUpload, Depends(_draft)],
                  caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
-    """A draft policy pack previewed against the open cases: checked like any pack, shown, and not kept."""
+    """A draft policy pack previewed against the open cases, checked like any pack; kept for colleagues only when
+    asked (and only by staff who work authorizations). A bad draft names the pack's field; nothing is kept."""
+    name = Path(upload.filename).name
     try:
-        preview = _preview(ctx, upload)
+        if upload.content is None:
+            raise InvalidInput(FieldProblem("draft", "required", "Choose the draft policy file (a .yaml policy pack) to preview"))
+        previewed = changes.preview(ctx.knowledge, ctx.settings.extra_pack_dirs, upload.content)
+        if form.get("keep") and caller.can(Permission.AUTHORIZATION_WORK):
+            changes.keep_draft(session, actor=caller.actor, knowledge=ctx.knowledge, knowledge_dirs=ctx.settings.extra_pack_dirs,
+                               name=name, content=upload.content)
     except DomainError as exc:
+        session.rollback()
         return render(request, ctx, session, caller, problems=exc.problems, status_code=exc.status_code)
-    return render(request, ctx, session, caller, preview=preview, preview_name=Path(upload.filename).name)
+    return render(request, ctx, session, caller, preview=previewed, preview_name=name)
 
 
-def _preview(ctx: AppContext, upload: DraftUpload) -> list[PolicyChange]:
-    if upload.content is None:
-        raise InvalidInput(FieldProblem("draft", "required", "Choose the draft policy file (a .yaml policy pack) to preview"))
-    if len(upload.content) > MAX_DRAFT_BYTES:
-        raise InvalidInput(FieldProblem("draft", "max_size", "The draft is larger than a policy pack can be (512 KB)"))
-    # The loader reads files: the upload lives in a temporary folder only while it is checked.
-    with tempfile.TemporaryDirectory(prefix="painpath-draft-") as folder:
-        file = Path(folder) / "draft.yaml"
-        file.write_bytes(upload.content)
-        _, policies = changes.read_draft(ctx.settings.extra_pack_dirs, file)
-    return changes.draft_changes(ctx.knowledge, policies)
+@router.post("/payer-policy-changes/drafts/{draft_id}/remove")
+def remove_draft_form(draft_id: DbId, ctx: AppCtx, session: DbSession, form: FormFields,  # noqa: ARG001 - CSRF-checked form
+                      caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
+    changes.remove_draft(session, actor=caller.actor, draft_id=draft_id)
+    return RedirectResponse("/payer-policy-changes", status_code=303)
 
 
 @router.post("/authorizations/{case_id}/policy-change-reviewed")

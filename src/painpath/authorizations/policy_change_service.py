@@ -9,6 +9,7 @@ so it has no change to report.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from painpath.authorizations import lifecycle, service
 from painpath.authorizations.criteria import find_policy
-from painpath.authorizations.models import AuthorizationCase, CaseEvent
+from painpath.authorizations.models import AuthorizationCase, CaseEvent, PayerPolicyDraft
 from painpath.authorizations.policy_changes import CaseDifference, PolicyChange, case_difference
+from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar
-from painpath.core.errors import FieldProblem, InvalidInput
+from painpath.core.errors import FieldProblem, InvalidInput, NotFound
 from painpath.knowledge import PackError, load_knowledge
 from painpath.knowledge.loader import Knowledge, read_policies
 from painpath.knowledge.schemas import Policy
@@ -165,6 +167,52 @@ def read_draft(knowledge_dirs: Sequence[Path], file: Path, *, field: str = "draf
     if not policies:
         raise InvalidInput(FieldProblem(field, "policy_pack", "The file holds no payer policy (its pack kind must be authorization_policy)"))
     return with_draft, policies
+
+
+MAX_DRAFT_BYTES = 512 * 1024  # a policy pack is a few kilobytes; this is room for a whole payer's set
+
+
+def preview(knowledge: Knowledge, knowledge_dirs: Sequence[Path], content: bytes) -> list[PolicyChange]:
+    """The changes a draft's text would make, checked by the loader (the file lives in a temporary folder only
+    while it is read); InvalidInput naming the pack's field when the loader refuses it."""
+    if len(content) > MAX_DRAFT_BYTES:
+        raise InvalidInput(FieldProblem("draft", "max_size", "The draft is larger than a policy pack can be (512 KB)"))
+    with tempfile.TemporaryDirectory(prefix="painpath-draft-") as folder:
+        file = Path(folder) / "draft.yaml"
+        file.write_bytes(content)
+        _, policies = read_draft(knowledge_dirs, file)
+    return draft_changes(knowledge, policies)
+
+
+def stored_drafts(session: Session, *, clinic_id: int | None) -> list[PayerPolicyDraft]:
+    return list(session.scalars(select(PayerPolicyDraft).where(PayerPolicyDraft.clinic_id == clinic_id)
+                                .order_by(PayerPolicyDraft.created_at, PayerPolicyDraft.id)))
+
+
+def keep_draft(session: Session, *, actor: Actor, knowledge: Knowledge, knowledge_dirs: Sequence[Path], name: str,
+               content: bytes) -> PayerPolicyDraft:
+    """Store a draft the loader accepts, for colleagues to preview (audited); a bad one is refused, nothing kept."""
+    preview(knowledge, knowledge_dirs, content)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(FieldProblem("draft", "utf8", "The draft must be a UTF-8 text file")) from None
+    draft = PayerPolicyDraft(clinic_id=actor.clinic_id, name=name[:200] or "draft.yaml", content=text, uploaded_by_id=actor.user_id)
+    session.add(draft)
+    session.flush()
+    audit.record(session, actor, "payer_policy_draft.keep", object_type="payer_policy_draft", object_id=draft.id,
+                 detail={"name": draft.name})
+    return draft
+
+
+def remove_draft(session: Session, *, actor: Actor, draft_id: int) -> None:
+    draft = session.get(PayerPolicyDraft, draft_id)
+    if draft is None or draft.clinic_id != actor.clinic_id:
+        raise NotFound("payer policy draft", draft_id)
+    audit.record(session, actor, "payer_policy_draft.remove", object_type="payer_policy_draft", object_id=draft.id,
+                 detail={"name": draft.name})
+    session.delete(draft)
+    session.flush()
 
 
 # The coordinator's mark -----------------------------------------------------------------------------------
