@@ -22,6 +22,9 @@ from painpath.core.auth.models import User
 from painpath.core.auth.service import actor_for
 
 
+FALLBACK_POLICY = "typical_tfesi"
+
+
 def _first_of_next_quarter(today: date) -> date:
     month = ((today.month - 1) // 3 + 1) * 3 + 1
     return date(today.year + (month > 12), (month - 1) % 12 + 1, 1)
@@ -32,8 +35,10 @@ def seed(session: Session, ctx: AppContext, users: dict[str, User], clinic_id: i
     today = ctx.calendar.local_date(now)
     cases = changes.clinic_open_cases(session, clinic_id=clinic_id)
     in_force = Counter(p.id for c in cases if (p := find_policy(ctx.knowledge, c.payer_id, c.procedure_id, today)) is not None)
-    chosen = next((ctx.knowledge.policy_on(policy_id, today) for policy_id, _ in in_force.most_common()
-                   if any(cr.type == "conservative_care" for cr in ctx.knowledge.policy_on(policy_id, today).criteria)), None)
+    # A small demo clinic may have no case under a policy yet: the commercial lumbar epidural policy then.
+    candidates = [policy_id for policy_id, _ in in_force.most_common()] + [FALLBACK_POLICY]
+    versions = [ctx.knowledge.policy_on(policy_id, today) for policy_id in candidates if policy_id in ctx.knowledge.policies]
+    chosen = next((p for p in versions if any(c.type == "conservative_care" for c in p.criteria)), None)
     if chosen is None:
         return 0
     starts = _first_of_next_quarter(today)

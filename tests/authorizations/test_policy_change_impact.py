@@ -190,7 +190,7 @@ def test_the_lengthened_care_period_lists_exactly_the_cases_whose_date_moves_and
             ids["from_1_dec"]: (date(2026, 12, 29), date(2027, 1, 12)),
             ids["from_20_nov"]: (date(2026, 12, 18), date(2027, 1, 1)),
         }
-        assert listed[("acme_lumbar_tfesi", ids["from_1_dec"])][2][0] == "Projected eligibility date: Tue 29 Dec 2026 -> Tue 12 Jan 2027"
+        assert listed[("acme_lumbar_tfesi", ids["from_1_dec"])][2][0] == "Projected eligibility date: Tue 29 Dec 2026 → Tue 12 Jan 2027"
 
         # The page shows the same, each case linked; before the effective date nobody has a task.
         page = client_for("coordinator").get("/payer-policy-changes")

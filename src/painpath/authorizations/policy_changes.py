@@ -4,7 +4,7 @@
     change.words(names)               # ["At least 4 weeks of failed conservative care ... now: At least 6 weeks ..."]
     diff = case_difference(change, facts, planned, today, procedures, payer_name="Aetna Commercial")
     diff.eligible_before, diff.eligible_after   # 29 Dec 2026, 12 Jan 2027
-    diff.words                        # ["Projected eligibility date: Tue 29 Dec 2026 -> Tue 12 Jan 2027", ...]
+    diff.words                        # ["Projected eligibility date: Tue 29 Dec 2026 → Tue 12 Jan 2027", ...]
 
 Pure: no I/O, no wall clock. Which cases change is read on the eve of the change (the last day of the current
 version), both versions on that day, projected from today's facts while it is ahead: what switches on the
@@ -131,8 +131,8 @@ def case_difference(change: PolicyChange, facts: EpisodeFacts, planned: PlannedP
         return CaseDifference(before_eve, after_eve, ())
     before, after = both(today) if today < eve else (before_eve, after_eve)
     words = [w for w in differences if not w.startswith(_DATE_WORDS)]
-    if _eligible_day(before) != _eligible_day(after):
-        words.insert(0, f"{_DATE_WORDS}: {_date_words(before)} -> {_date_words(after)}")
+    if _eligible_day(before) != _eligible_day(after) and _eligible_day(after) is not None and _eligible_day(before) is not None:
+        words.insert(0, f"{_DATE_WORDS}: {_date_words(before)} → {_date_words(after)}")
     return CaseDifference(before, after, tuple(words))
 
 
@@ -151,9 +151,9 @@ def _date_words(decision: PolicyDecision | None) -> str:
 def decision_differences(before: PolicyDecision | None, after: PolicyDecision) -> list[str]:
     words: list[str] = []
     if before is None or before.outcome != after.outcome:
-        words.append(f"Decision: {outcome_words(before)} -> {outcome_words(after)}")
+        words.append(f"Decision: {outcome_words(before)} → {outcome_words(after)}")
     if before is not None and before.eligible_on != after.eligible_on:
-        words.append(f"{_DATE_WORDS}: {day(before.eligible_on)} -> {day(after.eligible_on)}")
+        words.append(f"{_DATE_WORDS}: {day(before.eligible_on)} → {day(after.eligible_on)}")
     old = {c.criterion_id: c for c in before.criteria} if before is not None else {}
     new = {c.criterion_id: c for c in after.criteria}
     for criterion_id, result in new.items():
@@ -163,7 +163,7 @@ def decision_differences(before: PolicyDecision | None, after: PolicyDecision) -
         if was is None or was.status == "not_applicable":
             words.append(f"New kit item: {result.label} ({STATUS_WORDS[result.status]})")
         elif was.status != result.status and {was.status, result.status} != _TIME_ONLY:
-            words.append(f"{result.label}: {STATUS_WORDS[was.status]} -> {STATUS_WORDS[result.status]}")
+            words.append(f"{result.label}: {STATUS_WORDS[was.status]} → {STATUS_WORDS[result.status]}")
     for criterion_id, result in old.items():
         if result.status != "not_applicable" and (criterion_id not in new or new[criterion_id].status == "not_applicable"):
             words.append(f"No longer asked: {result.label}")
@@ -188,7 +188,7 @@ def policy_differences(old: Policy | None, new: Policy, names: Mapping[str, str]
             words.append(f"{label}: " + "; ".join(
                 ([f"adds {_named(added, names)}"] if added else []) + ([f"drops {_named(removed, names)}"] if removed else [])))
     if _plain(old.authorization_required) != _plain(new.authorization_required):
-        words.append(f"Prior authorization: {_authorization(old)} -> {_authorization(new)}")
+        words.append(f"Prior authorization: {_authorization(old)} → {_authorization(new)}")
     if _plain(old.not_covered) != _plain(new.not_covered):
         words.append("Coverage: " + ("not covered" if new.not_covered is not None else "covered again")
                      + (f" ({new.not_covered.reason})" if new.not_covered is not None else ""))
@@ -222,10 +222,10 @@ def _plain(model: Any) -> Any:  # noqa: ANN401
 
 
 def _field_changes(before: Any, after: Any, path: str = "") -> list[str]:  # noqa: ANN401
-    """'minimum: 4 weeks -> 6 weeks' for each rule field that differs (provenance left out)."""
+    """'minimum: 4 weeks → 6 weeks' for each rule field that differs (provenance left out)."""
     if isinstance(before, dict) and isinstance(after, dict):
         if _is_span(before) and _is_span(after):
-            return [] if before == after else [f"{path or 'period'}: {_span(before)} -> {_span(after)}"]
+            return [] if before == after else [f"{path or 'period'}: {_span(before)} → {_span(after)}"]
         out: list[str] = []
         for key in sorted(set(before) | set(after)):
             if key in _PROVENANCE or key == "label":
@@ -235,7 +235,7 @@ def _field_changes(before: Any, after: Any, path: str = "") -> list[str]:  # noq
         return out
     if before == after:
         return []
-    return [f"{path}: {_value(before)} -> {_value(after)}"]
+    return [f"{path}: {_value(before)} → {_value(after)}"]
 
 
 def _is_span(value: dict) -> bool:
