@@ -145,15 +145,16 @@ async def _draft(request: Request) -> DraftUpload:
 @router.post("/payer-policy-changes/preview")
 def preview_form(request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
                  upload: Annotated[DraftUpload, Depends(_draft)],
-                 caller: Annotated[Caller, requires(Permission.AUTHORIZATION_READ)]) -> Response:
-    """A draft policy pack previewed against the open cases, checked like any pack; kept for colleagues only when
-    asked (and only by staff who work authorizations). A bad draft names the pack's field; nothing is kept."""
+                 caller: Annotated[Caller, requires(Permission.AUTHORIZATION_WORK)]) -> Response:
+    """A draft policy pack previewed against the open cases, checked like any pack; kept for colleagues when asked.
+    A bad draft names the pack's field; nothing is kept. Drafting is authorization work (coordinators, clinicians,
+    billing); everyone who reads authorizations sees the kept drafts on the page."""
     name = Path(upload.filename).name
     try:
         if upload.content is None:
             raise InvalidInput(FieldProblem("draft", "required", "Choose the draft policy file (a .yaml policy pack) to preview"))
         previewed = changes.preview(ctx.knowledge, ctx.settings.extra_pack_dirs, upload.content)
-        if form.get("keep") and caller.can(Permission.AUTHORIZATION_WORK):
+        if form.get("keep"):
             changes.keep_draft(session, actor=caller.actor, knowledge=ctx.knowledge, knowledge_dirs=ctx.settings.extra_pack_dirs,
                                name=name, content=upload.content)
     except DomainError as exc:
