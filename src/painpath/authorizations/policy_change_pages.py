@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from painpath.authorizations import policy_change_service as changes
 from painpath.authorizations.models import AuthorizationCase
 from painpath.authorizations.pages import Words, _page, _patient_names, _today
-from painpath.authorizations.policy_changes import PolicyChange, day, outcome_words
+from painpath.authorizations.policy_changes import PolicyChange, date_words, day, outcome_words
 from painpath.context import AppContext
 from painpath.core import audit_access
 from painpath.core.auth import chart_access
@@ -73,8 +73,8 @@ def _shown(ctx: AppContext, session: Session, caller: Caller, found: list[Policy
         change = result.change
         rows = [Row(case=row.case, patient_name=patient_names.get(row.case.patient_id, "Unknown patient"),
                     procedure=words.procedure(row.case), before=outcome_words(row.difference.before),
-                    after=outcome_words(row.difference.after), eligible_before=day(row.difference.eligible_before),
-                    eligible_after=day(row.difference.eligible_after), words=row.difference.words,
+                    after=outcome_words(row.difference.after), eligible_before=date_words(row.difference.before),
+                    eligible_after=date_words(row.difference.after), words=row.difference.words,
                     reviewed=(row.case.id, change.key) in done) for row in result.cases]
         payers = [names.get(p, p) for p in change.new.payers] + [f"every {t.replace('_', ' ')} plan" for t in change.new.plan_types]
         out.append(Shown(change=change, payer=", ".join(payers), procedures=", ".join(names.get(p, p) for p in change.new.procedures),

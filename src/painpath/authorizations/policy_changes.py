@@ -132,7 +132,7 @@ def case_difference(change: PolicyChange, facts: EpisodeFacts, planned: PlannedP
     before, after = both(today) if today < eve else (before_eve, after_eve)
     words = [w for w in differences if not w.startswith(_DATE_WORDS)]
     if _eligible_day(before) != _eligible_day(after) and _eligible_day(after) is not None and _eligible_day(before) is not None:
-        words.insert(0, f"{_DATE_WORDS}: {_date_words(before)} → {_date_words(after)}")
+        words.insert(0, f"{_DATE_WORDS}: {date_words(before)} → {date_words(after)}")
     return CaseDifference(before, after, tuple(words))
 
 
@@ -142,7 +142,7 @@ _DATE_WORDS = "Projected eligibility date"
 _TIME_ONLY = {"met", "not_yet"}
 
 
-def _date_words(decision: PolicyDecision | None) -> str:
+def date_words(decision: PolicyDecision | None) -> str:
     if decision is None or decision.outcome == "not_eligible":
         return outcome_words(decision)
     return day(_eligible_day(decision))
