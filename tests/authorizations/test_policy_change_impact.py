@@ -239,10 +239,13 @@ def test_packs_diff_on_the_command_line(ctx, cases, settings, clinic_packs, monk
         monkeypatch.setenv(name, value)
     from painpath.core.config import get_settings
 
-    get_settings.cache_clear() if hasattr(get_settings, "cache_clear") else None
-    with time_machine.travel(TODAY, tick=False):
-        result = CliRunner().invoke(cli_app, ["packs", "diff", str(clinic_packs / "acme_policies.yaml"),
-                                              str(clinic_packs / "acme_policies_2027.yaml")], terminal_width=200)
+    get_settings.cache_clear()
+    try:
+        with time_machine.travel(TODAY, tick=False):
+            result = CliRunner().invoke(cli_app, ["packs", "diff", str(clinic_packs / "acme_policies.yaml"),
+                                                  str(clinic_packs / "acme_policies_2027.yaml")], terminal_width=200)
+    finally:
+        get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
     assert "Acme commercial: lumbar TFESI from Fri 01 Jan 2027" in out
