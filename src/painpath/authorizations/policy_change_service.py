@@ -129,13 +129,13 @@ def impact(session: Session, *, knowledge: Knowledge, calendar: BusinessCalendar
         for change in changes
     }
     chosen = {c.id: c for found in wanted.values() for c in found}
-    evaluated = {item.case.id: item for item in service.evaluate_cases(session, knowledge=knowledge, calendar=calendar,
-                                                                        cases=list(chosen.values()), today=today)} if chosen else {}
+    gathered = service.facts_for_cases(session, knowledge=knowledge, calendar=calendar, cases=list(chosen.values()),
+                                       today=today) if chosen else {}
     out = []
     for change in changes:
         rows = []
         for case in wanted[change.key]:
-            facts = evaluated[case.id].facts
+            facts = gathered.get(case.id)
             if facts is None:
                 continue
             payer = knowledge.payers.get(case.payer_id)

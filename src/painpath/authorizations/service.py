@@ -225,6 +225,16 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
     return out
 
 
+def facts_for_cases(session: Session, *, knowledge, calendar: BusinessCalendar, cases: Sequence[AuthorizationCase],  # noqa: ANN001
+                    today: date) -> dict[int, EpisodeFacts]:
+    """Each case's episode facts with the documents of its kits, by case id (one gathering for all), whether or not
+    a policy decides the case today: what a policy change's preview evaluates."""
+    episode_ids = sorted({c.episode_id for c in cases})
+    facts = gather_facts(session, knowledge=knowledge, calendar=calendar, episode_ids=episode_ids, today=today)
+    docs = kit_documents_for_episodes(session, episode_ids)
+    return {c.id: _with_documents(facts[c.episode_id], docs.get(c.episode_id, [])) for c in cases if c.episode_id in facts}
+
+
 def _with_documents(facts: EpisodeFacts, found: list[DocumentFact]) -> EpisodeFacts:
     return replace(facts, documents=(*facts.documents, *found)) if found else facts
 
