@@ -78,6 +78,50 @@ def packs_check() -> None:
     console.print(f"{len(knowledge.packs)} packs OK; {len(knowledge.payers)} payers.")
 
 
+@packs_app.command("diff")
+def packs_diff(
+    old: Annotated[Path, typer.Argument(help="The current policy pack file or directory")],
+    new: Annotated[Path, typer.Argument(help="The new version (or a draft): a policy pack file or directory")],
+    cases: Annotated[bool, typer.Option(help="Also list the open cases of the configured database that change")] = True,
+) -> None:
+    """What a new version of payer policies changes: each policy's differences in words, then the open cases
+    whose decision, kit items or projected eligibility date move (the same as the policy changes page)."""
+    from painpath.authorizations import policy_change_service as changes
+    from painpath.authorizations.policy_changes import day, outcome_words
+    from painpath.core.clock import utcnow
+    from painpath.knowledge import PackError
+    from painpath.knowledge.loader import read_policies
+
+    try:
+        pairs = changes.pair_versions(read_policies(old), read_policies(new))
+    except PackError as exc:
+        console.print(f"[red]Knowledge pack refused:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if not pairs:
+        console.print("No policy differs between the two.")
+        raise typer.Exit(0)
+    context = _context() if cases else None
+    names = changes.names(context.knowledge) if context is not None else {}
+    for change in pairs:
+        console.print(f"[bold]{change.new.name}[/bold] from {day(change.effective_from)}")
+        for line in change.words(names):
+            console.print(f"  - {line}")
+    if context is None:
+        return
+    with context.db.session() as session:
+        today = context.calendar.local_date(utcnow())
+        found = changes.impact(session, knowledge=context.knowledge, calendar=context.calendar, changes=pairs,
+                               cases=changes.clinic_open_cases(session, clinic_id=None), today=today)
+        for result in found:
+            console.print(f"{len(result.cases)} open case(s) change under {result.change.new.name}:")
+            for row in result.cases:
+                difference = row.difference
+                console.print(f"  case {row.case.id}: {outcome_words(difference.before)} -> {outcome_words(difference.after)}; "
+                              f"eligible {day(difference.eligible_before)} -> {day(difference.eligible_after)}")
+                for line in difference.words:
+                    console.print(f"    - {line}")
+
+
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="Random seed for the demo patients")] = 20261129,
