@@ -1,8 +1,8 @@
 """Demo: a clinic's draft of a coming payer policy change, kept on the payer policy changes page.
 
 The demo clinic's coordinator has typed up what a payer announced for next quarter. When open cases are prepared
-under a policy with a conservative-care rule, the draft revises the most used one: it will ask for physical therapy
-or a home exercise program still going on when the injection is requested (the "concurrent active rehabilitation"
+under a policy with a conservative-care rule, the draft revises the most used one: it will ask for twelve weeks of
+conservative care, with physical therapy or a home exercise program still going on when the injection is requested (the "concurrent active rehabilitation"
 wording several benefit managers use). A small demo clinic whose open case is under a payer with no policy on file
 gets instead the draft of that payer's first policy for the procedure (a state Medicaid program starting prior
 authorization), on the same rules. It is a draft, kept in the database: it never decides a case and the shipped
@@ -32,11 +32,16 @@ def _first_of_next_quarter(today: date) -> date:
     return date(today.year + (month > 12), (month - 1) % 12 + 1, 1)
 
 
+# The announced period of conservative care (a common commercial figure), so the preview shows dates that move.
+ANNOUNCED_WEEKS = 12
+
+
 def _with_active_rehab(policy: dict[str, Any]) -> None:
     for criterion in policy["criteria"]:
         if criterion["type"] == "conservative_care":
-            criterion.update(concurrent_active_rehab=True, source=SOURCE, evidence="K", verified=False,
-                             label=f"{criterion['label']}, with physical therapy or a home exercise program still going on")
+            criterion.update(concurrent_active_rehab=True, min={"weeks": ANNOUNCED_WEEKS}, source=SOURCE, evidence="K", verified=False,
+                             label=f"At least {ANNOUNCED_WEEKS} weeks of failed conservative care, with physical therapy or a home "
+                                   "exercise program still going on")
             return
 
 

@@ -33,6 +33,10 @@ router = APIRouter()
 
 DRAFT_LABELS = {"draft": "Draft policy file"}
 
+# How a plan type reads in a sentence ("every Medicare plan").
+PLAN_TYPE_WORDS = {"medicare": "Medicare", "medicare_advantage": "Medicare Advantage", "medicaid": "Medicaid",
+                   "commercial": "commercial", "workers_comp": "workers' compensation"}
+
 
 @dataclass(frozen=True)
 class Row:
@@ -76,7 +80,7 @@ def _shown(ctx: AppContext, session: Session, caller: Caller, found: list[Policy
                     after=outcome_words(row.difference.after), eligible_before=date_words(row.difference.before),
                     eligible_after=date_words(row.difference.after), words=row.difference.words,
                     reviewed=(row.case.id, change.key) in done) for row in result.cases]
-        payers = [names.get(p, p) for p in change.new.payers] + [f"every {t.replace('_', ' ')} plan" for t in change.new.plan_types]
+        payers = [names.get(p, p) for p in change.new.payers] + [f"every {PLAN_TYPE_WORDS[t]} plan" for t in change.new.plan_types]
         out.append(Shown(change=change, payer=", ".join(payers), procedures=", ".join(names.get(p, p) for p in change.new.procedures),
                          words=change.words(names), rows=rows, in_force=change.effective_from <= today))
     return out
