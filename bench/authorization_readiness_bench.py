@@ -45,7 +45,7 @@ from sqlalchemy import insert, select
 
 from bench import harness
 from bench.databases import scratch_database
-from painpath.authorizations import criteria, service
+from painpath.authorizations import criteria, decision_memo, service
 from painpath.authorizations.models import AuthorizationCase
 from painpath.charting.conservative_care.models import CareEntry
 from painpath.charting.instruments.models import InstrumentAdministration
@@ -324,13 +324,21 @@ def raw_floor_pass(db: Database, chunk: int) -> Counter:
 
 @contextmanager
 def criteria_stubbed(decision: criteria.PolicyDecision) -> Iterator[None]:
-    """`criteria.evaluate` answers one fixed decision: the floor's loop does everything else the same."""
+    """`criteria.evaluate` answers one fixed decision and every case is decided (no decision memo): the
+    loop does everything else the same."""
     real = criteria.evaluate
     criteria.evaluate = lambda *args, **kwargs: decision  # type: ignore[assignment]
     try:
-        yield
+        with decision_memo.bypassed():
+            yield
     finally:
         criteria.evaluate = real  # type: ignore[assignment]
+
+
+def cold_readiness_pass(db: Database, knowledge, calendar: BusinessCalendar, chunk: int) -> Counter:  # noqa: ANN001
+    """The pass with the decision memo emptied first: every case decided afresh, as the first pass of a process does."""
+    decision_memo.forget()
+    return readiness_pass(db, knowledge, calendar, chunk)
 
 
 def verify(tally: Counter, expected_cases: int) -> dict:
@@ -379,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
             if not verification["all_decided"]:
                 print("FAILED: not every open case got a decision")
                 return 1
+            if readiness_pass(db, knowledge, calendar, args.chunk) != real:
+                print("FAILED: a second pass (cases answered from the decision memo) did not answer as the first")
+                return 1
             raw_rows = raw_floor_pass(db, args.chunk)
             print(f"raw floor rows: {dict(raw_rows)}")
             if raw_rows["cases"] != args.episodes or raw_rows["episodes"] < args.episodes:
@@ -391,8 +402,9 @@ def main(argv: list[str] | None = None) -> int:
                     return readiness_pass(db, knowledge, calendar, args.chunk)
 
             timings = harness.compare(
-                {"readiness": lambda: readiness_pass(db, knowledge, calendar, args.chunk), "criteria_stubbed": criteria_stub,
-                 "floor": lambda: raw_floor_pass(db, args.chunk)},
+                {"readiness": lambda: readiness_pass(db, knowledge, calendar, args.chunk),
+                 "readiness_cold": lambda: cold_readiness_pass(db, knowledge, calendar, args.chunk),
+                 "criteria_stubbed": criteria_stub, "floor": lambda: raw_floor_pass(db, args.chunk)},
                 iterations=args.iterations, warmup=args.warmup,
             )
             with db.session() as session:
@@ -401,9 +413,10 @@ def main(argv: list[str] | None = None) -> int:
             db.engine.dispose()
         rates = {name: round(args.episodes / (t.p50 / 1000), 1) for name, t in timings.items()}
         harness.print_table(timings, floor="floor", title=f"Readiness of {args.episodes:,} open episodes ({db.engine.dialect.name})")
-        print(f"episodes/s  readiness {rates['readiness']:,.0f}   criteria stubbed {rates['criteria_stubbed']:,.0f}   "
-              f"floor (raw SQL rows) {rates['floor']:,.0f}   "
-              f"readiness/floor time ratio {harness.ratio(timings['readiness'].p50, timings['floor'].p50):.2f}")
+        print(f"episodes/s  readiness {rates['readiness']:,.0f}   readiness cold {rates['readiness_cold']:,.0f}   "
+              f"criteria stubbed {rates['criteria_stubbed']:,.0f}   floor (raw SQL rows) {rates['floor']:,.0f}   "
+              f"readiness/floor time ratio {harness.ratio(timings['readiness'].p50, timings['floor'].p50):.2f} "
+              f"(cold {harness.ratio(timings['readiness_cold'].p50, timings['floor'].p50):.2f})")
         result = {
             "benchmark": "authorization-readiness",
             "params": {"episodes": args.episodes, "chunk": args.chunk, "iterations": args.iterations, "warmup": args.warmup,
@@ -413,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
             "timings": timings,
             "episodes_per_second": rates,
             "ratio_p50": harness.ratio(timings["readiness"].p50, timings["floor"].p50),
+            "cold_ratio_p50": harness.ratio(timings["readiness_cold"].p50, timings["floor"].p50),
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
         }
         path = harness.write_result("authorization-readiness", result, results_dir=args.results_dir)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.authorizations import clocks, criteria, lifecycle, rules
+from painpath.authorizations import clocks, criteria, decision_memo, lifecycle, rules
 from painpath.authorizations.models import AuthorizationCase, CaseDocument, CaseEvent
 from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitIn
 from painpath.core import audit
@@ -215,14 +215,26 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
     out = []
     for case in cases:
         episode_facts = facts.get(case.episode_id)
-        decision, decided_on = None, None
+        decision, items, decided_on = None, (), None
         if episode_facts is not None and case.policy_id in knowledge.policies and case.state in (lifecycle.PREPARING, lifecycle.READY):
             decided_on = _with_documents(episode_facts, docs.get(case.episode_id, []))
-            decision = decide(knowledge, case, decided_on, today)
-        items = tuple(rules.checklist(decision)) if decision is not None else ()
+            decision, items = _decision_and_kit(knowledge, case, decided_on, today)
         submitted_on = calendar.local_date(case.submitted_at) if case.submitted_at else None
         out.append(Evaluated(case, decision, items, _units_used(case, episode_facts), submitted_on, decided_on))
     return out
+
+
+def _decision_and_kit(knowledge, case: AuthorizationCase, facts: EpisodeFacts,  # noqa: ANN001
+                      today: date) -> tuple[criteria.PolicyDecision, tuple[rules.ChecklistItem, ...]]:
+    """The case's decision and kit, from the decision memo when nothing they are made of changed since the
+    case was last decided (decision_memo: every pass still reads every fact)."""
+    planned = planned_of(case)
+
+    def fresh() -> tuple[criteria.PolicyDecision, tuple[rules.ChecklistItem, ...]]:
+        decision = _decide(knowledge, case, planned, facts, today)
+        return decision, tuple(rules.checklist(decision))
+
+    return decision_memo.decided(knowledge, case.id, (case.policy_id, case.payer_id, planned, today), facts, fresh)
 
 
 def _with_documents(facts: EpisodeFacts, found: list[DocumentFact]) -> EpisodeFacts:
@@ -236,10 +248,14 @@ def facts_for_case(session: Session, *, knowledge, calendar: BusinessCalendar, c
 
 
 def decide(knowledge, case: AuthorizationCase, facts: EpisodeFacts, today: date) -> criteria.PolicyDecision:  # noqa: ANN001
+    return _decide(knowledge, case, planned_of(case), facts, today)
+
+
+def _decide(knowledge, case: AuthorizationCase, planned: PlannedProcedure, facts: EpisodeFacts,  # noqa: ANN001
+            today: date) -> criteria.PolicyDecision:
     policy = knowledge.policies[case.policy_id]
     payer = knowledge.payers.get(case.payer_id)
-    return criteria.evaluate(policy, facts, planned_of(case), today, knowledge.procedures,
-                             payer_name=payer.name if payer else case.payer_id)
+    return criteria.evaluate(policy, facts, planned, today, knowledge.procedures, payer_name=payer.name if payer else case.payer_id)
 
 
 def evaluate_case(session: Session, *, knowledge, calendar: BusinessCalendar, case: AuthorizationCase,  # noqa: ANN001

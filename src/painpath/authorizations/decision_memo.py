@@ -1,0 +1,84 @@
+"""Readiness kept per case between passes: a case whose inputs have not changed since it was last decided
+is not decided again.
+
+A case's decision and kit are a pure function of its inputs (`criteria.evaluate`, `rules.checklist`): the
+policy pack, the payer, the planned procedure, the day, and the episode's facts with the kit's documents.
+Nothing else. So the memo keeps, per case, the inputs it was last decided on and what came of them, and
+answers from it only when every input is equal to the last: the facts are compared whole (every field of
+`EpisodeFacts`, so a new fact source is compared the day it is added), a new day decides again, and a
+reloaded knowledge (a new object) empties the memo. What is saved is the evaluation, never the reading:
+every pass still gathers every fact of every case from the database.
+
+Why: the reconciler sweeps every open case of every clinic, again and again, and between two sweeps
+almost no case's facts change; evaluating ~7 criteria and deriving the kit is about half of a sweep
+(bench/README.md, "Authorization readiness"). The decision handed out is shared by the passes that find
+the same inputs; decisions are read-only by convention, and their words, said when first read, are the
+same for every reader.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any
+
+from painpath.facts.vocabulary import EpisodeFacts
+
+# Past this many cases the memo starts again empty (each entry is a case's facts, decision and kit: about
+# 10 kB): a bound on memory, well above a large clinic's open cases.
+LIMIT = 50_000
+
+# Every field but the two that hold dicts, compared apart (`_inputs`).
+_FACT_FIELDS = attrgetter(*(f.name for f in fields(EpisodeFacts) if f.name not in ("exam", "extra")))
+
+_state: dict[str, Any] = {"knowledge": None, "entries": {}, "enabled": True}
+
+
+def _facts_key(facts: EpisodeFacts) -> tuple | None:
+    """The facts, comparable with ==; None when they cannot be compared."""
+    if facts.extra:  # room for a criterion type added before its fact source: not compared, so never kept
+        return None
+    exam = facts.exam
+    exam_key = None if exam is None else (exam.on, exam.si_positive_count, exam.diagnosis_codes, exam.reasoning,
+                                          json.dumps(exam.findings, sort_keys=True, default=str))
+    return _FACT_FIELDS(facts), exam_key
+
+
+def decided(knowledge: object, case_id: int, given: tuple, facts: EpisodeFacts, decide: Callable[[], Any]) -> Any:
+    """What `decide()` answers for the case on these inputs (`given`: everything but the knowledge and the
+    facts, such as the policy, payer, planned procedure and day): from the memo when the case was last
+    decided on equal inputs, else decided now (and kept)."""
+    if not _state["enabled"]:
+        return decide()
+    if _state["knowledge"] is not knowledge:  # a reloaded pack: nothing kept is known to hold
+        _state["knowledge"], _state["entries"] = knowledge, {}
+    entries = _state["entries"]
+    facts_key = _facts_key(facts)
+    found = entries.get(case_id)
+    if found is not None and facts_key is not None and found[0] == given and found[1] == facts_key:
+        return found[2]
+    answer = decide()
+    if facts_key is not None:
+        if len(entries) >= LIMIT and case_id not in entries:
+            entries.clear()
+        entries[case_id] = (given, facts_key, answer)
+    return answer
+
+
+def forget() -> None:
+    """Empty the memo: the next pass decides every case again (the benchmark's cold pass)."""
+    _state["entries"] = {}
+
+
+@contextmanager
+def bypassed() -> Iterator[None]:
+    """Within: every case is decided afresh and nothing is kept (the reference the memo is checked against)."""
+    before = _state["enabled"]
+    _state["enabled"] = False
+    try:
+        yield
+    finally:
+        _state["enabled"] = before
