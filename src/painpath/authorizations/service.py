@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,12 +151,26 @@ def documents(session: Session, *, case_id: int) -> list[CaseDocument]:
 
 # Evaluation ------------------------------------------------------------------------------------
 
+_PLANNED_COLUMNS = attrgetter("procedure_id", "cpt_codes", "region", "side", "levels", "place_of_service", "planned_on",
+                              "units_requested")
+
+
 def planned_of(case: AuthorizationCase) -> PlannedProcedure:
-    return PlannedProcedure(
-        kind=case.procedure_id, cpt_codes=tuple(case.cpt_codes), region=case.region, side=case.side,  # type: ignore[arg-type]
-        levels=tuple(case.levels or ()), place_of_service=case.place_of_service, planned_on=case.planned_on,
-        units=case.units_requested,
-    )
+    return _planned(_planned_values(case))
+
+
+def _planned_values(case: AuthorizationCase) -> tuple:
+    """The planned procedure's fields as the case holds them, read in one call (lists made tuples, so a
+    list changed in place later cannot change a value kept): the decision memo compares these, and builds
+    the PlannedProcedure only when it decides."""
+    kind, cpt_codes, region, side, levels, place_of_service, planned_on, units = _PLANNED_COLUMNS(case)
+    return kind, tuple(cpt_codes), region, side, tuple(levels or ()), place_of_service, planned_on, units
+
+
+def _planned(values: tuple) -> PlannedProcedure:
+    kind, cpt_codes, region, side, levels, place_of_service, planned_on, units = values
+    return PlannedProcedure(kind=kind, cpt_codes=cpt_codes, region=region, side=side, levels=levels,  # type: ignore[arg-type]
+                            place_of_service=place_of_service, planned_on=planned_on, units=units)
 
 
 # Kit documents that are imaging reports: filed as the episode's imaging study (orders.file_report), so the
@@ -228,13 +243,13 @@ def _decision_and_kit(knowledge, case: AuthorizationCase, facts: EpisodeFacts,  
                       today: date) -> tuple[criteria.PolicyDecision, tuple[rules.ChecklistItem, ...]]:
     """The case's decision and kit, from the decision memo when nothing they are made of changed since the
     case was last decided (decision_memo: every pass still reads every fact)."""
-    planned = planned_of(case)
+    planned = _planned_values(case)
 
     def fresh() -> tuple[criteria.PolicyDecision, tuple[rules.ChecklistItem, ...]]:
-        decision = _decide(knowledge, case, planned, facts, today)
+        decision = _decide(knowledge, case, _planned(planned), facts, today)
         return decision, tuple(rules.checklist(decision))
 
-    return decision_memo.decided(knowledge, case.id, (case.policy_id, case.payer_id, planned, today), facts, fresh)
+    return decision_memo.decided(knowledge, case.id, (case.policy_id, case.payer_id, today, planned), facts, fresh)
 
 
 def _with_documents(facts: EpisodeFacts, found: list[DocumentFact]) -> EpisodeFacts:
