@@ -228,15 +228,21 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
     facts = gather_facts(session, knowledge=knowledge, calendar=calendar, episode_ids=episode_ids, today=today)
     docs = kit_documents_for_episodes(session, episode_ids)
     out = []
-    for case in cases:
-        episode_facts = facts.get(case.episode_id)
+    for case in cases:  # each attribute read once: this runs for every open case of every clinic
+        episode_id, state, submitted_at = case.episode_id, case.state, case.submitted_at
+        episode_facts = facts.get(episode_id)
         decision, items, decided_on = None, (), None
-        if episode_facts is not None and case.policy_id in knowledge.policies and case.state in (lifecycle.PREPARING, lifecycle.READY):
-            decided_on = _with_documents(episode_facts, docs.get(case.episode_id, []))
+        if episode_facts is not None and state in _DECIDED_STATES and case.policy_id in knowledge.policies:
+            found = docs.get(episode_id)
+            decided_on = _with_documents(episode_facts, found) if found else episode_facts
             decision, items = _decision_and_kit(knowledge, case, decided_on, today)
-        submitted_on = calendar.local_date(case.submitted_at) if case.submitted_at else None
-        out.append(Evaluated(case, decision, items, _units_used(case, episode_facts), submitted_on, decided_on))
+        units_used = _units_used(case, episode_facts) if state in _UNITS_COUNTED_STATES else 0
+        out.append(Evaluated(case, decision, items, units_used, calendar.local_date(submitted_at) if submitted_at else None, decided_on))
     return out
+
+
+_DECIDED_STATES = frozenset({lifecycle.PREPARING, lifecycle.READY})  # the criteria are evaluated until the request is sent
+_UNITS_COUNTED_STATES = lifecycle.IN_FORCE | {lifecycle.EXPIRED}  # _units_used counts nothing in the others
 
 
 def _decision_and_kit(knowledge, case: AuthorizationCase, facts: EpisodeFacts,  # noqa: ANN001
