@@ -15,14 +15,19 @@ What is timed, round-robin, each pass over all open cases in chunks of --chunk e
 
 - readiness: `service.open_cases` + `service.evaluate_cases` per chunk: gather each chunk's facts (the
   readers of painpath.facts.gather, one query per fact source), evaluate the payer policy, derive the kit
-  checklist and the units used.
-- criteria_stubbed: the same loop with `criteria.evaluate` replaced by a stub returning one fixed decision:
-  what the criteria engine costs, by difference.
+  checklist and the units used. As a long-running process sweeps: a case whose facts, planned procedure,
+  policy and day are all equal to the last pass's is answered from the decision memo
+  (authorizations/decision_memo.py) instead of being evaluated again; its facts are still read and compared.
+- readiness_cold: the same pass with the decision memo emptied first (as a process's first pass: every
+  case evaluated, and kept; the emptying, which frees the previous pass's answers, is timed too).
+- criteria_stubbed: the same loop with `criteria.evaluate` replaced by a stub returning one fixed decision
+  and the memo bypassed: what the criteria engine costs, by difference with readiness_cold.
 - floor: the raw-SQL floor: the same open cases and the same fact rows, chunk by chunk, fetched with the
   driver's cursor (psycopg or sqlite3) as plain tuples, with nothing built from them.
 
-Prints episodes per second for each and readiness's ratio to the floor; writes bench/results/authorization-readiness-<ts>.json.
-Before timing it checks that every case got a decision and prints the outcomes, so the work is real.
+Prints episodes per second for each and readiness's ratio to the floor (and the cold pass's); writes
+bench/results/authorization-readiness-<ts>.json. Before timing it checks that every case got a decision and
+prints the outcomes, so the work is real, and that a second pass (answered from the memo) gives the same tally.
 """
 
 from __future__ import annotations
