@@ -148,6 +148,7 @@ def test_an_unchanged_case_is_answered_from_the_memo_and_a_changed_one_is_decide
     with decision_memo.bypassed():
         fresh, _ = service._decision_and_kit(KNOWLEDGE, case, replace(facts), TODAY + timedelta(days=1))
     assert fresh is not later and fresh == later
-    # Facts that cannot be compared (room for a criterion type added before its fact source) are never kept.
-    odd = replace(facts, extra={"new_fact": 1})
-    assert service._decision_and_kit(KNOWLEDGE, case, odd, TODAY)[0] is not service._decision_and_kit(KNOWLEDGE, case, odd, TODAY)[0]
+    # Facts holding dicts (room for a criterion type added before its fact source) are compared as well.
+    odd, _ = service._decision_and_kit(KNOWLEDGE, case, replace(facts, extra={"new_fact": 1}), TODAY)
+    assert service._decision_and_kit(KNOWLEDGE, case, replace(facts, extra={"new_fact": 1}), TODAY)[0] is odd
+    assert service._decision_and_kit(KNOWLEDGE, case, replace(facts, extra={"new_fact": 2}), TODAY)[0] is not odd

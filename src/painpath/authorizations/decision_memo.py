@@ -18,11 +18,8 @@ same for every reader.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
-from operator import attrgetter
 from typing import Any
 
 from painpath.facts.vocabulary import EpisodeFacts
@@ -32,40 +29,26 @@ from painpath.facts.vocabulary import EpisodeFacts
 # 20,000 open cases keeps some 280 MB, and at most about 350 MB.
 LIMIT = 25_000
 
-# Every field but the two that hold dicts, compared apart (`_inputs`).
-_FACT_FIELDS = attrgetter(*(f.name for f in fields(EpisodeFacts) if f.name not in ("exam", "extra")))
-
 _state: dict[str, Any] = {"knowledge": None, "entries": {}, "enabled": True}
-
-
-def _facts_key(facts: EpisodeFacts) -> tuple | None:
-    """The facts, comparable with ==; None when they cannot be compared."""
-    if facts.extra:  # room for a criterion type added before its fact source: not compared, so never kept
-        return None
-    exam = facts.exam
-    exam_key = None if exam is None else (exam.on, exam.si_positive_count, exam.diagnosis_codes, exam.reasoning,
-                                          json.dumps(exam.findings, sort_keys=True, default=str))
-    return _FACT_FIELDS(facts), exam_key
 
 
 def decided(knowledge: object, case_id: int, given: tuple, facts: EpisodeFacts, decide: Callable[[], Any]) -> Any:
     """What `decide()` answers for the case on these inputs (`given`: everything but the knowledge and the
     facts, such as the policy, payer, planned procedure and day): from the memo when the case was last
-    decided on equal inputs, else decided now (and kept)."""
+    decided on equal inputs, else decided now (and kept). Inputs are only compared (==), never hashed, so
+    facts holding dicts (an exam's findings) are compared like any other."""
     if not _state["enabled"]:
         return decide()
     if _state["knowledge"] is not knowledge:  # a reloaded pack: nothing kept is known to hold
         _state["knowledge"], _state["entries"] = knowledge, {}
     entries = _state["entries"]
-    facts_key = _facts_key(facts)
     found = entries.get(case_id)
-    if found is not None and facts_key is not None and found[0] == given and found[1] == facts_key:
+    if found is not None and found[0] == given and found[1] == facts:
         return found[2]
     answer = decide()
-    if facts_key is not None:
-        if len(entries) >= LIMIT and case_id not in entries:
-            entries.clear()
-        entries[case_id] = (given, facts_key, answer)
+    if len(entries) >= LIMIT and case_id not in entries:
+        entries.clear()
+    entries[case_id] = (given, facts, answer)
     return answer
 
 
