@@ -15,14 +15,19 @@ What is timed, round-robin, each pass over all open cases in chunks of --chunk e
 
 - readiness: `service.open_cases` + `service.evaluate_cases` per chunk: gather each chunk's facts (the
   readers of painpath.facts.gather, one query per fact source), evaluate the payer policy, derive the kit
-  checklist and the units used.
-- criteria_stubbed: the same loop with `criteria.evaluate` replaced by a stub returning one fixed decision:
-  what the criteria engine costs, by difference.
+  checklist and the units used. As a long-running process sweeps: a case whose facts, planned procedure,
+  policy and day are all equal to the last pass's is answered from the decision memo
+  (authorizations/decision_memo.py) instead of being evaluated again; its facts are still read and compared.
+- readiness_cold: the same pass with the decision memo emptied first (as a process's first pass: every
+  case evaluated, and kept; the emptying, which frees the previous pass's answers, is timed too).
+- criteria_stubbed: the same loop with `criteria.evaluate` replaced by a stub returning one fixed decision
+  and the memo bypassed: what the criteria engine costs, by difference with readiness_cold.
 - floor: the raw-SQL floor: the same open cases and the same fact rows, chunk by chunk, fetched with the
   driver's cursor (psycopg or sqlite3) as plain tuples, with nothing built from them.
 
-Prints episodes per second for each and readiness's ratio to the floor; writes bench/results/authorization-readiness-<ts>.json.
-Before timing it checks that every case got a decision and prints the outcomes, so the work is real.
+Prints episodes per second for each and readiness's ratio to the floor (and the cold pass's); writes
+bench/results/authorization-readiness-<ts>.json. Before timing it checks that every case got a decision and
+prints the outcomes, so the work is real, and that a second pass (answered from the memo) gives the same tally.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from sqlalchemy import insert, select
 
 from bench import harness
 from bench.databases import scratch_database
-from painpath.authorizations import criteria, service
+from painpath.authorizations import criteria, decision_memo, service
 from painpath.authorizations.models import AuthorizationCase
 from painpath.charting.conservative_care.models import CareEntry
 from painpath.charting.instruments.models import InstrumentAdministration
@@ -324,13 +329,21 @@ def raw_floor_pass(db: Database, chunk: int) -> Counter:
 
 @contextmanager
 def criteria_stubbed(decision: criteria.PolicyDecision) -> Iterator[None]:
-    """`criteria.evaluate` answers one fixed decision: the floor's loop does everything else the same."""
+    """`criteria.evaluate` answers one fixed decision and every case is decided (no decision memo): the
+    loop does everything else the same."""
     real = criteria.evaluate
     criteria.evaluate = lambda *args, **kwargs: decision  # type: ignore[assignment]
     try:
-        yield
+        with decision_memo.bypassed():
+            yield
     finally:
         criteria.evaluate = real  # type: ignore[assignment]
+
+
+def cold_readiness_pass(db: Database, knowledge, calendar: BusinessCalendar, chunk: int) -> Counter:  # noqa: ANN001
+    """The pass with the decision memo emptied first: every case decided afresh, as the first pass of a process does."""
+    decision_memo.forget()
+    return readiness_pass(db, knowledge, calendar, chunk)
 
 
 def verify(tally: Counter, expected_cases: int) -> dict:
@@ -379,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
             if not verification["all_decided"]:
                 print("FAILED: not every open case got a decision")
                 return 1
+            if readiness_pass(db, knowledge, calendar, args.chunk) != real:
+                print("FAILED: a second pass (cases answered from the decision memo) did not answer as the first")
+                return 1
             raw_rows = raw_floor_pass(db, args.chunk)
             print(f"raw floor rows: {dict(raw_rows)}")
             if raw_rows["cases"] != args.episodes or raw_rows["episodes"] < args.episodes:
@@ -391,8 +407,9 @@ def main(argv: list[str] | None = None) -> int:
                     return readiness_pass(db, knowledge, calendar, args.chunk)
 
             timings = harness.compare(
-                {"readiness": lambda: readiness_pass(db, knowledge, calendar, args.chunk), "criteria_stubbed": criteria_stub,
-                 "floor": lambda: raw_floor_pass(db, args.chunk)},
+                {"readiness": lambda: readiness_pass(db, knowledge, calendar, args.chunk),
+                 "readiness_cold": lambda: cold_readiness_pass(db, knowledge, calendar, args.chunk),
+                 "criteria_stubbed": criteria_stub, "floor": lambda: raw_floor_pass(db, args.chunk)},
                 iterations=args.iterations, warmup=args.warmup,
             )
             with db.session() as session:
@@ -401,9 +418,10 @@ def main(argv: list[str] | None = None) -> int:
             db.engine.dispose()
         rates = {name: round(args.episodes / (t.p50 / 1000), 1) for name, t in timings.items()}
         harness.print_table(timings, floor="floor", title=f"Readiness of {args.episodes:,} open episodes ({db.engine.dialect.name})")
-        print(f"episodes/s  readiness {rates['readiness']:,.0f}   criteria stubbed {rates['criteria_stubbed']:,.0f}   "
-              f"floor (raw SQL rows) {rates['floor']:,.0f}   "
-              f"readiness/floor time ratio {harness.ratio(timings['readiness'].p50, timings['floor'].p50):.2f}")
+        print(f"episodes/s  readiness {rates['readiness']:,.0f}   readiness cold {rates['readiness_cold']:,.0f}   "
+              f"criteria stubbed {rates['criteria_stubbed']:,.0f}   floor (raw SQL rows) {rates['floor']:,.0f}   "
+              f"readiness/floor time ratio {harness.ratio(timings['readiness'].p50, timings['floor'].p50):.2f} "
+              f"(cold {harness.ratio(timings['readiness_cold'].p50, timings['floor'].p50):.2f})")
         result = {
             "benchmark": "authorization-readiness",
             "params": {"episodes": args.episodes, "chunk": args.chunk, "iterations": args.iterations, "warmup": args.warmup,
@@ -413,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             "timings": timings,
             "episodes_per_second": rates,
             "ratio_p50": harness.ratio(timings["readiness"].p50, timings["floor"].p50),
+            "cold_ratio_p50": harness.ratio(timings["readiness_cold"].p50, timings["floor"].p50),
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
         }
         path = harness.write_result("authorization-readiness", result, results_dir=args.results_dir)

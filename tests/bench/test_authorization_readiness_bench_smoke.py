@@ -33,8 +33,8 @@ def test_readiness_benchmark_small_mode_decides_every_open_case(tmp_path):
     # The raw-SQL floor read every open case and its episode's row, and the fact rows besides.
     raw = verification["raw_floor_rows"]
     assert raw["cases"] == 200 and raw["episodes"] >= 200 and raw["imaging"] > 0 and raw["conservative_care"] > 0
-    for name in ("readiness", "criteria_stubbed", "floor"):
+    for name in ("readiness", "readiness_cold", "criteria_stubbed", "floor"):
         assert result["timings"][name]["n"] == 1
         assert result["episodes_per_second"][name] > 0
-    assert result["ratio_p50"] > 0
+    assert result["ratio_p50"] > 0 and result["cold_ratio_p50"] > 0
     assert "episodes/s" in done.stdout and "floor (raw SQL rows)" in done.stdout

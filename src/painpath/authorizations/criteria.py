@@ -28,7 +28,7 @@ carries a warning quoting the reason so a reviewer sees it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -167,6 +167,8 @@ def find_policy(knowledge: Knowledge, payer_id: str, procedure_id: str, on: date
 
 def is_repeat(policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure, today: date) -> bool:
     """Whether the episode already has the same procedure (or one of its repeat group) performed in the region."""
+    if not facts.procedures:  # most episodes asking for a first procedure
+        return False
     same = set(policy.repeat_group or [planned.kind]) | {planned.kind}
     group = region_group(planned.region)
     return any(
@@ -262,6 +264,8 @@ def _plan(policy: Policy) -> tuple[_Plan, ...]:
             })
             for c in policy.criteria
         )
+        # _result sets every field itself: a field added to CriterionResult must be given there too.
+        assert all(p.fields.keys() | _CASE_FIELDS == _RESULT_FIELDS for p in plan), "CriterionResult fields changed: see _result"
         found = _PLANS[id(policy)] = (policy, plan)
     return found[1]
 
@@ -304,9 +308,18 @@ def _results(
     return results, warnings
 
 
+_new = object.__new__
+_CASE_FIELDS = {"status", "met_on", "waived_by", "check", "planned_region"}  # the fields _result gives per case
+_RESULT_FIELDS = {f.name for f in fields(CriterionResult)}
+
+
 def _result(plan: _Plan, check: Check, waived_by: str | None, region: str) -> CriterionResult:
-    return CriterionResult(**plan.fields, status=check.status, met_on=check.met_on, waived_by=waived_by, check=check,
-                           planned_region=region)
+    # Every field set at once, without the dataclass __init__ and its keyword matching: this runs for every
+    # criterion of every open case (plan.fields holds the ones that do not depend on the case).
+    result = _new(CriterionResult)
+    result.__dict__ = {**plan.fields, "status": check.status, "met_on": check.met_on, "waived_by": waived_by, "check": check,
+                       "planned_region": region}
+    return result
 
 
 def _verified(criterion: Criterion) -> bool:

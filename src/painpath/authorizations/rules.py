@@ -8,7 +8,7 @@ procedures) and these functions say what the worklist must show.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
 from painpath.authorizations import lifecycle
@@ -124,15 +124,23 @@ _ITEM_STATUS = {
 def checklist(decision) -> list[ChecklistItem]:  # noqa: ANN001 - a criteria.PolicyDecision
     """The kit derived from the policy decision: one item per criterion, in the policy's order."""
     items = []
+    new = object.__new__
     for result in decision.criteria:
         status = _ITEM_STATUS[result.status]
-        items.append(ChecklistItem(
-            criterion_id=result.criterion_id, label=result.label, status=status,
-            pending_until=result.met_on if status == "pending" else None,
-            owner_role="clinician" if result.type in CLINICIAN_CRITERIA else "coordinator",
-            result=result,
-        ))
+        # Every field set at once, without the dataclass __init__ (this runs for every criterion of every open case).
+        item = new(ChecklistItem)
+        item.__dict__ = {
+            "criterion_id": result.criterion_id, "label": result.label, "status": status,
+            "pending_until": result.met_on if status == "pending" else None,
+            "owner_role": "clinician" if result.type in CLINICIAN_CRITERIA else "coordinator",
+            "result": result,
+        }
+        items.append(item)
     return items
+
+
+assert {f.name for f in fields(ChecklistItem)} == {"criterion_id", "label", "status", "pending_until", "owner_role", "result"}, (
+    "ChecklistItem fields changed: checklist sets each of them")
 
 
 def kit_progress(items: list[ChecklistItem]) -> tuple[int, int]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painpath.authorizations import clocks, criteria, lifecycle, rules
+from painpath.authorizations import clocks, criteria, decision_memo, lifecycle, rules
 from painpath.authorizations.models import AuthorizationCase, CaseDocument, CaseEvent
 from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitIn
 from painpath.core import audit
@@ -150,12 +151,26 @@ def documents(session: Session, *, case_id: int) -> list[CaseDocument]:
 
 # Evaluation ------------------------------------------------------------------------------------
 
+_PLANNED_COLUMNS = attrgetter("procedure_id", "cpt_codes", "region", "side", "levels", "place_of_service", "planned_on",
+                              "units_requested")
+
+
 def planned_of(case: AuthorizationCase) -> PlannedProcedure:
-    return PlannedProcedure(
-        kind=case.procedure_id, cpt_codes=tuple(case.cpt_codes), region=case.region, side=case.side,  # type: ignore[arg-type]
-        levels=tuple(case.levels or ()), place_of_service=case.place_of_service, planned_on=case.planned_on,
-        units=case.units_requested,
-    )
+    return _planned(_planned_values(case))
+
+
+def _planned_values(case: AuthorizationCase) -> tuple:
+    """The planned procedure's fields as the case holds them, read in one call (lists made tuples, so a
+    list changed in place later cannot change a value kept): the decision memo compares these, and builds
+    the PlannedProcedure only when it decides."""
+    kind, cpt_codes, region, side, levels, place_of_service, planned_on, units = _PLANNED_COLUMNS(case)
+    return kind, tuple(cpt_codes), region, side, tuple(levels or ()), place_of_service, planned_on, units
+
+
+def _planned(values: tuple) -> PlannedProcedure:
+    kind, cpt_codes, region, side, levels, place_of_service, planned_on, units = values
+    return PlannedProcedure(kind=kind, cpt_codes=cpt_codes, region=region, side=side, levels=levels,  # type: ignore[arg-type]
+                            place_of_service=place_of_service, planned_on=planned_on, units=units)
 
 
 # Kit documents that are imaging reports: filed as the episode's imaging study (orders.file_report), so the
@@ -213,15 +228,16 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
     facts = gather_facts(session, knowledge=knowledge, calendar=calendar, episode_ids=episode_ids, today=today)
     docs = kit_documents_for_episodes(session, episode_ids)
     out = []
-    for case in cases:
-        episode_facts = facts.get(case.episode_id)
-        decision, decided_on = None, None
-        if episode_facts is not None and case.policy_id in knowledge.policies and case.state in (lifecycle.PREPARING, lifecycle.READY):
-            decided_on = _with_documents(episode_facts, docs.get(case.episode_id, []))
-            decision = decide(knowledge, case, decided_on, today)
-        items = tuple(rules.checklist(decision)) if decision is not None else ()
-        submitted_on = calendar.local_date(case.submitted_at) if case.submitted_at else None
-        out.append(Evaluated(case, decision, items, _units_used(case, episode_facts), submitted_on, decided_on))
+    for case in cases:  # each attribute read once: this runs for every open case of every clinic
+        episode_id, state, submitted_at = case.episode_id, case.state, case.submitted_at
+        episode_facts = facts.get(episode_id)
+        decision, items, decided_on = None, (), None
+        if episode_facts is not None and state in _DECIDED_STATES and case.policy_id in knowledge.policies:
+            found = docs.get(episode_id)
+            decided_on = _with_documents(episode_facts, found) if found else episode_facts
+            decision, items = _decision_and_kit(knowledge, case, decided_on, today)
+        units_used = _units_used(case, episode_facts) if state in _UNITS_COUNTED_STATES else 0
+        out.append(Evaluated(case, decision, items, units_used, calendar.local_date(submitted_at) if submitted_at else None, decided_on))
     return out
 
 
@@ -235,6 +251,23 @@ def facts_for_cases(session: Session, *, knowledge, calendar: BusinessCalendar, 
     return {c.id: _with_documents(facts[c.episode_id], docs.get(c.episode_id, [])) for c in cases if c.episode_id in facts}
 
 
+_DECIDED_STATES = frozenset({lifecycle.PREPARING, lifecycle.READY})  # the criteria are evaluated until the request is sent
+_UNITS_COUNTED_STATES = lifecycle.IN_FORCE | {lifecycle.EXPIRED}  # _units_used counts nothing in the others
+
+
+def _decision_and_kit(knowledge, case: AuthorizationCase, facts: EpisodeFacts,  # noqa: ANN001
+                      today: date) -> tuple[criteria.PolicyDecision, tuple[rules.ChecklistItem, ...]]:
+    """The case's decision and kit, from the decision memo when nothing they are made of changed since the
+    case was last decided (decision_memo: every pass still reads every fact)."""
+    planned = _planned_values(case)
+
+    def fresh() -> tuple[criteria.PolicyDecision, tuple[rules.ChecklistItem, ...]]:
+        decision = _decide(knowledge, case, _planned(planned), facts, today)
+        return decision, tuple(rules.checklist(decision))
+
+    return decision_memo.decided(knowledge, case.id, (case.policy_id, case.payer_id, today, planned), facts, fresh)
+
+
 def _with_documents(facts: EpisodeFacts, found: list[DocumentFact]) -> EpisodeFacts:
     return replace(facts, documents=(*facts.documents, *found)) if found else facts
 
@@ -246,10 +279,14 @@ def facts_for_case(session: Session, *, knowledge, calendar: BusinessCalendar, c
 
 
 def decide(knowledge, case: AuthorizationCase, facts: EpisodeFacts, today: date) -> criteria.PolicyDecision:  # noqa: ANN001
+    return _decide(knowledge, case, planned_of(case), facts, today)
+
+
+def _decide(knowledge, case: AuthorizationCase, planned: PlannedProcedure, facts: EpisodeFacts,  # noqa: ANN001
+            today: date) -> criteria.PolicyDecision:
     policy = knowledge.policy_on(case.policy_id, today)
     payer = knowledge.payers.get(case.payer_id)
-    return criteria.evaluate(policy, facts, planned_of(case), today, knowledge.procedures,
-                             payer_name=payer.name if payer else case.payer_id)
+    return criteria.evaluate(policy, facts, planned, today, knowledge.procedures, payer_name=payer.name if payer else case.payer_id)
 
 
 def evaluate_case(session: Session, *, knowledge, calendar: BusinessCalendar, case: AuthorizationCase,  # noqa: ANN001
