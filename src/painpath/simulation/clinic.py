@@ -8,6 +8,8 @@ metadata, so twenty replications pay for one `create_all`.
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -33,11 +35,19 @@ ROLES = {"coordinators": Role.COORDINATOR, "nurses": Role.NURSE, "clinicians": R
          "therapists": Role.THERAPIST, "front_desk": Role.FRONT_DESK}
 
 
+def _scratch() -> str | None:
+    """Memory-backed /dev/shm when the machine has it (a throwaway database need never touch a disk), else the
+    system's temporary directory."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def _template() -> Path:
     """An empty database with the whole schema, made once per process."""
     global _TEMPLATE
     if _TEMPLATE is None or not _TEMPLATE.exists():
-        folder = Path(tempfile.mkdtemp(prefix="painpath-sim-"))
+        folder = Path(tempfile.mkdtemp(prefix="painpath-sim-", dir=_scratch()))
+        atexit.register(shutil.rmtree, folder, True)  # the template goes with the process
         path = folder / "template.sqlite3"
         database = Database(f"sqlite:///{path}")
         build_context(_settings(path), database)  # imports every model module, so the metadata is complete
@@ -76,7 +86,7 @@ class SimulatedClinic:
 
 def open_clinic(staffing) -> SimulatedClinic:  # noqa: ANN001
     """A fresh throwaway database with one clinic, one location and the scenario's staff."""
-    folder = Path(tempfile.mkdtemp(prefix="painpath-sim-run-"))
+    folder = Path(tempfile.mkdtemp(prefix="painpath-sim-run-", dir=_scratch()))
     path = folder / "clinic.sqlite3"
     shutil.copyfile(_template(), path)
     database = Database(f"sqlite:///{path}")

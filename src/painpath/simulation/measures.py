@@ -49,12 +49,17 @@ def replication_measures(session: Session, ctx: AppContext, clinic_id: int) -> t
                 ImagingOrder.clinic_id == clinic_id, ImagingOrder.performed_on.is_not(None)))]
 
     # Authorizations: eligibility to submission, submission to the payer's first decision (business days).
+    # The eligibility day is the engine's (recorded at submission), never before the case opened: the worklist's
+    # "submit on the day the patient becomes eligible" dates it so (authorizations/rules.py _eligible_day), and a
+    # patient eligible before the clinic opened the case is measured from the opening.
     eligible, decided = [], []
-    for eligible_on, submitted_at, decided_at in session.execute(
-            select(AuthorizationCase.eligible_on_at_submission, AuthorizationCase.submitted_at, AuthorizationCase.decided_at)
+    for eligible_on, opened_at, submitted_at, decided_at in session.execute(
+            select(AuthorizationCase.eligible_on_at_submission, AuthorizationCase.opened_at, AuthorizationCase.submitted_at,
+                   AuthorizationCase.decided_at)
             .where(AuthorizationCase.clinic_id == clinic_id, AuthorizationCase.submitted_at.is_not(None))):
         if eligible_on is not None:
-            eligible.append(float(calendar.business_days_between(eligible_on, local(submitted_at))))
+            since = max(eligible_on, local(opened_at))
+            eligible.append(float(calendar.business_days_between(since, local(submitted_at))))
         if decided_at is not None:
             decided.append(float(calendar.business_days_between(local(submitted_at), local(decided_at))))
     found["eligibility_to_submission_days"] = eligible

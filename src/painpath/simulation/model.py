@@ -5,11 +5,23 @@ seed in a throwaway database and returns its `ReplicationResult`; `run_scenario`
 (seed, seed+1, ...) and returns the `ScenarioResult`. The same scenario, weeks and seed give the same result.
 
 A simulated business day: referrals that came in since the last one are entered at 07:00; at 08:00 the
-periodic review (worklist/review.py) brings every episode whose obligations changed with the clock up to
-date; from 08:30 each role works its open tasks in due order within its minutes (staff.py); visits,
-imaging studies, outside reports and payers' answers happen at their own times as SimPy processes; at
-17:30 the open overdue tasks are counted. The clock (core/clock.py SettableClock, not ticking) is moved
-to each event's moment before the services are called, so every stored time is the simulated one.
+periodic review (worklist/review.py) reconciles every episode whose facts changed (each commit marks its
+episodes, worklist/touched.py) or whose obligations change with the clock, and the open overdue tasks are
+counted; from 08:30 each role works its open tasks in due order within its minutes (staff.py); visits,
+imaging studies, outside reports and payers' answers happen at their own times as SimPy processes. The
+clock (core/clock.py SettableClock, not ticking) is moved to each event's moment before the services are
+called, so every stored time is the simulated one.
+
+Modelled: referrals (Poisson by weekday), first-visit booking into clinicians' new-patient slots, missed
+visits and their rebooking, the first visit's note, exam, questionnaire, pain diagram, care tried and the
+plan started from the pathway (which opens the authorization case), kit items (documents filed, outside
+imaging reports asked for and received), submission on the engine's due day once no kit item is open,
+payers' answers inside their decision clocks with denials, approved procedures dated, step reviews with
+branch probabilities, check-in calls, imaging orders sent, booked (standing urgent slots through the real
+slot finder, else the routine wait), done, reported and reviewed. Not modelled (left open on the worklist,
+counted apart in `Simulation.overdue_unmodelled`): payer follow-up calls, peer-to-peer after a denial,
+PT courses and their authorizations, forms, and any kit item that is neither a document nor an imaging
+report.
 """
 
 from __future__ import annotations
@@ -120,6 +132,7 @@ class Simulation:
         self.overdue_unmodelled: dict[str, int] = {}  # task kind -> overdue task-days of kinds nobody works
         self._actors: dict[str, Actor] = {}
         self._next_clinician = 0
+        self._referred = 0
 
     # Time ---------------------------------------------------------------------------------------------
 
@@ -216,16 +229,21 @@ class Simulation:
             payer_id = self.rng.choices(payers, weights=[self.scenario.payers[p].share for p in payers])[0]
             urgent = self.rng.random() < journeys.red_flag_rate.value
             needs_imaging = urgent or self.rng.random() < self.scenario.imaging.imaging_needed_share.value
-            number = len(self.referrals) + 1
+            self._referred += 1
+            number = self._referred
             clinician = clinicians[self._next_clinician % len(clinicians)]
             coordinator = coordinators[self._next_clinician % len(coordinators)]
             self._next_clinician += 1
-            with self.ctx.db.session() as session:
-                referral = patients.new_referral(
-                    session, self.ctx, self.actor("front_desk"), number=number, pathway_id=pathway_id, payer_id=payer_id,
-                    clinician_id=clinician.id, coordinator_id=coordinator.id, location_id=self.clinic.location_id, today=self.today,
-                    rng=self.rng, needs_imaging=needs_imaging, urgent=urgent)
-                self.referrals[referral.episode_id] = referral
+            try:
+                with self.ctx.db.session() as session:
+                    referral = patients.new_referral(
+                        session, self.ctx, self.actor("front_desk"), number=number, pathway_id=pathway_id, payer_id=payer_id,
+                        clinician_id=clinician.id, coordinator_id=coordinator.id, location_id=self.clinic.location_id,
+                        today=self.today, rng=self.rng, needs_imaging=needs_imaging, urgent=urgent)
+            except DomainError:
+                self.refusal("referral")
+                continue
+            self.referrals[referral.episode_id] = referral
 
     def book_first_visit(self, session: Session, episode_id: int) -> None:
         """The next free new-patient slot from the next business day on; the visit then happens (or is missed)."""
@@ -246,9 +264,20 @@ class Simulation:
             data=AppointmentIn(visit_type="new_patient", location_id=self.clinic.location_id, start_at=start))
         self.process(self.visit(referral, appointment.id, self.calendar.to_utc(start)))
 
+    def refusal(self, what: str) -> None:
+        """A service refused what the simulator tried (a fact the model does not supply): that step is skipped for
+        this patient and counted, and the clinic goes on, as one episode's failure never stops the others."""
+        self.refused[what] = self.refused.get(what, 0) + 1
+
     def visit(self, referral: patients.Referral, appointment_id: int, start: datetime) -> Generator:
         yield from self.until(start)
         missed = self.rng.random() < self.scenario.journeys.missed_visit_rate.value
+        try:
+            self._visit(referral, appointment_id, missed)
+        except DomainError:
+            self.refusal("first_visit")
+
+    def _visit(self, referral: patients.Referral, appointment_id: int, missed: bool) -> None:
         with self.ctx.db.session() as session:
             appointment = visits.get_appointment(session, self.clinic.clinic_id, appointment_id)
             if missed:

@@ -56,6 +56,7 @@ REGIONS = {
     "sacroiliac": Region("M46.1", "right", "odi", _PLAIN_EXAM, "MRI pelvis without contrast"),
     "hip": Region("M25.551", "right", "peg", _PLAIN_EXAM, "MRI hip without contrast"),
 }
+SIDED = frozenset({"hip", "knee", "shoulder"})  # regions whose studies name their side
 # Items of each questionnaire answered at the first visit: a middling score (the simulator does not model change).
 ANSWERS = {
     "ndi": {f"ndi_{i}": 2 for i in range(1, 11)},
@@ -131,7 +132,8 @@ def first_visit(session: Session, ctx: AppContext, clinician: Actor, referral: R
         kind="home_exercise", start_date=today, description="Home exercise program", source="clinic"))
     if referral.needs_imaging:
         order_service.place_order(session, actor=clinician, knowledge=ctx.knowledge, episode_id=episode_id, data=OrderIn(
-            modality="mri", protocol=region.mri, region=referral.region, clinical_question="Structural cause of the radicular pain?",
+            modality="mri", protocol=region.mri, region=referral.region, clinical_question="Structural cause of the pain?",
+            side=region.laterality if referral.region in SIDED else "none",
             urgency="urgent" if referral.urgent else "routine"))
     plan_service.start_plan(session, actor=clinician, knowledge=ctx.knowledge, calendar=calendar, episode_id=episode_id,
                             data=PlanStartIn(pathway_id=referral.pathway_id))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, object_session
 
 from painpath.authorizations import service as authorization_service
 from painpath.authorizations.models import AuthorizationCase
-from painpath.authorizations.schemas import DocumentIn, PlannedDateIn, SubmitIn
+from painpath.authorizations.schemas import DocumentIn, PlannedDateIn, StepIn, SubmitIn
 from painpath.core.errors import DomainError
 from painpath.orders import order_sending, order_service, slots
 from painpath.orders.models import ImagingOrder
@@ -117,6 +117,17 @@ def _submit(session: Session, sim: Simulation, task: Task) -> None:
     authorization_service.submit(session, actor=sim.actor("coordinator"), knowledge=sim.ctx.knowledge, calendar=sim.ctx.calendar,
                                  case_id=case.id, data=SubmitIn(channel="portal", version=case.version))
     sim.payer_answers(case.id, case.payer_id)
+
+
+def _not_eligible(session: Session, sim: Simulation, task: Task) -> None:
+    """The engine finds the patient not eligible under the payer's policy: the clinician withdraws the request
+    (the plan goes on without the procedure)."""
+    case = _case_of(session, task)
+    if case is None:
+        return
+    authorization_service.step(session, actor=sim.actor("clinician"), knowledge=sim.ctx.knowledge, calendar=sim.ctx.calendar,
+                               case_id=case.id, data=StepIn(action="withdraw", version=case.version,
+                                                            note="Not eligible under the payer's policy"))
 
 
 def _book_procedure(session: Session, sim: Simulation, task: Task) -> None:
@@ -233,6 +244,7 @@ HANDLERS: dict[str, Handler] = {
     "visits.reschedule": Handler(_always, _book_first_visit),
     "authorizations.submit": Handler(_submit_ready, _submit),
     "authorizations.book": Handler(_always, _book_procedure),
+    "authorizations.not-eligible": Handler(_always, _not_eligible),
     "plans.step_review": Handler(_due_today, _step_review),
     "plans.step_referral": Handler(_always, _referral_step),
     "checkins.due": Handler(_due_today, _checkin),
