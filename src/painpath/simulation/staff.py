@@ -69,7 +69,16 @@ def _kit_ready(sim: Simulation, task: Task) -> bool:
     """Kit items are worked while conservative care runs, or (the policy off) only once the case is due."""
     if task.key in sim.requested_items:
         return False  # asked for already: waiting for the outside answer
+    if "imaging" in task.kind and _study_on_order(task):
+        return False  # the study ordered here brings its report when it is done
     return sim.scenario.policies.kit_before_eligibility or _due_today(sim, task)
+
+
+def _study_on_order(task: Task) -> bool:
+    """The episode has an imaging order whose report has not come back yet."""
+    return object_session(task).scalar(select(ImagingOrder.id).where(
+        ImagingOrder.episode_id == task.episode_id, ImagingOrder.report_received_at.is_(None),
+        ImagingOrder.cancelled_at.is_(None)).limit(1)) is not None
 
 
 # Criterion types whose missing evidence is an imaging report the outside centre sends when asked.
