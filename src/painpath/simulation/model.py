@@ -430,7 +430,10 @@ def assumptions(scenario: Scenario) -> tuple[tuple[str, str], ...]:
 
 
 def run_scenario(scenario: Scenario, *, weeks: int, replications: int, seed: int, processes: int = 1) -> ScenarioResult:
-    """`replications` replications seeded seed, seed+1, ...; `processes` > 1 runs them in parallel processes."""
+    """`replications` replications seeded seed, seed+1, ...; `processes` > 1 runs them in parallel processes.
+
+    Workers are spawned (a fresh interpreter each, never a fork of a process holding database connections), so a
+    plain script calling this needs the usual `if __name__ == "__main__":` guard; console entry points have it."""
     jobs = [(scenario, weeks, seed + n) for n in range(replications)]
     if processes > 1 and replications > 1:
         with get_context("spawn").Pool(min(processes, replications)) as pool:
