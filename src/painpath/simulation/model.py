@@ -44,9 +44,9 @@ from painpath.authorizations import clocks
 from painpath.authorizations import service as authorization_service
 from painpath.authorizations.models import AuthorizationCase
 from painpath.authorizations.schemas import DecisionIn
+from painpath.core.audit import Actor
 from painpath.core.auth.models import User
 from painpath.core.auth.service import actor_for
-from painpath.core.audit import Actor
 from painpath.core.clock import SettableClock, installed
 from painpath.core.errors import DomainError
 from painpath.core.logging import configure_logging

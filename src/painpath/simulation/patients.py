@@ -15,13 +15,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from painpath import demo_pain_diagrams
 from painpath.charting import service as charting_service
 from painpath.charting.conservative_care import service as care_service
 from painpath.charting.conservative_care.schemas import CareIn
 from painpath.charting.instruments import service as instrument_service
 from painpath.charting.instruments.schemas import AdministrationIn
 from painpath.charting.schemas import EncounterIn, ExamIn, MeasuresIn
-from painpath import demo_pain_diagrams
 from painpath.context import AppContext
 from painpath.core.audit import Actor
 from painpath.orders import order_service

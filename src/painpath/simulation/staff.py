@@ -9,10 +9,11 @@ open (and count as overdue when they pass due): the report says which those are.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
-from typing import TYPE_CHECKING
+from datetime import date, datetime, time
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -20,21 +21,48 @@ from sqlalchemy.orm import Session, object_session
 from painpath.authorizations import service as authorization_service
 from painpath.authorizations.models import AuthorizationCase
 from painpath.authorizations.schemas import DocumentIn, PlannedDateIn, StepIn, SubmitIn
+from painpath.checkins import service as checkin_service
+from painpath.context import AppContext
+from painpath.core.audit import Actor
 from painpath.core.errors import DomainError
 from painpath.orders import order_sending, order_service, slots
 from painpath.orders.models import ImagingOrder
 from painpath.orders.schemas import BookIn, ReviewIn, SendIn
-from painpath.checkins import service as checkin_service
 from painpath.patients import service as patient_service
 from painpath.patients.models import Episode
 from painpath.patients.schemas import EpisodeUpdate
-from painpath.plans.models import CarePlan, PlanStep
 from painpath.plans import service as plan_service
+from painpath.plans.models import CarePlan, PlanStep
 from painpath.plans.schemas import ConfirmIn
+from painpath.simulation.clinic import SimulatedClinic
+from painpath.simulation.scenario import Scenario
 from painpath.worklist.models import Task
 
-if TYPE_CHECKING:
-    from painpath.simulation.model import Simulation
+
+class Simulation(Protocol):
+    """What the staff's work needs of the running replication (model.Simulation); a protocol, so this module
+    does not import the model that drives it."""
+
+    ctx: AppContext
+    clinic: SimulatedClinic
+    scenario: Scenario
+    rng: random.Random
+    requested_items: set[str]
+    given_up: set[str]
+    unmodelled: dict[str, int]
+    unworkable: set[str]
+    refused: dict[str, int]
+
+    @property
+    def today(self) -> date: ...
+    def now(self) -> datetime: ...
+    def actor(self, role: str) -> Actor: ...
+    def draw(self, mean: float) -> float: ...
+    def book_first_visit(self, session: Session, episode_id: int) -> None: ...
+    def branch(self, row: PlanStep, session: Session) -> str: ...
+    def outside_report(self, episode_id: int, task_key: str) -> None: ...
+    def imaging_done(self, order_id: int, booked_for: datetime) -> None: ...
+    def payer_answers(self, case_id: int, payer_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
