@@ -360,13 +360,14 @@ class Simulation:
     # Journeys -----------------------------------------------------------------------------------------
 
     def branch(self, row: PlanStep, session: Session) -> str:
-        """A step's outcome: the scenario's probability that it fails ("<pathway>.<step>.failed"), else its
-        success probability, else the stated default."""
+        """A step's outcome: the scenario's probability that it succeeds ("<pathway>.<step>.success" or ".succeeded")
+        or fails (".failure" or ".failed"), else the stated default."""
         plan = session.get(CarePlan, row.plan_id)
         table = self.scenario.journeys.branch_probabilities
-        failed = table.get(f"{plan.pathway_id}.{row.step_id}.failed")
-        succeeded = table.get(f"{plan.pathway_id}.{row.step_id}.succeeded")
-        p_fail = failed.value if failed else (1 - succeeded.value if succeeded else DEFAULT_STEP_FAILURE)
+        step = f"{plan.pathway_id}.{row.step_id}"
+        succeeded = table.get(f"{step}.success") or table.get(f"{step}.succeeded")
+        failed = table.get(f"{step}.failure") or table.get(f"{step}.failed")
+        p_fail = 1 - succeeded.value if succeeded else (failed.value if failed else DEFAULT_STEP_FAILURE)
         return "failed" if self.rng.random() < p_fail else "succeeded"
 
     def run(self) -> ReplicationResult:
