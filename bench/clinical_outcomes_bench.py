@@ -91,7 +91,8 @@ def seed_outcomes(db: Database, clinic_id: int, episodes: int, seed: int) -> dic
         if e % 3 == 0:
             rows["course"].append({"episode_id": e, "patient_id": e, "protocol_id": "lumbar_stabilization", "therapist_id": therapist,
                                    "practice_name": "PT", "practice_kind": "onsite", "frequency_per_week": 1, "duration_weeks": 6,
-                                   "start_date": on, "goals": "", "status": "active", "medicare_rules": False, "version": 1, **stamp})
+                                   "start_date": on, "goals": "", "status": "active", "medicare_rules": False, "version": 1, **stamp,
+                                   "created_at": datetime.combine(on - timedelta(days=5), datetime.min.time()).replace(hour=16)})  # the PT order
             for k in range(6):
                 rows["visit"].append({"episode_id": e, "patient_id": e, "encounter_type": "pt_visit", "date_of_service": on + timedelta(days=1 + 7 * k),
                                       "narrative": "", "status": "signed", "version": 1, **stamp})

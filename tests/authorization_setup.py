@@ -11,8 +11,9 @@ dates) stay in the test.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -180,3 +181,38 @@ def read_case(client, case_id: int) -> dict:  # noqa: ANN001
 
 def criteria_by_id(case: dict) -> dict[str, dict]:
     return {c["criterion_id"]: c for c in case["decision"]["criteria"]}
+
+
+CLINIC_ZONE = "America/Chicago"  # the test clinic's time zone (conftest settings)
+
+
+def walk_case(client, episode_id: int, *, procedure_id: str, submitted_at: str, answers: Sequence[tuple[str, str]] = (),  # noqa: ANN001
+              **request: object) -> dict:
+    """A case opened, submitted at `submitted_at` and answered through the API, as staff record them: `answers` are
+    (move, clinic wall-clock time), a move being approve, partially_approve, deny, schedule_peer_to_peer or appeal.
+    The clock must stand after the last time. The case as the API last answered."""
+    return submit_and_answer(client, open_case(client, episode_id, procedure_id=procedure_id, **request), submitted_at, answers)
+
+
+def submit_and_answer(client, case: dict, submitted_at: str, answers: Sequence[tuple[str, str]] = ()) -> dict:  # noqa: ANN001
+    """Submit an open case at `submitted_at` and record the payer's `answers` through the API (see walk_case)."""
+    case = _answered(client.post(f"/api/authorizations/{case['id']}/submit",
+                                 json={"version": case["version"], "channel": "fax", "submitted_at": submitted_at}))
+    for move, at in answers:
+        if move in ("approve", "partially_approve", "deny"):
+            body: dict = {"version": case["version"], "outcome": move, "decided_at": at}
+            if move == "deny":
+                body["denial_reason"] = "Not medically necessary per the payer's policy"
+            else:
+                body.update(authorization_number=f"AUTH-{case['id']}-{at[:10]}", approved_units=1,
+                            approved_from=at[:10], approved_to=f"{int(at[:4]) + 1}{at[4:10]}")
+            case = _answered(client.post(f"/api/authorizations/{case['id']}/decision", json=body))
+        else:  # recorded at that moment, as staff record a call or an appeal when it happens
+            with time_machine.travel(datetime.fromisoformat(at).replace(tzinfo=ZoneInfo(CLINIC_ZONE)), tick=False):
+                case = _answered(client.post(f"/api/authorizations/{case['id']}/step", json={"version": case["version"], "action": move, "at": at}))
+    return case
+
+
+def _answered(response) -> dict:  # noqa: ANN001
+    assert response.status_code == 200, response.text
+    return response.json()

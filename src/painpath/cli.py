@@ -1,8 +1,9 @@
-"""The painpath command line: serve, worker, reconcile, db upgrade, demo, packs check, users create."""
+"""The painpath command line: serve, worker, reconcile, db upgrade, demo, packs check, users create, simulate."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -75,6 +76,50 @@ def packs_check() -> None:
         table.add_row(pack.header.id, pack.header.kind, str(pack.header.version), str(pack.header.last_verified), pack.file.name)
     console.print(table)
     console.print(f"{len(knowledge.packs)} packs OK; {len(knowledge.payers)} payers.")
+
+
+@packs_app.command("diff")
+def packs_diff(
+    old: Annotated[Path, typer.Argument(help="The current policy pack file or directory")],
+    new: Annotated[Path, typer.Argument(help="The new version (or a draft): a policy pack file or directory")],
+    cases: Annotated[bool, typer.Option(help="Also list the open cases of the configured database that change")] = True,
+) -> None:
+    """What a new version of payer policies changes: each policy's differences in words, then the open cases
+    whose decision, kit items or projected eligibility date move (the same as the policy changes page)."""
+    from painpath.authorizations import policy_change_service as changes
+    from painpath.authorizations.policy_changes import day, outcome_words
+    from painpath.core.clock import utcnow
+    from painpath.knowledge import PackError
+    from painpath.knowledge.loader import read_policies
+
+    try:
+        pairs = changes.pair_versions(read_policies(old), read_policies(new))
+    except PackError as exc:
+        console.print(f"[red]Knowledge pack refused:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if not pairs:
+        console.print("No policy differs between the two.")
+        raise typer.Exit(0)
+    context = _context() if cases else None
+    names = changes.names(context.knowledge) if context is not None else {}
+    for change in pairs:
+        console.print(f"[bold]{change.new.name}[/bold] from {day(change.effective_from)}")
+        for line in change.words(names):
+            console.print(f"  - {line}")
+    if context is None:
+        return
+    with context.db.session() as session:
+        today = context.calendar.local_date(utcnow())
+        found = changes.impact(session, knowledge=context.knowledge, calendar=context.calendar, changes=pairs,
+                               cases=changes.clinic_open_cases(session, clinic_id=None), today=today)
+        for result in found:
+            console.print(f"{len(result.cases)} open case(s) change under {result.change.new.name}:")
+            for row in result.cases:
+                difference = row.difference
+                console.print(f"  case {row.case.id}: {outcome_words(difference.before)} -> {outcome_words(difference.after)}; "
+                              f"eligible {day(difference.eligible_before)} -> {day(difference.eligible_after)}")
+                for line in difference.words:
+                    console.print(f"    - {line}")
 
 
 @app.command()
@@ -233,6 +278,61 @@ def serve(
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+
+
+@app.command()
+def simulate(
+    scenarios: Annotated[list[str], typer.Argument(
+        help="Scenario files (YAML; a path here, under the painpath package, or a shipped scenario's id such as "
+        "baseline). The first, or the base the others change, is the baseline the others are compared with.",
+        show_default=False,
+    )],
+    weeks: Annotated[int, typer.Option(min=1, max=520, help="Simulated weeks per replication")] = 26,
+    replications: Annotated[int, typer.Option(min=2, max=1000, help="Replications per scenario (two at least, for an interval)")] = 20,
+    seed: Annotated[int, typer.Option(help="Seed of the first replication (the next ones use seed+1, ...)")] = 1,
+    processes: Annotated[int, typer.Option(min=1, max=64, help="Replications run in parallel processes")] = 2,
+    out: Annotated[Path, typer.Option(help="Folder for report.html and results.json")] = Path("simulation-report"),
+) -> None:
+    """Simulate the clinic's weeks under each scenario; write report.html and results.json and print the comparison."""
+    from dataclasses import replace
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from painpath.knowledge import PackError, load_knowledge
+    from painpath.simulation.model import run_scenario
+    from painpath.simulation.report import html_report, print_report, results_json
+    from painpath.simulation.scenario_files import ScenarioError, find_scenario, scenario_assumptions, with_baseline
+
+    try:
+        knowledge = load_knowledge()
+        baseline, chosen = with_baseline([find_scenario(name) for name in scenarios], knowledge)
+    except PackError as exc:
+        console.print(f"[red]Knowledge pack refused:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except ScenarioError as exc:
+        console.print(f"[red]Scenario refused[/red] ({exc.path}):")
+        for problem in exc.problems:
+            console.print(f"  [red]{problem.field}[/red]: {problem.rule}", markup=True, highlight=False)
+        raise typer.Exit(2) from exc
+    results = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        bar = progress.add_task(f"Scenarios ({weeks} weeks x {replications} replications each)", total=len(chosen))
+        for scenario in chosen:
+            progress.update(bar, description=f"{scenario.name} ({weeks} weeks x {replications} replications)")
+            result = run_scenario(scenario, weeks=weeks, replications=replications, seed=seed, processes=processes)
+            results.append(result if result.assumptions else replace(result, assumptions=scenario_assumptions(scenario, knowledge)))
+            progress.advance(bar)
+    out.mkdir(parents=True, exist_ok=True)
+    descriptions = {s.id: s.description for s in chosen}
+    pages = {"report.html": html_report(results, baseline_id=baseline.id, descriptions=descriptions),
+             "results.json": results_json(results, baseline_id=baseline.id)}
+    for name, text in pages.items():  # each file appears whole or not at all
+        partial = out / f".{name}.partial"
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out / name)
+    print_report(console, results, baseline_id=baseline.id)
+    console.print(f"Wrote {out / 'report.html'} and {out / 'results.json'}.", highlight=False)
 
 
 def main() -> None:  # pragma: no cover

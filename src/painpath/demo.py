@@ -40,7 +40,7 @@ from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.errors import DomainError
 from painpath.core.tenancy import Clinic
 from painpath import (demo_behavioural, demo_checkins, demo_costs, demo_facts, demo_forms, demo_imaging_orders, demo_outcomes,
-                      demo_pain_diagrams, demo_patient_events, demo_portal, demo_referrals, demo_restrictions, demo_states, demo_workcomp)
+                      demo_pain_diagrams, demo_patient_events, demo_policy_changes, demo_portal, demo_referrals, demo_restrictions, demo_states, demo_workcomp)
 from painpath.intake.models import Appointment, IntakeCall
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
@@ -929,6 +929,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
         facts["portal_shared_documents"] = demo_portal.seed(session, ctx, users, clinic.id, now)
         facts["past_authorizations"] = demo_outcomes.seed(session, ctx, users, clinic.id, now)
         facts["cost_estimates"] = demo_costs.seed(session, ctx, users, clinic.id, now)
+        facts["payer_policy_drafts"] = demo_policy_changes.seed(session, ctx, users, clinic.id, now)
         demo_imaging_orders.seed(session, ctx, users, clinic.id, now)  # last too: sending commits
         ctx.reconcile(session, now=now)
         open_due = list(session.scalars(select(Task.due_at).where(Task.clinic_id == clinic.id, Task.status == OPEN)))

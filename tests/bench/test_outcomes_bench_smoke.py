@@ -1,5 +1,6 @@
 """The outcomes benchmark runs end to end in its small mode and checks its own answer (the dashboard's figures and
-the raw SQL count the same cases). No timing assertions: `python -m bench.outcomes_bench` reports performance."""
+the raw SQL count the same cases, referrals, requests, procedures ...), for every registered measure on one seeded
+clinic. No timing assertions: `python -m bench.outcomes_bench` reports performance."""
 
 from __future__ import annotations
 
@@ -23,3 +24,14 @@ def test_outcomes_benchmark_small_mode_agrees_with_raw_sql(tmp_path):
     for name in ("dashboard", "dashboard_all", "cached", "floor"):
         assert result["timings"][name]["n"] == 1
     assert result["ratio_p50"] > 0 and "dashboard/floor time ratio" in done.stdout
+    # the whole dashboard: every registered measure against its own floor, on one clinic with every fact kind
+    assert result["timings"]["floor_all"]["n"] == 1 and result["ratio_all_p50"] > 0
+    assert set(result["ratio_per_measure_p50"]) == set(result["registered_measures"]) and len(result["registered_measures"]) >= 15
+    assert all(result["per_measure"][m]["n"] == 1 and result["per_measure"][f"{m} floor"]["n"] == 1 for m in result["registered_measures"])
+    seeded = result["dataset"]
+    for table in ("intake_call", "call_attempt", "triage", "appointment", "records_request", "pt_course", "pt_authorization", "encounter",
+                  "form_request", "checkin_record", "performed_procedure", "procedure_relief", "care_plan", "instrument_administration",
+                  "opioid_taper_plan"):
+        assert seeded[table] > 0, table
+    assert all(a == b and a for a, b in result["verification"]["counts"].values())
+    assert "whole dashboard/floor time ratio" in done.stdout

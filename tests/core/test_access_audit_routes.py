@@ -78,7 +78,7 @@ NO_PATIENT_DATA = {"/", "/account", "/api/me", "/api/openapi.json", "/healthz", 
 SEARCHED = "<family name of the first patient>"
 LISTS = {"/patients": {"name": SEARCHED}, "/api/patients": {"q": SEARCHED}, "/worklist": {}, "/api/worklist": {}, "/intake": {},
          "/api/intake/callbacks": {}, "/records": {}, "/api/records/outstanding": {}, "/authorizations": {},
-         "/loops": {}, "/forms-queue": {}}
+         "/loops": {}, "/forms-queue": {}, "/payer-policy-changes": {}}
 # Lists of patients reached through a path that names no patient (a measure): template -> (path, query).
 CASES_LISTS = {"/outcomes/{measure_id}/cases": ("/outcomes/authorization_denials_and_escalations/cases", {"row": "all"})}
 

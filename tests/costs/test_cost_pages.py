@@ -108,6 +108,11 @@ def test_the_demo_records_benefits_and_gives_an_estimate(migrated_template, tmp_
             assert len(rows) >= 3 and any(r.oop_max_cents is None for r in rows)
             given = session.scalar(select(CostEstimate))
             assert given.results["sites"] and given.results["assumptions"]
+            # the cheaper choices: a brand's generic always; community PT when the estimated episode has physical therapy
+            # (episodes with a PT course are estimated first; in this 12-patient demo none has a coverage with benefits)
+            assert any(g["brand"] == "Lyrica" for g in given.results["generics"])
+            therapy = given.results["therapy"]
+            assert therapy is None or therapy["community"]["share_cents"] is not None
         ctx.db.dispose()
 
 

@@ -1,43 +1,57 @@
 """A hand-built clinic whose authorization measures are known (November 2026, America/Chicago, every moment at
-15:00 UTC = 09:00 in the clinic). Patients and episodes come through the API; the cases' dated facts (eligibility,
-submission, the payer's answers and their history lines) are set on the rows, as years of use would leave them.
+09:00 in the clinic = 15:00 UTC). Everything goes through the API, as staff record it: the patients, the facet
+workup and the diagnostic blocks (or, for F, the visit whose exam and pain score complete the workup), the
+cases, their submission and the payer's answers. The criteria engine gives each case its eligibility day at
+submission: the day of the second qualifying block for a facet RFA (J6), the day of the visit for F.
 
-    case  payer     procedure     eligible  submitted     history                                   
-    A     medicare  rfa_lumbar    Mon 2 Nov Mon 2 Nov     approve Wed 4 Nov                          
-    B     medicare  rfa_lumbar    Mon 2 Nov Fri 6 Nov     deny Tue 10, peer-to-peer 12, approve 13   
-    C     humana    rfa_lumbar    Mon 9 Nov Thu 12 Nov    deny Fri 13, appeal Mon 16, deny Fri 20    
-    D     medicare  rfa_lumbar    20 Oct    Tue 3 Nov     (waiting for the payer)                    
-    F     medicare  tfesi_lumbar  Mon 16 Nov Tue 17 Nov   partially approve Thu 19 Nov               
-    X     (another clinic) medicare rfa_lumbar, eligible and submitted 2 Nov, approved 4 Nov: never counted
+    case  payer     procedure     blocks (85%, 82%)  eligible   submitted   history
+    A     medicare  rfa_lumbar    19 Oct, Mon 2 Nov  Mon 2 Nov  Mon 2 Nov   approve Wed 4 Nov
+    B     medicare  rfa_lumbar    19 Oct, Mon 2 Nov  Mon 2 Nov  Fri 6 Nov   deny Tue 10, peer-to-peer 12, approve 13
+    C     humana    rfa_lumbar    26 Oct, Mon 9 Nov  Mon 9 Nov  Thu 12 Nov  deny Fri 13, appeal Mon 16, deny Fri 20
+    D     medicare  rfa_lumbar    6 Oct, Tue 20 Oct  20 Oct     Tue 3 Nov   (waiting for the payer)
+    F     medicare  tfesi_lumbar  (visit Mon 16 Nov) Mon 16 Nov Tue 17 Nov  partially approve Thu 19 Nov
+    X     (another clinic) medicare rfa_lumbar, blocks 19 Oct and 2 Nov, submitted 2 Nov, approved 4 Nov: never counted
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
-from authorization_setup import new_episode
-from painpath.authorizations.models import AuthorizationCase, CaseEvent
+import time_machine
+from fastapi.testclient import TestClient
+
+from authorization_setup import FACET_LUMBAR, MEDICARE as MEDICARE_COVERAGE, RFA as RFA_REQUEST
+from authorization_setup import facet_workup, new_episode, open_case, record_block, submit_and_answer
+from painpath.core.auth.models import User
+from painpath.core.auth.service import actor_for, create_user
 from painpath.core.tenancy import Clinic
-from painpath.patients.models import Episode, Patient
-from support import EPISODE, PATIENT
+from support import EPISODE, PATIENT, sign_in
 
 MEDICARE, HUMANA = "medicare_noridian_jf", "humana_ma"
 RFA, TFESI = "rfa_lumbar", "tfesi_lumbar"
 NOVEMBER = {"period_from": date(2026, 11, 1), "period_to": date(2026, 11, 30)}
+AFTER_THE_FACTS = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+HUMANA_COVERAGE = {"payer_id": HUMANA, "member_id": "H4471902", "effective_from": "2026-01-01"}
+TFESI_REQUEST = {"procedure_id": TFESI, "cpt_codes": ["64483"], "side": "left", "levels": ["L5-S1"], "place_of_service": "22"}
+# F's visit: a positive straight leg raise on the left and a baseline pain score, the two facts a TFESI still lacks.
+RADICULAR_EXAM = {"straight_leg_raise": {"left": {"result": "positive", "angle_degrees": 40}, "right": {"result": "negative"}},
+                  "reasoning": "Left leg pain reproduced at 40 degrees"}
 
 
-def at(day: int, month: int = 11) -> datetime:
-    return datetime(2026, month, day, 15, 0)
+def at(day: int, month: int = 11) -> str:
+    """09:00 in the clinic on that day of 2026, as staff type it."""
+    return f"2026-{month:02d}-{day:02d}T09:00:00"
 
 
-CASES = {  # name: (payer, procedure, eligible_on, submitted_at, [(action, at)], state)
-    "A": (MEDICARE, RFA, date(2026, 11, 2), at(2), [("approve", at(4))], "approved"),
-    "B": (MEDICARE, RFA, date(2026, 11, 2), at(6), [("deny", at(10)), ("schedule_peer_to_peer", at(12)), ("approve", at(13))], "approved"),
-    "C": (HUMANA, RFA, date(2026, 11, 9), at(12), [("deny", at(13)), ("appeal", at(16)), ("deny", at(20))], "denied"),
-    "D": (MEDICARE, RFA, date(2026, 10, 20), at(3), [], "submitted"),
-    "F": (MEDICARE, TFESI, date(2026, 11, 16), at(17), [("partially_approve", at(19))], "partially_approved"),
+CASES = {  # name: (payer, procedure, blocks or the visit day, submitted, [(answer, at)])
+    "A": (MEDICARE, RFA, ("2026-10-19", "2026-11-02"), at(2), [("approve", at(4))]),
+    "B": (MEDICARE, RFA, ("2026-10-19", "2026-11-02"), at(6), [("deny", at(10)), ("schedule_peer_to_peer", at(12)), ("approve", at(13))]),
+    "C": (HUMANA, RFA, ("2026-10-26", "2026-11-09"), at(12), [("deny", at(13)), ("appeal", at(16)), ("deny", at(20))]),
+    "D": (MEDICARE, RFA, ("2026-10-06", "2026-10-20"), at(3), []),
+    "F": (MEDICARE, TFESI, ("2026-11-16",), at(17), [("partially_approve", at(19))]),
 }
+ELIGIBLE = {"A": "2026-11-02", "B": "2026-11-02", "C": "2026-11-09", "D": "2026-10-20", "F": "2026-11-16"}
 
 
 @dataclass
@@ -47,42 +61,60 @@ class Built:
     other_episode: int
 
 
-def add_case(session, *, clinic_id: int, episode_id: int, patient_id: int, payer: str, procedure: str, eligible: date,  # noqa: ANN001
-             submitted: datetime, history: list, state: str) -> int:
-    case = AuthorizationCase(clinic_id=clinic_id, episode_id=episode_id, patient_id=patient_id, state=state, procedure_id=procedure,
-                             cpt_codes=["64635"], region="lumbar", place_of_service="22", payer_id=payer,
-                             opened_at=datetime(2026, 10, 1, 15), submitted_at=submitted, eligible_on_at_submission=eligible,
-                             decided_at=history and [a for a in history if a[0] in ("approve", "deny", "partially_approve")][-1][1] or None)
-    session.add(case)
-    session.flush()
-    session.add(CaseEvent(clinic_id=clinic_id, case_id=case.id, at=submitted, action="submit", from_state="ready", to_state="submitted"))
-    for action, moment in history:
-        session.add(CaseEvent(clinic_id=clinic_id, case_id=case.id, at=moment, action=action, from_state=None, to_state=state))
-    return case.id
+def _tfesi_visit(clinician, episode_id: int, day: str) -> None:  # noqa: ANN001
+    visit = clinician.post(f"/api/episodes/{episode_id}/encounters", json={"encounter_type": "follow_up", "date_of_service": day})
+    assert visit.status_code == 201, visit.text
+    assert clinician.put(f"/api/encounters/{visit.json()['id']}/measures", json={"pain_now": 7}).status_code == 200
+    assert clinician.put(f"/api/encounters/{visit.json()['id']}/exam", json=RADICULAR_EXAM).status_code == 200
 
 
-def build(db, client_for, clinic) -> Built:  # noqa: ANN001
-    coordinator = client_for("coordinator")
-    episodes = {}
-    for n, name in enumerate(CASES):
-        episodes[name] = new_episode(coordinator, {**PATIENT, "mrn": f"MRN-O{n}", "given_name": f"Pat{name}", "family_name": f"Case{name}"},
-                                     {**EPISODE, "body_region": "lumbar"})
+def _case(coordinator, clinician, patient: dict, name: str) -> tuple[int, dict]:  # noqa: ANN001
+    payer, procedure, facts, submitted, answers = CASES[name]
+    coverage = MEDICARE_COVERAGE if payer == MEDICARE else HUMANA_COVERAGE
+    episode_id = new_episode(coordinator, patient, {**EPISODE, **FACET_LUMBAR}, coverage)
+    facet_workup(coordinator, clinician, episode_id)
+    if procedure == RFA:
+        for day, relief in zip(facts, (85, 82), strict=True):
+            record_block(clinician, episode_id, day, relief)
+        request = RFA_REQUEST
+    else:
+        _tfesi_visit(clinician, episode_id, facts[0])
+        request = TFESI_REQUEST
+    case = submit_and_answer(coordinator, open_case(coordinator, episode_id, **request), submitted, answers)
+    assert case["eligible_on_at_submission"] == ELIGIBLE[name], (name, case["eligible_on_at_submission"])
+    return episode_id, case
+
+
+def _other_clinic(db, app, staff: dict[str, User]) -> tuple[TestClient, TestClient]:  # noqa: ANN001
+    """Another clinic with its own coordinator and clinician, signed in (their accounts made by the admin service)."""
     with db.session() as session:
-        patients = {name: session.get(Episode, eid).patient_id for name, eid in episodes.items()}
-        for name, (payer, procedure, eligible, submitted, history, state) in CASES.items():
-            add_case(session, clinic_id=clinic.id, episode_id=episodes[name], patient_id=patients[name], payer=payer,
-                     procedure=procedure, eligible=eligible, submitted=submitted, history=history, state=state)
-        other = Clinic(name="Elsewhere Pain")
+        other = Clinic(name="Elsewhere Pain", return_fax="555-0900", phone="555-0901")
         session.add(other)
         session.flush()
-        patient = Patient(clinic_id=other.id, mrn="MRN-X", given_name="Xavier", family_name="Elsewhere", birth_date=date(1970, 1, 1), sex="male")
-        session.add(patient)
-        session.flush()
-        episode = Episode(clinic_id=other.id, patient_id=patient.id, problem_summary="Back pain", body_region="lumbar", laterality="none",
-                          opened_at=datetime(2026, 10, 1))
-        session.add(episode)
-        session.flush()
-        add_case(session, clinic_id=other.id, episode_id=episode.id, patient_id=patient.id, payer=MEDICARE, procedure=RFA,
-                 eligible=date(2026, 11, 2), submitted=at(2), history=[("approve", at(4))], state="approved")
-        other_episode = episode.id
+        for role in ("coordinator", "clinician"):
+            create_user(session, clinic_id=other.id, username=f"elsewhere-{role}", display_name=f"Elsewhere {role}", role=role,
+                        password="elsewhere-password-2026", actor=actor_for(staff["admin"]))
+    return tuple(sign_in(TestClient(app), f"elsewhere-{role}", "elsewhere-password-2026") for role in ("coordinator", "clinician"))
+
+
+def build(db, client_for, clinic, *, app=None, staff=None) -> Built:  # noqa: ANN001
+    coordinator, clinician = client_for("coordinator"), client_for("clinician")
+    episodes, patients = {}, {}
+    with time_machine.travel(AFTER_THE_FACTS, tick=False):
+        for n, name in enumerate(CASES):
+            patient = {**PATIENT, "mrn": f"MRN-O{n}", "given_name": f"Pat{name}", "family_name": f"Case{name}"}
+            episodes[name], case = _case(coordinator, clinician, patient, name)
+            patients[name] = case["patient_id"]
+        other_episode = 0
+        if app is not None:
+            other_coordinator, other_clinician = _other_clinic(db, app, staff)
+            episode_id = new_episode(other_coordinator, {**PATIENT, "mrn": "MRN-X", "given_name": "Xavier", "family_name": "Elsewhere"},
+                                     {**EPISODE, **FACET_LUMBAR}, MEDICARE_COVERAGE)
+            facet_workup(other_coordinator, other_clinician, episode_id)
+            record_block(other_clinician, episode_id, "2026-10-19", 85)
+            record_block(other_clinician, episode_id, "2026-11-02", 82)
+            submit_and_answer(other_coordinator, open_case(other_coordinator, episode_id, **RFA_REQUEST), at(2), [("approve", at(4))])
+            other_episode = episode_id
+            other_coordinator.close()
+            other_clinician.close()
     return Built(episodes, patients, other_episode)

@@ -14,14 +14,18 @@ from painpath.outcomes import authorization_measures as am
 from painpath.outcomes import cache
 from painpath.outcomes.discovery import load_measures
 from painpath.outcomes.measures import Filters
+from painpath.core.auth.service import actor_for
+from painpath.patients import service as patients
 from painpath.patients.models import Episode, Location
-from painpath.plans.models import CarePlan
+from painpath.patients.schemas import EpisodeUpdate
+from painpath.plans import service as plans
+from painpath.plans.schemas import PlanStartIn
 
 
 @pytest.fixture
-def built(db, client_for, clinic):
+def built(db, client_for, clinic, app, staff):
     cache.clear()
-    return build(db, client_for, clinic)
+    return build(db, client_for, clinic, app=app, staff=staff)
 
 
 def _figure(ctx, clinic, measure, **filters):  # noqa: ANN001, ANN202
@@ -76,16 +80,24 @@ def test_payer_and_procedure_filters(ctx, clinic, built):
     assert set(_rows(_figure(ctx, clinic, am.DENIALS_AND_ESCALATIONS, payer_id=HUMANA))) == {HUMANA}
 
 
+def _edit_episode(session, coordinator, episode_id: int, **changes) -> None:  # noqa: ANN001, ANN003
+    """Change the episode as the coordinator does on its page (the patients service)."""
+    episode = session.get(Episode, episode_id)
+    keep = {k: getattr(episode, k) for k in ("problem_summary", "body_region", "laterality", "onset_date", "icd10_codes",
+                                             "responsible_clinician_id", "coordinator_id", "location_id")}
+    patients.update_episode(session, actor=coordinator, episode_id=episode_id,
+                            data=EpisodeUpdate(**{**keep, **changes}, status=episode.status, version=episode.version))
+
+
 def test_clinician_location_and_pathway_filters(ctx, clinic, built, staff, db):
+    coordinator = actor_for(staff["coordinator"])
     with db.session() as session:
-        episode = session.get(Episode, built.episodes["A"])
-        episode.responsible_clinician_id = staff["clinician"].id
         main, north = sorted(session.scalars(select(Location.id).where(Location.clinic_id == clinic.id)))
         for name in CASES:
-            session.get(Episode, built.episodes[name]).location_id = main
-        session.get(Episode, built.episodes["B"]).location_id = north
-        session.add(CarePlan(clinic_id=clinic.id, episode_id=built.episodes["C"], patient_id=built.patients["C"],
-                             pathway_id="cervical_radiculopathy", pack_version=1, goals=[], started_on=date(2026, 11, 1)))
+            _edit_episode(session, coordinator, built.episodes[name], location_id=north if name == "B" else main,
+                          **({"responsible_clinician_id": staff["clinician"].id} if name == "A" else {}))
+        plans.start_plan(session, actor=actor_for(staff["clinician"]), knowledge=ctx.knowledge, calendar=ctx.calendar,
+                         episode_id=built.episodes["C"], data=PlanStartIn(pathway_id="cervical_radiculopathy"))
     mine = _rows(_figure(ctx, clinic, am.ELIGIBILITY_TO_SUBMISSION, clinician_id=staff["clinician"].id))
     assert list(mine) == [f"{MEDICARE}|{RFA}"] and mine[f"{MEDICARE}|{RFA}"].cells[2] == 1
     north = _rows(_figure(ctx, clinic, am.ELIGIBILITY_TO_SUBMISSION, location_id=north))

@@ -5,48 +5,59 @@ one late and one missed; a cancelled one, one still to come and a closed episode
 from datetime import date, datetime, timezone
 
 import time_machine
-from ops_clinic import episode
+from ops_clinic import Desk, episode, set_status
 
-from painpath.checkins.models import CheckinRecord
+from painpath.checkins import service as checkins
 from painpath.checkins.schedule import ScheduledCheckin
 from painpath.outcomes.checkin_measures import CheckinAdherence, closed_in_period, outcome
 from painpath.outcomes.measures import Filters
+from painpath.therapy import service as therapy
 from painpath.therapy.models import PtCourse
+from painpath.therapy.schemas import CourseIn
 
 DECEMBER = Filters(period_from=date(2026, 12, 1), period_to=date(2026, 12, 31))
 SUNDAY_20_DEC = datetime(2026, 12, 20, 18, 0, tzinfo=timezone.utc)
 
 
-def _course(session, e, therapist_id: int, start: date) -> PtCourse:  # noqa: ANN001
-    """A 6-week course: check-ins open on days 14 and 28 for 3 days (the check-ins pack)."""
-    course = PtCourse(clinic_id=e.clinic_id, episode_id=e.id, patient_id=e.patient_id, protocol_id="lumbar_general",
-                      therapist_id=therapist_id, practice_name="Riverside PT", practice_kind="onsite", frequency_per_week=2,
-                      duration_weeks=6, start_date=start)
-    session.add(course)
-    session.flush()
-    return course
+def _course(session, desk: Desk, e, start: date) -> PtCourse:  # noqa: ANN001
+    """A 6-week course twice a week: check-ins open on days 14 and 28 for 3 days (the check-ins pack)."""
+    with time_machine.travel(datetime(2026, 10, 20, 16, tzinfo=timezone.utc), tick=False):
+        return therapy.create_course(session, actor=desk.actor("coordinator"), knowledge=desk.ctx.knowledge, episode_id=e.id, data=CourseIn(
+            protocol_id="lumbar_stabilization", therapist_id=desk.staff["therapist"].id, practice_name="Riverside PT",
+            frequency_per_week=2, duration_weeks=6, start_date=start))
 
 
-def _record(session, course: PtCourse, n: int, **what) -> None:  # noqa: ANN001
-    session.add(CheckinRecord(clinic_id=course.clinic_id, episode_id=course.episode_id, patient_id=course.patient_id,
-                              key=f"pt:{course.id}:{n}", kind="pt_block", **what))
+def _done(session, desk: Desk, course: PtCourse, n: int, on: date, pain: int) -> None:  # noqa: ANN001
+    """The nurse's check-in note of the course's n-th check-in, written on `on` at 10:00 in Chicago."""
+    with time_machine.travel(datetime(on.year, on.month, on.day, 16, tzinfo=timezone.utc), tick=False):
+        checkins.write_note(session, actor=desk.actor("nurse"), knowledge=desk.ctx.knowledge, calendar=desk.ctx.calendar,
+                            episode_id=course.episode_id, key=f"pt:{course.id}:{n}", expected_version=None, pain_now=pain,
+                            function_words="Walking to the shop again", side_effects=None, red_flags=False, red_flags_words=None,
+                            next_step="Carry on with the exercises")
 
 
-def build(db, clinic, staff) -> dict[str, int]:  # noqa: ANN001
-    therapist, clinician = staff["therapist"].id, staff["clinician"].id
+def _cancel(session, desk: Desk, course: PtCourse, n: int, at: datetime) -> None:  # noqa: ANN001
+    with time_machine.travel(at.replace(tzinfo=timezone.utc), tick=False):
+        checkins.cancel(session, actor=desk.actor("nurse"), knowledge=desk.ctx.knowledge, calendar=desk.ctx.calendar,
+                        episode_id=course.episode_id, key=f"pt:{course.id}:{n}", expected_version=None, reason="Course on hold")
+
+
+def build(db, desk: Desk) -> dict[str, int]:  # noqa: ANN001
+    clinician = desk.staff["clinician"].id
     with db.session() as session:
-        e1 = episode(session, clinic.id, "One", clinician_id=clinician)
-        e2 = episode(session, clinic.id, "Two")
-        e3 = episode(session, clinic.id, "Three", status="closed")
-        e4 = episode(session, clinic.id, "Four")
-        p1 = _course(session, e1, therapist, date(2026, 11, 23))  # 7-9 Dec (done on the 8th), 21-23 Dec (not closed yet)
-        _record(session, p1, 1, done_on=date(2026, 12, 8), done_at=datetime(2026, 12, 8, 16), pain_now=4)
-        p5 = _course(session, e1, therapist, date(2026, 11, 23))  # 7-9 Dec, cancelled
-        _record(session, p5, 1, cancelled_at=datetime(2026, 12, 6, 16), cancel_reason="Course on hold")
-        p2 = _course(session, e2, therapist, date(2026, 11, 16))  # 30 Nov-2 Dec (done late on the 4th), 14-16 Dec (missed)
-        _record(session, p2, 1, done_on=date(2026, 12, 4), done_at=datetime(2026, 12, 4, 16), pain_now=5)
-        _course(session, e3, therapist, date(2026, 11, 16))  # a closed episode: not scheduled
-        _course(session, e4, therapist, date(2026, 10, 26))  # windows closed in November
+        e1 = episode(session, desk, "One", clinician_id=clinician)
+        e2 = episode(session, desk, "Two")
+        e3 = episode(session, desk, "Three")
+        e4 = episode(session, desk, "Four")
+        p1 = _course(session, desk, e1, date(2026, 11, 23))  # 7-9 Dec (done on the 8th), 21-23 Dec (not closed yet)
+        _done(session, desk, p1, 1, date(2026, 12, 8), pain=4)
+        p5 = _course(session, desk, e1, date(2026, 11, 23))  # 7-9 Dec, cancelled
+        _cancel(session, desk, p5, 1, datetime(2026, 12, 6, 16))
+        p2 = _course(session, desk, e2, date(2026, 11, 16))  # 30 Nov-2 Dec (done late on the 4th), 14-16 Dec (missed)
+        _done(session, desk, p2, 1, date(2026, 12, 4), pain=5)
+        _course(session, desk, e3, date(2026, 11, 16))  # a discharged episode: not scheduled
+        set_status(session, desk, e3, "discharged")
+        _course(session, desk, e4, date(2026, 10, 26))  # windows closed in November
         return {"e1": e1.id, "e2": e2.id}
 
 
@@ -56,7 +67,7 @@ def _compute(db, clinic, ctx, filters: Filters):  # noqa: ANN001, ANN202
 
 
 def test_checkin_adherence_by_kind(db, clinic, staff, ctx):
-    ids = build(db, clinic, staff)
+    ids = build(db, Desk(ctx, staff))
     figure = _compute(db, clinic, ctx, DECEMBER)
     rows = {r.key: r for r in figure.rows}
     # kind, closed, in window, late, missed, done %, in window %

@@ -3,22 +3,29 @@ are known, computed through the registered measures on the database."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from ops_clinic import Desk, episode
 
-from painpath.charting.instruments.models import InstrumentAdministration
+from painpath.charting import service as charting
+from painpath.charting.instruments import service as instruments
+from painpath.charting.instruments.schemas import AdministrationIn
+from painpath.charting.schemas import EncounterIn
 from painpath.knowledge.loader import load_knowledge
-from painpath.charting.models import Encounter
 from painpath.medications.tapers.models import TaperPlan, TaperStep
 from painpath.outcomes.clinical_queries import ScoreFact, TaperFact
 from painpath.outcomes.measures import Filters, measure
 from painpath.outcomes.mic_measures import Window, baseline_and_latest, tally
 from painpath.outcomes.mme_measures import monthly_mme, mme_figure, status_figure, taper_standing
 from painpath.outcomes.pt_measures import course_progress
-from painpath.patients.models import Episode, Patient
-from painpath.plans.models import CarePlan, PlanStep
-from painpath.therapy.models import PtCourse
+from painpath.patients.models import Episode
+from painpath.plans import service as plans
+from painpath.plans.schemas import PlanStartIn
+from painpath.therapy import service as therapy
+from painpath.therapy.schemas import CourseIn
 
 D0 = date(2026, 2, 2)
 
@@ -101,47 +108,44 @@ def test_the_median_and_quartiles_per_month_and_the_standing_of_each_taper():
 
 # --- a hand-built clinic -------------------------------------------------------------------------------------
 
-def _episode(session, clinic_id: int, n: int) -> int:  # noqa: ANN001
-    patient = Patient(clinic_id=clinic_id, mrn=f"MRN-{n}", given_name="Pat", family_name=f"Test{n}", birth_date=date(1970, 1, 1), sex="female")
-    session.add(patient)
-    session.flush()
-    episode = Episode(clinic_id=clinic_id, patient_id=patient.id, problem_summary="Low back pain", body_region="lumbar",
-                      laterality="bilateral", opened_at=datetime(2026, 1, 5, 15, 0))
-    session.add(episode)
-    session.flush()
-    return episode.id
+def _at(n: int, hour: int = 10) -> datetime:
+    """Day n at `hour` o'clock in the clinic (Chicago; February to April 2026 are UTC-6 then UTC-5), as UTC."""
+    return datetime.combine(day(n), datetime.min.time()).replace(hour=hour, tzinfo=ZoneInfo("America/Chicago")).astimezone(timezone.utc)
 
 
-def _score(session, clinic_id: int, episode_id: int, instrument: str, on: date, total: float) -> None:  # noqa: ANN001
-    patient_id = session.get(Episode, episode_id).patient_id
-    session.add(InstrumentAdministration(clinic_id=clinic_id, patient_id=patient_id, episode_id=episode_id, instrument_id=instrument,
-                                         pack_id=f"instruments.{instrument}", pack_version=1, answers={}, total=total, subscales={},
-                                         alerts=[], administered_at=datetime.combine(on, datetime.min.time()).replace(hour=16), source="staff"))
+def _odi(session, desk: Desk, episode_id: int, on: date, total: int) -> None:  # noqa: ANN001
+    """An ODI given on `on` whose answers add up to `total` (ten items of 0-5, total = points x 2)."""
+    points, extra = divmod(total // 2, 10)
+    answers = {f"odi_{i}": points + (1 if i <= extra else 0) for i in range(1, 11)}
+    instruments.administer(session, actor=desk.actor("clinician"), knowledge=desk.ctx.knowledge, calendar=desk.ctx.calendar,
+                           episode_id=episode_id, data=AdministrationIn(
+        instrument_id="odi", answers=answers, administered_at=datetime.combine(on, datetime.min.time()).replace(hour=10)))
 
 
 def test_a_hand_built_clinic_gives_its_known_shares_gains_and_doses(ctx, clinic, staff):
     cid = clinic.id
+    desk = Desk(ctx, staff)
     filters = Filters(date(2026, 1, 1), date(2026, 6, 30))
-    with ctx.db.session() as session:
-        episodes = [_episode(session, cid, n) for n in range(4)]
+    with ctx.db.session() as session, time_machine.travel(_at(80), tick=False):
+        episodes = [episode(session, desk, f"Test{n}", payer="medicare_noridian_jf").id for n in range(4)]
         for n, (start, end) in enumerate(((48, 30), (40, 36), (30, 20))):  # reached, not reached, reached (10 points)
             e = episodes[n]
-            plan = CarePlan(clinic_id=cid, episode_id=e, patient_id=session.get(Episode, e).patient_id, pathway_id="facet_low_back_pain",
-                            pack_version=1, goals=[], started_on=day(10))
-            session.add(plan)
-            session.flush()
-            session.add(PlanStep(clinic_id=cid, plan_id=plan.id, episode_id=e, step_id="first_block", started_on=day(10)))
-            _score(session, cid, e, "odi", day(5), start)
-            _score(session, cid, e, "odi", day(70), end)
-        # PT: episode 0 on lumbar stabilization, 4 visits, ODI 48 at the first visit day, 40 at the last: 2 points a visit
-        therapist = staff["therapist"].id
-        session.add(PtCourse(clinic_id=cid, episode_id=episodes[0], patient_id=session.get(Episode, episodes[0]).patient_id,
-                             protocol_id="lumbar_stabilization", therapist_id=therapist, practice_name="Riverside PT", practice_kind="onsite",
-                             frequency_per_week=1, duration_weeks=6, start_date=day(20)))
+            with time_machine.travel(_at(10), tick=False):  # the plan starts at its first block on day 10
+                plans.start_plan(session, actor=desk.actor("clinician"), knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=e,
+                                 data=PlanStartIn(pathway_id="facet_low_back_pain", first_step_id="first_block"))
+            _odi(session, desk, e, day(5), start)
+            _odi(session, desk, e, day(70), end)
+        # PT: episode 0 on lumbar stabilization, 4 visits, ODI 48 before the first visit, 40 at the last: 2 points a visit
+        with time_machine.travel(_at(15), tick=False):
+            therapy.create_course(session, actor=desk.actor("coordinator"), knowledge=ctx.knowledge, episode_id=episodes[0], data=CourseIn(
+                protocol_id="lumbar_stabilization", therapist_id=staff["therapist"].id, practice_name="Riverside PT",
+                frequency_per_week=1, duration_weeks=6, start_date=day(20)))
         for week in range(4):
-            session.add(Encounter(clinic_id=cid, episode_id=episodes[0], patient_id=session.get(Episode, episodes[0]).patient_id,
-                                  encounter_type="pt_visit", date_of_service=day(21 + 7 * week)))
-        _score(session, cid, episodes[0], "odi", day(42), 40)
+            charting.create_encounter(session, actor=desk.actor("therapist"), episode_id=episodes[0],
+                                      data=EncounterIn(encounter_type="pt_visit", date_of_service=day(21 + 7 * week), narrative="PT visit"))
+        _odi(session, desk, episodes[0], day(42), 40)
+        # Tapers are still written as rows: the taper service plans its steps from prescriptions and tablet strengths,
+        # so steps of exactly 90 and 54 MME would need their own worked example.
         # tapers: 100 -> 90 (done day 31) and 60 -> 54 (done day 40), one step overdue on the second
         for e, original, first in ((episodes[2], 100.0, 90.0), (episodes[3], 60.0, 54.0)):
             taper = TaperPlan(clinic_id=cid, episode_id=e, patient_id=session.get(Episode, e).patient_id, start_date=D0, original_mme=original,

@@ -19,9 +19,9 @@ NOVEMBER = "period_from=2026-11-01&period_to=2026-11-30"
 
 
 @pytest.fixture
-def built(db, client_for, clinic):
+def built(db, client_for, clinic, app, staff):
     cache.clear()
-    return build(db, client_for, clinic)
+    return build(db, client_for, clinic, app=app, staff=staff)
 
 
 def test_dashboard_shows_each_measure_with_its_definition_chart_and_table(client_for, built):

@@ -1,42 +1,68 @@
 """Records requested to received, on a hand-built clinic: requests received after 2, 4 and half a day, one
-still outstanding (censored), a draft never sent and one sent before the period left out."""
+still outstanding (censored), a draft never sent and one sent before the period left out. Providers, requests,
+their sending and the records filed against them go through the records services at their dated moments."""
 
-from datetime import date, datetime
+import io
+from datetime import date, datetime, timezone
 
-from ops_clinic import episode
+import time_machine
+from ops_clinic import Desk, episode
+from pypdf import PdfWriter
 
-from painpath.intake.records.models import PriorProvider, RecordsRequest
+from painpath.intake.records import sending
+from painpath.intake.records import service as records
+from painpath.intake.records.schemas import ProviderIn, RecordsRequestIn, RequestedItemIn
 from painpath.outcomes.measures import Filters
 from painpath.outcomes.records_measures import RecordsTurnaround
 
 DECEMBER = Filters(period_from=date(2026, 12, 1), period_to=date(2026, 12, 31))
 
 
-def _request(session, e, kind: str, sent_at: datetime | None, received_at: datetime | None, status: str) -> None:  # noqa: ANN001
-    provider = PriorProvider(clinic_id=e.clinic_id, episode_id=e.id, name=f"A {kind}", kind=kind, fax="555-0100")
-    session.add(provider)
-    session.flush()
-    session.add(RecordsRequest(clinic_id=e.clinic_id, episode_id=e.id, patient_id=e.patient_id, provider_id=provider.id,
-                               items=[{"item": "office_notes"}], transport="fax", status=status, authorization_reference="HIPAA form",
-                               authorization_date=date(2026, 11, 30), sent_at=sent_at, received_at=received_at))
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
-def build(db, clinic) -> tuple[int, int]:  # noqa: ANN001
+RECEIVED_PDF = _pdf()
+
+
+def _request(session, desk: Desk, e, kind: str, sent_at: datetime | None, received_at: datetime | None) -> None:  # noqa: ANN001
+    """A provider listed on the episode and a request for its office notes, created (a draft) and printed at
+    `sent_at` (UTC), and the notes filed against it at `received_at`, through the records services."""
+    coordinator = desk.actor("coordinator")
+    with time_machine.travel((sent_at or datetime(2026, 12, 1, 15)).replace(tzinfo=timezone.utc), tick=False):
+        provider = records.add_provider(session, actor=coordinator, episode_id=e.id, data=ProviderIn(name=f"A {kind}", kind=kind, fax="555-0100"))
+        request = records.create_request(session, actor=coordinator, calendar=desk.ctx.calendar, episode_id=e.id, data=RecordsRequestIn(
+            provider_id=provider.id, items=[RequestedItemIn(item="office_notes")], transport="print", authorization_reference="HIPAA form",
+            authorization_date=date(2026, 11, 15), requesting_clinician_id=desk.staff["clinician"].id))
+        if sent_at is not None:
+            sending.send_request(session, actor=coordinator, request_id=request.id)
+    if received_at is not None:
+        with time_machine.travel(received_at.replace(tzinfo=timezone.utc), tick=False):
+            records.upload_document(session, actor=coordinator, episode_id=e.id, filename="notes.pdf", data=RECEIVED_PDF,
+                                    request_id=request.id, items=["office_notes"])
+
+
+def build(db, desk: Desk) -> tuple[int, int]:  # noqa: ANN001
     with db.session() as session:
-        e1 = episode(session, clinic.id, "One", payer="aetna_ma")
-        e2 = episode(session, clinic.id, "Two", payer="humana_ma")
-        e3 = episode(session, clinic.id, "Three", payer="humana_ma")
-        _request(session, e1, "physician", datetime(2026, 12, 1, 15), datetime(2026, 12, 3, 15), "received")  # 2 days
-        _request(session, e2, "physician", datetime(2026, 12, 2, 15), datetime(2026, 12, 6, 15), "received")  # 4 days
-        _request(session, e1, "imaging_center", datetime(2026, 12, 2, 15), datetime(2026, 12, 3, 3), "received")  # half a day
-        _request(session, e2, "hospital", datetime(2026, 12, 4, 15), None, "sent")  # outstanding
-        _request(session, e3, "physician", None, None, "draft")  # never sent
-        _request(session, e3, "physician", datetime(2026, 11, 20, 15), datetime(2026, 11, 21, 15), "received")  # before the period
-        return e1.id, e2.id
+        e1 = episode(session, desk, "One", payer="aetna_ma")
+        e2 = episode(session, desk, "Two", payer="humana_ma")
+        e3 = episode(session, desk, "Three", payer="humana_ma")
+        ids = e1.id, e2.id
+        _request(session, desk, e1, "physician", datetime(2026, 12, 1, 15), datetime(2026, 12, 3, 15))  # 2 days
+        _request(session, desk, e2, "physician", datetime(2026, 12, 2, 15), datetime(2026, 12, 6, 15))  # 4 days
+        _request(session, desk, e1, "imaging_center", datetime(2026, 12, 2, 15), datetime(2026, 12, 3, 3))  # half a day
+        _request(session, desk, e2, "hospital", datetime(2026, 12, 4, 15), None)  # outstanding
+        _request(session, desk, e3, "physician", None, None)  # never sent
+        _request(session, desk, e3, "physician", datetime(2026, 11, 20, 15), datetime(2026, 11, 21, 15))  # before the period
+        return ids
 
 
-def test_records_requested_to_received_by_provider_kind(db, clinic, ctx):
-    e1, e2 = build(db, clinic)
+def test_records_requested_to_received_by_provider_kind(db, clinic, ctx, staff):
+    e1, e2 = build(db, Desk(ctx, staff))
     with db.session() as session:
         figure = RecordsTurnaround().compute(session, clinic_id=clinic.id, filters=DECEMBER, knowledge=ctx.knowledge,
                                              calendar=ctx.calendar)
@@ -62,11 +88,12 @@ def test_pathway_clinician_and_location_filters(db, clinic, staff, ctx):
 
     with db.session() as session:
         north = session.scalar(select(Location.id).where(Location.name == "Northgate"))
-        mine = episode(session, clinic.id, "Mine", pathway="lumbar_radicular", clinician_id=staff["clinician"].id, location_id=north)
-        other = episode(session, clinic.id, "Other", pathway="axial_low_back")
-        _request(session, mine, "physician", datetime(2026, 12, 1, 15), datetime(2026, 12, 2, 15), "received")
-        _request(session, other, "physician", datetime(2026, 12, 1, 15), datetime(2026, 12, 4, 15), "received")
+        desk = Desk(ctx, staff)
+        mine = episode(session, desk, "Mine", pathway="lumbar_radicular_pain", clinician_id=staff["clinician"].id, location_id=north)
+        other = episode(session, desk, "Other", pathway="facet_low_back_pain")
         mine_id, other_id = mine.id, other.id
+        _request(session, desk, mine, "physician", datetime(2026, 12, 1, 15), datetime(2026, 12, 2, 15))
+        _request(session, desk, other, "physician", datetime(2026, 12, 1, 15), datetime(2026, 12, 4, 15))
 
     def first_row(**chosen):  # noqa: ANN003, ANN202
         with db.session() as session:
@@ -75,8 +102,8 @@ def test_pathway_clinician_and_location_filters(db, clinic, staff, ctx):
         return figure.rows[0].cells[1:4], figure.rows[0].episode_ids
 
     assert first_row() == ((2, 2, 2.0), (mine_id, other_id))
-    assert first_row(pathway_id="lumbar_radicular") == ((1, 1, 1.0), (mine_id,))
-    assert first_row(pathway_id="axial_low_back") == ((1, 1, 3.0), (other_id,))
+    assert first_row(pathway_id="lumbar_radicular_pain") == ((1, 1, 1.0), (mine_id,))
+    assert first_row(pathway_id="facet_low_back_pain") == ((1, 1, 3.0), (other_id,))
     assert first_row(clinician_id=staff["clinician"].id) == ((1, 1, 1.0), (mine_id,))
     assert first_row(location_id=north) == ((1, 1, 1.0), (mine_id,))
     assert first_row(procedure_id="lumbar_tfesi") == ((2, 2, 2.0), (mine_id, other_id))  # ignored, as the definition says

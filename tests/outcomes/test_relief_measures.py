@@ -4,12 +4,14 @@ duration rule on plain reports, and a hand-built clinic through the real API."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import time_machine
 
+from painpath.knowledge.loader import load_knowledge
 from painpath.outcomes.measures import Filters, measure
 from painpath.outcomes.relief_measures import Duration, Report, figure, fit_curve, relief_duration
 
@@ -44,23 +46,31 @@ def test_the_fit_gives_the_published_placebo_median():
 
 
 DAY = date(2026, 3, 2)
+RULE = {"threshold": 50.0, "lost_after": 90}  # the outcome_measures pack's numbers (test_the_relief_numbers_come_from_the_pack)
+
+
+def test_the_relief_numbers_come_from_the_pack_with_their_sources():
+    settings = load_knowledge().outcome_measures.relief_duration
+    assert (settings.meaningful_relief_percent, settings.lost_to_follow_up_days) == (RULE["threshold"], RULE["lost_after"])
+    assert "L38773" in settings.meaningful_relief_source.source and settings.meaningful_relief_source.verified is True
+    assert settings.lost_to_follow_up_source.evidence == "K" and settings.lost_to_follow_up_source.verified is False
 
 
 def test_relief_ends_at_the_first_report_below_half_on_the_day_it_lasted_to():
     reports = [Report(DAY + timedelta(days=14), 80), Report(DAY + timedelta(days=60), 30, lasted_days=45)]
-    assert relief_duration(DAY, reports, as_of=date(2026, 12, 1)) == Duration(45.0, ended=True)
+    assert relief_duration(DAY, reports, as_of=date(2026, 12, 1), **RULE) == Duration(45.0, ended=True)
     # without lasted_days: the day of the report
-    assert relief_duration(DAY, [Report(DAY + timedelta(days=60), 30)], as_of=date(2026, 12, 1)) == Duration(60.0, ended=True)
+    assert relief_duration(DAY, [Report(DAY + timedelta(days=60), 30)], as_of=date(2026, 12, 1), **RULE) == Duration(60.0, ended=True)
     # never relieved: the event at the first report; reports out of order are sorted
     assert relief_duration(DAY, [Report(DAY + timedelta(days=20), 90), Report(DAY + timedelta(days=3), 10)],
-                           as_of=DAY) == Duration(3.0, ended=True)
+                           as_of=DAY, **RULE) == Duration(3.0, ended=True)
 
 
 def test_still_relieved_is_censored_at_the_last_report_and_lost_after_90_days():
     reports = [Report(DAY + timedelta(days=14), 80), Report(DAY + timedelta(days=50), 60)]
-    assert relief_duration(DAY, reports, as_of=DAY + timedelta(days=140)) == Duration(50.0, ended=False, lost=False)
-    assert relief_duration(DAY, reports, as_of=DAY + timedelta(days=141)) == Duration(50.0, ended=False, lost=True)
-    assert relief_duration(DAY, [], as_of=DAY) is None
+    assert relief_duration(DAY, reports, as_of=DAY + timedelta(days=140), **RULE) == Duration(50.0, ended=False, lost=False)
+    assert relief_duration(DAY, reports, as_of=DAY + timedelta(days=141), **RULE) == Duration(50.0, ended=False, lost=True)
+    assert relief_duration(DAY, [], as_of=DAY, **RULE) is None
 
 
 def test_the_figure_has_a_step_curve_and_a_row_per_procedure_naming_its_episodes():
@@ -133,3 +143,13 @@ def test_a_hand_built_clinic_gives_its_known_curve(client_for, patient_payload, 
     at = dict(zip(found.chart.x, series.values))
     assert at[90.0] == pytest.approx(2 / 3, abs=1e-4) and at[120.0] == pytest.approx(1 / 3, abs=1e-4)
     assert found.notes == ("1 procedure with no relief report left out",)
+    assert "at least 50% of the pain" in found.definition and "older than 90 days" in found.definition
+    # A clinic that counts 75% as meaningful (the pack's number, not the code's): the 70% at day 14 now ends the second
+    # procedure there and the 60% at day 200 ends the third; the 75% at day 30 is still meaningful (lost to follow-up).
+    settings = ctx.knowledge.outcome_measures.relief_duration
+    stricter = replace(ctx.knowledge, outcome_measures=ctx.knowledge.outcome_measures.model_copy(update={
+        "relief_duration": settings.model_copy(update={"meaningful_relief_percent": 75.0})}))
+    with ctx.db.session() as session:
+        (row,) = measure("relief_duration").compute(session, clinic_id=clinic.id, filters=Filters(date(2026, 1, 1), date(2026, 6, 30)),
+                                                    knowledge=stricter, calendar=ctx.calendar).rows
+    assert row.cells[:5] == (rfa.name, 4, 3, 0, 1)

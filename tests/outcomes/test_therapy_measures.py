@@ -1,71 +1,74 @@
 """PT order to first PT visit and PT gap days, on a hand-built clinic; the gap-day counting also directly,
 with hypothesis."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
+import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
-from ops_clinic import episode
+from ops_clinic import Desk, episode
 
-from painpath.charting.models import Encounter
+from painpath.charting import service as charting
+from painpath.charting.schemas import EncounterIn
 from painpath.core.clock import BusinessCalendar
 from painpath.outcomes.measures import Filters
 from painpath.outcomes.therapy_measures import PtGapDays, PtOrderToFirstVisit, Window, gap_days, planned_days
-from painpath.therapy.models import PtAuthorization, PtCourse
+from painpath.therapy import service as therapy
+from painpath.therapy.models import PtCourse
+from painpath.therapy.schemas import AuthorizationIn, CourseIn
 
 DECEMBER = Filters(period_from=date(2026, 12, 1), period_to=date(2026, 12, 31))
+AFTER_THE_VISITS = datetime(2026, 12, 20, 16, tzinfo=timezone.utc)
 
 
-def _course(session, e, therapist_id: int, *, freq: int, weeks: int, start: date, created: datetime, kind: str = "onsite",  # noqa: ANN001
-            status: str = "active") -> PtCourse:
-    course = PtCourse(clinic_id=e.clinic_id, episode_id=e.id, patient_id=e.patient_id, protocol_id="lumbar_general",
-                      therapist_id=therapist_id, practice_name="Riverside PT", practice_kind=kind, frequency_per_week=freq,
-                      duration_weeks=weeks, start_date=start, status=status, created_at=created)
-    session.add(course)
-    session.flush()
-    return course
+def _course(session, desk: Desk, e, *, freq: int, weeks: int, start: date, created: datetime, kind: str = "onsite") -> PtCourse:  # noqa: ANN001
+    """A PT course ordered at `created` (UTC) through the therapy service."""
+    with time_machine.travel(created.replace(tzinfo=timezone.utc), tick=False):
+        return therapy.create_course(session, actor=desk.actor("coordinator"), knowledge=desk.ctx.knowledge, episode_id=e.id, data=CourseIn(
+            protocol_id="lumbar_stabilization", therapist_id=desk.staff["therapist"].id, practice_name="Riverside PT", practice_kind=kind,
+            practice_fax="555-0190" if kind == "partner" else None, frequency_per_week=freq, duration_weeks=weeks, start_date=start))
 
 
-def _auth(session, course: PtCourse, visits: int, window_from: date, window_to: date) -> None:  # noqa: ANN001
-    session.add(PtAuthorization(clinic_id=course.clinic_id, course_id=course.id, episode_id=course.episode_id, visits_approved=visits,
-                                window_from=window_from, window_to=window_to))
+def _auth(session, desk: Desk, course: PtCourse, visits: int, window_from: date, window_to: date) -> None:  # noqa: ANN001
+    therapy.record_authorization(session, actor=desk.actor("coordinator"), course_id=course.id,
+                                 data=AuthorizationIn(visits_approved=visits, window_from=window_from, window_to=window_to))
 
 
-def _visit(session, e, on: date) -> None:  # noqa: ANN001
-    session.add(Encounter(clinic_id=e.clinic_id, episode_id=e.id, patient_id=e.patient_id, encounter_type="pt_visit",
-                          date_of_service=on, narrative="PT visit"))
+def _visit(session, desk: Desk, e, on: date) -> None:  # noqa: ANN001
+    """The therapist's note of a PT visit on `on` (charting's encounter of type pt_visit)."""
+    with time_machine.travel(AFTER_THE_VISITS, tick=False):
+        charting.create_encounter(session, actor=desk.actor("therapist"), episode_id=e.id,
+                                  data=EncounterIn(encounter_type="pt_visit", date_of_service=on, narrative="PT visit"))
 
 
-def build(db, clinic, staff) -> dict[str, int]:  # noqa: ANN001
-    therapist = staff["therapist"].id
+def build(db, desk: Desk) -> dict[str, int]:  # noqa: ANN001
     with db.session() as session:
-        ea = episode(session, clinic.id, "Ann", payer="aetna_ma")
-        eb = episode(session, clinic.id, "Ben", payer="humana_ma")
-        ec = episode(session, clinic.id, "Cal", payer="humana_ma")
-        ed = episode(session, clinic.id, "Dee", payer="humana_ma")
+        ea = episode(session, desk, "Ann", payer="aetna_ma")
+        eb = episode(session, desk, "Ben", payer="humana_ma")
+        ec = episode(session, desk, "Cal", payer="humana_ma")
+        ed = episode(session, desk, "Dee", payer="humana_ma")
         # A: twice a week for 2 weeks from Mon 7 Dec (7, 10, 14, 17); 5 visits approved 7-12 Dec: 14 and 17 are gap days.
-        a = _course(session, ea, therapist, freq=2, weeks=2, start=date(2026, 12, 7), created=datetime(2026, 12, 1, 16))
-        _auth(session, a, 5, date(2026, 12, 7), date(2026, 12, 12))
-        _visit(session, ea, date(2026, 12, 7))  # 6 days after the order
-        _visit(session, ea, date(2026, 12, 10))
+        a = _course(session, desk, ea, freq=2, weeks=2, start=date(2026, 12, 7), created=datetime(2026, 12, 1, 16))
+        _auth(session, desk, a, 5, date(2026, 12, 7), date(2026, 12, 12))
+        _visit(session, desk, ea, date(2026, 12, 7))  # 6 days after the order
+        _visit(session, desk, ea, date(2026, 12, 10))
         # B: three times a week for 2 weeks (7, 9, 11, 14, 16, 18); 4 visits in December, then 1 from the 18th:
         # 16 Dec is the one gap day.
-        b = _course(session, eb, therapist, freq=3, weeks=2, start=date(2026, 12, 7), created=datetime(2026, 12, 2, 16))
-        _auth(session, b, 4, date(2026, 12, 1), date(2026, 12, 31))
-        _auth(session, b, 1, date(2026, 12, 18), date(2026, 12, 31))
-        _visit(session, eb, date(2026, 11, 25))  # an earlier PT visit, before this order
-        _visit(session, eb, date(2026, 12, 9))  # 7 days after the order
+        b = _course(session, desk, eb, freq=3, weeks=2, start=date(2026, 12, 7), created=datetime(2026, 12, 2, 16))
+        _auth(session, desk, b, 4, date(2026, 12, 1), date(2026, 12, 31))
+        _auth(session, desk, b, 1, date(2026, 12, 18), date(2026, 12, 31))
+        _visit(session, desk, eb, date(2026, 11, 25))  # an earlier PT visit, before this order
+        _visit(session, desk, eb, date(2026, 12, 9))  # 7 days after the order
         # C: once a week at a partner practice, fully covered, no visit yet.
-        c = _course(session, ec, therapist, freq=1, weeks=2, start=date(2026, 12, 7), created=datetime(2026, 12, 3, 16), kind="partner")
-        _auth(session, c, 10, date(2026, 12, 1), date(2026, 12, 31))
-        # Left out: a cancelled course, and a course ordered and started in November.
-        _course(session, ed, therapist, freq=2, weeks=2, start=date(2026, 12, 7), created=datetime(2026, 12, 1, 16), status="cancelled")
-        _course(session, ed, therapist, freq=2, weeks=2, start=date(2026, 11, 2), created=datetime(2026, 10, 30, 16))
+        c = _course(session, desk, ec, freq=1, weeks=2, start=date(2026, 12, 7), created=datetime(2026, 12, 3, 16), kind="partner")
+        _auth(session, desk, c, 10, date(2026, 12, 1), date(2026, 12, 31))
+        # Left out: a course ordered and started in November. (No service cancels a course, so none is built cancelled.)
+        _course(session, desk, ed, freq=2, weeks=2, start=date(2026, 11, 2), created=datetime(2026, 10, 30, 16))
         return {"a": a.id, "b": b.id, "c": c.id, "ea": ea.id, "eb": eb.id, "ec": ec.id}
 
 
 def test_pt_order_to_first_visit_and_gap_days(db, clinic, staff, ctx):
-    ids = build(db, clinic, staff)
+    ids = build(db, Desk(ctx, staff))
     with db.session() as session:
         order = PtOrderToFirstVisit().compute(session, clinic_id=clinic.id, filters=DECEMBER, knowledge=ctx.knowledge, calendar=ctx.calendar)
         gaps = PtGapDays().compute(session, clinic_id=clinic.id, filters=DECEMBER, knowledge=ctx.knowledge, calendar=ctx.calendar)

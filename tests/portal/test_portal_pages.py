@@ -130,7 +130,7 @@ def test_a_submitted_request_says_when_we_asked_and_when_they_usually_answer(rec
         text = _visible(dana.get("/portal/authorization").text)
         home = _visible(dana.get("/portal").text)
     assert "We asked BCBS commercial to approve your" in text and "on 12 Jan." in text
-    assert "They usually answer within 15 days (by 27 Jan)." in text
+    assert "Insurers must answer within 15 days (by 27 Jan)." in text
     assert "We will call you when they answer." in text
     assert "Waiting for BCBS commercial's answer, expected by 27 Jan" in home
     _no_jargon(text)

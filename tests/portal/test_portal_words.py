@@ -35,7 +35,7 @@ def test_a_business_day_clock_skips_the_weekend_and_the_holiday(ctx):
     expected = CALENDAR.local_date(CALENDAR.due_after_business_days(asked, amount))
     assert words.answer_by == expected and expected.weekday() < 5 and expected != date(2026, 2, 16)
     assert words.sentences[0] == "We asked Acme Health to approve your selective nerve root block on 13 Feb."
-    assert words.sentences[1] == f"They usually answer within {amount} business day{'s' if amount != 1 else ''} (by {expected.day} {expected:%b})."
+    assert words.sentences[1] == f"Insurers must answer within {amount} business day{'s' if amount != 1 else ''} (by {expected.day} {expected:%b})."
     assert words.sentences[-1] == "We will call you when they answer."
 
 
@@ -86,3 +86,15 @@ def test_only_check_ins_still_to_do_are_on_the_calendar():
 def test_form_names_lose_their_government_numbers():
     assert form_name("FMLA certification (WH-380-E)") == "FMLA certification"
     assert form_name("Short-term disability facts sheet") == "Short-term disability facts sheet"
+
+
+def test_the_clinics_measured_days_replace_the_deadline_and_late_still_means_past_the_deadline(ctx):
+    payer = _business_day_payer(ctx.knowledge)
+    # Asked Mon 2 Feb 2026 (10 am Chicago); the clinic's median is 3 business days: by Thu 5 Feb.
+    words = explain(_facts(submitted_at=datetime(2026, 2, 2, 16, 0)), payer=payer, insurer="Acme Health", calendar=CALENDAR,
+                    today=date(2026, 2, 3), measured_days=3)
+    assert words.sentences[1] == "In this clinic, Acme Health usually answers in about 3 business days (by 5 Feb)."
+    assert words.answer_by == date(2026, 2, 5) and "late" not in " ".join(words.sentences)
+    late = explain(_facts(submitted_at=datetime(2026, 2, 2, 16, 0)), payer=payer, insurer="Acme Health", calendar=CALENDAR,
+                   today=date(2026, 3, 20), measured_days=3)
+    assert "Their answer is late. We are following up with them." in late.sentences

@@ -358,6 +358,11 @@ ROUTES = {
     ("POST", "/trial-plan-items/{item_id}/done"): CLINICAL,
     ("GET", "/medication-trial-plans/{trial_plan_id}/schedule.pdf"): CLINICAL,
     ("GET", "/authorizations"): CASELOAD_LIST,
+    # Payer policy changes (issue 20): the open cases a coming version or a draft changes, kept to the caseload.
+    ("GET", "/payer-policy-changes"): CASELOAD_LIST,
+    ("POST", "/payer-policy-changes/preview"): CASELOAD_LIST,
+    ("POST", "/payer-policy-changes/drafts/{draft_id}/remove"): NO_PATIENT_DATA,
+    ("POST", "/authorizations/{case_id}/policy-change-reviewed"): CLINICAL,
     # The outcomes dashboard (issue 19): aggregates and their CSV name no patient; the cases behind a row do.
     ("GET", "/outcomes"): NO_PATIENT_DATA,
     ("GET", "/outcomes/{measure_id}.csv"): NO_PATIENT_DATA,
@@ -439,7 +444,8 @@ ROUTES = {
 # Path parameters that are not chart ids: a questionnaire of the knowledge packs, a measure's name, a referral practice.
 NOT_CHART_IDS = {"instrument_id": "odi", "measure": "sitting_minutes", "practice_id": "1",  # a practice of the directory, no patient
                  "token": "not-a-token",  # a portal invitation's one-time token: public, it names no chart
-                 "measure_id": "authorization_denials_and_escalations"}  # an outcomes measure: a figure of the clinic, no chart
+                 "measure_id": "authorization_denials_and_escalations",  # an outcomes measure: a figure of the clinic, no chart
+                 "draft_id": "1"}  # a clinic's draft of a payer policy: knowledge, no chart
 # Front desk reads these with the chart summary (demographics, coverage, visits, records requests, tasks).
 OFF_CASELOAD_NAME = "Quillfeather"
 

@@ -140,6 +140,9 @@ def route_of(routes: list[APIRoute], action: str) -> str:
 
 # POST page routes no page of the demo clinic posts to, each with why and the test that covers it.
 EXEMPT = {
+    "/authorizations/{case_id}/policy-change-reviewed": "offered only on a case a payer's new policy version changes, and the "
+    "demo ships no second version of a payer's policy (a draft never decides, so it offers no review); its form is a button "
+    "and a hidden change, nothing typed (tests/authorizations/test_policy_change_impact.py marks a case reviewed)",
     "/intake/calls/{call_id}/triage/preview": "the red-flag screen's live decision posts to .../triage/answers, which also saves "
     "the answers; this route previews without saving, for callers of its own (tests/intake/test_intake_pages.py::"
     "test_preview_fragment_shows_the_decision_and_why covers its bad input)",

@@ -152,9 +152,10 @@ class PolicyDecision:
 
 
 def find_policy(knowledge: Knowledge, payer_id: str, procedure_id: str, on: date) -> Policy | None:
-    """The policy for this payer and procedure on that day: one naming the payer beats one for its plan type."""
+    """The policy for this payer and procedure on that day: one naming the payer beats one for its plan type.
+    Among versions, the one in force that day (a new version from its `effective_from`)."""
     payer = knowledge.payers.get(payer_id)
-    in_force = [p for p in knowledge.policies.values() if procedure_id in p.procedures and p.in_effect_on(on)]
+    in_force = [p for p in knowledge.all_policies() if procedure_id in p.procedures and p.in_effect_on(on)]
     specific = [p for p in in_force if payer_id in p.payers]
     if specific:
         return max(specific, key=lambda p: p.effective_from)

@@ -107,3 +107,16 @@ class CaseDocument(Base, ClinicScopedMixin):
     content_type: Mapped[str | None] = mapped_column(String(80))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column()
+
+
+class PayerPolicyDraft(Base, ClinicScopedMixin, TimestampMixin):
+    """A clinic's draft of a payer policy (a policy pack's YAML, as uploaded): previewed on the payer policy
+    changes page against the open cases, never used for a decision. Only a draft the knowledge loader accepted
+    is stored; the packs are read again each time it is shown, so a draft the packs have since outgrown says why."""
+
+    __tablename__ = "payer_policy_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # the file's name as uploaded
+    content: Mapped[str] = mapped_column(Text)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from painpath.documents.uploads import clean_filename, is_readable_pdf, size_limit_words
-from painpath.authorizations import clocks, lifecycle, service, submission
+from painpath.authorizations import clocks, lifecycle, policy_change_service, service, submission
 from painpath.authorizations.criteria_words import PLACE_OF_SERVICE_WORDS
 from painpath.authorizations.models import AuthorizationCase, CaseEvent
 from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, PendIn, PlannedDateIn, StepIn, SubmitIn
@@ -64,7 +64,7 @@ OUTCOME_WORDS = {"eligible_now": "Eligible now", "eligible_on": "Eligible on a l
                  "needs_information": "Information missing", "not_eligible": "Not eligible"}
 ACTION_WORDS = {
     "open": "Opened", "submit": "Submitted", "pend": "Payer asked for information", "answer_pend": "Information sent",
-    "approve": "Approved", "partially_approve": "Partially approved", "deny": "Denied", "mark_ready": "Marked ready",
+    "policy_change_reviewed": "Payer policy change reviewed", "approve": "Approved", "partially_approve": "Partially approved", "deny": "Denied", "mark_ready": "Marked ready",
     "reopen": "Back to preparing", "schedule_peer_to_peer": "Peer-to-peer scheduled", "appeal": "Appeal filed",
     "expire": "Approval expired", "withdraw": "Withdrawn", "document": "Document added", "planned_date": "Procedure date changed",
     "submit_failed": "Sending failed (not submitted)", "payer_answer": "Payer answered",
@@ -289,7 +289,7 @@ def board(request: Request, ctx: AppCtx, session: DbSession, caller: Annotated[C
 
 def _document_kinds(knowledge: Any) -> list[tuple[str, str]]:  # noqa: ANN401
     kinds = set(BASE_DOCUMENT_KINDS)
-    for policy in knowledge.policies.values():
+    for policy in knowledge.all_policies():
         for criterion in policy.criteria:
             kinds.update(getattr(criterion, "kinds", None) or ())
     return [(k, k.replace("_", " ").capitalize()) for k in sorted(kinds)]
@@ -313,7 +313,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
         case=case, item=item, decision=item.decision, words=words, today=today,
         patient_name=_patient_names(session, [case.patient_id]).get(case.patient_id, "Unknown patient"),
         procedure=procedure, procedure_name=words.procedure(case), payer_name=words.payer(case),
-        policy=ctx.knowledge.policies.get(case.policy_id) if case.policy_id else None,
+        policy=ctx.knowledge.policy_on(case.policy_id, today) if case.policy_id in ctx.knowledge.policies else None,
         place_words=PLACE_OF_SERVICE_WORDS.get(case.place_of_service, f"place of service {case.place_of_service}"),
         waits_for=waits_for(item, words, with_payer=True), kit=_kit_words(item),
         events=events, refused=refused, documents=documents, people=_user_names(session, [e.actor_id for e in events]),
@@ -325,6 +325,7 @@ def render_case_page(request: Request, ctx: AppContext, session: Session, caller
                 "planned": PLANNED_LABELS, "document": DOCUMENT_LABELS, "send": SEND_LABELS},
         imaging_modalities=imaging_pages.MODALITIES, imaging_concordant=imaging_pages.CONCORDANT,
         contact=_payer_contact(ctx.knowledge, case), send_ways=_send_ways(ctx.knowledge, case),
+        policy_changes=policy_change_service.case_changes(session, knowledge=ctx.knowledge, calendar=ctx.calendar, case=case, today=today),
         days_to_submission=(item.case.submitted_at and item.case.eligible_on_at_submission
                             and (ctx.calendar.local_date(item.case.submitted_at) - item.case.eligible_on_at_submission).days),
     )

@@ -35,7 +35,7 @@ def render_peer_to_peer(session: Session, *, actor: Actor, knowledge, calendar: 
     case = service.get_case(session, actor=actor, case_id=case_id)
     today = calendar.local_date(utcnow())
     facts = service.facts_for_case(session, knowledge=knowledge, calendar=calendar, case=case, today=today)
-    policy = knowledge.policies.get(case.policy_id) if case.policy_id else None
+    policy = knowledge.policy_on(case.policy_id, today) if case.policy_id in knowledge.policies else None
     decision = service.decide(knowledge, case, facts, today) if policy is not None else None
     patient = patients.patient_of_episode(session, episode_id=case.episode_id)
     episode = session.get(Episode, case.episode_id)

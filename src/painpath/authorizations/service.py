@@ -225,6 +225,16 @@ def evaluate_cases(session: Session, *, knowledge, calendar: BusinessCalendar, c
     return out
 
 
+def facts_for_cases(session: Session, *, knowledge, calendar: BusinessCalendar, cases: Sequence[AuthorizationCase],  # noqa: ANN001
+                    today: date) -> dict[int, EpisodeFacts]:
+    """Each case's episode facts with the documents of its kits, by case id (one gathering for all), whether or not
+    a policy decides the case today: what a policy change's preview evaluates."""
+    episode_ids = sorted({c.episode_id for c in cases})
+    facts = gather_facts(session, knowledge=knowledge, calendar=calendar, episode_ids=episode_ids, today=today)
+    docs = kit_documents_for_episodes(session, episode_ids)
+    return {c.id: _with_documents(facts[c.episode_id], docs.get(c.episode_id, [])) for c in cases if c.episode_id in facts}
+
+
 def _with_documents(facts: EpisodeFacts, found: list[DocumentFact]) -> EpisodeFacts:
     return replace(facts, documents=(*facts.documents, *found)) if found else facts
 
@@ -236,7 +246,7 @@ def facts_for_case(session: Session, *, knowledge, calendar: BusinessCalendar, c
 
 
 def decide(knowledge, case: AuthorizationCase, facts: EpisodeFacts, today: date) -> criteria.PolicyDecision:  # noqa: ANN001
-    policy = knowledge.policies[case.policy_id]
+    policy = knowledge.policy_on(case.policy_id, today)
     payer = knowledge.payers.get(case.payer_id)
     return criteria.evaluate(policy, facts, planned_of(case), today, knowledge.procedures,
                              payer_name=payer.name if payer else case.payer_id)
@@ -251,7 +261,7 @@ def eligible_since(knowledge, case: AuthorizationCase, facts: EpisodeFacts, toda
                    not_before: date | None = None) -> date:
     """The first day of the unbroken run of "eligible now" that ends today: the day the patient became eligible."""
     # Only the outcome is read, day after day: the policy and the planned procedure are looked up once.
-    policy, planned = knowledge.policies[case.policy_id], planned_of(case)
+    policy, planned = knowledge.policy_on(case.policy_id, today), planned_of(case)
     day = today
     for _ in range(ELIGIBILITY_LOOKBACK_DAYS):
         earlier = day - timedelta(days=1)

@@ -9,7 +9,8 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from painpath.charting.procedures.models import PerformedProcedure
-from painpath.checkins import rules, service
+from painpath.checkins import rules
+from painpath.checkins.facts import read as read_facts
 from painpath.checkins.models import CheckinRecord
 from painpath.medications.tapers.models import TaperPlan
 from painpath.plans.models import PlanStep
@@ -29,14 +30,13 @@ class CheckinProvider:
         # Only episodes with a fact that owes check-ins (the whole clinic is not loaded on a full sweep).
         sources = union(select(PerformedProcedure.episode_id), select(PtCourse.episode_id), select(TaperPlan.episode_id),
                         select(PlanStep.episode_id), select(CheckinRecord.episode_id)).subquery()
-        query = select(Episode).where(Episode.status == "open", Episode.id.in_(select(sources.c[0])))
+        query = select(Episode.id, Episode.clinic_id, Episode.patient_id).where(Episode.status == "open",
+                                                                                Episode.id.in_(select(sources.c[0])))
         if episode_ids is not None:
             query = query.where(ids_in(session, Episode.id, list(episode_ids)))
-        episodes = list(session.scalars(query))
         today = context.calendar.local_date(context.now)
         found: list[Finding] = []
-        for episode_id, facts in service.episode_facts(session, episodes=episodes, knowledge=context.knowledge,
-                                                       calendar=context.calendar).items():
+        for episode_id, facts in read_facts(session, episodes=query, knowledge=context.knowledge, calendar=context.calendar).items():
             checkins = rules.schedule(facts, pack, today)
             if checkins:
                 found += rules.findings(checkins, facts.records, today, context.calendar)

@@ -2,9 +2,9 @@
 staff stored against each key) and the record actions (write the check-in note, book a video time, give a
 new day after a miss, cancel with a reason, mark red flags reviewed). Every write is audited.
 
-Facts are read from the other slices read-only (their services where a batch read exists, else a plain
-select on their tables): checkins sits above every slice but the portal, and writes none of their tables;
-a post-procedure note's relief percent is recorded through the procedures service.
+Facts are read from the other slices read-only (checkins.facts: plain rows, one batch for any number of
+episodes): checkins sits above every slice but the portal, and writes none of their tables; a post-procedure
+note's relief percent is recorded through the procedures service.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from painpath.charting.instruments import service as instruments
 from painpath.charting.procedures import service as procedures
 from painpath.charting.procedures.schemas import ReliefIn
-from painpath.charting.procedures.timeline import describe
-from painpath.checkins import rules
+from painpath.checkins import facts, rules
 from painpath.checkins.models import CheckinRecord
 from painpath.checkins.schedule import ScheduledCheckin
 from painpath.core import audit
@@ -27,94 +25,8 @@ from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
 from painpath.core.db import ids_in
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from painpath.medications.tapers.models import TaperPlan, TaperStep
 from painpath.patients import service as patients
 from painpath.patients.models import Episode
-from painpath.plans.models import CarePlan, PlanStep
-from painpath.therapy.models import PtCourse
-
-
-# ---- facts --------------------------------------------------------------------------------------------
-
-def _open_episodes(session: Session, clinic_id: int, episode_ids: Sequence[int]) -> list[Episode]:
-    if not episode_ids:
-        return []
-    return list(session.scalars(select(Episode).where(ids_in(session, Episode.id, list(episode_ids)))
-                                .where(Episode.clinic_id == clinic_id, Episode.status == "open").order_by(Episode.id)))
-
-
-def _score_instruments(knowledge, pathway_id: str, step_id: str) -> list[tuple[str, str]]:
-    pathway = knowledge.pathways.get(pathway_id)
-    if pathway is None:
-        return []
-    try:
-        step = pathway.step(step_id)
-    except KeyError:
-        return []
-    success = getattr(step, "success", None)
-    found: list[tuple[str, str]] = []
-    for measure in getattr(success, "measures", None) or []:
-        if getattr(measure, "type", None) == "instrument_change":
-            instrument = knowledge.instruments.get(measure.instrument)
-            name = instrument.name if instrument is not None else measure.instrument.upper()
-            if (measure.instrument, name) not in found:
-                found.append((measure.instrument, name))
-    return found
-
-
-def episode_facts(session: Session, *, episodes: Sequence[Episode], knowledge, calendar: BusinessCalendar) -> dict[int, rules.EpisodeFacts]:
-    """Each episode's check-in facts, a handful of queries for any number of episodes."""
-    ids = [e.id for e in episodes]
-    owners = {e.id: rules.Owner(e.clinic_id, e.id, e.patient_id) for e in episodes}
-    parts: dict[int, dict[str, list]] = {i: {"procedures": [], "pt_courses": [], "tapers": [], "score_steps": [], "scores": [],
-                                             "records": []} for i in ids}
-    if not ids:
-        return {}
-    for episode_id, entries in procedures.procedures_for_episodes(session, ids).items():
-        for procedure, reliefs in entries:
-            pack = knowledge.procedures.get(procedure.procedure_key)
-            if pack is None or not pack.relief_checks:
-                continue
-            parts[episode_id]["procedures"].append(rules.ProcedureFact(
-                id=procedure.id, owner=owners[episode_id], name=describe(procedure), performed_on=procedure.performed_on,
-                windows=[(c.name, *c.days()) for c in pack.relief_checks], reliefs_on=[r.measured_on for r in reliefs]))
-    for course in session.scalars(select(PtCourse).where(ids_in(session, PtCourse.episode_id, ids)).order_by(PtCourse.id)):
-        parts[course.episode_id]["pt_courses"].append(rules.PtCourseFact(
-            id=course.id, owner=owners[course.episode_id], start_date=course.start_date,
-            duration_weeks=course.duration_weeks, status=course.status))
-    plans = list(session.scalars(select(TaperPlan).where(ids_in(session, TaperPlan.episode_id, ids)).order_by(TaperPlan.id)))
-    steps: dict[int, list[TaperStep]] = {}
-    if plans:
-        for step in session.scalars(select(TaperStep).where(TaperStep.plan_id.in_([p.id for p in plans])).order_by(TaperStep.due_on)):
-            steps.setdefault(step.plan_id, []).append(step)
-    for plan in plans:
-        rows = steps.get(plan.id, [])
-        dose_days = [s.due_on for s in rows if s.kind == "step"]
-        parts[plan.episode_id]["tapers"].append(rules.TaperFact(
-            id=plan.id, owner=owners[plan.episode_id], start_date=plan.start_date, last_step_on=max(dose_days) if dose_days else None,
-            # Every dated contact after the start: each monthly dose step is a call about the new dose, and the
-            # follow-up rows carry the month after the last step (tapers/rules.py _follow_ups: at least monthly).
-            follow_ups=sorted({s.due_on for s in rows if s.kind == "follow_up" or s.due_on > plan.start_date}), status=plan.status))
-    step_rows = session.execute(select(PlanStep, CarePlan.pathway_id).join(CarePlan, CarePlan.id == PlanStep.plan_id)
-                                .where(ids_in(session, PlanStep.episode_id, ids)).order_by(PlanStep.id))
-    for step, pathway_id in step_rows:
-        measured = _score_instruments(knowledge, pathway_id, step.step_id)
-        if measured:
-            parts[step.episode_id]["score_steps"].append(rules.ScoreStepFact(
-                id=step.id, owner=owners[step.episode_id], started_on=step.started_on, trial_ends_on=step.trial_ends_on,
-                instruments=measured, status=step.status))
-    for episode_id, scores in instruments.scores_for_episodes(session, ids).items():
-        parts[episode_id]["scores"] = [(instrument_id, calendar.local_date(at)) for instrument_id, at, _total in scores]
-    for record in session.scalars(select(CheckinRecord).where(ids_in(session, CheckinRecord.episode_id, ids))):
-        parts[record.episode_id]["records"].append(record_fact(record))
-    return {i: rules.EpisodeFacts(**p) for i, p in parts.items()}
-
-
-def record_fact(record: CheckinRecord) -> rules.RecordFact:
-    return rules.RecordFact(
-        key=record.key, id=record.id, done_on=record.done_on, done_at=record.done_at, booked_at=record.booked_at,
-        rescheduled_to=record.rescheduled_to, cancelled_at=record.cancelled_at, changed_at=record.updated_at,
-        red_flags=bool(record.red_flags), red_flags_words=record.red_flags_words, red_flags_reviewed_at=record.red_flags_reviewed_at)
 
 
 # ---- the schedule (what the portal, the calendar and the reminders read) -------------------------------
@@ -122,11 +34,20 @@ def record_fact(record: CheckinRecord) -> rules.RecordFact:
 def schedule(session: Session, *, clinic_id: int, episode_ids: Sequence[int], knowledge, calendar: BusinessCalendar,
              today: date) -> dict[int, list[ScheduledCheckin]]:
     """Each open episode's check-ins on `today`, in date order (an episode with none maps to [])."""
+    if not episode_ids:
+        return {}
+    return schedule_of(session, episodes=facts.open_episodes(session, clinic_id=clinic_id, episode_ids=episode_ids),
+                       knowledge=knowledge, calendar=calendar, today=today)
+
+
+def schedule_of(session: Session, *, episodes: Select, knowledge, calendar: BusinessCalendar,
+                today: date) -> dict[int, list[ScheduledCheckin]]:
+    """`schedule` for the episodes a query selects as (id, clinic_id, patient_id) rows: a clinic-wide read (the
+    outcomes dashboard) names its thousands of episodes by a subquery, not a list of ids."""
     if knowledge.checkins is None:
         return {}
-    episodes = _open_episodes(session, clinic_id, episode_ids)
-    facts = episode_facts(session, episodes=episodes, knowledge=knowledge, calendar=calendar)
-    return {episode_id: rules.schedule(f, knowledge.checkins, today) for episode_id, f in facts.items()}
+    found = facts.read(session, episodes=episodes, knowledge=knowledge, calendar=calendar)
+    return {episode_id: rules.schedule(f, knowledge.checkins, today) for episode_id, f in found.items()}
 
 
 def for_patient(session: Session, *, clinic_id: int, patient_id: int, knowledge, calendar: BusinessCalendar,

@@ -97,7 +97,19 @@ class BusinessCalendar:
         # add_business_days' answers: the rules ask the same few (date, days) for every episode of a sweep.
         return {}
 
+    @cached_property
+    def _business_day_answers(self) -> dict[date, bool]:
+        # is_business_day's answers: counting walks day by day, and a dashboard counts thousands of spans over the
+        # same few hundred days (a holiday lookup costs several times a dict probe).
+        return {}
+
     def is_business_day(self, day: date) -> bool:
+        known = self._business_day_answers.get(day)
+        if known is None:
+            known = self._business_day_answers[day] = self._is_business_day(day)
+        return known
+
+    def _is_business_day(self, day: date) -> bool:
         if day.weekday() >= 5:
             return False
         name = self._holidays.get(day)
@@ -163,3 +175,13 @@ class BusinessCalendar:
     def due_after_business_days(self, start_utc: datetime, days: int) -> datetime:
         """Deadline at close of the local day that is `days` business days after `start_utc`."""
         return self.end_of_local_day_utc(self.add_business_days(self.local_date(start_utc), days))
+
+
+def remembered_local_date(calendar: BusinessCalendar, at: datetime, days: dict) -> date:
+    """calendar.local_date of a stored UTC moment for a batch read, remembered in `days` per UTC minute: moments in
+    the same minute share it (one zone lookup each), and a batch of thousands of scores falls in far fewer minutes."""
+    key = (at.date(), at.hour, at.minute)
+    found = days.get(key)
+    if found is None:
+        found = days[key] = calendar.local_date(at)
+    return found

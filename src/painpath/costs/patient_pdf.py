@@ -6,7 +6,7 @@ code to quote to the insurer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +22,8 @@ from painpath.patients.models import Patient
 
 TEMPLATE = "costs/patient_estimate.html"
 TEMPLATE_DIRS = (Path(__file__).parent / "templates",)
+GENERIC_NOTE = ("These are estimates from public pharmacy prices for a month; your plan's drug list decides what you pay. "
+                "Ask your doctor or pharmacist before changing a medicine.")
 SITE_PLAIN = {"office": "In our office", "asc": "At an outpatient surgery centre", "hospital_outpatient": "At a hospital outpatient department"}
 
 
@@ -48,6 +50,39 @@ class EstimateWords:
     alternatives: list[str]
     assumptions: list[str]
     benefits_lines: list[str]
+    therapy: list[str] = field(default_factory=list)  # the community PT choice, in sentences
+    generics: list[str] = field(default_factory=list)  # one line per medicine
+    generic_note: str | None = None
+
+
+def therapy_words(t: dict | None) -> list[str]:
+    """The community physical therapy choice in the patient's words (from the stored result)."""
+    if not t:
+        return []
+    ordered = t.get("visits_from") == "from the therapy order"
+    said = [f"{'Your doctor ordered' if ordered else 'Your care plan includes'} physical therapy: about {t['visits']} visits."]
+    community, hospital = t.get("community") or {}, t.get("hospital") or {}
+    if community.get("share_cents") is not None:
+        said.append(f"At a community physical therapy clinic (a private practice, not a hospital): about "
+                    f"{rules.dollars(community['share_cents'])} for you for all the visits.")
+    if hospital.get("share_cents") is not None:
+        said.append(f"At a hospital's outpatient physical therapy department: about {rules.dollars(hospital['share_cents'])} for you.")
+    if t.get("medicare_rates"):
+        said.append("With original Medicare, physical therapy costs you the same at a hospital department as at a community clinic.")
+    elif community.get("share_cents") is not None and hospital.get("share_cents") is not None \
+            and hospital["share_cents"] > community["share_cents"]:
+        said.append(f"A community clinic may save you about {rules.dollars(hospital['share_cents'] - community['share_cents'])}: "
+                    "hospitals are usually paid more for the same therapy.")
+    elif not hospital:
+        said.append("We have no hospital price to compare; hospitals are usually paid more for the same therapy.")
+    said.append("The first evaluation visit is not included.")
+    return said
+
+
+def generic_words(found: list[dict]) -> list[str]:
+    return [f"{g['brand']} ({g['generic']} {g['strength']}, {g['usual_dose']}): a generic version usually costs less, about "
+            f"{rules.dollars(g['generic_month_cents'])} a month instead of about {rules.dollars(g['brand_month_cents'])} for the brand."
+            for g in found]
 
 
 def words(row: CostEstimate, *, clinic_name: str, clinic_phone: str | None, patient_name: str) -> EstimateWords:
@@ -85,7 +120,9 @@ def words(row: CostEstimate, *, clinic_name: str, clinic_phone: str | None, pati
     lower = SITE_PLAIN.get(results.get("lower_cost_site") or "", None)
     return EstimateWords(clinic_name=clinic_name, clinic_phone=clinic_phone, patient_name=patient_name, given_on=row.given_on,
                          procedure=row.procedure_words, codes=", ".join(row.cpt_codes or []), sites=sites, lower_cost=lower,
-                         alternatives=alternatives, assumptions=list(results.get("assumptions", [])), benefits_lines=benefits_lines)
+                         alternatives=alternatives, assumptions=list(results.get("assumptions", [])), benefits_lines=benefits_lines,
+                         therapy=therapy_words(results.get("therapy")), generics=generic_words(results.get("generics") or []),
+                         generic_note=GENERIC_NOTE if results.get("generics") else None)
 
 
 def html(content: EstimateWords) -> str:

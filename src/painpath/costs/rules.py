@@ -9,6 +9,7 @@ deductible and the out-of-pocket maximum are shared by both.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -190,3 +191,134 @@ def fees_for_code(public, negotiated) -> dict[str, dict[str, Fee]]:  # noqa: ANN
                     found.setdefault(site, {})[kind] = Fee(kind=kind, cents=cents(value.amount), year=value.year, source=source)
                     break
     return found
+
+
+# ---- cheaper alternatives: community physical therapy, generic drugs ------------------------------------
+
+@dataclass(frozen=True)
+class CourseCost:
+    """A course of therapy visits at one kind of site: what each visit and the course are allowed, and the
+    patient's share of the course (None when the benefits are incomplete)."""
+
+    per_visit: int
+    visits: int
+    allowed: int
+    share: int | None
+
+
+@dataclass(frozen=True)
+class TherapyAlternative:
+    visits: int
+    visits_from: str  # "from the therapy order" | "from the PT protocol" | "the usual course"
+    community: CourseCost
+    hospital: CourseCost | None  # None: a code of the visit has no hospital price (hospital_missing names it)
+    hospital_missing: tuple[str, ...]
+    medicare_rates: bool  # True: the hospital is paid the same fee schedule (original Medicare)
+    years: tuple[int, ...]
+    sources: tuple[str, ...]
+    verified: bool  # every number used is confirmed
+
+    @property
+    def saving(self) -> int | None:
+        """What the patient saves at a community clinic, when both shares are known."""
+        if self.hospital is None or self.hospital.share is None or self.community.share is None:
+            return None
+        return self.hospital.share - self.community.share
+
+
+@dataclass(frozen=True)
+class GenericAlternative:
+    brand: str
+    generic: str
+    strength: str
+    usual_dose: str
+    generic_month: int  # cents for 30 days at the usual dose
+    brand_month: int
+    years: tuple[int, ...]
+    sources: tuple[str, ...]
+    verified: bool
+    named_in: str  # where the chart names it: "medication trial" | "care plan"
+
+
+def course_share(per_visit: int, visits: int, b: Benefits | None) -> int | None:
+    """The patient's share of `visits` visits each allowed `per_visit` cents, visit by visit: the deductible met
+    and the out-of-pocket spent so far carry from one visit to the next; a copay is owed per visit."""
+    if b is None or missing_benefits(b):
+        return None
+    total = 0
+    current = b
+    for _ in range(visits):
+        share = patient_share(per_visit, current)
+        total += share.total
+        current = Benefits(deductible=current.deductible, deductible_met=(current.deductible_met or 0) + share.deductible_part,
+                           coinsurance_percent=current.coinsurance_percent, copay=current.copay, oop_max=current.oop_max,
+                           oop_met=None if current.oop_max is None else (current.oop_met or 0) + share.total)
+    return total
+
+
+def _plus_percent(amount: int, percent: Decimal) -> int:
+    return int((Decimal(amount) * (100 + percent) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def therapy_alternative(prices, visit_codes, *, visits: int, visits_from: str, medicare_rates: bool,  # noqa: ANN001
+                        b: Benefits | None) -> TherapyAlternative | None:
+    """A course of `visits` typical treatment visits at a community clinic and at a hospital department.
+
+    `prices` maps CPT -> the therapy price entry (community amount, the hospital's Medicare amount, the measured
+    private-plan hospital markup); `visit_codes` is [(cpt, units)]. Under original Medicare the hospital is paid
+    from the same fee schedule; under another plan the hospital price is the community price plus the markup
+    measured for that code, and a code with none leaves the hospital unpriced (never guessed)."""
+    community = hospital = 0
+    missing: list[str] = []
+    years: set[int] = set()
+    sources: list[str] = []
+    verified = True
+    for cpt, units in visit_codes:
+        entry = prices.get(cpt)
+        if entry is None:
+            return None
+        community += cents(entry.community.amount) * units
+        years.add(entry.community.year)
+        sources.append(f"{cpt}: {entry.community.source}")
+        verified = verified and entry.community.verified
+        if medicare_rates and entry.hospital_outpatient is not None:
+            hospital += cents(entry.hospital_outpatient.amount) * units
+            verified = verified and entry.hospital_outpatient.verified
+        elif not medicare_rates and entry.hospital_private_plan_markup is not None:
+            markup = entry.hospital_private_plan_markup
+            hospital += _plus_percent(cents(entry.community.amount), markup.value) * units
+            years.add(markup.year)
+            sources.append(f"{cpt} at a hospital: {markup.source}")
+            verified = verified and markup.verified
+        else:
+            missing.append(cpt)
+    course = CourseCost(community, visits, community * visits, course_share(community, visits, b))
+    at_hospital = None if missing else CourseCost(hospital, visits, hospital * visits, course_share(hospital, visits, b))
+    return TherapyAlternative(visits=visits, visits_from=visits_from, community=course, hospital=at_hospital,
+                              hospital_missing=tuple(missing), medicare_rates=medicare_rates, years=tuple(sorted(years)),
+                              sources=tuple(dict.fromkeys(sources)), verified=verified)
+
+
+def month_cost(unit_price: Decimal, units_per_day: Decimal, days: int = 30) -> int:
+    """Cents for `days` days at `units_per_day` units of `unit_price` dollars each."""
+    return int((unit_price * units_per_day * days * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def generic_alternatives(named: Sequence[tuple[str, str]], drug_prices) -> list[GenericAlternative]:  # noqa: ANN001
+    """For each (name as charted, where) that names a priced drug by brand, generic or another name, the generic's
+    month at the usual dose against the brand's; one line per drug, the first naming kept."""
+    found: dict[str, GenericAlternative] = {}
+    for name, where in named:
+        text = name.lower()
+        words = set(re.findall(r"[a-z0-9_]+", text))
+        for entry in drug_prices.values():
+            if entry.id in found:
+                continue
+            if any(n == text or n in words or (" " in n and n in text) for n in entry.names()):
+                g, br = entry.generic_unit_price, entry.brand_unit_price
+                found[entry.id] = GenericAlternative(
+                    brand=entry.brand_name, generic=entry.generic_name, strength=entry.strength, usual_dose=entry.usual_dose,
+                    generic_month=month_cost(g.amount, entry.units_per_day), brand_month=month_cost(br.amount, entry.units_per_day),
+                    years=tuple(sorted({g.year, br.year})), sources=tuple(dict.fromkeys((g.source, br.source))),
+                    verified=g.verified and br.verified, named_in=where)
+    return list(found.values())

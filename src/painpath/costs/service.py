@@ -3,7 +3,12 @@ audited), the planned procedure (the episode's latest authorization case, else t
 step, else one staff pick), the estimate per site from the price packs and the benefits (costs.rules), giving
 an estimate (a dated, audited fact with its inputs and results as they were) and the patient's PDF.
 
-Other slices' tables are read, never written: coverage (patients), authorization cases, care plans.
+The cheaper alternatives beside it: a course of physical therapy at a community clinic against a hospital
+department when the episode has a therapy order or its care plan's pathway has a PT step, and a generic's month
+against the brand's for each priced drug its medication trials or care plan name.
+
+Other slices' tables are read, never written: coverage (patients), authorization cases, care plans, therapy
+orders (therapy service) and medication trials (medications.trials service).
 """
 
 from __future__ import annotations
@@ -22,9 +27,12 @@ from painpath.core.clock import utcnow
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from painpath.costs import rules
 from painpath.costs.models import VERIFIED_HOW, CostEstimate, CoverageBenefits
+from painpath.medications.trials import service as trials
 from painpath.patients import service as patients
 from painpath.patients.models import Coverage, Episode, Patient
+from painpath.plans import service as plans
 from painpath.plans.models import CarePlan, PlanStep
+from painpath.therapy import service as therapy
 
 STALE = FieldProblem("version", "stale", "Someone else changed these benefits; reload to see their change")
 HOW_WORDS = {"phone": "By phone with the plan", "portal": "On the plan's provider portal",
@@ -50,6 +58,8 @@ class EstimateView:
     unpriced_codes: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     payer_name: str | None = None
+    therapy: rules.TherapyAlternative | None = None
+    generics: list[rules.GenericAlternative] = field(default_factory=list)
 
 
 # ---- benefits -----------------------------------------------------------------------------------------
@@ -223,6 +233,62 @@ def alternatives(knowledge, procedure_id: str | None, payer_id: str | None, b: r
     return list(found.values())
 
 
+def _plan_pathway(session: Session, knowledge, episode_id: int):  # noqa: ANN001, ANN202
+    """The active care plan's pathway and its active step's id (None, None without an active plan)."""
+    plan = plans.active_plan(session, episode_id=episode_id)
+    if plan is None:
+        return None, None
+    active = next((row.step_id for row in reversed(plans.plan_steps(session, plan_id=plan.id)) if row.status == "active"), None)
+    return knowledge.pathways.get(plan.pathway_id), active
+
+
+def therapy_course(session: Session, *, knowledge, episode_id: int) -> tuple[int, str] | None:  # noqa: ANN001
+    """How many PT visits the episode's physical therapy runs to, and from what: the active therapy order's
+    frequency times weeks, else the PT protocol of the care plan's PT step (the active step first); None when the
+    episode has no therapy order and its pathway no PT step."""
+    courses = [c for c in therapy.courses_for_episode(session, episode_id=episode_id) if c.status == "active"]
+    if courses:
+        course = courses[-1]
+        return course.frequency_per_week * course.duration_weeks, "from the therapy order"
+    pathway, active = _plan_pathway(session, knowledge, episode_id)
+    steps = sorted((s for s in (pathway.steps if pathway else ()) if s.pt_protocol_id), key=lambda s: s.id != active)
+    for step in steps:
+        protocol = knowledge.pt_protocols.get(step.pt_protocol_id)
+        if protocol is not None:
+            return int(protocol.frequency_per_week.value * protocol.duration_weeks.value), "from the care plan's PT protocol"
+    if steps and knowledge.therapy_prices is not None:
+        return knowledge.therapy_prices.default_course_visits.value, "the usual course"
+    return None
+
+
+def therapy_alternative(session: Session, *, knowledge, episode_id: int, coverage: Coverage | None,  # noqa: ANN001
+                        b: rules.Benefits | None) -> rules.TherapyAlternative | None:
+    pack = knowledge.therapy_prices
+    course = therapy_course(session, knowledge=knowledge, episode_id=episode_id) if pack is not None else None
+    if course is None:
+        return None
+    prices = {p.cpt: p for p in pack.therapy_prices}
+    return rules.therapy_alternative(prices, [(c.cpt, c.units) for c in pack.typical_visit.codes], visits=course[0],
+                                     visits_from=course[1], medicare_rates=coverage is not None and coverage.plan_type == "medicare", b=b)
+
+
+def named_drugs(session: Session, *, knowledge, episode_id: int) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(name, where) of each drug the episode's medication trials and its care plan's steps name."""
+    named = []
+    for trial in trials.trials_for_episodes(session, [episode_id]).get(episode_id, []):
+        named.append((trial.drug_name, "medication trial"))
+        if trial.drug_key and trial.drug_key != trial.drug_name:
+            named.append((trial.drug_key, "medication trial"))
+    pathway, _ = _plan_pathway(session, knowledge, episode_id)
+    for step in pathway.steps if pathway else ():
+        named.append((f"{step.name}: {step.what}", "care plan"))
+    return named
+
+
+def generic_alternatives(session: Session, *, knowledge, episode_id: int) -> list[rules.GenericAlternative]:  # noqa: ANN001
+    return rules.generic_alternatives(named_drugs(session, knowledge=knowledge, episode_id=episode_id), knowledge.drug_prices)
+
+
 def build(session: Session, *, actor: Actor, knowledge, episode_id: int, today: date, chosen: str | None = None) -> EstimateView:  # noqa: ANN001
     patient, episode = patients.read_episode(session, actor=actor, episode_id=episode_id)
     coverage = primary_coverage(session, episode_id=episode.id, on=today)
@@ -230,11 +296,13 @@ def build(session: Session, *, actor: Actor, knowledge, episode_id: int, today: 
     planned = planned_procedure(session, knowledge=knowledge, episode_id=episode.id, chosen=chosen)
     payer_id = coverage.payer_id if coverage is not None else None
     payer_name = knowledge.payers[payer_id].name if payer_id in knowledge.payers else None
+    b = as_rule_benefits(benefits)
     view = EstimateView(patient=patient, episode=episode, coverage=coverage, benefits=benefits, planned=planned, estimate=None,
-                        payer_name=payer_name)
+                        payer_name=payer_name,
+                        therapy=therapy_alternative(session, knowledge=knowledge, episode_id=episode.id, coverage=coverage, b=b),
+                        generics=generic_alternatives(session, knowledge=knowledge, episode_id=episode.id))
     if planned is None:
         return view
-    b = as_rule_benefits(benefits)
     fees, view.unpriced_codes = _fees(knowledge, planned.cpt_codes, payer_id)
     est = rules.estimate(fees, b, alternatives=alternatives(knowledge, planned.procedure_id, payer_id, b))
     missing = list(est.missing)
@@ -266,7 +334,34 @@ def assumptions(view: EstimateView) -> list[str]:
     said.append("At a surgery centre or hospital you get two bills, the doctor's and the facility's; in the office, one.")
     if view.unpriced_codes:
         said.append("Not included (no price on file): procedure code " + ", ".join(view.unpriced_codes) + ".")
+    if view.therapy is not None:
+        said.append(THERAPY_ASSUMPTION)
+    if view.generics:
+        said.append(GENERIC_ASSUMPTION)
     return said
+
+
+THERAPY_ASSUMPTION = ("Physical therapy is priced per typical treatment visit (exercise and hands-on therapy, about 45 minutes) "
+                      "from public Medicare rates, and at a hospital under a plan other than original Medicare with what a study "
+                      "of private plans' claims found hospitals are paid more; the first evaluation visit is not included.")
+GENERIC_ASSUMPTION = ("Drug prices are an estimate from public pharmacy purchase prices for a month at a usual dose; "
+                      "your plan's drug list decides what you pay.")
+
+
+def therapy_result(t: rules.TherapyAlternative | None) -> dict | None:
+    """The PT alternative as stored with a given estimate (its PDF is printed from this)."""
+    if t is None:
+        return None
+    course = lambda c: None if c is None else {"per_visit_cents": c.per_visit, "allowed_cents": c.allowed, "share_cents": c.share}  # noqa: E731
+    return {"visits": t.visits, "visits_from": t.visits_from, "community": course(t.community), "hospital": course(t.hospital),
+            "hospital_missing": list(t.hospital_missing), "medicare_rates": t.medicare_rates, "years": list(t.years),
+            "sources": list(t.sources), "verified": t.verified}
+
+
+def generic_results(found: list[rules.GenericAlternative]) -> list[dict]:
+    return [{"brand": g.brand, "generic": g.generic, "strength": g.strength, "usual_dose": g.usual_dose,
+             "generic_month_cents": g.generic_month, "brand_month_cents": g.brand_month, "years": list(g.years),
+             "sources": list(g.sources), "verified": g.verified, "named_in": g.named_in} for g in found]
 
 
 def give(session: Session, *, actor: Actor, knowledge, episode_id: int, today: date, chosen: str | None = None) -> CostEstimate:  # noqa: ANN001
@@ -297,6 +392,8 @@ def give(session: Session, *, actor: Actor, knowledge, episode_id: int, today: d
         "alternatives": [{"name": a.name, "procedure_id": a.procedure_id, "share_cents": a.lowest_share, "site": a.lowest_site}
                          for a in est.alternatives],
         "assumptions": view.assumptions,
+        "therapy": therapy_result(view.therapy),
+        "generics": generic_results(view.generics),
     }
     row = CostEstimate(clinic_id=view.episode.clinic_id, episode_id=view.episode.id, patient_id=view.patient.id,
                        coverage_id=view.coverage.id, procedure_id=view.planned.procedure_id, procedure_words=view.planned.words,

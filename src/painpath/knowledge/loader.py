@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, TypeVar, get_args
 
@@ -32,6 +33,8 @@ from painpath.knowledge.schemas import WorkRestrictionsPack
 from painpath.knowledge.schemas import CheckinsPack
 from painpath.knowledge.schemas import CrisisResourcesPack, RemindersPack
 from painpath.knowledge.schemas import PriceEntry
+from painpath.knowledge.schemas import DrugPrice, TherapyPricePack
+from painpath.knowledge.schemas import OutcomeMeasuresPack
 
 BUILTIN_PACKS_DIR = Path(__file__).parent / "packs"
 
@@ -60,8 +63,14 @@ class Knowledge:
     instruments: Mapping[str, Instrument] = field(default_factory=lambda: MappingProxyType({}))
     # The procedure catalogue (kind `procedures`), by procedure id.
     procedures: Mapping[str, Procedure] = field(default_factory=lambda: MappingProxyType({}))
-    # Payer authorization policies (kind `authorization_policy`, packs/policies/), by policy id.
+    # Payer authorization policies (kind `authorization_policy`, packs/policies/), by policy id: the earliest
+    # version of each. A later version (the same id with a later `effective_from`, in a later pack or a clinic
+    # directory) ends the one before it the day before it starts; `policy_versions` holds them all and
+    # `policy_on` picks the one in force on a day.
     policies: Mapping[str, Policy] = field(default_factory=lambda: MappingProxyType({}))
+    policy_versions: Mapping[str, tuple[Policy, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # Packs marked `status: draft` in the directories: read and checked, never used for a decision.
+    draft_packs: tuple[LoadedPack, ...] = ()
     # Care pathways (kind `pathway`, one per file under packs/pathways/), by pathway id.
     pathways: Mapping[str, Pathway] = field(default_factory=lambda: MappingProxyType({}))
     # Each pathway's pack version: a care plan records the version it started under.
@@ -102,12 +111,32 @@ class Knowledge:
     # per payer (kind `negotiated_rates`), by entry id; `price_for` merges them.
     prices: Mapping[str, PriceEntry] = field(default_factory=lambda: MappingProxyType({}))
     negotiated_rates: Mapping[str, PriceEntry] = field(default_factory=lambda: MappingProxyType({}))
+    # The cheaper alternatives an estimate shows: PT prices at a community clinic and a hospital department
+    # (kind `therapy_prices`, one pack; None only when built by hand) and generic vs brand drug prices
+    # (kind `drug_prices`), by drug id.
+    therapy_prices: TherapyPricePack | None = None
+    drug_prices: Mapping[str, DrugPrice] = field(default_factory=lambda: MappingProxyType({}))
+    # The outcomes dashboard's clinical settings (kind `outcome_measures`, one pack); None only when built by hand.
+    outcome_measures: OutcomeMeasuresPack | None = None
 
     def price_entries(self, cpt: str, payer_id: str | None) -> tuple[PriceEntry | None, PriceEntry | None]:
         """(the public price of a CPT code, the payer's negotiated rate for it), either None when absent."""
         public = next((e for e in self.prices.values() if e.cpt == cpt), None)
         negotiated = next((e for e in self.negotiated_rates.values() if e.cpt == cpt and payer_id and e.payer == payer_id), None)
         return public, negotiated
+
+    def all_policies(self) -> list[Policy]:
+        """Every version of every policy (a Knowledge built by hand may give only `policies`)."""
+        if self.policy_versions:
+            return [version for versions in self.policy_versions.values() for version in versions]
+        return list(self.policies.values())
+
+    def policy_on(self, policy_id: str, day: date) -> Policy:
+        """The version of a policy in force on `day`; outside every version's dates, the nearest one before
+        the day (or the first), so a case opened under a policy that has since ended still reads its rules."""
+        versions = self.policy_versions.get(policy_id) or (self.policies[policy_id],)
+        started = [v for v in versions if v.effective_from <= day]
+        return started[-1] if started else versions[0]
 
     def payer(self, payer_id: str) -> Payer:
         try:
@@ -130,8 +159,12 @@ class Knowledge:
         return [p for p in self.payers.values() if p.plan_type == plan_type]
 
 
-def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
-    """Load the built-in packs, then each extra directory in order; raise PackError on the first bad one."""
+def load_knowledge(extra_dirs: Sequence[Path | str] = (), drafts: Sequence[Path | str] = ()) -> Knowledge:
+    """Load the built-in packs, then each extra directory in order; raise PackError on the first bad one.
+
+    Packs marked `status: draft` are checked and listed (`draft_packs`) but left out. `drafts` are pack files
+    loaded as if they were in force: the Knowledge a clinic's draft would make, for a preview only.
+    """
     loaded: list[LoadedPack] = []
     collections: dict[str, dict[str, Any]] = {}
     first_seen: dict[tuple[str, str], tuple[Path, str]] = {}  # (collection or "pack", id) -> where
@@ -141,8 +174,16 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
     pathway_packs: list[tuple[PathwayPack, Path]] = []  # so are theirs (procedures, instruments)
     referral_timings: tuple[ReferralLoopTimings, Path] | None = None  # exactly one pack gives them
 
-    for file in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]):
+    drafts_loaded: list[LoadedPack] = []
+    previewed = {Path(d).resolve() for d in drafts}
+    # A previewed draft that sits in a configured directory is read once, last, as if in force.
+    in_dirs = [f for f in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]) if f.resolve() not in previewed]
+    versions: dict[str, list[Policy]] = {}
+    for file in [*in_dirs, *map(Path, drafts)]:
         pack = _read_pack(file)
+        if pack.pack.status == "draft" and file.resolve() not in previewed:
+            drafts_loaded.append(LoadedPack(header=pack.pack, file=file))
+            continue
         _claim(first_seen, ("pack", pack.pack.id), file, "pack.id")
         if pack.single:
             _claim_single(singles, pack, file)
@@ -151,8 +192,13 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         items = getattr(pack, pack.collection)
         merged = collections.setdefault(pack.collection, {})
         for index, item in enumerate(items):
+            if isinstance(item, Policy) and _is_new_version(versions.get(item.id, []), item):
+                versions[item.id].append(item)
+                continue
             _claim(first_seen, (pack.collection, item.id), file, f"{pack.collection}[{index}].id")
             merged[item.id] = item
+            if isinstance(item, Policy):
+                versions[item.id] = [item]
         loaded.append(LoadedPack(header=pack.pack, file=file))
         if isinstance(pack, MedicationTrialPack):
             trial_packs.append((pack, file))
@@ -166,7 +212,9 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
                                 "a clinic adds specialties without timings, or replaces that file")
             referral_timings = (pack.loop_timings, file)
 
-    _check_policies(policy_packs, collections)
+    policy_versions = _end_earlier_versions(versions)
+    collections["policies"] = {policy_id: found[0] for policy_id, found in policy_versions.items()}
+    _check_policies(policy_packs, collections, policy_versions)
     _check_pathways(pathway_packs, collections)
     _check_depressants(collections, first_seen)
     behavioural = singles.get("behavioural_health")
@@ -183,6 +231,8 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         instruments=MappingProxyType(collections.get("instruments", {})),
         procedures=MappingProxyType(collections.get("procedures", {})),
         policies=MappingProxyType(collections.get("policies", {})),
+        policy_versions=MappingProxyType(policy_versions),
+        draft_packs=tuple(drafts_loaded),
         pathways=MappingProxyType(collections.get("pathways", {})),
         pathway_versions=MappingProxyType({pw.id: pack.pack.version for pack, _file in pathway_packs for pw in pack.pathways}),
         pt_protocols=MappingProxyType(collections.get("pt_protocols", {})),
@@ -204,7 +254,47 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
         crisis_resources=_optional_single(singles, "crisis_resources", CrisisResourcesPack),
         prices=MappingProxyType(collections.get("prices", {})),
         negotiated_rates=MappingProxyType(collections.get("negotiated_rates", {})),
+        therapy_prices=_optional_single(singles, "therapy_prices", TherapyPricePack),
+        drug_prices=MappingProxyType(collections.get("drug_prices", {})),
+        outcome_measures=_optional_single(singles, "outcome_measures", OutcomeMeasuresPack),
     )
+
+
+def read_policies(source: Path | str) -> list[Policy]:
+    """The policies of an authorization-policy pack file, or of every such pack under a directory, checked
+    pack by pack (draft or not): what `painpath packs diff` and the draft preview compare."""
+    source = Path(source)
+    files = list(_pack_files([source])) if source.is_dir() else [source]
+    found: list[Policy] = []
+    for file in files:
+        pack = _read_pack(file)
+        if isinstance(pack, AuthorizationPolicyPack):
+            found.extend(pack.policies)
+        elif not source.is_dir():
+            raise PackError(file, "pack.kind", f"a {pack.pack.kind} pack; a policy change needs an authorization_policy pack")
+    return found
+
+
+def _is_new_version(earlier: Sequence[Policy], policy: Policy) -> bool:
+    """A policy whose id is already loaded is its next version when it starts after every version before it
+    (a payer's revision in a later pack, or a clinic's copy with the new rules); the same start is a clash."""
+    return bool(earlier) and all(policy.effective_from > e.effective_from for e in earlier)
+
+
+def _end_earlier_versions(versions: Mapping[str, list[Policy]]) -> dict[str, tuple[Policy, ...]]:
+    """Each policy's versions, earliest first, each ending the day before the next one starts."""
+    ended: dict[str, tuple[Policy, ...]] = {}
+    for policy_id, found in versions.items():
+        ordered = sorted(found, key=lambda p: p.effective_from)
+        out = []
+        for version, following in zip(ordered, [*ordered[1:], None]):
+            if following is not None:
+                last_day = following.effective_from - timedelta(days=1)
+                if version.effective_to is None or version.effective_to > last_day:
+                    version = version.model_copy(update={"effective_to": last_day})
+            out.append(version)
+        ended[policy_id] = tuple(out)
+    return ended
 
 
 def _check_prices(collections: Mapping[str, Mapping[str, Any]], first_seen: Mapping[tuple[str, str], tuple[Path, str]]) -> None:
@@ -324,7 +414,8 @@ def _check_pathways(pathway_packs: Sequence[tuple[PathwayPack, Path]], collectio
 
 
 def _check_policies(
-    policy_packs: Sequence[tuple[AuthorizationPolicyPack, Path]], collections: Mapping[str, Mapping[str, Any]]
+    policy_packs: Sequence[tuple[AuthorizationPolicyPack, Path]], collections: Mapping[str, Mapping[str, Any]],
+    versions: Mapping[str, tuple[Policy, ...]],
 ) -> None:
     """Check what only the whole set of packs can tell about authorization policies.
 
@@ -343,6 +434,8 @@ def _check_policies(
     for pack, file in policy_packs:
         for p_index, policy in enumerate(pack.policies):
             where = f"policies[{p_index}]"
+            # With the end a later version gave it: versions of one policy never overlap each other.
+            policy = next((v for v in versions.get(policy.id, ()) if v.effective_from == policy.effective_from), policy)
             for index, payer_id in enumerate(policy.payers):
                 if payer_id not in payers:
                     raise PackError(file, f"{where}.payers[{index}]", f"unknown payer id {payer_id!r}; known payer ids: {known(payers)}")

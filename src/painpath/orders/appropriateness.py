@@ -49,7 +49,7 @@ def payer_policy(knowledge: Any, facts: EpisodeFacts, draft: OrderDraft, today: 
     procedure_id = f"{draft.modality}_{draft.region}"
     if procedure_id not in knowledge.procedures or facts.payer_id is None:
         return None
-    in_force = [p for p in knowledge.policies.values() if procedure_id in p.procedures and p.in_effect_on(today)]
+    in_force = [p for p in knowledge.all_policies() if procedure_id in p.procedures and p.in_effect_on(today)]
     chosen = [p for p in in_force if facts.payer_id in p.payers] or [p for p in in_force if facts.plan_type in p.plan_types]
     return max(chosen, key=lambda p: p.effective_from) if chosen else None
 

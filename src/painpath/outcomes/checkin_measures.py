@@ -1,8 +1,9 @@
 """Check-in measure: adherence, of the check-ins whose window closed in the period, the share done.
 
-The schedule is the check-in slice's own (painpath.checkins.service.schedule: the check-ins the dated facts
-owe, with what staff recorded against each); the only read here is the matching episodes (a read model, as
-DESIGN.md allows). One batch schedule call for all of them.
+The schedule is the check-in slice's own (painpath.checkins.service.schedule_of: the check-ins the dated facts
+owe, with what staff recorded against each); the only query here selects the matching episodes (a read model, as
+DESIGN.md allows), handed to the slice as a subquery. One batch schedule call for all of them, read as plain
+rows (checkins.facts).
 """
 
 from __future__ import annotations
@@ -63,11 +64,10 @@ class CheckinAdherence:
 
     def compute(self, session: Session, *, clinic_id: int, filters: Filters, knowledge, calendar) -> Figure:
         today = calendar.local_date(utcnow())
-        episode_ids = list(session.scalars(
-            select(Episode.id).where(Episode.clinic_id == clinic_id, Episode.status == "open",
-                                     *episode_conditions(filters, Episode.id, clinic_id=clinic_id, ignore=IGNORED))))
-        scheduled = checkins.schedule(session, clinic_id=clinic_id, episode_ids=episode_ids, knowledge=knowledge,
-                                      calendar=calendar, today=today)
+        episodes = select(Episode.id, Episode.clinic_id, Episode.patient_id).where(
+            Episode.clinic_id == clinic_id, Episode.status == "open",
+            *episode_conditions(filters, Episode.id, clinic_id=clinic_id, ignore=IGNORED))
+        scheduled = checkins.schedule_of(session, episodes=episodes, knowledge=knowledge, calendar=calendar, today=today)
         closed = closed_in_period([c for found in scheduled.values() for c in found], filters, today)
         rows, done_shares = [], []
         for kind in ("all", *KINDS):

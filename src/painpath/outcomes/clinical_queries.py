@@ -15,13 +15,14 @@ The period and the procedure filter are applied by each measure on its own ancho
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.instruments.models import InstrumentAdministration
+from painpath.core.clock import remembered_local_date
 from painpath.charting.models import Encounter
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
 from painpath.medications.tapers.models import TaperPlan, TaperStep
@@ -134,7 +135,7 @@ def plans_steps_scores(session: Session, *, clinic_id: int, filters: Filters, in
         select(CarePlan.id, CarePlan.episode_id, CarePlan.pathway_id, CarePlan.started_on, CarePlan.ended_on)
         .where(chosen.whereclause))]
     cache: dict = {}
-    steps = [StepFact(plan_id, episode_id, step_id, started_on, None if decided_at is None else _local(calendar, decided_at, cache))
+    steps = [StepFact(plan_id, episode_id, step_id, started_on, None if decided_at is None else remembered_local_date(calendar, decided_at, cache))
              for plan_id, episode_id, step_id, started_on, decided_at in _rows(session,
                  select(PlanStep.plan_id, PlanStep.episode_id, PlanStep.step_id, PlanStep.started_on, PlanStep.decided_at)
                  .where(PlanStep.clinic_id == clinic_id, PlanStep.plan_id.in_(chosen)))]
@@ -152,17 +153,8 @@ def _scores(session: Session, *, clinic_id: int, episodes, instrument_ids: tuple
                    InstrumentAdministration.episode_id.in_(episodes))
             .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)):
         if total is not None:
-            scores[episode_id].append(ScoreFact(episode_id, instrument_id, _local(calendar, at, cache), float(total)))
+            scores[episode_id].append(ScoreFact(episode_id, instrument_id, remembered_local_date(calendar, at, cache), float(total)))
     return scores
-
-
-def _local(calendar, at: datetime, cache: dict) -> date:  # noqa: ANN001
-    """The clinic's local day of a stored UTC moment; moments in the same UTC minute share it (one zone lookup each)."""
-    key = (at.date(), at.hour, at.minute)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = calendar.local_date(at.replace(tzinfo=None))
-    return found
 
 
 # --- PT courses, visits and scores -------------------------------------------------------------------------
@@ -214,7 +206,7 @@ def tapers_with_steps(session: Session, *, clinic_id: int, filters: Filters, cal
     for plan_id, number, due_on, mme, done_at in _rows(session,
             select(TaperStep.plan_id, TaperStep.number, TaperStep.due_on, TaperStep.daily_mme, TaperStep.done_at)
             .where(TaperStep.clinic_id == clinic_id, TaperStep.kind == "step", TaperStep.plan_id.in_(chosen))):
-        steps[plan_id].append((number, due_on, None if mme is None else float(mme), None if done_at is None else _local(calendar, done_at, cache)))
+        steps[plan_id].append((number, due_on, None if mme is None else float(mme), None if done_at is None else remembered_local_date(calendar, done_at, cache)))
     return [TaperFact(pid, episode_id, start, float(original), status, tuple(steps.get(pid, ())))
             for pid, episode_id, start, original, status in _rows(session,
                 select(TaperPlan.id, TaperPlan.episode_id, TaperPlan.start_date, TaperPlan.original_mme, TaperPlan.status)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.core.tenancy import Clinic
+from painpath.outcomes.authorization_measures import local_days
 from painpath.outcomes.measures import Figure, Filters, Row, register_measure
 from painpath.outcomes.ops_queries import bar_chart, episode_conditions, ignored_words, mean, median, rounded, share
 from painpath.paperwork.form_models import FormRequest
@@ -30,7 +31,7 @@ class FormsTurnaround:
         "apart (censored), not in the median, mean or shares. " + ignored_words(IGNORED))
 
     def compute(self, session: Session, *, clinic_id: int, filters: Filters, knowledge, calendar) -> Figure:
-        found = session.execute(
+        found = session.connection().execute(
             select(FormRequest.episode_id, FormRequest.requester_kind, FormRequest.received_on, FormRequest.sent_at,
                    FormRequest.target_on, FormRequest.deadline_on)
             .where(FormRequest.clinic_id == clinic_id, FormRequest.status != "cancelled",
@@ -38,12 +39,21 @@ class FormsTurnaround:
                    *episode_conditions(filters, FormRequest.episode_id, clinic_id=clinic_id, ignore=IGNORED))).all()
         target_days = session.scalar(select(Clinic.forms_turnaround_days).where(Clinic.id == clinic_id))
         rows, medians, on_target = [], [], []
+        local, known = local_days(calendar), {}
+
+        def business_days(start, end):  # noqa: ANN001, ANN202 - remembered per pair: the calendar walks day by day
+            if (start, end) not in known:
+                known[(start, end)] = calendar.business_days_between(start, end)
+            return known[(start, end)]
+
+        sent_on = {i: local(f.sent_at) for i, f in enumerate(found) if f.sent_at is not None}
         for kind in ("all", "employer", "insurer"):
-            group = [f for f in found if kind == "all" or f.requester_kind == kind]
+            group = [(i, f) for i, f in enumerate(found) if kind == "all" or f.requester_kind == kind]
             if kind != "all" and not group:
                 continue
-            sent = [(f, calendar.local_date(f.sent_at)) for f in group if f.sent_at is not None]
-            days = sorted(calendar.business_days_between(f.received_on, on) for f, on in sent)
+            sent = [(f, sent_on[i]) for i, f in group if i in sent_on]
+            group = [f for _i, f in group]
+            days = sorted(business_days(f.received_on, on) for f, on in sent)
             by_target = sum(1 for f, on in sent if on <= f.target_on)
             with_deadline = [(f, on) for f, on in sent if f.deadline_on is not None]
             by_deadline = sum(1 for f, on in with_deadline if on <= f.deadline_on)

@@ -42,10 +42,12 @@ class Referral:
     first_visit_at: datetime | None
 
 
-def referrals(session: Session, *, clinic_id: int, filters: Filters, calendar) -> list[Referral]:
-    """Each intake call received in the period (clinic-local days), with its urgency, first reach and first visit."""
+def referrals(session: Session, *, clinic_id: int, filters: Filters, calendar, contact: bool = True, visit: bool = True) -> list[Referral]:  # noqa: ANN001
+    """Each intake call received in the period (clinic-local days), with its urgency, first reach and first visit
+    (`contact` / `visit` False: that one is not read and stays None). Plain rows on the session's connection."""
+    run = session.connection().execute
     start, end = period_bounds_utc(filters, calendar)
-    calls = session.execute(
+    calls = run(
         select(IntakeCall.id, IntakeCall.episode_id, IntakeCall.received_at, IntakeCall.reached_at)
         .where(IntakeCall.clinic_id == clinic_id, IntakeCall.received_at >= start, IntakeCall.received_at < end,
                *episode_conditions(filters, IntakeCall.episode_id, clinic_id=clinic_id, ignore=IGNORED))
@@ -54,36 +56,41 @@ def referrals(session: Session, *, clinic_id: int, filters: Filters, calendar) -
         return []
     call_filter = IntakeCall.clinic_id == clinic_id
     in_calls = [IntakeCall.received_at >= start, IntakeCall.received_at < end]
-    reached = dict(session.execute(
+    reached = dict(run(
         select(CallAttempt.call_id, func.min(CallAttempt.at)).join(IntakeCall, IntakeCall.id == CallAttempt.call_id)
-        .where(call_filter, *in_calls, CallAttempt.outcome == "reached").group_by(CallAttempt.call_id)).all())
+        .where(call_filter, *in_calls, CallAttempt.outcome == "reached").group_by(CallAttempt.call_id)).all()) if contact else {}
     # The latest triage decision of each episode (by decision time, then id).
     urgency: dict[int, tuple[datetime, int, str]] = {}
-    for episode_id, decided_at, triage_id, level in session.execute(
+    for episode_id, decided_at, triage_id, level in run(
             select(Triage.episode_id, Triage.decided_at, Triage.id, Triage.urgency)
             .join(IntakeCall, IntakeCall.episode_id == Triage.episode_id).where(call_filter, *in_calls)):
         if episode_id not in urgency or (decided_at, triage_id) > urgency[episode_id][:2]:
             urgency[episode_id] = (decided_at, triage_id, level)
     visits: dict[int, list[datetime]] = {}
-    for episode_id, start_at in session.execute(
-            select(Appointment.episode_id, Appointment.start_at).join(IntakeCall, IntakeCall.episode_id == Appointment.episode_id)
-            .where(call_filter, *in_calls, Appointment.visit_type.in_(FIRST_VISIT_TYPES),
-                   Appointment.status.in_(LIVE_VISIT_STATUSES))):
-        visits.setdefault(episode_id, []).append(start_at)
+    if visit:
+        for episode_id, start_at in run(
+                select(Appointment.episode_id, Appointment.start_at).join(IntakeCall, IntakeCall.episode_id == Appointment.episode_id)
+                .where(call_filter, *in_calls, Appointment.visit_type.in_(FIRST_VISIT_TYPES),
+                       Appointment.status.in_(LIVE_VISIT_STATUSES))):
+            visits.setdefault(episode_id, []).append(start_at)
     found = []
+    untriaged = (None, None, "not_triaged")
     for call_id, episode_id, received_at, reached_at in calls:
-        contact = reached.get(call_id) or reached_at
-        later = [v for v in visits.get(episode_id, []) if v >= received_at]
-        found.append(Referral(call_id, episode_id, received_at, urgency.get(episode_id, (None, None, "not_triaged"))[2],
-                              contact if contact is not None and contact >= received_at else None,
+        contact_at = (reached.get(call_id) or reached_at) if contact else None
+        later = [v for v in visits.get(episode_id, ()) if v >= received_at]
+        found.append(Referral(call_id, episode_id, received_at, urgency.get(episode_id, untriaged)[2],
+                              contact_at if contact_at is not None and contact_at >= received_at else None,
                               min(later) if later else None))
     return found
 
 
 def _figure(measure, items: list[Referral], *, attr: str, unit: str, per: float, waiting_words: str) -> Figure:
     rows, medians = [], []
+    by_level: dict[str, list[Referral]] = {"all": items}  # one pass: each referral under its urgency
+    for r in items:
+        by_level.setdefault(r.urgency, []).append(r)
     for level in ("all", *URGENCIES):
-        group = [r for r in items if level == "all" or r.urgency == level]
+        group = by_level.get(level, [])
         if level == "not_triaged" and not group:
             continue
         timed = [(r, hours_between(r.received_at, getattr(r, attr)) / per) for r in group if getattr(r, attr) is not None]
@@ -116,7 +123,7 @@ class ReferralToFirstContact:
         + ignored_words(IGNORED))
 
     def compute(self, session: Session, *, clinic_id: int, filters: Filters, knowledge, calendar) -> Figure:
-        items = referrals(session, clinic_id=clinic_id, filters=filters, calendar=calendar)
+        items = referrals(session, clinic_id=clinic_id, filters=filters, calendar=calendar, visit=False)
         return _figure(self, items, attr="first_contact_at", unit="hours", per=1.0, waiting_words="Not reached yet")
 
 
@@ -132,7 +139,7 @@ class ReferralToFirstVisit:
         "(censored). " + ignored_words(IGNORED))
 
     def compute(self, session: Session, *, clinic_id: int, filters: Filters, knowledge, calendar) -> Figure:
-        items = referrals(session, clinic_id=clinic_id, filters=filters, calendar=calendar)
+        items = referrals(session, clinic_id=clinic_id, filters=filters, calendar=calendar, contact=False)
         return _figure(self, items, attr="first_visit_at", unit="days", per=24.0, waiting_words="No first visit yet")
 
 

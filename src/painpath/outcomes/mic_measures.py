@@ -59,6 +59,7 @@ def tally(windows: Sequence[Window], scores: Mapping[int, Sequence[ScoreFact]], 
     wanted = {i: instruments[i] for i in INSTRUMENTS if i in instruments}
     by_instrument: dict[int, dict[str, list[ScoreFact]]] = {}
     answers: dict[tuple, bool | None] = {}  # None: no baseline and later score in that window
+    changes: dict[tuple[str, float, float], bool] = {}  # (instrument, baseline, latest) -> reached the MIC
     for window in windows:
         episode_id = window.episode_id
         own_scores = by_instrument.get(episode_id)
@@ -74,8 +75,14 @@ def tally(windows: Sequence[Window], scores: Mapping[int, Sequence[ScoreFact]], 
             reached = answers.get(key, _UNKNOWN)
             if reached is _UNKNOWN:
                 pair = baseline_and_latest(own, window)
-                reached = answers[key] = None if pair is None else scoring.change(
-                    wanted[instrument_id], baseline=pair[0].total, current=pair[1].total).reached_mic
+                if pair is None:
+                    reached = None
+                else:  # scores are small whole numbers: thousands of episodes share a handful of (baseline, latest) pairs
+                    change = (instrument_id, pair[0].total, pair[1].total)
+                    reached = changes.get(change)
+                    if reached is None:
+                        reached = changes[change] = scoring.change(wanted[instrument_id], baseline=change[1], current=change[2]).reached_mic
+                answers[key] = reached
             if reached is None:
                 cell["none"].add(episode_id)
                 continue

@@ -33,6 +33,15 @@ def episode_conditions(filters: Filters, episode_id: ColumnElement[int], *, clin
     location (each None: no condition). The procedure filter is never applied here (a measure that has a
     procedure applies it itself). `ignore` names filters the measure does not apply."""
     skip = set(ignore)
+    conditions: list[ColumnElement[bool]] = []
+    if filters.pathway_id is not None and "pathway" not in skip:
+        conditions.append(exists(select(CarePlan.id).where(CarePlan.episode_id == episode_id,
+                                                           CarePlan.pathway_id == filters.pathway_id)))
+    wanted = {"clinician": filters.clinician_id, "location": filters.location_id, "payer": filters.payer_id}
+    if all(value is None or name in skip for name, value in wanted.items()):
+        # No condition on the episode row: every measure bounds its own rows by clinic_id already, and a correlated
+        # EXISTS per row would cost the planner (SQLite above all) more than the read itself on a large clinic.
+        return conditions
     ep = aliased(Episode)  # never correlated with an outer episode (a measure that selects from episode itself)
     on_episode = [ep.id == episode_id, ep.clinic_id == clinic_id]
     if filters.clinician_id is not None and "clinician" not in skip:
@@ -43,11 +52,7 @@ def episode_conditions(filters: Filters, episode_id: ColumnElement[int], *, clin
         on_episode.append(exists(select(Coverage.id).where(
             Coverage.patient_id == ep.patient_id, Coverage.clinic_id == clinic_id, Coverage.priority == 1,
             Coverage.payer_id == filters.payer_id)))
-    conditions: list[ColumnElement[bool]] = [exists(select(ep.id).where(and_(*on_episode)))]
-    if filters.pathway_id is not None and "pathway" not in skip:
-        conditions.append(exists(select(CarePlan.id).where(CarePlan.episode_id == episode_id,
-                                                           CarePlan.pathway_id == filters.pathway_id)))
-    return conditions
+    return [exists(select(ep.id).where(and_(*on_episode))), *conditions]
 
 
 def ignored_words(ignored: Sequence[str]) -> str:

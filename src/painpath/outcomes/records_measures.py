@@ -42,15 +42,18 @@ class RecordsTurnaround:
 
     def compute(self, session: Session, *, clinic_id: int, filters: Filters, knowledge, calendar) -> Figure:
         start, end = period_bounds_utc(filters, calendar)
-        found = session.execute(
+        found = session.connection().execute(
             select(RecordsRequest.episode_id, RecordsRequest.sent_at, RecordsRequest.received_at, PriorProvider.kind)
             .join(PriorProvider, PriorProvider.id == RecordsRequest.provider_id)
             .where(RecordsRequest.clinic_id == clinic_id, RecordsRequest.sent_at.is_not(None),
                    RecordsRequest.sent_at >= start, RecordsRequest.sent_at < end,
                    *episode_conditions(filters, RecordsRequest.episode_id, clinic_id=clinic_id, ignore=IGNORED))).all()
+        by_kind: dict[str, list] = {"all": found}  # one pass: each request under its kind (an unknown kind is "other")
+        for f in found:
+            by_kind.setdefault(f.kind if f.kind in KINDS else "other", []).append(f)
         rows, medians, outstanding_shares = [], [], []
         for kind in ("all", *KINDS):
-            group = [f for f in found if kind == "all" or f.kind == kind or (kind == "other" and f.kind not in KINDS)]
+            group = by_kind.get(kind, [])
             if kind != "all" and not group:
                 continue
             days = sorted(hours_between(f.sent_at, f.received_at) / 24.0 for f in group if f.received_at is not None)

@@ -20,13 +20,8 @@ from painpath.core.clock import utcnow
 from painpath.outcomes import clinical_queries
 from painpath.outcomes.measures import Chart, Figure, Filters, Row, Series, register_measure
 
-# Meaningful relief: at least 50% of the index pain. 50% is the threshold most payer policies in the policies
-# pack use for a repeat or follow-on procedure (11 of 18 relief criteria; the others ask 75 or 80% of
-# diagnostic blocks, which decide a candidacy rather than how long a treatment helped).
-RELIEF_THRESHOLD = 50.0
-# Lost to follow-up: no relief report for 90 days before the day the dashboard is read. The procedures pack asks
-# the last relief check 28 days after a procedure; a patient still relieved is seen again within three months.
-LOST_AFTER_DAYS = 90
+# What relief counts as meaningful, and when a patient still relieved counts as lost to follow-up, are clinical
+# settings with their sources: the outcome_measures pack (knowledge.outcome_measures.relief_duration).
 AT_RISK_DAYS = (30, 60, 90, 180)
 
 
@@ -39,11 +34,11 @@ class Report(NamedTuple):  # the fields relief_duration reads (clinical_queries.
 class Duration(NamedTuple):
     days: float
     ended: bool  # the event: relief fell below the threshold
-    lost: bool = False  # censored and with no report for LOST_AFTER_DAYS
+    lost: bool = False  # censored and with no report for the pack's lost_to_follow_up_days
 
 
-def relief_duration(performed_on: date, reports: Sequence[Report], *, as_of: date, threshold: float = RELIEF_THRESHOLD,
-                    lost_after: int = LOST_AFTER_DAYS) -> Duration | None:
+def relief_duration(performed_on: date, reports: Sequence[Report], *, as_of: date, threshold: float,
+                    lost_after: int) -> Duration | None:
     """One procedure's relief as a survival observation; None without any report (nothing to say).
 
     The event is the first report below the threshold; its time is the `lasted_days` that report gives (how long
@@ -110,31 +105,40 @@ class ReliefDuration:
     id = "relief_duration"
     title = "How long procedures relieve pain"
     group = "clinical"
-    definition = (
-        f"For each procedure done in the period: days of meaningful relief, meaning at least {RELIEF_THRESHOLD:g}% relief "
-        "of the pain the procedure treated, drawn as a Kaplan-Meier curve (the share of procedures still giving that "
-        "relief after each number of days). Relief ends at the first report below "
-        f"{RELIEF_THRESHOLD:g}% (on the day the patient says it lasted to, when given; a procedure that never gave "
-        f"{RELIEF_THRESHOLD:g}% ends at its first report). Procedures whose last report still shows relief are counted "
-        f"until that report (censored): still relieved, or lost to follow-up when that report is more than "
-        f"{LOST_AFTER_DAYS} days old. Procedures with no relief report are left out. The median comes with its 95% "
-        "confidence interval. Filters: period (procedure day), procedure, payer, pathway, clinician, location.")
+    TEXT = (
+        "For each procedure done in the period: days of meaningful relief, meaning relief of at least {relief} of the "
+        "pain the procedure treated, drawn as a Kaplan-Meier curve (the share of procedures still giving that relief after "
+        "each number of days). Relief ends at the first report below {relief} (on the day the patient says it lasted to, "
+        "when given; a procedure that never gave {relief} ends at its first report). Procedures whose last report still "
+        "shows relief are counted until that report (censored): still relieved, or lost to follow-up when that report is "
+        "older than {days}. Procedures with no relief report are left out. The median comes with its 95% confidence "
+        "interval. Filters: period (procedure day), procedure, payer, pathway, clinician, location.")
+    definition = TEXT.format(relief="the meaningful-relief threshold", days="the clinic's follow-up interval")
+
+    def words(self, knowledge) -> str:  # noqa: ANN001
+        """The definition with the clinic's numbers (the outcome_measures pack)."""
+        settings = knowledge.outcome_measures.relief_duration
+        return self.TEXT.format(relief=f"{settings.meaningful_relief_percent:g}%", days=f"{settings.lost_to_follow_up_days} days")
 
     def compute(self, session, *, clinic_id: int, filters: Filters, knowledge, calendar) -> Figure:  # noqa: ANN001
         as_of = calendar.local_date(utcnow())
+        settings = knowledge.outcome_measures.relief_duration
+        threshold, lost_after = settings.meaningful_relief_percent, settings.lost_to_follow_up_days
         facts = clinical_queries.procedures_with_relief(session, clinic_id=clinic_id, filters=filters)
         by_key: dict[str, list[tuple[int, Duration]]] = defaultdict(list)
         unreported = 0
         for procedure, reports in facts:
-            found = relief_duration(procedure.performed_on, reports, as_of=as_of)
+            found = relief_duration(procedure.performed_on, reports, as_of=as_of, threshold=threshold, lost_after=lost_after)
             if found is None:
                 unreported += 1
             else:
                 by_key[procedure.procedure_key].append((procedure.episode_id, found))
-        return figure(by_key, names={p.id: p.name for p in knowledge.procedures.values()}, unreported=unreported)
+        return figure(by_key, names={p.id: p.name for p in knowledge.procedures.values()}, unreported=unreported,
+                      definition=self.words(knowledge))
 
 
-def figure(by_key: dict[str, list[tuple[int, Duration]]], *, names: dict[str, str], unreported: int = 0) -> Figure:
+def figure(by_key: dict[str, list[tuple[int, Duration]]], *, names: dict[str, str], unreported: int = 0,
+           definition: str = ReliefDuration.definition) -> Figure:
     """The table and step chart of fitted curves, one per procedure type (pure: durations in, figure out)."""
     rows, curves = [], {}
     for key in sorted(by_key, key=lambda k: names.get(k, k)):
@@ -146,10 +150,10 @@ def figure(by_key: dict[str, list[tuple[int, Duration]]], *, names: dict[str, st
             names.get(key, key), curve.n, curve.events, curve.censored - lost, lost, curve.median, curve.median_low,
             curve.median_high, *(curve.at_risk[t] for t in AT_RISK_DAYS))))
     x = tuple(sorted({0.0, *(t for c in curves.values() for t in c.times)}))
-    chart = Chart(kind="step", x_label="Days after the procedure", y_label=f"Share still with {RELIEF_THRESHOLD:g}% relief or more",
+    chart = Chart(kind="step", x_label="Days after the procedure", y_label="Share still with meaningful relief",
                   x=x, series=tuple(Series(names.get(k, k), tuple(round(c.survival_at(t), 4) for t in x)) for k, c in curves.items()))
     notes = [f"{unreported} procedure{'s' if unreported != 1 else ''} with no relief report left out"] if unreported else []
-    return Figure(measure_id=ReliefDuration.id, title=ReliefDuration.title, definition=ReliefDuration.definition, columns=COLUMNS,
+    return Figure(measure_id=ReliefDuration.id, title=ReliefDuration.title, definition=definition, columns=COLUMNS,
                   rows=tuple(rows), chart=chart if curves else None, notes=tuple(notes))
 
 

@@ -68,14 +68,15 @@ def gap_days(planned: Sequence[date], windows: Sequence[Window]) -> list[date]:
 # ---- queries ------------------------------------------------------------------------------------------
 
 def _courses(session: Session, *, clinic_id: int, filters: Filters, anchor_utc: bool, calendar):
-    query = select(PtCourse).where(PtCourse.clinic_id == clinic_id, PtCourse.status != "cancelled",
+    query = select(PtCourse.id, PtCourse.episode_id, PtCourse.start_date, PtCourse.frequency_per_week, PtCourse.duration_weeks,
+                   PtCourse.practice_name).where(PtCourse.clinic_id == clinic_id, PtCourse.status != "cancelled",
                                    *episode_conditions(filters, PtCourse.episode_id, clinic_id=clinic_id, ignore=IGNORED))
     if anchor_utc:
         start, end = period_bounds_utc(filters, calendar)
         query = query.where(PtCourse.created_at >= start, PtCourse.created_at < end)
     else:
         query = query.where(PtCourse.start_date >= filters.period_from, PtCourse.start_date <= filters.period_to)
-    return list(session.scalars(query.order_by(PtCourse.id)))
+    return session.connection().execute(query.order_by(PtCourse.id)).all()  # plain rows: no ORM entity per course
 
 
 class PtOrderToFirstVisit:

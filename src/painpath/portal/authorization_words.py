@@ -1,9 +1,12 @@
 """Why an authorization takes time, in the patient's words: where each open prior-authorization stands.
 
-"We asked your insurer on 3 Feb. They usually answer within 5 business days (by 10 Feb). We will call you
+"We asked your insurer on 3 Feb. Insurers must answer within 5 business days (by 10 Feb). We will call you
 when they answer." The answer's day is the payer's decision clock from the payers pack (business days on the
 clinic's calendar as that payer counts them, authorizations/clocks.py), counted from the day the request
-went in (or from the day the clock restarted after the insurer asked for more). No codes, no reference
+went in (or from the day the clock restarted after the insurer asked for more). When the clinic has decided
+cases enough with that payer (authorizations/turnaround.py), the words give the clinic's own measure instead:
+"In this clinic, Acme Health usually answers in about 3 business days (by 6 Feb)."; "late" still means after
+the payer's deadline. No codes, no reference
 numbers, no payer ids: the insurer's name, the procedure's own plain name and dates.
 
 `explain` is pure: a case's dated facts, the payer and the clinic's calendar in, words out.
@@ -59,8 +62,10 @@ def _within(payer: Payer, priority: str) -> str:
     return f"{clock.amount} {unit}{'s' if clock.amount != 1 else ''}"
 
 
-def explain(facts: CaseFacts, *, payer: Payer | None, insurer: str, calendar: BusinessCalendar, today: date) -> AuthorizationWords | None:
-    """The words for one case; None for a case that is over (withdrawn, expired)."""
+def explain(facts: CaseFacts, *, payer: Payer | None, insurer: str, calendar: BusinessCalendar, today: date,
+            measured_days: int | None = None) -> AuthorizationWords | None:
+    """The words for one case; None for a case that is over (withdrawn, expired). `measured_days`: the clinic's
+    median business days to this payer's decision, when it has enough decided cases to say."""
     if facts.state in lifecycle.TERMINAL:
         return None
     local = calendar.local_date
@@ -81,10 +86,15 @@ def explain(facts: CaseFacts, *, payer: Payer | None, insurer: str, calendar: Bu
                              "Their answer comes after they have it.")
         elif payer is not None:
             started = facts.clock_restarted_at or facts.submitted_at
-            due = clocks.decision_due(calendar, payer, facts.priority, started)
-            answer_by = local(due)
-            sentences.append(f"They usually answer within {_within(payer, facts.priority)} (by {_with_year(answer_by, today)}).")
-            if answer_by < today:
+            due = local(clocks.decision_due(calendar, payer, facts.priority, started))
+            if measured_days is not None:
+                answer_by = calendar.add_business_days(local(started), measured_days)
+                days = f"{measured_days} business day{'s' if measured_days != 1 else ''}"
+                sentences.append(f"In this clinic, {insurer} usually answers in about {days} (by {_with_year(answer_by, today)}).")
+            else:
+                answer_by = due
+                sentences.append(f"Insurers must answer within {_within(payer, facts.priority)} (by {_with_year(answer_by, today)}).")
+            if due < today:
                 sentences.append("Their answer is late. We are following up with them.")
         sentences.append(call)
         headline = (f"Waiting for {insurer}'s answer, expected by {_with_year(answer_by, today)}" if answer_by

@@ -23,6 +23,8 @@ from painpath.knowledge.schemas.work_restrictions import *  # noqa: F403
 from painpath.knowledge.schemas.checkins import *  # noqa: F403
 from painpath.knowledge.schemas.portal import *  # noqa: F403
 from painpath.knowledge.schemas.prices import *  # noqa: F403
+from painpath.knowledge.schemas.cost_alternatives import *  # noqa: F403
+from painpath.knowledge.schemas.outcome_measures import *  # noqa: F403
 
 # kind -> model. Later slices add their kinds here (pathways, instruments, opioids, ...).
 PACK_KINDS: dict[str, type[Pack]] = {
@@ -52,4 +54,7 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "crisis_resources": CrisisResourcesPack,
     "prices": PricePack,
     "negotiated_rates": NegotiatedRatePack,
+    "therapy_prices": TherapyPricePack,
+    "drug_prices": DrugPricePack,
+    "outcome_measures": OutcomeMeasuresPack,
 }

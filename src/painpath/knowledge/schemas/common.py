@@ -34,6 +34,9 @@ class PackHeader(Strict):
     version: Annotated[int, Field(ge=1, strict=True)]
     effective_date: date
     last_verified: date
+    # `draft`: a clinic's proposal (or a payer's announced text not yet adopted). The loader reads and checks it
+    # but leaves it out of every decision; the payer policy changes page and `painpath packs diff` preview it.
+    status: Literal["in_force", "draft"] = "in_force"
 
 
 class Pack(Strict):
