@@ -56,6 +56,8 @@ class Staffing(_Strict):
     front_desk: int = Field(ge=0)
     minutes_per_day: dict[str, int]  # role -> minutes of task work a person of that role does per business day
     minutes_per_task: dict[str, Assumed]  # task kind (provider key or "default") -> mean minutes it takes
+    # Added by the model: first-visit (new patient) slots each clinician offers per business day.
+    new_patient_slots_per_clinician_day: int = Field(default=3, ge=1)
 
 
 class PayerBehaviour(_Strict):
@@ -69,6 +71,12 @@ class PayerBehaviour(_Strict):
 class ImagingCentres(_Strict):
     standing_urgent_slots: bool = True  # the imaging centres pack's standing slots, or none
     routine_wait_business_days: Assumed
+    # Added by the model: how long an outside centre takes to send a report the clinic asks for (the kit's
+    # "get the report on file"), and the share of new patients who arrive with no usable imaging (ordered here).
+    outside_report_business_days: Assumed = Assumed(
+        value=3, source="assumption: records requests to imaging centres are answered in 2-5 business days (not measured)")
+    imaging_needed_share: Assumed = Assumed(
+        value=0.3, source="assumption: about a third of new spine patients arrive without recent imaging (not measured)")
 
 
 class Journeys(_Strict):
@@ -78,6 +86,10 @@ class Journeys(_Strict):
     branch_probabilities: dict[str, Assumed]  # "<pathway>.<step>.<outcome>" -> probability (else the pack's first outcome)
     missed_visit_rate: Assumed
     red_flag_rate: Assumed  # share of calls with a red flag (routed urgent or emergent by the real screen)
+    # Added by the model: weeks of physical therapy patients have already had when they are first seen (the
+    # payers count it toward their conservative-care weeks).
+    prior_conservative_weeks: Assumed = Assumed(
+        value=0, source="assumption: patients start their structured program at the first visit (not measured)")
 
 
 class Policies(_Strict):
