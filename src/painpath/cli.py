@@ -295,13 +295,14 @@ def simulate(
 ) -> None:
     """Simulate the clinic's weeks under each scenario; write report.html and results.json and print the comparison."""
     import logging
+    from contextlib import ExitStack
     from dataclasses import replace
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from painpath.core.logging import configure_logging
     from painpath.knowledge import PackError, load_knowledge
-    from painpath.simulation.model import run_scenario
+    from painpath.simulation.model import run_scenario, worker_pool
     from painpath.simulation.report import html_report, print_report, results_json
     from painpath.simulation.scenario_files import ScenarioError, find_scenario, scenario_assumptions, with_baseline
 
@@ -319,11 +320,13 @@ def simulate(
         raise typer.Exit(2) from exc
     results = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+                  console=console, transient=True) as progress, ExitStack() as stack:
+        # One set of worker processes for every scenario: each starts (imports, packs, template database) once.
+        pool = stack.enter_context(worker_pool(min(processes, replications))) if processes > 1 else None
         bar = progress.add_task(f"Scenarios ({weeks} weeks x {replications} replications each)", total=len(chosen))
         for scenario in chosen:
             progress.update(bar, description=f"{scenario.name} ({weeks} weeks x {replications} replications)")
-            result = run_scenario(scenario, weeks=weeks, replications=replications, seed=seed, processes=processes)
+            result = run_scenario(scenario, weeks=weeks, replications=replications, seed=seed, processes=processes, pool=pool)
             results.append(result if result.assumptions else replace(result, assumptions=scenario_assumptions(scenario, knowledge)))
             progress.advance(bar)
     out.mkdir(parents=True, exist_ok=True)

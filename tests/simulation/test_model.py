@@ -58,6 +58,9 @@ def test_without_standing_slots_urgent_imaging_waits_the_routine_wait(baseline):
     # The routine wait is 8 business days (4-12 drawn): well over a week from the order, for every urgent study.
     assert without >= 10.0, no_slots
     assert without >= with_slots + 4.0, (baseline, no_slots)
+    # Urgent orders reported apart: in the test clinic every order is urgent (no routine imaging), so the same.
+    assert no_slots.counts["urgent_imaging_days"] == no_slots.counts["referral_to_imaging_days"]
+    assert no_slots.measures["urgent_imaging_days"] >= baseline.measures["urgent_imaging_days"] + 4.0, (baseline, no_slots)
 
 
 def test_same_seed_same_result_and_another_seed_differs():

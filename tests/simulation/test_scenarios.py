@@ -130,6 +130,7 @@ def test_the_report_lists_every_assumption_in_words(knowledge) -> None:  # noqa:
     assert any(w.startswith("Humana Medicare Advantage: 10% of patients, 3.5% of authorization requests denied") for w in what)
     assert any(w.startswith("Facet-mediated low back pain, first medial branch block: success") for w in what)
     assert not any("_" in w for w in what)  # pack ids and keys stay out of the manager's report
+    assert "New patients whose MRI is ordered urgent: 5%" in what
 
 
 # --- refusals -----------------------------------------------------------------------------------------------
@@ -153,6 +154,8 @@ BAD = {
                      "journeys.branch_probabilities.facet_low_back_pain.third_block.success", "'third_block' is not a step of facet_low_back_pain"),
     "probability": (HEAD + "payers:\n  bcbs_commercial: {denial_rate: {value: 1.5}}\n", "payers.bcbs_commercial.denial_rate.value",
                     "a probability between 0 and 1 (got 1.5)"),
+    "urgent_share": (HEAD + "imaging:\n  urgent_share: {value: 1.2}\n", "imaging.urgent_share.value",
+                     "a probability between 0 and 1 (got 1.2)"),
     "negative_staff": (HEAD + "staffing: {coordinators: -1}\n", "staffing.coordinators", "greater than or equal to 0"),
     "no_source": (HEAD + "arrivals: {source: ''}\n", "arrivals.source", "at least 3 characters"),
     "unknown_field": (HEAD + "policies: {kit_first: true}\n", "policies.kit_first", "Extra inputs are not permitted"),

@@ -27,6 +27,7 @@ report.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import math
 import random
@@ -35,6 +36,7 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from multiprocessing import get_context
+from multiprocessing.pool import Pool
 
 import simpy
 from sqlalchemy import func, select
@@ -90,6 +92,23 @@ def _requisitions_unrendered() -> Iterator[None]:
         requisition.render = rendered
 
 
+@contextmanager
+def _collector_relaxed() -> Iterator[None]:
+    """Cyclic garbage collection rarely during a replication. The ORM makes many short-lived cycles, and with
+    the default thresholds the collector ran every few hundred allocations and walked the long-lived heap
+    (the knowledge packs, the imported code) again and again: about an eighth of a replication's CPU. What
+    lives before the run is frozen out of the collector's sight; the run's own garbage is still collected."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def _poisson(rng: random.Random, mean: float) -> int:
     """A Poisson count from `rng` (Knuth's method: the means here are a few referrals a day)."""
     if mean <= 0:
@@ -99,6 +118,11 @@ def _poisson(rng: random.Random, mean: float) -> int:
         count += 1
         product *= rng.random()
     return count
+
+
+def early_report_key(episode_id: int) -> str:
+    """The marker of an outside imaging report asked for at the first visit (kit before eligibility)."""
+    return f"outside-report:{episode_id}"
 
 
 class SimulationError(RuntimeError):
@@ -227,7 +251,7 @@ class Simulation:
         for _ in range(count):
             pathway_id = self.rng.choices(pathways, weights=[journeys.pathway_shares[p] for p in pathways])[0]
             payer_id = self.rng.choices(payers, weights=[self.scenario.payers[p].share for p in payers])[0]
-            urgent = self.rng.random() < journeys.red_flag_rate.value
+            urgent = self.rng.random() < (self.scenario.imaging.urgent_share or journeys.red_flag_rate).value
             needs_imaging = urgent or self.rng.random() < self.scenario.imaging.imaging_needed_share.value
             self._referred += 1
             number = self._referred
@@ -291,6 +315,13 @@ class Simulation:
                                      appointment_id=appointment_id,
                                      prior_pt_weeks=self.scenario.journeys.prior_conservative_weeks.value)
                 visits.complete(session, actor=clinician, appointment_id=appointment_id, version=appointment.version)
+        if not missed and not referral.needs_imaging and self.scenario.policies.kit_before_eligibility:
+            # The kit assembled while conservative care runs: the outside centre's report of the study the patient
+            # brought is asked for now, so it is on file when the procedure's case opens (often only once
+            # conservative care has failed, eligible that day). With the policy off it is asked for when the
+            # case's kit asks for it.
+            self.requested_items.add(early_report_key(referral.episode_id))
+            self.outside_report(referral.episode_id, early_report_key(referral.episode_id))
 
     # Outside parties ----------------------------------------------------------------------------------
 
@@ -371,7 +402,7 @@ class Simulation:
         return "failed" if self.rng.random() < p_fail else "succeeded"
 
     def run(self) -> ReplicationResult:
-        with installed(self.clock), _requisitions_unrendered():
+        with installed(self.clock), _requisitions_unrendered(), _collector_relaxed():
             self.process(self.days())
             self.env.run(until=self.weeks * 7 * 24 + 1)
             with self.ctx.db.session() as session:
@@ -420,6 +451,8 @@ def assumptions(scenario: Scenario) -> tuple[tuple[str, str], ...]:
     said.append((f"Routine imaging wait {imaging.routine_wait_business_days.value:g} business days", imaging.routine_wait_business_days.source))
     said.append((f"Outside report in {imaging.outside_report_business_days.value:g} business days", imaging.outside_report_business_days.source))
     said.append((f"New patients without usable imaging {imaging.imaging_needed_share.value:.0%}", imaging.imaging_needed_share.source))
+    if imaging.urgent_share is not None:
+        said.append((f"New patients with an urgent MRI {imaging.urgent_share.value:.0%}", imaging.urgent_share.source))
     journeys = scenario.journeys
     for key, value in journeys.branch_probabilities.items():
         said.append((f"Branch {key} = {value.value:.0%}", value.source))
@@ -430,16 +463,28 @@ def assumptions(scenario: Scenario) -> tuple[tuple[str, str], ...]:
     return tuple(said)
 
 
-def run_scenario(scenario: Scenario, *, weeks: int, replications: int, seed: int, processes: int = 1) -> ScenarioResult:
-    """`replications` replications seeded seed, seed+1, ...; `processes` > 1 runs them in parallel processes.
+def run_scenario(scenario: Scenario, *, weeks: int, replications: int, seed: int, processes: int = 1,
+                 pool: Pool | None = None) -> ScenarioResult:
+    """`replications` replications seeded seed, seed+1, ...; `processes` > 1 runs them in parallel processes
+    (`pool`, when given, is used instead of starting one: see `worker_pool`).
 
     Workers are spawned (a fresh interpreter each, never a fork of a process holding database connections), so a
     plain script calling this needs the usual `if __name__ == "__main__":` guard; console entry points have it."""
     jobs = [(scenario, weeks, seed + n) for n in range(replications)]
-    if processes > 1 and replications > 1:
-        with get_context("spawn").Pool(min(processes, replications)) as pool:
-            results = pool.map(_in_worker, jobs, chunksize=1)
+    if pool is not None and replications > 1:
+        results = pool.map(_in_worker, jobs, chunksize=1)
+    elif processes > 1 and replications > 1:
+        with worker_pool(min(processes, replications)) as own:
+            results = own.map(_in_worker, jobs, chunksize=1)
     else:
         results = [_one(job) for job in jobs]
     return ScenarioResult(scenario_id=scenario.id, scenario_name=scenario.name, weeks=weeks, seed=seed,
                           replications=tuple(results), assumptions=assumptions(scenario))
+
+
+@contextmanager
+def worker_pool(processes: int) -> Iterator[Pool]:
+    """Spawned worker processes for several scenarios' replications: each worker imports painpath, loads the
+    knowledge packs and builds the template database once, not once per scenario."""
+    with get_context("spawn").Pool(processes) as pool:
+        yield pool

@@ -17,6 +17,7 @@ from scipy.stats import t as student_t
 MEASURES: dict[str, tuple[str, str]] = {
     "referral_to_first_visit_days": ("Referral to first visit", "days"),
     "referral_to_imaging_days": ("Imaging order to imaging done", "days"),
+    "urgent_imaging_days": ("Urgent imaging order to imaging done", "days"),
     "eligibility_to_submission_days": ("Eligibility to authorization submission", "business days"),
     "submission_to_decision_days": ("Submission to payer decision", "business days"),
     "pt_gap_days": ("PT gap days per course", "days"),

@@ -77,6 +77,10 @@ class ImagingCentres(_Strict):
         value=3, source="assumption: records requests to imaging centres are answered in 2-5 business days (not measured)")
     imaging_needed_share: Assumed = Assumed(
         value=0.3, source="assumption: about a third of new spine patients arrive without recent imaging (not measured)")
+    # Share of new patients whose MRI is ordered urgent at the first visit (a progressive neurological deficit or
+    # suspected serious pathology): booked into a standing urgent slot when the centres hold one. None: the
+    # red-flag rate (journeys.red_flag_rate) is the share.
+    urgent_share: Assumed | None = None
 
 
 class Journeys(_Strict):

@@ -122,6 +122,8 @@ def pack_problems(scenario: Scenario, knowledge: Knowledge) -> list[ScenarioProb
         problems += _probability_problem(f"journeys.branch_probabilities.{key}.value", probability.value)
     problems += _probability_problem("journeys.missed_visit_rate.value", journeys.missed_visit_rate.value)
     problems += _probability_problem("journeys.red_flag_rate.value", journeys.red_flag_rate.value)
+    if scenario.imaging.urgent_share is not None:
+        problems += _probability_problem("imaging.urgent_share.value", scenario.imaging.urgent_share.value)
     if scenario.imaging.routine_wait_business_days.value < 0:
         problems.append(ScenarioProblem("imaging.routine_wait_business_days.value", "a wait cannot be negative"))
     return problems
@@ -167,6 +169,9 @@ def scenario_assumptions(scenario: Scenario, knowledge: Knowledge) -> tuple[tupl
             rows.append((f"{name} decides in {payer.decision_business_days.value:g} business days", payer.decision_business_days.source))
     rows.append((f"Routine imaging wait: {scenario.imaging.routine_wait_business_days.value:g} business days",
                  scenario.imaging.routine_wait_business_days.source))
+    if scenario.imaging.urgent_share is not None:
+        rows.append((f"New patients whose MRI is ordered urgent: {scenario.imaging.urgent_share.value:.0%}",
+                     scenario.imaging.urgent_share.source))
     for key, probability in scenario.journeys.branch_probabilities.items():
         rows.append((f"{_branch_words(key, knowledge)}, probability {probability.value:g}", probability.source))
     rows.append((f"Missed visits: {scenario.journeys.missed_visit_rate.value:.0%}", scenario.journeys.missed_visit_rate.source))

@@ -97,8 +97,8 @@ def _kit_ready(sim: Simulation, task: Task) -> bool:
     """Kit items are worked while conservative care runs, or (the policy off) only once the case is due."""
     if task.key in sim.requested_items:
         return False  # asked for already: waiting for the outside answer
-    if "imaging" in task.kind and _study_on_order(task):
-        return False  # the study ordered here brings its report when it is done
+    if "imaging" in task.kind and (f"outside-report:{task.episode_id}" in sim.requested_items or _study_on_order(task)):
+        return False  # asked for at the first visit (model.early_report_key), or the study ordered here brings its report
     return sim.scenario.policies.kit_before_eligibility or _due_today(sim, task)
 
 
