@@ -30,6 +30,7 @@ from painpath.patients.models import Location
 # Long enough for Settings' check; the simulated clinic has no sign-in, so no secret protects anything.
 _SECRET = "simulation-throwaway-database-secret-0123456789"
 _TEMPLATE: Path | None = None
+_SCRATCH_ROOT: str | None = None  # set in a pool worker: where its template goes
 # Staff roles the scenario counts, and the username prefix of each person.
 ROLES = {"coordinators": Role.COORDINATOR, "nurses": Role.NURSE, "clinicians": Role.CLINICIAN,
          "therapists": Role.THERAPIST, "front_desk": Role.FRONT_DESK}
@@ -42,11 +43,22 @@ def _scratch() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
+def scratch_root() -> Path:
+    """A folder for a pool's workers' templates, owned (and removed) by the process that starts the pool."""
+    return Path(tempfile.mkdtemp(prefix="painpath-sim-pool-", dir=_scratch()))
+
+
+def use_scratch_root(folder: str) -> None:
+    """A pool worker's initializer: build this process's template under the pool's folder."""
+    global _SCRATCH_ROOT
+    _SCRATCH_ROOT = folder
+
+
 def _template() -> Path:
     """An empty database with the whole schema, made once per process."""
     global _TEMPLATE
     if _TEMPLATE is None or not _TEMPLATE.exists():
-        folder = Path(tempfile.mkdtemp(prefix="painpath-sim-", dir=_scratch()))
+        folder = Path(tempfile.mkdtemp(prefix="painpath-sim-", dir=_SCRATCH_ROOT or _scratch()))
         atexit.register(shutil.rmtree, folder, True)  # the template goes with the process
         path = folder / "template.sqlite3"
         database = Database(f"sqlite:///{path}")

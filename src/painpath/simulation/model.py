@@ -35,6 +35,7 @@ import traceback
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+import shutil
 from multiprocessing import get_context
 from multiprocessing.pool import Pool
 
@@ -62,7 +63,7 @@ from painpath.orders.models import ImagingOrder, ImagingStudy
 from painpath.orders.schemas import DoneIn, OrderReportIn, ReportIn
 from painpath.patients.models import Episode
 from painpath.plans.models import CarePlan, PlanStep
-from painpath.simulation import patients
+from painpath.simulation import clinic, patients
 from painpath.simulation.clinic import open_clinic
 from painpath.simulation.measures import replication_measures
 from painpath.simulation.results import ReplicationResult, ScenarioResult
@@ -486,5 +487,11 @@ def run_scenario(scenario: Scenario, *, weeks: int, replications: int, seed: int
 def worker_pool(processes: int) -> Iterator[Pool]:
     """Spawned worker processes for several scenarios' replications: each worker imports painpath, loads the
     knowledge packs and builds the template database once, not once per scenario."""
-    with get_context("spawn").Pool(processes) as pool:
-        yield pool
+    # A pool ends its workers without running their exit handlers, so their template databases go in a folder
+    # this process owns and removes.
+    scratch = clinic.scratch_root()
+    try:
+        with get_context("spawn").Pool(processes, initializer=clinic.use_scratch_root, initargs=(str(scratch),)) as pool:
+            yield pool
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
