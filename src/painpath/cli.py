@@ -294,19 +294,16 @@ def simulate(
     out: Annotated[Path, typer.Option(help="Folder for report.html and results.json")] = Path("simulation-report"),
 ) -> None:
     """Simulate the clinic's weeks under each scenario; write report.html and results.json and print the comparison."""
-    import logging
     from contextlib import ExitStack
     from dataclasses import replace
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from painpath.core.logging import configure_logging
     from painpath.knowledge import PackError, load_knowledge
     from painpath.simulation.model import run_scenario, worker_pool
     from painpath.simulation.report import html_report, print_report, results_json
     from painpath.simulation.scenario_files import ScenarioError, find_scenario, scenario_assumptions, with_baseline
 
-    configure_logging(logging.WARNING)  # the services' info lines (one per order sent) would bury the report
     try:
         knowledge = load_knowledge()
         baseline, chosen = with_baseline([find_scenario(name) for name in scenarios], knowledge)
