@@ -434,8 +434,7 @@ def _one(args: tuple[Scenario, int, int]) -> ReplicationResult:
 def _in_worker(args: tuple[Scenario, int, int]) -> ReplicationResult:
     """A worker process's replication: the services' info logs (one line per order sent) kept off the terminal."""
     configure_logging(logging.WARNING)
-    scenario, weeks, seed = args
-    return run_replication(scenario, weeks=weeks, seed=seed)
+    return _one(args)
 
 
 def assumptions(scenario: Scenario) -> tuple[tuple[str, str], ...]:
