@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import perf_counter
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from painpath.core.clock import utcnow
-from painpath.core.db import ids_in
+from painpath.core.db import ids_in, ids_param
 from painpath.patients.models import Episode
 from painpath.worklist import review_state
 from painpath.worklist.engine import OPEN
@@ -125,20 +125,33 @@ def review_due(context, *, now: datetime | None = None, chunk: int = CHUNK, leas
 
 
 def _claim(session: Session, due: list, lease_until: datetime) -> dict[int, int]:
-    """Compare-and-set on each row's version; the episodes this worker now holds, with their clinic."""
-    by_version: dict[int, list[int]] = {}
-    for episode_id, version in due:
-        by_version.setdefault(version, []).append(episode_id)
-    claimed: dict[int, int] = {}
-    for version, ids in by_version.items():
-        claimed.update(session.execute(
-            update(EpisodeReview)
-            .where(ids_in(session, EpisodeReview.episode_id, ids), EpisodeReview.version == version)
-            .values(version=EpisodeReview.version + 1, next_review_at=lease_until)
-            .returning(EpisodeReview.episode_id, EpisodeReview.clinic_id)
-            .execution_options(synchronize_session=False)
-        ).all())
-    return claimed
+    """Compare-and-set on each row's version; the episodes this worker now holds, with their clinic. One UPDATE
+    for the whole chunk, whatever the mix of versions read."""
+    if not due:
+        return {}
+    statement = _claim_statement(session.get_bind().dialect.name)
+    ids = [episode_id for episode_id, _ in due]
+    pairs = [(episode_id, version) for episode_id, version in due]
+    return dict(session.connection().execute(statement, {"ids": ids, "pairs": pairs, "lease_until": lease_until}).all())
+
+
+_CLAIM_STATEMENTS: dict = {}
+
+
+def _claim_statement(dialect_name: str):  # noqa: ANN202
+    """The claim's UPDATE, built once per dialect with its ids, (id, version) pairs and lease bound at execution:
+    built anew for every chunk (and for every version within it) it cost more than running it. The id list
+    lets the primary key find the rows; the pairs are the compare-and-set."""
+    if dialect_name not in _CLAIM_STATEMENTS:
+        table = EpisodeReview.__table__
+        _CLAIM_STATEMENTS[dialect_name] = (
+            update(table)
+            .where(ids_param(dialect_name, table.c.episode_id, "ids"),
+                   tuple_(table.c.episode_id, table.c.version).in_(bindparam("pairs", expanding=True)))
+            .values(version=table.c.version + 1, next_review_at=bindparam("lease_until"))
+            .returning(table.c.episode_id, table.c.clinic_id)
+        )
+    return _CLAIM_STATEMENTS[dialect_name]
 
 
 def full_recompute(context, *, now: datetime | None = None, chunk: int = CHUNK,
