@@ -139,3 +139,52 @@ def test_two_missed_check_ins_are_the_clinicians_task_until_one_is_made_up(ctx, 
     with db.session() as session:
         two = session.scalars(select(Task).where(Task.kind == "checkins.two_missed")).one()
         assert two.status == "cancelled"
+
+
+def test_one_check_in_read_by_its_key_is_the_same_as_in_the_whole_schedule(ctx, client_for, staff, clinic, episode, db):
+    """get_checkin (every record action's check) reads only the kind of fact its key derives from; each check-in of
+    every kind comes out as in the episode's whole schedule, its record with it, and a key no fact owes is NotFound."""
+    from painpath.core.auth.service import actor_for
+    from painpath.core.errors import NotFound
+    from painpath.plans.models import CarePlan, PlanStep
+
+    patient_id, episode_id = episode
+    clinician = client_for("clinician")
+    assert clinician.post(f"/api/episodes/{episode_id}/procedures", json=TFESI).status_code == 201
+    _pt(client_for, staff, episode_id)
+    assert clinician.post(f"/api/episodes/{episode_id}/tapers", json={
+        "prescriptions": [{"drug": "oxycodone", "strength": 10, "times_per_day": 4}], "target_mme": 15,
+        "percent_per_month": 10}).status_code == 201
+    with db.session() as session:
+        plan = CarePlan(clinic_id=clinic.id, episode_id=episode_id, patient_id=patient_id, pathway_id="cervical_radiculopathy",
+                        pack_version=1, goals=[], status="active", started_on=date(2026, 11, 30))
+        session.add(plan)
+        session.flush()
+        session.add(PlanStep(clinic_id=clinic.id, plan_id=plan.id, episode_id=episode_id, step_id="structured_program",
+                             status="active", started_on=date(2026, 11, 30), trial_ends_on=date(2027, 1, 11)))
+    answers = {f"ndi_{i}": 2 for i in range(1, 11)}
+    assert client_for("nurse").post(f"/api/episodes/{episode_id}/instrument-administrations", json={
+        "instrument_id": "ndi", "answers": answers, "administered_at": "2026-12-07T09:00:00", "source": "patient"}).status_code == 201
+    nurse = actor_for(staff["nurse"])
+    today = date(2026, 12, 7)
+    with db.session() as session:
+        whole = service.episode_checkins(session, actor=nurse, episode_id=episode_id, knowledge=ctx.knowledge,
+                                         calendar=ctx.calendar, today=today)
+        first = whole[0]
+        service.write_note(session, actor=nurse, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_id=episode_id, key=first.key,
+                           expected_version=None, pain_now=4, function_words="Walking further", side_effects=None, red_flags=False,
+                           red_flags_words=None, next_step="Carry on", relief_percent=60 if first.kind == "after_procedure" else None)
+    with db.session() as session:
+        whole = service.episode_checkins(session, actor=nurse, episode_id=episode_id, knowledge=ctx.knowledge,
+                                         calendar=ctx.calendar, today=today)
+        assert {c.kind for c in whole} == {"after_procedure", "pt_block", "taper", "weekly_scores"}
+        assert {c.status for c in whole} >= {"done", "upcoming"}
+        for checkin in whole:
+            one, record = service.get_checkin(session, actor=nurse, episode_id=episode_id, key=checkin.key, knowledge=ctx.knowledge,
+                                              calendar=ctx.calendar, today=today)
+            assert one == checkin
+            assert (record.id if record is not None else None) == checkin.record_id
+        for key in (f"{first.key}9", "procedure:0:1", "unknown:1", ""):
+            with pytest.raises(NotFound):
+                service.get_checkin(session, actor=nurse, episode_id=episode_id, key=key, knowledge=ctx.knowledge,
+                                    calendar=ctx.calendar, today=today)

@@ -48,9 +48,23 @@ class _Procedure(NamedTuple):  # the columns `describe` reads, with the procedur
     performed_on: date
 
 
-def read(session: Session, *, episodes: Select, knowledge, calendar: BusinessCalendar) -> dict[int, rules.EpisodeFacts]:  # noqa: ANN001
+# A check-in key's first part names the kind of fact that caused it (rules.plan_*): "procedure:12:1", "pt:5:2",
+# "taper:3:1", "scores:41:ndi:3".
+FAMILIES = frozenset({"procedure", "pt", "taper", "scores"})
+
+
+def family_of(key: str) -> str | None:
+    """The kind of fact a check-in key derives from, or None for a key no fact could cause."""
+    family = key.split(":", 1)[0]
+    return family if family in FAMILIES else None
+
+
+def read(session: Session, *, episodes: Select, knowledge, calendar: BusinessCalendar,  # noqa: ANN001
+         only: str | None = None) -> dict[int, rules.EpisodeFacts]:
     """Each episode's check-in facts: `episodes` selects (id, clinic_id, patient_id) of the episodes wanted;
-    seven statements whatever their number."""
+    seven statements whatever their number. `only` (a FAMILIES member) reads just that kind of fact and the
+    records: enough to plan and resolve the check-ins of that kind (one check-in's state depends on its own
+    fact, its record and, for weekly scores, the questionnaires answered), for an action on one check-in."""
     # The first read goes through the session, so what the caller added and not yet flushed is written first (the
     # provider runs inside the transaction that recorded a fact); the rest run on its connection as plain rows.
     owners = {episode_id: rules.Owner(clinic_id, episode_id, patient_id) for episode_id, clinic_id, patient_id in session.execute(episodes).all()}
@@ -63,13 +77,29 @@ def read(session: Session, *, episodes: Select, knowledge, calendar: BusinessCal
     wanted = select(episodes.subquery().c[0])
     parts: dict[int, dict[str, list]] = {i: {"procedures": [], "pt_courses": [], "tapers": [], "score_steps": [], "scores": [],
                                              "records": []} for i in owners}
-    _procedures(run, wanted, knowledge, owners, parts)
-    for course_id, episode_id, start_date, weeks, status in run(
-            select(PtCourse.id, PtCourse.episode_id, PtCourse.start_date, PtCourse.duration_weeks, PtCourse.status)
-            .where(PtCourse.episode_id.in_(wanted)).order_by(PtCourse.id)):
-        parts[episode_id]["pt_courses"].append(rules.PtCourseFact(
-            id=course_id, owner=owners[episode_id], start_date=start_date, duration_weeks=weeks, status=status))
-    _tapers(run, wanted, owners, parts)
+    if only in (None, "procedure"):
+        _procedures(run, wanted, knowledge, owners, parts)
+    if only in (None, "pt"):
+        for course_id, episode_id, start_date, weeks, status in run(
+                select(PtCourse.id, PtCourse.episode_id, PtCourse.start_date, PtCourse.duration_weeks, PtCourse.status)
+                .where(PtCourse.episode_id.in_(wanted)).order_by(PtCourse.id)):
+            parts[episode_id]["pt_courses"].append(rules.PtCourseFact(
+                id=course_id, owner=owners[episode_id], start_date=start_date, duration_weeks=weeks, status=status))
+    if only in (None, "taper"):
+        _tapers(run, wanted, owners, parts)
+    if only in (None, "scores"):
+        _scores(run, wanted, knowledge, calendar, owners, parts)
+    c = CheckinRecord
+    for row in run(select(c.episode_id, c.key, c.id, c.done_on, c.done_at, c.booked_at, c.rescheduled_to, c.cancelled_at, c.updated_at,
+                          c.red_flags, c.red_flags_words, c.red_flags_reviewed_at).where(c.episode_id.in_(wanted))):
+        parts[row[0]]["records"].append(rules.RecordFact(
+            key=row[1], id=row[2], done_on=row[3], done_at=row[4], booked_at=row[5], rescheduled_to=row[6], cancelled_at=row[7],
+            changed_at=row[8], red_flags=bool(row[9]), red_flags_words=row[10], red_flags_reviewed_at=row[11]))
+    return {i: rules.EpisodeFacts(**p) for i, p in parts.items()}
+
+
+def _scores(run, wanted: Select, knowledge, calendar: BusinessCalendar, owners: dict, parts: dict) -> None:  # noqa: ANN001
+    """Plan steps measured by questionnaires, and the questionnaires answered."""
     measured: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for step_id, episode_id, pathway_step, started_on, trial_ends_on, status, pathway_id in run(
             select(PlanStep.id, PlanStep.episode_id, PlanStep.step_id, PlanStep.started_on, PlanStep.trial_ends_on, PlanStep.status,
@@ -88,13 +118,6 @@ def read(session: Session, *, episodes: Select, knowledge, calendar: BusinessCal
             .where(InstrumentAdministration.episode_id.in_(wanted))
             .order_by(InstrumentAdministration.episode_id, InstrumentAdministration.administered_at, InstrumentAdministration.id)):
         parts[episode_id]["scores"].append((instrument_id, remembered_local_date(calendar, at, days)))
-    c = CheckinRecord
-    for row in run(select(c.episode_id, c.key, c.id, c.done_on, c.done_at, c.booked_at, c.rescheduled_to, c.cancelled_at, c.updated_at,
-                          c.red_flags, c.red_flags_words, c.red_flags_reviewed_at).where(c.episode_id.in_(wanted))):
-        parts[row[0]]["records"].append(rules.RecordFact(
-            key=row[1], id=row[2], done_on=row[3], done_at=row[4], booked_at=row[5], rescheduled_to=row[6], cancelled_at=row[7],
-            changed_at=row[8], red_flags=bool(row[9]), red_flags_words=row[10], red_flags_reviewed_at=row[11]))
-    return {i: rules.EpisodeFacts(**p) for i, p in parts.items()}
 
 
 def _procedures(run, wanted: Select, knowledge, owners: dict, parts: dict) -> None:  # noqa: ANN001
