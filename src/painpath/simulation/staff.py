@@ -34,6 +34,7 @@ from painpath.patients.schemas import EpisodeUpdate
 from painpath.plans import service as plan_service
 from painpath.plans.models import CarePlan, PlanStep
 from painpath.plans.schemas import ConfirmIn
+from painpath.simulation import forms_work, therapy_work
 from painpath.simulation.clinic import SimulatedClinic
 from painpath.simulation.scenario import Scenario
 from painpath.worklist.models import Task
@@ -63,6 +64,10 @@ class Simulation(Protocol):
     def outside_report(self, episode_id: int, task_key: str) -> None: ...
     def imaging_done(self, order_id: int, booked_for: datetime) -> None: ...
     def payer_answers(self, case_id: int, payer_id: str) -> None: ...
+    def process(self, events) -> None: ...  # noqa: ANN001
+    def until(self, moment: datetime): ...  # noqa: ANN201
+    def local(self, day: date, at: time) -> datetime: ...
+    def refusal(self, what: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,7 @@ def _step_review(session: Session, sim: Simulation, task: Task) -> None:
     plan_service.confirm(session, actor=sim.actor("clinician"), knowledge=sim.ctx.knowledge, calendar=sim.ctx.calendar,
                          step_row_id=row.id, data=ConfirmIn(version=row.version, outcome=outcome))
     _discharge_if_done(session, sim, row.episode_id, row.plan_id)
+    therapy_work.prescribe_if_planned(session, sim, row.episode_id)  # the next step may be a PT course
 
 
 def _discharge_if_done(session: Session, sim: Simulation, episode_id: int, plan_id: int) -> None:
@@ -289,6 +295,20 @@ HANDLERS: dict[str, Handler] = {
     "imaging_order.send": Handler(_always, _send_order, commits=True),
     "imaging_order.book": Handler(_always, _book_order),
     "imaging_order.review": Handler(_always, _review_order),
+    # PT courses (therapy/rules.py): the extension goes out on the clinic's lead time (scenario policy).
+    "pt_progress_note": Handler(_always, therapy_work.progress_report),
+    "pt_medicare_progress_report": Handler(_always, therapy_work.progress_report),
+    "pt_extension_request": Handler(therapy_work.extension_ready, therapy_work.request_extension),
+    "pt_authorization_expiry": Handler(_always, therapy_work.request_extension),
+    "pt_extension_escalation": Handler(_always, therapy_work.escalation_call),
+    "pt_provider_follow_up": Handler(_always, therapy_work.book_provider_follow_up),
+    "pt_poc_certification": Handler(_always, therapy_work.certify_plan_of_care),
+    "pt_poc_recertification": Handler(_always, therapy_work.certify_plan_of_care),
+    # Forms queue (paperwork/form_rules.py): draft, sign, send; the legal-deadline flag is met by sending.
+    "forms.draft": Handler(_always, forms_work.draft),
+    "forms.sign": Handler(_always, forms_work.sign),
+    "forms.send": Handler(_always, forms_work.send, commits=True),
+    "forms.overdue": Handler(lambda _sim, _task: False, lambda _session, _sim, _task: None),
 }
 
 
