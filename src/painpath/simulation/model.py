@@ -18,10 +18,11 @@ plan started from the pathway (which opens the authorization case), kit items (d
 imaging reports asked for and received), submission on the engine's due day once no kit item is open,
 payers' answers inside their decision clocks with denials, approved procedures dated, step reviews with
 branch probabilities, check-in calls, imaging orders sent, booked (standing urgent slots through the real
-slot finder, else the routine wait), done, reported and reviewed. Not modelled (left open on the worklist,
-counted apart in `Simulation.overdue_unmodelled`): payer follow-up calls, peer-to-peer after a denial,
-PT courses and their authorizations, forms, and any kit item that is neither a document nor an imaging
-report.
+slot finder, else the routine wait), done, reported and reviewed; PT courses the plan's steps prescribe, their
+visits while an authorization covers them and their extensions (therapy_work.py); forms patients bring, drafted,
+signed and sent (forms_work.py). Not modelled (left open on the worklist, counted apart in
+`Simulation.overdue_unmodelled`): payer follow-up calls, peer-to-peer after a denial, and any kit item that is
+neither a document nor an imaging report.
 """
 
 from __future__ import annotations
