@@ -156,6 +156,7 @@ class Simulation:
         self.refused: dict[str, int] = {}  # task kind -> times the services refused the work (left open)
         self.overdue: list[dict[str, int]] = []  # per business day: role -> open overdue tasks of worked kinds
         self.overdue_unmodelled: dict[str, int] = {}  # task kind -> overdue task-days of kinds nobody works
+        self.pt_schedules: dict[int, therapy_work.CourseSchedule] = {}  # PT course id -> where its visits are
         self._actors: dict[str, Actor] = {}
         self._next_clinician = 0
         self._referred = 0
@@ -225,6 +226,8 @@ class Simulation:
             for role, field in WORK_ORDER:
                 self.clock.move_to(self.local(day, time(8, 30)))
                 work_role(self, role, getattr(staffing, field), staffing.minutes_per_day.get(role, 0))
+            yield from self.until(self.local(day, therapy_work.PT_VISITS_AT))
+            therapy_work.give_visits(self)
 
     def count_overdue(self) -> None:
         """Open tasks past due at the start of the day, by role; tasks of kinds the simulated staff do not work

@@ -13,7 +13,8 @@ without an authorization is not given: that is the PT gap the measure counts.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,7 @@ from painpath.worklist.models import Task
 if TYPE_CHECKING:
     from painpath.simulation.model import Simulation
 
-PT_VISIT_AT = time(10, 0)  # after the morning's worklist work: a visit sees the day's recorded answers
+PT_VISITS_AT = time(10, 0)  # after the morning's worklist work: a visit sees the day's recorded answers
 PAYER_ANSWERS_AT = time(14, 0)
 FOLLOW_UP_AT = time(15, 0)
 
@@ -55,43 +56,64 @@ def prescribe_if_planned(session: Session, sim: Simulation, episode_id: int) -> 
     prescribes the course (the panel's "start a course" form) and the payer's first authorization is recorded
     for it; the therapist's visits then run on the course's schedule. A refusal is counted and undone alone
     (a savepoint), never the visit or review it follows."""
+    protocol_id = _planned_protocol(session, sim, episode_id)
+    if protocol_id is None:
+        return
     try:
         with session.begin_nested():
-            _prescribe(session, sim, episode_id)
+            _prescribe(session, sim, episode_id, protocol_id)
     except DomainError:
         sim.refusal("pt_course")
 
 
-def _prescribe(session: Session, sim: Simulation, episode_id: int) -> None:
+def _planned_protocol(session: Session, sim: Simulation, episode_id: int) -> str | None:
+    """The PT protocol the episode's active plan step names, when it has no course on it yet."""
     row = session.scalars(select(PlanStep).where(PlanStep.episode_id == episode_id, PlanStep.status == "active")
                           .order_by(PlanStep.id.desc())).first()
     if row is None:
-        return
+        return None
     plan = session.get(CarePlan, row.plan_id)
     pathway = sim.ctx.knowledge.pathways.get(plan.pathway_id)
     step = next((s for s in pathway.steps if s.id == row.step_id), None) if pathway is not None else None
     protocol_id = getattr(step, "pt_protocol_id", None)
     if protocol_id is None or protocol_id not in sim.ctx.knowledge.pt_protocols:
-        return
+        return None
     if any(c.protocol_id == protocol_id and c.status != "cancelled"
            for c in therapy_service.courses_for_episode(session, episode_id=episode_id)):
-        return
+        return None
+    return protocol_id
+
+
+def _prescribe(session: Session, sim: Simulation, episode_id: int, protocol_id: str) -> None:
     therapy = sim.scenario.therapy
     start = sim.ctx.calendar.add_business_days(sim.today, max(1, round(therapy.start_business_days.value)))
     per_week = round(therapy.visits_per_week.value) if therapy.visits_per_week is not None else None
-    therapist = sim.actor("therapist")
     course = therapy_service.create_course(session, actor=sim.actor("clinician"), knowledge=sim.ctx.knowledge, episode_id=episode_id,
-                                           data=CourseIn(protocol_id=protocol_id, therapist_id=therapist.user_id,
+                                           data=CourseIn(protocol_id=protocol_id, therapist_id=sim.actor("therapist").user_id,
                                                          practice_name="Simulated Pain Clinic PT", practice_kind="onsite",
                                                          frequency_per_week=per_week, start_date=start))
     approved = max(1, round(therapy.initial_visits_approved.value))
     therapy_service.record_authorization(session, actor=sim.actor("coordinator"), course_id=course.id, data=AuthorizationIn(
         visits_approved=approved, window_from=start, window_to=start + timedelta(days=round(therapy.window_days.value) - 1),
         authorization_number=f"SIM-PT-{course.id:06d}"))
-    sim.process(course_visits(sim, course.id, start, course.frequency_per_week, course.frequency_per_week * course.duration_weeks))
+    slots = therapy_rules.slot_days(start, course.frequency_per_week, sim.ctx.calendar)
+    sim.pt_schedules[course.id] = CourseSchedule(course.episode_id, slots, next(slots),
+                                                 course.frequency_per_week * course.duration_weeks)
 
 
-# The therapist's visits ------------------------------------------------------------------------------------
+# The therapists' visits ------------------------------------------------------------------------------------
+
+@dataclass
+class CourseSchedule:
+    """Where a course is in its schedule: its slot days (therapy.rules.slot_days, the schedule the PT slice
+    projects), the next one, and the visits planned and given."""
+
+    episode_id: int
+    slots: Iterator[date]
+    next_day: date
+    planned: int
+    given: int = 0
+
 
 def _covered(authorizations: list[PtAuthorization], visit_days: list[date], day: date) -> bool:
     """A valid authorization covers a visit on `day`: its window holds the day and it has a visit left."""
@@ -104,32 +126,35 @@ def _facts(row: PtAuthorization) -> therapy_rules.AuthorizationFacts:
                                             window_to=row.window_to)
 
 
-def course_visits(sim: Simulation, course_id: int, start: date, per_week: int, planned: int) -> Generator:
-    """Visits on the course's slot days (therapy.rules.slot_days, the schedule the PT slice projects) until the
-    planned number is given; a slot day no authorization covers is skipped (the gap). The course stops when the
-    payer denies the extension and no authorization is left to cover a visit."""
-    given = 0
-    for day in therapy_rules.slot_days(start, per_week, sim.ctx.calendar):
-        if given >= planned:
-            return
-        yield from sim.until(sim.local(day, PT_VISIT_AT))
-        with sim.ctx.db.session() as session:
-            course = session.get(PtCourse, course_id)
-            if course is None or course.status != "active":
-                return
-            rows = list(session.scalars(select(PtAuthorization).where(PtAuthorization.course_id == course_id)))
-            done = [d for d in charting_service.pt_visit_dates_for_episodes(session, [course.episode_id]).get(course.episode_id, [])
-                    if d >= course.start_date]
-            if not _covered(rows, done, day):
-                current = max(rows, key=lambda r: (r.window_from, r.id), default=None)
+def give_visits(sim: Simulation) -> None:
+    """The day's PT visits, one unit of work for all courses: each course whose slot day it is gets its visit (a
+    signed PT visit note) when an authorization covers it; otherwise the visit is not given (the course waits
+    for the payer: a gap day) and the course moves to its next slot day, until the planned visits are given. A
+    course whose extension the payer denied ends there."""
+    today = sim.today
+    due = {course_id: schedule for course_id, schedule in sim.pt_schedules.items() if schedule.next_day <= today}
+    if not due:
+        return
+    with sim.ctx.db.session() as session:
+        rows: dict[int, list[PtAuthorization]] = {}
+        for row in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_(sorted(due)))):
+            rows.setdefault(row.course_id, []).append(row)
+        done = charting_service.pt_visit_dates_for_episodes(session, sorted({s.episode_id for s in due.values()}))
+        therapist = sim.actor("therapist")
+        for course_id, schedule in sorted(due.items()):
+            schedule.next_day = next(schedule.slots)
+            authorizations = rows.get(course_id, [])
+            if _covered(authorizations, done.get(schedule.episode_id, []), today):
+                note = charting_service.create_encounter(session, actor=therapist, episode_id=schedule.episode_id, data=EncounterIn(
+                    encounter_type="pt_visit", date_of_service=today, narrative="PT visit: exercises progressed per the protocol"))
+                charting_service.sign_encounter(session, actor=therapist, encounter_id=note.id, version=note.version)
+                schedule.given += 1
+            else:
+                current = max(authorizations, key=lambda r: (r.window_from, r.id), default=None)
                 if current is None or current.extension_outcome == "denied":
-                    return  # the payer said no: the course ends with the visits it had
-                continue  # waiting for the payer: the visit is not given (a gap day)
-            therapist = sim.actor("therapist")
-            note = charting_service.create_encounter(session, actor=therapist, episode_id=course.episode_id, data=EncounterIn(
-                encounter_type="pt_visit", date_of_service=day, narrative="PT visit: exercises progressed per the protocol"))
-            charting_service.sign_encounter(session, actor=therapist, encounter_id=note.id, version=note.version)
-            given += 1
+                    schedule.given = schedule.planned  # the payer said no: the course ends with the visits it had
+            if schedule.given >= schedule.planned:
+                del sim.pt_schedules[course_id]
 
 
 # The payer's answer to an extension --------------------------------------------------------------------------
