@@ -7,7 +7,7 @@
 - Forms patients bring are drafted, signed and sent through the forms queue: their turnaround (business days
   from received to sent, the outcomes measure) is produced and plausible.
 
-A third of small_clinic's referrals over 9 weeks, so the first PT courses (6 weeks, from a week after the
+A quarter of small_clinic's referrals over 8 weeks, so the first PT courses (6 weeks, from the business day after the
 first visit) finish inside the run; a course still running at the end is censored.
 """
 
@@ -21,7 +21,7 @@ from painpath.simulation.model import run_replication
 from painpath.simulation.scenario import load_scenario
 
 DATA = Path(__file__).parent / "data"
-WEEKS = 9
+WEEKS = 8
 SEED = 11
 
 
