@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date, time, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from painpath.paperwork import form_sending, form_service
 from painpath.paperwork.form_models import FormRequest
 from painpath.paperwork.form_schemas import DraftIn, FormRequestIn, StepIn
+from painpath.simulation.running import Simulation
 from painpath.worklist.models import Task
-
-if TYPE_CHECKING:
-    from painpath.simulation.model import Simulation
 
 FORM_ARRIVES_AT = time(11, 0)
 # The pack's forms by who asks: an employer's FMLA certification, an insurer's disability facts sheet.

@@ -13,7 +13,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -35,39 +34,8 @@ from painpath.plans import service as plan_service
 from painpath.plans.models import CarePlan, PlanStep
 from painpath.plans.schemas import ConfirmIn
 from painpath.simulation import forms_work, therapy_work
-from painpath.simulation.clinic import SimulatedClinic
-from painpath.simulation.scenario import Scenario
+from painpath.simulation.running import Simulation
 from painpath.worklist.models import Task
-
-
-class Simulation(Protocol):
-    """What the staff's work needs of the running replication (model.Simulation); a protocol, so this module
-    does not import the model that drives it."""
-
-    ctx: AppContext
-    clinic: SimulatedClinic
-    scenario: Scenario
-    rng: random.Random
-    requested_items: set[str]
-    given_up: set[str]
-    unmodelled: dict[str, int]
-    unworkable: set[str]
-    refused: dict[str, int]
-
-    @property
-    def today(self) -> date: ...
-    def now(self) -> datetime: ...
-    def actor(self, role: str) -> Actor: ...
-    def draw(self, mean: float) -> float: ...
-    def book_first_visit(self, session: Session, episode_id: int) -> None: ...
-    def branch(self, row: PlanStep, session: Session) -> str: ...
-    def outside_report(self, episode_id: int, task_key: str) -> None: ...
-    def imaging_done(self, order_id: int, booked_for: datetime) -> None: ...
-    def payer_answers(self, case_id: int, payer_id: str) -> None: ...
-    def process(self, events) -> None: ...  # noqa: ANN001
-    def until(self, moment: datetime): ...  # noqa: ANN201
-    def local(self, day: date, at: time) -> datetime: ...
-    def refusal(self, what: str) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from painpath.intake import service as intake_service
 from painpath.intake import visits
 from painpath.intake.schemas import AppointmentIn
 from painpath.plans.models import CarePlan, PlanStep
+from painpath.simulation.running import Simulation
 from painpath.therapy import rules as therapy_rules
 from painpath.therapy import service as therapy_service
 from painpath.therapy.models import ProgressReport, PtAuthorization, PtCourse
@@ -40,9 +40,6 @@ from painpath.therapy.schemas import (
     ProgressReportIn,
 )
 from painpath.worklist.models import Task
-
-if TYPE_CHECKING:
-    from painpath.simulation.model import Simulation
 
 PT_VISITS_AT = time(10, 0)  # after the morning's worklist work: a visit sees the day's recorded answers
 PAYER_ANSWERS_AT = time(14, 0)
