@@ -131,6 +131,8 @@ def test_the_report_lists_every_assumption_in_words(knowledge) -> None:  # noqa:
     assert any(w.startswith("Facet-mediated low back pain, first medial branch block: success") for w in what)
     assert not any("_" in w for w in what)  # pack ids and keys stay out of the manager's report
     assert "New patients whose MRI is ordered urgent: 5%" in what
+    assert "PT visits approved at first: 8" in what
+    assert "Patients who bring a work or disability form: 10%" in what
 
 
 # --- refusals -----------------------------------------------------------------------------------------------
@@ -156,6 +158,10 @@ BAD = {
                     "a probability between 0 and 1 (got 1.5)"),
     "urgent_share": (HEAD + "imaging:\n  urgent_share: {value: 1.2}\n", "imaging.urgent_share.value",
                      "a probability between 0 and 1 (got 1.2)"),
+    "form_share": (HEAD + "forms:\n  request_share: {value: 1.5, source: 'assumption, not measured'}\n", "forms.request_share.value",
+                   "a probability between 0 and 1 (got 1.5)"),
+    "pt_visits_per_week": (HEAD + "therapy:\n  visits_per_week: {value: 7, source: 'assumption, not measured'}\n",
+                           "therapy.visits_per_week.value", "PT visits a week: 1 to 5"),
     "negative_staff": (HEAD + "staffing: {coordinators: -1}\n", "staffing.coordinators", "greater than or equal to 0"),
     "no_source": (HEAD + "arrivals: {source: ''}\n", "arrivals.source", "at least 3 characters"),
     "unknown_field": (HEAD + "policies: {kit_first: true}\n", "policies.kit_first", "Extra inputs are not permitted"),

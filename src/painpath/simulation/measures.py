@@ -6,6 +6,7 @@ authorization dashboard uses); calendar days are elapsed time over 24 hours.
 
 from __future__ import annotations
 
+from datetime import date
 from statistics import mean
 
 from sqlalchemy import select
@@ -16,18 +17,55 @@ from painpath.context import AppContext
 from painpath.intake.models import Appointment
 from painpath.orders.models import ImagingOrder
 from painpath.outcomes.authorization_measures import local_days
+from painpath.outcomes.forms_measures import FormsTurnaround
+from painpath.outcomes.measures import Filters
+from painpath.outcomes.therapy_measures import Window, gap_days, planned_days
 from painpath.patients.models import Episode
+from painpath.therapy.models import PtAuthorization, PtCourse
 
 DAY_SECONDS = 86_400.0
-NOT_MODELLED = ("pt_gap_days", "forms_turnaround_days")
 
 
 def _mean(values: list[float]) -> float | None:
     return mean(values) if values else None
 
 
-def replication_measures(session: Session, ctx: AppContext, clinic_id: int) -> tuple[dict[str, float | None], dict[str, int]]:
-    """Each measure's mean over the cases that reached it, and how many cases that is."""
+def pt_gap_days_per_course(session: Session, ctx: AppContext, clinic_id: int, *, until: date) -> list[float]:
+    """The outcomes measure's PT gap days (outcomes/therapy_measures.py PtGapDays: planned visit days no valid
+    authorization covered, with its own `planned_days` and `gap_days`), per course whose planned visits had all
+    passed by `until`: a course still running at the run's end is censored, as its last visits' authorization
+    may still come."""
+    windows: dict[int, list[Window]] = {}
+    for course_id, w_from, w_to, approved in session.execute(
+            select(PtAuthorization.course_id, PtAuthorization.window_from, PtAuthorization.window_to, PtAuthorization.visits_approved)
+            .where(PtAuthorization.clinic_id == clinic_id).order_by(PtAuthorization.id)):
+        windows.setdefault(course_id, []).append(Window(w_from, w_to, approved))
+    found = []
+    for course_id, start, per_week, weeks in session.execute(
+            select(PtCourse.id, PtCourse.start_date, PtCourse.frequency_per_week, PtCourse.duration_weeks)
+            .where(PtCourse.clinic_id == clinic_id, PtCourse.status != "cancelled")):
+        planned = planned_days(start, per_week, weeks, ctx.calendar)
+        if planned and planned[-1] < until:
+            found.append(float(len(gap_days(planned, windows.get(course_id, [])))))
+    return found
+
+
+def forms_turnaround(session: Session, ctx: AppContext, clinic_id: int, *, start: date, until: date) -> tuple[float | None, int]:
+    """The outcomes measure's forms turnaround (outcomes/forms_measures.py, computed by the measure itself): the
+    mean business days from received to sent over the forms sent, and how many were sent; forms not sent by the
+    run's end are censored there."""
+    figure = FormsTurnaround().compute(session, clinic_id=clinic_id, filters=Filters(period_from=start, period_to=until),
+                                       knowledge=ctx.knowledge, calendar=ctx.calendar)
+    every = next((row for row in figure.rows if row.key == "all"), None)
+    if every is None:
+        return None, 0
+    return every.cells[4], every.cells[2]  # "Mean business days", "Sent"
+
+
+def replication_measures(session: Session, ctx: AppContext, clinic_id: int, *, start: date,
+                         until: date) -> tuple[dict[str, float | None], dict[str, int]]:
+    """Each measure's mean over the cases that reached it, and how many cases that is (`start` to `until`: the
+    run's days)."""
     calendar = ctx.calendar
     local = local_days(calendar)
     found: dict[str, list[float]] = {}
@@ -73,9 +111,10 @@ def replication_measures(session: Session, ctx: AppContext, clinic_id: int) -> t
     found["eligibility_to_submission_days"] = eligible
     found["submission_to_decision_days"] = decided
 
+    found["pt_gap_days"] = pt_gap_days_per_course(session, ctx, clinic_id, until=until)
+
     measures: dict[str, float | None] = {key: _mean(values) for key, values in found.items()}
     counts = {key: len(values) for key, values in found.items()}
-    for key in NOT_MODELLED:
-        measures[key] = None
-        counts[key] = 0
+    measures["forms_turnaround_days"], counts["forms_turnaround_days"] = forms_turnaround(session, ctx, clinic_id, start=start,
+                                                                                         until=until)
     return measures, counts

@@ -18,10 +18,11 @@ plan started from the pathway (which opens the authorization case), kit items (d
 imaging reports asked for and received), submission on the engine's due day once no kit item is open,
 payers' answers inside their decision clocks with denials, approved procedures dated, step reviews with
 branch probabilities, check-in calls, imaging orders sent, booked (standing urgent slots through the real
-slot finder, else the routine wait), done, reported and reviewed. Not modelled (left open on the worklist,
-counted apart in `Simulation.overdue_unmodelled`): payer follow-up calls, peer-to-peer after a denial,
-PT courses and their authorizations, forms, and any kit item that is neither a document nor an imaging
-report.
+slot finder, else the routine wait), done, reported and reviewed; PT courses the plan's steps prescribe, their
+visits while an authorization covers them and their extensions (therapy_work.py); forms patients bring, drafted,
+signed and sent (forms_work.py). Not modelled (left open on the worklist, counted apart in
+`Simulation.overdue_unmodelled`): payer follow-up calls, peer-to-peer after a denial, and any kit item that is
+neither a document nor an imaging report.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ from painpath.orders.models import ImagingOrder, ImagingStudy
 from painpath.orders.schemas import DoneIn, OrderReportIn, ReportIn
 from painpath.patients.models import Episode
 from painpath.plans.models import CarePlan, PlanStep
-from painpath.simulation import clinic, patients
+from painpath.simulation import clinic, forms_work, patients, therapy_work
 from painpath.simulation.clinic import open_clinic
 from painpath.simulation.measures import replication_measures
 from painpath.simulation.results import ReplicationResult, ScenarioResult
@@ -155,6 +156,7 @@ class Simulation:
         self.refused: dict[str, int] = {}  # task kind -> times the services refused the work (left open)
         self.overdue: list[dict[str, int]] = []  # per business day: role -> open overdue tasks of worked kinds
         self.overdue_unmodelled: dict[str, int] = {}  # task kind -> overdue task-days of kinds nobody works
+        self.pt_schedules: dict[int, therapy_work.CourseSchedule] = {}  # PT course id -> where its visits are
         self._actors: dict[str, Actor] = {}
         self._next_clinician = 0
         self._referred = 0
@@ -224,6 +226,8 @@ class Simulation:
             for role, field in WORK_ORDER:
                 self.clock.move_to(self.local(day, time(8, 30)))
                 work_role(self, role, getattr(staffing, field), staffing.minutes_per_day.get(role, 0))
+            yield from self.until(self.local(day, therapy_work.PT_VISITS_AT))
+            therapy_work.give_visits(self)
 
     def count_overdue(self) -> None:
         """Open tasks past due at the start of the day, by role; tasks of kinds the simulated staff do not work
@@ -316,6 +320,9 @@ class Simulation:
                                      appointment_id=appointment_id,
                                      prior_pt_weeks=self.scenario.journeys.prior_conservative_weeks.value)
                 visits.complete(session, actor=clinician, appointment_id=appointment_id, version=appointment.version)
+                therapy_work.prescribe_if_planned(session, self, referral.episode_id)
+        if not missed:
+            forms_work.maybe_bring_form(self, referral.episode_id)
         if not missed and not referral.needs_imaging and self.scenario.policies.kit_before_eligibility:
             # The kit assembled while conservative care runs: the outside centre's report of the study the patient
             # brought is asked for now, so it is on file when the procedure's case opens (often only once
@@ -403,11 +410,12 @@ class Simulation:
         return "failed" if self.rng.random() < p_fail else "succeeded"
 
     def run(self) -> ReplicationResult:
-        with installed(self.clock), _requisitions_unrendered(), _collector_relaxed():
+        with installed(self.clock), _requisitions_unrendered(), forms_work.forms_unrendered(), _collector_relaxed():
             self.process(self.days())
             self.env.run(until=self.weeks * 7 * 24 + 1)
             with self.ctx.db.session() as session:
-                measures, counts = replication_measures(session, self.ctx, self.clinic.clinic_id)
+                measures, counts = replication_measures(session, self.ctx, self.clinic.clinic_id, start=self.start,
+                                                        until=self.start + timedelta(weeks=self.weeks))
         roles = sorted({role for sample in self.overdue for role in sample})
         days = max(1, len(self.overdue))
         by_role = {role: sum(s.get(role, 0) for s in self.overdue) / days for role in roles}
@@ -460,6 +468,24 @@ def assumptions(scenario: Scenario) -> tuple[tuple[str, str], ...]:
     said.append((f"Missed visits {journeys.missed_visit_rate.value:.0%}", journeys.missed_visit_rate.source))
     said.append((f"Red flags {journeys.red_flag_rate.value:.0%}", journeys.red_flag_rate.source))
     said.append((f"PT before the first visit {journeys.prior_conservative_weeks.value:g} weeks", journeys.prior_conservative_weeks.source))
+    therapy = scenario.therapy
+    if therapy.visits_per_week is None:
+        said.append(("PT visits per week: the PT protocol pack's frequency", "The PT protocol packs (each frequency with its source)"))
+    else:
+        said.append((f"PT visits per week {therapy.visits_per_week.value:g}", therapy.visits_per_week.source))
+    said.append((f"First PT visit {therapy.start_business_days.value:g} business days after the course is ordered",
+                 therapy.start_business_days.source))
+    said.append((f"PT visits approved at first {therapy.initial_visits_approved.value:g}", therapy.initial_visits_approved.source))
+    said.append((f"PT authorization window {therapy.window_days.value:g} days", therapy.window_days.source))
+    said.append((f"PT extension answered in {therapy.extension_decision_business_days.value:g} business days",
+                 therapy.extension_decision_business_days.source))
+    said.append((f"PT extensions denied {therapy.extension_denial_rate.value:.0%}", therapy.extension_denial_rate.source))
+    said.append((f"PT extension asked {scenario.policies.pt_authorization_lead_business_days} business days before the visits run out",
+                 "The scenario's policy (the clinic's way of working, not a measured figure)"))
+    forms = scenario.forms
+    said.append((f"Patients who bring a form {forms.request_share.value:.0%}", forms.request_share.source))
+    said.append((f"Forms arrive within {forms.within_business_days.value:g} business days of the first visit", forms.within_business_days.source))
+    said.append((f"Forms from employers (FMLA) {forms.employer_share.value:.0%}", forms.employer_share.source))
     return tuple(said)
 
 

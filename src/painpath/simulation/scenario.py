@@ -96,6 +96,40 @@ class Journeys(_Strict):
         value=0, source="assumption: patients start their structured program at the first visit (not measured)")
 
 
+class Therapy(_Strict):
+    """PT courses the plans start: how often the patient is seen, what the payer approves and how fast it answers
+    an extension request. The defaults are stated guesses; a scenario says where its own numbers come from."""
+
+    # Visits per week; None: the PT protocol pack's frequency for the course (each protocol's number has its source).
+    visits_per_week: Assumed | None = None
+    # The first PT visit this many business days after the plan step that prescribes the course starts.
+    start_business_days: Assumed = Assumed(
+        value=5, source="Assumption, not measured: the first PT visit about a week after the course is ordered")
+    # Visits the payer approves for the course before the first visit (the first authorization).
+    initial_visits_approved: Assumed = Assumed(
+        value=8, source="Assumption, not measured: 8 visits approved at first, the rest of the course on an extension request")
+    # Each authorization's window, in calendar days from its first day.
+    window_days: Assumed = Assumed(
+        value=60, source="Assumption, not measured: PT approvals span about 60-90 days (eviCore and Cohere musculoskeletal therapy guidelines)")
+    # Business days the payer takes to answer an extension request (drawn from half to one and a half times it).
+    extension_decision_business_days: Assumed = Assumed(
+        value=5, source="Assumption, not measured: CMS-0057-F (2024) holds Medicare Advantage, Medicaid and marketplace plans to 7 calendar days (about 5 business days) for a standard prior authorization decision from 2026")
+    extension_denial_rate: Assumed = Assumed(
+        value=0.05, source="Assumption, not measured: a PT extension with a progress note showing gains is rarely denied")
+
+
+class Forms(_Strict):
+    """Work and disability forms (FMLA certification, an insurer's facts sheet) patients bring."""
+
+    request_share: Assumed = Assumed(
+        value=0.1, source="Assumption, not measured: one new patient in ten brings an FMLA or disability form")
+    # The form reaches the clinic from the first visit to this many business days after it (uniform).
+    within_business_days: Assumed = Assumed(
+        value=20, source="Assumption, not measured: forms arrive at the first visit or in the four weeks after it")
+    employer_share: Assumed = Assumed(
+        value=0.6, source="Assumption, not measured: three in five forms are an employer's FMLA certification, the rest an insurer's disability form")
+
+
 class Policies(_Strict):
     """The clinic's ways of working the scenarios change."""
 
@@ -115,6 +149,8 @@ class Scenario(_Strict):
     payers: dict[str, PayerBehaviour]  # payers pack id -> behaviour
     imaging: ImagingCentres
     journeys: Journeys
+    therapy: Therapy = Therapy()
+    forms: Forms = Forms()
     policies: Policies = Policies()
 
 

@@ -126,6 +126,26 @@ def pack_problems(scenario: Scenario, knowledge: Knowledge) -> list[ScenarioProb
         problems += _probability_problem("imaging.urgent_share.value", scenario.imaging.urgent_share.value)
     if scenario.imaging.routine_wait_business_days.value < 0:
         problems.append(ScenarioProblem("imaging.routine_wait_business_days.value", "a wait cannot be negative"))
+    problems += _therapy_and_forms_problems(scenario)
+    return problems
+
+
+def _therapy_and_forms_problems(scenario: Scenario) -> list[ScenarioProblem]:
+    therapy, forms = scenario.therapy, scenario.forms
+    problems: list[ScenarioProblem] = []
+    if therapy.visits_per_week is not None and not 1 <= therapy.visits_per_week.value <= 5:
+        problems.append(ScenarioProblem("therapy.visits_per_week.value", "PT visits a week: 1 to 5 (the PT schedule's weekdays)"))
+    for field in ("initial_visits_approved", "window_days", "extension_decision_business_days"):
+        if getattr(therapy, field).value < 1:
+            problems.append(ScenarioProblem(f"therapy.{field}.value", "at least 1"))
+    for field in ("start_business_days",):
+        if getattr(therapy, field).value < 0:
+            problems.append(ScenarioProblem(f"therapy.{field}.value", "cannot be negative"))
+    problems += _probability_problem("therapy.extension_denial_rate.value", therapy.extension_denial_rate.value)
+    problems += _probability_problem("forms.request_share.value", forms.request_share.value)
+    problems += _probability_problem("forms.employer_share.value", forms.employer_share.value)
+    if forms.within_business_days.value < 0:
+        problems.append(ScenarioProblem("forms.within_business_days.value", "cannot be negative"))
     return problems
 
 
@@ -176,6 +196,21 @@ def scenario_assumptions(scenario: Scenario, knowledge: Knowledge) -> tuple[tupl
         rows.append((f"{_branch_words(key, knowledge)}, probability {probability.value:g}", probability.source))
     rows.append((f"Missed visits: {scenario.journeys.missed_visit_rate.value:.0%}", scenario.journeys.missed_visit_rate.source))
     rows.append((f"Calls with a red flag: {scenario.journeys.red_flag_rate.value:.0%}", scenario.journeys.red_flag_rate.source))
+    therapy = scenario.therapy
+    if therapy.visits_per_week is not None:
+        rows.append((f"PT visits a week: {therapy.visits_per_week.value:g}", therapy.visits_per_week.source))
+    rows.append((f"First PT visit after the course is ordered: {therapy.start_business_days.value:g} business days",
+                 therapy.start_business_days.source))
+    rows.append((f"PT visits approved at first: {therapy.initial_visits_approved.value:g}", therapy.initial_visits_approved.source))
+    rows.append((f"PT authorization window: {therapy.window_days.value:g} days", therapy.window_days.source))
+    rows.append((f"Payer's answer to a PT extension: {therapy.extension_decision_business_days.value:g} business days",
+                 therapy.extension_decision_business_days.source))
+    rows.append((f"PT extensions denied: {therapy.extension_denial_rate.value:.0%}", therapy.extension_denial_rate.source))
+    forms = scenario.forms
+    rows.append((f"Patients who bring a work or disability form: {forms.request_share.value:.0%}", forms.request_share.source))
+    rows.append((f"Forms arrive up to {forms.within_business_days.value:g} business days after the first visit",
+                 forms.within_business_days.source))
+    rows.append((f"Forms that are an employer's FMLA certification: {forms.employer_share.value:.0%}", forms.employer_share.source))
     return tuple(rows)
 
 

@@ -13,7 +13,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -34,35 +33,9 @@ from painpath.patients.schemas import EpisodeUpdate
 from painpath.plans import service as plan_service
 from painpath.plans.models import CarePlan, PlanStep
 from painpath.plans.schemas import ConfirmIn
-from painpath.simulation.clinic import SimulatedClinic
-from painpath.simulation.scenario import Scenario
+from painpath.simulation import forms_work, therapy_work
+from painpath.simulation.running import Simulation
 from painpath.worklist.models import Task
-
-
-class Simulation(Protocol):
-    """What the staff's work needs of the running replication (model.Simulation); a protocol, so this module
-    does not import the model that drives it."""
-
-    ctx: AppContext
-    clinic: SimulatedClinic
-    scenario: Scenario
-    rng: random.Random
-    requested_items: set[str]
-    given_up: set[str]
-    unmodelled: dict[str, int]
-    unworkable: set[str]
-    refused: dict[str, int]
-
-    @property
-    def today(self) -> date: ...
-    def now(self) -> datetime: ...
-    def actor(self, role: str) -> Actor: ...
-    def draw(self, mean: float) -> float: ...
-    def book_first_visit(self, session: Session, episode_id: int) -> None: ...
-    def branch(self, row: PlanStep, session: Session) -> str: ...
-    def outside_report(self, episode_id: int, task_key: str) -> None: ...
-    def imaging_done(self, order_id: int, booked_for: datetime) -> None: ...
-    def payer_answers(self, case_id: int, payer_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -187,6 +160,7 @@ def _step_review(session: Session, sim: Simulation, task: Task) -> None:
     plan_service.confirm(session, actor=sim.actor("clinician"), knowledge=sim.ctx.knowledge, calendar=sim.ctx.calendar,
                          step_row_id=row.id, data=ConfirmIn(version=row.version, outcome=outcome))
     _discharge_if_done(session, sim, row.episode_id, row.plan_id)
+    therapy_work.prescribe_if_planned(session, sim, row.episode_id)  # the next step may be a PT course
 
 
 def _discharge_if_done(session: Session, sim: Simulation, episode_id: int, plan_id: int) -> None:
@@ -289,6 +263,20 @@ HANDLERS: dict[str, Handler] = {
     "imaging_order.send": Handler(_always, _send_order, commits=True),
     "imaging_order.book": Handler(_always, _book_order),
     "imaging_order.review": Handler(_always, _review_order),
+    # PT courses (therapy/rules.py): the extension goes out on the clinic's lead time (scenario policy).
+    "pt_progress_note": Handler(_always, therapy_work.progress_report),
+    "pt_medicare_progress_report": Handler(_always, therapy_work.progress_report),
+    "pt_extension_request": Handler(therapy_work.extension_ready, therapy_work.request_extension),
+    "pt_authorization_expiry": Handler(_always, therapy_work.request_extension),
+    "pt_extension_escalation": Handler(_always, therapy_work.escalation_call),
+    "pt_provider_follow_up": Handler(_always, therapy_work.book_provider_follow_up),
+    "pt_poc_certification": Handler(_always, therapy_work.certify_plan_of_care),
+    "pt_poc_recertification": Handler(_always, therapy_work.certify_plan_of_care),
+    # Forms queue (paperwork/form_rules.py): draft, sign, send; the legal-deadline flag is met by sending.
+    "forms.draft": Handler(_always, forms_work.draft),
+    "forms.sign": Handler(_always, forms_work.sign),
+    "forms.send": Handler(_always, forms_work.send, commits=True),
+    "forms.overdue": Handler(lambda _sim, _task: False, lambda _session, _sim, _task: None),
 }
 
 
