@@ -12,22 +12,20 @@ from collections.abc import Iterator
 
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from painpath.context import AppContext, build_context, load_models
 from painpath.core.auth.models import User
-from painpath.core.auth.roles import Role
 from painpath.core.config import Settings
 from painpath.core.db import Base, Database
 from painpath.core.migrate import upgrade
 from painpath.core.runtime import settle_after_start_up
 from painpath.core.tenancy import Clinic
-from painpath.patients.models import Location
 from painpath.web.app import create_app
 
 from pack_writing import payer, write_pack  # noqa: F401 - fixtures for the knowledge tests
+from shared_clinic import add_clinic, add_staff
 from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_pg_database, migrated_pg_template, password_for, sign_in, small_pdf  # noqa: F401
 
 # `make test` (scripts/run-tests.sh) sets this: a skipped or xfailed test is a failure there, so a green run
@@ -163,38 +161,13 @@ def db(ctx) -> Database:
 
 @pytest.fixture
 def clinic(db) -> Clinic:
-    with db.session() as session:
-        found = Clinic(name="Riverside Pain & Spine", return_fax="555-0100", phone="555-0101")
-        session.add(found)
-        session.flush()
-        session.add(Location(clinic_id=found.id, name="Riverside Main", address="1 River Rd", phone="555-0102"))
-        session.add(Location(clinic_id=found.id, name="Northgate", address="20 North Ave", phone="555-0103"))
-    return found
-
-
-_HASHES: dict[str, str] = {}
-
-
-def _hash(role: str) -> str:
-    """The role's password as an argon2id hash with small parameters. Verifying reads the parameters from the
-    hash, so each sign-in in the suite costs a millisecond rather than production's deliberate cost (thousands
-    of sign-ins per run). Passwords set through the app are hashed with production's parameters, which
-    tests/core/test_auth.py checks."""
-    if role not in _HASHES:
-        _HASHES[role] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password_for(role))
-    return _HASHES[role]
+    return add_clinic(db)
 
 
 @pytest.fixture
 def staff(db, clinic) -> dict[str, User]:
     """One user per role, username = role name."""
-    users = {}
-    with db.session() as session:
-        for role in Role:
-            user = User(clinic_id=clinic.id, username=role.value, display_name=f"{role.value.replace('_', ' ').title()} User", role=role.value, password_hash=_hash(role.value))
-            session.add(user)
-            users[role.value] = user
-    return users
+    return add_staff(db, clinic)
 
 
 @pytest.fixture
