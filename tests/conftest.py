@@ -114,8 +114,21 @@ def _pg_reset_engine(url: str):  # noqa: ANN202
     return _PG_RESET[0]
 
 
+# One Database (engine) per worker and database address, kept from test to test. A new engine per test would
+# compile every statement again (SQLAlchemy keeps compiled statements per engine) and, on PostgreSQL, open new
+# server processes whose catalog caches start cold; together most of a small test's time. Between tests the
+# SQLite pool's connections are closed (ctx's teardown) before its file is replaced.
+_WARM: dict[str, Database] = {}
+
+
+def warm_database(url: str) -> Database:
+    if url not in _WARM:
+        _WARM[url] = Database(url)
+    return _WARM[url]
+
+
 @pytest.fixture
-def database_url(migrated_template, tmp_path) -> str:
+def database_url(migrated_template, tmp_path_factory) -> str:
     """A clean, migrated database for one test."""
     if TEST_DB == "postgresql":
         with _pg_reset_engine(migrated_template).begin() as conn:
@@ -129,9 +142,15 @@ def database_url(migrated_template, tmp_path) -> str:
                 "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 " WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
         return migrated_template
-    path = tmp_path / "painpath.sqlite3"
+    # The same file for every test of this worker (so the warm engine finds it), copied afresh from the template.
+    path = tmp_path_factory.getbasetemp() / "painpath.sqlite3"
+    url = f"sqlite:///{path}"
+    if url in _WARM:
+        _WARM[url].dispose()  # no connection may hold the old file while it is replaced
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
     shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
+    return url
 
 
 @pytest.fixture
@@ -149,9 +168,12 @@ def settings(database_url, tmp_path) -> Settings:
 
 @pytest.fixture
 def ctx(settings) -> Iterator[AppContext]:
-    context = build_context(settings, Database(settings.database_url))
+    context = build_context(settings, warm_database(settings.database_url))
     yield context
-    context.db.dispose()
+    if context.db.is_sqlite:  # the next test replaces the file: its connections close (the engine stays)
+        context.db.dispose()
+    # On PostgreSQL the pooled connections stay open for the next test (their server processes keep warm caches);
+    # a connection goes back to the pool rolled back, and the reset empties the tables from its own connection.
 
 
 @pytest.fixture
