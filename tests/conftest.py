@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from painpath.context import AppContext, build_context, load_models
 from painpath.core.auth.models import User
@@ -114,21 +115,39 @@ def _pg_reset_engine(url: str):  # noqa: ANN202
     return _PG_RESET[0]
 
 
-# One Database (engine) per worker and database address, kept from test to test. A new engine per test would
-# compile every statement again (SQLAlchemy keeps compiled statements per engine) and, on PostgreSQL, open new
-# server processes whose catalog caches start cold; together most of a small test's time. Between tests the
-# SQLite pool's connections are closed (ctx's teardown) before its file is replaced.
+# One Database (engine) per worker, kept from test to test. A new engine per test would compile every statement
+# again (SQLAlchemy keeps compiled statements per engine) and, on PostgreSQL, open new server processes whose
+# catalog caches start cold; together most of a small test's time.
+# - PostgreSQL: every test of a worker uses the worker's database, emptied between tests; the pooled connections
+#   stay open (a connection goes back to the pool rolled back).
+# - SQLite: every test has its own copy of the template in its tmp_path, as a test that leaves a connection open
+#   must not reach the next test's file. The engine's pool is emptied after each test and its new connections
+#   open the current test's file (do_connect), so the engine, and its compiled statements, stay.
 _WARM: dict[str, Database] = {}
+_SQLITE_FILE: list[str] = [""]
+
+
+def _open_current_sqlite_file(_dialect, _record, cargs, _cparams) -> None:  # noqa: ANN001
+    cargs[:] = [_SQLITE_FILE[0]]
 
 
 def warm_database(url: str) -> Database:
+    if url.startswith("sqlite:///"):
+        _SQLITE_FILE[0] = url.removeprefix("sqlite:///")
+        if "sqlite" not in _WARM:
+            _WARM["sqlite"] = Database(url)
+            event.listen(_WARM["sqlite"].engine, "do_connect", _open_current_sqlite_file)
+        db = _WARM["sqlite"]
+        db.url = url
+        db.engine.url = make_url(url)  # what code reads the database's place from (core/cluster_lock.py)
+        return db
     if url not in _WARM:
         _WARM[url] = Database(url)
     return _WARM[url]
 
 
 @pytest.fixture
-def database_url(migrated_template, tmp_path_factory) -> str:
+def database_url(migrated_template, tmp_path) -> str:
     """A clean, migrated database for one test."""
     if TEST_DB == "postgresql":
         with _pg_reset_engine(migrated_template).begin() as conn:
@@ -142,15 +161,9 @@ def database_url(migrated_template, tmp_path_factory) -> str:
                 "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 " WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
         return migrated_template
-    # The same file for every test of this worker (so the warm engine finds it), copied afresh from the template.
-    path = tmp_path_factory.getbasetemp() / "painpath.sqlite3"
-    url = f"sqlite:///{path}"
-    if url in _WARM:
-        _WARM[url].dispose()  # no connection may hold the old file while it is replaced
-    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        leftover.unlink(missing_ok=True)
+    path = tmp_path / "painpath.sqlite3"
     shutil.copy(migrated_template, path)
-    return url
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -170,7 +183,7 @@ def settings(database_url, tmp_path) -> Settings:
 def ctx(settings) -> Iterator[AppContext]:
     context = build_context(settings, warm_database(settings.database_url))
     yield context
-    if context.db.is_sqlite:  # the next test replaces the file: its connections close (the engine stays)
+    if context.db.is_sqlite:  # its connections hold this test's file: closed (the engine stays)
         context.db.dispose()
     # On PostgreSQL the pooled connections stay open for the next test (their server processes keep warm caches);
     # a connection goes back to the pool rolled back, and the reset empties the tables from its own connection.
