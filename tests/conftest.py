@@ -12,22 +12,21 @@ from collections.abc import Iterator
 
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from painpath.context import AppContext, build_context, load_models
 from painpath.core.auth.models import User
-from painpath.core.auth.roles import Role
 from painpath.core.config import Settings
 from painpath.core.db import Base, Database
 from painpath.core.migrate import upgrade
 from painpath.core.runtime import settle_after_start_up
 from painpath.core.tenancy import Clinic
-from painpath.patients.models import Location
 from painpath.web.app import create_app
 
 from pack_writing import payer, write_pack  # noqa: F401 - fixtures for the knowledge tests
+from shared_clinic import add_clinic, add_staff
 from support import EPISODE, PATIENT, SECRET, TEST_DB, create_pg_database, drop_pg_database, migrated_pg_template, password_for, sign_in, small_pdf  # noqa: F401
 
 # `make test` (scripts/run-tests.sh) sets this: a skipped or xfailed test is a failure there, so a green run
@@ -116,6 +115,37 @@ def _pg_reset_engine(url: str):  # noqa: ANN202
     return _PG_RESET[0]
 
 
+# One Database (engine) per worker, kept from test to test. A new engine per test would compile every statement
+# again (SQLAlchemy keeps compiled statements per engine) and, on PostgreSQL, open new server processes whose
+# catalog caches start cold; together most of a small test's time.
+# - PostgreSQL: every test of a worker uses the worker's database, emptied between tests; the pooled connections
+#   stay open (a connection goes back to the pool rolled back).
+# - SQLite: every test has its own copy of the template in its tmp_path, as a test that leaves a connection open
+#   must not reach the next test's file. The engine's pool is emptied after each test and its new connections
+#   open the current test's file (do_connect), so the engine, and its compiled statements, stay.
+_WARM: dict[str, Database] = {}
+_SQLITE_FILE: list[str] = [""]
+
+
+def _open_current_sqlite_file(_dialect, _record, cargs, _cparams) -> None:  # noqa: ANN001
+    cargs[:] = [_SQLITE_FILE[0]]
+
+
+def warm_database(url: str) -> Database:
+    if url.startswith("sqlite:///"):
+        _SQLITE_FILE[0] = url.removeprefix("sqlite:///")
+        if "sqlite" not in _WARM:
+            _WARM["sqlite"] = Database(url)
+            event.listen(_WARM["sqlite"].engine, "do_connect", _open_current_sqlite_file)
+        db = _WARM["sqlite"]
+        db.url = url
+        db.engine.url = make_url(url)  # what code reads the database's place from (core/cluster_lock.py)
+        return db
+    if url not in _WARM:
+        _WARM[url] = Database(url)
+    return _WARM[url]
+
+
 @pytest.fixture
 def database_url(migrated_template, tmp_path) -> str:
     """A clean, migrated database for one test."""
@@ -151,9 +181,12 @@ def settings(database_url, tmp_path) -> Settings:
 
 @pytest.fixture
 def ctx(settings) -> Iterator[AppContext]:
-    context = build_context(settings, Database(settings.database_url))
+    context = build_context(settings, warm_database(settings.database_url))
     yield context
-    context.db.dispose()
+    if context.db.is_sqlite:  # its connections hold this test's file: closed (the engine stays)
+        context.db.dispose()
+    # On PostgreSQL the pooled connections stay open for the next test (their server processes keep warm caches);
+    # a connection goes back to the pool rolled back, and the reset empties the tables from its own connection.
 
 
 @pytest.fixture
@@ -163,38 +196,13 @@ def db(ctx) -> Database:
 
 @pytest.fixture
 def clinic(db) -> Clinic:
-    with db.session() as session:
-        found = Clinic(name="Riverside Pain & Spine", return_fax="555-0100", phone="555-0101")
-        session.add(found)
-        session.flush()
-        session.add(Location(clinic_id=found.id, name="Riverside Main", address="1 River Rd", phone="555-0102"))
-        session.add(Location(clinic_id=found.id, name="Northgate", address="20 North Ave", phone="555-0103"))
-    return found
-
-
-_HASHES: dict[str, str] = {}
-
-
-def _hash(role: str) -> str:
-    """The role's password as an argon2id hash with small parameters. Verifying reads the parameters from the
-    hash, so each sign-in in the suite costs a millisecond rather than production's deliberate cost (thousands
-    of sign-ins per run). Passwords set through the app are hashed with production's parameters, which
-    tests/core/test_auth.py checks."""
-    if role not in _HASHES:
-        _HASHES[role] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password_for(role))
-    return _HASHES[role]
+    return add_clinic(db)
 
 
 @pytest.fixture
 def staff(db, clinic) -> dict[str, User]:
     """One user per role, username = role name."""
-    users = {}
-    with db.session() as session:
-        for role in Role:
-            user = User(clinic_id=clinic.id, username=role.value, display_name=f"{role.value.replace('_', ' ').title()} User", role=role.value, password_hash=_hash(role.value))
-            session.add(user)
-            users[role.value] = user
-    return users
+    return add_staff(db, clinic)
 
 
 @pytest.fixture

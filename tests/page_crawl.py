@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
@@ -35,11 +35,14 @@ class Crawl:
     refused: dict[str, tuple[str, int]] = field(default_factory=dict)  # url -> (the page that linked it, status)
 
 
-def crawl(client: TestClient, *, start: str = "/", limit: int = 3000, same: Callable[[str], str] = str) -> Crawl:
-    """`same` names the links that lead to the same page (by default only identical ones): one of them is walked."""
+def crawl(client: TestClient, *, start: str = "/", limit: int = 3000, same: Callable[[str], str] = str,
+          also: Sequence[str] = ()) -> Crawl:
+    """`same` names the links that lead to the same page (by default only identical ones): one of them is walked.
+    `also`: more pages to start from, walked after `start` (pages a role opens without following a link to them)."""
     result = Crawl()
-    queue: deque[tuple[str, str]] = deque([(start, "(start)")])
-    seen = {same(start)}
+    starts = list(dict.fromkeys([start, *also]))
+    queue: deque[tuple[str, str]] = deque((url, "(start)") for url in starts)
+    seen = {same(url) for url in starts}
     while queue and len(result.pages) + len(result.refused) < limit:
         url, source = queue.popleft()
         response = client.get(url, follow_redirects=True)
@@ -57,11 +60,12 @@ def crawl(client: TestClient, *, start: str = "/", limit: int = 3000, same: Call
     return result
 
 
-def crawl_as(app, role: str, *, limit: int = 3000) -> Crawl:  # noqa: ANN001
-    """Sign in as the demo clinic's user of `role` and walk everything reachable from the start page."""
+def crawl_as(app, role: str, *, limit: int = 3000, also: Sequence[str] = ()) -> Crawl:  # noqa: ANN001
+    """Sign in as the demo clinic's user of `role` and walk everything reachable from the start page (and from
+    the pages of `also` that the role may open: one it is refused is not a start for it)."""
     with TestClient(app) as client:
         sign_in(client, role, demo_password(role))
-        return crawl(client, limit=limit)
+        return crawl(client, limit=limit, also=[url for url in also if client.get(url).status_code != 403])
 
 
 @pytest.fixture(scope="module")

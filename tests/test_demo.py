@@ -63,6 +63,16 @@ def whole_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
         context.db.dispose()
 
 
+@pytest.fixture(scope="module")
+def small_demo(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
+    """The 12-patient demo in a database of its own, loaded once for the tests that only read it."""
+    with own_database(migrated_template, tmp_path_factory.mktemp("small_demo")) as settings:
+        context = build_context(settings, Database(settings.database_url))
+        summary = load_demo(context, patients=12, now=NOW)
+        yield context, summary
+        context.db.dispose()
+
+
 def _count(session, model) -> int:  # noqa: ANN001
     return session.scalar(select(func.count()).select_from(model))
 
@@ -159,8 +169,8 @@ def test_demo_loads_a_whole_clinic(whole_demo):
         assert created == 200
 
 
-def test_every_role_has_a_demo_login_that_signs_in(ctx):
-    summary = load_demo(ctx, patients=12, now=NOW)
+def test_every_role_has_a_demo_login_that_signs_in(small_demo):
+    ctx, summary = small_demo
     by_role = {}
     for username, role, password in summary.logins:
         assert username.startswith(role) and password == f"demo-{role}-2026" and len(password) >= 10
@@ -305,8 +315,8 @@ def test_a_fifth_of_the_patients_are_in_treatment_with_charted_function(whole_de
             2 * signed + summary.facts["safety_reviews_owed"] + summary.facts.get("behavioural_scores", 0))
 
 
-def test_a_small_demo_still_has_charted_spine_episodes(ctx):
-    summary = load_demo(ctx, patients=12, now=NOW)
+def test_a_small_demo_still_has_charted_spine_episodes(small_demo):
+    ctx, summary = small_demo
     assert summary.charted_episodes == 3
     with ctx.db.session() as session:
         odi_or_ndi = session.scalars(
@@ -422,12 +432,12 @@ def test_the_demo_shows_each_fact_staff_now_enter_on_pages(whole_demo):
         assert second.tasks and not {t.id for t in second.tasks} & {t.id for t in first.tasks}
 
 
-def test_a_small_demo_shows_each_record_in_the_state_that_offers_its_form(ctx):
+def test_a_small_demo_shows_each_record_in_the_state_that_offers_its_form(small_demo):
     """Issue 12: even the 12-patient demo has a record in every state a form needs (tests/web/test_forms_keep_input.py
     walks them all): staff accounts disabled and locked, a draft note, an opioid with its safety checks, a paused
     taper, a PHQ-9 to review, a PT extension awaited, an imaging report requested (sent and failed), a referral
     the desk could not reach and an emergent red flag no clinician has acknowledged. All through the services."""
-    summary = load_demo(ctx, patients=12, now=NOW)
+    ctx, summary = small_demo
     assert summary.charted_episodes == 3
     with ctx.db.session() as session:
         users = {u.username: u for u in session.scalars(select(User))}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from shared_clinic import shared_clinic
 from outcomes_clinic import HUMANA, MEDICARE, RFA, build
 from painpath.outcomes import authorization_measures as am
 from painpath.outcomes import cache, measures
@@ -18,10 +19,32 @@ from painpath.outcomes.measures import register_measure
 NOVEMBER = "period_from=2026-11-01&period_to=2026-11-30"
 
 
+pytestmark = pytest.mark.storage  # the module's clinic has a database of its own, not database_url
+
+
+@pytest.fixture(scope="module")
+def shared(migrated_template, tmp_path_factory):  # noqa: ANN001, ANN201
+    """The hand-built clinic of outcomes_clinic.py, built once: these tests only read the dashboard."""
+    with shared_clinic(migrated_template, tmp_path_factory.mktemp("outcomes_pages")) as found:
+        cache.clear()
+        found.built = build(found.db, found.client_for, found.clinic, app=found.app, staff=found.staff)
+        yield found
+
+
 @pytest.fixture
-def built(db, client_for, clinic, app, staff):
-    cache.clear()
-    return build(db, client_for, clinic, app=app, staff=staff)
+def built(shared):  # noqa: ANN001, ANN201
+    cache.clear()  # figures are cached per process by clinic id: another module's clinic 1 must not answer
+    return shared.built
+
+
+@pytest.fixture
+def client_for(shared):  # noqa: ANN001, ANN201
+    return shared.client_for
+
+
+@pytest.fixture
+def db(shared):  # noqa: ANN001, ANN201
+    return shared.db
 
 
 def test_dashboard_shows_each_measure_with_its_definition_chart_and_table(client_for, built):
