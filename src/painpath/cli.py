@@ -324,7 +324,7 @@ def simulate(
         for scenario in chosen:
             progress.update(bar, description=f"{scenario.name} ({weeks} weeks x {replications} replications)")
             result = run_scenario(scenario, weeks=weeks, replications=replications, seed=seed, processes=processes, pool=pool)
-            results.append(result if result.assumptions else replace(result, assumptions=scenario_assumptions(scenario, knowledge)))
+            results.append(replace(result, assumptions=scenario_assumptions(scenario, knowledge)))  # in the clinic's words
             progress.advance(bar)
     out.mkdir(parents=True, exist_ok=True)
     descriptions = {s.id: s.description for s in chosen}

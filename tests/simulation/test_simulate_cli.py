@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from painpath.cli import app
 from painpath.simulation.scenario import SCENARIO_DIR
+from staff_words import findings
 
 runner = CliRunner()
 
@@ -92,6 +93,8 @@ def test_a_tiny_run_writes_the_report_and_the_results(tmp_path: Path, monkeypatc
         assert scenario["assumptions"]
     html = (tmp_path / "out" / "report.html").read_text()
     assert "A third coordinator" in html and "Chart.js v4" in html
+    # A manager reads the page: payers, plan steps and tasks by their names, no internal keys or file paths.
+    assert findings(html) == []
     text = _flat(result.output)
     assert "Baseline clinic (baseline)" in text and "Compared with the" in text
     assert not list((tmp_path / "out").glob(".*partial"))

@@ -68,7 +68,7 @@ from painpath.simulation import clinic, forms_work, patients, therapy_work
 from painpath.simulation.clinic import open_clinic
 from painpath.simulation.measures import replication_measures
 from painpath.simulation.results import ReplicationResult, ScenarioResult
-from painpath.simulation.scenario import WEEKDAYS, Scenario
+from painpath.simulation.scenario import DEFAULT_STEP_FAILURE, WEEKDAYS, Scenario
 from painpath.simulation.staff import handler_for, work_role
 from painpath.worklist.models import Task
 from painpath.worklist.review import review_due
@@ -77,8 +77,6 @@ from painpath.worklist.review import review_due
 # ahead before the coordinator submits it the same day.
 WORK_ORDER = (("clinician", "clinicians"), ("coordinator", "coordinators"), ("front_desk", "front_desk"),
               ("nurse", "nurses"), ("therapist", "therapists"))
-DEFAULT_STEP_FAILURE = 0.5  # when the scenario gives no branch probability for a step
-DEFAULT_STEP_FAILURE_SOURCE = "assumption: half of the patients do not improve enough in a step (no clinic outcome given)"
 FIRST_SLOT = time(9, 0)
 
 
@@ -445,50 +443,6 @@ def _in_worker(args: tuple[Scenario, int, int]) -> ReplicationResult:
     return _one(args)
 
 
-def assumptions(scenario: Scenario) -> tuple[tuple[str, str], ...]:
-    """Every number the run assumed, with its source, for the report."""
-    said = [("Referrals per weekday", scenario.arrivals.source)]
-    for key, value in scenario.staffing.minutes_per_task.items():
-        said.append((f"Minutes per task: {key} = {value.value:g}", value.source))
-    for payer_id, payer in scenario.payers.items():
-        said.append((f"{payer_id}: denial rate {payer.denial_rate.value:.0%}", payer.denial_rate.source))
-        if payer.decision_business_days is not None:
-            said.append((f"{payer_id}: decision in {payer.decision_business_days.value:g} business days",
-                         payer.decision_business_days.source))
-    imaging = scenario.imaging
-    said.append((f"Routine imaging wait {imaging.routine_wait_business_days.value:g} business days", imaging.routine_wait_business_days.source))
-    said.append((f"Outside report in {imaging.outside_report_business_days.value:g} business days", imaging.outside_report_business_days.source))
-    said.append((f"New patients without usable imaging {imaging.imaging_needed_share.value:.0%}", imaging.imaging_needed_share.source))
-    if imaging.urgent_share is not None:
-        said.append((f"New patients with an urgent MRI {imaging.urgent_share.value:.0%}", imaging.urgent_share.source))
-    journeys = scenario.journeys
-    for key, value in journeys.branch_probabilities.items():
-        said.append((f"Branch {key} = {value.value:.0%}", value.source))
-    said.append((f"Step outcome otherwise: {DEFAULT_STEP_FAILURE:.0%} fail", DEFAULT_STEP_FAILURE_SOURCE))
-    said.append((f"Missed visits {journeys.missed_visit_rate.value:.0%}", journeys.missed_visit_rate.source))
-    said.append((f"Red flags {journeys.red_flag_rate.value:.0%}", journeys.red_flag_rate.source))
-    said.append((f"PT before the first visit {journeys.prior_conservative_weeks.value:g} weeks", journeys.prior_conservative_weeks.source))
-    therapy = scenario.therapy
-    if therapy.visits_per_week is None:
-        said.append(("PT visits per week: the PT protocol pack's frequency", "The PT protocol packs (each frequency with its source)"))
-    else:
-        said.append((f"PT visits per week {therapy.visits_per_week.value:g}", therapy.visits_per_week.source))
-    said.append((f"First PT visit {therapy.start_business_days.value:g} business days after the course is ordered",
-                 therapy.start_business_days.source))
-    said.append((f"PT visits approved at first {therapy.initial_visits_approved.value:g}", therapy.initial_visits_approved.source))
-    said.append((f"PT authorization window {therapy.window_days.value:g} days", therapy.window_days.source))
-    said.append((f"PT extension answered in {therapy.extension_decision_business_days.value:g} business days",
-                 therapy.extension_decision_business_days.source))
-    said.append((f"PT extensions denied {therapy.extension_denial_rate.value:.0%}", therapy.extension_denial_rate.source))
-    said.append((f"PT extension asked {scenario.policies.pt_authorization_lead_business_days} business days before the visits run out",
-                 "The scenario's policy (the clinic's way of working, not a measured figure)"))
-    forms = scenario.forms
-    said.append((f"Patients who bring a form {forms.request_share.value:.0%}", forms.request_share.source))
-    said.append((f"Forms arrive within {forms.within_business_days.value:g} business days of the first visit", forms.within_business_days.source))
-    said.append((f"Forms from employers (FMLA) {forms.employer_share.value:.0%}", forms.employer_share.source))
-    return tuple(said)
-
-
 def run_scenario(scenario: Scenario, *, weeks: int, replications: int, seed: int, processes: int = 1,
                  pool: Pool | None = None) -> ScenarioResult:
     """`replications` replications seeded seed, seed+1, ...; `processes` > 1 runs them in parallel processes
@@ -505,7 +459,7 @@ def run_scenario(scenario: Scenario, *, weeks: int, replications: int, seed: int
     else:
         results = [_one(job) for job in jobs]
     return ScenarioResult(scenario_id=scenario.id, scenario_name=scenario.name, weeks=weeks, seed=seed,
-                          replications=tuple(results), assumptions=assumptions(scenario))
+                          replications=tuple(results))
 
 
 @contextmanager

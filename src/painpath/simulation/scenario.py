@@ -18,6 +18,11 @@ SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+# When the scenario gives no branch probability for a step (model.py draws the step's outcome with it).
+DEFAULT_STEP_FAILURE = 0.5
+DEFAULT_STEP_FAILURE_SOURCE = "Assumption, not measured: half of the patients do not improve enough in a step (no clinic outcome given)"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from painpath.core.auth.roles import Role
 from painpath.knowledge import Knowledge
-from painpath.simulation.scenario import SCENARIO_DIR, Scenario, load_scenario
+from painpath.simulation.scenario import DEFAULT_STEP_FAILURE, DEFAULT_STEP_FAILURE_SOURCE, SCENARIO_DIR, Scenario, load_scenario
 
 PACKAGE_DIR = SCENARIO_DIR.parents[1]  # src/painpath (or site-packages/painpath when installed)
 SHARE_TOLERANCE = 1e-6  # shares are written with two or three decimals; a sum off by rounding only is accepted
@@ -192,8 +192,15 @@ def scenario_assumptions(scenario: Scenario, knowledge: Knowledge) -> tuple[tupl
     if scenario.imaging.urgent_share is not None:
         rows.append((f"New patients whose MRI is ordered urgent: {scenario.imaging.urgent_share.value:.0%}",
                      scenario.imaging.urgent_share.source))
+    rows.append((f"Outside imaging report arrives in: {scenario.imaging.outside_report_business_days.value:g} business days",
+                 scenario.imaging.outside_report_business_days.source))
+    rows.append((f"New patients without usable imaging: {scenario.imaging.imaging_needed_share.value:.0%}",
+                 scenario.imaging.imaging_needed_share.source))
     for key, probability in scenario.journeys.branch_probabilities.items():
         rows.append((f"{_branch_words(key, knowledge)}, probability {probability.value:g}", probability.source))
+    rows.append((f"Any other plan step: {DEFAULT_STEP_FAILURE:.0%} of patients do not improve enough", DEFAULT_STEP_FAILURE_SOURCE))
+    rows.append((f"Weeks of PT before the first visit: {scenario.journeys.prior_conservative_weeks.value:g}",
+                 scenario.journeys.prior_conservative_weeks.source))
     rows.append((f"Missed visits: {scenario.journeys.missed_visit_rate.value:.0%}", scenario.journeys.missed_visit_rate.source))
     rows.append((f"Calls with a red flag: {scenario.journeys.red_flag_rate.value:.0%}", scenario.journeys.red_flag_rate.source))
     therapy = scenario.therapy
@@ -206,6 +213,8 @@ def scenario_assumptions(scenario: Scenario, knowledge: Knowledge) -> tuple[tupl
     rows.append((f"Payer's answer to a PT extension: {therapy.extension_decision_business_days.value:g} business days",
                  therapy.extension_decision_business_days.source))
     rows.append((f"PT extensions denied: {therapy.extension_denial_rate.value:.0%}", therapy.extension_denial_rate.source))
+    rows.append((f"PT extension asked {scenario.policies.pt_authorization_lead_business_days} business days before the visits run out",
+                 "The scenario's policy (the clinic's way of working, not a measured figure)"))
     forms = scenario.forms
     rows.append((f"Patients who bring a work or disability form: {forms.request_share.value:.0%}", forms.request_share.source))
     rows.append((f"Forms arrive up to {forms.within_business_days.value:g} business days after the first visit",

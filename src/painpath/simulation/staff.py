@@ -9,10 +9,9 @@ open (and count as overdue when they pass due): the report says which those are.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -21,8 +20,6 @@ from painpath.authorizations import service as authorization_service
 from painpath.authorizations.models import AuthorizationCase
 from painpath.authorizations.schemas import DocumentIn, PlannedDateIn, StepIn, SubmitIn
 from painpath.checkins import service as checkin_service
-from painpath.context import AppContext
-from painpath.core.audit import Actor
 from painpath.core.errors import DomainError
 from painpath.orders import order_sending, order_service, slots
 from painpath.orders.models import ImagingOrder
