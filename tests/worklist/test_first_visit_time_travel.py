@@ -77,7 +77,8 @@ def test_discharging_the_episode_cancels_its_open_task(client_for, db, patient_p
     (task,) = _tasks(db)
     assert task.status == "cancelled"
     with db.session() as session:
-        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "task")).all()
+        # In the order they happened: rows come back in no set order without ORDER BY (PostgreSQL reuses deleted rows' space).
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "task").order_by(AuditEvent.id)).all()
     assert actions == ["task.open", "task.cancelled"]
 
 
