@@ -72,7 +72,7 @@ def test_edits_are_version_checked_and_replace_the_marks(client_for, episode_id,
     assert stale.status_code == 409
     assert _count(db, PainDiagram) == 1 and _count(db, PainMarkRow) == 1
     with db.session() as session:
-        assert session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "pain_diagram")).all() == [
+        assert session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "pain_diagram").order_by(AuditEvent.id)).all() == [
             "pain_diagram.record", "pain_diagram.update"]
 
 

@@ -29,7 +29,7 @@ episode_id = plain_episode()
 
 def _actions(db, prefix: str) -> list[str]:  # noqa: ANN001
     with db.session() as session:
-        return [a for a in session.scalars(select(AuditEvent.action)) if a.startswith(prefix)]
+        return [a for a in session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)) if a.startswith(prefix)]
 
 
 def test_a_taper_is_started_stepped_and_printed_from_the_page(client_for, episode_id, db):

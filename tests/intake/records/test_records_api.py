@@ -113,7 +113,7 @@ def test_an_image_covering_part_of_the_request_marks_it_incomplete_then_a_pdf_co
     download = client_for("nurse").get(f"/api/records/documents/{second.json()['id']}/content")
     assert download.content == PDF and download.headers["content-type"] == "application/pdf"
     with db.session() as session:
-        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "records_document")).all()
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "records_document").order_by(AuditEvent.id)).all()
     assert actions == ["records_document.upload", "records_document.upload", "chart.read"]
 
 
