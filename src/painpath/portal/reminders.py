@@ -57,8 +57,8 @@ def queue_due(session: Session, *, knowledge, calendar: BusinessCalendar, now: d
         if reminder_channels.channel_for(account) is None:
             continue
         try:
-            have = set(session.execute(select(PortalReminder.checkin_key, PortalReminder.kind)
-                                       .where(PortalReminder.account_id == account.id)).tuples())
+            have = set(map(tuple, session.execute(select(PortalReminder.checkin_key, PortalReminder.kind)
+                                                  .where(PortalReminder.account_id == account.id))))
             found = checkins.for_patient(session, clinic_id=account.clinic_id, patient_id=account.patient_id, knowledge=knowledge,
                                          calendar=calendar, today=today)
             for checkin in found:
