@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-
+from contextlib import ExitStack
 
 import pytest
 from fastapi.testclient import TestClient
@@ -213,16 +213,15 @@ def app(ctx):  # noqa: ANN201
 @pytest.fixture
 def client_for(app, staff):  # noqa: ANN201
     """Factory: a TestClient signed in as the user of `role`."""
-    clients: list[TestClient] = []
+    with ExitStack() as clients:
 
-    def make(role: str) -> TestClient:
-        client = TestClient(app)
-        clients.append(client)
-        return sign_in(client, role, password_for(role))
+        def make(role: str) -> TestClient:
+            # Entered, a TestClient keeps one event loop (and its thread) for all its requests; used bare it starts
+            # a new thread and loop for every request (measured: about 1.5 ms of CPU a request). The app has no
+            # lifespan handlers, so entering runs nothing else.
+            return sign_in(clients.enter_context(TestClient(app)), role, password_for(role))
 
-    yield make
-    for c in clients:
-        c.close()
+        yield make
 
 
 @pytest.fixture

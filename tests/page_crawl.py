@@ -25,7 +25,7 @@ from support import own_database, sign_in
 
 HREF = re.compile(r'href="(/[^"#]*)(?:#[^"]*)?"')
 SKIP = re.compile(r"^/(static/|logout$|api/)")
-# Pages that are files to download, not HTML to read (a PDF packet, a printable export).
+RECORD_ID = re.compile(r"\d+")
 DEMO_NOW = datetime(2026, 11, 16, 16, 0)
 
 
@@ -38,18 +38,30 @@ class Crawl:
 def crawl(client: TestClient, *, start: str = "/", limit: int = 3000, same: Callable[[str], str] = str,
           also: Sequence[str] = ()) -> Crawl:
     """`same` names the links that lead to the same page (by default only identical ones): one of them is walked.
-    `also`: more pages to start from, walked after `start` (pages a role opens without following a link to them)."""
+    `also`: more pages to start from, walked after `start` (pages a role opens without following a link to them).
+
+    Files (a PDF packet, a letter, a requisition) are opened once per kind: the first link to, say,
+    /imaging-orders/7/requisition.pdf is fetched, and the other orders' requisitions are not. A file has no links
+    to follow and no words a page shows, so what the walk checks of it (it opens for this role) is the same for
+    every record of the kind; rendering each demo record's PDF for every role was a third of the walk. Each kind's
+    own tests render its files."""
     result = Crawl()
     starts = list(dict.fromkeys([start, *also]))
     queue: deque[tuple[str, str]] = deque((url, "(start)") for url in starts)
     seen = {same(url) for url in starts}
+    file_kinds: set[str] = set()  # paths of the files opened, record ids left out
     while queue and len(result.pages) + len(result.refused) < limit:
         url, source = queue.popleft()
+        if RECORD_ID.sub("#", url) in file_kinds:
+            continue
         response = client.get(url, follow_redirects=True)
         if response.status_code in (403, 404) or response.status_code >= 500:
             result.refused[url] = (source, response.status_code)
             continue
-        if response.status_code != 200 or not response.headers.get("content-type", "").startswith("text/html"):
+        if response.status_code != 200:
+            continue
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            file_kinds.add(RECORD_ID.sub("#", url))
             continue
         result.pages[url] = response.text
         for href in HREF.findall(response.text):

@@ -16,7 +16,7 @@ A module using it is marked `storage` (pytestmark), so the PostgreSQL pass runs 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,13 +96,12 @@ def shared_clinic(migrated_template: str, folder: Path) -> Iterator[SharedClinic
         clients: list[TestClient] = []
 
         def client_for(role: str) -> TestClient:
-            client = TestClient(app)
+            client = kept.enter_context(TestClient(app))  # one event loop for all its requests (conftest.client_for)
             clients.append(client)
             return sign_in(client, role, password_for(role))
 
         try:
-            yield SharedClinic(ctx=ctx, clinic=clinic, staff=staff, app=app, client_for=client_for, clients=clients)
+            with ExitStack() as kept:
+                yield SharedClinic(ctx=ctx, clinic=clinic, staff=staff, app=app, client_for=client_for, clients=clients)
         finally:
-            for client in clients:
-                client.close()
             ctx.db.dispose()

@@ -57,6 +57,7 @@ def create_pg_database(template: str | None = None) -> str:
                 conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TEMPLATE_LOCK})
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return pg_url(name)
 

@@ -5,6 +5,8 @@ else about the patient's sign-in is the real one (login form, session cookie, CS
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -19,20 +21,17 @@ _FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 @pytest.fixture
 def portal_client_for(app, db, clinic):  # noqa: ANN201
     """Factory: `make(patient_id, username="pat-<id>")` -> a TestClient signed in as that patient."""
-    clients: list[TestClient] = []
+    with ExitStack() as clients:
+        yield lambda patient_id, username=None: _signed_in_patient(app, db, clinic, clients, patient_id, username)
 
-    def make(patient_id: int, username: str | None = None) -> TestClient:
-        name = username or f"pat-{patient_id}"
-        with db.session() as session:
-            user = User(clinic_id=clinic.id, username=name, display_name=f"Patient {patient_id}", role="patient",
-                        password_hash=_FAST_HASH.hash(password_for("patient")))
-            session.add(user)
-            session.flush()
-            session.add(PatientAccount(clinic_id=clinic.id, patient_id=patient_id, user_id=user.id, email=f"{name}@example.org"))
-        client = TestClient(app)
-        clients.append(client)
-        return sign_in(client, name, password_for("patient"))
 
-    yield make
-    for client in clients:
-        client.close()
+def _signed_in_patient(app, db, clinic, clients: ExitStack, patient_id: int, username: str | None) -> TestClient:  # noqa: ANN001
+    name = username or f"pat-{patient_id}"
+    with db.session() as session:
+        user = User(clinic_id=clinic.id, username=name, display_name=f"Patient {patient_id}", role="patient",
+                    password_hash=_FAST_HASH.hash(password_for("patient")))
+        session.add(user)
+        session.flush()
+        session.add(PatientAccount(clinic_id=clinic.id, patient_id=patient_id, user_id=user.id, email=f"{name}@example.org"))
+    client = clients.enter_context(TestClient(app))  # one event loop for all its requests (conftest.client_for)
+    return sign_in(client, name, password_for("patient"))
