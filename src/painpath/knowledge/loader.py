@@ -177,11 +177,11 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = (), drafts: Sequence[Path 
     drafts_loaded: list[LoadedPack] = []
     previewed = {Path(d).resolve() for d in drafts}
     # A previewed draft that sits in a configured directory is read once, last, as if in force.
-    in_dirs = [f for f in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]) if f.resolve() not in previewed]
+    in_dirs = [f for f in _pack_files([BUILTIN_PACKS_DIR, *map(Path, extra_dirs)]) if not previewed or f.resolve() not in previewed]
     versions: dict[str, list[Policy]] = {}
     for file in [*in_dirs, *map(Path, drafts)]:
         pack = _read_pack(file)
-        if pack.pack.status == "draft" and file.resolve() not in previewed:
+        if pack.pack.status == "draft" and (not previewed or file.resolve() not in previewed):
             drafts_loaded.append(LoadedPack(header=pack.pack, file=file))
             continue
         _claim(first_seen, ("pack", pack.pack.id), file, "pack.id")
@@ -620,7 +620,7 @@ def _read_pack(file: Path) -> Pack:
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
     except OSError as exc:
         raise PackError(file, "", f"cannot read pack file: {exc}") from exc
-    key = (str(file.resolve()), digest)
+    key = (str(file), digest)  # the content decides; resolving every path cost more than reading the file
     if key not in _PARSED:
         _PARSED[key] = _parse_pack(file)
     return _PARSED[key]
