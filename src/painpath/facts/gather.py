@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
 from datetime import date
+from functools import cache
 from operator import attrgetter
 from typing import Any
 
@@ -84,18 +85,13 @@ class FactSelect:
     batch's episode ids". Other parameters are bound by name at `rows`."""
 
     def __init__(self, build: Callable[[Callable[[ColumnElement[int]], ColumnElement[bool]]], Executable]) -> None:
-        self._build = build
-        self._statements: dict[str, Executable] = {}
+        self._statement = cache(lambda dialect: build(lambda column: ids_param(dialect, column, _EPISODE_IDS)))
 
     def rows(self, session: Session, episode_ids: Sequence[int], **params: object) -> Sequence[Row]:
         if session.autoflush:  # as session.execute would: facts added but not yet flushed are read
             session.flush()
         connection = session.connection()
-        dialect = connection.dialect.name
-        statement = self._statements.get(dialect)
-        if statement is None:
-            statement = self._statements[dialect] = self._build(lambda column: ids_param(dialect, column, _EPISODE_IDS))
-        return connection.execute(statement, {_EPISODE_IDS: list(episode_ids), **params}).all()
+        return connection.execute(self._statement(connection.dialect.name), {_EPISODE_IDS: list(episode_ids), **params}).all()
 
 
 _EPISODE_IDS = "fact_episode_ids"

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from time import perf_counter
 
 from sqlalchemy import bindparam, or_, select, tuple_, update
@@ -131,27 +132,22 @@ def _claim(session: Session, due: list, lease_until: datetime) -> dict[int, int]
         return {}
     statement = _claim_statement(session.get_bind().dialect.name)
     ids = [episode_id for episode_id, _ in due]
-    pairs = [(episode_id, version) for episode_id, version in due]
-    return dict(session.connection().execute(statement, {"ids": ids, "pairs": pairs, "lease_until": lease_until}).all())
+    return dict(session.connection().execute(statement, {"ids": ids, "pairs": due, "lease_until": lease_until}).all())
 
 
-_CLAIM_STATEMENTS: dict = {}
-
-
+@cache
 def _claim_statement(dialect_name: str):  # noqa: ANN202
     """The claim's UPDATE, built once per dialect with its ids, (id, version) pairs and lease bound at execution:
     built anew for every chunk (and for every version within it) it cost more than running it. The id list
     lets the primary key find the rows; the pairs are the compare-and-set."""
-    if dialect_name not in _CLAIM_STATEMENTS:
-        table = EpisodeReview.__table__
-        _CLAIM_STATEMENTS[dialect_name] = (
-            update(table)
-            .where(ids_param(dialect_name, table.c.episode_id, "ids"),
-                   tuple_(table.c.episode_id, table.c.version).in_(bindparam("pairs", expanding=True)))
-            .values(version=table.c.version + 1, next_review_at=bindparam("lease_until"))
-            .returning(table.c.episode_id, table.c.clinic_id)
-        )
-    return _CLAIM_STATEMENTS[dialect_name]
+    table = EpisodeReview.__table__
+    return (
+        update(table)
+        .where(ids_param(dialect_name, table.c.episode_id, "ids"),
+               tuple_(table.c.episode_id, table.c.version).in_(bindparam("pairs", expanding=True)))
+        .values(version=table.c.version + 1, next_review_at=bindparam("lease_until"))
+        .returning(table.c.episode_id, table.c.clinic_id)
+    )
 
 
 def full_recompute(context, *, now: datetime | None = None, chunk: int = CHUNK,

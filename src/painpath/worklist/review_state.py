@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import bindparam, exists, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -111,25 +112,21 @@ def mark_for_review(session: Session, episode_ids: Iterable[int], now: datetime)
         connection.execute(statement, {"ids": chunk, "now": now})
 
 
-_MARK_STATEMENTS: dict = {}
-
-
+@cache
 def _mark_statement(dialect_name: str):  # noqa: ANN202
     """`mark_for_review`'s upsert, built once per dialect with the ids and the instant bound at execution: every
     commit that wrote a fact runs it (worklist/touched.py), and building it there each time (the INSERT from a
     SELECT, its conflict clause) cost several times what running it does."""
-    if dialect_name not in _MARK_STATEMENTS:
-        table = EpisodeReview.__table__
-        episodes = Episode.__table__
-        source = (select(episodes.c.id, episodes.c.clinic_id, bindparam("now", type_=table.c.next_review_at.type), literal(1))
-                  .where(ids_param(dialect_name, episodes.c.id, "ids")))
-        insert_ = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
-        statement = insert_.from_select(["episode_id", "clinic_id", "next_review_at", "version"], source)
-        _MARK_STATEMENTS[dialect_name] = statement.on_conflict_do_update(
-            index_elements=[table.c.episode_id],
-            set_={"next_review_at": statement.excluded.next_review_at, "version": table.c.version + 1},
-        )
-    return _MARK_STATEMENTS[dialect_name]
+    table = EpisodeReview.__table__
+    episodes = Episode.__table__
+    source = (select(episodes.c.id, episodes.c.clinic_id, bindparam("now", type_=table.c.next_review_at.type), literal(1))
+              .where(ids_param(dialect_name, episodes.c.id, "ids")))
+    insert_ = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+    statement = insert_.from_select(["episode_id", "clinic_id", "next_review_at", "version"], source)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.episode_id],
+        set_={"next_review_at": statement.excluded.next_review_at, "version": table.c.version + 1},
+    )
 
 
 def mark_all_for_review(session: Session, now: datetime) -> int:
