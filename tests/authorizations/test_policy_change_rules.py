@@ -7,7 +7,8 @@ from datetime import date
 
 import yaml
 
-from painpath.authorizations.policy_changes import PolicyChange, policy_differences
+from painpath.authorizations.criteria import PolicyDecision
+from painpath.authorizations.policy_changes import PolicyChange, date_words, policy_differences
 from painpath.knowledge.schemas import Policy
 
 BASE = yaml.safe_load("""
@@ -63,3 +64,15 @@ def test_provenance_alone_is_no_change_and_a_first_policy_says_so() -> None:
     change = PolicyChange(new=policy(effective_from=date(2027, 1, 1)))
     assert change.words() == ["A new policy from Fri 01 Jan 2027: Acme commercial: lumbar TFESI, with 2 requirement(s)"]
     assert change.key == "acme_lumbar_tfesi@2027-01-01" and change.day_before == date(2026, 12, 31)
+
+
+def test_the_projected_date_of_a_case_that_needs_information_is_not_known_not_none() -> None:
+    def decided(outcome: str, eligible_on: date | None) -> PolicyDecision:
+        return PolicyDecision(policy_id="p", policy_name="P", payer_name="Acme", procedure_id="tfesi_lumbar",
+                              place_of_service="11", today=date(2026, 12, 7), outcome=outcome, eligible_on=eligible_on,
+                              authorization_required=True, authorization_note="", is_repeat=False, criteria=())
+
+    assert date_words(decided("needs_information", None)) == "not known until the missing information is recorded"
+    assert date_words(decided("needs_information", date(2027, 2, 1))) == "Mon 01 Feb 2027"
+    assert date_words(decided("eligible_now", None)) == "Mon 07 Dec 2026"
+    assert date_words(decided("not_eligible", None)) == "not eligible"

@@ -145,7 +145,9 @@ _TIME_ONLY = {"met", "not_yet"}
 def date_words(decision: PolicyDecision | None) -> str:
     if decision is None or decision.outcome == "not_eligible":
         return outcome_words(decision)
-    return day(_eligible_day(decision))
+    on = _eligible_day(decision)
+    # A case that needs information has no projected date until it is recorded; "none" read as "never".
+    return day(on) if on is not None else "not known until the missing information is recorded"
 
 
 def decision_differences(before: PolicyDecision | None, after: PolicyDecision) -> list[str]:
