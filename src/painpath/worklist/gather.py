@@ -67,11 +67,11 @@ def gather(session: Session, providers: Sequence[ObligationProvider], context: E
     they all run again, each in its savepoint, as above."""
     if reads_only:
         try:
-            with read_memo(session):
+            with read_memo(session, episode_ids=episode_ids):
                 return _all_at_once(session, providers, context, episode_ids)
         except Exception:  # noqa: BLE001 - found again below, with each failure kept to its own episodes
             session.rollback()
-    with read_memo(session):
+    with read_memo(session, episode_ids=episode_ids):
         gathered = Gathered()
         keys: set[str] = set()  # across providers too: the planner needs every key once
         for provider in providers:
