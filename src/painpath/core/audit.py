@@ -49,7 +49,7 @@ _WRITTEN = ("at", "clinic_id", "actor_user_id", "actor_label", "action", "object
 
 
 @event.listens_for(Session, "before_flush")
-def _insert_audit_rows(session: Session, _flush_context, _instances) -> None:  # noqa: ANN001
+def _insert_audit_rows(session: Session, _flush_context: object, _instances: object) -> None:
     """Write the flush's new audit rows with one executemany INSERT, in the order they were recorded, ahead of
     the unit of work. The ORM inserts rows whose ids the database makes one statement each on SQLite (it
     cannot match RETURNING rows to a multi-row INSERT there), and audit rows are most of what a busy unit of

@@ -115,7 +115,7 @@ def gather_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epi
                           lambda missing: _gather(session, knowledge, calendar, missing, today))
 
 
-def _gather(session: Session, knowledge, calendar: BusinessCalendar, ids: list[int], today: date) -> dict[int, EpisodeFacts]:  # noqa: ANN001
+def _gather(session: Session, knowledge: Any, calendar: BusinessCalendar, ids: list[int], today: date) -> dict[int, EpisodeFacts]:
     query = FactQuery(knowledge=knowledge, calendar=calendar, today=today)
     shares: dict[int, Share] = {}
     for name in sorted(_readers):

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath import demo_pain_diagrams
@@ -28,7 +29,7 @@ from painpath.orders import order_service
 from painpath.orders import service as study_service
 from painpath.orders.schemas import OrderIn, StudyIn
 from painpath.patients import service as patient_service
-from painpath.patients.models import Episode
+from painpath.patients.models import Episode, Patient
 from painpath.patients.schemas import CoverageIn, EpisodeIn, PatientIn
 from painpath.plans import service as plan_service
 from painpath.plans.schemas import PlanStartIn
@@ -101,12 +102,27 @@ def new_referral(session: Session, ctx: AppContext, actor: Actor, *, number: int
     return Referral(episode.id, patient.id, pathway_id, region, payer_id, needs_imaging, urgent)
 
 
+def held_charts(session: Session, episode_ids: set[int] | list[int]) -> list[object]:
+    """The episodes and their patients, loaded in two statements, for the caller to hold while its unit of work
+    calls the services. A session's identity map keeps an entity only while something refers to it, so each
+    service that opens the chart (patients.read_episode) would otherwise load the episode and the patient again:
+    about ten times in a first visit, twice in a PT visit. Held, they are found in the session instead, as the
+    same rows (nothing else writes them meanwhile: one unit of work at a time)."""
+    ids = sorted(set(episode_ids))
+    if not ids:
+        return []
+    episodes = list(session.scalars(select(Episode).where(Episode.id.in_(ids))))
+    patients = list(session.scalars(select(Patient).where(Patient.id.in_(sorted({e.patient_id for e in episodes})))))
+    return [*episodes, *patients]
+
+
 def first_visit(session: Session, ctx: AppContext, clinician: Actor, referral: Referral, *, today: date, now: datetime,
                 appointment_id: int, prior_pt_weeks: float = 0) -> None:
     """The first visit's note, the care tried and started, imaging (the outside study, or an order), and the plan."""
     region = REGIONS[referral.region]
     calendar = ctx.calendar
     episode_id = referral.episode_id
+    chart = held_charts(session, [episode_id])  # noqa: F841 - held for the visit's service calls
     if not referral.needs_imaging:  # the outside MRI the patient had; its report still to be got from the centre
         study_service.record_study(session, actor=clinician, calendar=calendar, episode_id=episode_id, data=StudyIn(
             modality="mri", region=referral.region, study=region.mri, performed_on=today - timedelta(days=21)))
