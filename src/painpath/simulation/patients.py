@@ -103,11 +103,9 @@ def new_referral(session: Session, ctx: AppContext, actor: Actor, *, number: int
 
 
 def held_charts(session: Session, episode_ids: set[int] | list[int]) -> list[object]:
-    """The episodes and their patients, loaded in two statements, for the caller to hold while its unit of work
-    calls the services. A session's identity map keeps an entity only while something refers to it, so each
-    service that opens the chart (patients.read_episode) would otherwise load the episode and the patient again:
-    about ten times in a first visit, twice in a PT visit. Held, they are found in the session instead, as the
-    same rows (nothing else writes them meanwhile: one unit of work at a time)."""
+    """The episodes and their patients, loaded in two statements for a unit of work that opens many charts (the
+    day's PT visits), which the services would otherwise load one by one (patients.read_episode). The simulator's
+    sessions keep what they load until they end (clinic.py), so the services find them there."""
     ids = sorted(set(episode_ids))
     if not ids:
         return []
@@ -122,7 +120,6 @@ def first_visit(session: Session, ctx: AppContext, clinician: Actor, referral: R
     region = REGIONS[referral.region]
     calendar = ctx.calendar
     episode_id = referral.episode_id
-    chart = held_charts(session, [episode_id])  # noqa: F841 - held for the visit's service calls
     if not referral.needs_imaging:  # the outside MRI the patient had; its report still to be got from the centre
         study_service.record_study(session, actor=clinician, calendar=calendar, episode_id=episode_id, data=StudyIn(
             modality="mri", region=referral.region, study=region.mri, performed_on=today - timedelta(days=21)))

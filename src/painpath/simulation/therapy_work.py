@@ -134,7 +134,7 @@ def give_visits(sim: Simulation) -> None:
     if not due:
         return
     with sim.ctx.db.session() as session:
-        charts = patients.held_charts(session, {s.episode_id for s in due.values()})  # noqa: F841 - held for the notes
+        patients.held_charts(session, {s.episode_id for s in due.values()})  # the notes' charts, in two statements
         rows: dict[int, list[PtAuthorization]] = {}
         for row in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_(sorted(due)))):
             rows.setdefault(row.course_id, []).append(row)
