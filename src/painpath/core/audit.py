@@ -46,6 +46,7 @@ def _refuse_delete(*_args) -> None:
 
 _WRITTEN = ("at", "clinic_id", "actor_user_id", "actor_label", "action", "object_type", "object_id", "patient_id",
             "request_id", "detail")
+_INSERT = AuditEvent.__table__.insert()  # built once: building it at each flush cost as much as running it
 
 
 @event.listens_for(Session, "before_flush")
@@ -67,7 +68,7 @@ def _insert_audit_rows(session: Session, _flush_context: object, _instances: obj
             value["at"] = utcnow()
         if value["detail"] is None:
             value["detail"] = {}
-    session.connection().execute(AuditEvent.__table__.insert(), values)
+    session.connection().execute(_INSERT, values)
     for row in rows:
         session.expunge(row)
 
