@@ -112,10 +112,21 @@ def _submit_ready(sim: Simulation, task: Task) -> bool:
     """Due (the eligibility day has come) and no kit item left open on the worklist for the case."""
     if not _due_today(sim, task):
         return False
-    case_id = task.key.rsplit(":", 1)[1]
-    kit_open = object_session(task).scalar(select(Task.id).where(Task.episode_id == task.episode_id, Task.status == "open",
-                                                                 Task.key.like(f"auth:kit:%:case:{case_id}")).limit(1))
-    return kit_open is None
+    return (task.episode_id, task.key.rsplit(":", 1)[1]) not in _open_kit_items(object_session(task))
+
+
+_OPEN_KIT_ITEMS = "painpath.simulation.open_kit_items"  # session.info: (episode id, case id) of open kit-item tasks
+
+
+def _open_kit_items(session: Session) -> set[tuple[int, str]]:
+    """(episode id, case id) of every open kit-item task ("auth:kit:<criterion>:case:<id>"), read once per role's
+    morning (its session): the morning's work closes no task (the next review does), so one read answers every
+    submission the role looks at."""
+    found = session.info.get(_OPEN_KIT_ITEMS)
+    if found is None:
+        rows = session.execute(select(Task.episode_id, Task.key).where(Task.status == "open", Task.key.like("auth:kit:%:case:%")))
+        found = session.info[_OPEN_KIT_ITEMS] = {(episode_id, key.rsplit(":", 1)[1]) for episode_id, key in rows}
+    return found
 
 
 def _submit(session: Session, sim: Simulation, task: Task) -> None:
