@@ -260,7 +260,7 @@ def test_within_a_review_chunk_each_episode_is_gathered_once_however_many_provid
     alone = _gather(ctx, db, ids)
     seen: list[str] = []
 
-    def count(_conn, _cursor, statement, *_rest) -> None:  # noqa: ANN001
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append(statement)
 

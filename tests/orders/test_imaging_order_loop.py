@@ -250,7 +250,7 @@ def test_a_caller_can_give_its_own_renderer_for_the_requisition(ctx, db, episode
     order_id = _place(ctx, db, episode)
     given: list = []
 
-    def render(requisition) -> bytes:  # noqa: ANN001
+    def render(requisition: object) -> bytes:
         given.append(requisition)
         return b"%PDF-1.4 not rendered\n"
 

@@ -132,7 +132,7 @@ def test_a_fact_that_cannot_be_read_for_one_episode_of_a_review_chunk_stops_only
     coordinator = client_for("coordinator")
     first, bad, last = _episodes(coordinator, patient_payload, episode_payload, 3)
 
-    def fragile_reader(_session, episode_ids, _query):  # noqa: ANN001, ANN202
+    def fragile_reader(_session: object, episode_ids: list[int], _query: object) -> dict:
         if bad in episode_ids:
             raise RuntimeError("this episode's facts cannot be read")
         return {}
@@ -140,7 +140,7 @@ def test_a_fact_that_cannot_be_read_for_one_episode_of_a_review_chunk_stops_only
     class FactsProvider:  # a provider that reads the gathered facts, as the plans and authorizations providers do
         name = "facts_reader"
 
-        def findings(self, session, *, episode_ids, context):  # noqa: ANN001, ANN201
+        def findings(self, session: object, *, episode_ids: list[int], context: object) -> list:
             facts = facts_gather.gather_facts(session, knowledge=context.knowledge, calendar=context.calendar,
                                               episode_ids=episode_ids, today=context.calendar.local_date(context.now))
             return [Obligation(key=f"facts:episode:{e}", kind="facts", provider=self.name, clinic_id=clinic.id, episode_id=e,
@@ -152,6 +152,6 @@ def test_a_fact_that_cannot_be_read_for_one_episode_of_a_review_chunk_stops_only
         with db.session() as session:
             found = gather(session, [FactsProvider()], ctx.engine_context(None), [first, bad, last], reads_only=True)
     finally:
-        facts_gather._readers.pop("zz_fragile", None)  # noqa: SLF001 - readers have no unregister: tests only
+        facts_gather._readers.pop("zz_fragile", None)  # readers have no unregister: tests only
     assert [(f.provider, f.episode_id) for f in found.failures] == [("facts_reader", bad)]
     assert sorted(f.episode_id for f in found.findings) == [first, last]
