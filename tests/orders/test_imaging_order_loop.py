@@ -245,7 +245,7 @@ def test_a_plan_step_of_another_episode_is_refused(ctx, db, episode):
     assert [(p.field, p.rule) for p in refused.value.problems] == [("plan_step_row_id", "episode_step")]
 
 
-def test_a_caller_can_give_its_own_renderer_for_the_requisition(ctx, db, episode, smtp_relay, clock):
+def test_a_caller_can_give_its_own_renderer_for_the_requisition(ctx, db, episode, smtp_relay, clock):  # noqa: F811
     # The simulator sends orders whose PDF nobody reads: it passes a renderer instead of patching the module.
     order_id = _place(ctx, db, episode)
     given: list = []
