@@ -249,3 +249,35 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_episodes(ctx, db
     # history, pain diagrams with their marks, shared decisions, behavioural-health offers, imaging orders, referrals with
     # their consult notes), two for procedures and their relief.
     assert many <= 17
+
+
+def test_within_a_review_chunk_each_episode_is_gathered_once_however_many_providers_ask(ctx, db, staff, clock):
+    # The plans and the authorizations providers both gather facts, for different episodes of the chunk
+    # (core.db.read_memo with the chunk's episodes): the first ask reads the whole chunk, later asks read nothing.
+    from painpath.core.db import read_memo
+
+    ids = [build_episode(ctx, db, staff, n) for n in range(3)]
+    alone = _gather(ctx, db, ids)
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    with db.session() as session:
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            with read_memo(session, episode_ids=ids):
+                first = gather_facts(session, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_ids=ids[:1], today=TODAY)
+                after_first = len(seen)
+                rest = gather_facts(session, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_ids=ids[1:], today=TODAY)
+                again = gather_facts(session, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_ids=ids, today=TODAY)
+                other_day = gather_facts(session, knowledge=ctx.knowledge, calendar=ctx.calendar, episode_ids=ids[:1],
+                                         today=date(2026, 12, 8))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert after_first > 0 and len(seen) > after_first  # the first ask read; another day is another gathering
+    assert list(first) == ids[:1] and list(rest) == ids[1:] and again == alone  # the same facts as gathered alone
+    assert set(other_day) == set(ids[:1])
+    # Between the first ask and the other day's, nothing was read: the rest of the chunk came with the first.
+    assert len(seen) - after_first == after_first

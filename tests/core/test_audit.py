@@ -102,3 +102,39 @@ def test_outside_a_request_a_chart_read_is_written_at_once(ctx, db, staff, patie
         patients.read_chart(session, actor=actor_for(staff["nurse"]), patient_id=patient_id)
     reads = _events(db, "chart.read")
     assert [(r.actor_user_id, r.patient_id, r.object_type) for r in reads] == [(staff["nurse"].id, patient_id, "patient")]
+
+
+def test_audit_rows_keep_their_order_and_go_with_a_rolled_back_savepoint(db, clinic):
+    # Audit rows are written with one INSERT per flush (core/audit.py): they must still commit and roll back with
+    # the change they record, savepoints included, and keep the order they were recorded in.
+    from painpath.core import audit
+    from painpath.core.audit import Actor
+
+    actor = Actor.system("audit-test", clinic.id)
+    with db.session() as session:
+        audit.record(session, actor, "test.first", object_type="test", object_id=1)
+        audit.record(session, actor, "test.second", object_type="test", object_id=2)
+        try:
+            with session.begin_nested():
+                audit.record(session, actor, "test.undone", object_type="test", object_id=3)
+                session.flush()  # written inside the savepoint, then undone with it
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        audit.record(session, actor, "test.third", object_type="test", object_id=4, detail={"why": "after the savepoint"})
+    with db.session() as session:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.object_type == "test").order_by(AuditEvent.id)))
+    assert [(r.action, r.object_id) for r in rows] == [("test.first", "1"), ("test.second", "2"), ("test.third", "4")]
+    assert rows[2].detail == {"why": "after the savepoint"} and rows[0].detail == {}
+    assert all(r.clinic_id == clinic.id and r.actor_label == "system:audit-test" and r.at is not None for r in rows)
+
+
+def test_audit_rows_of_a_failed_unit_of_work_are_not_written(db, clinic):
+    from painpath.core import audit
+    from painpath.core.audit import Actor
+
+    with pytest.raises(RuntimeError), db.session() as session:
+        audit.record(session, Actor.system("audit-test", clinic.id), "test.lost", object_type="test", object_id=1)
+        session.flush()
+        raise RuntimeError("the request failed")
+    assert _events(db, "test.lost") == []

@@ -243,3 +243,22 @@ def test_a_plan_step_of_another_episode_is_refused(ctx, db, episode):
         order_service.place_order(session, actor=episode["clinician"], knowledge=ctx.knowledge, episode_id=episode["id"],
                                   data=OrderIn(**{**ARTHROGRAM, "plan_step_row_id": 424242}))
     assert [(p.field, p.rule) for p in refused.value.problems] == [("plan_step_row_id", "episode_step")]
+
+
+def test_a_caller_can_give_its_own_renderer_for_the_requisition(ctx, db, episode, smtp_relay, clock):  # noqa: F811
+    # The simulator sends orders whose PDF nobody reads: it passes a renderer instead of patching the module.
+    order_id = _place(ctx, db, episode)
+    given: list = []
+
+    def render(requisition: object) -> bytes:
+        given.append(requisition)
+        return b"%PDF-1.4 not rendered\n"
+
+    sent = _step(ctx, db, episode, lambda s: order_sending.send_order(
+        s, actor=episode["coordinator"], knowledge=ctx.knowledge, calendar=ctx.calendar, order_id=order_id, data=SendIn(version=1),
+        render=render))
+    assert sent.status == "sent"
+    assert [r.reference for r in given] == [f"IMG-{order_id:05d}"] and given[0].clinical_question.startswith("Labral tear?")
+    message = email.message_from_bytes(smtp_relay.messages[0].content, policy=email.policy.default)
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content() == b"%PDF-1.4 not rendered\n"

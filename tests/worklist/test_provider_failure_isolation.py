@@ -120,3 +120,38 @@ def test_a_failing_provider_does_not_stop_the_other_providers_of_the_same_episod
         alerts = session.scalar(select(func.count()).select_from(Task).where(Task.kind == ALERT))
     assert NAME not in providers and providers - {"worklist"}, providers  # the others still opened theirs
     assert alerts == 1
+
+
+def test_a_fact_that_cannot_be_read_for_one_episode_of_a_review_chunk_stops_only_that_episode(
+        client_for, patient_payload, episode_payload, ctx, db, clinic):
+    # In a review pass the providers' shared reads are made for the whole chunk at the first ask (core.db.read_memo);
+    # when one of them fails, the providers run again per episode, and those reads must then leave the others be.
+    from painpath.facts import gather as facts_gather
+    from painpath.worklist.gather import gather
+
+    coordinator = client_for("coordinator")
+    first, bad, last = _episodes(coordinator, patient_payload, episode_payload, 3)
+
+    def fragile_reader(_session: object, episode_ids: list[int], _query: object) -> dict:
+        if bad in episode_ids:
+            raise RuntimeError("this episode's facts cannot be read")
+        return {}
+
+    class FactsProvider:  # a provider that reads the gathered facts, as the plans and authorizations providers do
+        name = "facts_reader"
+
+        def findings(self, session: object, *, episode_ids: list[int], context: object) -> list:
+            facts = facts_gather.gather_facts(session, knowledge=context.knowledge, calendar=context.calendar,
+                                              episode_ids=episode_ids, today=context.calendar.local_date(context.now))
+            return [Obligation(key=f"facts:episode:{e}", kind="facts", provider=self.name, clinic_id=clinic.id, episode_id=e,
+                               patient_id=0, title="Facts read", due_at=context.now + timedelta(days=3), owner_role="clinician",
+                               reason="A duty from the facts the test reads") for e in facts]
+
+    facts_gather.register_reader("zz_fragile")(fragile_reader)
+    try:
+        with db.session() as session:
+            found = gather(session, [FactsProvider()], ctx.engine_context(None), [first, bad, last], reads_only=True)
+    finally:
+        facts_gather._readers.pop("zz_fragile", None)  # readers have no unregister: tests only
+    assert [(f.provider, f.episode_id) for f in found.failures] == [("facts_reader", bad)]
+    assert sorted(f.episode_id for f in found.findings) == [first, last]

@@ -23,7 +23,7 @@ from painpath.authorizations.schemas import CaseOpenIn, DecisionIn, DocumentIn, 
 from painpath.core import audit
 from painpath.core.audit import Actor
 from painpath.core.clock import BusinessCalendar, utcnow
-from painpath.core.db import ids_in
+from painpath.core.db import ids_in, memoized_by_episode
 from painpath.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleWrite
 from painpath.facts.gather import gather_facts
 from painpath.facts.vocabulary import DocumentFact, EpisodeFacts, PlannedProcedure
@@ -190,7 +190,12 @@ def _file_imaging_report(session: Session, actor: Actor, calendar: BusinessCalen
 
 
 def kit_documents_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[int, list[DocumentFact]]:
-    """Documents filed in the episodes' authorization kits, as facts (one query for any number of episodes)."""
+    """Documents filed in the episodes' authorization kits, as facts (one query for any number of episodes; within
+    a read_memo span, one per episode however many providers ask: core.db.memoized_by_episode)."""
+    return memoized_by_episode(session, ("authorizations.kit_documents",), episode_ids, lambda ids: _kit_documents(session, ids))
+
+
+def _kit_documents(session: Session, episode_ids: Sequence[int]) -> dict[int, list[DocumentFact]]:
     found: dict[int, list[DocumentFact]] = {}
     rows = session.execute(
         select(CaseDocument.episode_id, CaseDocument.id, CaseDocument.kind, CaseDocument.document_date, CaseDocument.value,
@@ -357,9 +362,8 @@ def submit(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalen
     problems = _blocking_problems(evaluated)
     if problems:
         raise Conflict(problems)
-    if evaluated.decision is not None:
-        facts = facts_for_case(session, knowledge=knowledge, calendar=calendar, case=case, today=today)
-        case.eligible_on_at_submission = eligible_since(knowledge, case, facts, today)
+    if evaluated.decision is not None:  # decided on the facts with the kit's documents, as facts_for_case gives them
+        case.eligible_on_at_submission = eligible_since(knowledge, case, evaluated.facts, today)
     case.submitted_at = at
     case.submitted_by_id = actor.user_id
     case.submission_channel = data.channel

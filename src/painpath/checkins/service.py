@@ -106,9 +106,14 @@ def records_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[i
 STALE = FieldProblem("version", "stale", "Someone else changed this check-in; reload to see their change")
 
 
-def _record(session: Session, checkin: ScheduledCheckin, expected_version: int | None) -> CheckinRecord:
-    """The check-in's record, created on first use; a stale form (another person saved first) is a 409."""
-    row = record_for(session, episode_id=checkin.episode_id, key=checkin.key)
+_UNREAD = object()
+
+
+def _record(session: Session, checkin: ScheduledCheckin, expected_version: int | None,
+            found: CheckinRecord | None | object = _UNREAD) -> CheckinRecord:
+    """The check-in's record, created on first use; a stale form (another person saved first) is a 409. `found`: the
+    record as the caller read it in this transaction (get_checkin's), when it did."""
+    row = record_for(session, episode_id=checkin.episode_id, key=checkin.key) if found is _UNREAD else found
     if row is None:
         if expected_version not in (None, 0):
             raise Conflict(STALE)
@@ -133,7 +138,8 @@ def write_note(session: Session, *, actor: Actor, knowledge, calendar: BusinessC
     """Write the check-in note (done by a short telehealth visit). After a procedure it asks the relief percent
     and records a relief report through the procedures service, so the relief check is met as well."""
     today = calendar.local_date(utcnow())
-    checkin, _ = get_checkin(session, actor=actor, episode_id=episode_id, key=key, knowledge=knowledge, calendar=calendar, today=today)
+    checkin, record = get_checkin(session, actor=actor, episode_id=episode_id, key=key, knowledge=knowledge, calendar=calendar,
+                                  today=today)
     done_on = done_on or today
     problems: list[FieldProblem] = []
     if pain_now is None:
@@ -159,7 +165,7 @@ def write_note(session: Session, *, actor: Actor, knowledge, calendar: BusinessC
             problems.append(FieldProblem("relief_percent", "range", "Relief is a percent from 0 to 100"))
     if problems:
         raise InvalidInput(problems)
-    row = _record(session, checkin, expected_version)
+    row = _record(session, checkin, expected_version, record)  # as get_checkin read it: nothing wrote it since
     if checkin.kind == "after_procedure" and relief_percent is not None:
         procedure_id = int(checkin.key.split(":")[1])
         relief = procedures.add_relief(session, actor=actor, calendar=calendar, procedure_id=procedure_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, event
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from painpath.core.clock import utcnow
@@ -42,6 +42,35 @@ def _refuse_update(*_args) -> None:
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_delete(*_args) -> None:
     raise AuditIsAppendOnly("audit_event rows are never deleted")
+
+
+_WRITTEN = ("at", "clinic_id", "actor_user_id", "actor_label", "action", "object_type", "object_id", "patient_id",
+            "request_id", "detail")
+_INSERT = AuditEvent.__table__.insert()  # built once: building it at each flush cost as much as running it
+
+
+@event.listens_for(Session, "before_flush")
+def _insert_audit_rows(session: Session, _flush_context: object, _instances: object) -> None:
+    """Write the flush's new audit rows with one executemany INSERT, in the order they were recorded, ahead of
+    the unit of work. The ORM inserts rows whose ids the database makes one statement each on SQLite (it
+    cannot match RETURNING rows to a multi-row INSERT there), and audit rows are most of what a busy unit of
+    work inserts: about 0.15 ms each that way. Nothing reads an audit row back through the session, so the
+    rows leave it once written. Same transaction (or savepoint) as the rest of the flush: it commits or rolls
+    back with the change, as before; the ids they reference are already in the database (an actor's
+    clinic and user, never a row of this flush)."""
+    rows = [row for row in session.new if type(row) is AuditEvent]
+    if not rows:
+        return
+    rows.sort(key=lambda row: inspect(row).insert_order)
+    values = [{name: getattr(row, name) for name in _WRITTEN} for row in rows]
+    for value in values:
+        if value["at"] is None:
+            value["at"] = utcnow()
+        if value["detail"] is None:
+            value["detail"] = {}
+    session.connection().execute(_INSERT, values)
+    for row in rows:
+        session.expunge(row)
 
 
 class Actor:

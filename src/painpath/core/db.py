@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -69,15 +69,21 @@ def ids_param(dialect_name: str, column: ColumnElement[int], name: str) -> Colum
 _READ_MEMO = "painpath.read_memo"  # session.info: answers of batch reads while nothing is written
 
 
+_SCOPE = "painpath.read_memo.scope"  # in the memo: the episodes the span is about, when it says
+
+
 @contextmanager
-def read_memo(session: Session) -> Iterator[None]:
+def read_memo(session: Session, *, episode_ids: Iterable[int] | None = None) -> Iterator[None]:
     """A span of pure reads (the obligation providers gathering their facts): within it, `memoized` reads
     answer a second ask for the same episodes from the first, instead of asking the database again. Only
-    for spans that write nothing, or the second answer would miss what was written in between."""
+    for spans that write nothing, or the second answer would miss what was written in between.
+
+    `episode_ids`: the episodes the span is about (a review chunk). A `memoized_by_episode` read then reads
+    them all at its first ask, so the next reader asking about others of them finds them read."""
     if _READ_MEMO in session.info:  # already inside one
         yield
         return
-    session.info[_READ_MEMO] = {}
+    session.info[_READ_MEMO] = {} if episode_ids is None else {_SCOPE: frozenset(episode_ids)}
     try:
         yield
     finally:
@@ -93,6 +99,32 @@ def memoized(session: Session, key: tuple, read: Callable[[], list[T]]) -> list[
     if key not in memo:
         memo[key] = read()
     return list(memo[key])
+
+
+_ABSENT = object()
+
+
+def memoized_by_episode(session: Session, key: tuple, episode_ids: Sequence[int],
+                        read: Callable[[list[int]], Mapping[int, T]]) -> dict[int, T]:
+    """`read(episode_ids)` for a batch read whose answer for one episode does not depend on the others asked
+    with it; within a `read_memo` span each episode's first answer for `key`, so only the episodes not asked
+    about yet are read, together with those of the span's episodes not read yet (one statement set for the
+    chunk, not one per reader: the plans and the authorizations providers both gather the episodes' facts,
+    for different episodes of the chunk). Episodes with no answer are left out, as `read` leaves them out;
+    the answers are shared, so callers must not change them."""
+    memo = session.info.get(_READ_MEMO)
+    wanted = sorted(set(episode_ids))
+    if memo is None:
+        return dict(read(wanted))
+    known: dict[int, object] = memo.setdefault(key, {})
+    missing = {i for i in wanted if i not in known}
+    if missing:
+        missing.update(i for i in memo.get(_SCOPE, ()) if i not in known)
+        ids = sorted(missing)
+        found = read(ids)
+        for i in ids:
+            known[i] = found.get(i, _ABSENT)
+    return {i: known[i] for i in wanted if known[i] is not _ABSENT}
 
 
 class Base(DeclarativeBase):

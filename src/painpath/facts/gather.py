@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, Executable, Row
 from sqlalchemy.orm import Session
 
 from painpath.core.clock import BusinessCalendar
-from painpath.core.db import ids_param
+from painpath.core.db import ids_param, memoized_by_episode
 from painpath.facts.vocabulary import EpisodeFacts
 
 
@@ -99,12 +99,19 @@ _EPISODE_IDS = "fact_episode_ids"
 
 def gather_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int],  # noqa: ANN001
                  today: date) -> dict[int, EpisodeFacts]:
-    """The facts of each episode asked about (unknown ids are left out), as of the clinic's `today`."""
+    """The facts of each episode asked about (unknown ids are left out), as of the clinic's `today`. Within a
+    read_memo span (the obligation providers of one review pass) each episode is gathered once, however many
+    providers ask: an episode's facts do not depend on the others gathered with it."""
     ids = sorted(set(episode_ids))
     if not ids:
         return {}
     if not _readers:
         raise RuntimeError("no fact readers are registered: call painpath.context.load_providers() at start-up")
+    return memoized_by_episode(session, ("facts.gather", id(knowledge), id(calendar), today), ids,
+                          lambda missing: _gather(session, knowledge, calendar, missing, today))
+
+
+def _gather(session: Session, knowledge: Any, calendar: BusinessCalendar, ids: list[int], today: date) -> dict[int, EpisodeFacts]:
     query = FactQuery(knowledge=knowledge, calendar=calendar, today=today)
     shares: dict[int, Share] = {}
     for name in sorted(_readers):

@@ -31,6 +31,9 @@ from painpath.orders.schemas import SendIn
 
 log = get_logger("painpath.orders")
 TransportFactory = Callable[[str], Transport]
+# Turns an order's requisition into the document sent (requisition.render, WeasyPrint); a caller whose documents
+# never leave the clinic (the simulator) passes its own.
+RequisitionRenderer = Callable[[requisition.Requisition], bytes]
 # Automatic resends as for records requests: 5, 10, 20, 40, 80 minutes after each failure, then people take
 # over (the open "send" task says the fax did not go). A send saying "sending" this long died with its process.
 RETRY_BASE = timedelta(minutes=5)
@@ -47,9 +50,10 @@ def _stuck(order: ImagingOrder, now: datetime) -> bool:
 
 
 def send_order(session: Session, *, actor: Actor, knowledge: Knowledge, calendar: BusinessCalendar, order_id: int, data: SendIn,
-               transport_factory: TransportFactory = transport_for) -> ImagingOrder:
+               transport_factory: TransportFactory = transport_for, render: RequisitionRenderer | None = None) -> ImagingOrder:
     """Send a placed order's requisition to its centre. Commits as `sending` first, then the outcome; a
-    failed send does not raise: the order says why and when it is tried again."""
+    failed send does not raise: the order says why and when it is tried again. `render` makes the PDF
+    (requisition.render when None)."""
     order = read_order(session, actor=actor, order_id=order_id)
     if order.version != data.version:
         raise StaleWrite("imaging order", data.version, order.version)
@@ -62,14 +66,14 @@ def send_order(session: Session, *, actor: Actor, knowledge: Knowledge, calendar
     if problems:
         raise InvalidInput(problems)
     order.centre_id = centre_id
-    return _attempt(session, actor, knowledge, calendar, order, data.send_by, transport_factory)
+    return _attempt(session, actor, knowledge, calendar, order, data.send_by, transport_factory, render)
 
 
 def _attempt(session: Session, actor: Actor, knowledge: Knowledge, calendar: BusinessCalendar, order: ImagingOrder, send_by: str,
-             transport_factory: TransportFactory) -> ImagingOrder:
+             transport_factory: TransportFactory, render: RequisitionRenderer | None = None) -> ImagingOrder:
     centre = knowledge.imaging_centres[order.centre_id]
     clinic = session.get(Clinic, order.clinic_id)
-    content = requisition.render(requisition.build(session, knowledge=knowledge, calendar=calendar, order=order))
+    content = (render or requisition.render)(requisition.build(session, knowledge=knowledge, calendar=calendar, order=order))
     reference = requisition.reference_of(order)
     order.send_state = "sending"
     order.send_attempts += 1

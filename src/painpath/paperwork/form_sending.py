@@ -25,6 +25,9 @@ from painpath.paperwork.form_models import FormRequest
 from painpath.paperwork.form_schemas import StepIn
 
 TransportFactory = Callable[[str], Transport]
+# Makes the filled form sent (form_service.filled_pdf's signature); a caller whose forms never leave the clinic
+# (the simulator) passes its own.
+FormRenderer = Callable[..., bytes]
 
 
 def _fax_problem(request: FormRequest) -> FieldProblem | None:
@@ -36,14 +39,16 @@ def _fax_problem(request: FormRequest) -> FieldProblem | None:
 
 
 def send_form(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, request: FormRequest, transport: str,  # noqa: ANN001
-              extra_dirs: Sequence[Path] = (), transport_factory: TransportFactory = transport_for) -> FormRequest:
+              extra_dirs: Sequence[Path] = (), transport_factory: TransportFactory = transport_for,
+              render: FormRenderer | None = None) -> FormRequest:
     """Send a signed form by fax or print. Commits twice (see the module's note); a refused relay leaves it
-    signed and `failed` with the reason, it does not raise."""
+    signed and `failed` with the reason, it does not raise. `render` fills the PDF (form_service.filled_pdf
+    when None)."""
     if request.status != "signed" or request.transmission == "sending":
         raise Conflict(FieldProblem("to", "sendable", f"Form {request.reference} is not signed, or is being sent"))
     if transport == "fax" and (problem := _fax_problem(request)):
         raise InvalidInput([problem])
-    content = form_service.filled_pdf(session, knowledge=knowledge, calendar=calendar, request=request, extra_dirs=extra_dirs)
+    content = (render or form_service.filled_pdf)(session, knowledge=knowledge, calendar=calendar, request=request, extra_dirs=extra_dirs)
     clinic = session.get(Clinic, request.clinic_id)
     request.transport, request.transmission = transport, "sending"
     request.attempts += 1
@@ -77,11 +82,12 @@ def send_form(session: Session, *, actor: Actor, knowledge, calendar: BusinessCa
 
 
 def send_step(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalendar, request_id: int, data: StepIn,  # noqa: ANN001
-              extra_dirs: Sequence[Path] = (), transport_factory: TransportFactory = transport_for) -> FormRequest:
+              extra_dirs: Sequence[Path] = (), transport_factory: TransportFactory = transport_for,
+              render: FormRenderer | None = None) -> FormRequest:
     """The "sent" step of the request page: checks as any step, then the sending flow."""
     request = form_service.read_request(session, actor=actor, request_id=request_id)
     form_service.check_version(request, data.version)
     if data.transport is None:
         raise InvalidInput([FieldProblem("transport", "required", "Say how to send the form: fax or print")])
     return send_form(session, actor=actor, knowledge=knowledge, calendar=calendar, request=request, transport=data.transport,
-                     extra_dirs=extra_dirs, transport_factory=transport_factory)
+                     extra_dirs=extra_dirs, transport_factory=transport_factory, render=render)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from painpath.context import AppContext, build_context
 from painpath.core import audit
@@ -83,6 +84,23 @@ def _fast(database: Database) -> None:
         cursor.close()
 
 
+_HELD = "painpath.simulation.held"  # session.info: every entity the unit of work loaded or wrote
+
+
+def _hold_what_is_loaded(database: Database) -> None:
+    """Each unit of work keeps the entities it loaded or wrote until it ends. A session's identity map refers to an
+    entity only weakly, so an episode or patient that one service loaded and let go was loaded again by the next
+    service in the same unit of work (a first visit opens the chart about ten times; a role's morning works many
+    tasks of the same patients). Held, the session finds them: the same rows, as nothing else writes them while a
+    unit of work runs (the simulated clinic does one thing at a time). Only the simulator's sessions do this."""
+
+    def hold(session: Session, instance: object) -> None:
+        session.info.setdefault(_HELD, []).append(instance)
+
+    event.listen(database.session_factory, "loaded_as_persistent", hold)
+    event.listen(database.session_factory, "pending_to_persistent", hold)
+
+
 @dataclass
 class SimulatedClinic:
     ctx: AppContext
@@ -103,6 +121,7 @@ def open_clinic(staffing) -> SimulatedClinic:  # noqa: ANN001
     shutil.copyfile(_template(), path)
     database = Database(f"sqlite:///{path}")
     _fast(database)
+    _hold_what_is_loaded(database)
     ctx = build_context(_settings(path), database)
     staff: dict[str, list[User]] = {}
     with database.session() as session:

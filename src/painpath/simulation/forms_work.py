@@ -6,8 +6,7 @@ is then what the engine's due dates and the staff's minutes make it.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import Generator
 from datetime import date, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -23,16 +22,10 @@ FORM_ARRIVES_AT = time(11, 0)
 FORM_BY_REQUESTER = {"employer": "fmla_wh380e", "insurer": "std_facts_sheet"}
 
 
-@contextmanager
-def forms_unrendered() -> Iterator[None]:
+def unrendered_form(*_args, **_kwargs) -> bytes:
     """A simulated form never leaves the clinic: its PDF is not filled or rendered (the sending flow is otherwise
-    the real service, by print)."""
-    filled = form_service.filled_pdf
-    form_service.filled_pdf = lambda *_args, **_kwargs: b"%PDF-1.4 simulated form (not rendered)\n"
-    try:
-        yield
-    finally:
-        form_service.filled_pdf = filled
+    the real service, by print). Passed to the sending service as its renderer."""
+    return b"%PDF-1.4 simulated form (not rendered)\n"
 
 
 def maybe_bring_form(sim: Simulation, episode_id: int) -> None:
@@ -87,4 +80,5 @@ def send(session: Session, sim: Simulation, task: Task) -> None:
     """Sent by print (the requester's fax is not modelled); the sending flow commits on its own."""
     request = _request(session, task)
     form_sending.send_step(session, actor=sim.actor("coordinator"), knowledge=sim.ctx.knowledge, calendar=sim.ctx.calendar,
-                           request_id=request.id, data=StepIn(to="sent", version=request.version, transport="print"))
+                           request_id=request.id, data=StepIn(to="sent", version=request.version, transport="print"),
+                           render=unrendered_form)

@@ -58,7 +58,7 @@ from painpath.intake import service as intake_service
 from painpath.intake import visits
 from painpath.intake.models import Appointment
 from painpath.intake.schemas import AppointmentIn
-from painpath.orders import order_service, requisition
+from painpath.orders import order_service
 from painpath.orders import service as study_service
 from painpath.orders.models import ImagingOrder, ImagingStudy
 from painpath.orders.schemas import DoneIn, OrderReportIn, ReportIn
@@ -78,18 +78,6 @@ from painpath.worklist.review import review_due
 WORK_ORDER = (("clinician", "clinicians"), ("coordinator", "coordinators"), ("front_desk", "front_desk"),
               ("nurse", "nurses"), ("therapist", "therapists"))
 FIRST_SLOT = time(9, 0)
-
-
-@contextmanager
-def _requisitions_unrendered() -> Iterator[None]:
-    """A simulated requisition never leaves the clinic: its PDF is not rendered (WeasyPrint costs about 0.3 s an
-    order, a tenth of a replication's budget over 26 weeks). Everything else about sending is the real service."""
-    rendered = requisition.render
-    requisition.render = lambda _requisition: b"%PDF-1.4 simulated requisition (not rendered)\n"
-    try:
-        yield
-    finally:
-        requisition.render = rendered
 
 
 @contextmanager
@@ -408,7 +396,7 @@ class Simulation:
         return "failed" if self.rng.random() < p_fail else "succeeded"
 
     def run(self) -> ReplicationResult:
-        with installed(self.clock), _requisitions_unrendered(), forms_work.forms_unrendered(), _collector_relaxed():
+        with installed(self.clock), _collector_relaxed():
             self.process(self.days())
             self.env.run(until=self.weeks * 7 * 24 + 1)
             with self.ctx.db.session() as session:

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath import demo_pain_diagrams
@@ -28,7 +29,7 @@ from painpath.orders import order_service
 from painpath.orders import service as study_service
 from painpath.orders.schemas import OrderIn, StudyIn
 from painpath.patients import service as patient_service
-from painpath.patients.models import Episode
+from painpath.patients.models import Episode, Patient
 from painpath.patients.schemas import CoverageIn, EpisodeIn, PatientIn
 from painpath.plans import service as plan_service
 from painpath.plans.schemas import PlanStartIn
@@ -99,6 +100,18 @@ def new_referral(session: Session, ctx: AppContext, actor: Actor, *, number: int
         onset_date=today - timedelta(days=rng.randint(28, 180)), icd10_codes=[coded.icd10],
         responsible_clinician_id=clinician_id, coordinator_id=coordinator_id, location_id=location_id))
     return Referral(episode.id, patient.id, pathway_id, region, payer_id, needs_imaging, urgent)
+
+
+def held_charts(session: Session, episode_ids: set[int] | list[int]) -> list[object]:
+    """The episodes and their patients, loaded in two statements for a unit of work that opens many charts (the
+    day's PT visits), which the services would otherwise load one by one (patients.read_episode). The simulator's
+    sessions keep what they load until they end (clinic.py), so the services find them there."""
+    ids = sorted(set(episode_ids))
+    if not ids:
+        return []
+    episodes = list(session.scalars(select(Episode).where(Episode.id.in_(ids))))
+    patients = list(session.scalars(select(Patient).where(Patient.id.in_(sorted({e.patient_id for e in episodes})))))
+    return [*episodes, *patients]
 
 
 def first_visit(session: Session, ctx: AppContext, clinician: Actor, referral: Referral, *, today: date, now: datetime,

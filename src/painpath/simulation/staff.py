@@ -23,6 +23,7 @@ from painpath.checkins import service as checkin_service
 from painpath.core.errors import DomainError
 from painpath.orders import order_sending, order_service, slots
 from painpath.orders.models import ImagingOrder
+from painpath.orders.requisition import Requisition
 from painpath.orders.schemas import BookIn, ReviewIn, SendIn
 from painpath.patients import service as patient_service
 from painpath.patients.models import Episode
@@ -111,10 +112,21 @@ def _submit_ready(sim: Simulation, task: Task) -> bool:
     """Due (the eligibility day has come) and no kit item left open on the worklist for the case."""
     if not _due_today(sim, task):
         return False
-    case_id = task.key.rsplit(":", 1)[1]
-    kit_open = object_session(task).scalar(select(Task.id).where(Task.episode_id == task.episode_id, Task.status == "open",
-                                                                 Task.key.like(f"auth:kit:%:case:{case_id}")).limit(1))
-    return kit_open is None
+    return (task.episode_id, task.key.rsplit(":", 1)[1]) not in _open_kit_items(object_session(task))
+
+
+_OPEN_KIT_ITEMS = "painpath.simulation.open_kit_items"  # session.info: (episode id, case id) of open kit-item tasks
+
+
+def _open_kit_items(session: Session) -> set[tuple[int, str]]:
+    """(episode id, case id) of every open kit-item task ("auth:kit:<criterion>:case:<id>"), read once per role's
+    morning (its session): the morning's work closes no task (the next review does), so one read answers every
+    submission the role looks at."""
+    found = session.info.get(_OPEN_KIT_ITEMS)
+    if found is None:
+        rows = session.execute(select(Task.episode_id, Task.key).where(Task.status == "open", Task.key.like("auth:kit:%:case:%")))
+        found = session.info[_OPEN_KIT_ITEMS] = {(episode_id, key.rsplit(":", 1)[1]) for episode_id, key in rows}
+    return found
 
 
 def _submit(session: Session, sim: Simulation, task: Task) -> None:
@@ -203,11 +215,18 @@ def _order(session: Session, task: Task) -> ImagingOrder:
     return session.get(ImagingOrder, int(task.evidence["order_id"]))
 
 
+def unrendered_requisition(_requisition: Requisition) -> bytes:
+    """A simulated requisition never leaves the clinic: its PDF is not rendered (WeasyPrint costs about 0.3 s an
+    order, a tenth of a replication's budget over 26 weeks). Everything else about sending is the real service."""
+    return b"%PDF-1.4 simulated requisition (not rendered)\n"
+
+
 def _send_order(session: Session, sim: Simulation, task: Task) -> None:
     order = _order(session, task)
     centre = sorted(sim.ctx.knowledge.imaging_centres)[0]
     sent = order_sending.send_order(session, actor=sim.actor("coordinator"), knowledge=sim.ctx.knowledge, calendar=sim.ctx.calendar,
-                                    order_id=order.id, data=SendIn(version=order.version, centre_id=centre, send_by="print"))
+                                    order_id=order.id, data=SendIn(version=order.version, centre_id=centre, send_by="print"),
+                                    render=unrendered_requisition)
     if sent.status == "sent" and sent.urgency == "urgent":  # on the phone to the centre anyway: the slot is booked at once
         _book(session, sim, sent)
 

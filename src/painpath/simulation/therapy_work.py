@@ -27,6 +27,7 @@ from painpath.intake import service as intake_service
 from painpath.intake import visits
 from painpath.intake.schemas import AppointmentIn
 from painpath.plans.models import CarePlan, PlanStep
+from painpath.simulation import patients
 from painpath.simulation.running import Simulation
 from painpath.therapy import rules as therapy_rules
 from painpath.therapy import service as therapy_service
@@ -133,6 +134,7 @@ def give_visits(sim: Simulation) -> None:
     if not due:
         return
     with sim.ctx.db.session() as session:
+        patients.held_charts(session, {s.episode_id for s in due.values()})  # the notes' charts, in two statements
         rows: dict[int, list[PtAuthorization]] = {}
         for row in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_(sorted(due)))):
             rows.setdefault(row.course_id, []).append(row)

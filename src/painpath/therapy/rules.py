@@ -217,8 +217,10 @@ def first_unauthorized_visit(authorization: AuthorizationFacts, visits: list[Vis
 
 
 def authorization_status(facts: CourseFacts, authorization: AuthorizationFacts, calendar: BusinessCalendar, today: date,
-                         *, visits_before_end: int = 2) -> AuthorizationStatus:
-    visits = schedule(facts, calendar, today)
+                         *, visits_before_end: int = 2, visits: list[Visit] | None = None) -> AuthorizationStatus:
+    """`visits`: the course's schedule for `today` when the caller has it already (schedule(facts, calendar, today))."""
+    if visits is None:
+        visits = schedule(facts, calendar, today)
     in_window = tuple(v for v in visits if v.on >= authorization.window_from)
     used = visits_used(authorization, facts.visit_dates)
     approved = authorization.visits_approved
@@ -440,29 +442,35 @@ def course_findings(facts: CourseFacts, calendar: BusinessCalendar, now: datetim
         return []
     today = calendar.local_date(now)
     found: list[Finding] = []
+    # The schedule and the authorization's status, worked out once for all the findings below.
+    visits = schedule(facts, calendar, today)
     authorization = current_authorization(facts)
+    status = None
     if authorization is not None:
-        status = authorization_status(facts, authorization, calendar, today, visits_before_end=visits_before_end)
+        status = authorization_status(facts, authorization, calendar, today, visits_before_end=visits_before_end, visits=visits)
         found += gap_week_findings(facts, status, calendar, today)
         found += expiry_findings(facts, status, calendar, today)
     if facts.medicare:
-        visits = schedule(facts, calendar, today)
         found += medicare_progress_findings(facts, visits, calendar, today)
         found += medicare_certification_findings(facts, visits, calendar, today)
-    return found + next_change_on(PROVIDER, facts.episode_id, change_days(facts, calendar, today, visits_before_end=visits_before_end),
+    days = change_days(facts, calendar, today, visits_before_end=visits_before_end, visits=visits, status=status)
+    return found + next_change_on(PROVIDER, facts.episode_id, days,
                                   today, calendar, f"PT course {facts.course_id}: a planned visit passes or a window opens")
 
 
-def change_days(facts: CourseFacts, calendar: BusinessCalendar, today: date, *, visits_before_end: int = 2) -> list[date]:
+def change_days(facts: CourseFacts, calendar: BusinessCalendar, today: date, *, visits_before_end: int = 2,
+                visits: list[Visit] | None = None, status: AuthorizationStatus | None = None) -> list[date]:
     """The days after today on which the course's answer can change with the clock alone: the day after
     the next projected visit (an unrecorded visit day passing moves the projection and every date drawn
     from it), and the days the gap week, the escalation, the expiry warning and Medicare's report and
     recertification windows open. Each date holds until the projection moves, which is also in the list."""
-    visits = schedule(facts, calendar, today)
+    if visits is None:
+        visits = schedule(facts, calendar, today)
     days = [v.on + timedelta(days=1) for v in visits if not v.recorded][:1]
     authorization = current_authorization(facts)
     if authorization is not None:
-        status = authorization_status(facts, authorization, calendar, today, visits_before_end=visits_before_end)
+        if status is None:  # else the caller's, for the same authorization, visits and lead
+            status = authorization_status(facts, authorization, calendar, today, visits_before_end=visits_before_end, visits=visits)
         days += [d for d in (status.gap_week_opens_on, status.escalate_on, status.expiry_opens_on) if d is not None]
     if facts.medicare:
         treatment = treatment_days([v for v in visits if v.on >= facts.start_date])

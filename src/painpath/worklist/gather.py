@@ -61,16 +61,18 @@ def gather(session: Session, providers: Sequence[ObligationProvider], context: E
     """Every provider's findings for the episodes (all when None), minus those of failing episodes.
 
     Providers only read, so within one gathering a batch read that several of them make is made once
-    (core.db.read_memo). `reads_only`: the session's transaction has only read and nothing else rides on
-    it (a review pass's evaluation, worklist/review.py), so the providers first run without a savepoint
+    (core.db.read_memo; on the fast path below, for all the episodes at the first ask). `reads_only`: the
+    session's transaction has only read and nothing else rides on it (a review pass's evaluation,
+    worklist/review.py), so the providers first run without a savepoint
     each (two statements per provider less); if one of them fails, that transaction is rolled back and
     they all run again, each in its savepoint, as above."""
     if reads_only:
         try:
-            with read_memo(session):
+            with read_memo(session, episode_ids=episode_ids):
                 return _all_at_once(session, providers, context, episode_ids)
         except Exception:  # noqa: BLE001 - found again below, with each failure kept to its own episodes
             session.rollback()
+    # No chunk-wide reads here: a read for the whole chunk would fail for every episode with the one that fails.
     with read_memo(session):
         gathered = Gathered()
         keys: set[str] = set()  # across providers too: the planner needs every key once

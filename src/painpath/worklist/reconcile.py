@@ -181,10 +181,14 @@ _STORED_COLUMNS = (Task.id, Task.key, Task.provider, Task.kind, Task.status, Tas
 
 
 def _stored_tasks(session: Session, episode_ids: Sequence[int] | None, finding_keys: set[str]) -> dict[int, Row]:
-    """Tasks the plan must see: every task of the given episodes, or (whole-clinic runs) the open
-    tasks plus the person-completed tasks whose keys came up again, so old history is not loaded."""
+    """Tasks the plan must see: the open and the person-completed tasks of the given episodes, or (whole-clinic
+    runs) the open tasks plus the person-completed tasks whose keys came up again, so old history is not loaded.
+    Tasks a fact met or that were cancelled never change the plan (plan_reconciliation and grace_period_ends
+    read open and done tasks only), and they are most of an episode's history: a long course of care has
+    dozens, each with its evidence to decode, read again at every review of the episode."""
     if episode_ids is not None:
-        return {t.id: t for t in session.execute(select(*_STORED_COLUMNS).where(ids_in(session, Task.episode_id, episode_ids)))}
+        return {t.id: t for t in session.execute(select(*_STORED_COLUMNS).where(
+            ids_in(session, Task.episode_id, episode_ids), Task.status.in_((OPEN, DONE))))}
     tasks = {t.id: t for t in session.execute(select(*_STORED_COLUMNS).where(Task.status == OPEN))}
     keys = sorted(finding_keys)
     for start in range(0, len(keys), _KEY_CHUNK):
