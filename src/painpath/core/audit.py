@@ -44,8 +44,8 @@ def _refuse_delete(*_args) -> None:
     raise AuditIsAppendOnly("audit_event rows are never deleted")
 
 
-_WRITTEN = ("at", "clinic_id", "actor_user_id", "actor_label", "action", "object_type", "object_id", "patient_id",
-            "request_id", "detail")
+# Every column but the id the database makes: read off the table, so a column added later is written too.
+_WRITTEN = tuple(column.key for column in AuditEvent.__table__.columns if not column.primary_key)
 _INSERT = AuditEvent.__table__.insert()  # built once: building it at each flush cost as much as running it
 
 
