@@ -106,14 +106,10 @@ def records_for_episodes(session: Session, episode_ids: Sequence[int]) -> dict[i
 STALE = FieldProblem("version", "stale", "Someone else changed this check-in; reload to see their change")
 
 
-_UNREAD = object()
-
-
 def _record(session: Session, checkin: ScheduledCheckin, expected_version: int | None,
-            found: CheckinRecord | None | object = _UNREAD) -> CheckinRecord:
-    """The check-in's record, created on first use; a stale form (another person saved first) is a 409. `found`: the
-    record as the caller read it in this transaction (get_checkin's), when it did."""
-    row = record_for(session, episode_id=checkin.episode_id, key=checkin.key) if found is _UNREAD else found
+            row: CheckinRecord | None) -> CheckinRecord:
+    """The check-in's record, created on first use; a stale form (another person saved first) is a 409. `row`: the
+    record as get_checkin read it in this transaction (every caller reads the check-in first; nothing wrote it since)."""
     if row is None:
         if expected_version not in (None, 0):
             raise Conflict(STALE)
@@ -165,7 +161,7 @@ def write_note(session: Session, *, actor: Actor, knowledge, calendar: BusinessC
             problems.append(FieldProblem("relief_percent", "range", "Relief is a percent from 0 to 100"))
     if problems:
         raise InvalidInput(problems)
-    row = _record(session, checkin, expected_version, record)  # as get_checkin read it: nothing wrote it since
+    row = _record(session, checkin, expected_version, record)
     if checkin.kind == "after_procedure" and relief_percent is not None:
         procedure_id = int(checkin.key.split(":")[1])
         relief = procedures.add_relief(session, actor=actor, calendar=calendar, procedure_id=procedure_id,
@@ -185,13 +181,13 @@ def book(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalenda
          expected_version: int | None, booked_at: datetime | None) -> CheckinRecord:
     """Book a time for the video call (naive or aware; stored as naive UTC)."""
     today = calendar.local_date(utcnow())
-    checkin, _ = get_checkin(session, actor=actor, episode_id=episode_id, key=key, knowledge=knowledge, calendar=calendar, today=today)
+    checkin, record = get_checkin(session, actor=actor, episode_id=episode_id, key=key, knowledge=knowledge, calendar=calendar, today=today)
     if booked_at is None:
         raise InvalidInput([FieldProblem("booked_at", "required", "Choose a day and time for the video call")])
     utc = calendar.to_utc(booked_at) if booked_at.tzinfo is None else booked_at.astimezone(rules.UTC).replace(tzinfo=None)
     if calendar.local_date(utc) < today:
         raise InvalidInput([FieldProblem("booked_at", "not_past", "Choose a time from today on")])
-    row = _record(session, checkin, expected_version)
+    row = _record(session, checkin, expected_version, record)
     row.booked_at, row.booked_by_id = utc, actor.user_id
     session.flush()
     audit.record(session, actor, "checkin.book", object_type="checkin_record", object_id=row.id, patient_id=row.patient_id,
@@ -203,12 +199,12 @@ def reschedule(session: Session, *, actor: Actor, knowledge, calendar: BusinessC
                expected_version: int | None, new_day: date | None) -> CheckinRecord:
     """Give the check-in a new last day (after a miss, or when the patient asks)."""
     today = calendar.local_date(utcnow())
-    checkin, _ = get_checkin(session, actor=actor, episode_id=episode_id, key=key, knowledge=knowledge, calendar=calendar, today=today)
+    checkin, record = get_checkin(session, actor=actor, episode_id=episode_id, key=key, knowledge=knowledge, calendar=calendar, today=today)
     if new_day is None:
         raise InvalidInput([FieldProblem("rescheduled_to", "required", "Choose the new day")])
     if new_day < today or new_day < checkin.opens_on:
         raise InvalidInput([FieldProblem("rescheduled_to", "not_past", "Choose a day from today on, inside or after the window")])
-    row = _record(session, checkin, expected_version)
+    row = _record(session, checkin, expected_version, record)
     row.rescheduled_to, row.rescheduled_by_id = new_day, actor.user_id
     session.flush()
     audit.record(session, actor, "checkin.reschedule", object_type="checkin_record", object_id=row.id, patient_id=row.patient_id,
@@ -220,12 +216,12 @@ def cancel(session: Session, *, actor: Actor, knowledge, calendar: BusinessCalen
            expected_version: int | None, reason: str | None) -> CheckinRecord:
     """Cancel a check-in that is no longer wanted, with the reason."""
     today = calendar.local_date(utcnow())
-    checkin, _ = get_checkin(session, actor=actor, episode_id=episode_id, key=key, knowledge=knowledge, calendar=calendar, today=today)
+    checkin, record = get_checkin(session, actor=actor, episode_id=episode_id, key=key, knowledge=knowledge, calendar=calendar, today=today)
     if not _text(reason):
         raise InvalidInput([FieldProblem("cancel_reason", "required", "Say why this check-in is cancelled")])
     if checkin.status == "done":
         raise InvalidInput([FieldProblem("cancel_reason", "not_done", "This check-in is already done")])
-    row = _record(session, checkin, expected_version)
+    row = _record(session, checkin, expected_version, record)
     row.cancelled_at, row.cancelled_by_id, row.cancel_reason = utcnow(), actor.user_id, _text(reason)
     session.flush()
     audit.record(session, actor, "checkin.cancel", object_type="checkin_record", object_id=row.id, patient_id=row.patient_id,
