@@ -7,7 +7,7 @@ Student's t 97.5% quantiles (any table): t(2) = 4.3027, t(4) = 2.7764.
   Eligibility to submission 4, 5, 6 vs 1, 2, 3: difference -3, se sqrt(1/3 + 1/3) = 0.8165, df 4,
   half-width 2.267 -> -5.3 to -0.7: better. Baseline 5 +- 4.3027 / sqrt(3) = 2.484 -> 2.5 to 7.5.
   Overdue tasks 2, 3, 4 vs 6, 7, 8: difference +4 +- 2.267 -> +1.7 to +6.3: worse.
-  Coordinators' overdue tasks 1, 2, 3: 2 +- 2.484 -> -0.5 to 4.5.
+  Coordinators' overdue tasks 1, 2, 3: 2 +- 2.484 -> -0.5 to 4.5, cut at zero (a count is never negative): 0.0 to 4.5.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from rich.console import Console
 
 from painpath.simulation.report import CHART_JS, difference, html_report, print_report, results_json
-from painpath.simulation.results import MEASURES, ReplicationResult, ScenarioResult
+from painpath.simulation.results import MEASURES, ReplicationResult, ScenarioResult, estimate
 
 OTHER = {  # the measures this test does not work through: the same in both scenarios
     "referral_to_imaging_days": 9.0, "submission_to_decision_days": 6.0, "forms_turnaround_days": 3.0,
@@ -69,6 +69,23 @@ def test_difference_is_welchs_interval() -> None:
     assert difference([1.0], [1.0, 2.0]) is None
 
 
+def test_one_replication_has_no_interval_and_a_count_is_never_below_zero() -> None:
+    single = estimate([3.0])
+    assert (single.mean, single.low, single.high, single.n) == (3.0, None, None, 1)
+    assert not single.has_interval
+    # 0, 0, 3: mean 1, sd sqrt(3) = 1.732, half-width 4.3027 * 1.732 / sqrt(3) = 4.303 -> -3.3 to 5.3, cut at zero.
+    spread = estimate([0.0, 0.0, 3.0])
+    assert (spread.mean, spread.low, round(spread.high, 2)) == (1.0, 0.0, 5.3)
+    one_run = ScenarioResult("baseline", "Baseline clinic", 26, 1, BASELINE.replications[:1])
+    buffer = io.StringIO()
+    print_report(Console(file=buffer, width=260, color_system=None), [one_run], baseline_id="baseline")
+    assert "10.0 (one run: no interval)" in _line(buffer.getvalue(), "Referral to first visit")
+    page = html_report([one_run], baseline_id="baseline")
+    assert "one run: no interval" in page
+    assert json.loads(results_json([one_run], baseline_id="baseline"))["scenarios"][0]["summary"]["referral_to_first_visit_days"] == {
+        "mean": 10.0, "low": None, "high": None, "n": 1}
+
+
 def test_terminal_report_gives_means_intervals_n_and_differences_in_words() -> None:
     text = _terminal()
     assert "26 simulated weeks, 3 replications" in text
@@ -87,7 +104,7 @@ def test_terminal_report_gives_means_intervals_n_and_differences_in_words() -> N
 
 def test_terminal_report_gives_overdue_tasks_per_role_and_the_assumptions() -> None:
     text = _terminal()
-    assert "2.0 (-0.5 to 4.5) │ 2.0 (2.0 to 2.0)" in _line(text, "Coordinators")
+    assert "2.0 (0.0 to 4.5) │ 2.0 (2.0 to 2.0)" in _line(text, "Coordinators")
     assert "0.5 (0.5 to 0.5)" in _line(text, "Front desk")
     assert "Missed visits: 12%" in _line(text, "Baseline clinic", "Assumption, not measured: between 8.0%")
     assert "BCBS commercial decides in 20 business days" in _line(text, "Kit <later> & co", "stress case")
@@ -171,14 +188,14 @@ def test_each_measure_has_a_chart_with_intervals_and_a_table(page) -> None:  # n
     roles = charts["chart-roles"]
     assert roles["labels"] == ["Coordinators", "Front desk"]
     assert [d["label"] for d in roles["datasets"]] == ["Baseline clinic", "Kit <later> & co"]
-    assert roles["datasets"][0]["lows"][0] == pytest.approx(-0.484, abs=0.001)
+    assert roles["datasets"][0]["lows"][0] == 0  # 2 - 2.484, cut at zero
     cells = parsed.sections["referral_to_first_visit_days"]
     assert cells[:6] == ["Baseline clinic", "12.0", "7.0 to 17.0", "3", "93", "baseline"]
     assert cells[6:9] == ["Kit <later> & co", "8.0", "3.0 to 13.0"]
     assert cells[-1] == "no clear difference: 4.0 days shorter, but the 95% interval -8.5 to +0.5 includes no change"
     assert parsed.sections["eligibility_to_submission_days"][-1] == "3.0 business days shorter: better (95% interval -5.3 to -0.7)"
     assert "no case reached this step" in parsed.sections["pt_gap_days"]
-    assert parsed.sections["overdue-by-role"][:3] == ["Coordinators", "2.0 (-0.5 to 4.5)", "2.0 (2.0 to 2.0)"]
+    assert parsed.sections["overdue-by-role"][:3] == ["Coordinators", "2.0 (0.0 to 4.5)", "2.0 (2.0 to 2.0)"]
     assert "Kit &lt;later&gt; &amp; co" in html  # escaped in the page, and the JSON block cannot end the script early
     assert "<later>" not in html.split('id="simulation-chart-data">')[0]
 

@@ -101,6 +101,8 @@ def compare(these: list[float], base: list[float], unit: str) -> Comparison:
 def _estimate_text(found: Estimate | None) -> str:
     if found is None:
         return "no case reached it"
+    if not found.has_interval:
+        return f"{_number(found.mean)} (one run: no interval)"
     return f"{_number(found.mean)} ({_number(found.low)} to {_number(found.high)})"
 
 
@@ -215,8 +217,8 @@ def _chart(chart_id: str, title: str, y_label: str, labels: list[str], datasets:
 
 def _dataset(label: str, found: list[Estimate | None]) -> dict:
     return {"label": label, "means": [None if f is None else round(f.mean, 3) for f in found],
-            "lows": [None if f is None else round(f.low, 3) for f in found],
-            "highs": [None if f is None else round(f.high, 3) for f in found]}
+            "lows": [None if f is None or f.low is None else round(f.low, 3) for f in found],
+            "highs": [None if f is None or f.high is None else round(f.high, 3) for f in found]}
 
 
 def html_report(results: list[ScenarioResult], *, baseline_id: str, descriptions: dict[str, str] | None = None) -> str:

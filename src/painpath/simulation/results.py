@@ -38,9 +38,13 @@ class ReplicationResult:
 @dataclass(frozen=True)
 class Estimate:
     mean: float
-    low: float  # 95% confidence interval over replications
-    high: float
+    low: float | None  # 95% confidence interval over replications; None from a single replication
+    high: float | None
     n: int
+
+    @property
+    def has_interval(self) -> bool:
+        return self.low is not None and self.high is not None
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,17 @@ def _t95(df: int) -> float:
 
 
 def estimate(values: list[float]) -> Estimate | None:
+    """The mean with its 95% interval. One replication has no spread to measure, so no interval: showing the value
+    as its own interval would claim a certainty the run cannot give. Every measure is a number of days or tasks,
+    never negative, so the interval's lower end is cut at zero (a symmetric t interval around a small mean of a
+    skewed quantity would otherwise promise "-0.5 days")."""
     if not values:
         return None
     centre = mean(values)
     if len(values) == 1:
-        return Estimate(centre, centre, centre, 1)
+        return Estimate(centre, None, None, 1)
     half = _t95(len(values) - 1) * stdev(values) / math.sqrt(len(values))
-    return Estimate(centre, centre - half, centre + half, len(values))
+    return Estimate(centre, max(0.0, centre - half), centre + half, len(values))
 
 
 def summarise(result: ScenarioResult) -> dict[str, Estimate | None]:
