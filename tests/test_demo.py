@@ -460,6 +460,11 @@ def test_a_small_demo_shows_each_record_in_the_state_that_offers_its_form(small_
 
         awaited = session.scalars(select(PtAuthorization).where(PtAuthorization.extension_requested_at.is_not(None))).all()
         assert len(awaited) == summary.facts["pt_extensions_awaited"] == 1 and awaited[0].extension_answered_at is None
+        ended = session.scalars(select(PtCourse).where(PtCourse.status != "active")).all()
+        assert len(ended) == summary.facts["pt_courses_ended"] == 1  # the therapist's discharge, with its reason
+        assert ended[0].status == "completed" and ended[0].end_reason and ended[0].start_date < ended[0].ended_on
+        assert not session.scalars(select(Task).where(Task.episode_id == ended[0].episode_id, Task.provider == "therapy",
+                                                      Task.status == "open")).all()
         assert any(not s.report_on_file for s in session.scalars(select(ImagingStudy)))
 
         requests = session.scalars(select(RecordsRequest)).all()

@@ -778,7 +778,8 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
     if index % 8 == 1:
         demo_facts.trial_plan(session, ctx, clinician, episode.id, today)
         counts["trial_plans"] += 1
-    if index % 5 == 0 or demo_states.chosen(demo_states.PT_EXTENSION_AWAITED, index):
+    discharged_pt = demo_states.chosen(demo_states.PT_DISCHARGED, index)
+    if index % 5 == 0 or demo_states.chosen(demo_states.PT_EXTENSION_AWAITED, index) or discharged_pt:
         therapist = actor_for(users["therapist"])
         course_id = demo_facts.pt_course(session, ctx, (coordinator, therapist, clinician), users["therapist"].id, episode, today,
                                          certify=index % 10 == 0)
@@ -786,6 +787,9 @@ def _demo_facts(session: Session, ctx: AppContext, users: dict[str, User], episo
         if course_id is not None and demo_states.chosen(demo_states.PT_EXTENSION_AWAITED, index):
             demo_states.pt_extension_awaited(session, therapist, course_id, today)
             counts["pt_extensions_awaited"] += 1
+        if course_id is not None and discharged_pt:
+            demo_states.pt_discharged(session, therapist, course_id, today)
+            counts["pt_courses_ended"] += 1
     visits = demo_facts.next_visits(session, coordinator, episode, location_id, now, index)
     counts["follow_ups"] += len(visits)
     counts["draft_notes"] += demo_states.draft_note(session, clinician, episode.id, visits, today) is not None
@@ -875,7 +879,7 @@ def load_demo(ctx: AppContext, *, seed: int = DEFAULT_SEED, patients: int = DEFA
 
         episodes = booked = discharged = calls = charted = authorizations = care_plans = waiting = 0
         facts = dict.fromkeys(("coverages", "procedures", "tapers", "trial_plans", "pt_courses", "follow_ups", "draft_notes",
-                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "records_requests", "histories",
+                               "opioid_prescriptions", "safety_reviews_owed", "pt_extensions_awaited", "pt_courses_ended", "records_requests", "histories",
                                "shared_decisions"), 0)
         send_later: list[int] = []
         peer_to_peer_shown = False

@@ -48,15 +48,18 @@ from painpath.medications.tapers import service as taper_service
 from painpath.medications.tapers.schemas import PauseIn, TaperIn, TaperRxIn
 from painpath.orders import service as order_service
 from painpath.orders.schemas import StudyIn
+from painpath.therapy import course_end
 from painpath.therapy import service as therapy_service
 from painpath.therapy.models import PtAuthorization, ProgressReport
-from painpath.therapy.schemas import ExtensionRequestedIn
+from painpath.therapy.models import PtCourse
+from painpath.therapy.schemas import CourseEndIn, ExtensionRequestedIn
 
 # Which charted episodes (by index) show each state; a 12-patient demo charts three (indexes 0, 1, 2).
 OPIOID_CARE = (0, 8)  # index % 8: on a long-term opioid, agreement and PDMP on file (the safety panel's forms)
 PAUSED_TAPER = (1, 8)  # index % 8: a taper paused during a flare (resume)
 PHQ9_TO_REVIEW = (0, 6)  # index % 6: item 9 answered "several days", no safety assessment yet
 PT_EXTENSION_AWAITED = (1, 5)  # index % 5: a second PT course, its extension requested and not yet answered
+PT_DISCHARGED = (2, 5)  # index % 5: a PT course the therapist ended three days ago, its goals met
 OUTSIDE_CT_AWAITED = (2, 4)  # index % 4: an emergency-department CT, its report not yet on file
 CT_REPORT_REQUESTED = (2, 20)  # index % 20: ... and requested from two places (each request renders a PDF letter)
 
@@ -154,6 +157,14 @@ def pt_extension_awaited(session: Session, therapist: Actor, course_id: int, tod
         return
     therapy_service.record_extension_requested(session, actor=therapist, authorization_id=authorization.id, data=ExtensionRequestedIn(
         version=authorization.version, requested_at=at_clinic(today - timedelta(days=4), 11), progress_report_id=report.id))
+
+
+def pt_discharged(session: Session, therapist: Actor, course_id: int, today: date) -> None:
+    """The therapist discharged the patient to a home program three days ago: the course's tasks are closed."""
+    course = session.get(PtCourse, course_id)
+    course_end.end_course(session, actor=therapist, course_id=course_id, data=CourseEndIn(
+        outcome="completed", ended_on=today - timedelta(days=3), version=course.version,
+        reason="Goals met: walks 30 minutes and lifts 20 lb from the floor without leg pain; home exercise program from here."))
 
 
 ED_CT = {"lumbar": "CT lumbar spine without contrast", "cervical": "CT cervical spine without contrast"}

@@ -68,6 +68,9 @@ def test_an_8_week_pt_block_owes_three_evenly_spaced_and_a_6_week_block_two(pack
     six = rules.PtCourseFact(id=6, owner=OWNER, start_date=date(2026, 12, 7), duration_weeks=6, status="completed")
     assert [p.opens_on for p in rules.plan_pt(six, pack)] == [date(2026, 12, 21), date(2027, 1, 4)]
     assert rules.plan_pt(rules.PtCourseFact(7, OWNER, date(2026, 12, 7), 8, "cancelled"), pack) == []
+    # Discharged on 5 Jan, in week 5 of 8: the check-in of 4 Jan was owed, the one opening 18 Jan is not.
+    early = rules.PtCourseFact(8, OWNER, date(2026, 12, 7), 8, "completed", ended_on=date(2027, 1, 5))
+    assert [p.opens_on for p in rules.plan_pt(early, pack)] == [date(2026, 12, 21), date(2027, 1, 4)]
 
 
 def test_j1_a_six_week_program_measured_by_the_ndi_owes_four_weekly_questionnaires(pack):

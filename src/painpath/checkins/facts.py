@@ -95,11 +95,11 @@ def read(session: Session, *, episodes: Select, knowledge, calendar: BusinessCal
     if only in (None, "procedure"):
         _procedures(run, knowledge, owners, parts)
     if only in (None, "pt"):
-        for course_id, episode_id, start_date, weeks, status in run("pt_courses", lambda wanted: (
-                select(PtCourse.id, PtCourse.episode_id, PtCourse.start_date, PtCourse.duration_weeks, PtCourse.status)
+        for course_id, episode_id, start_date, weeks, status, ended_on in run("pt_courses", lambda wanted: (
+                select(PtCourse.id, PtCourse.episode_id, PtCourse.start_date, PtCourse.duration_weeks, PtCourse.status, PtCourse.ended_on)
                 .where(PtCourse.episode_id.in_(wanted)).order_by(PtCourse.id))):
             parts[episode_id]["pt_courses"].append(rules.PtCourseFact(
-                id=course_id, owner=owners[episode_id], start_date=start_date, duration_weeks=weeks, status=status))
+                id=course_id, owner=owners[episode_id], start_date=start_date, duration_weeks=weeks, status=status, ended_on=ended_on))
     if only in (None, "taper"):
         _tapers(run, owners, parts)
     if only in (None, "scores"):

@@ -54,6 +54,7 @@ class PtCourseFact:
     start_date: date
     duration_weeks: int
     status: str  # active | completed | cancelled
+    ended_on: date | None = None  # the course's last day, once it ended (therapy/course_end.py)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def plan_procedure(fact: ProcedureFact) -> list[Planned]:
 
 
 def plan_pt(fact: PtCourseFact, pack) -> list[Planned]:
-    """Evenly through the block: an 8-week block with 3 check-ins has them at weeks 2, 4 and 6."""
+    """Evenly through the block: an 8-week block with 3 check-ins has them at weeks 2, 4 and 6. A course that ended
+    (discharged early, say) owes none that would open after its last day: the block they ask about is over."""
     if fact.status == "cancelled" or fact.duration_weeks < 1:
         return []
     count, days = pt_count(pack, fact.duration_weeks), fact.duration_weeks * 7
@@ -146,6 +148,8 @@ def plan_pt(fact: PtCourseFact, pack) -> list[Planned]:
     found = []
     for n in range(1, count + 1):
         opens = fact.start_date + timedelta(days=round(days * n / (count + 1)))
+        if fact.ended_on is not None and opens > fact.ended_on:
+            break
         found.append(Planned(key=f"pt:{fact.id}:{n}", owner=fact.owner, kind="pt_block",
                              title=f"PT block check-in {n} of {count}", patient_title=CALL_WORDS,
                              opens_on=opens, due_on=opens + timedelta(days=width - 1), how="telehealth"))

@@ -35,6 +35,10 @@ class PtCourse(Base, ClinicScopedMixin, TimestampMixin, VersionedMixin):
     start_date: Mapped[date] = mapped_column()
     goals: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="active")  # active | completed | cancelled
+    # How the course ended (therapy/course_end.py): the day, why, and who recorded it.
+    ended_on: Mapped[date | None] = mapped_column()
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # Traditional Medicare rules (progress report every 10 treatment days, recertification every 90 days),
     # taken from the primary coverage's plan type when the course was created.
     medicare_rules: Mapped[bool] = mapped_column(Boolean, default=False)

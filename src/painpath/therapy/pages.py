@@ -27,9 +27,9 @@ from painpath.core.errors import DomainError, FieldProblem, NotFound
 from painpath.core.validation import DbId
 from painpath.patients import pages as patient_pages
 from painpath.patients.models import Episode
-from painpath.therapy import protocol_switch, rules, service
+from painpath.therapy import course_end, protocol_switch, rules, service
 from painpath.therapy.models import PtAuthorization, PtCourse
-from painpath.therapy.schemas import AuthorizationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProtocolSwitchIn
+from painpath.therapy.schemas import AuthorizationIn, CourseEndIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProtocolSwitchIn
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
 from painpath.web.forms import FormFields, errors_by_field, validation_problems
 from painpath.worklist.engine import Obligation
@@ -48,6 +48,8 @@ REQUEST_LABELS = {"progress_report_id": "Progress report sent with it", "reason"
 REPORT_LABELS = {"written_on": "Written on", "summary": "Progress summary"}
 CERTIFICATION_LABELS = {"certified_on": "Certified on", "role": "Who certifies"}
 SWITCH_LABELS = {"protocol_id": "New protocol", "reason": "Why the protocol changes", "changed_on": "Takes effect on"}
+END_LABELS = {"outcome": "How the course ended", "ended_on": "Last day of the course", "reason": "Why it ended"}
+END_OUTCOMES = list(course_end.OUTCOME_WORDS.items())
 SEND_LABELS = {"transport": "How to send", "practice_fax": "Practice fax"}
 TRANSPORTS = [("fax", "Fax it to the practice"), ("print", "I printed it (hand it to the patient)")]
 ANSWER_LABELS = {"outcome": "Payer's answer", **AUTHORIZATION_LABELS, "window_from": "New window from", "window_to": "New window to"}
@@ -119,7 +121,8 @@ def _course_views(ctx: AppContext, session: Any, episode: Episode, today: date) 
     if not courses:
         return []
     rows = {a.id: a for a in session.scalars(select(PtAuthorization).where(PtAuthorization.course_id.in_([c.id for c in courses])))}
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_({c.therapist_id for c in courses}))).all())
+    names = dict(session.execute(select(User.id, User.display_name)
+                                 .where(User.id.in_({c.therapist_id for c in courses} | {c.ended_by_id for c in courses} - {None}))).all())
     reports = service.progress_reports(session, course_ids=[c.id for c in courses])
     changes = protocol_switch.changes_for_courses(session, course_ids=[c.id for c in courses])
 
@@ -135,6 +138,7 @@ def _course_views(ctx: AppContext, session: Any, episode: Episode, today: date) 
             "switches": [{"on": c.changed_on, "from": protocol_name(c.from_protocol_id), "to": protocol_name(c.to_protocol_id),
                           "reason": c.reason} for c in changes.get(course.id, [])],
             "therapist": names.get(course.therapist_id, "a therapist"),
+            "ended_by": names.get(course.ended_by_id) if course.ended_by_id else None,
             "recorded": len(view.facts.visit_dates), "planned": view.facts.planned_visits,
             "next_visit": next((v for v in view.visits if not v.recorded and v.on >= today), None),
             "authorizations": [_authorization_view(s, rows.get(s.authorization.id), today) for s in reversed(view.authorizations)],
@@ -164,6 +168,8 @@ def _therapy_panel(asked: patient_pages.PanelRequest) -> list[patient_pages.Epis
         "course_labels": COURSE_LABELS, "authorization_labels": AUTHORIZATION_LABELS, "answer_labels": ANSWER_LABELS,
         "request_labels": REQUEST_LABELS, "report_labels": REPORT_LABELS, "certification_labels": CERTIFICATION_LABELS,
         "send_labels": SEND_LABELS, "switch_labels": SWITCH_LABELS, "transports": TRANSPORTS,
+        "end_labels": END_LABELS, "end_outcomes": END_OUTCOMES, "end_words": course_end.OUTCOME_WORDS,
+        "can_end": caller.can(Permission.NOTE_WRITE),
         "can_report": caller.can(Permission.NOTE_WRITE), "can_certify": caller.can(Permission.NOTE_SIGN),
         "practice_kinds": PRACTICE_KINDS, "answer_outcomes": ANSWER_OUTCOMES,
         "can_prescribe": caller.can(Permission.EPISODE_WRITE), "can_authorize": caller.can(Permission.AUTHORIZATION_WORK),
@@ -246,6 +252,15 @@ def switch_protocol_form(course_id: DbId, request: Request, ctx: AppCtx, session
                    anchor=f"pt-course-{course_id}", form=form, schema=ProtocolSwitchIn, labels={"version": "Version", **SWITCH_LABELS},
                    act=lambda data: protocol_switch.switch_protocol(session, actor=caller.actor, knowledge=ctx.knowledge,
                                                                     course_id=course_id, data=data))
+
+
+@router.post("/pt-courses/{course_id}/end")
+def end_course_form(course_id: DbId, request: Request, ctx: AppCtx, session: DbSession, form: FormFields,
+                    caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> Response:
+    episode_id = _course(session, caller, course_id).episode_id
+    return _submit(request, ctx, session, caller, episode_id=episode_id, which=f"end-{course_id}",
+                   anchor=f"pt-course-{course_id}", form=form, schema=CourseEndIn, labels={"version": "Version", **END_LABELS},
+                   act=lambda data: course_end.end_course(session, actor=caller.actor, course_id=course_id, data=data))
 
 
 @router.post("/pt-courses/{course_id}/authorizations")

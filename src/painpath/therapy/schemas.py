@@ -65,6 +65,15 @@ class SendPrescriptionIn(_Input):
     transport: Literal["fax", "print"] = "fax"
 
 
+class CourseEndIn(_Input):
+    """End an active course: the patient was discharged from PT (completed), or the course stopped early (cancelled)."""
+
+    outcome: Literal["completed", "cancelled"] = Field(description="completed: discharged from PT; cancelled: stopped early")
+    ended_on: PastDate
+    reason: str = Field(min_length=5, max_length=2000, description="Why the course ended, in words the care team reads")
+    version: Version
+
+
 class ProtocolSwitchIn(_Input):
     """Switch an active course to another protocol: the plan pivoted (lumbar to hip work, say)."""
 

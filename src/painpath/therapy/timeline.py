@@ -33,12 +33,16 @@ def therapy_entries(session: Session, episode: Episode, calendar: BusinessCalend
     reports = list(session.scalars(select(ProgressReport).where(ProgressReport.episode_id == episode.id)))
     auths = list(session.scalars(select(PtAuthorization).where(PtAuthorization.episode_id == episode.id)))
     switches = list(session.scalars(select(PtProtocolChange).where(PtProtocolChange.episode_id == episode.id)))
-    names = _names(session, {c.therapist_id for c in courses} | {r.author_id for r in reports})
+    names = _names(session, {c.therapist_id for c in courses} | {c.ended_by_id for c in courses} | {r.author_id for r in reports})
     entries = []
     for c in courses:
         entries.append(TimelineEntry(c.created_at, "pt_course.created",
                                      f"PT course prescribed: {c.protocol_id.replace('_', ' ')}, {c.frequency_per_week}x/week for {c.duration_weeks} weeks "
                                      f"with {names.get(c.therapist_id, 'a therapist')} ({c.practice_name})", "therapy"))
+        if c.ended_on is not None:
+            words = "PT course completed (discharged from PT)" if c.status == "completed" else "PT course stopped early"
+            entries.append(TimelineEntry(datetime.combine(c.ended_on, time(12)), f"pt_course.{c.status}",
+                                         f"{words} on {c.ended_on:%d %b %Y} by {names.get(c.ended_by_id, 'unknown user')}: {c.end_reason}", "therapy"))
     for a in auths:
         entries.append(TimelineEntry(a.created_at, "pt_authorization.recorded",
                                      f"PT authorization: {a.visits_approved} visits, {a.window_from:%d %b} to {a.window_to:%d %b %Y}", "therapy"))

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Response
 from painpath.core.auth.roles import Permission
 from painpath.core.validation import DbId
 from painpath.patients import service as patients
-from painpath.therapy import prescription, protocol_switch, rules, service
+from painpath.therapy import course_end, prescription, protocol_switch, rules, service
 from painpath.therapy.models import PtCourse
 from painpath.therapy.schemas import (
-    AuthorizationIn, CertificationIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProgressReportIn, ProtocolSwitchIn, SendPrescriptionIn,
+    AuthorizationIn, CertificationIn, CourseEndIn, CourseIn, ExtensionAnswerIn, ExtensionRequestedIn, ProgressReportIn, ProtocolSwitchIn, SendPrescriptionIn,
 )
 from painpath.worklist.engine import Obligation
 from painpath.web.deps import AppCtx, Caller, DbSession, requires
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api", tags=["therapy"])
 _COURSE_FIELDS = (
     "id", "episode_id", "patient_id", "protocol_id", "therapist_id", "practice_name", "practice_kind", "practice_fax",
     "frequency_per_week", "duration_weeks", "start_date", "goals", "status", "medicare_rules", "prescription_sent_at",
-    "prescription_sent_to", "version",
+    "prescription_sent_to", "ended_on", "end_reason", "version",
 )
 
 
@@ -89,6 +89,12 @@ def switch_protocol(course_id: DbId, data: ProtocolSwitchIn, ctx: AppCtx, sessio
                     caller: Annotated[Caller, requires(Permission.EPISODE_WRITE)]) -> dict:
     change = protocol_switch.switch_protocol(session, actor=caller.actor, knowledge=ctx.knowledge, course_id=course_id, data=data)
     return _answer(ctx, session, session.get(PtCourse, change.course_id))
+
+
+@router.post("/pt-courses/{course_id}/end")
+def end_course(course_id: DbId, data: CourseEndIn, ctx: AppCtx, session: DbSession,
+               caller: Annotated[Caller, requires(Permission.NOTE_WRITE)]) -> dict:
+    return _answer(ctx, session, course_end.end_course(session, actor=caller.actor, course_id=course_id, data=data))
 
 
 @router.post("/pt-courses/{course_id}/authorizations", status_code=201)
