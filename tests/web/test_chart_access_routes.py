@@ -284,6 +284,7 @@ ROUTES = {
     # The open-loops board lists the clinic's outstanding orders and referrals; therapists are refused.
     ("GET", "/loops"): CASELOAD_LIST,
     ("POST", "/api/pt-courses/{course_id}/protocol"): CLINICAL,
+    ("POST", "/api/pt-courses/{course_id}/end"): CLINICAL,
     ("GET", "/patients"): CASELOAD_LIST,
     ("GET", "/patients/new"): NO_PATIENT_DATA,
     ("POST", "/patients/new"): NEW_PATIENT,
@@ -397,6 +398,7 @@ ROUTES = {
     ("POST", "/episodes/{episode_id}/pt-courses"): CLINICAL,
     ("POST", "/pt-courses/{course_id}/authorizations"): CLINICAL,
     ("POST", "/pt-courses/{course_id}/protocol"): CLINICAL,
+    ("POST", "/pt-courses/{course_id}/end"): CLINICAL,
     ("POST", "/pt-authorizations/{authorization_id}/extension-request"): CLINICAL,
     ("POST", "/pt-authorizations/{authorization_id}/extension-answer"): CLINICAL,
     ("POST", "/pt-courses/{course_id}/progress-reports"): CLINICAL,
