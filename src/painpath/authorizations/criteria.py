@@ -29,11 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from painpath.authorizations.criteria_checks import CHECKS, Check, Context, Status, imaging_requirement, region_group, said
+from painpath.authorizations.criteria_checks import (
+    CHECKS, DAILY, Check, Context, Status, arriving, earliest, imaging_requirement, region_group, said,
+)
 from painpath.authorizations.criteria_words import day, join, long_day, place_words, sentence
 from painpath.facts.vocabulary import EpisodeFacts, PlannedProcedure
 from painpath.knowledge.schemas import Criterion, Policy, Procedure, Waiver
@@ -122,6 +124,9 @@ class PolicyDecision:
     criteria: tuple[CriterionResult, ...]
     say_warnings: Callable[[], tuple[str, ...]] = field(default=tuple, repr=False)
     say_summary: Callable[[PolicyDecision], str] = field(default=lambda _decision: "", repr=False)
+    # The first day after `today` on which the clock alone may change the outcome, a criterion's status or date, or
+    # the words the worklist quotes; None: only new facts change it (see criteria_checks.Check.changes_on).
+    changes_on: date | None = None
 
     @cached_property
     def warnings(self) -> tuple[str, ...]:
@@ -188,6 +193,7 @@ def evaluate(
     """Evaluate every criterion of `policy` for `planned` on `today`, and the overall answer."""
     repeat = is_repeat(policy, facts, planned, today)
     results, check_warnings = _results(policy, facts, planned, today, procedures, repeat)
+    changes_on = _changes_on(results, today, _repeat_arrives(policy, facts, planned, today), _waivers_change(policy, facts, today))
     required, note = _authorization(policy, planned)
     outcome, eligible_on = _overall(policy, results)
 
@@ -215,7 +221,43 @@ def evaluate(
         criteria=tuple(results),
         say_warnings=say_warnings,
         say_summary=lambda decision: _summary(decision, policy),
+        changes_on=changes_on,
     )
+
+
+def _changes_on(results: list[CriterionResult], today: date, *also: date | None) -> date | None:
+    """The first day after today on which any criterion's answer may change with the clock (tomorrow when one
+    has not worked it out), or one of `also`."""
+    days = []
+    for result in results:
+        when = result.check.changes_on
+        if when is DAILY:
+            return today + timedelta(days=1)
+        days.append(when)
+    return earliest(*days, *also)
+
+
+def _waivers_change(policy: Policy, facts: EpisodeFacts, today: date) -> date | None:
+    """Red flags and diagnoses hold for good; an exception read off imaging starts to hold when a study dated ahead
+    arrives, and may stop when the study it rests on grows too old (looked at daily while the recency has a span)."""
+    days = []
+    for waiver in policy.exceptions:
+        wanted = waiver.when.imaging_findings
+        if wanted is None:
+            continue
+        days.append(arriving((s.performed_on for s in facts.imaging), today))
+        if wanted.recency.within is not None:
+            days.append(today + timedelta(days=1))
+    return earliest(*days)
+
+
+def _repeat_arrives(policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure, today: date) -> date | None:
+    """A procedure of the repeat group dated ahead makes the request a repeat from its day (see is_repeat)."""
+    if not facts.procedures:
+        return None
+    same = set(policy.repeat_group or [planned.kind]) | {planned.kind}
+    group = region_group(planned.region)
+    return arriving((p.performed_on for p in facts.procedures if p.kind in same and region_group(p.region) == group), today)
 
 
 def _lapsing_by(
@@ -270,8 +312,9 @@ def _plan(policy: Policy) -> tuple[_Plan, ...]:
     return found[1]
 
 
-_FIRST_ONLY = Check("not_applicable", "Applies to a first request only; this is a repeat.")
-_REPEAT_ONLY = Check("not_applicable", "Applies to a repeat only; this is a first request.")
+# Whether a request is a repeat changes only when a procedure dated ahead arrives (evaluate's _repeat_arrives).
+_FIRST_ONLY = Check("not_applicable", "Applies to a first request only; this is a repeat.", changes_on=None)
+_REPEAT_ONLY = Check("not_applicable", "Applies to a repeat only; this is a first request.", changes_on=None)
 
 
 def _results(
@@ -299,7 +342,8 @@ def _results(
         elif plan.applies_to == "repeat" and not repeat:
             check = _REPEAT_ONLY
         elif waived_by is not None:
-            check = Check("waived", f"Waived: {waived_by}.")
+            # Red flags and diagnoses hold for good; an exception read off imaging can lapse as the study ages.
+            check = Check("waived", f"Waived: {waived_by}.", changes_on=None)  # whether it holds: evaluate's _waivers_change
         else:
             check = plan.check(criterion, ctx)
         if check.warnings:

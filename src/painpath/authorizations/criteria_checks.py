@@ -83,6 +83,34 @@ def said(words: Words | None) -> str | None:
     return words() if callable(words) else words
 
 
+def arriving(dates: Iterable[date], today: date) -> date | None:
+    """The first of `dates` after today: a fact dated ahead that comes into force then."""
+    return min((d for d in dates if d > today), default=None)
+
+
+def window_changes(dates: Sequence[date], today: date, within_days: int | None) -> date | None:
+    """The first day after today on which the facts counted "on or before the day, and at most `within_days` days
+    old" change: one dated ahead comes into force, or one counted today grows too old."""
+    days = [d for d in dates if d > today]
+    if within_days:
+        days += [left for d in dates if d <= today and (left := d + timedelta(days=within_days + 1)) > today]
+    return min(days, default=None)
+
+
+def earliest(*days: date | None) -> date | None:
+    return min((d for d in days if d is not None), default=None)
+
+
+class _Daily:
+    """A check whose answer may change any day: it is looked at again tomorrow (the safe default)."""
+
+    def __repr__(self) -> str:
+        return "DAILY"
+
+
+DAILY = _Daily()
+
+
 @dataclass(slots=True, repr=False)
 class Check:
     """A check's answer: the status and dates now, the words (explanation, to_record, by_then) when asked."""
@@ -93,6 +121,11 @@ class Check:
     to_record: Words | None = None  # missing_evidence: what staff should record
     by_then: Words | None = None  # not_yet: what will be true by then, for the patient ("you will have had ...")
     warnings: tuple[str, ...] = ()
+    # The first day after `today` on which the clock alone may change this answer: its status or met_on, or the
+    # words the worklist quotes (a missing item's explanation and what to record, a refusal's reasons). None: only
+    # a new fact changes it. DAILY: not worked out, so tomorrow. A dated fact that comes into force later (a study
+    # dated ahead) or leaves a "within the last N days" window is such a day; so is the met_on of a not_yet.
+    changes_on: date | None | _Daily = DAILY
 
     def __repr__(self) -> str:
         return f"Check({self.status!r}, met_on={self.met_on!r})"
@@ -116,6 +149,11 @@ class Context:
             (p for p in self.facts.procedures if p.kind in wanted and p.performed_on <= today and region_group(p.region) == group),
             key=_PERFORMED_ON,
         )
+
+    def arriving(self, kinds: Iterable[str]) -> date | None:
+        """The first day after today on which a procedure of `kinds` in the region, recorded with a later date, counts."""
+        wanted, group = set(kinds), self.group
+        return arriving((p.performed_on for p in self.facts.procedures if p.kind in wanted and region_group(p.region) == group), self.today)
 
     def name(self, kind: str) -> str:
         return procedure_words(kind, self.catalogue)
@@ -142,6 +180,7 @@ def pain_duration(c: PainDurationCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"No onset date is recorded; {needs()}.",
             to_record="record when the pain started (the onset date)",
+            changes_on=None,
         )
     reached = c.min.after(onset)
 
@@ -149,12 +188,13 @@ def pain_duration(c: PainDurationCriterion, ctx: Context) -> Check:
         return elapsed(max(0, (today - onset).days))
 
     if today >= reached:
-        return Check("met", lambda: f"Pain since {day(onset)} ({so_far()}); {needs()}.")
+        return Check("met", lambda: f"Pain since {day(onset)} ({so_far()}); {needs()}.", changes_on=None)
     return Check(
         "not_yet",
         lambda: f"Pain since {day(onset)}, {so_far()} so far; {needs()}, reached on {day(reached)}.",
         met_on=reached,
         by_then=lambda: f"your pain will have lasted {c.min.words()}",
+        changes_on=reached,
     )
 
 
@@ -309,9 +349,13 @@ def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
     surgeries = _failed_spine_surgeries(ctx) if c.failed_surgery_counts else []
     if _care_met(c, care, today):
         also = (lambda: f"; surgery that did not help: {_surgery_words(surgeries)}") if surgeries else (lambda: "")
-        return Check("met", lambda: f"Conservative care on record: {record()}{also()}; {needs()}.")
+        # Without a sliding window or a "still going on" condition care only accumulates: met for good.
+        accumulates = c.within is None and not c.concurrent_active_rehab
+        return Check("met", lambda: f"Conservative care on record: {record()}{also()}; {needs()}.",
+                     changes_on=None if accumulates or surgeries else DAILY)
     if surgeries:
-        return Check("met", lambda: f"Surgery that did not help, from the patient's history: {_surgery_words(surgeries)}; {needs()}.")
+        return Check("met", lambda: f"Surgery that did not help, from the patient's history: {_surgery_words(surgeries)}; {needs()}.",
+                     changes_on=None)
 
     def shortfalls() -> str:
         return join(_care_shortfalls(c, care, today))
@@ -322,14 +366,17 @@ def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"No conservative care is on record; {needs()}.",
             to_record="record the conservative care tried so far (what, and from when to when), or start it",
+            changes_on=arriving((comp.start for comp in counted), today),
         )
     met_on = _first_day_care_is_met(c, care, today)
     if met_on is not None:
+        # Not met on any day before met_on (it is the first), and met that day: the answer holds until then.
         return Check(
             "not_yet",
             lambda: f"Conservative care on record: {record()}. So far: {shortfalls()}; {needs()}, reached on {day(met_on)} if care continues.",
             met_on=met_on,
             by_then=lambda: _care_by_then(c),
+            changes_on=met_on,
         )
     ongoing = any(comp.start <= today and (comp.end is None or comp.end >= today) for comp in counted)
     why_never = "continuing the current care alone will not meet it" if ongoing else "none of it is going on now"
@@ -390,11 +437,15 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
         ),
         key=_PERFORMED_ON,
     )
+    # A study dated ahead of today counts from its day (and may become the latest).
+    later_study = arriving((s.performed_on for s in ctx.facts.imaging
+                            if s.modality in c.modalities and region_group(s.region) in regions), today)
     if not studies:
         return Check(
             "missing_evidence",
             lambda: f"No {modalities()} of the {where()} region is on record; {needs()}.",
             to_record=lambda: f"record the {modalities()} report of the {where()} region ({c.recency.words()}), or order the study",
+            changes_on=later_study,
         )
     if c.recency.since_onset and onset is None:
         # Whether the study is of this problem cannot be told without the day it began.
@@ -402,6 +453,7 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"No onset date is recorded, so it cannot be told whether the imaging is of this problem; {needs()}.",
             to_record="record when the pain started (the onset date)",
+            changes_on=None,
         )
     counted = [s for s in studies if c.recency.counts(s.performed_on, onset, today)]
     if not counted:
@@ -415,6 +467,8 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
 
         return Check("not_met", lambda: f"{why()}; {needs()} (a new study is needed).")
     study = counted[-1]
+    # The answer is read off the latest counted study: it holds until a later one counts or this one grows too old.
+    holds = earliest(later_study, _stops_counting(c, study.performed_on, onset, today))
 
     def name() -> str:
         return f"the {MODALITY_WORDS[study.modality]} of {day(study.performed_on)}"
@@ -431,6 +485,7 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
             lambda: f"The report of {name()} is not on file; {needs()}.",
             to_record=lambda: f"get the report of {name()} on file",
             warnings=warnings,
+            changes_on=holds,
         )
     if c.concordant and study.concordant is None:
         return Check(
@@ -438,9 +493,11 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
             lambda: f"It is not recorded whether {name()} supports the diagnosis; {needs()}, supporting the diagnosis.",
             to_record=lambda: f"record whether {name()} supports the working diagnosis",
             warnings=warnings,
+            changes_on=holds,
         )
     if c.concordant and study.concordant is False:
-        return Check("not_met", lambda: f"{sentence(name())} does not support the working diagnosis; {needs()}, supporting it.")
+        return Check("not_met", lambda: f"{sentence(name())} does not support the working diagnosis; {needs()}, supporting it.",
+                     changes_on=holds)
 
     def met() -> str:
         details = ["report on file"] if study.report_on_file else []
@@ -449,7 +506,17 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
         detail = f" ({join(details)})" if details else ""
         return f"{sentence(name())}{detail}; {needs()}."
 
-    return Check("met", met, warnings=warnings)
+    return Check("met", met, warnings=warnings, changes_on=holds)
+
+
+def _stops_counting(c: ImagingCriterion, performed_on: date, onset: date | None, today: date) -> date | None:
+    """The first day after today on which a study counted today no longer counts (None: it never grows too old)."""
+    if c.recency.within is None:
+        return None
+    # Calendar months end on different days: look around the day the span ends, and fall back on tomorrow.
+    near = max(today + timedelta(days=1), c.recency.within.after(performed_on) - timedelta(days=3))
+    return next((d for d in (near + timedelta(days=n) for n in range(8)) if not c.recency.counts(performed_on, onset, d)),
+                today + timedelta(days=1))
 
 
 # --- diagnostic blocks ------------------------------------------------------------------------------
@@ -580,8 +647,11 @@ def frequency_limit(c: FrequencyLimitCriterion, ctx: Context) -> Check:
             f" ({join(day(d) for d in dates)})" if dates else ""
         )
 
+    later = ctx.arriving(c.procedures)  # a session dated ahead takes a slot from its day
     if len(dates) + 1 <= c.max_sessions:
-        return Check("met", lambda: f"{sentence(so_far())}; this one would be the {ordinal(len(dates) + 1)}, and {limit()}.")
+        # Sessions only leave the window as days pass, so a slot that is free stays free.
+        return Check("met", lambda: f"{sentence(so_far())}; this one would be the {ordinal(len(dates) + 1)}, and {limit()}.",
+                     changes_on=later)
     # The oldest sessions leave the window one by one; the planned one fits once enough have left.
     must_leave = len(dates) + 1 - c.max_sessions
     frees_on = dates[must_leave - 1] + window
@@ -591,6 +661,7 @@ def frequency_limit(c: FrequencyLimitCriterion, ctx: Context) -> Check:
         f"A slot frees on {day(frees_on)}.",
         met_on=frees_on,
         by_then=lambda: f"a session slot frees up (at most {c.max_sessions} in any {c.window_days} days)",
+        changes_on=earliest(frees_on, later),
     )
 
 
@@ -601,8 +672,9 @@ def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
     def needs() -> str:
         return f"this payer needs at least {c.min.words()} between them"
 
+    later = ctx.arriving(c.procedures)  # a procedure dated ahead becomes the last one from its day
     if not earlier:
-        return Check("met", lambda: f"No earlier {ctx.group_name(c.procedures)} in this region.")
+        return Check("met", lambda: f"No earlier {ctx.group_name(c.procedures)} in this region.", changes_on=later)
     last = earlier[-1]
     reached = c.min.after(last.performed_on)
 
@@ -610,12 +682,13 @@ def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
         return f"The last {ctx.name(last.kind)} was on {day(last.performed_on)}"
 
     if today >= reached:
-        return Check("met", lambda: f"{since()} ({elapsed((today - last.performed_on).days)} ago); {needs()}.")
+        return Check("met", lambda: f"{since()} ({elapsed((today - last.performed_on).days)} ago); {needs()}.", changes_on=later)
     return Check(
         "not_yet",
         lambda: f"{since()}; {needs()}, reached on {day(reached)}.",
         met_on=reached,
         by_then=lambda: f"{c.min.words()} will have passed since your last {ctx.name(last.kind)}",
+        changes_on=earliest(reached, later),
     )
 
 
@@ -625,6 +698,7 @@ def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
 def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
     earlier = ctx.performed(c.procedures)
     min_lasting = c.min_lasting
+    holds = ctx.arriving(c.procedures)  # a procedure dated ahead becomes the last one from its day
 
     def needs() -> str:
         text = f"this payer needs at least {percent(c.min_relief_percent)} relief from it"
@@ -634,8 +708,9 @@ def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
 
     if not earlier:
         if c.required_first:
-            return Check("not_met", lambda: f"No {ctx.group_name(c.procedures)} on record; {needs()}, so it must come first.")
-        return Check("not_applicable", lambda: f"No earlier {ctx.group_name(c.procedures)} to judge.")
+            return Check("not_met", lambda: f"No {ctx.group_name(c.procedures)} on record; {needs()}, so it must come first.",
+                         changes_on=holds)
+        return Check("not_applicable", lambda: f"No earlier {ctx.group_name(c.procedures)} to judge.", changes_on=holds)
     last = earlier[-1]
 
     def what() -> str:
@@ -646,13 +721,15 @@ def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"No relief is recorded after {what()}; {needs()}.",
             to_record=lambda: f"record the relief after {what()} and how long it lasted",
+            changes_on=holds,
         )
     good = [r for r in last.relief if r.percent >= c.min_relief_percent]
     if not good:
         best = max(r.percent for r in last.relief)
-        return Check("not_met", lambda: f"{sentence(what())} gave at most {percent(best)} relief; {needs()}.")
+        return Check("not_met", lambda: f"{sentence(what())} gave at most {percent(best)} relief; {needs()}.", changes_on=holds)
     if min_lasting is None:
-        return Check("met", lambda: f"{sentence(what())} gave {percent(max(r.percent for r in good))} relief; {needs()}.")
+        return Check("met", lambda: f"{sentence(what())} gave {percent(max(r.percent for r in good))} relief; {needs()}.",
+                     changes_on=holds)
     needed_until = min_lasting.after(last.performed_on)
     lasted = [r for r in good if r.lasted_days is not None]
     if any(last.performed_on + timedelta(days=r.lasted_days or 0) >= needed_until for r in lasted):
@@ -661,12 +738,14 @@ def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
             "met",
             lambda: f"{sentence(what())} gave {percent(best_lasting.percent)} relief that lasted "
             f"{elapsed(best_lasting.lasted_days or 0)}; {needs()}.",
+            changes_on=holds,
         )
     if not lasted:
         return Check(
             "missing_evidence",
             lambda: f"{sentence(what())} gave {percent(max(r.percent for r in good))} relief, but how long it lasted is not recorded; {needs()}.",
             to_record=lambda: f"record how long the relief after {what()} lasted",
+            changes_on=holds,
         )
     longest = max(lasted, key=lambda r: r.lasted_days or 0)
 
@@ -682,14 +761,16 @@ def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
             lambda: f"{held()}; {needs()}, reached on {day(needed_until)} if the relief holds.",
             met_on=needed_until,
             by_then=lambda: f"the relief from your last {ctx.name(last.kind)} will have lasted {min_lasting.words()}, if it holds",
+            changes_on=earliest(needed_until, holds),
         )
     if longest.measured_on < needed_until:
         return Check(
             "missing_evidence",
             lambda: f"{held()}; {needs()}, and it has not been measured since.",
             to_record=lambda: f"record whether the relief after {what()} lasted {min_lasting.words()}",
+            changes_on=holds,
         )
-    return Check("not_met", lambda: f"{held()}; {needs()}.")
+    return Check("not_met", lambda: f"{held()}; {needs()}.", changes_on=holds)
 
 
 # --- the planned session --------------------------------------------------------------------------
@@ -703,13 +784,14 @@ def levels_per_session(c: LevelsPerSessionCriterion, ctx: Context) -> Check:
         return f"this payer covers at most {plural(c.max_levels, 'level')} per session"
 
     if count == 0:
-        return Check("missing_evidence", lambda: f"The planned levels are not recorded; {needs()}.", to_record="record the levels planned")
+        return Check("missing_evidence", lambda: f"The planned levels are not recorded; {needs()}.", to_record="record the levels planned",
+                     changes_on=None)
 
     def said_plan() -> str:
         shown = join(planned.levels) if planned.levels else " + ".join(planned.cpt_codes)
         return f"{plural(count, 'level')} planned ({shown}); {needs()}."
 
-    return Check("not_met" if count > c.max_levels else "met", said_plan)
+    return Check("not_met" if count > c.max_levels else "met", said_plan, changes_on=None)  # the plan alone decides
 
 
 # --- scores, exam, documents ----------------------------------------------------------------------
@@ -726,6 +808,7 @@ def score_required(c: ScoreRequiredCriterion, ctx: Context) -> Check:
         (s.on, s.total, True, s.instrument_id) for s in ctx.facts.scores if s.instrument_id in c.instruments
     ]
     records += [(m.on, m.value, False, m.measure) for m in ctx.facts.measures if m.measure in c.measures]
+    holds = window_changes([r[0] for r in records], today, c.within_days)  # a record dated ahead, or one growing too old
     records = [r for r in records if r[0] <= today]
     if c.within_days:
         records = [r for r in records if (today - r[0]).days <= c.within_days]
@@ -739,20 +822,20 @@ def score_required(c: ScoreRequiredCriterion, ctx: Context) -> Check:
         return text
 
     if not records:
-        return Check("missing_evidence", lambda: f"No {c.what} is recorded; {needs()}.", to_record=lambda: f"record {c.what}")
+        return Check("missing_evidence", lambda: f"No {c.what} is recorded; {needs()}.", to_record=lambda: f"record {c.what}", changes_on=holds)
     on, value, is_score, what = max(records, key=lambda r: r[0])
 
     def found() -> str:
         return f"{_record_name(is_score, what)} {number(value)} on {day(on)}"
 
     if c.min_value is not None and value < c.min_value:
-        return Check("not_met", lambda: f"Latest {found()}; {needs()}.")
+        return Check("not_met", lambda: f"Latest {found()}; {needs()}.", changes_on=holds)
 
     def met() -> str:
         text = found()
         return f"{text[0].upper()}{text[1:]}; {needs()}."
 
-    return Check("met", met)
+    return Check("met", met, changes_on=holds)
 
 
 def _tested(result: object) -> bool:
@@ -807,7 +890,10 @@ def exam_finding(c: ExamFindingCriterion, ctx: Context) -> Check:
         return text
 
     if exam is None or exam.on > today:
-        return Check("missing_evidence", lambda: f"No structured exam is recorded; {needs()}.", to_record="record a structured exam")
+        return Check("missing_evidence", lambda: f"No structured exam is recorded; {needs()}.", to_record="record a structured exam",
+                     changes_on=None if exam is None else exam.on)
+    # What the exam shows holds until it grows too old (its words then say how old, so they change daily).
+    holds = exam.on + timedelta(days=c.within_days + 1) if c.within_days else None
 
     def when() -> str:
         return sentence(f"the exam of {day(exam.on)}")
@@ -834,8 +920,9 @@ def exam_finding(c: ExamFindingCriterion, ctx: Context) -> Check:
                     "missing_evidence",
                     lambda: f"{when()} does not record the tests for {wants()[0]}; {needs()}.",
                     to_record=lambda: f"record the exam tests for {wants()[0]}",
+                    changes_on=holds,
                 )
-            return Check("not_met", lambda: f"{when()} shows no {wants()[0]}; {needs()}.")
+            return Check("not_met", lambda: f"{when()} shows no {wants()[0]}; {needs()}.", changes_on=holds)
         found.append(join(signs))
     if c.min_si_provocation_tests:
         si_tests = exam.findings.get("si_tests") or {}
@@ -846,14 +933,16 @@ def exam_finding(c: ExamFindingCriterion, ctx: Context) -> Check:
                 "missing_evidence",
                 lambda: f"{when()} does not record the SI provocation tests; {needs()}.",
                 to_record="record the SI provocation tests (distraction, thigh thrust, compression, sacral thrust, Gaenslen)",
+                changes_on=holds,
             )
         if positive < c.min_si_provocation_tests:
             return Check(
                 "not_met",
                 lambda: f"{positive} of {max(tested, positive)} SI provocation tests done were positive on {day(exam.on)}; {needs()}.",
+                changes_on=holds,
             )
         found.append(f"{positive} of {max(tested, positive)} SI provocation tests done were positive")
-    return Check("met", lambda: f"{when()}{': ' + join(found) if found else ''}; {needs()}.")
+    return Check("met", lambda: f"{when()}{': ' + join(found) if found else ''}; {needs()}.", changes_on=holds)
 
 
 def _documents_of(ctx: Context, kind: str, within_days: int | None):
@@ -869,6 +958,7 @@ def _window(within_days: int | None) -> str:
 
 def documents(c: DocumentsCriterion, ctx: Context) -> Check:
     found, missing = [], []
+    holds = window_changes([d.on for d in ctx.facts.documents if d.kind in c.kinds], ctx.today, c.within_days)
     for kind in c.kinds:
         docs = _documents_of(ctx, kind, c.within_days)
         if docs:
@@ -888,12 +978,14 @@ def documents(c: DocumentsCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"Not on file{_window(c.within_days)}: {absent()}; {needs()}.",
             to_record=lambda: f"put on file: {absent()}",
+            changes_on=holds,
         )
-    return Check("met", lambda: f"On file: {join(f'{kind_words(kind)} ({day(on)})' for kind, on in found)}.")
+    return Check("met", lambda: f"On file: {join(f'{kind_words(kind)} ({day(on)})' for kind, on in found)}.", changes_on=holds)
 
 
 def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
     window = _window(c.within_days)
+    holds = window_changes([d.on for d in ctx.facts.documents if d.kind == "psych_eval"], ctx.today, c.within_days)
 
     def needs() -> str:
         return f"this payer needs a psychological evaluation{window} with a result of {join(c.acceptable_results, last='or')}"
@@ -904,6 +996,7 @@ def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"No psychological evaluation is on file{window}; {needs()}.",
             to_record="record the psychological evaluation (by a psychiatrist, clinical psychologist or licensed clinical social worker)",
+            changes_on=holds,
         )
     latest = docs[-1]
     if latest.result is None:
@@ -911,10 +1004,11 @@ def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"The psychological evaluation of {day(latest.on)} has no result recorded; {needs()}.",
             to_record=lambda: f"record the result of the psychological evaluation of {day(latest.on)}",
+            changes_on=holds,
         )
     if latest.result not in c.acceptable_results:
-        return Check("not_met", lambda: f"The psychological evaluation of {day(latest.on)} found: {latest.result}; {needs()}.")
-    return Check("met", lambda: f"Psychological evaluation of {day(latest.on)}: {latest.result}.")
+        return Check("not_met", lambda: f"The psychological evaluation of {day(latest.on)} found: {latest.result}; {needs()}.", changes_on=holds)
+    return Check("met", lambda: f"Psychological evaluation of {day(latest.on)}: {latest.result}.", changes_on=holds)
 
 
 HISTORY_REFERENCE = "patient_history"  # a fact from the patient's history rather than a document on file
@@ -933,6 +1027,10 @@ def _cotinine_tests(ctx: Context, within_days: int | None) -> list[DocumentFact]
 
 def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
     today = ctx.today
+    history = ctx.facts.history
+    tested_on = [d.on for d in ctx.facts.documents if d.kind == "nicotine_test"] + (
+        [history.cotinine_on] if history is not None and history.cotinine_on is not None else [])
+    holds = window_changes(tested_on, today, c.within_days)
 
     def needs() -> str:
         return (
@@ -949,7 +1047,7 @@ def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
             return (f"The patient's history says they smoke now{packs} and no recent cotinine test is on file; {needs()}. "
                     "Once they have stopped, record a cotinine test (in the history or the kit).")
 
-        return Check("not_met", smoker, to_record="a cotinine test once the patient has stopped smoking")
+        return Check("not_met", smoker, to_record="a cotinine test once the patient has stopped smoking", changes_on=holds)
     if not recent:
         all_tests = _cotinine_tests(ctx, None)
         if all_tests:
@@ -959,13 +1057,14 @@ def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
                 lambda: f"The last cotinine test ({day(last.on)}) is {elapsed((today - last.on).days)} old; {needs()}.",
                 to_record="repeat the cotinine test",
             )
-        return Check("missing_evidence", lambda: f"No cotinine test is on file; {needs()}.", to_record="record a cotinine (nicotine) test")
+        return Check("missing_evidence", lambda: f"No cotinine test is on file; {needs()}.", to_record="record a cotinine (nicotine) test", changes_on=holds)
     latest = recent[-1]
     if latest.value is None:
         return Check(
             "missing_evidence",
             lambda: f"The cotinine test of {day(latest.on)} has no value recorded; {needs()}.",
             to_record=lambda: f"record the cotinine value of the test of {day(latest.on)}",
+            changes_on=holds,
         )
 
     def result() -> str:
@@ -973,16 +1072,17 @@ def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
         return f"Cotinine {number(latest.value)} ng/mL on {day(latest.on)}{where}; {needs()}."
 
     if latest.value > c.max_ng_per_ml:
-        return Check("not_met", result)
+        return Check("not_met", result, changes_on=holds)
     warnings: tuple[str, ...] = ()
     booked = ctx.planned.planned_on
     if booked is not None and (booked - latest.on).days > c.within_days:
         warnings = (f"The cotinine test of {day(latest.on)} will be older than {plural(c.within_days, 'day')} on the booked date {day(booked)}.",)
-    return Check("met", result, warnings=warnings)
+    return Check("met", result, warnings=warnings, changes_on=holds)
 
 
 def steroid_injection_first(c: SteroidInjectionFirstCriterion, ctx: Context) -> Check:
     side = ctx.planned.side
+    holds = ctx.arriving(c.procedures)
     done = [
         p
         for p in ctx.performed(c.procedures)
@@ -993,14 +1093,16 @@ def steroid_injection_first(c: SteroidInjectionFirstCriterion, ctx: Context) -> 
             "not_met",
             lambda: f"No {ctx.group_name(c.procedures)} on record{' on the ' + side + ' side' if side in ('left', 'right') else ''}; "
             "this payer wants one tried first.",
+            changes_on=holds,
         )
     last = done[-1]
-    return Check("met", lambda: f"{sentence(ctx.name(last.kind))} on {day(last.performed_on)}; this payer wants one tried first.")
+    return Check("met", lambda: f"{sentence(ctx.name(last.kind))} on {day(last.performed_on)}; this payer wants one tried first.", changes_on=holds)
 
 
 def pain_diagram(c: PainDiagramCriterion, ctx: Context) -> Check:
     """The latest pain diagram charted at a visit (within the window), with at least one region marked."""
     window = _window(c.within_days)
+    holds = window_changes([d.on for d in ctx.facts.pain_diagrams], ctx.today, c.within_days)
     found = [d for d in ctx.facts.pain_diagrams if d.on <= ctx.today
              and (not c.within_days or (ctx.today - d.on).days <= c.within_days)]
     if not found:
@@ -1008,6 +1110,7 @@ def pain_diagram(c: PainDiagramCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"No pain diagram recorded at a visit{window}; this payer needs one with the painful regions marked.",
             to_record="record the pain diagram on a visit note (the note's Pain diagram page)",
+            changes_on=holds,
         )
     latest = max(found, key=lambda d: d.on)
     if not latest.marks:
@@ -1015,14 +1118,16 @@ def pain_diagram(c: PainDiagramCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"The pain diagram of {day(latest.on)} marks no painful region; this payer needs the painful regions marked.",
             to_record=lambda: f"mark the painful regions on the pain diagram of {day(latest.on)}, or record a new one",
+            changes_on=holds,
         )
-    return Check("met", lambda: f"Pain diagram of {day(latest.on)}: {plural(len(latest.marks), 'region')} marked.")
+    return Check("met", lambda: f"Pain diagram of {day(latest.on)}: {plural(len(latest.marks), 'region')} marked.", changes_on=holds)
 
 
 def shared_decision(c: SharedDecisionCriterion, ctx: Context) -> Check:
     """The latest shared decision about the planned procedure, with every risk the payer names discussed."""
     procedure = ctx.name(ctx.planned.kind)
     names = {r.id: r.name for r in c.risks}
+    holds = arriving((d.on for d in ctx.facts.shared_decisions), ctx.today)  # a conversation dated ahead counts from its day
 
     def needs() -> str:
         return f"this payer needs the risks of the {procedure} discussed with the patient: {join(names.values())}"
@@ -1033,6 +1138,7 @@ def shared_decision(c: SharedDecisionCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"No conversation about the {procedure} is recorded with the patient; {needs()}.",
             to_record=lambda: f"record the shared decision about the {procedure} on the episode page, with the risks discussed",
+            changes_on=holds,
         )
     latest = max(about, key=lambda d: d.on)
     discussed = latest.risks_of(latest.procedure_options(ctx.planned.kind))
@@ -1042,10 +1148,11 @@ def shared_decision(c: SharedDecisionCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"The conversation of {day(latest.on)} did not cover: {join(missing)}; {needs()}.",
             to_record=lambda: f"record that {join(missing)} {'was' if len(missing) == 1 else 'were'} discussed with the patient",
+            changes_on=holds,
         )
     if latest.choice is not None and latest.choice not in latest.procedure_options(ctx.planned.kind):
-        return Check("not_met", lambda: f"On {day(latest.on)} the patient chose not to have the {procedure}; {needs()}.")
-    return Check("met", lambda: f"Risks discussed with the patient on {day(latest.on)}: {join(names.values())}.")
+        return Check("not_met", lambda: f"On {day(latest.on)} the patient chose not to have the {procedure}; {needs()}.", changes_on=holds)
+    return Check("met", lambda: f"Risks discussed with the patient on {day(latest.on)}: {join(names.values())}.", changes_on=holds)
 
 
 CHECKS: dict[str, Callable[..., Check]] = {

@@ -213,15 +213,18 @@ def case_findings(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -
 
 
 def _next_change(facts: CaseFacts, calendar: BusinessCalendar, now: datetime) -> list[Finding]:
-    """A case being prepared is judged against the payer's criteria on the clinic's date: eligibility dates
-    arrive, imaging and tests grow old, care durations grow, and the checklist's words say so in days.
-    Its answer can change at every local midnight, and at no other instant; the other states' duties are
-    dated by their facts alone."""
+    """A case being prepared is judged against the payer's criteria on the clinic's date: an eligibility date
+    arrives, a study or test grows too old, a fact dated ahead comes into force. The decision says the first
+    such day (criteria.PolicyDecision.changes_on: tomorrow for a criterion whose words count days, or that has not
+    worked its day out); the case's answer holds until that local midnight. The other states' duties are dated
+    by their facts alone."""
     if facts.state not in (lifecycle.PREPARING, lifecycle.READY) or facts.decision is None:
         return []
-    tomorrow = calendar.local_date(now) + timedelta(days=1)
-    return [NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(tomorrow),
-                       f"case {facts.case_id}: the payer's criteria are read on the clinic's date")]
+    changes_on = facts.decision.changes_on  # type: ignore[attr-defined]
+    if changes_on is None:
+        return []
+    return [NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(changes_on),
+                       f"case {facts.case_id}: the payer's criteria give another answer from {_day(changes_on)}")]
 
 
 def _eligible_day(facts: CaseFacts, calendar: BusinessCalendar) -> date | None:
