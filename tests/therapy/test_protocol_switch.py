@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from course_setup import NOW, start_course
 from painpath.core.audit import AuditEvent
 from painpath.therapy.models import PtAuthorization, PtCourse, PtProtocolChange
 
-NOW = datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)  # Monday 30 Nov, 10:00 in Chicago
 HIP = {"problem_summary": "Right buttock and groin pain, thought lumbar at first", "body_region": "lumbar", "laterality": "right",
        "onset_date": "2026-09-01", "icd10_codes": ["M54.16"]}
 REASON = "Re-exam: positive FADIR, limited internal rotation; the plan pivoted from lumbar to the hip."
@@ -30,19 +29,7 @@ def clock():  # noqa: ANN201
 
 @pytest.fixture
 def course(client_for, patient_payload, staff, db) -> PtCourse:
-    coordinator = client_for("coordinator")
-    patient_id = coordinator.post("/api/patients", json=patient_payload).json()["id"]
-    episode_id = coordinator.post(f"/api/patients/{patient_id}/episodes", json=HIP).json()["id"]
-    made = client_for("clinician").post(f"/api/episodes/{episode_id}/pt-courses", json={
-        "protocol_id": "lumbar_stabilization", "therapist_id": staff["therapist"].id, "practice_name": "Lakeside Physical Therapy",
-        "practice_kind": "onsite", "start_date": "2026-11-16"})
-    assert made.status_code == 201, made.text
-    assert coordinator.post(f"/api/pt-courses/{made.json()['id']}/authorizations", json={
-        "visits_approved": 8, "window_from": "2026-11-16", "window_to": "2027-01-15"}).status_code == 201
-    with db.session() as session:
-        row = session.get(PtCourse, made.json()["id"])
-        session.expunge(row)
-        return row
+    return start_course(client_for, patient_payload, staff, db, episode=HIP, window_to="2027-01-15")
 
 
 def _switch_form(course: PtCourse, **changes: str) -> dict:
