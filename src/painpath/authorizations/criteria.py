@@ -124,9 +124,7 @@ class PolicyDecision:
     criteria: tuple[CriterionResult, ...]
     say_warnings: Callable[[], tuple[str, ...]] = field(default=tuple, repr=False)
     say_summary: Callable[[PolicyDecision], str] = field(default=lambda _decision: "", repr=False)
-    # The first day after `today` on which the clock alone may change the outcome, a criterion's status or date, or
-    # the words the worklist quotes; None: only new facts change it (see criteria_checks.Check.changes_on).
-    changes_on: date | None = None
+    say_changes_on: Callable[[], date | None] = field(default=lambda: None, repr=False)
 
     @cached_property
     def warnings(self) -> tuple[str, ...]:
@@ -135,6 +133,13 @@ class PolicyDecision:
     @cached_property
     def summary(self) -> str:
         return self.say_summary(self)
+
+    @cached_property
+    def changes_on(self) -> date | None:
+        """The first day after `today` on which the clock alone may change the outcome, a criterion's status or date,
+        or the words the worklist quotes; None: only new facts change it (see criteria_checks.Check.changes_on).
+        Worked out when asked (the worklist asks; a batch readiness pass does not)."""
+        return self.say_changes_on()
 
     def by_status(self, status: Status) -> list[CriterionResult]:
         return [c for c in self.criteria if c.status == status]
@@ -193,7 +198,6 @@ def evaluate(
     """Evaluate every criterion of `policy` for `planned` on `today`, and the overall answer."""
     repeat = is_repeat(policy, facts, planned, today)
     results, check_warnings = _results(policy, facts, planned, today, procedures, repeat)
-    changes_on = _changes_on(results, today, _repeat_arrives(policy, facts, planned, today), _waivers_change(policy, facts, today))
     required, note = _authorization(policy, planned)
     outcome, eligible_on = _overall(policy, results)
 
@@ -221,7 +225,8 @@ def evaluate(
         criteria=tuple(results),
         say_warnings=say_warnings,
         say_summary=lambda decision: _summary(decision, policy),
-        changes_on=changes_on,
+        say_changes_on=lambda: _changes_on(results, today, _repeat_arrives(policy, facts, planned, today),
+                                           _waivers_change(policy, facts, today)),
     )
 
 
@@ -233,7 +238,7 @@ def _changes_on(results: list[CriterionResult], today: date, *also: date | None)
         when = result.check.changes_on
         if when is DAILY:
             return today + timedelta(days=1)
-        days.append(when)
+        days.append(when() if callable(when) else when)
     return earliest(*days, *also)
 
 

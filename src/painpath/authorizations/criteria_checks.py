@@ -125,7 +125,7 @@ class Check:
     # words the worklist quotes (a missing item's explanation and what to record, a refusal's reasons). None: only
     # a new fact changes it. DAILY: not worked out, so tomorrow. A dated fact that comes into force later (a study
     # dated ahead) or leaves a "within the last N days" window is such a day; so is the met_on of a not_yet.
-    changes_on: date | None | _Daily = DAILY
+    changes_on: date | None | _Daily | Callable[[], date | None] = DAILY  # a callable: worked out when asked
 
     def __repr__(self) -> str:
         return f"Check({self.status!r}, met_on={self.met_on!r})"
@@ -366,7 +366,7 @@ def conservative_care(c: ConservativeCareCriterion, ctx: Context) -> Check:
             "missing_evidence",
             lambda: f"No conservative care is on record; {needs()}.",
             to_record="record the conservative care tried so far (what, and from when to when), or start it",
-            changes_on=arriving((comp.start for comp in counted), today),
+            changes_on=lambda: arriving((comp.start for comp in counted), today),
         )
     met_on = _first_day_care_is_met(c, care, today)
     if met_on is not None:
@@ -438,8 +438,10 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
         key=_PERFORMED_ON,
     )
     # A study dated ahead of today counts from its day (and may become the latest).
-    later_study = arriving((s.performed_on for s in ctx.facts.imaging
-                            if s.modality in c.modalities and region_group(s.region) in regions), today)
+
+    def later_study() -> date | None:
+        return arriving((s.performed_on for s in ctx.facts.imaging
+                         if s.modality in c.modalities and region_group(s.region) in regions), today)
     if not studies:
         return Check(
             "missing_evidence",
@@ -468,7 +470,9 @@ def imaging(c: ImagingCriterion, ctx: Context) -> Check:
         return Check("not_met", lambda: f"{why()}; {needs()} (a new study is needed).")
     study = counted[-1]
     # The answer is read off the latest counted study: it holds until a later one counts or this one grows too old.
-    holds = earliest(later_study, _stops_counting(c, study.performed_on, onset, today))
+
+    def holds() -> date | None:
+        return earliest(later_study(), _stops_counting(c, study.performed_on, onset, today))
 
     def name() -> str:
         return f"the {MODALITY_WORDS[study.modality]} of {day(study.performed_on)}"
@@ -647,7 +651,8 @@ def frequency_limit(c: FrequencyLimitCriterion, ctx: Context) -> Check:
             f" ({join(day(d) for d in dates)})" if dates else ""
         )
 
-    later = ctx.arriving(c.procedures)  # a session dated ahead takes a slot from its day
+    def later() -> date | None:  # a session dated ahead takes a slot from its day
+        return ctx.arriving(c.procedures)
     if len(dates) + 1 <= c.max_sessions:
         # Sessions only leave the window as days pass, so a slot that is free stays free.
         return Check("met", lambda: f"{sentence(so_far())}; this one would be the {ordinal(len(dates) + 1)}, and {limit()}.",
@@ -661,7 +666,7 @@ def frequency_limit(c: FrequencyLimitCriterion, ctx: Context) -> Check:
         f"A slot frees on {day(frees_on)}.",
         met_on=frees_on,
         by_then=lambda: f"a session slot frees up (at most {c.max_sessions} in any {c.window_days} days)",
-        changes_on=earliest(frees_on, later),
+        changes_on=lambda: earliest(frees_on, later()),
     )
 
 
@@ -672,7 +677,8 @@ def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
     def needs() -> str:
         return f"this payer needs at least {c.min.words()} between them"
 
-    later = ctx.arriving(c.procedures)  # a procedure dated ahead becomes the last one from its day
+    def later() -> date | None:  # a procedure dated ahead becomes the last one from its day
+        return ctx.arriving(c.procedures)
     if not earlier:
         return Check("met", lambda: f"No earlier {ctx.group_name(c.procedures)} in this region.", changes_on=later)
     last = earlier[-1]
@@ -688,7 +694,7 @@ def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
         lambda: f"{since()}; {needs()}, reached on {day(reached)}.",
         met_on=reached,
         by_then=lambda: f"{c.min.words()} will have passed since your last {ctx.name(last.kind)}",
-        changes_on=earliest(reached, later),
+        changes_on=lambda: earliest(reached, later()),
     )
 
 
@@ -698,7 +704,9 @@ def min_interval(c: MinIntervalCriterion, ctx: Context) -> Check:
 def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
     earlier = ctx.performed(c.procedures)
     min_lasting = c.min_lasting
-    holds = ctx.arriving(c.procedures)  # a procedure dated ahead becomes the last one from its day
+
+    def holds() -> date | None:  # a procedure dated ahead becomes the last one from its day
+        return ctx.arriving(c.procedures)
 
     def needs() -> str:
         text = f"this payer needs at least {percent(c.min_relief_percent)} relief from it"
@@ -761,7 +769,7 @@ def prior_response(c: PriorResponseCriterion, ctx: Context) -> Check:
             lambda: f"{held()}; {needs()}, reached on {day(needed_until)} if the relief holds.",
             met_on=needed_until,
             by_then=lambda: f"the relief from your last {ctx.name(last.kind)} will have lasted {min_lasting.words()}, if it holds",
-            changes_on=earliest(needed_until, holds),
+            changes_on=lambda: earliest(needed_until, holds()),
         )
     if longest.measured_on < needed_until:
         return Check(
@@ -808,7 +816,11 @@ def score_required(c: ScoreRequiredCriterion, ctx: Context) -> Check:
         (s.on, s.total, True, s.instrument_id) for s in ctx.facts.scores if s.instrument_id in c.instruments
     ]
     records += [(m.on, m.value, False, m.measure) for m in ctx.facts.measures if m.measure in c.measures]
-    holds = window_changes([r[0] for r in records], today, c.within_days)  # a record dated ahead, or one growing too old
+    recorded = records
+
+    def holds() -> date | None:  # a record dated ahead, or one growing too old
+        return window_changes([r[0] for r in recorded], today, c.within_days)
+
     records = [r for r in records if r[0] <= today]
     if c.within_days:
         records = [r for r in records if (today - r[0]).days <= c.within_days]
@@ -958,7 +970,9 @@ def _window(within_days: int | None) -> str:
 
 def documents(c: DocumentsCriterion, ctx: Context) -> Check:
     found, missing = [], []
-    holds = window_changes([d.on for d in ctx.facts.documents if d.kind in c.kinds], ctx.today, c.within_days)
+
+    def holds() -> date | None:
+        return window_changes([d.on for d in ctx.facts.documents if d.kind in c.kinds], ctx.today, c.within_days)
     for kind in c.kinds:
         docs = _documents_of(ctx, kind, c.within_days)
         if docs:
@@ -985,7 +999,9 @@ def documents(c: DocumentsCriterion, ctx: Context) -> Check:
 
 def psych_eval(c: PsychEvalCriterion, ctx: Context) -> Check:
     window = _window(c.within_days)
-    holds = window_changes([d.on for d in ctx.facts.documents if d.kind == "psych_eval"], ctx.today, c.within_days)
+
+    def holds() -> date | None:
+        return window_changes([d.on for d in ctx.facts.documents if d.kind == "psych_eval"], ctx.today, c.within_days)
 
     def needs() -> str:
         return f"this payer needs a psychological evaluation{window} with a result of {join(c.acceptable_results, last='or')}"
@@ -1028,9 +1044,12 @@ def _cotinine_tests(ctx: Context, within_days: int | None) -> list[DocumentFact]
 def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
     today = ctx.today
     history = ctx.facts.history
-    tested_on = [d.on for d in ctx.facts.documents if d.kind == "nicotine_test"] + (
-        [history.cotinine_on] if history is not None and history.cotinine_on is not None else [])
-    holds = window_changes(tested_on, today, c.within_days)
+
+    def holds() -> date | None:
+        tested_on = [d.on for d in ctx.facts.documents if d.kind == "nicotine_test"]
+        if history is not None and history.cotinine_on is not None:
+            tested_on.append(history.cotinine_on)
+        return window_changes(tested_on, today, c.within_days)
 
     def needs() -> str:
         return (
@@ -1082,7 +1101,9 @@ def nicotine_test(c: NicotineTestCriterion, ctx: Context) -> Check:
 
 def steroid_injection_first(c: SteroidInjectionFirstCriterion, ctx: Context) -> Check:
     side = ctx.planned.side
-    holds = ctx.arriving(c.procedures)
+
+    def holds() -> date | None:
+        return ctx.arriving(c.procedures)
     done = [
         p
         for p in ctx.performed(c.procedures)
@@ -1102,7 +1123,9 @@ def steroid_injection_first(c: SteroidInjectionFirstCriterion, ctx: Context) -> 
 def pain_diagram(c: PainDiagramCriterion, ctx: Context) -> Check:
     """The latest pain diagram charted at a visit (within the window), with at least one region marked."""
     window = _window(c.within_days)
-    holds = window_changes([d.on for d in ctx.facts.pain_diagrams], ctx.today, c.within_days)
+
+    def holds() -> date | None:
+        return window_changes([d.on for d in ctx.facts.pain_diagrams], ctx.today, c.within_days)
     found = [d for d in ctx.facts.pain_diagrams if d.on <= ctx.today
              and (not c.within_days or (ctx.today - d.on).days <= c.within_days)]
     if not found:
@@ -1127,7 +1150,9 @@ def shared_decision(c: SharedDecisionCriterion, ctx: Context) -> Check:
     """The latest shared decision about the planned procedure, with every risk the payer names discussed."""
     procedure = ctx.name(ctx.planned.kind)
     names = {r.id: r.name for r in c.risks}
-    holds = arriving((d.on for d in ctx.facts.shared_decisions), ctx.today)  # a conversation dated ahead counts from its day
+
+    def holds() -> date | None:  # a conversation dated ahead counts from its day
+        return arriving((d.on for d in ctx.facts.shared_decisions), ctx.today)
 
     def needs() -> str:
         return f"this payer needs the risks of the {procedure} discussed with the patient: {join(names.values())}"
