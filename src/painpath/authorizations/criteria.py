@@ -175,15 +175,18 @@ def find_policy(knowledge: Knowledge, payer_id: str, procedure_id: str, on: date
     return max(general, key=lambda p: p.effective_from) if general else None
 
 
-def is_repeat(policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure, today: date) -> bool:
-    """Whether the episode already has the same procedure (or one of its repeat group) performed in the region."""
+def _repeat_dates(policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure) -> list[date]:
+    """When the same procedure (or one of its repeat group) was, or is dated to be, performed in the region."""
     if not facts.procedures:  # most episodes asking for a first procedure
-        return False
+        return []
     same = set(policy.repeat_group or [planned.kind]) | {planned.kind}
     group = region_group(planned.region)
-    return any(
-        p.kind in same and region_group(p.region) == group and p.performed_on <= today for p in facts.procedures
-    )
+    return [p.performed_on for p in facts.procedures if p.kind in same and region_group(p.region) == group]
+
+
+def is_repeat(policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure, today: date) -> bool:
+    """Whether the episode already has the same procedure (or one of its repeat group) performed in the region."""
+    return any(on <= today for on in _repeat_dates(policy, facts, planned))
 
 
 def evaluate(
@@ -258,11 +261,7 @@ def _waivers_change(policy: Policy, facts: EpisodeFacts, today: date) -> date | 
 
 def _repeat_arrives(policy: Policy, facts: EpisodeFacts, planned: PlannedProcedure, today: date) -> date | None:
     """A procedure of the repeat group dated ahead makes the request a repeat from its day (see is_repeat)."""
-    if not facts.procedures:
-        return None
-    same = set(policy.repeat_group or [planned.kind]) | {planned.kind}
-    group = region_group(planned.region)
-    return arriving((p.performed_on for p in facts.procedures if p.kind in same and region_group(p.region) == group), today)
+    return arriving(_repeat_dates(policy, facts, planned), today)
 
 
 def _lapsing_by(
