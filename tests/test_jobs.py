@@ -15,13 +15,16 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def _queue(kind, tmp_path):  # noqa: ANN001, ANN202
+    """A queue of its own: `make test` runs its SQLite and PostgreSQL passes at once against one Redis, and a
+    shared queue name would let one pass's flush empty the other's queue."""
+    name = f"painpath-test-{uuid.uuid4().hex[:8]}"
     if kind == "redis":
         try:
             redis.Redis.from_url(REDIS_URL).ping()
         except redis.ConnectionError:
             pytest.fail("Redis is not reachable on 127.0.0.1:6379; `make test` starts it")
-        return jobs.make_huey(REDIS_URL)
-    return jobs.make_huey(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+        return jobs.make_huey(REDIS_URL, name)
+    return jobs.make_huey(f"sqlite:///{tmp_path / 'queue.sqlite3'}", name)
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])

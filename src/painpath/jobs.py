@@ -26,13 +26,14 @@ from painpath.worklist.sweeper import sweep_overdue
 log = get_logger("painpath.jobs")
 
 
-def make_huey(queue_url: str) -> Huey:
+def make_huey(queue_url: str, name: str = "painpath") -> Huey:
+    """The queue at `queue_url`; `name` keys it, so queues of another name on the same Redis stay apart."""
     if queue_url.startswith("redis://"):
-        return RedisHuey("painpath", url=queue_url)
+        return RedisHuey(name, url=queue_url)
     if queue_url.startswith("sqlite:///"):
         path = Path(queue_url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("painpath", filename=str(path))
+        return SqliteHuey(name, filename=str(path))
     raise ValueError(f"PAINPATH_QUEUE_URL must start with sqlite:/// or redis://, got {queue_url.split(':')[0]}")
 
 

@@ -474,12 +474,16 @@ def add_document(session: Session, *, actor: Actor, calendar: BusinessCalendar, 
 
 # Obligations -------------------------------------------------------------------------------------
 
-def open_cases(session: Session, *, episode_ids: Sequence[int] | None) -> list[AuthorizationCase]:
-    """Open cases of the given episodes (all clinics when None: the reconciler's sweep, never a person's view)."""
-    query = select(AuthorizationCase).where(AuthorizationCase.state.not_in(list(lifecycle.TERMINAL)))
+def open_cases(session: Session, *, episode_ids: Sequence[int] | None) -> Sequence[AuthorizationCase]:
+    """Open cases of the given episodes (all clinics when None: the reconciler's sweep, never a person's view), as
+    read-only rows with the case's attributes (`case.state`, `case.payer_id`...), not ORM entities: the sweep reads
+    every open case of every clinic and changes none, and building and tracking an entity per case was a fifth of
+    a readiness pass over 20,000 cases (bench/README.md). A caller that changes a case loads it by id."""
+    table = AuthorizationCase.__table__
+    query = select(table).where(table.c.state.not_in(list(lifecycle.TERMINAL)))
     if episode_ids is not None:
-        query = query.where(AuthorizationCase.episode_id.in_(list(episode_ids)))
-    return list(session.scalars(query.order_by(AuthorizationCase.id)))
+        query = query.where(ids_in(session, table.c.episode_id, episode_ids))
+    return session.execute(query.order_by(table.c.id)).all()  # type: ignore[return-value]
 
 
 def case_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int] | None,  # noqa: ANN001

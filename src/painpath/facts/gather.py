@@ -27,7 +27,8 @@ from functools import cache
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Row
+from sqlalchemy import ColumnElement, Connection, Dialect, Executable, Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from painpath.core.clock import BusinessCalendar
@@ -84,20 +85,109 @@ class FactSelect:
     `build(episode_in)` makes the select; `episode_in(column)` is the condition "column is one of the
     batch's episode ids". Other parameters are bound by name at `rows`."""
 
-    def __init__(self, build: Callable[[Callable[[ColumnElement[int]], ColumnElement[bool]]], Executable]) -> None:
+    def __init__(self, build: Callable[[Callable[[ColumnElement[int]], ColumnElement[bool]]], Executable], *,
+                 rows_by_name: bool = False) -> None:
+        """`rows_by_name`: the reader reads its rows by column name (`row.start_date`), so they must stay
+        SQLAlchemy rows; otherwise they may be the driver's plain tuples, read by position in select order."""
         self._statement = cache(lambda dialect: build(lambda column: ids_param(dialect, column, _EPISODE_IDS)))
+        self._rows_by_name = rows_by_name
+        self._on_driver: dict[Dialect, _DriverSelect | None] = {}
 
-    def rows(self, session: Session, episode_ids: Sequence[int], **params: object) -> Sequence[Row]:
+    def rows(self, session: Session, episode_ids: Sequence[int], **params: object) -> Sequence[Row] | list[tuple]:
         if session.autoflush:  # as session.execute would: facts added but not yet flushed are read
             session.flush()
         connection = session.connection()
-        return connection.execute(self._statement(connection.dialect.name), {_EPISODE_IDS: list(episode_ids), **params}).all()
+        dialect = connection.dialect
+        values = {_EPISODE_IDS: list(episode_ids), **params}
+        on_driver = self._on_driver.get(dialect, _UNKNOWN)
+        if on_driver is None or on_driver is _UNKNOWN:
+            result = connection.execute(self._statement(dialect.name), values)
+            if on_driver is _UNKNOWN:
+                self._on_driver[dialect] = None if self._rows_by_name else _driver_select(
+                    self._statement(dialect.name), dialect, result.cursor.description)
+            return result.all()
+        return on_driver.rows(connection, values)
+
+
+_UNKNOWN: Any = object()  # a select not run yet on this dialect
+
+
+@dataclass(frozen=True)
+class _DriverSelect:
+    """A fact select run on the driver's own cursor, as the readiness benchmark's floor runs its SQL: no result
+    set-up, no cache key, no row objects; about a tenth of a readiness sweep over 20,000 episodes (bench/README.md).
+    Only for a select whose rows the driver already gives as SQLAlchemy would (see `_driver_select`). The engine's
+    cursor events still hear of the statement, and a driver error is raised as SQLAlchemy raises it."""
+
+    sql: str
+    fixed: dict[str, Any]  # the values written into the select itself (`priority == 1`)
+    converters: tuple[tuple[str, Callable[[Any], Any]], ...]  # the bound values' converters, as SQLAlchemy applies them
+
+    def rows(self, connection: Connection, values: dict[str, Any]) -> list[tuple]:
+        values.update(self.fixed)
+        for name, convert in self.converters:
+            values[name] = convert(values[name])
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            connection.dispatch.before_cursor_execute(connection, cursor, self.sql, values, None, False)
+            try:
+                cursor.execute(self.sql, values)
+                rows = cursor.fetchall()
+            except connection.dialect.loaded_dbapi.Error as error:
+                raise DBAPIError.instance(self.sql, values, error, connection.dialect.loaded_dbapi.Error,
+                                          hide_parameters=True, dialect=connection.dialect) from error
+            connection.dispatch.after_cursor_execute(connection, cursor, self.sql, values, None, False)
+            return rows
+        finally:
+            cursor.close()
+
+
+def _driver_select(statement: Executable, dialect: Dialect, description: Sequence[Any]) -> _DriverSelect | None:
+    """The select compiled once for `dialect`, when the driver's own rows are what SQLAlchemy returns (no column's
+    type converts what the driver gave in `description`, the first run's columns: so on PostgreSQL with psycopg)
+    and its parameters are plain named ones; otherwise None (SQLite's dates, for one), and `FactSelect.rows` runs
+    the select through SQLAlchemy each time."""
+    compiled = statement.compile(dialect=dialect)
+    if dialect.paramstyle not in ("pyformat", "named") or compiled.literal_execute_params or compiled.post_compile_params:
+        return None
+    columns = list(statement.selected_columns)
+    if len(columns) != len(description):
+        return None
+    for column, described in zip(columns, description, strict=True):
+        if column.type.dialect_impl(dialect).result_processor(dialect, described[1]) is not None:
+            return None
+    fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+    converters = ((name, bind.type.dialect_impl(dialect).bind_processor(dialect)) for name, bind in compiled.binds.items())
+    return _DriverSelect(str(compiled), fixed, tuple((name, convert) for name, convert in converters if convert is not None))
 
 
 _EPISODE_IDS = "fact_episode_ids"
 
 
-def gather_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int],  # noqa: ANN001
+class SharedFacts(dict):
+    """A reader's fact objects (frozen dataclasses) by the values they are built from: `shared[values]` is the
+    object built from `values` the first time they were seen, built now if they never were.
+
+    A sweep gathers every open episode again and again, and between two sweeps almost no fact changes. Sharing
+    the objects saves building them (a frozen dataclass sets each field through `object.__setattr__`), and it
+    makes the decision memo's "same facts as last time?" (authorizations/decision_memo.py) a comparison of
+    identical objects, which Python settles without calling each fact's `__eq__`. The objects are immutable, so
+    sharing one between episodes and passes changes nothing a reader of it sees. A dict, so a fact seen before
+    costs one lookup and no Python call. Values must be hashable (tuples, never lists or dicts); past `limit`
+    distinct sets of values the store starts again empty, a bound on memory."""
+
+    def __init__(self, build: Callable[..., Any], limit: int = 250_000) -> None:
+        super().__init__()
+        self._build, self._limit = build, limit
+
+    def __missing__(self, values: tuple) -> Any:
+        if len(self) >= self._limit:
+            self.clear()
+        made = self[values] = self._build(*values)
+        return made
+
+
+def gather_facts(session: Session, *, knowledge, calendar: BusinessCalendar, episode_ids: Sequence[int],
                  today: date) -> dict[int, EpisodeFacts]:
     """The facts of each episode asked about (unknown ids are left out), as of the clinic's `today`. Within a
     read_memo span (the obligation providers of one review pass) each episode is gathered once, however many

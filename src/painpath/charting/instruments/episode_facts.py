@@ -7,12 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.instruments.models import InstrumentAdministration
-from painpath.facts.gather import FactQuery, FactSelect, Share, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, SharedFacts, register_reader
 from painpath.facts.vocabulary import ScoreFact
 
 _given = InstrumentAdministration.__table__.c
 _SCORES = FactSelect(lambda episode_in: select(_given.episode_id, _given.instrument_id, _given.administered_at, _given.total)
                      .where(episode_in(_given.episode_id)).order_by(_given.episode_id, _given.administered_at, _given.id))
+_SCORE = SharedFacts(ScoreFact)
 
 
 @register_reader("scores")
@@ -22,7 +23,7 @@ def score_facts(session: Session, episode_ids: list[int], query: FactQuery) -> d
     rows = _SCORES.rows(session, episode_ids)
     local_date = query.calendar.local_date
     for episode_id, instrument_id, at, total in rows:
-        made = ScoreFact(instrument_id, local_date(at), total)
+        made = _SCORE[instrument_id, local_date(at), total]
         if (known := found.get(episode_id)) is None:
             found[episode_id] = [made]
         else:

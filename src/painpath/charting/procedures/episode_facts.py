@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.charting.procedures.models import PerformedProcedure, ProcedureRelief
-from painpath.facts.gather import FactQuery, FactSelect, Share, register_reader
+from painpath.facts.gather import FactQuery, FactSelect, Share, SharedFacts, register_reader
 from painpath.facts.vocabulary import ProcedureFact, ReliefReport
 
 _relief_row, _done = ProcedureRelief.__table__.c, PerformedProcedure.__table__.c
@@ -19,6 +19,7 @@ _PROCEDURES = FactSelect(lambda episode_in: select(
     _done.id, _done.episode_id, _done.procedure_key, _done.cpt_codes, _done.region, _done.side, _done.levels, _done.performed_on,
     _done.diagnostic, _done.baseline_pain, _done.baseline_scale, _done.spacing_exception,
 ).where(episode_in(_done.episode_id)).order_by(_done.episode_id, _done.performed_on, _done.id))
+_RELIEF, _PROCEDURE = SharedFacts(ReliefReport), SharedFacts(ProcedureFact)
 
 
 @register_reader("procedures")
@@ -27,7 +28,7 @@ def procedure_facts(session: Session, episode_ids: list[int], query: FactQuery) 
     the reliefs by episode too, so neither query grows with the other's rows)."""
     reliefs: dict[int, list[ReliefReport]] = {}
     for procedure_id, *report in _RELIEFS.rows(session, episode_ids):
-        made = ReliefReport(*report)
+        made = _RELIEF[tuple(report)]
         if (known := reliefs.get(procedure_id)) is None:
             reliefs[procedure_id] = [made]
         else:
@@ -35,8 +36,8 @@ def procedure_facts(session: Session, episode_ids: list[int], query: FactQuery) 
     found: dict[int, list[ProcedureFact]] = {}
     for (procedure_id, episode_id, key, cpt_codes, region, side, levels, performed_on, diagnostic, baseline_pain,
          baseline_scale, spacing_exception) in _PROCEDURES.rows(session, episode_ids):
-        made = ProcedureFact(key, tuple(cpt_codes), region, side, tuple(levels), performed_on, diagnostic, baseline_pain, baseline_scale,
-                          tuple(reliefs.get(procedure_id, ())), spacing_exception)
+        made = _PROCEDURE[key, tuple(cpt_codes), region, side, tuple(levels), performed_on, diagnostic, baseline_pain, baseline_scale,
+                          tuple(reliefs.get(procedure_id, ())), spacing_exception]
         if (known := found.get(episode_id)) is None:
             found[episode_id] = [made]
         else:

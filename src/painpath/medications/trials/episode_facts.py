@@ -16,7 +16,7 @@ _trial = MedicationTrial.__table__.c
 _TRIALS = FactSelect(lambda episode_in: select(
     _trial.episode_id, _trial.drug_key, _trial.rxnorm_code, _trial.drug_name, _trial.dose_mg, _trial.times_per_day, _trial.daily_mg,
     _trial.start_date, _trial.stop_date, _trial.reason_stopped,
-).where(episode_in(_trial.episode_id)).order_by(_trial.episode_id, _trial.start_date, _trial.id))
+).where(episode_in(_trial.episode_id)).order_by(_trial.episode_id, _trial.start_date, _trial.id), rows_by_name=True)
 
 
 @register_reader("medication_trials")
