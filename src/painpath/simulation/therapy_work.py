@@ -31,10 +31,12 @@ from painpath.simulation import patients
 from painpath.simulation.running import Simulation
 from painpath.therapy import rules as therapy_rules
 from painpath.therapy import service as therapy_service
+from painpath.therapy.course_end import end_course
 from painpath.therapy.models import ProgressReport, PtAuthorization, PtCourse
 from painpath.therapy.schemas import (
     AuthorizationIn,
     CertificationIn,
+    CourseEndIn,
     CourseIn,
     ExtensionAnswerIn,
     ExtensionRequestedIn,
@@ -140,6 +142,7 @@ def give_visits(sim: Simulation) -> None:
             rows.setdefault(row.course_id, []).append(row)
         done = charting_service.pt_visit_dates_for_episodes(session, sorted({s.episode_id for s in due.values()}))
         therapist = sim.actor("therapist")
+        ended: dict[int, str] = {}  # course id -> how it ended
         for course_id, schedule in sorted(due.items()):
             schedule.next_day = next(schedule.slots)
             authorizations = rows.get(course_id, [])
@@ -152,8 +155,28 @@ def give_visits(sim: Simulation) -> None:
                 current = max(authorizations, key=lambda r: (r.window_from, r.id), default=None)
                 if current is None or current.extension_outcome == "denied":
                     schedule.given = schedule.planned  # the payer said no: the course ends with the visits it had
+                    ended[course_id] = "cancelled"
             if schedule.given >= schedule.planned:
                 del sim.pt_schedules[course_id]
+                ended.setdefault(course_id, "completed")
+        for course_id, outcome in ended.items():
+            _end_course(session, sim, course_id, outcome)
+
+
+# The therapist discharges the patient once the planned visits are given, or ends the course when the payer refused
+# more: a course left open would keep its visit projection and its gap, expiry and progress-note tasks forever.
+END_REASONS = {
+    "completed": "Discharged from PT: the planned visits of the protocol were given",
+    "cancelled": "Stopped: the payer did not authorize the remaining visits",
+}
+
+
+def _end_course(session: Session, sim: Simulation, course_id: int, outcome: str) -> None:
+    course = session.get(PtCourse, course_id)
+    if course is None or course.status != "active":
+        return
+    end_course(session, actor=sim.actor("therapist"), course_id=course_id,
+               data=CourseEndIn(outcome=outcome, ended_on=sim.today, reason=END_REASONS[outcome], version=course.version))
 
 
 # The payer's answer to an extension --------------------------------------------------------------------------
