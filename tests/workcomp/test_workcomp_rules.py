@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from painpath.core.clock import BusinessCalendar
+from painpath.knowledge.schemas import SourcedWait, WorkersCompTimings
 from painpath.workcomp import rules
 from painpath.worklist.engine import Fulfillment, NextChange, Obligation
 
@@ -13,9 +14,18 @@ CAL = BusinessCalendar(timezone_name="America/Chicago")
 OPENED = datetime(2026, 3, 2, 16, 0)
 
 
+def _wait(amount: int, unit: str = "business_days") -> SourcedWait:
+    return SourcedWait(amount=amount, unit=unit, source="test clinic protocol", evidence="K", verified=False)
+
+
+# The clinic's turnarounds as the tests below read them (the shipped workers_comp pack has the same numbers).
+TIMINGS = WorkersCompTimings(ime_report_chase_after=_wait(5), ime_reconcile_within=_wait(10),
+                             progress_report_opens_before=_wait(10, "calendar_days"))
+
+
 def _facts(**more) -> rules.ClaimFacts:  # noqa: ANN003
     return rules.ClaimFacts(claim_id=7, clinic_id=1, episode_id=3, patient_id=2, opened_at=OPENED, carrier_name="California workers' compensation",
-                            report_every_days=45, report_title="PR-2", **more)
+                            report_every_days=45, report_title="PR-2", **{"timings": TIMINGS, **more})
 
 
 def test_a_sent_report_meets_the_due_one_and_the_next_is_45_days_after_it() -> None:
@@ -80,3 +90,17 @@ def test_after_the_ime_date_the_coordinator_chases_the_findings_until_recorded()
     recorded = rules.ImeFacts(4, "Dr C", date(2026, 3, 9), "agrees", None, datetime(2026, 3, 12, 15, 0), None)
     (met,) = rules.ime_findings_findings(_facts(imes=(recorded,)), CAL, datetime(2026, 3, 12, 16, 0))
     assert isinstance(met, Fulfillment) and met.key == "workcomp:ime_findings:4"
+
+
+def test_the_turnarounds_are_the_clinics_own_numbers_from_its_pack() -> None:
+    booked = rules.ImeFacts(4, "Dr C", date(2026, 3, 9), None, None, None, None)
+    slower = WorkersCompTimings(ime_report_chase_after=_wait(8), ime_reconcile_within=_wait(3),
+                                progress_report_opens_before=_wait(2, "business_days"))
+    (chase,) = rules.ime_findings_findings(_facts(imes=(booked,), timings=slower), CAL, datetime(2026, 3, 10, 15, 0))
+    assert CAL.local_date(chase.due_at) == date(2026, 3, 19)  # eight business days after Monday 9 March
+    disagrees = rules.ImeFacts(5, "Dr D", date(2026, 3, 9), "disagrees", "no further injections", datetime(2026, 3, 10, 15, 0), None)
+    (reconcile,) = rules.reconcile_findings(_facts(imes=(disagrees,), timings=slower), CAL)
+    assert CAL.local_date(reconcile.due_at) == date(2026, 3, 13)  # three business days after Tuesday 10 March
+    # The report due 45 days after 2 March (Thursday 16 April) opens two business days before: Tuesday 14 April.
+    (waiting,) = rules.report_findings(_facts(timings=slower), CAL, datetime(2026, 4, 13, 15, 0))
+    assert isinstance(waiting, NextChange) and CAL.local_date(waiting.at) == date(2026, 4, 14)

@@ -135,6 +135,17 @@ class BusinessCalendar:
                 remaining -= 1
         return current
 
+    def business_days_before(self, day: date, days: int) -> date:
+        """The date `days` business days before `day` (day itself is not counted)."""
+        if days < 0:
+            raise ValueError("days must be >= 0")
+        current, remaining = day, days
+        while remaining:
+            current -= timedelta(days=1)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current
+
     def business_days_between(self, start: date, end: date) -> int:
         """Business days after `start` up to and including `end` (0 when end <= start)."""
         count = 0

@@ -29,7 +29,7 @@ from painpath.knowledge.schemas import BodyRegion, DepressantClass
 from painpath.knowledge.schemas import ReferralLoopTimings, ReferralSpecialty, ReferralSpecialtyPack
 from painpath.knowledge.schemas import BehaviouralHealthPack, SupportStrategy
 from painpath.knowledge.schemas import ImagingCentre, ImagingRulesPack
-from painpath.knowledge.schemas import WorkRestrictionsPack
+from painpath.knowledge.schemas import WorkersCompPack, WorkRestrictionsPack
 from painpath.knowledge.schemas import CheckinsPack
 from painpath.knowledge.schemas import CrisisResourcesPack, RemindersPack
 from painpath.knowledge.schemas import PriceEntry
@@ -102,6 +102,8 @@ class Knowledge:
     form_definitions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     # Work restrictions' and return-to-work timings (kind `work_restrictions`, one pack); None only when built by hand.
     work_restrictions: WorkRestrictionsPack | None = None
+    # The clinic's workers' compensation turnarounds (kind `workers_comp`, one pack); None only when built by hand.
+    workers_comp: WorkersCompPack | None = None
     # Check-in cadences (kind `checkins`, one pack); None only when built by hand.
     checkins: CheckinsPack | None = None
     # The portal's reminder timing and crisis lines (kinds `reminders`, `crisis_resources`); None only when built by hand.
@@ -249,6 +251,7 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = (), drafts: Sequence[Path 
         imaging_rules=_optional_single(singles, "imaging_rules", ImagingRulesPack),
         form_definitions=MappingProxyType(collections.get("form_definitions", {})),
         work_restrictions=_optional_single(singles, "work_restrictions", WorkRestrictionsPack),
+        workers_comp=_optional_single(singles, "workers_comp", WorkersCompPack),
         checkins=_optional_single(singles, "checkins", CheckinsPack),
         reminders=_optional_single(singles, "reminders", RemindersPack),
         crisis_resources=_optional_single(singles, "crisis_resources", CrisisResourcesPack),

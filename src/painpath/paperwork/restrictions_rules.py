@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Protocol
 
 from painpath.core.errors import FieldProblem
@@ -61,6 +61,7 @@ FIELDS = (*NUMERIC, "lifting_frequency", "lifting_side", "driving", "avoid")
 class Calendar(Protocol):
     def is_business_day(self, day: date) -> bool: ...
     def add_business_days(self, start: date, days: int) -> date: ...
+    def business_days_before(self, day: date, days: int) -> date: ...
 
 
 # Checks -------------------------------------------------------------------------------------------------
@@ -238,28 +239,14 @@ def extension_problems(*, previous_issued_on: date, previous_based_on: Mapping[s
 
 # Dates --------------------------------------------------------------------------------------------------
 
-def business_days_before(calendar: Calendar, day: date, days: int) -> date:
-    """The date `days` business days before `day` (day itself not counted)."""
-    current = day
-    while days > 0:
-        current -= timedelta(days=1)
-        if calendar.is_business_day(current):
-            days -= 1
-    return current
-
-
 def before(calendar: Calendar, day: date, wait: SourcedWait) -> date:
     """The day `wait` before `day`."""
-    if wait.unit == "business_days":
-        return business_days_before(calendar, day, wait.amount)
-    return day - timedelta(days=wait.amount)
+    return wait.before(calendar, day)
 
 
 def after(calendar: Calendar, day: date, wait: SourcedWait) -> date:
     """The day `wait` after `day`."""
-    if wait.unit == "business_days":
-        return calendar.add_business_days(day, wait.amount)
-    return day + timedelta(days=wait.amount)
+    return wait.after(calendar, day)
 
 
 def re_evaluation_due(calendar: Calendar, *, re_evaluate_on: date, valid_until: date, lead: SourcedWait) -> date:

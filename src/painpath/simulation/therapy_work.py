@@ -228,7 +228,7 @@ def extension_ready(sim: Simulation, task: Task) -> bool:
     authorization does not cover (the engine's task opens earlier, in the gap week)."""
     first_unauthorized = date.fromisoformat(task.evidence["first_unauthorized_on"])
     lead = sim.scenario.policies.pt_authorization_lead_business_days
-    return sim.today >= therapy_rules.business_days_before(sim.ctx.calendar, first_unauthorized, lead)
+    return sim.today >= sim.ctx.calendar.business_days_before(first_unauthorized, lead)
 
 
 def request_extension(session: Session, sim: Simulation, task: Task) -> None:

@@ -134,16 +134,6 @@ class AuthorizationStatus:
 
 # ---- Calendar helpers ------------------------------------------------------------------------------
 
-def business_days_before(calendar: BusinessCalendar, day: date, days: int) -> date:
-    """The date `days` business days before `day` (day itself not counted)."""
-    current, remaining = day, days
-    while remaining:
-        current -= timedelta(days=1)
-        if calendar.is_business_day(current):
-            remaining -= 1
-    return current
-
-
 def slot_days(start: date, frequency: int, calendar: BusinessCalendar) -> Iterator[date]:
     """Visit days from `start` on, forever: the frequency's weekdays each week on business days.
 
@@ -233,10 +223,10 @@ def authorization_status(facts: CourseFacts, authorization: AuthorizationFacts, 
         authorization=authorization, visits=in_window, used=used, left=max(0, approved - used),
         first_unauthorized=unauthorized, mark=mark, mark_number=mark_number if mark else None,
         gap_week_opens_on=opens_on,
-        progress_note_due_on=business_days_before(calendar, mark.on, 1) if mark else None,
-        escalate_on=business_days_before(calendar, unauthorized.on, ESCALATE_BUSINESS_DAYS_BEFORE) if unauthorized else None,
-        expiry_opens_on=business_days_before(calendar, authorization.window_to, EXPIRY_OPENS_BUSINESS_DAYS_BEFORE),
-        expiry_due_on=business_days_before(calendar, authorization.window_to, EXPIRY_DUE_BUSINESS_DAYS_BEFORE),
+        progress_note_due_on=calendar.business_days_before(mark.on, 1) if mark else None,
+        escalate_on=calendar.business_days_before(unauthorized.on, ESCALATE_BUSINESS_DAYS_BEFORE) if unauthorized else None,
+        expiry_opens_on=calendar.business_days_before(authorization.window_to, EXPIRY_OPENS_BUSINESS_DAYS_BEFORE),
+        expiry_due_on=calendar.business_days_before(authorization.window_to, EXPIRY_DUE_BUSINESS_DAYS_BEFORE),
         visits_after_window=sum(1 for n, v in enumerate(in_window, start=1) if n <= approved and v.on > authorization.window_to),
     )
 

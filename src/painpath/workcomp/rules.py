@@ -13,20 +13,16 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from painpath.core.errors import FieldProblem
+from painpath.knowledge.schemas import WorkersCompTimings
 from painpath.worklist.engine import Finding, Fulfillment, NextChange, Obligation
 
 PROVIDER = "workcomp"
 WORK_STATUS_WORDS = {"full_duty": "Full duty", "modified": "Modified duty (with restrictions)", "off_work": "Off work"}
-# The clinic's own turnaround for reconciling the plan with a disagreeing IME (not a regulation: California
-# gives the parties 20 or 30 days to object to a medical determination, LC 4062, so two weeks leaves room).
-RECONCILE_BUSINESS_DAYS = 10
-# A progress report task opens this many days before the carrier's deadline, so there is time to see the
-# patient and write it.
-REPORT_LEAD_DAYS = 10
 
 
 class Calendar(Protocol):
     def add_business_days(self, start: date, days: int) -> date: ...
+    def business_days_before(self, day: date, days: int) -> date: ...
     def local_date(self, moment_utc: datetime) -> date: ...
     def end_of_local_day_utc(self, day: date) -> datetime: ...
     def start_of_local_day_utc(self, day: date) -> datetime: ...
@@ -92,6 +88,7 @@ class ClaimFacts:
     carrier_name: str
     report_every_days: int | None
     report_title: str | None
+    timings: WorkersCompTimings  # the clinic's own turnarounds on a claim (the workers_comp pack)
     report_days_after_change: int | None = None  # a plan pivot owes a report within these days (California: 20)
     reports_sent: tuple[datetime, ...] = ()  # in order
     imes: tuple[ImeFacts, ...] = ()
@@ -126,17 +123,12 @@ def reconcile_findings(facts: ClaimFacts, calendar: Calendar) -> list[Finding]:
         if ime.rebuttal_at is not None:
             found.append(Fulfillment(key, PROVIDER, "rebuttal letter recorded", ime.rebuttal_at, {"ime_id": ime.ime_id}))
             continue
-        due = calendar.end_of_local_day_utc(calendar.add_business_days(calendar.local_date(ime.findings_recorded_at), RECONCILE_BUSINESS_DAYS))
+        due = calendar.end_of_local_day_utc(facts.timings.ime_reconcile_within.after(calendar, calendar.local_date(ime.findings_recorded_at)))
         found.append(_obligation(
             facts, key, "workcomp.ime_reconcile", "Reconcile the plan with the IME", due, "clinician",
             f"The independent medical evaluation by {ime.examiner} disagrees with the plan: \u201c{ime.disagreement}\u201d. "
             "Change the plan (pivot, with the reason) or record a rebuttal letter.", ime_id=ime.ime_id))
     return found
-
-
-# How long after the IME date the examiner's report usually takes to reach the clinic, before the coordinator
-# chases it (the clinic's own number, not a regulation).
-IME_REPORT_BUSINESS_DAYS = 5
 
 
 def ime_findings_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) -> list[Finding]:
@@ -152,7 +144,7 @@ def ime_findings_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) 
             found.append(NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(ime.scheduled_on + timedelta(days=1)),
                                     "the IME takes place; its findings are to be recorded"))
             continue
-        due = calendar.end_of_local_day_utc(calendar.add_business_days(ime.scheduled_on, IME_REPORT_BUSINESS_DAYS))
+        due = calendar.end_of_local_day_utc(facts.timings.ime_report_chase_after.after(calendar, ime.scheduled_on))
         found.append(_obligation(
             facts, key, "workcomp.ime_findings", "Record the IME findings", due, "coordinator",
             f"The independent medical evaluation by {ime.examiner} took place on {ime.scheduled_on:%d %b %Y}. Ask the carrier for the "
@@ -175,7 +167,7 @@ def report_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) -> lis
         found.append(Fulfillment(key(before), PROVIDER, "progress report sent", after))
     last = anchors[-1]
     due_day = calendar.local_date(last) + timedelta(days=facts.report_every_days)
-    opens_on = due_day - timedelta(days=REPORT_LEAD_DAYS)
+    opens_on = facts.timings.progress_report_opens_before.before(calendar, due_day)
     today = calendar.local_date(now)
     if today < opens_on:
         return [*found, NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(opens_on),

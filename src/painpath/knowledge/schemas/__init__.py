@@ -20,6 +20,7 @@ from painpath.knowledge.schemas.referral_specialties import *  # noqa: F403
 from painpath.knowledge.schemas.imaging import *  # noqa: F403
 from painpath.knowledge.schemas.form_definitions import *  # noqa: F403
 from painpath.knowledge.schemas.work_restrictions import *  # noqa: F403
+from painpath.knowledge.schemas.workers_comp import *  # noqa: F403
 from painpath.knowledge.schemas.checkins import *  # noqa: F403
 from painpath.knowledge.schemas.portal import *  # noqa: F403
 from painpath.knowledge.schemas.prices import *  # noqa: F403
@@ -49,6 +50,7 @@ PACK_KINDS: dict[str, type[Pack]] = {
     "imaging_rules": ImagingRulesPack,
     "form_definitions": FormDefinitionPack,
     "work_restrictions": WorkRestrictionsPack,
+    "workers_comp": WorkersCompPack,
     "checkins": CheckinsPack,
     "reminders": RemindersPack,
     "crisis_resources": CrisisResourcesPack,

@@ -9,7 +9,8 @@ built-in one unless a clinic ships a replacement of the whole file). Every numbe
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from datetime import date, timedelta
+from typing import Annotated, ClassVar, Literal, Protocol
 
 from pydantic import Field, PositiveInt
 
@@ -29,6 +30,25 @@ class SourcedWait(Sourced):
     def words(self) -> str:
         kind = "business day" if self.unit == "business_days" else "day"
         return f"{self.amount} {kind}{'' if self.amount == 1 else 's'}"
+
+    def after(self, calendar: BusinessDays, day: date) -> date:
+        """The day this wait after `day` (business days on the clinic's calendar, or calendar days)."""
+        if self.unit == "business_days":
+            return calendar.add_business_days(day, self.amount)
+        return day + timedelta(days=self.amount)
+
+    def before(self, calendar: BusinessDays, day: date) -> date:
+        """The day this wait before `day` (`day` itself not counted)."""
+        if self.unit == "business_days":
+            return calendar.business_days_before(day, self.amount)
+        return day - timedelta(days=self.amount)
+
+
+class BusinessDays(Protocol):
+    """What a wait needs of the clinic's calendar (core.clock.BusinessCalendar)."""
+
+    def add_business_days(self, start: date, days: int) -> date: ...
+    def business_days_before(self, day: date, days: int) -> date: ...
 
 
 class LoopTimings(Strict):

@@ -64,6 +64,9 @@ def claim_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epis
     cases: dict[int, list] = {}
     for case in authorizations.open_cases(session, episode_ids=ids):
         cases.setdefault(case.episode_id, []).append(case)
+    if knowledge.workers_comp is None:
+        raise RuntimeError("no workers_comp knowledge pack is loaded: the claims' turnarounds come from it")
+    timings = knowledge.workers_comp.timings
     found = []
     for claim in claims:
         carrier = knowledge.payers.get(claim.carrier_payer_id)
@@ -72,6 +75,7 @@ def claim_facts(session: Session, *, knowledge, calendar: BusinessCalendar, epis
             claim_id=claim.id, clinic_id=claim.clinic_id, episode_id=claim.episode_id, patient_id=claim.patient_id,
             opened_at=claim.opened_at, carrier_name=carrier.name if carrier else claim.carrier_payer_id,
             report_every_days=cadence.every_days if cadence else None, report_title=cadence.form_title if cadence else None,
+            timings=timings,
             report_days_after_change=cadence.within_days_of_change if cadence else None,
             reports_sent=tuple(sent.get(claim.episode_id, ())), imes=tuple(imes.get(claim.episode_id, ())),
             plan_pivots=tuple(sorted(pivots.get(claim.episode_id, ()))),
