@@ -101,6 +101,8 @@ def test_the_turnarounds_are_the_clinics_own_numbers_from_its_pack() -> None:
     disagrees = rules.ImeFacts(5, "Dr D", date(2026, 3, 9), "disagrees", "no further injections", datetime(2026, 3, 10, 15, 0), None)
     (reconcile,) = rules.reconcile_findings(_facts(imes=(disagrees,), timings=slower), CAL)
     assert CAL.local_date(reconcile.due_at) == date(2026, 3, 13)  # three business days after Tuesday 10 March
+    assert "within 3 business days of the findings (test clinic protocol)" in reconcile.reason  # the pack's words
+    assert "8 business days after the evaluation (test clinic protocol)" in chase.reason
     # The report due 45 days after 2 March (Thursday 16 April) opens two business days before: Tuesday 14 April.
     (waiting,) = rules.report_findings(_facts(timings=slower), CAL, datetime(2026, 4, 13, 15, 0))
     assert isinstance(waiting, NextChange) and CAL.local_date(waiting.at) == date(2026, 4, 14)

@@ -123,11 +123,13 @@ def reconcile_findings(facts: ClaimFacts, calendar: Calendar) -> list[Finding]:
         if ime.rebuttal_at is not None:
             found.append(Fulfillment(key, PROVIDER, "rebuttal letter recorded", ime.rebuttal_at, {"ime_id": ime.ime_id}))
             continue
-        due = calendar.end_of_local_day_utc(facts.timings.ime_reconcile_within.after(calendar, calendar.local_date(ime.findings_recorded_at)))
+        within = facts.timings.ime_reconcile_within
+        due = calendar.end_of_local_day_utc(within.after(calendar, calendar.local_date(ime.findings_recorded_at)))
         found.append(_obligation(
             facts, key, "workcomp.ime_reconcile", "Reconcile the plan with the IME", due, "clinician",
             f"The independent medical evaluation by {ime.examiner} disagrees with the plan: \u201c{ime.disagreement}\u201d. "
-            "Change the plan (pivot, with the reason) or record a rebuttal letter.", ime_id=ime.ime_id))
+            f"Change the plan (pivot, with the reason) or record a rebuttal letter, within {within.words()} of the findings "
+            f"({within.source}).", ime_id=ime.ime_id))
     return found
 
 
@@ -144,11 +146,13 @@ def ime_findings_findings(facts: ClaimFacts, calendar: Calendar, now: datetime) 
             found.append(NextChange(PROVIDER, facts.episode_id, calendar.start_of_local_day_utc(ime.scheduled_on + timedelta(days=1)),
                                     "the IME takes place; its findings are to be recorded"))
             continue
-        due = calendar.end_of_local_day_utc(facts.timings.ime_report_chase_after.after(calendar, ime.scheduled_on))
+        chase = facts.timings.ime_report_chase_after
+        due = calendar.end_of_local_day_utc(chase.after(calendar, ime.scheduled_on))
         found.append(_obligation(
             facts, key, "workcomp.ime_findings", "Record the IME findings", due, "coordinator",
             f"The independent medical evaluation by {ime.examiner} took place on {ime.scheduled_on:%d %b %Y}. Ask the carrier for the "
-            "examiner's report and record what it found and whether it agrees with the plan.", ime_id=ime.ime_id))
+            f"examiner's report and record what it found and whether it agrees with the plan, {chase.words()} after the "
+            f"evaluation ({chase.source}).", ime_id=ime.ime_id))
     return found
 
 
