@@ -120,8 +120,8 @@ def restriction_form(episode_id: DbId, request: Request, ctx: AppCtx, session: D
     their dates. Without it, a restriction in force is the starting point (an amendment or an extension)."""
     pack = ctx.knowledge.work_restrictions
     today = ctx.calendar.local_date(utcnow())
-    valid_until = restrictions_rules.after(ctx.calendar, today, pack.timings.default_duration) if pack else today + timedelta(days=28)
-    re_evaluate = restrictions_rules.before(ctx.calendar, valid_until, pack.timings.re_evaluate_before_expiry) if pack else valid_until
+    valid_until = pack.timings.default_duration.after(ctx.calendar, today) if pack else today + timedelta(days=28)
+    re_evaluate = pack.timings.re_evaluate_before_expiry.before(ctx.calendar, valid_until) if pack else valid_until
     form: dict[str, Any] = {"issued_on": today.isoformat(), "valid_until": valid_until.isoformat(), "re_evaluate_on": re_evaluate.isoformat()}
     sources: list[str] = []
     in_force = restrictions_service.latest_signed(session, episode_id)

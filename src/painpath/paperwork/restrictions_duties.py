@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from painpath.knowledge.schemas import RestrictionTimings
-from painpath.paperwork.restrictions_rules import DUTY_LEVELS, after, before, day_words, re_evaluation_due
+from painpath.paperwork.restrictions_rules import DUTY_LEVELS, day_words, re_evaluation_due
 from painpath.worklist.engine import Cancellation, Finding, Fulfillment, NextChange, Obligation
 
 PROVIDER = "work_restrictions"
@@ -23,8 +23,8 @@ STEP_KINDS = {"graded": "Graded step", "role_switch": "Role switch", "full_duty"
 
 
 class Calendar(Protocol):
-    def is_business_day(self, day: date) -> bool: ...
     def add_business_days(self, start: date, days: int) -> date: ...
+    def business_days_before(self, day: date, days: int) -> date: ...
     def local_date(self, moment_utc: datetime) -> date: ...
     def end_of_local_day_utc(self, day: date) -> datetime: ...
     def start_of_local_day_utc(self, day: date) -> datetime: ...
@@ -76,7 +76,7 @@ def restriction_findings(f: RestrictionFacts, t: RestrictionTimings, calendar: C
         return [Cancellation(key, PROVIDER, "The episode was discharged")]
     lead = t.re_evaluate_before_expiry
     due = re_evaluation_due(calendar, re_evaluate_on=f.re_evaluate_on, valid_until=f.valid_until, lead=lead)
-    opens = max(f.issued_on, before(calendar, due, lead))  # on the worklist a lead's length before it is due
+    opens = max(f.issued_on, lead.before(calendar, due))  # on the worklist a lead's length before it is due
     if calendar.local_date(now) < opens:
         return [NextChange(PROVIDER, f.episode_id, calendar.start_of_local_day_utc(opens), f"restriction {f.restriction_id}: re-evaluation nears")]
     duty = DUTY_LEVELS.get(f.duty_level, f.duty_level)
@@ -107,13 +107,13 @@ def step_findings(f: StepFacts, t: RestrictionTimings, calendar: Calendar, now: 
     if f.employer_confirmed_on is None:
         wait = t.employer_confirmation_within
         found.append(Obligation(confirm, "return_to_work.confirm_employer", PROVIDER, f.clinic_id, f.episode_id, f.patient_id,
-                                "Confirm the return-to-work step with the employer", calendar.end_of_local_day_utc(after(calendar, f.starts_on, wait)),
+                                "Confirm the return-to-work step with the employer", calendar.end_of_local_day_utc(wait.after(calendar, f.starts_on)),
                                 "coordinator", f"{what}. Confirm with the employer that the step is in place, within {wait.words()} of its start "
                                 f"({wait.source}).", evidence))
     if f.clinician_checked_on is None:
         wait = t.clinician_check_after
         found.append(Obligation(check, "return_to_work.clinician_check", PROVIDER, f.clinic_id, f.episode_id, f.patient_id,
-                                "Check how the return-to-work step is going", calendar.end_of_local_day_utc(after(calendar, f.starts_on, wait)),
+                                "Check how the return-to-work step is going", calendar.end_of_local_day_utc(wait.after(calendar, f.starts_on)),
                                 "clinician", f"{what}. A clinician checks how the patient manages it within {wait.words()} of its start "
                                 f"({wait.source}); a step that is not working changes the restrictions.", evidence))
     return found

@@ -59,7 +59,6 @@ FIELDS = (*NUMERIC, "lifting_frequency", "lifting_side", "driving", "avoid")
 
 
 class Calendar(Protocol):
-    def is_business_day(self, day: date) -> bool: ...
     def add_business_days(self, start: date, days: int) -> date: ...
     def business_days_before(self, day: date, days: int) -> date: ...
 
@@ -239,17 +238,7 @@ def extension_problems(*, previous_issued_on: date, previous_based_on: Mapping[s
 
 # Dates --------------------------------------------------------------------------------------------------
 
-def before(calendar: Calendar, day: date, wait: SourcedWait) -> date:
-    """The day `wait` before `day`."""
-    return wait.before(calendar, day)
-
-
-def after(calendar: Calendar, day: date, wait: SourcedWait) -> date:
-    """The day `wait` after `day`."""
-    return wait.after(calendar, day)
-
-
 def re_evaluation_due(calendar: Calendar, *, re_evaluate_on: date, valid_until: date, lead: SourcedWait) -> date:
     """The re-evaluation is due on its date, or `lead` before the restriction expires if that comes first: a
     restriction must not lapse while the patient waits for the visit."""
-    return min(re_evaluate_on, before(calendar, valid_until, lead))
+    return min(re_evaluate_on, lead.before(calendar, valid_until))
