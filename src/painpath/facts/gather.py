@@ -100,13 +100,13 @@ class FactSelect:
         dialect = connection.dialect
         values = {_EPISODE_IDS: list(episode_ids), **params}
         on_driver = self._on_driver.get(dialect, _UNKNOWN)
-        if on_driver is None or on_driver is _UNKNOWN:
-            result = connection.execute(self._statement(dialect.name), values)
-            if on_driver is _UNKNOWN:
-                self._on_driver[dialect] = None if self._rows_by_name else _driver_select(
-                    self._statement(dialect.name), dialect, result.cursor.description)
-            return result.all()
-        return on_driver.rows(connection, values)
+        if isinstance(on_driver, _DriverSelect):
+            return on_driver.rows(connection, values)
+        statement = self._statement(dialect.name)
+        result = connection.execute(statement, values)
+        if on_driver is _UNKNOWN:  # the first run on this dialect tells whether the driver's rows will do
+            self._on_driver[dialect] = None if self._rows_by_name else _driver_select(statement, dialect, result.cursor.description)
+        return result.all()
 
 
 _UNKNOWN: Any = object()  # a select not run yet on this dialect

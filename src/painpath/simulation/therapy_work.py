@@ -172,9 +172,7 @@ END_REASONS = {
 
 
 def _end_course(session: Session, sim: Simulation, course_id: int, outcome: str) -> None:
-    course = session.get(PtCourse, course_id)
-    if course is None or course.status != "active":
-        return
+    course = session.get(PtCourse, course_id)  # its version; a course in sim.pt_schedules is active until now
     end_course(session, actor=sim.actor("therapist"), course_id=course_id,
                data=CourseEndIn(outcome=outcome, ended_on=sim.today, reason=END_REASONS[outcome], version=course.version))
 
