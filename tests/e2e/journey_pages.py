@@ -60,6 +60,16 @@ def new_call(page: Page, *, caller: str, given: str, family: str, born: str, sex
     return page.url
 
 
+def save_note_by_keyboard(page: Page) -> None:
+    """Ctrl+Enter saves the visit note from any field, once the page's deferred script has run.
+
+    A clerk's first keystroke comes after the page has finished loading; a test's can come while the browser
+    is still parsing (the URL has changed, the fields exist), so the shortcut would not be listening yet.
+    """
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press("Control+Enter")
+
+
 def question(page: Page, text: str | re.Pattern):  # noqa: ANN201
     return page.get_by_role("radiogroup", name=text)
 

@@ -29,6 +29,7 @@ from journey_pages import (
     new_call,
     record_study_with_report,
     routine_triage,
+    save_note_by_keyboard,
     worklist_row,
 )
 from playwright.sync_api import Page, expect
@@ -93,7 +94,7 @@ def test_j11_the_carrier_decides_on_its_clock_an_ime_resets_the_plan_and_the_pr2
     notes.get_by_role("button", name="Start note").click()
     page.locator("#f-narrative").fill("Low back and right leg pain since lifting a box of tiles at work on 20 Feb.")
     page.get_by_role("group", name="Straight leg raise, right").get_by_label("Positive").check()
-    page.keyboard.press("Control+Enter")
+    save_note_by_keyboard(page)
     expect(page.locator("#note-notice")).to_have_text("Note saved.")
     episode(page, episode_id)
     build = page.locator("#plan-build")

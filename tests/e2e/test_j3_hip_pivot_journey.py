@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from journey_pages import (add_relief_by_id, as_role, attend_first_visit, book_visit, confirm_plan_step, episode, new_call,
-                           record_procedure_returning_id, routine_triage)
+                           record_procedure_returning_id, routine_triage, save_note_by_keyboard)
 from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
@@ -153,7 +153,7 @@ def test_j3_no_relief_after_the_epidural_and_a_positive_fadir_pivot_the_plan_to_
     page.get_by_role("group", name="FADIR, right").get_by_label("Positive").check()
     page.get_by_label("Hip internal rotation, right (degrees)").fill("10")
     page.get_by_label("Hip internal rotation, left (degrees)").fill("35")
-    page.keyboard.press("Control+Enter")
+    save_note_by_keyboard(page)
     expect(page.locator("#note-notice")).to_have_text("Note saved.")
 
     # The lumbar step's review task, before the pivot.

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from journey_pages import as_role, attend_first_visit, book_visit, episode, new_call, routine_triage
+from journey_pages import as_role, attend_first_visit, book_visit, episode, new_call, routine_triage, save_note_by_keyboard
 from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
@@ -38,7 +38,7 @@ def _visit_note(page: Page, visit_type: str, **measures: str) -> None:
     page.locator("#f-narrative").fill("Low back pain with right leg pain; works in a warehouse.")
     for label, value in measures.items():
         page.get_by_label(label, exact=True).fill(value)
-    page.keyboard.press("Control+Enter")
+    save_note_by_keyboard(page)
     expect(page.locator("#note-notice")).to_have_text("Note saved.")
 
 

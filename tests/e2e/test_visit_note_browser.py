@@ -20,6 +20,7 @@ from painpath.charting.models import Encounter, ExamFindings, FunctionalMeasure
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import EpisodeIn, PatientIn
+from journey_pages import save_note_by_keyboard
 from support import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
@@ -114,7 +115,7 @@ def test_a_visit_note_typed_with_the_keyboard_saved_signed_amended_and_carried_f
         expect(slr_left).to_be_checked()
         page.keyboard.press("ArrowRight")
         expect(page.get_by_role("group", name="Straight leg raise, left").get_by_label("Negative")).to_be_checked()
-        page.keyboard.press("Control+Enter")  # saves from any field
+        save_note_by_keyboard(page)  # saves from any field
 
         expect(page.locator("#note-notice")).to_have_text("Note saved.")
         expect(page.get_by_label("Sitting (minutes)")).to_have_value("20")
