@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from painpath import jobs
 from painpath.patients.models import Episode, Patient
@@ -29,6 +29,7 @@ class FragileProvider:
 
     def __init__(self) -> None:
         self.broken: set[int] = set()
+        self.fails_in_the_database = False  # a read the database refuses: on PostgreSQL the transaction is then aborted
 
     def findings(self, session, *, episode_ids, context):  # noqa: ANN001, ANN201
         query = select(Episode).where(Episode.status == "open")
@@ -36,6 +37,8 @@ class FragileProvider:
             query = query.where(Episode.id.in_(episode_ids))
         episodes = list(session.scalars(query))
         for episode in episodes:
+            if episode.id in self.broken and self.fails_in_the_database:
+                session.execute(text("SELECT * FROM no_such_table"))
             if episode.id in self.broken:
                 patient = session.get(Patient, episode.patient_id)
                 raise RuntimeError(f"cannot work out {patient.given_name} {patient.family_name} {patient.mrn}")
@@ -105,11 +108,12 @@ def test_a_failing_provider_is_isolated_to_its_episode_and_an_admin_is_told_once
     assert [a.status for a in _tasks(db, kind=ALERT)] == ["met"]
 
 
+@pytest.mark.parametrize("in_the_database", [False, True], ids=["raises", "database_refuses_a_read"])
 def test_a_failing_provider_does_not_stop_the_other_providers_of_the_same_episode(
-        fragile, client_for, patient_payload, episode_payload, ctx, db):
+        fragile, client_for, patient_payload, episode_payload, ctx, db, in_the_database):
     coordinator = client_for("coordinator")
     (episode_id,) = _episodes(coordinator, patient_payload, episode_payload, 1)
-    fragile.broken = {episode_id}
+    fragile.broken, fragile.fails_in_the_database = {episode_id}, in_the_database
     with db.session() as session:
         session.execute(Task.__table__.delete().where(Task.episode_id == episode_id))  # every provider must reopen its own
     with db.session() as session:
@@ -155,3 +159,20 @@ def test_a_fact_that_cannot_be_read_for_one_episode_of_a_review_chunk_stops_only
         facts_gather._readers.pop("zz_fragile", None)  # readers have no unregister: tests only
     assert [(f.provider, f.episode_id) for f in found.failures] == [("facts_reader", bad)]
     assert sorted(f.episode_id for f in found.findings) == [first, last]
+
+
+def test_a_provider_whose_read_the_database_refuses_leaves_the_write_that_started_the_reconcile(
+        fragile, client_for, patient_payload, episode_payload, db):
+    # The providers first run together in one savepoint: the failure undoes that savepoint only, never the write.
+    coordinator, clinician = client_for("coordinator"), client_for("clinician")
+    (episode_id,) = _episodes(coordinator, patient_payload, episode_payload, 1)
+    fragile.broken, fragile.fails_in_the_database = {episode_id}, True
+    with db.session() as session:
+        session.execute(Task.__table__.delete().where(Task.episode_id == episode_id))
+    note = clinician.post(f"/api/episodes/{episode_id}/encounters",
+                          json={"encounter_type": "follow_up", "date_of_service": str(date.today() - timedelta(days=1))})
+    assert note.status_code == 201, note.text
+    assert clinician.get(f"/api/encounters/{note.json()['id']}").status_code == 200
+    with db.session() as session:
+        providers = set(session.scalars(select(Task.provider).where(Task.episode_id == episode_id, Task.status == "open")))
+    assert NAME not in providers and providers - {"worklist"}, providers

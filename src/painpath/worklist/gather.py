@@ -1,10 +1,10 @@
 """Collect every provider's findings so that one episode's failure never stops the others.
 
 A provider that raises, or that produces one key twice, used to stop the whole reconcile: the request
-that wrote a fact failed, and the clinic-wide pass stopped for everyone. Here each provider runs inside a
-savepoint (a database error in it undoes only its own reads' transaction state, not the caller's write);
-when it fails for a group of episodes, the group is halved until the failing episodes are found, so the
-others still get their obligations and the failing ones are reported as `ProviderFailure`s. The caller
+that wrote a fact failed, and the clinic-wide pass stopped for everyone. Here the providers first run
+together; when one fails, they run again each inside its own savepoint (a database error in it undoes only
+its own reads' transaction state, not the caller's write), and when one fails for a group of episodes, the
+group is halved until the failing episodes are found, so the others still get their obligations and the failing ones are reported as `ProviderFailure`s. The caller
 leaves the failing provider's tasks of those episodes as they were and tells an admin.
 
 Failures are logged with the provider's name, the episode id and the exception's type only: an
@@ -14,6 +14,7 @@ exception's message can quote patient data (a bound parameter, a name in a title
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -60,17 +61,20 @@ def gather(session: Session, providers: Sequence[ObligationProvider], context: E
            episode_ids: Sequence[int] | None, *, reads_only: bool = False) -> Gathered:
     """Every provider's findings for the episodes (all when None), minus those of failing episodes.
 
-    Providers only read, so within one gathering a batch read that several of them make is made once
-    (core.db.read_memo; on the fast path below, for all the episodes at the first ask). `reads_only`: the
-    session's transaction has only read and nothing else rides on it (a review pass's evaluation,
-    worklist/review.py), so the providers first run without a savepoint
-    each (two statements per provider less); if one of them fails, that transaction is rolled back and
-    they all run again, each in its savepoint, as above."""
-    if reads_only:
-        try:
-            with read_memo(session, episode_ids=episode_ids):
-                return _all_at_once(session, providers, context, episode_ids)
-        except Exception:  # noqa: BLE001 - found again below, with each failure kept to its own episodes
+    Providers rarely fail, so they first run all at once, and a batch read that several of them make is made
+    once, for all the episodes, at the first ask (core.db.read_memo):
+    - `reads_only`: the session's transaction has only read and nothing else rides on it (a review pass's
+      evaluation, worklist/review.py), so with no savepoint; a failure rolls that transaction back.
+    - otherwise (a write's reconcile, the caller's change riding on the transaction) in one savepoint, which a
+      failure undoes: two statements, where a savepoint per provider costs two per provider (a third of a
+      one-episode reconcile's statements).
+    After a failure they run again one by one, each in its own savepoint, and a failing group of episodes is
+    halved until the failing ones are found."""
+    try:
+        with nullcontext() if reads_only else session.begin_nested(), read_memo(session, episode_ids=episode_ids):
+            return _all_at_once(session, providers, context, episode_ids)
+    except Exception:  # noqa: BLE001 - found again below, with each failure kept to its own episodes
+        if reads_only:
             session.rollback()
     # No chunk-wide reads here: a read for the whole chunk would fail for every episode with the one that fails.
     with read_memo(session):
