@@ -6,10 +6,14 @@ DEMO_ENV := PAINPATH_DEMO_MODE=1
 
 .PHONY: run test install dev-install services bench packs-check clean
 
+# uv installs the same packages as pip (same resolver answer, checked with `pip freeze`) in seconds instead of
+# half a minute, which `make test` on a fresh clone pays every time.
+UV := $(BIN)/uv pip install --quiet --python $(BIN)/python
+
 $(BIN)/painpath: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet uv
+	$(UV) -e .
 	touch $@
 
 install: $(BIN)/painpath
@@ -22,7 +26,7 @@ run: install
 	$(DEMO_ENV) $(BIN)/painpath serve --host 127.0.0.1 --port 8000
 
 dev-install: install
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(UV) -e '.[dev]'
 	bash scripts/ensure-chromium.sh
 
 services:
