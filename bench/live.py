@@ -63,16 +63,19 @@ class ServerProcess:
         )
         log.close()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"painpath serve exited with {self.process.returncode}: {self.log_tail()}")
-            try:
-                answered = httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200
-                if answered and self.started_processes() >= self.workers:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        # One client for the whole wait: a new one per try loads the certificate store again each tenth of a
+        # second (plain http on loopback needs none), taking CPU from the server that is starting.
+        with httpx.Client(timeout=2, verify=False) as http:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"painpath serve exited with {self.process.returncode}: {self.log_tail()}")
+                try:
+                    answered = http.get(f"{self.base_url}/healthz").status_code == 200
+                    if answered and self.started_processes() >= self.workers:
+                        return self
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"painpath serve did not answer within {timeout:.0f} s: {self.log_tail()}")
 
