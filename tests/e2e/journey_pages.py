@@ -60,13 +60,19 @@ def new_call(page: Page, *, caller: str, given: str, family: str, born: str, sex
     return page.url
 
 
-def save_note_by_keyboard(page: Page) -> None:
-    """Ctrl+Enter saves the visit note from any field, once the page's deferred script has run.
+def scripts_ready(page: Page) -> None:
+    """The page's deferred scripts have run and its DOMContentLoaded handlers listen.
 
-    A clerk's first keystroke comes after the page has finished loading; a test's can come while the browser
-    is still parsing (the URL has changed, the fields exist), so the shortcut would not be listening yet.
+    A person's first keystroke or click comes after the page has finished loading; a test's can come while the
+    browser is still parsing (the URL has changed, the fields exist), before a shortcut or a click on the body
+    map is handled. Only the steps that need a script wait here; plain forms work without one.
     """
     page.wait_for_load_state("domcontentloaded")
+
+
+def save_note_by_keyboard(page: Page) -> None:
+    """Ctrl+Enter saves the visit note from any field (static/js/visit-note.js)."""
+    scripts_ready(page)
     page.keyboard.press("Control+Enter")
 
 

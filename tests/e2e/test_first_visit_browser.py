@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from journey_pages import add_patient_event, open_authorization, sign_in
+from journey_pages import add_patient_event, open_authorization, scripts_ready, sign_in
 from painpath.core.auth.service import actor_for
 from painpath.patients import service as patients
 from painpath.patients.schemas import CoverageIn, EpisodeIn, PatientIn
@@ -101,6 +101,7 @@ def test_the_first_visit_records_history_timeline_and_a_pain_diagram_that_fills_
     expect(page).to_have_url(re.compile(rf"/encounters/{note_id}/pain-diagram$"))
     expect(page.locator("#pain-diagram-saved")).to_contain_text("No pain diagram recorded for this visit yet")
     form = page.locator("#pain-diagram-form")
+    scripts_ready(page)  # the body map answers clicks once static/js/pain-diagram.js listens
     page.locator('#pain-map-form [data-region="leg_lateral_left"]').click()
     expect(form.get_by_label("Outer lower leg, left (L5 dermatome)", exact=True)).to_have_value("aching")
     expect(page.locator('#pain-map-form [data-region="leg_lateral_left"]')).to_have_attribute("fill", "#E69F00")
