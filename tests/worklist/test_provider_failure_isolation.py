@@ -79,7 +79,8 @@ def test_a_failing_provider_is_isolated_to_its_episode_and_an_admin_is_told_once
 
     fragile.broken = {bad}
     # A fact written to the failing episode: the request still succeeds and its fact is kept.
-    note = clinician.post(f"/api/episodes/{bad}/encounters", json={"encounter_type": "follow_up", "date_of_service": str(date.today() - timedelta(days=1))})
+    note = clinician.post(f"/api/episodes/{bad}/encounters",
+                          json={"encounter_type": "follow_up", "date_of_service": str(date.today() - timedelta(days=1))})
     assert note.status_code == 201, note.text
     assert clinician.get(f"/api/encounters/{note.json()['id']}").status_code == 200
 

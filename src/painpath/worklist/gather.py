@@ -4,8 +4,9 @@ A provider that raises, or that produces one key twice, used to stop the whole r
 that wrote a fact failed, and the clinic-wide pass stopped for everyone. Here the providers first run
 together; when one fails, they run again each inside its own savepoint (a database error in it undoes only
 its own reads' transaction state, not the caller's write), and when one fails for a group of episodes, the
-group is halved until the failing episodes are found, so the others still get their obligations and the failing ones are reported as `ProviderFailure`s. The caller
-leaves the failing provider's tasks of those episodes as they were and tells an admin.
+group is halved until the failing episodes are found, so the others still get their obligations and the
+failing ones are reported as `ProviderFailure`s. The caller leaves the failing provider's tasks of those
+episodes as they were and tells an admin.
 
 Failures are logged with the provider's name, the episode id and the exception's type only: an
 exception's message can quote patient data (a bound parameter, a name in a title).
