@@ -18,7 +18,11 @@ workers="${PAINPATH_TEST_WORKERS:-auto}"
 if [ "$workers" = "0" ]; then
   .venv/bin/pytest -q "$@"
 else
-  .venv/bin/pytest -q -n "$workers" --maxprocesses=4 "$@"
+  # --dist loadscope: each module's tests run on one worker, so a module's costly shared set-up (a demo clinic,
+  # a simulated clinic, a module-scoped database) is built once, not once per worker that draws one of its tests.
+  # Measured on the SQLite pass, same machine and checkout: 415 s with the default (load), 368 s with loadscope;
+  # the PostgreSQL pass the same either way (275 s, against 264-289 s in four runs with load).
+  .venv/bin/pytest -q -n "$workers" --maxprocesses=4 --dist loadscope "$@"
 fi
 rc=$?
 if [ "$rc" -eq 5 ]; then
