@@ -10,8 +10,10 @@ export PAINPATH_FORBID_SKIPS=1
 # Every test process (each worker of both passes, each `painpath` subprocess a test starts) imports the same
 # modules. With PYTHONDONTWRITEBYTECODE set (as on CI's machines) each of them compiled every module from source
 # and pytest rewrote every test module's asserts again: about 5 s of each worker's start (collection 11.5 s ->
-# 6.2 s measured). Writing the caches lets the first process do it for all the others.
+# 6.2 s measured). Writing the caches lets the first process do it for all the others. They go under .venv, not
+# beside the sources: a compiled test module records this machine's paths, and the tree holds only what a clone has.
 unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="$PWD/.venv/pycache"
 # One worker per CPU (at most 4): each worker has its own migrated database, browser and live server,
 # so the tests do not share state. PAINPATH_TEST_WORKERS=0 runs them in this process.
 workers="${PAINPATH_TEST_WORKERS:-auto}"
